@@ -1,0 +1,250 @@
+//! The [`Collector`] trait every strategy implements, and what it is made of.
+
+use crate::{Event, Finalizer, GcError, Handle, Kind, ObjectId, Shape, Stats, WeakHandle, WeakId};
+
+/// What a strategy is, declared once as [`Collector::TRAITS`]. The
+/// conformance suite, the harness and the README's table read it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Traits {
+    /// The name used on the command line and in reports.
+    pub name: &'static str,
+    /// One line: the algorithm.
+    pub summary: &'static str,
+    /// Frees memory at all (false only for the null collector).
+    pub frees_objects: bool,
+    /// Reclaims unreachable cycles.
+    pub collects_cycles: bool,
+    /// Moves objects (handles stay valid; addresses do not).
+    pub moves_objects: bool,
+    /// Needs a write barrier on slot writes.
+    pub write_barrier: bool,
+    /// Splits a collection into bounded steps.
+    pub incremental: bool,
+    /// Collects young objects apart from old ones.
+    pub generational: bool,
+    /// Frees objects the moment their count reaches zero.
+    pub reference_counting: bool,
+    /// Finalizers may leave the object's memory to a later collection
+    /// (PyPy frees finalized objects only at the next major collection).
+    pub frees_finalized_later: bool,
+}
+
+/// A CPython-style generation number: 0, 1 or 2. `2` is a full collection
+/// in every strategy; a collector with other generations maps `0` to its
+/// youngest and `1` to what lies between (its youngest when nothing does).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Generation(u8);
+
+impl Generation {
+    /// The youngest generation.
+    pub const YOUNGEST: Generation = Generation(0);
+    /// The middle generation.
+    pub const MIDDLE: Generation = Generation(1);
+    /// Everything: a full collection.
+    pub const FULL: Generation = Generation(2);
+
+    /// Checks `n` is 0, 1 or 2.
+    pub fn new(n: u64) -> Result<Self, GcError> {
+        match n {
+            0..=2 => Ok(Generation(n as u8)),
+            _ => Err(GcError::InvalidGeneration(n)),
+        }
+    }
+
+    /// The number.
+    pub fn number(self) -> u8 {
+        self.0
+    }
+}
+
+/// The CPython-style controls of gctrace's `gc …` operations.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Control {
+    /// `gc.set_threshold(t0[, t1[, t2]])`.
+    Threshold(u64, Option<u64>, Option<u64>),
+    /// `gc.enable()`.
+    Enable,
+    /// `gc.disable()`.
+    Disable,
+    /// `gc.freeze()`.
+    Freeze,
+    /// `gc.unfreeze()`.
+    Unfreeze,
+    /// `gc.set_debug(gc.DEBUG_SAVEALL)`.
+    DebugSaveAll,
+    /// `gc.set_debug(0)`.
+    DebugOff,
+    /// `gc.garbage.clear()`.
+    GarbageClear,
+}
+
+/// Whether a collector has a counterpart for a [`Control`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ControlOutcome {
+    /// The control took effect.
+    Applied,
+    /// The collector has no counterpart; nothing changed.
+    Ignored,
+}
+
+/// One of the collector-held root lists.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RootList {
+    /// Objects resurrected by [`Finalizer::Resurrect`].
+    Saved,
+    /// CPython's `gc.garbage` (filled under `DEBUG_SAVEALL`).
+    Garbage,
+}
+
+/// A typed configuration that can also be set from `KEY=VALUE` strings.
+pub trait Config: Default + Clone + std::fmt::Debug {
+    /// The keys this configuration takes, each with a one-line description.
+    const KEYS: &'static [(&'static str, &'static str)];
+
+    /// Sets one key from its string form.
+    fn set(&mut self, key: &str, value: &str) -> Result<(), GcError>;
+}
+
+/// The configuration of a collector that takes none.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct NoConfig;
+
+impl Config for NoConfig {
+    const KEYS: &'static [(&'static str, &'static str)] = &[];
+
+    fn set(&mut self, key: &str, _value: &str) -> Result<(), GcError> {
+        Err(GcError::Config(format!(
+            "unknown key `{key}`: this collector takes no configuration"
+        )))
+    }
+}
+
+/// A garbage-collection strategy behind one interface.
+///
+/// The mutator holds [`Handle`]s (roots) and [`WeakHandle`]s, never
+/// addresses, so a strategy may move objects at any allocation or
+/// collection. Every reference copy, slot write and release goes through the
+/// strategy, so counts and barriers are never bypassed. Every method checks
+/// its handles: a stale or foreign one is an error, never undefined
+/// behaviour.
+///
+/// Code that should run at full speed is generic over `C: Collector` (the
+/// harness monomorphises over each strategy); conveniences live in
+/// [`CollectorExt`].
+pub trait Collector: Sized {
+    /// What this strategy is.
+    const TRAITS: Traits;
+    /// Its typed configuration.
+    type Config: Config;
+
+    /// A heap with this configuration.
+    fn with_config(config: Self::Config) -> Result<Self, GcError>;
+
+    /// Allocates a node or an atom and returns a root to it. May collect
+    /// first (the mutator's other roots stay valid).
+    fn alloc(&mut self, shape: Shape) -> Result<Handle, GcError>;
+    /// Allocates a tuple of the given members (`None` is nil).
+    fn alloc_tuple(&mut self, members: &[Option<Handle>]) -> Result<Handle, GcError>;
+    /// A second root to the same object.
+    fn clone_handle(&mut self, handle: Handle) -> Result<Handle, GcError>;
+    /// Drops a root; the handle becomes stale.
+    fn release(&mut self, handle: Handle) -> Result<(), GcError>;
+
+    /// A new root to what slot `index` of a node or tuple holds.
+    fn slot(&mut self, object: Handle, index: usize) -> Result<Option<Handle>, GcError>;
+    /// Writes slot `index` of a node (through the strategy's barrier).
+    fn set_slot(
+        &mut self,
+        object: Handle,
+        index: usize,
+        value: Option<Handle>,
+    ) -> Result<(), GcError>;
+
+    /// The object's kind.
+    fn kind(&self, object: Handle) -> Result<Kind, GcError>;
+    /// The object's number of slots.
+    fn slot_count(&self, object: Handle) -> Result<usize, GcError>;
+    /// The object's payload.
+    fn payload(&self, object: Handle) -> Result<&[u8], GcError>;
+    /// The object's payload, to write.
+    fn payload_mut(&mut self, object: Handle) -> Result<&mut [u8], GcError>;
+    /// The object's identity.
+    fn object_id(&self, object: Handle) -> Result<ObjectId, GcError>;
+
+    /// Gives the object a finalizer (it runs at most once per object).
+    fn set_finalizer(&mut self, object: Handle, finalizer: Finalizer) -> Result<(), GcError>;
+    /// A weak reference to the object; with `callback`, its death is
+    /// reported as [`Event::WeakCallback`] while the weak reference lives.
+    fn weak(&mut self, object: Handle, callback: bool) -> Result<WeakHandle, GcError>;
+    /// A root to the referent, or `None` once it is dead.
+    fn upgrade(&mut self, weak: WeakHandle) -> Result<Option<Handle>, GcError>;
+    /// Drops a weak reference.
+    fn release_weak(&mut self, weak: WeakHandle) -> Result<(), GcError>;
+    /// The weak reference's identity.
+    fn weak_id(&self, weak: WeakHandle) -> Result<WeakId, GcError>;
+
+    /// Empties the saved list, returning a root for each object in it.
+    fn take_saved(&mut self) -> Vec<Handle>;
+    /// Collects `generation` (2: everything) and returns what the
+    /// collection's [`CollectEvent`](crate::CollectEvent) reports as
+    /// `collected`.
+    fn collect(&mut self, generation: Generation) -> Result<u64, GcError>;
+    /// Applies a CPython-style control.
+    fn control(&mut self, control: Control) -> Result<ControlOutcome, GcError>;
+
+    /// Running totals.
+    fn stats(&self) -> Stats;
+    /// Moves the events reported since the last call into `out`.
+    fn drain_events(&mut self, out: &mut Vec<Event>);
+    /// Every object allocated and not yet freed (for verification; slow).
+    fn live_objects(&self) -> Vec<ObjectId>;
+    /// The objects on a collector-held root list (for verification).
+    fn root_list(&self, list: RootList) -> Vec<ObjectId>;
+}
+
+/// Conveniences over [`Collector`], for every collector.
+pub trait CollectorExt: Collector {
+    /// Allocates a node.
+    fn alloc_node(&mut self, slots: usize, payload: usize) -> Result<Handle, GcError> {
+        self.alloc(Shape::Node { slots, payload })
+    }
+    /// Allocates an atom.
+    fn alloc_atom(&mut self, payload: usize) -> Result<Handle, GcError> {
+        self.alloc(Shape::Atom { payload })
+    }
+    /// A heap with the default configuration.
+    fn new_default() -> Result<Self, GcError> {
+        Self::with_config(Self::Config::default())
+    }
+    /// A heap configured from `KEY=VALUE` pairs.
+    fn from_pairs<'a>(
+        pairs: impl IntoIterator<Item = (&'a str, &'a str)>,
+    ) -> Result<Self, GcError> {
+        let mut config = Self::Config::default();
+        for (k, v) in pairs {
+            config.set(k, v)?;
+        }
+        Self::with_config(config)
+    }
+    /// Empties the saved list and drops what it held.
+    fn unsave(&mut self) -> Result<(), GcError> {
+        for h in self.take_saved() {
+            self.release(h)?;
+        }
+        Ok(())
+    }
+    /// Full collection.
+    fn collect_full(&mut self) -> Result<u64, GcError> {
+        self.collect(Generation::FULL)
+    }
+    /// The live objects as a sorted set.
+    fn live_set(&mut self) -> std::collections::BTreeSet<ObjectId> {
+        self.live_objects().into_iter().collect()
+    }
+    /// Same object?
+    fn same_object(&self, a: Handle, b: Handle) -> Result<bool, GcError> {
+        Ok(self.object_id(a)? == self.object_id(b)?)
+    }
+}
+
+impl<C: Collector> CollectorExt for C {}

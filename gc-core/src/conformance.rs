@@ -1,0 +1,467 @@
+//! One behaviour suite for every strategy.
+//!
+//! Each case is a generic function named for the behaviour it checks; a
+//! strategy crate runs them all with one line:
+//!
+//! ```ignore
+//! gc_core::conformance_suite!(gc_refcount::RefCount);
+//! ```
+//!
+//! A case that a strategy's [`Traits`](crate::Traits) say it cannot pass
+//! (pure reference counting and cycles; the null collector and anything
+//! freed) does not silently pass: it prints `conformance: <case> skipped
+//! for <collector>: <reason>` and checks the declared limitation instead
+//! (a leaked cycle must still be alive, and counted).
+
+use crate::{
+    Collector, CollectorExt, Event, Finalizer, GcError, Generation, Handle, Kind, ObjectId,
+};
+
+fn heap<C: Collector>() -> C {
+    C::new_default().expect("default configuration")
+}
+
+fn skip<C: Collector>(case: &str, reason: &str) {
+    eprintln!(
+        "conformance: {case} skipped for {}: {reason}",
+        C::TRAITS.name
+    );
+}
+
+/// Full collections enough for any strategy to finish its finalizers: one
+/// for most, more for those that free finalized objects later.
+fn collect_until_settled<C: Collector>(h: &mut C) {
+    let rounds = if C::TRAITS.frees_finalized_later {
+        4
+    } else {
+        1
+    };
+    for _ in 0..rounds {
+        h.collect_full().expect("collect");
+    }
+}
+
+fn live<C: Collector>(h: &C) -> u64 {
+    h.stats().live_objects
+}
+
+fn drained<C: Collector>(h: &mut C) -> Vec<Event> {
+    let mut v = Vec::new();
+    h.drain_events(&mut v);
+    v
+}
+
+/// A node whose only slot points at itself, dropped.
+pub fn self_cycle<C: Collector>() {
+    let mut h = heap::<C>();
+    let a = h.alloc_node(1, 8).unwrap();
+    h.set_slot(a, 0, Some(a)).unwrap();
+    h.release(a).unwrap();
+    assert_eq!(live(&h), 1, "the cycle keeps itself alive until collected");
+    h.collect_full().unwrap();
+    if C::TRAITS.collects_cycles {
+        assert_eq!(live(&h), 0);
+    } else {
+        skip::<C>(
+            "self_cycle",
+            "does not collect cycles; checked that it leaks",
+        );
+        assert_eq!(live(&h), 1);
+    }
+}
+
+/// The seed's two nodes pointing at each other, both with finalizers.
+pub fn two_node_cycle<C: Collector>() {
+    let mut h = heap::<C>();
+    let a = h.alloc_node(1, 16).unwrap();
+    let b = h.alloc_node(1, 16).unwrap();
+    h.set_finalizer(a, Finalizer::Notify).unwrap();
+    h.set_finalizer(b, Finalizer::Notify).unwrap();
+    h.set_slot(a, 0, Some(b)).unwrap();
+    h.set_slot(b, 0, Some(a)).unwrap();
+    h.release(a).unwrap();
+    h.release(b).unwrap();
+    assert_eq!(live(&h), 2);
+    collect_until_settled(&mut h);
+    if C::TRAITS.collects_cycles {
+        assert_eq!(live(&h), 0);
+        assert_eq!(h.stats().finalized, 2);
+        assert_eq!(h.stats().live_bytes, 0);
+    } else {
+        skip::<C>(
+            "two_node_cycle",
+            "does not collect cycles; checked that it leaks",
+        );
+        assert_eq!((live(&h), h.stats().finalized), (2, 0));
+    }
+}
+
+fn build_tree<C: Collector>(h: &mut C, depth: u32) -> Handle {
+    let node = h.alloc_node(2, 0).unwrap();
+    if depth > 0 {
+        for i in 0..2 {
+            let child = build_tree(h, depth - 1);
+            h.set_slot(node, i, Some(child)).unwrap();
+            h.release(child).unwrap();
+        }
+    }
+    node
+}
+
+/// A complete binary tree of 8191 nodes, dropped by its root.
+pub fn tree_dropped<C: Collector>() {
+    let mut h = heap::<C>();
+    let root = build_tree(&mut h, 12);
+    assert_eq!(live(&h), 8191);
+    h.release(root).unwrap();
+    h.collect_full().unwrap();
+    if C::TRAITS.frees_objects {
+        assert_eq!(live(&h), 0);
+    } else {
+        skip::<C>("tree_dropped", "never frees");
+        assert_eq!(live(&h), 8191);
+    }
+}
+
+/// A 200,000-long linked list, dropped by its head: no recursion anywhere.
+pub fn deep_chain<C: Collector>() {
+    let mut h = heap::<C>();
+    let n = if cfg!(miri) { 200 } else { 200_000 };
+    let mut head = h.alloc_node(1, 0).unwrap();
+    for _ in 1..n {
+        let next = h.alloc_node(1, 0).unwrap();
+        h.set_slot(next, 0, Some(head)).unwrap();
+        h.release(head).unwrap();
+        head = next;
+    }
+    assert_eq!(live(&h), n);
+    h.collect(Generation::YOUNGEST).unwrap();
+    assert_eq!(live(&h), n, "the chain is reachable");
+    h.release(head).unwrap();
+    h.collect_full().unwrap();
+    if C::TRAITS.frees_objects {
+        assert_eq!(live(&h), 0);
+    } else {
+        skip::<C>("deep_chain", "never frees");
+    }
+}
+
+/// A resurrecting finalizer runs once, however often the object dies.
+pub fn finalizer_runs_once<C: Collector>() {
+    if !C::TRAITS.frees_objects {
+        return skip::<C>("finalizer_runs_once", "never frees, so never finalizes");
+    }
+    let mut h = heap::<C>();
+    let a = h.alloc_node(0, 0).unwrap();
+    let id = h.object_id(a).unwrap();
+    h.set_finalizer(a, Finalizer::Resurrect).unwrap();
+    h.release(a).unwrap();
+    collect_until_settled(&mut h);
+    assert_eq!(h.stats().finalized, 1);
+    assert_eq!(h.stats().saved, 1);
+    let finalized: Vec<_> = drained(&mut h)
+        .into_iter()
+        .filter_map(|e| match e {
+            Event::Finalize { object } => Some(object),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(finalized, vec![id]);
+    h.unsave().unwrap();
+    collect_until_settled(&mut h);
+    assert_eq!(h.stats().finalized, 1, "PEP 442: at most once per object");
+    assert_eq!(live(&h), 0);
+}
+
+/// A resurrected object keeps what it references alive.
+pub fn resurrection_keeps_referents<C: Collector>() {
+    if !C::TRAITS.frees_objects {
+        return skip::<C>("resurrection_keeps_referents", "never frees");
+    }
+    let mut h = heap::<C>();
+    let a = h.alloc_node(1, 0).unwrap();
+    let b = h.alloc_node(0, 4).unwrap();
+    let b_id = h.object_id(b).unwrap();
+    h.payload_mut(b).unwrap().copy_from_slice(&[1, 2, 3, 4]);
+    h.set_slot(a, 0, Some(b)).unwrap();
+    h.set_finalizer(a, Finalizer::Resurrect).unwrap();
+    h.release(b).unwrap();
+    h.release(a).unwrap();
+    collect_until_settled(&mut h);
+    assert_eq!(live(&h), 2);
+    let saved = h.take_saved();
+    assert_eq!(saved.len(), 1);
+    let b = h.slot(saved[0], 0).unwrap().expect("b survives");
+    assert_eq!(h.object_id(b).unwrap(), b_id);
+    assert_eq!(h.payload(b).unwrap(), &[1, 2, 3, 4]);
+}
+
+/// A weak reference to a dead object upgrades to nothing.
+pub fn weak_reference_cleared<C: Collector>() {
+    let mut h = heap::<C>();
+    let a = h.alloc_node(0, 0).unwrap();
+    let w = h.weak(a, false).unwrap();
+    h.release(a).unwrap();
+    h.collect_full().unwrap();
+    if C::TRAITS.frees_objects {
+        assert_eq!(h.upgrade(w).unwrap(), None);
+    } else {
+        skip::<C>("weak_reference_cleared", "never frees");
+        assert!(h.upgrade(w).unwrap().is_some());
+    }
+}
+
+/// A weak reference with a callback reports its referent's death, once.
+pub fn weak_callback<C: Collector>() {
+    if !C::TRAITS.frees_objects {
+        return skip::<C>("weak_callback", "never frees");
+    }
+    let mut h = heap::<C>();
+    let a = h.alloc_node(1, 0).unwrap();
+    h.set_slot(a, 0, Some(a)).unwrap();
+    let a_id = h.object_id(a).unwrap();
+    let w = h.weak(a, true).unwrap();
+    let w_id = h.weak_id(w).unwrap();
+    h.set_slot(a, 0, None).unwrap();
+    h.release(a).unwrap();
+    collect_until_settled(&mut h);
+    let callbacks: Vec<_> = drained(&mut h)
+        .into_iter()
+        .filter(|e| matches!(e, Event::WeakCallback { .. }))
+        .collect();
+    assert_eq!(
+        callbacks,
+        vec![Event::WeakCallback {
+            weak: w_id,
+            object: a_id
+        }]
+    );
+    assert_eq!(h.stats().weak_callbacks, 1);
+    assert_eq!(h.upgrade(w).unwrap(), None);
+}
+
+/// A weak reference to a cycle is cleared when the cycle is collected.
+pub fn weak_reference_to_cycle<C: Collector>() {
+    let mut h = heap::<C>();
+    let a = h.alloc_node(1, 0).unwrap();
+    h.set_slot(a, 0, Some(a)).unwrap();
+    let w = h.weak(a, false).unwrap();
+    h.release(a).unwrap();
+    h.collect_full().unwrap();
+    if C::TRAITS.collects_cycles {
+        assert_eq!(h.upgrade(w).unwrap(), None);
+    } else {
+        skip::<C>("weak_reference_to_cycle", "does not collect cycles");
+        assert!(h.upgrade(w).unwrap().is_some());
+    }
+}
+
+/// A weak reference to a live object upgrades to that object, across
+/// collections.
+pub fn weak_to_live_object<C: Collector>() {
+    let mut h = heap::<C>();
+    let a = h.alloc_node(0, 0).unwrap();
+    let w = h.weak(a, true).unwrap();
+    for g in [Generation::YOUNGEST, Generation::MIDDLE, Generation::FULL] {
+        h.collect(g).unwrap();
+        let again = h.upgrade(w).unwrap().expect("alive");
+        assert!(h.same_object(a, again).unwrap());
+        h.release(again).unwrap();
+    }
+    h.release_weak(w).unwrap();
+    assert_eq!(h.upgrade(w), Err(GcError::StaleHandle));
+}
+
+#[track_caller]
+fn assert_stale<T: std::fmt::Debug>(r: Result<T, GcError>) {
+    assert!(
+        matches!(r, Err(GcError::StaleHandle)),
+        "expected StaleHandle, got {r:?}"
+    );
+}
+
+/// Every method refuses a released handle with an error.
+pub fn stale_handle_error<C: Collector>() {
+    let mut h = heap::<C>();
+    let a = h.alloc_node(1, 4).unwrap();
+    let keep = h.clone_handle(a).unwrap();
+    let w = h.weak(a, false).unwrap();
+    h.release(a).unwrap();
+    assert_stale(h.release(a));
+    assert_stale(h.clone_handle(a));
+    assert_stale(h.slot(a, 0));
+    assert_stale(h.set_slot(a, 0, None));
+    assert_stale(h.set_slot(keep, 0, Some(a)));
+    assert_stale(h.kind(a));
+    assert_stale(h.slot_count(a));
+    assert_stale(h.payload(a).map(<[u8]>::len));
+    assert_stale(h.payload_mut(a).map(|p| p.len()));
+    assert_stale(h.object_id(a));
+    assert_stale(h.set_finalizer(a, Finalizer::Notify));
+    assert_stale(h.weak(a, false));
+    assert_stale(h.alloc_tuple(&[Some(a)]));
+    h.release_weak(w).unwrap();
+    assert_stale(h.upgrade(w));
+    assert_stale(h.weak_id(w));
+    assert_stale(h.release_weak(w));
+    // The object itself is untouched: `keep` still works.
+    assert_eq!(h.kind(keep), Ok(Kind::Node));
+}
+
+/// A handle from another heap is refused.
+pub fn foreign_handle_error<C: Collector>() {
+    let mut h1 = heap::<C>();
+    let mut h2 = heap::<C>();
+    let a = h1.alloc_node(1, 0).unwrap();
+    let b = h2.alloc_node(1, 0).unwrap();
+    assert_eq!(h2.kind(a), Err(GcError::ForeignHandle));
+    assert_eq!(h2.set_slot(b, 0, Some(a)), Err(GcError::ForeignHandle));
+    assert_eq!(h2.release(a), Err(GcError::ForeignHandle));
+    assert_eq!(h1.kind(a), Ok(Kind::Node));
+}
+
+/// Slot indices are checked.
+pub fn slot_out_of_range<C: Collector>() {
+    let mut h = heap::<C>();
+    let a = h.alloc_node(2, 0).unwrap();
+    let atom = h.alloc_atom(3).unwrap();
+    assert!(matches!(
+        h.slot(a, 2),
+        Err(GcError::SlotOutOfRange {
+            index: 2,
+            len: 2,
+            ..
+        })
+    ));
+    assert!(matches!(
+        h.set_slot(a, 9, None),
+        Err(GcError::SlotOutOfRange {
+            index: 9,
+            len: 2,
+            ..
+        })
+    ));
+    assert!(matches!(
+        h.slot(atom, 0),
+        Err(GcError::SlotOutOfRange { len: 0, .. })
+    ));
+    assert_eq!(h.slot(a, 1), Ok(None));
+}
+
+/// Tuples and atoms cannot be written.
+pub fn tuple_and_atom_are_immutable<C: Collector>() {
+    let mut h = heap::<C>();
+    let a = h.alloc_node(0, 0).unwrap();
+    let t = h.alloc_tuple(&[Some(a), None]).unwrap();
+    let atom = h.alloc_atom(1).unwrap();
+    assert_eq!(h.set_slot(t, 0, None), Err(GcError::Immutable(Kind::Tuple)));
+    assert_eq!(
+        h.set_slot(atom, 0, None),
+        Err(GcError::Immutable(Kind::Atom))
+    );
+    assert_eq!(h.kind(t), Ok(Kind::Tuple));
+    assert_eq!(h.slot_count(t), Ok(2));
+}
+
+/// A tuple keeps its members alive.
+pub fn tuple_keeps_members_alive<C: Collector>() {
+    let mut h = heap::<C>();
+    let a = h.alloc_node(0, 0).unwrap();
+    let a_id = h.object_id(a).unwrap();
+    let t = h.alloc_tuple(&[None, Some(a)]).unwrap();
+    h.release(a).unwrap();
+    h.collect_full().unwrap();
+    let a = h.slot(t, 1).unwrap().expect("member alive");
+    assert_eq!(h.object_id(a).unwrap(), a_id);
+    assert_eq!(h.slot(t, 0).unwrap(), None);
+}
+
+/// Handles, slots and payloads survive collections of every generation
+/// (objects may move underneath).
+pub fn handles_survive_collections<C: Collector>() {
+    let mut h = heap::<C>();
+    let n = if cfg!(miri) { 50 } else { 2000 };
+    let mut ids = Vec::new();
+    let mut head: Option<Handle> = None;
+    for i in 0..n {
+        let node = h.alloc_node(1, 2).unwrap();
+        h.payload_mut(node)
+            .unwrap()
+            .copy_from_slice(&[(i % 251) as u8, 7]);
+        h.set_slot(node, 0, head).unwrap();
+        if let Some(old) = head {
+            h.release(old).unwrap();
+        }
+        ids.push(h.object_id(node).unwrap());
+        head = Some(node);
+        if i % 97 == 0 {
+            h.collect(Generation::YOUNGEST).unwrap();
+        }
+    }
+    for g in [Generation::YOUNGEST, Generation::MIDDLE, Generation::FULL] {
+        h.collect(g).unwrap();
+    }
+    let mut cursor = head;
+    let mut i = n;
+    while let Some(node) = cursor {
+        i -= 1;
+        assert_eq!(h.object_id(node).unwrap(), ids[i]);
+        assert_eq!(h.payload(node).unwrap(), &[(i % 251) as u8, 7]);
+        cursor = h.slot(node, 0).unwrap();
+        h.release(node).unwrap();
+    }
+    assert_eq!(i, 0);
+}
+
+/// The live count matches the live set, and freed objects leave it.
+pub fn live_count_matches_live_set<C: Collector>() {
+    let mut h = heap::<C>();
+    let mut keep = Vec::new();
+    for i in 0..300 {
+        let a = h.alloc_node(1, i % 5).unwrap();
+        if i % 3 == 0 {
+            keep.push(a);
+        } else {
+            h.release(a).unwrap();
+        }
+    }
+    h.collect_full().unwrap();
+    assert_eq!(h.live_objects().len() as u64, live(&h));
+    if C::TRAITS.frees_objects {
+        assert_eq!(live(&h), 100);
+        let kept: Vec<ObjectId> = keep.iter().map(|&k| h.object_id(k).unwrap()).collect();
+        assert_eq!(h.live_set(), kept.into_iter().collect());
+    } else {
+        skip::<C>("live_count_matches_live_set", "never frees");
+    }
+}
+
+/// Runs every case against a collector type, one `#[test]` each.
+#[macro_export]
+macro_rules! conformance_suite {
+    ($collector:ty) => {
+        $crate::conformance_suite!(@cases $collector;
+            self_cycle, two_node_cycle, tree_dropped, deep_chain, finalizer_runs_once,
+            resurrection_keeps_referents, weak_reference_cleared, weak_callback,
+            weak_reference_to_cycle, weak_to_live_object, stale_handle_error,
+            foreign_handle_error, slot_out_of_range, tuple_and_atom_are_immutable,
+            tuple_keeps_members_alive, handles_survive_collections,
+            live_count_matches_live_set);
+    };
+    (@cases $collector:ty; $($case:ident),* $(,)?) => {
+        /// The gc-core conformance suite.
+        mod conformance {
+            $(
+                #[test]
+                fn $case() {
+                    $crate::conformance::$case::<$collector>();
+                }
+            )*
+        }
+    };
+}
+
+#[cfg(test)]
+mod tests {
+    crate::conformance_suite!(crate::NullCollector);
+}

@@ -1,0 +1,51 @@
+//! The one error type of the safe API.
+
+use crate::Kind;
+
+/// Everything a safe call can get wrong. None of these is undefined
+/// behaviour: the heap is unchanged by the call that returns one (except
+/// [`GcError::OutOfMemory`], after which the heap is still consistent).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum GcError {
+    /// The handle was released (or its object freed) earlier.
+    #[error("stale handle: it was released earlier")]
+    StaleHandle,
+    /// The handle belongs to another heap.
+    #[error("foreign handle: it belongs to another heap")]
+    ForeignHandle,
+    /// A slot index at or past the object's slot count.
+    #[error("slot index {index} out of range: the {kind} has {len} slots")]
+    SlotOutOfRange {
+        /// The index asked for.
+        index: usize,
+        /// The object's slot count.
+        len: usize,
+        /// The object's kind name.
+        kind: &'static str,
+    },
+    /// A slot write to a tuple or an atom.
+    #[error("cannot set a slot of a {}: only nodes are mutable", .0.name())]
+    Immutable(Kind),
+    /// An allocation bigger than the object model allows.
+    #[error("too many {what}: {requested} requested, at most {limit}")]
+    TooLarge {
+        /// "slots" or "payload bytes".
+        what: &'static str,
+        /// What was asked.
+        requested: usize,
+        /// The limit.
+        limit: usize,
+    },
+    /// The heap's configured maximum would be exceeded.
+    #[error("out of memory: the heap limit of {limit} bytes would be exceeded")]
+    OutOfMemory {
+        /// The configured limit in bytes.
+        limit: u64,
+    },
+    /// A generation outside 0..=2.
+    #[error("invalid generation {0}: expected 0, 1 or 2")]
+    InvalidGeneration(u64),
+    /// A configuration key the collector does not know, or a bad value.
+    #[error("bad configuration: {0}")]
+    Config(String),
+}

@@ -1,0 +1,226 @@
+//! The null collector: allocates, never frees. It is the allocation-speed
+//! limit every report measures the real strategies against, and it runs
+//! every trace (its live set only grows).
+
+use crate::{
+    CollectEvent, Collector, Control, ControlOutcome, Event, Finalizer, GcError, Generation,
+    Handle, HeapId, Kind, NoConfig, ObjectId, RootList, RootTable, Shape, Stats, Traits, Trigger,
+    WeakHandle, WeakId,
+};
+
+#[derive(Debug)]
+struct NullObject {
+    kind: Kind,
+    slots: Box<[Option<u32>]>,
+    payload: Box<[u8]>,
+}
+
+/// A heap that never frees. Objects are numbered by allocation order, so an
+/// object's index is its [`ObjectId`].
+#[derive(Debug)]
+pub struct NullCollector {
+    objects: Vec<NullObject>,
+    roots: RootTable<u32>,
+    /// Weak handles: (weak id, referent). Referents never die.
+    weak_roots: RootTable<(u64, u32)>,
+    next_weak_id: u64,
+    stats: Stats,
+    events: Vec<Event>,
+}
+
+impl NullCollector {
+    fn resolve(&self, h: Handle) -> Result<&NullObject, GcError> {
+        Ok(&self.objects[self.roots.get(h.0)? as usize])
+    }
+
+    fn push(
+        &mut self,
+        kind: Kind,
+        slots: Box<[Option<u32>]>,
+        payload: usize,
+    ) -> Result<Handle, GcError> {
+        let index = u32::try_from(self.objects.len()).map_err(|_| GcError::OutOfMemory {
+            limit: u64::from(u32::MAX),
+        })?;
+        self.objects.push(NullObject {
+            kind,
+            slots,
+            payload: vec![0; payload].into_boxed_slice(),
+        });
+        self.stats.on_alloc(payload as u64);
+        Ok(Handle(self.roots.insert(index)))
+    }
+}
+
+impl Collector for NullCollector {
+    const TRAITS: Traits = Traits {
+        name: "null",
+        summary: "allocates and never frees: the allocation-speed baseline",
+        frees_objects: false,
+        collects_cycles: false,
+        moves_objects: false,
+        write_barrier: false,
+        incremental: false,
+        generational: false,
+        reference_counting: false,
+        frees_finalized_later: false,
+    };
+    type Config = NoConfig;
+
+    fn with_config(_config: NoConfig) -> Result<Self, GcError> {
+        let heap = HeapId::fresh();
+        Ok(NullCollector {
+            objects: Vec::new(),
+            roots: RootTable::new(heap),
+            weak_roots: RootTable::new(heap),
+            next_weak_id: 0,
+            stats: Stats::default(),
+            events: Vec::new(),
+        })
+    }
+
+    #[inline]
+    fn alloc(&mut self, shape: Shape) -> Result<Handle, GcError> {
+        shape.check()?;
+        self.push(
+            shape.kind(),
+            vec![None; shape.slots()].into_boxed_slice(),
+            shape.payload(),
+        )
+    }
+
+    fn alloc_tuple(&mut self, members: &[Option<Handle>]) -> Result<Handle, GcError> {
+        let slots = members
+            .iter()
+            .map(|m| m.map(|h| self.roots.get(h.0)).transpose())
+            .collect::<Result<Box<[_]>, _>>()?;
+        self.push(Kind::Tuple, slots, 0)
+    }
+
+    fn clone_handle(&mut self, handle: Handle) -> Result<Handle, GcError> {
+        let i = self.roots.get(handle.0)?;
+        Ok(Handle(self.roots.insert(i)))
+    }
+
+    fn release(&mut self, handle: Handle) -> Result<(), GcError> {
+        self.roots.remove(handle.0).map(drop)
+    }
+
+    fn slot(&mut self, object: Handle, index: usize) -> Result<Option<Handle>, GcError> {
+        let o = self.resolve(object)?;
+        let v = *o.slots.get(index).ok_or(GcError::SlotOutOfRange {
+            index,
+            len: o.slots.len(),
+            kind: o.kind.name(),
+        })?;
+        Ok(v.map(|v| Handle(self.roots.insert(v))))
+    }
+
+    #[inline]
+    fn set_slot(
+        &mut self,
+        object: Handle,
+        index: usize,
+        value: Option<Handle>,
+    ) -> Result<(), GcError> {
+        let i = self.roots.get(object.0)?;
+        let value = value.map(|h| self.roots.get(h.0)).transpose()?;
+        let o = &mut self.objects[i as usize];
+        if o.kind != Kind::Node {
+            return Err(GcError::Immutable(o.kind));
+        }
+        let len = o.slots.len();
+        let slot = o.slots.get_mut(index).ok_or(GcError::SlotOutOfRange {
+            index,
+            len,
+            kind: "node",
+        })?;
+        *slot = value;
+        Ok(())
+    }
+
+    fn kind(&self, object: Handle) -> Result<Kind, GcError> {
+        Ok(self.resolve(object)?.kind)
+    }
+
+    fn slot_count(&self, object: Handle) -> Result<usize, GcError> {
+        Ok(self.resolve(object)?.slots.len())
+    }
+
+    fn payload(&self, object: Handle) -> Result<&[u8], GcError> {
+        Ok(&self.resolve(object)?.payload)
+    }
+
+    fn payload_mut(&mut self, object: Handle) -> Result<&mut [u8], GcError> {
+        let i = self.roots.get(object.0)?;
+        Ok(&mut self.objects[i as usize].payload)
+    }
+
+    fn object_id(&self, object: Handle) -> Result<ObjectId, GcError> {
+        Ok(ObjectId(u64::from(self.roots.get(object.0)?)))
+    }
+
+    fn set_finalizer(&mut self, object: Handle, _finalizer: Finalizer) -> Result<(), GcError> {
+        // Nothing is ever garbage here, so a finalizer never runs.
+        self.roots.get(object.0).map(drop)
+    }
+
+    fn weak(&mut self, object: Handle, _callback: bool) -> Result<WeakHandle, GcError> {
+        let i = self.roots.get(object.0)?;
+        let id = self.next_weak_id;
+        self.next_weak_id += 1;
+        Ok(WeakHandle(self.weak_roots.insert((id, i))))
+    }
+
+    fn upgrade(&mut self, weak: WeakHandle) -> Result<Option<Handle>, GcError> {
+        let (_, i) = self.weak_roots.get(weak.0)?;
+        Ok(Some(Handle(self.roots.insert(i))))
+    }
+
+    fn release_weak(&mut self, weak: WeakHandle) -> Result<(), GcError> {
+        self.weak_roots.remove(weak.0).map(drop)
+    }
+
+    fn weak_id(&self, weak: WeakHandle) -> Result<WeakId, GcError> {
+        Ok(WeakId(self.weak_roots.get(weak.0)?.0))
+    }
+
+    fn take_saved(&mut self) -> Vec<Handle> {
+        Vec::new()
+    }
+
+    fn collect(&mut self, generation: Generation) -> Result<u64, GcError> {
+        self.stats.on_collection(generation.number(), 0);
+        self.events.push(Event::Collect(CollectEvent {
+            trigger: Trigger::Explicit,
+            generation: generation.number(),
+            kind: "no-op",
+            collected: 0,
+            uncollectable: 0,
+            live_objects: self.stats.live_objects,
+            live_bytes: self.stats.live_bytes,
+            pause_ns: 0,
+        }));
+        Ok(0)
+    }
+
+    fn control(&mut self, _control: Control) -> Result<ControlOutcome, GcError> {
+        Ok(ControlOutcome::Ignored)
+    }
+
+    fn stats(&self) -> Stats {
+        self.stats
+    }
+
+    fn drain_events(&mut self, out: &mut Vec<Event>) {
+        out.append(&mut self.events);
+    }
+
+    fn live_objects(&self) -> Vec<ObjectId> {
+        (0..self.objects.len() as u64).map(ObjectId).collect()
+    }
+
+    fn root_list(&self, _list: RootList) -> Vec<ObjectId> {
+        Vec::new()
+    }
+}

@@ -1,0 +1,481 @@
+//! Reference counting as a building block: the heap that `gc-refcount` and
+//! `gc-generational` share.
+//!
+//! [`RcHeap<P>`] stores objects in a table of [`Header`]s indexed by
+//! [`ObjRef`] (no hash on any hot path), counts every reference held by a
+//! root handle, a slot, the saved list or the garbage list, and frees an
+//! object the moment its count reaches zero, cascading through its slots
+//! without recursion ([`release`]). The policy `P` adds what a strategy
+//! needs on top: hooks on allocation and free (CPython's generation-0 count
+//! and list links), and the meaning of `collect` and of the controls.
+//! Every hook is a static call, monomorphised and inlined.
+
+mod header;
+mod release;
+mod weak;
+
+pub use header::{Header, ObjRef, Slot, flags};
+pub use weak::WeakRegistry;
+
+use std::fmt::Debug;
+
+use crate::{
+    Collector, Config, Control, ControlOutcome, Event, Finalizer, GcError, Generation, Handle,
+    HeapId, Kind, ObjectId, RootList, RootTable, Shape, Stats, Traits, WeakHandle, WeakId,
+};
+
+/// What is being allocated, for [`RcPolicy::before_alloc`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AllocKind {
+    /// A node.
+    Node,
+    /// A tuple.
+    Tuple,
+    /// An atom (never a GC container).
+    Atom,
+    /// A weak-reference object (a GC container in CPython).
+    Weakref,
+}
+
+/// What a strategy adds to reference counting. Every method takes the whole
+/// heap, so a hook can collect or rewire lists; all are static calls.
+pub trait RcPolicy: Sized + Debug {
+    /// The strategy's own header words.
+    type Extra: Copy + Default + Debug;
+    /// The strategy's configuration.
+    type Config: Config;
+    /// What the strategy is.
+    const TRAITS: Traits;
+
+    /// The policy state for a new heap.
+    fn new(config: &Self::Config) -> Result<Self, GcError>;
+
+    /// Runs before an object is allocated (CPython: count it, maybe collect).
+    #[inline]
+    fn before_alloc(_heap: &mut RcHeap<Self>, _what: AllocKind) -> Result<(), GcError> {
+        Ok(())
+    }
+
+    /// Runs once the object exists, with its count at 1 (CPython: track it).
+    #[inline]
+    fn after_alloc(_heap: &mut RcHeap<Self>, _object: ObjRef) {}
+
+    /// Runs just before an object's memory is released (CPython: untrack it,
+    /// uncount it). The object's slots are already cleared.
+    #[inline]
+    fn on_free(_heap: &mut RcHeap<Self>, _object: ObjRef) {}
+
+    /// Runs when a finalizer on the reference-counting path resurrected the
+    /// object (CPython re-tracks it in generation 0).
+    #[inline]
+    fn on_resurrect(_heap: &mut RcHeap<Self>, _object: ObjRef) {}
+
+    /// An explicit collection of `generation`; returns `collected`.
+    fn collect(heap: &mut RcHeap<Self>, generation: Generation) -> Result<u64, GcError>;
+
+    /// A CPython-style control.
+    fn control(heap: &mut RcHeap<Self>, control: Control) -> Result<ControlOutcome, GcError>;
+}
+
+/// A reference-counted heap with policy `P`. See the [module docs](self).
+///
+/// The fields are public for strategy crates building on it; the
+/// [`Header`] invariant must hold whenever control returns to the mutator.
+#[derive(Debug)]
+pub struct RcHeap<P: RcPolicy> {
+    /// Every object, weak-reference objects and free entries included.
+    pub objects: Vec<Header<P::Extra>>,
+    free_list: Vec<u32>,
+    roots: RootTable<ObjRef>,
+    weak_roots: RootTable<ObjRef>,
+    /// Objects resurrected by finalizers (a root list; each entry counts).
+    pub saved: Vec<ObjRef>,
+    /// CPython's `gc.garbage` (a root list; each entry counts).
+    pub garbage: Vec<ObjRef>,
+    /// Weak references and their referents.
+    pub weakrefs: WeakRegistry,
+    /// Events not yet drained.
+    pub events: Vec<Event>,
+    /// Running totals.
+    pub stats: Stats,
+    next_id: u64,
+    next_weak_id: u64,
+    /// The strategy's state.
+    pub policy: P,
+    dealloc_stack: Vec<release::Frame>,
+}
+
+impl<P: RcPolicy> RcHeap<P> {
+    /// An empty heap.
+    pub fn new(config: &P::Config) -> Result<Self, GcError> {
+        let heap = HeapId::fresh();
+        Ok(RcHeap {
+            objects: Vec::new(),
+            free_list: Vec::new(),
+            roots: RootTable::new(heap),
+            weak_roots: RootTable::new(heap),
+            saved: Vec::new(),
+            garbage: Vec::new(),
+            weakrefs: WeakRegistry::default(),
+            events: Vec::new(),
+            stats: Stats::default(),
+            next_id: 0,
+            next_weak_id: 0,
+            policy: P::new(config)?,
+            dealloc_stack: Vec::new(),
+        })
+    }
+
+    /// The header of `r`.
+    #[inline]
+    pub fn header(&self, r: ObjRef) -> &Header<P::Extra> {
+        &self.objects[r.index()]
+    }
+
+    /// The header of `r`, to change.
+    #[inline]
+    pub fn header_mut(&mut self, r: ObjRef) -> &mut Header<P::Extra> {
+        &mut self.objects[r.index()]
+    }
+
+    /// The object a root handle refers to.
+    #[inline]
+    pub fn resolve(&self, h: Handle) -> Result<ObjRef, GcError> {
+        self.roots.get(h.0)
+    }
+
+    /// The roots' targets (each counted once in its object's `rc`).
+    pub fn root_targets(&self) -> impl Iterator<Item = ObjRef> + '_ {
+        self.roots.iter()
+    }
+
+    /// Makes the object immortal (PEP 683): never counted, freed or collected.
+    pub fn make_immortal(&mut self, h: Handle) -> Result<(), GcError> {
+        let r = self.resolve(h)?;
+        self.objects[r.index()].flags |= flags::IMMORTAL;
+        Ok(())
+    }
+
+    /// Adds one reference to `r`.
+    #[inline]
+    pub fn inc(&mut self, r: ObjRef) {
+        let h = &mut self.objects[r.index()];
+        if h.flags & flags::IMMORTAL == 0 {
+            h.rc += 1;
+        }
+    }
+
+    /// Drops one reference to `r`, freeing it (and what only it held) when
+    /// the count reaches zero.
+    #[inline]
+    pub fn dec(&mut self, r: ObjRef) {
+        let h = &mut self.objects[r.index()];
+        if h.flags & flags::IMMORTAL != 0 {
+            return;
+        }
+        h.rc -= 1;
+        if h.rc == 0 {
+            self.dealloc(r);
+        }
+    }
+
+    /// Drops the reference a slot held, if any.
+    #[inline]
+    pub fn dec_slot(&mut self, slot: Slot) {
+        if let Some(r) = slot {
+            self.dec(r);
+        }
+    }
+
+    /// Number of live objects of every sort (weak references included),
+    /// for capacity planning in strategies.
+    pub fn table_len(&self) -> usize {
+        self.objects.len() - self.free_list.len()
+    }
+
+    /// Reports a weak callback of `weak` for the death of `target`.
+    pub fn report_weak_callback(&mut self, weak: ObjRef, target: ObjRef) {
+        self.stats.weak_callbacks += 1;
+        let event = Event::WeakCallback {
+            weak: WeakId(self.objects[weak.index()].id),
+            object: ObjectId(self.objects[target.index()].id),
+        };
+        self.events.push(event);
+    }
+
+    /// Reports that the finalizer of `r` ran, and marks it finalized.
+    pub fn report_finalized(&mut self, r: ObjRef) {
+        let h = &mut self.objects[r.index()];
+        h.flags |= flags::FINALIZED;
+        let id = h.id;
+        self.stats.finalized += 1;
+        self.events.push(Event::Finalize {
+            object: ObjectId(id),
+        });
+    }
+
+    fn allocate(
+        &mut self,
+        flag_bits: u32,
+        id: u64,
+        slots: Box<[Slot]>,
+        payload: Box<[u8]>,
+    ) -> Result<ObjRef, GcError> {
+        let header = Header {
+            rc: 1,
+            flags: flag_bits,
+            extra: P::Extra::default(),
+            id,
+            slots,
+            payload,
+        };
+        if let Some(i) = self.free_list.pop() {
+            self.objects[i as usize] = header;
+            return Ok(ObjRef::from_index(i as usize).expect("came from the table"));
+        }
+        let r = ObjRef::from_index(self.objects.len()).ok_or(GcError::OutOfMemory {
+            limit: u64::from(u32::MAX),
+        })?;
+        self.objects.push(header);
+        Ok(r)
+    }
+
+    fn new_object(
+        &mut self,
+        kind_bits: u32,
+        slots: Box<[Slot]>,
+        payload: usize,
+    ) -> Result<Handle, GcError> {
+        let id = self.next_id;
+        let r = self.allocate(kind_bits, id, slots, vec![0u8; payload].into_boxed_slice())?;
+        self.next_id += 1;
+        self.stats.on_alloc(payload as u64);
+        P::after_alloc(self, r);
+        Ok(Handle(self.roots.insert(r)))
+    }
+
+    fn node_to_write(&self, object: Handle, index: usize) -> Result<ObjRef, GcError> {
+        let r = self.resolve(object)?;
+        let h = self.header(r);
+        match h.kind() {
+            Some(Kind::Node) => {}
+            Some(kind) => return Err(GcError::Immutable(kind)),
+            None => return Err(GcError::StaleHandle),
+        }
+        if index >= h.slots.len() {
+            return Err(GcError::SlotOutOfRange {
+                index,
+                len: h.slots.len(),
+                kind: "node",
+            });
+        }
+        Ok(r)
+    }
+
+    fn resolve_weak(&self, w: WeakHandle) -> Result<ObjRef, GcError> {
+        self.weak_roots.get(w.0)
+    }
+}
+
+impl<P: RcPolicy> Collector for RcHeap<P> {
+    const TRAITS: Traits = P::TRAITS;
+    type Config = P::Config;
+
+    fn with_config(config: Self::Config) -> Result<Self, GcError> {
+        RcHeap::new(&config)
+    }
+
+    #[inline]
+    fn alloc(&mut self, shape: Shape) -> Result<Handle, GcError> {
+        shape.check()?;
+        let (bits, what) = match shape {
+            Shape::Node { .. } => (flags::NODE, AllocKind::Node),
+            Shape::Atom { .. } => (flags::ATOM, AllocKind::Atom),
+        };
+        P::before_alloc(self, what)?;
+        self.new_object(
+            bits,
+            vec![None; shape.slots()].into_boxed_slice(),
+            shape.payload(),
+        )
+    }
+
+    fn alloc_tuple(&mut self, members: &[Option<Handle>]) -> Result<Handle, GcError> {
+        if members.len() > crate::MAX_SLOTS {
+            return Err(GcError::TooLarge {
+                what: "slots",
+                requested: members.len(),
+                limit: crate::MAX_SLOTS,
+            });
+        }
+        let slots = members
+            .iter()
+            .map(|m| m.map(|h| self.resolve(h)).transpose())
+            .collect::<Result<Box<[Slot]>, _>>()?;
+        P::before_alloc(self, AllocKind::Tuple)?;
+        for &r in slots.iter().flatten() {
+            self.inc(r);
+        }
+        self.new_object(flags::TUPLE, slots, 0)
+    }
+
+    #[inline]
+    fn clone_handle(&mut self, handle: Handle) -> Result<Handle, GcError> {
+        let r = self.resolve(handle)?;
+        self.inc(r);
+        Ok(Handle(self.roots.insert(r)))
+    }
+
+    #[inline]
+    fn release(&mut self, handle: Handle) -> Result<(), GcError> {
+        let r = self.roots.remove(handle.0)?;
+        self.dec(r);
+        Ok(())
+    }
+
+    #[inline]
+    fn slot(&mut self, object: Handle, index: usize) -> Result<Option<Handle>, GcError> {
+        let r = self.resolve(object)?;
+        let h = self.header(r);
+        let value = *h.slots.get(index).ok_or(GcError::SlotOutOfRange {
+            index,
+            len: h.slots.len(),
+            kind: h.kind().map_or("weakref", Kind::name),
+        })?;
+        Ok(value.map(|v| {
+            self.inc(v);
+            Handle(self.roots.insert(v))
+        }))
+    }
+
+    #[inline]
+    fn set_slot(
+        &mut self,
+        object: Handle,
+        index: usize,
+        value: Option<Handle>,
+    ) -> Result<(), GcError> {
+        let r = self.node_to_write(object, index)?;
+        let value = value.map(|h| self.resolve(h)).transpose()?;
+        if let Some(v) = value {
+            self.inc(v);
+        }
+        let old = std::mem::replace(&mut self.objects[r.index()].slots[index], value);
+        self.dec_slot(old);
+        Ok(())
+    }
+
+    fn kind(&self, object: Handle) -> Result<Kind, GcError> {
+        let r = self.resolve(object)?;
+        self.header(r).kind().ok_or(GcError::StaleHandle)
+    }
+
+    fn slot_count(&self, object: Handle) -> Result<usize, GcError> {
+        Ok(self.header(self.resolve(object)?).slots.len())
+    }
+
+    fn payload(&self, object: Handle) -> Result<&[u8], GcError> {
+        Ok(&self.header(self.resolve(object)?).payload)
+    }
+
+    fn payload_mut(&mut self, object: Handle) -> Result<&mut [u8], GcError> {
+        let r = self.resolve(object)?;
+        Ok(&mut self.header_mut(r).payload)
+    }
+
+    fn object_id(&self, object: Handle) -> Result<ObjectId, GcError> {
+        Ok(ObjectId(self.header(self.resolve(object)?).id))
+    }
+
+    fn set_finalizer(&mut self, object: Handle, finalizer: Finalizer) -> Result<(), GcError> {
+        let r = self.resolve(object)?;
+        let h = self.header_mut(r);
+        h.flags |= flags::HAS_FINALIZER;
+        match finalizer {
+            Finalizer::Notify => h.flags &= !flags::RESURRECT,
+            Finalizer::Resurrect => h.flags |= flags::RESURRECT,
+        }
+        Ok(())
+    }
+
+    fn weak(&mut self, object: Handle, callback: bool) -> Result<WeakHandle, GcError> {
+        let target = self.resolve(object)?;
+        if !callback {
+            if let Some(w) = self.weakrefs.basic_of(target) {
+                self.inc(w);
+                return Ok(WeakHandle(self.weak_roots.insert(w)));
+            }
+        }
+        P::before_alloc(self, AllocKind::Weakref)?;
+        let bits = flags::WEAKREF | if callback { flags::WEAK_CALLBACK } else { 0 };
+        let id = self.next_weak_id;
+        let w = self.allocate(bits, id, Box::default(), Box::default())?;
+        self.next_weak_id += 1;
+        P::after_alloc(self, w);
+        self.weakrefs.add(target, w, callback);
+        self.objects[target.index()].flags |= flags::HAS_WEAKREFS;
+        Ok(WeakHandle(self.weak_roots.insert(w)))
+    }
+
+    fn upgrade(&mut self, weak: WeakHandle) -> Result<Option<Handle>, GcError> {
+        let w = self.resolve_weak(weak)?;
+        Ok(self.weakrefs.target(w).map(|t| {
+            self.inc(t);
+            Handle(self.roots.insert(t))
+        }))
+    }
+
+    fn release_weak(&mut self, weak: WeakHandle) -> Result<(), GcError> {
+        let w = self.weak_roots.remove(weak.0)?;
+        self.dec(w);
+        Ok(())
+    }
+
+    fn weak_id(&self, weak: WeakHandle) -> Result<WeakId, GcError> {
+        Ok(WeakId(self.header(self.resolve_weak(weak)?).id))
+    }
+
+    fn take_saved(&mut self) -> Vec<Handle> {
+        let saved = std::mem::take(&mut self.saved);
+        saved
+            .into_iter()
+            .map(|r| Handle(self.roots.insert(r)))
+            .collect()
+    }
+
+    fn collect(&mut self, generation: Generation) -> Result<u64, GcError> {
+        P::collect(self, generation)
+    }
+
+    fn control(&mut self, control: Control) -> Result<ControlOutcome, GcError> {
+        P::control(self, control)
+    }
+
+    fn stats(&self) -> Stats {
+        Stats {
+            garbage: self.garbage.len() as u64,
+            saved: self.saved.len() as u64,
+            ..self.stats
+        }
+    }
+
+    fn drain_events(&mut self, out: &mut Vec<Event>) {
+        out.append(&mut self.events);
+    }
+
+    fn live_objects(&self) -> Vec<ObjectId> {
+        self.objects
+            .iter()
+            .filter(|h| !h.has(flags::FREE) && h.kind_bits() != flags::WEAKREF)
+            .map(|h| ObjectId(h.id))
+            .collect()
+    }
+
+    fn root_list(&self, list: RootList) -> Vec<ObjectId> {
+        let list = match list {
+            RootList::Saved => &self.saved,
+            RootList::Garbage => &self.garbage,
+        };
+        list.iter().map(|&r| ObjectId(self.header(r).id)).collect()
+    }
+}

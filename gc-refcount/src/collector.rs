@@ -1,0 +1,64 @@
+//! The pure reference-counting policy: nothing beyond the shared mechanism.
+
+use std::time::Instant;
+
+use gc_core::rc::{RcHeap, RcPolicy};
+use gc_core::{
+    CollectEvent, Control, ControlOutcome, Event, GcError, Generation, NoConfig, Traits, Trigger,
+};
+
+/// A pure reference-counting heap.
+pub type RefCount = RcHeap<PureRc>;
+
+/// The policy: no hooks; `collect` finds nothing; no control applies.
+#[derive(Debug, Default)]
+pub struct PureRc;
+
+impl RcPolicy for PureRc {
+    type Extra = ();
+    type Config = NoConfig;
+    const TRAITS: Traits = Traits {
+        name: "refcount",
+        summary: "reference counting: freed at zero, cycles leak",
+        frees_objects: true,
+        collects_cycles: false,
+        moves_objects: false,
+        write_barrier: false,
+        incremental: false,
+        generational: false,
+        reference_counting: true,
+        frees_finalized_later: false,
+    };
+
+    fn new(_config: &NoConfig) -> Result<Self, GcError> {
+        Ok(PureRc)
+    }
+
+    /// Reference counting already freed everything it can: report a
+    /// collection that found nothing, so traces and reports see one.
+    fn collect(heap: &mut RcHeap<Self>, generation: Generation) -> Result<u64, GcError> {
+        let started = Instant::now();
+        let pause_ns = started.elapsed().as_nanos() as u64;
+        heap.stats.on_collection(generation.number(), pause_ns);
+        heap.events.push(Event::Collect(CollectEvent {
+            trigger: Trigger::Explicit,
+            generation: generation.number(),
+            kind: "refcount",
+            collected: 0,
+            uncollectable: 0,
+            live_objects: heap.stats.live_objects,
+            live_bytes: heap.stats.live_bytes,
+            pause_ns,
+        }));
+        Ok(0)
+    }
+
+    fn control(_heap: &mut RcHeap<Self>, _control: Control) -> Result<ControlOutcome, GcError> {
+        Ok(ControlOutcome::Ignored)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    gc_core::conformance_suite!(crate::RefCount);
+}
