@@ -1,1 +1,96 @@
-fn main() {}
+//! `gc-bench`: replay gctraces and compare collectors.
+
+mod bundled;
+mod cmd;
+mod collectors;
+mod output;
+mod table;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// The GC workbench's command line.
+#[derive(Debug, Parser)]
+#[command(name = "gc-bench", version, about = "Replay gctraces and compare garbage collectors", long_about = None)]
+struct Cli {
+    /// More log output on standard error (-v debug, -vv trace); RUST_LOG
+    /// overrides.
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    verbose: u8,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run traces on collectors and print a table (default: the bundled
+    /// scenario traces on every collector).
+    Run(cmd::run::Args),
+    /// Replay one gctrace on one collector (the spec's command line).
+    Replay(cmd::replay::Args),
+    /// List the collectors and what each declares it is.
+    List,
+}
+
+fn init_logging(verbose: u8) {
+    let default = match verbose {
+        0 => "warn",
+        1 => "debug",
+        _ => "trace",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+/// Parses the command line; a usage error becomes one line on standard
+/// error and exit status 2 (help and version print as usual).
+fn parse_cli() -> Result<Cli, ExitCode> {
+    use clap::error::ErrorKind;
+    Cli::try_parse().map_err(|e| match e.kind() {
+        ErrorKind::DisplayHelp
+        | ErrorKind::DisplayVersion
+        | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            let _ = e.print();
+            ExitCode::from(if e.use_stderr() { 2 } else { 0 })
+        }
+        _ => {
+            let text = e.render().to_string();
+            let line: Vec<&str> = text
+                .lines()
+                .map(str::trim)
+                .filter(|l| {
+                    !l.is_empty()
+                        && !l.starts_with("For more information")
+                        && !l.starts_with("Usage:")
+                })
+                .collect();
+            eprintln!("{}", line.join(" "));
+            ExitCode::from(2)
+        }
+    })
+}
+
+fn main() -> ExitCode {
+    let cli = match parse_cli() {
+        Ok(cli) => cli,
+        Err(code) => return code,
+    };
+    init_logging(cli.verbose);
+    let result = match cli.command {
+        Command::Run(args) => cmd::run::main(args),
+        Command::Replay(args) => cmd::replay::main(args),
+        Command::List => cmd::list::main(),
+    };
+    match result {
+        Ok(code) => ExitCode::from(code as u8),
+        Err(message) => {
+            eprintln!("{message}");
+            ExitCode::from(2)
+        }
+    }
+}

@@ -106,12 +106,15 @@ pub struct Summary {
 /// Collections per generation, written as `{"0":N,"1":N,"2":N}`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub struct Collections {
+    /// Generation 0 (the youngest, or minor collections).
     #[serde(rename = "0")]
-    g0: u64,
+    pub g0: u64,
+    /// Generation 1.
     #[serde(rename = "1")]
-    g1: u64,
+    pub g1: u64,
+    /// Generation 2 (full collections).
     #[serde(rename = "2")]
-    g2: u64,
+    pub g2: u64,
 }
 
 impl Record {
@@ -163,7 +166,9 @@ impl Outcome {
 }
 
 /// Replays `trace` on `collector`, passing every record to `sink` as it
-/// happens (the summary last, also after a trace error).
+/// happens, the summary last. A trace error stops the replay; no summary
+/// record follows it (the outcome still carries one), so a reader of the
+/// event stream can tell a finished run from an interrupted one.
 pub fn replay<C: Collector>(trace: &Trace, collector: C, mut sink: impl FnMut(&Record)) -> Outcome {
     let mut replayer = Replayer::new(collector);
     let mut error = None;
@@ -176,7 +181,9 @@ pub fn replay<C: Collector>(trace: &Trace, collector: C, mut sink: impl FnMut(&R
         }
     }
     let summary = replayer.summary();
-    sink(&Record::Summary(summary.clone()));
+    if error.is_none() {
+        sink(&Record::Summary(summary.clone()));
+    }
     Outcome {
         expect_failures: replayer.expect_failures,
         error,

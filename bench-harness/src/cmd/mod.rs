@@ -1,0 +1,5 @@
+//! One module per `gc-bench` subcommand.
+
+pub mod list;
+pub mod replay;
+pub mod run;

@@ -1,0 +1,123 @@
+//! `gc-bench replay FILE --collector NAME [--events jsonl] [--config KEY=VALUE]…`
+//! exactly as `gctrace.md` specifies: exit 0 when every `expect` held, 1
+//! when one failed, 2 for a bad trace or bad arguments.
+
+use std::io::{self, Read};
+use std::path::PathBuf;
+
+use gc_core::Collector;
+use gc_core::replay::{Record, replay};
+use gc_core::trace::Trace;
+
+use crate::collectors::{CollectorName, WithCollector, dispatch, parse_pair};
+use crate::output::Out;
+
+/// Arguments of `replay`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The gctrace file; `-` reads standard input.
+    pub file: PathBuf,
+    /// The collector to replay it on.
+    #[arg(long, value_enum)]
+    pub collector: CollectorName,
+    /// Write every event as one JSON object per line on standard output.
+    #[arg(long, value_enum)]
+    pub events: Option<EventFormat>,
+    /// A collector setting, KEY=VALUE (repeatable).
+    #[arg(long = "config", value_name = "KEY=VALUE", value_parser = parse_pair)]
+    pub config: Vec<(String, String)>,
+}
+
+/// Event output formats.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum EventFormat {
+    /// One JSON object per line.
+    Jsonl,
+}
+
+/// Reads FILE or standard input.
+pub fn read_source(file: &PathBuf) -> Result<String, String> {
+    let mut text = String::new();
+    if file.as_os_str() == "-" {
+        io::stdin()
+            .read_to_string(&mut text)
+            .map_err(|e| format!("cannot read standard input: {e}"))?;
+    } else {
+        text = std::fs::read_to_string(file)
+            .map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+    }
+    Ok(text)
+}
+
+struct Replay {
+    trace: Trace,
+    events: bool,
+}
+
+impl WithCollector for Replay {
+    type Output = Result<i32, String>;
+
+    fn run<C: Collector>(self, config: C::Config) -> Self::Output {
+        let collector = C::with_config(config).map_err(|e| e.to_string())?;
+        let mut out = Out::stdout();
+        let mut failures = Vec::new();
+        let outcome = replay(&self.trace, collector, |record| {
+            if self.events {
+                out.line(&record.to_json());
+            } else if let Record::ExpectFailed {
+                line,
+                field,
+                expected,
+                actual,
+            } = record
+            {
+                failures.push(format!(
+                    "line {line}: expect {field} {expected} failed: actual {actual}"
+                ));
+            }
+        });
+        if !self.events {
+            let s = &outcome.summary;
+            let c = &s.collections;
+            out.line(&format!(
+                "{}: {} ops, {} allocated, {} freed, {} live ({} bytes, peak {}), collections {}/{}/{}, gc {:.3} ms (max pause {:.3} ms), wall {:.3} ms, {} ignored controls",
+                s.collector,
+                s.ops,
+                s.allocated,
+                s.freed,
+                s.live_objects,
+                s.live_bytes,
+                s.peak_live_bytes,
+                c.g0,
+                c.g1,
+                c.g2,
+                s.gc_time_ns as f64 / 1e6,
+                s.max_pause_ns as f64 / 1e6,
+                s.wall_ns as f64 / 1e6,
+                s.ignored_controls,
+            ));
+            for f in &failures {
+                out.line(f);
+            }
+        }
+        out.flush();
+        if let Some(error) = &outcome.error {
+            return Err(error.to_string());
+        }
+        Ok(outcome.exit_code())
+    }
+}
+
+/// Runs the subcommand; `Err` is a one-line message for exit status 2.
+pub fn main(args: Args) -> Result<i32, String> {
+    let text = read_source(&args.file)?;
+    let trace = Trace::parse(&text).map_err(|e| e.to_string())?;
+    dispatch(
+        args.collector,
+        &args.config,
+        Replay {
+            trace,
+            events: args.events.is_some(),
+        },
+    )?
+}
