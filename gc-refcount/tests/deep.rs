@@ -78,3 +78,33 @@ fn dropping_a_chain_through_the_middle_slot_keeps_the_order() {
     ];
     assert_eq!(order, want);
 }
+
+#[test]
+fn a_tuple_releases_its_members_last_to_first_like_tupledealloc() {
+    use gc_core::{Event, Finalizer};
+    let mut heap = RefCount::new_default().unwrap();
+    let members: Vec<_> = (0..3).map(|_| heap.alloc_node(0, 0).unwrap()).collect();
+    for &m in &members {
+        heap.set_finalizer(m, Finalizer::Notify).unwrap();
+    }
+    let ids: Vec<_> = members
+        .iter()
+        .map(|&m| heap.object_id(m).unwrap())
+        .collect();
+    let wrapped: Vec<_> = members.iter().map(|&m| Some(m)).collect();
+    let tuple = heap.alloc_tuple(&wrapped).unwrap();
+    for m in members {
+        heap.release(m).unwrap();
+    }
+    heap.release(tuple).unwrap();
+    let mut events = Vec::new();
+    heap.drain_events(&mut events);
+    let order: Vec<_> = events
+        .iter()
+        .filter_map(|e| match e {
+            Event::Finalize { object } => Some(*object),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(order, vec![ids[2], ids[1], ids[0]]);
+}

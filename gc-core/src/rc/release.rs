@@ -2,19 +2,22 @@
 //!
 //! CPython's `subtype_dealloc` is recursive: it runs the object's finalizer,
 //! clears its weak references, then drops each slot in order, and a slot
-//! whose count reaches zero is deallocated right there, depth first. We keep
-//! that order (it decides the order of finalizer and callback events) with
-//! an explicit stack of `(object, next slot)` frames. When the object's
-//! *last* slot is the one that dies, the parent is freed before descending
-//! (a tail call), so a linked list of any length needs one frame, and a
-//! tree needs as many as it is deep.
+//! whose count reaches zero is deallocated right there, depth first.
+//! `tupledealloc` drops a tuple's members the other way, last to first. We
+//! keep both orders (they decide the order of finalizer and callback events)
+//! with an explicit stack of `(object, slots visited)` frames. When the
+//! object's *last* slot to visit is the one that dies, the parent is freed
+//! before descending (a tail call), so a linked list of any length needs one
+//! frame, and a tree needs as many as it is deep.
 
 use super::{ObjRef, RcHeap, RcPolicy, flags};
 
 #[derive(Debug, Clone, Copy)]
 pub(super) struct Frame {
     object: ObjRef,
-    next_slot: usize,
+    /// How many slots were visited; the next is `visited` for a node and
+    /// `len - 1 - visited` for a tuple.
+    visited: usize,
 }
 
 impl<P: RcPolicy> RcHeap<P> {
@@ -28,20 +31,26 @@ impl<P: RcPolicy> RcHeap<P> {
         let mut stack = std::mem::take(&mut self.dealloc_stack);
         stack.push(Frame {
             object: r,
-            next_slot: 0,
+            visited: 0,
         });
         while let Some(top) = stack.last_mut() {
             let object = top.object;
-            let i = top.next_slot;
-            let slots = &mut self.objects[object.index()].slots;
-            if i >= slots.len() {
+            let visited = top.visited;
+            let header = &mut self.objects[object.index()];
+            let len = header.slots.len();
+            if visited >= len {
                 stack.pop();
                 self.free_object(object);
                 continue;
             }
-            top.next_slot += 1;
-            let is_last = i + 1 == slots.len();
-            let Some(child) = slots[i].take() else {
+            top.visited += 1;
+            let i = if header.kind_bits() == flags::TUPLE {
+                len - 1 - visited
+            } else {
+                visited
+            };
+            let is_last = visited + 1 == len;
+            let Some(child) = header.slots[i].take() else {
                 continue;
             };
             let h = &mut self.objects[child.index()];
@@ -56,7 +65,7 @@ impl<P: RcPolicy> RcHeap<P> {
                 }
                 stack.push(Frame {
                     object: child,
-                    next_slot: 0,
+                    visited: 0,
                 });
             }
         }
