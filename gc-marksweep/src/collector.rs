@@ -58,6 +58,8 @@ pub(crate) struct OldGen {
     pub(crate) surviving_bytes: usize,
     pub(crate) surviving_objects: u64,
     pub(crate) surviving_payload: u64,
+    /// Slots rescanned through cards, ever.
+    pub(crate) card_slots_scanned: u64,
     /// Test builds: the write barrier is off.
     #[cfg(test)]
     pub(crate) no_barrier: bool,
@@ -99,6 +101,9 @@ pub struct MarkSweepStats {
     pub majors: u64,
     /// Bytes copied out of the nursery.
     pub bytes_promoted: u64,
+    /// Slots of large nodes rescanned through dirty cards by minor
+    /// collections (a card is 128 slots).
+    pub card_slots_scanned: u64,
     /// The largest old generation seen, in bytes.
     pub peak_old_bytes: u64,
     /// Old generation in use now: page blocks plus large objects.
@@ -213,6 +218,7 @@ impl IncMiniMark {
         s.arena_bytes = self.old.pages.arena_bytes() as u64;
         s.arenas = self.old.pages.arenas_count() as u64;
         s.large_bytes = self.old.large_bytes as u64;
+        s.card_slots_scanned = self.old.card_slots_scanned;
         s.next_major_threshold = self.pacing.next_major_threshold;
         s
     }

@@ -76,8 +76,6 @@
 //!   allocates them "young" and frees dead ones at the next minor
 //!   collection; ours wait for the next major collection. Promoted objects
 //!   over 280 bytes are allocated individually, without cards, as in PyPy.
-//! - **Marking budget**: re-greyed objects share the step's budget instead of
-//!   being finished non-incrementally as PyPy does, bounding every step.
 //! - **`collect`**: `collect 2` (full) finishes the cycle in progress and runs
 //!   a whole new one (PyPy's `gc.collect()`), reported as one `major` event;
 //!   `collect 0` and `collect 1` are a minor collection.

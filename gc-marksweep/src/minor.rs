@@ -93,7 +93,9 @@ impl OldGen {
                     byte &= byte - 1;
                     let start = (j * CARDS_PER_BYTE + bit) * CARD_SLOTS;
                     if start < slots {
-                        self.trace_slots(obj, start, (start + CARD_SLOTS).min(slots));
+                        let end = (start + CARD_SLOTS).min(slots);
+                        self.card_slots_scanned += (end - start) as u64;
+                        self.trace_slots(obj, start, end);
                     }
                 }
             }

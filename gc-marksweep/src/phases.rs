@@ -12,12 +12,13 @@
 //!
 //! - **Scanning** (one step): the roots and the saved list become grey.
 //! - **Marking**: visits grey objects until `max(increment_step, 2 × the
-//!   bytes the last minor promoted)` bytes are marked. Unlike PyPy, objects
-//!   re-greyed by the barrier join the same budget instead of being
-//!   finished non-incrementally, so no step exceeds its budget by more than
-//!   one object. When no grey object is left: finalizer ordering, weak
-//!   references to dead objects cleared, every page and large object handed
-//!   to the sweeper.
+//!   bytes the last minor promoted)` bytes are marked. When the greys run
+//!   out within half the budget, the objects re-greyed by the barrier
+//!   (`more_objects_to_trace`) are finished in the same step,
+//!   non-incrementally, as PyPy does: that bounds the number of steps
+//!   whatever the mutator writes. When no grey object is left: finalizer
+//!   ordering (and the finalizers), weak references to dead objects
+//!   cleared, every page and large object handed to the sweeper.
 //! - **Sweeping**: first the large objects (`3 × nursery / 280` per step),
 //!   then the pages (`3 × nursery / 8 KiB` per step); unmarked objects are
 //!   freed, marks cleared. At the end the next threshold is set (PyPy's
@@ -81,8 +82,9 @@ impl OldGen {
         obj.size_bytes()
     }
 
-    /// Visits grey objects until `budget` bytes are marked or none is left.
-    fn mark(&mut self, budget: usize) {
+    /// Visits grey objects until `budget` bytes are marked or none is left;
+    /// returns what is left of the budget.
+    fn mark(&mut self, budget: usize) -> usize {
         let mut remaining = budget;
         while remaining > 0 {
             let Some(obj) = self.objects_to_trace.pop() else {
@@ -90,10 +92,13 @@ impl OldGen {
             };
             remaining = remaining.saturating_sub(self.visit(obj));
         }
+        remaining
     }
 
     fn mark_all(&mut self) {
-        self.mark(usize::MAX);
+        while let Some(obj) = self.objects_to_trace.pop() {
+            self.visit(obj);
+        }
     }
 }
 
@@ -142,9 +147,16 @@ impl IncMiniMark {
                         .max(2 * self.pacing.last_surviving)
                 };
                 let old = &mut self.old;
-                old.objects_to_trace.append(&mut old.more_objects_to_trace);
-                old.mark(budget);
-                if old.objects_to_trace.is_empty() {
+                let remaining = old.mark(budget);
+                if remaining >= budget / 2 && !old.more_objects_to_trace.is_empty() {
+                    // The old greys ran out within half the budget: finish
+                    // the re-greyed objects now, non-incrementally (PyPy:
+                    // this is what makes marking terminate however much
+                    // the mutator writes).
+                    std::mem::swap(&mut old.objects_to_trace, &mut old.more_objects_to_trace);
+                    old.mark_all();
+                }
+                if old.objects_to_trace.is_empty() && old.more_objects_to_trace.is_empty() {
                     self.finish_marking();
                 }
             }

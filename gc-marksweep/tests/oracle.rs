@@ -16,8 +16,15 @@ use gc_core::testing::{Profile, arb_trace};
 use gc_marksweep::{IncMiniMark, MarkSweepConfig};
 use proptest::prelude::*;
 
+/// `n` cases, or `PROPTEST_CASES` when set (for longer hunts).
 fn cases(n: u32) -> u32 {
-    if cfg!(miri) { 2 } else { n }
+    if cfg!(miri) {
+        return 2;
+    }
+    std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(n)
 }
 
 fn run(config: MarkSweepConfig, trace: &gc_core::trace::Trace) -> Result<(), TestCaseError> {
