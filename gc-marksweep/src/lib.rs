@@ -61,11 +61,17 @@
 //!   chunk, arena pages, individual large allocations) and slots hold
 //!   pointers, because the issue asks for a `bumpalo` nursery, PyPy's page
 //!   allocator and copying with forwarding stubs, which an index-based safe
-//!   design could only imitate. The unsafe code is confined to
-//!   [`header`](crate) (object layout), `nursery`, `pages` and the copy in
-//!   `minor`, each block with a `// SAFETY:` comment; their unit tests run
-//!   under Miri. The mutator only ever holds generation-checked
-//!   [`Handle`](gc_core::Handle)s, so stale handles are errors.
+//!   design could only imitate. The unsafe code is confined to `header.rs`
+//!   (object layout and `ObjRef` accessors), `nursery.rs`,
+//!   `pages.rs`, the copy in `minor.rs` and the payload slices of
+//!   `collector.rs`, each block with a `// SAFETY:` comment; the crate's
+//!   unit tests (these modules' own, plus whole-collector runs that reach
+//!   every unsafe path) pass under Miri. The internal invariant is stated
+//!   once, in `header.rs`: an `ObjRef` the collector stores always points
+//!   at a live object; the debug heap check verifies it by address before
+//!   reading anything. The mutator only ever holds generation-checked
+//!   [`Handle`](gc_core::Handle)s, so stale handles are errors, and no
+//!   sequence of safe calls reaches a dangling `ObjRef`.
 //! - **Header**: two words (PyPy: one). Our objects are sized per instance,
 //!   so the slot count and payload length need a word; the object id rides
 //!   in the flag word's high bits.

@@ -98,3 +98,74 @@ fn zeal_catches_a_missing_barrier() {
         "only {failures} of {traces} traces caught the missing barrier"
     );
 }
+
+/// Every unsafe path in one small run (for Miri): nursery allocation and
+/// reset, copying into pages and into individual allocations, forwarding,
+/// cards, incremental marking and sweeping of pages and large objects,
+/// arena release, finalizers with resurrection, weak references.
+#[test]
+fn every_unsafe_path_in_one_small_run() {
+    let config = MarkSweepConfig {
+        nursery: 1024,
+        increment_step: 128,
+        min_heap: 2048,
+        large_object: 900,
+        debug: true,
+        ..MarkSweepConfig::pypy()
+    };
+    let mut h = IncMiniMark::with_config(config).unwrap();
+    let big = h.alloc_node(300, 0).unwrap(); // born large, with cards
+    let rounds = if cfg!(miri) { 60 } else { 2000 };
+    let mut kept = Vec::new();
+    for i in 0..rounds {
+        // Small, page-sized and individually promoted objects.
+        let payload = [0, 8, 40, 300][i % 4];
+        let x = h.alloc_node(2, payload).unwrap();
+        if payload > 0 {
+            h.payload_mut(x).unwrap()[0] = i as u8;
+        }
+        h.set_slot(big, (i * 37) % 300, Some(x)).unwrap();
+        if i % 7 == 0 {
+            h.set_finalizer(x, gc_core::Finalizer::Resurrect).unwrap();
+        }
+        if i % 5 == 0 {
+            let w = h.weak(x, true).unwrap();
+            kept.push((i, h.clone_handle(x).unwrap(), w));
+        }
+        if i % 11 == 0 {
+            let t = h.alloc_tuple(&[Some(x), Some(big), None]).unwrap();
+            h.set_slot(x, 0, Some(t)).unwrap();
+            h.release(t).unwrap();
+        }
+        h.release(x).unwrap();
+        if i % 50 == 0 {
+            h.unsave().unwrap();
+        }
+    }
+    h.collect_full().unwrap();
+    h.unsave().unwrap();
+    for (i, x, w) in kept.drain(..) {
+        if [0, 8, 40, 300][i % 4] > 0 {
+            assert_eq!(h.payload(x).unwrap()[0], i as u8);
+        }
+        let again = h.upgrade(w).unwrap().expect("held by a handle");
+        assert!(h.same_object(x, again).unwrap());
+        h.release(again).unwrap();
+        h.release(x).unwrap();
+    }
+    h.release(big).unwrap();
+    // `big` and the tuples tie finalizable objects into one strongly
+    // connected component: PyPy finalizes one of them per major collection.
+    for _ in 0..rounds {
+        if h.stats().live_objects == 0 {
+            break;
+        }
+        h.collect_full().unwrap();
+        h.unsave().unwrap();
+    }
+    h.check_heap().unwrap();
+    assert_eq!(h.stats().live_objects, 0);
+    assert!(h.stats().finalized > 0 && h.stats().weak_callbacks > 0);
+    assert_eq!(h.gc_stats().large_bytes, 0);
+    assert!(h.gc_stats().arenas <= 1, "empty arenas were returned");
+}
