@@ -4,11 +4,12 @@
 //! exactly the reachable set plus what unreachable finalizable objects keep
 //! (this collector frees finalized objects at the next major collection).
 //!
-//! Three configurations: PyPy's defaults (collections only when the trace
-//! asks), a small nursery with small steps (automatic minors and
-//! incremental majors interleaved with the mutator), and zeal (a nursery of
-//! a few objects, a minor collection at every allocation, a major step at
-//! every minor, the heap check after each).
+//! Four configurations, 1,000 traces each: PyPy's defaults (collections
+//! only when the trace asks), a small nursery with small steps (automatic
+//! minors and incremental majors interleaved with the mutator, the heap
+//! check after each), a large-object-heavy one (cards), and zeal (a nursery
+//! of a few objects, a minor collection at every allocation, a major step
+//! at every minor, the heap check after each).
 
 use gc_core::Collector;
 use gc_core::oracle::check_trace;
@@ -50,9 +51,25 @@ proptest! {
     #[test]
     fn small_nursery_matches_the_oracle(trace in arb_trace(1000, Profile::WithControls)) {
         let config = MarkSweepConfig {
-            nursery: 1024,
-            increment_step: 256,
-            min_heap: 2048,
+            nursery: 512,
+            increment_step: 128,
+            min_heap: 1024,
+            debug: true,
+            ..MarkSweepConfig::pypy()
+        };
+        run(config, &trace)?;
+    }
+
+    /// Nodes of 3 slots or more are born in the large-object space, with
+    /// cards: card marking, large-object sweeping and promotion to
+    /// individual allocations get random traces too.
+    #[test]
+    fn large_objects_match_the_oracle(trace in arb_trace(600, Profile::WithControls)) {
+        let config = MarkSweepConfig {
+            nursery: 512,
+            large_object: 40,
+            increment_step: 128,
+            min_heap: 1024,
             debug: true,
             ..MarkSweepConfig::pypy()
         };
