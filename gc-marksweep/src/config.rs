@@ -339,7 +339,20 @@ impl Config for MarkSweepConfig {
         ),
     ];
 
+    /// Sets one key. PyPy's variable names are accepted as keys too
+    /// (`PYPY_GC_NURSERY=4MB` is `nursery=4MB`).
     fn set(&mut self, key: &str, value: &str) -> Result<(), GcError> {
+        let key = match key {
+            "PYPY_GC_NURSERY" => "nursery",
+            "PYPY_GC_MAJOR_COLLECT" => "major_collection_threshold",
+            "PYPY_GC_GROWTH" => "growth",
+            "PYPY_GC_MIN" => "min_heap",
+            "PYPY_GC_MAX" => "max_heap",
+            "PYPY_GC_MAX_DELTA" => "max_delta",
+            "PYPY_GC_INCREMENT_STEP" => "increment_step",
+            "PYPY_GC_DEBUG" => "debug",
+            other => other,
+        };
         match key {
             "nursery" => self.nursery = parse_size(key, value)?,
             "major_collection_threshold" => {
@@ -352,7 +365,13 @@ impl Config for MarkSweepConfig {
             "increment_step" => self.increment_step = parse_size(key, value)?,
             "large_object" => self.large_object = parse_size(key, value)?.max(16),
             "zeal" => self.zeal = parse_bool(key, value)?,
-            "debug" => self.debug = parse_bool(key, value)?,
+            "debug" => {
+                // PyPy's levels (0, 1, 2) or a boolean.
+                self.debug = match value.trim().parse::<i64>() {
+                    Ok(level) => level > 0,
+                    Err(_) => parse_bool(key, value)?,
+                }
+            }
             _ => {
                 let known: Vec<&str> = Self::KEYS.iter().map(|(k, _)| *k).collect();
                 return Err(GcError::Config(format!(
@@ -415,6 +434,8 @@ mod tests {
         c.set("nursery", "1k").unwrap();
         c.set("zeal", "true").unwrap();
         assert_eq!((c.nursery, c.zeal), (1024, true));
+        c.set("PYPY_GC_MAX", "1.5M").unwrap();
+        assert_eq!(c.max_heap, 1_572_864);
         assert!(c.set("growth", "0.5").is_err());
         assert!(c.set("bogus", "1").is_err());
     }

@@ -15,9 +15,10 @@
 //! generation has grown past 1.82 × what survived the last cycle (at most
 //! ×1.4 per cycle, at least 8 nurseries). During marking the barrier
 //! re-greys modified black objects (incremental update), so the mutator
-//! runs between steps. **Finalizers** run only after a major collection, in
-//! PyPy's topological order (one per strongly connected component per
-//! cycle); what they keep alive is freed by a later major collection.
+//! runs between steps. **Finalizers** run only when a major collection's
+//! marking is complete, in PyPy's topological order (one per strongly
+//! connected component per cycle); what they keep alive is freed by a later
+//! major collection.
 //! **Weak references** are cleared by the collection that finds the
 //! referent dead; their callbacks run after a major collection.
 //!
@@ -94,6 +95,18 @@
 //!   collection and before each large allocation; when the old generation
 //!   is over it even after a full collection, the allocation fails with
 //!   `OutOfMemory` and the heap is unchanged and usable.
+//! - **Finalizer timing**: PyPy decides the finalizers at the end of
+//!   marking and runs them one state later (`FINALIZING`, after the sweep);
+//!   here they run in the step that decides them. The mutator runs between
+//!   steps, and a finalizer must never run on an object it could reach
+//!   again (below). Weak-reference callbacks keep PyPy's timing (the
+//!   `finalizing` step).
+//! - **Weak references and resurrection**: PyPy clears the weak references
+//!   to every object kept alive only for a finalizer. Here those to objects
+//!   that a *resurrecting* finalizer keeps (now or at a later cycle) stay,
+//!   because such an object becomes strongly reachable again (from the saved
+//!   list), and a weak reference must never read nil while its referent is
+//!   reachable (the workspace's oracle checks exactly that).
 //! - **`gc disable`**: automatic major steps stop; minor collections go on;
 //!   explicit collections still run (PyPy). CPython's other controls are
 //!   ignored.
