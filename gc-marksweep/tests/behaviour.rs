@@ -376,3 +376,64 @@ fn weak_references_to_young_objects_are_cleared_by_the_minor_collection() {
     h.collect_full().unwrap();
     assert_eq!(h.stats().weak_callbacks, 1);
 }
+
+/// The next threshold after a major collection is PyPy's:
+/// `min(1.82 × in use, in use + max_delta)`, at most 1.4 × the previous
+/// threshold, never below 8 nurseries.
+#[test]
+fn thresholds_follow_pypy() {
+    for max_delta in [0usize, 20_000] {
+        let config = MarkSweepConfig {
+            nursery: 4096,
+            max_delta,
+            ..MarkSweepConfig::pypy()
+        };
+        let mut h = IncMiniMark::with_config(config).unwrap();
+        let floor = 8.0 * 4096.0;
+        assert_eq!(h.gc_stats().next_major_threshold, floor);
+        let keep = h.alloc_node(1, 0).unwrap();
+        // Automatic majors off while growing: each explicit collection is
+        // then exactly one cycle, from the previous threshold.
+        h.control(Control::Disable).unwrap();
+        let mut capped = false;
+        for _ in 0..6 {
+            for _ in 0..2000 {
+                let x = h.alloc_node(1, 40).unwrap();
+                let prev = h.slot(keep, 0).unwrap();
+                h.set_slot(x, 0, prev).unwrap();
+                h.set_slot(keep, 0, Some(x)).unwrap();
+                h.release(x).unwrap();
+                if let Some(p) = prev {
+                    h.release(p).unwrap();
+                }
+            }
+            assert_eq!(h.phase(), "scanning");
+            let before = h.gc_stats().next_major_threshold;
+            h.collect_full().unwrap();
+            let used = h.gc_stats().old_bytes as f64;
+            let delta = if max_delta > 0 {
+                max_delta as f64
+            } else {
+                f64::INFINITY
+            };
+            let wanted = (used * 1.82).min(used + delta);
+            let expected = wanted.min(before * 1.4).max(floor);
+            capped |= wanted > before * 1.4;
+            assert_eq!(h.gc_stats().next_major_threshold, expected);
+        }
+        assert!(capped, "the growth cap was exercised");
+        h.control(Control::Enable).unwrap();
+        let majors = h.gc_stats().majors;
+        for _ in 0..20_000 {
+            let x = h.alloc_node(1, 40).unwrap();
+            let prev = h.slot(keep, 0).unwrap();
+            h.set_slot(x, 0, prev).unwrap();
+            h.set_slot(keep, 0, Some(x)).unwrap();
+            h.release(x).unwrap();
+            if let Some(p) = prev {
+                h.release(p).unwrap();
+            }
+        }
+        assert!(h.gc_stats().majors > majors, "automatic majors follow");
+    }
+}
