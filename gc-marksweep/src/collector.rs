@@ -289,16 +289,21 @@ impl IncMiniMark {
         if self.config.zeal {
             self.collect_and_reserve()?;
         }
+        // The id first: once the nursery has handed out the bytes, they
+        // must hold an object (the nursery walk parses them).
+        let id = self.fresh_id()?;
         let ptr = match self.nursery.alloc(bytes) {
             Some(p) => p,
             None => {
-                self.collect_and_reserve()?;
+                if let Err(e) = self.collect_and_reserve() {
+                    self.next_id -= 1;
+                    return Err(e);
+                }
                 self.nursery
                     .alloc(bytes)
                     .expect("an empty nursery has room")
             }
         };
-        let id = self.fresh_id()?;
         // SAFETY: the nursery returned `bytes` writable, aligned bytes.
         let obj = unsafe { init_object(ptr, make_tid(kind, id, 0), slots, payload) };
         self.young_objects += 1;
