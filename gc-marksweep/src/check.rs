@@ -8,7 +8,8 @@ use std::collections::HashSet;
 
 use crate::collector::IncMiniMark;
 use crate::header::{
-    CARDS_SET, FINALIZATION_ORDERING, FORWARDED, HAS_CARDS, OLD, ObjRef, TRACK_YOUNG_PTRS, VISITED,
+    CARDS_SET, FINALIZATION_ORDERING, FORWARDED, HAS_CARDS, MORE_PENDING, OLD, ObjRef,
+    TRACK_YOUNG_PTRS, VISITED,
 };
 use crate::phases::State;
 
@@ -52,7 +53,9 @@ impl IncMiniMark {
                     "object {id} is a forwarding stub outside a minor collection"
                 ));
             }
-            if self.state == State::Scanning && tid & (VISITED | FINALIZATION_ORDERING) != 0 {
+            if self.state == State::Scanning
+                && tid & (VISITED | FINALIZATION_ORDERING | MORE_PENDING) != 0
+            {
                 return Err(format!("object {id} is marked between major collections"));
             }
             if tid & FINALIZATION_ORDERING != 0 {

@@ -3,7 +3,7 @@
 //! reference to one such object.
 //!
 //! ```text
-//!  word 0   tid     flags (bits 0..12) | kind (bits 12..14) | object id (bits 16..64)
+//!  word 0   tid     flags (bits 0..12, 14) | kind (bits 12..14) | object id (bits 16..64)
 //!  word 1   lengths slot count (low 32 bits) | payload bytes (high 32 bits)
 //!                   -- or, once a nursery object is forwarded, the address of its copy
 //!  word 2.. slots   one `Option<ObjRef>` each (null is nil)
@@ -67,6 +67,11 @@ pub(crate) const FIN_RESURRECT: u64 = 1 << 9;
 pub(crate) const FINALIZED: u64 = 1 << 10;
 /// Marks a free block inside a page (never set on an object).
 pub(crate) const FREE_BLOCK: u64 = 1 << 11;
+
+/// On `more_objects_to_trace` already (not a PyPy flag: it keeps the
+/// roots re-greyed at every minor collection during marking from piling up
+/// as duplicates). Bit 14: bits 12 and 13 hold the kind.
+pub(crate) const MORE_PENDING: u64 = 1 << 14;
 
 const FLAG_MASK: u64 = (1 << 12) - 1;
 const KIND_SHIFT: u32 = 12;

@@ -111,6 +111,25 @@
 //!   explicit collections still run (PyPy). CPython's other controls are
 //!   ignored.
 
+//!
+//! ## Tests and tools
+//!
+//! - `tests/conformance.rs`: the gc-core suite.
+//! - `tests/oracle.rs`: 1,000 random traces each in four configurations
+//!   (defaults, small nursery, large objects with cards, zeal) against the
+//!   reachability oracle (`PROPTEST_CASES=N` for longer hunts).
+//! - `tests/behaviour.rs`: cards on a 100,000-slot node and under random
+//!   writes, finalizer order on a chain and a cycle (run on `pypy3` too when
+//!   it is installed), `OutOfMemory`, `gc disable`, incremental marking
+//!   under mutation, thresholds, events against statistics.
+//! - `tests/replay.rs`: the spec's seed trace with `expect@marksweep`.
+//! - unit tests (`cargo +nightly miri test -p gc-marksweep --lib`): the
+//!   layout, nursery and page allocator, the barrier test with the barrier
+//!   switched off (test builds only), zeal catching a missing barrier, and
+//!   one whole-collector run reaching every unsafe path.
+//! - `examples/check_trace.rs` replays a gctrace file against the oracle;
+//!   `examples/perf.rs` prints rough numbers for the targets.
+
 #![deny(unsafe_op_in_unsafe_fn)]
 
 mod barrier;

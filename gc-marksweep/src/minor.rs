@@ -11,8 +11,8 @@ use gc_core::Trigger;
 
 use crate::collector::{IncMiniMark, OldGen};
 use crate::header::{
-    CARD_SLOTS, CARDS_PER_BYTE, CARDS_SET, FORWARDED, OLD, ObjRef, TRACK_YOUNG_PTRS, VISITED,
-    copy_object,
+    CARD_SLOTS, CARDS_PER_BYTE, CARDS_SET, FORWARDED, MORE_PENDING, OLD, ObjRef, TRACK_YOUNG_PTRS,
+    VISITED, copy_object,
 };
 use crate::phases::State;
 
@@ -48,11 +48,23 @@ impl OldGen {
         copy
     }
 
-    /// During marking, a reference the mutator holds makes its referent grey.
+    /// During marking, a reference the mutator holds makes its referent grey
+    /// (once: `MORE_PENDING` says it is on the stack already).
     #[inline]
     fn grey_if_white(&mut self, obj: ObjRef) {
-        if !obj.has(VISITED) {
+        if !obj.has(VISITED | MORE_PENDING) {
+            obj.add(MORE_PENDING);
             self.more_objects_to_trace.push(obj);
+        }
+    }
+
+    /// During marking, a black object written since the last minor
+    /// collection becomes grey again.
+    #[inline]
+    fn regrey(&mut self, obj: ObjRef) {
+        if obj.has(VISITED) {
+            obj.remove(VISITED);
+            self.grey_if_white(obj);
         }
     }
 
@@ -99,9 +111,8 @@ impl OldGen {
                     }
                 }
             }
-            if marking && obj.has(VISITED) {
-                obj.remove(VISITED);
-                self.more_objects_to_trace.push(obj);
+            if marking {
+                self.regrey(obj);
             }
         }
     }
@@ -118,10 +129,7 @@ impl IncMiniMark {
             // collection (the barrier's half of the marking invariant).
             for i in 0..old.old_objects_pointing_to_young.len() {
                 let obj = old.old_objects_pointing_to_young[i];
-                if obj.has(VISITED) {
-                    obj.remove(VISITED);
-                    old.more_objects_to_trace.push(obj);
-                }
+                old.regrey(obj);
             }
         }
         old.surviving_bytes = 0;

@@ -33,8 +33,8 @@ use gc_core::{Event, Trigger, WeakId};
 
 use crate::collector::{IncMiniMark, OldGen};
 use crate::header::{
-    FIN_RESURRECT, FINALIZATION_ORDERING, FINALIZED, HAS_FINALIZER, ObjRef, TRACK_YOUNG_PTRS,
-    VISITED,
+    FIN_RESURRECT, FINALIZATION_ORDERING, FINALIZED, HAS_FINALIZER, MORE_PENDING, ObjRef,
+    TRACK_YOUNG_PTRS, VISITED,
 };
 use crate::pages::{self, PAGE_SIZE, SMALL_REQUEST_THRESHOLD};
 
@@ -71,7 +71,7 @@ impl OldGen {
         if tid & VISITED != 0 {
             return 0;
         }
-        obj.set_tid(tid | VISITED | TRACK_YOUNG_PTRS);
+        obj.set_tid((tid | VISITED | TRACK_YOUNG_PTRS) & !MORE_PENDING);
         for i in 0..obj.slot_count() {
             if let Some(child) = obj.slot(i) {
                 if !child.has(VISITED) {
