@@ -426,7 +426,12 @@ impl Collector for IncMiniMark {
 
     fn with_config(config: MarkSweepConfig) -> Result<Self, GcError> {
         let heap = HeapId::fresh();
-        let nursery = Nursery::new(config.nursery_bytes());
+        let nursery = Nursery::new(config.nursery_bytes()).ok_or_else(|| {
+            GcError::Config(format!(
+                "nursery: cannot allocate {} bytes",
+                config.nursery_bytes()
+            ))
+        })?;
         let large_threshold = config.large_object.min(nursery.capacity() + 1);
         let min_heap = config.min_heap_bytes();
         let pacing = Pacing {

@@ -25,17 +25,18 @@ pub(crate) struct Nursery {
 }
 
 impl Nursery {
-    /// A nursery of `capacity` bytes (rounded up to a word).
-    pub(crate) fn new(capacity: usize) -> Self {
-        let capacity = capacity.max(2 * WORD).next_multiple_of(WORD);
-        let bump = Bump::<WORD>::with_min_align_and_capacity(capacity);
+    /// A nursery of `capacity` bytes (rounded up to a word), or `None` when
+    /// the system cannot provide it.
+    pub(crate) fn new(capacity: usize) -> Option<Self> {
+        let capacity = capacity.max(2 * WORD).checked_next_multiple_of(WORD)?;
+        let bump = Bump::<WORD>::try_with_min_align_and_capacity(capacity).ok()?;
         // No second chunk, ever: our own budget says when to collect.
         bump.set_allocation_limit(Some(bump.allocated_bytes().max(capacity)));
-        Nursery {
+        Some(Nursery {
             bump,
             capacity,
             used: 0,
-        }
+        })
     }
 
     /// The configured size in bytes.
@@ -111,7 +112,7 @@ mod tests {
 
     #[test]
     fn bump_until_full_walk_and_reset() {
-        let mut n = Nursery::new(256);
+        let mut n = Nursery::new(256).unwrap();
         let mut made = Vec::new();
         let mut id = 0;
         loop {
@@ -142,7 +143,7 @@ mod tests {
 
     #[test]
     fn too_big_is_refused() {
-        let mut n = Nursery::new(64);
+        let mut n = Nursery::new(64).unwrap();
         assert!(n.alloc(72).is_none());
         assert!(n.alloc(64).is_some());
         assert!(n.alloc(16).is_none());

@@ -510,3 +510,19 @@ fn card_marking_under_random_writes() {
     }
     assert!(h.gc_stats().majors > 0 && h.gc_stats().card_slots_scanned > 0);
 }
+
+#[test]
+fn an_impossible_nursery_is_a_configuration_error() {
+    let config = MarkSweepConfig {
+        nursery: usize::MAX / 2,
+        ..MarkSweepConfig::pypy()
+    };
+    assert!(matches!(
+        IncMiniMark::with_config(config),
+        Err(GcError::Config(_))
+    ));
+    let mut c = MarkSweepConfig::pypy();
+    gc_core::Config::set(&mut c, "PYPY_GC_NURSERY", "64KB").unwrap();
+    let h = IncMiniMark::with_config(c).unwrap();
+    assert_eq!(h.config().nursery, 65_536);
+}
