@@ -140,6 +140,9 @@ pub(crate) struct Pacing {
     pub(crate) size_objects_made_old: usize,
     pub(crate) threshold_objects_made_old: usize,
     pub(crate) kept_alive_by_finalizer: usize,
+    /// Marking steps of this cycle that ran out of old greys and chased
+    /// re-greyed objects without finishing (each doubles the budget).
+    pub(crate) chasing_steps: u32,
     /// Bytes the last minor collection promoted (`nursery_surviving_size`).
     pub(crate) last_surviving: usize,
 }

@@ -12,11 +12,21 @@
 //!
 //! - **Scanning** (one step): the roots and the saved list become grey.
 //! - **Marking**: visits grey objects until `max(increment_step, 2 × the
-//!   bytes the last minor promoted)` bytes are marked. When the greys run
-//!   out within half the budget, the objects re-greyed by the barrier
-//!   (`more_objects_to_trace`) are finished in the same step,
-//!   non-incrementally, as PyPy does: that bounds the number of steps
-//!   whatever the mutator writes. When no grey object is left: finalizer
+//!   bytes the last minor promoted)` bytes are marked. The objects
+//!   re-greyed by the barrier and the roots greyed by minor collections
+//!   (`more_objects_to_trace`) are visited once the other greys run out.
+//!   PyPy finishes them (and everything white they reach) in that step,
+//!   non-incrementally, to guarantee that marking ends however much the
+//!   mutator writes; on a 1 GiB heap that single step took up to ~100 ms
+//!   here. We keep steps bounded instead, and get the same guarantee by
+//!   growing the budget of every step that ends with re-greyed work left
+//!   once the cycle's greys ran out: after `k` such steps the budget is
+//!   `k + 1` normal budgets, so it eventually covers the whole heap, and a
+//!   step that starts with the budget to mark everything ends with no grey
+//!   left (the mutator re-greys only between steps). (Doubling instead of
+//!   adding ended cycles in fewer steps but made the last ones about twice
+//!   as long in the 1 GiB experiment.) Usually the re-greyed work fits one
+//!   or two normal steps. When no grey object is left: finalizer
 //!   ordering (and the finalizers), weak references to dead objects
 //!   cleared, every page and large object handed to the sweeper.
 //! - **Sweeping**: first the large objects (`3 × nursery / 280` per step),
@@ -146,18 +156,24 @@ impl IncMiniMark {
                         .increment_step_bytes()
                         .max(2 * self.pacing.last_surviving)
                 };
+                // Once the greys of the cycle ran out, each step that still
+                // has re-greyed work left grows the budget by one more
+                // normal budget (see the module docs: bounded steps,
+                // guaranteed termination).
+                let budget = budget.saturating_mul(1 + self.pacing.chasing_steps as usize);
                 let old = &mut self.old;
                 let remaining = old.mark(budget);
-                if remaining >= budget / 2 && !old.more_objects_to_trace.is_empty() {
-                    // The old greys ran out within half the budget: finish
-                    // the re-greyed objects now, non-incrementally (PyPy:
-                    // this is what makes marking terminate however much
-                    // the mutator writes).
+                let mut chased = false;
+                if old.objects_to_trace.is_empty() && !old.more_objects_to_trace.is_empty() {
                     std::mem::swap(&mut old.objects_to_trace, &mut old.more_objects_to_trace);
-                    old.mark_all();
+                    old.mark(remaining.max(1));
+                    chased = true;
                 }
                 if old.objects_to_trace.is_empty() && old.more_objects_to_trace.is_empty() {
+                    self.pacing.chasing_steps = 0;
                     self.finish_marking();
+                } else if chased || self.pacing.chasing_steps > 0 {
+                    self.pacing.chasing_steps += 1;
                 }
             }
             State::Sweeping => {
