@@ -106,7 +106,7 @@ impl MarkSweepConfig {
         let bytes = |k: &str| get(k).and_then(|v| parse_bytes(&v)).filter(|&n| n > 0);
         let factor = |k: &str| {
             get(k)
-                .and_then(|v| v.trim().parse::<f64>().ok())
+                .and_then(|v| parse_factor_env(&v))
                 .filter(|&f| f > 1.0)
         };
         if let Some(n) = bytes("PYPY_GC_NURSERY") {
@@ -193,6 +193,19 @@ pub fn parse_bytes(value: &str) -> Option<usize> {
     let n: f64 = number.trim().parse().ok()?;
     let bytes = n * factor;
     (bytes.is_finite() && bytes >= 0.0).then_some(bytes as usize)
+}
+
+/// PyPy's `read_float_from_env`: like [`parse_bytes`], but a value with a
+/// `k`/`m`/`g` unit is refused (a trailing `b` is dropped).
+fn parse_factor_env(value: &str) -> Option<f64> {
+    let mut v = value.trim();
+    if v.len() > 1 && v.ends_with(['b', 'B']) {
+        v = &v[..v.len() - 1];
+    }
+    if v.ends_with(['k', 'K', 'm', 'M', 'g', 'G']) {
+        return None;
+    }
+    v.parse().ok()
 }
 
 /// PyPy's `best_nursery_size_for_L2cache`: half the cache when it is over
@@ -414,7 +427,7 @@ mod tests {
         let mut c = MarkSweepConfig::pypy();
         c.apply_env(|k| match k {
             "PYPY_GC_NURSERY" => Some("512KB".into()),
-            "PYPY_GC_MAJOR_COLLECT" => Some("2.5".into()),
+            "PYPY_GC_MAJOR_COLLECT" => Some("2.5b".into()),
             "PYPY_GC_GROWTH" => Some("1.5M".into()), // a unit: ignored
             "PYPY_GC_MAX" => Some("1GB".into()),
             "PYPY_GC_INCREMENT_STEP" => Some("garbage".into()),
