@@ -20,19 +20,7 @@ use crate::header::{
 use crate::nursery::Nursery;
 use crate::pages::{self, PageAllocator, SMALL_REQUEST_THRESHOLD};
 use crate::phases::State;
-
-/// A weak reference as the mutator holds it (PyPy's weakref objects are
-/// heap objects; ours live in a handle table, cleared by the collection
-/// that finds the referent dead).
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct WeakEntry {
-    pub(crate) id: u64,
-    pub(crate) target: Option<ObjRef>,
-    pub(crate) callback: bool,
-    /// The referent died: its callback runs after the next major
-    /// collection, if this weak reference still lives then.
-    pub(crate) pending: Option<ObjectId>,
-}
+use crate::weak::{WeakEntry, WeakTable};
 
 /// The old generation and the collector's work lists: everything a minor
 /// collection's copying touches, apart from the roots (so both can be
@@ -155,7 +143,7 @@ pub(crate) struct Pacing {
 pub struct IncMiniMark {
     pub(crate) config: MarkSweepConfig,
     pub(crate) roots: RootTable<ObjRef>,
-    pub(crate) weaks: RootTable<WeakEntry>,
+    pub(crate) weaks: WeakTable,
     next_weak_id: u64,
     next_id: u64,
     pub(crate) nursery: Nursery,
@@ -450,7 +438,7 @@ impl Collector for IncMiniMark {
         let no_barrier = config.no_barrier;
         let mut heap = IncMiniMark {
             roots: RootTable::new(heap),
-            weaks: RootTable::new(heap),
+            weaks: WeakTable::new(heap),
             next_weak_id: 0,
             next_id: 0,
             nursery,
@@ -625,7 +613,7 @@ impl Collector for IncMiniMark {
     }
 
     fn release_weak(&mut self, weak: WeakHandle) -> Result<(), GcError> {
-        self.weaks.remove(weak.0).map(drop)
+        self.weaks.remove(weak.0)
     }
 
     fn weak_id(&self, weak: WeakHandle) -> Result<WeakId, GcError> {

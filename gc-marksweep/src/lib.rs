@@ -147,6 +147,7 @@ mod minor;
 mod nursery;
 mod pages;
 mod phases;
+mod weak;
 
 pub use collector::{IncMiniMark, MarkSweepStats};
 pub use config::{

@@ -161,7 +161,7 @@ impl IncMiniMark {
             }
         }
         // Weak references to young objects: follow the copy, or clear.
-        for weak in self.weaks.iter_mut() {
+        self.weaks.drain_young(|weak| {
             if let Some(target) = weak.target {
                 if !target.has(OLD) {
                     if target.has(FORWARDED) {
@@ -174,7 +174,7 @@ impl IncMiniMark {
                     }
                 }
             }
-        }
+        });
         let freed = self.young_objects - old.surviving_objects;
         let freed_payload = self.young_payload - old.surviving_payload;
         self.stats.freed += freed;
