@@ -1,0 +1,455 @@
+//! The typed configuration, its `KEY=VALUE` form and PyPy's `PYPY_GC_*`
+//! environment variables (with PyPy's units and meanings).
+
+use std::sync::OnceLock;
+
+use gc_core::{Config, GcError};
+
+/// PyPy's nursery when the cache size is unknown or small (`env.py`,
+/// `NURSERY_SIZE_UNKNOWN_CACHE`).
+pub const NURSERY_SIZE_UNKNOWN_CACHE: usize = 4 * 1024 * 1024;
+/// PyPy's `nonlarge_max + 1`: objects of this many bytes or more are born
+/// in the large-object space ((16384 + 512) words).
+pub const LARGE_OBJECT: usize = (16384 + 512) * 8;
+
+/// The configuration of [`IncMiniMark`](crate::IncMiniMark).
+///
+/// Byte sizes take PyPy's units when set from strings: `4MB`, `4M`, `4m`,
+/// `512KB`, `1.5M`, `1GB`, `4096B`, binary multiples (see
+/// [`parse_bytes`]). [`Default`] is [`MarkSweepConfig::pypy`] with the
+/// `PYPY_GC_*` environment variables applied, as PyPy reads them at start-up.
+#[derive(Clone, Debug, PartialEq)]
+pub struct MarkSweepConfig {
+    /// Nursery size in bytes (`nursery`, `PYPY_GC_NURSERY`). Default: half
+    /// the last-level cache when that is over 8 MiB, else 4 MiB.
+    pub nursery: usize,
+    /// Start a major collection when the old generation reaches this
+    /// factor × what survived the last one (`major_collection_threshold`,
+    /// `PYPY_GC_MAJOR_COLLECT`; default 1.82).
+    pub major_collection_threshold: f64,
+    /// The threshold grows by at most this factor per cycle (`growth`,
+    /// `PYPY_GC_GROWTH`; default 1.4).
+    pub growth_rate_max: f64,
+    /// Never start a major collection below this many bytes (`min_heap`,
+    /// `PYPY_GC_MIN`; 0 = 8 × nursery).
+    pub min_heap: usize,
+    /// Refuse allocation with `OutOfMemory` beyond this many bytes of old
+    /// generation (`max_heap`, `PYPY_GC_MAX`; 0 = unlimited).
+    pub max_heap: usize,
+    /// The threshold is at most this much above what is in use
+    /// (`max_delta`, `PYPY_GC_MAX_DELTA`; 0 = RAM / 8).
+    pub max_delta: usize,
+    /// Bytes marked per major step (`increment_step`,
+    /// `PYPY_GC_INCREMENT_STEP`; 0 = 4 × nursery). A step marks the larger
+    /// of this and 2 × the bytes the last minor collection promoted.
+    pub increment_step: usize,
+    /// Objects of this many bytes or more go straight to the large-object
+    /// space (`large_object`; default PyPy's 135168).
+    pub large_object: usize,
+    /// Zeal: a minor collection before every allocation, a major step after
+    /// every minor (starting a new cycle at once when none runs), minimal
+    /// step budgets, and the consistency check after every collection
+    /// (`zeal`; pair it with a nursery of a few objects).
+    pub zeal: bool,
+    /// Run the heap consistency check after every minor collection and
+    /// major step, panicking on a violation (`debug`, `PYPY_GC_DEBUG`).
+    pub debug: bool,
+    /// Test builds only: leave the write barrier out, to show that the
+    /// tests catch its absence.
+    #[cfg(test)]
+    pub no_barrier: bool,
+}
+
+impl Default for MarkSweepConfig {
+    fn default() -> Self {
+        let mut c = Self::pypy();
+        c.apply_env(|k| std::env::var(k).ok());
+        c
+    }
+}
+
+impl MarkSweepConfig {
+    /// PyPy's defaults, without looking at the environment.
+    pub fn pypy() -> Self {
+        MarkSweepConfig {
+            nursery: default_nursery_size(),
+            major_collection_threshold: 1.82,
+            growth_rate_max: 1.4,
+            min_heap: 0,
+            max_heap: 0,
+            max_delta: 0,
+            increment_step: 0,
+            large_object: LARGE_OBJECT,
+            zeal: false,
+            debug: false,
+            #[cfg(test)]
+            no_barrier: false,
+        }
+    }
+
+    /// A zeal configuration: a nursery of `nursery` bytes (a few objects),
+    /// a minor collection at every allocation, a major step at every minor.
+    pub fn zeal(nursery: usize) -> Self {
+        MarkSweepConfig {
+            nursery,
+            zeal: true,
+            debug: true,
+            ..Self::pypy()
+        }
+    }
+
+    /// Applies the `PYPY_GC_*` variables that `get` returns, with PyPy's
+    /// rules: an unset, empty, unparsable or non-positive value keeps the
+    /// default; the float factors are used only when above 1.0 and never
+    /// take a unit suffix.
+    pub fn apply_env(&mut self, get: impl Fn(&str) -> Option<String>) {
+        let bytes = |k: &str| get(k).and_then(|v| parse_bytes(&v)).filter(|&n| n > 0);
+        let factor = |k: &str| {
+            get(k)
+                .and_then(|v| parse_factor_env(&v))
+                .filter(|&f| f > 1.0)
+        };
+        if let Some(n) = bytes("PYPY_GC_NURSERY") {
+            self.nursery = n;
+        }
+        if let Some(f) = factor("PYPY_GC_MAJOR_COLLECT") {
+            self.major_collection_threshold = f;
+        }
+        if let Some(f) = factor("PYPY_GC_GROWTH") {
+            self.growth_rate_max = f;
+        }
+        if let Some(n) = bytes("PYPY_GC_MIN") {
+            self.min_heap = n;
+        }
+        if let Some(n) = bytes("PYPY_GC_MAX") {
+            self.max_heap = n;
+        }
+        if let Some(n) = bytes("PYPY_GC_MAX_DELTA") {
+            self.max_delta = n;
+        }
+        if let Some(n) = bytes("PYPY_GC_INCREMENT_STEP") {
+            self.increment_step = n;
+        }
+        if get("PYPY_GC_DEBUG")
+            .and_then(|v| v.trim().parse::<i64>().ok())
+            .unwrap_or(0)
+            > 0
+        {
+            self.debug = true;
+        }
+    }
+
+    /// The nursery size actually used (at least two words).
+    pub(crate) fn nursery_bytes(&self) -> usize {
+        self.nursery.max(16)
+    }
+
+    /// The marking budget of a step, before the survivors rule.
+    pub(crate) fn increment_step_bytes(&self) -> usize {
+        if self.zeal {
+            64
+        } else if self.increment_step > 0 {
+            self.increment_step
+        } else {
+            4 * self.nursery_bytes()
+        }
+    }
+
+    /// `min_heap_size`: max(PYPY_GC_MIN or 8 × nursery, 1.82 × nursery).
+    pub(crate) fn min_heap_bytes(&self) -> f64 {
+        let n = self.nursery_bytes() as f64;
+        let base = if self.min_heap > 0 {
+            self.min_heap as f64
+        } else {
+            8.0 * n
+        };
+        base.max(n * self.major_collection_threshold)
+    }
+
+    /// `max_delta`: as set, else RAM / 8.
+    pub(crate) fn max_delta_bytes(&self) -> f64 {
+        if self.max_delta > 0 {
+            self.max_delta as f64
+        } else {
+            0.125 * total_memory() as f64
+        }
+    }
+}
+
+/// Parses a byte size the way PyPy's `env.py` does: an optional trailing
+/// `b`/`B`, then an optional `k`/`m`/`g` (any case, binary), after a number
+/// that may have a fraction. `None` when it does not parse.
+pub fn parse_bytes(value: &str) -> Option<usize> {
+    let mut v = value.trim();
+    if v.len() > 1 && v.ends_with(['b', 'B']) {
+        v = &v[..v.len() - 1];
+    }
+    let (number, factor) = match v.chars().last()? {
+        'k' | 'K' => (&v[..v.len() - 1], 1024.0),
+        'm' | 'M' => (&v[..v.len() - 1], 1024.0 * 1024.0),
+        'g' | 'G' => (&v[..v.len() - 1], 1024.0 * 1024.0 * 1024.0),
+        _ => (v, 1.0),
+    };
+    let n: f64 = number.trim().parse().ok()?;
+    let bytes = n * factor;
+    (bytes.is_finite() && bytes >= 0.0).then_some(bytes as usize)
+}
+
+/// PyPy's `read_float_from_env`: like [`parse_bytes`], but a value with a
+/// `k`/`m`/`g` unit is refused (a trailing `b` is dropped).
+fn parse_factor_env(value: &str) -> Option<f64> {
+    let mut v = value.trim();
+    if v.len() > 1 && v.ends_with(['b', 'B']) {
+        v = &v[..v.len() - 1];
+    }
+    if v.ends_with(['k', 'K', 'm', 'M', 'g', 'G']) {
+        return None;
+    }
+    v.parse().ok()
+}
+
+/// PyPy's `best_nursery_size_for_L2cache`: half the cache when it is over
+/// 8 MiB, else 4 MiB.
+pub fn nursery_for_cache(cache: Option<usize>) -> usize {
+    match cache {
+        Some(c) if c > 8 * 1024 * 1024 => c / 2,
+        _ => NURSERY_SIZE_UNKNOWN_CACHE,
+    }
+}
+
+fn default_nursery_size() -> usize {
+    if cfg!(miri) {
+        // Miri cannot read /proc, and interprets every byte: keep it small.
+        return 64 * 1024;
+    }
+    static SIZE: OnceLock<usize> = OnceLock::new();
+    *SIZE.get_or_init(|| nursery_for_cache(last_level_cache()))
+}
+
+/// The cache size the machine reports: on Linux, the smallest `cache size`
+/// of `/proc/cpuinfo` (what PyPy reads on x86), else the largest-level
+/// cache of cpu0 in sysfs.
+pub fn last_level_cache() -> Option<usize> {
+    if let Ok(info) = std::fs::read_to_string("/proc/cpuinfo") {
+        let sizes = info
+            .lines()
+            .filter(|l| l.starts_with("cache size"))
+            .filter_map(|l| {
+                let v = l.split(':').nth(1)?.trim();
+                let digits: String = v.chars().take_while(char::is_ascii_digit).collect();
+                let unit = v[digits.len()..].trim_start().chars().next()?;
+                matches!(unit, 'k' | 'K').then(|| digits.parse::<usize>().ok().map(|n| n * 1024))?
+            });
+        if let Some(min) = sizes.min() {
+            return Some(min);
+        }
+    }
+    let mut best: Option<(u32, usize)> = None;
+    for i in 0..8 {
+        let dir = format!("/sys/devices/system/cpu/cpu0/cache/index{i}");
+        let (Ok(level), Ok(size)) = (
+            std::fs::read_to_string(format!("{dir}/level")),
+            std::fs::read_to_string(format!("{dir}/size")),
+        ) else {
+            continue;
+        };
+        let (Ok(level), Some(size)) = (level.trim().parse::<u32>(), parse_bytes(size.trim()))
+        else {
+            continue;
+        };
+        if best.is_none_or(|(l, _)| level > l) {
+            best = Some((level, size));
+        }
+    }
+    best.map(|(_, s)| s)
+}
+
+fn total_memory() -> usize {
+    static MEM: OnceLock<usize> = OnceLock::new();
+    *MEM.get_or_init(|| {
+        if cfg!(miri) {
+            return 1 << 32;
+        }
+        std::fs::read_to_string("/proc/meminfo")
+            .ok()
+            .and_then(|m| {
+                let line = m.lines().find(|l| l.starts_with("MemTotal:"))?;
+                let kb: usize = line.split_whitespace().nth(1)?.parse().ok()?;
+                Some(kb * 1024)
+            })
+            .unwrap_or(8 << 30)
+    })
+}
+
+fn parse_bool(key: &str, value: &str) -> Result<bool, GcError> {
+    match value.trim() {
+        "1" | "true" | "yes" | "on" => Ok(true),
+        "0" | "false" | "no" | "off" => Ok(false),
+        _ => Err(GcError::Config(format!(
+            "{key}: expected true or false, got `{value}`"
+        ))),
+    }
+}
+
+fn parse_size(key: &str, value: &str) -> Result<usize, GcError> {
+    parse_bytes(value).ok_or_else(|| {
+        GcError::Config(format!(
+            "{key}: expected a byte size such as 4MB, got `{value}`"
+        ))
+    })
+}
+
+fn parse_factor(key: &str, value: &str) -> Result<f64, GcError> {
+    match value.trim().parse::<f64>() {
+        Ok(f) if f > 1.0 && f.is_finite() => Ok(f),
+        _ => Err(GcError::Config(format!(
+            "{key}: expected a factor above 1.0, got `{value}`"
+        ))),
+    }
+}
+
+impl Config for MarkSweepConfig {
+    const KEYS: &'static [(&'static str, &'static str)] = &[
+        (
+            "nursery",
+            "nursery size in bytes, PyPy units (4MB, 512KB); PYPY_GC_NURSERY",
+        ),
+        (
+            "major_collection_threshold",
+            "start a major at this factor x the last survivors (1.82); PYPY_GC_MAJOR_COLLECT",
+        ),
+        (
+            "growth",
+            "the threshold grows at most by this factor per cycle (1.4); PYPY_GC_GROWTH",
+        ),
+        (
+            "min_heap",
+            "no major below this many bytes (0 = 8 x nursery); PYPY_GC_MIN",
+        ),
+        (
+            "max_heap",
+            "OutOfMemory beyond this many bytes of old generation (0 = none); PYPY_GC_MAX",
+        ),
+        (
+            "max_delta",
+            "threshold at most this far above the live bytes (0 = RAM/8); PYPY_GC_MAX_DELTA",
+        ),
+        (
+            "increment_step",
+            "bytes marked per major step (0 = 4 x nursery); PYPY_GC_INCREMENT_STEP",
+        ),
+        (
+            "large_object",
+            "objects of this many bytes or more are born in the large-object space (135168)",
+        ),
+        (
+            "zeal",
+            "true: minor at every allocation, major step at every minor, checks on",
+        ),
+        (
+            "debug",
+            "true: check the heap's consistency after every collection; PYPY_GC_DEBUG",
+        ),
+    ];
+
+    /// Sets one key. PyPy's variable names are accepted as keys too
+    /// (`PYPY_GC_NURSERY=4MB` is `nursery=4MB`).
+    fn set(&mut self, key: &str, value: &str) -> Result<(), GcError> {
+        let key = match key {
+            "PYPY_GC_NURSERY" => "nursery",
+            "PYPY_GC_MAJOR_COLLECT" => "major_collection_threshold",
+            "PYPY_GC_GROWTH" => "growth",
+            "PYPY_GC_MIN" => "min_heap",
+            "PYPY_GC_MAX" => "max_heap",
+            "PYPY_GC_MAX_DELTA" => "max_delta",
+            "PYPY_GC_INCREMENT_STEP" => "increment_step",
+            "PYPY_GC_DEBUG" => "debug",
+            other => other,
+        };
+        match key {
+            "nursery" => self.nursery = parse_size(key, value)?,
+            "major_collection_threshold" => {
+                self.major_collection_threshold = parse_factor(key, value)?
+            }
+            "growth" => self.growth_rate_max = parse_factor(key, value)?,
+            "min_heap" => self.min_heap = parse_size(key, value)?,
+            "max_heap" => self.max_heap = parse_size(key, value)?,
+            "max_delta" => self.max_delta = parse_size(key, value)?,
+            "increment_step" => self.increment_step = parse_size(key, value)?,
+            "large_object" => self.large_object = parse_size(key, value)?.max(16),
+            "zeal" => self.zeal = parse_bool(key, value)?,
+            "debug" => {
+                // PyPy's levels (0, 1, 2) or a boolean.
+                self.debug = match value.trim().parse::<i64>() {
+                    Ok(level) => level > 0,
+                    Err(_) => parse_bool(key, value)?,
+                }
+            }
+            _ => {
+                let known: Vec<&str> = Self::KEYS.iter().map(|(k, _)| *k).collect();
+                return Err(GcError::Config(format!(
+                    "unknown key `{key}`; known: {}",
+                    known.join(", ")
+                )));
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pypy_units() {
+        assert_eq!(parse_bytes("4MB"), Some(4 << 20));
+        assert_eq!(parse_bytes("4m"), Some(4 << 20));
+        assert_eq!(parse_bytes("512KB"), Some(524_288));
+        assert_eq!(parse_bytes("1.5M"), Some(1_572_864));
+        assert_eq!(parse_bytes("4096B"), Some(4096));
+        assert_eq!(
+            parse_bytes("1.6GB"),
+            Some((1.6 * (1u64 << 30) as f64) as usize)
+        );
+        assert_eq!(parse_bytes("garbage"), None);
+    }
+
+    #[test]
+    fn nursery_rule() {
+        assert_eq!(nursery_for_cache(None), 4 << 20);
+        assert_eq!(nursery_for_cache(Some(8 << 20)), 4 << 20);
+        assert_eq!(nursery_for_cache(Some(503_316_480)), 251_658_240);
+    }
+
+    #[test]
+    fn environment_follows_pypy() {
+        let mut c = MarkSweepConfig::pypy();
+        c.apply_env(|k| match k {
+            "PYPY_GC_NURSERY" => Some("512KB".into()),
+            "PYPY_GC_MAJOR_COLLECT" => Some("2.5b".into()),
+            "PYPY_GC_GROWTH" => Some("1.5M".into()), // a unit: ignored
+            "PYPY_GC_MAX" => Some("1GB".into()),
+            "PYPY_GC_INCREMENT_STEP" => Some("garbage".into()),
+            _ => None,
+        });
+        assert_eq!(c.nursery, 524_288);
+        assert_eq!(c.major_collection_threshold, 2.5);
+        assert_eq!(c.growth_rate_max, 1.4);
+        assert_eq!(c.max_heap, 1 << 30);
+        assert_eq!(c.increment_step_bytes(), 4 * 524_288);
+        assert_eq!(c.min_heap_bytes(), 8.0 * 524_288.0);
+    }
+
+    #[test]
+    fn keys() {
+        let mut c = MarkSweepConfig::pypy();
+        c.set("nursery", "1k").unwrap();
+        c.set("zeal", "true").unwrap();
+        assert_eq!((c.nursery, c.zeal), (1024, true));
+        c.set("PYPY_GC_MAX", "1.5M").unwrap();
+        assert_eq!(c.max_heap, 1_572_864);
+        assert!(c.set("growth", "0.5").is_err());
+        assert!(c.set("bogus", "1").is_err());
+    }
+}

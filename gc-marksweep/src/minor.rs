@@ -1,0 +1,233 @@
+//! The minor collection (PyPy's `_minor_collection`): copy the nursery's
+//! survivors into the old generation, forwarding every reference to them,
+//! then reset the nursery. Its cost is proportional to the survivors, the
+//! roots and the remembered set, never to the nursery's size: dead young
+//! objects are never looked at (their number is the allocation count minus
+//! the survivors).
+
+use std::time::Instant;
+
+use gc_core::Trigger;
+
+use crate::collector::{IncMiniMark, OldGen};
+use crate::header::{
+    CARD_SLOTS, CARDS_PER_BYTE, CARDS_SET, FORWARDED, MORE_PENDING, OLD, ObjRef, TRACK_YOUNG_PTRS,
+    VISITED, copy_object,
+};
+use crate::phases::State;
+
+impl OldGen {
+    /// PyPy's `_trace_drag_out`: the new address of `obj`, copying it out
+    /// of the nursery the first time it is reached.
+    #[inline]
+    pub(crate) fn drag_out(&mut self, obj: ObjRef) -> ObjRef {
+        let tid = obj.tid();
+        if tid & OLD != 0 {
+            return obj;
+        }
+        if tid & FORWARDED != 0 {
+            return obj.forwarded_to();
+        }
+        let bytes = obj.size_bytes();
+        let (ptr, extra) = self.alloc_old(bytes);
+        // SAFETY: `alloc_old` returned `bytes` fresh bytes, disjoint from the
+        // nursery object.
+        let copy = unsafe { copy_object(obj, ptr) };
+        copy.set_tid(tid | OLD | extra);
+        if extra != 0 {
+            self.note_large(copy);
+        }
+        self.surviving_bytes += bytes;
+        self.surviving_objects += 1;
+        self.surviving_payload += copy.payload_len() as u64;
+        obj.set_forward(copy);
+        if copy.slot_count() > 0 {
+            // Traced (and given TRACK_YOUNG_PTRS) by `collect_oldrefs`.
+            self.old_objects_pointing_to_young.push(copy);
+        }
+        copy
+    }
+
+    /// During marking, a reference the mutator holds makes its referent grey
+    /// (once: `MORE_PENDING` says it is on the stack already).
+    #[inline]
+    fn grey_if_white(&mut self, obj: ObjRef) {
+        if !obj.has(VISITED | MORE_PENDING) {
+            obj.add(MORE_PENDING);
+            self.more_objects_to_trace.push(obj);
+        }
+    }
+
+    /// During marking, a black object written since the last minor
+    /// collection becomes grey again.
+    #[inline]
+    fn regrey(&mut self, obj: ObjRef) {
+        if obj.has(VISITED) {
+            obj.remove(VISITED);
+            self.grey_if_white(obj);
+        }
+    }
+
+    /// Drags out what slots `from..to` of `obj` refer to.
+    fn trace_slots(&mut self, obj: ObjRef, from: usize, to: usize) {
+        for i in from..to {
+            if let Some(child) = obj.slot(i) {
+                let moved = self.drag_out(child);
+                if moved != child {
+                    obj.set_slot_raw(i, Some(moved));
+                }
+            }
+        }
+    }
+
+    /// PyPy's `collect_oldrefs_to_nursery`: trace the remembered set (and
+    /// the objects just promoted), putting each back on the barrier's fast
+    /// path.
+    fn collect_oldrefs(&mut self) {
+        while let Some(obj) = self.old_objects_pointing_to_young.pop() {
+            obj.add(TRACK_YOUNG_PTRS);
+            self.trace_slots(obj, 0, obj.slot_count());
+        }
+    }
+
+    /// PyPy's `collect_cardrefs_to_nursery`: for every large node with a
+    /// dirty card, rescan the slots of its dirty cards only, and clear them.
+    /// During marking a black one is re-greyed (its new references may be
+    /// white).
+    fn collect_cardrefs(&mut self, marking: bool) {
+        while let Some(obj) = self.old_objects_with_cards_set.pop() {
+            obj.remove(CARDS_SET);
+            let slots = obj.slot_count();
+            for j in 0..obj.card_len() {
+                let mut byte = obj.take_card_byte(j);
+                while byte != 0 {
+                    let bit = byte.trailing_zeros() as usize;
+                    byte &= byte - 1;
+                    let start = (j * CARDS_PER_BYTE + bit) * CARD_SLOTS;
+                    if start < slots {
+                        let end = (start + CARD_SLOTS).min(slots);
+                        self.card_slots_scanned += (end - start) as u64;
+                        self.trace_slots(obj, start, end);
+                    }
+                }
+            }
+            if marking {
+                self.regrey(obj);
+            }
+        }
+    }
+}
+
+impl IncMiniMark {
+    /// One minor collection; returns the number of young objects freed.
+    pub(crate) fn minor_collection(&mut self, trigger: Trigger) -> u64 {
+        let started = Instant::now();
+        let marking = self.state == State::Marking;
+        let old = &mut self.old;
+        if marking {
+            // Re-grey the black objects written since the last minor
+            // collection (the barrier's half of the marking invariant).
+            for i in 0..old.old_objects_pointing_to_young.len() {
+                let obj = old.old_objects_pointing_to_young[i];
+                old.regrey(obj);
+            }
+        }
+        old.surviving_bytes = 0;
+        old.surviving_objects = 0;
+        old.surviving_payload = 0;
+        for root in self.roots.iter_mut() {
+            *root = old.drag_out(*root);
+            if marking {
+                old.grey_if_white(*root);
+            }
+        }
+        for root in &mut self.saved {
+            *root = old.drag_out(*root);
+            if marking {
+                old.grey_if_white(*root);
+            }
+        }
+        // Objects with finalizers survive their first minor collection:
+        // only a major collection decides they are garbage.
+        for obj in self.young_with_finalizers.drain(..) {
+            let moved = old.drag_out(obj);
+            self.old_with_finalizers.push_back(moved);
+        }
+        loop {
+            old.collect_cardrefs(marking);
+            old.collect_oldrefs();
+            if old.old_objects_with_cards_set.is_empty() {
+                break;
+            }
+        }
+        // Weak references to young objects: follow the copy, or clear.
+        self.weaks.drain_young(|weak| {
+            if let Some(target) = weak.target {
+                if !target.has(OLD) {
+                    if target.has(FORWARDED) {
+                        weak.target = Some(target.forwarded_to());
+                    } else {
+                        weak.target = None;
+                        if weak.callback {
+                            weak.pending = Some(target.id());
+                        }
+                    }
+                }
+            }
+        });
+        let freed = self.young_objects - old.surviving_objects;
+        let freed_payload = self.young_payload - old.surviving_payload;
+        self.stats.freed += freed;
+        self.stats.live_objects -= freed;
+        self.stats.live_bytes -= freed_payload;
+        self.young_objects = 0;
+        self.young_payload = 0;
+        self.nursery.reset();
+        let promoted = old.surviving_bytes;
+        self.pacing.last_surviving = promoted;
+        self.pacing.size_objects_made_old += promoted;
+        self.gc.minors += 1;
+        self.gc.bytes_promoted += promoted as u64;
+        self.note_old_size();
+        let pause = started.elapsed().as_nanos() as u64;
+        self.gc.minor_time_ns += pause;
+        self.gc.max_minor_pause_ns = self.gc.max_minor_pause_ns.max(pause);
+        if !self.quiet {
+            self.record_event(trigger, "minor", freed, pause);
+        }
+        if self.config.debug || self.config.zeal {
+            if let Err(e) = self.check() {
+                panic!("heap check after a minor collection: {e}");
+            }
+        }
+        freed
+    }
+
+    /// PyPy's `minor_collection_with_major_progress`: a minor collection,
+    /// then (unless `gc disable`) a major step when a cycle runs or the
+    /// threshold is reached — and more minor-plus-step pairs while the
+    /// minors promote more than half a nursery per step.
+    pub(crate) fn minor_collection_with_major_progress(&mut self, extra: f64, force: bool) {
+        self.minor_collection(Trigger::Auto);
+        if !self.enabled && !force {
+            return;
+        }
+        if self.state != State::Scanning || self.threshold_reached(extra) || self.config.zeal {
+            self.major_collection_step(extra, false, Trigger::Auto);
+            let extra = extra as usize;
+            while self.state != State::Scanning {
+                let threshold = self.pacing.threshold_objects_made_old;
+                if threshold >= extra && self.pacing.size_objects_made_old <= threshold - extra {
+                    break;
+                }
+                self.minor_collection(Trigger::Auto);
+                self.major_collection_step(extra as f64, false, Trigger::Auto);
+            }
+        }
+    }
+
+    /// PyPy's `threshold_reached`.
+    pub(crate) fn threshold_reached(&self, extra: f64) -> bool {
+        self.pacing.next_major_threshold - (self.old.total_used() as f64) < extra
+    }
+}

@@ -1,0 +1,151 @@
+//! The nursery: a bump region on `bumpalo`, reset after every minor
+//! collection and never freed object by object.
+//!
+//! PyPy's nursery is one raw block with `nursery_free`/`nursery_top`
+//! pointers; ours is one `bumpalo` chunk of at least the configured size
+//! (allocated once, kept by `Bump::reset`) with our own byte budget on top,
+//! so that the configured size is exact even for a zeal nursery of a few
+//! objects. `bumpalo` bumps downwards; with a minimum alignment of one word
+//! and sizes in whole words, the allocated part of the chunk is a gap-free
+//! sequence of objects, newest first, which [`Nursery::for_each`] walks.
+
+use std::alloc::Layout;
+use std::ptr::NonNull;
+
+use bumpalo::Bump;
+
+use crate::header::{FORWARDED, ObjRef, WORD};
+
+/// The young generation's bump region.
+#[derive(Debug)]
+pub(crate) struct Nursery {
+    bump: Bump<WORD>,
+    capacity: usize,
+    used: usize,
+}
+
+impl Nursery {
+    /// A nursery of `capacity` bytes (rounded up to a word), or `None` when
+    /// the system cannot provide it.
+    pub(crate) fn new(capacity: usize) -> Option<Self> {
+        let capacity = capacity.max(2 * WORD).checked_next_multiple_of(WORD)?;
+        let bump = Bump::<WORD>::try_with_min_align_and_capacity(capacity).ok()?;
+        // No second chunk, ever: our own budget says when to collect.
+        bump.set_allocation_limit(Some(bump.allocated_bytes().max(capacity)));
+        Some(Nursery {
+            bump,
+            capacity,
+            used: 0,
+        })
+    }
+
+    /// The configured size in bytes.
+    pub(crate) fn capacity(&self) -> usize {
+        self.capacity
+    }
+
+    /// Bytes allocated since the last reset.
+    pub(crate) fn used(&self) -> usize {
+        self.used
+    }
+
+    /// Room for `bytes` (a multiple of the word size, at least two words),
+    /// or `None` when the nursery is full. The memory is uninitialised.
+    #[inline]
+    pub(crate) fn alloc(&mut self, bytes: usize) -> Option<NonNull<u64>> {
+        debug_assert!(bytes >= 2 * WORD && bytes % WORD == 0);
+        if bytes > self.capacity - self.used {
+            return None;
+        }
+        let layout = Layout::from_size_align(bytes, WORD).ok()?;
+        let p = self.bump.try_alloc_layout(layout).ok()?;
+        self.used += bytes;
+        Some(p.cast())
+    }
+
+    /// Forgets every object: the next allocation reuses the chunk from its
+    /// end. The caller has forwarded every reference into the nursery.
+    pub(crate) fn reset(&mut self) {
+        self.bump.reset();
+        self.used = 0;
+    }
+
+    /// Calls `f` on every object allocated since the last reset (newest
+    /// first). Forwarded stubs are skipped (they exist only during a minor
+    /// collection).
+    pub(crate) fn for_each(&self, mut f: impl FnMut(ObjRef)) {
+        if self.used == 0 {
+            return;
+        }
+        // SAFETY: no allocation happens while the iterator lives (we hold
+        // `&self` and allocate only through `&mut self`), and we only read
+        // headers of objects we initialised.
+        let chunks = unsafe { self.bump.iter_allocated_chunks_raw() };
+        for (start, len) in chunks {
+            let mut offset = 0;
+            while offset < len {
+                // SAFETY: the allocated part of a chunk is a gap-free
+                // sequence of whole objects (word-aligned, whole-word sizes,
+                // min_align = WORD), each initialised by `init_object` right
+                // after its allocation; `start + offset` is the next one.
+                let obj = unsafe {
+                    ObjRef::from_raw(NonNull::new_unchecked(start.add(offset).cast::<u64>()))
+                };
+                if obj.has(FORWARDED) {
+                    // The length word is gone; only possible mid-collection,
+                    // where nobody walks the nursery.
+                    debug_assert!(false, "walking a nursery with forwarded objects");
+                    return;
+                }
+                offset += obj.size_bytes();
+                f(obj);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::header::{init_object, make_tid, object_bytes};
+    use gc_core::Kind;
+
+    #[test]
+    fn bump_until_full_walk_and_reset() {
+        let mut n = Nursery::new(256).unwrap();
+        let mut made = Vec::new();
+        let mut id = 0;
+        loop {
+            let bytes = object_bytes(1, (id % 3) as usize * 5);
+            let Some(p) = n.alloc(bytes) else { break };
+            // SAFETY: `alloc` returned `bytes` writable, aligned bytes.
+            let o =
+                unsafe { init_object(p, make_tid(Kind::Node, id, 0), 1, (id % 3) as usize * 5) };
+            if let Some(&prev) = made.last() {
+                o.set_slot_raw(0, Some(prev));
+            }
+            made.push(o);
+            id += 1;
+        }
+        assert!(n.used() <= 256 && n.used() > 256 - 64);
+        let mut seen = Vec::new();
+        n.for_each(|o| seen.push(o.id().0));
+        seen.reverse();
+        assert_eq!(seen, (0..id).collect::<Vec<_>>());
+        assert_eq!(made[3].slot(0), Some(made[2]));
+        n.reset();
+        assert_eq!(n.used(), 0);
+        let mut count = 0;
+        n.for_each(|_| count += 1);
+        assert_eq!(count, 0);
+        assert!(n.alloc(object_bytes(0, 0)).is_some());
+    }
+
+    #[test]
+    fn too_big_is_refused() {
+        let mut n = Nursery::new(64).unwrap();
+        assert!(n.alloc(72).is_none());
+        assert!(n.alloc(64).is_some());
+        assert!(n.alloc(16).is_none());
+    }
+}

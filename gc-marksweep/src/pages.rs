@@ -1,0 +1,514 @@
+//! The old generation's memory: a size-class page allocator for small
+//! objects (PyPy's `minimarkpage.py`) and individually allocated large
+//! objects (PyPy's raw-malloced objects).
+//!
+//! Sizes are PyPy's: 512 KiB arenas of 8 KiB pages, size classes in 8-byte
+//! steps up to 280 bytes (`small_request_threshold`). Two differences, both
+//! for simplicity without cost:
+//!
+//! - arenas are allocated aligned to a page, so all 64 pages are usable
+//!   (PyPy's `malloc`ed arena loses one page to alignment);
+//! - page headers live in a side table (`PageInfo`) instead of the first 32
+//!   bytes of the page, so every byte of a page holds blocks; a free block
+//!   is recognised by [`FREE_BLOCK`] in its first word (objects never carry
+//!   that bit), which lets a sweep walk a page without a sorted free list.
+//!
+//! Sweeping is PyPy's `mass_free_prepare` / `mass_free_incremental`: at the
+//! end of marking every page in use is handed to the sweeper and new
+//! allocations use other pages, so an object promoted during sweeping is
+//! never swept in that cycle. A swept page with no survivor returns to its
+//! arena; an arena with every page free is returned to the system at the end
+//! of the sweep (PyPy's `_rehash_arenas_lists`). When a page is needed the
+//! current arena is used up first, then the arena with the fewest free
+//! pages, so that nearly empty arenas drain and can be freed.
+
+use std::alloc::{Layout, alloc, alloc_zeroed, dealloc};
+use std::ptr::NonNull;
+
+use crate::header::{FREE_BLOCK, HAS_CARDS, ObjRef, WORD, card_words};
+
+/// Bytes per arena (PyPy: `65536 * WORD`).
+pub const ARENA_SIZE: usize = 512 * 1024;
+/// Bytes per page (PyPy: `1024 * WORD`).
+pub const PAGE_SIZE: usize = 8 * 1024;
+/// Pages per arena.
+pub const PAGES_PER_ARENA: usize = ARENA_SIZE / PAGE_SIZE;
+/// The largest object (in bytes) served from pages (PyPy: `35 * WORD`).
+pub const SMALL_REQUEST_THRESHOLD: usize = 280;
+const NCLASSES: usize = SMALL_REQUEST_THRESHOLD / WORD + 1;
+
+#[derive(Debug)]
+struct Arena {
+    base: NonNull<u8>,
+    free_pages: Vec<u16>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct PageInfo {
+    /// Block size in bytes; 0 for a free page.
+    block: u32,
+    /// Offset of the first never-used block.
+    uninit: u32,
+    /// Head of the free-block list (blocks below `uninit`).
+    free_list: Option<NonNull<u64>>,
+}
+
+const EMPTY_PAGE: PageInfo = PageInfo {
+    block: 0,
+    uninit: 0,
+    free_list: None,
+};
+
+/// What one page sweep did.
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct SweepCount {
+    /// Objects freed.
+    pub objects: u64,
+    /// Their payload bytes.
+    pub payload: u64,
+    /// Pages walked.
+    pub pages: usize,
+}
+
+/// The size-class page allocator. See the [module docs](self).
+#[derive(Debug)]
+pub(crate) struct PageAllocator {
+    arenas: Vec<Option<Arena>>,
+    free_arena_slots: Vec<u32>,
+    pages: Vec<PageInfo>,
+    current_arena: Option<u32>,
+    /// Per size class: the page being allocated from.
+    current: [Option<u32>; NCLASSES],
+    /// Per size class: pages with free blocks (after a sweep).
+    partial: [Vec<u32>; NCLASSES],
+    /// Every page holding blocks, outside the sweep.
+    in_use: Vec<u32>,
+    /// Pages handed to the sweeper and not swept yet.
+    to_sweep: Vec<u32>,
+    /// Bytes in allocated blocks.
+    used: usize,
+    arenas_count: usize,
+}
+
+impl Default for PageAllocator {
+    fn default() -> Self {
+        PageAllocator {
+            arenas: Vec::new(),
+            free_arena_slots: Vec::new(),
+            pages: Vec::new(),
+            current_arena: None,
+            current: [None; NCLASSES],
+            partial: std::array::from_fn(|_| Vec::new()),
+            in_use: Vec::new(),
+            to_sweep: Vec::new(),
+            used: 0,
+            arenas_count: 0,
+        }
+    }
+}
+
+fn arena_layout() -> Layout {
+    Layout::from_size_align(ARENA_SIZE, PAGE_SIZE).expect("constant layout")
+}
+
+impl PageAllocator {
+    /// Bytes in allocated blocks (PyPy's `ac.total_memory_used`).
+    pub(crate) fn used_bytes(&self) -> usize {
+        self.used
+    }
+
+    /// Bytes of arenas held (fragmentation is `arena_bytes - used_bytes`).
+    pub(crate) fn arena_bytes(&self) -> usize {
+        self.arenas_count * ARENA_SIZE
+    }
+
+    /// Arenas held.
+    pub(crate) fn arenas_count(&self) -> usize {
+        self.arenas_count
+    }
+
+    fn page_base(&self, page: u32) -> NonNull<u8> {
+        let arena = self.arenas[page as usize / PAGES_PER_ARENA]
+            .as_ref()
+            .expect("page of a live arena");
+        let offset = (page as usize % PAGES_PER_ARENA) * PAGE_SIZE;
+        // SAFETY: `offset < ARENA_SIZE`, inside the arena's allocation.
+        unsafe { arena.base.add(offset) }
+    }
+
+    /// A block of `bytes` (a multiple of 8, at most
+    /// [`SMALL_REQUEST_THRESHOLD`]); the memory is uninitialised.
+    #[inline]
+    pub(crate) fn alloc(&mut self, bytes: usize) -> NonNull<u64> {
+        debug_assert!(bytes % WORD == 0 && (2 * WORD..=SMALL_REQUEST_THRESHOLD).contains(&bytes));
+        let class = bytes / WORD;
+        let page = match self.current[class] {
+            Some(p) => p,
+            None => {
+                let p = match self.partial[class].pop() {
+                    Some(p) => p,
+                    None => self.fresh_page(bytes),
+                };
+                self.current[class] = Some(p);
+                p
+            }
+        };
+        let base = self.page_base(page);
+        let info = &mut self.pages[page as usize];
+        let block = match info.free_list {
+            Some(b) => {
+                // SAFETY: a free-list block is a free block of this page whose
+                // word 1 holds the next free block (written by `sweep_page`).
+                info.free_list = unsafe { b.as_ptr().add(1).cast::<Option<NonNull<u64>>>().read() };
+                b
+            }
+            None => {
+                // SAFETY: `uninit + bytes <= PAGE_SIZE` (a page whose tail is
+                // exhausted and free list empty is never current).
+                let b = unsafe { base.add(info.uninit as usize) };
+                info.uninit += bytes as u32;
+                b.cast()
+            }
+        };
+        if info.free_list.is_none() && info.uninit as usize + bytes > PAGE_SIZE {
+            self.current[class] = None;
+        }
+        self.used += bytes;
+        block
+    }
+
+    fn fresh_page(&mut self, block: usize) -> u32 {
+        let arena = match self.current_arena {
+            Some(a) if !self.arena(a).free_pages.is_empty() => a,
+            _ => {
+                // The arena with the fewest free pages, else a new one.
+                let best = self
+                    .arenas
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(i, a)| a.as_ref().map(|a| (i, a.free_pages.len())))
+                    .filter(|&(_, n)| n > 0)
+                    .min_by_key(|&(i, n)| (n, i))
+                    .map(|(i, _)| i as u32);
+                let a = best.unwrap_or_else(|| self.new_arena());
+                self.current_arena = Some(a);
+                a
+            }
+        };
+        let index = self.arenas[arena as usize]
+            .as_mut()
+            .and_then(|a| a.free_pages.pop())
+            .expect("arena with a free page");
+        let page = arena * PAGES_PER_ARENA as u32 + u32::from(index);
+        self.pages[page as usize] = PageInfo {
+            block: block as u32,
+            uninit: 0,
+            free_list: None,
+        };
+        self.in_use.push(page);
+        page
+    }
+
+    fn arena(&self, a: u32) -> &Arena {
+        self.arenas[a as usize].as_ref().expect("live arena")
+    }
+
+    fn new_arena(&mut self) -> u32 {
+        // SAFETY: the layout has a non-zero size.
+        let base = unsafe { alloc(arena_layout()) };
+        let base =
+            NonNull::new(base).unwrap_or_else(|| std::alloc::handle_alloc_error(arena_layout()));
+        let arena = Arena {
+            base,
+            // Popped from the end: pages are handed out in address order.
+            free_pages: (0..PAGES_PER_ARENA as u16).rev().collect(),
+        };
+        self.arenas_count += 1;
+        match self.free_arena_slots.pop() {
+            Some(slot) => {
+                self.arenas[slot as usize] = Some(arena);
+                slot
+            }
+            None => {
+                self.arenas.push(Some(arena));
+                self.pages
+                    .extend(std::iter::repeat_n(EMPTY_PAGE, PAGES_PER_ARENA));
+                (self.arenas.len() - 1) as u32
+            }
+        }
+    }
+
+    /// PyPy's `mass_free_prepare`: every page in use goes to the sweeper;
+    /// allocation continues on other pages.
+    pub(crate) fn prepare_sweep(&mut self) {
+        debug_assert!(self.to_sweep.is_empty());
+        self.to_sweep = std::mem::take(&mut self.in_use);
+        self.current = [None; NCLASSES];
+        for p in &mut self.partial {
+            p.clear();
+        }
+    }
+
+    /// Sweeps up to `max_pages` pages: `keep(obj)` decides (and clears the
+    /// mark). Returns what was freed; `done` is when no page is left, after
+    /// which empty arenas have been returned to the system.
+    pub(crate) fn sweep(
+        &mut self,
+        max_pages: usize,
+        mut keep: impl FnMut(ObjRef) -> bool,
+    ) -> (SweepCount, bool) {
+        let mut count = SweepCount::default();
+        while count.pages < max_pages {
+            let Some(page) = self.to_sweep.pop() else {
+                break;
+            };
+            count.pages += 1;
+            self.sweep_page(page, &mut keep, &mut count);
+        }
+        let done = self.to_sweep.is_empty();
+        if done {
+            self.release_empty_arenas();
+        }
+        (count, done)
+    }
+
+    fn sweep_page(
+        &mut self,
+        page: u32,
+        keep: &mut impl FnMut(ObjRef) -> bool,
+        count: &mut SweepCount,
+    ) {
+        let base = self.page_base(page);
+        let info = self.pages[page as usize];
+        let block = info.block as usize;
+        let mut free_list: Option<NonNull<u64>> = None;
+        let mut live = 0usize;
+        let mut offset = 0;
+        while offset < info.uninit as usize {
+            // SAFETY: every block below `uninit` is initialised: either an
+            // object (written at allocation) or a free block (written here).
+            let b = unsafe { base.add(offset).cast::<u64>() };
+            // SAFETY: as above; word 0 is initialised.
+            let first = unsafe { b.as_ptr().read() };
+            let free = if first & FREE_BLOCK != 0 {
+                true
+            } else {
+                // SAFETY: a block below `uninit` without FREE_BLOCK is a live
+                // object (objects never carry that bit).
+                let obj = unsafe { ObjRef::from_raw(b) };
+                if keep(obj) {
+                    live += 1;
+                    false
+                } else {
+                    count.objects += 1;
+                    count.payload += obj.payload_len() as u64;
+                    self.used -= block;
+                    true
+                }
+            };
+            if free {
+                // SAFETY: the block is at least two words and now free:
+                // word 0 marks it, word 1 links the free list.
+                unsafe {
+                    b.as_ptr().write(FREE_BLOCK);
+                    b.as_ptr()
+                        .add(1)
+                        .cast::<Option<NonNull<u64>>>()
+                        .write(free_list);
+                }
+                free_list = Some(b);
+            }
+            offset += block;
+        }
+        if live == 0 {
+            self.pages[page as usize] = EMPTY_PAGE;
+            let arena = self.arenas[page as usize / PAGES_PER_ARENA]
+                .as_mut()
+                .expect("live arena");
+            arena
+                .free_pages
+                .push((page as usize % PAGES_PER_ARENA) as u16);
+        } else {
+            self.pages[page as usize].free_list = free_list;
+            self.in_use.push(page);
+            let has_room = free_list.is_some() || info.uninit as usize + block <= PAGE_SIZE;
+            if has_room {
+                self.partial[block / WORD].push(page);
+            }
+        }
+    }
+
+    fn release_empty_arenas(&mut self) {
+        for i in 0..self.arenas.len() {
+            let empty = matches!(&self.arenas[i], Some(a) if a.free_pages.len() == PAGES_PER_ARENA);
+            if empty && self.current_arena != Some(i as u32) {
+                let arena = self.arenas[i].take().expect("checked");
+                // SAFETY: allocated in `new_arena` with this layout; every page
+                // is free, so no object or free-list link points into it.
+                unsafe { dealloc(arena.base.as_ptr(), arena_layout()) };
+                self.free_arena_slots.push(i as u32);
+                self.arenas_count -= 1;
+            }
+        }
+    }
+
+    /// Calls `f` on every object in a page, saying whether its page waits
+    /// for the sweeper.
+    pub(crate) fn for_each(&self, mut f: impl FnMut(ObjRef, bool)) {
+        let pages = self.in_use.iter().map(|&p| (p, false));
+        for (page, pending) in pages.chain(self.to_sweep.iter().map(|&p| (p, true))) {
+            let base = self.page_base(page);
+            let info = self.pages[page as usize];
+            let mut offset = 0;
+            while offset < info.uninit as usize {
+                // SAFETY: as in `sweep_page`: blocks below `uninit` are
+                // initialised, and those without FREE_BLOCK are objects.
+                unsafe {
+                    let b = base.add(offset).cast::<u64>();
+                    if b.as_ptr().read() & FREE_BLOCK == 0 {
+                        f(ObjRef::from_raw(b), pending);
+                    }
+                }
+                offset += info.block as usize;
+            }
+        }
+    }
+}
+
+impl Drop for PageAllocator {
+    fn drop(&mut self) {
+        for arena in self.arenas.iter_mut().filter_map(Option::take) {
+            // SAFETY: allocated in `new_arena` with this layout; the heap is
+            // going away, nothing refers into it any more.
+            unsafe { dealloc(arena.base.as_ptr(), arena_layout()) };
+        }
+    }
+}
+
+fn large_layout(total_bytes: usize) -> Layout {
+    Layout::from_size_align(total_bytes, WORD).expect("size checked by the object model")
+}
+
+/// Allocates a large object of `bytes` with `cards` card words in front,
+/// zeroed. Returns the header pointer.
+pub(crate) fn alloc_large(bytes: usize, cards: usize) -> NonNull<u64> {
+    let layout = large_layout(bytes + cards * WORD);
+    // SAFETY: the layout's size is non-zero (an object is at least 16 bytes).
+    let base = unsafe { alloc_zeroed(layout) };
+    let base =
+        NonNull::new(base.cast::<u64>()).unwrap_or_else(|| std::alloc::handle_alloc_error(layout));
+    // SAFETY: `cards` words lie inside the allocation, before the header.
+    unsafe { base.add(cards) }
+}
+
+/// Frees a large object allocated by [`alloc_large`].
+///
+/// # Safety
+///
+/// `obj` was allocated by `alloc_large` (with cards iff it has
+/// `HAS_CARDS`), is not freed yet, and nothing will use it again.
+pub(crate) unsafe fn free_large(obj: ObjRef) {
+    let cards = if obj.has(HAS_CARDS) {
+        card_words(obj.slot_count())
+    } else {
+        0
+    };
+    let layout = large_layout(obj.size_bytes() + cards * WORD);
+    // SAFETY: the caller guarantees `obj` came from `alloc_large`, whose
+    // base is `cards` words before the header, with this layout.
+    unsafe { dealloc(obj.as_ptr().as_ptr().sub(cards).cast(), layout) };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::header::{VISITED, init_object, make_tid, object_bytes};
+    use gc_core::Kind;
+
+    fn obj(pages: &mut PageAllocator, id: u64, slots: usize, payload: usize) -> ObjRef {
+        let bytes = object_bytes(slots, payload);
+        let p = pages.alloc(bytes);
+        // SAFETY: `alloc` returned `bytes` writable bytes.
+        unsafe { init_object(p, make_tid(Kind::Node, id, 0), slots, payload) }
+    }
+
+    #[test]
+    fn alloc_sweep_reuse_and_free_arenas() {
+        let mut pages = PageAllocator::default();
+        let n = if cfg!(miri) { 600 } else { 20_000 };
+        let mut objs: Vec<ObjRef> = (0..n)
+            .map(|i| obj(&mut pages, i, 1, (i % 7) as usize))
+            .collect();
+        for w in objs.windows(2) {
+            w[1].set_slot_raw(0, Some(w[0]));
+        }
+        assert_eq!(
+            pages.used_bytes(),
+            objs.iter().map(|o| o.size_bytes()).sum::<usize>()
+        );
+        let mut seen = 0;
+        pages.for_each(|_, _| seen += 1);
+        assert_eq!(seen, n);
+        // Keep every third object.
+        for (i, o) in objs.iter().enumerate() {
+            if i % 3 == 0 {
+                o.add(VISITED);
+            }
+        }
+        pages.prepare_sweep();
+        let keep = |o: ObjRef| {
+            let live = o.has(VISITED);
+            o.remove(VISITED);
+            live
+        };
+        let mut freed = 0;
+        loop {
+            let (c, done) = pages.sweep(3, keep);
+            freed += c.objects;
+            if done {
+                break;
+            }
+        }
+        let kept: Vec<ObjRef> = objs.iter().copied().step_by(3).collect();
+        assert_eq!(freed as usize, n as usize - kept.len());
+        assert_eq!(
+            pages.used_bytes(),
+            kept.iter().map(|o| o.size_bytes()).sum::<usize>()
+        );
+        // Survivors are intact; freed blocks are reused.
+        for (k, o) in kept.iter().enumerate() {
+            assert_eq!(o.id().0, 3 * k as u64);
+        }
+        let arenas_before = pages.arenas_count();
+        objs = (0..n).map(|i| obj(&mut pages, n + i, 1, 0)).collect();
+        assert_eq!(
+            pages.arenas_count(),
+            arenas_before.max(pages.arenas_count())
+        );
+        // Free everything: every arena but the current one goes back.
+        pages.prepare_sweep();
+        while !pages.sweep(usize::MAX, |_| false).1 {}
+        assert_eq!(pages.used_bytes(), 0);
+        assert!(pages.arenas_count() <= 1);
+        drop(objs);
+    }
+
+    #[test]
+    fn large_objects_with_cards() {
+        let slots = if cfg!(miri) { 2000 } else { 100_000 };
+        let bytes = object_bytes(slots, 3);
+        let cards = card_words(slots);
+        let p = alloc_large(bytes, cards);
+        // SAFETY: fresh allocation of `bytes` after the card words.
+        let o = unsafe { init_object(p, make_tid(Kind::Node, 1, HAS_CARDS), slots, 3) };
+        assert_eq!(o.card_len(), cards * WORD);
+        // SAFETY: the card bytes were zeroed by `alloc_zeroed` and lie in
+        // the allocation, in front of the header.
+        let card_area = unsafe { std::slice::from_raw_parts(o.card_bytes(), o.card_len()) };
+        assert!(card_area.iter().all(|&b| b == 0));
+        o.set_slot_raw(slots - 1, Some(o));
+        assert_eq!(o.slot(slots - 1), Some(o));
+        // SAFETY: allocated by `alloc_large` with cards, used no more.
+        unsafe { free_large(o) };
+    }
+}

@@ -1,0 +1,171 @@
+//! Tests that need the crate's insides: the write barrier can be switched
+//! off here (`MarkSweepConfig::no_barrier` exists only in test builds), to
+//! show that the tests catch its absence.
+
+use gc_core::testing::{Profile, arb_trace};
+use gc_core::{Collector, CollectorExt, Generation};
+use proptest::strategy::{Strategy, ValueTree};
+use proptest::test_runner::TestRunner;
+
+use crate::{IncMiniMark, MarkSweepConfig};
+
+fn heap(no_barrier: bool) -> IncMiniMark {
+    let config = MarkSweepConfig {
+        nursery: 4096,
+        no_barrier,
+        ..MarkSweepConfig::pypy()
+    };
+    IncMiniMark::with_config(config).unwrap()
+}
+
+/// An old object written to point at a young one: the young one survives
+/// the minor collection only because the barrier put the old one in the
+/// remembered set.
+#[test]
+fn old_to_young_survives_a_minor_through_the_barrier() {
+    let mut h = heap(false);
+    let old = h.alloc_node(1, 0).unwrap();
+    h.collect(Generation::YOUNGEST).unwrap(); // `old` is promoted
+    let young = h.alloc_node(0, 4).unwrap();
+    h.payload_mut(young).unwrap().copy_from_slice(b"kept");
+    let young_id = h.object_id(young).unwrap();
+    h.set_slot(old, 0, Some(young)).unwrap();
+    assert_eq!(h.old.old_objects_pointing_to_young.len(), 1, "remembered");
+    h.release(young).unwrap();
+    h.check_heap().unwrap();
+    h.collect(Generation::YOUNGEST).unwrap();
+    h.check_heap().unwrap();
+    let again = h.slot(old, 0).unwrap().expect("the young object survived");
+    assert_eq!(h.object_id(again).unwrap(), young_id);
+    assert_eq!(h.payload(again).unwrap(), b"kept");
+    assert!(h.live_set().contains(&young_id));
+}
+
+/// The same without the barrier: the heap check reports the old object
+/// missing from the remembered set, and after the minor collection the
+/// young object is gone while the old one still refers to its address.
+#[test]
+fn without_the_barrier_the_same_test_fails() {
+    let mut h = heap(true);
+    let old = h.alloc_node(1, 0).unwrap();
+    h.collect(Generation::YOUNGEST).unwrap();
+    let young = h.alloc_node(0, 4).unwrap();
+    let young_id = h.object_id(young).unwrap();
+    h.set_slot(old, 0, Some(young)).unwrap();
+    assert!(
+        h.old.old_objects_pointing_to_young.is_empty(),
+        "not remembered"
+    );
+    let before = h.check_heap().unwrap_err();
+    assert!(before.contains("missing write barrier"), "{before}");
+    h.release(young).unwrap();
+    h.collect(Generation::YOUNGEST).unwrap();
+    // The young object was freed although `old` still refers to it. (We do
+    // not read the slot: it dangles into the reset nursery.)
+    assert!(!h.live_set().contains(&young_id));
+    let after = h.check_heap().unwrap_err();
+    assert!(after.contains("no object of this heap"), "{after}");
+}
+
+/// The zeal configuration (a nursery of a few objects, a minor collection
+/// at every allocation, a major step at every minor, the heap check after
+/// each) catches a missing barrier on random traces: with the barrier,
+/// every trace passes (tests/oracle.rs runs 1,000); without it, some fail.
+#[test]
+fn zeal_catches_a_missing_barrier() {
+    let traces = if cfg!(miri) { 3 } else { 100 };
+    let mut runner = TestRunner::deterministic();
+    let strategy = arb_trace(if cfg!(miri) { 60 } else { 400 }, Profile::Mutator);
+    let mut failures = 0;
+    for _ in 0..traces {
+        let trace = strategy.new_tree(&mut runner).unwrap().current();
+        let with_barrier = IncMiniMark::with_config(MarkSweepConfig::zeal(96)).unwrap();
+        gc_core::oracle::check_trace(with_barrier, &trace).unwrap();
+        let without = IncMiniMark::with_config(MarkSweepConfig {
+            no_barrier: true,
+            ..MarkSweepConfig::zeal(96)
+        })
+        .unwrap();
+        let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            gc_core::oracle::check_trace(without, &trace)
+        }));
+        if !matches!(caught, Ok(Ok(()))) {
+            failures += 1;
+        }
+    }
+    assert!(
+        failures > traces / 4,
+        "only {failures} of {traces} traces caught the missing barrier"
+    );
+}
+
+/// Every unsafe path in one small run (for Miri): nursery allocation and
+/// reset, copying into pages and into individual allocations, forwarding,
+/// cards, incremental marking and sweeping of pages and large objects,
+/// arena release, finalizers with resurrection, weak references.
+#[test]
+fn every_unsafe_path_in_one_small_run() {
+    let config = MarkSweepConfig {
+        nursery: 1024,
+        increment_step: 128,
+        min_heap: 2048,
+        large_object: 900,
+        debug: true,
+        ..MarkSweepConfig::pypy()
+    };
+    let mut h = IncMiniMark::with_config(config).unwrap();
+    let big = h.alloc_node(300, 0).unwrap(); // born large, with cards
+    let rounds = if cfg!(miri) { 60 } else { 2000 };
+    let mut kept = Vec::new();
+    for i in 0..rounds {
+        // Small, page-sized and individually promoted objects.
+        let payload = [0, 8, 40, 300][i % 4];
+        let x = h.alloc_node(2, payload).unwrap();
+        if payload > 0 {
+            h.payload_mut(x).unwrap()[0] = i as u8;
+        }
+        h.set_slot(big, (i * 37) % 300, Some(x)).unwrap();
+        if i % 7 == 0 {
+            h.set_finalizer(x, gc_core::Finalizer::Resurrect).unwrap();
+        }
+        if i % 5 == 0 {
+            let w = h.weak(x, true).unwrap();
+            kept.push((i, h.clone_handle(x).unwrap(), w));
+        }
+        if i % 11 == 0 {
+            let t = h.alloc_tuple(&[Some(x), Some(big), None]).unwrap();
+            h.set_slot(x, 0, Some(t)).unwrap();
+            h.release(t).unwrap();
+        }
+        h.release(x).unwrap();
+        if i % 50 == 0 {
+            h.unsave().unwrap();
+        }
+    }
+    h.collect_full().unwrap();
+    h.unsave().unwrap();
+    for (i, x, w) in kept.drain(..) {
+        if [0, 8, 40, 300][i % 4] > 0 {
+            assert_eq!(h.payload(x).unwrap()[0], i as u8);
+        }
+        let again = h.upgrade(w).unwrap().expect("held by a handle");
+        assert!(h.same_object(x, again).unwrap());
+        h.release(again).unwrap();
+        h.release(x).unwrap();
+    }
+    h.release(big).unwrap();
+    // `big` and the tuples tie finalizable objects into one strongly
+    // connected component: PyPy finalizes one of them per major collection.
+    for _ in 0..rounds {
+        if h.stats().live_objects == 0 {
+            break;
+        }
+        h.collect_full().unwrap();
+        h.unsave().unwrap();
+    }
+    h.check_heap().unwrap();
+    assert_eq!(h.stats().live_objects, 0);
+    assert!(h.stats().finalized > 0 && h.stats().weak_callbacks > 0);
+    assert_eq!(h.gc_stats().large_bytes, 0);
+    assert!(h.gc_stats().arenas <= 1, "empty arenas were returned");
+}

@@ -1,0 +1,96 @@
+//! Weak references: a slab of entries behind generation-checked handles,
+//! plus the list of entries whose referent is young (PyPy's
+//! `young_objects_with_weakrefs`), so that a minor collection looks only at
+//! those, never at every weak reference.
+
+use gc_core::{GcError, HeapId, ObjectId, RawHandle, RootTable};
+
+use crate::header::{OLD, ObjRef};
+
+/// A weak reference as the mutator holds it (PyPy's weakrefs are heap
+/// objects; ours live here, cleared by the collection that finds the
+/// referent dead).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct WeakEntry {
+    pub(crate) id: u64,
+    pub(crate) target: Option<ObjRef>,
+    pub(crate) callback: bool,
+    /// The referent died: its callback runs after the next major
+    /// collection, if this weak reference still lives then.
+    pub(crate) pending: Option<ObjectId>,
+}
+
+/// The weak references of one heap.
+#[derive(Debug)]
+pub(crate) struct WeakTable {
+    handles: RootTable<u32>,
+    entries: Vec<Option<WeakEntry>>,
+    free: Vec<u32>,
+    /// Entries created with a young referent since the last minor
+    /// collection (a referent never becomes young again, and a slot freed
+    /// and reused meanwhile is harmless: it is simply looked at).
+    young: Vec<u32>,
+}
+
+impl WeakTable {
+    pub(crate) fn new(heap: HeapId) -> Self {
+        WeakTable {
+            handles: RootTable::new(heap),
+            entries: Vec::new(),
+            free: Vec::new(),
+            young: Vec::new(),
+        }
+    }
+
+    pub(crate) fn insert(&mut self, entry: WeakEntry) -> RawHandle {
+        let young = entry.target.is_some_and(|t| !t.has(OLD));
+        let slot = match self.free.pop() {
+            Some(s) => {
+                self.entries[s as usize] = Some(entry);
+                s
+            }
+            None => {
+                self.entries.push(Some(entry));
+                (self.entries.len() - 1) as u32
+            }
+        };
+        if young {
+            self.young.push(slot);
+        }
+        self.handles.insert(slot)
+    }
+
+    pub(crate) fn get(&self, h: RawHandle) -> Result<&WeakEntry, GcError> {
+        let slot = self.handles.get(h)?;
+        Ok(self.entries[slot as usize]
+            .as_ref()
+            .expect("a live handle has an entry"))
+    }
+
+    pub(crate) fn remove(&mut self, h: RawHandle) -> Result<(), GcError> {
+        let slot = self.handles.remove(h)?;
+        self.entries[slot as usize] = None;
+        self.free.push(slot);
+        Ok(())
+    }
+
+    /// Every live entry.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = &WeakEntry> {
+        self.entries.iter().flatten()
+    }
+
+    /// Every live entry, to update (major collections).
+    pub(crate) fn iter_mut(&mut self) -> impl Iterator<Item = &mut WeakEntry> {
+        self.entries.iter_mut().flatten()
+    }
+
+    /// Calls `f` on each entry that had a young referent, and forgets the
+    /// list (minor collections).
+    pub(crate) fn drain_young(&mut self, mut f: impl FnMut(&mut WeakEntry)) {
+        for slot in self.young.drain(..) {
+            if let Some(entry) = self.entries[slot as usize].as_mut() {
+                f(entry);
+            }
+        }
+    }
+}
