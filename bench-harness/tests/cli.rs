@@ -56,7 +56,7 @@ fn every_bundled_trace_passes_on_every_implemented_collector() {
     let mut n = 0;
     for entry in traces {
         let path = entry.unwrap().path();
-        for collector in ["null", "refcount"] {
+        for collector in ["null", "refcount", "marksweep"] {
             let out = gc_bench(
                 &["replay", path.to_str().unwrap(), "--collector", collector],
                 None,
@@ -231,7 +231,7 @@ fn malformed_traces_exit_2_with_the_line() {
         ),
     ];
     for (trace, want) in cases {
-        for collector in ["null", "refcount"] {
+        for collector in ["null", "refcount", "marksweep"] {
             let out = replay_stdin(trace, collector);
             let err = text(&out.stderr);
             assert_eq!(out.status.code(), Some(2), "{trace:?}: {err}");
