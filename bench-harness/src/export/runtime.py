@@ -40,7 +40,7 @@ KIND_NAMES = ("generation-0", "generation-1", "generation-2",
 # State slots in ST (a list of ints, so callbacks can update it in place).
 S_LINE, S_ACTIVE, S_EXPLICIT, S_T0, S_NFIN, S_NCB, S_LASTC, S_LASTU = range(8)
 S_NEXTID, S_OPS, S_GCTIME, S_MAXPAUSE, S_PEAK, S_IGNORED, S_FAILS = range(8, 15)
-S_ATOMLIMIT, S_GEN0, S_GEN1, S_GEN2, S_AUTO, S_THRESHOLD0 = range(15, 21)
+S_ATOMLIMIT, S_GEN0, S_GEN1, S_GEN2, S_AUTO, S_THRESHOLD0, S_NEWCLS = range(15, 22)
 ST = [0] * 24
 
 EV = []            # the event log: ints only
@@ -50,7 +50,7 @@ WMAP = {}          # id(weakref) -> object id * 2**21 + weak register
 ATOMS = []         # every atom not yet seen dead (for live counts)
 getrefcount = getattr(sys, "getrefcount", None)
 perf_ns = time.perf_counter_ns
-get_count = gc.get_count
+get_count = getattr(gc, "get_count", None)
 
 
 class TraceError(Exception):
@@ -169,6 +169,8 @@ def _live():
     n = len(CLASSES)
     while i < n:
         k = _rc(CLASSES[i]) - CLASS_BASE[i]
+        if i == ST[S_NEWCLS]:
+            k -= 1
         objects += k
         nbytes += k * CLASS_BYTES[i]
         i += 1
@@ -384,10 +386,16 @@ def _run(code, R, W, apply):
             c = code[pc + 3]
             oid = st[S_NEXTID]
             st[S_NEXTID] = oid + 1
+            # While the class is called, this frame's stack holds one more
+            # reference to it; a collection inside the allocation must not
+            # count that as an instance (see _live).
+            st[S_NEWCLS] = 2 * c
             if PYPY and oid in finset:
+                st[S_NEWCLS] += 1
                 o = final[c]()
             else:
                 o = plain[c]()
+            st[S_NEWCLS] = -1
             o._i = oid
             o._f = 0
             b = CLASS_SHAPES[c][1]
@@ -679,6 +687,7 @@ def _warm_up():
     for i in range(len(ST)):
         ST[i] = 0
     ST[S_ATOMLIMIT] = 4096
+    ST[S_NEWCLS] = -1
     if not PYPY:
         ST[S_THRESHOLD0] = gc.get_threshold()[0]
         _auto_state()
