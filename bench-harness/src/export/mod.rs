@@ -43,9 +43,24 @@
 //!   the "stop" dict is a fresh GC allocation that is never given back,
 //!   shifting the next automatic collection one allocation early (checked
 //!   on 3.11.7). The callback cancels it: the "start" callback of a full
-//!   collection makes a 25-tuple (its +1 is wiped by the count reset that
-//!   follows, and the collection untracks it) and the "stop" callback frees
-//!   it (-1).
+//!   collection makes 25-tuples (their +1s are wiped by the count reset
+//!   that follows, and the collection untracks them) and the "stop"
+//!   callback frees them (-1 each): one for the dict, and one for each
+//!   tuple of 1 to 19 items it puts back into the emptied tuple free lists,
+//!   because the argument tuples of `bytes(n)`, `weakref.ref(…)` and
+//!   `gc.set_threshold(…)`, and the 2k-tuple that freeing an object with
+//!   k ≥ 2 callback weak references makes, would otherwise be fresh
+//!   allocations the first time after a full collection (checked against a
+//!   model of CPython's trigger rules, with frees, on 3.11.7).
+//! * **Weak references that trigger a collection**: calling `weakref.ref`
+//!   makes its argument tuple first, a tracked object that a collection
+//!   triggered by the weak reference's allocation would count among the
+//!   survivors (`long_lived_pending`/`long_lived_total`, hence when
+//!   generation 2 runs; found by comparing with a model of CPython's
+//!   trigger rules). When `get_count()` says the allocation will trigger,
+//!   the program triggers it at the same count with a 25-tuple made just
+//!   before and freed right after the weak reference, which cancels the
+//!   weak reference's own +1 as the collection's reset would have.
 //! * **Order**: `r = …` allocates first and releases the old value after;
 //!   `unsave` and `gc garbage clear` release in list order, as the replay
 //!   does (`list.clear` would release in reverse).
@@ -55,11 +70,21 @@
 //!   are the class's reference count less its count with no instances (every
 //!   instance holds its type), live tuples the reference count of their
 //!   mark, and atoms (which the collector never sees) are kept in a side
-//!   list and counted by reference count, dead ones dropped.
+//!   list and counted by reference count, dead ones dropped (the side list
+//!   keeps a dead atom's memory until the next count; the cost is one pass
+//!   over the atoms per collection). During an automatic collection the
+//!   class being instantiated has one more reference, from the calling
+//!   frame's stack; it is not counted, so the object being allocated is not
+//!   live yet, as in a collector that collects before allocating.
 //!   `peak_live_bytes` is sampled at each collection and `expect live`, so
 //!   it is a lower bound. Times are the interpreter's.
 //!
-//! Known departures from the trace model: a trace's `gc unfreeze` also
+//! Known departures from the trace model: an object freed by reference
+//! counting while it has 10 or more live callback weak references makes
+//! CPython allocate a tuple of 20 or more items, which moves the count (and
+//! may trigger a collection) in the middle of the free, and a 20-tuple is
+//! never given back (the random traces of the tests stay below that); a
+//! trace's `gc unfreeze` also
 //! brings the interpreter's own objects back into generation 2 (the spec
 //! says to compare freeze only in hand-written scenarios); thresholds above
 //! a C `int` are an error on CPython.
@@ -77,7 +102,12 @@
 //! freeze, unfreeze, debug flags and `gc garbage clear` are counted as
 //! ignored controls. PyPy registers a finalizer only when an object is
 //! made, so objects that will get `fin` (found by a dry run of the trace on
-//! the null collector) are born with `__del__`, inactive until `fin`.
+//! the null collector) are born with `__del__`, inactive until `fin`, and
+//! their finalizers follow PyPy's rules (at most one per strongly connected
+//! component per major collection). PyPy's own settings apply as usual
+//! (`PYPY_GC_NURSERY` and the rest; the default nursery follows the cache
+//! size, 240 MiB on a machine reporting a 480 MiB cache, so small traces see
+//! few minor collections).
 //!
 //! # Which `expect` lines apply
 //!

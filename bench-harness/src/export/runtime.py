@@ -210,18 +210,20 @@ def _gc_callback(phase, info):
 # not see: the "stop" info dict of gc.callbacks becomes a fresh GC allocation
 # that is never given back (it is freed into the dict free list), and the
 # argument tuples of `bytes(n)`, `weakref.ref(o[, cb])` and
-# `gc.set_threshold(...)` (sizes 1 to 3) are fresh the first time each size
-# is needed. Checked on 3.11.7: either shifts later automatic collections by
-# one allocation. So after each full collection the "stop" callback puts
-# REFILL_EACH tuples of each size 1..3 into the free lists, and cancels those
+# `gc.set_threshold(...)` (sizes 1 to 3), and the temporary tuple of
+# 2 * k items that freeing an object with k >= 2 callback weak references
+# makes, are fresh the first time each size is needed. Checked on 3.11.7:
+# each shifts later automatic collections by one allocation. So after each
+# full collection the "stop" callback puts REFILL_EACH tuples of each size
+# 1..19 into the free lists, and cancels those
 # allocations and the dict with as many frees of 25-tuples made in the
 # "start" callback, where the count is about to be reset anyway (they are
 # untracked by the collection itself: all their members are None). While
 # callbacks run, `collecting` is set, so none of this can trigger anything.
 REFILL_EACH = 2
-REFILL_SRC = [[None], [None, None], [None, None, None]]
-REFILL = [None] * (3 * REFILL_EACH)
-SPARES = [None] * (3 * REFILL_EACH + 1)
+REFILL_SRC = [[None] * _n for _n in range(1, 20)]
+REFILL = [None] * (len(REFILL_SRC) * REFILL_EACH)
+SPARES = [None] * (len(REFILL) + 1)
 
 
 def _make_spares():
@@ -234,7 +236,7 @@ def _make_spares():
 def _refill_and_compensate():
     i = 0
     while i < len(REFILL):
-        REFILL[i] = tuple(REFILL_SRC[i % 3])
+        REFILL[i] = tuple(REFILL_SRC[i % len(REFILL_SRC)])
         i += 1
     i = 0
     while i < len(REFILL):
