@@ -618,3 +618,70 @@ fn dump_random_traces() {
         }
     }
 }
+
+/// CPython skips generation 2 while `long_lived_pending <
+/// long_lived_total / 4`: 40 objects survive a full collection, so with
+/// thresholds (1, 0, 0) generation 2 must wait until generation-1
+/// collections have promoted 10 objects (3 + 4 + 4 of them: the 7th
+/// trigger).
+#[test]
+fn generation_2_waits_for_long_lived_pending() {
+    if !has("python3") {
+        eprintln!("python3 is not installed: skipped");
+        return;
+    }
+    let dir = scratch("gating");
+    let mut trace = String::from("gctrace 1\n");
+    for i in 0..40 {
+        trace.push_str(&format!("new r{i} node 0 0\n"));
+    }
+    trace.push_str("collect\ngc threshold 1 0 0\n");
+    for i in 40..54 {
+        trace.push_str(&format!("new r{i} node 0 0\n"));
+    }
+    let (code, stdout, stderr) = run_python("python3", &export(&trace), &dir, "gating");
+    assert_eq!(code, 0, "{stderr}");
+    let want = expected_events(
+        "collect 42 explicit 2 0 40 0
+         collect 45 auto 0 0 41 0
+         collect 47 auto 1 0 43 0
+         collect 49 auto 0 0 45 0
+         collect 51 auto 1 0 47 0
+         collect 53 auto 0 0 49 0
+         collect 55 auto 1 0 51 0
+         collect 57 auto 2 0 53 0",
+    );
+    assert_eq!(compared(&stdout), want);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// With thresholds (10, 2, 2) every 11th allocation collects; generation 1
+/// takes every 4th trigger and generation 2 the 13th. The trigger after the
+/// full collection comes 11 allocations later (#154), as in a collector:
+/// the program cancels what CPython's callback machinery would allocate
+/// after a full collection (which would make it #153).
+#[test]
+fn collections_follow_the_thresholds_across_a_full_collection() {
+    if !has("python3") {
+        eprintln!("python3 is not installed: skipped");
+        return;
+    }
+    let dir = scratch("cadence");
+    let mut trace = String::from("gctrace 1\ngc threshold 10 2 2\n");
+    for i in 0..160 {
+        trace.push_str(&format!("new r{i} node 0 0\n"));
+    }
+    let (code, stdout, stderr) = run_python("python3", &export(&trace), &dir, "cadence");
+    assert_eq!(code, 0, "{stderr}");
+    let generations = [0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1, 2, 0];
+    let spec: Vec<String> = generations
+        .iter()
+        .enumerate()
+        .map(|(i, g)| {
+            let k = 11 * (i + 1); // the allocation that triggers
+            format!("collect {} auto {g} 0 {} 0", k + 2, k - 1)
+        })
+        .collect();
+    assert_eq!(compared(&stdout), expected_events(&spec.join("\n")));
+    let _ = std::fs::remove_dir_all(&dir);
+}
