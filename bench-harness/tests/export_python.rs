@@ -426,10 +426,25 @@ fn bundled_traces_hold_their_generational_expectations_on_cpython() {
         return;
     }
     let dir = scratch("bundled");
-    let traces = concat!(env!("CARGO_MANIFEST_DIR"), "/../traces");
+    // Every `.gctrace` under traces/, subdirectories included.
+    let mut paths = Vec::new();
+    let mut dirs = vec![PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../traces"
+    ))];
+    while let Some(d) = dirs.pop() {
+        for entry in std::fs::read_dir(d).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else if path.extension().is_some_and(|e| e == "gctrace") {
+                paths.push(path);
+            }
+        }
+    }
+    paths.sort();
     let mut n = 0;
-    for entry in std::fs::read_dir(traces).unwrap() {
-        let path = entry.unwrap().path();
+    for path in paths {
         let out = gc_bench(&["export", "--python", path.to_str().unwrap()], None);
         assert_eq!(out.status.code(), Some(0));
         let (code, stdout, stderr) =
