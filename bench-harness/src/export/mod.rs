@@ -76,8 +76,11 @@
 //!   class being instantiated has one more reference, from the calling
 //!   frame's stack; it is not counted, so the object being allocated is not
 //!   live yet, as in a collector that collects before allocating.
-//!   `peak_live_bytes` is sampled at each collection and `expect live`, so
-//!   it is a lower bound. Times are the interpreter's.
+//!   `peak_live_bytes` is exact for traces without atoms (after each
+//!   allocation that could set a new peak, the node classes are counted
+//!   again, before the register's old value goes, as a collector measures
+//!   at allocation); with atoms it is sampled at each collection and
+//!   `expect live`, a lower bound. Times are the interpreter's.
 //!
 //! Known departures from the trace model: an object freed by reference
 //! counting while it has 10 or more live callback weak references makes
@@ -414,8 +417,8 @@ callbacks), expect_failed, and a summary whose collector is "cpython" or
 
 Fields that are not measured exactly:
 - pause_ns, gc_time_ns, max_pause_ns, wall_ns: this interpreter's times.
-- peak_live_bytes: sampled at each collection and `expect live` (a lower
-  bound).
+- peak_live_bytes: exact without atoms; with atoms, sampled at each
+  collection and `expect live` (a lower bound).
 - On PyPy: collected and uncollectable are 0, live_objects and live_bytes
   are 0 and `expect live` is skipped (PyPy has no reference counts);
   events come when PyPy runs its hooks, at a safe point after the

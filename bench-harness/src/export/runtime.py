@@ -40,7 +40,7 @@ KIND_NAMES = ("generation-0", "generation-1", "generation-2",
 # State slots in ST (a list of ints, so callbacks can update it in place).
 S_LINE, S_ACTIVE, S_EXPLICIT, S_T0, S_NFIN, S_NCB, S_LASTC, S_LASTU = range(8)
 S_NEXTID, S_OPS, S_GCTIME, S_MAXPAUSE, S_PEAK, S_IGNORED, S_FAILS = range(8, 15)
-S_ATOMLIMIT, S_GEN0, S_GEN1, S_GEN2, S_AUTO, S_THRESHOLD0, S_NEWCLS = range(15, 22)
+S_ATOMLIMIT, S_GEN0, S_GEN1, S_GEN2, S_AUTO, S_THRESHOLD0, S_NEWCLS, S_UB = range(15, 23)
 ST = [0] * 24
 
 EV = []            # the event log: ints only
@@ -184,7 +184,33 @@ def _live():
     nbytes += a % 1099511627776
     if nbytes > ST[S_PEAK]:
         ST[S_PEAK] = nbytes
+    ST[S_UB] = nbytes
     return objects * 1099511627776 + nbytes
+
+
+def _node_bytes():
+    nbytes = 0
+    i = 0
+    n = len(CLASSES)
+    while i < n:
+        nbytes += (_rc(CLASSES[i]) - CLASS_BASE[i]) * CLASS_BYTES[i]
+        i += 1
+    return nbytes
+
+
+def _allocated_bytes(b):
+    # The peak of live bytes is reached right after some allocation. S_UB
+    # bounds live bytes from above (last exact value plus what was
+    # allocated since); only when it passes the peak is it worth counting.
+    # Without atoms, live bytes are the nodes' (one pass over the classes),
+    # so the peak is exact; with atoms it is sampled (see _live).
+    ub = ST[S_UB] + b
+    ST[S_UB] = ub
+    if ub > ST[S_PEAK] and getrefcount is not None and not ATOMS:
+        nbytes = _node_bytes()
+        ST[S_UB] = nbytes
+        if nbytes > ST[S_PEAK]:
+            ST[S_PEAK] = nbytes
 
 
 # --- collection events --------------------------------------------------------
@@ -401,7 +427,13 @@ def _run(code, R, W, apply):
             o._i = oid
             o._f = 0
             b = CLASS_SHAPES[c][1]
-            o._p = bytes(b) if b else None
+            if b:
+                o._p = bytes(b)
+                # Measured before the old value of the register goes, as
+                # a collector measures at allocation.
+                _allocated_bytes(b)
+            else:
+                o._p = None
             nm = o._NM
             k = 0
             s = len(nm)
@@ -475,6 +507,7 @@ def _run(code, R, W, apply):
                 atoms.append(o)
                 if len(atoms) >= st[S_ATOMLIMIT]:
                     _prune_atoms()
+            st[S_UB] += b
             R[d] = o
             o = None
             pc += 4
