@@ -3,6 +3,7 @@
 mod bundled;
 mod cmd;
 mod collectors;
+mod export;
 mod output;
 mod table;
 
@@ -31,6 +32,8 @@ enum Command {
     Replay(cmd::replay::Args),
     /// List the collectors and what each declares it is.
     List,
+    /// Write a trace as a program for another runtime (`--python`).
+    Export(cmd::export::Args),
 }
 
 fn init_logging(verbose: u8) {
@@ -85,6 +88,7 @@ fn main() -> ExitCode {
         Command::Run(args) => cmd::run::main(args),
         Command::Replay(args) => cmd::replay::main(args),
         Command::List => cmd::list::main(),
+        Command::Export(args) => cmd::export::main(args),
     };
     match result {
         Ok(code) => ExitCode::from(code as u8),
