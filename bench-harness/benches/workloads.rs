@@ -14,9 +14,9 @@ use std::time::Duration;
 
 use bench_harness::collectors::{WithEachCollector, for_each_collector};
 use bench_harness::exec::FIRST_LINE;
+use bench_harness::mutator::Mutator;
 use bench_harness::workloads;
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
-use gc_core::replay::Replayer;
 use gc_core::trace::{Line, Trace};
 use gc_core::{Collector, CollectorExt, Generation, Handle};
 
@@ -34,13 +34,13 @@ impl WithEachCollector for Workloads<'_> {
             let id = format!("{name}/{}/{parameter}", C::TRAITS.name);
             self.c.bench_function(&id, |b| {
                 b.iter_batched(
-                    || Replayer::new(C::with_config(config.clone()).expect("collector")),
-                    |mut r| {
+                    || Mutator::new(C::with_config(config.clone()).expect("collector")),
+                    |mut m| {
                         for line in &trace.lines {
-                            r.step(line).expect("the workload is a valid trace");
-                            r.records.clear();
+                            m.step(line).expect("the workload is a valid trace");
+                            m.events.clear();
                         }
-                        r // dropped outside the measurement
+                        m // dropped outside the measurement
                     },
                     BatchSize::PerIteration,
                 )

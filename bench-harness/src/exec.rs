@@ -2,10 +2,9 @@
 //! measures it, and verifies the live set at the end.
 //!
 //! The operation stream is produced in chunks of [`CHUNK`] operations,
-//! outside the clock; each chunk is executed through
-//! `gc_core::replay::Replayer` (the same code `gc-bench replay` uses, so a
-//! recorded trace replays exactly what was measured) with the clock
-//! running. Collections are timed by the collectors themselves (`pause_ns`
+//! outside the clock; each chunk is executed through [`Mutator`] (the
+//! Replayer's semantics without its bookkeeping, so a recorded trace
+//! replays exactly what was measured) with the clock running. Collections are timed by the collectors themselves (`pause_ns`
 //! of each collect event); a pause is placed on the run's clock at the end
 //! of the operation during which it happened. The live heap is sampled
 //! every 1,024 operations.
@@ -23,12 +22,12 @@
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
-use gc_core::replay::{Record, Replayer};
 use gc_core::trace::{Line, Op, Trace};
-use gc_core::{Collector, RootList};
+use gc_core::{Collector, Event, RootList};
 
 use crate::metrics::{self, Pause, PauseStats};
 use crate::model::{Model, members};
+use crate::mutator::Mutator;
 use crate::results::Metrics;
 use crate::workloads::Workload;
 
@@ -137,7 +136,7 @@ impl Sampler {
 }
 
 struct Exec<C: Collector> {
-    replayer: Replayer<C>,
+    m: Mutator<C>,
     clock: Duration,
     ops: u64,
     pauses: Vec<Pause>,
@@ -147,7 +146,6 @@ struct Exec<C: Collector> {
     wgets: Vec<Option<u64>>,
     /// (operation index, object) of every finalization.
     finalized: Vec<(u64, u64)>,
-    expect_failures: Vec<String>,
 }
 
 impl<C: Collector> Exec<C> {
@@ -155,12 +153,12 @@ impl<C: Collector> Exec<C> {
         let start = Instant::now();
         let base = self.clock.as_nanos() as u64;
         for line in lines {
-            self.replayer.step(line).map_err(|e| e.to_string())?;
+            self.m.step(line)?;
             if self.verify {
                 if let Op::Wget { dst, .. } = line.op {
-                    let got = match self.replayer.register(dst) {
+                    let got = match self.m.register(dst) {
                         Some(h) => Some(
-                            self.replayer
+                            self.m
                                 .collector
                                 .object_id(h)
                                 .map_err(|e| format!("line {}: {e}", line.number))?
@@ -171,13 +169,13 @@ impl<C: Collector> Exec<C> {
                     self.wgets.push(got);
                 }
             }
-            if !self.replayer.records.is_empty() {
+            if !self.m.events.is_empty() {
                 let now = base + start.elapsed().as_nanos() as u64;
-                self.records(now);
+                self.events(now);
             }
             self.ops += 1;
             if self.ops % self.sampler.every == 0 {
-                let s = self.replayer.collector.stats();
+                let s = self.m.collector.stats();
                 let now = base + start.elapsed().as_nanos() as u64;
                 self.sampler.add(now, s.live_bytes, s.live_objects);
             }
@@ -186,26 +184,18 @@ impl<C: Collector> Exec<C> {
         Ok(())
     }
 
-    fn records(&mut self, now: u64) {
-        for r in self.replayer.records.drain(..) {
-            match r {
-                Record::Collect { kind, pause_ns, .. } => {
-                    *self.kinds.entry(kind).or_default() += 1;
+    fn events(&mut self, now: u64) {
+        for e in self.m.events.drain(..) {
+            match e {
+                Event::Collect(c) => {
+                    *self.kinds.entry(c.kind).or_default() += 1;
                     self.pauses.push(Pause {
                         end_ns: now,
-                        len_ns: pause_ns,
+                        len_ns: c.pause_ns,
                     });
                 }
-                Record::Finalize { object, .. } => self.finalized.push((self.ops, object)),
-                Record::ExpectFailed {
-                    line,
-                    field,
-                    expected,
-                    actual,
-                } => self.expect_failures.push(format!(
-                    "line {line}: expect {field} {expected} failed: actual {actual}"
-                )),
-                Record::WeakCallback { .. } | Record::Summary(_) => {}
+                Event::Finalize { object } => self.finalized.push((self.ops, object.0)),
+                Event::WeakCallback { .. } => {}
             }
         }
     }
@@ -222,7 +212,7 @@ pub fn run<C: Collector>(
     let collector = C::with_config(config).map_err(|e| e.to_string())?;
     let rss_reset = options.own_process && metrics::reset_peak_rss();
     let mut exec = Exec {
-        replayer: Replayer::new(collector),
+        m: Mutator::new(collector),
         clock: Duration::ZERO,
         ops: 0,
         pauses: Vec::new(),
@@ -235,16 +225,12 @@ pub fn run<C: Collector>(
         verify: options.verify,
         wgets: Vec::new(),
         finalized: Vec::new(),
-        expect_failures: Vec::new(),
     };
     source.for_each_chunk(&mut |lines| exec.chunk(lines))?;
     let peak_rss = metrics::peak_rss();
-    if let Some(first) = exec.expect_failures.first() {
-        return Err(first.clone());
-    }
-    let stats = exec.replayer.collector.stats();
+    let stats = exec.m.collector.stats();
     let wall_ns = exec.clock.as_nanos() as u64;
-    let end = exec.replayer.collector.stats();
+    let end = exec.m.collector.stats();
     exec.sampler.add(wall_ns, end.live_bytes, end.live_objects);
     let lengths: Vec<u64> = exec.pauses.iter().map(|p| p.len_ns).collect();
     let secs = (wall_ns as f64 / 1e9).max(1e-9);
@@ -279,11 +265,11 @@ pub fn run<C: Collector>(
         number: 0,
         op: Op::Collect(None),
     };
-    exec.replayer
+    exec.m
         .step(&last)
         .map_err(|e| format!("final collection: {e}"))?;
-    exec.records(wall_ns);
-    let after = exec.replayer.collector.stats();
+    exec.events(wall_ns);
+    let after = exec.m.collector.stats();
     m.finalizers_run = after.finalized;
     m.weak_callbacks = after.weak_callbacks;
     let traits = C::TRAITS;
@@ -338,7 +324,7 @@ fn verify<C: Collector>(exec: &mut Exec<C>, source: Source<'_>) -> Result<u64, S
         model.finalized(id).map_err(fail)?;
     }
 
-    let c = &exec.replayer.collector;
+    let c = &exec.m.collector;
     let mut saved: Vec<u64> = c.root_list(RootList::Saved).iter().map(|o| o.0).collect();
     saved.sort_unstable();
     if saved != model.saved() {

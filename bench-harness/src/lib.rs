@@ -11,6 +11,7 @@ pub mod collectors;
 pub mod exec;
 pub mod metrics;
 pub mod model;
+pub mod mutator;
 pub mod output;
 pub mod plots;
 pub mod report;
