@@ -3,6 +3,7 @@
 //! reports. The `gc-bench` program (`main.rs`) and the criterion benches
 //! (`benches/`) are its two users.
 
+#![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
 pub mod atomic;
