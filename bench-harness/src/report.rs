@@ -93,7 +93,7 @@ pub fn table(runs: &[RunResult]) -> Table {
     header.extend([
         "result",
         "wall ms (×null)",
-        "gc %",
+        "gc ms (% of wall)",
         "Mops/s",
         "Malloc/s",
         "collections",
@@ -117,11 +117,17 @@ pub fn table(runs: &[RunResult]) -> Table {
                 row.extend([
                     if r.verified { "ok" } else { "ok (unverified)" }.into(),
                     format!(
-                        "{}{}",
+                        "{}{}{}",
                         ms(m.wall_ns),
+                        r.spread()
+                            .map_or(String::new(), |s| format!(" ±{:.0}%", 50.0 * s)),
                         ratio(m.wall_ns as f64, base.map(|b| b.wall_ns as f64))
                     ),
-                    format!("{:.1}", 100.0 * m.gc_ns as f64 / m.wall_ns.max(1) as f64),
+                    format!(
+                        "{} ({:.1}%)",
+                        ms(m.gc_ns),
+                        100.0 * m.gc_ns as f64 / m.wall_ns.max(1) as f64
+                    ),
                     millions(m.ops_per_sec),
                     millions(m.allocs_per_sec),
                     collections(m),
@@ -300,10 +306,14 @@ const METHOD: &str = "## How to read this
 - **wall**: the time to execute the workload's operations on the collector
   (generating the operations and verifying the result are not timed);
   `(×null)` divides by the null collector's time on the same workload and
-  seed, the allocation-speed baseline.
-- **gc %**: time inside collections (the sum of the collectors' own pause
-  measurements) over wall time. Reference counting frees inside the
-  mutator's operations, so its cost is in wall time, not in gc %.
+  seed, the allocation-speed baseline. With `--repeat N`, each run is
+  repeated N times and the repetition with the median wall time is shown,
+  with `±` half the spread (max − min) relative to that median; one
+  repetition is one measurement, so compare small differences with care.
+- **gc ms (% of wall)**: time inside collections (the sum of the
+  collectors' own pause measurements), and its share of wall time; the
+  rest is mutator time (both are in the JSON and CSV). Reference counting
+  frees inside the mutator's operations, so its cost is mutator time.
 - **pause p50/p90/p99/max**: nearest-rank percentiles of every collection
   (or incremental step), explicit ones included.
 - **MMU** (minimum mutator utilisation, Cheng and Blelloch 2001): for a

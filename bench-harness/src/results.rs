@@ -51,11 +51,23 @@ pub struct RunResult {
     pub error: Option<String>,
     /// Whether the live set was verified at the end.
     pub verified: bool,
-    /// The measurements of a run that succeeded.
+    /// The measurements of a run that succeeded (with `--repeat`, those of
+    /// the repetition with the median wall time).
     pub metrics: Option<Metrics>,
+    /// With `--repeat N`: the wall time of every repetition, in order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub repeat_wall_ns: Vec<u64>,
 }
 
 impl RunResult {
+    /// The spread of the repetitions' wall times, `(max − min) / median`.
+    pub fn spread(&self) -> Option<f64> {
+        let v = &self.repeat_wall_ns;
+        let (min, max) = (v.iter().min()?, v.iter().max()?);
+        let median = self.metrics.as_ref()?.wall_ns;
+        (v.len() > 1 && median > 0).then(|| (max - min) as f64 / median as f64)
+    }
+
     /// The bench id, `workload/collector/parameter`.
     pub fn id(&self) -> String {
         format!("{}/{}/{}", self.workload, self.collector, self.parameter)

@@ -232,6 +232,46 @@ fn out_writes_json_csv_svg_figures_and_a_report() {
 }
 
 #[test]
+fn repeat_reports_the_median_with_its_spread() {
+    let dir = scratch("repeat");
+    let out = gc_bench(
+        &[
+            "run",
+            "--workload",
+            "cycle_churn",
+            "--scale",
+            "0.01",
+            "--collector",
+            "refcount",
+            "--repeat",
+            "3",
+            "--out",
+            dir.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains(" ±"), "{}", text(&out.stdout));
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("results.json")).unwrap()).unwrap();
+    let run = &json["runs"][0];
+    let mut walls: Vec<u64> = run["repeat_wall_ns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w.as_u64().unwrap())
+        .collect();
+    walls.sort_unstable();
+    assert_eq!(walls.len(), 3);
+    assert_eq!(
+        run["metrics"]["wall_ns"].as_u64().unwrap(),
+        walls[1],
+        "the median"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
 fn shards_cover_the_matrix_and_merge_combines_them() {
     let dirs: Vec<_> = (1..=3).map(|k| scratch(&format!("shard{k}"))).collect();
     for (k, d) in dirs.iter().enumerate() {
@@ -387,6 +427,7 @@ fn bad_run_arguments_exit_2_with_one_clear_line() {
             "scale 100000 for gcbench",
         ),
         (vec!["run", "--jobs", "0"], "invalid value '0'"),
+        (vec!["run", "--repeat", "0"], "invalid value '0'"),
         (vec!["run", "--shard", "3/2"], "expected K/N"),
         (vec!["run", "--shard", "x"], "expected K/N"),
         (

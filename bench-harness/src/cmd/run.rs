@@ -69,6 +69,10 @@ pub struct Args {
     /// Write results.json, results.csv, SVG figures and report.md here.
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
+    /// Run every cell N times (each in its own process) and report the
+    /// repetition with the median wall time, with the spread beside it.
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=100))]
+    pub repeat: u16,
     /// Skip the verification of the live set at the end of each run.
     #[arg(long)]
     pub no_verify: bool,
@@ -121,6 +125,24 @@ impl Cell<'_> {
             Input::Scenario(name, _) => name,
         }
     }
+}
+
+/// Runs a cell `--repeat` times; the repetition with the median wall time
+/// stands for it, with every repetition's wall time beside it (empty for
+/// one repetition). Any failed repetition fails the cell.
+fn repeated(cell: &Cell<'_>, args: &Args) -> Result<(Metrics, Vec<u64>), String> {
+    if args.repeat == 1 {
+        return run_in_child(cell, args).map(|m| (m, Vec::new()));
+    }
+    let mut runs = Vec::new();
+    for i in 0..args.repeat {
+        runs.push(run_in_child(cell, args).map_err(|e| format!("repetition {}: {e}", i + 1))?);
+    }
+    let walls: Vec<u64> = runs.iter().map(|m| m.wall_ns).collect();
+    let mut order: Vec<usize> = (0..runs.len()).collect();
+    order.sort_by_key(|&i| walls[i]);
+    let median = order[(runs.len() - 1) / 2];
+    Ok((runs.swap_remove(median), walls))
 }
 
 /// Runs one cell in a child process (`gc-bench cell …`), so that each run
@@ -422,15 +444,15 @@ pub fn main(args: Args) -> Result<i32, String> {
                 .map(|cell| {
                     let id = format!("{}/{}/{}", cell.name(), cell.collector.as_str(), cell.parameter);
                     bar.set_message(id.clone());
-                    let outcome = run_in_child(cell, &args);
+                    let outcome = repeated(cell, &args);
                     match &outcome {
-                        Ok(m) => tracing::info!(run = %id, seed = cell.seed, wall_ms = m.wall_ns as f64 / 1e6, "run finished"),
+                        Ok((m, _)) => tracing::info!(run = %id, seed = cell.seed, wall_ms = m.wall_ns as f64 / 1e6, "run finished"),
                         Err(e) => tracing::warn!(run = %id, seed = cell.seed, error = %e, "run FAILED"),
                     }
                     bar.inc(1);
-                    let (status, error, metrics) = match outcome {
-                        Ok(m) => (Status::Ok, None, Some(m)),
-                        Err(e) => (Status::Failed, Some(e), None),
+                    let (status, error, metrics, repeat_wall_ns) = match outcome {
+                        Ok((m, walls)) => (Status::Ok, None, Some(m), walls),
+                        Err(e) => (Status::Failed, Some(e), None, Vec::new()),
                     };
                     RunResult {
                         workload: cell.name().to_owned(),
@@ -443,6 +465,7 @@ pub fn main(args: Args) -> Result<i32, String> {
                         error,
                         verified: !args.no_verify && metrics.is_some(),
                         metrics,
+                        repeat_wall_ns,
                     }
                 })
                 .collect()
