@@ -418,6 +418,34 @@ mod tests {
         }
     }
 
+    /// Every implemented collector (as `collectors::dispatch` lists them:
+    /// a strategy added there is checked here) runs every workload and
+    /// passes verification.
+    #[test]
+    fn every_workload_verifies_on_every_implemented_collector() {
+        use crate::collectors::{WithEachCollector, for_each_collector};
+        struct All(Vec<String>, usize);
+        impl WithEachCollector for All {
+            fn run<C: Collector>(&mut self, config: C::Config) {
+                self.1 += 1;
+                for w in workloads::ALL {
+                    let source = Source::Workload {
+                        workload: w,
+                        scale: 0.01,
+                        seed: 2,
+                    };
+                    if let Err(e) = run::<C>(config.clone(), source, opts()) {
+                        self.0.push(format!("{}/{}: {e}", w.name, C::TRAITS.name));
+                    }
+                }
+            }
+        }
+        let mut all = All(Vec::new(), 0);
+        for_each_collector(&mut all);
+        assert!(all.1 >= 2);
+        assert!(all.0.is_empty(), "{:#?}", all.0);
+    }
+
     #[test]
     fn refcount_leaks_exactly_the_rings_of_gc_collect() {
         let source = Source::Workload {
