@@ -31,6 +31,15 @@ pub fn colour(collector: &str) -> RGBColor {
     }
 }
 
+/// The stroke of a collector's line: the earlier in the report order, the
+/// wider, so that curves lying on top of each other (several collectors at
+/// MMU 1, say) still show every colour.
+fn stroke(collectors: &[&str], c: &str) -> ShapeStyle {
+    let i = collectors.iter().position(|x| *x == c).unwrap_or(0);
+    let width = 2 + 2 * (collectors.len().saturating_sub(i + 1)) as u32;
+    colour(c).stroke_width(width)
+}
+
 /// Workloads in first-seen order, each with its runs (first seed per
 /// collector, successful runs only), collectors in first-seen order.
 struct Panels<'a> {
@@ -133,11 +142,17 @@ pub fn pauses(runs: &[RunResult]) -> Result<String, String> {
                 .iter()
                 .filter(|(_, m)| m.pauses.count > 0)
                 .map(|(c, m)| {
-                    let pts = m
-                        .pause_histogram
-                        .iter()
-                        .map(|&(lo, n)| (lo as f64 * 1.5 / 1000.0, n as f64))
-                        .collect();
+                    // Every bucket from the first to the last, empty ones
+                    // at 0, so a line never bridges a gap.
+                    let h = &m.pause_histogram;
+                    let (first, last) = (h[0].0, h[h.len() - 1].0);
+                    let mut pts = Vec::new();
+                    let mut lo = first;
+                    while lo <= last {
+                        let n = h.iter().find(|b| b.0 == lo).map_or(0, |b| b.1);
+                        pts.push((lo as f64 * 1.5 / 1000.0, n as f64));
+                        lo *= 2;
+                    }
                     (*c, pts)
                 })
                 .collect();
@@ -182,6 +197,7 @@ pub fn pauses(runs: &[RunResult]) -> Result<String, String> {
 /// MMU curves: window (log) against minimum mutator utilisation.
 pub fn mmu(runs: &[RunResult]) -> Result<String, String> {
     let p = panels(runs);
+    let order = p.collectors.clone();
     grid(
         "Minimum mutator utilisation (higher is better)",
         &p,
@@ -221,7 +237,7 @@ pub fn mmu(runs: &[RunResult]) -> Result<String, String> {
                 .x_label_formatter(&|v| short(*v))
                 .draw()?;
             for (c, pts) in series {
-                chart.draw_series(LineSeries::new(pts, colour(c).stroke_width(2)))?;
+                chart.draw_series(LineSeries::new(pts, stroke(&order, c)))?;
             }
             Ok(())
         },
@@ -231,6 +247,7 @@ pub fn mmu(runs: &[RunResult]) -> Result<String, String> {
 /// Live heap over time.
 pub fn heap(runs: &[RunResult]) -> Result<String, String> {
     let p = panels(runs);
+    let order = p.collectors.clone();
     grid(
         "Live heap over the run (objects allocated and not yet freed)",
         &p,
@@ -271,7 +288,7 @@ pub fn heap(runs: &[RunResult]) -> Result<String, String> {
                 .y_label_formatter(&|v| short(*v))
                 .draw()?;
             for (c, pts) in series {
-                chart.draw_series(LineSeries::new(pts, colour(c).stroke_width(2)))?;
+                chart.draw_series(LineSeries::new(pts, stroke(&order, c)))?;
             }
             Ok(())
         },
