@@ -36,7 +36,7 @@ pub fn colour(collector: &str) -> RGBColor {
 /// MMU 1, say) still show every colour.
 fn stroke(collectors: &[&str], c: &str) -> ShapeStyle {
     let i = collectors.iter().position(|x| *x == c).unwrap_or(0);
-    let width = 2 + 2 * (collectors.len().saturating_sub(i + 1)) as u32;
+    let width = 2 + (collectors.len().saturating_sub(i + 1)) as u32;
     colour(c).stroke_width(width)
 }
 
