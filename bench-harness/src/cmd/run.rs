@@ -40,7 +40,7 @@ pub struct Args {
     #[arg(long)]
     pub scenarios: bool,
     /// A collector to run (repeatable); default: every implemented one.
-    #[arg(long = "collector", value_enum)]
+    #[arg(long = "collector", value_name = "NAME", value_enum)]
     pub collectors: Vec<CollectorName>,
     /// A seed (repeatable); default: 1.
     #[arg(long = "seed", value_name = "N")]
@@ -58,8 +58,9 @@ pub struct Args {
     /// collectors that take it).
     #[arg(long = "config", value_name = "KEY=VALUE", value_parser = parse_pair)]
     pub config: Vec<(String, String)>,
-    /// Runs at once (rayon). Above 1, runs share the machine: times are
-    /// noisier and peak RSS is the process's.
+    /// Runs at once (rayon; each run is its own process). Above 1, runs
+    /// share the machine's cores, caches and memory bandwidth: times are
+    /// noisier.
     #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=256))]
     pub jobs: u16,
     /// Run only slice K of N of the matrix (1 ≤ K ≤ N); `gc-bench merge`
@@ -332,6 +333,8 @@ fn plan(args: &Args) -> Result<Plan, String> {
                 v.push(c);
             }
         }
+        // Report order, whatever the command line's: the baseline first.
+        v.sort_by_key(|c| CollectorName::ALL.iter().position(|x| x == c));
         v
     };
     for (key, _) in &args.config {
