@@ -122,7 +122,7 @@ struct Sampler {
 }
 
 impl Sampler {
-    const LIMIT: usize = 1024;
+    const LIMIT: usize = 512;
 
     fn add(&mut self, t: u64, bytes: u64, objects: u64) {
         self.peak_objects = self.peak_objects.max(objects);
@@ -283,6 +283,13 @@ pub fn run<C: Collector>(
         return Ok(m);
     }
     let kept = verify(&mut exec, source)?;
+    tracing::debug!(
+        collector = traits.name,
+        ops = m.ops,
+        live = after.live_objects,
+        kept,
+        "live set verified"
+    );
     if traits.frees_objects {
         m.leaked_objects = Some(after.live_objects.saturating_sub(kept));
     }

@@ -49,6 +49,7 @@ fn init_logging(verbose: u8) {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .try_init();
 }
 
@@ -86,6 +87,7 @@ fn main() -> ExitCode {
         Err(code) => return code,
     };
     init_logging(cli.verbose);
+    cmd::VERBOSE.store(cli.verbose, std::sync::atomic::Ordering::Relaxed);
     let result = match cli.command {
         Command::Run(args) => cmd::run::main(args),
         Command::Replay(args) => cmd::replay::main(args),

@@ -131,13 +131,17 @@ impl Cell<'_> {
 /// Runs a cell `--repeat` times; the repetition with the median wall time
 /// stands for it, with every repetition's wall time beside it (empty for
 /// one repetition). Any failed repetition fails the cell.
-fn repeated(cell: &Cell<'_>, args: &Args) -> Result<(Metrics, Vec<u64>), String> {
+fn repeated(
+    cell: &Cell<'_>,
+    args: &Args,
+    bar: &ProgressBar,
+) -> Result<(Metrics, Vec<u64>), String> {
     if args.repeat == 1 {
-        return run_in_child(cell, args).map(|m| (m, Vec::new()));
+        return run_in_child(cell, args, bar).map(|m| (m, Vec::new()));
     }
     let mut runs = Vec::new();
     for i in 0..args.repeat {
-        runs.push(run_in_child(cell, args).map_err(|e| format!("repetition {}: {e}", i + 1))?);
+        runs.push(run_in_child(cell, args, bar).map_err(|e| format!("repetition {}: {e}", i + 1))?);
     }
     let walls: Vec<u64> = runs.iter().map(|m| m.wall_ns).collect();
     let mut order: Vec<usize> = (0..runs.len()).collect();
@@ -149,7 +153,10 @@ fn repeated(cell: &Cell<'_>, args: &Args) -> Result<(Metrics, Vec<u64>), String>
 /// Runs one cell in a child process (`gc-bench cell …`), so that each run
 /// has a fresh heap and its own peak RSS, and a collector that crashes
 /// fails its run, not the matrix.
-fn run_in_child(cell: &Cell<'_>, args: &Args) -> Result<Metrics, String> {
+///
+/// The child's standard error (its logs: warnings by default, more with
+/// `-v` or `RUST_LOG`, which it inherits) is passed on to ours.
+fn run_in_child(cell: &Cell<'_>, args: &Args, bar: &ProgressBar) -> Result<Metrics, String> {
     let exe = std::env::current_exe().map_err(|e| format!("cannot find gc-bench itself: {e}"))?;
     let mut cmd = std::process::Command::new(exe);
     cmd.arg("cell")
@@ -167,11 +174,18 @@ fn run_in_child(cell: &Cell<'_>, args: &Args) -> Result<Metrics, String> {
     if args.no_verify {
         cmd.arg("--no-verify");
     }
+    for _ in 0..crate::cmd::VERBOSE.load(Ordering::Relaxed) {
+        cmd.arg("-v");
+    }
     let out = cmd
         .stdin(std::process::Stdio::null())
         .output()
         .map_err(|e| format!("cannot start a run: {e}"))?;
     let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    if !stderr.trim().is_empty() {
+        bar.suspend(|| eprint!("{stderr}"));
+    }
     match stdout
         .lines()
         .last()
@@ -179,7 +193,6 @@ fn run_in_child(cell: &Cell<'_>, args: &Args) -> Result<Metrics, String> {
     {
         Some(Ok(outcome)) if out.status.success() => outcome,
         _ => {
-            let stderr = String::from_utf8_lossy(&out.stderr);
             let last = stderr
                 .lines()
                 .rev()
@@ -447,7 +460,7 @@ pub fn main(args: Args) -> Result<i32, String> {
                 .map(|cell| {
                     let id = format!("{}/{}/{}", cell.name(), cell.collector.as_str(), cell.parameter);
                     bar.set_message(id.clone());
-                    let outcome = repeated(cell, &args);
+                    let outcome = repeated(cell, &args, &bar);
                     match &outcome {
                         Ok((m, _)) => tracing::info!(run = %id, seed = cell.seed, wall_ms = m.wall_ns as f64 / 1e6, "run finished"),
                         Err(e) => tracing::warn!(run = %id, seed = cell.seed, error = %e, "run FAILED"),
