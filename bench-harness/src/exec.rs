@@ -230,8 +230,8 @@ pub fn run<C: Collector>(
     let peak_rss = metrics::peak_rss();
     let stats = exec.m.collector.stats();
     let wall_ns = exec.clock.as_nanos() as u64;
-    let end = exec.m.collector.stats();
-    exec.sampler.add(wall_ns, end.live_bytes, end.live_objects);
+    exec.sampler
+        .add(wall_ns, stats.live_bytes, stats.live_objects);
     let lengths: Vec<u64> = exec.pauses.iter().map(|p| p.len_ns).collect();
     let secs = (wall_ns as f64 / 1e9).max(1e-9);
     let mut m = Metrics {
@@ -275,9 +275,10 @@ pub fn run<C: Collector>(
     let traits = C::TRAITS;
     if !options.verify {
         if traits.frees_objects && matches!(source, Source::Workload { .. }) {
-            // Workloads drop every root at the end: what is left leaked
-            // (apart from objects a finalizer resurrected onto the saved
-            // list, which the program emptied).
+            // Workloads drop every root at the end, so without the model
+            // what is left counts as leaked (an upper bound: it includes
+            // what the final collection's finalizers resurrected, and what
+            // a strategy frees only at a later collection).
             m.leaked_objects = Some(after.live_objects);
         }
         return Ok(m);

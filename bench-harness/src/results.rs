@@ -124,11 +124,14 @@ pub struct Metrics {
     /// peak RSS is the process's, not this run's.
     pub rss_shared: bool,
     /// Objects still allocated after the program dropped everything and a
-    /// final full collection ran, beyond what is still reachable: a pure
-    /// reference counter's leaked cycles (None for a collector that never
-    /// frees, and for traces that keep roots, without verification).
+    /// final full collection ran, beyond what the collector may rightly
+    /// hold (the reachable objects, and finalized objects a strategy frees
+    /// at a later collection): a pure reference counter's leaked cycles.
+    /// None for a collector that never frees, and, without verification,
+    /// for traces (which may keep roots); without verification a workload's
+    /// figure is everything still allocated, an upper bound.
     pub leaked_objects: Option<u64>,
-    /// Finalizers run.
+    /// Finalizers run, those of the final full collection included.
     pub finalizers_run: u64,
     /// Weak-reference callbacks run.
     pub weak_callbacks: u64,
