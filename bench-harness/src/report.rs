@@ -289,6 +289,10 @@ pub fn markdown(results: &Results, command: &str) -> String {
         let _ = writeln!(s, "- {n}");
     }
     let _ = writeln!(s, "\n## Figures\n");
+    let _ = writeln!(
+        s,
+        "One panel per workload, one colour per collector; each shows the first seed's run (the JSON has every run).\n"
+    );
     for (file, what) in [
         ("throughput.svg", "Throughput per workload"),
         ("pauses.svg", "Pause-time distribution per collector"),
