@@ -154,6 +154,26 @@ fn run_replays_the_bundled_scenarios_and_any_trace() {
 }
 
 #[test]
+fn run_takes_a_trace_on_standard_input() {
+    let trace = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../traces/seed_cycle.gctrace"
+    ))
+    .unwrap();
+    let out = gc_bench(
+        &["run", "--trace", "-", "--collector", "refcount"],
+        Some(&trace),
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let s = text(&out.stdout);
+    assert!(
+        s.lines()
+            .any(|l| l.starts_with("- ") && l.contains(" refcount   ok")),
+        "{s}"
+    );
+}
+
+#[test]
 fn a_run_that_fails_is_reported_as_failed_and_exits_1() {
     let dir = scratch("failed");
     std::fs::create_dir_all(&dir).unwrap();

@@ -101,8 +101,9 @@ pub fn parse_shard(s: &str) -> Result<(usize, usize), String> {
 #[derive(Debug)]
 enum Input {
     Workload(&'static Workload),
-    /// A file given with `--trace` (its path) …
-    Trace(String, Trace),
+    /// A file given with `--trace` (its name in reports, and the file the
+    /// runs read: the same, except for standard input) …
+    Trace(String, PathBuf, Trace),
     /// … or a bundled scenario (its name).
     Scenario(&'static str, Trace),
 }
@@ -122,7 +123,7 @@ impl Cell<'_> {
     fn name(&self) -> &str {
         match self.input {
             Input::Workload(w) => w.name,
-            Input::Trace(name, _) => name,
+            Input::Trace(name, _, _) => name,
             Input::Scenario(name, _) => name,
         }
     }
@@ -165,7 +166,7 @@ fn run_in_child(cell: &Cell<'_>, args: &Args, bar: &ProgressBar) -> Result<Metri
         .args(["--scale", &cell.scale.to_string()]);
     match cell.input {
         Input::Workload(w) => cmd.args(["--workload", w.name]),
-        Input::Trace(path, _) => cmd.args(["--trace", path.as_str()]),
+        Input::Trace(_, path, _) => cmd.arg("--trace").arg(path),
         Input::Scenario(name, _) => cmd.args(["--scenario", name]),
     };
     for (k, v) in config_for(cell.collector, &args.config) {
@@ -297,8 +298,28 @@ fn config_for(collector: CollectorName, pairs: &[(String, String)]) -> Vec<(Stri
         .collect()
 }
 
+/// A trace read from standard input, saved for the child processes.
+#[derive(Debug)]
+struct StdinTrace(PathBuf);
+
+impl StdinTrace {
+    fn write(text: &str) -> Result<StdinTrace, String> {
+        let path =
+            std::env::temp_dir().join(format!("gc-bench-stdin-{}.gctrace", std::process::id()));
+        bench_harness::atomic::write(&path, text.as_bytes())?;
+        Ok(StdinTrace(path))
+    }
+}
+
+impl Drop for StdinTrace {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
 /// What the matrix is made of.
 struct Plan {
+    _stdin_files: Vec<StdinTrace>,
     inputs: Vec<Input>,
     collectors: Vec<CollectorName>,
     seeds: Vec<u64>,
@@ -308,6 +329,7 @@ struct Plan {
 fn plan(args: &Args) -> Result<Plan, String> {
     workloads::check_scale(args.scale)?;
     let mut inputs: Vec<Input> = Vec::new();
+    let mut stdin_files = Vec::new();
     let default_workloads = args.workloads.is_empty() && args.traces.is_empty() && !args.scenarios;
     let chosen: Vec<&'static Workload> = if default_workloads {
         workloads::ALL.iter().collect()
@@ -326,7 +348,15 @@ fn plan(args: &Args) -> Result<Plan, String> {
     for path in &args.traces {
         let text = crate::cmd::replay::read_source(path)?;
         let t = Trace::parse(&text).map_err(|e| format!("{}: {e}", path.display()))?;
-        inputs.push(Input::Trace(path.display().to_string(), t));
+        if path.as_os_str() == "-" {
+            // The runs are child processes: they read standard input's
+            // trace from a file, removed when `run` ends.
+            let file = StdinTrace::write(&text)?;
+            inputs.push(Input::Trace("-".into(), file.0.clone(), t));
+            stdin_files.push(file);
+        } else {
+            inputs.push(Input::Trace(path.display().to_string(), path.clone(), t));
+        }
     }
     if args.scenarios {
         for (name, text) in bundled::TRACES {
@@ -375,6 +405,7 @@ fn plan(args: &Args) -> Result<Plan, String> {
     }
     seeds.dedup();
     Ok(Plan {
+        _stdin_files: stdin_files,
         inputs,
         collectors,
         seeds,
@@ -384,6 +415,7 @@ fn plan(args: &Args) -> Result<Plan, String> {
 /// Runs the subcommand.
 pub fn main(args: Args) -> Result<i32, String> {
     let Plan {
+        _stdin_files,
         inputs,
         collectors,
         seeds,
@@ -395,7 +427,7 @@ pub fn main(args: Args) -> Result<i32, String> {
     for input in &inputs {
         let (seeds_here, scale, parameter) = match input {
             Input::Workload(w) => (seeds.clone(), args.scale, w.check(args.scale)?),
-            Input::Trace(_, t) | Input::Scenario(_, t) => {
+            Input::Trace(_, _, t) | Input::Scenario(_, t) => {
                 (vec![0], 1.0, format!("ops={}", t.lines.len()))
             }
         };
