@@ -193,13 +193,50 @@ fn run_in_child(cell: &Cell<'_>, args: &Args, bar: &ProgressBar) -> Result<Metri
         .map(serde_json::from_str::<Result<Metrics, String>>)
     {
         Some(Ok(outcome)) if out.status.success() => outcome,
-        _ => {
-            let last = stderr
-                .lines()
-                .rev()
-                .find(|l| !l.trim().is_empty())
-                .unwrap_or("no message");
-            Err(format!("the run crashed ({}): {last}", out.status))
+        _ => Err(format!(
+            "the run crashed ({}): {}",
+            out.status,
+            crash_message(&stderr)
+        )),
+    }
+}
+
+/// The line that says why a child died: a panic's message (with where it
+/// happened), else the last line it wrote.
+fn crash_message(stderr: &str) -> String {
+    let lines: Vec<&str> = stderr.lines().filter(|l| !l.trim().is_empty()).collect();
+    if let Some(i) = lines.iter().position(|l| l.contains(" panicked at ")) {
+        let at = lines[i]
+            .split(" panicked at ")
+            .nth(1)
+            .unwrap_or("")
+            .trim_end_matches(':');
+        let message = lines.get(i + 1).copied().unwrap_or("");
+        return format!("panicked: {message} (at {at})");
+    }
+    lines.last().copied().unwrap_or("no message").to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_crash_is_named_by_its_panic_message() {
+        let stderr = "thread 'main' (123) panicked at gc-x/src/lib.rs:10:5:\nindex out of bounds\nnote: run with `RUST_BACKTRACE=1` environment variable to display a backtrace\n";
+        assert_eq!(
+            crash_message(stderr),
+            "panicked: index out of bounds (at gc-x/src/lib.rs:10:5)"
+        );
+        assert_eq!(crash_message("boom\n\n"), "boom");
+        assert_eq!(crash_message(""), "no message");
+    }
+
+    #[test]
+    fn shards_are_k_of_n() {
+        assert_eq!(parse_shard("2/4"), Ok((2, 4)));
+        for bad in ["0/4", "5/4", "1/0", "a/b", "3", ""] {
+            assert!(parse_shard(bad).is_err(), "{bad}");
         }
     }
 }
