@@ -41,6 +41,40 @@ pub fn write_with(
     })
 }
 
+/// Writes a set of files into `dir` as one: every file goes to a temporary
+/// name first, and only when all are written are they renamed into place;
+/// on any error the temporary files are removed and no destination file
+/// has changed.
+pub fn write_all(dir: &Path, files: &[(&str, &[u8])]) -> Result<(), String> {
+    let mut written: Vec<(PathBuf, PathBuf)> = Vec::new();
+    let cleanup = |written: &[(PathBuf, PathBuf)]| {
+        for (tmp, _) in written {
+            let _ = std::fs::remove_file(tmp);
+        }
+    };
+    for (name, bytes) in files {
+        let path = dir.join(name);
+        let tmp = temp_path(&path);
+        let result = (|| {
+            let mut f = std::fs::File::create(&tmp)?;
+            f.write_all(bytes)?;
+            f.sync_all()
+        })();
+        written.push((tmp, path.clone()));
+        if let Err(e) = result {
+            cleanup(&written);
+            return Err(format!("cannot write {}: {e}", path.display()));
+        }
+    }
+    for (i, (tmp, path)) in written.iter().enumerate() {
+        if let Err(e) = std::fs::rename(tmp, path) {
+            cleanup(&written[i..]);
+            return Err(format!("cannot write {}: {e}", path.display()));
+        }
+    }
+    Ok(())
+}
+
 fn temp_path(path: &Path) -> PathBuf {
     let name = path
         .file_name()
@@ -79,6 +113,17 @@ mod tests {
         assert!(std::fs::read_dir(&dir).unwrap().next().is_none());
         write(&path, b"whole").unwrap();
         assert_eq!(std::fs::read(&path).unwrap(), b"whole");
+        // A set with one unwritable member changes nothing.
+        let e = write_all(&dir, &[("a.txt", b"new"), ("no/such/b.txt", b"new")]).unwrap_err();
+        assert!(e.contains("no/such/b.txt"), "{e}");
+        assert!(!dir.join("a.txt").exists());
+        write_all(&dir, &[("a.txt", b"a"), ("out.txt", b"b")]).unwrap();
+        assert_eq!(std::fs::read(dir.join("out.txt")).unwrap(), b"b");
+        let names: Vec<_> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names.len(), 2, "{names:?}");
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -337,8 +337,8 @@ const METHOD: &str = "## How to read this
   FAILED and contributes no figures.
 ";
 
-/// Renders every output file in memory, then writes each atomically into
-/// `dir`.
+/// Renders every output file in memory, then writes them into `dir` as
+/// one (all or none; see [`atomic::write_all`]).
 pub fn write_outputs(dir: &Path, results: &Results, command: &str) -> Result<(), String> {
     let json = serde_json::to_string_pretty(results).map_err(|e| e.to_string())?;
     let files: Vec<(&str, String)> = vec![
@@ -351,8 +351,6 @@ pub fn write_outputs(dir: &Path, results: &Results, command: &str) -> Result<(),
         ("report.md", markdown(results, command)),
     ];
     atomic::prepare_dir(dir)?;
-    for (name, text) in files {
-        atomic::write(&dir.join(name), text.as_bytes())?;
-    }
-    Ok(())
+    let files: Vec<(&str, &[u8])> = files.iter().map(|(n, t)| (*n, t.as_bytes())).collect();
+    atomic::write_all(dir, &files)
 }
