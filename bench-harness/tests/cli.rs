@@ -154,6 +154,28 @@ fn run_replays_the_bundled_scenarios_and_any_trace() {
 }
 
 #[test]
+fn no_verify_says_so_and_leaked_is_what_is_left() {
+    let out = gc_bench(
+        &[
+            "run",
+            "--workload",
+            "gc_collect",
+            "--scale",
+            "0.01",
+            "--collector",
+            "refcount",
+            "--no-verify",
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let s = text(&out.stdout);
+    let row = s.lines().find(|l| l.starts_with("gc_collect")).unwrap();
+    assert!(row.contains("ok (unverified)"), "{row}");
+    assert!(row.contains(" 2100 "), "one loop's rings leak: {row}");
+}
+
+#[test]
 fn run_takes_a_trace_on_standard_input() {
     let trace = std::fs::read_to_string(concat!(
         env!("CARGO_MANIFEST_DIR"),
