@@ -31,4 +31,8 @@ pub const TRACES: &[(&str, &str)] = &[
         "saveall.gctrace",
         include_str!("../../traces/saveall.gctrace"),
     ),
+    (
+        "finalizer_chain.gctrace",
+        include_str!("../../traces/finalizer_chain.gctrace"),
+    ),
 ];

@@ -100,3 +100,25 @@ pub fn parse_pair(s: &str) -> Result<(String, String), String> {
         _ => Err(format!("expected KEY=VALUE, got `{s}`")),
     }
 }
+
+/// Work to do once per implemented collector (benches, sweeps).
+pub trait WithEachCollector {
+    /// Runs the work with collector type `C` and its default configuration.
+    fn run<C: Collector>(&mut self, config: C::Config);
+}
+
+/// Runs `work` with every implemented collector, in report order (the
+/// baseline first). A collector added to [`dispatch`] is picked up here,
+/// and so by the criterion benches, with no other change.
+pub fn for_each_collector(work: &mut impl WithEachCollector) {
+    struct Once<'a, W>(&'a mut W);
+    impl<W: WithEachCollector> WithCollector for Once<'_, W> {
+        type Output = ();
+        fn run<C: Collector>(self, config: C::Config) {
+            self.0.run::<C>(config);
+        }
+    }
+    for name in CollectorName::available() {
+        let _ = dispatch(name, &[], Once(work));
+    }
+}

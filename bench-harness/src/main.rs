@@ -1,11 +1,7 @@
-//! `gc-bench`: replay gctraces and compare collectors.
+//! `gc-bench`: run workloads from the GC literature on every collector,
+//! replay gctraces, and compare.
 
-mod bundled;
 mod cmd;
-mod collectors;
-mod export;
-mod output;
-mod table;
 
 use std::process::ExitCode;
 
@@ -13,7 +9,7 @@ use clap::{Parser, Subcommand};
 
 /// The GC workbench's command line.
 #[derive(Debug, Parser)]
-#[command(name = "gc-bench", version, about = "Replay gctraces and compare garbage collectors", long_about = None)]
+#[command(name = "gc-bench", version, about = "Run GC workloads on every collector, replay gctraces, compare", long_about = None)]
 struct Cli {
     /// More log output on standard error (-v debug, -vv trace); RUST_LOG
     /// overrides.
@@ -25,12 +21,20 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Run traces on collectors and print a table (default: the bundled
-    /// scenario traces on every collector).
+    /// Run the matrix workloads × collectors × seeds, verify every run, and
+    /// print a table (default: every workload on every collector).
     Run(cmd::run::Args),
+    /// Write a workload's operations out as a gctrace.
+    Record(cmd::record::Args),
+    /// Combine the results of shard runs (`run --shard K/N --out DIR`).
+    Merge(cmd::merge::Args),
     /// Replay one gctrace on one collector (the spec's command line).
     Replay(cmd::replay::Args),
-    /// List the collectors and what each declares it is.
+    /// One run of the matrix (used by `run`, which starts one process per
+    /// run).
+    #[command(hide = true)]
+    Cell(cmd::run::CellArgs),
+    /// List the workloads and the collectors.
     List,
     /// Write a trace as a program for another runtime (`--python`).
     Export(cmd::export::Args),
@@ -47,6 +51,7 @@ fn init_logging(verbose: u8) {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .try_init();
 }
 
@@ -84,9 +89,13 @@ fn main() -> ExitCode {
         Err(code) => return code,
     };
     init_logging(cli.verbose);
+    cmd::VERBOSE.store(cli.verbose, std::sync::atomic::Ordering::Relaxed);
     let result = match cli.command {
         Command::Run(args) => cmd::run::main(args),
         Command::Replay(args) => cmd::replay::main(args),
+        Command::Record(args) => cmd::record::main(args),
+        Command::Cell(args) => cmd::run::cell(args),
+        Command::Merge(args) => cmd::merge::main(args),
         Command::List => cmd::list::main(),
         Command::Export(args) => cmd::export::main(args),
     };

@@ -4,6 +4,7 @@
 use std::io::{self, BufWriter, Write};
 
 /// Buffered standard output that stops writing after the first error.
+#[derive(Debug)]
 pub struct Out {
     inner: BufWriter<io::Stdout>,
     broken: bool,

@@ -1,5 +1,5 @@
 //! `gc-bench export --python TRACE [--out FILE] [--expect-as NAME]…`: the
-//! trace as a Python program (see [`crate::export`]). Exit 2 with one line
+//! trace as a Python program (see [`bench_harness::export`]). Exit 2 with one line
 //! on standard error for a bad trace or an output that cannot be written;
 //! with `--out` the file appears whole or not at all (temporary file in the
 //! same directory, then a rename).
@@ -10,8 +10,8 @@ use std::path::{Path, PathBuf};
 use gc_core::trace::Trace;
 
 use crate::cmd::replay::read_source;
-use crate::export::{Options, python_program};
-use crate::output::Out;
+use bench_harness::export::{Options, python_program};
+use bench_harness::output::Out;
 
 /// Arguments of `export`.
 #[derive(Debug, clap::Args)]

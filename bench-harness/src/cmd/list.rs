@@ -1,8 +1,10 @@
-//! `gc-bench list`: the collectors, with what each declares it is.
+//! `gc-bench list`: the workloads (one line each, with what scale 1 means)
+//! and the collectors, with what each declares it is.
 
-use crate::collectors::CollectorName;
-use crate::output::Out;
-use crate::table::Table;
+use bench_harness::collectors::CollectorName;
+use bench_harness::output::Out;
+use bench_harness::table::Table;
+use bench_harness::workloads;
 
 /// Runs the subcommand.
 pub fn main() -> Result<i32, String> {
@@ -53,6 +55,17 @@ pub fn main() -> Result<i32, String> {
             ]),
         }
     }
+    out.line("Workloads (gc-bench run --workload NAME; record NAME):");
+    let mut w = Table::new(&["workload", "at scale 1", "what it is"]);
+    for wl in workloads::ALL {
+        w.row(vec![
+            wl.name.into(),
+            wl.check(1.0).unwrap_or_else(|e| e),
+            wl.summary.into(),
+        ]);
+    }
+    w.print(&mut out);
+    out.line("");
     out.line("Collectors:");
     table.print(&mut out);
     if !keys.is_empty() {

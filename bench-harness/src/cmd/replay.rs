@@ -9,8 +9,8 @@ use gc_core::Collector;
 use gc_core::replay::{Record, replay};
 use gc_core::trace::Trace;
 
-use crate::collectors::{CollectorName, WithCollector, dispatch, parse_pair};
-use crate::output::Out;
+use bench_harness::collectors::{CollectorName, WithCollector, dispatch, parse_pair};
+use bench_harness::output::Out;
 
 /// Arguments of `replay`.
 #[derive(Debug, clap::Args)]

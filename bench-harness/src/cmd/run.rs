@@ -1,115 +1,578 @@
-//! `gc-bench run`: every trace on every collector, one table.
+//! `gc-bench run`: the matrix workloads × collectors × seeds, measured,
+//! verified, and reported.
 //!
-//! With no `--trace`, the scenario traces bundled from the repository's
-//! `traces/` folder; with no `--collector`, every implemented collector,
-//! the null baseline first. Exit status 1 if any `expect` failed, 2 if any
-//! trace is malformed.
+//! Defaults: every workload at scale 1, every implemented collector (the
+//! null baseline first), seed 1, one run at a time. `--trace FILE` adds any
+//! gctrace as a workload (its `expect` lines are checked); `--scenarios`
+//! adds the bundled scenario traces. Exit status 0 when every run passed,
+//! 1 when one failed (a trace or collector error, a failed `expect`, a
+//! failed verification), 2 for bad arguments.
 
+use std::io::IsTerminal;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
 
 use gc_core::Collector;
-use gc_core::replay::{Outcome, replay};
 use gc_core::trace::Trace;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use rayon::prelude::*;
 
-use crate::bundled;
-use crate::collectors::{CollectorName, WithCollector, dispatch, parse_pair};
-use crate::output::Out;
-use crate::table::Table;
+use bench_harness::bundled;
+use bench_harness::collectors::{CollectorName, WithCollector, dispatch, parse_pair};
+use bench_harness::exec::{self, Options, Source};
+use bench_harness::output::Out;
+use bench_harness::report;
+use bench_harness::results::{self, Metrics, Results, RunResult, Status};
+use bench_harness::workloads::{self, Workload};
 
 /// Arguments of `run`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// A gctrace file to run (repeatable); default: the bundled traces.
+    /// A workload to run (repeatable); default: every workload, unless
+    /// `--trace` or `--scenarios` is given.
+    #[arg(long = "workload", value_name = "NAME", value_parser = parse_workload)]
+    pub workloads: Vec<&'static Workload>,
+    /// A gctrace file to run as a workload (repeatable).
     #[arg(long = "trace", value_name = "FILE")]
     pub traces: Vec<PathBuf>,
+    /// Also run the bundled scenario traces (`traces/`).
+    #[arg(long)]
+    pub scenarios: bool,
     /// A collector to run (repeatable); default: every implemented one.
-    #[arg(long = "collector", value_enum)]
+    #[arg(long = "collector", value_name = "NAME", value_enum)]
     pub collectors: Vec<CollectorName>,
+    /// A seed (repeatable); default: 1.
+    #[arg(long = "seed", value_name = "N")]
+    pub seeds: Vec<u64>,
+    /// The size of every workload: 1 is the default, 2 about twice the
+    /// work (`gc-bench list` shows what each workload does with it).
+    #[arg(
+        long,
+        value_name = "X",
+        default_value_t = 1.0,
+        allow_negative_numbers = true
+    )]
+    pub scale: f64,
     /// A collector setting, KEY=VALUE (repeatable; applies to the
     /// collectors that take it).
     #[arg(long = "config", value_name = "KEY=VALUE", value_parser = parse_pair)]
     pub config: Vec<(String, String)>,
+    /// Runs at once (rayon; each run is its own process). Above 1, runs
+    /// share the machine's cores, caches and memory bandwidth: times are
+    /// noisier.
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub jobs: u16,
+    /// Run only slice K of N of the matrix (1 ≤ K ≤ N); `gc-bench merge`
+    /// combines the slices' `--out` folders.
+    #[arg(long, value_name = "K/N", value_parser = parse_shard)]
+    pub shard: Option<(usize, usize)>,
+    /// Write results.json, results.csv, SVG figures and report.md here.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Run every cell N times (each in its own process) and report the
+    /// repetition with the median wall time, with the spread beside it.
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=100))]
+    pub repeat: u16,
+    /// Skip the verification of the live set at the end of each run.
+    #[arg(long)]
+    pub no_verify: bool,
 }
 
-struct RunTrace<'a>(&'a Trace);
+fn parse_workload(s: &str) -> Result<&'static Workload, String> {
+    workloads::find(s)
+}
 
-impl WithCollector for RunTrace<'_> {
-    type Output = Result<Outcome, String>;
-    fn run<C: Collector>(self, config: C::Config) -> Self::Output {
-        let c = C::with_config(config).map_err(|e| e.to_string())?;
-        Ok(replay(self.0, c, |_| {}))
+/// Parses `K/N`.
+pub fn parse_shard(s: &str) -> Result<(usize, usize), String> {
+    let bad = || format!("expected K/N with 1 ≤ K ≤ N (as in 2/4), got `{s}`");
+    let (k, n) = s.split_once('/').ok_or_else(bad)?;
+    let (k, n): (usize, usize) = (
+        k.trim().parse().map_err(|_| bad())?,
+        n.trim().parse().map_err(|_| bad())?,
+    );
+    if k == 0 || n == 0 || k > n {
+        return Err(bad());
+    }
+    Ok((k, n))
+}
+
+/// What a cell runs.
+#[derive(Debug)]
+enum Input {
+    Workload(&'static Workload),
+    /// A file given with `--trace` (its name in reports, and the file the
+    /// runs read: the same, except for standard input) …
+    Trace(String, PathBuf, Trace),
+    /// … or a bundled scenario (its name).
+    Scenario(&'static str, Trace),
+}
+
+/// One cell of the matrix.
+#[derive(Debug)]
+struct Cell<'a> {
+    index: usize,
+    input: &'a Input,
+    collector: CollectorName,
+    seed: u64,
+    scale: f64,
+    parameter: String,
+}
+
+impl Cell<'_> {
+    fn name(&self) -> &str {
+        match self.input {
+            Input::Workload(w) => w.name,
+            Input::Trace(name, _, _) => name,
+            Input::Scenario(name, _) => name,
+        }
     }
 }
 
-/// Runs the subcommand.
-pub fn main(args: Args) -> Result<i32, String> {
-    let mut traces = Vec::new();
-    if args.traces.is_empty() {
+/// Runs a cell `--repeat` times; the repetition with the median wall time
+/// stands for it, with every repetition's wall time beside it (empty for
+/// one repetition). Any failed repetition fails the cell.
+fn repeated(
+    cell: &Cell<'_>,
+    args: &Args,
+    bar: &ProgressBar,
+) -> Result<(Metrics, Vec<u64>), String> {
+    if args.repeat == 1 {
+        return run_in_child(cell, args, bar).map(|m| (m, Vec::new()));
+    }
+    let mut runs = Vec::new();
+    for i in 0..args.repeat {
+        runs.push(run_in_child(cell, args, bar).map_err(|e| format!("repetition {}: {e}", i + 1))?);
+    }
+    let walls: Vec<u64> = runs.iter().map(|m| m.wall_ns).collect();
+    let mut order: Vec<usize> = (0..runs.len()).collect();
+    order.sort_by_key(|&i| walls[i]);
+    let median = order[(runs.len() - 1) / 2];
+    Ok((runs.swap_remove(median), walls))
+}
+
+/// Runs one cell in a child process (`gc-bench cell …`), so that each run
+/// has a fresh heap and its own peak RSS, and a collector that crashes
+/// fails its run, not the matrix.
+///
+/// The child's standard error (its logs: warnings by default, more with
+/// `-v` or `RUST_LOG`, which it inherits) is passed on to ours.
+fn run_in_child(cell: &Cell<'_>, args: &Args, bar: &ProgressBar) -> Result<Metrics, String> {
+    let exe = std::env::current_exe().map_err(|e| format!("cannot find gc-bench itself: {e}"))?;
+    let mut cmd = std::process::Command::new(exe);
+    cmd.arg("cell")
+        .args(["--collector", cell.collector.as_str()])
+        .args(["--seed", &cell.seed.to_string()])
+        .args(["--scale", &cell.scale.to_string()]);
+    match cell.input {
+        Input::Workload(w) => cmd.args(["--workload", w.name]),
+        Input::Trace(_, path, _) => cmd.arg("--trace").arg(path),
+        Input::Scenario(name, _) => cmd.args(["--scenario", name]),
+    };
+    for (k, v) in config_for(cell.collector, &args.config) {
+        cmd.args(["--config", &format!("{k}={v}")]);
+    }
+    if args.no_verify {
+        cmd.arg("--no-verify");
+    }
+    for _ in 0..crate::cmd::VERBOSE.load(Ordering::Relaxed) {
+        cmd.arg("-v");
+    }
+    let out = cmd
+        .stdin(std::process::Stdio::null())
+        .output()
+        .map_err(|e| format!("cannot start a run: {e}"))?;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    if !stderr.trim().is_empty() {
+        bar.suspend(|| eprint!("{stderr}"));
+    }
+    match stdout
+        .lines()
+        .last()
+        .map(serde_json::from_str::<Result<Metrics, String>>)
+    {
+        Some(Ok(outcome)) if out.status.success() => outcome,
+        _ => Err(format!(
+            "the run crashed ({}): {}",
+            out.status,
+            crash_message(&stderr)
+        )),
+    }
+}
+
+/// The line that says why a child died: a panic's message (with where it
+/// happened), else the last line it wrote.
+fn crash_message(stderr: &str) -> String {
+    let lines: Vec<&str> = stderr.lines().filter(|l| !l.trim().is_empty()).collect();
+    if let Some(i) = lines.iter().position(|l| l.contains(" panicked at ")) {
+        let at = lines[i]
+            .split(" panicked at ")
+            .nth(1)
+            .unwrap_or("")
+            .trim_end_matches(':');
+        let message = lines.get(i + 1).copied().unwrap_or("");
+        return format!("panicked: {message} (at {at})");
+    }
+    lines.last().copied().unwrap_or("no message").to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_crash_is_named_by_its_panic_message() {
+        let stderr = "thread 'main' (123) panicked at gc-x/src/lib.rs:10:5:\nindex out of bounds\nnote: run with `RUST_BACKTRACE=1` environment variable to display a backtrace\n";
+        assert_eq!(
+            crash_message(stderr),
+            "panicked: index out of bounds (at gc-x/src/lib.rs:10:5)"
+        );
+        assert_eq!(crash_message("boom\n\n"), "boom");
+        assert_eq!(crash_message(""), "no message");
+    }
+
+    #[test]
+    fn shards_are_k_of_n() {
+        assert_eq!(parse_shard("2/4"), Ok((2, 4)));
+        for bad in ["0/4", "5/4", "1/0", "a/b", "3", ""] {
+            assert!(parse_shard(bad).is_err(), "{bad}");
+        }
+    }
+}
+
+/// Arguments of the hidden `cell` subcommand: one run, its outcome
+/// printed as one JSON line (`{"Ok":metrics}` or `{"Err":"why"}`).
+#[derive(Debug, clap::Args)]
+pub struct CellArgs {
+    /// A workload …
+    #[arg(long, value_parser = parse_workload)]
+    pub workload: Option<&'static Workload>,
+    /// … or a gctrace file …
+    #[arg(long)]
+    pub trace: Option<PathBuf>,
+    /// … or a bundled scenario.
+    #[arg(long)]
+    pub scenario: Option<String>,
+    /// The collector.
+    #[arg(long, value_enum)]
+    pub collector: CollectorName,
+    /// The seed.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// The scale.
+    #[arg(long, default_value_t = 1.0)]
+    pub scale: f64,
+    /// Collector settings.
+    #[arg(long = "config", value_name = "KEY=VALUE", value_parser = parse_pair)]
+    pub config: Vec<(String, String)>,
+    /// Skip verification.
+    #[arg(long)]
+    pub no_verify: bool,
+}
+
+/// Runs the hidden `cell` subcommand.
+pub fn cell(args: CellArgs) -> Result<i32, String> {
+    let trace = match (&args.trace, &args.scenario) {
+        (Some(path), _) => {
+            let text = crate::cmd::replay::read_source(path)?;
+            Some(Trace::parse(&text).map_err(|e| format!("{}: {e}", path.display()))?)
+        }
+        (None, Some(name)) => {
+            let (_, text) = bundled::TRACES
+                .iter()
+                .find(|(n, _)| n == name)
+                .ok_or_else(|| format!("no bundled scenario `{name}`"))?;
+            Some(Trace::parse(text).map_err(|e| format!("{name}: {e}"))?)
+        }
+        (None, None) => None,
+    };
+    let source = match (&trace, args.workload) {
+        (Some(t), _) => Source::Trace(t),
+        (None, Some(w)) => {
+            w.check(args.scale)?;
+            Source::Workload {
+                workload: w,
+                scale: args.scale,
+                seed: args.seed,
+            }
+        }
+        (None, None) => return Err("cell: give --workload, --trace or --scenario".into()),
+    };
+    let options = Options {
+        verify: !args.no_verify,
+        own_process: true,
+    };
+    let outcome: Result<Metrics, String> =
+        dispatch(args.collector, &args.config, RunCell { source, options }).and_then(|r| r);
+    let line = serde_json::to_string(&outcome).map_err(|e| e.to_string())?;
+    let mut out = Out::stdout();
+    out.line(&line);
+    out.flush();
+    Ok(0)
+}
+
+struct RunCell<'a> {
+    source: Source<'a>,
+    options: Options,
+}
+
+impl WithCollector for RunCell<'_> {
+    type Output = Result<Metrics, String>;
+    fn run<C: Collector>(self, config: C::Config) -> Self::Output {
+        exec::run::<C>(config, self.source, self.options)
+    }
+}
+
+/// The settings that apply to `collector`: a key it does not take is left
+/// out, so one `--config` list can serve a mixed run.
+fn config_for(collector: CollectorName, pairs: &[(String, String)]) -> Vec<(String, String)> {
+    let keys = collector.traits().map(|(_, k)| k).unwrap_or(&[]);
+    pairs
+        .iter()
+        .filter(|(k, _)| keys.iter().any(|(name, _)| name == k))
+        .cloned()
+        .collect()
+}
+
+/// A trace read from standard input, saved for the child processes.
+#[derive(Debug)]
+struct StdinTrace(PathBuf);
+
+impl StdinTrace {
+    fn write(text: &str) -> Result<StdinTrace, String> {
+        let path =
+            std::env::temp_dir().join(format!("gc-bench-stdin-{}.gctrace", std::process::id()));
+        bench_harness::atomic::write(&path, text.as_bytes())?;
+        Ok(StdinTrace(path))
+    }
+}
+
+impl Drop for StdinTrace {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+/// What the matrix is made of.
+struct Plan {
+    _stdin_files: Vec<StdinTrace>,
+    inputs: Vec<Input>,
+    collectors: Vec<CollectorName>,
+    seeds: Vec<u64>,
+}
+
+/// Checks everything that can be checked before the first run.
+fn plan(args: &Args) -> Result<Plan, String> {
+    workloads::check_scale(args.scale)?;
+    let mut inputs: Vec<Input> = Vec::new();
+    let mut stdin_files = Vec::new();
+    let default_workloads = args.workloads.is_empty() && args.traces.is_empty() && !args.scenarios;
+    let chosen: Vec<&'static Workload> = if default_workloads {
+        workloads::ALL.iter().collect()
+    } else {
+        args.workloads.clone()
+    };
+    for w in chosen {
+        w.check(args.scale)?;
+        if !inputs
+            .iter()
+            .any(|i| matches!(i, Input::Workload(x) if x.name == w.name))
+        {
+            inputs.push(Input::Workload(w));
+        }
+    }
+    for path in &args.traces {
+        let text = crate::cmd::replay::read_source(path)?;
+        let t = Trace::parse(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+        if path.as_os_str() == "-" {
+            // The runs are child processes: they read standard input's
+            // trace from a file, removed when `run` ends.
+            let file = StdinTrace::write(&text)?;
+            inputs.push(Input::Trace("-".into(), file.0.clone(), t));
+            stdin_files.push(file);
+        } else {
+            inputs.push(Input::Trace(path.display().to_string(), path.clone(), t));
+        }
+    }
+    if args.scenarios {
         for (name, text) in bundled::TRACES {
             let t = Trace::parse(text).map_err(|e| format!("{name}: {e}"))?;
-            traces.push((name.to_string(), t));
-        }
-    } else {
-        for path in &args.traces {
-            let text = crate::cmd::replay::read_source(path)?;
-            let t = Trace::parse(&text).map_err(|e| format!("{}: {e}", path.display()))?;
-            traces.push((path.display().to_string(), t));
+            inputs.push(Input::Scenario(name, t));
         }
     }
     let collectors: Vec<CollectorName> = if args.collectors.is_empty() {
         CollectorName::available().collect()
     } else {
-        args.collectors.clone()
+        let mut v = Vec::new();
+        for &c in &args.collectors {
+            if c.traits().is_none() {
+                return Err(format!("collector `{}` is not implemented yet", c.as_str()));
+            }
+            if !v.contains(&c) {
+                v.push(c);
+            }
+        }
+        // Report order, whatever the command line's: the baseline first.
+        v.sort_by_key(|c| CollectorName::ALL.iter().position(|x| x == c));
+        v
     };
-    let mut table = Table::new(&[
-        "trace",
-        "collector",
-        "result",
-        "ops",
-        "allocated",
-        "freed",
-        "live",
-        "collections 0/1/2",
-        "gc ms",
-        "wall ms",
-    ]);
-    let mut status = 0;
-    for (name, trace) in &traces {
-        for &collector in &collectors {
-            let outcome = dispatch(
-                collector,
-                &config_for(collector, &args.config),
-                RunTrace(trace),
-            )??;
-            let result = match (&outcome.error, outcome.expect_failures) {
-                (Some(e), _) => {
-                    status = 2;
-                    format!("error: {e}")
-                }
-                (None, 0) => "ok".to_owned(),
-                (None, n) => {
-                    status = status.max(1);
-                    format!("{n} expect failed")
-                }
-            };
-            let s = &outcome.summary;
-            let c = &s.collections;
-            table.row(vec![
-                name.clone(),
-                collector.as_str().into(),
-                result,
-                s.ops.to_string(),
-                s.allocated.to_string(),
-                s.freed.to_string(),
-                s.live_objects.to_string(),
-                format!("{}/{}/{}", c.g0, c.g1, c.g2),
-                format!("{:.3}", s.gc_time_ns as f64 / 1e6),
-                format!("{:.3}", s.wall_ns as f64 / 1e6),
-            ]);
+    for (key, _) in &args.config {
+        let taken = collectors.iter().any(|c| {
+            c.traits()
+                .is_some_and(|(_, keys)| keys.iter().any(|(k, _)| k == key))
+        });
+        if !taken {
+            return Err(format!(
+                "no collector in this run takes the setting `{key}` (gc-bench list shows each collector's keys)"
+            ));
         }
     }
+    for &c in &collectors {
+        struct Check;
+        impl WithCollector for Check {
+            type Output = ();
+            fn run<C: Collector>(self, _config: C::Config) {}
+        }
+        dispatch(c, &config_for(c, &args.config), Check)?;
+    }
+    let mut seeds = args.seeds.clone();
+    if seeds.is_empty() {
+        seeds.push(1);
+    }
+    seeds.dedup();
+    Ok(Plan {
+        _stdin_files: stdin_files,
+        inputs,
+        collectors,
+        seeds,
+    })
+}
+
+/// Runs the subcommand.
+pub fn main(args: Args) -> Result<i32, String> {
+    let Plan {
+        _stdin_files,
+        inputs,
+        collectors,
+        seeds,
+    } = plan(&args)?;
+    if let Some(dir) = &args.out {
+        bench_harness::atomic::prepare_dir(dir)?;
+    }
+    let mut cells = Vec::new();
+    for input in &inputs {
+        let (seeds_here, scale, parameter) = match input {
+            Input::Workload(w) => (seeds.clone(), args.scale, w.check(args.scale)?),
+            Input::Trace(_, _, t) | Input::Scenario(_, t) => {
+                (vec![0], 1.0, format!("ops={}", t.lines.len()))
+            }
+        };
+        for &collector in &collectors {
+            for &seed in &seeds_here {
+                cells.push(Cell {
+                    index: cells.len(),
+                    input,
+                    collector,
+                    seed,
+                    scale,
+                    parameter: parameter.clone(),
+                });
+            }
+        }
+    }
+    let shards = match args.shard {
+        Some((k, n)) => {
+            cells.retain(|c| c.index % n == k - 1);
+            vec![format!("{k}/{n}")]
+        }
+        None => Vec::new(),
+    };
+    let jobs = usize::from(args.jobs);
+    let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
+    if jobs > 1 {
+        eprintln!(
+            "note: running {jobs} runs at once: they share the machine ({cpus} CPUs), so times are noisier than with --jobs 1"
+        );
+    }
+    let started = Instant::now();
+    let bar = ProgressBar::with_draw_target(Some(cells.len() as u64), ProgressDrawTarget::hidden());
+    bar.set_style(
+        ProgressStyle::with_template("{elapsed:>4} [{bar:30}] {pos}/{len} {wide_msg}")
+            .expect("valid template")
+            .progress_chars("=> "),
+    );
+    let done = AtomicBool::new(false);
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(jobs)
+        .build()
+        .map_err(|e| format!("cannot start {jobs} worker threads: {e}"))?;
+    let runs: Vec<RunResult> = std::thread::scope(|scope| {
+        // The bar appears only once the matrix has taken a second, and only
+        // on a terminal.
+        scope.spawn(|| {
+            let until = Instant::now() + Duration::from_secs(1);
+            while Instant::now() < until {
+                if done.load(Ordering::Relaxed) {
+                    return;
+                }
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            if std::io::stderr().is_terminal() && !done.load(Ordering::Relaxed) {
+                bar.set_draw_target(ProgressDrawTarget::stderr());
+                bar.enable_steady_tick(Duration::from_millis(200));
+            }
+        });
+        let runs = pool.install(|| {
+            cells
+                .par_iter()
+                .map(|cell| {
+                    let id = format!("{}/{}/{}", cell.name(), cell.collector.as_str(), cell.parameter);
+                    bar.set_message(id.clone());
+                    let outcome = repeated(cell, &args, &bar);
+                    match &outcome {
+                        Ok((m, _)) => tracing::info!(run = %id, seed = cell.seed, wall_ms = m.wall_ns as f64 / 1e6, "run finished"),
+                        Err(e) => tracing::warn!(run = %id, seed = cell.seed, error = %e, "run FAILED"),
+                    }
+                    bar.inc(1);
+                    let (status, error, metrics, repeat_wall_ns) = match outcome {
+                        Ok((m, walls)) => (Status::Ok, None, Some(m), walls),
+                        Err(e) => (Status::Failed, Some(e), None, Vec::new()),
+                    };
+                    RunResult {
+                        workload: cell.name().to_owned(),
+                        collector: cell.collector.as_str().to_owned(),
+                        seed: cell.seed,
+                        scale: cell.scale,
+                        parameter: cell.parameter.clone(),
+                        index: cell.index,
+                        status,
+                        error,
+                        verified: !args.no_verify && metrics.is_some(),
+                        metrics,
+                        repeat_wall_ns,
+                    }
+                })
+                .collect()
+        });
+        done.store(true, Ordering::Relaxed);
+        bar.finish_and_clear();
+        runs
+    });
+    let results = Results {
+        tool: "gc-bench".into(),
+        format: results::FORMAT,
+        version: env!("CARGO_PKG_VERSION").into(),
+        jobs,
+        cpus,
+        shards,
+        runs,
+    };
     let mut out = Out::stdout();
-    table.print(&mut out);
+    report::table(&results.runs).print(&mut out);
+    for n in report::notes(&results) {
+        out.line(&n);
+    }
     let missing: Vec<&str> = CollectorName::ALL
         .iter()
         .filter(|c| c.traits().is_none())
@@ -118,19 +581,21 @@ pub fn main(args: Args) -> Result<i32, String> {
     if !missing.is_empty() && args.collectors.is_empty() {
         out.line(&format!("not implemented yet: {}", missing.join(", ")));
     }
+    out.line(&format!(
+        "{} runs in {:.1} s",
+        results.runs.len(),
+        started.elapsed().as_secs_f64()
+    ));
     out.flush();
-    Ok(status)
-}
-
-/// The settings that apply to `collector`: a key it does not take is left
-/// out, so one `--config` list can serve a mixed run; a key no collector in
-/// the run takes is still an error (checked by `main`'s caller through
-/// `dispatch` of the collector that does take it).
-fn config_for(collector: CollectorName, pairs: &[(String, String)]) -> Vec<(String, String)> {
-    let keys = collector.traits().map(|(_, k)| k).unwrap_or(&[]);
-    pairs
-        .iter()
-        .filter(|(k, _)| keys.iter().any(|(name, _)| name == k))
-        .cloned()
-        .collect()
+    if let Some(dir) = &args.out {
+        let command: Vec<String> = std::env::args().collect();
+        report::write_outputs(dir, &results, &command.join(" "))?;
+        out.line(&format!(
+            "wrote {0}/report.md, results.json, results.csv and 4 SVG figures in {0}",
+            dir.display()
+        ));
+        out.flush();
+    }
+    let failed = results.runs.iter().any(|r| r.status == Status::Failed);
+    Ok(if failed { 1 } else { 0 })
 }

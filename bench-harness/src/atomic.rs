@@ -1,0 +1,129 @@
+//! Writing files atomically: into a temporary file in the same folder,
+//! then renamed over the destination, so a reader (or a crash) never sees a
+//! half-written file.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// Writes `bytes` to `path` atomically.
+pub fn write(path: &Path, bytes: &[u8]) -> Result<(), String> {
+    let tmp = temp_path(path);
+    let result = (|| {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, path)
+    })();
+    result.map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        format!("cannot write {}: {e}", path.display())
+    })
+}
+
+/// Streams into `path` atomically: `fill` writes through a buffered
+/// writer; on any error the temporary file is removed.
+pub fn write_with(
+    path: &Path,
+    fill: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> Result<(), String> {
+    let tmp = temp_path(path);
+    let result = (|| {
+        let f = std::fs::File::create(&tmp)?;
+        let mut w = std::io::BufWriter::new(f);
+        fill(&mut w)?;
+        let f = w.into_inner().map_err(|e| e.into_error())?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, path)
+    })();
+    result.map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        format!("cannot write {}: {e}", path.display())
+    })
+}
+
+/// Writes a set of files into `dir` as one: every file goes to a temporary
+/// name first, and only when all are written are they renamed into place;
+/// on any error the temporary files are removed and no destination file
+/// has changed.
+pub fn write_all(dir: &Path, files: &[(&str, &[u8])]) -> Result<(), String> {
+    let mut written: Vec<(PathBuf, PathBuf)> = Vec::new();
+    let cleanup = |written: &[(PathBuf, PathBuf)]| {
+        for (tmp, _) in written {
+            let _ = std::fs::remove_file(tmp);
+        }
+    };
+    for (name, bytes) in files {
+        let path = dir.join(name);
+        let tmp = temp_path(&path);
+        let result = (|| {
+            let mut f = std::fs::File::create(&tmp)?;
+            f.write_all(bytes)?;
+            f.sync_all()
+        })();
+        written.push((tmp, path.clone()));
+        if let Err(e) = result {
+            cleanup(&written);
+            return Err(format!("cannot write {}: {e}", path.display()));
+        }
+    }
+    for (i, (tmp, path)) in written.iter().enumerate() {
+        if let Err(e) = std::fs::rename(tmp, path) {
+            cleanup(&written[i..]);
+            return Err(format!("cannot write {}: {e}", path.display()));
+        }
+    }
+    Ok(())
+}
+
+fn temp_path(path: &Path) -> PathBuf {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    path.with_file_name(format!(".{name}.tmp{}", std::process::id()))
+}
+
+/// Creates `dir` (and its parents) and checks it can be written, before a
+/// long run rather than after it.
+pub fn prepare_dir(dir: &Path) -> Result<(), String> {
+    std::fs::create_dir_all(dir)
+        .map_err(|e| format!("cannot create output folder {}: {e}", dir.display()))?;
+    let probe = dir.join(format!(".gc-bench-probe{}", std::process::id()));
+    std::fs::write(&probe, b"")
+        .map_err(|e| format!("cannot write to output folder {}: {e}", dir.display()))?;
+    let _ = std::fs::remove_file(probe);
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_failed_write_leaves_no_file() {
+        let dir = std::env::temp_dir().join(format!("gc-bench-atomic-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("out.txt");
+        let e = write_with(&path, |w| {
+            w.write_all(b"half")?;
+            Err(std::io::Error::other("boom"))
+        })
+        .unwrap_err();
+        assert!(e.contains("boom"));
+        assert!(std::fs::read_dir(&dir).unwrap().next().is_none());
+        write(&path, b"whole").unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), b"whole");
+        // A set with one unwritable member changes nothing.
+        let e = write_all(&dir, &[("a.txt", b"new"), ("no/such/b.txt", b"new")]).unwrap_err();
+        assert!(e.contains("no/such/b.txt"), "{e}");
+        assert!(!dir.join("a.txt").exists());
+        write_all(&dir, &[("a.txt", b"a"), ("out.txt", b"b")]).unwrap();
+        assert_eq!(std::fs::read(dir.join("out.txt")).unwrap(), b"b");
+        let names: Vec<_> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names.len(), 2, "{names:?}");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}

@@ -1,0 +1,610 @@
+//! Executes a workload's operations (or a trace's) on one collector,
+//! measures it, and verifies the live set at the end.
+//!
+//! The operation stream is produced in chunks of [`CHUNK`] operations,
+//! outside the clock; each chunk is executed through [`Mutator`] (the
+//! Replayer's semantics without its bookkeeping, so a recorded trace
+//! replays exactly what was measured) with the clock running. Collections are timed by the collectors themselves (`pause_ns`
+//! of each collect event); a pause is placed on the run's clock at the end
+//! of the operation during which it happened. The live heap is sampled
+//! every 1,024 operations.
+//!
+//! Verification, after the clock stops: one more full collection, then the
+//! operations are generated again and applied to [`Model`] (with the
+//! answers the collector gave to `wget` and the finalizations it reported,
+//! recorded during the run), and the collector's live set is compared with
+//! what its [`Traits`](gc_core::Traits) promise: everything for a collector
+//! that never frees; exactly the reference-counting set for pure reference
+//! counting; the reachable set (plus, for strategies that free finalized
+//! objects later, what unreachable finalizable objects reach) for one that
+//! collects cycles; and at least the reachable set for every collector.
+
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+use gc_core::trace::{Line, Op, Trace};
+use gc_core::{Collector, Event, RootList};
+
+use crate::metrics::{self, Pause, PauseStats};
+use crate::model::Model;
+use crate::mutator::Mutator;
+use crate::results::Metrics;
+use crate::workloads::Workload;
+
+/// Operations generated, then executed, at a time.
+pub const CHUNK: usize = 16 * 1024;
+
+/// The line number of a workload's first operation in its recorded trace
+/// (`gc-bench record` writes the header and two comment lines first), so
+/// errors name the same line in `run` and in `replay` of the recording.
+pub const FIRST_LINE: u32 = 4;
+
+/// What to run.
+#[derive(Clone, Copy, Debug)]
+pub enum Source<'a> {
+    /// A workload at a scale with a seed (the scale already checked).
+    Workload {
+        /// The workload.
+        workload: &'static Workload,
+        /// Its scale.
+        scale: f64,
+        /// Its seed.
+        seed: u64,
+    },
+    /// A parsed trace.
+    Trace(&'a Trace),
+}
+
+impl Source<'_> {
+    /// Calls `f` on every line, in order; stops at the first error.
+    fn for_each_line(&self, f: &mut dyn FnMut(&Line) -> Result<(), String>) -> Result<(), String> {
+        match self {
+            Source::Trace(t) => t.lines.iter().try_for_each(f),
+            Source::Workload {
+                workload,
+                scale,
+                seed,
+            } => {
+                let mut number = FIRST_LINE;
+                let mut error = None;
+                workload.emit(*scale, *seed, &mut |op| {
+                    if error.is_none() {
+                        let line = Line { number, op };
+                        number = number.wrapping_add(1);
+                        if let Err(e) = f(&line) {
+                            error = Some(e);
+                        }
+                    }
+                });
+                error.map_or(Ok(()), Err)
+            }
+        }
+    }
+
+    /// Calls `chunk` on consecutive slices of at most [`CHUNK`] lines.
+    fn for_each_chunk(
+        &self,
+        chunk: &mut dyn FnMut(&[Line]) -> Result<(), String>,
+    ) -> Result<(), String> {
+        match self {
+            Source::Trace(t) => t.lines.chunks(CHUNK).try_for_each(chunk),
+            Source::Workload { .. } => {
+                let mut buf: Vec<Line> = Vec::with_capacity(CHUNK);
+                self.for_each_line(&mut |line| {
+                    buf.push(line.clone());
+                    if buf.len() == CHUNK {
+                        chunk(&buf)?;
+                        buf.clear();
+                    }
+                    Ok(())
+                })?;
+                if buf.is_empty() { Ok(()) } else { chunk(&buf) }
+            }
+        }
+    }
+}
+
+/// How to run.
+#[derive(Clone, Copy, Debug)]
+pub struct Options {
+    /// Check the live set at the end.
+    pub verify: bool,
+    /// Reset the process's peak RSS before the run (only meaningful when
+    /// the run has the process to itself).
+    pub own_process: bool,
+}
+
+/// Live-heap samples, thinned by half whenever they reach `LIMIT`.
+struct Sampler {
+    every: u64,
+    samples: Vec<(u64, u64, u64)>,
+    peak_objects: u64,
+}
+
+impl Sampler {
+    const LIMIT: usize = 512;
+
+    fn add(&mut self, t: u64, bytes: u64, objects: u64) {
+        self.peak_objects = self.peak_objects.max(objects);
+        self.samples.push((t, bytes, objects));
+        if self.samples.len() == Self::LIMIT {
+            let kept: Vec<_> = self.samples.iter().step_by(2).copied().collect();
+            self.samples = kept;
+            self.every *= 2;
+        }
+    }
+}
+
+struct Exec<C: Collector> {
+    m: Mutator<C>,
+    clock: Duration,
+    ops: u64,
+    pauses: Vec<Pause>,
+    kinds: BTreeMap<&'static str, u64>,
+    sampler: Sampler,
+    verify: bool,
+    wgets: Vec<Option<u64>>,
+    /// (operation index, object) of every finalization.
+    finalized: Vec<(u64, u64)>,
+}
+
+impl<C: Collector> Exec<C> {
+    fn chunk(&mut self, lines: &[Line]) -> Result<(), String> {
+        let start = Instant::now();
+        let base = self.clock.as_nanos() as u64;
+        for line in lines {
+            self.m.step(line)?;
+            if self.verify {
+                if let Op::Wget { dst, .. } = line.op {
+                    let got = match self.m.register(dst) {
+                        Some(h) => Some(
+                            self.m
+                                .collector
+                                .object_id(h)
+                                .map_err(|e| format!("line {}: {e}", line.number))?
+                                .0,
+                        ),
+                        None => None,
+                    };
+                    self.wgets.push(got);
+                }
+            }
+            if !self.m.events.is_empty() {
+                let now = base + start.elapsed().as_nanos() as u64;
+                self.events(now);
+            }
+            self.ops += 1;
+            if self.ops % self.sampler.every == 0 {
+                let s = self.m.collector.stats();
+                let now = base + start.elapsed().as_nanos() as u64;
+                self.sampler.add(now, s.live_bytes, s.live_objects);
+            }
+        }
+        self.clock += start.elapsed();
+        Ok(())
+    }
+
+    fn events(&mut self, now: u64) {
+        for e in self.m.events.drain(..) {
+            match e {
+                Event::Collect(c) => {
+                    *self.kinds.entry(c.kind).or_default() += 1;
+                    self.pauses.push(Pause {
+                        end_ns: now,
+                        len_ns: c.pause_ns,
+                    });
+                }
+                Event::Finalize { object } => self.finalized.push((self.ops, object.0)),
+                Event::WeakCallback { .. } => {}
+            }
+        }
+    }
+}
+
+/// Runs `source` on a new collector of type `C`; `Err` is why the run
+/// failed (a trace or collector error, a failed `expect`, a failed
+/// verification), in one line.
+pub fn run<C: Collector>(
+    config: C::Config,
+    source: Source<'_>,
+    options: Options,
+) -> Result<Metrics, String> {
+    let collector = C::with_config(config).map_err(|e| e.to_string())?;
+    let rss_reset = options.own_process && metrics::reset_peak_rss();
+    let mut exec = Exec {
+        m: Mutator::new(collector),
+        clock: Duration::ZERO,
+        ops: 0,
+        pauses: Vec::new(),
+        kinds: BTreeMap::new(),
+        sampler: Sampler {
+            every: 1024,
+            samples: vec![(0, 0, 0)],
+            peak_objects: 0,
+        },
+        verify: options.verify,
+        wgets: Vec::new(),
+        finalized: Vec::new(),
+    };
+    source.for_each_chunk(&mut |lines| exec.chunk(lines))?;
+    let peak_rss = metrics::peak_rss();
+    let stats = exec.m.collector.stats();
+    let wall_ns = exec.clock.as_nanos() as u64;
+    exec.sampler
+        .add(wall_ns, stats.live_bytes, stats.live_objects);
+    let lengths: Vec<u64> = exec.pauses.iter().map(|p| p.len_ns).collect();
+    let secs = (wall_ns as f64 / 1e9).max(1e-9);
+    let mut m = Metrics {
+        ops: exec.ops,
+        allocations: stats.allocated,
+        wall_ns,
+        gc_ns: stats.gc_time_ns,
+        mutator_ns: wall_ns.saturating_sub(stats.gc_time_ns),
+        ops_per_sec: exec.ops as f64 / secs,
+        allocs_per_sec: stats.allocated as f64 / secs,
+        collections: exec
+            .kinds
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), *v))
+            .collect(),
+        pauses: PauseStats::of(&lengths),
+        pause_histogram: metrics::histogram(&lengths),
+        mmu: metrics::mmu_curve(&exec.pauses, wall_ns),
+        peak_live_bytes: stats.peak_live_bytes,
+        peak_live_objects: exec.sampler.peak_objects,
+        heap: std::mem::take(&mut exec.sampler.samples),
+        peak_rss_bytes: peak_rss,
+        rss_shared: !rss_reset,
+        leaked_objects: None,
+        finalizers_run: stats.finalized,
+        weak_callbacks: stats.weak_callbacks,
+    };
+
+    // The end of the program: one full collection, off the clock.
+    let last = Line {
+        number: 0,
+        op: Op::Collect(None),
+    };
+    exec.m
+        .step(&last)
+        .map_err(|e| format!("final collection: {e}"))?;
+    exec.events(wall_ns);
+    let after = exec.m.collector.stats();
+    m.finalizers_run = after.finalized;
+    m.weak_callbacks = after.weak_callbacks;
+    let traits = C::TRAITS;
+    if !options.verify {
+        if traits.frees_objects && matches!(source, Source::Workload { .. }) {
+            // Workloads drop every root at the end, so without the model
+            // what is left counts as leaked (an upper bound: it includes
+            // what the final collection's finalizers resurrected, and what
+            // a strategy frees only at a later collection).
+            m.leaked_objects = Some(after.live_objects);
+        }
+        return Ok(m);
+    }
+    let kept = verify(&mut exec, source)?;
+    tracing::debug!(
+        collector = traits.name,
+        ops = m.ops,
+        live = after.live_objects,
+        kept,
+        "live set verified"
+    );
+    if traits.frees_objects {
+        m.leaked_objects = Some(after.live_objects.saturating_sub(kept));
+    }
+    Ok(m)
+}
+
+/// Checks the collector's live set against the model; returns how many
+/// live objects it may rightly hold: the reachable ones, plus, for a
+/// strategy that frees finalized objects at a later collection, what
+/// unreachable finalizable objects reach (pending, not leaked).
+fn verify<C: Collector>(exec: &mut Exec<C>, source: Source<'_>) -> Result<u64, String> {
+    let fail = |m: String| format!("verification failed: {m}");
+    let mut model = Model::new();
+    let mut wgets = exec.wgets.iter();
+    let mut fins = exec.finalized.iter().peekable();
+    let mut index = 0u64;
+    source
+        .for_each_line(&mut |line| {
+            let wget = match line.op {
+                Op::Wget { .. } => *wgets.next().ok_or("model: missing wget answer")?,
+                _ => None,
+            };
+            model
+                .apply(&line.op, wget)
+                .map_err(|e| format!("line {}: {e}", line.number))?;
+            index += 1;
+            while let Some(&&(at, id)) = fins.peek() {
+                if at >= index {
+                    break;
+                }
+                model
+                    .finalized(id)
+                    .map_err(|e| format!("line {}: {e}", line.number))?;
+                fins.next();
+            }
+            Ok(())
+        })
+        .map_err(fail)?;
+    // Finalizations of the final collection.
+    for &(_, id) in fins {
+        model.finalized(id).map_err(fail)?;
+    }
+
+    let c = &exec.m.collector;
+    let mut saved: Vec<u64> = c.root_list(RootList::Saved).iter().map(|o| o.0).collect();
+    saved.sort_unstable();
+    if saved != model.saved() {
+        return Err(fail(format!(
+            "the saved list holds {} objects, the model {}",
+            saved.len(),
+            model.saved().len()
+        )));
+    }
+    let garbage: Vec<u64> = c.root_list(RootList::Garbage).iter().map(|o| o.0).collect();
+    let n = model.allocated() as usize;
+    let mut live = vec![false; n];
+    let mut live_count = 0u64;
+    for o in c.live_objects() {
+        let i = o.0 as usize;
+        if i >= n {
+            return Err(fail(format!("the collector holds #{i}, never allocated")));
+        }
+        live[i] = true;
+        live_count += 1;
+    }
+    let reachable = model.reachable(&garbage);
+    let t = C::TRAITS;
+    let mut allowed = reachable.clone();
+    if t.frees_finalized_later {
+        for (a, f) in allowed
+            .iter_mut()
+            .zip(model.finalizer_reachable(&reachable))
+        {
+            *a |= f;
+        }
+    }
+    let kept = (0..n).filter(|&i| live[i] && allowed[i]).count() as u64;
+    if let Some(lost) = (0..n).find(|&i| reachable[i] && !live[i]) {
+        return Err(fail(format!("object #{lost} is reachable but was freed")));
+    }
+    if !t.frees_objects {
+        if live_count != model.allocated() {
+            return Err(fail(format!(
+                "a collector that never frees holds {live_count} of {} objects",
+                model.allocated()
+            )));
+        }
+    } else if t.reference_counting && !t.collects_cycles {
+        let rc = model.rc_live(&garbage);
+        if let Some(i) = (0..n).find(|&i| rc[i] != live[i]) {
+            return Err(fail(format!(
+                "object #{i} is {} but reference counting would {} it",
+                if live[i] { "held" } else { "freed" },
+                if rc[i] { "hold" } else { "free" }
+            )));
+        }
+    } else if t.collects_cycles {
+        if let Some(i) = (0..n).find(|&i| live[i] && !allowed[i]) {
+            return Err(fail(format!(
+                "after a full collection object #{i} is alive but unreachable"
+            )));
+        }
+    }
+    Ok(kept)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::workloads;
+    use gc_core::{NoConfig, NullCollector};
+    use gc_refcount::RefCount;
+
+    fn opts() -> Options {
+        Options {
+            verify: true,
+            own_process: false,
+        }
+    }
+
+    #[test]
+    fn every_workload_verifies_on_null_and_refcount() {
+        for w in workloads::ALL {
+            let source = Source::Workload {
+                workload: w,
+                scale: 0.02,
+                seed: 1,
+            };
+            let n = run::<NullCollector>(NoConfig, source, opts()).unwrap();
+            let r = run::<RefCount>(NoConfig, source, opts()).unwrap();
+            assert_eq!(n.allocations, r.allocations, "{}", w.name);
+            assert_eq!(n.ops, r.ops);
+            assert_eq!(n.leaked_objects, None);
+            assert!(r.wall_ns > 0 && r.ops_per_sec > 0.0);
+        }
+    }
+
+    /// Every implemented collector (as `collectors::dispatch` lists them:
+    /// a strategy added there is checked here) runs every workload and
+    /// passes verification.
+    #[test]
+    fn every_workload_verifies_on_every_implemented_collector() {
+        use crate::collectors::{WithEachCollector, for_each_collector};
+        struct All(Vec<String>, usize);
+        impl WithEachCollector for All {
+            fn run<C: Collector>(&mut self, config: C::Config) {
+                self.1 += 1;
+                for w in workloads::ALL {
+                    let source = Source::Workload {
+                        workload: w,
+                        scale: 0.01,
+                        seed: 2,
+                    };
+                    if let Err(e) = run::<C>(config.clone(), source, opts()) {
+                        self.0.push(format!("{}/{}: {e}", w.name, C::TRAITS.name));
+                    }
+                }
+            }
+        }
+        let mut all = All(Vec::new(), 0);
+        for_each_collector(&mut all);
+        assert!(all.1 >= 2);
+        assert!(all.0.is_empty(), "{:#?}", all.0);
+    }
+
+    #[test]
+    fn refcount_leaks_exactly_the_rings_of_gc_collect() {
+        let source = Source::Workload {
+            workload: &workloads::gc_collect::WORKLOAD,
+            scale: 0.02, // two loops
+            seed: 0,
+        };
+        let r = run::<RefCount>(NoConfig, source, opts()).unwrap();
+        assert_eq!(r.leaked_objects, Some(2 * 100 * 21));
+        let c = &r.collections;
+        assert_eq!(c.get("refcount"), Some(&4));
+    }
+
+    /// A collector that claims to collect cycles but holds unreachable
+    /// objects, or frees reachable ones, fails verification.
+    #[test]
+    fn a_wrong_live_set_fails_verification() {
+        let trace = Trace::parse(
+            "gctrace 1\nnew r0 node 1 0\nnew r1 node 1 0\nset r0.0 r1\nset r1.0 r0\ndel r0\ndel r1\n",
+        )
+        .unwrap();
+        // Refcount leaks the cycle: correct for refcount.
+        let r = run::<RefCount>(NoConfig, Source::Trace(&trace), opts()).unwrap();
+        assert_eq!(r.leaked_objects, Some(2));
+        // The same heap claiming to collect cycles is caught.
+        let e = run::<Liar>(NoConfig, Source::Trace(&trace), opts()).unwrap_err();
+        assert!(e.contains("alive but unreachable"), "{e}");
+    }
+
+    #[test]
+    fn a_failed_expect_fails_the_run() {
+        let trace = Trace::parse("gctrace 1\nnew r0 node 0 0\nexpect live 3\n").unwrap();
+        let e = run::<RefCount>(NoConfig, Source::Trace(&trace), opts()).unwrap_err();
+        assert_eq!(e, "line 3: expect live 3 failed: actual 1");
+        let bad = Trace::parse("gctrace 1\nset r0.0 nil\n").unwrap();
+        let e = run::<NullCollector>(NoConfig, Source::Trace(&bad), opts()).unwrap_err();
+        assert!(e.starts_with("line 2: register r0 is empty"), "{e}");
+    }
+
+    /// Refcount pretending to be a cycle collector.
+    struct Liar(RefCount);
+
+    impl Collector for Liar {
+        const TRAITS: gc_core::Traits = gc_core::Traits {
+            collects_cycles: true,
+            reference_counting: false,
+            ..RefCount::TRAITS
+        };
+        type Config = NoConfig;
+        fn with_config(c: NoConfig) -> Result<Self, gc_core::GcError> {
+            RefCount::with_config(c).map(Liar)
+        }
+        fn alloc(&mut self, s: gc_core::Shape) -> Result<gc_core::Handle, gc_core::GcError> {
+            self.0.alloc(s)
+        }
+        fn alloc_tuple(
+            &mut self,
+            m: &[Option<gc_core::Handle>],
+        ) -> Result<gc_core::Handle, gc_core::GcError> {
+            self.0.alloc_tuple(m)
+        }
+        fn clone_handle(
+            &mut self,
+            h: gc_core::Handle,
+        ) -> Result<gc_core::Handle, gc_core::GcError> {
+            self.0.clone_handle(h)
+        }
+        fn release(&mut self, h: gc_core::Handle) -> Result<(), gc_core::GcError> {
+            self.0.release(h)
+        }
+        fn slot(
+            &mut self,
+            o: gc_core::Handle,
+            i: usize,
+        ) -> Result<Option<gc_core::Handle>, gc_core::GcError> {
+            self.0.slot(o, i)
+        }
+        fn set_slot(
+            &mut self,
+            o: gc_core::Handle,
+            i: usize,
+            v: Option<gc_core::Handle>,
+        ) -> Result<(), gc_core::GcError> {
+            self.0.set_slot(o, i, v)
+        }
+        fn kind(&self, o: gc_core::Handle) -> Result<gc_core::Kind, gc_core::GcError> {
+            self.0.kind(o)
+        }
+        fn slot_count(&self, o: gc_core::Handle) -> Result<usize, gc_core::GcError> {
+            self.0.slot_count(o)
+        }
+        fn payload(&self, o: gc_core::Handle) -> Result<&[u8], gc_core::GcError> {
+            self.0.payload(o)
+        }
+        fn payload_mut(&mut self, o: gc_core::Handle) -> Result<&mut [u8], gc_core::GcError> {
+            self.0.payload_mut(o)
+        }
+        fn object_id(&self, o: gc_core::Handle) -> Result<gc_core::ObjectId, gc_core::GcError> {
+            self.0.object_id(o)
+        }
+        fn set_finalizer(
+            &mut self,
+            o: gc_core::Handle,
+            f: gc_core::Finalizer,
+        ) -> Result<(), gc_core::GcError> {
+            self.0.set_finalizer(o, f)
+        }
+        fn weak(
+            &mut self,
+            o: gc_core::Handle,
+            cb: bool,
+        ) -> Result<gc_core::WeakHandle, gc_core::GcError> {
+            self.0.weak(o, cb)
+        }
+        fn upgrade(
+            &mut self,
+            w: gc_core::WeakHandle,
+        ) -> Result<Option<gc_core::Handle>, gc_core::GcError> {
+            self.0.upgrade(w)
+        }
+        fn release_weak(&mut self, w: gc_core::WeakHandle) -> Result<(), gc_core::GcError> {
+            self.0.release_weak(w)
+        }
+        fn weak_id(&self, w: gc_core::WeakHandle) -> Result<gc_core::WeakId, gc_core::GcError> {
+            self.0.weak_id(w)
+        }
+        fn take_saved(&mut self) -> Vec<gc_core::Handle> {
+            self.0.take_saved()
+        }
+        fn collect(&mut self, g: gc_core::Generation) -> Result<u64, gc_core::GcError> {
+            self.0.collect(g)
+        }
+        fn control(
+            &mut self,
+            c: gc_core::Control,
+        ) -> Result<gc_core::ControlOutcome, gc_core::GcError> {
+            self.0.control(c)
+        }
+        fn stats(&self) -> gc_core::Stats {
+            self.0.stats()
+        }
+        fn drain_events(&mut self, out: &mut Vec<gc_core::Event>) {
+            self.0.drain_events(out)
+        }
+        fn live_objects(&self) -> Vec<gc_core::ObjectId> {
+            self.0.live_objects()
+        }
+        fn root_list(&self, l: RootList) -> Vec<gc_core::ObjectId> {
+            self.0.root_list(l)
+        }
+    }
+}

@@ -1,0 +1,22 @@
+//! The GC workbench's harness, as a library: the workloads, the executor
+//! that runs and verifies them on any collector, the metrics, and the
+//! reports. The `gc-bench` program (`main.rs`) and the criterion benches
+//! (`benches/`) are its two users.
+
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod atomic;
+pub mod bundled;
+pub mod collectors;
+pub mod exec;
+pub mod export;
+pub mod metrics;
+pub mod model;
+pub mod mutator;
+pub mod output;
+pub mod plots;
+pub mod report;
+pub mod results;
+pub mod table;
+pub mod workloads;

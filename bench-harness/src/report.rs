@@ -1,0 +1,356 @@
+//! Presenting results: the terminal table (absolute figures with ratios to
+//! the null collector beside them), `results.json`, `results.csv`, the SVG
+//! figures and `report.md` — everything rendered in memory first, then
+//! each file written atomically.
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+use crate::results::{Metrics, Results, RunResult, Status};
+use crate::table::Table;
+use crate::{atomic, plots};
+
+fn ms(ns: u64) -> String {
+    let v = ns as f64 / 1e6;
+    if v >= 100.0 {
+        format!("{v:.0}")
+    } else if v >= 1.0 {
+        format!("{v:.1}")
+    } else {
+        format!("{v:.3}")
+    }
+}
+
+fn us(ns: u64) -> String {
+    let v = ns as f64 / 1e3;
+    if v >= 100.0 {
+        format!("{v:.0}")
+    } else {
+        format!("{v:.1}")
+    }
+}
+
+fn mib(b: u64) -> String {
+    format!("{:.1}", b as f64 / (1024.0 * 1024.0))
+}
+
+fn millions(v: f64) -> String {
+    format!("{:.2}", v / 1e6)
+}
+
+fn ratio(v: f64, base: Option<f64>) -> String {
+    match base {
+        Some(b) if b > 0.0 => format!(" ({:.2}×)", v / b),
+        _ => String::new(),
+    }
+}
+
+/// The null collector's run with the same workload, seed and scale.
+fn baseline<'a>(all: &'a [RunResult], r: &RunResult) -> Option<&'a Metrics> {
+    all.iter()
+        .find(|b| {
+            b.collector == "null"
+                && b.workload == r.workload
+                && b.seed == r.seed
+                && b.scale == r.scale
+        })
+        .and_then(|b| b.metrics.as_ref())
+}
+
+/// MMU at exactly `window_ns` (a point of the curve), if the run was long
+/// enough for it.
+pub fn mmu_at(m: &Metrics, window_ns: u64) -> Option<f64> {
+    m.mmu
+        .iter()
+        .find(|p| p.window_ns == window_ns)
+        .map(|p| p.mmu)
+}
+
+/// `kind:count` for every kind of collection.
+pub fn collections(m: &Metrics) -> String {
+    if m.collections.is_empty() {
+        return "-".into();
+    }
+    m.collections
+        .iter()
+        .map(|(k, v)| format!("{k}:{v}"))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The table of `runs`, the shape the terminal and `report.md` show.
+pub fn table(runs: &[RunResult]) -> Table {
+    let seeds = {
+        let mut s: Vec<u64> = runs.iter().map(|r| r.seed).collect();
+        s.sort_unstable();
+        s.dedup();
+        s.len() > 1
+    };
+    let mut header = vec!["workload", "collector"];
+    if seeds {
+        header.push("seed");
+    }
+    header.extend([
+        "result",
+        "wall ms (×null)",
+        "gc ms (% of wall)",
+        "Mops/s",
+        "Malloc/s",
+        "collections",
+        "pause p50/p90/p99/max µs",
+        "MMU 1ms/10ms",
+        "peak live MiB (×null)",
+        "peak RSS MiB",
+        "leaked",
+        "finalized",
+    ]);
+    let mut t = Table::new(&header);
+    for r in runs {
+        let mut row = vec![r.workload.clone(), r.collector.clone()];
+        if seeds {
+            row.push(r.seed.to_string());
+        }
+        match (&r.status, &r.metrics) {
+            (Status::Ok, Some(m)) => {
+                let base = baseline(runs, r);
+                let mmu_at = |w: u64| mmu_at(m, w).map_or("-".into(), |v| format!("{v:.2}"));
+                row.extend([
+                    if r.verified { "ok" } else { "ok (unverified)" }.into(),
+                    format!(
+                        "{}{}{}",
+                        ms(m.wall_ns),
+                        r.spread()
+                            .map_or(String::new(), |s| format!(" ±{:.0}%", 50.0 * s)),
+                        ratio(m.wall_ns as f64, base.map(|b| b.wall_ns as f64))
+                    ),
+                    format!(
+                        "{} ({:.1}%)",
+                        ms(m.gc_ns),
+                        100.0 * m.gc_ns as f64 / m.wall_ns.max(1) as f64
+                    ),
+                    millions(m.ops_per_sec),
+                    millions(m.allocs_per_sec),
+                    collections(m),
+                    if m.pauses.count == 0 {
+                        "-".into()
+                    } else {
+                        format!(
+                            "{}/{}/{}/{}",
+                            us(m.pauses.p50_ns),
+                            us(m.pauses.p90_ns),
+                            us(m.pauses.p99_ns),
+                            us(m.pauses.max_ns)
+                        )
+                    },
+                    format!("{}/{}", mmu_at(1_000_000), mmu_at(10_000_000)),
+                    format!(
+                        "{}{}",
+                        mib(m.peak_live_bytes),
+                        ratio(
+                            m.peak_live_bytes as f64,
+                            base.map(|b| b.peak_live_bytes as f64)
+                        )
+                    ),
+                    match m.peak_rss_bytes {
+                        Some(b) => format!("{}{}", mib(b), if m.rss_shared { "*" } else { "" }),
+                        None => "-".into(),
+                    },
+                    m.leaked_objects.map_or("-".into(), |l| l.to_string()),
+                    m.finalizers_run.to_string(),
+                ]);
+            }
+            _ => {
+                row.push("FAILED".into());
+                row.extend(std::iter::repeat_n(
+                    "-".to_owned(),
+                    header.len() - row.len(),
+                ));
+            }
+        }
+        t.row(row);
+    }
+    t
+}
+
+/// Lines explaining the table's marks and listing failures.
+pub fn notes(results: &Results) -> Vec<String> {
+    let mut v = Vec::new();
+    for r in &results.runs {
+        if r.status == Status::Failed {
+            v.push(format!(
+                "FAILED {}: {}",
+                r.id(),
+                r.error.as_deref().unwrap_or("?")
+            ));
+        }
+    }
+    if results
+        .runs
+        .iter()
+        .any(|r| r.metrics.as_ref().is_some_and(|m| m.rss_shared))
+    {
+        v.push(
+            "* peak RSS includes more than the run: the process could not reset its peak before it"
+                .into(),
+        );
+    }
+    if results.jobs > 1 {
+        v.push(format!(
+            "note: {} runs ran at once on {} CPUs: they shared the machine's cores, caches and memory bandwidth, so times are noisier than with --jobs 1",
+            results.jobs, results.cpus
+        ));
+    }
+    v
+}
+
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_owned()
+    }
+}
+
+/// `results.csv`: one row per run.
+pub fn csv(results: &Results) -> String {
+    let mut out = String::from(
+        "workload,collector,seed,scale,parameter,status,error,verified,ops,allocations,wall_ns,gc_ns,mutator_ns,ops_per_sec,allocs_per_sec,wall_vs_null,collections,pauses,pause_p50_ns,pause_p90_ns,pause_p99_ns,pause_max_ns,mmu_1ms,mmu_10ms,peak_live_bytes,peak_live_objects,peak_rss_bytes,rss_shared,leaked_objects,finalizers_run,weak_callbacks\n",
+    );
+    for r in &results.runs {
+        let mut f: Vec<String> = vec![
+            csv_field(&r.workload),
+            csv_field(&r.collector),
+            r.seed.to_string(),
+            r.scale.to_string(),
+            csv_field(&r.parameter),
+            format!("{:?}", r.status).to_lowercase(),
+            csv_field(r.error.as_deref().unwrap_or("")),
+            r.verified.to_string(),
+        ];
+        if let Some(m) = &r.metrics {
+            let base = baseline(&results.runs, r);
+            let mmu_at = |w: u64| mmu_at(m, w).map_or(String::new(), |v| format!("{v:.4}"));
+            f.extend([
+                m.ops.to_string(),
+                m.allocations.to_string(),
+                m.wall_ns.to_string(),
+                m.gc_ns.to_string(),
+                m.mutator_ns.to_string(),
+                format!("{:.0}", m.ops_per_sec),
+                format!("{:.0}", m.allocs_per_sec),
+                base.map_or(String::new(), |b| {
+                    format!("{:.4}", m.wall_ns as f64 / b.wall_ns.max(1) as f64)
+                }),
+                csv_field(&collections(m)),
+                m.pauses.count.to_string(),
+                m.pauses.p50_ns.to_string(),
+                m.pauses.p90_ns.to_string(),
+                m.pauses.p99_ns.to_string(),
+                m.pauses.max_ns.to_string(),
+                mmu_at(1_000_000),
+                mmu_at(10_000_000),
+                m.peak_live_bytes.to_string(),
+                m.peak_live_objects.to_string(),
+                m.peak_rss_bytes.map_or(String::new(), |b| b.to_string()),
+                m.rss_shared.to_string(),
+                m.leaked_objects.map_or(String::new(), |l| l.to_string()),
+                m.finalizers_run.to_string(),
+                m.weak_callbacks.to_string(),
+            ]);
+        } else {
+            f.extend(std::iter::repeat_n(String::new(), 23));
+        }
+        out.push_str(&f.join(","));
+        out.push('\n');
+    }
+    out
+}
+
+/// `report.md`: the table, the figures, the notes and how to read them.
+pub fn markdown(results: &Results, command: &str) -> String {
+    let mut s = String::new();
+    let _ = writeln!(s, "# gc-bench report\n");
+    let _ = writeln!(
+        s,
+        "Produced by `{command}` (gc-bench {}), {} runs on a machine with {} CPUs, {} at a time.\n",
+        results.version,
+        results.runs.len(),
+        results.cpus,
+        results.jobs
+    );
+    if !results.shards.is_empty() {
+        let _ = writeln!(s, "Merged from shards {}.\n", results.shards.join(", "));
+    }
+    let _ = writeln!(s, "## Results\n");
+    let t = table(&results.runs);
+    s.push_str(&t.markdown());
+    s.push('\n');
+    for n in notes(results) {
+        let _ = writeln!(s, "- {n}");
+    }
+    let _ = writeln!(s, "\n## Figures\n");
+    let _ = writeln!(
+        s,
+        "One panel per workload, one colour per collector; each shows the first seed's run (the JSON has every run).\n"
+    );
+    for (file, what) in [
+        ("throughput.svg", "Throughput per workload"),
+        ("pauses.svg", "Pause-time distribution per collector"),
+        ("mmu.svg", "Minimum mutator utilisation"),
+        ("heap.svg", "Live heap over time"),
+    ] {
+        let _ = writeln!(s, "### {what}\n\n![{what}]({file})\n");
+    }
+    s.push_str(METHOD);
+    s
+}
+
+const METHOD: &str = "## How to read this
+
+- **wall**: the time to execute the workload's operations on the collector
+  (generating the operations and verifying the result are not timed);
+  `(×null)` divides by the null collector's time on the same workload and
+  seed, the allocation-speed baseline. With `--repeat N`, each run is
+  repeated N times and the repetition with the median wall time is shown,
+  with `±` half the spread (max − min) relative to that median; one
+  repetition is one measurement, so compare small differences with care.
+- **gc ms (% of wall)**: time inside collections (the sum of the
+  collectors' own pause measurements), and its share of wall time; the
+  rest is mutator time (both are in the JSON and CSV). Reference counting
+  frees inside the mutator's operations, so its cost is mutator time.
+- **pause p50/p90/p99/max**: nearest-rank percentiles of every collection
+  (or incremental step), explicit ones included.
+- **MMU** (minimum mutator utilisation, Cheng and Blelloch 2001): for a
+  window size w, the smallest fraction of any w-long interval of the run
+  left to the mutator; `-` when the run is shorter than the window.
+- **peak live**: the most payload bytes alive at once, as the collector
+  counts them (objects not yet freed, garbage included).
+- **peak RSS**: the run's peak resident set (`VmHWM`): `gc-bench run`
+  starts one process per run, so it is the run's own, `--jobs` or not
+  (it includes the harness's fixed footprint, a few MiB, the same for
+  every collector). It is read before verification builds its model.
+- **leaked**: objects still allocated after the program dropped every root
+  and a final full collection ran — the cycles pure reference counting
+  cannot free (`-` for a collector that never frees).
+- Every run is verified at its end against a model of the reachable set
+  (unless `--no-verify`); a run that fails verification is listed as
+  FAILED and contributes no figures.
+";
+
+/// Renders every output file in memory, then writes them into `dir` as
+/// one (all or none; see [`atomic::write_all`]).
+pub fn write_outputs(dir: &Path, results: &Results, command: &str) -> Result<(), String> {
+    let json = serde_json::to_string_pretty(results).map_err(|e| e.to_string())?;
+    let files: Vec<(&str, String)> = vec![
+        ("results.json", json),
+        ("results.csv", csv(results)),
+        ("pauses.svg", plots::pauses(&results.runs)?),
+        ("mmu.svg", plots::mmu(&results.runs)?),
+        ("heap.svg", plots::heap(&results.runs)?),
+        ("throughput.svg", plots::throughput(&results.runs)?),
+        ("report.md", markdown(results, command)),
+    ];
+    atomic::prepare_dir(dir)?;
+    let files: Vec<(&str, &[u8])> = files.iter().map(|(n, t)| (*n, t.as_bytes())).collect();
+    atomic::write_all(dir, &files)
+}

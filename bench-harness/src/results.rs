@@ -1,0 +1,138 @@
+//! What a run produces, as written to `results.json` and read back by
+//! `gc-bench merge`.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::metrics::{MmuPoint, PauseStats};
+
+/// The format version of `results.json`.
+pub const FORMAT: u32 = 1;
+
+/// A whole `results.json`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Results {
+    /// Always `gc-bench`.
+    pub tool: String,
+    /// [`FORMAT`].
+    pub format: u32,
+    /// The `gc-bench` version.
+    pub version: String,
+    /// `--jobs`: runs executed at once (above 1, they shared the machine).
+    pub jobs: usize,
+    /// Logical CPUs of the machine.
+    pub cpus: usize,
+    /// The shards these results cover, `K/N` each (empty: the whole matrix).
+    pub shards: Vec<String>,
+    /// Every run, in matrix order.
+    pub runs: Vec<RunResult>,
+}
+
+/// One cell of the matrix: a workload (or trace) on a collector with a seed.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct RunResult {
+    /// The workload's name, or the trace's file name.
+    pub workload: String,
+    /// The collector's name.
+    pub collector: String,
+    /// The seed (0 for a trace).
+    pub seed: u64,
+    /// The scale (1 for a trace).
+    pub scale: f64,
+    /// The workload's parameters at that scale (`depth=10`).
+    pub parameter: String,
+    /// Its index in the full matrix (what `--shard` slices).
+    pub index: usize,
+    /// `ok`, or `failed` (then `error` says why and `metrics` is absent:
+    /// a run that failed verification is never reported as a result).
+    pub status: Status,
+    /// Why it failed.
+    pub error: Option<String>,
+    /// Whether the live set was verified at the end.
+    pub verified: bool,
+    /// The measurements of a run that succeeded (with `--repeat`, those of
+    /// the repetition with the median wall time).
+    pub metrics: Option<Metrics>,
+    /// With `--repeat N`: the wall time of every repetition, in order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub repeat_wall_ns: Vec<u64>,
+}
+
+impl RunResult {
+    /// The spread of the repetitions' wall times, `(max − min) / median`.
+    pub fn spread(&self) -> Option<f64> {
+        let v = &self.repeat_wall_ns;
+        let (min, max) = (v.iter().min()?, v.iter().max()?);
+        let median = self.metrics.as_ref()?.wall_ns;
+        (v.len() > 1 && median > 0).then(|| (max - min) as f64 / median as f64)
+    }
+
+    /// The bench id, `workload/collector/parameter`.
+    pub fn id(&self) -> String {
+        format!("{}/{}/{}", self.workload, self.collector, self.parameter)
+    }
+}
+
+/// How a run ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    /// It ran, and verification (if asked) passed.
+    Ok,
+    /// A trace error, a collector error, a failed `expect` or a failed
+    /// verification.
+    Failed,
+}
+
+/// The measurements of one run.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct Metrics {
+    /// Operations executed.
+    pub ops: u64,
+    /// Objects allocated.
+    pub allocations: u64,
+    /// Wall time of the operations (generation of the workload and the
+    /// final verification excluded).
+    pub wall_ns: u64,
+    /// Time inside collections (the sum of the pauses).
+    pub gc_ns: u64,
+    /// `wall − gc`: the mutator, including whatever a strategy does inline
+    /// (reference counting frees inside the mutator's operations).
+    pub mutator_ns: u64,
+    /// Operations per second of wall time.
+    pub ops_per_sec: f64,
+    /// Allocations per second of wall time.
+    pub allocs_per_sec: f64,
+    /// Collections by the collector's own kind (`generation-0`, `minor`, …).
+    pub collections: BTreeMap<String, u64>,
+    /// Pause statistics.
+    pub pauses: PauseStats,
+    /// Pause counts per power-of-two bucket, `(lower bound ns, count)`.
+    pub pause_histogram: Vec<(u64, u64)>,
+    /// Minimum mutator utilisation, log-spaced windows.
+    pub mmu: Vec<MmuPoint>,
+    /// The most payload bytes alive at once (the collector's count).
+    pub peak_live_bytes: u64,
+    /// The most objects alive at once (sampled every 1,024 operations).
+    pub peak_live_objects: u64,
+    /// Live heap over time: `(ns, live payload bytes, live objects)`.
+    pub heap: Vec<(u64, u64, u64)>,
+    /// Peak resident set size of the process during the run, in bytes.
+    pub peak_rss_bytes: Option<u64>,
+    /// True when other runs shared the process (`--jobs` above 1), so the
+    /// peak RSS is the process's, not this run's.
+    pub rss_shared: bool,
+    /// Objects still allocated after the program dropped everything and a
+    /// final full collection ran, beyond what the collector may rightly
+    /// hold (the reachable objects, and finalized objects a strategy frees
+    /// at a later collection): a pure reference counter's leaked cycles.
+    /// None for a collector that never frees, and, without verification,
+    /// for traces (which may keep roots); without verification a workload's
+    /// figure is everything still allocated, an upper bound.
+    pub leaked_objects: Option<u64>,
+    /// Finalizers run, those of the final full collection included.
+    pub finalizers_run: u64,
+    /// Weak-reference callbacks run.
+    pub weak_callbacks: u64,
+}
