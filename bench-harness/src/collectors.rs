@@ -5,6 +5,7 @@
 //! name into a type.
 
 use gc_core::{Collector, Config, NullCollector, Traits};
+use gc_generational::Generational;
 use gc_refcount::RefCount;
 
 /// The collectors `gc-bench` knows, by their command-line names.
@@ -84,7 +85,10 @@ pub fn dispatch<W: WithCollector>(
     match name {
         CollectorName::Null => Ok(work.run::<NullCollector>(configured::<NullCollector>(pairs)?)),
         CollectorName::Refcount => Ok(work.run::<RefCount>(configured::<RefCount>(pairs)?)),
-        CollectorName::Generational | CollectorName::Marksweep => Err(format!(
+        CollectorName::Generational => {
+            Ok(work.run::<Generational>(configured::<Generational>(pairs)?))
+        }
+        CollectorName::Marksweep => Err(format!(
             "collector `{}` is not implemented yet",
             name.as_str()
         )),

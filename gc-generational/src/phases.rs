@@ -1,0 +1,347 @@
+//! One collection, in CPython 3.11's order (`gc_collect_main`).
+//!
+//! Every phase walks a list or an object's slots with a loop; nothing
+//! recurses, whatever the shape of the heap. The only memory a collection
+//! allocates is the list of weak references of a dying object that has
+//! some.
+
+use std::time::Instant;
+
+use gc_core::rc::{ObjRef, flags};
+use gc_core::{CollectEvent, Event, Trigger};
+
+use crate::CycleGc;
+use crate::collector::untrack;
+use crate::debug::{self, DEBUG_COLLECTABLE, DEBUG_SAVEALL, DEBUG_STATS};
+use crate::facade::{CallbackInfo, Phase};
+use crate::header::{
+    self, COLLECTING, Heap, List, TRACKED, UNREACHABLE, append, first, is_empty, merge, move_to,
+    next, unlink,
+};
+
+/// The `kind` of a collection event, by generation.
+pub const KINDS: [&str; 3] = ["generation-0", "generation-1", "generation-2"];
+
+/// `gc_refs` of an immortal object: never reaches zero.
+const IMMORTAL_REFS: u32 = u32::MAX / 2;
+
+#[inline]
+fn obj(x: u32) -> ObjRef {
+    ObjRef::from_index(x as usize).expect("a list entry is an object index")
+}
+
+/// `gc_collect_with_callback`: "start" callbacks, the collection, "stop"
+/// callbacks. Returns collected + uncollectable.
+pub(crate) fn collect_with_callback(heap: &mut Heap, generation: usize, trigger: Trigger) -> u64 {
+    let g = generation as u8;
+    CycleGc::invoke_callbacks(
+        heap,
+        Phase::Start,
+        CallbackInfo {
+            generation: g,
+            collected: 0,
+            uncollectable: 0,
+        },
+    );
+    let (m, n) = collect_main(heap, generation, trigger);
+    CycleGc::invoke_callbacks(
+        heap,
+        Phase::Stop,
+        CallbackInfo {
+            generation: g,
+            collected: m,
+            uncollectable: n,
+        },
+    );
+    m + n
+}
+
+/// `gc_collect_main`: returns (collected, uncollectable).
+fn collect_main(heap: &mut Heap, generation: usize, trigger: Trigger) -> (u64, u64) {
+    let started = Instant::now();
+    let debug = heap.policy.debug;
+    if debug & DEBUG_STATS != 0 {
+        debug::log_start(heap, generation);
+    }
+    let p = &mut heap.policy;
+    if generation + 1 < 3 {
+        p.gens[generation + 1].count += 1;
+    }
+    for g in &mut p.gens[..=generation] {
+        g.count = 0;
+    }
+    for i in 0..generation {
+        merge(heap, List::generation(i), List::generation(generation));
+    }
+    let young = List::generation(generation);
+    let old = List::generation((generation + 1).min(2));
+
+    let (mut survivors, _) = deduce_unreachable(heap, young, List::Unreachable);
+    survivors -= untrack_tuples(heap, young);
+    if young != old {
+        if generation == 1 {
+            heap.policy.long_lived_pending += survivors;
+        }
+        merge(heap, young, old);
+    } else {
+        heap.policy.long_lived_pending = 0;
+        heap.policy.long_lived_total = survivors;
+    }
+    header::clear_flags(heap, List::Unreachable, UNREACHABLE);
+    if debug & DEBUG_COLLECTABLE != 0 {
+        for x in header::members(heap, List::Unreachable) {
+            debug::log_collectable(heap, x);
+        }
+    }
+
+    let mut m = handle_weakrefs(heap, List::Unreachable, old);
+    finalize_garbage(heap, List::Unreachable);
+    m += handle_resurrected_objects(heap, List::Unreachable, List::Final, old);
+    delete_garbage(heap, List::Final, old);
+    // Objects reachable from legacy (`tp_del`) finalizers: the object model
+    // has none, so nothing is ever uncollectable.
+    let n = 0;
+
+    let pause = started.elapsed();
+    if debug & DEBUG_STATS != 0 {
+        debug::log_done(m + n, n, pause.as_secs_f64());
+    }
+    let s = &mut heap.policy.stats[generation];
+    s.collections += 1;
+    s.collected += m;
+    s.uncollectable += n;
+    let pause_ns = pause.as_nanos() as u64;
+    heap.stats.on_collection(generation as u8, pause_ns);
+    heap.events.push(Event::Collect(CollectEvent {
+        trigger,
+        generation: generation as u8,
+        kind: KINDS[generation],
+        collected: m + n,
+        uncollectable: n,
+        live_objects: heap.stats.live_objects,
+        live_bytes: heap.stats.live_bytes,
+        pause_ns,
+    }));
+    (m, n)
+}
+
+/// `deduce_unreachable`: leaves in `base` what is reachable from outside it
+/// and moves the rest to `unreachable` (flagged `COLLECTING|UNREACHABLE`).
+/// Returns how many stayed and how many moved.
+pub(crate) fn deduce_unreachable(heap: &mut Heap, base: List, unreachable: List) -> (u64, u64) {
+    update_refs(heap, base);
+    subtract_refs(heap, base);
+    move_unreachable(heap, base, unreachable)
+}
+
+/// `update_refs`: `gc_refs` := the count; mark `COLLECTING`.
+fn update_refs(heap: &mut Heap, base: List) {
+    let head = base.head();
+    let mut x = first(heap, base);
+    while x != head {
+        let h = &mut heap.objects[x as usize];
+        h.extra.refs = if h.flags & flags::IMMORTAL != 0 {
+            IMMORTAL_REFS
+        } else {
+            h.rc
+        };
+        h.flags |= COLLECTING;
+        x = h.extra.next;
+    }
+}
+
+/// `subtract_refs`: every reference from one object of `base` to another
+/// is internal; what remains of `gc_refs` comes from outside.
+fn subtract_refs(heap: &mut Heap, base: List) {
+    let head = base.head();
+    let mut x = first(heap, base);
+    while x != head {
+        let slots = std::mem::take(&mut heap.objects[x as usize].slots);
+        for &child in slots.iter().flatten() {
+            let c = &mut heap.objects[child.index()];
+            if c.flags & COLLECTING != 0 {
+                c.extra.refs -= 1;
+            }
+        }
+        let h = &mut heap.objects[x as usize];
+        h.slots = slots;
+        x = h.extra.next;
+    }
+}
+
+/// `move_unreachable`: scans `young` from its head. An object with
+/// `gc_refs > 0` is reachable: its referents in `young` become reachable
+/// too (one moved to `unreachable` earlier comes back at the tail of
+/// `young`, to be scanned again). An object still at 0 when the scan meets
+/// it moves to the tail of `unreachable`, for now.
+fn move_unreachable(heap: &mut Heap, young: List, unreachable: List) -> (u64, u64) {
+    let head = young.head();
+    let (mut reachable, mut moved) = (0u64, 0u64);
+    let mut x = first(heap, young);
+    while x != head {
+        if heap.objects[x as usize].extra.refs > 0 {
+            let slots = std::mem::take(&mut heap.objects[x as usize].slots);
+            for &child in slots.iter().flatten() {
+                let c = child.index() as u32;
+                let f = heap.objects[c as usize].flags;
+                if f & COLLECTING == 0 {
+                    continue;
+                }
+                if f & UNREACHABLE != 0 {
+                    unlink(heap, c);
+                    append(heap, c, young);
+                    let ch = &mut heap.objects[c as usize];
+                    ch.flags &= !UNREACHABLE;
+                    ch.extra.refs = 1;
+                    moved -= 1;
+                } else if heap.objects[c as usize].extra.refs == 0 {
+                    heap.objects[c as usize].extra.refs = 1;
+                }
+            }
+            let h = &mut heap.objects[x as usize];
+            h.slots = slots;
+            h.flags &= !COLLECTING;
+            reachable += 1;
+            x = h.extra.next;
+        } else {
+            let after = next(heap, x);
+            move_to(heap, x, unreachable);
+            heap.objects[x as usize].flags |= UNREACHABLE;
+            moved += 1;
+            x = after;
+        }
+    }
+    (reachable, moved)
+}
+
+/// `untrack_tuples`: a surviving tuple whose members are all nil, atoms or
+/// untracked tuples will never be part of a cycle; stop tracking it
+/// (`_PyTuple_MaybeUntrack`). Returns how many were untracked.
+fn untrack_tuples(heap: &mut Heap, young: List) -> u64 {
+    let head = young.head();
+    let mut untracked = 0;
+    let mut x = first(heap, young);
+    while x != head {
+        let h = &heap.objects[x as usize];
+        let after = h.extra.next;
+        if h.flags & flags::KIND_MASK == flags::TUPLE && tuple_may_untrack(heap, x) {
+            untrack(heap, x);
+            untracked += 1;
+        }
+        x = after;
+    }
+    untracked
+}
+
+/// Every member is nil, an atom, or an untracked tuple
+/// (`!_PyObject_GC_MAY_BE_TRACKED`).
+fn tuple_may_untrack(heap: &Heap, x: u32) -> bool {
+    heap.objects[x as usize].slots.iter().all(|m| match m {
+        None => true,
+        Some(c) => {
+            let f = heap.objects[c.index()].flags;
+            match f & flags::KIND_MASK {
+                flags::ATOM => true,
+                flags::TUPLE => f & TRACKED == 0,
+                _ => false,
+            }
+        }
+    })
+}
+
+/// `handle_weakrefs`: clears every weak reference to an unreachable object;
+/// those that have a callback and are not garbage themselves go to a list,
+/// and once all are cleared their callbacks run, in that order. A weak
+/// reference whose callback ran moves to `old`. Returns the weak references
+/// freed by their callbacks (none can be here: a callback only reports).
+fn handle_weakrefs(heap: &mut Heap, unreachable: List, old: List) -> u64 {
+    let head = unreachable.head();
+    let mut x = first(heap, unreachable);
+    while x != head {
+        let after = next(heap, x);
+        let f = heap.objects[x as usize].flags;
+        if f & flags::HAS_WEAKREFS != 0 {
+            for w in heap.clear_weakrefs(obj(x), false) {
+                let wi = w.index() as u32;
+                if heap.objects[wi as usize].flags & COLLECTING != 0 {
+                    continue;
+                }
+                move_to(heap, wi, List::WeakCallbacks);
+                heap.objects[wi as usize].extra.refs = x;
+            }
+        }
+        x = after;
+    }
+    let mut freed = 0;
+    while !is_empty(heap, List::WeakCallbacks) {
+        let w = first(heap, List::WeakCallbacks);
+        let target = heap.objects[w as usize].extra.refs;
+        heap.report_weak_callback(obj(w), obj(target));
+        if first(heap, List::WeakCallbacks) == w {
+            move_to(heap, w, old);
+        } else {
+            freed += 1;
+        }
+    }
+    freed
+}
+
+/// `finalize_garbage`: each finalizer not yet run runs now (the finalized
+/// flag is set first), in list order.
+fn finalize_garbage(heap: &mut Heap, collectable: List) {
+    while !is_empty(heap, collectable) {
+        let x = first(heap, collectable);
+        move_to(heap, x, List::Seen);
+        let f = heap.objects[x as usize].flags;
+        if f & flags::HAS_FINALIZER != 0 && f & flags::FINALIZED == 0 {
+            let r = obj(x);
+            heap.report_finalized(r);
+            if f & flags::RESURRECT != 0 {
+                heap.inc(r);
+                heap.saved.push(r);
+            }
+        }
+    }
+    merge(heap, List::Seen, collectable);
+}
+
+/// `handle_resurrected_objects`: reachability again, among the unreachable
+/// alone, with today's counts. What a finalizer made reachable (and what
+/// that reaches) moves to `old`; the rest goes to `still_unreachable`.
+/// Returns the size of the latter (CPython adds it to `m`).
+fn handle_resurrected_objects(
+    heap: &mut Heap,
+    unreachable: List,
+    still_unreachable: List,
+    old: List,
+) -> u64 {
+    header::clear_flags(heap, unreachable, COLLECTING);
+    let (_, garbage) = deduce_unreachable(heap, unreachable, still_unreachable);
+    header::clear_flags(heap, still_unreachable, UNREACHABLE);
+    merge(heap, unreachable, old);
+    garbage
+}
+
+/// `delete_garbage`: with DEBUG_SAVEALL, into `gc.garbage`; otherwise clear
+/// the object's slots (`tp_clear`; tuples have none) so that reference
+/// counting frees the cycle. An object still alive afterwards moves to
+/// `old`.
+fn delete_garbage(heap: &mut Heap, collectable: List, old: List) {
+    let saveall = heap.policy.debug & DEBUG_SAVEALL != 0;
+    while !is_empty(heap, collectable) {
+        let x = first(heap, collectable);
+        let r = obj(x);
+        if saveall {
+            heap.inc(r);
+            heap.garbage.push(r);
+        } else if heap.objects[x as usize].flags & flags::KIND_MASK == flags::NODE {
+            heap.inc(r);
+            heap.clear_slots(r);
+            heap.dec(r);
+        }
+        if first(heap, collectable) == x {
+            heap.objects[x as usize].flags &= !COLLECTING;
+            move_to(heap, x, old);
+        }
+    }
+}
