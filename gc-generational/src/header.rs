@@ -57,12 +57,11 @@ pub(crate) enum List {
     Permanent = 3,
     Unreachable = 4,
     WeakCallbacks = 5,
-    Seen = 6,
-    Final = 7,
+    Final = 6,
 }
 
 /// Number of list heads.
-pub(crate) const LISTS: usize = 8;
+pub(crate) const LISTS: usize = 7;
 /// The index of the first list head.
 pub(crate) const HEAD_BASE: u32 = u32::MAX - LISTS as u32;
 

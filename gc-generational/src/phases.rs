@@ -3,7 +3,10 @@
 //! Every phase walks a list or an object's slots with a loop; nothing
 //! recurses, whatever the shape of the heap. The only memory a collection
 //! allocates is the list of weak references of a dying object that has
-//! some.
+//! some. Passes that cannot change anything (weak references when no
+//! garbage has any, finalizers when none has one, the second reachability
+//! pass when no finalizer resurrected, tuple untracking when no tuple
+//! survived) are skipped; the result is the same as CPython's.
 
 use std::time::Instant;
 
@@ -76,8 +79,11 @@ fn collect_main(heap: &mut Heap, generation: usize, trigger: Trigger) -> (u64, u
     let young = List::generation(generation);
     let old = List::generation((generation + 1).min(2));
 
-    let (mut survivors, _) = deduce_unreachable(heap, young, List::Unreachable);
-    survivors -= untrack_tuples(heap, young);
+    let scan = deduce_unreachable(heap, young, List::Unreachable);
+    let mut survivors = scan.reachable;
+    if scan.tuples > 0 {
+        survivors -= untrack_tuples(heap, young);
+    }
     if young != old {
         if generation == 1 {
             heap.policy.long_lived_pending += survivors;
@@ -87,16 +93,29 @@ fn collect_main(heap: &mut Heap, generation: usize, trigger: Trigger) -> (u64, u
         heap.policy.long_lived_pending = 0;
         heap.policy.long_lived_total = survivors;
     }
-    header::clear_flags(heap, List::Unreachable, UNREACHABLE);
     if debug & DEBUG_COLLECTABLE != 0 {
         for x in header::members(heap, List::Unreachable) {
             debug::log_collectable(heap, x);
         }
     }
 
-    let mut m = handle_weakrefs(heap, List::Unreachable, old);
-    finalize_garbage(heap, List::Unreachable);
-    m += handle_resurrected_objects(heap, List::Unreachable, List::Final, old);
+    // The passes below only matter for garbage with weak references or
+    // finalizers; without them each would be a walk that changes nothing.
+    let mut m = 0;
+    if scan.garbage_flags & flags::HAS_WEAKREFS != 0 {
+        m += handle_weakrefs(heap, List::Unreachable, old);
+    }
+    let resurrecting =
+        scan.garbage_flags & flags::HAS_FINALIZER != 0 && finalize_garbage(heap, List::Unreachable);
+    if resurrecting {
+        m += handle_resurrected_objects(heap, List::Unreachable, List::Final, old);
+    } else {
+        // No count changed since the first pass (callbacks and finalizers
+        // that do not resurrect only report), so a second pass would find
+        // every object unreachable again, in the same order.
+        merge(heap, List::Unreachable, List::Final);
+        m += scan.unreachable;
+    }
     delete_garbage(heap, List::Final, old);
     // Objects reachable from legacy (`tp_del`) finalizers: the object model
     // has none, so nothing is ever uncollectable.
@@ -125,10 +144,24 @@ fn collect_main(heap: &mut Heap, generation: usize, trigger: Trigger) -> (u64, u
     (m, n)
 }
 
+/// What `move_unreachable` saw, so that later passes can be skipped when
+/// they would change nothing.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Scan {
+    /// Objects left in the scanned list (reachable).
+    pub reachable: u64,
+    /// Objects moved to the unreachable list.
+    pub unreachable: u64,
+    /// Reachable tuples (candidates for untracking).
+    pub tuples: u64,
+    /// The union of the flags of every object that was moved to the
+    /// unreachable list (some may have come back).
+    pub garbage_flags: u32,
+}
+
 /// `deduce_unreachable`: leaves in `base` what is reachable from outside it
 /// and moves the rest to `unreachable` (flagged `COLLECTING|UNREACHABLE`).
-/// Returns how many stayed and how many moved.
-pub(crate) fn deduce_unreachable(heap: &mut Heap, base: List, unreachable: List) -> (u64, u64) {
+pub(crate) fn deduce_unreachable(heap: &mut Heap, base: List, unreachable: List) -> Scan {
     update_refs(heap, base);
     subtract_refs(heap, base);
     move_unreachable(heap, base, unreachable)
@@ -174,9 +207,9 @@ fn subtract_refs(heap: &mut Heap, base: List) {
 /// too (one moved to `unreachable` earlier comes back at the tail of
 /// `young`, to be scanned again). An object still at 0 when the scan meets
 /// it moves to the tail of `unreachable`, for now.
-fn move_unreachable(heap: &mut Heap, young: List, unreachable: List) -> (u64, u64) {
+fn move_unreachable(heap: &mut Heap, young: List, unreachable: List) -> Scan {
     let head = young.head();
-    let (mut reachable, mut moved) = (0u64, 0u64);
+    let mut scan = Scan::default();
     let mut x = first(heap, young);
     while x != head {
         if heap.objects[x as usize].extra.refs > 0 {
@@ -193,7 +226,7 @@ fn move_unreachable(heap: &mut Heap, young: List, unreachable: List) -> (u64, u6
                     let ch = &mut heap.objects[c as usize];
                     ch.flags &= !UNREACHABLE;
                     ch.extra.refs = 1;
-                    moved -= 1;
+                    scan.unreachable -= 1;
                 } else if heap.objects[c as usize].extra.refs == 0 {
                     heap.objects[c as usize].extra.refs = 1;
                 }
@@ -201,17 +234,20 @@ fn move_unreachable(heap: &mut Heap, young: List, unreachable: List) -> (u64, u6
             let h = &mut heap.objects[x as usize];
             h.slots = slots;
             h.flags &= !COLLECTING;
-            reachable += 1;
+            scan.reachable += 1;
+            scan.tuples += u64::from(h.flags & flags::KIND_MASK == flags::TUPLE);
             x = h.extra.next;
         } else {
             let after = next(heap, x);
             move_to(heap, x, unreachable);
-            heap.objects[x as usize].flags |= UNREACHABLE;
-            moved += 1;
+            let h = &mut heap.objects[x as usize];
+            h.flags |= UNREACHABLE;
+            scan.garbage_flags |= h.flags;
+            scan.unreachable += 1;
             x = after;
         }
     }
-    (reachable, moved)
+    scan
 }
 
 /// `untrack_tuples`: a surviving tuple whose members are all nil, atoms or
@@ -287,11 +323,18 @@ fn handle_weakrefs(heap: &mut Heap, unreachable: List, old: List) -> u64 {
 }
 
 /// `finalize_garbage`: each finalizer not yet run runs now (the finalized
-/// flag is set first), in list order.
-fn finalize_garbage(heap: &mut Heap, collectable: List) {
-    while !is_empty(heap, collectable) {
-        let x = first(heap, collectable);
-        move_to(heap, x, List::Seen);
+/// flag is set first), in list order. Returns whether one resurrected its
+/// object.
+///
+/// CPython moves each object to a `seen` list before calling its finalizer,
+/// because Python code may free or move anything; here a finalizer only
+/// reports and (for [`Finalizer::Resurrect`](gc_core::Finalizer)) appends
+/// to the saved list, so the walk stays in place, in the same order.
+fn finalize_garbage(heap: &mut Heap, collectable: List) -> bool {
+    let head = collectable.head();
+    let mut resurrected = false;
+    let mut x = first(heap, collectable);
+    while x != head {
         let f = heap.objects[x as usize].flags;
         if f & flags::HAS_FINALIZER != 0 && f & flags::FINALIZED == 0 {
             let r = obj(x);
@@ -299,10 +342,12 @@ fn finalize_garbage(heap: &mut Heap, collectable: List) {
             if f & flags::RESURRECT != 0 {
                 heap.inc(r);
                 heap.saved.push(r);
+                resurrected = true;
             }
         }
+        x = next(heap, x);
     }
-    merge(heap, List::Seen, collectable);
+    resurrected
 }
 
 /// `handle_resurrected_objects`: reachability again, among the unreachable
@@ -315,11 +360,10 @@ fn handle_resurrected_objects(
     still_unreachable: List,
     old: List,
 ) -> u64 {
-    header::clear_flags(heap, unreachable, COLLECTING);
-    let (_, garbage) = deduce_unreachable(heap, unreachable, still_unreachable);
-    header::clear_flags(heap, still_unreachable, UNREACHABLE);
+    header::clear_flags(heap, unreachable, COLLECTING | UNREACHABLE);
+    let scan = deduce_unreachable(heap, unreachable, still_unreachable);
     merge(heap, unreachable, old);
-    garbage
+    scan.unreachable
 }
 
 /// `delete_garbage`: with DEBUG_SAVEALL, into `gc.garbage`; otherwise clear
@@ -340,7 +384,7 @@ fn delete_garbage(heap: &mut Heap, collectable: List, old: List) {
             heap.dec(r);
         }
         if first(heap, collectable) == x {
-            heap.objects[x as usize].flags &= !COLLECTING;
+            heap.objects[x as usize].flags &= !(COLLECTING | UNREACHABLE);
             move_to(heap, x, old);
         }
     }
