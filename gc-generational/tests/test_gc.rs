@@ -855,3 +855,19 @@ fn debug_flags_log_and_parse() {
     assert_eq!(collect(&mut h, 2), 1);
     assert_eq!(h.gc().garbage().len(), 1, "DEBUG_LEAK includes SAVEALL");
 }
+
+#[test]
+fn a_dying_tuple_drops_its_members_last_first() {
+    // CPython's `tupledealloc` walks the items backwards: `['b', 'a']`.
+    let mut h = heap();
+    let a = node(&mut h, 0);
+    let b = node(&mut h, 0);
+    h.set_finalizer(a, Finalizer::Notify).unwrap();
+    h.set_finalizer(b, Finalizer::Notify).unwrap();
+    let t = h.alloc_tuple(&[Some(a), Some(b), None]).unwrap();
+    let ids = [id(&h, b), id(&h, a)];
+    h.release(a).unwrap();
+    h.release(b).unwrap();
+    h.release(t).unwrap();
+    assert_eq!(events(&mut h), ids.map(Ev::Del).to_vec());
+}

@@ -1,7 +1,8 @@
 //! Freeing at count zero, without recursion.
 //!
 //! CPython's `subtype_dealloc` is recursive: it runs the object's finalizer,
-//! clears its weak references, then drops each slot in order, and a slot
+//! clears its weak references, then drops each slot in order (a tuple's
+//! `tupledealloc` drops its members last first), and a slot
 //! whose count reaches zero is deallocated right there, depth first. We keep
 //! that order (it decides the order of finalizer and callback events) with
 //! an explicit stack of `(object, next slot)` frames. When the object's
@@ -33,7 +34,9 @@ impl<P: RcPolicy> RcHeap<P> {
         while let Some(top) = stack.last_mut() {
             let object = top.object;
             let i = top.next_slot;
-            let slots = &mut self.objects[object.index()].slots;
+            let h = &mut self.objects[object.index()];
+            let reverse = h.kind_bits() == flags::TUPLE;
+            let slots = &mut h.slots;
             if i >= slots.len() {
                 stack.pop();
                 self.free_object(object);
@@ -41,7 +44,10 @@ impl<P: RcPolicy> RcHeap<P> {
             }
             top.next_slot += 1;
             let is_last = i + 1 == slots.len();
-            let Some(child) = slots[i].take() else {
+            // CPython's `tupledealloc` drops the members last first;
+            // `subtype_dealloc` clears a node's slots in order.
+            let k = if reverse { slots.len() - 1 - i } else { i };
+            let Some(child) = slots[k].take() else {
                 continue;
             };
             let h = &mut self.objects[child.index()];
