@@ -193,11 +193,15 @@ impl Gc<'_> {
     }
 
     /// `gc.get_referents(*objs)`: new roots to what the objects' slots hold
-    /// (atoms included, as CPython's `tp_traverse` visits them), in order.
+    /// (atoms included), in `tp_traverse` order: a node's slots first to
+    /// last, a tuple's members last to first.
     pub fn get_referents(&mut self, objs: &[Handle]) -> Result<Vec<Handle>, GcError> {
         let mut out = Vec::new();
         for &h in objs {
-            for i in 0..self.heap.slot_count(h)? {
+            let n = self.heap.slot_count(h)?;
+            let tuple = self.heap.kind(h)? == gc_core::Kind::Tuple;
+            for k in 0..n {
+                let i = if tuple { n - 1 - k } else { k };
                 if let Some(r) = self.heap.slot(h, i)? {
                     out.push(r);
                 }

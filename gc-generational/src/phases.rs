@@ -213,22 +213,19 @@ fn move_unreachable(heap: &mut Heap, young: List, unreachable: List) -> Scan {
     let mut x = first(heap, young);
     while x != head {
         if heap.objects[x as usize].extra.refs > 0 {
+            let is_tuple = heap.objects[x as usize].kind_bits() == flags::TUPLE;
             let slots = std::mem::take(&mut heap.objects[x as usize].slots);
-            for &child in slots.iter().flatten() {
-                let c = child.index() as u32;
-                let f = heap.objects[c as usize].flags;
-                if f & COLLECTING == 0 {
-                    continue;
+            // `tp_traverse` order: a node's slots first to last
+            // (`subtype_traverse`), a tuple's members last to first
+            // (`tupletraverse`). It decides the order in which objects are
+            // rescued to the tail of `young`.
+            if is_tuple {
+                for &child in slots.iter().rev().flatten() {
+                    visit_reachable(heap, child, young, &mut scan);
                 }
-                if f & UNREACHABLE != 0 {
-                    unlink(heap, c);
-                    append(heap, c, young);
-                    let ch = &mut heap.objects[c as usize];
-                    ch.flags &= !UNREACHABLE;
-                    ch.extra.refs = 1;
-                    scan.unreachable -= 1;
-                } else if heap.objects[c as usize].extra.refs == 0 {
-                    heap.objects[c as usize].extra.refs = 1;
+            } else {
+                for &child in slots.iter().flatten() {
+                    visit_reachable(heap, child, young, &mut scan);
                 }
             }
             let h = &mut heap.objects[x as usize];
@@ -248,6 +245,28 @@ fn move_unreachable(heap: &mut Heap, young: List, unreachable: List) -> Scan {
         }
     }
     scan
+}
+
+/// `visit_reachable`: a referent of a reachable object is reachable. One
+/// already moved to the unreachable list comes back to the tail of `young`
+/// (to be scanned when the walk gets there); one not scanned yet is marked.
+#[inline]
+fn visit_reachable(heap: &mut Heap, child: ObjRef, young: List, scan: &mut Scan) {
+    let c = child.index() as u32;
+    let f = heap.objects[c as usize].flags;
+    if f & COLLECTING == 0 {
+        return;
+    }
+    if f & UNREACHABLE != 0 {
+        unlink(heap, c);
+        append(heap, c, young);
+        let ch = &mut heap.objects[c as usize];
+        ch.flags &= !UNREACHABLE;
+        ch.extra.refs = 1;
+        scan.unreachable -= 1;
+    } else if heap.objects[c as usize].extra.refs == 0 {
+        heap.objects[c as usize].extra.refs = 1;
+    }
 }
 
 /// `untrack_tuples`: a surviving tuple whose members are all nil, atoms or

@@ -871,3 +871,36 @@ fn a_dying_tuple_drops_its_members_last_first() {
     h.release(t).unwrap();
     assert_eq!(events(&mut h), ids.map(Ev::Del).to_vec());
 }
+
+#[test]
+fn a_tuple_traverses_its_members_last_first() {
+    // `tupletraverse` visits the items backwards, so two self-loops held
+    // only by a tuple are rescued b first, then a; the order of generation 1
+    // is then [t, b, a] and a later collection finalizes b before a.
+    // CPython 3.11.7: `2 ['b', 'a']`.
+    let mut h = heap();
+    let a = self_loop(&mut h, 1);
+    let b = self_loop(&mut h, 1);
+    h.set_finalizer(a, Finalizer::Notify).unwrap();
+    h.set_finalizer(b, Finalizer::Notify).unwrap();
+    let t = h.alloc_tuple(&[Some(a), Some(b), None]).unwrap();
+    let ids = [id(&h, b), id(&h, a)];
+    h.release(a).unwrap();
+    h.release(b).unwrap();
+    collect(&mut h, 0);
+    let referents: Vec<ObjectId> = h
+        .gc()
+        .get_referents(&[t])
+        .unwrap()
+        .into_iter()
+        .map(|r| {
+            let i = id(&h, r);
+            h.release(r).unwrap();
+            i
+        })
+        .collect();
+    assert_eq!(referents, ids.to_vec(), "gc.get_referents order");
+    h.release(t).unwrap();
+    assert_eq!(collect(&mut h, 2), 2);
+    assert_eq!(events(&mut h), ids.map(Ev::Del).to_vec());
+}
