@@ -1,7 +1,7 @@
 //! When automatic collections happen, allocation by allocation, against
 //! CPython 3.11.7's own record of the same loop.
 //!
-//! `tests/data/cpython/auto_trigger.py` and `long_lived.py` allocate one
+//! `tests/cpython/auto_trigger.py` and `long_lived.py` allocate one
 //! `__slots__` node per iteration and log, from a `gc.callbacks` function,
 //! the allocation number at which each collection starts; their outputs on
 //! this machine are the `out_*.txt` files beside them. The tests run the same
@@ -21,7 +21,7 @@ use std::rc::Rc;
 use gc_core::{Collector, CollectorExt, Handle};
 use gc_generational::{GcModule, Generational, Phase};
 
-const DATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/cpython/");
+const DATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/cpython/");
 
 fn read(name: &str) -> String {
     std::fs::read_to_string(format!("{DATA}{name}")).unwrap()
