@@ -904,3 +904,46 @@ fn a_tuple_traverses_its_members_last_first() {
     assert_eq!(collect(&mut h, 2), 2);
     assert_eq!(events(&mut h), ids.map(Ev::Del).to_vec());
 }
+
+#[test]
+fn deep_deallocation_goes_through_the_trashcan() {
+    // A chain n0 -> n1 -> ... -> n52, each node also holding a leaf l_k.
+    // CPython defers deallocations nested 50 deep (the trashcan) and runs
+    // them last deposited first once the outermost one is over, so the tail
+    // of the finalizer order is (CPython 3.11.7):
+    // n45 l45 n46 l46 n47 l47 n48 l48 n49 n50 l50 n51 l51 n52 l49.
+    let mut h = heap();
+    let mut names = std::collections::HashMap::new();
+    let head = node(&mut h, 2);
+    h.set_finalizer(head, Finalizer::Notify).unwrap();
+    names.insert(id(&h, head), "n0".to_string());
+    let mut cur = h.clone_handle(head).unwrap();
+    for k in 1..53 {
+        let leaf = node(&mut h, 2);
+        let next = node(&mut h, 2);
+        for (o, name) in [(leaf, format!("l{}", k - 1)), (next, format!("n{k}"))] {
+            h.set_finalizer(o, Finalizer::Notify).unwrap();
+            names.insert(id(&h, o), name);
+        }
+        h.set_slot(cur, 0, Some(leaf)).unwrap();
+        h.set_slot(cur, 1, Some(next)).unwrap();
+        for o in [leaf, cur] {
+            h.release(o).unwrap();
+        }
+        cur = next;
+    }
+    h.release(cur).unwrap();
+    h.release(head).unwrap();
+    let order: Vec<String> = events(&mut h)
+        .into_iter()
+        .map(|e| match e {
+            Ev::Del(i) => names[&i].clone(),
+            Ev::Cb(..) => unreachable!(),
+        })
+        .collect();
+    assert_eq!(order.len(), 105);
+    assert_eq!(
+        order[90..].join(" "),
+        "n45 l45 n46 l46 n47 l47 n48 l48 n49 n50 l50 n51 l51 n52 l49"
+    );
+}

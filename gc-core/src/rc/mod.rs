@@ -103,6 +103,8 @@ pub struct RcHeap<P: RcPolicy> {
     /// The strategy's state.
     pub policy: P,
     dealloc_stack: Vec<release::Frame>,
+    trash_later: Vec<ObjRef>,
+    trash_nesting: u32,
 }
 
 impl<P: RcPolicy> RcHeap<P> {
@@ -123,6 +125,8 @@ impl<P: RcPolicy> RcHeap<P> {
             next_weak_id: 0,
             policy: P::new(config)?,
             dealloc_stack: Vec::new(),
+            trash_later: Vec::new(),
+            trash_nesting: 0,
         })
     }
 
