@@ -163,6 +163,20 @@ def gen_trace(rng, length, shape):
             line = "gc debug off"
         elif op == "gclear":
             line = "gc garbage clear"
+        elif op == "push":
+            # Grow a deep structure: r1 := a new node whose slot 0 holds
+            # r0 (and slot 1 maybe a back edge or a tuple), then r0 := r1.
+            objs.append({"kind": "node", "slots": [value_id(0) if regs[0] != "unknown" else "unknown", None]})
+            regs[1] = ("obj", len(objs) - 1)
+            parts = [f"new r1 node 2 {rng.randrange(0, 9)}", f"set r1.0 {value(0)}"]
+            if rng.random() < 0.3:
+                parts.append("fin r1" + (" resurrect" if rng.random() < 0.2 else ""))
+            if rng.random() < 0.1:
+                parts.append("set r1.1 r1")
+                objs[-1]["slots"][1] = len(objs) - 1
+            parts.append("mov r0 r1")
+            regs[0] = regs[1]
+            line = "\n".join(parts)
         lines.append(line)
     return "\n".join(lines) + "\n"
 
@@ -308,6 +322,7 @@ SHAPES = {
     "mutation": {"threshold": (20, 4, 4), "weights": {"node": 20, "atom": 5, "tuple": 6, "set": 20, "get": 8, "mov": 6, "del": 15, "collect": 3, "fin": 5, "unsave": 2, "weak": 4, "wget": 3, "wdel": 2}},
     "finalizers": {"threshold": (10, 2, 2), "weights": {"node": 25, "set": 25, "del": 20, "fin": 12, "unsave": 4, "collect": 4, "weak": 5, "wget": 3, "wdel": 2, "get": 5}},
     "controls": {"threshold": (12, 3, 2), "weights": {"node": 25, "tuple": 6, "atom": 3, "set": 20, "del": 18, "get": 5, "mov": 4, "collect": 4, "fin": 5, "unsave": 2, "weak": 3, "wget": 2, "wdel": 1, "threshold": 2, "disable": 1, "enable": 2, "saveall": 1, "debugoff": 1, "gclear": 1}},
+    "deep": {"threshold": (30, 5, 3), "weights": {"push": 40, "node": 5, "tuple": 4, "set": 6, "get": 4, "del": 4, "mov": 3, "collect": 2, "weak": 3, "wget": 2, "wdel": 1, "unsave": 2}},
     "default": {"threshold": None, "weights": {"node": 30, "set": 25, "del": 20, "tuple": 5, "collect": 1, "fin": 3, "weak": 2, "get": 4}},
 }
 
