@@ -273,6 +273,15 @@ impl RcPolicy for CycleGc {
     /// threshold 0.
     #[inline]
     fn before_alloc(heap: &mut Heap, what: AllocKind) -> Result<(), GcError> {
+        // List heads are named by the indices from `HEAD_BASE` up: refuse
+        // the allocation that would give an object one of them.
+        if heap.objects.len() >= header::HEAD_BASE as usize
+            && heap.table_len() == heap.objects.len()
+        {
+            return Err(GcError::OutOfMemory {
+                limit: u64::from(header::HEAD_BASE),
+            });
+        }
         if what == AllocKind::Atom {
             return Ok(());
         }

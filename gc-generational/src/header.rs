@@ -10,8 +10,8 @@
 //! strategy bits ([`TRACKED`], [`COLLECTING`], [`UNREACHABLE`]).
 //!
 //! A list is a ring through a sentinel head. The heads are not objects: they
-//! sit in the policy ([`CycleGc`](crate::CycleGc)) and are named by indices
-//! at the very top of the `u32` range ([`HEAD_BASE`] and up), which no
+//! sit in the policy ([`CycleGc`]) and are named by indices
+//! at the very top of the `u32` range, which no
 //! object index reaches (that would take four billion live entries).
 //! Moving an object between lists, or unlinking it when it is freed, is
 //! O(1) and allocates nothing; merging two lists is O(1).

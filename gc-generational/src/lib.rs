@@ -29,8 +29,14 @@
 //! `move_unreachable`, `untrack_tuples`, `handle_weakrefs`,
 //! `finalize_garbage`, `handle_resurrected_objects`, `delete_garbage`),
 //! `Objects/typeobject.c` (`subtype_dealloc`), PEP 442 and PEP 683, and the
-//! `gc` module's API ([`facade`]). Checked against `python3` 3.11.7 and the
-//! scenarios of `Lib/test/test_gc.py` (see `tests/`).
+//! `gc` module's API ([`facade`]).
+//!
+//! Checked against CPython 3.11.7 itself: the scenarios of
+//! `Lib/test/test_gc.py` with CPython's numbers (`tests/test_gc.rs`),
+//! CPython's own record of the allocation at which each automatic
+//! collection starts (`tests/auto_trigger.rs`), and random traces run on
+//! `python3` beside this collector with identical collection, finalizer and
+//! weak-callback events, in order (`tests/differential.rs`).
 //!
 //! ```
 //! use gc_core::{Collector, CollectorExt, Finalizer};
@@ -74,8 +80,23 @@
 //!
 //! Legacy `tp_del` finalizers (so `uncollectable` is always 0), dict
 //! untracking (no dicts), free lists (a trace's every container allocation
-//! counts), and callbacks that act on the heap from inside a collection
-//! (finalizers and weak callbacks only report).
+//! counts; a CPython program must keep its tuples longer than 20 members and
+//! refill the free lists a full collection empties, see
+//! `tests/cpython/differential.py`), and callbacks that act on the heap from
+//! inside a collection (finalizers and weak callbacks only report; a
+//! `gc.callbacks` function gets the heap and may do anything, outside the
+//! collection proper).
+//!
+//! ## Cost
+//!
+//! Per object (`benches/collect.rs`, this machine, beside CPython 3.11.7
+//! running the same workloads): a full collection of 1,000,000 unreachable
+//! nodes in doubly linked 2-rings about 70–100 ns (CPython about 200–300), in
+//! 100-rings about 70–120 ns (CPython about 130–200), of 1,000,000 live nodes
+//! about 40–50 ns (CPython 70–90), and automatic collection while building
+//! 3,000,000 live nodes about 185 ns of collection time per node (CPython
+//! about 465). The header words are 12 bytes (plus the shared count and
+//! flags: 20 bytes, against CPython's 16 + 8).
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
