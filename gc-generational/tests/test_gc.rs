@@ -990,3 +990,34 @@ fn debug_stats_and_collectable_lines_go_to_tracing() {
         assert!(text.contains(want), "{want:?} not in\n{text}");
     }
 }
+
+#[test]
+fn a_callback_that_releases_a_member_of_the_tuple_being_made_is_an_error_not_corruption() {
+    let mut h = Generational::new_default().unwrap();
+    h.gc().set_threshold(1, None, None);
+    let m = node(&mut h, 0);
+    let victim = std::rc::Rc::new(std::cell::Cell::new(Some(m)));
+    let v = victim.clone();
+    h.gc().callbacks().push(Box::new(move |h, phase, _| {
+        if let (Phase::Start, Some(m)) = (phase, v.take()) {
+            h.release(m).unwrap();
+        }
+    }));
+    // The tuple's allocation collects first; the callback frees `m`.
+    assert_eq!(
+        h.alloc_tuple(&[Some(m)]),
+        Err(gc_core::GcError::StaleHandle)
+    );
+    assert_eq!(h.stats().live_objects, 0);
+    let w = node(&mut h, 0);
+    let victim = std::rc::Rc::new(std::cell::Cell::new(Some(w)));
+    let v = victim.clone();
+    h.gc().callbacks().clear();
+    h.gc().callbacks().push(Box::new(move |h, phase, _| {
+        if let (Phase::Start, Some(w)) = (phase, v.take()) {
+            h.release(w).unwrap();
+        }
+    }));
+    assert_eq!(h.weak(w, true), Err(gc_core::GcError::StaleHandle));
+    assert_eq!(h.stats().live_objects, 0);
+}
