@@ -311,6 +311,10 @@ def to_python(trace):
                 out.append("gc.set_debug(gc.DEBUG_SAVEALL)" if t[2] == "saveall" else "gc.set_debug(0)")
             elif a == "garbage":
                 out.append("gc.garbage.clear()")
+            elif a == "freeze":
+                out.append("gc.freeze()")
+            elif a == "unfreeze":
+                out.append("gc.unfreeze()")
         elif op == "expect":
             pass
     out.append(POSTLUDE)
