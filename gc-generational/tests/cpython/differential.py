@@ -2,11 +2,11 @@
 
 usage: python3 differential.py OUTDIR SEED COUNT LEN
 
-Generates COUNT random gctraces of LEN operations (five shapes: churn of
+Generates COUNT random gctraces of LEN operations (seven shapes: churn of
 small cycles, random graph mutation, finalizers with resurrection and weak
-references, controls changed mid-trace, default thresholds), turns each into
-a Python program that performs the same operations on real CPython objects,
-runs it, and writes OUTDIR/NNN.gctrace and OUTDIR/NNN.cpython (one event a
+references, controls changed mid-trace, deep chains, shared trees, default
+thresholds), turns each into a Python program that performs the same
+operations on real CPython objects, runs it, and writes OUTDIR/NNN.gctrace and OUTDIR/NNN.cpython (one event a
 line: `C line generation trigger collected uncollectable`, `F line object`,
 `W line wN object`). `tests/differential.rs` replays the traces on the
 collector and requires the same lines.
@@ -163,6 +163,18 @@ def gen_trace(rng, length, shape):
             line = "gc debug off"
         elif op == "gclear":
             line = "gc garbage clear"
+        elif op == "tree":
+            # A node over the two latest subtrees: r1 := node(r0, r2);
+            # r2 := r0; r0 := r1 (the subtrees share structure).
+            objs.append({"kind": "node", "slots": ["unknown", "unknown"]})
+            parts = [f"new r1 node 2 {rng.randrange(0, 9)}", f"set r1.0 {value(0)}", f"set r1.1 {value(2)}"]
+            if rng.random() < 0.25:
+                parts.append("fin r1")
+            parts += ["mov r2 r0", "mov r0 r1"]
+            regs[1] = ("obj", len(objs) - 1)
+            regs[2] = regs[0]
+            regs[0] = regs[1]
+            line = "\n".join(parts)
         elif op == "push":
             # Grow a deep structure: r1 := a new node whose slot 0 holds
             # r0 (and slot 1 maybe a back edge or a tuple), then r0 := r1.
@@ -327,6 +339,7 @@ SHAPES = {
     "finalizers": {"threshold": (10, 2, 2), "weights": {"node": 25, "set": 25, "del": 20, "fin": 12, "unsave": 4, "collect": 4, "weak": 5, "wget": 3, "wdel": 2, "get": 5}},
     "controls": {"threshold": (12, 3, 2), "weights": {"node": 25, "tuple": 6, "atom": 3, "set": 20, "del": 18, "get": 5, "mov": 4, "collect": 4, "fin": 5, "unsave": 2, "weak": 3, "wget": 2, "wdel": 1, "threshold": 2, "disable": 1, "enable": 2, "saveall": 1, "debugoff": 1, "gclear": 1}},
     "deep": {"threshold": (30, 5, 3), "weights": {"push": 40, "node": 5, "tuple": 4, "set": 6, "get": 4, "del": 4, "mov": 3, "collect": 2, "weak": 3, "wget": 2, "wdel": 1, "unsave": 2}},
+    "trees": {"threshold": (25, 4, 3), "weights": {"tree": 40, "node": 4, "set": 4, "get": 6, "del": 5, "collect": 2, "weak": 3, "wget": 2, "unsave": 2, "push": 5}},
     "default": {"threshold": None, "weights": {"node": 30, "set": 25, "del": 20, "tuple": 5, "collect": 1, "fin": 3, "weak": 2, "get": 4}},
 }
 
