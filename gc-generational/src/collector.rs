@@ -155,7 +155,8 @@ fn is_container(heap: &Heap, r: ObjRef) -> bool {
 #[inline]
 pub(crate) fn track(heap: &mut Heap, x: u32) {
     header::append(heap, x, List::Gen0);
-    heap.objects[x as usize].flags |= TRACKED;
+    let o = &mut heap.objects[x as usize];
+    o.flags = (o.flags & !header::GEN_MASK) | TRACKED;
 }
 
 /// `_PyObject_GC_UNTRACK`: unlinks; only the finalized flag survives.
@@ -205,6 +206,7 @@ impl CycleGc {
     /// `gc.freeze()`: every generation into the permanent one; counts 0.
     pub(crate) fn freeze(heap: &mut Heap) {
         for g in 0..3 {
+            header::set_generation_of_list(heap, List::generation(g), header::PERMANENT);
             header::merge(heap, List::generation(g), List::Permanent);
             heap.policy.gens[g].count = 0;
         }
@@ -212,6 +214,7 @@ impl CycleGc {
 
     /// `gc.unfreeze()`: the permanent generation back into generation 2.
     pub(crate) fn unfreeze(heap: &mut Heap) {
+        header::set_generation_of_list(heap, List::Permanent, 2);
         header::merge(heap, List::Permanent, List::Gen2);
     }
 

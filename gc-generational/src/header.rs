@@ -33,6 +33,39 @@ pub const COLLECTING: u32 = 1 << (flags::STRATEGY_SHIFT + 1);
 /// `NEXT_MASK_UNREACHABLE`).
 pub const UNREACHABLE: u32 = 1 << (flags::STRATEGY_SHIFT + 2);
 
+/// Two bits: which list a tracked object is in between collections (0, 1,
+/// 2 for the generations, [`PERMANENT`] for `gc.freeze`'s), so that the
+/// first pass of a collection can tell a referent inside the collected
+/// generations from one outside without a pass to mark them first.
+pub const GEN_SHIFT: u32 = flags::STRATEGY_SHIFT + 3;
+/// The mask of the generation bits.
+pub const GEN_MASK: u32 = 0b11 << GEN_SHIFT;
+/// The generation bits of the permanent generation.
+pub const PERMANENT: u32 = 3;
+
+/// The generation bits of `f`.
+#[inline]
+pub fn generation_bits(f: u32) -> u32 {
+    (f & GEN_MASK) >> GEN_SHIFT
+}
+
+/// Sets the generation bits of object `x`.
+#[inline]
+pub(crate) fn set_generation(h: &mut Heap, x: u32, g: u32) {
+    let o = &mut h.objects[x as usize];
+    o.flags = (o.flags & !GEN_MASK) | (g << GEN_SHIFT);
+}
+
+/// Sets the generation bits of every object of `list`.
+pub(crate) fn set_generation_of_list(h: &mut Heap, list: List, g: u32) {
+    let head = list.head();
+    let mut x = next(h, head);
+    while x != head {
+        set_generation(h, x, g);
+        x = next(h, x);
+    }
+}
+
 /// The strategy's header words: CPython's `PyGC_Head`, with `gc_refs` in a
 /// word of its own instead of the spare bits of `_gc_prev`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -41,8 +74,8 @@ pub struct GcHead {
     pub prev: u32,
     /// The next entry.
     pub next: u32,
-    /// `gc_refs` during a collection; for a weak reference whose callback
-    /// is pending, the index of its dead referent.
+    /// `gc_refs` during a collection (0 outside one); for a weak reference
+    /// whose callback is pending, the index of its dead referent.
     pub refs: u32,
 }
 

@@ -79,7 +79,9 @@ fn collect_main(heap: &mut Heap, generation: usize, trigger: Trigger) -> (u64, u
     let young = List::generation(generation);
     let old = List::generation((generation + 1).min(2));
 
-    let scan = deduce_unreachable(heap, young, List::Unreachable);
+    let old_bits = ((generation + 1).min(2)) as u32;
+    update_and_subtract_refs(heap, young, generation as u32);
+    let scan = move_unreachable(heap, young, List::Unreachable, old_bits);
     let mut survivors = scan.reachable;
     if scan.tuples > 0 {
         survivors -= untrack_tuples(heap, young);
@@ -103,12 +105,12 @@ fn collect_main(heap: &mut Heap, generation: usize, trigger: Trigger) -> (u64, u
     // finalizers; without them each would be a walk that changes nothing.
     let mut m = 0;
     if scan.garbage_flags & flags::HAS_WEAKREFS != 0 {
-        m += handle_weakrefs(heap, List::Unreachable, old);
+        m += handle_weakrefs(heap, List::Unreachable, old, old_bits);
     }
     let resurrecting =
         scan.garbage_flags & flags::HAS_FINALIZER != 0 && finalize_garbage(heap, List::Unreachable);
     if resurrecting {
-        m += handle_resurrected_objects(heap, List::Unreachable, List::Final, old);
+        m += handle_resurrected_objects(heap, List::Unreachable, List::Final, old, old_bits);
     } else {
         // No count changed since the first pass (callbacks and finalizers
         // that do not resurrect only report), so a second pass would find
@@ -116,11 +118,13 @@ fn collect_main(heap: &mut Heap, generation: usize, trigger: Trigger) -> (u64, u
         merge(heap, List::Unreachable, List::Final);
         m += scan.unreachable;
     }
-    delete_garbage(heap, List::Final, old);
+    delete_garbage(heap, List::Final, old, old_bits);
     // Objects reachable from legacy (`tp_del`) finalizers: the object model
     // has none, so nothing is ever uncollectable.
     let n = 0;
 
+    #[cfg(debug_assertions)]
+    check_lists(heap);
     let pause = started.elapsed();
     if debug & DEBUG_STATS != 0 {
         debug::log_done(m + n, n, pause.as_secs_f64());
@@ -159,12 +163,49 @@ pub(crate) struct Scan {
     pub garbage_flags: u32,
 }
 
-/// `deduce_unreachable`: leaves in `base` what is reachable from outside it
-/// and moves the rest to `unreachable` (flagged `COLLECTING|UNREACHABLE`).
-pub(crate) fn deduce_unreachable(heap: &mut Heap, base: List, unreachable: List) -> Scan {
+/// `deduce_unreachable` on a scratch list (the second pass, among the
+/// unreachable): leaves in `base` what is reachable from outside it, giving
+/// it generation bits `new_generation`, and moves the rest to
+/// `unreachable` (flagged `COLLECTING|UNREACHABLE`).
+pub(crate) fn deduce_unreachable(
+    heap: &mut Heap,
+    base: List,
+    unreachable: List,
+    new_generation: u32,
+) -> Scan {
     update_refs(heap, base);
     subtract_refs(heap, base);
-    move_unreachable(heap, base, unreachable)
+    move_unreachable(heap, base, unreachable, new_generation)
+}
+
+/// `update_refs` and `subtract_refs` of the collected generations in one
+/// walk: `gc_refs` is 0 outside a collection, so adding each object's count
+/// and subtracting each reference from inside can happen in any order; a
+/// referent is inside when it is tracked in generation `generation` or a
+/// younger one (its generation bits). Marks every object `COLLECTING`.
+fn update_and_subtract_refs(heap: &mut Heap, base: List, generation: u32) {
+    let head = base.head();
+    let mut x = first(heap, base);
+    while x != head {
+        let h = &mut heap.objects[x as usize];
+        let own = if h.flags & flags::IMMORTAL != 0 {
+            IMMORTAL_REFS
+        } else {
+            h.rc
+        };
+        h.extra.refs = h.extra.refs.wrapping_add(own);
+        h.flags |= COLLECTING;
+        let slots = std::mem::take(&mut h.slots);
+        for &child in slots.iter().flatten() {
+            let c = &mut heap.objects[child.index()];
+            if c.flags & TRACKED != 0 && header::generation_bits(c.flags) <= generation {
+                c.extra.refs = c.extra.refs.wrapping_sub(1);
+            }
+        }
+        let h = &mut heap.objects[x as usize];
+        h.slots = slots;
+        x = h.extra.next;
+    }
 }
 
 /// `update_refs`: `gc_refs` := the count; mark `COLLECTING`.
@@ -207,7 +248,7 @@ fn subtract_refs(heap: &mut Heap, base: List) {
 /// too (one moved to `unreachable` earlier comes back at the tail of
 /// `young`, to be scanned again). An object still at 0 when the scan meets
 /// it moves to the tail of `unreachable`, for now.
-fn move_unreachable(heap: &mut Heap, young: List, unreachable: List) -> Scan {
+fn move_unreachable(heap: &mut Heap, young: List, unreachable: List, new_generation: u32) -> Scan {
     let head = young.head();
     let mut scan = Scan::default();
     let mut x = first(heap, young);
@@ -230,7 +271,9 @@ fn move_unreachable(heap: &mut Heap, young: List, unreachable: List) -> Scan {
             }
             let h = &mut heap.objects[x as usize];
             h.slots = slots;
-            h.flags &= !COLLECTING;
+            h.flags = (h.flags & !(COLLECTING | header::GEN_MASK))
+                | (new_generation << header::GEN_SHIFT);
+            h.extra.refs = 0;
             scan.reachable += 1;
             scan.tuples += u64::from(h.flags & flags::KIND_MASK == flags::TUPLE);
             x = h.extra.next;
@@ -309,7 +352,7 @@ fn tuple_may_untrack(heap: &Heap, x: u32) -> bool {
 /// and once all are cleared their callbacks run, in that order. A weak
 /// reference whose callback ran moves to `old`. Returns the weak references
 /// freed by their callbacks (none can be here: a callback only reports).
-fn handle_weakrefs(heap: &mut Heap, unreachable: List, old: List) -> u64 {
+fn handle_weakrefs(heap: &mut Heap, unreachable: List, old: List, old_bits: u32) -> u64 {
     let head = unreachable.head();
     let mut x = first(heap, unreachable);
     while x != head {
@@ -332,8 +375,10 @@ fn handle_weakrefs(heap: &mut Heap, unreachable: List, old: List) -> u64 {
         let w = first(heap, List::WeakCallbacks);
         let target = heap.objects[w as usize].extra.refs;
         heap.report_weak_callback(obj(w), obj(target));
+        heap.objects[w as usize].extra.refs = 0;
         if first(heap, List::WeakCallbacks) == w {
             move_to(heap, w, old);
+            header::set_generation(heap, w, old_bits);
         } else {
             freed += 1;
         }
@@ -378,9 +423,10 @@ fn handle_resurrected_objects(
     unreachable: List,
     still_unreachable: List,
     old: List,
+    old_bits: u32,
 ) -> u64 {
     header::clear_flags(heap, unreachable, COLLECTING | UNREACHABLE);
-    let scan = deduce_unreachable(heap, unreachable, still_unreachable);
+    let scan = deduce_unreachable(heap, unreachable, still_unreachable, old_bits);
     merge(heap, unreachable, old);
     scan.unreachable
 }
@@ -389,7 +435,7 @@ fn handle_resurrected_objects(
 /// the object's slots (`tp_clear`; tuples have none) so that reference
 /// counting frees the cycle. An object still alive afterwards moves to
 /// `old`.
-fn delete_garbage(heap: &mut Heap, collectable: List, old: List) {
+fn delete_garbage(heap: &mut Heap, collectable: List, old: List, old_bits: u32) {
     let saveall = heap.policy.debug & DEBUG_SAVEALL != 0;
     while !is_empty(heap, collectable) {
         let x = first(heap, collectable);
@@ -405,6 +451,34 @@ fn delete_garbage(heap: &mut Heap, collectable: List, old: List) {
         if first(heap, collectable) == x {
             heap.objects[x as usize].flags &= !(COLLECTING | UNREACHABLE);
             move_to(heap, x, old);
+            header::set_generation(heap, x, old_bits);
         }
+    }
+}
+
+/// Debug builds: after every collection, each tracked object sits in the
+/// list its generation bits name, with `gc_refs` 0 and no collection flag,
+/// and the scratch lists are empty.
+#[cfg(debug_assertions)]
+fn check_lists(heap: &Heap) {
+    for (bits, list) in [
+        (0, List::Gen0),
+        (1, List::Gen1),
+        (2, List::Gen2),
+        (header::PERMANENT, List::Permanent),
+    ] {
+        for x in header::members(heap, list) {
+            let h = &heap.objects[x as usize];
+            assert!(h.flags & TRACKED != 0, "untracked object in {list:?}");
+            assert_eq!(header::generation_bits(h.flags), bits, "in {list:?}");
+            assert_eq!(h.extra.refs, 0, "gc_refs left over in {list:?}");
+            assert_eq!(h.flags & (COLLECTING | UNREACHABLE), 0, "in {list:?}");
+        }
+    }
+    for list in [List::Unreachable, List::WeakCallbacks, List::Final] {
+        assert!(
+            is_empty(heap, list),
+            "{list:?} not empty after a collection"
+        );
     }
 }
