@@ -6,8 +6,8 @@ Generates COUNT random gctraces of LEN operations (seven shapes: churn of
 small cycles, random graph mutation, finalizers with resurrection and weak
 references, controls changed mid-trace, deep chains, shared trees, default
 thresholds), turns each into a Python program that performs the same
-operations on real CPython objects, runs it, and writes OUTDIR/NNN.gctrace and OUTDIR/NNN.cpython (one event a
-line: `C line generation trigger collected uncollectable`, `F line object`,
+operations on real CPython objects, runs it, and writes OUTDIR/NNN.gctrace, the program OUTDIR/NNN.py and
+OUTDIR/NNN.cpython (one event a line: `C line generation trigger collected uncollectable`, `F line object`,
 `W line wN object`). `tests/differential.rs` replays the traces on the
 collector and requires the same lines.
 
@@ -353,7 +353,10 @@ def main():
         shape = shapes[k % len(shapes)]
         rng = random.Random(seed * 100003 + k)
         trace = gen_trace(rng, length, SHAPES[shape])
-        p = subprocess.run([sys.executable, "-c", to_python(trace)], capture_output=True, text=True)
+        program = f"{outdir}/{k:03}.py"
+        with open(program, "w") as f:
+            f.write(to_python(trace))
+        p = subprocess.run([sys.executable, program], capture_output=True, text=True)
         if p.returncode != 0:
             sys.exit(f"trace {k}: the Python program failed: {p.stderr[-400:]}")
         with open(f"{outdir}/{k:03}.gctrace", "w") as f:
