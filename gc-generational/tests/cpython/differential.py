@@ -6,8 +6,9 @@ Generates COUNT random gctraces of LEN operations (seven shapes: churn of
 small cycles, random graph mutation, finalizers with resurrection and weak
 references, controls changed mid-trace, deep chains, shared trees, default
 thresholds), turns each into a Python program that performs the same
-operations on real CPython objects, runs it, and writes OUTDIR/NNN.gctrace, the program OUTDIR/NNN.py and
-OUTDIR/NNN.cpython (one event a line: `C line generation trigger collected uncollectable`, `F line object`,
+operations on real CPython objects, runs it, and writes OUTDIR/NNN.gctrace,
+the program OUTDIR/NNN.py and OUTDIR/NNN.cpython (one event a line:
+`C line generation trigger collected uncollectable`, `F line object`,
 `W line wN object`). `tests/differential.rs` replays the traces on the
 collector and requires the same lines.
 
