@@ -7,7 +7,10 @@
 //! table and `gc_refs` has its own word, so [`GcHead`] is 12 bytes; with
 //! the shared header's count and flags words that is 20 bytes, against
 //! CPython's 16 + 8 (`ob_refcnt`). The flags live in the shared header's
-//! strategy bits ([`TRACKED`], [`COLLECTING`], [`UNREACHABLE`]).
+//! strategy bits ([`TRACKED`], [`COLLECTING`], [`UNREACHABLE`], and two
+//! [generation bits](GEN_MASK) naming the list a tracked object is in).
+//! Between collections `gc_refs` is 0, so the first walk of a collection can
+//! add counts and subtract internal references in one pass.
 //!
 //! A list is a ring through a sentinel head. The heads are not objects: they
 //! sit in the policy ([`CycleGc`]) and are named by indices
