@@ -167,18 +167,16 @@ pub(crate) fn untrack(heap: &mut Heap, x: u32) {
 }
 
 impl CycleGc {
-    /// Runs `callbacks` for `phase` with the heap in hand (a callback may
-    /// call `collect`, which returns 0 while a collection runs).
+    /// `invoke_gc_callback`: calls every `gc.callbacks` entry for `phase`,
+    /// walking the list by index while it may change, as CPython does. A
+    /// callback runs only while `collecting` is set, so it cannot be
+    /// re-entered (a `collect` from it returns 0 at once).
     pub(crate) fn invoke_callbacks(heap: &mut Heap, phase: Phase, info: CallbackInfo) {
-        if heap.policy.callbacks.is_empty() {
-            return;
+        let mut i = 0;
+        while let Some(cb) = heap.policy.callbacks.get(i).cloned() {
+            (cb.borrow_mut())(heap, phase, &info);
+            i += 1;
         }
-        let mut callbacks = std::mem::take(&mut heap.policy.callbacks);
-        for cb in callbacks.iter_mut() {
-            cb(heap, phase, &info);
-        }
-        callbacks.append(&mut heap.policy.callbacks);
-        heap.policy.callbacks = callbacks;
     }
 
     /// `gc_collect_impl`: an explicit collection; 0 while one runs.

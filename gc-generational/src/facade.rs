@@ -23,6 +23,9 @@
 //! which CPython lists, are left out of `get_objects` because they are not
 //! objects of the trace model.
 
+use std::cell::RefCell;
+use std::rc::Rc;
+
 use gc_core::rc::flags;
 use gc_core::{Collector, GcError, Handle, ObjectId};
 
@@ -60,9 +63,17 @@ pub struct CallbackInfo {
     pub uncollectable: u64,
 }
 
-/// A `gc.callbacks` entry. It gets the heap, so it may do what a Python
-/// callback may (including `collect`, which returns 0 during a collection).
-pub type GcCallback = Box<dyn FnMut(&mut Generational, Phase, &CallbackInfo)>;
+/// A `gc.callbacks` entry (make one with [`callback`]). It gets the heap,
+/// so it may do what a Python callback may: `collect` (which returns 0
+/// during a collection), or change `gc.callbacks` itself, with CPython's
+/// list semantics (the list is walked by index while it changes; an entry
+/// removed while it runs finishes its call).
+pub type GcCallback = Rc<RefCell<dyn FnMut(&mut Generational, Phase, &CallbackInfo)>>;
+
+/// Wraps a closure as a [`GcCallback`].
+pub fn callback(f: impl FnMut(&mut Generational, Phase, &CallbackInfo) + 'static) -> GcCallback {
+    Rc::new(RefCell::new(f))
+}
 
 /// `heap.gc()`: the `gc` module of a [`Generational`] heap.
 pub trait GcModule {

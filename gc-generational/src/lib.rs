@@ -112,7 +112,7 @@ pub mod phases;
 
 pub use collector::{CycleGc, GenState, GenStats, Generational, GenerationalConfig};
 pub use debug::{DEBUG_COLLECTABLE, DEBUG_LEAK, DEBUG_SAVEALL, DEBUG_STATS, DEBUG_UNCOLLECTABLE};
-pub use facade::{CallbackInfo, Gc, GcCallback, GcModule, Phase};
+pub use facade::{CallbackInfo, Gc, GcCallback, GcModule, Phase, callback};
 
 #[cfg(test)]
 mod tests {

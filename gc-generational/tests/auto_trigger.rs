@@ -70,13 +70,13 @@ fn log_collections(h: &mut Generational) -> (Rc<RefCell<Starts>>, Rc<Cell<usize>
     let idx = Rc::new(Cell::new(0usize));
     let (l, i) = (log.clone(), idx.clone());
     let mut extra: Vec<Handle> = Vec::new();
-    h.gc()
-        .callbacks()
-        .push(Box::new(move |h, phase, info| match phase {
+    h.gc().callbacks().push(gc_generational::callback(
+        move |h, phase, info| match phase {
             Phase::Start => l.borrow_mut().push((info.generation, i.get() + 1)),
             Phase::Stop if info.generation == 2 => extra.push(h.alloc_tuple(&[]).unwrap()),
             Phase::Stop => {}
-        }));
+        },
+    ));
     (log, idx)
 }
 

@@ -370,9 +370,11 @@ type Log = std::rc::Rc<std::cell::RefCell<Vec<(u8, Phase, CallbackInfo)>>>;
 
 fn logging(h: &mut Generational, tag: u8, log: &Log) {
     let log = log.clone();
-    h.gc().callbacks().push(Box::new(move |_h, phase, info| {
-        log.borrow_mut().push((tag, phase, *info))
-    }));
+    h.gc()
+        .callbacks()
+        .push(gc_generational::callback(move |_h, phase, info| {
+            log.borrow_mut().push((tag, phase, *info))
+        }));
 }
 
 #[test]
@@ -410,11 +412,13 @@ fn collect_inside_a_callback_returns_0() {
     let mut h = heap();
     let inner: std::rc::Rc<std::cell::RefCell<Vec<u64>>> = Default::default();
     let i2 = inner.clone();
-    h.gc().callbacks().push(Box::new(move |h, phase, _| {
-        if phase == Phase::Start {
-            i2.borrow_mut().push(h.gc().collect(2).unwrap());
-        }
-    }));
+    h.gc()
+        .callbacks()
+        .push(gc_generational::callback(move |h, phase, _| {
+            if phase == Phase::Start {
+                i2.borrow_mut().push(h.gc().collect(2).unwrap());
+            }
+        }));
     collect(&mut h, 2);
     assert_eq!(*inner.borrow(), vec![0]);
     assert_eq!(h.gc().get_stats()[2].collections, 1);
@@ -428,9 +432,11 @@ fn start_callbacks_see_the_counts_before_the_reset_and_stop_after() {
     type Seen = Vec<(Phase, (u64, u64, u64))>;
     let seen: std::rc::Rc<std::cell::RefCell<Seen>> = Default::default();
     let s2 = seen.clone();
-    h.gc().callbacks().push(Box::new(move |h, phase, _| {
-        s2.borrow_mut().push((phase, h.gc().get_count()));
-    }));
+    h.gc()
+        .callbacks()
+        .push(gc_generational::callback(move |h, phase, _| {
+            s2.borrow_mut().push((phase, h.gc().get_count()));
+        }));
     let _keep: Vec<Handle> = (0..800).map(|_| node(&mut h, 1)).collect();
     assert_eq!(
         *seen.borrow(),
@@ -998,11 +1004,13 @@ fn a_callback_that_releases_a_member_of_the_tuple_being_made_is_an_error_not_cor
     let m = node(&mut h, 0);
     let victim = std::rc::Rc::new(std::cell::Cell::new(Some(m)));
     let v = victim.clone();
-    h.gc().callbacks().push(Box::new(move |h, phase, _| {
-        if let (Phase::Start, Some(m)) = (phase, v.take()) {
-            h.release(m).unwrap();
-        }
-    }));
+    h.gc()
+        .callbacks()
+        .push(gc_generational::callback(move |h, phase, _| {
+            if let (Phase::Start, Some(m)) = (phase, v.take()) {
+                h.release(m).unwrap();
+            }
+        }));
     // The tuple's allocation collects first; the callback frees `m`.
     assert_eq!(
         h.alloc_tuple(&[Some(m)]),
@@ -1013,11 +1021,43 @@ fn a_callback_that_releases_a_member_of_the_tuple_being_made_is_an_error_not_cor
     let victim = std::rc::Rc::new(std::cell::Cell::new(Some(w)));
     let v = victim.clone();
     h.gc().callbacks().clear();
-    h.gc().callbacks().push(Box::new(move |h, phase, _| {
-        if let (Phase::Start, Some(w)) = (phase, v.take()) {
-            h.release(w).unwrap();
-        }
-    }));
+    h.gc()
+        .callbacks()
+        .push(gc_generational::callback(move |h, phase, _| {
+            if let (Phase::Start, Some(w)) = (phase, v.take()) {
+                h.release(w).unwrap();
+            }
+        }));
     assert_eq!(h.weak(w, true), Err(gc_core::GcError::StaleHandle));
     assert_eq!(h.stats().live_objects, 0);
+}
+
+#[test]
+fn callbacks_that_change_the_list_follow_cpythons_list_walk() {
+    // cb1 removes itself and appends cb3 at "start"; the walk goes on by
+    // index, so cb2 is skipped once. CPython 3.11.7:
+    // [('cb1', 'start'), ('cb3', 'start'), ('cb2', 'stop'), ('cb3', 'stop')]
+    type Log = std::rc::Rc<std::cell::RefCell<Vec<(u8, &'static str)>>>;
+    let mut h = heap();
+    let log: Log = Default::default();
+    let make = |tag: u8, log: &Log| {
+        let log = log.clone();
+        gc_generational::callback(move |_, phase, _| log.borrow_mut().push((tag, phase.as_str())))
+    };
+    let cb2 = make(2, &log);
+    let cb3 = make(3, &log);
+    let l1 = log.clone();
+    let cb1 = gc_generational::callback(move |h, phase, _| {
+        l1.borrow_mut().push((1, phase.as_str()));
+        if phase == Phase::Start {
+            h.gc().callbacks().remove(0);
+            h.gc().callbacks().push(cb3.clone());
+        }
+    });
+    h.gc().callbacks().extend([cb1, cb2]);
+    collect(&mut h, 2);
+    assert_eq!(
+        *log.borrow(),
+        vec![(1, "start"), (3, "start"), (2, "stop"), (3, "stop")]
+    );
 }
