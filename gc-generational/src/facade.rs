@@ -2,9 +2,12 @@
 //!
 //! ```
 //! use gc_core::{Collector, CollectorExt};
-//! use gc_generational::{GcModule, Generational};
+//! use gc_generational::{GcModule, Generational, callback};
 //!
 //! let mut heap = Generational::new_default()?;
+//! heap.gc().callbacks().push(callback(|_heap, phase, info| {
+//!     eprintln!("{}: generation {}, {} collected", phase.as_str(), info.generation, info.collected)
+//! }));
 //! let l = heap.alloc_node(1, 0)?;          // l = []
 //! heap.set_slot(l, 0, Some(l))?;           // l.append(l)
 //! heap.release(l)?;                        // del l
