@@ -5,6 +5,7 @@
 //! name into a type.
 
 use gc_core::{Collector, Config, NullCollector, Traits};
+use gc_generational::Generational;
 use gc_marksweep::IncMiniMark;
 use gc_refcount::RefCount;
 
@@ -86,10 +87,9 @@ pub fn dispatch<W: WithCollector>(
         CollectorName::Null => Ok(work.run::<NullCollector>(configured::<NullCollector>(pairs)?)),
         CollectorName::Refcount => Ok(work.run::<RefCount>(configured::<RefCount>(pairs)?)),
         CollectorName::Marksweep => Ok(work.run::<IncMiniMark>(configured::<IncMiniMark>(pairs)?)),
-        CollectorName::Generational => Err(format!(
-            "collector `{}` is not implemented yet",
-            name.as_str()
-        )),
+        CollectorName::Generational => {
+            Ok(work.run::<Generational>(configured::<Generational>(pairs)?))
+        }
     }
 }
 

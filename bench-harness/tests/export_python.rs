@@ -28,7 +28,7 @@ use serde_json::Value as Json;
 /// and the test fails if that collector cannot run. While `false`, the
 /// comparison runs when the collector works and CPython is otherwise
 /// compared with itself.
-const GENERATIONAL_MERGED: bool = false;
+const GENERATIONAL_MERGED: bool = true;
 
 /// The events compared between CPython and the generational collector.
 const COMPARED_EVENTS: [&str; 3] = ["collect", "finalize", "weak_callback"];

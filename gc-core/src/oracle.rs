@@ -194,7 +194,18 @@ impl Oracle {
                                     w.target
                                 ));
                             }
-                        } else if self.reachable().contains(&w.target) {
+                        } else if self
+                            .reachable_from(self.registers.iter().flatten().copied())
+                            .contains(&w.target)
+                        {
+                            // Only reachability from the registers forbids
+                            // nil: a collector that found the referent
+                            // garbage may clear its weak references before
+                            // a finalizer resurrects it into the saved list,
+                            // or before DEBUG_SAVEALL keeps it in the
+                            // garbage list (CPython's `handle_weakrefs` runs
+                            // before both).
+
                             return Err(format!(
                                 "wget {src}: returned nil but #{} is strongly reachable",
                                 w.target

@@ -1,5 +1,120 @@
-//! # gc-generational — reference counting plus CPython's generational cycle collector
+//! # gc-generational — reference counting plus CPython's cycle collector
 //!
-//! **Not implemented yet** (issue: "gc-generational: CPython's collector,
-//! faithful event for event"). This crate deliberately exports no collector,
-//! so nothing can mistake it for a working one.
+//! Every object is reference counted by the shared mechanism of
+//! [`gc_core::rc`]: freed the moment its count reaches zero, finalizer and
+//! weak-reference callbacks run on that path too. On top of it sits CPython
+//! 3.11's generational cycle collector. Containers (nodes, tuples, weak
+//! reference objects; never atoms) live in three generations held as
+//! intrusive doubly linked lists ([`header`]). Each container allocation
+//! adds one to the generation-0 count and each deallocation takes one off;
+//! when the count passes threshold 0 (700), a collection runs *inside the
+//! allocation*, before the new object is tracked. It takes the oldest
+//! generation whose count passed its threshold, passing over generation 2
+//! while fewer than a quarter of the long-lived objects are new
+//! ([`generations`]). A collection ([`phases`]) merges the younger
+//! generations in, copies each count to `gc_refs`, subtracts the references
+//! internal to the set, and moves what is left at zero (and not reachable
+//! from what is not) to an unreachable list; untracks tuples that hold
+//! nothing trackable; promotes the survivors; clears weak references to the
+//! unreachable and runs the callbacks of those that are not garbage
+//! themselves; runs each finalizer once; computes reachability again among
+//! the unreachable so that resurrected objects (and what they reach)
+//! survive; and clears the slots of what is left, so that reference
+//! counting frees it (or, under `DEBUG_SAVEALL`, appends it to
+//! `gc.garbage`). It returns what CPython's `gc.collect()` returns. Nothing
+//! recurses: every walk is a loop over a list or a slot array.
+//!
+//! Modeled on: CPython 3.11 `Modules/gcmodule.c` (`_PyObject_GC_Link`,
+//! `gc_collect_generations`, `gc_collect_main`, `deduce_unreachable`,
+//! `move_unreachable`, `untrack_tuples`, `handle_weakrefs`,
+//! `finalize_garbage`, `handle_resurrected_objects`, `delete_garbage`),
+//! `Objects/typeobject.c` (`subtype_dealloc`), PEP 442 and PEP 683, and the
+//! `gc` module's API ([`facade`]).
+//!
+//! Checked against CPython 3.11.7 itself: the scenarios of
+//! `Lib/test/test_gc.py` with CPython's numbers (`tests/test_gc.rs`),
+//! CPython's own record of the allocation at which each automatic
+//! collection starts (`tests/auto_trigger.rs`), and random traces run on
+//! `python3` beside this collector with identical collection, finalizer and
+//! weak-callback events, in order (`bench-harness/tests/export_python.rs`: random traces exported with `gc-bench export --python` and run on `python3`).
+//!
+//! ```
+//! use gc_core::{Collector, CollectorExt, Finalizer};
+//! use gc_generational::{GcModule, Generational};
+//!
+//! let mut heap = Generational::new_default()?;
+//! let a = heap.alloc_node(1, 16)?;
+//! let b = heap.alloc_node(1, 16)?;
+//! heap.set_finalizer(a, Finalizer::Notify)?;
+//! heap.set_slot(a, 0, Some(b))?;
+//! heap.set_slot(b, 0, Some(a))?;        // a cycle
+//! heap.release(a)?;
+//! heap.release(b)?;
+//! assert_eq!(heap.stats().live_objects, 2);
+//! assert_eq!(heap.gc().get_count(), (2, 0, 0));
+//! assert_eq!(heap.collect_full()?, 2);   // gc.collect() == 2
+//! assert_eq!(heap.stats().live_objects, 0);
+//! assert_eq!(heap.stats().finalized, 1);
+//! # Ok::<(), gc_core::GcError>(())
+//! ```
+//!
+//! ## Where later CPython versions differ
+//!
+//! - **3.12**: `_PyObject_GC_Link` only *schedules* the collection
+//!   (`_Py_ScheduleGC`); it runs at the next eval-breaker check, between
+//!   bytecodes, so the triggering object is already tracked and is part of
+//!   the collection. Immortal objects (PEP 683) appear: their counts never
+//!   change (here: [`RcHeap::make_immortal`](gc_core::rc::RcHeap::make_immortal);
+//!   the collector treats them as always reachable).
+//! - **3.13**: the incremental collector merged during the alphas was
+//!   reverted before 3.13.0, but threshold 0 stayed raised from 700 to
+//!   2000; the free-threaded build has a separate, non-generational
+//!   collector; the code moved to `Python/gc.c`.
+//! - **3.14**: an incremental collector with two generations (young and
+//!   old); `gc.collect(1)` collects the young generation plus one increment
+//!   of the old, `get_objects(1)` is empty, threshold 2 has no meaning;
+//!   dicts are no longer untracked lazily. (Later 3.14.x releases bring the
+//!   3.13 generational collector back.)
+//!
+//! ## What the model leaves out
+//!
+//! Legacy `tp_del` finalizers (so `uncollectable` is always 0), dict
+//! untracking (no dicts), free lists (a trace's every container allocation
+//! counts; a CPython program must keep its tuples longer than 20 members and
+//! refill the free lists a full collection empties, as the program written
+//! by `gc-bench export --python` does), and callbacks that act on the heap from
+//! inside a collection (finalizers and weak callbacks only report; a
+//! `gc.callbacks` function gets the heap and may do anything, outside the
+//! collection proper).
+//!
+//! ## Cost
+//!
+//! Per object (`cargo bench -p gc-generational`, this 2-core machine, beside
+//! CPython 3.11.7 running the same workloads in the same run): a full
+//! collection of 1,000,000 unreachable nodes in doubly linked 2-rings takes
+//! about 55 ns (CPython about 120), in 100-rings about 60 ns (CPython about
+//! 90), of 1,000,000 live nodes about 19 ns (CPython about 44); building
+//! 3,000,000 live nodes costs about 97 ns of automatic collection per node
+//! (CPython about 245). The per-object GC words are 12 bytes (20 with the
+//! shared count and flags, against CPython's 16 + 8); what bounds the speed
+//! now is the shared header's size (64 bytes) and the separate allocation
+//! of each object's slots, which every walk and every free touches.
+
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+mod collector;
+pub mod debug;
+pub mod facade;
+pub mod generations;
+pub mod header;
+pub mod phases;
+
+pub use collector::{CycleGc, GenState, GenStats, Generational, GenerationalConfig};
+pub use debug::{DEBUG_COLLECTABLE, DEBUG_LEAK, DEBUG_SAVEALL, DEBUG_STATS, DEBUG_UNCOLLECTABLE};
+pub use facade::{CallbackInfo, Gc, GcCallback, GcModule, Phase, callback};
+
+#[cfg(test)]
+mod tests {
+    gc_core::conformance_suite!(crate::Generational);
+}

@@ -103,6 +103,8 @@ pub struct RcHeap<P: RcPolicy> {
     /// The strategy's state.
     pub policy: P,
     dealloc_stack: Vec<release::Frame>,
+    trash_later: Vec<ObjRef>,
+    trash_nesting: u32,
 }
 
 impl<P: RcPolicy> RcHeap<P> {
@@ -123,6 +125,8 @@ impl<P: RcPolicy> RcHeap<P> {
             next_weak_id: 0,
             policy: P::new(config)?,
             dealloc_stack: Vec::new(),
+            trash_later: Vec::new(),
+            trash_nesting: 0,
         })
     }
 
@@ -308,11 +312,17 @@ impl<P: RcPolicy> Collector for RcHeap<P> {
                 limit: crate::MAX_SLOTS,
             });
         }
-        let slots = members
-            .iter()
-            .map(|m| m.map(|h| self.resolve(h)).transpose())
-            .collect::<Result<Box<[Slot]>, _>>()?;
+        let resolve = |heap: &Self| {
+            members
+                .iter()
+                .map(|m| m.map(|h| heap.resolve(h)).transpose())
+                .collect::<Result<Box<[Slot]>, _>>()
+        };
+        resolve(self)?;
         P::before_alloc(self, AllocKind::Tuple)?;
+        // Again: code run by the policy's hook (a `gc.callbacks` function)
+        // may have released a member's handle, and with it the member.
+        let slots = resolve(self)?;
         for &r in slots.iter().flatten() {
             self.inc(r);
         }
@@ -407,6 +417,8 @@ impl<P: RcPolicy> Collector for RcHeap<P> {
             }
         }
         P::before_alloc(self, AllocKind::Weakref)?;
+        // Again, as in `alloc_tuple`: the hook may have released the handle.
+        let target = self.resolve(object)?;
         let bits = flags::WEAKREF | if callback { flags::WEAK_CALLBACK } else { 0 };
         let id = self.next_weak_id;
         let w = self.allocate(bits, id, Box::default(), Box::default())?;

@@ -1,56 +1,106 @@
 //! Freeing at count zero, without recursion.
 //!
 //! CPython's `subtype_dealloc` is recursive: it runs the object's finalizer,
-//! clears its weak references, then drops each slot in order, and a slot
-//! whose count reaches zero is deallocated right there, depth first.
-//! `tupledealloc` drops a tuple's members the other way, last to first. We
-//! keep both orders (they decide the order of finalizer and callback events)
-//! with an explicit stack of `(object, slots visited)` frames. When the
-//! object's *last* slot to visit is the one that dies, the parent is freed
-//! before descending (a tail call), so a linked list of any length needs one
-//! frame, and a tree needs as many as it is deep.
+//! clears its weak references, then drops each slot in order (a tuple's
+//! `tupledealloc` drops its members last first), and a slot whose count
+//! reaches zero is deallocated right there, depth first. We keep that order
+//! (it decides the order of finalizer and callback events) with an explicit
+//! stack of `(object, next slot)` frames.
+//!
+//! CPython bounds that recursion with its *trashcan*: a node or tuple whose
+//! deallocation would nest 50 deep (`_PyTrash_UNWIND_LEVEL`) is deposited
+//! on a list instead, before its finalizer runs, and once the outermost
+//! deallocation is over the deposited objects are deallocated last
+//! deposited first (`_PyTrash_thread_destroy_chain`, itself one level
+//! deep). That changes the order of events in structures deeper than 50, so
+//! we do the same: the stack never holds more than 50 frames, and a linked
+//! list of any length is freed 49 links at a time.
 
 use super::{ObjRef, RcHeap, RcPolicy, flags};
+
+/// CPython's `_PyTrash_UNWIND_LEVEL`.
+const TRASH_UNWIND_LEVEL: u32 = 50;
 
 #[derive(Debug, Clone, Copy)]
 pub(super) struct Frame {
     object: ObjRef,
-    /// How many slots were visited; the next is `visited` for a node and
-    /// `len - 1 - visited` for a tuple.
-    visited: usize,
+    next_slot: usize,
+    trashcan: bool,
 }
 
 impl<P: RcPolicy> RcHeap<P> {
+    /// Does the object's deallocation go through CPython's trashcan (nodes
+    /// and tuples do; atoms and weak-reference objects, leaves, do not)?
+    #[inline]
+    fn uses_trashcan(&self, r: ObjRef) -> bool {
+        matches!(
+            self.objects[r.index()].kind_bits(),
+            flags::NODE | flags::TUPLE
+        )
+    }
+
     /// The object's count reached zero: finalize it, clear its weak
     /// references and free it and whatever only it kept alive.
     #[cold]
     pub(super) fn dealloc(&mut self, r: ObjRef) {
-        if !self.begin_dealloc(r) {
+        if self.uses_trashcan(r) && self.trash_nesting >= TRASH_UNWIND_LEVEL {
+            self.trash_later.push(r);
             return;
         }
+        self.dealloc_tree(r);
+        if self.trash_nesting == 0 && !self.trash_later.is_empty() {
+            // `_PyTrash_thread_destroy_chain`.
+            self.trash_nesting += 1;
+            while let Some(op) = self.trash_later.pop() {
+                self.dealloc_tree(op);
+            }
+            self.trash_nesting -= 1;
+        }
+    }
+
+    /// Starts the deallocation of `r` (count zero): enters the trashcan,
+    /// runs the finalizer, clears weak references. The frame to push, or
+    /// `None` when the finalizer resurrected the object.
+    fn open(&mut self, r: ObjRef) -> Option<Frame> {
+        let trashcan = self.uses_trashcan(r);
+        self.trash_nesting += u32::from(trashcan);
+        if self.begin_dealloc(r) {
+            Some(Frame {
+                object: r,
+                next_slot: 0,
+                trashcan,
+            })
+        } else {
+            self.trash_nesting -= u32::from(trashcan);
+            None
+        }
+    }
+
+    /// Deallocates `r` and, depth first, what only it kept alive, deposits
+    /// aside.
+    fn dealloc_tree(&mut self, r: ObjRef) {
         let mut stack = std::mem::take(&mut self.dealloc_stack);
-        stack.push(Frame {
-            object: r,
-            visited: 0,
-        });
-        while let Some(top) = stack.last_mut() {
+        let base = stack.len();
+        stack.extend(self.open(r));
+        while stack.len() > base {
+            let top = stack.last_mut().expect("above base");
             let object = top.object;
-            let visited = top.visited;
-            let header = &mut self.objects[object.index()];
-            let len = header.slots.len();
-            if visited >= len {
+            let i = top.next_slot;
+            let h = &mut self.objects[object.index()];
+            let reverse = h.kind_bits() == flags::TUPLE;
+            let slots = &mut h.slots;
+            if i >= slots.len() {
+                let trashcan = top.trashcan;
                 stack.pop();
                 self.free_object(object);
+                self.trash_nesting -= u32::from(trashcan);
                 continue;
             }
-            top.visited += 1;
-            let i = if header.kind_bits() == flags::TUPLE {
-                len - 1 - visited
-            } else {
-                visited
-            };
-            let is_last = visited + 1 == len;
-            let Some(child) = header.slots[i].take() else {
+            top.next_slot += 1;
+            // CPython's `tupledealloc` drops the members last first;
+            // `subtype_dealloc` clears a node's slots in order.
+            let k = if reverse { slots.len() - 1 - i } else { i };
+            let Some(child) = slots[k].take() else {
                 continue;
             };
             let h = &mut self.objects[child.index()];
@@ -58,15 +108,12 @@ impl<P: RcPolicy> RcHeap<P> {
                 continue;
             }
             h.rc -= 1;
-            if h.rc == 0 && self.begin_dealloc(child) {
-                if is_last {
-                    stack.pop();
-                    self.free_object(object);
+            if h.rc == 0 {
+                if self.uses_trashcan(child) && self.trash_nesting >= TRASH_UNWIND_LEVEL {
+                    self.trash_later.push(child);
+                } else {
+                    stack.extend(self.open(child));
                 }
-                stack.push(Frame {
-                    object: child,
-                    visited: 0,
-                });
             }
         }
         self.dealloc_stack = stack;

@@ -1,0 +1,83 @@
+//! `gc.set_debug` flags and what they print (through `tracing`, target
+//! `gc_generational`, at level INFO; CPython prints the same lines to
+//! standard error).
+
+use gc_core::GcError;
+use gc_core::rc::flags;
+
+use crate::header::{Heap, List, size};
+
+/// Print statistics at the start and end of each collection.
+pub const DEBUG_STATS: u32 = 1;
+/// Print each collectable object found.
+pub const DEBUG_COLLECTABLE: u32 = 2;
+/// Print each uncollectable object found (never any here: the object model
+/// has no legacy `tp_del` finalizers).
+pub const DEBUG_UNCOLLECTABLE: u32 = 4;
+/// Append unreachable objects to `gc.garbage` instead of freeing them.
+pub const DEBUG_SAVEALL: u32 = 32;
+/// `DEBUG_COLLECTABLE | DEBUG_UNCOLLECTABLE | DEBUG_SAVEALL`.
+pub const DEBUG_LEAK: u32 = DEBUG_COLLECTABLE | DEBUG_UNCOLLECTABLE | DEBUG_SAVEALL;
+
+/// Parses a number, or flag names joined by `|` (`stats|saveall`).
+pub fn parse_flags(value: &str) -> Result<u32, GcError> {
+    if let Ok(n) = value.parse::<u32>() {
+        return Ok(n);
+    }
+    let mut bits = 0;
+    for name in value.split('|').map(str::trim) {
+        bits |= match name.to_ascii_lowercase().trim_start_matches("debug_") {
+            "stats" => DEBUG_STATS,
+            "collectable" => DEBUG_COLLECTABLE,
+            "uncollectable" => DEBUG_UNCOLLECTABLE,
+            "saveall" => DEBUG_SAVEALL,
+            "leak" => DEBUG_LEAK,
+            "" | "off" | "0" => 0,
+            _ => {
+                return Err(GcError::Config(format!(
+                    "unknown debug flag `{name}`: expected stats, collectable, uncollectable, saveall or leak"
+                )));
+            }
+        };
+    }
+    Ok(bits)
+}
+
+/// DEBUG_STATS at the start: the generation and the list sizes (before
+/// the younger generations are merged in).
+pub(crate) fn log_start(heap: &Heap, generation: usize) {
+    let sizes = [List::Gen0, List::Gen1, List::Gen2].map(|l| size(heap, l));
+    tracing::info!(target: "gc_generational", "gc: collecting generation {generation}...");
+    tracing::info!(
+        target: "gc_generational",
+        "gc: objects in each generation: {} {} {}",
+        sizes[0],
+        sizes[1],
+        sizes[2]
+    );
+    tracing::info!(
+        target: "gc_generational",
+        "gc: objects in permanent generation: {}",
+        size(heap, List::Permanent)
+    );
+}
+
+/// DEBUG_COLLECTABLE: one line per unreachable object.
+pub(crate) fn log_collectable(heap: &Heap, x: u32) {
+    let h = &heap.objects[x as usize];
+    let kind = match h.flags & flags::KIND_MASK {
+        flags::NODE => "node",
+        flags::TUPLE => "tuple",
+        flags::ATOM => "atom",
+        _ => "weakref",
+    };
+    tracing::info!(target: "gc_generational", "gc: collectable <{kind} #{}>", h.id);
+}
+
+/// DEBUG_STATS at the end.
+pub(crate) fn log_done(unreachable: u64, uncollectable: u64, secs: f64) {
+    tracing::info!(
+        target: "gc_generational",
+        "gc: done, {unreachable} unreachable, {uncollectable} uncollectable, {secs:.4}s elapsed"
+    );
+}

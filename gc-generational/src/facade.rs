@@ -1,0 +1,291 @@
+//! CPython's `gc` module, with its names, for people who know it.
+//!
+//! ```
+//! use gc_core::{Collector, CollectorExt};
+//! use gc_generational::{GcModule, Generational, callback};
+//!
+//! let mut heap = Generational::new_default()?;
+//! heap.gc().callbacks().push(callback(|_heap, phase, info| {
+//!     eprintln!("{}: generation {}, {} collected", phase.as_str(), info.generation, info.collected)
+//! }));
+//! let l = heap.alloc_node(1, 0)?;          // l = []
+//! heap.set_slot(l, 0, Some(l))?;           // l.append(l)
+//! heap.release(l)?;                        // del l
+//! let mut gc = heap.gc();
+//! assert_eq!(gc.get_count(), (1, 0, 0));
+//! assert_eq!(gc.collect(2)?, 1);           // gc.collect() == 1
+//! assert_eq!(gc.get_count(), (0, 0, 0));
+//! assert_eq!(gc.get_stats()[2].collected, 1);
+//! assert!(gc.collect(3).is_err());         // ValueError: invalid generation
+//! # Ok::<(), gc_core::GcError>(())
+//! ```
+//!
+//! Where the facade departs from Python: `get_objects`, `get_referrers`
+//! and `garbage` return [`ObjectId`]s, not objects (a [`Handle`] is a root,
+//! and listing the heap should not keep it alive); weak-reference objects,
+//! which CPython lists, are left out of `get_objects` because they are not
+//! objects of the trace model.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use gc_core::rc::flags;
+use gc_core::{Collector, GcError, Handle, ObjectId};
+
+use crate::CycleGc;
+use crate::collector::{GenStats, Generational};
+use crate::header::{self, List, TRACKED};
+
+/// The phase a `gc.callbacks` function is called for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Phase {
+    /// Before the collection.
+    Start,
+    /// After it.
+    Stop,
+}
+
+impl Phase {
+    /// `"start"` or `"stop"`, as CPython passes it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Phase::Start => "start",
+            Phase::Stop => "stop",
+        }
+    }
+}
+
+/// The `info` dict of a `gc.callbacks` call.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CallbackInfo {
+    /// The generation being collected.
+    pub generation: u8,
+    /// Collected objects ("stop"; 0 at "start").
+    pub collected: u64,
+    /// Uncollectable objects ("stop"; 0 at "start").
+    pub uncollectable: u64,
+}
+
+/// A `gc.callbacks` entry (make one with [`callback`]). It gets the heap,
+/// so it may do what a Python callback may: `collect` (which returns 0
+/// during a collection), or change `gc.callbacks` itself, with CPython's
+/// list semantics (the list is walked by index while it changes; an entry
+/// removed while it runs finishes its call).
+pub type GcCallback = Rc<RefCell<dyn FnMut(&mut Generational, Phase, &CallbackInfo)>>;
+
+/// Wraps a closure as a [`GcCallback`].
+pub fn callback(f: impl FnMut(&mut Generational, Phase, &CallbackInfo) + 'static) -> GcCallback {
+    Rc::new(RefCell::new(f))
+}
+
+/// `heap.gc()`: the `gc` module of a [`Generational`] heap.
+pub trait GcModule {
+    /// The heap's `gc` module.
+    fn gc(&mut self) -> Gc<'_>;
+}
+
+impl GcModule for Generational {
+    fn gc(&mut self) -> Gc<'_> {
+        Gc { heap: self }
+    }
+}
+
+/// CPython's `gc` module over one heap. See the [module docs](self).
+#[derive(Debug)]
+pub struct Gc<'h> {
+    heap: &'h mut Generational,
+}
+
+impl Gc<'_> {
+    /// `gc.collect(generation)`: collects generations 0 to `generation` and
+    /// returns what was found unreachable (collected + uncollectable).
+    /// Works while automatic collection is disabled; returns 0 when called
+    /// during a collection (from a callback). Errors outside 0..=2.
+    pub fn collect(&mut self, generation: u64) -> Result<u64, GcError> {
+        if generation > 2 {
+            return Err(GcError::InvalidGeneration(generation));
+        }
+        Ok(CycleGc::collect_explicit(self.heap, generation as usize))
+    }
+
+    /// `gc.enable()`.
+    pub fn enable(&mut self) {
+        self.heap.policy.enabled = true;
+    }
+
+    /// `gc.disable()`.
+    pub fn disable(&mut self) {
+        self.heap.policy.enabled = false;
+    }
+
+    /// `gc.isenabled()`.
+    pub fn isenabled(&self) -> bool {
+        self.heap.policy.enabled
+    }
+
+    /// `gc.get_count()`.
+    pub fn get_count(&self) -> (u64, u64, u64) {
+        let g = &self.heap.policy.gens;
+        (g[0].count, g[1].count, g[2].count)
+    }
+
+    /// `gc.get_threshold()`.
+    pub fn get_threshold(&self) -> (u64, u64, u64) {
+        let g = &self.heap.policy.gens;
+        (g[0].threshold, g[1].threshold, g[2].threshold)
+    }
+
+    /// `gc.set_threshold(t0[, t1[, t2]])`: missing values stay; `t0 == 0`
+    /// disables automatic collection.
+    pub fn set_threshold(&mut self, t0: u64, t1: Option<u64>, t2: Option<u64>) {
+        self.heap.policy.set_threshold(t0, t1, t2);
+    }
+
+    /// `gc.get_debug()`.
+    pub fn get_debug(&self) -> u32 {
+        self.heap.policy.debug
+    }
+
+    /// `gc.set_debug(flags)` ([`DEBUG_STATS`](crate::DEBUG_STATS) and the
+    /// others).
+    pub fn set_debug(&mut self, flags: u32) {
+        self.heap.policy.debug = flags;
+    }
+
+    /// `gc.freeze()`: moves every tracked object to the permanent
+    /// generation, which no collection examines; resets the counts.
+    pub fn freeze(&mut self) {
+        CycleGc::freeze(self.heap);
+    }
+
+    /// `gc.unfreeze()`: the permanent generation back into generation 2.
+    pub fn unfreeze(&mut self) {
+        CycleGc::unfreeze(self.heap);
+    }
+
+    /// `gc.get_freeze_count()`.
+    pub fn get_freeze_count(&self) -> u64 {
+        header::size(self.heap, List::Permanent)
+    }
+
+    /// `gc.get_objects(generation)`: the tracked objects of one generation
+    /// (0, 1 or 2), or of all three with `None`, in list order.
+    pub fn get_objects(&self, generation: Option<u64>) -> Result<Vec<ObjectId>, GcError> {
+        let lists: &[List] = match generation {
+            None => &[List::Gen0, List::Gen1, List::Gen2],
+            Some(0) => &[List::Gen0],
+            Some(1) => &[List::Gen1],
+            Some(2) => &[List::Gen2],
+            Some(g) => return Err(GcError::InvalidGeneration(g)),
+        };
+        Ok(lists
+            .iter()
+            .flat_map(|&l| header::members(self.heap, l))
+            .map(|x| &self.heap.objects[x as usize])
+            .filter(|h| h.flags & flags::KIND_MASK != flags::WEAKREF)
+            .map(|h| ObjectId(h.id))
+            .collect())
+    }
+
+    /// `gc.get_referrers(*objs)`: tracked objects (generations 0 to 2) with
+    /// a slot referring to one of `objs`.
+    pub fn get_referrers(&self, objs: &[Handle]) -> Result<Vec<ObjectId>, GcError> {
+        let targets = objs
+            .iter()
+            .map(|&h| self.heap.resolve(h))
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut out = Vec::new();
+        for l in [List::Gen0, List::Gen1, List::Gen2] {
+            for x in header::members(self.heap, l) {
+                let h = &self.heap.objects[x as usize];
+                if h.slots.iter().flatten().any(|s| targets.contains(s)) {
+                    out.push(ObjectId(h.id));
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// `gc.get_referents(*objs)`: new roots to what the objects' slots hold
+    /// (atoms included), in `tp_traverse` order: a node's slots first to
+    /// last, a tuple's members last to first.
+    pub fn get_referents(&mut self, objs: &[Handle]) -> Result<Vec<Handle>, GcError> {
+        let mut out = Vec::new();
+        for &h in objs {
+            let n = self.heap.slot_count(h)?;
+            let tuple = self.heap.kind(h)? == gc_core::Kind::Tuple;
+            for k in 0..n {
+                let i = if tuple { n - 1 - k } else { k };
+                if let Some(r) = self.heap.slot(h, i)? {
+                    out.push(r);
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// `gc.is_tracked(obj)`.
+    pub fn is_tracked(&self, obj: Handle) -> Result<bool, GcError> {
+        let r = self.heap.resolve(obj)?;
+        Ok(self.heap.objects[r.index()].flags & TRACKED != 0)
+    }
+
+    /// `gc.is_finalized(obj)`.
+    pub fn is_finalized(&self, obj: Handle) -> Result<bool, GcError> {
+        let r = self.heap.resolve(obj)?;
+        Ok(self.heap.objects[r.index()].flags & flags::FINALIZED != 0)
+    }
+
+    /// `gc.get_stats()`, indexed by generation.
+    pub fn get_stats(&self) -> [GenStats; 3] {
+        self.heap.policy.stats
+    }
+
+    /// `gc.garbage`: what DEBUG_SAVEALL kept, in order.
+    pub fn garbage(&self) -> Vec<ObjectId> {
+        self.heap
+            .garbage
+            .iter()
+            .map(|&r| ObjectId(self.heap.objects[r.index()].id))
+            .collect()
+    }
+
+    /// `gc.garbage.clear()` (last entry released first, as `list.clear`).
+    pub fn clear_garbage(&mut self) {
+        CycleGc::clear_garbage(self.heap);
+    }
+
+    /// `gc.callbacks`: called with "start" and "stop" around every
+    /// collection, in list order.
+    pub fn callbacks(&mut self) -> &mut Vec<GcCallback> {
+        &mut self.heap.policy.callbacks
+    }
+
+    /// `long_lived_total` and `long_lived_pending` (not in CPython's API;
+    /// for tests and curiosity).
+    pub fn long_lived(&self) -> (u64, u64) {
+        let p = &self.heap.policy;
+        (p.long_lived_total, p.long_lived_pending)
+    }
+
+    /// Which generation list the object is in: 0, 1, 2, 3 for the permanent
+    /// generation, `None` when untracked (a walk of the lists; for tests).
+    pub fn generation_of(&self, obj: Handle) -> Result<Option<u8>, GcError> {
+        let r = self.heap.resolve(obj)?;
+        let x = r.index() as u32;
+        for (i, l) in [List::Gen0, List::Gen1, List::Gen2, List::Permanent]
+            .into_iter()
+            .enumerate()
+        {
+            if header::members(self.heap, l).contains(&x) {
+                return Ok(Some(i as u8));
+            }
+        }
+        Ok(None)
+    }
+
+    /// The heap.
+    pub fn heap(&mut self) -> &mut Generational {
+        self.heap
+    }
+}

@@ -1,0 +1,484 @@
+//! One collection, in CPython 3.11's order (`gc_collect_main`).
+//!
+//! Every phase walks a list or an object's slots with a loop; nothing
+//! recurses, whatever the shape of the heap. The only memory a collection
+//! allocates is the list of weak references of a dying object that has
+//! some. Passes that cannot change anything (weak references when no
+//! garbage has any, finalizers when none has one, the second reachability
+//! pass when no finalizer resurrected, tuple untracking when no tuple
+//! survived) are skipped; the result is the same as CPython's.
+
+use std::time::Instant;
+
+use gc_core::rc::{ObjRef, flags};
+use gc_core::{CollectEvent, Event, Trigger};
+
+use crate::CycleGc;
+use crate::collector::untrack;
+use crate::debug::{self, DEBUG_COLLECTABLE, DEBUG_SAVEALL, DEBUG_STATS};
+use crate::facade::{CallbackInfo, Phase};
+use crate::header::{
+    self, COLLECTING, Heap, List, TRACKED, UNREACHABLE, append, first, is_empty, merge, move_to,
+    next, unlink,
+};
+
+/// The `kind` of a collection event, by generation.
+pub const KINDS: [&str; 3] = ["generation-0", "generation-1", "generation-2"];
+
+/// `gc_refs` of an immortal object: never reaches zero.
+const IMMORTAL_REFS: u32 = u32::MAX / 2;
+
+#[inline]
+fn obj(x: u32) -> ObjRef {
+    ObjRef::from_index(x as usize).expect("a list entry is an object index")
+}
+
+/// `gc_collect_with_callback`: "start" callbacks, the collection, "stop"
+/// callbacks. Returns collected + uncollectable.
+pub(crate) fn collect_with_callback(heap: &mut Heap, generation: usize, trigger: Trigger) -> u64 {
+    let g = generation as u8;
+    CycleGc::invoke_callbacks(
+        heap,
+        Phase::Start,
+        CallbackInfo {
+            generation: g,
+            collected: 0,
+            uncollectable: 0,
+        },
+    );
+    let (m, n) = collect_main(heap, generation, trigger);
+    CycleGc::invoke_callbacks(
+        heap,
+        Phase::Stop,
+        CallbackInfo {
+            generation: g,
+            collected: m,
+            uncollectable: n,
+        },
+    );
+    m + n
+}
+
+/// `gc_collect_main`: returns (collected, uncollectable).
+fn collect_main(heap: &mut Heap, generation: usize, trigger: Trigger) -> (u64, u64) {
+    let started = Instant::now();
+    let debug = heap.policy.debug;
+    if debug & DEBUG_STATS != 0 {
+        debug::log_start(heap, generation);
+    }
+    let p = &mut heap.policy;
+    if generation + 1 < 3 {
+        p.gens[generation + 1].count += 1;
+    }
+    for g in &mut p.gens[..=generation] {
+        g.count = 0;
+    }
+    for i in 0..generation {
+        merge(heap, List::generation(i), List::generation(generation));
+    }
+    let young = List::generation(generation);
+    let old = List::generation((generation + 1).min(2));
+
+    let old_bits = ((generation + 1).min(2)) as u32;
+    update_and_subtract_refs(heap, young, generation as u32);
+    let scan = move_unreachable(heap, young, List::Unreachable, old_bits);
+    let mut survivors = scan.reachable;
+    if scan.tuples > 0 {
+        survivors -= untrack_tuples(heap, young);
+    }
+    if young != old {
+        if generation == 1 {
+            heap.policy.long_lived_pending += survivors;
+        }
+        merge(heap, young, old);
+    } else {
+        heap.policy.long_lived_pending = 0;
+        heap.policy.long_lived_total = survivors;
+    }
+    if debug & DEBUG_COLLECTABLE != 0 {
+        for x in header::members(heap, List::Unreachable) {
+            debug::log_collectable(heap, x);
+        }
+    }
+
+    // The passes below only matter for garbage with weak references or
+    // finalizers; without them each would be a walk that changes nothing.
+    let mut m = 0;
+    if scan.garbage_flags & flags::HAS_WEAKREFS != 0 {
+        m += handle_weakrefs(heap, List::Unreachable, old, old_bits);
+    }
+    let resurrecting =
+        scan.garbage_flags & flags::HAS_FINALIZER != 0 && finalize_garbage(heap, List::Unreachable);
+    if resurrecting {
+        m += handle_resurrected_objects(heap, List::Unreachable, List::Final, old, old_bits);
+    } else {
+        // No count changed since the first pass (callbacks and finalizers
+        // that do not resurrect only report), so a second pass would find
+        // every object unreachable again, in the same order.
+        merge(heap, List::Unreachable, List::Final);
+        m += scan.unreachable;
+    }
+    delete_garbage(heap, List::Final, old, old_bits);
+    // Objects reachable from legacy (`tp_del`) finalizers: the object model
+    // has none, so nothing is ever uncollectable.
+    let n = 0;
+
+    #[cfg(debug_assertions)]
+    check_lists(heap);
+    let pause = started.elapsed();
+    if debug & DEBUG_STATS != 0 {
+        debug::log_done(m + n, n, pause.as_secs_f64());
+    }
+    let s = &mut heap.policy.stats[generation];
+    s.collections += 1;
+    s.collected += m;
+    s.uncollectable += n;
+    let pause_ns = pause.as_nanos() as u64;
+    heap.stats.on_collection(generation as u8, pause_ns);
+    heap.events.push(Event::Collect(CollectEvent {
+        trigger,
+        generation: generation as u8,
+        kind: KINDS[generation],
+        collected: m + n,
+        uncollectable: n,
+        live_objects: heap.stats.live_objects,
+        live_bytes: heap.stats.live_bytes,
+        pause_ns,
+    }));
+    (m, n)
+}
+
+/// What `move_unreachable` saw, so that later passes can be skipped when
+/// they would change nothing.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Scan {
+    /// Objects left in the scanned list (reachable).
+    pub reachable: u64,
+    /// Objects moved to the unreachable list.
+    pub unreachable: u64,
+    /// Reachable tuples (candidates for untracking).
+    pub tuples: u64,
+    /// The union of the flags of every object that was moved to the
+    /// unreachable list (some may have come back).
+    pub garbage_flags: u32,
+}
+
+/// `deduce_unreachable` on a scratch list (the second pass, among the
+/// unreachable): leaves in `base` what is reachable from outside it, giving
+/// it generation bits `new_generation`, and moves the rest to
+/// `unreachable` (flagged `COLLECTING|UNREACHABLE`).
+pub(crate) fn deduce_unreachable(
+    heap: &mut Heap,
+    base: List,
+    unreachable: List,
+    new_generation: u32,
+) -> Scan {
+    update_refs(heap, base);
+    subtract_refs(heap, base);
+    move_unreachable(heap, base, unreachable, new_generation)
+}
+
+/// `update_refs` and `subtract_refs` of the collected generations in one
+/// walk: `gc_refs` is 0 outside a collection, so adding each object's count
+/// and subtracting each reference from inside can happen in any order; a
+/// referent is inside when it is tracked in generation `generation` or a
+/// younger one (its generation bits). Marks every object `COLLECTING`.
+fn update_and_subtract_refs(heap: &mut Heap, base: List, generation: u32) {
+    let head = base.head();
+    let mut x = first(heap, base);
+    while x != head {
+        let h = &mut heap.objects[x as usize];
+        let own = if h.flags & flags::IMMORTAL != 0 {
+            IMMORTAL_REFS
+        } else {
+            h.rc
+        };
+        h.extra.refs = h.extra.refs.wrapping_add(own);
+        h.flags |= COLLECTING;
+        let slots = std::mem::take(&mut h.slots);
+        for &child in slots.iter().flatten() {
+            let c = &mut heap.objects[child.index()];
+            if c.flags & TRACKED != 0 && header::generation_bits(c.flags) <= generation {
+                c.extra.refs = c.extra.refs.wrapping_sub(1);
+            }
+        }
+        let h = &mut heap.objects[x as usize];
+        h.slots = slots;
+        x = h.extra.next;
+    }
+}
+
+/// `update_refs`: `gc_refs` := the count; mark `COLLECTING`.
+fn update_refs(heap: &mut Heap, base: List) {
+    let head = base.head();
+    let mut x = first(heap, base);
+    while x != head {
+        let h = &mut heap.objects[x as usize];
+        h.extra.refs = if h.flags & flags::IMMORTAL != 0 {
+            IMMORTAL_REFS
+        } else {
+            h.rc
+        };
+        h.flags |= COLLECTING;
+        x = h.extra.next;
+    }
+}
+
+/// `subtract_refs`: every reference from one object of `base` to another
+/// is internal; what remains of `gc_refs` comes from outside.
+fn subtract_refs(heap: &mut Heap, base: List) {
+    let head = base.head();
+    let mut x = first(heap, base);
+    while x != head {
+        let slots = std::mem::take(&mut heap.objects[x as usize].slots);
+        for &child in slots.iter().flatten() {
+            let c = &mut heap.objects[child.index()];
+            if c.flags & COLLECTING != 0 {
+                c.extra.refs -= 1;
+            }
+        }
+        let h = &mut heap.objects[x as usize];
+        h.slots = slots;
+        x = h.extra.next;
+    }
+}
+
+/// `move_unreachable`: scans `young` from its head. An object with
+/// `gc_refs > 0` is reachable: its referents in `young` become reachable
+/// too (one moved to `unreachable` earlier comes back at the tail of
+/// `young`, to be scanned again). An object still at 0 when the scan meets
+/// it moves to the tail of `unreachable`, for now.
+fn move_unreachable(heap: &mut Heap, young: List, unreachable: List, new_generation: u32) -> Scan {
+    let head = young.head();
+    let mut scan = Scan::default();
+    let mut x = first(heap, young);
+    while x != head {
+        if heap.objects[x as usize].extra.refs > 0 {
+            let is_tuple = heap.objects[x as usize].kind_bits() == flags::TUPLE;
+            let slots = std::mem::take(&mut heap.objects[x as usize].slots);
+            // `tp_traverse` order: a node's slots first to last
+            // (`subtype_traverse`), a tuple's members last to first
+            // (`tupletraverse`). It decides the order in which objects are
+            // rescued to the tail of `young`.
+            if is_tuple {
+                for &child in slots.iter().rev().flatten() {
+                    visit_reachable(heap, child, young, &mut scan);
+                }
+            } else {
+                for &child in slots.iter().flatten() {
+                    visit_reachable(heap, child, young, &mut scan);
+                }
+            }
+            let h = &mut heap.objects[x as usize];
+            h.slots = slots;
+            h.flags = (h.flags & !(COLLECTING | header::GEN_MASK))
+                | (new_generation << header::GEN_SHIFT);
+            h.extra.refs = 0;
+            scan.reachable += 1;
+            scan.tuples += u64::from(h.flags & flags::KIND_MASK == flags::TUPLE);
+            x = h.extra.next;
+        } else {
+            let after = next(heap, x);
+            move_to(heap, x, unreachable);
+            let h = &mut heap.objects[x as usize];
+            h.flags |= UNREACHABLE;
+            scan.garbage_flags |= h.flags;
+            scan.unreachable += 1;
+            x = after;
+        }
+    }
+    scan
+}
+
+/// `visit_reachable`: a referent of a reachable object is reachable. One
+/// already moved to the unreachable list comes back to the tail of `young`
+/// (to be scanned when the walk gets there); one not scanned yet is marked.
+#[inline]
+fn visit_reachable(heap: &mut Heap, child: ObjRef, young: List, scan: &mut Scan) {
+    let c = child.index() as u32;
+    let f = heap.objects[c as usize].flags;
+    if f & COLLECTING == 0 {
+        return;
+    }
+    if f & UNREACHABLE != 0 {
+        unlink(heap, c);
+        append(heap, c, young);
+        let ch = &mut heap.objects[c as usize];
+        ch.flags &= !UNREACHABLE;
+        ch.extra.refs = 1;
+        scan.unreachable -= 1;
+    } else if heap.objects[c as usize].extra.refs == 0 {
+        heap.objects[c as usize].extra.refs = 1;
+    }
+}
+
+/// `untrack_tuples`: a surviving tuple whose members are all nil, atoms or
+/// untracked tuples will never be part of a cycle; stop tracking it
+/// (`_PyTuple_MaybeUntrack`). Returns how many were untracked.
+fn untrack_tuples(heap: &mut Heap, young: List) -> u64 {
+    let head = young.head();
+    let mut untracked = 0;
+    let mut x = first(heap, young);
+    while x != head {
+        let h = &heap.objects[x as usize];
+        let after = h.extra.next;
+        if h.flags & flags::KIND_MASK == flags::TUPLE && tuple_may_untrack(heap, x) {
+            untrack(heap, x);
+            untracked += 1;
+        }
+        x = after;
+    }
+    untracked
+}
+
+/// Every member is nil, an atom, or an untracked tuple
+/// (`!_PyObject_GC_MAY_BE_TRACKED`).
+fn tuple_may_untrack(heap: &Heap, x: u32) -> bool {
+    heap.objects[x as usize].slots.iter().all(|m| match m {
+        None => true,
+        Some(c) => {
+            let f = heap.objects[c.index()].flags;
+            match f & flags::KIND_MASK {
+                flags::ATOM => true,
+                flags::TUPLE => f & TRACKED == 0,
+                _ => false,
+            }
+        }
+    })
+}
+
+/// `handle_weakrefs`: clears every weak reference to an unreachable object;
+/// those that have a callback and are not garbage themselves go to a list,
+/// and once all are cleared their callbacks run, in that order. A weak
+/// reference whose callback ran moves to `old`. Returns the weak references
+/// freed by their callbacks (none can be here: a callback only reports).
+fn handle_weakrefs(heap: &mut Heap, unreachable: List, old: List, old_bits: u32) -> u64 {
+    let head = unreachable.head();
+    let mut x = first(heap, unreachable);
+    while x != head {
+        let after = next(heap, x);
+        let f = heap.objects[x as usize].flags;
+        if f & flags::HAS_WEAKREFS != 0 {
+            for w in heap.clear_weakrefs(obj(x), false) {
+                let wi = w.index() as u32;
+                if heap.objects[wi as usize].flags & COLLECTING != 0 {
+                    continue;
+                }
+                move_to(heap, wi, List::WeakCallbacks);
+                heap.objects[wi as usize].extra.refs = x;
+            }
+        }
+        x = after;
+    }
+    let mut freed = 0;
+    while !is_empty(heap, List::WeakCallbacks) {
+        let w = first(heap, List::WeakCallbacks);
+        let target = heap.objects[w as usize].extra.refs;
+        heap.report_weak_callback(obj(w), obj(target));
+        heap.objects[w as usize].extra.refs = 0;
+        if first(heap, List::WeakCallbacks) == w {
+            move_to(heap, w, old);
+            header::set_generation(heap, w, old_bits);
+        } else {
+            freed += 1;
+        }
+    }
+    freed
+}
+
+/// `finalize_garbage`: each finalizer not yet run runs now (the finalized
+/// flag is set first), in list order. Returns whether one resurrected its
+/// object.
+///
+/// CPython moves each object to a `seen` list before calling its finalizer,
+/// because Python code may free or move anything; here a finalizer only
+/// reports and (for [`Finalizer::Resurrect`](gc_core::Finalizer)) appends
+/// to the saved list, so the walk stays in place, in the same order.
+fn finalize_garbage(heap: &mut Heap, collectable: List) -> bool {
+    let head = collectable.head();
+    let mut resurrected = false;
+    let mut x = first(heap, collectable);
+    while x != head {
+        let f = heap.objects[x as usize].flags;
+        if f & flags::HAS_FINALIZER != 0 && f & flags::FINALIZED == 0 {
+            let r = obj(x);
+            heap.report_finalized(r);
+            if f & flags::RESURRECT != 0 {
+                heap.inc(r);
+                heap.saved.push(r);
+                resurrected = true;
+            }
+        }
+        x = next(heap, x);
+    }
+    resurrected
+}
+
+/// `handle_resurrected_objects`: reachability again, among the unreachable
+/// alone, with today's counts. What a finalizer made reachable (and what
+/// that reaches) moves to `old`; the rest goes to `still_unreachable`.
+/// Returns the size of the latter (CPython adds it to `m`).
+fn handle_resurrected_objects(
+    heap: &mut Heap,
+    unreachable: List,
+    still_unreachable: List,
+    old: List,
+    old_bits: u32,
+) -> u64 {
+    header::clear_flags(heap, unreachable, COLLECTING | UNREACHABLE);
+    let scan = deduce_unreachable(heap, unreachable, still_unreachable, old_bits);
+    merge(heap, unreachable, old);
+    scan.unreachable
+}
+
+/// `delete_garbage`: with DEBUG_SAVEALL, into `gc.garbage`; otherwise clear
+/// the object's slots (`tp_clear`; tuples have none) so that reference
+/// counting frees the cycle. An object still alive afterwards moves to
+/// `old`.
+fn delete_garbage(heap: &mut Heap, collectable: List, old: List, old_bits: u32) {
+    let saveall = heap.policy.debug & DEBUG_SAVEALL != 0;
+    while !is_empty(heap, collectable) {
+        let x = first(heap, collectable);
+        let r = obj(x);
+        if saveall {
+            heap.inc(r);
+            heap.garbage.push(r);
+        } else if heap.objects[x as usize].flags & flags::KIND_MASK == flags::NODE {
+            heap.inc(r);
+            heap.clear_slots(r);
+            heap.dec(r);
+        }
+        if first(heap, collectable) == x {
+            heap.objects[x as usize].flags &= !(COLLECTING | UNREACHABLE);
+            move_to(heap, x, old);
+            header::set_generation(heap, x, old_bits);
+        }
+    }
+}
+
+/// Debug builds: after every collection, each tracked object sits in the
+/// list its generation bits name, with `gc_refs` 0 and no collection flag,
+/// and the scratch lists are empty.
+#[cfg(debug_assertions)]
+fn check_lists(heap: &Heap) {
+    for (bits, list) in [
+        (0, List::Gen0),
+        (1, List::Gen1),
+        (2, List::Gen2),
+        (header::PERMANENT, List::Permanent),
+    ] {
+        for x in header::members(heap, list) {
+            let h = &heap.objects[x as usize];
+            assert!(h.flags & TRACKED != 0, "untracked object in {list:?}");
+            assert_eq!(header::generation_bits(h.flags), bits, "in {list:?}");
+            assert_eq!(h.extra.refs, 0, "gc_refs left over in {list:?}");
+            assert_eq!(h.flags & (COLLECTING | UNREACHABLE), 0, "in {list:?}");
+        }
+    }
+    for list in [List::Unreachable, List::WeakCallbacks, List::Final] {
+        assert!(
+            is_empty(heap, list),
+            "{list:?} not empty after a collection"
+        );
+    }
+}
