@@ -14,9 +14,9 @@ use std::time::Duration;
 
 use bench_harness::collectors::{WithEachCollector, for_each_collector};
 use bench_harness::exec::FIRST_LINE;
-use bench_harness::mutator::Mutator;
 use bench_harness::workloads;
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
+use gc_core::mutator::Mutator;
 use gc_core::trace::{Line, Trace};
 use gc_core::{Collector, CollectorExt, Generation, Handle};
 

@@ -27,9 +27,9 @@ use gc_core::{Collector, Event, RootList};
 
 use crate::metrics::{self, Pause, PauseStats};
 use crate::model::Model;
-use crate::mutator::Mutator;
 use crate::results::Metrics;
 use crate::workloads::Workload;
+use gc_core::mutator::Mutator;
 
 /// Operations generated, then executed, at a time.
 pub const CHUNK: usize = 16 * 1024;

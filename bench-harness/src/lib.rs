@@ -13,7 +13,6 @@ pub mod exec;
 pub mod export;
 pub mod metrics;
 pub mod model;
-pub mod mutator;
 pub mod output;
 pub mod plots;
 pub mod report;

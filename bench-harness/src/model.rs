@@ -302,7 +302,7 @@ mod tests {
                 let wget = match line.op {
                     Op::Wget { dst, .. } => replayer
                         .register(dst)
-                        .map(|h| replayer.collector.object_id(h).unwrap().0),
+                        .map(|h| replayer.collector().object_id(h).unwrap().0),
                     _ => None,
                 };
                 oracle.apply(&line.op, wget).unwrap();
@@ -320,7 +320,7 @@ mod tests {
                     let want: Vec<u64> = oracle.rc_live().into_iter().collect();
                     assert_eq!(rc, want, "{} rc_live at {i}", w.name);
                     let live: Vec<u64> = replayer
-                        .collector
+                        .collector_mut()
                         .live_set()
                         .into_iter()
                         .map(|o| o.0)

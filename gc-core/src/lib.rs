@@ -42,6 +42,7 @@ pub mod conformance;
 mod error;
 mod event;
 mod handle;
+pub mod mutator;
 mod null;
 pub mod object;
 pub mod oracle;

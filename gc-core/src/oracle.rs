@@ -410,7 +410,7 @@ pub fn check_trace<C: Collector>(collector: C, trace: &Trace) -> Result<(), Stri
             Op::Wget { dst, .. } => match replayer.register(*dst) {
                 Some(h) => Some(
                     replayer
-                        .collector
+                        .collector()
                         .object_id(h)
                         .map_err(|e| fail(e.to_string()))?
                         .0,
@@ -430,13 +430,13 @@ pub fn check_trace<C: Collector>(collector: C, trace: &Trace) -> Result<(), Stri
             }
         }
         if mode == Mode::Observed {
-            oracle.set_garbage(ids(replayer.collector.root_list(RootList::Garbage)));
+            oracle.set_garbage(ids(replayer.collector().root_list(RootList::Garbage)));
         }
 
-        let live = ids(replayer.collector.live_objects());
+        let live = ids(replayer.collector().live_objects());
         let saved = sorted(
             replayer
-                .collector
+                .collector()
                 .root_list(RootList::Saved)
                 .iter()
                 .map(|i| i.0)
@@ -464,7 +464,7 @@ pub fn check_trace<C: Collector>(collector: C, trace: &Trace) -> Result<(), Stri
                     "live set differs from reference counting: held but should be freed {extra:?}, freed but should be held {missing:?}"
                 )));
             }
-            let s = replayer.collector.stats();
+            let s = replayer.collector().stats();
             if (s.finalized, s.weak_callbacks) != (oracle.finalized, oracle.callbacks) {
                 return Err(fail(format!(
                     "finalized/callbacks {}/{}, oracle says {}/{}",
@@ -489,7 +489,7 @@ pub fn check_trace<C: Collector>(collector: C, trace: &Trace) -> Result<(), Stri
     for r in 0..=crate::trace::MAX_REGISTER.min(4096) {
         if let Some(h) = replayer.register(crate::trace::Reg(r)) {
             let k = replayer
-                .collector
+                .collector()
                 .kind(h)
                 .map_err(|e| format!("end: r{r}: {e}"))?;
             let _: Kind = k;

@@ -12,11 +12,9 @@ use std::time::Instant;
 
 use serde::Serialize;
 
-use crate::trace::{Field, Line, Op, Reg, Trace, Value, WeakReg};
-use crate::{
-    Collector, ControlOutcome, Event, Finalizer, GcError, Generation, Handle, Shape, WeakHandle,
-    WeakId,
-};
+use crate::mutator::Mutator;
+use crate::trace::{Field, Line, Op, Reg, Trace, WeakReg};
+use crate::{Collector, Event, GcError, Handle, WeakHandle, WeakId};
 
 /// One line of `--events jsonl` output, in the spec's field order.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -191,20 +189,16 @@ pub fn replay<C: Collector>(trace: &Trace, collector: C, mut sink: impl FnMut(&R
     }
 }
 
-/// Executes a trace one line at a time.
+/// Executes a trace one line at a time: a [`Mutator`] plus the spec's
+/// event records, the operation count and `expect` reporting.
 #[derive(Debug)]
 pub struct Replayer<C: Collector> {
-    /// The heap under test.
-    pub collector: C,
-    registers: Vec<Option<Handle>>,
-    weak_registers: Vec<Option<WeakHandle>>,
+    /// The executor (registers over the heap under test).
+    pub mutator: Mutator<C>,
     weak_names: HashMap<WeakId, u32>,
-    events: Vec<Event>,
     /// Records produced by the last steps, not yet taken.
     pub records: Vec<Record>,
-    last_collect: (u64, u64),
     ops: u64,
-    ignored_controls: u64,
     expect_failures: u64,
     started: Instant,
 }
@@ -213,52 +207,64 @@ impl<C: Collector> Replayer<C> {
     /// A replayer with empty registers.
     pub fn new(collector: C) -> Self {
         Replayer {
-            collector,
-            registers: Vec::new(),
-            weak_registers: Vec::new(),
+            mutator: Mutator::new(collector),
             weak_names: HashMap::new(),
-            events: Vec::new(),
             records: Vec::new(),
-            last_collect: (0, 0),
             ops: 0,
-            ignored_controls: 0,
             expect_failures: 0,
             started: Instant::now(),
         }
     }
 
+    /// The heap under test.
+    pub fn collector(&self) -> &C {
+        &self.mutator.collector
+    }
+
+    /// The heap under test, to call directly.
+    pub fn collector_mut(&mut self) -> &mut C {
+        &mut self.mutator.collector
+    }
+
     /// The handle in register `r`, if any.
     pub fn register(&self, r: Reg) -> Option<Handle> {
-        self.registers.get(r.0 as usize).copied().flatten()
+        self.mutator.register(r)
     }
 
     /// The weak handle in weak register `w`, if any.
     pub fn weak_register(&self, w: WeakReg) -> Option<WeakHandle> {
-        self.weak_registers.get(w.0 as usize).copied().flatten()
+        self.mutator.weak_register(w)
     }
 
     /// Executes one line. Trace errors (an empty register where an object is
     /// needed, a slot out of range, a write to a tuple or atom) are returned;
-    /// the heap stays consistent.
+    /// the heap stays consistent. A failed `expect` is a record, not an error.
     pub fn step(&mut self, line: &Line) -> Result<(), ReplayError> {
-        let result = self.execute(&line.op);
-        self.collector.drain_events(&mut self.events);
-        for event in self.events.drain(..) {
-            let record = match event {
-                Event::Collect(c) => {
-                    self.last_collect = (c.collected, c.uncollectable);
-                    Record::Collect {
-                        line: line.number,
-                        trigger: c.trigger.name(),
-                        generation: c.generation,
-                        kind: c.kind,
-                        collected: c.collected,
-                        uncollectable: c.uncollectable,
-                        live_objects: c.live_objects,
-                        live_bytes: c.live_bytes,
-                        pause_ns: c.pause_ns,
-                    }
+        if !matches!(line.op, Op::Expect { .. }) {
+            self.ops += 1;
+        }
+        let result = self.mutator.execute(&line.op);
+        self.mutator.take_events();
+        if let (Ok(()), Op::Weak { dst, .. }) = (&result, &line.op) {
+            if let Some(w) = self.mutator.weak_register(*dst) {
+                if let Ok(id) = self.mutator.collector.weak_id(w) {
+                    self.weak_names.insert(id, dst.0);
                 }
+            }
+        }
+        for event in self.mutator.events.drain(..) {
+            let record = match event {
+                Event::Collect(c) => Record::Collect {
+                    line: line.number,
+                    trigger: c.trigger.name(),
+                    generation: c.generation,
+                    kind: c.kind,
+                    collected: c.collected,
+                    uncollectable: c.uncollectable,
+                    live_objects: c.live_objects,
+                    live_bytes: c.live_bytes,
+                    pause_ns: c.pause_ns,
+                },
                 Event::Finalize { object } => Record::Finalize {
                     line: line.number,
                     object: object.0,
@@ -274,28 +280,25 @@ impl<C: Collector> Replayer<C> {
             };
             self.records.push(record);
         }
-        match result {
-            Ok(Some((field, expected, actual))) => {
-                self.expect_failures += 1;
-                self.records.push(Record::ExpectFailed {
-                    line: line.number,
-                    field: field.name(),
-                    expected,
-                    actual,
-                });
-                Ok(())
-            }
-            Ok(None) => Ok(()),
-            Err(message) => Err(ReplayError {
+        result.map_err(|message| ReplayError {
+            line: line.number,
+            message,
+        })?;
+        if let Some((field, expected, actual)) = self.mutator.failed_expect(&line.op) {
+            self.expect_failures += 1;
+            self.records.push(Record::ExpectFailed {
                 line: line.number,
-                message,
-            }),
+                field: field.name(),
+                expected,
+                actual,
+            });
         }
+        Ok(())
     }
 
     /// The summary so far.
     pub fn summary(&self) -> Summary {
-        let s = self.collector.stats();
+        let s = self.mutator.collector.stats();
         Summary {
             collector: C::TRAITS.name,
             ops: self.ops,
@@ -312,188 +315,17 @@ impl<C: Collector> Replayer<C> {
             gc_time_ns: s.gc_time_ns,
             max_pause_ns: s.max_pause_ns,
             wall_ns: self.started.elapsed().as_nanos() as u64,
-            ignored_controls: self.ignored_controls,
+            ignored_controls: self.mutator.ignored_controls,
         }
     }
 
     /// Releases every register: the mutator drops all its roots.
     pub fn release_all(&mut self) -> Result<(), GcError> {
-        for h in std::mem::take(&mut self.registers).into_iter().flatten() {
-            self.collector.release(h)?;
-        }
-        for w in std::mem::take(&mut self.weak_registers)
-            .into_iter()
-            .flatten()
-        {
-            self.collector.release_weak(w)?;
-        }
-        Ok(())
-    }
-
-    fn value(&self, v: Value) -> Option<Handle> {
-        match v {
-            Value::Nil => None,
-            Value::Reg(r) => self.register(r),
-        }
-    }
-
-    fn object(&self, r: Reg) -> Result<Handle, String> {
-        self.register(r)
-            .ok_or_else(|| format!("register {r} is empty where an object is needed"))
-    }
-
-    /// Puts `h` in `r` and releases what `r` held before (after: the new
-    /// value is made first, as `r = Node()` does in Python).
-    fn assign(&mut self, r: Reg, h: Option<Handle>) -> Result<(), String> {
-        let i = r.0 as usize;
-        if self.registers.len() <= i {
-            self.registers.resize(i + 1, None);
-        }
-        match std::mem::replace(&mut self.registers[i], h) {
-            Some(old) => self.collector.release(old).map_err(|e| e.to_string()),
-            None => Ok(()),
-        }
-    }
-
-    fn assign_weak(&mut self, w: WeakReg, h: Option<WeakHandle>) -> Result<(), String> {
-        let i = w.0 as usize;
-        if self.weak_registers.len() <= i {
-            self.weak_registers.resize(i + 1, None);
-        }
-        match std::mem::replace(&mut self.weak_registers[i], h) {
-            Some(old) => self.collector.release_weak(old).map_err(|e| e.to_string()),
-            None => Ok(()),
-        }
-    }
-
-    /// Runs one operation; `Ok(Some(..))` is a failed expect.
-    fn execute(&mut self, op: &Op) -> Result<Option<(Field, u64, u64)>, String> {
-        let c = |e: GcError| e.to_string();
-        if !matches!(op, Op::Expect { .. }) {
-            self.ops += 1;
-        }
-        match op {
-            Op::NewNode {
-                dst,
-                slots,
-                payload,
-            } => {
-                let shape = Shape::Node {
-                    slots: *slots as usize,
-                    payload: *payload as usize,
-                };
-                let h = self.collector.alloc(shape).map_err(c)?;
-                self.assign(*dst, Some(h))?;
-            }
-            Op::NewAtom { dst, payload } => {
-                let shape = Shape::Atom {
-                    payload: *payload as usize,
-                };
-                let h = self.collector.alloc(shape).map_err(c)?;
-                self.assign(*dst, Some(h))?;
-            }
-            Op::NewTuple { dst, members } => {
-                let members: Vec<_> = members.iter().map(|&m| self.value(m)).collect();
-                let h = self.collector.alloc_tuple(&members).map_err(c)?;
-                self.assign(*dst, Some(h))?;
-            }
-            Op::Set {
-                object,
-                slot,
-                value,
-            } => {
-                let o = self.object(*object)?;
-                let v = self.value(*value);
-                self.collector
-                    .set_slot(o, *slot as usize, v)
-                    .map_err(|e| format!("{e} (in {object})"))?;
-            }
-            Op::Get { dst, object, slot } => {
-                let o = self.object(*object)?;
-                let h = self
-                    .collector
-                    .slot(o, *slot as usize)
-                    .map_err(|e| format!("{e} (in {object})"))?;
-                self.assign(*dst, h)?;
-            }
-            Op::Mov { dst, src } => {
-                let h = match self.register(*src) {
-                    Some(s) => Some(self.collector.clone_handle(s).map_err(c)?),
-                    None => None,
-                };
-                self.assign(*dst, h)?;
-            }
-            Op::Del(r) => self.assign(*r, None)?,
-            Op::Collect(g) => {
-                let g = Generation::new(u64::from(g.unwrap_or(2))).map_err(c)?;
-                self.collector.collect(g).map_err(c)?;
-            }
-            Op::Fin { object, resurrect } => {
-                let o = self.object(*object)?;
-                let f = if *resurrect {
-                    Finalizer::Resurrect
-                } else {
-                    Finalizer::Notify
-                };
-                self.collector.set_finalizer(o, f).map_err(c)?;
-            }
-            Op::Unsave => {
-                for h in self.collector.take_saved() {
-                    self.collector.release(h).map_err(c)?;
-                }
-            }
-            Op::Weak {
-                dst,
-                object,
-                callback,
-            } => {
-                let o = self.object(*object)?;
-                let w = self.collector.weak(o, *callback).map_err(c)?;
-                let id = self.collector.weak_id(w).map_err(c)?;
-                self.weak_names.insert(id, dst.0);
-                self.assign_weak(*dst, Some(w))?;
-            }
-            Op::Wget { dst, src } => {
-                let w = self.weak_register(*src).ok_or_else(|| {
-                    format!("weak register {src} is empty where a weak reference is needed")
-                })?;
-                let h = self.collector.upgrade(w).map_err(c)?;
-                self.assign(*dst, h)?;
-            }
-            Op::Wdel(w) => self.assign_weak(*w, None)?,
-            Op::Gc(control) => {
-                if self.collector.control(*control).map_err(c)? == ControlOutcome::Ignored {
-                    self.ignored_controls += 1;
-                }
-            }
-            Op::Expect {
-                collector,
-                field,
-                value,
-            } => {
-                if collector.as_deref().is_some_and(|n| n != C::TRAITS.name) {
-                    return Ok(None);
-                }
-                let actual = self.actual(*field);
-                if actual != *value {
-                    return Ok(Some((*field, *value, actual)));
-                }
-            }
-        }
-        Ok(None)
+        self.mutator.release_all()
     }
 
     /// The current value of an `expect` field.
     pub fn actual(&self, field: Field) -> u64 {
-        let s = self.collector.stats();
-        match field {
-            Field::Collected => self.last_collect.0,
-            Field::Uncollectable => self.last_collect.1,
-            Field::Live => s.live_objects,
-            Field::Finalized => s.finalized,
-            Field::Callbacks => s.weak_callbacks,
-            Field::Garbage => s.garbage,
-            Field::Saved => s.saved,
-        }
+        self.mutator.actual(field)
     }
 }

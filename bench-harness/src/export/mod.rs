@@ -331,7 +331,7 @@ fn finalized_ids(trace: &Trace) -> Vec<u64> {
     for line in &trace.lines {
         if let Op::Fin { object, .. } = &line.op
             && let Some(h) = replayer.register(*object)
-            && let Ok(id) = replayer.collector.object_id(h)
+            && let Ok(id) = replayer.collector().object_id(h)
         {
             ids.push(id.0);
         }
