@@ -5,6 +5,7 @@
 //!
 //! ```text
 //! cargo run --release -p gc-marksweep --example perf
+//! GC_PERF_TREES=16384 cargo run --release -p gc-marksweep --example perf  # a 1 GiB old generation
 //! ```
 
 use std::time::Instant;
@@ -93,14 +94,19 @@ fn main() {
     }
 
     // A growing old generation: peak heap / live and the longest step.
+    // GC_PERF_TREES sets its size: 4096 trees ≈ 255 MiB, 16384 ≈ 1 GiB.
+    let trees: usize = std::env::var("GC_PERF_TREES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(4096);
     let mut h = IncMiniMark::with_config(MarkSweepConfig {
         nursery: 4 << 20,
         ..MarkSweepConfig::pypy()
     })
     .unwrap();
-    let keep = h.alloc_node(4096, 0).unwrap();
+    let keep = h.alloc_node(trees, 0).unwrap();
     let mut peak: u64 = 0;
-    for i in 0..4096 {
+    for i in 0..trees {
         let t = tree(&mut h, 10);
         h.set_slot(keep, i, Some(t)).unwrap();
         h.release(t).unwrap();
