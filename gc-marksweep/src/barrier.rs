@@ -20,17 +20,21 @@
 //! Marking sets `TRACK_YOUNG_PTRS` on every object it blackens
 //! ([`VISITED`](crate::header::VISITED)). So after a black object is
 //! written, it is in the remembered set (or the cards list), whatever was
-//! written. The next minor collection, before anything else, re-greys every
-//! black object of those lists (clears `VISITED`, pushes it on
-//! `more_objects_to_trace`), and greys every root's referent that is not
-//! black. Hence, at the end of every minor collection and after every
-//! marking step:
+//! written. The next minor collection, which traces the slots of those
+//! objects (all of them, or those of the dirty cards) anyway, greys every
+//! white object a black one of those lists refers to (pushes it on
+//! `objects_to_trace`; PyPy re-greys the black object itself, which here
+//! deferred most of a cycle's marking to its last steps: see `phases.rs`),
+//! and greys every root's referent that is not black (on
+//! `more_objects_to_trace`). Hence, at the end of every minor collection
+//! and after every marking step:
 //!
 //! > **no black object refers to a white object**; white objects reachable
 //! > from the roots are reachable through grey objects.
 //!
 //! Objects promoted during marking are white and follow the same rule
-//! (reached from a root, a re-greyed object or another promoted object).
+//! (reached from a root, a black object's grey referent or another
+//! promoted object).
 //! Marking ends only in a step that directly follows a minor collection,
 //! when no grey object is left, so every reachable object is black then.
 //! [`IncMiniMark::check_heap`](crate::IncMiniMark::check_heap) verifies

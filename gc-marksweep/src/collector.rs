@@ -38,9 +38,10 @@ pub(crate) struct OldGen {
     pub(crate) old_objects_pointing_to_young: Vec<ObjRef>,
     /// Large nodes with a dirty card (`CARDS_SET`).
     pub(crate) old_objects_with_cards_set: Vec<ObjRef>,
-    /// Grey objects (pushed, not yet visited).
+    /// Grey objects (pushed, not yet visited), including the white
+    /// referents of black objects written since the last minor collection.
     pub(crate) objects_to_trace: Vec<ObjRef>,
-    /// Grey objects found by minor collections during marking.
+    /// Roots' referents greyed by minor collections during marking.
     pub(crate) more_objects_to_trace: Vec<ObjRef>,
     /// This minor collection so far: bytes, objects and payload promoted.
     pub(crate) surviving_bytes: usize,
@@ -128,9 +129,14 @@ pub(crate) struct Pacing {
     pub(crate) size_objects_made_old: usize,
     pub(crate) threshold_objects_made_old: usize,
     pub(crate) kept_alive_by_finalizer: usize,
-    /// Marking steps of this cycle that ran out of old greys and chased
-    /// re-greyed objects without finishing (each doubles the budget).
+    /// Marking steps of this cycle that ended with work left once the
+    /// mutator was outpacing the marking (each adds one normal budget; see
+    /// `phases.rs`).
     pub(crate) chasing_steps: u32,
+    /// Old-generation bytes when this cycle's marking started.
+    pub(crate) used_at_cycle_start: usize,
+    /// Bytes this cycle's marking has marked so far.
+    pub(crate) marked_in_cycle: usize,
     /// Bytes the last minor collection promoted (`nursery_surviving_size`).
     pub(crate) last_surviving: usize,
 }

@@ -68,9 +68,10 @@ pub(crate) const FINALIZED: u64 = 1 << 10;
 /// Marks a free block inside a page (never set on an object).
 pub(crate) const FREE_BLOCK: u64 = 1 << 11;
 
-/// On `more_objects_to_trace` already (not a PyPy flag: it keeps the
-/// roots re-greyed at every minor collection during marking from piling up
-/// as duplicates). Bit 14: bits 12 and 13 hold the kind.
+/// Greyed by a minor collection and on a grey stack already (not a PyPy
+/// flag: it keeps the roots and the referents of written black objects,
+/// greyed at every minor collection during marking, from piling up as
+/// duplicates). Bit 14: bits 12 and 13 hold the kind.
 pub(crate) const MORE_PENDING: u64 = 1 << 14;
 
 const FLAG_MASK: u64 = (1 << 12) - 1;

@@ -58,23 +58,23 @@ impl OldGen {
         }
     }
 
-    /// During marking, a black object written since the last minor
-    /// collection becomes grey again.
-    #[inline]
-    fn regrey(&mut self, obj: ObjRef) {
-        if obj.has(VISITED) {
-            obj.remove(VISITED);
-            self.grey_if_white(obj);
-        }
-    }
-
-    /// Drags out what slots `from..to` of `obj` refer to.
-    fn trace_slots(&mut self, obj: ObjRef, from: usize, to: usize) {
+    /// Drags out what slots `from..to` of `obj` refer to. When `black`
+    /// (`obj` is black during marking), every white referent also becomes
+    /// grey, on the ordinary grey stack: the barrier's half of the marking
+    /// invariant, at the cost of the slots the minor collection reads anyway.
+    fn trace_slots(&mut self, obj: ObjRef, from: usize, to: usize, black: bool) {
         for i in from..to {
             if let Some(child) = obj.slot(i) {
                 let moved = self.drag_out(child);
                 if moved != child {
                     obj.set_slot_raw(i, Some(moved));
+                }
+                if black {
+                    let tid = moved.tid();
+                    if tid & (VISITED | MORE_PENDING) == 0 {
+                        moved.set_tid(tid | MORE_PENDING);
+                        self.objects_to_trace.push(moved);
+                    }
                 }
             }
         }
@@ -83,10 +83,12 @@ impl OldGen {
     /// PyPy's `collect_oldrefs_to_nursery`: trace the remembered set (and
     /// the objects just promoted), putting each back on the barrier's fast
     /// path.
-    fn collect_oldrefs(&mut self) {
+    fn collect_oldrefs(&mut self, marking: bool) {
         while let Some(obj) = self.old_objects_pointing_to_young.pop() {
-            obj.add(TRACK_YOUNG_PTRS);
-            self.trace_slots(obj, 0, obj.slot_count());
+            let tid = obj.tid();
+            obj.set_tid(tid | TRACK_YOUNG_PTRS);
+            let black = marking && tid & VISITED != 0;
+            self.trace_slots(obj, 0, obj.slot_count(), black);
         }
     }
 
@@ -97,6 +99,7 @@ impl OldGen {
     fn collect_cardrefs(&mut self, marking: bool) {
         while let Some(obj) = self.old_objects_with_cards_set.pop() {
             obj.remove(CARDS_SET);
+            let black = marking && obj.has(VISITED);
             let slots = obj.slot_count();
             for j in 0..obj.card_len() {
                 let mut byte = obj.take_card_byte(j);
@@ -107,12 +110,9 @@ impl OldGen {
                     if start < slots {
                         let end = (start + CARD_SLOTS).min(slots);
                         self.card_slots_scanned += (end - start) as u64;
-                        self.trace_slots(obj, start, end);
+                        self.trace_slots(obj, start, end, black);
                     }
                 }
-            }
-            if marking {
-                self.regrey(obj);
             }
         }
     }
@@ -124,14 +124,6 @@ impl IncMiniMark {
         let started = Instant::now();
         let marking = self.state == State::Marking;
         let old = &mut self.old;
-        if marking {
-            // Re-grey the black objects written since the last minor
-            // collection (the barrier's half of the marking invariant).
-            for i in 0..old.old_objects_pointing_to_young.len() {
-                let obj = old.old_objects_pointing_to_young[i];
-                old.regrey(obj);
-            }
-        }
         old.surviving_bytes = 0;
         old.surviving_objects = 0;
         old.surviving_payload = 0;
@@ -155,7 +147,7 @@ impl IncMiniMark {
         }
         loop {
             old.collect_cardrefs(marking);
-            old.collect_oldrefs();
+            old.collect_oldrefs(marking);
             if old.old_objects_with_cards_set.is_empty() {
                 break;
             }

@@ -12,26 +12,34 @@
 //!
 //! - **Scanning** (one step): the roots and the saved list become grey.
 //! - **Marking**: visits grey objects until `max(increment_step, 2 × the
-//!   bytes the last minor promoted)` bytes are marked. The objects
-//!   re-greyed by the barrier and the roots greyed by minor collections
-//!   (`more_objects_to_trace`) are visited once the other greys run out.
-//!   PyPy finishes them (and everything white they reach) in that step,
-//!   non-incrementally, to guarantee that marking ends however much the
-//!   mutator writes; on a 1 GiB heap that single step took up to ~100 ms
-//!   here. We keep steps bounded instead, and get the same guarantee by
-//!   growing the budget of every step that ends with re-greyed work left
-//!   once the cycle's greys ran out: after `k` such steps the budget is
-//!   `k + 1` normal budgets, so it eventually covers the whole heap, and a
-//!   step that starts with the budget to mark everything ends with no grey
-//!   left (the mutator re-greys only between steps). (Doubling instead of
-//!   adding ended cycles in fewer steps but made the last ones about twice
-//!   as long in the 1 GiB experiment.) Usually the re-greyed work fits one
-//!   or two normal steps. When no grey object is left: finalizer
-//!   ordering (and the finalizers), weak references to dead objects
-//!   cleared, every page and large object handed to the sweeper.
+//!   bytes the last minor promoted)` bytes are marked. A black object
+//!   written since the last minor collection is not re-greyed (PyPy): the
+//!   minor collection, which reads its slots (or its dirty cards) anyway,
+//!   greys the white objects it now refers to, on the ordinary grey stack
+//!   (see `minor.rs`). So a black object stays black for the rest of the
+//!   cycle, and the objects promoted during marking are marked as the
+//!   cycle goes, not all at its end. (PyPy re-greys the written object and
+//!   visits the re-greyed ones only once the other greys run out; on a
+//!   1 GiB heap with a 4 MiB nursery that deferred everything the cycle
+//!   promoted through a re-greyed 16,384-slot node, and the last 2–3 steps
+//!   of each cycle took 2–3 normal budgets: the longest step.) The roots
+//!   greyed by minor collections still wait on `more_objects_to_trace`
+//!   until the other greys run out. Termination: every object is marked at
+//!   most once per cycle, and every step that ends with work left after the
+//!   cycle's greys ran out, or after more than twice the heap at the
+//!   cycle's start was marked (the mutator outpacing the marking), grows
+//!   the budget by one normal budget: after `k` such steps it is `k + 1`
+//!   normal budgets, so it eventually covers the whole heap, and a step
+//!   that starts with the budget to mark everything ends with no grey left
+//!   (the mutator writes only between steps). (Doubling instead of adding
+//!   made the last steps about twice as long in the 1 GiB experiment.)
+//!   When no grey object is left: finalizer ordering (and the finalizers),
+//!   weak references to dead objects cleared, every page and large object
+//!   handed to the sweeper.
 //! - **Sweeping**: first the large objects (`3 × nursery / 280` per step),
-//!   then the pages (`3 × nursery / 8 KiB` per step); unmarked objects are
-//!   freed, marks cleared. At the end the next threshold is set (PyPy's
+//!   then the pages (`3 × nursery / 8 KiB` per step, the next page
+//!   prefetched while one is swept); unmarked objects are freed, marks
+//!   cleared. At the end the next threshold is set (PyPy's
 //!   `set_major_threshold_from`).
 //! - **Finalizing** (one step): back to Scanning, then the callbacks of weak
 //!   references cleared since the last major collection. (The finalizers
@@ -146,6 +154,8 @@ impl IncMiniMark {
                 self.old.more_objects_to_trace.clear();
                 self.old.objects_to_trace.extend(self.roots.iter());
                 self.old.objects_to_trace.extend(self.saved.iter().copied());
+                self.pacing.used_at_cycle_start = self.old.total_used();
+                self.pacing.marked_in_cycle = 0;
                 self.state = State::Marking;
             }
             State::Marking => {
@@ -156,23 +166,31 @@ impl IncMiniMark {
                         .increment_step_bytes()
                         .max(2 * self.pacing.last_surviving)
                 };
-                // Once the greys of the cycle ran out, each step that still
-                // has re-greyed work left grows the budget by one more
-                // normal budget (see the module docs: bounded steps,
-                // guaranteed termination).
+                // Once the greys of the cycle ran out (or the mutator
+                // outpaces the marking), each step that still has work left
+                // grows the budget by one more normal budget (see the module
+                // docs: bounded steps, guaranteed termination).
                 let budget = budget.saturating_mul(1 + self.pacing.chasing_steps as usize);
                 let old = &mut self.old;
-                let remaining = old.mark(budget);
+                let mut remaining = old.mark(budget);
                 let mut chased = false;
                 if old.objects_to_trace.is_empty() && !old.more_objects_to_trace.is_empty() {
                     std::mem::swap(&mut old.objects_to_trace, &mut old.more_objects_to_trace);
-                    old.mark(remaining.max(1));
+                    remaining = old.mark(remaining.max(1));
                     chased = true;
                 }
+                let p = &mut self.pacing;
+                p.marked_in_cycle = p
+                    .marked_in_cycle
+                    .saturating_add(budget.saturating_sub(remaining));
+                // Objects are never re-greyed once black, so a cycle marks
+                // each object at most once; more than twice the heap at the
+                // cycle's start means the mutator outpaces the marking.
+                let outpaced = p.marked_in_cycle > 2 * p.used_at_cycle_start;
                 if old.objects_to_trace.is_empty() && old.more_objects_to_trace.is_empty() {
                     self.pacing.chasing_steps = 0;
                     self.finish_marking();
-                } else if chased || self.pacing.chasing_steps > 0 {
+                } else if chased || outpaced || self.pacing.chasing_steps > 0 {
                     self.pacing.chasing_steps += 1;
                 }
             }
