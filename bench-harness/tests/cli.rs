@@ -1,31 +1,14 @@
 //! `gc-bench` as a user runs it: exit statuses, messages, event lines.
 
-use std::io::Write;
-use std::process::{Command, Output, Stdio};
+#[path = "support/gc_bench.rs"]
+mod support;
+
+use std::process::Output;
+
+use support::{gc_bench, text};
 
 /// Every collector `gc-bench` can run today.
 const IMPLEMENTED: &[&str] = &["null", "refcount", "generational", "marksweep"];
-
-fn gc_bench(args: &[&str], stdin: Option<&str>) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_gc-bench"))
-        .args(args)
-        .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("gc-bench runs");
-    let mut pipe = child.stdin.take().unwrap();
-    if let Some(text) = stdin {
-        pipe.write_all(text.as_bytes()).unwrap();
-    }
-    drop(pipe);
-    child.wait_with_output().unwrap()
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
 
 fn replay_stdin(trace: &str, collector: &str) -> Output {
     gc_bench(

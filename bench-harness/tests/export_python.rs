@@ -3,9 +3,8 @@
 //! * Random traces of several shapes are exported and run on `python3`; the
 //!   collect, finalize and weak-callback events must equal those of
 //!   `gc-bench replay --collector generational`, in order, times aside.
-//!   While the generational collector is not merged, CPython is compared
-//!   with itself over two runs (determinism). The switch is
-//!   [`GENERATIONAL_MERGED`].
+//!   With a python3 other than CPython 3.11 (which the collector models),
+//!   CPython is compared with itself over two runs (determinism) instead.
 //! * Hand-written traces check the exported program's events against
 //!   expectations worked out by hand from CPython 3.11's rules, and the
 //!   repository's `traces/*.gctrace` must hold their `expect@generational`
@@ -15,47 +14,22 @@
 
 #[path = "support/shapes.rs"]
 mod shapes;
+#[path = "support/gc_bench.rs"]
+mod support;
 
-use std::io::Write;
+use support::{gc_bench, text};
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::Mutex;
 
 use serde_json::Value as Json;
-
-/// Set to `true` once the generational collector is merged: the random
-/// traces are then always compared with `replay --collector generational`
-/// and the test fails if that collector cannot run. While `false`, the
-/// comparison runs when the collector works and CPython is otherwise
-/// compared with itself.
-const GENERATIONAL_MERGED: bool = true;
 
 /// The events compared between CPython and the generational collector.
 const COMPARED_EVENTS: [&str; 3] = ["collect", "finalize", "weak_callback"];
 
 /// Random traces per shape (six shapes).
 const TRACES_PER_SHAPE: u64 = 18;
-
-fn gc_bench(args: &[&str], stdin: Option<&str>) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_gc-bench"))
-        .args(args)
-        .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("gc-bench runs");
-    let mut pipe = child.stdin.take().unwrap();
-    if let Some(text) = stdin {
-        pipe.write_all(text.as_bytes()).unwrap();
-    }
-    drop(pipe);
-    child.wait_with_output().unwrap()
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
 
 /// A fresh scratch directory for one test.
 fn scratch(name: &str) -> PathBuf {
@@ -125,17 +99,6 @@ fn compared(stdout: &str) -> Vec<String> {
         .collect()
 }
 
-/// Whether `replay --collector generational` runs a trivial trace.
-fn generational_available() -> bool {
-    gc_bench(
-        &["replay", "-", "--collector", "generational"],
-        Some("gctrace 1\nnew r0 node 1 0\ncollect\n"),
-    )
-    .status
-    .code()
-        == Some(0)
-}
-
 fn first_difference(a: &[String], b: &[String]) -> String {
     for (i, (x, y)) in a.iter().zip(b).enumerate() {
         if x != y {
@@ -158,16 +121,9 @@ fn random_traces_cpython_matches_the_generational_collector() {
         .output()
         .map(|o| text(&o.stdout).trim().to_owned())
         .unwrap_or_default();
-    let against_generational =
-        (GENERATIONAL_MERGED || generational_available()) && version == "3.11";
-    if version != "3.11" {
-        eprintln!("python3 is {version}, not 3.11: compared with itself only");
-    }
+    let against_generational = version == "3.11";
     if !against_generational {
-        eprintln!(
-            "replay --collector generational does not run yet: CPython is compared with itself \
-             (set GENERATIONAL_MERGED once it is merged)"
-        );
+        eprintln!("python3 is {version}, not 3.11: compared with itself only");
     }
     let dir = scratch("random");
     let mut jobs = Vec::new();

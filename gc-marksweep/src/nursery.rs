@@ -116,11 +116,12 @@ mod tests {
         let mut made = Vec::new();
         let mut id = 0;
         loop {
-            let bytes = object_bytes(1, (id % 3) as usize * 5);
+            let payload = (id % 3) as usize * 5;
+            let bytes = object_bytes(1, payload);
             let Some(p) = n.alloc(bytes) else { break };
+            let tid = make_tid(Kind::Node, id, 0);
             // SAFETY: `alloc` returned `bytes` writable, aligned bytes.
-            let o =
-                unsafe { init_object(p, make_tid(Kind::Node, id, 0), 1, (id % 3) as usize * 5) };
+            let o = unsafe { init_object(p, tid, 1, payload) };
             if let Some(&prev) = made.last() {
                 o.set_slot_raw(0, Some(prev));
             }
