@@ -64,14 +64,16 @@ pub(crate) fn log_start(heap: &Heap, generation: usize) {
 
 /// DEBUG_COLLECTABLE: one line per unreachable object.
 pub(crate) fn log_collectable(heap: &Heap, x: u32) {
-    let h = &heap.objects[x as usize];
-    let kind = match h.flags & flags::KIND_MASK {
+    let Some(r) = gc_core::rc::ObjRef::from_index(x as usize) else {
+        return;
+    };
+    let kind = match heap.header(r).flags & flags::KIND_MASK {
         flags::NODE => "node",
         flags::TUPLE => "tuple",
         flags::ATOM => "atom",
         _ => "weakref",
     };
-    tracing::info!(target: "gc_generational", "gc: collectable <{kind} #{}>", h.id);
+    tracing::info!(target: "gc_generational", "gc: collectable <{kind} #{}>", heap.id(r));
 }
 
 /// DEBUG_STATS at the end.

@@ -181,9 +181,9 @@ impl Gc<'_> {
         Ok(lists
             .iter()
             .flat_map(|&l| header::members(self.heap, l))
-            .map(|x| &self.heap.objects[x as usize])
-            .filter(|h| h.flags & flags::KIND_MASK != flags::WEAKREF)
-            .map(|h| ObjectId(h.id))
+            .filter_map(|x| gc_core::rc::ObjRef::from_index(x as usize))
+            .filter(|&r| self.heap.header(r).flags & flags::KIND_MASK != flags::WEAKREF)
+            .map(|r| ObjectId(self.heap.id(r)))
             .collect())
     }
 
@@ -196,10 +196,18 @@ impl Gc<'_> {
             .collect::<Result<Vec<_>, _>>()?;
         let mut out = Vec::new();
         for l in [List::Gen0, List::Gen1, List::Gen2] {
-            for x in header::members(self.heap, l) {
-                let h = &self.heap.objects[x as usize];
-                if h.slots.iter().flatten().any(|s| targets.contains(s)) {
-                    out.push(ObjectId(h.id));
+            for r in header::members(self.heap, l)
+                .into_iter()
+                .filter_map(|x| gc_core::rc::ObjRef::from_index(x as usize))
+            {
+                if self
+                    .heap
+                    .slots(r)
+                    .iter()
+                    .flatten()
+                    .any(|s| targets.contains(s))
+                {
+                    out.push(ObjectId(self.heap.id(r)));
                 }
             }
         }
@@ -246,7 +254,7 @@ impl Gc<'_> {
         self.heap
             .garbage
             .iter()
-            .map(|&r| ObjectId(self.heap.objects[r.index()].id))
+            .map(|&r| ObjectId(self.heap.id(r)))
             .collect()
     }
 

@@ -195,16 +195,14 @@ fn update_and_subtract_refs(heap: &mut Heap, base: List, generation: u32) {
         };
         h.extra.refs = h.extra.refs.wrapping_add(own);
         h.flags |= COLLECTING;
-        let slots = std::mem::take(&mut h.slots);
-        for &child in slots.iter().flatten() {
+        let (slots, after) = (h.slots, h.extra.next);
+        for &child in heap.slot_arena.get(slots).iter().flatten() {
             let c = &mut heap.objects[child.index()];
             if c.flags & TRACKED != 0 && header::generation_bits(c.flags) <= generation {
                 c.extra.refs = c.extra.refs.wrapping_sub(1);
             }
         }
-        let h = &mut heap.objects[x as usize];
-        h.slots = slots;
-        x = h.extra.next;
+        x = after;
     }
 }
 
@@ -230,16 +228,15 @@ fn subtract_refs(heap: &mut Heap, base: List) {
     let head = base.head();
     let mut x = first(heap, base);
     while x != head {
-        let slots = std::mem::take(&mut heap.objects[x as usize].slots);
-        for &child in slots.iter().flatten() {
+        let h = &heap.objects[x as usize];
+        let (slots, after) = (h.slots, h.extra.next);
+        for &child in heap.slot_arena.get(slots).iter().flatten() {
             let c = &mut heap.objects[child.index()];
             if c.flags & COLLECTING != 0 {
                 c.extra.refs -= 1;
             }
         }
-        let h = &mut heap.objects[x as usize];
-        h.slots = slots;
-        x = h.extra.next;
+        x = after;
     }
 }
 
@@ -255,22 +252,18 @@ fn move_unreachable(heap: &mut Heap, young: List, unreachable: List, new_generat
     while x != head {
         if heap.objects[x as usize].extra.refs > 0 {
             let is_tuple = heap.objects[x as usize].kind_bits() == flags::TUPLE;
-            let slots = std::mem::take(&mut heap.objects[x as usize].slots);
+            let slots = heap.objects[x as usize].slots;
             // `tp_traverse` order: a node's slots first to last
             // (`subtype_traverse`), a tuple's members last to first
             // (`tupletraverse`). It decides the order in which objects are
             // rescued to the tail of `young`.
-            if is_tuple {
-                for &child in slots.iter().rev().flatten() {
-                    visit_reachable(heap, child, young, &mut scan);
-                }
-            } else {
-                for &child in slots.iter().flatten() {
+            for k in 0..slots.len() {
+                let k = if is_tuple { slots.len() - 1 - k } else { k };
+                if let Some(child) = heap.slot_arena.get(slots)[k] {
                     visit_reachable(heap, child, young, &mut scan);
                 }
             }
             let h = &mut heap.objects[x as usize];
-            h.slots = slots;
             h.flags = (h.flags & !(COLLECTING | header::GEN_MASK))
                 | (new_generation << header::GEN_SHIFT);
             h.extra.refs = 0;
@@ -334,7 +327,8 @@ fn untrack_tuples(heap: &mut Heap, young: List) -> u64 {
 /// Every member is nil, an atom, or an untracked tuple
 /// (`!_PyObject_GC_MAY_BE_TRACKED`).
 fn tuple_may_untrack(heap: &Heap, x: u32) -> bool {
-    heap.objects[x as usize].slots.iter().all(|m| match m {
+    let slots = heap.objects[x as usize].slots;
+    heap.slot_arena.get(slots).iter().all(|m| match m {
         None => true,
         Some(c) => {
             let f = heap.objects[c.index()].flags;

@@ -2,6 +2,8 @@
 
 use std::num::NonZeroU32;
 
+use super::SlotRange;
+
 /// A reference from one object to another inside an [`RcHeap`](super::RcHeap):
 /// the object's index in the header table, plus one (so `Option<ObjRef>` is
 /// four bytes and nil is zero).
@@ -55,17 +57,21 @@ pub mod flags {
     pub const IMMORTAL: u32 = 1 << 7;
     /// On a weak-reference object: it has a callback.
     pub const WEAK_CALLBACK: u32 = 1 << 8;
+    /// The payload is not empty (its [`Cold`](super::Cold) entry must be
+    /// cleared when the object is freed).
+    pub const HAS_PAYLOAD: u32 = 1 << 9;
     /// The first bit a strategy may use for its own flags.
     pub const STRATEGY_SHIFT: u32 = 16;
 }
 
-/// One object: its count, flags, the strategy's own words, its identity and
-/// its body.
+/// One object's hot words: its count, flags, the strategy's own words and
+/// where its slots are. A collection reads nothing else; the object's
+/// identity and payload are in its [`Cold`] entry.
 ///
 /// Invariant: `rc` equals the number of root handles, slots of live objects,
 /// saved- and garbage-list entries that refer to this object (for a weak
 /// reference object: the weak handles), unless `IMMORTAL` is set.
-#[derive(Debug, Default)]
+#[derive(Clone, Copy, Debug, Default)]
 pub struct Header<X> {
     /// The reference count.
     pub rc: u32,
@@ -73,10 +79,17 @@ pub struct Header<X> {
     pub flags: u32,
     /// The strategy's own header words (CPython: the generation links).
     pub extra: X,
-    /// The gctrace id (a [`WeakId`](crate::WeakId) for weak references).
+    /// The reference slots, in the heap's [`SlotArena`](super::SlotArena)
+    /// (empty for atoms and weak references).
+    pub slots: SlotRange,
+}
+
+/// What a collection never reads: the object's gctrace id (a
+/// [`WeakId`](crate::WeakId) for a weak reference) and its payload.
+#[derive(Debug, Default)]
+pub struct Cold {
+    /// The gctrace id.
     pub id: u64,
-    /// The reference slots (empty for atoms and weak references).
-    pub slots: Box<[Slot]>,
     /// The opaque payload.
     pub payload: Box<[u8]>,
 }

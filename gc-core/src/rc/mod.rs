@@ -1,8 +1,10 @@
 //! Reference counting as a building block: the heap that `gc-refcount` and
 //! `gc-generational` share.
 //!
-//! [`RcHeap<P>`] stores objects in a table of [`Header`]s indexed by
-//! [`ObjRef`] (no hash on any hot path), counts every reference held by a
+//! [`RcHeap<P>`] stores objects in a table of small [`Header`]s indexed by
+//! [`ObjRef`] (no hash on any hot path), their slots end to end in a
+//! [`SlotArena`] and their ids and payloads in a cold table beside, so a
+//! collection streams through two dense arrays. It counts every reference held by a
 //! root handle, a slot, the saved list or the garbage list, and frees an
 //! object the moment its count reaches zero, cascading through its slots
 //! without recursion ([`release`]). The policy `P` adds what a strategy
@@ -12,9 +14,11 @@
 
 mod header;
 mod release;
+mod slots;
 mod weak;
 
-pub use header::{Header, ObjRef, Slot, flags};
+pub use header::{Cold, Header, ObjRef, Slot, flags};
+pub use slots::{SMALL_MAX, SlotArena, SlotRange};
 pub use weak::WeakRegistry;
 
 use std::fmt::Debug;
@@ -85,6 +89,10 @@ pub trait RcPolicy: Sized + Debug {
 pub struct RcHeap<P: RcPolicy> {
     /// Every object, weak-reference objects and free entries included.
     pub objects: Vec<Header<P::Extra>>,
+    /// The slots of every object (see [`Header::slots`]).
+    pub slot_arena: SlotArena,
+    /// Ids and payloads, indexed as `objects`.
+    cold: Vec<Cold>,
     free_list: Vec<u32>,
     roots: RootTable<ObjRef>,
     weak_roots: RootTable<ObjRef>,
@@ -113,6 +121,8 @@ impl<P: RcPolicy> RcHeap<P> {
         let heap = HeapId::fresh();
         Ok(RcHeap {
             objects: Vec::new(),
+            slot_arena: SlotArena::default(),
+            cold: Vec::new(),
             free_list: Vec::new(),
             roots: RootTable::new(heap),
             weak_roots: RootTable::new(heap),
@@ -140,6 +150,18 @@ impl<P: RcPolicy> RcHeap<P> {
     #[inline]
     pub fn header_mut(&mut self, r: ObjRef) -> &mut Header<P::Extra> {
         &mut self.objects[r.index()]
+    }
+
+    /// The slots of `r`.
+    #[inline]
+    pub fn slots(&self, r: ObjRef) -> &[Slot] {
+        self.slot_arena.get(self.objects[r.index()].slots)
+    }
+
+    /// The gctrace id of `r` (a weak id for a weak-reference object).
+    #[inline]
+    pub fn id(&self, r: ObjRef) -> u64 {
+        self.cold[r.index()].id
     }
 
     /// The object a root handle refers to.
@@ -201,17 +223,16 @@ impl<P: RcPolicy> RcHeap<P> {
     pub fn report_weak_callback(&mut self, weak: ObjRef, target: ObjRef) {
         self.stats.weak_callbacks += 1;
         let event = Event::WeakCallback {
-            weak: WeakId(self.objects[weak.index()].id),
-            object: ObjectId(self.objects[target.index()].id),
+            weak: WeakId(self.id(weak)),
+            object: ObjectId(self.id(target)),
         };
         self.events.push(event);
     }
 
     /// Reports that the finalizer of `r` ran, and marks it finalized.
     pub fn report_finalized(&mut self, r: ObjRef) {
-        let h = &mut self.objects[r.index()];
-        h.flags |= flags::FINALIZED;
-        let id = h.id;
+        self.objects[r.index()].flags |= flags::FINALIZED;
+        let id = self.id(r);
         self.stats.finalized += 1;
         self.events.push(Event::Finalize {
             object: ObjectId(id),
@@ -222,32 +243,41 @@ impl<P: RcPolicy> RcHeap<P> {
         &mut self,
         flag_bits: u32,
         id: u64,
-        slots: Box<[Slot]>,
+        slots: SlotRange,
         payload: Box<[u8]>,
     ) -> Result<ObjRef, GcError> {
         let header = Header {
             rc: 1,
-            flags: flag_bits,
+            flags: flag_bits
+                | if payload.is_empty() {
+                    0
+                } else {
+                    flags::HAS_PAYLOAD
+                },
             extra: P::Extra::default(),
-            id,
             slots,
-            payload,
         };
+        let cold = Cold { id, payload };
         if let Some(i) = self.free_list.pop() {
             self.objects[i as usize] = header;
+            self.cold[i as usize] = cold;
             return Ok(ObjRef::from_index(i as usize).expect("came from the table"));
         }
-        let r = ObjRef::from_index(self.objects.len()).ok_or(GcError::OutOfMemory {
-            limit: u64::from(u32::MAX),
-        })?;
+        let Some(r) = ObjRef::from_index(self.objects.len()) else {
+            self.slot_arena.free(slots);
+            return Err(GcError::OutOfMemory {
+                limit: u64::from(u32::MAX),
+            });
+        };
         self.objects.push(header);
+        self.cold.push(cold);
         Ok(r)
     }
 
     fn new_object(
         &mut self,
         kind_bits: u32,
-        slots: Box<[Slot]>,
+        slots: SlotRange,
         payload: usize,
     ) -> Result<Handle, GcError> {
         let id = self.next_id;
@@ -297,11 +327,8 @@ impl<P: RcPolicy> Collector for RcHeap<P> {
             Shape::Atom { .. } => (flags::ATOM, AllocKind::Atom),
         };
         P::before_alloc(self, what)?;
-        self.new_object(
-            bits,
-            vec![None; shape.slots()].into_boxed_slice(),
-            shape.payload(),
-        )
+        let slots = self.slot_arena.alloc(shape.slots())?;
+        self.new_object(bits, slots, shape.payload())
     }
 
     fn alloc_tuple(&mut self, members: &[Option<Handle>]) -> Result<Handle, GcError> {
@@ -312,19 +339,24 @@ impl<P: RcPolicy> Collector for RcHeap<P> {
                 limit: crate::MAX_SLOTS,
             });
         }
-        let resolve = |heap: &Self| {
+        let check = |heap: &Self| {
             members
                 .iter()
-                .map(|m| m.map(|h| heap.resolve(h)).transpose())
-                .collect::<Result<Box<[Slot]>, _>>()
+                .flatten()
+                .try_for_each(|&h| heap.resolve(h).map(drop))
         };
-        resolve(self)?;
+        check(self)?;
         P::before_alloc(self, AllocKind::Tuple)?;
         // Again: code run by the policy's hook (a `gc.callbacks` function)
         // may have released a member's handle, and with it the member.
-        let slots = resolve(self)?;
-        for &r in slots.iter().flatten() {
-            self.inc(r);
+        check(self)?;
+        let slots = self.slot_arena.alloc(members.len())?;
+        for (i, m) in members.iter().enumerate() {
+            if let Some(h) = m {
+                let r = self.resolve(*h)?;
+                self.inc(r);
+                self.slot_arena.get_mut(slots)[i] = Some(r);
+            }
         }
         self.new_object(flags::TUPLE, slots, 0)
     }
@@ -347,11 +379,15 @@ impl<P: RcPolicy> Collector for RcHeap<P> {
     fn slot(&mut self, object: Handle, index: usize) -> Result<Option<Handle>, GcError> {
         let r = self.resolve(object)?;
         let h = self.header(r);
-        let value = *h.slots.get(index).ok_or(GcError::SlotOutOfRange {
-            index,
-            len: h.slots.len(),
-            kind: h.kind().map_or("weakref", Kind::name),
-        })?;
+        let value = *self
+            .slot_arena
+            .get(h.slots)
+            .get(index)
+            .ok_or(GcError::SlotOutOfRange {
+                index,
+                len: h.slots.len(),
+                kind: h.kind().map_or("weakref", Kind::name),
+            })?;
         Ok(value.map(|v| {
             self.inc(v);
             Handle(self.roots.insert(v))
@@ -370,7 +406,8 @@ impl<P: RcPolicy> Collector for RcHeap<P> {
         if let Some(v) = value {
             self.inc(v);
         }
-        let old = std::mem::replace(&mut self.objects[r.index()].slots[index], value);
+        let range = self.objects[r.index()].slots;
+        let old = std::mem::replace(&mut self.slot_arena.get_mut(range)[index], value);
         self.dec_slot(old);
         Ok(())
     }
@@ -385,16 +422,16 @@ impl<P: RcPolicy> Collector for RcHeap<P> {
     }
 
     fn payload(&self, object: Handle) -> Result<&[u8], GcError> {
-        Ok(&self.header(self.resolve(object)?).payload)
+        Ok(&self.cold[self.resolve(object)?.index()].payload)
     }
 
     fn payload_mut(&mut self, object: Handle) -> Result<&mut [u8], GcError> {
         let r = self.resolve(object)?;
-        Ok(&mut self.header_mut(r).payload)
+        Ok(&mut self.cold[r.index()].payload)
     }
 
     fn object_id(&self, object: Handle) -> Result<ObjectId, GcError> {
-        Ok(ObjectId(self.header(self.resolve(object)?).id))
+        Ok(ObjectId(self.id(self.resolve(object)?)))
     }
 
     fn set_finalizer(&mut self, object: Handle, finalizer: Finalizer) -> Result<(), GcError> {
@@ -421,7 +458,7 @@ impl<P: RcPolicy> Collector for RcHeap<P> {
         let target = self.resolve(object)?;
         let bits = flags::WEAKREF | if callback { flags::WEAK_CALLBACK } else { 0 };
         let id = self.next_weak_id;
-        let w = self.allocate(bits, id, Box::default(), Box::default())?;
+        let w = self.allocate(bits, id, SlotRange::default(), Box::default())?;
         self.next_weak_id += 1;
         P::after_alloc(self, w);
         self.weakrefs.add(target, w, callback);
@@ -444,7 +481,7 @@ impl<P: RcPolicy> Collector for RcHeap<P> {
     }
 
     fn weak_id(&self, weak: WeakHandle) -> Result<WeakId, GcError> {
-        Ok(WeakId(self.header(self.resolve_weak(weak)?).id))
+        Ok(WeakId(self.id(self.resolve_weak(weak)?)))
     }
 
     fn take_saved(&mut self) -> Vec<Handle> {
@@ -478,8 +515,9 @@ impl<P: RcPolicy> Collector for RcHeap<P> {
     fn live_objects(&self) -> Vec<ObjectId> {
         self.objects
             .iter()
-            .filter(|h| !h.has(flags::FREE) && h.kind_bits() != flags::WEAKREF)
-            .map(|h| ObjectId(h.id))
+            .zip(&self.cold)
+            .filter(|(h, _)| !h.has(flags::FREE) && h.kind_bits() != flags::WEAKREF)
+            .map(|(_, c)| ObjectId(c.id))
             .collect()
     }
 
@@ -488,6 +526,6 @@ impl<P: RcPolicy> Collector for RcHeap<P> {
             RootList::Saved => &self.saved,
             RootList::Garbage => &self.garbage,
         };
-        list.iter().map(|&r| ObjectId(self.header(r).id)).collect()
+        list.iter().map(|&r| ObjectId(self.id(r))).collect()
     }
 }

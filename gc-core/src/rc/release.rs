@@ -86,9 +86,9 @@ impl<P: RcPolicy> RcHeap<P> {
             let top = stack.last_mut().expect("above base");
             let object = top.object;
             let i = top.next_slot;
-            let h = &mut self.objects[object.index()];
+            let h = &self.objects[object.index()];
             let reverse = h.kind_bits() == flags::TUPLE;
-            let slots = &mut h.slots;
+            let slots = self.slot_arena.get_mut(h.slots);
             if i >= slots.len() {
                 let trashcan = top.trashcan;
                 stack.pop();
@@ -163,8 +163,13 @@ impl<P: RcPolicy> RcHeap<P> {
     fn free_object(&mut self, r: ObjRef) {
         P::on_free(self, r);
         let h = &mut self.objects[r.index()];
-        let payload = h.payload.len() as u64;
         let was_weakref = h.kind_bits() == flags::WEAKREF;
+        let payload = if h.flags & flags::HAS_PAYLOAD != 0 {
+            std::mem::take(&mut self.cold[r.index()].payload).len() as u64
+        } else {
+            0
+        };
+        self.slot_arena.free(h.slots);
         *h = super::Header {
             flags: flags::FREE,
             ..Default::default()
@@ -184,7 +189,13 @@ impl<P: RcPolicy> RcHeap<P> {
     /// whose last reference was its own slot), the loop ends there.
     pub fn clear_slots(&mut self, r: ObjRef) {
         let mut i = 0;
-        while let Some(slot) = self.objects[r.index()].slots.get_mut(i) {
+        loop {
+            // Read the range afresh: a finalizer run by a `dec` may have
+            // freed `r` (its range is then empty).
+            let range = self.objects[r.index()].slots;
+            let Some(slot) = self.slot_arena.get_mut(range).get_mut(i) else {
+                break;
+            };
             let child = slot.take();
             i += 1;
             self.dec_slot(child);

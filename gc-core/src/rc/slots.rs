@@ -1,0 +1,217 @@
+//! Where the reference slots of a reference-counted heap live.
+//!
+//! A boxed slice per object would cost a `malloc` on every allocation, a
+//! `free` on every deallocation and a pointer chase on every traversal. The
+//! [`SlotArena`] instead keeps the slots of every object with up to
+//! [`SMALL_MAX`] slots end to end in one vector, in allocation order, so a
+//! collection walking objects in allocation order reads the slots as one
+//! stream. A freed range goes on a free list for its exact length and is
+//! reused by the next object with that many slots (segregated fit, as in
+//! CPython's `obmalloc` size classes; ranges are never split or merged, and
+//! the arena never shrinks). Objects with more slots get a boxed slice of
+//! their own: they are few, and one allocation per large array is nothing
+//! beside its size.
+
+use super::Slot;
+use crate::GcError;
+
+/// The largest slot count kept in the shared cells; larger objects get a
+/// box of their own.
+pub const SMALL_MAX: usize = 256;
+
+/// Where one object's slots are: `len` cells from `start` (for a large
+/// object, `start` names its box). Copy it out of the header, then read the
+/// slots through [`SlotArena::get`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SlotRange {
+    start: u32,
+    len: u32,
+}
+
+impl SlotRange {
+    /// The number of slots.
+    #[inline]
+    pub fn len(self) -> usize {
+        self.len as usize
+    }
+
+    /// No slots at all (atoms, weak references, empty nodes and tuples).
+    #[inline]
+    pub fn is_empty(self) -> bool {
+        self.len == 0
+    }
+
+    #[inline]
+    fn is_large(self) -> bool {
+        self.len as usize > SMALL_MAX
+    }
+}
+
+/// The slots of every object of one heap. See the [module docs](self).
+#[derive(Debug, Default)]
+pub struct SlotArena {
+    cells: Vec<Slot>,
+    /// `free[len - 1]`: starts of free ranges of `len` cells.
+    free: Vec<Vec<u32>>,
+    large: Vec<Box<[Slot]>>,
+    large_free: Vec<u32>,
+}
+
+impl SlotArena {
+    /// A range of `len` nil slots.
+    #[inline]
+    pub fn alloc(&mut self, len: usize) -> Result<SlotRange, GcError> {
+        self.alloc_with(len, |cells| cells.fill(None))
+    }
+
+    /// A range holding a copy of `slots`.
+    pub fn alloc_copy(&mut self, slots: &[Slot]) -> Result<SlotRange, GcError> {
+        self.alloc_with(slots.len(), |cells| cells.copy_from_slice(slots))
+    }
+
+    #[inline]
+    fn alloc_with(
+        &mut self,
+        len: usize,
+        init: impl FnOnce(&mut [Slot]),
+    ) -> Result<SlotRange, GcError> {
+        let out_of_memory = GcError::OutOfMemory {
+            limit: u64::from(u32::MAX),
+        };
+        if len == 0 {
+            return Ok(SlotRange::default());
+        }
+        let len32 = u32::try_from(len).map_err(|_| out_of_memory.clone())?;
+        if len > SMALL_MAX {
+            let mut slots = vec![None; len].into_boxed_slice();
+            init(&mut slots);
+            let start = match self.large_free.pop() {
+                Some(i) => {
+                    self.large[i as usize] = slots;
+                    i
+                }
+                None => {
+                    let i = u32::try_from(self.large.len()).map_err(|_| out_of_memory)?;
+                    self.large.push(slots);
+                    i
+                }
+            };
+            return Ok(SlotRange { start, len: len32 });
+        }
+        if self.free.len() < len {
+            self.free.resize_with(len, Vec::new);
+        }
+        let start = match self.free[len - 1].pop() {
+            Some(start) => start,
+            None => {
+                let start = u32::try_from(self.cells.len()).map_err(|_| out_of_memory.clone())?;
+                if u32::try_from(self.cells.len() + len).is_err() {
+                    return Err(out_of_memory);
+                }
+                self.cells.resize(self.cells.len() + len, None);
+                start
+            }
+        };
+        let range = SlotRange { start, len: len32 };
+        init(self.get_mut(range));
+        Ok(range)
+    }
+
+    /// Gives the range back. Its slots must hold no counted references any
+    /// more (the caller dropped them); they are not read again.
+    #[inline]
+    pub fn free(&mut self, range: SlotRange) {
+        if range.is_empty() {
+            return;
+        }
+        if range.is_large() {
+            self.large[range.start as usize] = Box::default();
+            self.large_free.push(range.start);
+        } else {
+            self.free[range.len() - 1].push(range.start);
+        }
+    }
+
+    /// The slots of `range`.
+    #[inline]
+    pub fn get(&self, range: SlotRange) -> &[Slot] {
+        if range.is_large() {
+            &self.large[range.start as usize]
+        } else {
+            let start = range.start as usize;
+            &self.cells[start..start + range.len()]
+        }
+    }
+
+    /// The slots of `range`, to change.
+    #[inline]
+    pub fn get_mut(&mut self, range: SlotRange) -> &mut [Slot] {
+        if range.is_large() {
+            &mut self.large[range.start as usize]
+        } else {
+            let start = range.start as usize;
+            &mut self.cells[start..start + range.len()]
+        }
+    }
+
+    /// Bytes the arena holds (cells in use or free, and large boxes).
+    pub fn reserved_bytes(&self) -> usize {
+        let cell = std::mem::size_of::<Slot>();
+        self.cells.capacity() * cell + self.large.iter().map(|b| b.len() * cell).sum::<usize>()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rc::ObjRef;
+
+    fn r(i: usize) -> Slot {
+        ObjRef::from_index(i)
+    }
+
+    #[test]
+    fn ranges_are_nil_disjoint_and_reused_by_length() {
+        let mut a = SlotArena::default();
+        let x = a.alloc(3).unwrap();
+        let y = a.alloc(2).unwrap();
+        assert_eq!(a.get(x), &[None, None, None]);
+        a.get_mut(x)[1] = r(7);
+        a.get_mut(y)[0] = r(9);
+        assert_eq!(a.get(x), &[None, r(7), None]);
+        assert_eq!(a.get(y), &[r(9), None]);
+        a.get_mut(x).fill(None);
+        a.free(x);
+        // A 2-slot object does not take the 3-slot range; a 3-slot one does.
+        let z = a.alloc(2).unwrap();
+        assert_ne!(z, x);
+        let w = a.alloc_copy(&[r(1), None, r(2)]).unwrap();
+        assert_eq!(w, x);
+        assert_eq!(a.get(w), &[r(1), None, r(2)]);
+    }
+
+    #[test]
+    fn large_objects_get_their_own_box() {
+        let mut a = SlotArena::default();
+        let big = a.alloc(SMALL_MAX + 1).unwrap();
+        let small = a.alloc(1).unwrap();
+        assert_eq!(a.get(big).len(), SMALL_MAX + 1);
+        a.get_mut(big)[SMALL_MAX] = r(3);
+        assert_eq!(a.get(big)[SMALL_MAX], r(3));
+        assert_eq!(a.get(small), &[None]);
+        a.free(big);
+        let again = a.alloc(100_000).unwrap();
+        assert_eq!(again.start, big.start);
+        assert!(a.get(again).iter().all(Option::is_none));
+    }
+
+    #[test]
+    fn empty_ranges_cost_nothing() {
+        let mut a = SlotArena::default();
+        let e = a.alloc(0).unwrap();
+        assert!(e.is_empty());
+        assert!(a.get(e).is_empty());
+        a.free(e);
+        assert_eq!(a.reserved_bytes(), 0);
+    }
+}
