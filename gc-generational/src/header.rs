@@ -213,6 +213,15 @@ pub(crate) fn merge(h: &mut Heap, from: List, to: List) {
     f.prev = fh;
 }
 
+/// Empties `list` without touching its members (they have just been
+/// freed).
+pub(crate) fn forget_members(h: &mut Heap, list: List) {
+    let head = list.head();
+    let l = links_mut(h, head);
+    l.next = head;
+    l.prev = head;
+}
+
 /// Number of objects in `list` (a walk, as CPython's `gc_list_size`).
 pub(crate) fn size(h: &Heap, list: List) -> u64 {
     let head = list.head();

@@ -162,6 +162,23 @@ impl<P: RcPolicy> RcHeap<P> {
     /// Releases the memory of an object whose slots are already clear.
     fn free_object(&mut self, r: ObjRef) {
         P::on_free(self, r);
+        self.release_memory(r);
+    }
+
+    /// Frees `r` without dropping the references its slots hold and
+    /// without the policy's `on_free` hook: for a collector that frees a
+    /// *closed* set of garbage at once, where every reference into a member
+    /// comes from a member, no member has a finalizer left to run or a weak
+    /// reference, and none is a weak-reference object. The caller takes
+    /// the members out of its own lists. Used outside that contract it
+    /// leaves counts too high (objects leak); it cannot make a handle
+    /// dangle, since a member has no root.
+    pub fn free_closed(&mut self, r: ObjRef) {
+        debug_assert_ne!(self.objects[r.index()].kind_bits(), flags::WEAKREF);
+        self.release_memory(r);
+    }
+
+    fn release_memory(&mut self, r: ObjRef) {
         let h = &mut self.objects[r.index()];
         let was_weakref = h.kind_bits() == flags::WEAKREF;
         let payload = if h.flags & flags::HAS_PAYLOAD != 0 {
