@@ -186,6 +186,10 @@ pub(crate) fn deduce_unreachable(
 /// referent is inside when it is tracked in generation `generation` or a
 /// younger one (its generation bits). Marks every object `COLLECTING`.
 fn update_and_subtract_refs(heap: &mut Heap, base: List, generation: u32) {
+    if generation == 2 && is_empty(heap, List::Permanent) {
+        outside_refs_of_everything(heap);
+        return;
+    }
     let head = base.head();
     let mut x = first(heap, base);
     while x != head {
@@ -205,6 +209,56 @@ fn update_and_subtract_refs(heap: &mut Heap, base: List, generation: u32) {
             }
         }
         x = after;
+    }
+}
+
+/// The same result for a full collection with nothing frozen, without
+/// reading a single slot. Then every tracked object is collected, and a
+/// reference to one comes either from a slot of a tracked object (internal:
+/// subtracted) or from outside every object (a root handle, a weak handle,
+/// the saved or garbage list); untracked objects are atoms, weak
+/// references and tuples whose members are all untracked, none of which
+/// has a slot referring to a tracked object. So `rc` minus the internal
+/// references is just the number of outside references, which the heap
+/// lists. Debug builds check this against the two-step count.
+fn outside_refs_of_everything(heap: &mut Heap) {
+    for h in &mut heap.objects {
+        if h.flags & TRACKED != 0 {
+            h.flags |= COLLECTING;
+            if h.flags & flags::IMMORTAL != 0 {
+                h.extra.refs = IMMORTAL_REFS;
+            }
+        }
+    }
+    heap.for_each_outside_reference(|h| {
+        if h.flags & COLLECTING != 0 {
+            h.extra.refs = h.extra.refs.wrapping_add(1);
+        }
+    });
+    #[cfg(debug_assertions)]
+    check_outside_refs(heap);
+}
+
+/// Debug builds: `gc_refs` as [`outside_refs_of_everything`] set it equals
+/// the count minus the references from collected objects' slots (or is
+/// positive, for an immortal object).
+#[cfg(debug_assertions)]
+fn check_outside_refs(heap: &Heap) {
+    let mut internal = vec![0u32; heap.objects.len()];
+    for h in heap.objects.iter().filter(|h| h.flags & COLLECTING != 0) {
+        for &child in heap.slot_arena.get(h.slots).iter().flatten() {
+            internal[child.index()] += 1;
+        }
+    }
+    for (h, &inside) in heap.objects.iter().zip(&internal) {
+        if h.flags & COLLECTING == 0 {
+            continue;
+        }
+        if h.flags & flags::IMMORTAL != 0 {
+            assert!(h.extra.refs > 0, "immortal object with no gc_refs");
+        } else {
+            assert_eq!(h.extra.refs, h.rc - inside, "outside references miscounted");
+        }
     }
 }
 
@@ -252,16 +306,17 @@ fn move_unreachable(heap: &mut Heap, young: List, unreachable: List, new_generat
     let mut scan = Scan::default();
     let mut x = first(heap, young);
     while x != head {
-        if heap.objects[x as usize].extra.refs > 0 {
-            let is_tuple = heap.objects[x as usize].kind_bits() == flags::TUPLE;
-            let slots = heap.objects[x as usize].slots;
+        let h = &heap.objects[x as usize];
+        if h.extra.refs > 0 {
+            let (slots, kind) = (h.slots, h.flags & flags::KIND_MASK);
             // `tp_traverse` order: a node's slots first to last
             // (`subtype_traverse`), a tuple's members last to first
             // (`tupletraverse`). It decides the order in which objects are
             // rescued to the tail of `young`.
-            for k in 0..slots.len() {
-                let k = if is_tuple { slots.len() - 1 - k } else { k };
-                if let Some(child) = heap.slot_arena.get(slots)[k] {
+            let n = slots.len();
+            for k in 0..n {
+                let i = if kind == flags::TUPLE { n - 1 - k } else { k };
+                if let Some(child) = heap.slot_arena.slot(slots, i) {
                     visit_reachable(heap, child, young, &mut scan);
                 }
             }
@@ -270,10 +325,10 @@ fn move_unreachable(heap: &mut Heap, young: List, unreachable: List, new_generat
                 | (new_generation << header::GEN_SHIFT);
             h.extra.refs = 0;
             scan.reachable += 1;
-            scan.tuples += u64::from(h.flags & flags::KIND_MASK == flags::TUPLE);
+            scan.tuples += u64::from(kind == flags::TUPLE);
             x = h.extra.next;
         } else {
-            let after = next(heap, x);
+            let after = h.extra.next;
             move_to(heap, x, unreachable);
             let h = &mut heap.objects[x as usize];
             h.flags |= UNREACHABLE;
@@ -288,23 +343,23 @@ fn move_unreachable(heap: &mut Heap, young: List, unreachable: List, new_generat
 /// `visit_reachable`: a referent of a reachable object is reachable. One
 /// already moved to the unreachable list comes back to the tail of `young`
 /// (to be scanned when the walk gets there); one not scanned yet is marked.
-#[inline]
+#[inline(always)]
 fn visit_reachable(heap: &mut Heap, child: ObjRef, young: List, scan: &mut Scan) {
-    let c = child.index() as u32;
-    let f = heap.objects[c as usize].flags;
+    let c = &mut heap.objects[child.index()];
+    let f = c.flags;
     if f & COLLECTING == 0 {
         return;
     }
-    if f & UNREACHABLE != 0 {
-        unlink(heap, c);
-        append(heap, c, young);
-        let ch = &mut heap.objects[c as usize];
-        ch.flags &= !UNREACHABLE;
-        ch.extra.refs = 1;
-        scan.unreachable -= 1;
-    } else if heap.objects[c as usize].extra.refs == 0 {
-        heap.objects[c as usize].extra.refs = 1;
+    if f & UNREACHABLE == 0 {
+        c.extra.refs |= u32::from(c.extra.refs == 0);
+        return;
     }
+    c.flags &= !UNREACHABLE;
+    c.extra.refs = 1;
+    let c = child.index() as u32;
+    unlink(heap, c);
+    append(heap, c, young);
+    scan.unreachable -= 1;
 }
 
 /// `untrack_tuples`: a surviving tuple whose members are all nil, atoms or

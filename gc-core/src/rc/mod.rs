@@ -175,6 +175,25 @@ impl<P: RcPolicy> RcHeap<P> {
         self.roots.iter()
     }
 
+    /// Calls `f` with the header of the target of every counted reference
+    /// that is not a slot: each root handle, each weak handle (on its
+    /// weak-reference object), each saved- and garbage-list entry, once per
+    /// reference. With the slots of live objects these make up every count
+    /// (the [`Header`] invariant), so a collector can learn which objects
+    /// are referenced from outside the heap's objects without walking them.
+    pub fn for_each_outside_reference(&mut self, mut f: impl FnMut(&mut Header<P::Extra>)) {
+        let objects = &mut self.objects;
+        let targets = self
+            .roots
+            .iter()
+            .chain(self.weak_roots.iter())
+            .chain(self.saved.iter().copied())
+            .chain(self.garbage.iter().copied());
+        for r in targets {
+            f(&mut objects[r.index()]);
+        }
+    }
+
     /// Makes the object immortal (PEP 683): never counted, freed or collected.
     pub fn make_immortal(&mut self, h: Handle) -> Result<(), GcError> {
         let r = self.resolve(h)?;

@@ -143,6 +143,17 @@ impl SlotArena {
         }
     }
 
+    /// Slot `i` of `range` (which must have more than `i` slots).
+    #[inline]
+    pub fn slot(&self, range: SlotRange, i: usize) -> Slot {
+        debug_assert!(i < range.len());
+        if range.is_large() {
+            self.large[range.start as usize][i]
+        } else {
+            self.cells[range.start as usize + i]
+        }
+    }
+
     /// The slots of `range`, to change.
     #[inline]
     pub fn get_mut(&mut self, range: SlotRange) -> &mut [Slot] {
