@@ -19,7 +19,7 @@
 //! Moving an object between lists, or unlinking it when it is freed, is
 //! O(1) and allocates nothing; merging two lists is O(1).
 
-use gc_core::rc::{RcHeap, flags};
+use gc_core::rc::{Header, RcHeap, SlotArena, flags};
 
 use crate::CycleGc;
 
@@ -131,6 +131,68 @@ pub(crate) fn empty_heads() -> [GcHead; LISTS] {
     })
 }
 
+/// The table and the list heads: what the list operations change. A
+/// collection pass borrows these apart from the slot arena, so it can walk
+/// an object's slots while it relinks objects.
+pub(crate) struct Links<'a> {
+    /// The heap's header table.
+    pub objects: &'a mut [Header<GcHead>],
+    /// The policy's list heads.
+    pub heads: &'a mut [GcHead; LISTS],
+}
+
+impl Links<'_> {
+    #[inline]
+    fn at(&self, x: u32) -> &GcHead {
+        if x >= HEAD_BASE {
+            &self.heads[(x - HEAD_BASE) as usize]
+        } else {
+            &self.objects[x as usize].extra
+        }
+    }
+
+    #[inline]
+    fn at_mut(&mut self, x: u32) -> &mut GcHead {
+        if x >= HEAD_BASE {
+            &mut self.heads[(x - HEAD_BASE) as usize]
+        } else {
+            &mut self.objects[x as usize].extra
+        }
+    }
+
+    /// Appends object `x` (not in any list) at the tail of `list`.
+    #[inline]
+    pub(crate) fn append(&mut self, x: u32, list: List) {
+        let head = list.head();
+        let last = self.at(head).prev;
+        self.at_mut(last).next = x;
+        let l = self.at_mut(x);
+        l.prev = last;
+        l.next = head;
+        self.at_mut(head).prev = x;
+    }
+
+    /// Takes object `x` out of whatever list it is in.
+    #[inline]
+    pub(crate) fn unlink(&mut self, x: u32) {
+        let GcHead { prev, next, .. } = *self.at(x);
+        self.at_mut(prev).next = next;
+        self.at_mut(next).prev = prev;
+    }
+}
+
+/// The list-changing half of the heap, and its slot arena.
+#[inline]
+pub(crate) fn split(h: &mut Heap) -> (Links<'_>, &SlotArena) {
+    (
+        Links {
+            objects: &mut h.objects,
+            heads: &mut h.policy.heads,
+        },
+        &h.slot_arena,
+    )
+}
+
 #[inline]
 fn links(h: &Heap, x: u32) -> &GcHead {
     if x >= HEAD_BASE {
@@ -170,21 +232,13 @@ pub(crate) fn is_empty(h: &Heap, list: List) -> bool {
 /// Appends object `x` (not in any list) at the tail of `list`.
 #[inline]
 pub(crate) fn append(h: &mut Heap, x: u32, list: List) {
-    let head = list.head();
-    let last = links(h, head).prev;
-    links_mut(h, last).next = x;
-    let l = links_mut(h, x);
-    l.prev = last;
-    l.next = head;
-    links_mut(h, head).prev = x;
+    split(h).0.append(x, list);
 }
 
 /// Takes object `x` out of whatever list it is in.
 #[inline]
 pub(crate) fn unlink(h: &mut Heap, x: u32) {
-    let GcHead { prev, next, .. } = *links(h, x);
-    links_mut(h, prev).next = next;
-    links_mut(h, next).prev = prev;
+    split(h).0.unlink(x);
 }
 
 /// Moves object `x` from its list to the tail of `list`.
