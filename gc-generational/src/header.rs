@@ -6,7 +6,9 @@
 //! container. Here the links are 32-bit indices into the heap's header
 //! table and `gc_refs` has its own word, so [`GcHead`] is 12 bytes; with
 //! the shared header's count and flags words that is 20 bytes, against
-//! CPython's 16 + 8 (`ob_refcnt`). The flags live in the shared header's
+//! CPython's 16 + 8 (`ob_refcnt`); the 8-byte [`SlotRange`](gc_core::rc::SlotRange) that says where
+//! the slots are (CPython: `ob_type`, also 8 bytes) makes the whole hot
+//! header 28 bytes against CPython's 32. The flags live in the shared header's
 //! strategy bits ([`TRACKED`], [`COLLECTING`], [`UNREACHABLE`], and two
 //! [generation bits](GEN_MASK) naming the list a tracked object is in).
 //! Between collections `gc_refs` is 0, so the first walk of a collection can
