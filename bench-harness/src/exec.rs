@@ -195,7 +195,7 @@ impl<C: Collector> Exec<C> {
                     });
                 }
                 Event::Finalize { object } => self.finalized.push((self.ops, object.0)),
-                Event::WeakCallback { .. } => {}
+                Event::CollectDetail(_) | Event::WeakCallback { .. } => {}
             }
         }
     }

@@ -106,6 +106,13 @@
 //!   completes a cycle's sweep and for an explicit full collection.
 //!   `collected` is the number of objects that collection (or step) freed;
 //!   [`Stats::collections`](gc_core::Stats) counts exactly these events.
+//!   Each is followed by a [`CollectDetail`](gc_core::CollectDetail) event
+//!   (written only by `gc-bench replay --detail`): objects and bytes
+//!   promoted by that collection, the old generation's size and its peak,
+//!   and the page allocator's memory reserved (arenas) against used
+//!   (blocks), whose difference is its fragmentation, and large-object
+//!   bytes. [`IncMiniMark::gc_stats`] has the same counters as running
+//!   totals.
 //! - **Heap limit** (`max_heap`, `PYPY_GC_MAX`): checked after each minor
 //!   collection and before each large allocation; when the old generation
 //!   is over it even after a full collection, the allocation fails with
