@@ -1,0 +1,115 @@
+//! The memory counters beyond the spec: `replay --detail`. Without `--detail` the event stream is
+//! the spec's, byte for byte, for every collector.
+
+#[path = "support/gc_bench.rs"]
+mod support;
+
+use support::{gc_bench, text};
+
+/// A node and a large atom promoted by a minor collection; then the atom
+/// dies and a full collection frees it (and a young node).
+const TRACE: &str = "gctrace 1
+new r0 node 2 16
+new r1 atom 300
+set r0.0 r1
+collect 0
+new r2 node 0 8
+del r2
+del r1
+set r0.0 nil
+collect
+";
+
+/// The collect lines, exactly as the spec writes them (times zeroed).
+const SPEC_LINES: [&str; 2] = [
+    r#"{"event":"collect","line":5,"trigger":"explicit","generation":0,"kind":"minor","collected":0,"uncollectable":0,"live_objects":2,"live_bytes":316,"pause_ns":0}"#,
+    r#"{"event":"collect","line":10,"trigger":"explicit","generation":2,"kind":"major","collected":2,"uncollectable":0,"live_objects":1,"live_bytes":16,"pause_ns":0}"#,
+];
+
+/// Node: 2 header words + 2 slots + 16 payload bytes = 48 bytes, in a
+/// page; atom: 2 header words + 304 bytes = 320, over 280: on its own.
+const DETAILS: [&str; 2] = [
+    r#","detail":{"promoted_objects":2,"promoted_bytes":368,"old_bytes":368,"peak_old_bytes":368,"pages_reserved_bytes":524288,"pages_used_bytes":48,"large_bytes":320}}"#,
+    r#","detail":{"promoted_objects":0,"promoted_bytes":0,"old_bytes":48,"peak_old_bytes":368,"pages_reserved_bytes":524288,"pages_used_bytes":48,"large_bytes":0}}"#,
+];
+
+fn replay(collector: &str, extra: &[&str]) -> Vec<String> {
+    let mut args = vec![
+        "replay",
+        "-",
+        "--collector",
+        collector,
+        "--events",
+        "jsonl",
+        "--config",
+    ];
+    // A small nursery for marksweep; the others take no setting.
+    if collector == "marksweep" {
+        args.push("nursery=4KB");
+    } else {
+        args.pop();
+    }
+    args.extend(extra);
+    let out = gc_bench(&args, Some(TRACE));
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    text(&out.stdout).lines().map(untimed).collect()
+}
+
+/// Zeroes the time fields, keeping the line otherwise byte for byte.
+fn untimed(line: &str) -> String {
+    let mut out = line.to_owned();
+    for key in [
+        "\"pause_ns\":",
+        "\"gc_time_ns\":",
+        "\"max_pause_ns\":",
+        "\"wall_ns\":",
+    ] {
+        if let Some(at) = out.find(key) {
+            let start = at + key.len();
+            let end = start + out[start..].bytes().take_while(u8::is_ascii_digit).count();
+            out.replace_range(start..end, "0");
+        }
+    }
+    out
+}
+
+#[test]
+fn marksweep_events_are_the_spec_s_by_default_and_carry_detail_when_asked() {
+    let plain = replay("marksweep", &[]);
+    assert_eq!(plain.len(), 3, "{plain:?}");
+    assert_eq!(plain[..2], SPEC_LINES);
+    assert!(plain.iter().all(|l| !l.contains("detail")));
+
+    let detailed = replay("marksweep", &["--detail"]);
+    assert_eq!(detailed.len(), 3, "{detailed:?}");
+    for i in 0..2 {
+        let want = format!("{}{}", SPEC_LINES[i].strip_suffix('}').unwrap(), DETAILS[i]);
+        assert_eq!(detailed[i], want);
+    }
+    assert_eq!(
+        detailed[2], plain[2],
+        "the summary is the spec's either way"
+    );
+}
+
+#[test]
+fn detail_leaves_collectors_without_counters_unchanged() {
+    for collector in ["null", "refcount", "generational"] {
+        let plain = replay(collector, &[]);
+        assert!(plain.iter().any(|l| l.contains(r#""event":"collect""#)));
+        assert_eq!(replay(collector, &["--detail"]), plain, "{collector}");
+        assert!(plain.iter().all(|l| !l.contains("detail")));
+    }
+}
+
+#[test]
+fn detail_needs_jsonl_events() {
+    let out = gc_bench(
+        &["replay", "-", "--collector", "marksweep", "--detail"],
+        Some(TRACE),
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let err = text(&out.stderr);
+    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+    assert!(err.contains("--events"), "{err}");
+}
