@@ -1,4 +1,5 @@
-//! The memory counters beyond the spec: `replay --detail`. Without `--detail` the event stream is
+//! The memory counters beyond the spec: `replay --detail` and the
+//! old-generation totals of `run`. Without `--detail` the event stream is
 //! the spec's, byte for byte, for every collector.
 
 #[path = "support/gc_bench.rs"]
@@ -112,4 +113,81 @@ fn detail_needs_jsonl_events() {
     let err = text(&out.stderr);
     assert_eq!(err.trim_end().lines().count(), 1, "{err}");
     assert!(err.contains("--events"), "{err}");
+}
+
+#[test]
+fn run_reports_old_generation_totals_for_marksweep_only() {
+    let dir = std::env::temp_dir().join(format!("gc-bench-detail-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let out = gc_bench(
+        &[
+            "run",
+            "--scale",
+            "0.01",
+            "--workload",
+            "binary_trees",
+            "--collector",
+            "refcount",
+            "--collector",
+            "marksweep",
+            "--config",
+            "nursery=64KB",
+            "--out",
+            dir.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("results.json")).unwrap()).unwrap();
+    let runs = json["runs"].as_array().unwrap();
+    assert_eq!(runs.len(), 2);
+    for r in runs {
+        let old = &r["metrics"]["old_generation"];
+        if r["collector"] == "marksweep" {
+            let n = |k: &str| old[k].as_u64().unwrap_or_else(|| panic!("{k}: {old}"));
+            assert!(
+                n("promoted_bytes") > 0 && n("promoted_objects") > 0,
+                "{old}"
+            );
+            assert!(n("peak_old_bytes") > 0);
+            assert!(n("pages_used_at_peak_bytes") <= n("peak_pages_reserved_bytes"));
+            assert_eq!(n("peak_pages_reserved_bytes") % (512 * 1024), 0);
+        } else {
+            assert!(old.is_null(), "absent for {}: {old}", r["collector"]);
+        }
+    }
+
+    let csv = std::fs::read_to_string(dir.join("results.csv")).unwrap();
+    let rows: Vec<Vec<&str>> = csv.lines().map(|l| l.split(',').collect()).collect();
+    let columns = [
+        "promoted_objects",
+        "promoted_bytes",
+        "peak_old_bytes",
+        "peak_pages_reserved_bytes",
+        "pages_used_at_peak_bytes",
+        "page_fragmentation",
+    ];
+    assert_eq!(rows[0][rows[0].len() - 6..], columns);
+    for row in &rows[1..] {
+        assert_eq!(row.len(), rows[0].len(), "{row:?}");
+        let tail = &row[row.len() - 6..];
+        if row[1] == "marksweep" {
+            assert!(tail.iter().all(|v| !v.is_empty()), "{row:?}");
+            let f: f64 = tail[5].parse().unwrap();
+            assert!((0.0..1.0).contains(&f), "{f}");
+        } else {
+            assert!(tail.iter().all(|v| v.is_empty()), "{row:?}");
+        }
+    }
+
+    let md = std::fs::read_to_string(dir.join("report.md")).unwrap();
+    let section = md.split("## Old generation").nth(1).expect("the section");
+    let section = section.split("\n## ").next().unwrap();
+    assert!(
+        section.contains("| binary_trees | marksweep |"),
+        "{section}"
+    );
+    assert!(!section.contains("refcount"), "{section}");
+    std::fs::remove_dir_all(&dir).unwrap();
 }
