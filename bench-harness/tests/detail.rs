@@ -191,3 +191,41 @@ fn run_reports_old_generation_totals_for_marksweep_only() {
     assert!(!section.contains("refcount"), "{section}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// `run` takes marksweep's nursery from `--config nursery=…` or from
+/// `PYPY_GC_NURSERY` (which its per-run child processes inherit), with the
+/// same effect.
+#[test]
+fn run_takes_the_nursery_from_config_or_pypy_gc_nursery() {
+    let minors = |config: Option<&str>, env: Option<&str>| {
+        let dir = std::env::temp_dir().join(format!(
+            "gc-bench-nursery-{}-{}",
+            std::process::id(),
+            env.is_some()
+        ));
+        let _ = std::fs::remove_dir_all(&dir);
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_gc-bench"));
+        cmd.current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
+            .args(["run", "--scale", "0.01", "--workload", "binary_trees"])
+            .args(["--collector", "marksweep", "--out", dir.to_str().unwrap()])
+            .env_remove("PYPY_GC_NURSERY");
+        if let Some(c) = config {
+            cmd.args(["--config", c]);
+        }
+        if let Some(e) = env {
+            cmd.env("PYPY_GC_NURSERY", e);
+        }
+        let out = cmd.output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        let json: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(dir.join("results.json")).unwrap())
+                .unwrap();
+        std::fs::remove_dir_all(&dir).unwrap();
+        json["runs"][0]["metrics"]["collections"]["minor"]
+            .as_u64()
+            .unwrap_or(0)
+    };
+    let by_config = minors(Some("nursery=16KB"), None);
+    assert!(by_config > 5, "{by_config} minor collections");
+    assert_eq!(minors(None, Some("16KB")), by_config);
+}

@@ -97,7 +97,11 @@
 //!   machine: the longest steps were the last marking steps of each cycle
 //!   (2–3 budgets of deferred re-greyed work) and the page-sweep steps
 //!   (~5.5 ms each, memory-bound). Earlier (1 MiB step, PyPy's
-//!   non-incremental finish) it was ~40–100 ms.
+//!   non-incremental finish) it was ~40–100 ms. That figure needs the
+//!   4 MiB nursery: the default nursery is half the reported cache, and
+//!   with a 240 MiB one (a VM reporting a 480 MiB cache) a step marks
+//!   960 MiB, so a 1 GiB old generation is marked in about one step (see
+//!   [`MarkSweepConfig`]; set `nursery` or `PYPY_GC_NURSERY` to choose).
 //! - **`collect`**: `collect 2` (full) finishes the cycle in progress and runs
 //!   a whole new one (PyPy's `gc.collect()`), reported as one `major` event;
 //!   `collect 0` and `collect 1` are a minor collection.
