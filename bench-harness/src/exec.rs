@@ -25,7 +25,7 @@ use std::time::{Duration, Instant};
 use gc_core::trace::{Line, Op, Trace};
 use gc_core::{Collector, Event, RootList};
 
-use crate::metrics::{self, Pause, PauseStats};
+use crate::metrics::{self, OldGenStats, Pause, PauseStats};
 use crate::model::Model;
 use crate::results::Metrics;
 use crate::workloads::Workload;
@@ -146,6 +146,8 @@ struct Exec<C: Collector> {
     wgets: Vec<Option<u64>>,
     /// (operation index, object) of every finalization.
     finalized: Vec<(u64, u64)>,
+    /// Totals of the collector's memory counters, if it reports them.
+    old_generation: Option<OldGenStats>,
 }
 
 impl<C: Collector> Exec<C> {
@@ -194,6 +196,7 @@ impl<C: Collector> Exec<C> {
                         len_ns: c.pause_ns,
                     });
                 }
+                Event::CollectDetail(d) => self.old_generation.get_or_insert_default().add(&d),
                 Event::Finalize { object } => self.finalized.push((self.ops, object.0)),
                 Event::WeakCallback { .. } => {}
             }
@@ -225,6 +228,7 @@ pub fn run<C: Collector>(
         verify: options.verify,
         wgets: Vec::new(),
         finalized: Vec::new(),
+        old_generation: None,
     };
     source.for_each_chunk(&mut |lines| exec.chunk(lines))?;
     let peak_rss = metrics::peak_rss();
@@ -258,6 +262,7 @@ pub fn run<C: Collector>(
         leaked_objects: None,
         finalizers_run: stats.finalized,
         weak_callbacks: stats.weak_callbacks,
+        old_generation: None,
     };
 
     // The end of the program: one full collection, off the clock.
@@ -272,6 +277,9 @@ pub fn run<C: Collector>(
     let after = exec.m.collector.stats();
     m.finalizers_run = after.finalized;
     m.weak_callbacks = after.weak_callbacks;
+    // Like the finalizers, the old generation's totals include the final
+    // collection: a collector that reports memory counters always has them.
+    m.old_generation = exec.old_generation;
     let traits = C::TRAITS;
     if !options.verify {
         if traits.frees_objects && matches!(source, Source::Workload { .. }) {

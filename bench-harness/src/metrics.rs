@@ -1,6 +1,8 @@
 //! Summaries of a run's pauses: percentiles, a log histogram, minimum
-//! mutator utilisation; and the process's peak resident memory.
+//! mutator utilisation; the old generation's totals (from the collectors
+//! that report memory counters); and the process's peak resident memory.
 
+use gc_core::CollectDetail;
 use serde::{Deserialize, Serialize};
 
 /// A pause on the run's clock: it ended at `end_ns` and lasted `len_ns`.
@@ -68,6 +70,53 @@ pub fn histogram(lengths: &[u64]) -> Vec<(u64, u64)> {
         .filter(|(_, c)| **c > 0)
         .map(|(k, c)| (1u64 << k, *c))
         .collect()
+}
+
+/// A run's old-generation totals, from the memory counters a collector
+/// reports after each collection ([`CollectDetail`], `marksweep` only).
+/// Collectors that report none have no such totals (`None` in
+/// [`Metrics`](crate::results::Metrics)).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OldGenStats {
+    /// Objects copied out of the nursery during the run (its final full
+    /// collection included).
+    pub promoted_objects: u64,
+    /// Their bytes (whole objects: header, slots and payload).
+    pub promoted_bytes: u64,
+    /// The largest old generation: page blocks in use plus large objects.
+    pub peak_old_bytes: u64,
+    /// The most memory the page allocator held (whole arenas), as measured
+    /// at the end of each collection (it grows only inside minor
+    /// collections, so this is its true peak).
+    pub peak_pages_reserved_bytes: u64,
+    /// The most bytes in use in the pages at the end of a collection with
+    /// [`peak_pages_reserved_bytes`](Self::peak_pages_reserved_bytes)
+    /// reserved: how well the allocator filled its largest footprint.
+    pub pages_used_at_peak_bytes: u64,
+}
+
+impl OldGenStats {
+    /// Adds one collection's counters.
+    pub fn add(&mut self, d: &CollectDetail) {
+        self.promoted_objects += d.promoted_objects;
+        self.promoted_bytes += d.promoted_bytes;
+        self.peak_old_bytes = self.peak_old_bytes.max(d.peak_old_bytes);
+        if d.pages_reserved_bytes > self.peak_pages_reserved_bytes {
+            self.peak_pages_reserved_bytes = d.pages_reserved_bytes;
+            self.pages_used_at_peak_bytes = d.pages_used_bytes;
+        } else if d.pages_reserved_bytes == self.peak_pages_reserved_bytes {
+            self.pages_used_at_peak_bytes = self.pages_used_at_peak_bytes.max(d.pages_used_bytes);
+        }
+    }
+
+    /// The page allocator's fragmentation at its peak: the share of the
+    /// reserved bytes not in use, `1 − used / reserved` (`None` when it
+    /// never reserved anything).
+    pub fn fragmentation(&self) -> Option<f64> {
+        (self.peak_pages_reserved_bytes > 0).then(|| {
+            1.0 - self.pages_used_at_peak_bytes as f64 / self.peak_pages_reserved_bytes as f64
+        })
+    }
 }
 
 /// Minimum mutator utilisation at one window size.
@@ -221,6 +270,40 @@ mod tests {
         assert!(c.len() > 10);
         assert_eq!(c[0].mmu, 0.0);
         assert!((c.last().unwrap().mmu - 0.802).abs() < 0.01);
+    }
+
+    #[test]
+    fn old_generation_totals_sum_promotions_and_keep_peaks() {
+        let d = |promoted: u64, old: u64, reserved: u64, used: u64| CollectDetail {
+            promoted_objects: promoted / 8,
+            promoted_bytes: promoted,
+            old_bytes: old,
+            peak_old_bytes: old,
+            pages_reserved_bytes: reserved,
+            pages_used_bytes: used,
+            large_bytes: 0,
+        };
+        let mut s = OldGenStats::default();
+        assert_eq!(s.fragmentation(), None);
+        for x in [
+            d(80, 100, 512, 100),
+            d(800, 900, 1024, 700),
+            d(0, 900, 1024, 900),
+            d(0, 300, 1024, 200),
+        ] {
+            s.add(&x);
+        }
+        assert_eq!(
+            s,
+            OldGenStats {
+                promoted_objects: 110,
+                promoted_bytes: 880,
+                peak_old_bytes: 900,
+                peak_pages_reserved_bytes: 1024,
+                pages_used_at_peak_bytes: 900,
+            }
+        );
+        assert!((s.fragmentation().unwrap() - 124.0 / 1024.0).abs() < 1e-12);
     }
 
     #[test]

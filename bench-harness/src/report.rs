@@ -6,6 +6,7 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
+use crate::metrics::OldGenStats;
 use crate::results::{Metrics, Results, RunResult, Status};
 use crate::table::Table;
 use crate::{atomic, plots};
@@ -172,6 +173,52 @@ pub fn table(runs: &[RunResult]) -> Table {
     t
 }
 
+/// The old-generation table: one row per run whose collector reports
+/// memory counters (`marksweep`); `None` when no run has them.
+pub fn old_generation_table(runs: &[RunResult]) -> Option<Table> {
+    let with: Vec<(&RunResult, &OldGenStats)> = runs
+        .iter()
+        .filter_map(|r| Some((r, r.metrics.as_ref()?.old_generation.as_ref()?)))
+        .collect();
+    if with.is_empty() {
+        return None;
+    }
+    let seeds = {
+        let mut s: Vec<u64> = with.iter().map(|(r, _)| r.seed).collect();
+        s.sort_unstable();
+        s.dedup();
+        s.len() > 1
+    };
+    let mut header = vec!["workload", "collector"];
+    if seeds {
+        header.push("seed");
+    }
+    header.extend([
+        "promoted MiB (objects)",
+        "peak old MiB",
+        "pages reserved MiB at peak",
+        "used MiB",
+        "fragmentation",
+    ]);
+    let mut t = Table::new(&header);
+    for (r, o) in with {
+        let mut row = vec![r.workload.clone(), r.collector.clone()];
+        if seeds {
+            row.push(r.seed.to_string());
+        }
+        row.extend([
+            format!("{} ({})", mib(o.promoted_bytes), o.promoted_objects),
+            mib(o.peak_old_bytes),
+            mib(o.peak_pages_reserved_bytes),
+            mib(o.pages_used_at_peak_bytes),
+            o.fragmentation()
+                .map_or("-".into(), |v| format!("{:.1}%", 100.0 * v)),
+        ]);
+        t.row(row);
+    }
+    Some(t)
+}
+
 /// Lines explaining the table's marks and listing failures.
 pub fn notes(results: &Results) -> Vec<String> {
     let mut v = Vec::new();
@@ -214,7 +261,7 @@ fn csv_field(s: &str) -> String {
 /// `results.csv`: one row per run.
 pub fn csv(results: &Results) -> String {
     let mut out = String::from(
-        "workload,collector,seed,scale,parameter,status,error,verified,ops,allocations,wall_ns,gc_ns,mutator_ns,ops_per_sec,allocs_per_sec,wall_vs_null,collections,pauses,pause_p50_ns,pause_p90_ns,pause_p99_ns,pause_max_ns,mmu_1ms,mmu_10ms,peak_live_bytes,peak_live_objects,peak_rss_bytes,rss_shared,leaked_objects,finalizers_run,weak_callbacks\n",
+        "workload,collector,seed,scale,parameter,status,error,verified,ops,allocations,wall_ns,gc_ns,mutator_ns,ops_per_sec,allocs_per_sec,wall_vs_null,collections,pauses,pause_p50_ns,pause_p90_ns,pause_p99_ns,pause_max_ns,mmu_1ms,mmu_10ms,peak_live_bytes,peak_live_objects,peak_rss_bytes,rss_shared,leaked_objects,finalizers_run,weak_callbacks,promoted_objects,promoted_bytes,peak_old_bytes,peak_pages_reserved_bytes,pages_used_at_peak_bytes,page_fragmentation\n",
     );
     for r in &results.runs {
         let mut f: Vec<String> = vec![
@@ -257,8 +304,21 @@ pub fn csv(results: &Results) -> String {
                 m.finalizers_run.to_string(),
                 m.weak_callbacks.to_string(),
             ]);
+            // Empty for collectors without old-generation counters.
+            match &m.old_generation {
+                Some(o) => f.extend([
+                    o.promoted_objects.to_string(),
+                    o.promoted_bytes.to_string(),
+                    o.peak_old_bytes.to_string(),
+                    o.peak_pages_reserved_bytes.to_string(),
+                    o.pages_used_at_peak_bytes.to_string(),
+                    o.fragmentation()
+                        .map_or(String::new(), |v| format!("{v:.4}")),
+                ]),
+                None => f.extend(std::iter::repeat_n(String::new(), 6)),
+            }
         } else {
-            f.extend(std::iter::repeat_n(String::new(), 23));
+            f.extend(std::iter::repeat_n(String::new(), 29));
         }
         out.push_str(&f.join(","));
         out.push('\n');
@@ -287,6 +347,14 @@ pub fn markdown(results: &Results, command: &str) -> String {
     s.push('\n');
     for n in notes(results) {
         let _ = writeln!(s, "- {n}");
+    }
+    if let Some(t) = old_generation_table(&results.runs) {
+        let _ = writeln!(s, "\n## Old generation\n");
+        let _ = writeln!(
+            s,
+            "For the collectors that report memory counters (marksweep), over each run and its final full collection.\n"
+        );
+        s.push_str(&t.markdown());
     }
     let _ = writeln!(s, "\n## Figures\n");
     let _ = writeln!(
@@ -329,6 +397,16 @@ const METHOD: &str = "## How to read this
   starts one process per run, so it is the run's own, `--jobs` or not
   (it includes the harness's fixed footprint, a few MiB, the same for
   every collector). It is read before verification builds its model.
+- **Old generation** (marksweep only; absent, or empty CSV columns, for
+  collectors without these counters): **promoted** is what minor
+  collections copied out of the nursery (whole objects: header, slots and
+  payload); **peak old** the largest old generation (page blocks in use
+  plus large objects); **pages reserved at peak** the most memory the page
+  allocator held (whole 512 KiB arenas), with the most bytes **used** in
+  blocks while it held that much; **fragmentation** is `1 − used /
+  reserved` then (free pages, free blocks and page tails: memory held but
+  holding no object). Measured at the end of every collection, the run's
+  final full collection included.
 - **leaked**: objects still allocated after the program dropped every root
   and a final full collection ran — the cycles pure reference counting
   cannot free (`-` for a collector that never frees).
@@ -353,4 +431,71 @@ pub fn write_outputs(dir: &Path, results: &Results, command: &str) -> Result<(),
     atomic::prepare_dir(dir)?;
     let files: Vec<(&str, &[u8])> = files.iter().map(|(n, t)| (*n, t.as_bytes())).collect();
     atomic::write_all(dir, &files)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(collector: &str, status: Status, old: Option<OldGenStats>) -> RunResult {
+        RunResult {
+            workload: "w".into(),
+            collector: collector.into(),
+            seed: 1,
+            scale: 1.0,
+            parameter: "p".into(),
+            index: 0,
+            status,
+            error: (status == Status::Failed).then(|| "boom".into()),
+            verified: true,
+            metrics: (status == Status::Ok).then(|| Metrics {
+                wall_ns: 1,
+                old_generation: old,
+                ..Metrics::default()
+            }),
+            repeat_wall_ns: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn old_generation_columns_are_empty_without_counters_and_rows_stay_aligned() {
+        let old = OldGenStats {
+            promoted_objects: 3,
+            promoted_bytes: 96,
+            peak_old_bytes: 96,
+            peak_pages_reserved_bytes: 1024,
+            pages_used_at_peak_bytes: 256,
+        };
+        let results = Results {
+            tool: "gc-bench".into(),
+            format: crate::results::FORMAT,
+            version: "0".into(),
+            jobs: 1,
+            cpus: 1,
+            shards: Vec::new(),
+            runs: vec![
+                run("refcount", Status::Ok, None),
+                run("marksweep", Status::Ok, Some(old)),
+                run("marksweep", Status::Failed, None),
+            ],
+        };
+        let text = csv(&results);
+        let rows: Vec<Vec<&str>> = text.lines().map(|l| l.split(',').collect()).collect();
+        assert!(rows.iter().all(|r| r.len() == rows[0].len()), "{text}");
+        let tail = |r: &Vec<&str>| r[r.len() - 6..].join(",");
+        assert_eq!(tail(&rows[1]), ",,,,,");
+        assert_eq!(tail(&rows[2]), "3,96,96,1024,256,0.7500");
+        assert_eq!(tail(&rows[3]), ",,,,,");
+
+        let md = markdown(&results, "gc-bench run");
+        let section = md.split("## Old generation").nth(1).unwrap();
+        let section = section.split("\n## ").next().unwrap();
+        assert!(section.contains("| w | marksweep | 0.0 (3) | 0.0 | 0.0 | 0.0 | 75.0% |"));
+        assert!(!section.contains("refcount"));
+        let without = Results {
+            runs: vec![run("refcount", Status::Ok, None)],
+            ..results
+        };
+        assert!(!markdown(&without, "gc-bench run").contains("## Old generation"));
+    }
 }

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::metrics::{MmuPoint, PauseStats};
+use crate::metrics::{MmuPoint, OldGenStats, PauseStats};
 
 /// The format version of `results.json`.
 pub const FORMAT: u32 = 1;
@@ -135,4 +135,11 @@ pub struct Metrics {
     pub finalizers_run: u64,
     /// Weak-reference callbacks run.
     pub weak_callbacks: u64,
+    /// Bytes promoted, the old generation's peak and the page allocator's
+    /// reserved and used bytes at its peak, over the run and its final full
+    /// collection (as `finalizers_run`) — from collectors that report
+    /// memory counters (`marksweep`); absent for the others (and in files
+    /// written before it existed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub old_generation: Option<OldGenStats>,
 }

@@ -1,5 +1,7 @@
 //! What a collector reports as it works.
 
+use serde::Serialize;
+
 use crate::{ObjectId, WeakId};
 
 /// Why a collection ran.
@@ -43,11 +45,52 @@ pub struct CollectEvent {
     pub pause_ns: u64,
 }
 
+/// Memory counters of one collection (or step), beyond the spec's
+/// `collect` event: what a generational, page-allocating collector
+/// (`gc-marksweep`) can say about its old generation. A collector that has
+/// them pushes [`Event::CollectDetail`] right after the
+/// [`Event::Collect`] it belongs to; one that has none pushes nothing.
+///
+/// `replay --events jsonl --detail` writes it as a `detail` object on that
+/// collect line; without `--detail` (the spec's format) it is dropped. All
+/// values are bytes or object counts, deterministic for a given trace and
+/// configuration. A fixed set of counters, so that reporting it allocates
+/// nothing. Sizes are whole objects as the collector lays them out (header,
+/// slots and payload), not payload bytes as in `live_bytes`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct CollectDetail {
+    /// Objects copied out of the nursery by this collection (for a full
+    /// collection reported as one event: by the minor collections inside
+    /// it; 0 for a major step, whose minor collection is its own event).
+    pub promoted_objects: u64,
+    /// Their bytes. Summed over every event, the bytes ever promoted.
+    pub promoted_bytes: u64,
+    /// Old generation after the collection: `pages_used_bytes +
+    /// large_bytes`. Dead objects that the incremental sweep has not
+    /// reached yet still count.
+    pub old_bytes: u64,
+    /// The most `old_bytes` there has been since the heap was made (up to
+    /// the end of this collection): never decreases, always ≥ `old_bytes`.
+    pub peak_old_bytes: u64,
+    /// Memory the page allocator holds from the system (whole arenas).
+    pub pages_reserved_bytes: u64,
+    /// Of it, bytes in blocks that hold objects (≤ `pages_reserved_bytes`;
+    /// the difference — free pages, free blocks, page tails — is the page
+    /// allocator's fragmentation).
+    pub pages_used_bytes: u64,
+    /// Bytes of objects allocated one by one outside the pages (large
+    /// objects; card tables not included).
+    pub large_bytes: u64,
+}
+
 /// An event in the order things happen.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Event {
     /// A collection finished.
     Collect(CollectEvent),
+    /// Memory counters of the collection reported by the
+    /// [`Event::Collect`] just before it (optional: see [`CollectDetail`]).
+    CollectDetail(CollectDetail),
     /// A finalizer ran.
     Finalize {
         /// The finalized object.

@@ -58,7 +58,7 @@ pub use collector::{
     Traits,
 };
 pub use error::GcError;
-pub use event::{CollectEvent, Event, Trigger};
+pub use event::{CollectDetail, CollectEvent, Event, Trigger};
 pub use handle::{Handle, HeapId, RawHandle, RootTable, WeakHandle};
 pub use null::NullCollector;
 pub use object::{Finalizer, Kind, MAX_PAYLOAD, MAX_SLOTS, ObjectId, Shape, WeakId};

@@ -6,6 +6,12 @@
 //! drained after every operation and stamped with the operation's line.
 //! [`Replayer::step`] runs one line, so a checker can compare the heap with
 //! the [oracle](crate::oracle) between operations; [`replay`] runs them all.
+//!
+//! The records are the spec's, field for field. One extension, off by
+//! default: with [`Replayer::with_detail`] (`replay --detail`) a collect
+//! record carries the [`CollectDetail`] its collector reported after it,
+//! as a last field `detail`; a collector that reports none writes the
+//! spec's line unchanged.
 
 use std::collections::HashMap;
 use std::time::Instant;
@@ -14,7 +20,7 @@ use serde::Serialize;
 
 use crate::mutator::Mutator;
 use crate::trace::{Field, Line, Op, Reg, Trace, WeakReg};
-use crate::{Collector, Event, GcError, Handle, WeakHandle, WeakId};
+use crate::{CollectDetail, Collector, Event, GcError, Handle, WeakHandle, WeakId};
 
 /// One line of `--events jsonl` output, in the spec's field order.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -40,6 +46,11 @@ pub enum Record {
         live_bytes: u64,
         /// Its duration.
         pause_ns: u64,
+        /// Not in the spec: the collector's memory counters, only with
+        /// [`Replayer::with_detail`] and only from a collector that reports
+        /// them (absent otherwise, so the line is the spec's).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        detail: Option<CollectDetail>,
     },
     /// A finalizer ran.
     Finalize {
@@ -167,8 +178,17 @@ impl Outcome {
 /// happens, the summary last. A trace error stops the replay; no summary
 /// record follows it (the outcome still carries one), so a reader of the
 /// event stream can tell a finished run from an interrupted one.
-pub fn replay<C: Collector>(trace: &Trace, collector: C, mut sink: impl FnMut(&Record)) -> Outcome {
-    let mut replayer = Replayer::new(collector);
+pub fn replay<C: Collector>(trace: &Trace, collector: C, sink: impl FnMut(&Record)) -> Outcome {
+    replay_with(trace, Replayer::new(collector), sink)
+}
+
+/// [`replay`] with a replayer set up by the caller (for instance
+/// [`Replayer::with_detail`]); its registers must be empty.
+pub fn replay_with<C: Collector>(
+    trace: &Trace,
+    mut replayer: Replayer<C>,
+    mut sink: impl FnMut(&Record),
+) -> Outcome {
     let mut error = None;
     for line in &trace.lines {
         let result = replayer.step(line);
@@ -201,6 +221,7 @@ pub struct Replayer<C: Collector> {
     ops: u64,
     expect_failures: u64,
     started: Instant,
+    detail: bool,
 }
 
 impl<C: Collector> Replayer<C> {
@@ -213,7 +234,17 @@ impl<C: Collector> Replayer<C> {
             ops: 0,
             expect_failures: 0,
             started: Instant::now(),
+            detail: false,
         }
+    }
+
+    /// With `true`, every collect record carries the [`CollectDetail`] the
+    /// collector reported right after it (`replay --detail`); collectors
+    /// that report none give the spec's records either way. Default
+    /// `false`: the spec's records exactly.
+    pub fn with_detail(mut self, detail: bool) -> Self {
+        self.detail = detail;
+        self
     }
 
     /// The heap under test.
@@ -264,7 +295,19 @@ impl<C: Collector> Replayer<C> {
                     live_objects: c.live_objects,
                     live_bytes: c.live_bytes,
                     pause_ns: c.pause_ns,
+                    detail: None,
                 },
+                Event::CollectDetail(d) => {
+                    // It belongs to the collect record just pushed (a
+                    // collector pushes both together); without `detail` the
+                    // spec's record stays as it is.
+                    if self.detail {
+                        if let Some(Record::Collect { detail, .. }) = self.records.last_mut() {
+                            *detail = Some(d);
+                        }
+                    }
+                    continue;
+                }
                 Event::Finalize { object } => Record::Finalize {
                     line: line.number,
                     object: object.0,

@@ -55,7 +55,7 @@ fn events(h: &mut Generational) -> Vec<Ev> {
         .filter_map(|e| match e {
             Event::Finalize { object } => Some(Ev::Del(object)),
             Event::WeakCallback { weak, object } => Some(Ev::Cb(weak, object)),
-            Event::Collect(_) => None,
+            Event::Collect(_) | Event::CollectDetail(_) => None,
         })
         .collect()
 }

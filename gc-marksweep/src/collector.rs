@@ -7,9 +7,9 @@ use std::ptr::NonNull;
 use std::time::Instant;
 
 use gc_core::{
-    CollectEvent, Collector, Control, ControlOutcome, Event, Finalizer, GcError, Generation,
-    Handle, HeapId, Kind, ObjectId, RootList, RootTable, Shape, Stats, Traits, Trigger, WeakHandle,
-    WeakId,
+    CollectDetail, CollectEvent, Collector, Control, ControlOutcome, Event, Finalizer, GcError,
+    Generation, Handle, HeapId, Kind, ObjectId, RootList, RootTable, Shape, Stats, Traits, Trigger,
+    WeakHandle, WeakId,
 };
 
 use crate::config::MarkSweepConfig;
@@ -90,6 +90,8 @@ pub struct MarkSweepStats {
     pub majors: u64,
     /// Bytes copied out of the nursery.
     pub bytes_promoted: u64,
+    /// Objects copied out of the nursery.
+    pub objects_promoted: u64,
     /// Slots of large nodes rescanned through dirty cards by minor
     /// collections (a card is 128 slots).
     pub card_slots_scanned: u64,
@@ -177,6 +179,9 @@ pub struct IncMiniMark {
     /// Inside an explicit collection: its minors and steps are reported as
     /// one event.
     pub(crate) quiet: bool,
+    /// Objects and bytes promoted since the last collect event: the
+    /// `promoted_*` of the next [`CollectDetail`].
+    pub(crate) unreported_promoted: (u64, u64),
     large_threshold: usize,
 }
 
@@ -241,6 +246,8 @@ impl IncMiniMark {
         self.major_collection_step(0.0, false, Trigger::Explicit);
     }
 
+    /// Reports a collection: the spec's collect event, then its
+    /// [`CollectDetail`] (memory counters as they are now, at its end).
     pub(crate) fn record_event(
         &mut self,
         trigger: Trigger,
@@ -259,6 +266,18 @@ impl IncMiniMark {
             live_objects: self.stats.live_objects,
             live_bytes: self.stats.live_bytes,
             pause_ns,
+        }));
+        self.note_old_size();
+        let (promoted_objects, promoted_bytes) = std::mem::take(&mut self.unreported_promoted);
+        let pages = &self.old.pages;
+        self.events.push(Event::CollectDetail(CollectDetail {
+            promoted_objects,
+            promoted_bytes,
+            old_bytes: self.old.total_used() as u64,
+            peak_old_bytes: self.gc.peak_old_bytes,
+            pages_reserved_bytes: pages.arena_bytes() as u64,
+            pages_used_bytes: pages.used_bytes() as u64,
+            large_bytes: self.old.large_bytes as u64,
         }));
     }
 
@@ -462,6 +481,7 @@ impl Collector for IncMiniMark {
             gc: MarkSweepStats::default(),
             events: Vec::new(),
             quiet: false,
+            unreported_promoted: (0, 0),
             large_threshold,
             config,
         };

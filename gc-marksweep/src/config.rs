@@ -18,10 +18,35 @@ pub const LARGE_OBJECT: usize = (16384 + 512) * 8;
 /// `512KB`, `1.5M`, `1GB`, `4096B`, binary multiples (see
 /// [`parse_bytes`]). [`Default`] is [`MarkSweepConfig::pypy`] with the
 /// `PYPY_GC_*` environment variables applied, as PyPy reads them at start-up.
+///
+/// # The nursery sets the scale of everything
+///
+/// The default nursery is PyPy's rule (`env.py`): half the last-level cache
+/// the machine reports when that is over 8 MiB, else 4 MiB. The pacing is
+/// in nurseries too: by default a major step marks at least `4 × nursery`
+/// bytes ([`MarkSweepConfig::increment_step`]) and no major collection
+/// starts below `8 × nursery` of old generation
+/// ([`MarkSweepConfig::min_heap`]). Some virtual machines report a huge
+/// cache: this project's CI machines report 480 MiB, so the nursery is
+/// 240 MiB (what pypy3 itself picks there), a step marks 960 MiB, and no
+/// major collection starts automatically below 1.875 GiB of old
+/// generation. With that nursery a 1 GiB old generation is marked in about
+/// one step: the major collection is hardly incremental, as it would be on
+/// PyPy on the same machine. The rule is the and stays; the crate's longest-step
+/// figure (3.3 ms on a 1 GiB old generation) is measured with a 4 MiB
+/// nursery, the size PyPy uses when the cache is unknown:
+/// `GC_PERF_TREES=16384 cargo run --release -p gc-marksweep --example perf`.
+/// To choose the nursery: `nursery` here (`--config nursery=4MB` for
+/// `gc-bench run` and `replay`), or the environment variable
+/// `PYPY_GC_NURSERY=4MB`, as for PyPy ([`Default`] reads it; `gc-bench run`'s
+/// child processes inherit it). The other `PYPY_GC_*` sizes then follow
+/// from it unless set themselves.
 #[derive(Clone, Debug, PartialEq)]
 pub struct MarkSweepConfig {
     /// Nursery size in bytes (`nursery`, `PYPY_GC_NURSERY`). Default: half
-    /// the last-level cache when that is over 8 MiB, else 4 MiB.
+    /// the last-level cache when that is over 8 MiB, else 4 MiB — 240 MiB
+    /// on a machine that reports a 480 MiB cache (see [above](Self) for
+    /// what that does to the major collection).
     pub nursery: usize,
     /// Start a major collection when the old generation reaches this
     /// factor × what survived the last one (`major_collection_threshold`,
@@ -31,7 +56,7 @@ pub struct MarkSweepConfig {
     /// `PYPY_GC_GROWTH`; default 1.4).
     pub growth_rate_max: f64,
     /// Never start a major collection below this many bytes (`min_heap`,
-    /// `PYPY_GC_MIN`; 0 = 8 × nursery).
+    /// `PYPY_GC_MIN`; 0 = 8 × nursery: 1.875 GiB with a 240 MiB nursery).
     pub min_heap: usize,
     /// Refuse allocation with `OutOfMemory` beyond this many bytes of old
     /// generation (`max_heap`, `PYPY_GC_MAX`; 0 = unlimited).
@@ -40,8 +65,9 @@ pub struct MarkSweepConfig {
     /// (`max_delta`, `PYPY_GC_MAX_DELTA`; 0 = RAM / 8).
     pub max_delta: usize,
     /// Bytes marked per major step (`increment_step`,
-    /// `PYPY_GC_INCREMENT_STEP`; 0 = 4 × nursery). A step marks the larger
-    /// of this and 2 × the bytes the last minor collection promoted.
+    /// `PYPY_GC_INCREMENT_STEP`; 0 = 4 × nursery: 16 MiB with a 4 MiB
+    /// nursery, 960 MiB with a 240 MiB one). A step marks the larger of
+    /// this and 2 × the bytes the last minor collection promoted.
     pub increment_step: usize,
     /// Objects of this many bytes or more go straight to the large-object
     /// space (`large_object`; default PyPy's 135168).

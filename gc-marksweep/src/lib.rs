@@ -97,7 +97,11 @@
 //!   machine: the longest steps were the last marking steps of each cycle
 //!   (2–3 budgets of deferred re-greyed work) and the page-sweep steps
 //!   (~5.5 ms each, memory-bound). Earlier (1 MiB step, PyPy's
-//!   non-incremental finish) it was ~40–100 ms.
+//!   non-incremental finish) it was ~40–100 ms. That figure needs the
+//!   4 MiB nursery: the default nursery is half the reported cache, and
+//!   with a 240 MiB one (a VM reporting a 480 MiB cache) a step marks
+//!   960 MiB, so a 1 GiB old generation is marked in about one step (see
+//!   [`MarkSweepConfig`]; set `nursery` or `PYPY_GC_NURSERY` to choose).
 //! - **`collect`**: `collect 2` (full) finishes the cycle in progress and runs
 //!   a whole new one (PyPy's `gc.collect()`), reported as one `major` event;
 //!   `collect 0` and `collect 1` are a minor collection.
@@ -106,6 +110,13 @@
 //!   completes a cycle's sweep and for an explicit full collection.
 //!   `collected` is the number of objects that collection (or step) freed;
 //!   [`Stats::collections`](gc_core::Stats) counts exactly these events.
+//!   Each is followed by a [`CollectDetail`](gc_core::CollectDetail) event
+//!   (written only by `gc-bench replay --detail`): objects and bytes
+//!   promoted by that collection, the old generation's size and its peak,
+//!   and the page allocator's memory reserved (arenas) against used
+//!   (blocks), whose difference is its fragmentation, and large-object
+//!   bytes. [`IncMiniMark::gc_stats`] has the same counters as running
+//!   totals.
 //! - **Heap limit** (`max_heap`, `PYPY_GC_MAX`): checked after each minor
 //!   collection and before each large allocation; when the old generation
 //!   is over it even after a full collection, the allocation fails with

@@ -180,6 +180,9 @@ impl IncMiniMark {
         self.pacing.size_objects_made_old += promoted;
         self.gc.minors += 1;
         self.gc.bytes_promoted += promoted as u64;
+        self.gc.objects_promoted += old.surviving_objects;
+        self.unreported_promoted.0 += old.surviving_objects;
+        self.unreported_promoted.1 += promoted as u64;
         self.note_old_size();
         let pause = started.elapsed().as_nanos() as u64;
         self.gc.minor_time_ns += pause;

@@ -1,12 +1,19 @@
-//! `gc-bench replay FILE --collector NAME [--events jsonl] [--config KEY=VALUE]…`
+//! `gc-bench replay FILE --collector NAME [--events jsonl [--detail]] [--config KEY=VALUE]…`
 //! exactly as `gctrace.md` specifies: exit 0 when every `expect` held, 1
 //! when one failed, 2 for a bad trace or bad arguments.
+//!
+//! `--detail` (with `--events jsonl`) is this program's one extension of the
+//! spec's output: each collect line of a collector that reports memory
+//! counters (`marksweep`) ends with a `detail` object
+//! ([`CollectDetail`](gc_core::CollectDetail)). Without it the output is the
+//! spec's, byte for byte; with it, the lines of collectors that report no
+//! counters are unchanged too.
 
 use std::io::{self, Read};
 use std::path::PathBuf;
 
 use gc_core::Collector;
-use gc_core::replay::{Record, replay};
+use gc_core::replay::{Record, Replayer, replay_with};
 use gc_core::trace::Trace;
 
 use bench_harness::collectors::{CollectorName, WithCollector, dispatch, parse_pair};
@@ -23,6 +30,12 @@ pub struct Args {
     /// Write every event as one JSON object per line on standard output.
     #[arg(long, value_enum)]
     pub events: Option<EventFormat>,
+    /// Not in the spec: end every collect event with a `detail` object of
+    /// memory counters (bytes promoted, old generation and its peak, page
+    /// allocator reserved and used, large objects), from collectors that
+    /// report them (marksweep); other collectors' lines are unchanged.
+    #[arg(long, requires = "events")]
+    pub detail: bool,
     /// A collector setting, KEY=VALUE (repeatable).
     #[arg(long = "config", value_name = "KEY=VALUE", value_parser = parse_pair)]
     pub config: Vec<(String, String)>,
@@ -52,6 +65,7 @@ pub fn read_source(file: &PathBuf) -> Result<String, String> {
 struct Replay {
     trace: Trace,
     events: bool,
+    detail: bool,
 }
 
 impl WithCollector for Replay {
@@ -61,7 +75,8 @@ impl WithCollector for Replay {
         let collector = C::with_config(config).map_err(|e| e.to_string())?;
         let mut out = Out::stdout();
         let mut failures = Vec::new();
-        let outcome = replay(&self.trace, collector, |record| {
+        let replayer = Replayer::new(collector).with_detail(self.detail);
+        let outcome = replay_with(&self.trace, replayer, |record| {
             if self.events {
                 out.line(&record.to_json());
             } else if let Record::ExpectFailed {
@@ -118,6 +133,7 @@ pub fn main(args: Args) -> Result<i32, String> {
         Replay {
             trace,
             events: args.events.is_some(),
+            detail: args.detail,
         },
     )?
 }
