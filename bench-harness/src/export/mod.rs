@@ -94,18 +94,27 @@
 //!
 //! # On PyPy
 //!
-//! `sys.implementation.name == "pypy"` switches to `gc.hooks`: collections
-//! are reported with kinds `minor` (generation 0), `major-step` and `major`
-//! (generation 2), `collected` 0, and live counts 0 (PyPy has no reference
-//! counts). PyPy delivers hook calls at a safe point after the collections
-//! (merged; `count` events, each given an equal share of `duration`), so an
-//! event's line is where the hook ran. The summary's collections are
-//! `{"0": minors, "1": 0, "2": majors}` and `gc_time_ns` the sum of the
-//! hooks' durations. `gc.collect(G)` ignores `G` (a full major). Thresholds,
-//! freeze, unfreeze, debug flags and `gc garbage clear` are counted as
-//! ignored controls. PyPy registers a finalizer only when an object is
-//! made, so objects that will get `fin` (found by a dry run of the trace on
-//! the null collector) are born with `__del__`, inactive until `fin`, and
+//! `sys.implementation.name == "pypy"` switches to `gc.hooks`, and the
+//! events follow the `marksweep` collector's kinds: `minor` (generation 0),
+//! `major-step` and `major` (generation 2), `collected` 0, and live counts
+//! 0 (PyPy has no reference counts). PyPy delivers hook calls at a safe
+//! point after the collections, merged (`count` collections with a total
+//! `duration`, each event given an equal share), so an event's line is
+//! where the hook ran. A step that brings the state back to scanning
+//! completed a major collection and is reported as `major` (PyPy's own
+//! `on_gc_collect` carries no duration). An explicit `collect` is one
+//! `major` event, as in the collector: `gc.collect()` finishes the major
+//! collection in progress and runs a whole one, with a minor collection
+//! before each step, and the event's pause is the sum of the durations the
+//! hooks report for all of it (on PyPy 7.3.11 they arrive before
+//! `gc.collect()` returns). The summary's collections count every event in
+//! its generation, `gc_time_ns` is the sum of the pauses, and
+//! `max_pause_ns` also takes the hooks' `duration_max`. `gc.collect(G)`
+//! ignores `G`. Thresholds, freeze, unfreeze, debug flags and `gc garbage
+//! clear` are counted as ignored controls. PyPy registers a finalizer only
+//! when an object is made, so objects that will get `fin` (found by a dry
+//! run of the trace on the null collector) are born with `__del__`,
+//! inactive until `fin`, and
 //! their finalizers follow PyPy's rules (at most one per strongly connected
 //! component per major collection). PyPy's own settings apply as usual
 //! (`PYPY_GC_NURSERY` and the rest; the default nursery follows the cache
