@@ -766,7 +766,9 @@ fn list_names_every_workload_and_collector() {
 
 #[test]
 fn every_subcommand_has_help() {
-    for sub in ["run", "replay", "list", "record", "merge"] {
+    for sub in [
+        "run", "replay", "list", "record", "merge", "export", "compare",
+    ] {
         let out = gc_bench(&[sub, "--help"], None);
         assert_eq!(out.status.code(), Some(0));
         assert!(text(&out.stdout).contains("Usage: gc-bench"));
