@@ -301,3 +301,33 @@ fn marksweep_beside_pypy_has_minor_collections_on_both_sides() {
         "PyPy counts no objects"
     );
 }
+
+#[test]
+fn rings_beside_cpython_collect_every_node_in_one_collection_on_both_sides() {
+    match python_version("python3").as_deref() {
+        Some("3.11") => {}
+        other => {
+            eprintln!("python3 is {other:?}, not CPython 3.11: rings comparison skipped");
+            return;
+        }
+    }
+    for workload in ["rings-2", "rings-100"] {
+        let report = compare_json(&[
+            "--workload",
+            workload,
+            "--collector",
+            "generational",
+            "--scale",
+            "0.01",
+        ]);
+        assert_eq!(
+            counts(&report),
+            [("generation-2".to_owned(), 1, 1)],
+            "{workload}"
+        );
+        let collected = &report["totals"]["collected"];
+        assert_eq!(collected["ours"], 10_000, "{workload}");
+        assert_eq!(collected["theirs"], 10_000, "{workload}");
+        assert!(report["totals"]["gc_time_ns"]["ratio"].as_f64().unwrap() > 0.0);
+    }
+}
