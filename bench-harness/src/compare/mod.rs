@@ -36,7 +36,7 @@ use tally::Tally;
 
 /// Without `--scale`, the largest of 1, ½, ¼, … whose trace has at most
 /// this many operations: the exported program runs them one by one (about
-/// two million a second on CPython 3.11) from a file of about 50 bytes per
+/// two million a second on CPython 3.11) from a file of about 25 bytes per
 /// operation.
 pub const OPS_BUDGET: u64 = 1_000_000;
 

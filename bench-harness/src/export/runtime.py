@@ -701,7 +701,13 @@ def _expect(f, want):
 # --- start-up, run, output ------------------------------------------------------
 
 def _decode(text):
-    a = array.array("q")
+    # OPS_BITS-bit integers: the array type code of that size.
+    code = "q"
+    for c in ("i", "l", "q"):
+        if array.array(c).itemsize * 8 == OPS_BITS:
+            code = c
+            break
+    a = array.array(code)
     a.frombytes(binascii.a2b_base64(text))
     if sys.byteorder != "little":
         a.byteswap()
