@@ -179,7 +179,11 @@ impl Comparison {
                 ratio_text(ratio(t.ours, t.theirs)),
             ]);
         }
-        out.extend(kinds.lines());
+        if union_of_kinds(&self.ours, &self.theirs).is_empty() {
+            out.push("no collection on either side".into());
+        } else {
+            out.extend(kinds.lines());
+        }
         out.push(String::new());
         out.extend(totals.lines());
         if !self.notes.is_empty() {
