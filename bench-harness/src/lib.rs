@@ -9,6 +9,7 @@
 pub mod atomic;
 pub mod bundled;
 pub mod collectors;
+pub mod compare;
 pub mod exec;
 pub mod export;
 pub mod metrics;

@@ -38,6 +38,9 @@ enum Command {
     List,
     /// Write a trace as a program for another runtime (`--python`).
     Export(cmd::export::Args),
+    /// Run a workload on our collector and on the runtime it models
+    /// (pypy3, python3) and show their collections side by side.
+    Compare(cmd::compare::Args),
 }
 
 fn init_logging(verbose: u8) {
@@ -98,6 +101,7 @@ fn main() -> ExitCode {
         Command::Merge(args) => cmd::merge::main(args),
         Command::List => cmd::list::main(),
         Command::Export(args) => cmd::export::main(args),
+        Command::Compare(args) => cmd::compare::main(args),
     };
     match result {
         Ok(code) => ExitCode::from(code as u8),

@@ -44,8 +44,8 @@ impl Table {
         s
     }
 
-    /// Writes the table.
-    pub fn print(&self, out: &mut Out) {
+    /// The table as aligned lines of text.
+    pub fn lines(&self) -> Vec<String> {
         let mut widths: Vec<usize> = self.header.iter().map(|h| h.chars().count()).collect();
         for row in &self.rows {
             for (w, cell) in widths.iter_mut().zip(row) {
@@ -60,13 +60,18 @@ impl Table {
                 .collect();
             line.join("  ").trim_end().to_owned()
         };
-        out.line(&fmt(&self.header));
-        out.line(&fmt(&widths
-            .iter()
-            .map(|w| "-".repeat(*w))
-            .collect::<Vec<_>>()));
-        for row in &self.rows {
-            out.line(&fmt(row));
+        let mut out = vec![
+            fmt(&self.header),
+            fmt(&widths.iter().map(|w| "-".repeat(*w)).collect::<Vec<_>>()),
+        ];
+        out.extend(self.rows.iter().map(|row| fmt(row)));
+        out
+    }
+
+    /// Writes the table.
+    pub fn print(&self, out: &mut Out) {
+        for line in self.lines() {
+            out.line(&line);
         }
     }
 }

@@ -64,7 +64,7 @@ fn every_bundled_trace_passes_on_every_implemented_collector() {
     assert!(n >= 7);
 }
 
-const WORKLOADS: [&str; 11] = [
+const WORKLOADS: [&str; 15] = [
     "binary_trees",
     "gcbench",
     "gc_traversal",
@@ -76,6 +76,10 @@ const WORKLOADS: [&str; 11] = [
     "large_arrays",
     "finalizers",
     "weak_cache",
+    "rings-2",
+    "rings-100",
+    "live_collect",
+    "build_live",
 ];
 
 fn scratch(name: &str) -> std::path::PathBuf {
@@ -762,11 +766,17 @@ fn list_names_every_workload_and_collector() {
         assert!(line.len() > w.len() + 20, "{line}");
     }
     assert!(s.contains("depth=12"), "what scale 1 means: {s}");
+    assert!(
+        s.contains("nodes=1000000,ring=2 (gc-bench run: scale 0.25)"),
+        "the issue-sized workloads say what the matrix runs: {s}"
+    );
 }
 
 #[test]
 fn every_subcommand_has_help() {
-    for sub in ["run", "replay", "list", "record", "merge"] {
+    for sub in [
+        "run", "replay", "list", "record", "merge", "export", "compare",
+    ] {
         let out = gc_bench(&[sub, "--help"], None);
         assert_eq!(out.status.code(), Some(0));
         assert!(text(&out.stdout).contains("Usage: gc-bench"));

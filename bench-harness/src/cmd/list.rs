@@ -60,7 +60,13 @@ pub fn main() -> Result<i32, String> {
     for wl in workloads::ALL {
         w.row(vec![
             wl.name.into(),
-            wl.check(1.0).unwrap_or_else(|e| e),
+            match wl.check(1.0) {
+                Ok(p) if wl.matrix_scale != 1.0 => {
+                    format!("{p} (gc-bench run: scale {})", wl.matrix_scale)
+                }
+                Ok(p) => p,
+                Err(e) => e,
+            },
             wl.summary.into(),
         ]);
     }

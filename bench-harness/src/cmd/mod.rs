@@ -1,5 +1,6 @@
 //! One module per `gc-bench` subcommand.
 
+pub mod compare;
 pub mod export;
 pub mod list;
 pub mod merge;

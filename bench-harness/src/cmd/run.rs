@@ -1,7 +1,8 @@
 //! `gc-bench run`: the matrix workloads × collectors × seeds, measured,
 //! verified, and reported.
 //!
-//! Defaults: every workload at scale 1, every implemented collector (the
+//! Defaults: every workload at scale 1 (the issue-sized ones at their
+//! `matrix_scale`, a fraction of it), every implemented collector (the
 //! null baseline first), seed 1, one run at a time. `--trace FILE` adds any
 //! gctrace as a workload (its `expect` lines are checked); `--scenarios`
 //! adds the bundled scenario traces. Exit status 0 when every run passed,
@@ -100,7 +101,8 @@ pub fn parse_shard(s: &str) -> Result<(usize, usize), String> {
 /// What a cell runs.
 #[derive(Debug)]
 enum Input {
-    Workload(&'static Workload),
+    /// A workload and the scale it runs at.
+    Workload(&'static Workload, f64),
     /// A file given with `--trace` (its name in reports, and the file the
     /// runs read: the same, except for standard input) …
     Trace(String, PathBuf, Trace),
@@ -122,7 +124,7 @@ struct Cell<'a> {
 impl Cell<'_> {
     fn name(&self) -> &str {
         match self.input {
-            Input::Workload(w) => w.name,
+            Input::Workload(w, _) => w.name,
             Input::Trace(name, _, _) => name,
             Input::Scenario(name, _) => name,
         }
@@ -165,7 +167,7 @@ fn run_in_child(cell: &Cell<'_>, args: &Args, bar: &ProgressBar) -> Result<Metri
         .args(["--seed", &cell.seed.to_string()])
         .args(["--scale", &cell.scale.to_string()]);
     match cell.input {
-        Input::Workload(w) => cmd.args(["--workload", w.name]),
+        Input::Workload(w, _) => cmd.args(["--workload", w.name]),
         Input::Trace(_, path, _) => cmd.arg("--trace").arg(path),
         Input::Scenario(name, _) => cmd.args(["--scenario", name]),
     };
@@ -374,12 +376,18 @@ fn plan(args: &Args) -> Result<Plan, String> {
         args.workloads.clone()
     };
     for w in chosen {
-        w.check(args.scale)?;
+        // The default matrix runs the issue-sized workloads smaller.
+        let scale = if default_workloads {
+            args.scale * w.matrix_scale
+        } else {
+            args.scale
+        };
+        w.check(scale)?;
         if !inputs
             .iter()
-            .any(|i| matches!(i, Input::Workload(x) if x.name == w.name))
+            .any(|i| matches!(i, Input::Workload(x, _) if x.name == w.name))
         {
-            inputs.push(Input::Workload(w));
+            inputs.push(Input::Workload(w, scale));
         }
     }
     for path in &args.traces {
@@ -463,7 +471,7 @@ pub fn main(args: Args) -> Result<i32, String> {
     let mut cells = Vec::new();
     for input in &inputs {
         let (seeds_here, scale, parameter) = match input {
-            Input::Workload(w) => (seeds.clone(), args.scale, w.check(args.scale)?),
+            Input::Workload(w, scale) => (seeds.clone(), *scale, w.check(*scale)?),
             Input::Trace(_, _, t) | Input::Scenario(_, t) => {
                 (vec![0], 1.0, format!("ops={}", t.lines.len()))
             }

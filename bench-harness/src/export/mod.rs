@@ -3,8 +3,9 @@
 //! the same JSONL events as `gc-bench replay --events jsonl`.
 //!
 //! The program is a small interpreter ([`RUNTIME`], `runtime.py` beside this
-//! file) plus the trace encoded as 64-bit integers. It runs on CPython
-//! (3.9 or later; the facts it relies on were checked on 3.11) and on PyPy.
+//! file) plus the trace encoded as 32-bit integers (64-bit when a value
+//! needs it). It runs on CPython (3.9 or later; the facts it relies on were
+//! checked on 3.11) and on PyPy.
 //!
 //! # How it stays faithful on CPython
 //!
@@ -94,18 +95,27 @@
 //!
 //! # On PyPy
 //!
-//! `sys.implementation.name == "pypy"` switches to `gc.hooks`: collections
-//! are reported with kinds `minor` (generation 0), `major-step` and `major`
-//! (generation 2), `collected` 0, and live counts 0 (PyPy has no reference
-//! counts). PyPy delivers hook calls at a safe point after the collections
-//! (merged; `count` events, each given an equal share of `duration`), so an
-//! event's line is where the hook ran. The summary's collections are
-//! `{"0": minors, "1": 0, "2": majors}` and `gc_time_ns` the sum of the
-//! hooks' durations. `gc.collect(G)` ignores `G` (a full major). Thresholds,
-//! freeze, unfreeze, debug flags and `gc garbage clear` are counted as
-//! ignored controls. PyPy registers a finalizer only when an object is
-//! made, so objects that will get `fin` (found by a dry run of the trace on
-//! the null collector) are born with `__del__`, inactive until `fin`, and
+//! `sys.implementation.name == "pypy"` switches to `gc.hooks`, and the
+//! events follow the `marksweep` collector's kinds: `minor` (generation 0),
+//! `major-step` and `major` (generation 2), `collected` 0, and live counts
+//! 0 (PyPy has no reference counts). PyPy delivers hook calls at a safe
+//! point after the collections, merged (`count` collections with a total
+//! `duration`, each event given an equal share), so an event's line is
+//! where the hook ran. A step that brings the state back to scanning
+//! completed a major collection and is reported as `major` (PyPy's own
+//! `on_gc_collect` carries no duration). An explicit `collect` is one
+//! `major` event, as in the collector: `gc.collect()` finishes the major
+//! collection in progress and runs a whole one, with a minor collection
+//! before each step, and the event's pause is the sum of the durations the
+//! hooks report for all of it (on PyPy 7.3.11 they arrive before
+//! `gc.collect()` returns). The summary's collections count every event in
+//! its generation, `gc_time_ns` is the sum of the pauses, and
+//! `max_pause_ns` also takes the hooks' `duration_max`. `gc.collect(G)`
+//! ignores `G`. Thresholds, freeze, unfreeze, debug flags and `gc garbage
+//! clear` are counted as ignored controls. PyPy registers a finalizer only
+//! when an object is made, so objects that will get `fin` (found by a dry
+//! run of the trace on the null collector) are born with `__del__`,
+//! inactive until `fin`, and
 //! their finalizers follow PyPy's rules (at most one per strongly connected
 //! component per major collection). PyPy's own settings apply as usual
 //! (`PYPY_GC_NURSERY` and the rest; the default nursery follows the cache
@@ -396,9 +406,16 @@ fn py_list<T>(items: &[T], f: impl Fn(&T) -> String) -> String {
 pub fn python_program(trace: &Trace, options: &Options) -> String {
     let e = Encoded::encode(trace);
     let fin_ids = finalized_ids(trace);
-    let mut bytes = Vec::with_capacity(e.code.len() * 8);
-    for v in &e.code {
-        bytes.extend_from_slice(&v.to_le_bytes());
+    // 32-bit integers when every value fits (nearly every trace: half the
+    // program, and half the memory the interpreter holds it in), else 64.
+    let narrow = e.code.iter().all(|&v| i32::try_from(v).is_ok());
+    let mut bytes = Vec::with_capacity(e.code.len() * if narrow { 4 } else { 8 });
+    for &v in &e.code {
+        if narrow {
+            bytes.extend_from_slice(&(v as i32).to_le_bytes());
+        } else {
+            bytes.extend_from_slice(&v.to_le_bytes());
+        }
     }
     let mut p = String::new();
     p.push_str("#!/usr/bin/env python3\n");
@@ -460,7 +477,10 @@ expect@NAME lines apply for "cpython" and "generational" on CPython and
         }
         None => p.push_str("EXPECT_AS = None\n"),
     }
-    p.push_str("# The operations, as little-endian 64-bit integers (see runtime below).\n");
+    let _ = writeln!(p, "OPS_BITS = {}", if narrow { 32 } else { 64 });
+    p.push_str(
+        "# The operations, as little-endian integers of OPS_BITS bits (see runtime below).\n",
+    );
     p.push_str("OPS = \"\"\"\n");
     p.push_str(&base64_lines(&bytes));
     p.push_str("\n\"\"\"\n\n");
@@ -481,6 +501,17 @@ mod tests {
         assert_eq!(base64_lines(b"foobar"), "Zm9vYmFy");
         let long = base64_lines(&[0u8; 120]);
         assert!(long.lines().all(|l| l.len() <= 76));
+    }
+
+    #[test]
+    fn operations_are_32_bit_unless_a_value_needs_64() {
+        let small = Trace::parse("gctrace 1\nnew r0 node 1 0\nexpect live 1\n").unwrap();
+        let p = python_program(&small, &Options::default());
+        assert!(p.contains("\nOPS_BITS = 32\n"));
+        let big = Trace::parse("gctrace 1\nnew r0 node 1 0\nexpect live 5000000000\n").unwrap();
+        let q = python_program(&big, &Options::default());
+        assert!(q.contains("\nOPS_BITS = 64\n"));
+        assert!(q.len() > p.len());
     }
 
     #[test]

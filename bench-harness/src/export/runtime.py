@@ -41,7 +41,8 @@ KIND_NAMES = ("generation-0", "generation-1", "generation-2",
 S_LINE, S_ACTIVE, S_EXPLICIT, S_T0, S_NFIN, S_NCB, S_LASTC, S_LASTU = range(8)
 S_NEXTID, S_OPS, S_GCTIME, S_MAXPAUSE, S_PEAK, S_IGNORED, S_FAILS = range(8, 15)
 S_ATOMLIMIT, S_GEN0, S_GEN1, S_GEN2, S_AUTO, S_THRESHOLD0, S_NEWCLS, S_UB = range(15, 23)
-ST = [0] * 24
+S_XTIME, S_XDONE = range(23, 25)
+ST = [0] * 26
 
 EV = []            # the event log: ints only
 SAVED = [[], []]   # SAVED[0] is the trace's saved list; SAVED[1] a spare one
@@ -296,47 +297,64 @@ def _record_collect(explicit, generation, kind, collected, uncollectable, pause)
 
 class _PyPyHooks(object):
     # PyPy calls these at a safe point after the collections happened, with
-    # several events merged (`count`, total `duration` in seconds).
-    def _report(self, kind, generation, count, seconds):
-        if not ST[S_ACTIVE]:
-            return
-        total = int(seconds * 1e9)
-        k = 0
-        while k < count:
-            pause = total // count
-            if k == count - 1:
-                pause = total - (count - 1) * (total // count)
-            _record_collect(ST[S_EXPLICIT], generation, kind, 0, 0, pause)
-            k += 1
-
+    # several events merged (`count`, total `duration` and longest
+    # `duration_max` in seconds). Each merged event gets an equal share of
+    # the duration. Inside an explicit collection (S_EXPLICIT) nothing is
+    # recorded: the durations add up in S_XTIME and _pypy_collect records
+    # the whole collection as one event.
     def on_gc_minor(self, stats):
-        self._report(3, 0, stats.count, stats.duration)
+        if ST[S_ACTIVE]:
+            _pypy_report(0, 3, stats, 0)
 
     def on_gc_collect_step(self, stats):
-        # Steps are events of their own; the major collection that a step
-        # completes is reported by on_gc_collect.
-        if not ST[S_ACTIVE]:
-            return
-        total = int(stats.duration * 1e9)
-        ST[S_GCTIME] += total
-        if stats.duration_max * 1e9 > ST[S_MAXPAUSE]:
-            ST[S_MAXPAUSE] = int(stats.duration_max * 1e9)
-        k = 0
-        while k < stats.count:
-            EV.append(EV_COLLECT)
-            EV.append(ST[S_LINE])
-            EV.append(ST[S_EXPLICIT])
-            EV.append(2)
-            EV.append(4)
-            EV.append(0)
-            EV.append(0)
-            EV.append(0)
-            EV.append(0)
-            EV.append(total // stats.count)
-            k += 1
+        # A step that leaves the state SCANNING (0) again has completed a
+        # major collection: the last of the merged steps is reported as
+        # `major`, the others as `major-step`, as the collector does.
+        if ST[S_ACTIVE]:
+            _pypy_report(2, 4, stats, stats.newstate == 0)
 
     def on_gc_collect(self, stats):
-        self._report(5, 2, stats.count, 0.0)
+        if ST[S_ACTIVE] and ST[S_EXPLICIT]:
+            ST[S_XDONE] += stats.count
+
+
+def _pypy_report(generation, kind, stats, last_completes):
+    total = int(stats.duration * 1e9)
+    if ST[S_EXPLICIT]:
+        ST[S_XTIME] += total
+        return
+    count = stats.count
+    k = 0
+    while k < count:
+        pause = total // count
+        if k == count - 1:
+            pause = total - (count - 1) * (total // count)
+        if last_completes and k == count - 1:
+            kind = 5
+        _record_collect(0, generation, kind, 0, 0, pause)
+        k += 1
+    longest = int(stats.duration_max * 1e9)
+    if longest > ST[S_MAXPAUSE]:
+        ST[S_MAXPAUSE] = longest
+
+
+def _pypy_collect():
+    # An explicit collection is one `major` event, as in the collector:
+    # gc.collect() finishes the major collection in progress and runs a
+    # whole one, with a minor collection before each step. The hooks for
+    # all of it come while S_EXPLICIT is set (PyPy runs them at the first
+    # safe point, which the loop below provides if the call did not); the
+    # event's pause is the sum of the durations they report.
+    ST[S_XTIME] = 0
+    ST[S_XDONE] = 0
+    started = perf_ns()
+    gc.collect()
+    elapsed = perf_ns() - started
+    k = 0
+    while ST[S_XDONE] == 0 and k < 1000:
+        k += 1
+    pause = ST[S_XTIME] if ST[S_XDONE] else elapsed
+    _record_collect(1, 2, 5, 0, 0, pause)
 
 
 def _weak_callback(wr):
@@ -515,7 +533,7 @@ def _run(code, R, W, apply):
             g = code[pc + 2]
             st[S_EXPLICIT] = 1
             if PYPY:
-                collect()
+                _pypy_collect()
             else:
                 collect(g)
             st[S_EXPLICIT] = 0
@@ -683,7 +701,13 @@ def _expect(f, want):
 # --- start-up, run, output ------------------------------------------------------
 
 def _decode(text):
-    a = array.array("q")
+    # OPS_BITS-bit integers: the array type code of that size.
+    code = "q"
+    for c in ("i", "l", "q"):
+        if array.array(c).itemsize * 8 == OPS_BITS:
+            code = c
+            break
+    a = array.array(code)
     a.frombytes(binascii.a2b_base64(text))
     if sys.byteorder != "little":
         a.byteswap()

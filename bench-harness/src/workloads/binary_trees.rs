@@ -32,6 +32,7 @@ pub const WORKLOAD: Workload = Workload {
     summary: "Benchmarks Game binary-trees: balanced tuple trees built, walked and dropped; one long-lived tree",
     parameter: |s| max_depth(s).map(|n| format!("depth={n}")),
     generate,
+    matrix_scale: 1.0,
 };
 
 /// The smallest depth of the iterated trees.

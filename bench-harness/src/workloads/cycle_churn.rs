@@ -26,6 +26,7 @@ pub const WORKLOAD: Workload = Workload {
     summary: "the seed's two-node cycles, made and dropped at a steady rate (64 alive at once)",
     parameter: |s| pairs(s).map(|p| format!("pairs={p}")),
     generate,
+    matrix_scale: 1.0,
 };
 
 /// Live pairs at any moment.

@@ -31,6 +31,7 @@ pub const WORKLOAD: Workload = Workload {
     summary: "small chains and rings of nodes with finalizers (1 in 10 resurrects), dropped at once",
     parameter: |s| groups(s).map(|n| format!("groups={n}")),
     generate,
+    matrix_scale: 1.0,
 };
 
 /// Groups for a scale.

@@ -25,6 +25,7 @@ pub const WORKLOAD: Workload = Workload {
     summary: "pyperformance gc_collect: 100 doubly linked rings of 21 nodes made garbage, then collected",
     parameter: |s| loops(s).map(|l| format!("cycles={CYCLES},links={LINKS},loops={l}")),
     generate,
+    matrix_scale: 1.0,
 };
 
 /// pyperformance's `CYCLES`.

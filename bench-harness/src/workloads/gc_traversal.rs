@@ -27,6 +27,7 @@ pub const WORKLOAD: Workload = Workload {
     summary: "pyperformance gc_traversal: a live pyramid of 1000 lists (500k references) collected repeatedly",
     parameter: |s| loops(s).map(|l| format!("levels={N_LEVELS},loops={l}")),
     generate,
+    matrix_scale: 1.0,
 };
 
 /// pyperformance's `N_LEVELS`.

@@ -37,6 +37,7 @@ pub const WORKLOAD: Workload = Workload {
     summary: "Boehm's GCBench: long-lived tree and array; trees built top-down and bottom-up",
     parameter: |s| stretch_depth(s).map(|d| format!("stretch={d}")),
     generate,
+    matrix_scale: 1.0,
 };
 
 /// GCBench's `kMinTreeDepth`.

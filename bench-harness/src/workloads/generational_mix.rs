@@ -31,6 +31,7 @@ pub const WORKLOAD: Workload = Workload {
     summary: "most objects die young, 1 in 50 joins a growing long-lived set; old-to-young stores",
     parameter: |s| steps(s).map(|n| format!("steps={n}")),
     generate,
+    matrix_scale: 1.0,
 };
 
 /// Young registers: an object dies about this many allocations after birth.

@@ -31,6 +31,7 @@ pub const WORKLOAD: Workload = Workload {
     summary: "4 long-lived arrays of 65536 references, written sparsely with young objects (card marking)",
     parameter: |s| writes(s).map(|n| format!("writes={n},arrays={ARRAYS}x{SLOTS}")),
     generate,
+    matrix_scale: 1.0,
 };
 
 /// Arrays.

@@ -35,6 +35,7 @@ pub const WORKLOAD: Workload = Workload {
     summary: "functools.lru_cache under skewed requests: old-to-young stores into a long-lived cyclic list",
     parameter: |s| requests(s).map(|n| format!("requests={n},capacity={CAPACITY}")),
     generate,
+    matrix_scale: 1.0,
 };
 
 /// Entries the cache holds at most.

@@ -25,8 +25,10 @@ pub mod gc_traversal;
 pub mod gcbench;
 pub mod generational_mix;
 pub mod large_arrays;
+pub mod live_list;
 pub mod lru_cache;
 pub mod random_graph;
+pub mod rings;
 pub mod weak_cache;
 
 use gc_core::Control;
@@ -58,6 +60,11 @@ pub struct Workload {
     pub parameter: fn(f64) -> Result<String, String>,
     /// Emits the operations for `scale` and `seed` (the scale is checked).
     pub generate: fn(f64, u64, &mut Emit<'_>),
+    /// The share of `--scale` the default matrix (`gc-bench run` without
+    /// `--workload`) runs it at: 1 for most; less for the issue-sized
+    /// cases of a million objects or more, so that the matrix stays a few
+    /// seconds. `--workload NAME` runs it at the scale given.
+    pub matrix_scale: f64,
 }
 
 impl Workload {
@@ -95,6 +102,10 @@ pub const ALL: &[Workload] = &[
     large_arrays::WORKLOAD,
     finalizers::WORKLOAD,
     weak_cache::WORKLOAD,
+    rings::RINGS_2,
+    rings::RINGS_100,
+    live_list::LIVE_COLLECT,
+    live_list::BUILD_LIVE,
 ];
 
 /// The workload named `name`.

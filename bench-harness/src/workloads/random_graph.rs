@@ -28,6 +28,7 @@ pub const WORKLOAD: Workload = Workload {
     summary: "2048 vertices, random edges added and removed, vertices replaced: cycles of all sizes",
     parameter: |s| steps(s).map(|n| format!("steps={n},vertices={VERTICES}")),
     generate,
+    matrix_scale: 1.0,
 };
 
 /// Vertices in the table.

@@ -36,6 +36,7 @@ pub const WORKLOAD: Workload = Workload {
     summary: "a WeakValueDictionary of 1024 keys under churn: wget, weak refs with callbacks, some cyclic values",
     parameter: |s| lookups(s).map(|n| format!("lookups={n},keys={KEYS}")),
     generate,
+    matrix_scale: 1.0,
 };
 
 /// Keys in the cache.
