@@ -6,9 +6,10 @@
 //! container. Here the links are 32-bit indices into the heap's header
 //! table and `gc_refs` has its own word, so [`GcHead`] is 12 bytes; with
 //! the shared header's count and flags words that is 20 bytes, against
-//! CPython's 16 + 8 (`ob_refcnt`); the 8-byte [`SlotRange`](gc_core::rc::SlotRange) that says where
-//! the slots are (CPython: `ob_type`, also 8 bytes) makes the whole hot
-//! header 28 bytes against CPython's 32. The flags live in the shared header's
+//! CPython's 16 + 8 (`ob_refcnt`); the 8-byte
+//! [`SlotRange`](gc_core::rc::SlotRange) that says where the slots are
+//! (CPython: `ob_type`, also 8 bytes) makes the whole hot header 28 bytes
+//! against CPython's 32. The flags live in the shared header's
 //! strategy bits ([`TRACKED`], [`COLLECTING`], [`UNREACHABLE`], and two
 //! [generation bits](GEN_MASK) naming the list a tracked object is in).
 //! Between collections `gc_refs` is 0, so the first walk of a collection can
@@ -21,7 +22,7 @@
 //! Moving an object between lists, or unlinking it when it is freed, is
 //! O(1) and allocates nothing; merging two lists is O(1).
 
-use gc_core::rc::{Header, RcHeap, SlotArena, flags};
+use gc_core::rc::{RcHeap, flags};
 
 use crate::CycleGc;
 
@@ -133,68 +134,6 @@ pub(crate) fn empty_heads() -> [GcHead; LISTS] {
     })
 }
 
-/// The table and the list heads: what the list operations change. A
-/// collection pass borrows these apart from the slot arena, so it can walk
-/// an object's slots while it relinks objects.
-pub(crate) struct Links<'a> {
-    /// The heap's header table.
-    pub objects: &'a mut [Header<GcHead>],
-    /// The policy's list heads.
-    pub heads: &'a mut [GcHead; LISTS],
-}
-
-impl Links<'_> {
-    #[inline]
-    fn at(&self, x: u32) -> &GcHead {
-        if x >= HEAD_BASE {
-            &self.heads[(x - HEAD_BASE) as usize]
-        } else {
-            &self.objects[x as usize].extra
-        }
-    }
-
-    #[inline]
-    fn at_mut(&mut self, x: u32) -> &mut GcHead {
-        if x >= HEAD_BASE {
-            &mut self.heads[(x - HEAD_BASE) as usize]
-        } else {
-            &mut self.objects[x as usize].extra
-        }
-    }
-
-    /// Appends object `x` (not in any list) at the tail of `list`.
-    #[inline]
-    pub(crate) fn append(&mut self, x: u32, list: List) {
-        let head = list.head();
-        let last = self.at(head).prev;
-        self.at_mut(last).next = x;
-        let l = self.at_mut(x);
-        l.prev = last;
-        l.next = head;
-        self.at_mut(head).prev = x;
-    }
-
-    /// Takes object `x` out of whatever list it is in.
-    #[inline]
-    pub(crate) fn unlink(&mut self, x: u32) {
-        let GcHead { prev, next, .. } = *self.at(x);
-        self.at_mut(prev).next = next;
-        self.at_mut(next).prev = prev;
-    }
-}
-
-/// The list-changing half of the heap, and its slot arena.
-#[inline]
-pub(crate) fn split(h: &mut Heap) -> (Links<'_>, &SlotArena) {
-    (
-        Links {
-            objects: &mut h.objects,
-            heads: &mut h.policy.heads,
-        },
-        &h.slot_arena,
-    )
-}
-
 #[inline]
 fn links(h: &Heap, x: u32) -> &GcHead {
     if x >= HEAD_BASE {
@@ -234,13 +173,21 @@ pub(crate) fn is_empty(h: &Heap, list: List) -> bool {
 /// Appends object `x` (not in any list) at the tail of `list`.
 #[inline]
 pub(crate) fn append(h: &mut Heap, x: u32, list: List) {
-    split(h).0.append(x, list);
+    let head = list.head();
+    let last = links(h, head).prev;
+    links_mut(h, last).next = x;
+    let l = links_mut(h, x);
+    l.prev = last;
+    l.next = head;
+    links_mut(h, head).prev = x;
 }
 
 /// Takes object `x` out of whatever list it is in.
 #[inline]
 pub(crate) fn unlink(h: &mut Heap, x: u32) {
-    split(h).0.unlink(x);
+    let GcHead { prev, next, .. } = *links(h, x);
+    links_mut(h, prev).next = next;
+    links_mut(h, next).prev = prev;
 }
 
 /// Moves object `x` from its list to the tail of `list`.

@@ -18,7 +18,8 @@ use crate::collector::untrack;
 use crate::debug::{self, DEBUG_COLLECTABLE, DEBUG_SAVEALL, DEBUG_STATS};
 use crate::facade::{CallbackInfo, Phase};
 use crate::header::{
-    self, COLLECTING, Heap, List, TRACKED, UNREACHABLE, first, is_empty, merge, move_to, next,
+    self, COLLECTING, Heap, List, TRACKED, UNREACHABLE, append, first, is_empty, merge, move_to,
+    next, unlink,
 };
 
 /// The `kind` of a collection event, by generation.
@@ -304,39 +305,32 @@ fn move_unreachable(heap: &mut Heap, young: List, unreachable: List, new_generat
     let head = young.head();
     let mut scan = Scan::default();
     let mut x = first(heap, young);
-    let (mut links, arena) = header::split(heap);
     while x != head {
-        let h = &links.objects[x as usize];
-        let after = h.extra.next;
+        let h = &heap.objects[x as usize];
         if h.extra.refs > 0 {
-            let kind = h.flags & flags::KIND_MASK;
-            let slots = arena.get(h.slots);
+            let (slots, kind) = (h.slots, h.flags & flags::KIND_MASK);
             // `tp_traverse` order: a node's slots first to last
             // (`subtype_traverse`), a tuple's members last to first
             // (`tupletraverse`). It decides the order in which objects are
             // rescued to the tail of `young`.
-            if kind == flags::TUPLE {
-                for &child in slots.iter().rev().flatten() {
-                    visit_reachable(&mut links, child, young, &mut scan);
-                }
-            } else {
-                for &child in slots.iter().flatten() {
-                    visit_reachable(&mut links, child, young, &mut scan);
+            let n = slots.len();
+            for k in 0..n {
+                let i = if kind == flags::TUPLE { n - 1 - k } else { k };
+                if let Some(child) = heap.slot_arena.slot(slots, i) {
+                    visit_reachable(heap, child, young, &mut scan);
                 }
             }
-            let h = &mut links.objects[x as usize];
+            let h = &mut heap.objects[x as usize];
             h.flags = (h.flags & !(COLLECTING | header::GEN_MASK))
                 | (new_generation << header::GEN_SHIFT);
             h.extra.refs = 0;
             scan.reachable += 1;
             scan.tuples += u64::from(kind == flags::TUPLE);
-            // Read again: visiting the slots may have appended objects
-            // after `x`.
             x = h.extra.next;
         } else {
-            links.unlink(x);
-            links.append(x, unreachable);
-            let h = &mut links.objects[x as usize];
+            let after = h.extra.next;
+            move_to(heap, x, unreachable);
+            let h = &mut heap.objects[x as usize];
             h.flags |= UNREACHABLE;
             scan.garbage_flags |= h.flags;
             scan.unreachable += 1;
@@ -350,23 +344,21 @@ fn move_unreachable(heap: &mut Heap, young: List, unreachable: List, new_generat
 /// already moved to the unreachable list comes back to the tail of `young`
 /// (to be scanned when the walk gets there); one not scanned yet is marked.
 #[inline(always)]
-fn visit_reachable(links: &mut header::Links<'_>, child: ObjRef, young: List, scan: &mut Scan) {
-    let c = &mut links.objects[child.index()];
+fn visit_reachable(heap: &mut Heap, child: ObjRef, young: List, scan: &mut Scan) {
+    let c = &mut heap.objects[child.index()];
     let f = c.flags;
     if f & COLLECTING == 0 {
         return;
     }
     if f & UNREACHABLE == 0 {
-        if c.extra.refs == 0 {
-            c.extra.refs = 1;
-        }
+        c.extra.refs |= u32::from(c.extra.refs == 0);
         return;
     }
     c.flags &= !UNREACHABLE;
     c.extra.refs = 1;
     let c = child.index() as u32;
-    links.unlink(c);
-    links.append(c, young);
+    unlink(heap, c);
+    append(heap, c, young);
     scan.unreachable -= 1;
 }
 
