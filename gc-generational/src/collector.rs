@@ -41,6 +41,9 @@ pub struct CycleGc {
     pub(crate) gens: [GenState; 3],
     pub(crate) enabled: bool,
     pub(crate) collecting: bool,
+    /// 0 or [`header::SCAN_PARITY`]: the bit every tracked object carries
+    /// between collections.
+    pub(crate) scan_parity: u32,
     pub(crate) debug: u32,
     pub(crate) long_lived_total: u64,
     pub(crate) long_lived_pending: u64,
@@ -155,8 +158,9 @@ fn is_container(heap: &Heap, r: ObjRef) -> bool {
 #[inline]
 pub(crate) fn track(heap: &mut Heap, x: u32) {
     header::append(heap, x, List::Gen0);
+    let parity = heap.policy.scan_parity;
     let o = &mut heap.objects[x as usize];
-    o.flags = (o.flags & !header::GEN_MASK) | TRACKED;
+    o.flags = (o.flags & !(header::GEN_MASK | header::SCAN_PARITY)) | TRACKED | parity;
 }
 
 /// `_PyObject_GC_UNTRACK`: unlinks; only the finalized flag survives.
@@ -261,6 +265,7 @@ impl RcPolicy for CycleGc {
             ],
             enabled: config.enabled,
             collecting: false,
+            scan_parity: 0,
             debug: config.debug,
             long_lived_total: 0,
             long_lived_pending: 0,

@@ -49,6 +49,14 @@ pub const GEN_MASK: u32 = 0b11 << GEN_SHIFT;
 /// The generation bits of the permanent generation.
 pub const PERMANENT: u32 = 3;
 
+/// Which full collection last scanned the object. Between collections
+/// every tracked object's bit equals the policy's
+/// [`scan_parity`](crate::CycleGc) (tracking, scanning and moving an object
+/// to a generation all set it); a full collection with nothing frozen flips
+/// the policy's value, so "not scanned yet in this collection" is a bit
+/// test and needs no pass to mark every object first.
+pub const SCAN_PARITY: u32 = 1 << (flags::STRATEGY_SHIFT + 5);
+
 /// The generation bits of `f`.
 #[inline]
 pub fn generation_bits(f: u32) -> u32 {
@@ -58,8 +66,9 @@ pub fn generation_bits(f: u32) -> u32 {
 /// Sets the generation bits of object `x`.
 #[inline]
 pub(crate) fn set_generation(h: &mut Heap, x: u32, g: u32) {
+    let parity = h.policy.scan_parity;
     let o = &mut h.objects[x as usize];
-    o.flags = (o.flags & !GEN_MASK) | (g << GEN_SHIFT);
+    o.flags = (o.flags & !(GEN_MASK | SCAN_PARITY)) | (g << GEN_SHIFT) | parity;
 }
 
 /// Sets the generation bits of every object of `list`.

@@ -80,8 +80,8 @@ fn collect_main(heap: &mut Heap, generation: usize, trigger: Trigger) -> (u64, u
     let old = List::generation((generation + 1).min(2));
 
     let old_bits = ((generation + 1).min(2)) as u32;
-    update_and_subtract_refs(heap, young, generation as u32);
-    let scan = move_unreachable(heap, young, List::Unreachable, old_bits);
+    let unscanned = update_and_subtract_refs(heap, young, generation as u32);
+    let scan = move_unreachable(heap, young, List::Unreachable, old_bits, unscanned);
     let mut survivors = scan.reachable;
     if scan.tuples > 0 {
         survivors -= untrack_tuples(heap, young);
@@ -118,7 +118,7 @@ fn collect_main(heap: &mut Heap, generation: usize, trigger: Trigger) -> (u64, u
         merge(heap, List::Unreachable, List::Final);
         m += scan.unreachable;
     }
-    if resurrecting || !free_closed_garbage(heap, List::Final) {
+    if resurrecting || !free_closed_garbage(heap, List::Final, scan.unreachable) {
         delete_garbage(heap, List::Final, old, old_bits);
     }
     // Objects reachable from legacy (`tp_del`) finalizers: the object model
@@ -177,7 +177,34 @@ pub(crate) fn deduce_unreachable(
 ) -> Scan {
     update_refs(heap, base);
     subtract_refs(heap, base);
-    move_unreachable(heap, base, unreachable, new_generation)
+    move_unreachable(
+        heap,
+        base,
+        unreachable,
+        new_generation,
+        Unscanned::COLLECTING,
+    )
+}
+
+/// How `move_unreachable` tells a referent that belongs to the collection
+/// and has not been scanned yet: `flags & mask == want`.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Unscanned {
+    mask: u32,
+    want: u32,
+}
+
+impl Unscanned {
+    /// CPython's test: the first pass marked every collected object.
+    const COLLECTING: Unscanned = Unscanned {
+        mask: COLLECTING,
+        want: COLLECTING,
+    };
+
+    #[inline]
+    fn test(self, f: u32) -> bool {
+        f & self.mask == self.want
+    }
 }
 
 /// `update_refs` and `subtract_refs` of the collected generations in one
@@ -185,10 +212,9 @@ pub(crate) fn deduce_unreachable(
 /// and subtracting each reference from inside can happen in any order; a
 /// referent is inside when it is tracked in generation `generation` or a
 /// younger one (its generation bits). Marks every object `COLLECTING`.
-fn update_and_subtract_refs(heap: &mut Heap, base: List, generation: u32) {
+fn update_and_subtract_refs(heap: &mut Heap, base: List, generation: u32) -> Unscanned {
     if generation == 2 && is_empty(heap, List::Permanent) {
-        outside_refs_of_everything(heap);
-        return;
+        return outside_refs_of_everything(heap);
     }
     let head = base.head();
     let mut x = first(heap, base);
@@ -210,6 +236,7 @@ fn update_and_subtract_refs(heap: &mut Heap, base: List, generation: u32) {
         }
         x = after;
     }
+    Unscanned::COLLECTING
 }
 
 /// The same result for a full collection with nothing frozen, without
@@ -221,22 +248,27 @@ fn update_and_subtract_refs(heap: &mut Heap, base: List, generation: u32) {
 /// has a slot referring to a tracked object. So `rc` minus the internal
 /// references is just the number of outside references, which the heap
 /// lists. Debug builds check this against the two-step count.
-fn outside_refs_of_everything(heap: &mut Heap) {
-    for h in &mut heap.objects {
-        if h.flags & TRACKED != 0 {
-            h.flags |= COLLECTING;
-            if h.flags & flags::IMMORTAL != 0 {
-                h.extra.refs = IMMORTAL_REFS;
-            }
-        }
-    }
+///
+/// Nor does it mark the collected objects: flipping the policy's scan
+/// parity makes every tracked object "not scanned yet" at once (see
+/// [`header::SCAN_PARITY`]); immortal objects are kept by
+/// `move_unreachable` itself. So the first pass costs one step per outside
+/// reference, none per object.
+fn outside_refs_of_everything(heap: &mut Heap) -> Unscanned {
+    heap.policy.scan_parity ^= header::SCAN_PARITY;
+    let stale = heap.policy.scan_parity ^ header::SCAN_PARITY;
+    let unscanned = Unscanned {
+        mask: TRACKED | header::SCAN_PARITY,
+        want: TRACKED | stale,
+    };
     heap.for_each_outside_reference(|h| {
-        if h.flags & COLLECTING != 0 {
+        if h.flags & TRACKED != 0 {
             h.extra.refs = h.extra.refs.wrapping_add(1);
         }
     });
     #[cfg(debug_assertions)]
     check_outside_refs(heap);
+    unscanned
 }
 
 /// Debug builds: `gc_refs` as [`outside_refs_of_everything`] set it equals
@@ -245,18 +277,16 @@ fn outside_refs_of_everything(heap: &mut Heap) {
 #[cfg(debug_assertions)]
 fn check_outside_refs(heap: &Heap) {
     let mut internal = vec![0u32; heap.objects.len()];
-    for h in heap.objects.iter().filter(|h| h.flags & COLLECTING != 0) {
+    for h in heap.objects.iter().filter(|h| h.flags & TRACKED != 0) {
         for &child in heap.slot_arena.get(h.slots).iter().flatten() {
             internal[child.index()] += 1;
         }
     }
     for (h, &inside) in heap.objects.iter().zip(&internal) {
-        if h.flags & COLLECTING == 0 {
+        if h.flags & TRACKED == 0 || h.flags & flags::IMMORTAL != 0 {
             continue;
         }
-        if h.flags & flags::IMMORTAL != 0 {
-            assert!(h.extra.refs > 0, "immortal object with no gc_refs");
-        } else {
+        {
             assert_eq!(h.extra.refs, h.rc - inside, "outside references miscounted");
         }
     }
@@ -301,13 +331,20 @@ fn subtract_refs(heap: &mut Heap, base: List) {
 /// too (one moved to `unreachable` earlier comes back at the tail of
 /// `young`, to be scanned again). An object still at 0 when the scan meets
 /// it moves to the tail of `unreachable`, for now.
-fn move_unreachable(heap: &mut Heap, young: List, unreachable: List, new_generation: u32) -> Scan {
+fn move_unreachable(
+    heap: &mut Heap,
+    young: List,
+    unreachable: List,
+    new_generation: u32,
+    unscanned: Unscanned,
+) -> Scan {
     let head = young.head();
     let mut scan = Scan::default();
+    let done = (new_generation << header::GEN_SHIFT) | heap.policy.scan_parity;
     let mut x = first(heap, young);
     while x != head {
         let h = &heap.objects[x as usize];
-        if h.extra.refs > 0 {
+        if h.extra.refs > 0 || h.flags & flags::IMMORTAL != 0 {
             let (slots, kind) = (h.slots, h.flags & flags::KIND_MASK);
             // `tp_traverse` order: a node's slots first to last
             // (`subtype_traverse`), a tuple's members last to first
@@ -317,12 +354,11 @@ fn move_unreachable(heap: &mut Heap, young: List, unreachable: List, new_generat
             for k in 0..n {
                 let i = if kind == flags::TUPLE { n - 1 - k } else { k };
                 if let Some(child) = heap.slot_arena.slot(slots, i) {
-                    visit_reachable(heap, child, young, &mut scan);
+                    visit_reachable(heap, child, young, unscanned, &mut scan);
                 }
             }
             let h = &mut heap.objects[x as usize];
-            h.flags = (h.flags & !(COLLECTING | header::GEN_MASK))
-                | (new_generation << header::GEN_SHIFT);
+            h.flags = (h.flags & !(COLLECTING | header::GEN_MASK | header::SCAN_PARITY)) | done;
             h.extra.refs = 0;
             scan.reachable += 1;
             scan.tuples += u64::from(kind == flags::TUPLE);
@@ -331,7 +367,7 @@ fn move_unreachable(heap: &mut Heap, young: List, unreachable: List, new_generat
             let after = h.extra.next;
             move_to(heap, x, unreachable);
             let h = &mut heap.objects[x as usize];
-            h.flags |= UNREACHABLE;
+            h.flags |= COLLECTING | UNREACHABLE;
             scan.garbage_flags |= h.flags;
             scan.unreachable += 1;
             x = after;
@@ -344,14 +380,19 @@ fn move_unreachable(heap: &mut Heap, young: List, unreachable: List, new_generat
 /// already moved to the unreachable list comes back to the tail of `young`
 /// (to be scanned when the walk gets there); one not scanned yet is marked.
 #[inline(always)]
-fn visit_reachable(heap: &mut Heap, child: ObjRef, young: List, scan: &mut Scan) {
+fn visit_reachable(
+    heap: &mut Heap,
+    child: ObjRef,
+    young: List,
+    unscanned: Unscanned,
+    scan: &mut Scan,
+) {
     let c = &mut heap.objects[child.index()];
     let f = c.flags;
-    if f & COLLECTING == 0 {
-        return;
-    }
     if f & UNREACHABLE == 0 {
-        c.extra.refs |= u32::from(c.extra.refs == 0);
+        if unscanned.test(f) && c.extra.refs == 0 {
+            c.extra.refs = 1;
+        }
         return;
     }
     c.flags &= !UNREACHABLE;
@@ -493,37 +534,58 @@ fn handle_resurrected_objects(
 /// finalizers have run, its weak references are cleared). Then the members
 /// are freed in one walk, with no reference-count traffic and no cascade.
 /// Returns false, having changed nothing, when the garbage is not closed.
-fn free_closed_garbage(heap: &mut Heap, collectable: List) -> bool {
+///
+/// The walks are order-free, so when the garbage is a large part of the
+/// table they go through the table in index order (members are the objects
+/// flagged `UNREACHABLE`), which streams instead of chasing list links.
+fn free_closed_garbage(heap: &mut Heap, collectable: List, members: u64) -> bool {
     if heap.policy.debug & DEBUG_SAVEALL != 0 {
         return false;
     }
+    let by_table = members.saturating_mul(4) >= heap.objects.len() as u64;
+    let closed = |heap: &Heap, x: usize| {
+        let h = &heap.objects[x];
+        h.flags & flags::KIND_MASK != flags::WEAKREF
+            && heap.slot_arena.get(h.slots).iter().flatten().all(|child| {
+                heap.objects[child.index()].flags & (UNREACHABLE | flags::IMMORTAL) != 0
+            })
+    };
     let head = collectable.head();
-    let mut x = first(heap, collectable);
-    while x != head {
-        let h = &heap.objects[x as usize];
-        if h.flags & flags::KIND_MASK == flags::WEAKREF {
-            return false;
-        }
-        for &child in heap.slot_arena.get(h.slots).iter().flatten() {
-            let f = heap.objects[child.index()].flags;
-            if f & (UNREACHABLE | flags::IMMORTAL) == 0 {
+    let mut freed = 0u64;
+    if by_table {
+        let is_member = |h: &gc_core::rc::Header<header::GcHead>| h.flags & UNREACHABLE != 0;
+        for x in 0..heap.objects.len() {
+            if is_member(&heap.objects[x]) && !closed(heap, x) {
                 return false;
             }
         }
-        x = h.extra.next;
-    }
-    let mut freed = 0u64;
-    let mut x = first(heap, collectable);
-    while x != head {
-        let after = next(heap, x);
-        heap.free_closed(obj(x));
-        freed += 1;
-        x = after;
+        for x in 0..heap.objects.len() {
+            if is_member(&heap.objects[x]) {
+                heap.free_closed(obj(x as u32));
+                freed += 1;
+            }
+        }
+    } else {
+        let mut x = first(heap, collectable);
+        while x != head {
+            if !closed(heap, x as usize) {
+                return false;
+            }
+            x = next(heap, x);
+        }
+        let mut x = first(heap, collectable);
+        while x != head {
+            let after = next(heap, x);
+            heap.free_closed(obj(x));
+            freed += 1;
+            x = after;
+        }
     }
     header::forget_members(heap, collectable);
     // `PyObject_GC_Del` uncounts each one, never below 0.
     let count = &mut heap.policy.gens[0].count;
     *count = count.saturating_sub(freed);
+    debug_assert_eq!(freed, members, "the garbage list holds what the scan found");
     true
 }
 
@@ -565,6 +627,11 @@ fn check_lists(heap: &Heap) {
             assert_eq!(header::generation_bits(h.flags), bits, "in {list:?}");
             assert_eq!(h.extra.refs, 0, "gc_refs left over in {list:?}");
             assert_eq!(h.flags & (COLLECTING | UNREACHABLE), 0, "in {list:?}");
+            assert_eq!(
+                h.flags & header::SCAN_PARITY,
+                heap.policy.scan_parity,
+                "stale scan parity in {list:?}"
+            );
         }
     }
     for list in [List::Unreachable, List::WeakCallbacks, List::Final] {
