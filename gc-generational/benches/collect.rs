@@ -175,7 +175,12 @@ fn cpython() -> Option<Vec<(String, f64)>> {
 fn ratio_report() {
     let ours = ns_per_object();
     let theirs = cpython();
-    println!("\nns per object (best of 3)       generational   CPython   ratio");
+    println!(
+        "\nCPython runs benches/cpython_collect.py, a tight loop (its best case); \
+         `gc-bench compare --workload rings-2 --collector generational --scale 1` \
+         runs the exported program instead"
+    );
+    println!("ns per object (best of 3)       generational   CPython   ratio");
     for (name, ns) in ours {
         let py = theirs
             .as_ref()
