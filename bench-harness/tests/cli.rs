@@ -5,7 +5,7 @@ mod support;
 
 use std::process::Output;
 
-use support::{gc_bench, text};
+use support::{gc_bench, text, untimed};
 
 /// Every collector `gc-bench` can run today.
 const IMPLEMENTED: &[&str] = &["null", "refcount", "generational", "marksweep"];
@@ -15,25 +15,6 @@ fn replay_stdin(trace: &str, collector: &str) -> Output {
         &["replay", "-", "--collector", collector, "--events", "jsonl"],
         Some(trace),
     )
-}
-
-/// Blanks the fields that may differ between runs (times), keeping the
-/// line otherwise byte for byte.
-fn untimed(line: &str) -> String {
-    let mut out = line.to_owned();
-    for key in [
-        "\"pause_ns\":",
-        "\"gc_time_ns\":",
-        "\"max_pause_ns\":",
-        "\"wall_ns\":",
-    ] {
-        if let Some(at) = out.find(key) {
-            let start = at + key.len();
-            let end = start + out[start..].bytes().take_while(u8::is_ascii_digit).count();
-            out.replace_range(start..end, "0");
-        }
-    }
-    out
 }
 
 #[test]

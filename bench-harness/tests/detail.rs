@@ -5,7 +5,7 @@
 #[path = "support/gc_bench.rs"]
 mod support;
 
-use support::{gc_bench, text};
+use support::{gc_bench, text, untimed};
 
 /// A node and a large atom promoted by a minor collection; then the atom
 /// dies and a full collection frees it (and a young node).
@@ -54,24 +54,6 @@ fn replay(collector: &str, extra: &[&str]) -> Vec<String> {
     let out = gc_bench(&args, Some(TRACE));
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     text(&out.stdout).lines().map(untimed).collect()
-}
-
-/// Zeroes the time fields, keeping the line otherwise byte for byte.
-fn untimed(line: &str) -> String {
-    let mut out = line.to_owned();
-    for key in [
-        "\"pause_ns\":",
-        "\"gc_time_ns\":",
-        "\"max_pause_ns\":",
-        "\"wall_ns\":",
-    ] {
-        if let Some(at) = out.find(key) {
-            let start = at + key.len();
-            let end = start + out[start..].bytes().take_while(u8::is_ascii_digit).count();
-            out.replace_range(start..end, "0");
-        }
-    }
-    out
 }
 
 #[test]

@@ -28,3 +28,23 @@ pub fn gc_bench(args: &[&str], stdin: Option<&str>) -> Output {
 pub fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
+
+/// Zeroes the fields that may differ between runs (times), keeping the
+/// line otherwise byte for byte.
+#[allow(dead_code)] // not every test file compares event lines
+pub fn untimed(line: &str) -> String {
+    let mut out = line.to_owned();
+    for key in [
+        "\"pause_ns\":",
+        "\"gc_time_ns\":",
+        "\"max_pause_ns\":",
+        "\"wall_ns\":",
+    ] {
+        if let Some(at) = out.find(key) {
+            let start = at + key.len();
+            let end = start + out[start..].bytes().take_while(u8::is_ascii_digit).count();
+            out.replace_range(start..end, "0");
+        }
+    }
+    out
+}
