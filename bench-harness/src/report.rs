@@ -79,18 +79,23 @@ pub fn collections(m: &Metrics) -> String {
         .join(" ")
 }
 
-/// The table of `runs`, the shape the terminal and `report.md` show.
-pub fn table(runs: &[RunResult]) -> Table {
-    let seeds = {
-        let mut s: Vec<u64> = runs.iter().map(|r| r.seed).collect();
-        s.sort_unstable();
-        s.dedup();
-        s.len() > 1
-    };
+/// The first columns of a table of runs: workload, collector, and the seed
+/// when the runs have more than one (returned as the flag).
+fn leading_columns(seeds: impl Iterator<Item = u64>) -> (bool, Vec<&'static str>) {
+    let mut s: Vec<u64> = seeds.collect();
+    s.sort_unstable();
+    s.dedup();
+    let several = s.len() > 1;
     let mut header = vec!["workload", "collector"];
-    if seeds {
+    if several {
         header.push("seed");
     }
+    (several, header)
+}
+
+/// The table of `runs`, the shape the terminal and `report.md` show.
+pub fn table(runs: &[RunResult]) -> Table {
+    let (seeds, mut header) = leading_columns(runs.iter().map(|r| r.seed));
     header.extend([
         "result",
         "wall ms (×null)",
@@ -183,16 +188,7 @@ pub fn old_generation_table(runs: &[RunResult]) -> Option<Table> {
     if with.is_empty() {
         return None;
     }
-    let seeds = {
-        let mut s: Vec<u64> = with.iter().map(|(r, _)| r.seed).collect();
-        s.sort_unstable();
-        s.dedup();
-        s.len() > 1
-    };
-    let mut header = vec!["workload", "collector"];
-    if seeds {
-        header.push("seed");
-    }
+    let (seeds, mut header) = leading_columns(with.iter().map(|(r, _)| r.seed));
     header.extend([
         "promoted MiB (objects)",
         "peak old MiB",
