@@ -330,7 +330,11 @@ fn subtract_refs(heap: &mut Heap, base: List) {
 /// `gc_refs > 0` is reachable: its referents in `young` become reachable
 /// too (one moved to `unreachable` earlier comes back at the tail of
 /// `young`, to be scanned again). An object still at 0 when the scan meets
-/// it moves to the tail of `unreachable`, for now.
+/// it moves to the tail of `unreachable`, for now, flagged
+/// `COLLECTING|UNREACHABLE`. An immortal object is always reachable. Every
+/// object scanned gets generation bits `new_generation` and the current
+/// scan parity; `unscanned` says how to recognise a referent that belongs to
+/// the collection and has not been scanned yet.
 fn move_unreachable(
     heap: &mut Heap,
     young: List,

@@ -164,12 +164,6 @@ impl SlotArena {
             &mut self.cells[start..start + range.len()]
         }
     }
-
-    /// Bytes the arena holds (cells in use or free, and large boxes).
-    pub fn reserved_bytes(&self) -> usize {
-        let cell = std::mem::size_of::<Slot>();
-        self.cells.capacity() * cell + self.large.iter().map(|b| b.len() * cell).sum::<usize>()
-    }
 }
 
 #[cfg(test)]
@@ -223,6 +217,6 @@ mod tests {
         assert!(e.is_empty());
         assert!(a.get(e).is_empty());
         a.free(e);
-        assert_eq!(a.reserved_bytes(), 0);
+        assert!(a.cells.is_empty() && a.free.is_empty());
     }
 }
