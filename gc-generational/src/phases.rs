@@ -118,7 +118,7 @@ fn collect_main(heap: &mut Heap, generation: usize, trigger: Trigger) -> (u64, u
         merge(heap, List::Unreachable, List::Final);
         m += scan.unreachable;
     }
-    if resurrecting || !free_closed_garbage(heap, List::Final, scan.unreachable) {
+    if resurrecting || !free_closed_garbage(heap, List::Final, &scan) {
         delete_garbage(heap, List::Final, old, old_bits);
     }
     // Objects reachable from legacy (`tp_del`) finalizers: the object model
@@ -163,6 +163,30 @@ pub(crate) struct Scan {
     /// The union of the flags of every object that was moved to the
     /// unreachable list (some may have come back).
     pub garbage_flags: u32,
+    /// Over the objects left in the unreachable list: the sum of their
+    /// counts, and of their non-nil slots. Every reference to an
+    /// unreachable object comes from another one's slot, so the two are
+    /// equal exactly when no slot of the garbage points outside it (or at
+    /// an immortal object, which is not counted).
+    pub garbage_counts: u64,
+    /// See `garbage_counts`.
+    pub garbage_slots: u64,
+}
+
+impl Scan {
+    /// Is the garbage closed: no slot of it refers outside it?
+    fn garbage_is_closed(&self) -> bool {
+        self.garbage_counts == self.garbage_slots
+    }
+}
+
+/// The counted references an object holds and its count, for
+/// [`Scan::garbage_counts`]: `(rc, non-nil slots)`.
+#[inline]
+fn references(heap: &Heap, x: u32) -> (u64, u64) {
+    let h = &heap.objects[x as usize];
+    let held = heap.slot_arena.get(h.slots).iter().flatten().count();
+    (u64::from(h.rc), held as u64)
 }
 
 /// `deduce_unreachable` on a scratch list (the second pass, among the
@@ -374,6 +398,9 @@ fn move_unreachable(
             h.flags |= COLLECTING | UNREACHABLE;
             scan.garbage_flags |= h.flags;
             scan.unreachable += 1;
+            let (count, held) = references(heap, x);
+            scan.garbage_counts += count;
+            scan.garbage_slots += held;
             x = after;
         }
     }
@@ -405,6 +432,9 @@ fn visit_reachable(
     unlink(heap, c);
     append(heap, c, young);
     scan.unreachable -= 1;
+    let (count, held) = references(heap, c);
+    scan.garbage_counts -= count;
+    scan.garbage_slots -= held;
 }
 
 /// `untrack_tuples`: a surviving tuple whose members are all nil, atoms or
@@ -532,51 +562,45 @@ fn handle_resurrected_objects(
 /// counting frees the cycle. An object still alive afterwards moves to
 /// `old`.
 /// `delete_garbage`'s fast path, with the same outcome: when the garbage is
-/// closed (every slot of every member is nil, another member or an
-/// immortal object), holds no weak-reference object, and is not to be
-/// saved, clearing it would free exactly its members and run nothing (its
-/// finalizers have run, its weak references are cleared). Then the members
-/// are freed in one walk, with no reference-count traffic and no cascade.
-/// Returns false, having changed nothing, when the garbage is not closed.
+/// closed (every slot of every member is nil or another member), holds no
+/// weak-reference object, and is not to be saved, clearing it would free
+/// exactly its members and run nothing (its finalizers have run, its weak
+/// references are cleared). Then the members are freed in one walk, with no
+/// reference-count traffic and no cascade. Whether it is closed comes from
+/// the counts `move_unreachable` summed ([`Scan::garbage_counts`]), not
+/// from a walk; debug builds walk to check. Returns false, having changed
+/// nothing, when the garbage is not closed.
 ///
-/// The walks are order-free, so when the garbage is a large part of the
-/// table they go through the table in index order (members are the objects
+/// The walk is order-free, so when the garbage is a large part of the table
+/// it goes through the table in index order (members are the objects
 /// flagged `UNREACHABLE`), which streams instead of chasing list links.
-fn free_closed_garbage(heap: &mut Heap, collectable: List, members: u64) -> bool {
-    if heap.policy.debug & DEBUG_SAVEALL != 0 {
+fn free_closed_garbage(heap: &mut Heap, collectable: List, scan: &Scan) -> bool {
+    if heap.policy.debug & DEBUG_SAVEALL != 0
+        || scan.garbage_flags & flags::KIND_MASK == flags::WEAKREF
+        || !scan.garbage_is_closed()
+    {
+        #[cfg(debug_assertions)]
+        debug_assert!(
+            heap.policy.debug & DEBUG_SAVEALL != 0 || !walk_finds_closed(heap, collectable),
+            "the counts missed closed garbage"
+        );
         return false;
     }
-    let by_table = members.saturating_mul(4) >= heap.objects.len() as u64;
-    let closed = |heap: &Heap, x: usize| {
-        let h = &heap.objects[x];
-        h.flags & flags::KIND_MASK != flags::WEAKREF
-            && heap.slot_arena.get(h.slots).iter().flatten().all(|child| {
-                heap.objects[child.index()].flags & (UNREACHABLE | flags::IMMORTAL) != 0
-            })
-    };
+    #[cfg(debug_assertions)]
+    debug_assert!(
+        walk_finds_closed(heap, collectable),
+        "the counts call open garbage closed"
+    );
     let head = collectable.head();
     let mut freed = 0u64;
-    if by_table {
-        let is_member = |h: &gc_core::rc::Header<header::GcHead>| h.flags & UNREACHABLE != 0;
+    if scan.unreachable.saturating_mul(4) >= heap.objects.len() as u64 {
         for x in 0..heap.objects.len() {
-            if is_member(&heap.objects[x]) && !closed(heap, x) {
-                return false;
-            }
-        }
-        for x in 0..heap.objects.len() {
-            if is_member(&heap.objects[x]) {
+            if heap.objects[x].flags & UNREACHABLE != 0 {
                 heap.free_closed(obj(x as u32));
                 freed += 1;
             }
         }
     } else {
-        let mut x = first(heap, collectable);
-        while x != head {
-            if !closed(heap, x as usize) {
-                return false;
-            }
-            x = next(heap, x);
-        }
         let mut x = first(heap, collectable);
         while x != head {
             let after = next(heap, x);
@@ -589,8 +613,27 @@ fn free_closed_garbage(heap: &mut Heap, collectable: List, members: u64) -> bool
     // `PyObject_GC_Del` uncounts each one, never below 0.
     let count = &mut heap.policy.gens[0].count;
     *count = count.saturating_sub(freed);
-    debug_assert_eq!(freed, members, "the garbage list holds what the scan found");
+    debug_assert_eq!(
+        freed, scan.unreachable,
+        "the garbage list holds what the scan found"
+    );
     true
+}
+
+/// Debug builds: the closure test the counts stand for, by walking every
+/// slot of the garbage.
+#[cfg(debug_assertions)]
+fn walk_finds_closed(heap: &Heap, collectable: List) -> bool {
+    header::members(heap, collectable).into_iter().all(|x| {
+        let h = &heap.objects[x as usize];
+        h.flags & flags::KIND_MASK != flags::WEAKREF
+            && heap
+                .slot_arena
+                .get(h.slots)
+                .iter()
+                .flatten()
+                .all(|child| heap.objects[child.index()].flags & UNREACHABLE != 0)
+    })
 }
 
 fn delete_garbage(heap: &mut Heap, collectable: List, old: List, old_bits: u32) {
