@@ -296,8 +296,9 @@ fn outside_refs_of_everything(heap: &mut Heap) -> Unscanned {
 }
 
 /// Debug builds: `gc_refs` as [`outside_refs_of_everything`] set it equals
-/// the count minus the references from collected objects' slots (or is
-/// positive, for an immortal object).
+/// the count minus the references from collected objects' slots. (Immortal
+/// objects are left out: `move_unreachable` keeps them whatever their
+/// `gc_refs`.)
 #[cfg(debug_assertions)]
 fn check_outside_refs(heap: &Heap) {
     let mut internal = vec![0u32; heap.objects.len()];
