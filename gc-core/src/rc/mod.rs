@@ -7,7 +7,7 @@
 //! collection streams through two dense arrays. It counts every reference held by a
 //! root handle, a slot, the saved list or the garbage list, and frees an
 //! object the moment its count reaches zero, cascading through its slots
-//! without recursion ([`release`]). The policy `P` adds what a strategy
+//! without recursion (`release.rs`). The policy `P` adds what a strategy
 //! needs on top: hooks on allocation and free (CPython's generation-0 count
 //! and list links), and the meaning of `collect` and of the controls.
 //! Every hook is a static call, monomorphised and inlined.

@@ -47,7 +47,8 @@ impl SlotRange {
     }
 }
 
-/// The slots of every object of one heap. See the [module docs](self).
+/// The slots of every object of one heap: small ranges end to end in one
+/// vector, reused by objects with the same slot count; large ones boxed.
 #[derive(Debug, Default)]
 pub struct SlotArena {
     cells: Vec<Slot>,
