@@ -166,8 +166,9 @@ pub(crate) struct Scan {
     /// Over the objects left in the unreachable list: the sum of their
     /// counts, and of their non-nil slots. Every reference to an
     /// unreachable object comes from another one's slot, so the two are
-    /// equal exactly when no slot of the garbage points outside it (or at
-    /// an immortal object, which is not counted).
+    /// equal exactly when every slot of the garbage points into it (a slot
+    /// pointing at an immortal object, whose count does not move, makes
+    /// them differ: such garbage takes the slow path).
     pub garbage_counts: u64,
     /// See `garbage_counts`.
     pub garbage_slots: u64,
@@ -308,10 +309,7 @@ fn check_outside_refs(heap: &Heap) {
         }
     }
     for (h, &inside) in heap.objects.iter().zip(&internal) {
-        if h.flags & TRACKED == 0 || h.flags & flags::IMMORTAL != 0 {
-            continue;
-        }
-        {
+        if h.flags & TRACKED != 0 && h.flags & flags::IMMORTAL == 0 {
             assert_eq!(h.extra.refs, h.rc - inside, "outside references miscounted");
         }
     }
@@ -558,10 +556,6 @@ fn handle_resurrected_objects(
     scan.unreachable
 }
 
-/// `delete_garbage`: with DEBUG_SAVEALL, into `gc.garbage`; otherwise clear
-/// the object's slots (`tp_clear`; tuples have none) so that reference
-/// counting frees the cycle. An object still alive afterwards moves to
-/// `old`.
 /// `delete_garbage`'s fast path, with the same outcome: when the garbage is
 /// closed (every slot of every member is nil or another member), holds no
 /// weak-reference object, and is not to be saved, clearing it would free
@@ -578,20 +572,18 @@ fn handle_resurrected_objects(
 fn free_closed_garbage(heap: &mut Heap, collectable: List, scan: &Scan) -> bool {
     if heap.policy.debug & DEBUG_SAVEALL != 0
         || scan.garbage_flags & flags::KIND_MASK == flags::WEAKREF
-        || !scan.garbage_is_closed()
     {
-        #[cfg(debug_assertions)]
-        debug_assert!(
-            heap.policy.debug & DEBUG_SAVEALL != 0 || !walk_finds_closed(heap, collectable),
-            "the counts missed closed garbage"
-        );
         return false;
     }
     #[cfg(debug_assertions)]
-    debug_assert!(
+    assert_eq!(
+        scan.garbage_is_closed(),
         walk_finds_closed(heap, collectable),
-        "the counts call open garbage closed"
+        "the counts disagree with a walk over the garbage"
     );
+    if !scan.garbage_is_closed() {
+        return false;
+    }
     let head = collectable.head();
     let mut freed = 0u64;
     if scan.unreachable.saturating_mul(4) >= heap.objects.len() as u64 {
@@ -637,6 +629,10 @@ fn walk_finds_closed(heap: &Heap, collectable: List) -> bool {
     })
 }
 
+/// `delete_garbage`: with DEBUG_SAVEALL, into `gc.garbage`; otherwise clear
+/// the object's slots (`tp_clear`; tuples have none) so that reference
+/// counting frees the cycle. An object still alive afterwards moves to
+/// `old`.
 fn delete_garbage(heap: &mut Heap, collectable: List, old: List, old_bits: u32) {
     let saveall = heap.policy.debug & DEBUG_SAVEALL != 0;
     while !is_empty(heap, collectable) {
