@@ -165,7 +165,8 @@ impl<R: Copy, H: HandleType> RootTable<R, H> {
     /// The root's target.
     #[inline]
     pub fn get(&self, h: H) -> Result<R, GcError> {
-        self.entry(h.raw()).map(|e| e.target.expect("checked by entry"))
+        self.entry(h.raw())
+            .map(|e| e.target.expect("checked by entry"))
     }
 
     /// Removes the root and returns its target; the handle becomes stale.

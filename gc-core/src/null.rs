@@ -4,9 +4,9 @@
 
 use crate::embed::{EmbedState, ObjectView, report_leaks};
 use crate::{
-    CollectEvent, Collector, Control, EventLog, ControlOutcome, Event, Finalizer, GcError, Generation,
-    Handle, HeapId, Kind, NoConfig, ObjectId, RootList, RootTable, Shape, Stats, Traits, Trigger,
-    WeakHandle, WeakId,
+    CollectEvent, Collector, Control, ControlOutcome, Event, EventLog, Finalizer, GcError,
+    Generation, Handle, HeapId, Kind, NoConfig, ObjectId, RootList, RootTable, Shape, Stats,
+    Traits, Trigger, WeakHandle, WeakId,
 };
 
 #[derive(Debug)]

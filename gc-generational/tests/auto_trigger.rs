@@ -72,7 +72,10 @@ fn log_collections(h: &mut Generational) -> (Arc<Mutex<Starts>>, Arc<AtomicUsize
     let mut extra: Vec<Handle> = Vec::new();
     h.gc().callbacks().push(gc_generational::callback(
         move |h, phase, info| match phase {
-            Phase::Start => l.lock().unwrap().push((info.generation, i.load(Ordering::Relaxed) + 1)),
+            Phase::Start => l
+                .lock()
+                .unwrap()
+                .push((info.generation, i.load(Ordering::Relaxed) + 1)),
             Phase::Stop if info.generation == 2 => extra.push(h.alloc_tuple(&[]).unwrap()),
             Phase::Stop => {}
         },

@@ -388,7 +388,12 @@ fn callbacks_run_in_list_order_with_generation_and_counts() {
     logging(&mut h, 1, &log);
     logging(&mut h, 2, &log);
     collect(&mut h, 2);
-    let seq: Vec<(u8, &str)> = log.lock().unwrap().iter().map(|e| (e.0, e.1.as_str())).collect();
+    let seq: Vec<(u8, &str)> = log
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|e| (e.0, e.1.as_str()))
+        .collect();
     assert_eq!(
         seq,
         vec![(1, "start"), (2, "start"), (1, "stop"), (2, "stop")]
@@ -1048,7 +1053,9 @@ fn callbacks_that_change_the_list_follow_cpythons_list_walk() {
     let log: Log = Default::default();
     let make = |tag: u8, log: &Log| {
         let log = log.clone();
-        gc_generational::callback(move |_, phase, _| log.lock().unwrap().push((tag, phase.as_str())))
+        gc_generational::callback(move |_, phase, _| {
+            log.lock().unwrap().push((tag, phase.as_str()))
+        })
     };
     let cb2 = make(2, &log);
     let cb3 = make(3, &log);

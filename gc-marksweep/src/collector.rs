@@ -9,9 +9,9 @@ use std::time::Instant;
 
 use gc_core::embed::{self, EmbedState, ObjectView};
 use gc_core::{
-    CollectDetail, CollectEvent, Collector, Control, ControlOutcome, Event, EventLog, Finalizer, GcError,
-    Generation, Handle, HeapId, Kind, ObjectId, RootList, RootTable, Shape, Stats, Traits, Trigger,
-    WeakHandle, WeakId,
+    CollectDetail, CollectEvent, Collector, Control, ControlOutcome, Event, EventLog, Finalizer,
+    GcError, Generation, Handle, HeapId, Kind, ObjectId, RootList, RootTable, Shape, Stats, Traits,
+    Trigger, WeakHandle, WeakId,
 };
 
 use crate::config::MarkSweepConfig;
@@ -348,7 +348,10 @@ impl IncMiniMark {
 
     fn fresh_id(&mut self) -> Result<u64, GcError> {
         if self.next_id > MAX_ID {
-            return Err(GcError::TooMany { what: "object ids", limit: MAX_ID });
+            return Err(GcError::TooMany {
+                what: "object ids",
+                limit: MAX_ID,
+            });
         }
         let id = self.next_id;
         self.next_id += 1;
@@ -729,10 +732,7 @@ impl Collector for IncMiniMark {
     fn take_saved(&mut self) -> Vec<Handle> {
         let saved = std::mem::take(&mut self.saved);
         self.stats.saved = 0;
-        saved
-            .into_iter()
-            .map(|o| self.roots.insert(o))
-            .collect()
+        saved.into_iter().map(|o| self.roots.insert(o)).collect()
     }
 
     fn collect(&mut self, generation: Generation) -> Result<u64, GcError> {

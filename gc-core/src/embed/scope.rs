@@ -98,7 +98,8 @@ impl<'s, C: Collector> Scope<'s, C> {
             }
             self.heap.alloc_tuple(&buf[..members.len()])?
         } else {
-            let handles: Vec<Option<Handle>> = members.iter().map(|m| m.map(Local::handle)).collect();
+            let handles: Vec<Option<Handle>> =
+                members.iter().map(|m| m.map(Local::handle)).collect();
             self.heap.alloc_tuple(&handles)?
         };
         Ok(self.push(h))
@@ -107,10 +108,7 @@ impl<'s, C: Collector> Scope<'s, C> {
     /// What slot `index` of `object` holds, as a new local (a root: use
     /// [`Scope::view`] to read without one).
     pub fn get(&mut self, object: Local<'_>, index: usize) -> Result<Option<Local<'s>>, GcError> {
-        Ok(self
-            .heap
-            .slot(object.handle, index)?
-            .map(|h| self.push(h)))
+        Ok(self.heap.slot(object.handle, index)?.map(|h| self.push(h)))
     }
 
     /// Writes slot `index` of a node (through the strategy's barrier).
@@ -206,7 +204,11 @@ impl<'s, C: Collector> Scope<'s, C> {
 
     /// Gives `object` a finalizer ([`Finalizer::Run`] calls the hook set
     /// with [`Embedding::on_finalize`]).
-    pub fn set_finalizer(&mut self, object: Local<'_>, finalizer: Finalizer) -> Result<(), GcError> {
+    pub fn set_finalizer(
+        &mut self,
+        object: Local<'_>,
+        finalizer: Finalizer,
+    ) -> Result<(), GcError> {
         self.heap.set_finalizer(object.handle, finalizer)
     }
 
@@ -254,10 +256,11 @@ impl<'s, C: Collector> Scope<'s, C> {
         let mut inner = Scope::enter(&mut *self.heap);
         let kept = f(&mut inner).map(|l| l.handle);
         let base = inner.base;
-        let kept_at = kept
-            .as_ref()
-            .ok()
-            .and_then(|h| inner.heap.embed_state().locals[base..].iter().rposition(|x| x == h));
+        let kept_at = kept.as_ref().ok().and_then(|h| {
+            inner.heap.embed_state().locals[base..]
+                .iter()
+                .rposition(|x| x == h)
+        });
         // The escaping handle changes owner: out of the inner scope's
         // release, into this one.
         if let Some(i) = kept_at {

@@ -25,8 +25,8 @@ use std::fmt::Debug;
 
 use crate::embed::{self, EmbedState, ObjectView};
 use crate::{
-    Collector, Config, EventLog, Control, ControlOutcome, Event, Finalizer, GcError, Generation, Handle,
-    HeapId, Kind, ObjectId, RootList, RootTable, Shape, Stats, Traits, WeakHandle, WeakId,
+    Collector, Config, Control, ControlOutcome, Event, EventLog, Finalizer, GcError, Generation,
+    Handle, HeapId, Kind, ObjectId, RootList, RootTable, Shape, Stats, Traits, WeakHandle, WeakId,
 };
 
 /// What is being allocated, for [`RcPolicy::before_alloc`].
@@ -608,10 +608,7 @@ impl<P: RcPolicy> Collector for RcHeap<P> {
 
     fn take_saved(&mut self) -> Vec<Handle> {
         let saved = std::mem::take(&mut self.saved);
-        saved
-            .into_iter()
-            .map(|r| self.roots.insert(r))
-            .collect()
+        saved.into_iter().map(|r| self.roots.insert(r)).collect()
     }
 
     fn collect(&mut self, generation: Generation) -> Result<u64, GcError> {
