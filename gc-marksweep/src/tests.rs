@@ -2,7 +2,7 @@
 //! off here (`MarkSweepConfig::no_barrier` exists only in test builds), to
 //! show that the tests catch its absence.
 
-use gc_core::testing::{Profile, arb_trace};
+use gc_core::tooling::testing::{Profile, arb_trace};
 use gc_core::{Collector, CollectorExt, Generation};
 use proptest::strategy::{Strategy, ValueTree};
 use proptest::test_runner::TestRunner;
@@ -80,14 +80,14 @@ fn zeal_catches_a_missing_barrier() {
     for _ in 0..traces {
         let trace = strategy.new_tree(&mut runner).unwrap().current();
         let with_barrier = IncMiniMark::with_config(MarkSweepConfig::zeal(96)).unwrap();
-        gc_core::oracle::check_trace(with_barrier, &trace).unwrap();
+        gc_core::tooling::oracle::check_trace(with_barrier, &trace).unwrap();
         let without = IncMiniMark::with_config(MarkSweepConfig {
             no_barrier: true,
             ..MarkSweepConfig::zeal(96)
         })
         .unwrap();
         let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            gc_core::oracle::check_trace(without, &trace)
+            gc_core::tooling::oracle::check_trace(without, &trace)
         }));
         if !matches!(caught, Ok(Ok(()))) {
             failures += 1;
