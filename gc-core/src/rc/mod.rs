@@ -612,6 +612,8 @@ impl<P: RcPolicy> Collector for RcHeap<P> {
     }
 
     fn collect(&mut self, generation: Generation) -> Result<u64, GcError> {
+        // Roots dropped since the last operation no longer hold anything.
+        embed::release_dropped(self);
         let collected = P::collect(self, generation);
         self.finish();
         collected
