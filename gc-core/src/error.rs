@@ -75,7 +75,10 @@ mod tests {
     #[test]
     fn every_message_names_its_unit() {
         let cases = [
-            (GcError::StaleHandle, "stale handle: it was released earlier"),
+            (
+                GcError::StaleHandle,
+                "stale handle: it was released earlier",
+            ),
             (
                 GcError::ForeignHandle,
                 "foreign handle: it belongs to another heap",
