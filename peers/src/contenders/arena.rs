@@ -87,7 +87,7 @@ pub(crate) fn run(w: Workload, s: &Sizes, ops: &[Op]) -> Result<Outcome, String>
                 }
             }
             total += arena.mutate(|_, root| check(&root.expect("made above")));
-            Ok(Outcome::check(total))
+            Ok(Outcome::check(total).note("collect_debt after every tree"))
         }
         Workload::ListChurn => {
             let mut total = 0;
@@ -124,7 +124,7 @@ pub(crate) fn run(w: Workload, s: &Sizes, ops: &[Op]) -> Result<Outcome, String>
                 });
                 arena.collect_debt();
             }
-            Ok(Outcome::check(total))
+            Ok(Outcome::check(total).note("collect_debt after every ring"))
         }
         Workload::Graph => {
             let nodes = s.graph_nodes;
@@ -176,7 +176,7 @@ pub(crate) fn run(w: Workload, s: &Sizes, ops: &[Op]) -> Result<Outcome, String>
                 }
                 total
             });
-            Ok(Outcome::check(total))
+            Ok(Outcome::check(total).note("collect_debt every 10,000 updates"))
         }
         Workload::Traversal => {
             let levels = s.levels;

@@ -153,7 +153,10 @@ pub(crate) fn run(w: Workload, s: &Sizes, ops: &[Op]) -> Result<Outcome, String>
                 }
             }
             collect_thread_cycles();
-            Ok(Outcome::check(total))
+            Ok(Outcome::check(total).note(&format!(
+                "collect_thread_cycles every {} rings",
+                s.rings_per_batch()
+            )))
         }
         Workload::Graph => {
             let mut table: Vec<Cc<GraphNode>> = (0..s.graph_nodes)
@@ -199,7 +202,7 @@ pub(crate) fn run(w: Workload, s: &Sizes, ops: &[Op]) -> Result<Outcome, String>
             }
             drop(table);
             collect_thread_cycles();
-            Ok(Outcome::check(total))
+            Ok(Outcome::check(total).note("collect_thread_cycles every 10,000 updates"))
         }
         Workload::Traversal => {
             let mut top = Cc::new(List(Vec::new()));
