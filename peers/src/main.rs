@@ -108,7 +108,7 @@ fn main() -> ExitCode {
                 let path = match runtimes.get(&c) {
                     Some(Err(e)) => {
                         cell.skipped = true;
-                        cell.error = Some(format!("{e}: skipped"));
+                        cell.error = Some(format!("{e}; not run"));
                         continue;
                     }
                     Some(Ok(p)) => Some(p.as_str()),
