@@ -1,0 +1,280 @@
+//! The contenders: one module per Rust peer, our three strategies through
+//! the embedding API, and the Python runtimes.
+
+mod arena;
+mod bacon;
+mod bump;
+mod dumpster;
+mod gcmodule;
+mod ours;
+mod python;
+mod rc;
+mod rustgc;
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Instant;
+
+use gc_core::CollectorExt;
+
+use crate::workload::{Op, Sizes, Workload};
+
+pub use python::{Runtime, find_runtime};
+
+/// A contender of the bench.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Contender {
+    /// `std::rc::Rc`.
+    Rc,
+    /// `bumpalo::Bump`.
+    Bumpalo,
+    /// `gcmodule::Cc`.
+    Gcmodule,
+    /// `bacon_rajan_cc::Cc`.
+    BaconRajanCc,
+    /// `dumpster::unsync::Gc`.
+    Dumpster,
+    /// The `gc` crate.
+    Gc,
+    /// `gc_arena::Arena`.
+    GcArena,
+    /// `gc_refcount::RefCount`.
+    Refcount,
+    /// `gc_generational::Generational`.
+    Generational,
+    /// `gc_marksweep::IncMiniMark`.
+    Marksweep,
+    /// `python3`.
+    Cpython,
+    /// `pypy3`.
+    Pypy,
+}
+
+impl Contender {
+    /// Every contender, in table order.
+    pub const ALL: [Contender; 12] = [
+        Contender::Rc,
+        Contender::Bumpalo,
+        Contender::Gcmodule,
+        Contender::BaconRajanCc,
+        Contender::Dumpster,
+        Contender::Gc,
+        Contender::GcArena,
+        Contender::Refcount,
+        Contender::Generational,
+        Contender::Marksweep,
+        Contender::Cpython,
+        Contender::Pypy,
+    ];
+
+    /// The name in the table and on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            Contender::Rc => "rc",
+            Contender::Bumpalo => "bumpalo",
+            Contender::Gcmodule => "gcmodule",
+            Contender::BaconRajanCc => "bacon-rajan-cc",
+            Contender::Dumpster => "dumpster",
+            Contender::Gc => "gc",
+            Contender::GcArena => "gc-arena",
+            Contender::Refcount => "refcount",
+            Contender::Generational => "generational",
+            Contender::Marksweep => "marksweep",
+            Contender::Cpython => "cpython",
+            Contender::Pypy => "pypy",
+        }
+    }
+
+    /// The Python runtime this contender runs on, if it is one.
+    pub fn runtime(self) -> Option<Runtime> {
+        match self {
+            Contender::Cpython => Some(Runtime::Cpython),
+            Contender::Pypy => Some(Runtime::Pypy),
+            _ => None,
+        }
+    }
+
+    /// Bytes each object carries for memory management, beyond its fields
+    /// (for a 64-bit target). Where each figure comes from:
+    ///
+    /// - `rc`: 16 — std's `RcInner`: `strong` and `weak`, two `Cell<usize>`
+    ///   (a `RefCell` field adds its 8-byte borrow flag).
+    /// - `bumpalo`: 0 — objects are laid end to end.
+    /// - `gcmodule`: 32 — a tracked type's `GcHeader` (`next`, `prev`, the
+    ///   `CcDyn` vtable pointer: 24, `src/collect.rs`) plus `RawCcBox`'s
+    ///   `ref_count` (8, `src/cc.rs`).
+    /// - `bacon-rajan-cc`: 24 — `CcBoxData`: `strong`, `weak` (`usize`),
+    ///   `buffered`, `color` (a byte each), padded (`src/lib.rs`); possible
+    ///   roots are buffered in a separate vector.
+    /// - `dumpster`: 8 — `unsync::GcBox`'s `ref_count` (`src/unsync/mod.rs`);
+    ///   pointers dropped to a nonzero count go into a separate hash map.
+    /// - `gc`: 24 — `GcBoxHeader`: `roots` (`usize`, high bit the mark) and
+    ///   `next` (a fat `dyn Trace` pointer, 16) (`src/gc.rs`).
+    /// - `gc-arena`: 16 — `GcHeader`: `next` and a tagged vtable pointer
+    ///   (`src/types.rs`).
+    /// - `refcount`, `generational`: `size_of` of `gc_core::rc::Header`
+    ///   (count, flags, slot range; `generational` adds CPython's two links
+    ///   and `gc_refs` as `u32`s) plus the cold `Cold` entry (id, payload box)
+    ///   every object has; computed, not typed in.
+    /// - `marksweep`: 16 — two header words, PyPy's `tid` plus a length word
+    ///   (`gc-marksweep/src/header.rs`).
+    /// - `cpython`: 32 — `PyGC_Head` (16, two links) in front of every
+    ///   container, plus `PyObject`'s `ob_refcnt` and `ob_type` (16),
+    ///   CPython 3.11 `Include/internal/pycore_gc.h`, `Include/object.h`.
+    /// - `pypy`: 8 — incminimark's one-word GC header (`tid`: type id and
+    ///   flags), `rpython/memory/gc/incminimark.py`; instances also have a
+    ///   `typeptr` word, which this figure leaves out as CPython's leaves out
+    ///   nothing — read the two Python figures as a lower bound for PyPy.
+    pub fn header_bytes(self) -> usize {
+        use gc_core::rc::{Cold, Header};
+        match self {
+            Contender::Rc => 16,
+            Contender::Bumpalo => 0,
+            Contender::Gcmodule => 32,
+            Contender::BaconRajanCc => 24,
+            Contender::Dumpster => 8,
+            Contender::Gc => 24,
+            Contender::GcArena => 16,
+            Contender::Refcount => size_of::<Header<()>>() + size_of::<Cold>(),
+            Contender::Generational => {
+                size_of::<Header<gc_generational::header::GcHead>>() + size_of::<Cold>()
+            }
+            Contender::Marksweep => 16,
+            Contender::Cpython => 32,
+            Contender::Pypy => 8,
+        }
+    }
+}
+
+impl fmt::Display for Contender {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// What one run computed, besides its time.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Outcome {
+    /// The workload's check value (the same for every contender).
+    pub check: u64,
+    /// GC time the runtime reported (Python runtimes).
+    pub gc_ms: Option<f64>,
+    /// A remark for the table.
+    pub note: Option<String>,
+}
+
+impl Outcome {
+    fn check(check: u64) -> Outcome {
+        Outcome {
+            check,
+            gc_ms: None,
+            note: None,
+        }
+    }
+
+    fn note(mut self, note: &str) -> Outcome {
+        self.note = Some(note.to_owned());
+        self
+    }
+}
+
+/// One timed run.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Sample {
+    /// Wall time of the workload, in milliseconds.
+    pub ms: f64,
+    /// What it computed.
+    pub outcome: Outcome,
+}
+
+/// Stack for the thread each Rust run gets: recursive drops and marks of
+/// the peers go as deep as the structures (reserved, not touched).
+const STACK: usize = 1 << 30;
+
+/// Runs `w` once on `c` (a fresh thread for the Rust contenders, so that
+/// the peers' thread-local collectors start empty; a fresh process for the
+/// Python ones).
+pub fn run_once(
+    c: Contender,
+    w: Workload,
+    sizes: Sizes,
+    ops: &Arc<Vec<Op>>,
+    runtime_path: Option<&str>,
+) -> Result<Sample, String> {
+    if let Some(rt) = c.runtime() {
+        let path = runtime_path.ok_or_else(|| format!("{} not found", rt.command()))?;
+        return python::run(path, w, &sizes, ops);
+    }
+    let ops = Arc::clone(ops);
+    let worker = std::thread::Builder::new()
+        .name(format!("{c}-{w}"))
+        .stack_size(STACK)
+        .spawn(move || {
+            let started = Instant::now();
+            let outcome = run_rust(c, w, &sizes, &ops);
+            let ms = started.elapsed().as_secs_f64() * 1e3;
+            outcome.map(|outcome| Sample { ms, outcome })
+        })
+        .map_err(|e| format!("cannot start a thread: {e}"))?;
+    worker.join().map_err(|p| match p.downcast_ref::<&str>() {
+        Some(m) => format!("panicked: {m}"),
+        None => match p.downcast_ref::<String>() {
+            Some(m) => format!("panicked: {m}"),
+            None => "panicked".to_owned(),
+        },
+    })?
+}
+
+fn run_rust(c: Contender, w: Workload, s: &Sizes, ops: &[Op]) -> Result<Outcome, String> {
+    let gc_err = |e: gc_core::GcError| e.to_string();
+    match c {
+        Contender::Rc => rc::run(w, s, ops),
+        Contender::Bumpalo => bump::run(w, s, ops),
+        Contender::Gcmodule => gcmodule::run(w, s, ops),
+        Contender::BaconRajanCc => bacon::run(w, s, ops),
+        Contender::Dumpster => dumpster::run(w, s, ops),
+        Contender::Gc => rustgc::run(w, s, ops),
+        Contender::GcArena => arena::run(w, s, ops),
+        Contender::Refcount => {
+            let mut heap = gc_refcount::RefCount::new_default().map_err(gc_err)?;
+            ours::run(&mut heap, w, s, ops, true).map_err(gc_err)
+        }
+        Contender::Generational => {
+            let mut heap = gc_generational::Generational::new_default().map_err(gc_err)?;
+            ours::run(&mut heap, w, s, ops, false).map_err(gc_err)
+        }
+        Contender::Marksweep => {
+            let mut heap = gc_marksweep::IncMiniMark::new_default().map_err(gc_err)?;
+            ours::run(&mut heap, w, s, ops, false).map_err(gc_err)
+        }
+        Contender::Cpython | Contender::Pypy => unreachable!("run as a process"),
+    }
+}
+
+/// The traversal's check: lists and references met walking down the
+/// pyramid's first slots (`levels + levels·(levels − 1)/2`). Every slot of
+/// a list must hold the same list; if one does not, the check is 0, which
+/// no run expects.
+fn pyramid_total<N>(
+    top: N,
+    len: impl Fn(&N) -> usize,
+    item: impl Fn(&N, usize) -> N,
+    same: impl Fn(&N, &N) -> bool,
+) -> u64 {
+    let mut total = 0u64;
+    let mut node = Some(top);
+    while let Some(n) = node {
+        let count = len(&n);
+        total += 1 + count as u64;
+        let next = (count > 0).then(|| item(&n, 0));
+        if let Some(first) = &next {
+            for k in 1..count {
+                if !same(first, &item(&n, k)) {
+                    return 0;
+                }
+            }
+        }
+        node = next;
+    }
+    total
+}
