@@ -12,6 +12,7 @@ pub mod collectors;
 pub mod compare;
 pub mod exec;
 pub mod export;
+pub mod machine;
 pub mod metrics;
 pub mod model;
 pub mod output;

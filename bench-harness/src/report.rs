@@ -337,6 +337,7 @@ pub fn markdown(results: &Results, command: &str) -> String {
     if !results.shards.is_empty() {
         let _ = writeln!(s, "Merged from shards {}.\n", results.shards.join(", "));
     }
+    s.push_str(&setup_markdown(results));
     let _ = writeln!(s, "## Results\n");
     let t = table(&results.runs);
     s.push_str(&t.markdown());
@@ -366,6 +367,43 @@ pub fn markdown(results: &Results, command: &str) -> String {
         let _ = writeln!(s, "### {what}\n\n![{what}]({file})\n");
     }
     s.push_str(METHOD);
+    s
+}
+
+/// The "Machine" and "Collector settings" sections of a report: what the
+/// results were measured on and with, every key of every collector.
+pub fn setup_markdown(results: &Results) -> String {
+    let mut s = String::new();
+    if let Some(m) = &results.machine {
+        let _ = writeln!(s, "## Machine\n");
+        let mut t = Table::new(&["", ""]);
+        for (k, v) in m.lines() {
+            t.row(vec![k, format!("`{v}`")]);
+        }
+        s.push_str(&t.markdown());
+        s.push('\n');
+    }
+    if !results.settings.is_empty() {
+        let _ = writeln!(s, "## Collector settings\n");
+        let _ = writeln!(
+            s,
+            "Every key of every collector's configuration as the runs used it (sizes in bytes; settings whose 0 means \"derived\" shown as the value they stand for). These are the portable defaults unless the command line says otherwise (`--config`).\n"
+        );
+        let mut t = Table::new(&["collector", "settings"]);
+        for c in &results.settings {
+            let v: Vec<String> = c.settings.iter().map(|(k, v)| format!("{k}={v}")).collect();
+            t.row(vec![
+                c.collector.clone(),
+                if v.is_empty() {
+                    "(none: no settings)".into()
+                } else {
+                    format!("`{}`", v.join(" "))
+                },
+            ]);
+        }
+        s.push_str(&t.markdown());
+        s.push('\n');
+    }
     s
 }
 
@@ -469,6 +507,8 @@ mod tests {
             jobs: 1,
             cpus: 1,
             shards: Vec::new(),
+            machine: None,
+            settings: Vec::new(),
             runs: vec![
                 run("refcount", Status::Ok, None),
                 run("marksweep", Status::Ok, Some(old)),

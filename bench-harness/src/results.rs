@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::machine::Machine;
 use crate::metrics::{MmuPoint, OldGenStats, PauseStats};
 
 /// The format version of `results.json`.
@@ -25,8 +26,25 @@ pub struct Results {
     pub cpus: usize,
     /// The shards these results cover, `K/N` each (empty: the whole matrix).
     pub shards: Vec<String>,
+    /// The machine, toolchain, commit and command line (absent in files
+    /// written before it was recorded).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub machine: Option<Machine>,
+    /// Every collector's effective settings: all keys, resolved values.
+    #[serde(default)]
+    pub settings: Vec<CollectorSettings>,
     /// Every run, in matrix order.
     pub runs: Vec<RunResult>,
+}
+
+/// One collector's effective settings in a set of results.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CollectorSettings {
+    /// The collector's name.
+    pub collector: String,
+    /// `(key, value)` for every key of its configuration, resolved (sizes
+    /// in bytes; see `collectors::Describe`).
+    pub settings: Vec<(String, String)>,
 }
 
 /// One cell of the matrix: a workload (or trace) on a collector with a seed.

@@ -63,6 +63,14 @@ pub fn combine(parts: Vec<(String, Results)>) -> Result<Results, String> {
             Some(a) => {
                 a.jobs = a.jobs.max(r.jobs);
                 a.shards.extend(r.shards);
+                if a.machine.is_none() {
+                    a.machine = r.machine;
+                }
+                for s in r.settings {
+                    if !a.settings.iter().any(|x| x.collector == s.collector) {
+                        a.settings.push(s);
+                    }
+                }
                 a.runs.extend(r.runs);
             }
         }

@@ -20,11 +20,14 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
 
 use bench_harness::bundled;
-use bench_harness::collectors::{CollectorName, WithCollector, dispatch, parse_pair};
+use bench_harness::collectors::{
+    CollectorName, WithCollector, dispatch, effective_settings, parse_pair,
+};
 use bench_harness::exec::{self, Options, Source};
+use bench_harness::machine::Machine;
 use bench_harness::output::Out;
 use bench_harness::report;
-use bench_harness::results::{self, Metrics, Results, RunResult, Status};
+use bench_harness::results::{self, CollectorSettings, Metrics, Results, RunResult, Status};
 use bench_harness::workloads::{self, Workload};
 
 /// Arguments of `run`.
@@ -468,6 +471,18 @@ pub fn main(args: Args) -> Result<i32, String> {
     if let Some(dir) = &args.out {
         bench_harness::atomic::prepare_dir(dir)?;
     }
+    let command: Vec<String> = std::env::args().collect();
+    let command = command.join(" ");
+    let machine = Machine::detect(&command);
+    let settings = collectors
+        .iter()
+        .map(|&c| {
+            Ok(CollectorSettings {
+                collector: c.as_str().to_owned(),
+                settings: effective_settings(c, &config_for(c, &args.config))?,
+            })
+        })
+        .collect::<Result<Vec<_>, String>>()?;
     let mut cells = Vec::new();
     for input in &inputs {
         let (seeds_here, scale, parameter) = match input {
@@ -574,6 +589,8 @@ pub fn main(args: Args) -> Result<i32, String> {
         jobs,
         cpus,
         shards,
+        machine: Some(machine),
+        settings,
         runs,
     };
     let mut out = Out::stdout();
@@ -596,8 +613,7 @@ pub fn main(args: Args) -> Result<i32, String> {
     ));
     out.flush();
     if let Some(dir) = &args.out {
-        let command: Vec<String> = std::env::args().collect();
-        report::write_outputs(dir, &results, &command.join(" "))?;
+        report::write_outputs(dir, &results, &command)?;
         out.line(&format!(
             "wrote {0}/report.md, results.json, results.csv and 4 SVG figures in {0}",
             dir.display()
