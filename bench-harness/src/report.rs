@@ -35,6 +35,15 @@ fn mib(b: u64) -> String {
     format!("{:.1}", b as f64 / (1024.0 * 1024.0))
 }
 
+/// An object count, short: `512`, `34.5k`, `1.20M`.
+fn count(n: u64) -> String {
+    match n {
+        0..=9_999 => n.to_string(),
+        10_000..=999_999 => format!("{:.1}k", n as f64 / 1e3),
+        _ => format!("{:.2}M", n as f64 / 1e6),
+    }
+}
+
 fn millions(v: f64) -> String {
     format!("{:.2}", v / 1e6)
 }
@@ -105,7 +114,8 @@ pub fn table(runs: &[RunResult]) -> Table {
         "collections",
         "pause p50/p90/p99/max µs",
         "MMU 1ms/10ms",
-        "peak live MiB (×null)",
+        "live MiB (objects)",
+        "footprint MiB (×live)",
         "peak RSS MiB",
         "leaked",
         "finalized",
@@ -149,14 +159,15 @@ pub fn table(runs: &[RunResult]) -> Table {
                         )
                     },
                     format!("{}/{}", mmu_at(1_000_000), mmu_at(10_000_000)),
-                    format!(
-                        "{}{}",
-                        mib(m.peak_live_bytes),
-                        ratio(
-                            m.peak_live_bytes as f64,
-                            base.map(|b| b.peak_live_bytes as f64)
-                        )
-                    ),
+                    match &m.live {
+                        Some(l) => format!("{} ({})", mib(l.peak_bytes), count(l.peak_objects)),
+                        None => "-".into(),
+                    },
+                    match (m.peak_footprint_bytes, m.space_overhead()) {
+                        (0, _) => "-".into(),
+                        (f, Some(x)) => format!("{} ({x:.2}×)", mib(f)),
+                        (f, None) => mib(f),
+                    },
                     match m.peak_rss_bytes {
                         Some(b) => format!("{}{}", mib(b), if m.rss_shared { "*" } else { "" }),
                         None => "-".into(),
@@ -257,7 +268,7 @@ fn csv_field(s: &str) -> String {
 /// `results.csv`: one row per run.
 pub fn csv(results: &Results) -> String {
     let mut out = String::from(
-        "workload,collector,seed,scale,parameter,status,error,verified,ops,allocations,wall_ns,gc_ns,mutator_ns,ops_per_sec,allocs_per_sec,wall_vs_null,collections,pauses,pause_p50_ns,pause_p90_ns,pause_p99_ns,pause_max_ns,mmu_1ms,mmu_10ms,peak_live_bytes,peak_live_objects,peak_rss_bytes,rss_shared,leaked_objects,finalizers_run,weak_callbacks,promoted_objects,promoted_bytes,peak_old_bytes,peak_pages_reserved_bytes,pages_used_at_peak_bytes,page_fragmentation\n",
+        "workload,collector,seed,scale,parameter,status,error,verified,ops,allocations,wall_ns,gc_ns,mutator_ns,ops_per_sec,allocs_per_sec,wall_vs_null,collections,pauses,pause_p50_ns,pause_p90_ns,pause_p99_ns,pause_max_ns,mmu_1ms,mmu_10ms,peak_live_bytes,peak_live_objects,live_peak_objects,live_peak_bytes,peak_footprint_bytes,space_overhead,peak_rss_bytes,rss_shared,leaked_objects,finalizers_run,weak_callbacks,promoted_objects,promoted_bytes,peak_old_bytes,peak_pages_reserved_bytes,pages_used_at_peak_bytes,page_fragmentation\n",
     );
     for r in &results.runs {
         let mut f: Vec<String> = vec![
@@ -294,6 +305,15 @@ pub fn csv(results: &Results) -> String {
                 mmu_at(10_000_000),
                 m.peak_live_bytes.to_string(),
                 m.peak_live_objects.to_string(),
+                m.live
+                    .as_ref()
+                    .map_or(String::new(), |l| l.peak_objects.to_string()),
+                m.live
+                    .as_ref()
+                    .map_or(String::new(), |l| l.peak_bytes.to_string()),
+                m.peak_footprint_bytes.to_string(),
+                m.space_overhead()
+                    .map_or(String::new(), |x| format!("{x:.4}")),
                 m.peak_rss_bytes.map_or(String::new(), |b| b.to_string()),
                 m.rss_shared.to_string(),
                 m.leaked_objects.map_or(String::new(), |l| l.to_string()),
@@ -314,7 +334,7 @@ pub fn csv(results: &Results) -> String {
                 None => f.extend(std::iter::repeat_n(String::new(), 6)),
             }
         } else {
-            f.extend(std::iter::repeat_n(String::new(), 29));
+            f.extend(std::iter::repeat_n(String::new(), 33));
         }
         out.push_str(&f.join(","));
         out.push('\n');
@@ -360,6 +380,10 @@ pub fn markdown(results: &Results, command: &str) -> String {
     );
     for (file, what) in [
         ("throughput.svg", "Throughput per workload"),
+        (
+            "space.svg",
+            "Space overhead per workload (footprint ÷ live size)",
+        ),
         ("pauses.svg", "Pause-time distribution per collector"),
         ("mmu.svg", "Minimum mutator utilisation"),
         ("heap.svg", "Live heap over time"),
@@ -425,8 +449,26 @@ const METHOD: &str = "## How to read this
 - **MMU** (minimum mutator utilisation, Cheng and Blelloch 2001): for a
   window size w, the smallest fraction of any w-long interval of the run
   left to the mutator; `-` when the run is shorter than the window.
-- **peak live**: the most payload bytes alive at once, as the collector
-  counts them (objects not yet freed, garbage included).
+- **live** (the live size, the same for every collector): the most
+  objects reachable from the program's roots at once, and their bytes in
+  one canonical layout — a 16-byte header, 8 bytes per slot, then the
+  payload — whatever the collector's own layout. Measured by the
+  verifier's model, which replays the operations off the clock and counts
+  what is reachable at 64 evenly spaced points of the run (so the peak is
+  that of the samples); absent with `--no-verify`. (The collector's own
+  count of payload bytes not yet freed, garbage included, is
+  `peak_live_bytes` in the JSON and CSV.)
+- **footprint (×live)**: the most bytes the collector held for objects at
+  once, in its own layout (`Stats::footprint_bytes`, sampled every 1,024
+  operations, after every collection and at the end): for `marksweep`
+  its nursery, its page allocator's arenas (free pages, free blocks and
+  page tails included) and its large objects; for `refcount` and
+  `generational` the header and cold tables (free entries included), the
+  slot arena and the payloads; for `null` its object table, slots and
+  payloads. `×live` is the **space overhead**, footprint ÷ peak live size:
+  what the collector needs per byte the program keeps alive (a
+  collector's headers smaller than the canonical 16 bytes can put it
+  below 1).
 - **peak RSS**: the run's peak resident set (`VmHWM`): `gc-bench run`
   starts one process per run, so it is the run's own, `--jobs` or not
   (it includes the harness's fixed footprint, a few MiB, the same for
@@ -460,6 +502,7 @@ pub fn write_outputs(dir: &Path, results: &Results, command: &str) -> Result<(),
         ("mmu.svg", plots::mmu(&results.runs)?),
         ("heap.svg", plots::heap(&results.runs)?),
         ("throughput.svg", plots::throughput(&results.runs)?),
+        ("space.svg", plots::space(&results.runs)?),
         ("report.md", markdown(results, command)),
     ];
     atomic::prepare_dir(dir)?;

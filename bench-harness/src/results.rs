@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::machine::Machine;
-use crate::metrics::{MmuPoint, OldGenStats, PauseStats};
+use crate::metrics::{LiveSize, MmuPoint, OldGenStats, PauseStats};
 
 /// The format version of `results.json`.
 pub const FORMAT: u32 = 1;
@@ -77,6 +77,16 @@ pub struct RunResult {
     pub repeat_wall_ns: Vec<u64>,
 }
 
+impl Metrics {
+    /// Space overhead: peak footprint ÷ peak live size (canonical bytes);
+    /// `None` without a live size or footprint.
+    pub fn space_overhead(&self) -> Option<f64> {
+        let live = self.live.as_ref()?.peak_bytes;
+        (live > 0 && self.peak_footprint_bytes > 0)
+            .then(|| self.peak_footprint_bytes as f64 / live as f64)
+    }
+}
+
 impl RunResult {
     /// The spread of the repetitions' wall times, `(max − min) / median`.
     pub fn spread(&self) -> Option<f64> {
@@ -130,8 +140,19 @@ pub struct Metrics {
     pub pause_histogram: Vec<(u64, u64)>,
     /// Minimum mutator utilisation, log-spaced windows.
     pub mmu: Vec<MmuPoint>,
-    /// The most payload bytes alive at once (the collector's count).
+    /// The most payload bytes alive at once (the collector's count, its
+    /// unreclaimed garbage included).
     pub peak_live_bytes: u64,
+    /// The live size: reachable objects and their bytes in the canonical
+    /// layout, the same for every collector (from the verifier's model;
+    /// absent with `--no-verify`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub live: Option<LiveSize>,
+    /// The most bytes the collector held for objects at once, in its own
+    /// layout (`Stats::footprint_bytes`, sampled every 1,024 operations,
+    /// after every collection and at the end; 0 when it reports none).
+    #[serde(default)]
+    pub peak_footprint_bytes: u64,
     /// The most objects alive at once (sampled every 1,024 operations).
     pub peak_live_objects: u64,
     /// Live heap over time: `(ns, live payload bytes, live objects)`.
@@ -160,4 +181,26 @@ pub struct Metrics {
     /// written before it existed).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub old_generation: Option<OldGenStats>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn space_overhead_is_footprint_over_peak_live_bytes() {
+        let mut m = Metrics {
+            peak_footprint_bytes: 300,
+            ..Metrics::default()
+        };
+        assert_eq!(m.space_overhead(), None);
+        m.live = Some(LiveSize {
+            peak_objects: 2,
+            peak_bytes: 120,
+            samples: Vec::new(),
+        });
+        assert_eq!(m.space_overhead(), Some(2.5));
+        m.peak_footprint_bytes = 0;
+        assert_eq!(m.space_overhead(), None);
+    }
 }

@@ -26,6 +26,8 @@ pub struct NullCollector {
     next_weak_id: u64,
     stats: Stats,
     events: Vec<Event>,
+    /// Slots of every object (for the footprint).
+    slot_count: u64,
 }
 
 impl NullCollector {
@@ -42,6 +44,7 @@ impl NullCollector {
         let index = u32::try_from(self.objects.len()).map_err(|_| GcError::OutOfMemory {
             limit: u64::from(u32::MAX),
         })?;
+        self.slot_count += slots.len() as u64;
         self.objects.push(NullObject {
             kind,
             slots,
@@ -75,6 +78,7 @@ impl Collector for NullCollector {
             weak_roots: RootTable::new(heap),
             next_weak_id: 0,
             stats: Stats::default(),
+            slot_count: 0,
             events: Vec::new(),
         })
     }
@@ -209,7 +213,13 @@ impl Collector for NullCollector {
     }
 
     fn stats(&self) -> Stats {
-        self.stats
+        // Its table of objects, their boxed slots and payloads.
+        let footprint = self.objects.capacity() * std::mem::size_of::<NullObject>()
+            + self.slot_count as usize * std::mem::size_of::<Option<u32>>();
+        Stats {
+            footprint_bytes: footprint as u64 + self.stats.live_bytes,
+            ..self.stats
+        }
     }
 
     fn drain_events(&mut self, out: &mut Vec<Event>) {
