@@ -107,7 +107,8 @@ pub fn table(runs: &[RunResult]) -> Table {
     let (seeds, mut header) = leading_columns(runs.iter().map(|r| r.seed));
     header.extend([
         "result",
-        "wall ms (×null)",
+        "wall ms ±CI (×null)",
+        "LBO",
         "gc ms (% of wall)",
         "Mops/s",
         "Malloc/s",
@@ -121,7 +122,8 @@ pub fn table(runs: &[RunResult]) -> Table {
         "finalized",
     ]);
     let mut t = Table::new(&header);
-    for r in runs {
+    let lbo = crate::lbo::overheads(runs);
+    for (i, r) in runs.iter().enumerate() {
         let mut row = vec![r.workload.clone(), r.collector.clone()];
         if seeds {
             row.push(r.seed.to_string());
@@ -133,12 +135,18 @@ pub fn table(runs: &[RunResult]) -> Table {
                 row.extend([
                     if r.verified { "ok" } else { "ok (unverified)" }.into(),
                     format!(
-                        "{}{}{}",
+                        "{}{}{}{}",
                         ms(m.wall_ns),
-                        r.spread()
-                            .map_or(String::new(), |s| format!(" ±{:.0}%", 50.0 * s)),
+                        r.wall
+                            .filter(|w| w.has_interval())
+                            .map_or(String::new(), |w| format!(
+                                " ±{:.1}%",
+                                100.0 * w.relative_half_width()
+                            )),
+                        r.flags(),
                         ratio(m.wall_ns as f64, base.map(|b| b.wall_ns as f64))
                     ),
+                    lbo[i].map_or("-".into(), |o| format!("{:+.0}%", 100.0 * o)),
                     format!(
                         "{} ({:.1}%)",
                         ms(m.gc_ns),
@@ -248,6 +256,25 @@ pub fn notes(results: &Results) -> Vec<String> {
                 .into(),
         );
     }
+    let flagged = |c: char| results.runs.iter().any(|r| r.flags().contains(c));
+    if flagged('†') {
+        v.push(format!(
+            "† median wall time under {} ms: timer resolution, start-up and cache effects weigh on it; use --scale to lengthen it",
+            crate::results::SHORT_RUN_NS / 1_000_000
+        ));
+    }
+    if flagged('‡') {
+        v.push(format!(
+            "‡ 95% confidence interval of the median wider than ±{:.0}%: more --repeat, --warmup or a quieter machine",
+            100.0 * crate::results::WIDE_CI
+        ));
+    }
+    if let Some(seed) = results.order_seed {
+        v.push(format!(
+            "{} warm-up and {} measured round(s), each in a random order (--order-seed {seed}); wall ±: half the 95% bootstrap CI of the median",
+            results.warmup, results.repeat
+        ));
+    }
     if results.jobs > 1 {
         v.push(format!(
             "note: {} runs ran at once on {} CPUs: they shared the machine's cores, caches and memory bandwidth, so times are noisier than with --jobs 1",
@@ -268,9 +295,10 @@ fn csv_field(s: &str) -> String {
 /// `results.csv`: one row per run.
 pub fn csv(results: &Results) -> String {
     let mut out = String::from(
-        "workload,collector,seed,scale,parameter,status,error,verified,ops,allocations,wall_ns,gc_ns,mutator_ns,ops_per_sec,allocs_per_sec,wall_vs_null,collections,pauses,pause_p50_ns,pause_p90_ns,pause_p99_ns,pause_max_ns,mmu_1ms,mmu_10ms,peak_live_bytes,peak_live_objects,live_peak_objects,live_peak_bytes,peak_footprint_bytes,space_overhead,peak_rss_bytes,rss_shared,leaked_objects,finalizers_run,weak_callbacks,promoted_objects,promoted_bytes,peak_old_bytes,peak_pages_reserved_bytes,pages_used_at_peak_bytes,page_fragmentation\n",
+        "workload,collector,seed,scale,parameter,status,error,verified,ops,allocations,wall_ns,wall_ci_low_ns,wall_ci_high_ns,repetitions,lbo_overhead,gc_ns,mutator_ns,ops_per_sec,allocs_per_sec,wall_vs_null,collections,pauses,pause_p50_ns,pause_p90_ns,pause_p99_ns,pause_max_ns,mmu_1ms,mmu_10ms,peak_live_bytes,peak_live_objects,live_peak_objects,live_peak_bytes,peak_footprint_bytes,space_overhead,peak_rss_bytes,rss_shared,leaked_objects,finalizers_run,weak_callbacks,promoted_objects,promoted_bytes,peak_old_bytes,peak_pages_reserved_bytes,pages_used_at_peak_bytes,page_fragmentation\n",
     );
-    for r in &results.runs {
+    let lbo = crate::lbo::overheads(&results.runs);
+    for (i, r) in results.runs.iter().enumerate() {
         let mut f: Vec<String> = vec![
             csv_field(&r.workload),
             csv_field(&r.collector),
@@ -288,6 +316,10 @@ pub fn csv(results: &Results) -> String {
                 m.ops.to_string(),
                 m.allocations.to_string(),
                 m.wall_ns.to_string(),
+                r.wall.map_or(String::new(), |w| format!("{:.0}", w.low)),
+                r.wall.map_or(String::new(), |w| format!("{:.0}", w.high)),
+                r.repetitions.len().max(1).to_string(),
+                lbo[i].map_or(String::new(), |o| format!("{o:.4}")),
                 m.gc_ns.to_string(),
                 m.mutator_ns.to_string(),
                 format!("{:.0}", m.ops_per_sec),
@@ -334,7 +366,7 @@ pub fn csv(results: &Results) -> String {
                 None => f.extend(std::iter::repeat_n(String::new(), 6)),
             }
         } else {
-            f.extend(std::iter::repeat_n(String::new(), 33));
+            f.extend(std::iter::repeat_n(String::new(), 37));
         }
         out.push_str(&f.join(","));
         out.push('\n');
@@ -436,10 +468,24 @@ const METHOD: &str = "## How to read this
 - **wall**: the time to execute the workload's operations on the collector
   (generating the operations and verifying the result are not timed);
   `(×null)` divides by the null collector's time on the same workload and
-  seed, the allocation-speed baseline. With `--repeat N`, each run is
-  repeated N times and the repetition with the median wall time is shown,
-  with `±` half the spread (max − min) relative to that median; one
-  repetition is one measurement, so compare small differences with care.
+  seed, the allocation-speed baseline. With `--repeat N`, every cell runs
+  N times, in rounds of the whole matrix, each round in a random order
+  (seeded; the seed is reported), after `--warmup K` rounds that are
+  discarded; the repetition with the median wall time is shown, with `±`
+  half the width of the median's 95% confidence interval relative to it
+  (percentile bootstrap, 10,000 resamples; none below 3 repetitions).
+  `†` marks a median under 50 ms (timer and start-up effects weigh on
+  it), `‡` an interval wider than ±5%: differences smaller than the
+  interval are not evidence. One repetition is one measurement.
+- **LBO** (lower-bound overhead; Cai, Blackburn et al., ISPASS 2022): the
+  baseline of a workload is the least `wall − gc` of every collector run
+  on it (an upper bound of what an ideal, free collector would cost);
+  each run's overhead is `wall / baseline − 1`, a lower bound of its true
+  GC overhead. Reference counting's work happens inside the mutator's
+  operations and is not GC time, so `refcount`'s (and `generational`'s
+  counting) cost stays in its `wall − gc`: its own overhead is a looser
+  bound, and it rarely sets the baseline. `null`'s `wall − gc` is its
+  wall time, including the cache misses of never reusing memory.
 - **gc ms (% of wall)**: time inside collections (the sum of the
   collectors' own pause measurements), and its share of wall time; the
   rest is mutator time (both are in the JSON and CSV). Reference counting
@@ -531,6 +577,9 @@ mod tests {
                 ..Metrics::default()
             }),
             repeat_wall_ns: Vec::new(),
+            repetitions: Vec::new(),
+            wall: None,
+            gc: None,
         }
     }
 
@@ -552,6 +601,9 @@ mod tests {
             shards: Vec::new(),
             machine: None,
             settings: Vec::new(),
+            repeat: 1,
+            warmup: 0,
+            order_seed: None,
             runs: vec![
                 run("refcount", Status::Ok, None),
                 run("marksweep", Status::Ok, Some(old)),

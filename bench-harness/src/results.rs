@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::estimate::Estimate;
 use crate::machine::Machine;
 use crate::metrics::{LiveSize, MmuPoint, OldGenStats, PauseStats};
 
@@ -33,8 +34,57 @@ pub struct Results {
     /// Every collector's effective settings: all keys, resolved values.
     #[serde(default)]
     pub settings: Vec<CollectorSettings>,
+    /// `--repeat`: measured repetitions of every cell (1 in older files).
+    #[serde(default = "one")]
+    pub repeat: u16,
+    /// `--warmup`: repetitions run first and discarded.
+    #[serde(default)]
+    pub warmup: u16,
+    /// The seed of the randomised interleaved order of the repetitions
+    /// (`None` when the matrix ran once, in order).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub order_seed: Option<u64>,
     /// Every run, in matrix order.
     pub runs: Vec<RunResult>,
+}
+
+/// Reads a `results.json` (or the one in folder `path`), checking it is
+/// gc-bench's, in this format.
+pub fn load(path: &std::path::Path) -> Result<Results, String> {
+    let path = if path.is_file() || path.extension().is_some_and(|e| e == "json") {
+        path.to_owned()
+    } else {
+        path.join("results.json")
+    };
+    let text = std::fs::read_to_string(&path)
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let r: Results = serde_json::from_str(&text)
+        .map_err(|e| format!("{} is not gc-bench results: {e}", path.display()))?;
+    if r.tool != "gc-bench" || r.format != FORMAT {
+        return Err(format!(
+            "{}: results format {} of {}, expected {} of gc-bench",
+            path.display(),
+            r.format,
+            r.tool,
+            FORMAT
+        ));
+    }
+    Ok(r)
+}
+
+fn one() -> u16 {
+    1
+}
+
+/// One measured repetition of a cell.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Repetition {
+    /// Its wall time.
+    pub wall_ns: u64,
+    /// Its GC time.
+    pub gc_ns: u64,
+    /// Its peak footprint.
+    pub peak_footprint_bytes: u64,
 }
 
 /// One collector's effective settings in a set of results.
@@ -75,6 +125,15 @@ pub struct RunResult {
     /// With `--repeat N`: the wall time of every repetition, in order.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub repeat_wall_ns: Vec<u64>,
+    /// With `--repeat N` (N ≥ 2): every measured repetition, in order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub repetitions: Vec<Repetition>,
+    /// With `--repeat N` (N ≥ 2): the median wall time and its 95% CI.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wall: Option<Estimate>,
+    /// With `--repeat N` (N ≥ 2): the median GC time and its 95% CI.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gc: Option<Estimate>,
 }
 
 impl Metrics {
@@ -96,11 +155,37 @@ impl RunResult {
         (v.len() > 1 && median > 0).then(|| (max - min) as f64 / median as f64)
     }
 
+    /// Flags for the table: `†` when the median wall time is under
+    /// [`SHORT_RUN_NS`] (timer resolution and start-up effects weigh on
+    /// it), `‡` when its 95% CI is wider than ±[`WIDE_CI`].
+    pub fn flags(&self) -> String {
+        let Some(m) = &self.metrics else {
+            return String::new();
+        };
+        let wall = self.wall.map_or(m.wall_ns as f64, |w| w.value);
+        let mut f = String::new();
+        if wall < SHORT_RUN_NS as f64 {
+            f.push('†');
+        }
+        if self
+            .wall
+            .is_some_and(|w| w.has_interval() && w.relative_half_width() > WIDE_CI)
+        {
+            f.push('‡');
+        }
+        f
+    }
+
     /// The bench id, `workload/collector/parameter`.
     pub fn id(&self) -> String {
         format!("{}/{}/{}", self.workload, self.collector, self.parameter)
     }
 }
+
+/// Runs shorter than this (50 ms) are flagged `†`.
+pub const SHORT_RUN_NS: u64 = 50_000_000;
+/// A 95% CI wider than ± this share of the median (5%) is flagged `‡`.
+pub const WIDE_CI: f64 = 0.05;
 
 /// How a run ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -20,21 +20,7 @@ pub struct Args {
 }
 
 fn load(dir: &Path) -> Result<Results, String> {
-    let path = dir.join("results.json");
-    let text = std::fs::read_to_string(&path)
-        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    let r: Results = serde_json::from_str(&text)
-        .map_err(|e| format!("{} is not gc-bench results: {e}", path.display()))?;
-    if r.tool != "gc-bench" || r.format != results::FORMAT {
-        return Err(format!(
-            "{}: results format {} of {}, expected {} of gc-bench",
-            path.display(),
-            r.format,
-            r.tool,
-            results::FORMAT
-        ));
-    }
-    Ok(r)
+    results::load(dir)
 }
 
 /// Combines result sets; refuses two that both hold the same run.

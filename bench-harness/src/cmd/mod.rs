@@ -1,6 +1,7 @@
 //! One module per `gc-bench` subcommand.
 
 pub mod compare;
+pub mod diff;
 pub mod export;
 pub mod list;
 pub mod merge;

@@ -23,11 +23,14 @@ use bench_harness::bundled;
 use bench_harness::collectors::{
     CollectorName, WithCollector, dispatch, effective_settings, parse_pair,
 };
+use bench_harness::estimate::{Estimate, interleaved_order, median_ci};
 use bench_harness::exec::{self, Options, Source};
 use bench_harness::machine::Machine;
 use bench_harness::output::Out;
 use bench_harness::report;
-use bench_harness::results::{self, CollectorSettings, Metrics, Results, RunResult, Status};
+use bench_harness::results::{
+    self, CollectorSettings, Metrics, Repetition, Results, RunResult, Status,
+};
 use bench_harness::workloads::{self, Workload};
 
 /// Arguments of `run`.
@@ -74,10 +77,18 @@ pub struct Args {
     /// Write results.json, results.csv, SVG figures and report.md here.
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
-    /// Run every cell N times (each in its own process) and report the
-    /// repetition with the median wall time, with the spread beside it.
+    /// Run every cell N times (each in its own process, in rounds of the
+    /// whole matrix in a shuffled order) and report the median with its
+    /// 95% confidence interval.
     #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=100))]
     pub repeat: u16,
+    /// Run K rounds of the matrix first and discard them (warm-up).
+    #[arg(long, value_name = "K", default_value_t = 0, value_parser = clap::value_parser!(u16).range(0..=100))]
+    pub warmup: u16,
+    /// The seed of the randomised interleaved order of repetitions
+    /// (default: from the clock; reported either way).
+    #[arg(long, value_name = "S")]
+    pub order_seed: Option<u64>,
     /// Skip the verification of the live set at the end of each run.
     #[arg(long)]
     pub no_verify: bool,
@@ -134,26 +145,49 @@ impl Cell<'_> {
     }
 }
 
-/// Runs a cell `--repeat` times; the repetition with the median wall time
-/// stands for it, with every repetition's wall time beside it (empty for
-/// one repetition). Any failed repetition fails the cell.
-fn repeated(
-    cell: &Cell<'_>,
-    args: &Args,
-    bar: &ProgressBar,
-) -> Result<(Metrics, Vec<u64>), String> {
-    if args.repeat == 1 {
-        return run_in_child(cell, args, bar).map(|m| (m, Vec::new()));
-    }
+/// The representative metrics, every repetition, and the wall and GC
+/// medians with their CIs.
+type Combined = (Metrics, Vec<Repetition>, Option<Estimate>, Option<Estimate>);
+
+/// A cell's outcome from its measured repetitions (in round order): the
+/// repetition with the median wall time stands for it, with every
+/// repetition and the medians' 95% CIs beside it (none for one
+/// repetition). Any failed repetition fails the cell.
+fn combine(outcomes: Vec<Result<Metrics, String>>) -> Result<Combined, String> {
+    let several = outcomes.len() > 1;
     let mut runs = Vec::new();
-    for i in 0..args.repeat {
-        runs.push(run_in_child(cell, args, bar).map_err(|e| format!("repetition {}: {e}", i + 1))?);
+    for (i, o) in outcomes.into_iter().enumerate() {
+        runs.push(o.map_err(|e| {
+            if several {
+                format!("repetition {}: {e}", i + 1)
+            } else {
+                e
+            }
+        })?);
     }
-    let walls: Vec<u64> = runs.iter().map(|m| m.wall_ns).collect();
+    if !several {
+        let m = runs.pop().ok_or("no repetition ran")?;
+        return Ok((m, Vec::new(), None, None));
+    }
+    let reps: Vec<Repetition> = runs
+        .iter()
+        .map(|m| Repetition {
+            wall_ns: m.wall_ns,
+            gc_ns: m.gc_ns,
+            peak_footprint_bytes: m.peak_footprint_bytes,
+        })
+        .collect();
+    let walls: Vec<f64> = reps.iter().map(|r| r.wall_ns as f64).collect();
+    let gcs: Vec<f64> = reps.iter().map(|r| r.gc_ns as f64).collect();
     let mut order: Vec<usize> = (0..runs.len()).collect();
-    order.sort_by_key(|&i| walls[i]);
+    order.sort_by_key(|&i| reps[i].wall_ns);
     let median = order[(runs.len() - 1) / 2];
-    Ok((runs.swap_remove(median), walls))
+    Ok((
+        runs.swap_remove(median),
+        reps,
+        Some(median_ci(&walls)),
+        Some(median_ci(&gcs)),
+    ))
 }
 
 /// Runs one cell in a child process (`gc-bench cell …`), so that each run
@@ -518,8 +552,31 @@ pub fn main(args: Args) -> Result<i32, String> {
             "note: running {jobs} runs at once: they share the machine ({cpus} CPUs), so times are noisier than with --jobs 1"
         );
     }
+    let warmup = usize::from(args.warmup);
+    let rounds = warmup + usize::from(args.repeat);
+    // One round in matrix order; several in a shuffled order per round.
+    let order_seed = (rounds > 1).then(|| {
+        args.order_seed.unwrap_or_else(|| {
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_nanos() as u64)
+        })
+    });
+    let jobs_order: Vec<(usize, usize)> = match order_seed {
+        Some(seed) => interleaved_order(cells.len(), rounds, seed),
+        None => (0..cells.len()).map(|c| (c, 0)).collect(),
+    };
+    if let Some(seed) = order_seed {
+        eprintln!(
+            "note: {} runs: {warmup} warm-up and {} measured round(s) of {} cells, each round in a random order (--order-seed {seed})",
+            jobs_order.len(),
+            args.repeat,
+            cells.len()
+        );
+    }
     let started = Instant::now();
-    let bar = ProgressBar::with_draw_target(Some(cells.len() as u64), ProgressDrawTarget::hidden());
+    let bar =
+        ProgressBar::with_draw_target(Some(jobs_order.len() as u64), ProgressDrawTarget::hidden());
     bar.set_style(
         ProgressStyle::with_template("{elapsed:>4} [{bar:30}] {pos}/{len} {wide_msg}")
             .expect("valid template")
@@ -546,38 +603,58 @@ pub fn main(args: Args) -> Result<i32, String> {
                 bar.enable_steady_tick(Duration::from_millis(200));
             }
         });
-        let runs = pool.install(|| {
-            cells
+        let outcomes: Vec<(usize, usize, Result<Metrics, String>)> = pool.install(|| {
+            jobs_order
                 .par_iter()
-                .map(|cell| {
+                .map(|&(c, round)| {
+                    let cell = &cells[c];
                     let id = format!("{}/{}/{}", cell.name(), cell.collector.as_str(), cell.parameter);
                     bar.set_message(id.clone());
-                    let outcome = repeated(cell, &args, &bar);
+                    let outcome = run_in_child(cell, &args, &bar);
                     match &outcome {
-                        Ok((m, _)) => tracing::info!(run = %id, seed = cell.seed, wall_ms = m.wall_ns as f64 / 1e6, "run finished"),
-                        Err(e) => tracing::warn!(run = %id, seed = cell.seed, error = %e, "run FAILED"),
+                        Ok(m) => tracing::info!(run = %id, seed = cell.seed, round, wall_ms = m.wall_ns as f64 / 1e6, "run finished"),
+                        Err(e) => tracing::warn!(run = %id, seed = cell.seed, round, error = %e, "run FAILED"),
                     }
                     bar.inc(1);
-                    let (status, error, metrics, repeat_wall_ns) = match outcome {
-                        Ok((m, walls)) => (Status::Ok, None, Some(m), walls),
-                        Err(e) => (Status::Failed, Some(e), None, Vec::new()),
-                    };
-                    RunResult {
-                        workload: cell.name().to_owned(),
-                        collector: cell.collector.as_str().to_owned(),
-                        seed: cell.seed,
-                        scale: cell.scale,
-                        parameter: cell.parameter.clone(),
-                        index: cell.index,
-                        status,
-                        error,
-                        verified: !args.no_verify && metrics.is_some(),
-                        metrics,
-                        repeat_wall_ns,
-                    }
+                    (c, round, outcome)
                 })
                 .collect()
         });
+        let mut per_cell: Vec<Vec<(usize, Result<Metrics, String>)>> =
+            cells.iter().map(|_| Vec::new()).collect();
+        for (c, round, outcome) in outcomes {
+            if round >= warmup {
+                per_cell[c].push((round, outcome));
+            }
+        }
+        let runs: Vec<RunResult> = cells
+            .iter()
+            .zip(per_cell)
+            .map(|(cell, mut measured)| {
+                measured.sort_by_key(|(round, _)| *round);
+                let outcome = combine(measured.into_iter().map(|(_, o)| o).collect());
+                let (status, error, metrics, repetitions, wall, gc) = match outcome {
+                    Ok((m, reps, wall, gc)) => (Status::Ok, None, Some(m), reps, wall, gc),
+                    Err(e) => (Status::Failed, Some(e), None, Vec::new(), None, None),
+                };
+                RunResult {
+                    workload: cell.name().to_owned(),
+                    collector: cell.collector.as_str().to_owned(),
+                    seed: cell.seed,
+                    scale: cell.scale,
+                    parameter: cell.parameter.clone(),
+                    index: cell.index,
+                    status,
+                    error,
+                    verified: !args.no_verify && metrics.is_some(),
+                    metrics,
+                    repeat_wall_ns: repetitions.iter().map(|r| r.wall_ns).collect(),
+                    repetitions,
+                    wall,
+                    gc,
+                }
+            })
+            .collect();
         done.store(true, Ordering::Relaxed);
         bar.finish_and_clear();
         runs
@@ -591,6 +668,9 @@ pub fn main(args: Args) -> Result<i32, String> {
         shards,
         machine: Some(machine),
         settings,
+        repeat: args.repeat,
+        warmup: args.warmup,
+        order_seed,
         runs,
     };
     let mut out = Out::stdout();
