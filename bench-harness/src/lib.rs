@@ -22,5 +22,6 @@ pub mod output;
 pub mod plots;
 pub mod report;
 pub mod results;
+pub mod sweep;
 pub mod table;
 pub mod workloads;

@@ -386,6 +386,91 @@ fn repeat_interleaves_rounds_reports_a_ci_and_diff_compares_two_results() {
 }
 
 #[test]
+fn sweep_finds_the_minimum_heap_and_writes_points_figures_and_report() {
+    let dir = scratch("sweep");
+    let out = gc_bench(
+        &[
+            "sweep",
+            "--workload",
+            "lru_cache",
+            "--collector",
+            "marksweep",
+            "--collector",
+            "generational",
+            "--collector",
+            "refcount",
+            "--scale",
+            "0.05",
+            "--heap-factors",
+            "1.5,3",
+            "--config",
+            "nursery=64KB",
+            "--out",
+            dir.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains("max_heap=1.5×") && stdout.contains("threshold0=700"),
+        "{stdout}"
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("sweep.json")).unwrap()).unwrap();
+    let w = &json["workloads"][0];
+    let m = &w["min_heaps"][0];
+    let min = m["bytes"].as_u64().unwrap();
+    assert!(min > 0);
+    // The minimum is a probe that completed; every smaller probe failed
+    // or completed above it.
+    let probes = m["probes"].as_array().unwrap();
+    assert!(
+        probes
+            .iter()
+            .any(|p| p[0].as_u64() == Some(min) && p[1] == true)
+    );
+    let points = w["points"].as_array().unwrap();
+    assert_eq!(points.len(), 2 + 6 + 1);
+    assert!(points.iter().any(|p| p["pareto"] == true));
+    for p in points {
+        assert!(p["footprint_bytes"].as_u64().unwrap() > 0);
+        assert!(p["lbo"].as_f64().unwrap() >= 0.0);
+    }
+    let budget = points
+        .iter()
+        .find(|p| p["setting"] == "max_heap=1.5×")
+        .unwrap();
+    assert_eq!(
+        budget["config"][0][1],
+        ((min as f64 * 1.5).round() as u64).to_string()
+    );
+    for f in ["points.csv", "report.md", "lru_cache.svg", "lbo.svg"] {
+        assert!(dir.join(f).exists(), "{f}");
+    }
+    let svg = std::fs::read_to_string(dir.join("lru_cache.svg")).unwrap();
+    assert!(svg.contains("peak footprint (MiB)") && svg.contains("Pareto frontier"));
+    let md = std::fs::read_to_string(dir.join("report.md")).unwrap();
+    assert!(md.contains("## Minimum heaps") && md.contains("## How to read this"));
+    std::fs::remove_dir_all(&dir).unwrap();
+
+    for bad in [
+        &["sweep", "--workload", "lru_cache", "--heap-factors", "0.5"][..],
+        &["sweep", "--collector", "marksweep"],
+        &["sweep", "--workload", "nope"],
+    ] {
+        let out = gc_bench(bad, None);
+        assert_eq!(out.status.code(), Some(2), "{bad:?}");
+        assert_eq!(
+            text(&out.stderr).trim().lines().count(),
+            1,
+            "{bad:?}: {}",
+            text(&out.stderr)
+        );
+    }
+}
+
+#[test]
 fn shards_cover_the_matrix_and_merge_combines_them() {
     let dirs: Vec<_> = (1..=3).map(|k| scratch(&format!("shard{k}"))).collect();
     for (k, d) in dirs.iter().enumerate() {
@@ -841,7 +926,7 @@ fn list_names_every_workload_and_collector() {
 #[test]
 fn every_subcommand_has_help() {
     for sub in [
-        "run", "replay", "list", "record", "merge", "export", "compare", "diff",
+        "run", "replay", "list", "record", "merge", "export", "compare", "diff", "sweep",
     ] {
         let out = gc_bench(&[sub, "--help"], None);
         assert_eq!(out.status.code(), Some(0));
