@@ -127,6 +127,7 @@ mod tests {
             repeat: 5,
             warmup: 0,
             order_seed: Some(1),
+            suite: None,
             runs,
         }
     }

@@ -389,7 +389,15 @@ pub fn markdown(results: &Results, command: &str) -> String {
     if !results.shards.is_empty() {
         let _ = writeln!(s, "Merged from shards {}.\n", results.shards.join(", "));
     }
+    if results.suite.as_deref() == Some("research") {
+        let _ = writeln!(
+            s,
+            "**Research suite.** Every workload runs at a scale calibrated on this machine so that its fastest run takes at least 0.5 s; every cell runs {} times after {} discarded warm-up round(s), the rounds in a random order each; times are medians with 95% bootstrap confidence intervals.\n",
+            results.repeat, results.warmup
+        );
+    }
     s.push_str(&setup_markdown(results));
+    s.push_str(&workloads_markdown(&results.runs));
     let _ = writeln!(s, "## Results\n");
     let t = table(&results.runs);
     s.push_str(&t.markdown());
@@ -424,6 +432,33 @@ pub fn markdown(results: &Results, command: &str) -> String {
     }
     s.push_str(METHOD);
     s
+}
+
+/// The "Workloads" section: each input's scale and parameters, once.
+fn workloads_markdown(runs: &[RunResult]) -> String {
+    let mut t = Table::new(&["workload", "scale", "parameters", "seeds"]);
+    let mut seen: Vec<(&str, f64)> = Vec::new();
+    for r in runs {
+        if seen.contains(&(r.workload.as_str(), r.scale)) {
+            continue;
+        }
+        seen.push((&r.workload, r.scale));
+        let mut seeds: Vec<u64> = runs
+            .iter()
+            .filter(|x| x.workload == r.workload && x.scale == r.scale)
+            .map(|x| x.seed)
+            .collect();
+        seeds.sort_unstable();
+        seeds.dedup();
+        let seeds: Vec<String> = seeds.iter().map(u64::to_string).collect();
+        t.row(vec![
+            r.workload.clone(),
+            r.scale.to_string(),
+            format!("`{}`", r.parameter),
+            seeds.join(", "),
+        ]);
+    }
+    format!("## Workloads\n\n{}\n", t.markdown())
 }
 
 /// The "Machine" and "Collector settings" sections of a report: what the
@@ -604,6 +639,7 @@ mod tests {
             repeat: 1,
             warmup: 0,
             order_seed: None,
+            suite: None,
             runs: vec![
                 run("refcount", Status::Ok, None),
                 run("marksweep", Status::Ok, Some(old)),

@@ -44,6 +44,9 @@ pub struct Results {
     /// (`None` when the matrix ran once, in order).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub order_seed: Option<u64>,
+    /// `--suite`, when one was used.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub suite: Option<String>,
     /// Every run, in matrix order.
     pub runs: Vec<RunResult>,
 }

@@ -92,6 +92,91 @@ pub struct Args {
     /// Skip the verification of the live set at the end of each run.
     #[arg(long)]
     pub no_verify: bool,
+    /// A preset: `research` runs every workload (or those given) at a
+    /// scale calibrated on this machine so that every run takes at least
+    /// 0.5 s, with `--repeat 5 --warmup 1` unless more are asked for, and
+    /// states its expected duration before starting.
+    #[arg(long, value_name = "NAME", value_enum)]
+    pub suite: Option<Suite>,
+}
+
+/// The presets of `--suite`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Suite {
+    /// Every run ≥ 0.5 s, 5 repetitions after 1 warm-up round.
+    Research,
+}
+
+/// The shortest run the research suite aims for.
+const RESEARCH_MIN_RUN_NS: f64 = 0.5e9;
+/// Its calibration aims this much above it (runs vary).
+const RESEARCH_MARGIN: f64 = 1.3;
+
+/// Rounds a scale up to two significant digits.
+fn round_up_2(x: f64) -> f64 {
+    if x <= 0.0 || !x.is_finite() {
+        return x;
+    }
+    let p = 10f64.powi(x.log10().floor() as i32 - 1);
+    (x / p).ceil() * p
+}
+
+/// The research suite's scale for a workload whose fastest run took
+/// `fastest_ns` at `scale`: enough that it takes [`RESEARCH_MIN_RUN_NS`]
+/// with a margin (never below `scale`).
+fn research_scale(scale: f64, fastest_ns: u64) -> f64 {
+    let factor = RESEARCH_MARGIN * RESEARCH_MIN_RUN_NS / (fastest_ns.max(1) as f64);
+    round_up_2(scale * factor.max(1.0))
+}
+
+/// Calibrates the research suite: one run of every cell at its planned
+/// scale; each workload's scale grows until its fastest run should take
+/// 0.5 s. Returns the new inputs and the expected duration of the suite
+/// in seconds (the calibration runs' elapsed times, verification
+/// included, scaled, times the rounds).
+fn calibrate(
+    inputs: Vec<Input>,
+    collectors: &[CollectorName],
+    args: &Args,
+    rounds: usize,
+) -> Result<(Vec<Input>, f64), String> {
+    let bar = ProgressBar::hidden();
+    let mut out = Vec::new();
+    let mut expected = 0.0;
+    for input in inputs {
+        let Input::Workload(w, scale) = input else {
+            out.push(input);
+            continue;
+        };
+        let calibrating = Input::Workload(w, scale);
+        let mut fastest = u64::MAX;
+        let mut elapsed = 0.0;
+        for &collector in collectors {
+            let cell = Cell {
+                index: 0,
+                input: &calibrating,
+                collector,
+                seed: args.seeds.first().copied().unwrap_or(1),
+                scale,
+                parameter: String::new(),
+            };
+            let started = Instant::now();
+            let m = run_in_child(&cell, args, &bar)
+                .map_err(|e| format!("calibrating {} on {}: {e}", w.name, collector.as_str()))?;
+            elapsed += started.elapsed().as_secs_f64();
+            fastest = fastest.min(m.wall_ns);
+        }
+        let new = research_scale(scale, fastest);
+        w.check(new)?;
+        expected += elapsed * (new / scale) * rounds as f64 * args.seeds.len().max(1) as f64;
+        eprintln!(
+            "research suite: {} at scale {new} (fastest run {:.0} ms at scale {scale})",
+            w.name,
+            fastest as f64 / 1e6
+        );
+        out.push(Input::Workload(w, new));
+    }
+    Ok((out, expected))
 }
 
 fn parse_workload(s: &str) -> Result<&'static Workload, String> {
@@ -269,6 +354,19 @@ mod tests {
         );
         assert_eq!(crash_message("boom\n\n"), "boom");
         assert_eq!(crash_message(""), "no message");
+    }
+
+    #[test]
+    fn research_scales_aim_at_half_a_second_with_a_margin() {
+        assert_eq!(round_up_2(1234.0), 1300.0);
+        assert_eq!(round_up_2(0.0421), 0.043);
+        assert_eq!(round_up_2(7.0), 7.0);
+        // 50 ms at scale 1: 13 × longer.
+        assert_eq!(research_scale(1.0, 50_000_000), 13.0);
+        // 2 ms at scale 0.25: 0.25 × 325 = 81.25 → 82.
+        assert_eq!(research_scale(0.25, 2_000_000), 82.0);
+        // Already long enough: unchanged.
+        assert_eq!(research_scale(2.0, 900_000_000), 2.0);
     }
 
     #[test]
@@ -495,13 +593,31 @@ fn plan(args: &Args) -> Result<Plan, String> {
 }
 
 /// Runs the subcommand.
-pub fn main(args: Args) -> Result<i32, String> {
+pub fn main(mut args: Args) -> Result<i32, String> {
+    if args.suite == Some(Suite::Research) {
+        args.repeat = args.repeat.max(5);
+        args.warmup = args.warmup.max(1);
+    }
     let Plan {
         _stdin_files,
         inputs,
         collectors,
         seeds,
     } = plan(&args)?;
+    let inputs = if args.suite == Some(Suite::Research) {
+        let rounds = usize::from(args.repeat) + usize::from(args.warmup);
+        eprintln!("research suite: calibrating the scales (one run of every cell)…");
+        let (inputs, expected) = calibrate(inputs, &collectors, &args, rounds)?;
+        eprintln!(
+            "research suite: {} warm-up + {} measured rounds; expected duration about {:.0} min",
+            args.warmup,
+            args.repeat,
+            expected / 60.0
+        );
+        inputs
+    } else {
+        inputs
+    };
     if let Some(dir) = &args.out {
         bench_harness::atomic::prepare_dir(dir)?;
     }
@@ -671,6 +787,7 @@ pub fn main(args: Args) -> Result<i32, String> {
         repeat: args.repeat,
         warmup: args.warmup,
         order_seed,
+        suite: args.suite.map(|_| "research".to_owned()),
         runs,
     };
     let mut out = Out::stdout();
