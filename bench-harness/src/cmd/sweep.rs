@@ -7,7 +7,7 @@
 use std::path::PathBuf;
 
 use bench_harness::collectors::{CollectorName, effective_settings, parse_pair};
-use bench_harness::estimate::median_ci;
+use bench_harness::estimate::{interleaved_order, median_ci};
 use bench_harness::machine::Machine;
 use bench_harness::output::Out;
 use bench_harness::report::collections;
@@ -34,6 +34,10 @@ pub struct Args {
     /// from 3 on).
     #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=100))]
     pub repeat: u16,
+    /// The seed of the random order of the points' repetitions
+    /// (default: from the clock; recorded either way).
+    #[arg(long, value_name = "S")]
+    pub order_seed: Option<u64>,
     /// The workloads' scale.
     #[arg(
         long,
@@ -122,20 +126,19 @@ fn is_out_of_memory(e: &str) -> bool {
     e.contains("out of memory")
 }
 
-/// Runs a point `--repeat` times; `Err` when any repetition failed.
-fn point(
-    w: &Workload,
+/// One point to run: a collector at a setting on a workload.
+struct Spec {
+    /// Index of its workload in the sweep.
+    workload: usize,
     collector: CollectorName,
-    args: &Args,
     setting: String,
     extra: Vec<(String, String)>,
     heap_factor: Option<f64>,
-) -> Result<Point, String> {
-    let config = config_for(collector, &args.config, &extra);
-    let mut runs = Vec::new();
-    for _ in 0..args.repeat {
-        runs.push(run_child(w, collector, args, &config)?);
-    }
+}
+
+/// A point from its repetitions: medians, CIs, the median run's
+/// collections.
+fn summarise(spec: &Spec, runs: &[Metrics]) -> Point {
     let walls: Vec<f64> = runs.iter().map(|m| m.wall_ns as f64).collect();
     let gcs: Vec<f64> = runs.iter().map(|m| m.gc_ns as f64).collect();
     let mut feet: Vec<u64> = runs.iter().map(|m| m.peak_footprint_bytes).collect();
@@ -143,11 +146,11 @@ fn point(
     let mut order: Vec<usize> = (0..runs.len()).collect();
     order.sort_by_key(|&i| runs[i].wall_ns);
     let median = &runs[order[(runs.len() - 1) / 2]];
-    Ok(Point {
-        collector: collector.as_str().to_owned(),
-        setting,
-        config: extra,
-        heap_factor,
+    Point {
+        collector: spec.collector.as_str().to_owned(),
+        setting: spec.setting.clone(),
+        config: spec.extra.clone(),
+        heap_factor: spec.heap_factor,
         wall: median_ci(&walls),
         gc: median_ci(&gcs),
         footprint_bytes: feet[(feet.len() - 1) / 2],
@@ -155,7 +158,7 @@ fn point(
         collections: collections(median),
         lbo: None,
         pareto: false,
-    })
+    }
 }
 
 /// The minimum `max_heap` of `collector` on `w`, by bisection.
@@ -216,11 +219,16 @@ fn budgeted(c: CollectorName) -> bool {
         .is_some_and(|(_, keys)| keys.iter().any(|(k, _)| *k == "max_heap"))
 }
 
-fn sweep_workload(
+/// The points of workload `index`: the minimum heap of each budgeted
+/// collector first (found now, by bisection), then its heap factors; the
+/// other collectors' knobs.
+fn plan_workload(
+    index: usize,
     w: &'static Workload,
     collectors: &[CollectorName],
     factors: &[f64],
     args: &Args,
+    specs: &mut Vec<Spec>,
 ) -> Result<WorkloadSweep, String> {
     let mut ws = WorkloadSweep {
         workload: w.name.to_owned(),
@@ -229,9 +237,14 @@ fn sweep_workload(
         points: Vec::new(),
         failures: Vec::new(),
     };
-    let record = |ws: &mut WorkloadSweep, r: Result<Point, String>, what: String| match r {
-        Ok(p) => ws.points.push(p),
-        Err(e) => ws.failures.push(format!("{what}: {e}")),
+    let mut add = |collector, setting: String, extra: Vec<(String, String)>, heap_factor| {
+        specs.push(Spec {
+            workload: index,
+            collector,
+            setting,
+            extra,
+            heap_factor,
+        })
     };
     for &c in collectors {
         if budgeted(c) {
@@ -245,25 +258,27 @@ fn sweep_workload(
             );
             for &f in factors {
                 let budget = (m.bytes as f64 * f).round() as u64;
-                let setting = format!("max_heap={f}×");
-                let extra = vec![("max_heap".to_owned(), budget.to_string())];
-                let r = point(w, c, args, setting.clone(), extra, Some(f));
-                record(&mut ws, r, format!("{}/{setting}", c.as_str()));
+                add(
+                    c,
+                    format!("max_heap={f}×"),
+                    vec![("max_heap".to_owned(), budget.to_string())],
+                    Some(f),
+                );
             }
             ws.min_heaps.push(m);
         } else if c == CollectorName::Generational {
             for t in GENERATIONAL_THRESHOLDS {
-                let setting = format!("threshold0={t}");
-                let extra = vec![("threshold0".to_owned(), t.to_string())];
-                let r = point(w, c, args, setting.clone(), extra, None);
-                record(&mut ws, r, format!("{}/{setting}", c.as_str()));
+                add(
+                    c,
+                    format!("threshold0={t}"),
+                    vec![("threshold0".to_owned(), t.to_string())],
+                    None,
+                );
             }
         } else {
-            let r = point(w, c, args, "default".into(), Vec::new(), None);
-            record(&mut ws, r, format!("{}/default", c.as_str()));
+            add(c, "default".into(), Vec::new(), None);
         }
     }
-    sweep::finish(&mut ws);
     Ok(ws)
 }
 
@@ -308,12 +323,49 @@ pub fn main(args: Args) -> Result<i32, String> {
     let command: Vec<String> = std::env::args().collect();
     let machine = Machine::detect(&command.join(" "));
     let started = std::time::Instant::now();
-    let mut done = Vec::new();
+    let mut done: Vec<WorkloadSweep> = Vec::new();
+    let mut specs = Vec::new();
     for w in &args.workloads {
-        if done.iter().any(|d: &WorkloadSweep| d.workload == w.name) {
+        if done.iter().any(|d| d.workload == w.name) {
             continue;
         }
-        done.push(sweep_workload(w, &collectors, &factors, &args)?);
+        let ws = plan_workload(done.len(), w, &collectors, &factors, &args, &mut specs)?;
+        done.push(ws);
+    }
+    // Every point's repetitions, in rounds, each round in a random order.
+    let order_seed = args.order_seed.unwrap_or_else(|| {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos() as u64)
+    });
+    let mut outcomes: Vec<Result<Vec<Metrics>, String>> =
+        specs.iter().map(|_| Ok(Vec::new())).collect();
+    for (i, _) in interleaved_order(specs.len(), usize::from(args.repeat), order_seed) {
+        let spec = &specs[i];
+        let Ok(runs) = &mut outcomes[i] else { continue };
+        let w = args
+            .workloads
+            .iter()
+            .find(|w| w.name == done[spec.workload].workload)
+            .ok_or("lost a workload")?;
+        let config = config_for(spec.collector, &args.config, &spec.extra);
+        match run_child(w, spec.collector, &args, &config) {
+            Ok(m) => runs.push(m),
+            Err(e) => outcomes[i] = Err(e),
+        }
+    }
+    for (spec, outcome) in specs.iter().zip(outcomes) {
+        let ws = &mut done[spec.workload];
+        match outcome {
+            Ok(runs) => ws.points.push(summarise(spec, &runs)),
+            Err(e) => {
+                ws.failures
+                    .push(format!("{}/{}: {e}", spec.collector.as_str(), spec.setting))
+            }
+        }
+    }
+    for ws in &mut done {
+        sweep::finish(ws);
     }
     let results = SweepResults {
         tool: "gc-bench sweep".into(),
@@ -323,6 +375,7 @@ pub fn main(args: Args) -> Result<i32, String> {
         heap_factors: factors,
         generational_thresholds: GENERATIONAL_THRESHOLDS.to_vec(),
         repeat: args.repeat,
+        order_seed,
         scale: args.scale,
         seed: args.seed,
         workloads: done,

@@ -159,6 +159,9 @@ pub struct SweepResults {
     pub generational_thresholds: Vec<u64>,
     /// Repetitions per point.
     pub repeat: u16,
+    /// The seed of the random order of the repetitions (rounds of every
+    /// point, each round shuffled).
+    pub order_seed: u64,
     /// The scale and seed every run used.
     pub scale: f64,
     /// The seed.

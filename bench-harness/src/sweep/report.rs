@@ -114,12 +114,13 @@ pub fn markdown(s: &SweepResults) -> String {
     let _ = writeln!(out, "# gc-bench sweep: time against space\n");
     let _ = writeln!(
         out,
-        "Produced by `{}` (gc-bench {}): scale {}, seed {}, {} repetition(s) per point, heap factors {:?}, generational threshold0 {:?}.\n",
+        "Produced by `{}` (gc-bench {}): scale {}, seed {}, {} repetition(s) per point in rounds of every point, each round in a random order (order seed {}), heap factors {:?}, generational threshold0 {:?}.\n",
         s.machine.command,
         s.version,
         s.scale,
         s.seed,
         s.repeat,
+        s.order_seed,
         s.heap_factors,
         s.generational_thresholds
     );
@@ -221,8 +222,15 @@ const HOW_TO_READ: &str = "## How to read this
   (reachable objects in the canonical layout: 16-byte header, 8 bytes
   per slot, payload).
 - Times are medians over the repetitions, `±` half the 95% bootstrap
-  confidence interval of the median (none below 3 repetitions); the
-  repetitions of a point run one after another.
+  confidence interval of the median (none below 3 repetitions). The
+  repetitions run in rounds, every point once per round, each round in a
+  random order, so that a drift of the machine does not masquerade as a
+  trend along the heap factors.
+- `marksweep`'s budget bounds its old generation only: its nursery
+  (4 MiB by default) comes on top and is part of its footprint, so on a
+  workload whose old generation is small the nursery dominates the
+  footprint and the budget changes little; give it a smaller nursery
+  (`--config nursery=256KB`) or a larger `--scale` to see the trade-off.
 ";
 
 #[cfg(test)]
@@ -259,6 +267,7 @@ mod tests {
             heap_factors: vec![1.5],
             generational_thresholds: Vec::new(),
             repeat: 1,
+            order_seed: 1,
             scale: 1.0,
             seed: 1,
             workloads: vec![WorkloadSweep {
