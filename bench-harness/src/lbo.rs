@@ -1,4 +1,4 @@
-//! Lower-bound overhead (LBO; Cai, Blackburn, Hosking et al., "Distilling
+//! Lower-bound overhead (LBO; Cai, Blackburn, Bond and Maas, "Distilling
 //! the real cost of production garbage collectors", ISPASS 2022).
 //!
 //! The cost of a run with an ideal collector — one that costs nothing — is
