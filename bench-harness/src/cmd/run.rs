@@ -117,8 +117,15 @@ fn round_up_2(x: f64) -> f64 {
     if x <= 0.0 || !x.is_finite() {
         return x;
     }
-    let p = 10f64.powi(x.log10().floor() as i32 - 1);
-    (x / p).ceil() * p
+    // Digits as an integer, then one division or multiplication by an
+    // exact power of ten (so 0.043 comes out as the literal 0.043).
+    let e = x.log10().floor() as i32 - 1;
+    let digits = (x / 10f64.powi(e) - 1e-9).ceil();
+    if e < 0 {
+        digits / 10f64.powi(-e)
+    } else {
+        digits * 10f64.powi(e)
+    }
 }
 
 /// The research suite's scale for a workload whose fastest run took
