@@ -12,7 +12,8 @@
 //!   nothing for workloads of pointer-only objects such as binary trees);
 //! - `throughput.svg`: operations per second, as bars, relative to the null
 //!   collector when it ran (absolute otherwise);
-//! - `space.svg`: space overhead, peak footprint ÷ peak live size, as bars.
+//! - `space.svg`: space overhead, peak footprint ÷ peak live size, as bars;
+//! - `memory.svg`: peak footprint as bars, peak live size as a line.
 
 use std::collections::BTreeMap;
 
@@ -328,6 +329,7 @@ pub fn throughput(runs: &[RunResult]) -> Result<String, String> {
             "million ops/s"
         },
         reference: relative.then_some(1.0),
+        marks: Vec::new(),
     };
     bar_figure(&p, &bars, &value).map_err(|e| format!("cannot draw the throughput figure: {e}"))
 }
@@ -340,9 +342,36 @@ pub fn space(runs: &[RunResult]) -> Result<String, String> {
         title: "Space overhead: peak footprint ÷ peak live size (lower is better)",
         y_desc: "footprint ÷ live size",
         reference: Some(1.0),
+        marks: Vec::new(),
     };
     bar_figure(&p, &bars, &|_, m: &Metrics| m.space_overhead())
         .map_err(|e| format!("cannot draw the space figure: {e}"))
+}
+
+/// Peak footprint bars: per workload, one bar per collector, in MiB, with
+/// the workload's peak live size (canonical bytes, the same for every
+/// collector) as a black line across its group.
+pub fn memory(runs: &[RunResult]) -> Result<String, String> {
+    let p = panels(runs);
+    let marks = p
+        .workloads
+        .iter()
+        .enumerate()
+        .filter_map(|(i, (_, rs))| {
+            let live = rs.iter().find_map(|(_, m)| m.live.as_ref())?;
+            Some((i, live.peak_bytes as f64 / (1024.0 * 1024.0)))
+        })
+        .collect();
+    let bars = Bars {
+        title: "Peak footprint per collector (bars) and peak live size (black line), MiB",
+        y_desc: "MiB",
+        reference: None,
+        marks,
+    };
+    bar_figure(&p, &bars, &|_, m: &Metrics| {
+        (m.peak_footprint_bytes > 0).then(|| m.peak_footprint_bytes as f64 / (1024.0 * 1024.0))
+    })
+    .map_err(|e| format!("cannot draw the memory figure: {e}"))
 }
 
 /// What a bar figure shows.
@@ -351,6 +380,8 @@ struct Bars {
     y_desc: &'static str,
     /// A horizontal reference line (1 for ratios).
     reference: Option<f64>,
+    /// A line across one workload's group: (workload index, value).
+    marks: Vec<(usize, f64)>,
 }
 
 /// One bar per workload × collector with a value.
@@ -363,7 +394,8 @@ fn bar_figure(
         .workloads
         .iter()
         .flat_map(|(w, rs)| rs.iter().filter_map(|(_, m)| value(w, m)))
-        .fold(bars.reference.unwrap_or(0.001), f64::max);
+        .fold(bars.reference.unwrap_or(0.001), f64::max)
+        .max(bars.marks.iter().map(|m| m.1).fold(0.0, f64::max));
     let n = p.workloads.len().max(1);
     let width = (160 * n as u32).max(700);
     let mut svg = String::new();
@@ -413,6 +445,12 @@ fn bar_figure(
                     colour(c).filled(),
                 )))?;
             }
+        }
+        for &(i, v) in &bars.marks {
+            chart.draw_series(LineSeries::new(
+                [(i as f64 + 0.05, v), (i as f64 + 0.95, v)],
+                BLACK.stroke_width(3),
+            ))?;
         }
         if let Some(r) = bars.reference {
             chart.draw_series(LineSeries::new(

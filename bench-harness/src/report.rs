@@ -424,6 +424,7 @@ pub fn markdown(results: &Results, command: &str) -> String {
             "space.svg",
             "Space overhead per workload (footprint ÷ live size)",
         ),
+        ("memory.svg", "Peak footprint and live size per workload"),
         ("pauses.svg", "Pause-time distribution per collector"),
         ("mmu.svg", "Minimum mutator utilisation"),
         ("heap.svg", "Live heap over time"),
@@ -584,6 +585,7 @@ pub fn write_outputs(dir: &Path, results: &Results, command: &str) -> Result<(),
         ("heap.svg", plots::heap(&results.runs)?),
         ("throughput.svg", plots::throughput(&results.runs)?),
         ("space.svg", plots::space(&results.runs)?),
+        ("memory.svg", plots::memory(&results.runs)?),
         ("report.md", markdown(results, command)),
     ];
     atomic::prepare_dir(dir)?;

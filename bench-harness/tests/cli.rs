@@ -255,6 +255,7 @@ fn out_writes_json_csv_svg_figures_and_a_report() {
         ("heap.svg", &["time (ms)", "live objects (thousands)"]),
         ("throughput.svg", &["workload", "null"]),
         ("space.svg", &["workload", "footprint ÷ live size"]),
+        ("memory.svg", &["workload", "MiB"]),
     ] {
         let s = std::fs::read_to_string(dir.join(svg)).unwrap();
         assert!(s.starts_with("<svg"), "{svg}");
@@ -270,6 +271,7 @@ fn out_writes_json_csv_svg_figures_and_a_report() {
         "heap.svg",
         "throughput.svg",
         "space.svg",
+        "memory.svg",
     ] {
         assert!(md.contains(&format!("]({f})")), "report.md embeds {f}");
     }

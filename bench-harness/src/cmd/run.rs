@@ -819,7 +819,7 @@ pub fn main(mut args: Args) -> Result<i32, String> {
     if let Some(dir) = &args.out {
         report::write_outputs(dir, &results, &command)?;
         out.line(&format!(
-            "wrote {0}/report.md, results.json, results.csv and 5 SVG figures in {0}",
+            "wrote {0}/report.md, results.json, results.csv and 6 SVG figures in {0}",
             dir.display()
         ));
         out.flush();
