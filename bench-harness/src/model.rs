@@ -1,7 +1,7 @@
 //! The verifier's model heap: the oracle's semantics, sized for benchmark
 //! runs.
 //!
-//! `gc_core::oracle::Oracle` recomputes its answers after every operation
+//! `gc_core::tooling::oracle::Oracle` recomputes its answers after every operation
 //! (its reference-counting set is a fixpoint over the whole heap), which is
 //! right for property tests of a thousand operations and far too slow for a
 //! run of millions. This model applies the same operations to flat arrays
@@ -25,7 +25,7 @@
 //! most once, only on an object that has one). The tests check this model
 //! against the oracle on every workload.
 
-use gc_core::trace::{Op, Value};
+use gc_core::tooling::trace::{Op, Value};
 
 const NIL: u32 = u32::MAX;
 
@@ -316,7 +316,7 @@ mod tests {
 
     #[test]
     fn live_size_counts_reachable_objects_in_the_canonical_layout() {
-        use gc_core::trace::Trace;
+        use gc_core::tooling::trace::Trace;
         let t = Trace::parse(
             "gctrace 1\nnew r0 node 2 10\nnew r1 atom 5\nset r0.0 r1\nnew r2 tuple r0 nil\nnew r3 node 1 0\ndel r1\n",
         )
@@ -327,15 +327,15 @@ mod tests {
         }
         // r0 (16 + 16 + 10), its atom (16 + 5), the tuple (16 + 16), r3 (16 + 8).
         assert_eq!(m.live_size(), (4, 42 + 21 + 32 + 24));
-        m.apply(&Op::Del(gc_core::trace::Reg(2)), None).unwrap();
-        m.apply(&Op::Del(gc_core::trace::Reg(0)), None).unwrap();
+        m.apply(&Op::Del(gc_core::tooling::trace::Reg(2)), None).unwrap();
+        m.apply(&Op::Del(gc_core::tooling::trace::Reg(0)), None).unwrap();
         assert_eq!(m.live_size(), (1, 24));
         assert_eq!(canonical_bytes(0, 0), 16);
     }
     use crate::workloads;
-    use gc_core::oracle::{Mode, Oracle};
-    use gc_core::replay::{Record, Replayer};
-    use gc_core::trace::Trace;
+    use gc_core::tooling::oracle::{Mode, Oracle};
+    use gc_core::tooling::replay::{Record, Replayer};
+    use gc_core::tooling::trace::Trace;
     use gc_core::{Collector, CollectorExt};
 
     /// On every workload small enough for the (quadratic) oracle, the model
@@ -399,7 +399,7 @@ mod tests {
     fn a_finalizer_running_twice_or_without_one_is_caught() {
         let mut m = Model::new();
         let new = Op::NewNode {
-            dst: gc_core::trace::Reg(0),
+            dst: gc_core::tooling::trace::Reg(0),
             slots: 0,
             payload: 0,
         };
@@ -407,7 +407,7 @@ mod tests {
         assert!(m.finalized(0).unwrap_err().contains("no finalizer"));
         m.apply(
             &Op::Fin {
-                object: gc_core::trace::Reg(0),
+                object: gc_core::tooling::trace::Reg(0),
                 resurrect: true,
             },
             None,

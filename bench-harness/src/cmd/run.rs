@@ -15,7 +15,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use gc_core::Collector;
-use gc_core::trace::Trace;
+use gc_core::tooling::trace::Trace;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
 
@@ -169,7 +169,7 @@ fn calibrate(
             };
             let started = Instant::now();
             let m = run_in_child(&cell, args, &bar)
-                .map_err(|e| format!("calibrating {} on {}: {e}", w.name, collector.as_str()))?;
+                .map_err(|e| format!("calibrating {} on {}: {e}", w.name, collector.name()))?;
             elapsed += started.elapsed().as_secs_f64();
             fastest = fastest.min(m.wall_ns);
         }
@@ -292,7 +292,7 @@ fn run_in_child(cell: &Cell<'_>, args: &Args, bar: &ProgressBar) -> Result<Metri
     let exe = std::env::current_exe().map_err(|e| format!("cannot find gc-bench itself: {e}"))?;
     let mut cmd = std::process::Command::new(exe);
     cmd.arg("cell")
-        .args(["--collector", cell.collector.as_str()])
+        .args(["--collector", cell.collector.name()])
         .args(["--seed", &cell.seed.to_string()])
         .args(["--scale", &cell.scale.to_string()]);
     match cell.input {
@@ -471,7 +471,7 @@ impl WithCollector for RunCell<'_> {
 /// The settings that apply to `collector`: a key it does not take is left
 /// out, so one `--config` list can serve a mixed run.
 fn config_for(collector: CollectorName, pairs: &[(String, String)]) -> Vec<(String, String)> {
-    let keys = collector.traits().map(|(_, k)| k).unwrap_or(&[]);
+    let keys = collector.keys();
     pairs
         .iter()
         .filter(|(k, _)| keys.iter().any(|(name, _)| name == k))
@@ -552,13 +552,10 @@ fn plan(args: &Args) -> Result<Plan, String> {
         }
     }
     let collectors: Vec<CollectorName> = if args.collectors.is_empty() {
-        CollectorName::available().collect()
+        CollectorName::ALL.to_vec()
     } else {
         let mut v = Vec::new();
         for &c in &args.collectors {
-            if c.traits().is_none() {
-                return Err(format!("collector `{}` is not implemented yet", c.as_str()));
-            }
             if !v.contains(&c) {
                 v.push(c);
             }
@@ -568,10 +565,9 @@ fn plan(args: &Args) -> Result<Plan, String> {
         v
     };
     for (key, _) in &args.config {
-        let taken = collectors.iter().any(|c| {
-            c.traits()
-                .is_some_and(|(_, keys)| keys.iter().any(|(k, _)| k == key))
-        });
+        let taken = collectors
+            .iter()
+            .any(|c| c.keys().iter().any(|(k, _)| k == key));
         if !taken {
             return Err(format!(
                 "no collector in this run takes the setting `{key}` (gc-bench list shows each collector's keys)"
@@ -635,7 +631,7 @@ pub fn main(mut args: Args) -> Result<i32, String> {
         .iter()
         .map(|&c| {
             Ok(CollectorSettings {
-                collector: c.as_str().to_owned(),
+                collector: c.name().to_owned(),
                 settings: effective_settings(c, &config_for(c, &args.config))?,
             })
         })
@@ -731,7 +727,7 @@ pub fn main(mut args: Args) -> Result<i32, String> {
                 .par_iter()
                 .map(|&(c, round)| {
                     let cell = &cells[c];
-                    let id = format!("{}/{}/{}", cell.name(), cell.collector.as_str(), cell.parameter);
+                    let id = format!("{}/{}/{}", cell.name(), cell.collector.name(), cell.parameter);
                     bar.set_message(id.clone());
                     let outcome = run_in_child(cell, &args, &bar);
                     match &outcome {
@@ -762,7 +758,7 @@ pub fn main(mut args: Args) -> Result<i32, String> {
                 };
                 RunResult {
                     workload: cell.name().to_owned(),
-                    collector: cell.collector.as_str().to_owned(),
+                    collector: cell.collector.name().to_owned(),
                     seed: cell.seed,
                     scale: cell.scale,
                     parameter: cell.parameter.clone(),
@@ -801,14 +797,6 @@ pub fn main(mut args: Args) -> Result<i32, String> {
     report::table(&results.runs).print(&mut out);
     for n in report::notes(&results) {
         out.line(&n);
-    }
-    let missing: Vec<&str> = CollectorName::ALL
-        .iter()
-        .filter(|c| c.traits().is_none())
-        .map(|c| c.as_str())
-        .collect();
-    if !missing.is_empty() && args.collectors.is_empty() {
-        out.line(&format!("not implemented yet: {}", missing.join(", ")));
     }
     out.line(&format!(
         "{} runs in {:.1} s",

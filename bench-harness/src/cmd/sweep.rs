@@ -72,7 +72,7 @@ fn config_for(
     pairs: &[(String, String)],
     extra: &[(String, String)],
 ) -> Vec<(String, String)> {
-    let keys = collector.traits().map(|(_, k)| k).unwrap_or(&[]);
+    let keys = collector.keys();
     let mut v: Vec<(String, String)> = pairs
         .iter()
         .filter(|(k, _)| keys.iter().any(|(name, _)| name == k))
@@ -94,7 +94,7 @@ fn run_child(
     let mut cmd = std::process::Command::new(exe);
     cmd.arg("cell")
         .args(["--workload", w.name])
-        .args(["--collector", collector.as_str()])
+        .args(["--collector", collector.name()])
         .args(["--seed", &args.seed.to_string()])
         .args(["--scale", &args.scale.to_string()]);
     for (k, v) in config {
@@ -147,7 +147,7 @@ fn summarise(spec: &Spec, runs: &[Metrics]) -> Point {
     order.sort_by_key(|&i| runs[i].wall_ns);
     let median = &runs[order[(runs.len() - 1) / 2]];
     Point {
-        collector: spec.collector.as_str().to_owned(),
+        collector: spec.collector.name().to_owned(),
         setting: spec.setting.clone(),
         config: spec.extra.clone(),
         heap_factor: spec.heap_factor,
@@ -206,7 +206,7 @@ fn min_heap(w: &Workload, collector: CollectorName, args: &Args) -> Result<MinHe
     let (bytes, more) = sweep::bisect(lo, hi, BISECTION_TOLERANCE, &mut try_budget)?;
     probes.extend(more);
     Ok(MinHeap {
-        collector: collector.as_str().to_owned(),
+        collector: collector.name().to_owned(),
         bytes,
         unbounded_peak_old_bytes: peak,
         probes,
@@ -215,8 +215,7 @@ fn min_heap(w: &Workload, collector: CollectorName, args: &Args) -> Result<MinHe
 
 /// Whether a collector honours a heap budget (`max_heap`).
 fn budgeted(c: CollectorName) -> bool {
-    c.traits()
-        .is_some_and(|(_, keys)| keys.iter().any(|(k, _)| *k == "max_heap"))
+    c.keys().iter().any(|(k, _)| *k == "max_heap")
 }
 
 /// The points of workload `index`: the minimum heap of each budgeted
@@ -252,7 +251,7 @@ fn plan_workload(
             eprintln!(
                 "{}/{}: minimum heap {:.2} MiB ({} probes)",
                 w.name,
-                c.as_str(),
+                c.name(),
                 m.bytes as f64 / (1024.0 * 1024.0),
                 m.probes.len()
             );
@@ -289,13 +288,10 @@ pub fn main(args: Args) -> Result<i32, String> {
         w.check(args.scale)?;
     }
     let collectors: Vec<CollectorName> = if args.collectors.is_empty() {
-        CollectorName::available().collect()
+        CollectorName::ALL.to_vec()
     } else {
         let mut v: Vec<CollectorName> = Vec::new();
         for &c in &args.collectors {
-            if c.traits().is_none() {
-                return Err(format!("collector `{}` is not implemented yet", c.as_str()));
-            }
             if !v.contains(&c) {
                 v.push(c);
             }
@@ -307,7 +303,7 @@ pub fn main(args: Args) -> Result<i32, String> {
         .iter()
         .map(|&c| {
             Ok(CollectorSettings {
-                collector: c.as_str().to_owned(),
+                collector: c.name().to_owned(),
                 settings: effective_settings(c, &config_for(c, &args.config, &[]))?,
             })
         })
@@ -358,10 +354,9 @@ pub fn main(args: Args) -> Result<i32, String> {
         let ws = &mut done[spec.workload];
         match outcome {
             Ok(runs) => ws.points.push(summarise(spec, &runs)),
-            Err(e) => {
-                ws.failures
-                    .push(format!("{}/{}: {e}", spec.collector.as_str(), spec.setting))
-            }
+            Err(e) => ws
+                .failures
+                .push(format!("{}/{}: {e}", spec.collector.name(), spec.setting)),
         }
     }
     for ws in &mut done {

@@ -17,6 +17,7 @@
 //! list of any length is freed 49 links at a time.
 
 use super::{ObjRef, RcHeap, RcPolicy, flags};
+use crate::Collector;
 
 /// CPython's `_PyTrash_UNWIND_LEVEL`.
 const TRASH_UNWIND_LEVEL: u32 = 50;
@@ -132,6 +133,15 @@ impl<P: RcPolicy> RcHeap<P> {
                 P::on_resurrect(self, r);
                 return false;
             }
+            if f & flags::RUN_HOOK != 0 && self.embed_state_ref().has_hook() {
+                // The hook runs once the operation is over (nothing else
+                // is mid-way then); a root keeps the object until it has.
+                self.objects[r.index()].rc += 1;
+                let root = self.roots.insert(r);
+                self.embed_state().queue(root);
+                P::on_resurrect(self, r);
+                return false;
+            }
         }
         if f & flags::HAS_WEAKREFS != 0 {
             self.clear_weakrefs(r, true);
@@ -143,6 +153,7 @@ impl<P: RcPolicy> RcHeap<P> {
     /// the callback of each that has one (in CPython's list order). Returns
     /// the weak references with callbacks, for a collector that reports them
     /// later.
+    #[doc(hidden)]
     pub fn clear_weakrefs(&mut self, target: ObjRef, callbacks: bool) -> Vec<ObjRef> {
         self.objects[target.index()].flags &= !flags::HAS_WEAKREFS;
         let with_callback: Vec<ObjRef> = self
@@ -173,6 +184,7 @@ impl<P: RcPolicy> RcHeap<P> {
     /// the members out of its own lists. Used outside that contract it
     /// leaves counts too high (objects leak); it cannot make a handle
     /// dangle, since a member has no root.
+    #[doc(hidden)]
     pub fn free_closed(&mut self, r: ObjRef) {
         debug_assert_ne!(self.objects[r.index()].kind_bits(), flags::WEAKREF);
         self.release_memory(r);
@@ -204,6 +216,7 @@ impl<P: RcPolicy> RcHeap<P> {
     /// Drops the references held by the slots of `r` (CPython's `tp_clear`),
     /// freeing what reaches zero. If that frees `r` itself (a self-cycle
     /// whose last reference was its own slot), the loop ends there.
+    #[doc(hidden)]
     pub fn clear_slots(&mut self, r: ObjRef) {
         let mut i = 0;
         loop {
