@@ -138,7 +138,9 @@ fn research_scale(scale: f64, fastest_ns: u64) -> f64 {
 
 /// Calibrates the research suite: one run of every cell at its planned
 /// scale; each workload's scale grows until its fastest run should take
-/// 0.5 s. Returns the new inputs and the expected duration of the suite
+/// 0.5 s, assuming run time proportional to the scale (a collector whose
+/// work does not grow with it — `null` and `refcount` on `gc_traversal`,
+/// whose scale counts collections — stays short and is flagged `†`). Returns the new inputs and the expected duration of the suite
 /// in seconds (the calibration runs' elapsed times, verification
 /// included, scaled, times the rounds).
 fn calibrate(
