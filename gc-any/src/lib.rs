@@ -374,7 +374,10 @@ impl<'a> ObjectView<'a> for AnyView<'a> {
     fn slot_count(self) -> usize {
         each_of_view!(self, v => v.slot_count())
     }
-    #[inline]
+    // Inlined into the walk, the four arms' results stay in registers; as a
+    // call, each returns a wide `Result` through memory (measured: 15× a
+    // concrete view's walk instead of about 2×).
+    #[inline(always)]
     fn slot(self, index: usize) -> Result<Option<Self>, GcError> {
         Ok(match self {
             AnyView::Null(v) => v.slot(index)?.map(AnyView::Null),
@@ -518,6 +521,9 @@ impl Collector for AnyCollector {
     }
     fn clear_on_finalize(&mut self) {
         each!(&mut self.inner, c => c.clear_on_finalize())
+    }
+    fn has_finalize_hook(&self) -> bool {
+        each!(&self.inner, c => c.has_finalize_hook())
     }
     fn embed_state(&mut self) -> &mut EmbedState<Self> {
         &mut self.layer
