@@ -327,8 +327,10 @@ mod tests {
         }
         // r0 (16 + 16 + 10), its atom (16 + 5), the tuple (16 + 16), r3 (16 + 8).
         assert_eq!(m.live_size(), (4, 42 + 21 + 32 + 24));
-        m.apply(&Op::Del(gc_core::tooling::trace::Reg(2)), None).unwrap();
-        m.apply(&Op::Del(gc_core::tooling::trace::Reg(0)), None).unwrap();
+        m.apply(&Op::Del(gc_core::tooling::trace::Reg(2)), None)
+            .unwrap();
+        m.apply(&Op::Del(gc_core::tooling::trace::Reg(0)), None)
+            .unwrap();
         assert_eq!(m.live_size(), (1, 24));
         assert_eq!(canonical_bytes(0, 0), 16);
     }
