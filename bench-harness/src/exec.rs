@@ -25,7 +25,7 @@ use std::time::{Duration, Instant};
 use gc_core::tooling::trace::{Line, Op, Trace};
 use gc_core::{Collector, Event, RootList};
 
-use crate::metrics::{self, OldGenStats, Pause, PauseStats};
+use crate::metrics::{self, LiveSize, OldGenStats, Pause, PauseStats};
 use crate::model::Model;
 use crate::results::Metrics;
 use crate::workloads::Workload;
@@ -148,6 +148,8 @@ struct Exec<C: Collector> {
     finalized: Vec<(u64, u64)>,
     /// Totals of the collector's memory counters, if it reports them.
     old_generation: Option<OldGenStats>,
+    /// The largest `Stats::footprint_bytes` seen.
+    peak_footprint: u64,
 }
 
 impl<C: Collector> Exec<C> {
@@ -180,6 +182,7 @@ impl<C: Collector> Exec<C> {
                 let s = self.m.collector.stats();
                 let now = base + start.elapsed().as_nanos() as u64;
                 self.sampler.add(now, s.live_bytes, s.live_objects);
+                self.peak_footprint = self.peak_footprint.max(s.footprint_bytes);
             }
         }
         self.clock += start.elapsed();
@@ -187,6 +190,9 @@ impl<C: Collector> Exec<C> {
     }
 
     fn events(&mut self, now: u64) {
+        // A collection may have grown (or be about to shrink) the heap.
+        let footprint = self.m.collector.stats().footprint_bytes;
+        self.peak_footprint = self.peak_footprint.max(footprint);
         for e in self.m.events.drain(..) {
             match e {
                 Event::Collect(c) => {
@@ -229,6 +235,7 @@ pub fn run<C: Collector>(
         wgets: Vec::new(),
         finalized: Vec::new(),
         old_generation: None,
+        peak_footprint: 0,
     };
     source.for_each_chunk(&mut |lines| exec.chunk(lines))?;
     let peak_rss = metrics::peak_rss();
@@ -236,6 +243,7 @@ pub fn run<C: Collector>(
     let wall_ns = exec.clock.as_nanos() as u64;
     exec.sampler
         .add(wall_ns, stats.live_bytes, stats.live_objects);
+    exec.peak_footprint = exec.peak_footprint.max(stats.footprint_bytes);
     let lengths: Vec<u64> = exec.pauses.iter().map(|p| p.len_ns).collect();
     let secs = (wall_ns as f64 / 1e9).max(1e-9);
     let mut m = Metrics {
@@ -255,6 +263,8 @@ pub fn run<C: Collector>(
         pause_histogram: metrics::histogram(&lengths),
         mmu: metrics::mmu_curve(&exec.pauses, wall_ns),
         peak_live_bytes: stats.peak_live_bytes,
+        live: None,
+        peak_footprint_bytes: exec.peak_footprint,
         peak_live_objects: exec.sampler.peak_objects,
         heap: std::mem::take(&mut exec.sampler.samples),
         peak_rss_bytes: peak_rss,
@@ -291,7 +301,8 @@ pub fn run<C: Collector>(
         }
         return Ok(m);
     }
-    let kept = verify(&mut exec, source)?;
+    let (kept, live) = verify(&mut exec, source, m.ops)?;
+    m.live = Some(live);
     tracing::debug!(
         collector = traits.name,
         ops = m.ops,
@@ -308,8 +319,15 @@ pub fn run<C: Collector>(
 /// Checks the collector's live set against the model; returns how many
 /// live objects it may rightly hold: the reachable ones, plus, for a
 /// strategy that frees finalized objects at a later collection, what
-/// unreachable finalizable objects reach (pending, not leaked).
-fn verify<C: Collector>(exec: &mut Exec<C>, source: Source<'_>) -> Result<u64, String> {
+/// unreachable finalizable objects reach (pending, not leaked); and the
+/// run's live size, sampled as the model replays its `ops` operations.
+fn verify<C: Collector>(
+    exec: &mut Exec<C>,
+    source: Source<'_>,
+    ops: u64,
+) -> Result<(u64, LiveSize), String> {
+    let every = LiveSize::interval(ops);
+    let mut live_size = LiveSize::default();
     let fail = |m: String| format!("verification failed: {m}");
     let mut model = Model::new();
     let mut wgets = exec.wgets.iter();
@@ -333,6 +351,10 @@ fn verify<C: Collector>(exec: &mut Exec<C>, source: Source<'_>) -> Result<u64, S
                     .finalized(id)
                     .map_err(|e| format!("line {}: {e}", line.number))?;
                 fins.next();
+            }
+            if index % every == 0 {
+                let (objects, bytes) = model.live_size();
+                live_size.add(index, objects, bytes);
             }
             Ok(())
         })
@@ -402,7 +424,7 @@ fn verify<C: Collector>(exec: &mut Exec<C>, source: Source<'_>) -> Result<u64, S
             )));
         }
     }
-    Ok(kept)
+    Ok((kept, live_size))
 }
 
 #[cfg(test)]
@@ -462,6 +484,36 @@ mod tests {
         for_each_collector(&mut all);
         assert!(all.1 >= 2);
         assert!(all.0.is_empty(), "{:#?}", all.0);
+    }
+
+    /// Every collector reports a footprint; the live size is the same for
+    /// all of them, non-zero for binary trees (pointer-only objects), and
+    /// at least the canonical size of the long-lived tree.
+    #[test]
+    fn every_collector_has_a_footprint_and_the_same_live_size() {
+        use crate::collectors::{WithEachCollector, for_each_collector};
+        struct All(Vec<(&'static str, u64, crate::metrics::LiveSize)>);
+        impl WithEachCollector for All {
+            fn run<C: Collector>(&mut self, config: C::Config) {
+                let source = Source::Workload {
+                    workload: &workloads::binary_trees::WORKLOAD,
+                    scale: 0.05,
+                    seed: 1,
+                };
+                let m = run::<C>(config, source, opts()).unwrap();
+                self.0
+                    .push((C::TRAITS.name, m.peak_footprint_bytes, m.live.unwrap()));
+            }
+        }
+        let mut all = All(Vec::new());
+        for_each_collector(&mut all);
+        let live = &all.0[0].2;
+        assert!(live.peak_objects > 0 && live.peak_bytes >= 16 * live.peak_objects);
+        assert!(live.samples.len() as u64 <= crate::metrics::LiveSize::SAMPLES);
+        for (name, footprint, l) in &all.0 {
+            assert_eq!(l, live, "{name}");
+            assert!(*footprint > 0, "{name} reports no footprint");
+        }
     }
 
     #[test]

@@ -38,6 +38,12 @@ enum Command {
     List,
     /// Write a trace as a program for another runtime (`--python`).
     Export(cmd::export::Args),
+    /// The time–space trade-off: minimum heap by bisection, heap-factor
+    /// and knob sweeps, Pareto frontier, lower-bound overhead.
+    Sweep(cmd::sweep::Args),
+    /// Compare two sets of results (`run --out` folders or results.json):
+    /// B/A of wall time, GC time and footprint, with 95% CIs.
+    Diff(cmd::diff::Args),
     /// Run a workload on our collector and on the runtime it models
     /// (pypy3, python3) and show their collections side by side.
     Compare(cmd::compare::Args),
@@ -104,6 +110,8 @@ fn main() -> ExitCode {
         Command::List => cmd::list::main(),
         Command::Export(args) => cmd::export::main(args),
         Command::Compare(args) => cmd::compare::main(args),
+        Command::Diff(args) => cmd::diff::main(args),
+        Command::Sweep(args) => cmd::sweep::main(args),
     };
     match result {
         Ok(code) => ExitCode::from(code as u8),

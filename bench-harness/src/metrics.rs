@@ -119,6 +119,40 @@ impl OldGenStats {
     }
 }
 
+/// The live size of a run, the same for every collector: the objects
+/// reachable from the program's roots, sampled at up to
+/// [`LiveSize::SAMPLES`] evenly spaced points of the operation stream, in
+/// objects and in bytes of the canonical layout (16-byte header, 8 bytes
+/// per slot, the payload: [`crate::model::canonical_bytes`]). Computed by
+/// the verifier's model, off the clock.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LiveSize {
+    /// The most reachable objects at a sample.
+    pub peak_objects: u64,
+    /// The most reachable bytes (canonical layout) at a sample.
+    pub peak_bytes: u64,
+    /// `(operations executed, reachable objects, reachable bytes)`.
+    pub samples: Vec<(u64, u64, u64)>,
+}
+
+impl LiveSize {
+    /// Samples taken over a run (at most; one every `ceil(ops / SAMPLES)`
+    /// operations).
+    pub const SAMPLES: u64 = 64;
+
+    /// The sampling interval for a run of `ops` operations.
+    pub fn interval(ops: u64) -> u64 {
+        ops.div_ceil(Self::SAMPLES).max(1)
+    }
+
+    /// Adds a sample.
+    pub fn add(&mut self, ops: u64, objects: u64, bytes: u64) {
+        self.peak_objects = self.peak_objects.max(objects);
+        self.peak_bytes = self.peak_bytes.max(bytes);
+        self.samples.push((ops, objects, bytes));
+    }
+}
+
 /// Minimum mutator utilisation at one window size.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct MmuPoint {

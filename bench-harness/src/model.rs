@@ -28,6 +28,23 @@
 use gc_core::tooling::trace::{Op, Value};
 
 const NIL: u32 = u32::MAX;
+
+/// The canonical layout's header: two words (a type/flags word and a
+/// size or count word, as in CPython's `PyObject` or PyPy's GC header plus
+/// type id), the same for every collector.
+pub const CANONICAL_HEADER: u64 = 16;
+/// The canonical layout's slot: one 64-bit pointer.
+pub const CANONICAL_SLOT: u64 = 8;
+
+/// The size of an object with `slots` slots and `payload` payload bytes in
+/// the canonical layout every live size is measured in: a 16-byte header,
+/// 8 bytes per slot, then the payload. It is no collector's own layout
+/// (that is the collector's footprint); it makes live sizes comparable
+/// across collectors and gives pointer-only objects (binary trees) the
+/// size they have in a real runtime.
+pub fn canonical_bytes(slots: u64, payload: u64) -> u64 {
+    CANONICAL_HEADER + CANONICAL_SLOT * slots + payload
+}
 const FIN_NOTIFY: u8 = 1;
 const FIN_RESURRECT: u8 = 2;
 const FINALIZED: u8 = 4;
@@ -39,6 +56,8 @@ pub struct Model {
     offsets: Vec<u64>,
     slots: Vec<u32>,
     fin: Vec<u8>,
+    /// Payload bytes of each object.
+    payload: Vec<u32>,
     registers: Vec<u32>,
     saved: Vec<u32>,
 }
@@ -92,7 +111,7 @@ impl Model {
         Ok(at as usize)
     }
 
-    fn push(&mut self, slots: impl IntoIterator<Item = u32>) -> Result<u32, String> {
+    fn push(&mut self, slots: impl IntoIterator<Item = u32>, payload: u32) -> Result<u32, String> {
         let id = self.allocated();
         if id >= u64::from(NIL) {
             return Err("model: more than 2^32 − 1 objects".into());
@@ -100,6 +119,7 @@ impl Model {
         self.slots.extend(slots);
         self.offsets.push(self.slots.len() as u64);
         self.fin.push(0);
+        self.payload.push(payload);
         Ok(id as u32)
     }
 
@@ -108,17 +128,21 @@ impl Model {
     /// other operations).
     pub fn apply(&mut self, op: &Op, wget: Option<u64>) -> Result<(), String> {
         match op {
-            Op::NewNode { dst, slots, .. } => {
-                let id = self.push(std::iter::repeat_n(NIL, *slots as usize))?;
+            Op::NewNode {
+                dst,
+                slots,
+                payload,
+            } => {
+                let id = self.push(std::iter::repeat_n(NIL, *slots as usize), *payload)?;
                 self.set_reg(dst.0, id);
             }
-            Op::NewAtom { dst, .. } => {
-                let id = self.push(std::iter::empty())?;
+            Op::NewAtom { dst, payload } => {
+                let id = self.push(std::iter::empty(), *payload)?;
                 self.set_reg(dst.0, id);
             }
             Op::NewTuple { dst, members } => {
                 let members: Vec<u32> = members.iter().map(|&m| self.value(m)).collect();
-                let id = self.push(members)?;
+                let id = self.push(members, 0)?;
                 self.set_reg(dst.0, id);
             }
             Op::Set {
@@ -234,6 +258,21 @@ impl Model {
         )
     }
 
+    /// The live size now: the objects reachable from the registers and
+    /// the saved list, in objects and in bytes of the canonical layout
+    /// ([`canonical_bytes`]), the same for every collector.
+    pub fn live_size(&self) -> (u64, u64) {
+        let seen = self.reach(self.roots(&[]));
+        let mut objects = 0u64;
+        let mut bytes = 0u64;
+        for (o, _) in seen.iter().enumerate().filter(|(_, s)| **s) {
+            objects += 1;
+            let slots = self.offsets[o + 1] - self.offsets[o];
+            bytes += canonical_bytes(slots, u64::from(self.payload[o]));
+        }
+        (objects, bytes)
+    }
+
     /// What a pure reference counter holds (see the module docs).
     pub fn rc_live(&self, garbage: &[u64]) -> Vec<bool> {
         let n = self.allocated() as usize;
@@ -274,6 +313,27 @@ pub fn members(v: &[bool]) -> impl Iterator<Item = u64> + '_ {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn live_size_counts_reachable_objects_in_the_canonical_layout() {
+        use gc_core::tooling::trace::Trace;
+        let t = Trace::parse(
+            "gctrace 1\nnew r0 node 2 10\nnew r1 atom 5\nset r0.0 r1\nnew r2 tuple r0 nil\nnew r3 node 1 0\ndel r1\n",
+        )
+        .unwrap();
+        let mut m = Model::new();
+        for l in &t.lines {
+            m.apply(&l.op, None).unwrap();
+        }
+        // r0 (16 + 16 + 10), its atom (16 + 5), the tuple (16 + 16), r3 (16 + 8).
+        assert_eq!(m.live_size(), (4, 42 + 21 + 32 + 24));
+        m.apply(&Op::Del(gc_core::tooling::trace::Reg(2)), None)
+            .unwrap();
+        m.apply(&Op::Del(gc_core::tooling::trace::Reg(0)), None)
+            .unwrap();
+        assert_eq!(m.live_size(), (1, 24));
+        assert_eq!(canonical_bytes(0, 0), 16);
+    }
     use crate::workloads;
     use gc_core::tooling::oracle::{Mode, Oracle};
     use gc_core::tooling::replay::{Record, Replayer};

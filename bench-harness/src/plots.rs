@@ -11,7 +11,9 @@
 //! - `heap.svg`: live objects over the run (payload bytes would show
 //!   nothing for workloads of pointer-only objects such as binary trees);
 //! - `throughput.svg`: operations per second, as bars, relative to the null
-//!   collector when it ran (absolute otherwise).
+//!   collector when it ran (absolute otherwise);
+//! - `space.svg`: space overhead, peak footprint ÷ peak live size, as bars;
+//! - `memory.svg`: peak footprint as bars, peak live size as a line.
 
 use std::collections::BTreeMap;
 
@@ -315,81 +317,148 @@ pub fn throughput(runs: &[RunResult]) -> Result<String, String> {
             Some(m.ops_per_sec / 1e6)
         }
     };
+    let bars = Bars {
+        title: if relative {
+            "Throughput relative to the null collector (operations/s ÷ null's; higher is better)"
+        } else {
+            "Throughput (million operations per second; higher is better)"
+        },
+        y_desc: if relative {
+            "ops/s ÷ null's ops/s"
+        } else {
+            "million ops/s"
+        },
+        reference: relative.then_some(1.0),
+        marks: Vec::new(),
+    };
+    bar_figure(&p, &bars, &value).map_err(|e| format!("cannot draw the throughput figure: {e}"))
+}
+
+/// Space overhead bars: per workload, one bar per collector, its peak
+/// footprint ÷ the peak live size (canonical bytes); 1 is marked.
+pub fn space(runs: &[RunResult]) -> Result<String, String> {
+    let p = panels(runs);
+    let bars = Bars {
+        title: "Space overhead: peak footprint ÷ peak live size (lower is better)",
+        y_desc: "footprint ÷ live size",
+        reference: Some(1.0),
+        marks: Vec::new(),
+    };
+    bar_figure(&p, &bars, &|_, m: &Metrics| m.space_overhead())
+        .map_err(|e| format!("cannot draw the space figure: {e}"))
+}
+
+/// Peak footprint bars: per workload, one bar per collector, in MiB, with
+/// the workload's peak live size (canonical bytes, the same for every
+/// collector) as a black line across its group.
+pub fn memory(runs: &[RunResult]) -> Result<String, String> {
+    let p = panels(runs);
+    let marks = p
+        .workloads
+        .iter()
+        .enumerate()
+        .filter_map(|(i, (_, rs))| {
+            let live = rs.iter().find_map(|(_, m)| m.live.as_ref())?;
+            Some((i, live.peak_bytes as f64 / (1024.0 * 1024.0)))
+        })
+        .collect();
+    let bars = Bars {
+        title: "Peak footprint per collector (bars) and peak live size (black line), MiB",
+        y_desc: "MiB",
+        reference: None,
+        marks,
+    };
+    bar_figure(&p, &bars, &|_, m: &Metrics| {
+        (m.peak_footprint_bytes > 0).then(|| m.peak_footprint_bytes as f64 / (1024.0 * 1024.0))
+    })
+    .map_err(|e| format!("cannot draw the memory figure: {e}"))
+}
+
+/// What a bar figure shows.
+struct Bars {
+    title: &'static str,
+    y_desc: &'static str,
+    /// A horizontal reference line (1 for ratios).
+    reference: Option<f64>,
+    /// A line across one workload's group: (workload index, value).
+    marks: Vec<(usize, f64)>,
+}
+
+/// One bar per workload × collector with a value.
+fn bar_figure(
+    p: &Panels<'_>,
+    bars: &Bars,
+    value: &dyn Fn(&str, &Metrics) -> Option<f64>,
+) -> Result<String, Box<dyn std::error::Error>> {
     let ymax = p
         .workloads
         .iter()
         .flat_map(|(w, rs)| rs.iter().filter_map(|(_, m)| value(w, m)))
-        .fold(if relative { 1.0 } else { 0.001 }, f64::max);
+        .fold(bars.reference.unwrap_or(0.001), f64::max)
+        .max(bars.marks.iter().map(|m| m.1).fold(0.0, f64::max));
     let n = p.workloads.len().max(1);
     let width = (160 * n as u32).max(700);
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, (width, 560)).into_drawing_area();
-        let draw = || -> PlotResult {
-            root.fill(&WHITE)?;
-            let (head, body) = root.split_vertically(90);
-            let title = if relative {
-                "Throughput relative to the null collector (operations/s ÷ null's; higher is better)"
-            } else {
-                "Throughput (million operations per second; higher is better)"
-            };
-            head.draw(&Text::new(
-                title,
-                (20, 12),
-                ("sans-serif", 20).into_font().color(&BLACK),
-            ))?;
-            legend(&head, &p.collectors)?;
-            let names: Vec<&str> = p.workloads.iter().map(|(w, _)| *w).collect();
-            let mut chart = ChartBuilder::on(&body)
-                .margin(15)
-                .x_label_area_size(45)
-                .y_label_area_size(70)
-                .build_cartesian_2d(0f64..n as f64, 0f64..ymax * 1.1)?;
-            chart
-                .configure_mesh()
-                .disable_x_mesh()
-                .x_labels(n * 2 + 1)
-                .x_label_formatter(&|v| {
-                    let i = (v - 0.5).round();
-                    if (v - 0.5 - i).abs() < 1e-6 && i >= 0.0 && (i as usize) < names.len() {
-                        names[i as usize].to_owned()
-                    } else {
-                        String::new()
-                    }
-                })
-                .x_desc("workload")
-                .y_desc(if relative {
-                    "ops/s ÷ null's ops/s"
+        root.fill(&WHITE)?;
+        let (head, body) = root.split_vertically(90);
+        head.draw(&Text::new(
+            bars.title,
+            (20, 12),
+            ("sans-serif", 20).into_font().color(&BLACK),
+        ))?;
+        legend(&head, &p.collectors)?;
+        let names: Vec<&str> = p.workloads.iter().map(|(w, _)| *w).collect();
+        let mut chart = ChartBuilder::on(&body)
+            .margin(15)
+            .x_label_area_size(45)
+            .y_label_area_size(70)
+            .build_cartesian_2d(0f64..n as f64, 0f64..ymax * 1.1)?;
+        chart
+            .configure_mesh()
+            .disable_x_mesh()
+            .x_labels(n * 2 + 1)
+            .x_label_formatter(&|v| {
+                let i = (v - 0.5).round();
+                if (v - 0.5 - i).abs() < 1e-6 && i >= 0.0 && (i as usize) < names.len() {
+                    names[i as usize].to_owned()
                 } else {
-                    "million ops/s"
-                })
-                .y_label_formatter(&|v| short(*v))
-                .draw()?;
-            let k = p.collectors.len().max(1) as f64;
-            for (i, (w, rs)) in p.workloads.iter().enumerate() {
-                for (j, c) in p.collectors.iter().enumerate() {
-                    let Some((_, m)) = rs.iter().find(|(rc, _)| rc == c) else {
-                        continue;
-                    };
-                    let Some(v) = value(w, m) else { continue };
-                    let x0 = i as f64 + 0.1 + 0.8 * j as f64 / k;
-                    let x1 = x0 + 0.8 / k;
-                    chart.draw_series(std::iter::once(Rectangle::new(
-                        [(x0, 0.0), (x1, v)],
-                        colour(c).filled(),
-                    )))?;
+                    String::new()
                 }
+            })
+            .x_desc("workload")
+            .y_desc(bars.y_desc)
+            .y_label_formatter(&|v| short(*v))
+            .draw()?;
+        let k = p.collectors.len().max(1) as f64;
+        for (i, (w, rs)) in p.workloads.iter().enumerate() {
+            for (j, c) in p.collectors.iter().enumerate() {
+                let Some((_, m)) = rs.iter().find(|(rc, _)| rc == c) else {
+                    continue;
+                };
+                let Some(v) = value(w, m) else { continue };
+                let x0 = i as f64 + 0.1 + 0.8 * j as f64 / k;
+                let x1 = x0 + 0.8 / k;
+                chart.draw_series(std::iter::once(Rectangle::new(
+                    [(x0, 0.0), (x1, v)],
+                    colour(c).filled(),
+                )))?;
             }
-            if relative {
-                chart.draw_series(LineSeries::new(
-                    [(0.0, 1.0), (n as f64, 1.0)],
-                    BLACK.stroke_width(1),
-                ))?;
-            }
-            root.present()?;
-            Ok(())
-        };
-        draw().map_err(|e| format!("cannot draw the throughput figure: {e}"))?;
+        }
+        for &(i, v) in &bars.marks {
+            chart.draw_series(LineSeries::new(
+                [(i as f64 + 0.05, v), (i as f64 + 0.95, v)],
+                BLACK.stroke_width(3),
+            ))?;
+        }
+        if let Some(r) = bars.reference {
+            chart.draw_series(LineSeries::new(
+                [(0.0, r), (n as f64, r)],
+                BLACK.stroke_width(1),
+            ))?;
+        }
+        root.present()?;
     }
     Ok(svg)
 }

@@ -35,6 +35,15 @@ fn mib(b: u64) -> String {
     format!("{:.1}", b as f64 / (1024.0 * 1024.0))
 }
 
+/// An object count, short: `512`, `34.5k`, `1.20M`.
+fn count(n: u64) -> String {
+    match n {
+        0..=9_999 => n.to_string(),
+        10_000..=999_999 => format!("{:.1}k", n as f64 / 1e3),
+        _ => format!("{:.2}M", n as f64 / 1e6),
+    }
+}
+
 fn millions(v: f64) -> String {
     format!("{:.2}", v / 1e6)
 }
@@ -98,20 +107,23 @@ pub fn table(runs: &[RunResult]) -> Table {
     let (seeds, mut header) = leading_columns(runs.iter().map(|r| r.seed));
     header.extend([
         "result",
-        "wall ms (×null)",
+        "wall ms ±CI (×null)",
+        "LBO",
         "gc ms (% of wall)",
         "Mops/s",
         "Malloc/s",
         "collections",
         "pause p50/p90/p99/max µs",
         "MMU 1ms/10ms",
-        "peak live MiB (×null)",
+        "live MiB (objects)",
+        "footprint MiB (×live)",
         "peak RSS MiB",
         "leaked",
         "finalized",
     ]);
     let mut t = Table::new(&header);
-    for r in runs {
+    let lbo = crate::lbo::overheads(runs);
+    for (i, r) in runs.iter().enumerate() {
         let mut row = vec![r.workload.clone(), r.collector.clone()];
         if seeds {
             row.push(r.seed.to_string());
@@ -123,12 +135,18 @@ pub fn table(runs: &[RunResult]) -> Table {
                 row.extend([
                     if r.verified { "ok" } else { "ok (unverified)" }.into(),
                     format!(
-                        "{}{}{}",
+                        "{}{}{}{}",
                         ms(m.wall_ns),
-                        r.spread()
-                            .map_or(String::new(), |s| format!(" ±{:.0}%", 50.0 * s)),
+                        r.wall
+                            .filter(|w| w.has_interval())
+                            .map_or(String::new(), |w| format!(
+                                " ±{:.1}%",
+                                100.0 * w.relative_half_width()
+                            )),
+                        r.flags(),
                         ratio(m.wall_ns as f64, base.map(|b| b.wall_ns as f64))
                     ),
+                    lbo[i].map_or("-".into(), |o| format!("{:+.0}%", 100.0 * o)),
                     format!(
                         "{} ({:.1}%)",
                         ms(m.gc_ns),
@@ -149,14 +167,15 @@ pub fn table(runs: &[RunResult]) -> Table {
                         )
                     },
                     format!("{}/{}", mmu_at(1_000_000), mmu_at(10_000_000)),
-                    format!(
-                        "{}{}",
-                        mib(m.peak_live_bytes),
-                        ratio(
-                            m.peak_live_bytes as f64,
-                            base.map(|b| b.peak_live_bytes as f64)
-                        )
-                    ),
+                    match &m.live {
+                        Some(l) => format!("{} ({})", mib(l.peak_bytes), count(l.peak_objects)),
+                        None => "-".into(),
+                    },
+                    match (m.peak_footprint_bytes, m.space_overhead()) {
+                        (0, _) => "-".into(),
+                        (f, Some(x)) => format!("{} ({x:.2}×)", mib(f)),
+                        (f, None) => mib(f),
+                    },
                     match m.peak_rss_bytes {
                         Some(b) => format!("{}{}", mib(b), if m.rss_shared { "*" } else { "" }),
                         None => "-".into(),
@@ -237,6 +256,25 @@ pub fn notes(results: &Results) -> Vec<String> {
                 .into(),
         );
     }
+    let flagged = |c: char| results.runs.iter().any(|r| r.flags().contains(c));
+    if flagged('†') {
+        v.push(format!(
+            "† median wall time under {} ms: timer resolution, start-up and cache effects weigh on it; use --scale to lengthen it",
+            crate::results::SHORT_RUN_NS / 1_000_000
+        ));
+    }
+    if flagged('‡') {
+        v.push(format!(
+            "‡ 95% confidence interval of the median wider than ±{:.0}%: more --repeat, --warmup or a quieter machine",
+            100.0 * crate::results::WIDE_CI
+        ));
+    }
+    if let Some(seed) = results.order_seed {
+        v.push(format!(
+            "{} warm-up and {} measured round(s), each in a random order (--order-seed {seed}); wall ±: half the 95% bootstrap CI of the median",
+            results.warmup, results.repeat
+        ));
+    }
     if results.jobs > 1 {
         v.push(format!(
             "note: {} runs ran at once on {} CPUs: they shared the machine's cores, caches and memory bandwidth, so times are noisier than with --jobs 1",
@@ -257,9 +295,10 @@ fn csv_field(s: &str) -> String {
 /// `results.csv`: one row per run.
 pub fn csv(results: &Results) -> String {
     let mut out = String::from(
-        "workload,collector,seed,scale,parameter,status,error,verified,ops,allocations,wall_ns,gc_ns,mutator_ns,ops_per_sec,allocs_per_sec,wall_vs_null,collections,pauses,pause_p50_ns,pause_p90_ns,pause_p99_ns,pause_max_ns,mmu_1ms,mmu_10ms,peak_live_bytes,peak_live_objects,peak_rss_bytes,rss_shared,leaked_objects,finalizers_run,weak_callbacks,promoted_objects,promoted_bytes,peak_old_bytes,peak_pages_reserved_bytes,pages_used_at_peak_bytes,page_fragmentation\n",
+        "workload,collector,seed,scale,parameter,status,error,verified,ops,allocations,wall_ns,wall_ci_low_ns,wall_ci_high_ns,repetitions,lbo_overhead,gc_ns,mutator_ns,ops_per_sec,allocs_per_sec,wall_vs_null,collections,pauses,pause_p50_ns,pause_p90_ns,pause_p99_ns,pause_max_ns,mmu_1ms,mmu_10ms,peak_live_bytes,peak_live_objects,live_peak_objects,live_peak_bytes,peak_footprint_bytes,space_overhead,peak_rss_bytes,rss_shared,leaked_objects,finalizers_run,weak_callbacks,promoted_objects,promoted_bytes,peak_old_bytes,peak_pages_reserved_bytes,pages_used_at_peak_bytes,page_fragmentation\n",
     );
-    for r in &results.runs {
+    let lbo = crate::lbo::overheads(&results.runs);
+    for (i, r) in results.runs.iter().enumerate() {
         let mut f: Vec<String> = vec![
             csv_field(&r.workload),
             csv_field(&r.collector),
@@ -277,6 +316,10 @@ pub fn csv(results: &Results) -> String {
                 m.ops.to_string(),
                 m.allocations.to_string(),
                 m.wall_ns.to_string(),
+                r.wall.map_or(String::new(), |w| format!("{:.0}", w.low)),
+                r.wall.map_or(String::new(), |w| format!("{:.0}", w.high)),
+                r.repetitions.len().max(1).to_string(),
+                lbo[i].map_or(String::new(), |o| format!("{o:.4}")),
                 m.gc_ns.to_string(),
                 m.mutator_ns.to_string(),
                 format!("{:.0}", m.ops_per_sec),
@@ -294,6 +337,15 @@ pub fn csv(results: &Results) -> String {
                 mmu_at(10_000_000),
                 m.peak_live_bytes.to_string(),
                 m.peak_live_objects.to_string(),
+                m.live
+                    .as_ref()
+                    .map_or(String::new(), |l| l.peak_objects.to_string()),
+                m.live
+                    .as_ref()
+                    .map_or(String::new(), |l| l.peak_bytes.to_string()),
+                m.peak_footprint_bytes.to_string(),
+                m.space_overhead()
+                    .map_or(String::new(), |x| format!("{x:.4}")),
                 m.peak_rss_bytes.map_or(String::new(), |b| b.to_string()),
                 m.rss_shared.to_string(),
                 m.leaked_objects.map_or(String::new(), |l| l.to_string()),
@@ -314,7 +366,7 @@ pub fn csv(results: &Results) -> String {
                 None => f.extend(std::iter::repeat_n(String::new(), 6)),
             }
         } else {
-            f.extend(std::iter::repeat_n(String::new(), 29));
+            f.extend(std::iter::repeat_n(String::new(), 37));
         }
         out.push_str(&f.join(","));
         out.push('\n');
@@ -337,6 +389,15 @@ pub fn markdown(results: &Results, command: &str) -> String {
     if !results.shards.is_empty() {
         let _ = writeln!(s, "Merged from shards {}.\n", results.shards.join(", "));
     }
+    if results.suite.as_deref() == Some("research") {
+        let _ = writeln!(
+            s,
+            "**Research suite.** Every workload runs at a scale calibrated on this machine so that its fastest run takes at least 0.5 s; every cell runs {} times after {} discarded warm-up round(s), the rounds in a random order each; times are medians with 95% bootstrap confidence intervals.\n",
+            results.repeat, results.warmup
+        );
+    }
+    s.push_str(&setup_markdown(results));
+    s.push_str(&workloads_markdown(&results.runs));
     let _ = writeln!(s, "## Results\n");
     let t = table(&results.runs);
     s.push_str(&t.markdown());
@@ -359,6 +420,11 @@ pub fn markdown(results: &Results, command: &str) -> String {
     );
     for (file, what) in [
         ("throughput.svg", "Throughput per workload"),
+        (
+            "space.svg",
+            "Space overhead per workload (footprint ÷ live size)",
+        ),
+        ("memory.svg", "Peak footprint and live size per workload"),
         ("pauses.svg", "Pause-time distribution per collector"),
         ("mmu.svg", "Minimum mutator utilisation"),
         ("heap.svg", "Live heap over time"),
@@ -369,15 +435,93 @@ pub fn markdown(results: &Results, command: &str) -> String {
     s
 }
 
+/// The "Workloads" section: each input's scale and parameters, once.
+fn workloads_markdown(runs: &[RunResult]) -> String {
+    let mut t = Table::new(&["workload", "scale", "parameters", "seeds"]);
+    let mut seen: Vec<(&str, f64)> = Vec::new();
+    for r in runs {
+        if seen.contains(&(r.workload.as_str(), r.scale)) {
+            continue;
+        }
+        seen.push((&r.workload, r.scale));
+        let mut seeds: Vec<u64> = runs
+            .iter()
+            .filter(|x| x.workload == r.workload && x.scale == r.scale)
+            .map(|x| x.seed)
+            .collect();
+        seeds.sort_unstable();
+        seeds.dedup();
+        let seeds: Vec<String> = seeds.iter().map(u64::to_string).collect();
+        t.row(vec![
+            r.workload.clone(),
+            r.scale.to_string(),
+            format!("`{}`", r.parameter),
+            seeds.join(", "),
+        ]);
+    }
+    format!("## Workloads\n\n{}\n", t.markdown())
+}
+
+/// The "Machine" and "Collector settings" sections of a report: what the
+/// results were measured on and with, every key of every collector.
+pub fn setup_markdown(results: &Results) -> String {
+    let mut s = String::new();
+    if let Some(m) = &results.machine {
+        let _ = writeln!(s, "## Machine\n");
+        let mut t = Table::new(&["", ""]);
+        for (k, v) in m.lines() {
+            t.row(vec![k, format!("`{v}`")]);
+        }
+        s.push_str(&t.markdown());
+        s.push('\n');
+    }
+    if !results.settings.is_empty() {
+        let _ = writeln!(s, "## Collector settings\n");
+        let _ = writeln!(
+            s,
+            "Every key of every collector's configuration as the runs used it (sizes in bytes; settings whose 0 means \"derived\" shown as the value they stand for). These are the portable defaults unless the command line says otherwise (`--config`).\n"
+        );
+        let mut t = Table::new(&["collector", "settings"]);
+        for c in &results.settings {
+            let v: Vec<String> = c.settings.iter().map(|(k, v)| format!("{k}={v}")).collect();
+            t.row(vec![
+                c.collector.clone(),
+                if v.is_empty() {
+                    "(none: no settings)".into()
+                } else {
+                    format!("`{}`", v.join(" "))
+                },
+            ]);
+        }
+        s.push_str(&t.markdown());
+        s.push('\n');
+    }
+    s
+}
+
 const METHOD: &str = "## How to read this
 
 - **wall**: the time to execute the workload's operations on the collector
   (generating the operations and verifying the result are not timed);
   `(×null)` divides by the null collector's time on the same workload and
-  seed, the allocation-speed baseline. With `--repeat N`, each run is
-  repeated N times and the repetition with the median wall time is shown,
-  with `±` half the spread (max − min) relative to that median; one
-  repetition is one measurement, so compare small differences with care.
+  seed, the allocation-speed baseline. With `--repeat N`, every cell runs
+  N times, in rounds of the whole matrix, each round in a random order
+  (seeded; the seed is reported), after `--warmup K` rounds that are
+  discarded; the repetition with the median wall time is shown, with `±`
+  half the width of the median's 95% confidence interval relative to it
+  (percentile bootstrap, 10,000 resamples; none below 3 repetitions).
+  `†` marks a median under 50 ms (timer and start-up effects weigh on
+  it), `‡` an interval wider than ±5%: differences smaller than the
+  interval are not evidence. One repetition is one measurement.
+- **LBO** (lower-bound overhead; Cai, Blackburn et al., ISPASS 2022): the
+  baseline of a workload is the least `wall − gc` of every collector run
+  on it (an upper bound of what an ideal, free collector would cost);
+  each run's overhead is `wall / baseline − 1`, a lower bound of its true
+  GC overhead. Reference counting's work happens inside the mutator's
+  operations and is not GC time, so `refcount`'s (and `generational`'s
+  counting) cost stays in its `wall − gc`: its own overhead is a looser
+  bound, and it rarely sets the baseline. `null`'s `wall − gc` is its
+  wall time, including the cache misses of never reusing memory.
 - **gc ms (% of wall)**: time inside collections (the sum of the
   collectors' own pause measurements), and its share of wall time; the
   rest is mutator time (both are in the JSON and CSV). Reference counting
@@ -387,8 +531,26 @@ const METHOD: &str = "## How to read this
 - **MMU** (minimum mutator utilisation, Cheng and Blelloch 2001): for a
   window size w, the smallest fraction of any w-long interval of the run
   left to the mutator; `-` when the run is shorter than the window.
-- **peak live**: the most payload bytes alive at once, as the collector
-  counts them (objects not yet freed, garbage included).
+- **live** (the live size, the same for every collector): the most
+  objects reachable from the program's roots at once, and their bytes in
+  one canonical layout — a 16-byte header, 8 bytes per slot, then the
+  payload — whatever the collector's own layout. Measured by the
+  verifier's model, which replays the operations off the clock and counts
+  what is reachable at 64 evenly spaced points of the run (so the peak is
+  that of the samples); absent with `--no-verify`. (The collector's own
+  count of payload bytes not yet freed, garbage included, is
+  `peak_live_bytes` in the JSON and CSV.)
+- **footprint (×live)**: the most bytes the collector held for objects at
+  once, in its own layout (`Stats::footprint_bytes`, sampled every 1,024
+  operations, after every collection and at the end): for `marksweep`
+  its nursery, its page allocator's arenas (free pages, free blocks and
+  page tails included) and its large objects; for `refcount` and
+  `generational` the header and cold tables (free entries included), the
+  slot arena and the payloads; for `null` its object table, slots and
+  payloads. `×live` is the **space overhead**, footprint ÷ peak live size:
+  what the collector needs per byte the program keeps alive (a
+  collector's headers smaller than the canonical 16 bytes can put it
+  below 1).
 - **peak RSS**: the run's peak resident set (`VmHWM`): `gc-bench run`
   starts one process per run, so it is the run's own, `--jobs` or not
   (it includes the harness's fixed footprint, a few MiB, the same for
@@ -422,6 +584,8 @@ pub fn write_outputs(dir: &Path, results: &Results, command: &str) -> Result<(),
         ("mmu.svg", plots::mmu(&results.runs)?),
         ("heap.svg", plots::heap(&results.runs)?),
         ("throughput.svg", plots::throughput(&results.runs)?),
+        ("space.svg", plots::space(&results.runs)?),
+        ("memory.svg", plots::memory(&results.runs)?),
         ("report.md", markdown(results, command)),
     ];
     atomic::prepare_dir(dir)?;
@@ -450,6 +614,9 @@ mod tests {
                 ..Metrics::default()
             }),
             repeat_wall_ns: Vec::new(),
+            repetitions: Vec::new(),
+            wall: None,
+            gc: None,
         }
     }
 
@@ -469,6 +636,12 @@ mod tests {
             jobs: 1,
             cpus: 1,
             shards: Vec::new(),
+            machine: None,
+            settings: Vec::new(),
+            repeat: 1,
+            warmup: 0,
+            order_seed: None,
+            suite: None,
             runs: vec![
                 run("refcount", Status::Ok, None),
                 run("marksweep", Status::Ok, Some(old)),

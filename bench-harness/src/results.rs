@@ -5,7 +5,9 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::metrics::{MmuPoint, OldGenStats, PauseStats};
+use crate::estimate::Estimate;
+use crate::machine::Machine;
+use crate::metrics::{LiveSize, MmuPoint, OldGenStats, PauseStats};
 
 /// The format version of `results.json`.
 pub const FORMAT: u32 = 1;
@@ -25,8 +27,77 @@ pub struct Results {
     pub cpus: usize,
     /// The shards these results cover, `K/N` each (empty: the whole matrix).
     pub shards: Vec<String>,
+    /// The machine, toolchain, commit and command line (absent in files
+    /// written before it was recorded).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub machine: Option<Machine>,
+    /// Every collector's effective settings: all keys, resolved values.
+    #[serde(default)]
+    pub settings: Vec<CollectorSettings>,
+    /// `--repeat`: measured repetitions of every cell (1 in older files).
+    #[serde(default = "one")]
+    pub repeat: u16,
+    /// `--warmup`: repetitions run first and discarded.
+    #[serde(default)]
+    pub warmup: u16,
+    /// The seed of the randomised interleaved order of the repetitions
+    /// (`None` when the matrix ran once, in order).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub order_seed: Option<u64>,
+    /// `--suite`, when one was used.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub suite: Option<String>,
     /// Every run, in matrix order.
     pub runs: Vec<RunResult>,
+}
+
+/// Reads a `results.json` (or the one in folder `path`), checking it is
+/// gc-bench's, in this format.
+pub fn load(path: &std::path::Path) -> Result<Results, String> {
+    let path = if path.is_file() || path.extension().is_some_and(|e| e == "json") {
+        path.to_owned()
+    } else {
+        path.join("results.json")
+    };
+    let text = std::fs::read_to_string(&path)
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let r: Results = serde_json::from_str(&text)
+        .map_err(|e| format!("{} is not gc-bench results: {e}", path.display()))?;
+    if r.tool != "gc-bench" || r.format != FORMAT {
+        return Err(format!(
+            "{}: results format {} of {}, expected {} of gc-bench",
+            path.display(),
+            r.format,
+            r.tool,
+            FORMAT
+        ));
+    }
+    Ok(r)
+}
+
+fn one() -> u16 {
+    1
+}
+
+/// One measured repetition of a cell.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Repetition {
+    /// Its wall time.
+    pub wall_ns: u64,
+    /// Its GC time.
+    pub gc_ns: u64,
+    /// Its peak footprint.
+    pub peak_footprint_bytes: u64,
+}
+
+/// One collector's effective settings in a set of results.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CollectorSettings {
+    /// The collector's name.
+    pub collector: String,
+    /// `(key, value)` for every key of its configuration, resolved (sizes
+    /// in bytes; see `collectors::Describe`).
+    pub settings: Vec<(String, String)>,
 }
 
 /// One cell of the matrix: a workload (or trace) on a collector with a seed.
@@ -57,6 +128,25 @@ pub struct RunResult {
     /// With `--repeat N`: the wall time of every repetition, in order.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub repeat_wall_ns: Vec<u64>,
+    /// With `--repeat N` (N ≥ 2): every measured repetition, in order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub repetitions: Vec<Repetition>,
+    /// With `--repeat N` (N ≥ 2): the median wall time and its 95% CI.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wall: Option<Estimate>,
+    /// With `--repeat N` (N ≥ 2): the median GC time and its 95% CI.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gc: Option<Estimate>,
+}
+
+impl Metrics {
+    /// Space overhead: peak footprint ÷ peak live size (canonical bytes);
+    /// `None` without a live size or footprint.
+    pub fn space_overhead(&self) -> Option<f64> {
+        let live = self.live.as_ref()?.peak_bytes;
+        (live > 0 && self.peak_footprint_bytes > 0)
+            .then(|| self.peak_footprint_bytes as f64 / live as f64)
+    }
 }
 
 impl RunResult {
@@ -68,11 +158,37 @@ impl RunResult {
         (v.len() > 1 && median > 0).then(|| (max - min) as f64 / median as f64)
     }
 
+    /// Flags for the table: `†` when the median wall time is under
+    /// [`SHORT_RUN_NS`] (timer resolution and start-up effects weigh on
+    /// it), `‡` when its 95% CI is wider than ±[`WIDE_CI`].
+    pub fn flags(&self) -> String {
+        let Some(m) = &self.metrics else {
+            return String::new();
+        };
+        let wall = self.wall.map_or(m.wall_ns as f64, |w| w.value);
+        let mut f = String::new();
+        if wall < SHORT_RUN_NS as f64 {
+            f.push('†');
+        }
+        if self
+            .wall
+            .is_some_and(|w| w.has_interval() && w.relative_half_width() > WIDE_CI)
+        {
+            f.push('‡');
+        }
+        f
+    }
+
     /// The bench id, `workload/collector/parameter`.
     pub fn id(&self) -> String {
         format!("{}/{}/{}", self.workload, self.collector, self.parameter)
     }
 }
+
+/// Runs shorter than this (50 ms) are flagged `†`.
+pub const SHORT_RUN_NS: u64 = 50_000_000;
+/// A 95% CI wider than ± this share of the median (5%) is flagged `‡`.
+pub const WIDE_CI: f64 = 0.05;
 
 /// How a run ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -112,8 +228,19 @@ pub struct Metrics {
     pub pause_histogram: Vec<(u64, u64)>,
     /// Minimum mutator utilisation, log-spaced windows.
     pub mmu: Vec<MmuPoint>,
-    /// The most payload bytes alive at once (the collector's count).
+    /// The most payload bytes alive at once (the collector's count, its
+    /// unreclaimed garbage included).
     pub peak_live_bytes: u64,
+    /// The live size: reachable objects and their bytes in the canonical
+    /// layout, the same for every collector (from the verifier's model;
+    /// absent with `--no-verify`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub live: Option<LiveSize>,
+    /// The most bytes the collector held for objects at once, in its own
+    /// layout (`Stats::footprint_bytes`, sampled every 1,024 operations,
+    /// after every collection and at the end; 0 when it reports none).
+    #[serde(default)]
+    pub peak_footprint_bytes: u64,
     /// The most objects alive at once (sampled every 1,024 operations).
     pub peak_live_objects: u64,
     /// Live heap over time: `(ns, live payload bytes, live objects)`.
@@ -142,4 +269,26 @@ pub struct Metrics {
     /// written before it existed).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub old_generation: Option<OldGenStats>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn space_overhead_is_footprint_over_peak_live_bytes() {
+        let mut m = Metrics {
+            peak_footprint_bytes: 300,
+            ..Metrics::default()
+        };
+        assert_eq!(m.space_overhead(), None);
+        m.live = Some(LiveSize {
+            peak_objects: 2,
+            peak_bytes: 120,
+            samples: Vec::new(),
+        });
+        assert_eq!(m.space_overhead(), Some(2.5));
+        m.peak_footprint_bytes = 0;
+        assert_eq!(m.space_overhead(), None);
+    }
 }

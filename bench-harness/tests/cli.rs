@@ -229,7 +229,23 @@ fn out_writes_json_csv_svg_figures_and_a_report() {
         assert_eq!(r["status"], "ok");
         assert_eq!(r["verified"], true);
         assert!(r["metrics"]["wall_ns"].as_u64().unwrap() > 0);
+        assert!(r["metrics"]["peak_footprint_bytes"].as_u64().unwrap() > 0);
+        assert!(r["metrics"]["live"]["peak_bytes"].as_u64().unwrap() > 0);
     }
+    let machine = &json["machine"];
+    for key in ["cpu_model", "os", "rustc", "git_commit", "command"] {
+        assert!(!machine[key].as_str().unwrap().is_empty(), "machine.{key}");
+    }
+    assert!(
+        machine["command"]
+            .as_str()
+            .unwrap()
+            .contains("--scale 0.01")
+    );
+    assert!(machine["logical_cpus"].as_u64().unwrap() >= 1);
+    let settings = json["settings"].as_array().unwrap();
+    assert_eq!(settings.len(), 2);
+    assert_eq!(settings[0]["collector"], "null");
     let csv = std::fs::read_to_string(dir.join("results.csv")).unwrap();
     assert_eq!(csv.lines().count(), 1 + 8);
     assert!(csv.starts_with("workload,collector,seed"));
@@ -238,6 +254,8 @@ fn out_writes_json_csv_svg_figures_and_a_report() {
         ("mmu.svg", &["window (ms, log scale)", "MMU (fraction)"]),
         ("heap.svg", &["time (ms)", "live objects (thousands)"]),
         ("throughput.svg", &["workload", "null"]),
+        ("space.svg", &["workload", "footprint ÷ live size"]),
+        ("memory.svg", &["workload", "MiB"]),
     ] {
         let s = std::fs::read_to_string(dir.join(svg)).unwrap();
         assert!(s.starts_with("<svg"), "{svg}");
@@ -247,10 +265,18 @@ fn out_writes_json_csv_svg_figures_and_a_report() {
         assert!(s.contains("\nrefcount\n"), "{svg} has a legend");
     }
     let md = std::fs::read_to_string(dir.join("report.md")).unwrap();
-    for f in ["pauses.svg", "mmu.svg", "heap.svg", "throughput.svg"] {
+    for f in [
+        "pauses.svg",
+        "mmu.svg",
+        "heap.svg",
+        "throughput.svg",
+        "space.svg",
+        "memory.svg",
+    ] {
         assert!(md.contains(&format!("]({f})")), "report.md embeds {f}");
     }
     assert!(md.contains("| gc_collect | refcount | 2 | ok |"), "{md}");
+    assert!(md.contains("## Machine") && md.contains("## Collector settings"));
     let leftovers: Vec<_> = std::fs::read_dir(&dir)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
@@ -261,10 +287,10 @@ fn out_writes_json_csv_svg_figures_and_a_report() {
 }
 
 #[test]
-fn repeat_reports_the_median_with_its_spread() {
-    let dir = scratch("repeat");
-    let out = gc_bench(
-        &[
+fn repeat_interleaves_rounds_reports_a_ci_and_diff_compares_two_results() {
+    let run = |name: &str, extra: &[&str]| {
+        let dir = scratch(name);
+        let mut args = vec![
             "run",
             "--workload",
             "cycle_churn",
@@ -272,32 +298,178 @@ fn repeat_reports_the_median_with_its_spread() {
             "0.01",
             "--collector",
             "refcount",
+            "--collector",
+            "marksweep",
             "--repeat",
             "3",
+            "--warmup",
+            "1",
             "--out",
             dir.to_str().unwrap(),
-        ],
-        None,
+        ];
+        args.extend_from_slice(extra);
+        let out = gc_bench(&args, None);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        (dir, text(&out.stdout), text(&out.stderr))
+    };
+    let (a, stdout, stderr) = run("repeat-a", &["--order-seed", "42"]);
+    assert!(stdout.contains(" ±"), "{stdout}");
+    assert!(stdout.contains("--order-seed 42"), "{stdout}");
+    assert!(
+        stdout.contains("† median wall time under 50 ms"),
+        "{stdout}"
     );
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
-    assert!(text(&out.stdout).contains(" ±"), "{}", text(&out.stdout));
+    assert!(
+        stderr.contains("1 warm-up and 3 measured round(s) of 2 cells"),
+        "{stderr}"
+    );
     let json: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(dir.join("results.json")).unwrap()).unwrap();
-    let run = &json["runs"][0];
-    let mut walls: Vec<u64> = run["repeat_wall_ns"]
+        serde_json::from_str(&std::fs::read_to_string(a.join("results.json")).unwrap()).unwrap();
+    assert_eq!(json["order_seed"], 42);
+    assert_eq!(
+        (json["repeat"].as_u64(), json["warmup"].as_u64()),
+        (Some(3), Some(1))
+    );
+    let r = &json["runs"][0];
+    let mut walls: Vec<u64> = r["repeat_wall_ns"]
         .as_array()
         .unwrap()
         .iter()
         .map(|w| w.as_u64().unwrap())
         .collect();
     walls.sort_unstable();
-    assert_eq!(walls.len(), 3);
+    assert_eq!(walls.len(), 3, "warm-up discarded");
     assert_eq!(
-        run["metrics"]["wall_ns"].as_u64().unwrap(),
+        r["metrics"]["wall_ns"].as_u64().unwrap(),
         walls[1],
         "the median"
     );
+    let (low, high) = (
+        r["wall"]["low"].as_f64().unwrap(),
+        r["wall"]["high"].as_f64().unwrap(),
+    );
+    assert!(low >= walls[0] as f64 && high <= walls[2] as f64 && low <= high);
+    assert_eq!(r["repetitions"].as_array().unwrap().len(), 3);
+
+    let (b, _, _) = run("repeat-b", &["--config", "nursery=64KB"]);
+    let out = gc_bench(
+        &[
+            "diff",
+            a.to_str().unwrap(),
+            b.join("results.json").to_str().unwrap(),
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let t = text(&out.stdout);
+    assert!(t.contains("cycle_churn/refcount/"), "{t}");
+    assert!(t.contains("cycle_churn/marksweep/"), "{t}");
+    assert!(t.contains("wall B/A") && t.contains("footprint B/A"), "{t}");
+    // The 64 KiB nursery holds less than 4 MiB: a significant change.
+    let ms = t
+        .lines()
+        .find(|l| l.starts_with("cycle_churn/marksweep"))
+        .unwrap();
+    assert!(ms.trim_end().ends_with('*'), "{ms}");
+
+    let out = gc_bench(
+        &["diff", a.to_str().unwrap(), "/nonexistent/results.json"],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        text(&out.stderr).lines().count(),
+        1,
+        "{}",
+        text(&out.stderr)
+    );
+    std::fs::remove_dir_all(&a).unwrap();
+    std::fs::remove_dir_all(&b).unwrap();
+}
+
+#[test]
+fn sweep_finds_the_minimum_heap_and_writes_points_figures_and_report() {
+    let dir = scratch("sweep");
+    let out = gc_bench(
+        &[
+            "sweep",
+            "--workload",
+            "lru_cache",
+            "--collector",
+            "marksweep",
+            "--collector",
+            "generational",
+            "--collector",
+            "refcount",
+            "--scale",
+            "0.05",
+            "--heap-factors",
+            "1.5,3",
+            "--config",
+            "nursery=64KB",
+            "--out",
+            dir.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains("max_heap=1.5×") && stdout.contains("threshold0=700"),
+        "{stdout}"
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("sweep.json")).unwrap()).unwrap();
+    let w = &json["workloads"][0];
+    let m = &w["min_heaps"][0];
+    let min = m["bytes"].as_u64().unwrap();
+    assert!(min > 0);
+    // The minimum is a probe that completed; every smaller probe failed
+    // or completed above it.
+    let probes = m["probes"].as_array().unwrap();
+    assert!(
+        probes
+            .iter()
+            .any(|p| p[0].as_u64() == Some(min) && p[1] == true)
+    );
+    let points = w["points"].as_array().unwrap();
+    assert_eq!(points.len(), 2 + 6 + 1);
+    assert!(points.iter().any(|p| p["pareto"] == true));
+    for p in points {
+        assert!(p["footprint_bytes"].as_u64().unwrap() > 0);
+        assert!(p["lbo"].as_f64().unwrap() >= 0.0);
+    }
+    let budget = points
+        .iter()
+        .find(|p| p["setting"] == "max_heap=1.5×")
+        .unwrap();
+    assert_eq!(
+        budget["config"][0][1],
+        ((min as f64 * 1.5).round() as u64).to_string()
+    );
+    for f in ["points.csv", "report.md", "lru_cache.svg", "lbo.svg"] {
+        assert!(dir.join(f).exists(), "{f}");
+    }
+    let svg = std::fs::read_to_string(dir.join("lru_cache.svg")).unwrap();
+    assert!(svg.contains("peak footprint (MiB)") && svg.contains("Pareto frontier"));
+    let md = std::fs::read_to_string(dir.join("report.md")).unwrap();
+    assert!(md.contains("## Minimum heaps") && md.contains("## How to read this"));
     std::fs::remove_dir_all(&dir).unwrap();
+
+    for bad in [
+        &["sweep", "--workload", "lru_cache", "--heap-factors", "0.5"][..],
+        &["sweep", "--collector", "marksweep"],
+        &["sweep", "--workload", "nope"],
+    ] {
+        let out = gc_bench(bad, None);
+        assert_eq!(out.status.code(), Some(2), "{bad:?}");
+        assert_eq!(
+            text(&out.stderr).trim().lines().count(),
+            1,
+            "{bad:?}: {}",
+            text(&out.stderr)
+        );
+    }
 }
 
 #[test]
@@ -756,7 +928,7 @@ fn list_names_every_workload_and_collector() {
 #[test]
 fn every_subcommand_has_help() {
     for sub in [
-        "run", "replay", "list", "record", "merge", "export", "compare",
+        "run", "replay", "list", "record", "merge", "export", "compare", "diff", "sweep",
     ] {
         let out = gc_bench(&[sub, "--help"], None);
         assert_eq!(out.status.code(), Some(0));

@@ -174,16 +174,18 @@ fn run_reports_old_generation_totals_for_marksweep_only() {
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
-/// `run` takes marksweep's nursery from `--config nursery=…` or from
-/// `PYPY_GC_NURSERY` (which its per-run child processes inherit), with the
-/// same effect.
+/// `run` takes marksweep's nursery from `--config nursery=…`; the
+/// environment's `PYPY_GC_NURSERY` counts only with `--config preset=pypy`
+/// (PyPy's rules, which its per-run child processes then read), never by
+/// default: the default is portable.
 #[test]
-fn run_takes_the_nursery_from_config_or_pypy_gc_nursery() {
-    let minors = |config: Option<&str>, env: Option<&str>| {
+fn run_takes_the_nursery_from_config_and_pypy_gc_nursery_only_with_the_pypy_preset() {
+    let minors = |config: &[&str], env: Option<&str>| {
         let dir = std::env::temp_dir().join(format!(
-            "gc-bench-nursery-{}-{}",
+            "gc-bench-nursery-{}-{}-{}",
             std::process::id(),
-            env.is_some()
+            env.is_some(),
+            config.len()
         ));
         let _ = std::fs::remove_dir_all(&dir);
         let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_gc-bench"));
@@ -191,7 +193,7 @@ fn run_takes_the_nursery_from_config_or_pypy_gc_nursery() {
             .args(["run", "--scale", "0.01", "--workload", "binary_trees"])
             .args(["--collector", "marksweep", "--out", dir.to_str().unwrap()])
             .env_remove("PYPY_GC_NURSERY");
-        if let Some(c) = config {
+        for c in config {
             cmd.args(["--config", c]);
         }
         if let Some(e) = env {
@@ -203,11 +205,30 @@ fn run_takes_the_nursery_from_config_or_pypy_gc_nursery() {
             serde_json::from_str(&std::fs::read_to_string(dir.join("results.json")).unwrap())
                 .unwrap();
         std::fs::remove_dir_all(&dir).unwrap();
-        json["runs"][0]["metrics"]["collections"]["minor"]
+        let nursery = json["settings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["collector"] == "marksweep")
+            .and_then(|c| {
+                c["settings"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .find(|kv| kv[0] == "nursery")
+                    .map(|kv| kv[1].as_str().unwrap().to_owned())
+            })
+            .unwrap();
+        let minors = json["runs"][0]["metrics"]["collections"]["minor"]
             .as_u64()
-            .unwrap_or(0)
+            .unwrap_or(0);
+        (minors, nursery)
     };
-    let by_config = minors(Some("nursery=16KB"), None);
-    assert!(by_config > 5, "{by_config} minor collections");
-    assert_eq!(minors(None, Some("16KB")), by_config);
+    let by_config = minors(&["nursery=16KB"], None);
+    assert!(by_config.0 > 5, "{by_config:?} minor collections");
+    assert_eq!(by_config.1, "16384");
+    assert_eq!(minors(&["preset=pypy"], Some("16KB")), by_config);
+    let portable = minors(&[], Some("16KB"));
+    assert_eq!(portable.1, (4 << 20).to_string());
+    assert!(portable.0 < by_config.0, "{portable:?}");
 }

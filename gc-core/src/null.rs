@@ -28,6 +28,8 @@ pub struct NullCollector {
     stats: Stats,
     events: EventLog,
     embed: EmbedState<NullCollector>,
+    /// Slots of every object (for the footprint).
+    slot_count: u64,
 }
 
 impl Drop for NullCollector {
@@ -97,6 +99,7 @@ impl NullCollector {
             what: "objects",
             limit: u64::from(u32::MAX),
         })?;
+        self.slot_count += slots.len() as u64;
         self.objects.push(NullObject {
             kind,
             slots,
@@ -133,6 +136,7 @@ impl Collector for NullCollector {
             stats: Stats::default(),
             events: EventLog::default(),
             embed: EmbedState::default(),
+            slot_count: 0,
         })
     }
 
@@ -275,7 +279,13 @@ impl Collector for NullCollector {
     }
 
     fn stats(&self) -> Stats {
-        self.stats
+        // Its table of objects, their boxed slots and payloads.
+        let footprint = self.objects.capacity() * std::mem::size_of::<NullObject>()
+            + self.slot_count as usize * std::mem::size_of::<Option<u32>>();
+        Stats {
+            footprint_bytes: footprint as u64 + self.stats.live_bytes,
+            ..self.stats
+        }
     }
 
     fn record_events(&mut self, on: bool) {

@@ -27,6 +27,13 @@ pub struct Stats {
     pub garbage: u64,
     /// Length of the saved list (objects resurrected by finalizers).
     pub saved: u64,
+    /// The bytes the collector holds for objects now, in its own layout:
+    /// headers, slots, payloads, the free space of its pages and tables,
+    /// its nursery, large objects (0 when a collector does not say).
+    /// Computed when [`Collector::stats`](crate::Collector::stats) is
+    /// called, never maintained on a hot path; `gc-bench` samples it to
+    /// find a run's peak footprint.
+    pub footprint_bytes: u64,
 }
 
 impl Stats {

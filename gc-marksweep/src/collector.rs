@@ -759,7 +759,13 @@ impl Collector for IncMiniMark {
     }
 
     fn stats(&self) -> Stats {
-        self.stats
+        // The nursery, the page allocator's arenas, the large objects.
+        let footprint =
+            self.nursery.capacity() + self.old.pages.arena_bytes() + self.old.large_bytes;
+        Stats {
+            footprint_bytes: footprint as u64,
+            ..self.stats
+        }
     }
 
     fn record_events(&mut self, on: bool) {

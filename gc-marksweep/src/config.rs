@@ -16,37 +16,51 @@ pub const LARGE_OBJECT: usize = (16384 + 512) * 8;
 ///
 /// Byte sizes take PyPy's units when set from strings: `4MB`, `4M`, `4m`,
 /// `512KB`, `1.5M`, `1GB`, `4096B`, binary multiples (see
-/// [`parse_bytes`]). [`Default`] is [`MarkSweepConfig::pypy`] with the
-/// `PYPY_GC_*` environment variables applied, as PyPy reads them at start-up.
+/// [`parse_bytes`]).
+///
+/// # Two sets of defaults: portable and PyPy's
+///
+/// [`Default`] is **portable**: the same numbers on every machine and in
+/// every environment, so that a result measured here means the same thing
+/// on another machine. Its nursery is fixed at 4 MiB
+/// ([`NURSERY_SIZE_UNKNOWN_CACHE`]), the size PyPy's own `env.py` falls
+/// back to when it cannot tell the cache size: it is PyPy's nursery on a
+/// machine that reports no cache, and what it picks wherever the reported
+/// last-level cache is 8 MiB or less. `max_delta` is fixed at 1 GiB
+/// ([`PORTABLE_MAX_DELTA`]: an eighth of 8 GiB, the RAM this crate assumes
+/// when it cannot read it) instead of an eighth of this machine's RAM.
+/// `Default` reads no `PYPY_GC_*` variable.
+///
+/// [`MarkSweepConfig::pypy`] is **PyPy's rules**, as PyPy applies them at
+/// start-up: the nursery from the last-level cache the machine reports
+/// (half of it when that is over 8 MiB, else 4 MiB:
+/// [`nursery_for_cache`]), `max_delta` an eighth of the RAM, then the
+/// `PYPY_GC_*` environment variables. From strings: `preset=pypy` (all of
+/// that) or `nursery=auto` (only the cache rule for the nursery), e.g.
+/// `gc-bench run --config nursery=auto`.
 ///
 /// # The nursery sets the scale of everything
 ///
-/// The default nursery is PyPy's rule (`env.py`): half the last-level cache
-/// the machine reports when that is over 8 MiB, else 4 MiB. The pacing is
-/// in nurseries too: by default a major step marks at least `4 × nursery`
-/// bytes ([`MarkSweepConfig::increment_step`]) and no major collection
-/// starts below `8 × nursery` of old generation
+/// The pacing is in nurseries too: by default a major step marks at least
+/// `4 × nursery` bytes ([`MarkSweepConfig::increment_step`]) and no major
+/// collection starts below `8 × nursery` of old generation
 /// ([`MarkSweepConfig::min_heap`]). Some virtual machines report a huge
-/// cache: this project's CI machines report 480 MiB, so the nursery is
-/// 240 MiB (what pypy3 itself picks there), a step marks 960 MiB, and no
-/// major collection starts automatically below 1.875 GiB of old
-/// generation. With that nursery a 1 GiB old generation is marked in about
-/// one step: the major collection is hardly incremental, as it would be on
-/// PyPy on the same machine. The rule is the and stays; the crate's longest-step
-/// figure (3.3 ms on a 1 GiB old generation) is measured with a 4 MiB
-/// nursery, the size PyPy uses when the cache is unknown:
+/// cache: this project's CI machines report 480 MiB, so PyPy's rule gives
+/// a 240 MiB nursery there (what pypy3 itself picks), a step marks
+/// 960 MiB, no major collection starts automatically below 1.875 GiB of
+/// old generation, and 12 of the 15 workloads of `gc-bench run`'s default
+/// matrix never collected at all. That is why the default is no longer
+/// the cache rule. The crate's longest-step figure (3.3 ms on a 1 GiB old
+/// generation) is measured with the 4 MiB nursery:
 /// `GC_PERF_TREES=16384 cargo run --release -p gc-marksweep --example perf`.
-/// To choose the nursery: `nursery` here (`--config nursery=4MB` for
-/// `gc-bench run` and `replay`), or the environment variable
-/// `PYPY_GC_NURSERY=4MB`, as for PyPy ([`Default`] reads it; `gc-bench run`'s
-/// child processes inherit it). The other `PYPY_GC_*` sizes then follow
-/// from it unless set themselves.
+/// To choose the nursery: `nursery` here (`--config nursery=16MB` for
+/// `gc-bench run` and `replay`). The other sizes then follow from it
+/// unless set themselves.
 #[derive(Clone, Debug, PartialEq)]
 pub struct MarkSweepConfig {
-    /// Nursery size in bytes (`nursery`, `PYPY_GC_NURSERY`). Default: half
-    /// the last-level cache when that is over 8 MiB, else 4 MiB — 240 MiB
-    /// on a machine that reports a 480 MiB cache (see [above](Self) for
-    /// what that does to the major collection).
+    /// Nursery size in bytes (`nursery`, `PYPY_GC_NURSERY`). Default:
+    /// 4 MiB on every machine; [`MarkSweepConfig::pypy`] and `nursery=auto`
+    /// take PyPy's cache rule instead (see [above](Self)).
     pub nursery: usize,
     /// Start a major collection when the old generation reaches this
     /// factor × what survived the last one (`major_collection_threshold`,
@@ -62,7 +76,8 @@ pub struct MarkSweepConfig {
     /// generation (`max_heap`, `PYPY_GC_MAX`; 0 = unlimited).
     pub max_heap: usize,
     /// The threshold is at most this much above what is in use
-    /// (`max_delta`, `PYPY_GC_MAX_DELTA`; 0 = RAM / 8).
+    /// (`max_delta`, `PYPY_GC_MAX_DELTA`; 0 = RAM / 8). Default: 1 GiB
+    /// ([`PORTABLE_MAX_DELTA`]); [`MarkSweepConfig::pypy`]: 0, RAM / 8.
     pub max_delta: usize,
     /// Bytes marked per major step (`increment_step`,
     /// `PYPY_GC_INCREMENT_STEP`; 0 = 4 × nursery: 16 MiB with a 4 MiB
@@ -86,24 +101,21 @@ pub struct MarkSweepConfig {
     pub no_barrier: bool,
 }
 
+/// The portable default's `max_delta`: 1 GiB, an eighth of 8 GiB (the RAM
+/// this crate assumes when it cannot read it), on every machine.
+pub const PORTABLE_MAX_DELTA: usize = 1 << 30;
+
+/// The portable defaults: the same on every machine, in every environment
+/// (see [`MarkSweepConfig`]).
 impl Default for MarkSweepConfig {
     fn default() -> Self {
-        let mut c = Self::pypy();
-        c.apply_env(|k| std::env::var(k).ok());
-        c
-    }
-}
-
-impl MarkSweepConfig {
-    /// PyPy's defaults, without looking at the environment.
-    pub fn pypy() -> Self {
         MarkSweepConfig {
-            nursery: default_nursery_size(),
+            nursery: portable_nursery_size(),
             major_collection_threshold: 1.82,
             growth_rate_max: 1.4,
             min_heap: 0,
             max_heap: 0,
-            max_delta: 0,
+            max_delta: PORTABLE_MAX_DELTA,
             increment_step: 0,
             large_object: LARGE_OBJECT,
             zeal: false,
@@ -112,7 +124,52 @@ impl MarkSweepConfig {
             no_barrier: false,
         }
     }
+}
 
+impl MarkSweepConfig {
+    /// PyPy's rules, as PyPy applies them at start-up: the nursery from
+    /// the last-level cache this machine reports ([`nursery_for_cache`]),
+    /// `max_delta` an eighth of its RAM, then the `PYPY_GC_*` environment
+    /// variables. Machine- and environment-dependent by design; the
+    /// portable defaults are [`Default`].
+    pub fn pypy() -> Self {
+        let mut c = Self::pypy_rules();
+        c.apply_env(|k| std::env::var(k).ok());
+        c
+    }
+
+    /// PyPy's machine-dependent defaults, without the environment.
+    pub fn pypy_rules() -> Self {
+        MarkSweepConfig {
+            nursery: cache_nursery_size(),
+            max_delta: 0,
+            ..Self::default()
+        }
+    }
+
+    /// Every key with the value in use, resolved: sizes in bytes, and the
+    /// derived ones (`min_heap` 0 = 8 × nursery, `max_delta` 0 = RAM / 8,
+    /// `increment_step` 0 = 4 × nursery) as the numbers they stand for.
+    pub fn resolved(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("nursery", self.nursery_bytes().to_string()),
+            (
+                "major_collection_threshold",
+                self.major_collection_threshold.to_string(),
+            ),
+            ("growth", self.growth_rate_max.to_string()),
+            ("min_heap", (self.min_heap_bytes() as u64).to_string()),
+            ("max_heap", self.max_heap.to_string()),
+            ("max_delta", (self.max_delta_bytes() as u64).to_string()),
+            ("increment_step", self.increment_step_bytes().to_string()),
+            ("large_object", self.large_object.to_string()),
+            ("zeal", self.zeal.to_string()),
+            ("debug", self.debug.to_string()),
+        ]
+    }
+}
+
+impl MarkSweepConfig {
     /// A zeal configuration: a nursery of `nursery` bytes (a few objects),
     /// a minor collection at every allocation, a major step at every minor.
     pub fn zeal(nursery: usize) -> Self {
@@ -120,7 +177,7 @@ impl MarkSweepConfig {
             nursery,
             zeal: true,
             debug: true,
-            ..Self::pypy()
+            ..Self::default()
         }
     }
 
@@ -243,7 +300,17 @@ pub fn nursery_for_cache(cache: Option<usize>) -> usize {
     }
 }
 
-fn default_nursery_size() -> usize {
+/// The portable nursery: [`NURSERY_SIZE_UNKNOWN_CACHE`] everywhere.
+fn portable_nursery_size() -> usize {
+    if cfg!(miri) {
+        // Miri interprets every byte: keep it small.
+        return 64 * 1024;
+    }
+    NURSERY_SIZE_UNKNOWN_CACHE
+}
+
+/// PyPy's rule for this machine's cache (computed once).
+fn cache_nursery_size() -> usize {
     if cfg!(miri) {
         // Miri cannot read /proc, and interprets every byte: keep it small.
         return 64 * 1024;
@@ -337,8 +404,12 @@ fn parse_factor(key: &str, value: &str) -> Result<f64, GcError> {
 impl Config for MarkSweepConfig {
     const KEYS: &'static [(&'static str, &'static str)] = &[
         (
+            "preset",
+            "portable (the default: 4MB nursery everywhere) or pypy (PyPy's cache rule and RAM / 8, then PYPY_GC_* from the environment); later keys override",
+        ),
+        (
             "nursery",
-            "nursery size in bytes, PyPy units (4MB, 512KB); PYPY_GC_NURSERY",
+            "nursery size in bytes, PyPy units (4MB, 512KB; default 4MB), or auto: PyPy's rule, half the last-level cache if over 8MB; PYPY_GC_NURSERY",
         ),
         (
             "major_collection_threshold",
@@ -358,7 +429,7 @@ impl Config for MarkSweepConfig {
         ),
         (
             "max_delta",
-            "threshold at most this far above the live bytes (0 = RAM/8); PYPY_GC_MAX_DELTA",
+            "threshold at most this far above the live bytes (default 1GB; 0 = RAM/8); PYPY_GC_MAX_DELTA",
         ),
         (
             "increment_step",
@@ -393,6 +464,18 @@ impl Config for MarkSweepConfig {
             other => other,
         };
         match key {
+            "preset" => {
+                *self = match value.trim() {
+                    "portable" => Self::default(),
+                    "pypy" => Self::pypy(),
+                    _ => {
+                        return Err(GcError::Config(format!(
+                            "preset: expected portable or pypy, got `{value}`"
+                        )));
+                    }
+                }
+            }
+            "nursery" if value.trim() == "auto" => self.nursery = cache_nursery_size(),
             "nursery" => self.nursery = parse_size(key, value)?,
             "major_collection_threshold" => {
                 self.major_collection_threshold = parse_factor(key, value)?
@@ -428,6 +511,32 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_default_is_portable_and_pypy_is_explicit() {
+        let d = MarkSweepConfig::default();
+        assert_eq!(d.nursery, 4 << 20);
+        assert_eq!(d.max_delta, PORTABLE_MAX_DELTA);
+        assert_eq!(d, MarkSweepConfig::default());
+        let p = MarkSweepConfig::pypy_rules();
+        assert_eq!(p.nursery, nursery_for_cache(last_level_cache()));
+        assert_eq!(p.max_delta, 0);
+        let mut c = MarkSweepConfig::default();
+        c.set("nursery", "auto").unwrap();
+        assert_eq!(c.nursery, p.nursery);
+        c.set("preset", "portable").unwrap();
+        assert_eq!(c, MarkSweepConfig::default());
+        c.set("preset", "pypy").unwrap();
+        assert_eq!(c.max_delta_bytes(), p.max_delta_bytes());
+        assert!(c.set("preset", "fast").is_err());
+        let r = MarkSweepConfig::default().resolved();
+        let get = |k: &str| r.iter().find(|(n, _)| *n == k).unwrap().1.clone();
+        assert_eq!(r.len(), MarkSweepConfig::KEYS.len() - 1); // all but preset
+        assert_eq!(get("nursery"), (4u64 << 20).to_string());
+        assert_eq!(get("min_heap"), (32u64 << 20).to_string());
+        assert_eq!(get("increment_step"), (16u64 << 20).to_string());
+        assert_eq!(get("max_delta"), (1u64 << 30).to_string());
+    }
+
+    #[test]
     fn pypy_units() {
         assert_eq!(parse_bytes("4MB"), Some(4 << 20));
         assert_eq!(parse_bytes("4m"), Some(4 << 20));
@@ -450,7 +559,7 @@ mod tests {
 
     #[test]
     fn environment_follows_pypy() {
-        let mut c = MarkSweepConfig::pypy();
+        let mut c = MarkSweepConfig::pypy_rules();
         c.apply_env(|k| match k {
             "PYPY_GC_NURSERY" => Some("512KB".into()),
             "PYPY_GC_MAJOR_COLLECT" => Some("2.5b".into()),
@@ -469,7 +578,7 @@ mod tests {
 
     #[test]
     fn keys() {
-        let mut c = MarkSweepConfig::pypy();
+        let mut c = MarkSweepConfig::default();
         c.set("nursery", "1k").unwrap();
         c.set("zeal", "true").unwrap();
         assert_eq!((c.nursery, c.zeal), (1024, true));

@@ -98,10 +98,10 @@
 //!   (2–3 budgets of deferred re-greyed work) and the page-sweep steps
 //!   (~5.5 ms each, memory-bound). Earlier (1 MiB step, PyPy's
 //!   non-incremental finish) it was ~40–100 ms. That figure needs the
-//!   4 MiB nursery: the default nursery is half the reported cache, and
-//!   with a 240 MiB one (a VM reporting a 480 MiB cache) a step marks
-//!   960 MiB, so a 1 GiB old generation is marked in about one step (see
-//!   [`MarkSweepConfig`]; set `nursery` or `PYPY_GC_NURSERY` to choose).
+//!   4 MiB nursery, the portable default; with PyPy's cache rule
+//!   (`MarkSweepConfig::pypy`, `nursery=auto`) a VM reporting a 480 MiB
+//!   cache gets a 240 MiB nursery, a step marks 960 MiB, and a 1 GiB old
+//!   generation is marked in about one step (see [`MarkSweepConfig`]).
 //! - **`collect`**: `collect 2` (full) finishes the cycle in progress and runs
 //!   a whole new one (PyPy's `gc.collect()`), reported as one `major` event;
 //!   `collect 0` and `collect 1` are a minor collection.
@@ -171,8 +171,8 @@ mod weak;
 
 pub use collector::{IncMiniMark, MarkSweepStats, MsView};
 pub use config::{
-    LARGE_OBJECT, MarkSweepConfig, NURSERY_SIZE_UNKNOWN_CACHE, last_level_cache, nursery_for_cache,
-    parse_bytes,
+    LARGE_OBJECT, MarkSweepConfig, NURSERY_SIZE_UNKNOWN_CACHE, PORTABLE_MAX_DELTA,
+    last_level_cache, nursery_for_cache, parse_bytes,
 };
 pub use pages::{ARENA_SIZE, PAGE_SIZE, PAGES_PER_ARENA, SMALL_REQUEST_THRESHOLD};
 

@@ -20,21 +20,7 @@ pub struct Args {
 }
 
 fn load(dir: &Path) -> Result<Results, String> {
-    let path = dir.join("results.json");
-    let text = std::fs::read_to_string(&path)
-        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    let r: Results = serde_json::from_str(&text)
-        .map_err(|e| format!("{} is not gc-bench results: {e}", path.display()))?;
-    if r.tool != "gc-bench" || r.format != results::FORMAT {
-        return Err(format!(
-            "{}: results format {} of {}, expected {} of gc-bench",
-            path.display(),
-            r.format,
-            r.tool,
-            results::FORMAT
-        ));
-    }
-    Ok(r)
+    results::load(dir)
 }
 
 /// Combines result sets; refuses two that both hold the same run.
@@ -63,6 +49,14 @@ pub fn combine(parts: Vec<(String, Results)>) -> Result<Results, String> {
             Some(a) => {
                 a.jobs = a.jobs.max(r.jobs);
                 a.shards.extend(r.shards);
+                if a.machine.is_none() {
+                    a.machine = r.machine;
+                }
+                for s in r.settings {
+                    if !a.settings.iter().any(|x| x.collector == s.collector) {
+                        a.settings.push(s);
+                    }
+                }
                 a.runs.extend(r.runs);
             }
         }

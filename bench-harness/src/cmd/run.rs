@@ -20,11 +20,17 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
 
 use bench_harness::bundled;
-use bench_harness::collectors::{CollectorName, WithCollector, dispatch, parse_pair};
+use bench_harness::collectors::{
+    CollectorName, WithCollector, dispatch, effective_settings, parse_pair,
+};
+use bench_harness::estimate::{Estimate, interleaved_order, median_ci};
 use bench_harness::exec::{self, Options, Source};
+use bench_harness::machine::Machine;
 use bench_harness::output::Out;
 use bench_harness::report;
-use bench_harness::results::{self, Metrics, Results, RunResult, Status};
+use bench_harness::results::{
+    self, CollectorSettings, Metrics, Repetition, Results, RunResult, Status,
+};
 use bench_harness::workloads::{self, Workload};
 
 /// Arguments of `run`.
@@ -71,13 +77,115 @@ pub struct Args {
     /// Write results.json, results.csv, SVG figures and report.md here.
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
-    /// Run every cell N times (each in its own process) and report the
-    /// repetition with the median wall time, with the spread beside it.
+    /// Run every cell N times (each in its own process, in rounds of the
+    /// whole matrix in a shuffled order) and report the median with its
+    /// 95% confidence interval.
     #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=100))]
     pub repeat: u16,
+    /// Run K rounds of the matrix first and discard them (warm-up).
+    #[arg(long, value_name = "K", default_value_t = 0, value_parser = clap::value_parser!(u16).range(0..=100))]
+    pub warmup: u16,
+    /// The seed of the randomised interleaved order of repetitions
+    /// (default: from the clock; reported either way).
+    #[arg(long, value_name = "S")]
+    pub order_seed: Option<u64>,
     /// Skip the verification of the live set at the end of each run.
     #[arg(long)]
     pub no_verify: bool,
+    /// A preset: `research` runs every workload (or those given) at a
+    /// scale calibrated on this machine so that every run takes at least
+    /// 0.5 s, with `--repeat 5 --warmup 1` unless more are asked for, and
+    /// states its expected duration before starting.
+    #[arg(long, value_name = "NAME", value_enum)]
+    pub suite: Option<Suite>,
+}
+
+/// The presets of `--suite`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Suite {
+    /// Every run ≥ 0.5 s, 5 repetitions after 1 warm-up round.
+    Research,
+}
+
+/// The shortest run the research suite aims for.
+const RESEARCH_MIN_RUN_NS: f64 = 0.5e9;
+/// Its calibration aims this much above it (runs vary).
+const RESEARCH_MARGIN: f64 = 1.3;
+
+/// Rounds a scale up to two significant digits.
+fn round_up_2(x: f64) -> f64 {
+    if x <= 0.0 || !x.is_finite() {
+        return x;
+    }
+    // Digits as an integer, then one division or multiplication by an
+    // exact power of ten (so 0.043 comes out as the literal 0.043).
+    let e = x.log10().floor() as i32 - 1;
+    let digits = (x / 10f64.powi(e) - 1e-9).ceil();
+    if e < 0 {
+        digits / 10f64.powi(-e)
+    } else {
+        digits * 10f64.powi(e)
+    }
+}
+
+/// The research suite's scale for a workload whose fastest run took
+/// `fastest_ns` at `scale`: enough that it takes [`RESEARCH_MIN_RUN_NS`]
+/// with a margin (never below `scale`).
+fn research_scale(scale: f64, fastest_ns: u64) -> f64 {
+    let factor = RESEARCH_MARGIN * RESEARCH_MIN_RUN_NS / (fastest_ns.max(1) as f64);
+    round_up_2(scale * factor.max(1.0))
+}
+
+/// Calibrates the research suite: one run of every cell at its planned
+/// scale; each workload's scale grows until its fastest run should take
+/// 0.5 s, assuming run time proportional to the scale (a collector whose
+/// work does not grow with it — `null` and `refcount` on `gc_traversal`,
+/// whose scale counts collections — stays short and is flagged `†`). Returns the new inputs and the expected duration of the suite
+/// in seconds (the calibration runs' elapsed times, verification
+/// included, scaled, times the rounds).
+fn calibrate(
+    inputs: Vec<Input>,
+    collectors: &[CollectorName],
+    args: &Args,
+    rounds: usize,
+) -> Result<(Vec<Input>, f64), String> {
+    let bar = ProgressBar::hidden();
+    let mut out = Vec::new();
+    let mut expected = 0.0;
+    for input in inputs {
+        let Input::Workload(w, scale) = input else {
+            out.push(input);
+            continue;
+        };
+        let calibrating = Input::Workload(w, scale);
+        let mut fastest = u64::MAX;
+        let mut elapsed = 0.0;
+        for &collector in collectors {
+            let cell = Cell {
+                index: 0,
+                input: &calibrating,
+                collector,
+                seed: args.seeds.first().copied().unwrap_or(1),
+                scale,
+                parameter: String::new(),
+            };
+            let started = Instant::now();
+            let m = run_in_child(&cell, args, &bar)
+                .map_err(|e| format!("calibrating {} on {}: {e}", w.name, collector.name()))?;
+            elapsed += started.elapsed().as_secs_f64();
+            fastest = fastest.min(m.wall_ns);
+        }
+        let new = research_scale(scale, fastest);
+        w.check(new)?;
+        expected += elapsed * (new / scale) * rounds as f64 * args.seeds.len().max(1) as f64;
+        eprintln!(
+            "research suite: {} at scale {new} (fastest run {:.0} ms at scale {scale})",
+            w.name,
+            fastest as f64 / 1e6
+        );
+        out.push(Input::Workload(w, new));
+    }
+    Ok((out, expected))
 }
 
 fn parse_workload(s: &str) -> Result<&'static Workload, String> {
@@ -131,26 +239,49 @@ impl Cell<'_> {
     }
 }
 
-/// Runs a cell `--repeat` times; the repetition with the median wall time
-/// stands for it, with every repetition's wall time beside it (empty for
-/// one repetition). Any failed repetition fails the cell.
-fn repeated(
-    cell: &Cell<'_>,
-    args: &Args,
-    bar: &ProgressBar,
-) -> Result<(Metrics, Vec<u64>), String> {
-    if args.repeat == 1 {
-        return run_in_child(cell, args, bar).map(|m| (m, Vec::new()));
-    }
+/// The representative metrics, every repetition, and the wall and GC
+/// medians with their CIs.
+type Combined = (Metrics, Vec<Repetition>, Option<Estimate>, Option<Estimate>);
+
+/// A cell's outcome from its measured repetitions (in round order): the
+/// repetition with the median wall time stands for it, with every
+/// repetition and the medians' 95% CIs beside it (none for one
+/// repetition). Any failed repetition fails the cell.
+fn combine(outcomes: Vec<Result<Metrics, String>>) -> Result<Combined, String> {
+    let several = outcomes.len() > 1;
     let mut runs = Vec::new();
-    for i in 0..args.repeat {
-        runs.push(run_in_child(cell, args, bar).map_err(|e| format!("repetition {}: {e}", i + 1))?);
+    for (i, o) in outcomes.into_iter().enumerate() {
+        runs.push(o.map_err(|e| {
+            if several {
+                format!("repetition {}: {e}", i + 1)
+            } else {
+                e
+            }
+        })?);
     }
-    let walls: Vec<u64> = runs.iter().map(|m| m.wall_ns).collect();
+    if !several {
+        let m = runs.pop().ok_or("no repetition ran")?;
+        return Ok((m, Vec::new(), None, None));
+    }
+    let reps: Vec<Repetition> = runs
+        .iter()
+        .map(|m| Repetition {
+            wall_ns: m.wall_ns,
+            gc_ns: m.gc_ns,
+            peak_footprint_bytes: m.peak_footprint_bytes,
+        })
+        .collect();
+    let walls: Vec<f64> = reps.iter().map(|r| r.wall_ns as f64).collect();
+    let gcs: Vec<f64> = reps.iter().map(|r| r.gc_ns as f64).collect();
     let mut order: Vec<usize> = (0..runs.len()).collect();
-    order.sort_by_key(|&i| walls[i]);
+    order.sort_by_key(|&i| reps[i].wall_ns);
     let median = order[(runs.len() - 1) / 2];
-    Ok((runs.swap_remove(median), walls))
+    Ok((
+        runs.swap_remove(median),
+        reps,
+        Some(median_ci(&walls)),
+        Some(median_ci(&gcs)),
+    ))
 }
 
 /// Runs one cell in a child process (`gc-bench cell …`), so that each run
@@ -232,6 +363,19 @@ mod tests {
         );
         assert_eq!(crash_message("boom\n\n"), "boom");
         assert_eq!(crash_message(""), "no message");
+    }
+
+    #[test]
+    fn research_scales_aim_at_half_a_second_with_a_margin() {
+        assert_eq!(round_up_2(1234.0), 1300.0);
+        assert_eq!(round_up_2(0.0421), 0.043);
+        assert_eq!(round_up_2(7.0), 7.0);
+        // 50 ms at scale 1: 13 × longer.
+        assert_eq!(research_scale(1.0, 50_000_000), 13.0);
+        // 2 ms at scale 0.25: 0.25 × 325 = 81.25 → 82.
+        assert_eq!(research_scale(0.25, 2_000_000), 82.0);
+        // Already long enough: unchanged.
+        assert_eq!(research_scale(2.0, 900_000_000), 2.0);
     }
 
     #[test]
@@ -454,16 +598,46 @@ fn plan(args: &Args) -> Result<Plan, String> {
 }
 
 /// Runs the subcommand.
-pub fn main(args: Args) -> Result<i32, String> {
+pub fn main(mut args: Args) -> Result<i32, String> {
+    if args.suite == Some(Suite::Research) {
+        args.repeat = args.repeat.max(5);
+        args.warmup = args.warmup.max(1);
+    }
     let Plan {
         _stdin_files,
         inputs,
         collectors,
         seeds,
     } = plan(&args)?;
+    let inputs = if args.suite == Some(Suite::Research) {
+        let rounds = usize::from(args.repeat) + usize::from(args.warmup);
+        eprintln!("research suite: calibrating the scales (one run of every cell)…");
+        let (inputs, expected) = calibrate(inputs, &collectors, &args, rounds)?;
+        eprintln!(
+            "research suite: {} warm-up + {} measured rounds; expected duration about {:.0} min",
+            args.warmup,
+            args.repeat,
+            expected / 60.0
+        );
+        inputs
+    } else {
+        inputs
+    };
     if let Some(dir) = &args.out {
         bench_harness::atomic::prepare_dir(dir)?;
     }
+    let command: Vec<String> = std::env::args().collect();
+    let command = command.join(" ");
+    let machine = Machine::detect(&command);
+    let settings = collectors
+        .iter()
+        .map(|&c| {
+            Ok(CollectorSettings {
+                collector: c.name().to_owned(),
+                settings: effective_settings(c, &config_for(c, &args.config))?,
+            })
+        })
+        .collect::<Result<Vec<_>, String>>()?;
     let mut cells = Vec::new();
     for input in &inputs {
         let (seeds_here, scale, parameter) = match input {
@@ -499,8 +673,31 @@ pub fn main(args: Args) -> Result<i32, String> {
             "note: running {jobs} runs at once: they share the machine ({cpus} CPUs), so times are noisier than with --jobs 1"
         );
     }
+    let warmup = usize::from(args.warmup);
+    let rounds = warmup + usize::from(args.repeat);
+    // One round in matrix order; several in a shuffled order per round.
+    let order_seed = (rounds > 1).then(|| {
+        args.order_seed.unwrap_or_else(|| {
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_nanos() as u64)
+        })
+    });
+    let jobs_order: Vec<(usize, usize)> = match order_seed {
+        Some(seed) => interleaved_order(cells.len(), rounds, seed),
+        None => (0..cells.len()).map(|c| (c, 0)).collect(),
+    };
+    if let Some(seed) = order_seed {
+        eprintln!(
+            "note: {} runs: {warmup} warm-up and {} measured round(s) of {} cells, each round in a random order (--order-seed {seed})",
+            jobs_order.len(),
+            args.repeat,
+            cells.len()
+        );
+    }
     let started = Instant::now();
-    let bar = ProgressBar::with_draw_target(Some(cells.len() as u64), ProgressDrawTarget::hidden());
+    let bar =
+        ProgressBar::with_draw_target(Some(jobs_order.len() as u64), ProgressDrawTarget::hidden());
     bar.set_style(
         ProgressStyle::with_template("{elapsed:>4} [{bar:30}] {pos}/{len} {wide_msg}")
             .expect("valid template")
@@ -527,38 +724,58 @@ pub fn main(args: Args) -> Result<i32, String> {
                 bar.enable_steady_tick(Duration::from_millis(200));
             }
         });
-        let runs = pool.install(|| {
-            cells
+        let outcomes: Vec<(usize, usize, Result<Metrics, String>)> = pool.install(|| {
+            jobs_order
                 .par_iter()
-                .map(|cell| {
+                .map(|&(c, round)| {
+                    let cell = &cells[c];
                     let id = format!("{}/{}/{}", cell.name(), cell.collector.name(), cell.parameter);
                     bar.set_message(id.clone());
-                    let outcome = repeated(cell, &args, &bar);
+                    let outcome = run_in_child(cell, &args, &bar);
                     match &outcome {
-                        Ok((m, _)) => tracing::info!(run = %id, seed = cell.seed, wall_ms = m.wall_ns as f64 / 1e6, "run finished"),
-                        Err(e) => tracing::warn!(run = %id, seed = cell.seed, error = %e, "run FAILED"),
+                        Ok(m) => tracing::info!(run = %id, seed = cell.seed, round, wall_ms = m.wall_ns as f64 / 1e6, "run finished"),
+                        Err(e) => tracing::warn!(run = %id, seed = cell.seed, round, error = %e, "run FAILED"),
                     }
                     bar.inc(1);
-                    let (status, error, metrics, repeat_wall_ns) = match outcome {
-                        Ok((m, walls)) => (Status::Ok, None, Some(m), walls),
-                        Err(e) => (Status::Failed, Some(e), None, Vec::new()),
-                    };
-                    RunResult {
-                        workload: cell.name().to_owned(),
-                        collector: cell.collector.name().to_owned(),
-                        seed: cell.seed,
-                        scale: cell.scale,
-                        parameter: cell.parameter.clone(),
-                        index: cell.index,
-                        status,
-                        error,
-                        verified: !args.no_verify && metrics.is_some(),
-                        metrics,
-                        repeat_wall_ns,
-                    }
+                    (c, round, outcome)
                 })
                 .collect()
         });
+        let mut per_cell: Vec<Vec<(usize, Result<Metrics, String>)>> =
+            cells.iter().map(|_| Vec::new()).collect();
+        for (c, round, outcome) in outcomes {
+            if round >= warmup {
+                per_cell[c].push((round, outcome));
+            }
+        }
+        let runs: Vec<RunResult> = cells
+            .iter()
+            .zip(per_cell)
+            .map(|(cell, mut measured)| {
+                measured.sort_by_key(|(round, _)| *round);
+                let outcome = combine(measured.into_iter().map(|(_, o)| o).collect());
+                let (status, error, metrics, repetitions, wall, gc) = match outcome {
+                    Ok((m, reps, wall, gc)) => (Status::Ok, None, Some(m), reps, wall, gc),
+                    Err(e) => (Status::Failed, Some(e), None, Vec::new(), None, None),
+                };
+                RunResult {
+                    workload: cell.name().to_owned(),
+                    collector: cell.collector.name().to_owned(),
+                    seed: cell.seed,
+                    scale: cell.scale,
+                    parameter: cell.parameter.clone(),
+                    index: cell.index,
+                    status,
+                    error,
+                    verified: !args.no_verify && metrics.is_some(),
+                    metrics,
+                    repeat_wall_ns: repetitions.iter().map(|r| r.wall_ns).collect(),
+                    repetitions,
+                    wall,
+                    gc,
+                }
+            })
+            .collect();
         done.store(true, Ordering::Relaxed);
         bar.finish_and_clear();
         runs
@@ -570,6 +787,12 @@ pub fn main(args: Args) -> Result<i32, String> {
         jobs,
         cpus,
         shards,
+        machine: Some(machine),
+        settings,
+        repeat: args.repeat,
+        warmup: args.warmup,
+        order_seed,
+        suite: args.suite.map(|_| "research".to_owned()),
         runs,
     };
     let mut out = Out::stdout();
@@ -584,10 +807,9 @@ pub fn main(args: Args) -> Result<i32, String> {
     ));
     out.flush();
     if let Some(dir) = &args.out {
-        let command: Vec<String> = std::env::args().collect();
-        report::write_outputs(dir, &results, &command.join(" "))?;
+        report::write_outputs(dir, &results, &command)?;
         out.line(&format!(
-            "wrote {0}/report.md, results.json, results.csv and 4 SVG figures in {0}",
+            "wrote {0}/report.md, results.json, results.csv and 6 SVG figures in {0}",
             dir.display()
         ));
         out.flush();

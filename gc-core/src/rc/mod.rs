@@ -660,9 +660,15 @@ impl<P: RcPolicy> Collector for RcHeap<P> {
     }
 
     fn stats(&self) -> Stats {
+        // Headers and cold entries (free entries included: the vectors
+        // only grow), the slot arena, the payloads.
+        let footprint = self.objects.capacity() * std::mem::size_of::<Header<P::Extra>>()
+            + self.cold.capacity() * std::mem::size_of::<Cold>()
+            + self.slot_arena.held_bytes();
         Stats {
             garbage: self.garbage.len() as u64,
             saved: self.saved.len() as u64,
+            footprint_bytes: footprint as u64 + self.stats.live_bytes,
             ..self.stats
         }
     }

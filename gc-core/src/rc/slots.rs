@@ -88,6 +88,13 @@ pub struct SlotArena {
 }
 
 impl SlotArena {
+    /// The bytes it holds: the small cells' vector (free ranges included)
+    /// and the large objects' boxes.
+    pub fn held_bytes(&self) -> usize {
+        let cell = std::mem::size_of::<Slot>();
+        self.cells.capacity() * cell + self.large.iter().map(|b| b.len() * cell).sum::<usize>()
+    }
+
     /// A range of `len` nil slots.
     #[inline]
     pub fn alloc(&mut self, len: usize) -> Result<SlotRange, GcError> {

@@ -1,0 +1,423 @@
+//! `gc-bench sweep`: each workload's time–space trade-off (see
+//! `bench_harness::sweep`): the minimum heap of budgeted collectors by
+//! bisection, then every collector along its heap factors or its knob;
+//! a table, and with `--out` `sweep.json`, `points.csv`, one figure per
+//! workload, `lbo.svg` and `report.md`.
+
+use std::path::PathBuf;
+
+use bench_harness::collectors::{CollectorName, effective_settings, parse_pair};
+use bench_harness::estimate::{interleaved_order, median_ci};
+use bench_harness::machine::Machine;
+use bench_harness::output::Out;
+use bench_harness::report::collections;
+use bench_harness::results::{CollectorSettings, Metrics};
+use bench_harness::sweep::{
+    self, BISECTION_TOLERANCE, GENERATIONAL_THRESHOLDS, HEAP_FACTORS, MinHeap, Point, SweepResults,
+    WorkloadSweep,
+};
+use bench_harness::workloads::{self, Workload};
+
+/// Arguments of `sweep`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// A workload to sweep (repeatable, at least one).
+    #[arg(long = "workload", value_name = "NAME", required = true, value_parser = workloads::find)]
+    pub workloads: Vec<&'static Workload>,
+    /// A collector (repeatable); default: every implemented one.
+    #[arg(long = "collector", value_name = "NAME", value_enum)]
+    pub collectors: Vec<CollectorName>,
+    /// Heap factors, multiples of the minimum heap, comma-separated.
+    #[arg(long, value_name = "F,F,…", value_delimiter = ',', value_parser = parse_factor)]
+    pub heap_factors: Vec<f64>,
+    /// Repetitions per point (the median is reported, with its 95% CI
+    /// from 3 on).
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=100))]
+    pub repeat: u16,
+    /// The seed of the random order of the points' repetitions
+    /// (default: from the clock; recorded either way).
+    #[arg(long, value_name = "S")]
+    pub order_seed: Option<u64>,
+    /// The workloads' scale.
+    #[arg(
+        long,
+        value_name = "X",
+        default_value_t = 1.0,
+        allow_negative_numbers = true
+    )]
+    pub scale: f64,
+    /// The seed.
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    pub seed: u64,
+    /// A collector setting kept at every point (KEY=VALUE, repeatable;
+    /// the sweep's own key wins).
+    #[arg(long = "config", value_name = "KEY=VALUE", value_parser = parse_pair)]
+    pub config: Vec<(String, String)>,
+    /// Write sweep.json, points.csv, the figures and report.md here.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+}
+
+fn parse_factor(s: &str) -> Result<f64, String> {
+    match s.trim().parse::<f64>() {
+        Ok(f) if f >= 1.0 && f.is_finite() => Ok(f),
+        _ => Err(format!("heap factors are numbers ≥ 1, got `{s}`")),
+    }
+}
+
+/// The settings of `collector` from `pairs` (a key it does not take is
+/// left out) with `extra` on top.
+fn config_for(
+    collector: CollectorName,
+    pairs: &[(String, String)],
+    extra: &[(String, String)],
+) -> Vec<(String, String)> {
+    let keys = collector.keys();
+    let mut v: Vec<(String, String)> = pairs
+        .iter()
+        .filter(|(k, _)| keys.iter().any(|(name, _)| name == k))
+        .filter(|(k, _)| !extra.iter().any(|(e, _)| e == k))
+        .cloned()
+        .collect();
+    v.extend_from_slice(extra);
+    v
+}
+
+/// One verified run in a child process (`gc-bench cell`).
+fn run_child(
+    w: &Workload,
+    collector: CollectorName,
+    args: &Args,
+    config: &[(String, String)],
+) -> Result<Metrics, String> {
+    let exe = std::env::current_exe().map_err(|e| format!("cannot find gc-bench itself: {e}"))?;
+    let mut cmd = std::process::Command::new(exe);
+    cmd.arg("cell")
+        .args(["--workload", w.name])
+        .args(["--collector", collector.name()])
+        .args(["--seed", &args.seed.to_string()])
+        .args(["--scale", &args.scale.to_string()]);
+    for (k, v) in config {
+        cmd.args(["--config", &format!("{k}={v}")]);
+    }
+    let out = cmd
+        .stdin(std::process::Stdio::null())
+        .output()
+        .map_err(|e| format!("cannot start a run: {e}"))?;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    match stdout
+        .lines()
+        .last()
+        .map(serde_json::from_str::<Result<Metrics, String>>)
+    {
+        Some(Ok(outcome)) if out.status.success() => outcome,
+        _ => Err(format!(
+            "the run crashed ({}): {}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
+                .lines()
+                .last()
+                .unwrap_or("no message")
+        )),
+    }
+}
+
+fn is_out_of_memory(e: &str) -> bool {
+    e.contains("out of memory")
+}
+
+/// One point to run: a collector at a setting on a workload.
+struct Spec {
+    /// Index of its workload in the sweep.
+    workload: usize,
+    collector: CollectorName,
+    setting: String,
+    extra: Vec<(String, String)>,
+    heap_factor: Option<f64>,
+}
+
+/// A point from its repetitions: medians, CIs, the median run's
+/// collections.
+fn summarise(spec: &Spec, runs: &[Metrics]) -> Point {
+    let walls: Vec<f64> = runs.iter().map(|m| m.wall_ns as f64).collect();
+    let gcs: Vec<f64> = runs.iter().map(|m| m.gc_ns as f64).collect();
+    let mut feet: Vec<u64> = runs.iter().map(|m| m.peak_footprint_bytes).collect();
+    feet.sort_unstable();
+    let mut order: Vec<usize> = (0..runs.len()).collect();
+    order.sort_by_key(|&i| runs[i].wall_ns);
+    let median = &runs[order[(runs.len() - 1) / 2]];
+    Point {
+        collector: spec.collector.name().to_owned(),
+        setting: spec.setting.clone(),
+        config: spec.extra.clone(),
+        heap_factor: spec.heap_factor,
+        wall: median_ci(&walls),
+        gc: median_ci(&gcs),
+        footprint_bytes: feet[(feet.len() - 1) / 2],
+        live_bytes: median.live.as_ref().map_or(0, |l| l.peak_bytes),
+        collections: collections(median),
+        lbo: None,
+        pareto: false,
+    }
+}
+
+/// The minimum `max_heap` of `collector` on `w`, by bisection.
+fn min_heap(w: &Workload, collector: CollectorName, args: &Args) -> Result<MinHeap, String> {
+    let unbounded = run_child(
+        w,
+        collector,
+        args,
+        &config_for(collector, &args.config, &[]),
+    )?;
+    let peak = unbounded.old_generation.map_or(0, |o| o.peak_old_bytes);
+    let mut probes = Vec::new();
+    let mut try_budget = |b: u64| -> Result<bool, String> {
+        let extra = [("max_heap".to_owned(), b.to_string())];
+        match run_child(
+            w,
+            collector,
+            args,
+            &config_for(collector, &args.config, &extra),
+        ) {
+            Ok(_) => Ok(true),
+            Err(e) if is_out_of_memory(&e) => Ok(false),
+            Err(e) => Err(format!("max_heap={b}: {e}")),
+        }
+    };
+    // A feasible upper end: the unbounded run's peak, doubled until a run
+    // completes under it.
+    let mut hi = peak.max(64 * 1024);
+    let mut lo = 0;
+    loop {
+        let ok = try_budget(hi)?;
+        probes.push((hi, ok));
+        if ok {
+            break;
+        }
+        if hi > 1 << 40 {
+            return Err(format!(
+                "no budget up to {hi} bytes lets {} complete",
+                w.name
+            ));
+        }
+        lo = hi;
+        hi *= 2;
+    }
+    let (bytes, more) = sweep::bisect(lo, hi, BISECTION_TOLERANCE, &mut try_budget)?;
+    probes.extend(more);
+    Ok(MinHeap {
+        collector: collector.name().to_owned(),
+        bytes,
+        unbounded_peak_old_bytes: peak,
+        probes,
+    })
+}
+
+/// Whether a collector honours a heap budget (`max_heap`).
+fn budgeted(c: CollectorName) -> bool {
+    c.keys().iter().any(|(k, _)| *k == "max_heap")
+}
+
+/// The points of workload `index`: the minimum heap of each budgeted
+/// collector first (found now, by bisection), then its heap factors; the
+/// other collectors' knobs.
+fn plan_workload(
+    index: usize,
+    w: &'static Workload,
+    collectors: &[CollectorName],
+    factors: &[f64],
+    args: &Args,
+    specs: &mut Vec<Spec>,
+) -> Result<WorkloadSweep, String> {
+    let mut ws = WorkloadSweep {
+        workload: w.name.to_owned(),
+        parameter: w.check(args.scale)?,
+        min_heaps: Vec::new(),
+        points: Vec::new(),
+        failures: Vec::new(),
+    };
+    let mut add = |collector, setting: String, extra: Vec<(String, String)>, heap_factor| {
+        specs.push(Spec {
+            workload: index,
+            collector,
+            setting,
+            extra,
+            heap_factor,
+        })
+    };
+    for &c in collectors {
+        if budgeted(c) {
+            let m = min_heap(w, c, args)?;
+            eprintln!(
+                "{}/{}: minimum heap {:.2} MiB ({} probes)",
+                w.name,
+                c.name(),
+                m.bytes as f64 / (1024.0 * 1024.0),
+                m.probes.len()
+            );
+            for &f in factors {
+                let budget = (m.bytes as f64 * f).round() as u64;
+                add(
+                    c,
+                    format!("max_heap={f}×"),
+                    vec![("max_heap".to_owned(), budget.to_string())],
+                    Some(f),
+                );
+            }
+            ws.min_heaps.push(m);
+        } else if c == CollectorName::Generational {
+            for t in GENERATIONAL_THRESHOLDS {
+                add(
+                    c,
+                    format!("threshold0={t}"),
+                    vec![("threshold0".to_owned(), t.to_string())],
+                    None,
+                );
+            }
+        } else {
+            add(c, "default".into(), Vec::new(), None);
+        }
+    }
+    Ok(ws)
+}
+
+/// Runs the subcommand.
+pub fn main(args: Args) -> Result<i32, String> {
+    workloads::check_scale(args.scale)?;
+    for w in &args.workloads {
+        w.check(args.scale)?;
+    }
+    let collectors: Vec<CollectorName> = if args.collectors.is_empty() {
+        CollectorName::ALL.to_vec()
+    } else {
+        let mut v: Vec<CollectorName> = Vec::new();
+        for &c in &args.collectors {
+            if !v.contains(&c) {
+                v.push(c);
+            }
+        }
+        v.sort_by_key(|c| CollectorName::ALL.iter().position(|x| x == c));
+        v
+    };
+    let settings = collectors
+        .iter()
+        .map(|&c| {
+            Ok(CollectorSettings {
+                collector: c.name().to_owned(),
+                settings: effective_settings(c, &config_for(c, &args.config, &[]))?,
+            })
+        })
+        .collect::<Result<Vec<_>, String>>()?;
+    if let Some(dir) = &args.out {
+        bench_harness::atomic::prepare_dir(dir)?;
+    }
+    let factors = if args.heap_factors.is_empty() {
+        HEAP_FACTORS.to_vec()
+    } else {
+        args.heap_factors.clone()
+    };
+    let command: Vec<String> = std::env::args().collect();
+    let machine = Machine::detect(&command.join(" "));
+    let started = std::time::Instant::now();
+    let mut done: Vec<WorkloadSweep> = Vec::new();
+    let mut specs = Vec::new();
+    for w in &args.workloads {
+        if done.iter().any(|d| d.workload == w.name) {
+            continue;
+        }
+        let ws = plan_workload(done.len(), w, &collectors, &factors, &args, &mut specs)?;
+        done.push(ws);
+    }
+    // Every point's repetitions, in rounds, each round in a random order.
+    let order_seed = args.order_seed.unwrap_or_else(|| {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos() as u64)
+    });
+    let mut outcomes: Vec<Result<Vec<Metrics>, String>> =
+        specs.iter().map(|_| Ok(Vec::new())).collect();
+    for (i, _) in interleaved_order(specs.len(), usize::from(args.repeat), order_seed) {
+        let spec = &specs[i];
+        let Ok(runs) = &mut outcomes[i] else { continue };
+        let w = args
+            .workloads
+            .iter()
+            .find(|w| w.name == done[spec.workload].workload)
+            .ok_or("lost a workload")?;
+        let config = config_for(spec.collector, &args.config, &spec.extra);
+        match run_child(w, spec.collector, &args, &config) {
+            Ok(m) => runs.push(m),
+            Err(e) => outcomes[i] = Err(e),
+        }
+    }
+    for (spec, outcome) in specs.iter().zip(outcomes) {
+        let ws = &mut done[spec.workload];
+        match outcome {
+            Ok(runs) => ws.points.push(summarise(spec, &runs)),
+            Err(e) => ws
+                .failures
+                .push(format!("{}/{}: {e}", spec.collector.name(), spec.setting)),
+        }
+    }
+    for ws in &mut done {
+        sweep::finish(ws);
+    }
+    let results = SweepResults {
+        tool: "gc-bench sweep".into(),
+        version: env!("CARGO_PKG_VERSION").into(),
+        machine,
+        settings,
+        heap_factors: factors,
+        generational_thresholds: GENERATIONAL_THRESHOLDS.to_vec(),
+        repeat: args.repeat,
+        order_seed,
+        scale: args.scale,
+        seed: args.seed,
+        workloads: done,
+    };
+    let mut out = Out::stdout();
+    sweep::report::table(&results).print(&mut out);
+    let mut failed = false;
+    for w in &results.workloads {
+        for f in &w.failures {
+            failed = true;
+            out.line(&format!("FAILED {}: {f}", w.workload));
+        }
+    }
+    out.line(&format!(
+        "{} points in {:.1} s",
+        results
+            .workloads
+            .iter()
+            .map(|w| w.points.len())
+            .sum::<usize>(),
+        started.elapsed().as_secs_f64()
+    ));
+    out.flush();
+    if let Some(dir) = &args.out {
+        let mut files: Vec<(String, String)> = vec![
+            (
+                "sweep.json".into(),
+                serde_json::to_string_pretty(&results).map_err(|e| e.to_string())?,
+            ),
+            ("points.csv".into(), sweep::report::csv(&results)),
+            ("lbo.svg".into(), sweep::plot::lbo(&results)?),
+            ("report.md".into(), sweep::report::markdown(&results)),
+        ];
+        for w in &results.workloads {
+            files.push((format!("{}.svg", w.workload), sweep::plot::workload(w)?));
+        }
+        let refs: Vec<(&str, &[u8])> = files
+            .iter()
+            .map(|(n, t)| (n.as_str(), t.as_bytes()))
+            .collect();
+        bench_harness::atomic::write_all(dir, &refs)?;
+        out.line(&format!(
+            "wrote {0}/report.md, sweep.json, points.csv and {1} SVG figures in {0}",
+            dir.display(),
+            results.workloads.len() + 1
+        ));
+        out.flush();
+    }
+    Ok(if failed { 1 } else { 0 })
+}
