@@ -1,0 +1,299 @@
+//! # gc-py — a small Python whose every object lives in one of our collectors
+//!
+//! A tree-walking interpreter for a subset of Python 3, parsed with
+//! `rustpython-parser`, generic over [`gc_core::Collector`]: the same
+//! evaluator runs on `refcount`, `generational` (CPython 3.11's cycle
+//! collector) and `marksweep` (PyPy's incminimark), chosen once at the
+//! edge ([`run`]). Every collector call is in [`heap`].
+//!
+//! ## The object mapping (CPython's)
+//!
+//! - every list, dict, tuple and instance is exactly one container: a node
+//!   (a tuple for tuples) whose slots hold its items; an instance keeps its
+//!   attributes inline in its own slots (as CPython 3.11), in the order of
+//!   its class's attribute layout. Past the slots it was made with, a list,
+//!   dict or instance moves its items to one overflow storage node (a
+//!   second container; a heap object cannot grow in place);
+//! - `str` and `int` values (64-bit; overflow is an `OverflowError`),
+//!   `None`, `True` and `False` are untracked atoms once stored in a
+//!   container (the evaluator keeps them unboxed in variables);
+//! - classes, functions and modules live outside the collected heap
+//!   (immortal); a weak reference object is an atom;
+//! - the roots are the frames' variables and the evaluator's temporaries.
+//!
+//! `__del__` runs the program's method with `self` readable, once per
+//! object (PEP 442), and may resurrect `self`; an exception leaving it is
+//! printed as `Exception ignored in: …` and the program goes on. Under
+//! reference counting it runs at the end of the statement that dropped the
+//! last reference; under `marksweep`, at a collection, as on PyPy.
+//!
+//! ## The subset
+//!
+//! Statements: expressions; assignment to names, attributes, subscripts
+//! and tuples of them (`a, b = x, y`, `a = b = x`); augmented assignment
+//! (`+=`, `-=`, `*=`, `//=`, `%=`); `del` of names, attributes,
+//! subscripts; `if`/`elif`/`else`; `while`; `for … in` (range, list, tuple,
+//! dict keys, str); `break`, `continue`, `pass`; `def` with positional
+//! parameters and `return`; `class` with methods and class attributes,
+//! single inheritance; `import gc`, `import weakref`, `import sys`.
+//!
+//! Expressions: int, str, f-strings (`{x}`, `{x!r}`, `{x!s}`), `None`,
+//! `True`, `False`; `+ - * // %` on ints, `+` on strs and lists, `*` of a
+//! str by an int; comparisons, `is`, `in`, `not`, `and`, `or`, `x if c
+//! else y`; calls, attributes, subscripts; list, tuple and dict displays.
+//! Builtins: `print` (`sep`, `end`), `len`, `str`, `repr`, `range`,
+//! `isinstance`, `id`, `abs`, `min`, `max`, `list`, `dict`; list `append`,
+//! `pop`, `clear`; dict `get`, `keys`, `items`, `values` (as lists),
+//! `pop`, `clear`.
+//!
+//! Modules: `gc` (`collect`, `enable`, `disable`, `isenabled`,
+//! `get_count`, `get_threshold`, `set_threshold`, `is_tracked`, `freeze`,
+//! `unfreeze`, `get_freeze_count`, `garbage` — `len` and `clear()` —,
+//! `set_debug(gc.DEBUG_SAVEALL | 0)`), `weakref.ref(obj[, callback])`,
+//! `sys.getrefcount` (an error on `marksweep`: no counts),
+//! `sys.setrecursionlimit`, `sys.getrecursionlimit`.
+//!
+//! On `marksweep`, `gc.collect()` returns `None`, as on PyPy. On
+//! `refcount` and `marksweep`, `gc.get_count` and `gc.get_threshold`
+//! raise `NotImplementedError` (no generations with counts).
+//!
+//! Anything else is `FILE:LINE: <construct> is not supported` (exit 2).
+//! A syntax error is printed as CPython prints it (exit 1), an uncaught
+//! exception as the innermost line of a traceback (exit 1). Recursion is
+//! limited to 1000 calls (`RecursionError`), and the evaluator runs on a
+//! thread with a large stack, so the process never overflows its stack.
+
+#![forbid(unsafe_code)]
+
+mod builtins;
+pub mod heap;
+mod interp;
+mod objects;
+mod value;
+
+use std::io::Write;
+
+use rustpython_parser::{Parse, ParseErrorType, ast};
+
+pub use heap::{Heap, Strategy};
+use interp::{Exc, Interp};
+
+/// The highest `sys.setrecursionlimit` accepts (what the evaluator's
+/// stack holds with a wide margin).
+pub const MAX_RECURSION_LIMIT: usize = 20_000;
+
+/// The stack of the evaluator's thread.
+pub const STACK_BYTES: usize = 1 << 30;
+
+/// Byte offset → line number.
+#[derive(Debug)]
+pub struct LineIndex {
+    starts: Vec<usize>,
+}
+
+impl LineIndex {
+    /// The index of `source`.
+    pub fn new(source: &str) -> Self {
+        let mut starts = vec![0];
+        starts.extend(source.match_indices('\n').map(|(i, _)| i + 1));
+        LineIndex { starts }
+    }
+
+    /// The 1-based line of byte `offset`.
+    pub fn line(&self, offset: usize) -> usize {
+        match self.starts.binary_search(&offset) {
+            Ok(i) => i + 1,
+            Err(i) => i,
+        }
+    }
+
+    /// The 1-based column of byte `offset`.
+    pub fn column(&self, offset: usize) -> usize {
+        let l = self.line(offset);
+        offset - self.starts[l - 1] + 1
+    }
+}
+
+/// A construct outside the subset.
+#[derive(Debug)]
+pub struct Unsupported {
+    /// Its line.
+    pub line: usize,
+    /// What it is.
+    pub what: String,
+}
+
+/// The collectors gc-py runs on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CollectorName {
+    /// `refcount`.
+    Refcount,
+    /// `generational`.
+    Generational,
+    /// `marksweep`.
+    Marksweep,
+}
+
+impl CollectorName {
+    /// Every strategy.
+    pub const ALL: [CollectorName; 3] = [
+        CollectorName::Refcount,
+        CollectorName::Generational,
+        CollectorName::Marksweep,
+    ];
+
+    /// The command-line name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CollectorName::Refcount => "refcount",
+            CollectorName::Generational => "generational",
+            CollectorName::Marksweep => "marksweep",
+        }
+    }
+
+    /// The strategy of that name.
+    pub fn from_name(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|c| c.as_str() == s)
+    }
+}
+
+/// Exit status: success.
+pub const EXIT_OK: i32 = 0;
+/// Exit status: a syntax error or an uncaught exception.
+pub const EXIT_ERROR: i32 = 1;
+/// Exit status: a construct outside the subset, or bad usage.
+pub const EXIT_UNSUPPORTED: i32 = 2;
+
+/// Parses and runs `source` (shown as `file`) on the named collector,
+/// printing to stdout and stderr; returns the exit status. Runs the
+/// evaluator on a thread with a [`STACK_BYTES`] stack.
+pub fn run(collector: CollectorName, pairs: &[(String, String)], file: &str, source: &str) -> i32 {
+    let pairs = pairs.to_vec();
+    let file = file.to_owned();
+    let source = source.to_owned();
+    let t = std::thread::Builder::new()
+        .name("gc-py".into())
+        .stack_size(STACK_BYTES)
+        .spawn(move || match collector {
+            CollectorName::Refcount => run_on::<gc_refcount::RefCount>(&pairs, &file, &source),
+            CollectorName::Generational => {
+                run_on::<gc_generational::Generational>(&pairs, &file, &source)
+            }
+            CollectorName::Marksweep => run_on::<gc_marksweep::IncMiniMark>(&pairs, &file, &source),
+        });
+    match t {
+        Ok(t) => t.join().unwrap_or_else(|_| {
+            eprintln!("gc-py: internal error: the evaluator thread panicked");
+            EXIT_ERROR
+        }),
+        Err(e) => {
+            eprintln!("gc-py: cannot start the evaluator thread: {e}");
+            EXIT_ERROR
+        }
+    }
+}
+
+fn syntax_error(file: &str, source: &str, e: &rustpython_parser::ParseError) -> i32 {
+    let lines = LineIndex::new(source);
+    let off = e.offset.to_usize().min(source.len());
+    let line = lines.line(off);
+    let col = lines.column(off);
+    let (kind, msg) = match &e.error {
+        ParseErrorType::Eof => ("SyntaxError", "unexpected EOF while parsing".to_string()),
+        ParseErrorType::Lexical(l) => {
+            let m = l.to_string();
+            if m.contains("indent") {
+                ("IndentationError", m)
+            } else {
+                ("SyntaxError", m)
+            }
+        }
+        other => {
+            let m = other.to_string();
+            if m.contains("indent") {
+                ("IndentationError", m)
+            } else {
+                ("SyntaxError", "invalid syntax".to_string())
+            }
+        }
+    };
+    eprintln!("  File \"{file}\", line {line}");
+    if let Some(text) = source.lines().nth(line - 1) {
+        let trimmed = text.trim_start();
+        let skipped = text.len() - trimmed.len();
+        eprintln!("    {}", trimmed.trim_end());
+        eprintln!("    {}^", " ".repeat(col.saturating_sub(1 + skipped)));
+    }
+    eprintln!("{kind}: {msg}");
+    EXIT_ERROR
+}
+
+fn run_on<C: Strategy>(pairs: &[(String, String)], file: &str, source: &str) -> i32 {
+    let program = match ast::Suite::parse(source, file) {
+        Ok(p) => p,
+        Err(e) => return syntax_error(file, source, &e),
+    };
+    // The program's functions refer to its statements for the whole run.
+    let program: &'static [ast::Stmt] = Box::leak(program.into_boxed_slice());
+    let heap = match Heap::<C>::new(pairs) {
+        Ok(h) => h,
+        Err(e) => {
+            eprintln!("gc-py: {e}");
+            return EXIT_UNSUPPORTED;
+        }
+    };
+    let mut it = match Interp::new(heap, file.to_owned(), LineIndex::new(source)) {
+        Ok(it) => it,
+        Err(_) => {
+            eprintln!("gc-py: cannot set up the heap");
+            return EXIT_ERROR;
+        }
+    };
+    let mut r = it.exec_block(program).map(|_| ());
+    if r.is_ok() {
+        r = it.shutdown();
+    }
+    let _ = it.out.flush();
+    let status = match r {
+        Ok(()) => EXIT_OK,
+        Err(Exc::Unsupported(u)) => {
+            eprintln!("{file}:{}: {} is not supported", u.line, u.what);
+            EXIT_UNSUPPORTED
+        }
+        Err(Exc::Py(p)) => {
+            eprintln!("Traceback (most recent call last):");
+            eprintln!(
+                "  File \"{file}\", line {}, in {}",
+                p.line.unwrap_or(it.line),
+                p.func.as_deref().unwrap_or("<module>")
+            );
+            eprintln!("{}: {}", p.kind, p.msg);
+            EXIT_ERROR
+        }
+    };
+    if status == EXIT_OK {
+        report_leaks(&mut it);
+    }
+    status
+}
+
+/// On `refcount`, what is left once every root is gone leaked in cycles.
+fn report_leaks<C: Strategy>(it: &mut Interp<C>) {
+    if it.heap.name() != "refcount" {
+        return;
+    }
+    it.frames.clear();
+    drop(it.globals.drain());
+    it.consts = None;
+    for e in it.weaks.iter_mut().filter_map(Option::take) {
+        let _ = it.heap.release_weak(e.target);
+        let _ = it.heap.release_weak(e.myself);
+    }
+    if let Ok((all, Some((containers, atoms)))) = it.heap.live()
+        && all > 0
+    {
+        eprintln!(
+            "gc-py: {containers} objects leaked in reference cycles ({containers} containers, {atoms} atoms they hold): the refcount strategy has no cycle collector"
+        );
+    }
+}
