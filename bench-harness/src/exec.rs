@@ -504,7 +504,7 @@ mod tests {
     }
 
     /// Refcount pretending to be a cycle collector.
-    struct Liar(RefCount);
+    struct Liar(RefCount, gc_core::embed::EmbedState<Liar>);
 
     impl Collector for Liar {
         const TRAITS: gc_core::Traits = gc_core::Traits {
@@ -514,7 +514,23 @@ mod tests {
         };
         type Config = NoConfig;
         fn with_config(c: NoConfig) -> Result<Self, gc_core::GcError> {
-            RefCount::with_config(c).map(Liar)
+            RefCount::with_config(c).map(|r| Liar(r, Default::default()))
+        }
+        type View<'a> = <RefCount as Collector>::View<'a>;
+        fn view(&self, h: gc_core::Handle) -> Result<Self::View<'_>, gc_core::GcError> {
+            self.0.view(h)
+        }
+        fn record_events(&mut self, on: bool) {
+            self.0.record_events(on)
+        }
+        fn root_count(&self) -> usize {
+            self.0.root_count()
+        }
+        fn embed_state(&mut self) -> &mut gc_core::embed::EmbedState<Self> {
+            &mut self.1
+        }
+        fn embed_state_ref(&self) -> &gc_core::embed::EmbedState<Self> {
+            &self.1
         }
         fn alloc(&mut self, s: gc_core::Shape) -> Result<gc_core::Handle, gc_core::GcError> {
             self.0.alloc(s)

@@ -44,10 +44,12 @@ enum Command {
 }
 
 fn init_logging(verbose: u8) {
+    // A trace may end with objects in its registers: that is its final
+    // state, not a leak, so the heaps' leak warnings are off.
     let default = match verbose {
-        0 => "warn",
-        1 => "debug",
-        _ => "trace",
+        0 => "warn,gc_core::leaks=off",
+        1 => "debug,gc_core::leaks=off",
+        _ => "trace,gc_core::leaks=off",
     };
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));

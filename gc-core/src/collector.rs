@@ -1,5 +1,6 @@
 //! The [`Collector`] trait every strategy implements, and what it is made of.
 
+use crate::embed::{EmbedState, ObjectView};
 use crate::{Event, Finalizer, GcError, Handle, Kind, ObjectId, Shape, Stats, WeakHandle, WeakId};
 
 /// What a strategy is, declared once as [`Collector::TRAITS`]. The
@@ -136,6 +137,16 @@ pub trait Collector: Sized {
     const TRAITS: Traits;
     /// Its typed configuration.
     type Config: Config;
+    /// A borrowed view of one object: reads without roots.
+    type View<'a>: ObjectView<'a>
+    where
+        Self: 'a;
+
+    /// What this heap is: [`Collector::TRAITS`], except for a collector
+    /// chosen at run time, which answers for the strategy it holds.
+    fn traits(&self) -> Traits {
+        Self::TRAITS
+    }
 
     /// A heap with this configuration.
     fn with_config(config: Self::Config) -> Result<Self, GcError>;
@@ -170,6 +181,9 @@ pub trait Collector: Sized {
     fn payload_mut(&mut self, object: Handle) -> Result<&mut [u8], GcError>;
     /// The object's identity.
     fn object_id(&self, object: Handle) -> Result<ObjectId, GcError>;
+    /// A view of the object, to read it (and what it refers to) without
+    /// making roots; valid while the heap is borrowed.
+    fn view(&self, object: Handle) -> Result<Self::View<'_>, GcError>;
 
     /// Gives the object a finalizer (it runs at most once per object).
     fn set_finalizer(&mut self, object: Handle, finalizer: Finalizer) -> Result<(), GcError>;
@@ -194,8 +208,19 @@ pub trait Collector: Sized {
 
     /// Running totals.
     fn stats(&self) -> Stats;
-    /// Moves the events reported since the last call into `out`.
+    /// Turns event recording on or off. Off by default: a heap whose events
+    /// nobody drains keeps none.
+    fn record_events(&mut self, on: bool);
+    /// Moves the events recorded since the last call into `out`.
     fn drain_events(&mut self, out: &mut Vec<Event>);
+    /// Roots held through handles: the embedder's, plus those the embedding
+    /// layer holds itself (see [`Embedding::outstanding_roots`](crate::Embedding::outstanding_roots)).
+    fn root_count(&self) -> usize;
+    /// The embedding layer's state in this heap (scopes' locals, dropped
+    /// roots, the finalizer hook). For the embedding layer and strategies.
+    fn embed_state(&mut self) -> &mut EmbedState<Self>;
+    /// The same, to read.
+    fn embed_state_ref(&self) -> &EmbedState<Self>;
     /// Every object allocated and not yet freed (for verification; slow).
     fn live_objects(&self) -> Vec<ObjectId>;
     /// The objects on a collector-held root list (for verification).

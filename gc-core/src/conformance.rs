@@ -18,7 +18,9 @@ use crate::{
 };
 
 fn heap<C: Collector>() -> C {
-    C::new_default().expect("default configuration")
+    let mut heap = C::new_default().expect("default configuration");
+    heap.record_events(true);
+    heap
 }
 
 fn skip<C: Collector>(case: &str, reason: &str) {

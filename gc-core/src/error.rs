@@ -42,6 +42,22 @@ pub enum GcError {
         /// The configured limit in bytes.
         limit: u64,
     },
+    /// The heap's object table (or slot space, or id space) is full.
+    #[error("too many {what}: the heap holds at most {limit}")]
+    TooMany {
+        /// What ran out: "objects", "slots" or "object ids".
+        what: &'static str,
+        /// How many the heap can hold.
+        limit: u64,
+    },
+    /// A typed payload read or write larger than the payload.
+    #[error("payload too short: {needed} bytes needed, the object has {len}")]
+    PayloadTooShort {
+        /// `size_of` the type read or written.
+        needed: usize,
+        /// The payload's length.
+        len: usize,
+    },
     /// A generation outside 0..=2.
     #[error("invalid generation {0}: expected 0, 1 or 2")]
     InvalidGeneration(u64),

@@ -104,3 +104,43 @@ pub enum Event {
         object: ObjectId,
     },
 }
+
+/// Where a collector keeps its events until they are drained.
+///
+/// Recording is off by default: a heap whose events nobody drains keeps
+/// none, so an embedder pays no memory for them. The replayer, the
+/// harness and the tests turn it on with
+/// [`Collector::record_events`](crate::Collector::record_events).
+#[derive(Debug, Default)]
+pub struct EventLog {
+    recording: bool,
+    events: Vec<Event>,
+}
+
+impl EventLog {
+    /// Records `event` if recording is on; drops it otherwise.
+    #[inline]
+    pub fn push(&mut self, event: Event) {
+        if self.recording {
+            self.events.push(event);
+        }
+    }
+
+    /// Turns recording on or off; turning it off drops what was recorded.
+    pub fn set_recording(&mut self, on: bool) {
+        self.recording = on;
+        if !on {
+            self.events = Vec::new();
+        }
+    }
+
+    /// Is recording on?
+    pub fn is_recording(&self) -> bool {
+        self.recording
+    }
+
+    /// Moves the recorded events to the end of `out`.
+    pub fn drain_into(&mut self, out: &mut Vec<Event>) {
+        out.append(&mut self.events);
+    }
+}

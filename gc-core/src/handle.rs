@@ -6,8 +6,10 @@
 //! object, a reference counter counts each as one reference. Releasing a
 //! handle bumps its entry's generation, so using it again is
 //! [`GcError::StaleHandle`]; a handle of another heap is
-//! [`GcError::ForeignHandle`]. Handles are `Copy` and forging one is
-//! harmless: every use is checked.
+//! [`GcError::ForeignHandle`]. Handles are `Copy`, and only a [`RootTable`]
+//! makes one: their fields are private, and a strong handle cannot be made
+//! from a weak one or the other way round (the table's handle type says
+//! which it hands out). Every use is checked all the same.
 
 use std::num::NonZeroU32;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -28,21 +30,69 @@ impl HeapId {
     }
 }
 
-/// The common form of strong and weak handles.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct RawHandle {
-    heap: HeapId,
-    index: u32,
-    generation: u32,
-}
+use sealed::RawHandle;
 
 /// A strong reference held by the mutator: a root.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct Handle(pub RawHandle);
+pub struct Handle(RawHandle);
 
 /// A weak reference held by the mutator: it does not keep its referent alive.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct WeakHandle(pub RawHandle);
+pub struct WeakHandle(RawHandle);
+
+impl Handle {
+    /// The heap this handle belongs to.
+    pub fn heap(self) -> HeapId {
+        self.0.heap
+    }
+}
+
+impl WeakHandle {
+    /// The heap this handle belongs to.
+    pub fn heap(self) -> HeapId {
+        self.0.heap
+    }
+}
+
+mod sealed {
+    /// The common form of strong and weak handles (unnameable outside
+    /// this module's crate, so no other crate can make a handle).
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+    pub struct RawHandle {
+        pub(crate) heap: super::HeapId,
+        pub(crate) index: u32,
+        pub(crate) generation: u32,
+    }
+
+    pub trait Sealed: Copy {
+        fn from_raw(raw: RawHandle) -> Self;
+        fn raw(self) -> RawHandle;
+    }
+}
+
+/// The handle types a [`RootTable`] hands out: [`Handle`] and
+/// [`WeakHandle`]. Sealed: no other crate can make one.
+pub trait HandleType: sealed::Sealed {}
+
+impl sealed::Sealed for Handle {
+    fn from_raw(raw: RawHandle) -> Self {
+        Handle(raw)
+    }
+    fn raw(self) -> RawHandle {
+        self.0
+    }
+}
+impl HandleType for Handle {}
+
+impl sealed::Sealed for WeakHandle {
+    fn from_raw(raw: RawHandle) -> Self {
+        WeakHandle(raw)
+    }
+    fn raw(self) -> RawHandle {
+        self.0
+    }
+}
+impl HandleType for WeakHandle {}
 
 #[derive(Debug, Clone)]
 struct RootEntry<R> {
@@ -50,22 +100,25 @@ struct RootEntry<R> {
     target: Option<R>,
 }
 
-/// A table of roots with generation-checked handles. Insert, lookup and
-/// release are O(1) and allocate only when the table grows.
+/// A table of roots with generation-checked handles of type `H` ([`Handle`]
+/// unless said otherwise). Insert, lookup and release are O(1) and allocate
+/// only when the table grows.
 #[derive(Debug, Clone)]
-pub struct RootTable<R> {
+pub struct RootTable<R, H: HandleType = Handle> {
     heap: HeapId,
     entries: Vec<RootEntry<R>>,
     free: Vec<u32>,
+    _handles: std::marker::PhantomData<H>,
 }
 
-impl<R: Copy> RootTable<R> {
+impl<R: Copy, H: HandleType> RootTable<R, H> {
     /// An empty table for the heap `heap`.
     pub fn new(heap: HeapId) -> Self {
         RootTable {
             heap,
             entries: Vec::new(),
             free: Vec::new(),
+            _handles: std::marker::PhantomData,
         }
     }
 
@@ -76,7 +129,7 @@ impl<R: Copy> RootTable<R> {
 
     /// Adds a root and returns its handle.
     #[inline]
-    pub fn insert(&mut self, target: R) -> RawHandle {
+    pub fn insert(&mut self, target: R) -> H {
         let index = match self.free.pop() {
             Some(i) => {
                 self.entries[i as usize].target = Some(target);
@@ -91,11 +144,11 @@ impl<R: Copy> RootTable<R> {
                 i
             }
         };
-        RawHandle {
+        H::from_raw(RawHandle {
             heap: self.heap,
             index,
             generation: self.entries[index as usize].generation,
-        }
+        })
     }
 
     #[inline]
@@ -111,13 +164,15 @@ impl<R: Copy> RootTable<R> {
 
     /// The root's target.
     #[inline]
-    pub fn get(&self, h: RawHandle) -> Result<R, GcError> {
-        self.entry(h).map(|e| e.target.expect("checked by entry"))
+    pub fn get(&self, h: H) -> Result<R, GcError> {
+        self.entry(h.raw())
+            .map(|e| e.target.expect("checked by entry"))
     }
 
     /// Removes the root and returns its target; the handle becomes stale.
     #[inline]
-    pub fn remove(&mut self, h: RawHandle) -> Result<R, GcError> {
+    pub fn remove(&mut self, h: H) -> Result<R, GcError> {
+        let h = h.raw();
         self.entry(h)?;
         let e = &mut self.entries[h.index as usize];
         e.generation = e.generation.wrapping_add(1);
@@ -154,7 +209,7 @@ mod tests {
 
     #[test]
     fn released_handle_is_stale_even_after_reuse() {
-        let mut t = RootTable::new(HeapId::fresh());
+        let mut t: RootTable<u32> = RootTable::new(HeapId::fresh());
         let a = t.insert(1u32);
         assert_eq!(t.remove(a), Ok(1));
         let b = t.insert(2u32);
@@ -166,7 +221,7 @@ mod tests {
 
     #[test]
     fn handle_of_another_table_is_foreign() {
-        let mut t1 = RootTable::new(HeapId::fresh());
+        let mut t1: RootTable<u32> = RootTable::new(HeapId::fresh());
         let t2: RootTable<u32> = RootTable::new(HeapId::fresh());
         let a = t1.insert(7u32);
         assert_eq!(t2.get(a), Err(GcError::ForeignHandle));

@@ -39,6 +39,7 @@
 
 mod collector;
 pub mod conformance;
+pub mod embed;
 mod error;
 mod event;
 mod handle;
@@ -57,9 +58,10 @@ pub use collector::{
     Collector, CollectorExt, Config, Control, ControlOutcome, Generation, NoConfig, RootList,
     Traits,
 };
+pub use embed::{Embedding, Local, ObjectView, Root, Scope, WeakRoot};
 pub use error::GcError;
-pub use event::{CollectDetail, CollectEvent, Event, Trigger};
-pub use handle::{Handle, HeapId, RawHandle, RootTable, WeakHandle};
-pub use null::NullCollector;
+pub use event::{CollectDetail, CollectEvent, Event, EventLog, Trigger};
+pub use handle::{Handle, HandleType, HeapId, RootTable, WeakHandle};
+pub use null::{NullCollector, NullView};
 pub use object::{Finalizer, Kind, MAX_PAYLOAD, MAX_SLOTS, ObjectId, Shape, WeakId};
 pub use stats::Stats;

@@ -37,8 +37,9 @@ fn gc(e: GcError) -> String {
 }
 
 impl<C: Collector> Mutator<C> {
-    /// Empty registers over `collector`.
-    pub fn new(collector: C) -> Self {
+    /// Empty registers over `collector`, which records events from now on.
+    pub fn new(mut collector: C) -> Self {
+        collector.record_events(true);
         Mutator {
             collector,
             registers: Vec::new(),

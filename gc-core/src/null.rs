@@ -2,10 +2,11 @@
 //! limit every report measures the real strategies against, and it runs
 //! every trace (its live set only grows).
 
+use crate::embed::{EmbedState, ObjectView, report_leaks};
 use crate::{
-    CollectEvent, Collector, Control, ControlOutcome, Event, Finalizer, GcError, Generation,
-    Handle, HeapId, Kind, NoConfig, ObjectId, RootList, RootTable, Shape, Stats, Traits, Trigger,
-    WeakHandle, WeakId,
+    CollectEvent, Collector, Control, ControlOutcome, Event, EventLog, Finalizer, GcError,
+    Generation, Handle, HeapId, Kind, NoConfig, ObjectId, RootList, RootTable, Shape, Stats,
+    Traits, Trigger, WeakHandle, WeakId,
 };
 
 #[derive(Debug)]
@@ -22,15 +23,68 @@ pub struct NullCollector {
     objects: Vec<NullObject>,
     roots: RootTable<u32>,
     /// Weak handles: (weak id, referent). Referents never die.
-    weak_roots: RootTable<(u64, u32)>,
+    weak_roots: RootTable<(u64, u32), WeakHandle>,
     next_weak_id: u64,
     stats: Stats,
-    events: Vec<Event>,
+    events: EventLog,
+    embed: EmbedState<NullCollector>,
+}
+
+impl Drop for NullCollector {
+    fn drop(&mut self) {
+        report_leaks(self);
+    }
+}
+
+/// A view of one object of a [`NullCollector`].
+#[derive(Clone, Copy, Debug)]
+pub struct NullView<'a> {
+    heap: &'a NullCollector,
+    index: u32,
+}
+
+impl<'a> NullView<'a> {
+    fn object(self) -> &'a NullObject {
+        &self.heap.objects[self.index as usize]
+    }
+}
+
+impl<'a> ObjectView<'a> for NullView<'a> {
+    fn kind(self) -> Kind {
+        self.object().kind
+    }
+    fn id(self) -> ObjectId {
+        ObjectId(u64::from(self.index))
+    }
+    fn slot_count(self) -> usize {
+        self.object().slots.len()
+    }
+    #[inline]
+    fn slot(self, index: usize) -> Result<Option<Self>, GcError> {
+        let o = self.object();
+        match o.slots.get(index) {
+            Some(v) => Ok(v.map(|index| NullView {
+                heap: self.heap,
+                index,
+            })),
+            None => Err(GcError::SlotOutOfRange {
+                index,
+                len: o.slots.len(),
+                kind: o.kind.name(),
+            }),
+        }
+    }
+    fn payload(self) -> &'a [u8] {
+        &self.object().payload
+    }
+    fn same(self, other: Self) -> bool {
+        std::ptr::eq(self.heap, other.heap) && self.index == other.index
+    }
 }
 
 impl NullCollector {
     fn resolve(&self, h: Handle) -> Result<&NullObject, GcError> {
-        Ok(&self.objects[self.roots.get(h.0)? as usize])
+        Ok(&self.objects[self.roots.get(h)? as usize])
     }
 
     fn push(
@@ -39,7 +93,8 @@ impl NullCollector {
         slots: Box<[Option<u32>]>,
         payload: usize,
     ) -> Result<Handle, GcError> {
-        let index = u32::try_from(self.objects.len()).map_err(|_| GcError::OutOfMemory {
+        let index = u32::try_from(self.objects.len()).map_err(|_| GcError::TooMany {
+            what: "objects",
             limit: u64::from(u32::MAX),
         })?;
         self.objects.push(NullObject {
@@ -48,7 +103,7 @@ impl NullCollector {
             payload: vec![0; payload].into_boxed_slice(),
         });
         self.stats.on_alloc(payload as u64);
-        Ok(Handle(self.roots.insert(index)))
+        Ok(self.roots.insert(index))
     }
 }
 
@@ -66,6 +121,7 @@ impl Collector for NullCollector {
         frees_finalized_later: false,
     };
     type Config = NoConfig;
+    type View<'a> = NullView<'a>;
 
     fn with_config(_config: NoConfig) -> Result<Self, GcError> {
         let heap = HeapId::fresh();
@@ -75,7 +131,8 @@ impl Collector for NullCollector {
             weak_roots: RootTable::new(heap),
             next_weak_id: 0,
             stats: Stats::default(),
-            events: Vec::new(),
+            events: EventLog::default(),
+            embed: EmbedState::default(),
         })
     }
 
@@ -92,18 +149,18 @@ impl Collector for NullCollector {
     fn alloc_tuple(&mut self, members: &[Option<Handle>]) -> Result<Handle, GcError> {
         let slots = members
             .iter()
-            .map(|m| m.map(|h| self.roots.get(h.0)).transpose())
+            .map(|m| m.map(|h| self.roots.get(h)).transpose())
             .collect::<Result<Box<[_]>, _>>()?;
         self.push(Kind::Tuple, slots, 0)
     }
 
     fn clone_handle(&mut self, handle: Handle) -> Result<Handle, GcError> {
-        let i = self.roots.get(handle.0)?;
-        Ok(Handle(self.roots.insert(i)))
+        let i = self.roots.get(handle)?;
+        Ok(self.roots.insert(i))
     }
 
     fn release(&mut self, handle: Handle) -> Result<(), GcError> {
-        self.roots.remove(handle.0).map(drop)
+        self.roots.remove(handle).map(drop)
     }
 
     fn slot(&mut self, object: Handle, index: usize) -> Result<Option<Handle>, GcError> {
@@ -113,7 +170,7 @@ impl Collector for NullCollector {
             len: o.slots.len(),
             kind: o.kind.name(),
         })?;
-        Ok(v.map(|v| Handle(self.roots.insert(v))))
+        Ok(v.map(|v| self.roots.insert(v)))
     }
 
     #[inline]
@@ -123,8 +180,8 @@ impl Collector for NullCollector {
         index: usize,
         value: Option<Handle>,
     ) -> Result<(), GcError> {
-        let i = self.roots.get(object.0)?;
-        let value = value.map(|h| self.roots.get(h.0)).transpose()?;
+        let i = self.roots.get(object)?;
+        let value = value.map(|h| self.roots.get(h)).transpose()?;
         let o = &mut self.objects[i as usize];
         if o.kind != Kind::Node {
             return Err(GcError::Immutable(o.kind));
@@ -152,37 +209,44 @@ impl Collector for NullCollector {
     }
 
     fn payload_mut(&mut self, object: Handle) -> Result<&mut [u8], GcError> {
-        let i = self.roots.get(object.0)?;
+        let i = self.roots.get(object)?;
         Ok(&mut self.objects[i as usize].payload)
     }
 
     fn object_id(&self, object: Handle) -> Result<ObjectId, GcError> {
-        Ok(ObjectId(u64::from(self.roots.get(object.0)?)))
+        Ok(ObjectId(u64::from(self.roots.get(object)?)))
+    }
+
+    fn view(&self, object: Handle) -> Result<NullView<'_>, GcError> {
+        Ok(NullView {
+            heap: self,
+            index: self.roots.get(object)?,
+        })
     }
 
     fn set_finalizer(&mut self, object: Handle, _finalizer: Finalizer) -> Result<(), GcError> {
         // Nothing is ever garbage here, so a finalizer never runs.
-        self.roots.get(object.0).map(drop)
+        self.roots.get(object).map(drop)
     }
 
     fn weak(&mut self, object: Handle, _callback: bool) -> Result<WeakHandle, GcError> {
-        let i = self.roots.get(object.0)?;
+        let i = self.roots.get(object)?;
         let id = self.next_weak_id;
         self.next_weak_id += 1;
-        Ok(WeakHandle(self.weak_roots.insert((id, i))))
+        Ok(self.weak_roots.insert((id, i)))
     }
 
     fn upgrade(&mut self, weak: WeakHandle) -> Result<Option<Handle>, GcError> {
-        let (_, i) = self.weak_roots.get(weak.0)?;
-        Ok(Some(Handle(self.roots.insert(i))))
+        let (_, i) = self.weak_roots.get(weak)?;
+        Ok(Some(self.roots.insert(i)))
     }
 
     fn release_weak(&mut self, weak: WeakHandle) -> Result<(), GcError> {
-        self.weak_roots.remove(weak.0).map(drop)
+        self.weak_roots.remove(weak).map(drop)
     }
 
     fn weak_id(&self, weak: WeakHandle) -> Result<WeakId, GcError> {
-        Ok(WeakId(self.weak_roots.get(weak.0)?.0))
+        Ok(WeakId(self.weak_roots.get(weak)?.0))
     }
 
     fn take_saved(&mut self) -> Vec<Handle> {
@@ -212,8 +276,24 @@ impl Collector for NullCollector {
         self.stats
     }
 
+    fn record_events(&mut self, on: bool) {
+        self.events.set_recording(on);
+    }
+
     fn drain_events(&mut self, out: &mut Vec<Event>) {
-        out.append(&mut self.events);
+        self.events.drain_into(out);
+    }
+
+    fn root_count(&self) -> usize {
+        self.roots.len()
+    }
+
+    fn embed_state(&mut self) -> &mut EmbedState<Self> {
+        &mut self.embed
+    }
+
+    fn embed_state_ref(&self) -> &EmbedState<Self> {
+        &self.embed
     }
 
     fn live_objects(&self) -> Vec<ObjectId> {

@@ -121,18 +121,26 @@ pub struct WeakId(pub u64);
 
 /// What a finalizer does when the collector decides its object is garbage.
 ///
-/// A finalizer runs at most once per object (PEP 442). The collector reports
-/// each run as an [`Event::Finalize`](crate::Event::Finalize). An embedding
-/// runtime that wants to run its own code on the dying object asks for
-/// [`Finalizer::Resurrect`]: the object is appended to the *saved list* (a
-/// root), the runtime takes it with
-/// [`Collector::take_saved`](crate::Collector::take_saved), runs its code,
-/// and drops the handle; the object is then freed like any other, and its
-/// finalizer does not run again. This is PyPy's finalizer-queue model.
+/// A finalizer runs at most once per object (PEP 442), and every run is
+/// reported as an [`Event::Finalize`](crate::Event::Finalize).
+///
+/// - [`Finalizer::Run`] is what an embedding runtime wants: the heap calls
+///   its finalizer hook ([`Embedding::on_finalize`](crate::Embedding::on_finalize))
+///   with the object, intact and readable, in the order the strategy
+///   prescribes; the hook may store the object somewhere to resurrect it,
+///   and whatever is still unreachable afterwards is freed as the strategy
+///   frees finalized objects. Without a hook it acts as `Notify`.
+/// - [`Finalizer::Notify`] and [`Finalizer::Resurrect`] are the trace
+///   format's two finalizers: report only, or report and append the object
+///   to the *saved list* (a root the runtime drains with
+///   [`Collector::take_saved`](crate::Collector::take_saved): PyPy's
+///   finalizer-queue model).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Finalizer {
     /// Report the finalization; the object is freed if still unreachable.
     Notify,
     /// Report it and append the object to the saved list.
     Resurrect,
+    /// Report it and call the heap's finalizer hook with the object.
+    Run,
 }

@@ -178,7 +178,11 @@ impl CycleGc {
     pub(crate) fn invoke_callbacks(heap: &mut Heap, phase: Phase, info: CallbackInfo) {
         let mut i = 0;
         while let Some(cb) = heap.policy.callbacks.get(i).cloned() {
-            (cb.borrow_mut())(heap, phase, &info);
+            // A callback runs only while `collecting` is set, never inside
+            // itself, so the lock is always free; a poisoned one (a
+            // callback that panicked) is still callable.
+            let mut f = cb.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            f(heap, phase, &info);
             i += 1;
         }
     }
@@ -284,7 +288,8 @@ impl RcPolicy for CycleGc {
         if heap.objects.len() >= header::HEAD_BASE as usize
             && heap.table_len() == heap.objects.len()
         {
-            return Err(GcError::OutOfMemory {
+            return Err(GcError::TooMany {
+                what: "objects",
                 limit: u64::from(header::HEAD_BASE),
             });
         }

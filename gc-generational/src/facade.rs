@@ -26,8 +26,7 @@
 //! which CPython lists, are left out of `get_objects` because they are not
 //! objects of the trace model.
 
-use std::cell::RefCell;
-use std::rc::Rc;
+use std::sync::{Arc, Mutex};
 
 use gc_core::rc::flags;
 use gc_core::{Collector, GcError, Handle, ObjectId};
@@ -71,11 +70,13 @@ pub struct CallbackInfo {
 /// during a collection), or change `gc.callbacks` itself, with CPython's
 /// list semantics (the list is walked by index while it changes; an entry
 /// removed while it runs finishes its call).
-pub type GcCallback = Rc<RefCell<dyn FnMut(&mut Generational, Phase, &CallbackInfo)>>;
+pub type GcCallback = Arc<Mutex<dyn FnMut(&mut Generational, Phase, &CallbackInfo) + Send>>;
 
 /// Wraps a closure as a [`GcCallback`].
-pub fn callback(f: impl FnMut(&mut Generational, Phase, &CallbackInfo) + 'static) -> GcCallback {
-    Rc::new(RefCell::new(f))
+pub fn callback(
+    f: impl FnMut(&mut Generational, Phase, &CallbackInfo) + Send + 'static,
+) -> GcCallback {
+    Arc::new(Mutex::new(f))
 }
 
 /// `heap.gc()`: the `gc` module of a [`Generational`] heap.

@@ -11,7 +11,7 @@
 use std::time::Instant;
 
 use gc_core::rc::{ObjRef, flags};
-use gc_core::{CollectEvent, Event, Trigger};
+use gc_core::{CollectEvent, Collector, Event, Trigger, embed};
 
 use crate::CycleGc;
 use crate::collector::untrack;
@@ -513,13 +513,21 @@ fn handle_weakrefs(heap: &mut Heap, unreachable: List, old: List, old_bits: u32)
 
 /// `finalize_garbage`: each finalizer not yet run runs now (the finalized
 /// flag is set first), in list order. Returns whether one resurrected its
-/// object.
+/// object, or may have ([`Finalizer::Run`] runs the embedder's code, which
+/// may store the object anywhere).
 ///
-/// CPython moves each object to a `seen` list before calling its finalizer,
-/// because Python code may free or move anything; here a finalizer only
-/// reports and (for [`Finalizer::Resurrect`](gc_core::Finalizer)) appends
-/// to the saved list, so the walk stays in place, in the same order.
+/// Without a finalizer hook a finalizer only reports and (for
+/// [`Finalizer::Resurrect`]) appends to the saved list, so the walk stays
+/// in place. With one, the embedder's code may free, allocate or move
+/// anything, so each object goes to a `seen` list before its finalizer
+/// runs, as in CPython, and the list comes back whole at the end.
+///
+/// [`Finalizer::Run`]: gc_core::Finalizer::Run
+/// [`Finalizer::Resurrect`]: gc_core::Finalizer::Resurrect
 fn finalize_garbage(heap: &mut Heap, collectable: List) -> bool {
+    if heap.embed_state_ref().has_hook() {
+        return finalize_garbage_running_code(heap, collectable);
+    }
     let head = collectable.head();
     let mut resurrected = false;
     let mut x = first(heap, collectable);
@@ -536,6 +544,40 @@ fn finalize_garbage(heap: &mut Heap, collectable: List) -> bool {
         }
         x = next(heap, x);
     }
+    resurrected
+}
+
+/// [`finalize_garbage`] when the embedder's hook may run: CPython's walk
+/// with a `seen` list (`List::Final`, empty until the next pass).
+fn finalize_garbage_running_code(heap: &mut Heap, collectable: List) -> bool {
+    let seen = List::Final;
+    let mut resurrected = false;
+    while !is_empty(heap, collectable) {
+        let x = first(heap, collectable);
+        move_to(heap, x, seen);
+        let f = heap.objects[x as usize].flags;
+        if f & flags::HAS_FINALIZER == 0 || f & flags::FINALIZED != 0 {
+            continue;
+        }
+        let r = obj(x);
+        heap.report_finalized(r);
+        if f & flags::RESURRECT != 0 {
+            heap.inc(r);
+            heap.saved.push(r);
+        } else if f & flags::RUN_HOOK != 0 {
+            heap.inc(r);
+            let root = heap.root_object(r);
+            if !embed::run_hook_now(heap, root) {
+                // The hook is busy (this collection started inside it):
+                // the object waits for it, held by the root.
+                heap.embed_state().queue(root);
+            }
+        } else {
+            continue;
+        }
+        resurrected = true;
+    }
+    merge(heap, seen, collectable);
     resurrected
 }
 

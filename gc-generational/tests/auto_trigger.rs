@@ -15,8 +15,8 @@
 //! soon-untracked allocation (an empty tuple) after each generation-2
 //! collection, as CPython's dict does.
 
-use std::cell::{Cell, RefCell};
-use std::rc::Rc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 
 use gc_core::{Collector, CollectorExt, Handle};
 use gc_generational::{GcModule, Generational, Phase};
@@ -65,14 +65,17 @@ fn parse_long_lived(text: &str) -> Starts {
 }
 
 /// Installs the logging callback; returns the log and the iteration cell.
-fn log_collections(h: &mut Generational) -> (Rc<RefCell<Starts>>, Rc<Cell<usize>>) {
-    let log: Rc<RefCell<Starts>> = Default::default();
-    let idx = Rc::new(Cell::new(0usize));
+fn log_collections(h: &mut Generational) -> (Arc<Mutex<Starts>>, Arc<AtomicUsize>) {
+    let log: Arc<Mutex<Starts>> = Default::default();
+    let idx = Arc::new(AtomicUsize::new(0));
     let (l, i) = (log.clone(), idx.clone());
     let mut extra: Vec<Handle> = Vec::new();
     h.gc().callbacks().push(gc_generational::callback(
         move |h, phase, info| match phase {
-            Phase::Start => l.borrow_mut().push((info.generation, i.get() + 1)),
+            Phase::Start => l
+                .lock()
+                .unwrap()
+                .push((info.generation, i.load(Ordering::Relaxed) + 1)),
             Phase::Stop if info.generation == 2 => extra.push(h.alloc_tuple(&[]).unwrap()),
             Phase::Stop => {}
         },
@@ -90,11 +93,11 @@ fn auto_trigger(nalloc: usize, th: (u64, u64, u64)) -> (Starts, (u64, u64, u64))
     let (log, idx) = log_collections(&mut h);
     let mut keep = Vec::with_capacity(nalloc);
     for i in 0..nalloc {
-        idx.set(i);
+        idx.store(i, Ordering::Relaxed);
         keep.push(h.alloc_node(2, 0).unwrap());
     }
     let count = h.gc().get_count();
-    let starts = log.borrow().clone();
+    let starts = log.lock().unwrap().clone();
     (starts, count)
 }
 
@@ -143,10 +146,10 @@ fn long_lived(nalloc: usize, total: usize) -> Starts {
     let (log, idx) = log_collections(&mut h);
     let mut keep = Vec::with_capacity(nalloc);
     for i in 0..nalloc {
-        idx.set(i);
+        idx.store(i, Ordering::Relaxed);
         keep.push(h.alloc_node(2, 0).unwrap());
     }
-    log.borrow().clone()
+    log.lock().unwrap().clone()
 }
 
 #[test]

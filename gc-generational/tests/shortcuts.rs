@@ -7,11 +7,13 @@ use gc_core::{Collector, CollectorExt, Event, Finalizer, ObjectId};
 use gc_generational::{GcModule, Generational, GenerationalConfig};
 
 fn heap() -> Generational {
-    Generational::with_config(GenerationalConfig {
+    let mut h = Generational::with_config(GenerationalConfig {
         enabled: false,
         ..GenerationalConfig::default()
     })
-    .unwrap()
+    .unwrap();
+    h.record_events(true);
+    h
 }
 
 fn finalized(h: &mut Generational) -> Vec<ObjectId> {

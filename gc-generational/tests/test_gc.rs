@@ -15,11 +15,13 @@ use gc_generational::{
 /// A heap with automatic collection off, as the scripts run
 /// (`gc.disable()` first).
 fn heap() -> Generational {
-    Generational::with_config(GenerationalConfig {
+    let mut h = Generational::with_config(GenerationalConfig {
         enabled: false,
         ..GenerationalConfig::default()
     })
-    .unwrap()
+    .unwrap();
+    h.record_events(true);
+    h
 }
 
 fn node(h: &mut Generational, slots: usize) -> Handle {
@@ -327,6 +329,7 @@ fn test_bug1055820b_callbacks_of_reachable_weakrefs_see_none() {
 fn test_bug1055820c_and_d_old_object_dies_during_delete_garbage() {
     for with_del in [false, true] {
         let mut h = Generational::new_default().unwrap();
+        h.record_events(true);
         let c0 = self_loop(&mut h, 3);
         if with_del {
             h.set_finalizer(c0, Finalizer::Notify).unwrap();
@@ -366,14 +369,14 @@ fn test_bug1055820c_and_d_old_object_dies_during_delete_garbage() {
 
 // ---- test_gc.GCCallbackTests ----------------------------------------------
 
-type Log = std::rc::Rc<std::cell::RefCell<Vec<(u8, Phase, CallbackInfo)>>>;
+type Log = std::sync::Arc<std::sync::Mutex<Vec<(u8, Phase, CallbackInfo)>>>;
 
 fn logging(h: &mut Generational, tag: u8, log: &Log) {
     let log = log.clone();
     h.gc()
         .callbacks()
         .push(gc_generational::callback(move |_h, phase, info| {
-            log.borrow_mut().push((tag, phase, *info))
+            log.lock().unwrap().push((tag, phase, *info))
         }));
 }
 
@@ -385,42 +388,47 @@ fn callbacks_run_in_list_order_with_generation_and_counts() {
     logging(&mut h, 1, &log);
     logging(&mut h, 2, &log);
     collect(&mut h, 2);
-    let seq: Vec<(u8, &str)> = log.borrow().iter().map(|e| (e.0, e.1.as_str())).collect();
+    let seq: Vec<(u8, &str)> = log
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|e| (e.0, e.1.as_str()))
+        .collect();
     assert_eq!(
         seq,
         vec![(1, "start"), (2, "start"), (1, "stop"), (2, "stop")]
     );
-    assert!(log.borrow().iter().all(|e| e.2
+    assert!(log.lock().unwrap().iter().all(|e| e.2
         == CallbackInfo {
             generation: 2,
             collected: 0,
             uncollectable: 0
         }));
-    log.borrow_mut().clear();
+    log.lock().unwrap().clear();
     collect(&mut h, 1);
-    assert!(log.borrow().iter().all(|e| e.2.generation == 1));
+    assert!(log.lock().unwrap().iter().all(|e| e.2.generation == 1));
     // "stop" sees what was collected.
-    log.borrow_mut().clear();
+    log.lock().unwrap().clear();
     let n = self_loop(&mut h, 1);
     h.release(n).unwrap();
     collect(&mut h, 0);
-    assert_eq!(log.borrow()[3].2.collected, 1);
+    assert_eq!(log.lock().unwrap()[3].2.collected, 1);
 }
 
 #[test]
 fn collect_inside_a_callback_returns_0() {
     let mut h = heap();
-    let inner: std::rc::Rc<std::cell::RefCell<Vec<u64>>> = Default::default();
+    let inner: std::sync::Arc<std::sync::Mutex<Vec<u64>>> = Default::default();
     let i2 = inner.clone();
     h.gc()
         .callbacks()
         .push(gc_generational::callback(move |h, phase, _| {
             if phase == Phase::Start {
-                i2.borrow_mut().push(h.gc().collect(2).unwrap());
+                i2.lock().unwrap().push(h.gc().collect(2).unwrap());
             }
         }));
     collect(&mut h, 2);
-    assert_eq!(*inner.borrow(), vec![0]);
+    assert_eq!(*inner.lock().unwrap(), vec![0]);
     assert_eq!(h.gc().get_stats()[2].collections, 1);
 }
 
@@ -429,17 +437,18 @@ fn start_callbacks_see_the_counts_before_the_reset_and_stop_after() {
     // CPython (cbcounts.py): start (702, 0, 0), the 701 allocations plus the
     // callback's own info dict; stop (0, 1, 0).
     let mut h = Generational::new_default().unwrap();
+    h.record_events(true);
     type Seen = Vec<(Phase, (u64, u64, u64))>;
-    let seen: std::rc::Rc<std::cell::RefCell<Seen>> = Default::default();
+    let seen: std::sync::Arc<std::sync::Mutex<Seen>> = Default::default();
     let s2 = seen.clone();
     h.gc()
         .callbacks()
         .push(gc_generational::callback(move |h, phase, _| {
-            s2.borrow_mut().push((phase, h.gc().get_count()));
+            s2.lock().unwrap().push((phase, h.gc().get_count()));
         }));
     let _keep: Vec<Handle> = (0..800).map(|_| node(&mut h, 1)).collect();
     assert_eq!(
-        *seen.borrow(),
+        *seen.lock().unwrap(),
         vec![(Phase::Start, (701, 0, 0)), (Phase::Stop, (0, 1, 0))]
     );
 }
@@ -855,6 +864,7 @@ fn debug_flags_log_and_parse() {
     assert!(c.set("threshold9", "5").is_err());
     assert!(c.set("debug", "loud").is_err());
     let mut h = Generational::with_config(c).unwrap();
+    h.record_events(true);
     assert_eq!(h.gc().get_threshold(), (5, 10, 10));
     let n = self_loop(&mut h, 1);
     h.release(n).unwrap();
@@ -1000,14 +1010,15 @@ fn debug_stats_and_collectable_lines_go_to_tracing() {
 #[test]
 fn a_callback_that_releases_a_member_of_the_tuple_being_made_is_an_error_not_corruption() {
     let mut h = Generational::new_default().unwrap();
+    h.record_events(true);
     h.gc().set_threshold(1, None, None);
     let m = node(&mut h, 0);
-    let victim = std::rc::Rc::new(std::cell::Cell::new(Some(m)));
+    let victim = std::sync::Arc::new(std::sync::Mutex::new(Some(m)));
     let v = victim.clone();
     h.gc()
         .callbacks()
         .push(gc_generational::callback(move |h, phase, _| {
-            if let (Phase::Start, Some(m)) = (phase, v.take()) {
+            if let (Phase::Start, Some(m)) = (phase, v.lock().unwrap().take()) {
                 h.release(m).unwrap();
             }
         }));
@@ -1018,13 +1029,13 @@ fn a_callback_that_releases_a_member_of_the_tuple_being_made_is_an_error_not_cor
     );
     assert_eq!(h.stats().live_objects, 0);
     let w = node(&mut h, 0);
-    let victim = std::rc::Rc::new(std::cell::Cell::new(Some(w)));
+    let victim = std::sync::Arc::new(std::sync::Mutex::new(Some(w)));
     let v = victim.clone();
     h.gc().callbacks().clear();
     h.gc()
         .callbacks()
         .push(gc_generational::callback(move |h, phase, _| {
-            if let (Phase::Start, Some(w)) = (phase, v.take()) {
+            if let (Phase::Start, Some(w)) = (phase, v.lock().unwrap().take()) {
                 h.release(w).unwrap();
             }
         }));
@@ -1037,18 +1048,20 @@ fn callbacks_that_change_the_list_follow_cpythons_list_walk() {
     // cb1 removes itself and appends cb3 at "start"; the walk goes on by
     // index, so cb2 is skipped once. CPython 3.11.7:
     // [('cb1', 'start'), ('cb3', 'start'), ('cb2', 'stop'), ('cb3', 'stop')]
-    type Log = std::rc::Rc<std::cell::RefCell<Vec<(u8, &'static str)>>>;
+    type Log = std::sync::Arc<std::sync::Mutex<Vec<(u8, &'static str)>>>;
     let mut h = heap();
     let log: Log = Default::default();
     let make = |tag: u8, log: &Log| {
         let log = log.clone();
-        gc_generational::callback(move |_, phase, _| log.borrow_mut().push((tag, phase.as_str())))
+        gc_generational::callback(move |_, phase, _| {
+            log.lock().unwrap().push((tag, phase.as_str()))
+        })
     };
     let cb2 = make(2, &log);
     let cb3 = make(3, &log);
     let l1 = log.clone();
     let cb1 = gc_generational::callback(move |h, phase, _| {
-        l1.borrow_mut().push((1, phase.as_str()));
+        l1.lock().unwrap().push((1, phase.as_str()));
         if phase == Phase::Start {
             h.gc().callbacks().remove(0);
             h.gc().callbacks().push(cb3.clone());
@@ -1057,7 +1070,7 @@ fn callbacks_that_change_the_list_follow_cpythons_list_walk() {
     h.gc().callbacks().extend([cb1, cb2]);
     collect(&mut h, 2);
     assert_eq!(
-        *log.borrow(),
+        *log.lock().unwrap(),
         vec![(1, "start"), (3, "start"), (2, "stop"), (3, "stop")]
     );
 }

@@ -3,18 +3,20 @@
 //! explicit collections and controls.
 
 use std::collections::VecDeque;
+use std::marker::PhantomData;
 use std::ptr::NonNull;
 use std::time::Instant;
 
+use gc_core::embed::{self, EmbedState, ObjectView};
 use gc_core::{
-    CollectDetail, CollectEvent, Collector, Control, ControlOutcome, Event, Finalizer, GcError,
-    Generation, Handle, HeapId, Kind, ObjectId, RootList, RootTable, Shape, Stats, Traits, Trigger,
-    WeakHandle, WeakId,
+    CollectDetail, CollectEvent, Collector, Control, ControlOutcome, Event, EventLog, Finalizer,
+    GcError, Generation, Handle, HeapId, Kind, ObjectId, RootList, RootTable, Shape, Stats, Traits,
+    Trigger, WeakHandle, WeakId,
 };
 
 use crate::config::MarkSweepConfig;
 use crate::header::{
-    FIN_RESURRECT, FINALIZED, HAS_CARDS, HAS_FINALIZER, LARGE, MAX_ID, OLD, ObjRef,
+    FIN_HOOK, FIN_RESURRECT, FINALIZED, HAS_CARDS, HAS_FINALIZER, LARGE, MAX_ID, OLD, ObjRef,
     TRACK_YOUNG_PTRS, card_words, init_object, make_tid, object_bytes,
 };
 use crate::nursery::Nursery;
@@ -143,6 +145,51 @@ pub(crate) struct Pacing {
     pub(crate) last_surviving: usize,
 }
 
+/// A view of one object of an [`IncMiniMark`] heap: its address, valid
+/// while the heap is borrowed (nothing moves or dies without `&mut`).
+#[derive(Clone, Copy, Debug)]
+pub struct MsView<'a> {
+    obj: ObjRef,
+    _heap: PhantomData<&'a IncMiniMark>,
+}
+
+impl<'a> ObjectView<'a> for MsView<'a> {
+    fn kind(self) -> Kind {
+        self.obj.kind()
+    }
+    fn id(self) -> ObjectId {
+        self.obj.id()
+    }
+    fn slot_count(self) -> usize {
+        self.obj.slot_count()
+    }
+    #[inline]
+    fn slot(self, index: usize) -> Result<Option<Self>, GcError> {
+        let len = self.obj.slot_count();
+        if index >= len {
+            return Err(GcError::SlotOutOfRange {
+                index,
+                len,
+                kind: self.obj.kind().name(),
+            });
+        }
+        Ok(self.obj.slot(index).map(|obj| MsView {
+            obj,
+            _heap: PhantomData,
+        }))
+    }
+    fn payload(self) -> &'a [u8] {
+        // SAFETY: the view was made from a root of a heap borrowed for
+        // `'a` (or from a slot of such an object): the object is live and
+        // cannot move, die or be written while the borrow lasts, since all
+        // of those need `&mut` to the heap.
+        unsafe { std::slice::from_raw_parts(self.obj.payload_ptr(), self.obj.payload_len()) }
+    }
+    fn same(self, other: Self) -> bool {
+        self.obj == other.obj
+    }
+}
+
 /// PyPy's incminimark: a bump-allocated nursery, minor collections copying
 /// survivors into a size-class old generation, and an incremental
 /// mark-and-sweep of the old generation in bounded steps. See the [crate
@@ -175,7 +222,9 @@ pub struct IncMiniMark {
     pub(crate) enabled: bool,
     pub(crate) stats: Stats,
     pub(crate) gc: MarkSweepStats,
-    pub(crate) events: Vec<Event>,
+    pub(crate) events: EventLog,
+    /// The embedding layer's state (the finalizer hook and its queue).
+    pub(crate) embed: EmbedState<IncMiniMark>,
     /// Inside an explicit collection: its minors and steps are reported as
     /// one event.
     pub(crate) quiet: bool,
@@ -192,6 +241,7 @@ unsafe impl Send for IncMiniMark {}
 
 impl Drop for IncMiniMark {
     fn drop(&mut self) {
+        embed::report_leaks(self);
         for obj in self
             .old
             .large
@@ -244,6 +294,16 @@ impl IncMiniMark {
     pub fn collect_step(&mut self) {
         self.minor_collection(Trigger::Explicit);
         self.major_collection_step(0.0, false, Trigger::Explicit);
+        self.finish();
+    }
+
+    /// Ends an operation that may have collected: runs the finalizer hook
+    /// on the objects a major collection queued for it.
+    #[inline]
+    fn finish(&mut self) {
+        if self.embed.needs_finish() {
+            embed::finish(self);
+        }
     }
 
     /// Reports a collection: the spec's collect event, then its
@@ -288,7 +348,10 @@ impl IncMiniMark {
 
     fn fresh_id(&mut self) -> Result<u64, GcError> {
         if self.next_id > MAX_ID {
-            return Err(GcError::OutOfMemory { limit: MAX_ID });
+            return Err(GcError::TooMany {
+                what: "object ids",
+                limit: MAX_ID,
+            });
         }
         let id = self.next_id;
         self.next_id += 1;
@@ -384,7 +447,7 @@ impl IncMiniMark {
 
     #[inline]
     fn get(&self, h: Handle) -> Result<ObjRef, GcError> {
-        self.roots.get(h.0)
+        self.roots.get(h)
     }
 
     /// An explicit or automatic full collection: finishes the cycle in
@@ -439,6 +502,7 @@ impl Collector for IncMiniMark {
         frees_finalized_later: true,
     };
     type Config = MarkSweepConfig;
+    type View<'a> = MsView<'a>;
 
     fn with_config(config: MarkSweepConfig) -> Result<Self, GcError> {
         let heap = HeapId::fresh();
@@ -479,7 +543,8 @@ impl Collector for IncMiniMark {
             enabled: true,
             stats: Stats::default(),
             gc: MarkSweepStats::default(),
-            events: Vec::new(),
+            events: EventLog::default(),
+            embed: EmbedState::default(),
             quiet: false,
             unreported_promoted: (0, 0),
             large_threshold,
@@ -496,8 +561,10 @@ impl Collector for IncMiniMark {
     #[inline]
     fn alloc(&mut self, shape: Shape) -> Result<Handle, GcError> {
         shape.check()?;
-        let obj = self.allocate(shape.kind(), shape.slots(), shape.payload())?;
-        Ok(Handle(self.roots.insert(obj)))
+        let obj = self.allocate(shape.kind(), shape.slots(), shape.payload());
+        let made = obj.map(|obj| self.roots.insert(obj));
+        self.finish();
+        made
     }
 
     fn alloc_tuple(&mut self, members: &[Option<Handle>]) -> Result<Handle, GcError> {
@@ -511,7 +578,9 @@ impl Collector for IncMiniMark {
         }
         .check()?;
         // The allocation may move the members: look them up after it.
-        let obj = self.allocate(Kind::Tuple, members.len(), 0)?;
+        let obj = self.allocate(Kind::Tuple, members.len(), 0);
+        self.finish();
+        let obj = obj?;
         for (i, m) in members.iter().enumerate() {
             let value = m.map(|h| self.get(h)).transpose()?;
             if value.is_some() {
@@ -519,16 +588,16 @@ impl Collector for IncMiniMark {
                 obj.set_slot_raw(i, value);
             }
         }
-        Ok(Handle(self.roots.insert(obj)))
+        Ok(self.roots.insert(obj))
     }
 
     fn clone_handle(&mut self, handle: Handle) -> Result<Handle, GcError> {
         let obj = self.get(handle)?;
-        Ok(Handle(self.roots.insert(obj)))
+        Ok(self.roots.insert(obj))
     }
 
     fn release(&mut self, handle: Handle) -> Result<(), GcError> {
-        self.roots.remove(handle.0).map(drop)
+        self.roots.remove(handle).map(drop)
     }
 
     fn slot(&mut self, object: Handle, index: usize) -> Result<Option<Handle>, GcError> {
@@ -541,7 +610,7 @@ impl Collector for IncMiniMark {
                 kind: obj.kind().name(),
             });
         }
-        Ok(obj.slot(index).map(|v| Handle(self.roots.insert(v))))
+        Ok(obj.slot(index).map(|v| self.roots.insert(v)))
     }
 
     #[inline]
@@ -600,14 +669,28 @@ impl Collector for IncMiniMark {
         Ok(self.get(object)?.id())
     }
 
+    #[inline]
+    fn view(&self, object: Handle) -> Result<MsView<'_>, GcError> {
+        Ok(MsView {
+            obj: self.get(object)?,
+            _heap: PhantomData,
+        })
+    }
+
     fn set_finalizer(&mut self, object: Handle, finalizer: Finalizer) -> Result<(), GcError> {
         let obj = self.get(object)?;
         if obj.has(FINALIZED) {
             return Ok(()); // at most once per object (PEP 442)
         }
         match finalizer {
-            Finalizer::Resurrect => obj.add(FIN_RESURRECT),
-            Finalizer::Notify => obj.remove(FIN_RESURRECT),
+            Finalizer::Resurrect => {
+                obj.remove(FIN_HOOK);
+                obj.add(FIN_RESURRECT);
+            }
+            Finalizer::Notify => obj.remove(FIN_RESURRECT | FIN_HOOK),
+            // The hook may keep the object: it is ordered as a resurrecting
+            // finalizer's (PyPy's finalizer queue).
+            Finalizer::Run => obj.add(FIN_RESURRECT | FIN_HOOK),
         }
         if obj.has(HAS_FINALIZER) {
             return Ok(());
@@ -625,34 +708,31 @@ impl Collector for IncMiniMark {
         let obj = self.get(object)?;
         let id = self.next_weak_id;
         self.next_weak_id += 1;
-        Ok(WeakHandle(self.weaks.insert(WeakEntry {
+        Ok(self.weaks.insert(WeakEntry {
             id,
             target: Some(obj),
             callback,
             pending: None,
-        })))
+        }))
     }
 
     fn upgrade(&mut self, weak: WeakHandle) -> Result<Option<Handle>, GcError> {
-        let entry = self.weaks.get(weak.0)?;
-        Ok(entry.target.map(|t| Handle(self.roots.insert(t))))
+        let entry = self.weaks.get(weak)?;
+        Ok(entry.target.map(|t| self.roots.insert(t)))
     }
 
     fn release_weak(&mut self, weak: WeakHandle) -> Result<(), GcError> {
-        self.weaks.remove(weak.0)
+        self.weaks.remove(weak)
     }
 
     fn weak_id(&self, weak: WeakHandle) -> Result<WeakId, GcError> {
-        Ok(WeakId(self.weaks.get(weak.0)?.id))
+        Ok(WeakId(self.weaks.get(weak)?.id))
     }
 
     fn take_saved(&mut self) -> Vec<Handle> {
         let saved = std::mem::take(&mut self.saved);
         self.stats.saved = 0;
-        saved
-            .into_iter()
-            .map(|o| Handle(self.roots.insert(o)))
-            .collect()
+        saved.into_iter().map(|o| self.roots.insert(o)).collect()
     }
 
     fn collect(&mut self, generation: Generation) -> Result<u64, GcError> {
@@ -665,6 +745,7 @@ impl Collector for IncMiniMark {
     }
 
     fn control(&mut self, control: Control) -> Result<ControlOutcome, GcError> {
+        // None of these collects, so no finalizer can be due.
         match control {
             Control::Enable => self.enabled = true,
             Control::Disable => self.enabled = false,
@@ -677,8 +758,24 @@ impl Collector for IncMiniMark {
         self.stats
     }
 
+    fn record_events(&mut self, on: bool) {
+        self.events.set_recording(on);
+    }
+
     fn drain_events(&mut self, out: &mut Vec<Event>) {
-        out.append(&mut self.events);
+        self.events.drain_into(out);
+    }
+
+    fn root_count(&self) -> usize {
+        self.roots.len()
+    }
+
+    fn embed_state(&mut self) -> &mut EmbedState<Self> {
+        &mut self.embed
+    }
+
+    fn embed_state_ref(&self) -> &EmbedState<Self> {
+        &self.embed
     }
 
     fn live_objects(&self) -> Vec<ObjectId> {

@@ -73,6 +73,10 @@ pub(crate) const FREE_BLOCK: u64 = 1 << 11;
 /// greyed at every minor collection during marking, from piling up as
 /// duplicates). Bit 14: bits 12 and 13 hold the kind.
 pub(crate) const MORE_PENDING: u64 = 1 << 14;
+/// The finalizer calls the embedder's hook (`Finalizer::Run`; set with
+/// `FIN_RESURRECT`, since the hook may keep the object). Bit 15, set only
+/// after allocation, like `MORE_PENDING`.
+pub(crate) const FIN_HOOK: u64 = 1 << 15;
 
 const FLAG_MASK: u64 = (1 << 12) - 1;
 const KIND_SHIFT: u32 = 12;

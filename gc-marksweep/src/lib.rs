@@ -169,7 +169,7 @@ mod pages;
 mod phases;
 mod weak;
 
-pub use collector::{IncMiniMark, MarkSweepStats};
+pub use collector::{IncMiniMark, MarkSweepStats, MsView};
 pub use config::{
     LARGE_OBJECT, MarkSweepConfig, NURSERY_SIZE_UNKNOWN_CACHE, last_level_cache, nursery_for_cache,
     parse_bytes,

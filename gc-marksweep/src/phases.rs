@@ -51,7 +51,7 @@ use gc_core::{Event, Trigger, WeakId};
 
 use crate::collector::{IncMiniMark, OldGen};
 use crate::header::{
-    FIN_RESURRECT, FINALIZATION_ORDERING, FINALIZED, HAS_FINALIZER, MORE_PENDING, ObjRef,
+    FIN_HOOK, FIN_RESURRECT, FINALIZATION_ORDERING, FINALIZED, HAS_FINALIZER, MORE_PENDING, ObjRef,
     TRACK_YOUNG_PTRS, VISITED,
 };
 use crate::pages::{self, PAGE_SIZE, SMALL_REQUEST_THRESHOLD};
@@ -399,7 +399,12 @@ impl IncMiniMark {
             obj.add(FINALIZED);
             self.stats.finalized += 1;
             self.events.push(Event::Finalize { object: obj.id() });
-            if obj.has(FIN_RESURRECT) {
+            if obj.has(FIN_HOOK) && self.embed.has_hook() {
+                // The hook runs once the operation is over; the root keeps
+                // the object (and what it reaches) until then.
+                let root = self.roots.insert(obj);
+                self.embed.queue(root);
+            } else if obj.has(FIN_RESURRECT) && !obj.has(FIN_HOOK) {
                 self.saved.push(obj);
                 self.stats.saved += 1;
             }

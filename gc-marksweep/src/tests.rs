@@ -114,6 +114,7 @@ fn every_unsafe_path_in_one_small_run() {
         ..MarkSweepConfig::pypy()
     };
     let mut h = IncMiniMark::with_config(config).unwrap();
+    h.record_events(true);
     let big = h.alloc_node(300, 0).unwrap(); // born large, with cards
     let rounds = if cfg!(miri) { 60 } else { 2000 };
     let mut kept = Vec::new();

@@ -3,7 +3,7 @@
 //! `young_objects_with_weakrefs`), so that a minor collection looks only at
 //! those, never at every weak reference.
 
-use gc_core::{GcError, HeapId, ObjectId, RawHandle, RootTable};
+use gc_core::{GcError, HeapId, ObjectId, RootTable, WeakHandle};
 
 use crate::header::{OLD, ObjRef};
 
@@ -23,7 +23,7 @@ pub(crate) struct WeakEntry {
 /// The weak references of one heap.
 #[derive(Debug)]
 pub(crate) struct WeakTable {
-    handles: RootTable<u32>,
+    handles: RootTable<u32, WeakHandle>,
     entries: Vec<Option<WeakEntry>>,
     free: Vec<u32>,
     /// Entries created with a young referent since the last minor
@@ -42,7 +42,7 @@ impl WeakTable {
         }
     }
 
-    pub(crate) fn insert(&mut self, entry: WeakEntry) -> RawHandle {
+    pub(crate) fn insert(&mut self, entry: WeakEntry) -> WeakHandle {
         let young = entry.target.is_some_and(|t| !t.has(OLD));
         let slot = match self.free.pop() {
             Some(s) => {
@@ -60,14 +60,14 @@ impl WeakTable {
         self.handles.insert(slot)
     }
 
-    pub(crate) fn get(&self, h: RawHandle) -> Result<&WeakEntry, GcError> {
+    pub(crate) fn get(&self, h: WeakHandle) -> Result<&WeakEntry, GcError> {
         let slot = self.handles.get(h)?;
         Ok(self.entries[slot as usize]
             .as_ref()
             .expect("a live handle has an entry"))
     }
 
-    pub(crate) fn remove(&mut self, h: RawHandle) -> Result<(), GcError> {
+    pub(crate) fn remove(&mut self, h: WeakHandle) -> Result<(), GcError> {
         let slot = self.handles.remove(h)?;
         self.entries[slot as usize] = None;
         self.free.push(slot);

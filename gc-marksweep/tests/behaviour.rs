@@ -24,6 +24,7 @@ fn events(h: &mut IncMiniMark) -> Vec<Event> {
 #[test]
 fn card_marked_100_000_slot_node() {
     let mut h = IncMiniMark::with_config(small(64 * 1024)).unwrap();
+    h.record_events(true);
     let big = h.alloc_node(100_000, 0).unwrap(); // born old, with cards
     let indices = [5usize, 50_000, 99_999];
     let mut ids = Vec::new();
@@ -101,6 +102,7 @@ fn finalized_names(h: &mut IncMiniMark, names: &[(ObjectId, char)], seen: &mut S
 /// each full collection finalized.
 fn run_ours(names: &str, links: &[(usize, usize)], collects: usize) -> Vec<String> {
     let mut h = IncMiniMark::with_config(small(64 * 1024)).unwrap();
+    h.record_events(true);
     let mut handles: Vec<Handle> = Vec::new();
     let mut ids = Vec::new();
     for c in names.chars() {
@@ -165,6 +167,7 @@ fn out_of_memory_leaves_the_heap_usable() {
         ..MarkSweepConfig::pypy()
     };
     let mut h = IncMiniMark::with_config(config).unwrap();
+    h.record_events(true);
     // An ever-growing list, as PyPy's `lst.append([0]*10)` loop.
     let mut head = h.alloc_node(1, 64).unwrap();
     let mut length = 1u64;
@@ -216,6 +219,7 @@ fn gc_disable_stops_major_collections_not_minor_ones() {
         ..MarkSweepConfig::pypy()
     };
     let mut h = IncMiniMark::with_config(config).unwrap();
+    h.record_events(true);
     let keep = h.alloc_node(1, 0).unwrap();
     assert_eq!(
         h.control(Control::Disable).unwrap(),
@@ -260,6 +264,7 @@ fn incremental_marking_survives_mutation_between_steps() {
         ..MarkSweepConfig::pypy()
     };
     let mut h = IncMiniMark::with_config(config).unwrap();
+    h.record_events(true);
     let n = 400;
     let table = h.alloc_node(n, 0).unwrap();
     for i in 0..n {
@@ -320,6 +325,7 @@ fn events_match_the_statistics() {
         ..MarkSweepConfig::pypy()
     };
     let mut h = IncMiniMark::with_config(config).unwrap();
+    h.record_events(true);
     let root = h.alloc_node(1, 0).unwrap();
     for i in 0..20_000 {
         let x = h.alloc_node(1, 16).unwrap();
@@ -363,6 +369,7 @@ fn events_match_the_statistics() {
 #[test]
 fn weak_references_to_young_objects_are_cleared_by_the_minor_collection() {
     let mut h = IncMiniMark::with_config(small(4096)).unwrap();
+    h.record_events(true);
     let a = h.alloc_node(0, 0).unwrap();
     let b = h.alloc_node(0, 0).unwrap();
     let wa = h.weak(a, true).unwrap();
@@ -389,6 +396,7 @@ fn thresholds_follow_pypy() {
             ..MarkSweepConfig::pypy()
         };
         let mut h = IncMiniMark::with_config(config).unwrap();
+        h.record_events(true);
         let floor = 8.0 * 4096.0;
         assert_eq!(h.gc_stats().next_major_threshold, floor);
         let keep = h.alloc_node(1, 0).unwrap();
@@ -452,6 +460,7 @@ fn card_marking_under_random_writes() {
         ..MarkSweepConfig::pypy()
     };
     let mut h = IncMiniMark::with_config(config).unwrap();
+    h.record_events(true);
     let n = 1000;
     let big = h.alloc_node(n, 0).unwrap();
     let mut model: Vec<Option<ObjectId>> = vec![None; n];

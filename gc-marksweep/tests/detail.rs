@@ -16,11 +16,13 @@ fn size(slots: u64, payload: u64) -> u64 {
 }
 
 fn heap(nursery: usize) -> IncMiniMark {
-    IncMiniMark::with_config(MarkSweepConfig {
+    let mut h = IncMiniMark::with_config(MarkSweepConfig {
         nursery,
         ..MarkSweepConfig::pypy()
     })
-    .unwrap()
+    .unwrap();
+    h.record_events(true);
+    h
 }
 
 /// Every collect event with its detail; checks that each collect event is

@@ -5,6 +5,7 @@ use gc_refcount::RefCount;
 
 fn drop_chain(n: u64) {
     let mut heap = RefCount::new_default().unwrap();
+    heap.record_events(true);
     let mut head = heap.alloc_node(1, 0).unwrap();
     for _ in 1..n {
         let next = heap.alloc_node(1, 0).unwrap();
@@ -36,6 +37,7 @@ fn dropping_a_chain_through_the_middle_slot_keeps_the_order() {
     // report in CPython's depth-first order: left, (the rest), right.
     use gc_core::{Event, Finalizer};
     let mut heap = RefCount::new_default().unwrap();
+    heap.record_events(true);
     let mut head: Option<gc_core::Handle> = None;
     let mut expected = Vec::new();
     for _ in 0..3 {
@@ -83,6 +85,7 @@ fn dropping_a_chain_through_the_middle_slot_keeps_the_order() {
 fn a_tuple_releases_its_members_last_to_first_like_tupledealloc() {
     use gc_core::{Event, Finalizer};
     let mut heap = RefCount::new_default().unwrap();
+    heap.record_events(true);
     let members: Vec<_> = (0..3).map(|_| heap.alloc_node(0, 0).unwrap()).collect();
     for &m in &members {
         heap.set_finalizer(m, Finalizer::Notify).unwrap();

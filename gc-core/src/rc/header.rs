@@ -60,6 +60,8 @@ pub mod flags {
     /// The payload is not empty (its [`Cold`](super::Cold) entry must be
     /// cleared when the object is freed).
     pub const HAS_PAYLOAD: u32 = 1 << 9;
+    /// The finalizer calls the embedder's hook (`Finalizer::Run`).
+    pub const RUN_HOOK: u32 = 1 << 10;
     /// The first bit a strategy may use for its own flags.
     pub const STRATEGY_SHIFT: u32 = 16;
 }

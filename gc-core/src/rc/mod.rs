@@ -23,9 +23,10 @@ pub use weak::WeakRegistry;
 
 use std::fmt::Debug;
 
+use crate::embed::{self, EmbedState, ObjectView};
 use crate::{
-    Collector, Config, Control, ControlOutcome, Event, Finalizer, GcError, Generation, Handle,
-    HeapId, Kind, ObjectId, RootList, RootTable, Shape, Stats, Traits, WeakHandle, WeakId,
+    Collector, Config, Control, ControlOutcome, Event, EventLog, Finalizer, GcError, Generation,
+    Handle, HeapId, Kind, ObjectId, RootList, RootTable, Shape, Stats, Traits, WeakHandle, WeakId,
 };
 
 /// What is being allocated, for [`RcPolicy::before_alloc`].
@@ -95,7 +96,7 @@ pub struct RcHeap<P: RcPolicy> {
     cold: Vec<Cold>,
     free_list: Vec<u32>,
     roots: RootTable<ObjRef>,
-    weak_roots: RootTable<ObjRef>,
+    weak_roots: RootTable<ObjRef, WeakHandle>,
     /// Objects resurrected by finalizers (a root list; each entry counts).
     pub saved: Vec<ObjRef>,
     /// CPython's `gc.garbage` (a root list; each entry counts).
@@ -103,7 +104,9 @@ pub struct RcHeap<P: RcPolicy> {
     /// Weak references and their referents.
     pub weakrefs: WeakRegistry,
     /// Events not yet drained.
-    pub events: Vec<Event>,
+    pub events: EventLog,
+    /// The embedding layer's state.
+    embed: EmbedState<RcHeap<P>>,
     /// Running totals.
     pub stats: Stats,
     next_id: u64,
@@ -129,7 +132,8 @@ impl<P: RcPolicy> RcHeap<P> {
             saved: Vec::new(),
             garbage: Vec::new(),
             weakrefs: WeakRegistry::default(),
-            events: Vec::new(),
+            events: EventLog::default(),
+            embed: EmbedState::default(),
             stats: Stats::default(),
             next_id: 0,
             next_weak_id: 0,
@@ -167,7 +171,15 @@ impl<P: RcPolicy> RcHeap<P> {
     /// The object a root handle refers to.
     #[inline]
     pub fn resolve(&self, h: Handle) -> Result<ObjRef, GcError> {
-        self.roots.get(h.0)
+        self.roots.get(h)
+    }
+
+    /// A root handle for `r`, whose count the caller has already raised
+    /// for it (a strategy rooting an object it hands to the finalizer
+    /// hook).
+    #[doc(hidden)]
+    pub fn root_object(&mut self, r: ObjRef) -> Handle {
+        self.roots.insert(r)
     }
 
     /// The roots' targets (each counted once in its object's `rc`).
@@ -284,7 +296,8 @@ impl<P: RcPolicy> RcHeap<P> {
         }
         let Some(r) = ObjRef::from_index(self.objects.len()) else {
             self.slot_arena.free(slots);
-            return Err(GcError::OutOfMemory {
+            return Err(GcError::TooMany {
+                what: "objects",
                 limit: u64::from(u32::MAX),
             });
         };
@@ -304,7 +317,7 @@ impl<P: RcPolicy> RcHeap<P> {
         self.next_id += 1;
         self.stats.on_alloc(payload as u64);
         P::after_alloc(self, r);
-        Ok(Handle(self.roots.insert(r)))
+        Ok(self.roots.insert(r))
     }
 
     fn node_to_write(&self, object: Handle, index: usize) -> Result<ObjRef, GcError> {
@@ -326,13 +339,83 @@ impl<P: RcPolicy> RcHeap<P> {
     }
 
     fn resolve_weak(&self, w: WeakHandle) -> Result<ObjRef, GcError> {
-        self.weak_roots.get(w.0)
+        self.weak_roots.get(w)
+    }
+}
+
+impl<P: RcPolicy> Drop for RcHeap<P> {
+    fn drop(&mut self) {
+        embed::report_leaks(self);
+    }
+}
+
+/// A view of one object of an [`RcHeap`]: the heap and the object's index.
+#[derive(Debug)]
+pub struct RcView<'a, P: RcPolicy> {
+    heap: &'a RcHeap<P>,
+    object: ObjRef,
+}
+
+impl<P: RcPolicy> Clone for RcView<'_, P> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<P: RcPolicy> Copy for RcView<'_, P> {}
+
+impl<'a, P: RcPolicy> ObjectView<'a> for RcView<'a, P> {
+    fn kind(self) -> Kind {
+        // A view is made only from a root or a slot: never a weak
+        // reference object or a free entry.
+        self.heap.header(self.object).kind().unwrap_or(Kind::Atom)
+    }
+    fn id(self) -> ObjectId {
+        ObjectId(self.heap.id(self.object))
+    }
+    fn slot_count(self) -> usize {
+        self.heap.header(self.object).slots.len()
+    }
+    #[inline]
+    fn slot(self, index: usize) -> Result<Option<Self>, GcError> {
+        let slots = self.heap.slots(self.object);
+        match slots.get(index) {
+            Some(s) => Ok(s.map(|object| RcView {
+                heap: self.heap,
+                object,
+            })),
+            None => Err(GcError::SlotOutOfRange {
+                index,
+                len: slots.len(),
+                kind: self.kind().name(),
+            }),
+        }
+    }
+    fn payload(self) -> &'a [u8] {
+        &self.heap.cold[self.object.index()].payload
+    }
+    fn same(self, other: Self) -> bool {
+        std::ptr::eq(self.heap, other.heap) && self.object == other.object
+    }
+}
+
+impl<P: RcPolicy> RcHeap<P> {
+    /// Ends an operation that may have freed objects: runs the finalizer
+    /// hook on what is due.
+    #[inline]
+    fn finish(&mut self) {
+        if self.embed.needs_finish() {
+            embed::finish(self);
+        }
     }
 }
 
 impl<P: RcPolicy> Collector for RcHeap<P> {
     const TRAITS: Traits = P::TRAITS;
     type Config = P::Config;
+    type View<'a>
+        = RcView<'a, P>
+    where
+        Self: 'a;
 
     fn with_config(config: Self::Config) -> Result<Self, GcError> {
         RcHeap::new(&config)
@@ -345,9 +428,12 @@ impl<P: RcPolicy> Collector for RcHeap<P> {
             Shape::Node { .. } => (flags::NODE, AllocKind::Node),
             Shape::Atom { .. } => (flags::ATOM, AllocKind::Atom),
         };
-        P::before_alloc(self, what)?;
-        let slots = self.slot_arena.alloc(shape.slots())?;
-        self.new_object(bits, slots, shape.payload())
+        let made = P::before_alloc(self, what).and_then(|()| {
+            let slots = self.slot_arena.alloc(shape.slots())?;
+            self.new_object(bits, slots, shape.payload())
+        });
+        self.finish();
+        made
     }
 
     fn alloc_tuple(&mut self, members: &[Option<Handle>]) -> Result<Handle, GcError> {
@@ -365,9 +451,12 @@ impl<P: RcPolicy> Collector for RcHeap<P> {
                 .try_for_each(|&h| heap.resolve(h).map(drop))
         };
         check(self)?;
-        P::before_alloc(self, AllocKind::Tuple)?;
-        // Again: code run by the policy's hook (a `gc.callbacks` function)
-        // may have released a member's handle, and with it the member.
+        let collected = P::before_alloc(self, AllocKind::Tuple);
+        self.finish();
+        collected?;
+        // Again: code run by the policy's hook (a `gc.callbacks` function,
+        // a finalizer) may have released a member's handle, and with it the
+        // member.
         check(self)?;
         let slots = self.slot_arena.alloc(members.len())?;
         for (i, m) in members.iter().enumerate() {
@@ -384,13 +473,14 @@ impl<P: RcPolicy> Collector for RcHeap<P> {
     fn clone_handle(&mut self, handle: Handle) -> Result<Handle, GcError> {
         let r = self.resolve(handle)?;
         self.inc(r);
-        Ok(Handle(self.roots.insert(r)))
+        Ok(self.roots.insert(r))
     }
 
     #[inline]
     fn release(&mut self, handle: Handle) -> Result<(), GcError> {
-        let r = self.roots.remove(handle.0)?;
+        let r = self.roots.remove(handle)?;
         self.dec(r);
+        self.finish();
         Ok(())
     }
 
@@ -409,7 +499,7 @@ impl<P: RcPolicy> Collector for RcHeap<P> {
             })?;
         Ok(value.map(|v| {
             self.inc(v);
-            Handle(self.roots.insert(v))
+            self.roots.insert(v)
         }))
     }
 
@@ -428,6 +518,7 @@ impl<P: RcPolicy> Collector for RcHeap<P> {
         let range = self.objects[r.index()].slots;
         let old = std::mem::replace(&mut self.slot_arena.get_mut(range)[index], value);
         self.dec_slot(old);
+        self.finish();
         Ok(())
     }
 
@@ -453,13 +544,23 @@ impl<P: RcPolicy> Collector for RcHeap<P> {
         Ok(ObjectId(self.id(self.resolve(object)?)))
     }
 
+    #[inline]
+    fn view(&self, object: Handle) -> Result<RcView<'_, P>, GcError> {
+        Ok(RcView {
+            heap: self,
+            object: self.resolve(object)?,
+        })
+    }
+
     fn set_finalizer(&mut self, object: Handle, finalizer: Finalizer) -> Result<(), GcError> {
         let r = self.resolve(object)?;
         let h = self.header_mut(r);
         h.flags |= flags::HAS_FINALIZER;
+        h.flags &= !(flags::RESURRECT | flags::RUN_HOOK);
         match finalizer {
-            Finalizer::Notify => h.flags &= !flags::RESURRECT,
+            Finalizer::Notify => {}
             Finalizer::Resurrect => h.flags |= flags::RESURRECT,
+            Finalizer::Run => h.flags |= flags::RUN_HOOK,
         }
         Ok(())
     }
@@ -469,10 +570,12 @@ impl<P: RcPolicy> Collector for RcHeap<P> {
         if !callback {
             if let Some(w) = self.weakrefs.basic_of(target) {
                 self.inc(w);
-                return Ok(WeakHandle(self.weak_roots.insert(w)));
+                return Ok(self.weak_roots.insert(w));
             }
         }
-        P::before_alloc(self, AllocKind::Weakref)?;
+        let collected = P::before_alloc(self, AllocKind::Weakref);
+        self.finish();
+        collected?;
         // Again, as in `alloc_tuple`: the hook may have released the handle.
         let target = self.resolve(object)?;
         let bits = flags::WEAKREF | if callback { flags::WEAK_CALLBACK } else { 0 };
@@ -482,19 +585,19 @@ impl<P: RcPolicy> Collector for RcHeap<P> {
         P::after_alloc(self, w);
         self.weakrefs.add(target, w, callback);
         self.objects[target.index()].flags |= flags::HAS_WEAKREFS;
-        Ok(WeakHandle(self.weak_roots.insert(w)))
+        Ok(self.weak_roots.insert(w))
     }
 
     fn upgrade(&mut self, weak: WeakHandle) -> Result<Option<Handle>, GcError> {
         let w = self.resolve_weak(weak)?;
         Ok(self.weakrefs.target(w).map(|t| {
             self.inc(t);
-            Handle(self.roots.insert(t))
+            self.roots.insert(t)
         }))
     }
 
     fn release_weak(&mut self, weak: WeakHandle) -> Result<(), GcError> {
-        let w = self.weak_roots.remove(weak.0)?;
+        let w = self.weak_roots.remove(weak)?;
         self.dec(w);
         Ok(())
     }
@@ -505,18 +608,19 @@ impl<P: RcPolicy> Collector for RcHeap<P> {
 
     fn take_saved(&mut self) -> Vec<Handle> {
         let saved = std::mem::take(&mut self.saved);
-        saved
-            .into_iter()
-            .map(|r| Handle(self.roots.insert(r)))
-            .collect()
+        saved.into_iter().map(|r| self.roots.insert(r)).collect()
     }
 
     fn collect(&mut self, generation: Generation) -> Result<u64, GcError> {
-        P::collect(self, generation)
+        let collected = P::collect(self, generation);
+        self.finish();
+        collected
     }
 
     fn control(&mut self, control: Control) -> Result<ControlOutcome, GcError> {
-        P::control(self, control)
+        let outcome = P::control(self, control);
+        self.finish();
+        outcome
     }
 
     fn stats(&self) -> Stats {
@@ -527,8 +631,24 @@ impl<P: RcPolicy> Collector for RcHeap<P> {
         }
     }
 
+    fn record_events(&mut self, on: bool) {
+        self.events.set_recording(on);
+    }
+
     fn drain_events(&mut self, out: &mut Vec<Event>) {
-        out.append(&mut self.events);
+        self.events.drain_into(out);
+    }
+
+    fn root_count(&self) -> usize {
+        self.roots.len()
+    }
+
+    fn embed_state(&mut self) -> &mut EmbedState<Self> {
+        &mut self.embed
+    }
+
+    fn embed_state_ref(&self) -> &EmbedState<Self> {
+        &self.embed
     }
 
     fn live_objects(&self) -> Vec<ObjectId> {

@@ -17,6 +17,7 @@
 //! list of any length is freed 49 links at a time.
 
 use super::{ObjRef, RcHeap, RcPolicy, flags};
+use crate::Collector;
 
 /// CPython's `_PyTrash_UNWIND_LEVEL`.
 const TRASH_UNWIND_LEVEL: u32 = 50;
@@ -129,6 +130,15 @@ impl<P: RcPolicy> RcHeap<P> {
             if f & flags::RESURRECT != 0 {
                 self.objects[r.index()].rc += 1;
                 self.saved.push(r);
+                P::on_resurrect(self, r);
+                return false;
+            }
+            if f & flags::RUN_HOOK != 0 && self.embed_state_ref().has_hook() {
+                // The hook runs once the operation is over (nothing else
+                // is mid-way then); a root keeps the object until it has.
+                self.objects[r.index()].rc += 1;
+                let root = self.roots.insert(r);
+                self.embed_state().queue(root);
                 P::on_resurrect(self, r);
                 return false;
             }

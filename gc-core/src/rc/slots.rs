@@ -76,7 +76,8 @@ impl SlotArena {
         len: usize,
         init: impl FnOnce(&mut [Slot]),
     ) -> Result<SlotRange, GcError> {
-        let out_of_memory = GcError::OutOfMemory {
+        let out_of_memory = GcError::TooMany {
+            what: "slots",
             limit: u64::from(u32::MAX),
         };
         if len == 0 {

@@ -1,0 +1,25 @@
+//! The embedding API: scopes of local roots, roots that release
+//! themselves, reads without roots, and finalizers that run the embedder's
+//! code. The [crate docs](crate) are the guide; this module holds the
+//! pieces.
+//!
+//! Two kinds of root, as in V8 and JNI:
+//!
+//! - [`Local`]: made inside a [`Scope`], `Copy`, released with every other
+//!   local of its scope when the scope ends. The compiler keeps a local
+//!   from leaving its scope.
+//! - [`Root`] (and [`WeakRoot`]): owned, kept in the embedder's own
+//!   structures, released when dropped.
+//!
+//! Reads go through views ([`ObjectView`]) that borrow the heap and make no
+//! root at all.
+
+mod root;
+mod scope;
+mod state;
+mod view;
+
+pub use root::{Root, WeakRoot};
+pub use scope::{Embedding, Local, Scope, report_leaks};
+pub use state::{EmbedState, FinalizeHook, finish, release_dropped, run_hook_now};
+pub use view::ObjectView;

@@ -1,0 +1,383 @@
+//! Scopes and their local roots (V8's `HandleScope`, JNI's local frames):
+//! every [`Local`] made inside a [`Scope`] is released when the scope ends.
+
+use std::marker::PhantomData;
+use std::sync::Arc;
+
+use super::root::{Root, WeakRoot};
+use super::state::{self, FinalizeHook};
+use crate::{
+    Collector, Control, ControlOutcome, Finalizer, GcError, Generation, Handle, Kind, ObjectId,
+    Shape,
+};
+
+/// Invariant in `'s`: a brand that keeps scopes apart.
+type Brand<'s> = PhantomData<fn(&'s ()) -> &'s ()>;
+
+/// A root that lives until the end of the [`Scope`] that made it: `Copy`,
+/// twelve bytes, nothing to release. The brand `'s` keeps it from leaving
+/// its scope (the compiler refuses it); inside, it works with that scope
+/// and any scope nested in it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Local<'s> {
+    handle: Handle,
+    _brand: Brand<'s>,
+}
+
+impl Local<'_> {
+    /// The raw handle (valid until the scope ends), for the raw
+    /// [`Collector`] API.
+    pub fn handle(self) -> Handle {
+        self.handle
+    }
+}
+
+/// A region of code whose local roots are released together when it ends.
+/// Made by [`Embedding::scope`]; nested with [`Scope::scope`] and
+/// [`Scope::child`]. Every method checks its handles, so a local of another
+/// heap is an error ([`GcError::ForeignHandle`]), never a wrong object.
+#[derive(Debug)]
+pub struct Scope<'s, C: Collector> {
+    heap: &'s mut C,
+    base: usize,
+    _brand: Brand<'s>,
+}
+
+impl<'s, C: Collector> Scope<'s, C> {
+    fn enter(heap: &'s mut C) -> Self {
+        let base = heap.embed_state().locals.len();
+        Scope {
+            heap,
+            base,
+            _brand: PhantomData,
+        }
+    }
+
+    #[inline]
+    fn push(&mut self, handle: Handle) -> Local<'s> {
+        self.heap.embed_state().locals.push(handle);
+        Local {
+            handle,
+            _brand: PhantomData,
+        }
+    }
+
+    /// Runs the finalizers that are due and releases dropped roots: called
+    /// where the operation may have freed or collected.
+    #[inline]
+    fn settle(&mut self) {
+        state::release_dropped(self.heap);
+    }
+
+    /// A node with `slots` nil slots and `payload` zeroed bytes.
+    pub fn node(&mut self, slots: usize, payload: usize) -> Result<Local<'s>, GcError> {
+        self.settle();
+        let h = self.heap.alloc(Shape::Node { slots, payload })?;
+        Ok(self.push(h))
+    }
+
+    /// An atom holding `bytes` (a string, a number, a buffer).
+    pub fn atom(&mut self, bytes: &[u8]) -> Result<Local<'s>, GcError> {
+        self.settle();
+        let h = self.heap.alloc(Shape::Atom {
+            payload: bytes.len(),
+        })?;
+        let local = self.push(h);
+        self.heap.payload_mut(h)?.copy_from_slice(bytes);
+        Ok(local)
+    }
+
+    /// A tuple of `members` (`None` is nil).
+    pub fn tuple(&mut self, members: &[Option<Local<'_>>]) -> Result<Local<'s>, GcError> {
+        self.settle();
+        const INLINE: usize = 8;
+        let h = if members.len() <= INLINE {
+            let mut buf = [None; INLINE];
+            for (b, m) in buf.iter_mut().zip(members) {
+                *b = m.map(Local::handle);
+            }
+            self.heap.alloc_tuple(&buf[..members.len()])?
+        } else {
+            let handles: Vec<Option<Handle>> =
+                members.iter().map(|m| m.map(Local::handle)).collect();
+            self.heap.alloc_tuple(&handles)?
+        };
+        Ok(self.push(h))
+    }
+
+    /// What slot `index` of `object` holds, as a new local (a root: use
+    /// [`Scope::view`] to read without one).
+    pub fn get(&mut self, object: Local<'_>, index: usize) -> Result<Option<Local<'s>>, GcError> {
+        Ok(self.heap.slot(object.handle, index)?.map(|h| self.push(h)))
+    }
+
+    /// Writes slot `index` of a node (through the strategy's barrier).
+    pub fn set(
+        &mut self,
+        object: Local<'_>,
+        index: usize,
+        value: Option<Local<'_>>,
+    ) -> Result<(), GcError> {
+        self.heap
+            .set_slot(object.handle, index, value.map(Local::handle))
+    }
+
+    /// A view of `object` for reading without roots; valid until the next
+    /// call that needs `&mut self`.
+    pub fn view(&self, object: Local<'_>) -> Result<C::View<'_>, GcError> {
+        self.heap.view(object.handle)
+    }
+
+    /// The object's payload, to write.
+    pub fn payload_mut(&mut self, object: Local<'_>) -> Result<&mut [u8], GcError> {
+        self.heap.payload_mut(object.handle)
+    }
+
+    /// Writes `value` over the first `size_of::<T>()` bytes of the payload
+    /// (unaligned; see [`ObjectView::payload_as`](super::ObjectView::payload_as)).
+    pub fn set_payload_as<T: bytemuck::NoUninit>(
+        &mut self,
+        object: Local<'_>,
+        value: T,
+    ) -> Result<(), GcError> {
+        let bytes = bytemuck::bytes_of(&value);
+        let payload = self.heap.payload_mut(object.handle)?;
+        let len = payload.len();
+        payload
+            .get_mut(..bytes.len())
+            .ok_or(GcError::PayloadTooShort {
+                needed: bytes.len(),
+                len,
+            })?
+            .copy_from_slice(bytes);
+        Ok(())
+    }
+
+    /// The object's kind.
+    pub fn kind(&self, object: Local<'_>) -> Result<Kind, GcError> {
+        self.heap.kind(object.handle)
+    }
+
+    /// The object's identity.
+    pub fn id(&self, object: Local<'_>) -> Result<ObjectId, GcError> {
+        self.heap.object_id(object.handle)
+    }
+
+    /// Are both locals the same object?
+    pub fn same(&self, a: Local<'_>, b: Local<'_>) -> Result<bool, GcError> {
+        Ok(self.heap.object_id(a.handle)? == self.heap.object_id(b.handle)?)
+    }
+
+    /// A root to `object` that outlives this scope (released when dropped).
+    pub fn root(&mut self, object: Local<'_>) -> Result<Root, GcError> {
+        let h = self.heap.clone_handle(object.handle)?;
+        let queue = Arc::clone(&self.heap.embed_state().released);
+        Ok(Root::new(h, queue))
+    }
+
+    /// Releases `root` now instead of at the heap's next operation (a
+    /// reference counter then frees its object at once, running its
+    /// finalizer before this returns).
+    pub fn unroot(&mut self, root: Root) -> Result<(), GcError> {
+        self.heap.release(root.into_handle())
+    }
+
+    /// A local to the object `root` holds.
+    pub fn local(&mut self, root: &Root) -> Result<Local<'s>, GcError> {
+        let h = self.heap.clone_handle(root.handle())?;
+        Ok(self.push(h))
+    }
+
+    /// A weak reference to `object`; with `callback`, its death is reported
+    /// as a weak-callback event while the weak reference lives.
+    pub fn weak(&mut self, object: Local<'_>, callback: bool) -> Result<WeakRoot, GcError> {
+        self.settle();
+        let w = self.heap.weak(object.handle, callback)?;
+        let queue = Arc::clone(&self.heap.embed_state().released);
+        Ok(WeakRoot::new(w, queue))
+    }
+
+    /// A local to the referent of `weak`, or `None` once it is dead.
+    pub fn upgrade(&mut self, weak: &WeakRoot) -> Result<Option<Local<'s>>, GcError> {
+        Ok(self.heap.upgrade(weak.handle())?.map(|h| self.push(h)))
+    }
+
+    /// Gives `object` a finalizer ([`Finalizer::Run`] calls the hook set
+    /// with [`Embedding::on_finalize`]).
+    pub fn set_finalizer(
+        &mut self,
+        object: Local<'_>,
+        finalizer: Finalizer,
+    ) -> Result<(), GcError> {
+        self.heap.set_finalizer(object.handle, finalizer)
+    }
+
+    /// Collects `generation` (2: everything); returns what the strategy
+    /// counts as collected.
+    pub fn collect(&mut self, generation: Generation) -> Result<u64, GcError> {
+        self.settle();
+        self.heap.collect(generation)
+    }
+
+    /// Applies a CPython-style control (thresholds, enable, freeze…).
+    pub fn control(&mut self, control: Control) -> Result<ControlOutcome, GcError> {
+        self.heap.control(control)
+    }
+
+    /// Takes ownership of a raw root: it becomes a local of this scope.
+    pub fn adopt(&mut self, handle: Handle) -> Local<'s> {
+        self.push(handle)
+    }
+
+    /// The collector itself, for its own API (a strategy's statistics, the
+    /// raw handle calls).
+    pub fn heap(&mut self) -> &mut C {
+        self.heap
+    }
+
+    /// The collector, to read.
+    pub fn heap_ref(&self) -> &C {
+        self.heap
+    }
+
+    /// Runs `f` in a nested scope whose locals are released when it
+    /// returns (a loop body, a helper that makes temporaries).
+    pub fn scope<R>(&mut self, f: impl for<'i> FnOnce(&mut Scope<'i, C>) -> R) -> R {
+        run_scope(self.heap, f)
+    }
+
+    /// Runs `f` in a nested scope and keeps the local it returns, as a
+    /// local of this scope; every other local `f` made is released
+    /// (V8's `EscapableHandleScope`).
+    pub fn child<E>(
+        &mut self,
+        f: impl for<'i> FnOnce(&mut Scope<'i, C>) -> Result<Local<'i>, E>,
+    ) -> Result<Local<'s>, E> {
+        let mut inner = Scope::enter(&mut *self.heap);
+        let kept = f(&mut inner).map(|l| l.handle);
+        let base = inner.base;
+        let kept_at = kept.as_ref().ok().and_then(|h| {
+            inner.heap.embed_state().locals[base..]
+                .iter()
+                .rposition(|x| x == h)
+        });
+        // The escaping handle changes owner: out of the inner scope's
+        // release, into this one.
+        if let Some(i) = kept_at {
+            inner.heap.embed_state().locals.swap_remove(base + i);
+        }
+        drop(inner);
+        match kept {
+            Ok(h) => {
+                if kept_at.is_some() {
+                    Ok(self.push(h))
+                } else {
+                    // Not one of the inner scope's own (an outer local
+                    // passed through): this scope needs a root of its own.
+                    let again = self
+                        .heap
+                        .clone_handle(h)
+                        .expect("an outer local is live while its scope is");
+                    Ok(self.push(again))
+                }
+            }
+            Err(e) => Err(e),
+        }
+    }
+}
+
+impl<C: Collector> Drop for Scope<'_, C> {
+    fn drop(&mut self) {
+        let mut locals = std::mem::take(&mut self.heap.embed_state().locals);
+        for h in locals.drain(self.base..).rev() {
+            // Stale only if the embedder released the raw handle by hand.
+            let _ = self.heap.release(h);
+        }
+        let state = self.heap.embed_state();
+        // A finalizer run by a release above may have used the stack.
+        debug_assert!(state.locals.is_empty());
+        state.locals = locals;
+    }
+}
+
+fn run_scope<C: Collector, R>(heap: &mut C, f: impl for<'i> FnOnce(&mut Scope<'i, C>) -> R) -> R {
+    let mut scope = Scope::enter(heap);
+    f(&mut scope)
+}
+
+/// The embedding API on every [`Collector`]: scopes of local roots, the
+/// finalizer hook, leak counts. See the [crate docs](crate) for a guide.
+pub trait Embedding: Collector {
+    /// Runs `f` in a scope: every [`Local`] made in it is released when it
+    /// returns.
+    fn scope<R>(&mut self, f: impl for<'s> FnOnce(&mut Scope<'s, Self>) -> R) -> R {
+        state::release_dropped(self);
+        run_scope(self, f)
+    }
+
+    /// Sets the finalizer hook: every object given [`Finalizer::Run`] is
+    /// passed to `hook`, intact, when the strategy finalizes it, with a
+    /// scope to read it, allocate, or store it somewhere (which resurrects
+    /// it). A panic in the hook is caught, the operation that ran it
+    /// completes (the heap stays consistent), and the panic is resumed when
+    /// that operation returns.
+    fn on_finalize(
+        &mut self,
+        mut hook: impl for<'s> FnMut(&mut Scope<'s, Self>, Local<'s>) + Send + 'static,
+    ) where
+        Self: 'static,
+    {
+        let hook: FinalizeHook<Self> = Box::new(move |heap: &mut Self, h: Handle| {
+            run_scope(heap, |s| {
+                let object = s.heap.clone_handle(h).expect("the heap roots it");
+                let object = s.push(object);
+                hook(s, object);
+            });
+        });
+        self.embed_state().set_hook(Some(hook));
+    }
+
+    /// Removes the finalizer hook ([`Finalizer::Run`] then acts as
+    /// [`Finalizer::Notify`]).
+    fn clear_on_finalize(&mut self) {
+        self.embed_state().set_hook(None);
+    }
+
+    /// Roots the embedder holds: locals of live scopes, [`Root`]s not yet
+    /// dropped, raw handles not yet released. A heap dropped with some
+    /// says so (debug builds, a `tracing` warning on target
+    /// `gc_core::leaks`).
+    fn outstanding_roots(&self) -> usize {
+        let state = self.embed_state_ref();
+        self.root_count() - state.internal_roots() - state.dropped_roots()
+    }
+
+    /// Releases dropped roots now, and runs the finalizers that are due.
+    fn flush(&mut self) {
+        state::release_dropped(self);
+        if self.embed_state_ref().needs_finish() {
+            state::finish(self);
+        }
+    }
+}
+
+impl<C: Collector> Embedding for C {}
+
+/// Called by a strategy's `Drop`: warns (debug builds) when the embedder
+/// still holds roots.
+pub fn report_leaks<C: Collector>(heap: &C) {
+    #[cfg(debug_assertions)]
+    {
+        let n = heap.outstanding_roots();
+        if n > 0 {
+            tracing::warn!(
+                target: "gc_core::leaks",
+                roots = n,
+                "a {} heap was dropped with {n} root(s) still held",
+                heap.traits().name
+            );
+        }
+    }
+    #[cfg(not(debug_assertions))]
+    let _ = heap;
+}

@@ -1,0 +1,170 @@
+//! What every heap keeps for the embedding layer: the local-root stack of
+//! its scopes, the queue of dropped [`Root`](super::Root)s, and the
+//! finalizer hook with the objects waiting for it.
+
+use std::any::Any;
+use std::collections::VecDeque;
+use std::fmt;
+use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
+use std::sync::Arc;
+
+use super::root::{ReleaseQueue, Released};
+use crate::{Collector, Handle};
+
+/// The embedder's finalizer, as a strategy stores it: called with the heap
+/// and a root to the object (which the heap releases afterwards).
+pub type FinalizeHook<C> = Box<dyn FnMut(&mut C, Handle) + Send>;
+
+enum Hook<C> {
+    None,
+    Idle(FinalizeHook<C>),
+    /// Taken out while it runs; a finalizer due meanwhile waits its turn.
+    Running,
+}
+
+/// The per-heap state of the embedding layer. A strategy owns one, hands
+/// it out through [`Collector::embed_state`], and calls [`finish`] at the
+/// end of every operation that may free or collect, once
+/// [`EmbedState::needs_finish`] says so.
+pub struct EmbedState<C> {
+    pub(super) locals: Vec<Handle>,
+    pub(super) released: Arc<ReleaseQueue>,
+    hook: Hook<C>,
+    /// Objects chosen for finalization, each held by a root, in order.
+    pending: VecDeque<Handle>,
+    panic: Option<Box<dyn Any + Send>>,
+    finishing: bool,
+}
+
+impl<C> Default for EmbedState<C> {
+    fn default() -> Self {
+        EmbedState {
+            locals: Vec::new(),
+            released: Arc::default(),
+            hook: Hook::None,
+            pending: VecDeque::new(),
+            panic: None,
+            finishing: false,
+        }
+    }
+}
+
+impl<C> fmt::Debug for EmbedState<C> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("EmbedState")
+            .field("locals", &self.locals.len())
+            .field("hook", &!matches!(self.hook, Hook::None))
+            .field("pending", &self.pending.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl<C> EmbedState<C> {
+    /// Is a finalizer hook installed? Without one, [`Finalizer::Run`]
+    /// acts as [`Finalizer::Notify`](crate::Finalizer::Notify).
+    ///
+    /// [`Finalizer::Run`]: crate::Finalizer::Run
+    #[inline]
+    pub fn has_hook(&self) -> bool {
+        !matches!(self.hook, Hook::None)
+    }
+
+    /// Queues an object for the hook: `root` is a root the strategy made
+    /// for it (the object stays alive until the hook has run).
+    pub fn queue(&mut self, root: Handle) {
+        self.pending.push_back(root);
+    }
+
+    /// Does the operation that is ending have to call [`finish`]?
+    #[inline]
+    pub fn needs_finish(&self) -> bool {
+        !self.finishing && (!self.pending.is_empty() || self.panic.is_some())
+    }
+
+    /// Roots the embedding layer holds itself (objects waiting for the
+    /// hook), which are not the embedder's.
+    pub fn internal_roots(&self) -> usize {
+        self.pending.len()
+    }
+
+    /// Dropped [`Root`](super::Root)s not yet released.
+    pub fn dropped_roots(&self) -> usize {
+        self.released.len_strong()
+    }
+
+    pub(super) fn set_hook(&mut self, hook: Option<FinalizeHook<C>>) {
+        self.hook = match hook {
+            Some(h) => Hook::Idle(h),
+            None => Hook::None,
+        };
+    }
+}
+
+/// Calls the hook on `root`'s object now, if it is idle, and releases
+/// `root`; returns `false` (doing nothing) when the hook is busy or absent,
+/// so that the caller queues the object instead. A strategy calls it where
+/// its finalizers run in the middle of a collection (CPython's
+/// `finalize_garbage`); a panic in the hook is kept and resumed by
+/// [`finish`] once the operation is over.
+pub fn run_hook_now<C: Collector>(heap: &mut C, root: Handle) -> bool {
+    let state = heap.embed_state();
+    let Hook::Idle(mut hook) = std::mem::replace(&mut state.hook, Hook::Running) else {
+        return false;
+    };
+    let outcome = catch_unwind(AssertUnwindSafe(|| hook(heap, root)));
+    let state = heap.embed_state();
+    if matches!(state.hook, Hook::Running) {
+        state.hook = Hook::Idle(hook);
+    }
+    if let Err(payload) = outcome {
+        state.panic.get_or_insert(payload);
+    }
+    let _ = heap.release(root);
+    true
+}
+
+/// Ends an operation: runs the hook on every queued object, in order,
+/// releasing each root afterwards (which frees the object if nothing else
+/// holds it now), then resumes the first panic a hook raised, once the heap
+/// is consistent again. Re-entrant calls (from an operation the hook makes)
+/// return at once: the outermost one drains the queue.
+pub fn finish<C: Collector>(heap: &mut C) {
+    let state = heap.embed_state();
+    if state.finishing {
+        return;
+    }
+    state.finishing = true;
+    loop {
+        let state = heap.embed_state();
+        let Some(root) = state.pending.pop_front() else {
+            break;
+        };
+        if !run_hook_now(heap, root) {
+            // No hook (it was removed): the object was finalized already;
+            // dropping the root frees it like a `Notify` finalizer's.
+            let _ = heap.release(root);
+        }
+    }
+    let state = heap.embed_state();
+    state.finishing = false;
+    if let Some(payload) = state.panic.take() {
+        resume_unwind(payload);
+    }
+}
+
+/// Releases the roots dropped since the last call ([`Root`](super::Root)
+/// and [`WeakRoot`](super::WeakRoot) hand their handles back through a
+/// queue, since a `Drop` cannot reach the heap).
+pub fn release_dropped<C: Collector>(heap: &mut C) {
+    let queue = Arc::clone(&heap.embed_state().released);
+    if !queue.has_any() {
+        return;
+    }
+    for released in queue.take() {
+        // A handle is stale only if the embedder released it by hand too.
+        let _ = match released {
+            Released::Strong(h) => heap.release(h),
+            Released::Weak(w) => heap.release_weak(w),
+        };
+    }
+}
