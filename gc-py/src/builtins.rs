@@ -75,8 +75,8 @@ impl<C: Strategy> Interp<C> {
         let Some(e) = self.weaks.get(i).and_then(|e| e.as_ref()) else {
             return Ok(Value::None);
         };
-        let target = e.target;
-        Ok(match self.heap.upgrade(target)? {
+        let target = self.heap.upgrade(&e.target);
+        Ok(match target? {
             Some(r) => Value::Obj(r),
             None => Value::None,
         })
@@ -106,9 +106,9 @@ impl<C: Strategy> Interp<C> {
         p[0] = tag::WEAK;
         p[1..].copy_from_slice(&(index as u32).to_le_bytes());
         let atom = self.heap.atom(&p)?;
-        // The weakref object's own death is reported as a (notify-only)
-        // finalization, so its weak handles can be released.
-        self.heap.set_finalizer(&atom, false)?;
+        // The weakref object's own death comes to the finalizer queue, so
+        // its weak references can be released.
+        self.heap.set_finalizer(&atom, true)?;
         let (target_weak, id) = self.heap.weak(r, callback.is_some())?;
         let (myself, _) = self.heap.weak(&atom, false)?;
         self.weaks.push(Some(WeakEntry {
@@ -351,10 +351,7 @@ impl<C: Strategy> Interp<C> {
                     Value::None
                 };
                 match self.dict_find(&d, &args[0])? {
-                    Some(k) => match self.gs_get(&d, 2 * k + 1)? {
-                        Some(r) => self.unboxed(r),
-                        None => Ok(Value::None),
-                    },
+                    Some(k) => self.gs_value(&d, 2 * k + 1),
                     None => Ok(default),
                 }
             }

@@ -1,62 +1,50 @@
-//! Every call into the collector, in one module.
+//! Every call into the collector, in one module, on `gc_core`'s
+//! embedding API.
 //!
-//! The rest of the interpreter holds [`Root`]s (a root handle that is
-//! released when it is dropped) and [`Weak`]s, and reaches the heap only
-//! through [`Heap`], whose methods mirror the planned `gc_core::embed`
-//! scope API (`node`, `atom`, `tuple`, `get`, `set`, `kind`/`payload`
-//! views, `weak`/`upgrade`, `set_finalizer`, `collect`, `control`), so
-//! moving onto it touches this file only.
+//! The interpreter holds [`Root`]s (`gc_core::Root`: released when
+//! dropped) and [`Weak`]s (`gc_core::WeakRoot`), and reaches the heap only
+//! through [`Heap`]: allocation and slot writes go through scopes
+//! ([`Embedding::scope`]), reads through views ([`ObjectView`]: no root is
+//! made to read an atom or test a slot), finalizers through the finalizer
+//! hook ([`Embedding::on_finalize`] with [`Finalizer::Run`]).
 //!
-//! Dropping a [`Root`] does not call the collector (a `Drop` cannot reach
-//! the heap): the handle goes on a release queue that [`Heap::flush`]
-//! empties. Every operation that allocates, collects or reads a count
-//! flushes first, so reference counts are exact whenever the program can
-//! observe them.
+//! The hook cannot run the program's `__del__` itself: it is `Send +
+//! 'static` and is called from inside the heap operation the interpreter
+//! is making, so it cannot reach the interpreter (its classes, frames,
+//! output). It roots the object on a queue instead (which resurrects it),
+//! and the interpreter runs `__del__` at its next safe point
+//! ([`Heap::drain`]) and drops the root. See the crate docs for what that
+//! changes.
 
-use std::cell::RefCell;
-use std::fmt;
-use std::rc::Rc;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use gc_core::{
-    Collector, Control, ControlOutcome, Event, Finalizer, GcError, Generation, Handle, Kind,
-    ObjectId, RootList, Shape, WeakHandle, WeakId,
+    Collector, Control, ControlOutcome, Embedding, Event, Finalizer, GcError, Generation, Handle,
+    Kind, ObjectId, ObjectView, RootList, WeakId,
 };
 use gc_generational::{GcModule, Generational};
 use gc_marksweep::IncMiniMark;
 use gc_refcount::RefCount;
 
-type Queue = Rc<RefCell<Vec<Handle>>>;
+pub use gc_core::Root;
+/// A weak reference held by the interpreter (released when dropped).
+pub type Weak = gc_core::WeakRoot;
 
-/// A root: one strong reference held by the interpreter (a local variable,
-/// a value on the evaluation stack). Not `Clone`: a second reference is
-/// [`Heap::dup`], so the collector counts it, as CPython's `Py_INCREF`.
-pub struct Root {
-    handle: Handle,
-    queue: Queue,
+/// What a slot holds, read through a view: an atom's payload is decoded
+/// without making a root; a container gets one.
+#[derive(Debug)]
+pub enum Slot<T> {
+    /// Nil.
+    Nil,
+    /// An atom, decoded.
+    Atom(T),
+    /// A container (node or tuple).
+    Obj(Root),
 }
-
-impl fmt::Debug for Root {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Root({:?})", self.handle)
-    }
-}
-
-impl Drop for Root {
-    fn drop(&mut self) {
-        if let Ok(mut q) = self.queue.try_borrow_mut() {
-            q.push(self.handle);
-        }
-    }
-}
-
-/// A weak reference held by the interpreter (released with
-/// [`Heap::release_weak`]).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Weak(WeakHandle);
 
 /// What the `gc` and `sys` modules need beyond [`Collector`]: the answers
 /// only one strategy has. Implemented for the three strategies.
-pub trait Strategy: Collector {
+pub trait Strategy: Collector + 'static {
     /// PyPy's `gc.collect()` returns `None`; CPython's the count.
     const COLLECT_RETURNS_COUNT: bool;
     /// The object's reference count, or `None` if the strategy has none.
@@ -156,22 +144,19 @@ impl Strategy for IncMiniMark {
     }
 }
 
-/// The heap of one interpreter: the collector and the release queue.
+/// The heap of one interpreter: the collector and the finalizer queue.
 #[derive(Debug)]
 pub struct Heap<C: Strategy> {
     c: C,
-    queue: Queue,
-    spare: Vec<Handle>,
+    finalize: Arc<Mutex<Vec<Root>>>,
     events: Vec<Event>,
 }
 
 /// What [`Heap::drain`] found since the last call.
 #[derive(Debug, Default)]
 pub struct Drained {
-    /// Objects whose finalizer chose them: run `__del__`, then drop.
+    /// Objects the finalizer hook kept: run `__del__`, then drop.
     pub saved: Vec<Root>,
-    /// Objects whose (notify-only) finalizer ran.
-    pub finalized: Vec<ObjectId>,
     /// Weak references whose referent died (with a callback).
     pub weak_callbacks: Vec<WeakId>,
 }
@@ -184,11 +169,20 @@ impl<C: Strategy> Heap<C> {
             gc_core::Config::set(&mut config, k, v)
                 .map_err(|e| format!("collector `{}`: {e}", C::TRAITS.name))?;
         }
-        let c = C::with_config(config).map_err(|e| e.to_string())?;
+        let mut c = C::with_config(config).map_err(|e| e.to_string())?;
+        c.record_events(true);
+        let finalize: Arc<Mutex<Vec<Root>>> = Arc::default();
+        let queue = Arc::clone(&finalize);
+        c.on_finalize(move |s, obj| {
+            // Keep it (a resurrection) until the interpreter's next safe
+            // point runs its `__del__`.
+            if let Ok(r) = s.root(obj) {
+                queue.lock().unwrap_or_else(PoisonError::into_inner).push(r);
+            }
+        });
         Ok(Heap {
             c,
-            queue: Rc::new(RefCell::new(Vec::new())),
-            spare: Vec::new(),
+            finalize,
             events: Vec::new(),
         })
     }
@@ -198,168 +192,202 @@ impl<C: Strategy> Heap<C> {
         C::TRAITS.name
     }
 
-    fn wrap(&self, handle: Handle) -> Root {
-        Root {
-            handle,
-            queue: self.queue.clone(),
-        }
+    /// A root for a raw handle the collector just gave us (it takes the
+    /// handle over).
+    fn wrap(&mut self, h: Handle) -> Result<Root, GcError> {
+        self.c.scope(|s| {
+            let l = s.adopt(h);
+            s.root(l)
+        })
     }
 
-    /// Releases every dropped root (this is when reference counting frees).
+    /// Releases every dropped root (this is when reference counting frees)
+    /// and runs the finalizer hook on what is due.
     pub fn flush(&mut self) -> Result<(), GcError> {
-        loop {
-            std::mem::swap(&mut *self.queue.borrow_mut(), &mut self.spare);
-            if self.spare.is_empty() {
-                return Ok(());
-            }
-            for h in self.spare.drain(..) {
-                self.c.release(h)?;
-            }
-        }
+        Embedding::flush(&mut self.c);
+        Ok(())
     }
 
     /// `scope.node(slots, payload)`.
     pub fn node(&mut self, slots: usize, payload: &[u8]) -> Result<Root, GcError> {
-        self.flush()?;
-        let h = self.c.alloc(Shape::Node {
-            slots,
-            payload: payload.len(),
-        })?;
-        if !payload.is_empty() {
-            self.c.payload_mut(h)?.copy_from_slice(payload);
-        }
-        Ok(self.wrap(h))
+        self.c.scope(|s| {
+            let l = s.node(slots, payload.len())?;
+            if !payload.is_empty() {
+                s.payload_mut(l)?.copy_from_slice(payload);
+            }
+            s.root(l)
+        })
     }
 
     /// `scope.atom(bytes)`.
     pub fn atom(&mut self, payload: &[u8]) -> Result<Root, GcError> {
-        self.flush()?;
-        let h = self.c.alloc(Shape::Atom {
-            payload: payload.len(),
-        })?;
-        self.c.payload_mut(h)?.copy_from_slice(payload);
-        Ok(self.wrap(h))
+        self.c.scope(|s| {
+            let l = s.atom(payload)?;
+            s.root(l)
+        })
     }
 
     /// `scope.tuple(members)`.
     pub fn tuple(&mut self, members: &[Option<&Root>]) -> Result<Root, GcError> {
-        self.flush()?;
-        let hs: Vec<Option<Handle>> = members.iter().map(|m| m.map(|r| r.handle)).collect();
-        let h = self.c.alloc_tuple(&hs)?;
-        Ok(self.wrap(h))
+        self.c.scope(|s| {
+            let mut locals = Vec::with_capacity(members.len());
+            for m in members {
+                locals.push(match m {
+                    Some(r) => Some(s.local(r)?),
+                    None => None,
+                });
+            }
+            let t = s.tuple(&locals)?;
+            s.root(t)
+        })
     }
 
     /// A second root to the same object.
     pub fn dup(&mut self, r: &Root) -> Result<Root, GcError> {
-        let h = self.c.clone_handle(r.handle)?;
-        Ok(self.wrap(h))
+        let h = self.c.clone_handle(r.handle())?;
+        self.wrap(h)
     }
 
     /// `scope.get(obj, i)`: a root to what slot `i` holds.
     pub fn get(&mut self, obj: &Root, i: usize) -> Result<Option<Root>, GcError> {
-        Ok(self.c.slot(obj.handle, i)?.map(|h| self.wrap(h)))
+        if self.c.view(obj.handle())?.slot(i)?.is_none() {
+            return Ok(None);
+        }
+        match self.c.slot(obj.handle(), i)? {
+            Some(h) => Ok(Some(self.wrap(h)?)),
+            None => Ok(None),
+        }
+    }
+
+    /// Reads slot `i` through a view: an atom is decoded by `atom` without
+    /// a root; a container gets a root.
+    pub fn read<T>(
+        &mut self,
+        obj: &Root,
+        i: usize,
+        atom: impl FnOnce(&[u8]) -> T,
+    ) -> Result<Slot<T>, GcError> {
+        {
+            let v = self.c.view(obj.handle())?;
+            match v.slot(i)? {
+                None => return Ok(Slot::Nil),
+                Some(x) if x.kind() == Kind::Atom => return Ok(Slot::Atom(atom(x.payload()))),
+                Some(_) => {}
+            }
+        }
+        match self.c.slot(obj.handle(), i)? {
+            Some(h) => Ok(Slot::Obj(self.wrap(h)?)),
+            None => Ok(Slot::Nil),
+        }
+    }
+
+    /// Whether slot `i` holds something (a view: no root).
+    pub fn has(&self, obj: &Root, i: usize) -> Result<bool, GcError> {
+        Ok(self.c.view(obj.handle())?.slot(i)?.is_some())
     }
 
     /// `scope.set(obj, i, value)`.
     pub fn set(&mut self, obj: &Root, i: usize, v: Option<&Root>) -> Result<(), GcError> {
-        self.c.set_slot(obj.handle, i, v.map(|r| r.handle))
+        self.c.set_slot(obj.handle(), i, v.map(|r| r.handle()))
     }
 
     /// `view(obj).kind()`.
     pub fn kind(&self, obj: &Root) -> Result<Kind, GcError> {
-        self.c.kind(obj.handle)
+        Ok(self.c.view(obj.handle())?.kind())
     }
 
     /// `view(obj).id()`.
     pub fn id(&self, obj: &Root) -> Result<ObjectId, GcError> {
-        self.c.object_id(obj.handle)
+        Ok(self.c.view(obj.handle())?.id())
     }
 
     /// `view(obj).slot_count()`.
     pub fn slot_count(&self, obj: &Root) -> Result<usize, GcError> {
-        self.c.slot_count(obj.handle)
+        Ok(self.c.view(obj.handle())?.slot_count())
     }
 
     /// `view(obj).payload()`.
     pub fn payload(&self, obj: &Root) -> Result<&[u8], GcError> {
-        self.c.payload(obj.handle)
+        Ok(self.c.view(obj.handle())?.payload())
     }
 
     /// `scope.payload_mut(obj)`.
     pub fn payload_mut(&mut self, obj: &Root) -> Result<&mut [u8], GcError> {
-        self.c.payload_mut(obj.handle)
+        self.c.payload_mut(obj.handle())
     }
 
     /// `view(a).same(b)`.
     pub fn same(&self, a: &Root, b: &Root) -> Result<bool, GcError> {
-        Ok(a.handle == b.handle || self.c.object_id(a.handle)? == self.c.object_id(b.handle)?)
+        Ok(a.handle() == b.handle() || self.c.view(a.handle())?.same(self.c.view(b.handle())?))
     }
 
-    /// `scope.set_finalizer(obj, …)`: the object's `__del__` will run on it
-    /// (once).
-    pub fn set_finalizer(&mut self, obj: &Root, resurrect: bool) -> Result<(), GcError> {
-        let f = if resurrect {
-            Finalizer::Resurrect
+    /// `scope.set_finalizer(obj, Finalizer::Run)`: the object's `__del__`
+    /// will run on it (once); `notify` only reports the death as an event.
+    pub fn set_finalizer(&mut self, obj: &Root, run: bool) -> Result<(), GcError> {
+        let f = if run {
+            Finalizer::Run
         } else {
             Finalizer::Notify
         };
-        self.c.set_finalizer(obj.handle, f)
+        self.c.set_finalizer(obj.handle(), f)
     }
 
     /// `scope.weak(obj, callback)`.
     pub fn weak(&mut self, obj: &Root, callback: bool) -> Result<(Weak, WeakId), GcError> {
-        let w = self.c.weak(obj.handle, callback)?;
-        let id = self.c.weak_id(w)?;
-        Ok((Weak(w), id))
+        let w = self.c.scope(|s| {
+            let l = s.local(obj)?;
+            s.weak(l, callback)
+        })?;
+        let id = self.c.weak_id(w.handle())?;
+        Ok((w, id))
     }
 
     /// `scope.upgrade(&weak)`.
-    pub fn upgrade(&mut self, w: Weak) -> Result<Option<Root>, GcError> {
+    pub fn upgrade(&mut self, w: &Weak) -> Result<Option<Root>, GcError> {
         self.flush()?;
-        Ok(self.c.upgrade(w.0)?.map(|h| self.wrap(h)))
-    }
-
-    /// Drops a weak reference.
-    pub fn release_weak(&mut self, w: Weak) -> Result<(), GcError> {
-        self.c.release_weak(w.0)
+        self.c.scope(|s| match s.upgrade(w)? {
+            Some(l) => Ok(Some(s.root(l)?)),
+            None => Ok(None),
+        })
     }
 
     /// `scope.collect(gen)`.
     pub fn collect(&mut self, generation: u64) -> Result<u64, GcError> {
+        let g = Generation::new(generation)?;
+        let n = self.c.scope(|s| s.collect(g))?;
         self.flush()?;
-        self.c.collect(Generation::new(generation)?)
+        Ok(n)
     }
 
     /// `scope.control(control)`.
     pub fn control(&mut self, control: Control) -> Result<ControlOutcome, GcError> {
         self.flush()?;
-        self.c.control(control)
+        self.c.scope(|s| s.control(control))
     }
 
-    /// Flushes, then takes what the collector reported: the saved list
-    /// (objects to finalize) and the events.
+    /// Flushes, then takes what is due: the objects the finalizer hook
+    /// kept, and the weak callbacks reported.
     pub fn drain(&mut self) -> Result<Drained, GcError> {
         self.flush()?;
-        let mut out = Drained::default();
-        for h in self.c.take_saved() {
-            out.saved.push(self.wrap(h));
-        }
+        let mut out = Drained {
+            saved: std::mem::take(
+                &mut *self.finalize.lock().unwrap_or_else(PoisonError::into_inner),
+            ),
+            ..Drained::default()
+        };
         self.c.drain_events(&mut self.events);
         for e in self.events.drain(..) {
-            match e {
-                Event::Finalize { object } => out.finalized.push(object),
-                Event::WeakCallback { weak, .. } => out.weak_callbacks.push(weak),
-                _ => {}
+            if let Event::WeakCallback { weak, .. } = e {
+                out.weak_callbacks.push(weak);
             }
         }
         Ok(out)
     }
-
     /// `sys.getrefcount(obj)` without the argument's own reference
     /// (the caller adds what CPython's call adds).
     pub fn refcount(&mut self, obj: &Root) -> Result<Option<u64>, GcError> {
         self.flush()?;
-        Ok(self.c.refcount(obj.handle))
+        Ok(self.c.refcount(obj.handle()))
     }
 
     /// `gc.get_count()`.
@@ -375,7 +403,7 @@ impl<C: Strategy> Heap<C> {
 
     /// `gc.is_tracked(obj)`.
     pub fn is_tracked(&mut self, obj: &Root) -> Result<bool, GcError> {
-        self.c.is_tracked(obj.handle)
+        self.c.is_tracked(obj.handle())
     }
 
     /// `gc.get_freeze_count()`.
@@ -390,6 +418,10 @@ impl<C: Strategy> Heap<C> {
 
     /// Live objects: (all, containers and atoms when known).
     pub fn live(&mut self) -> Result<(u64, Option<(u64, u64)>), GcError> {
+        self.flush()?;
+        drop(std::mem::take(
+            &mut *self.finalize.lock().unwrap_or_else(PoisonError::into_inner),
+        ));
         self.flush()?;
         Ok((self.c.stats().live_objects, self.c.live_by_kind()))
     }

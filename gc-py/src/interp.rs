@@ -6,7 +6,7 @@ use std::rc::Rc;
 
 use rustpython_parser::ast::{self, Ranged};
 
-use crate::heap::{Heap, Root, Strategy, Weak};
+use crate::heap::{Heap, Root, Slot, Strategy, Weak};
 use crate::value::{Builtin, Class, Func, Module, Value, tag};
 use crate::{LineIndex, Unsupported};
 
@@ -237,22 +237,40 @@ impl<C: Strategy> Interp<C> {
         }
     }
 
-    /// The value a slot's object stands for.
-    pub fn unboxed(&mut self, r: Root) -> R<Value> {
-        if self.heap.kind(&r)? != gc_core::Kind::Atom {
-            return Ok(Value::Obj(r));
-        }
-        let p = self.heap.payload(&r)?;
-        Ok(match p.first().copied() {
-            Some(tag::INT) => Value::Int(read_i64(p)),
-            Some(tag::STR) => Value::Str(Rc::from(std::str::from_utf8(&p[1..]).unwrap_or("?"))),
-            Some(tag::NONE) => Value::None,
-            Some(tag::TRUE) => Value::Bool(true),
-            Some(tag::FALSE) => Value::Bool(false),
-            Some(tag::FUNC) => Value::Func(self.funcs[read_u32(p) as usize].clone()),
-            Some(tag::CLASS) => Value::Class(self.classes[read_u32(p) as usize].clone()),
-            _ => Value::Obj(r),
+    fn atom_value(&self, a: Atom) -> Option<Value> {
+        Some(match a {
+            Atom::Int(i) => Value::Int(i),
+            Atom::Str(s) => Value::Str(s),
+            Atom::None => Value::None,
+            Atom::Bool(b) => Value::Bool(b),
+            Atom::Func(i) => Value::Func(self.funcs[i as usize].clone()),
+            Atom::Class(i) => Value::Class(self.classes[i as usize].clone()),
+            Atom::Other => return None,
         })
+    }
+
+    /// The value slot `i` of `obj` holds (`None` for nil), reading atoms
+    /// through a view.
+    pub fn slot_value(&mut self, obj: &Root, i: usize) -> R<Value> {
+        match self.heap.read(obj, i, decode_atom)? {
+            Slot::Nil => Ok(Value::None),
+            Slot::Obj(r) => Ok(Value::Obj(r)),
+            Slot::Atom(a) => match self.atom_value(a) {
+                Some(v) => Ok(v),
+                None => match self.heap.get(obj, i)? {
+                    Some(r) => Ok(Value::Obj(r)),
+                    None => Ok(Value::None),
+                },
+            },
+        }
+    }
+
+    /// The value of logical slot `i` of a list, dict or instance.
+    pub fn gs_value(&mut self, obj: &Root, i: usize) -> R<Value> {
+        match self.storage(obj)? {
+            Some(st) => self.slot_value(&st, i),
+            None => self.slot_value(obj, i),
+        }
     }
 
     pub fn tag_of(&self, r: &Root) -> R<u8> {
@@ -275,7 +293,18 @@ impl<C: Strategy> Interp<C> {
 
     fn storage(&mut self, obj: &Root) -> R<Option<Root>> {
         let n = self.heap.slot_count(obj)?;
+        if !self.heap.has(obj, n - 1)? {
+            return Ok(None);
+        }
         Ok(self.heap.get(obj, n - 1)?)
+    }
+
+    /// Whether logical slot `i` holds something.
+    pub fn gs_has(&mut self, obj: &Root, i: usize) -> R<bool> {
+        match self.storage(obj)? {
+            Some(st) => Ok(self.heap.has(&st, i)?),
+            None => Ok(self.heap.has(obj, i)?),
+        }
     }
 
     pub fn gs_cap(&mut self, obj: &Root) -> R<usize> {
@@ -639,7 +668,8 @@ impl<C: Strategy> Interp<C> {
                 ast::Stmt::Pass(_) => {}
                 ast::Stmt::Expr(e) if matches!(&*e.value, ast::Expr::Constant(_)) => {}
                 other => {
-                    return self.unsupported(other, format!("{} in a class body", stmt_name(other)));
+                    return self
+                        .unsupported(other, format!("{} in a class body", stmt_name(other)));
                 }
             }
         }
@@ -1018,7 +1048,7 @@ impl<C: Strategy> Interp<C> {
     pub fn safe_point(&mut self) -> R<()> {
         loop {
             let d = self.heap.drain()?;
-            if d.saved.is_empty() && d.finalized.is_empty() && d.weak_callbacks.is_empty() {
+            if d.saved.is_empty() && d.weak_callbacks.is_empty() {
                 return Ok(());
             }
             for id in d.weak_callbacks {
@@ -1028,25 +1058,19 @@ impl<C: Strategy> Interp<C> {
                 let Some(entry) = self.weaks[i].as_ref() else {
                     continue;
                 };
-                let myself = entry.myself;
                 let cb = match &entry.callback {
                     Some(v) => dup_value(&mut self.heap, v)?,
                     None => continue,
                 };
-                if let Some(w) = self.heap.upgrade(myself)? {
+                let me = match &self.weaks[i] {
+                    Some(e) => self.heap.upgrade(&e.myself)?,
+                    None => None,
+                };
+                if let Some(w) = me {
                     let r = self.call(cb, vec![Value::Obj(w)], Vec::new());
                     if let Err(e) = r {
                         self.report_ignored(e, "weakref callback")?;
                     }
-                }
-            }
-            for id in d.finalized {
-                if let Some(i) = self.weak_by_atom.remove(&id)
-                    && let Some(e) = self.weaks[i].take()
-                {
-                    self.heap.release_weak(e.target)?;
-                    self.heap.release_weak(e.myself)?;
-                    self.weak_by_id.remove(&e.id);
                 }
             }
             for obj in d.saved {
@@ -1056,8 +1080,18 @@ impl<C: Strategy> Interp<C> {
     }
 
     fn run_del(&mut self, obj: Root) -> R<()> {
-        if self.tag_of(&obj)? != tag::INSTANCE {
-            return Ok(());
+        match self.tag_of(&obj)? {
+            tag::INSTANCE => {}
+            tag::WEAK => {
+                // A weakref object died: drop its weak references.
+                let i = self.extra(&obj)? as usize;
+                if let Some(e) = self.weaks.get_mut(i).and_then(Option::take) {
+                    self.weak_by_id.remove(&e.id);
+                    self.weak_by_atom.remove(&self.heap.id(&obj)?);
+                }
+                return Ok(());
+            }
+            _ => return Ok(()),
         }
         let k = self.classes[self.extra(&obj)? as usize].clone();
         let del = k.lookup("__del__", |v| match v {
@@ -1144,6 +1178,31 @@ pub fn dup_value<C: Strategy>(heap: &mut Heap<C>, v: &Value) -> R<Value> {
         Value::Range(a, b, c) => Value::Range(*a, *b, *c),
         Value::Garbage => Value::Garbage,
     })
+}
+
+/// An atom's payload, decoded (no root needed).
+pub enum Atom {
+    Int(i64),
+    Str(Rc<str>),
+    None,
+    Bool(bool),
+    Func(u32),
+    Class(u32),
+    /// A weakref object: needs a root.
+    Other,
+}
+
+pub fn decode_atom(p: &[u8]) -> Atom {
+    match p.first().copied() {
+        Some(tag::INT) if p.len() == 9 => Atom::Int(read_i64(p)),
+        Some(tag::STR) => Atom::Str(Rc::from(String::from_utf8_lossy(&p[1..]).as_ref())),
+        Some(tag::NONE) => Atom::None,
+        Some(tag::TRUE) => Atom::Bool(true),
+        Some(tag::FALSE) => Atom::Bool(false),
+        Some(tag::FUNC) if p.len() == 5 => Atom::Func(read_u32(p)),
+        Some(tag::CLASS) if p.len() == 5 => Atom::Class(read_u32(p)),
+        _ => Atom::Other,
+    }
 }
 
 fn overflow<T>() -> R<T> {

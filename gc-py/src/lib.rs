@@ -285,10 +285,7 @@ fn report_leaks<C: Strategy>(it: &mut Interp<C>) {
     it.frames.clear();
     drop(it.globals.drain());
     it.consts = None;
-    for e in it.weaks.iter_mut().filter_map(Option::take) {
-        let _ = it.heap.release_weak(e.target);
-        let _ = it.heap.release_weak(e.myself);
-    }
+    it.weaks.clear();
     if let Ok((all, Some((containers, atoms)))) = it.heap.live()
         && all > 0
     {

@@ -52,10 +52,7 @@ impl<C: Strategy> Interp<C> {
     // ----- lists -----------------------------------------------------------
 
     pub fn list_item(&mut self, l: &Root, i: usize) -> R<Value> {
-        match self.gs_get(l, i)? {
-            Some(r) => self.unboxed(r),
-            None => Ok(Value::None),
-        }
+        self.gs_value(l, i)
     }
 
     pub fn list_append(&mut self, l: &Root, v: &Value) -> R<()> {
@@ -132,10 +129,10 @@ impl<C: Strategy> Interp<C> {
         self.check_hashable(key)?;
         let n = self.extra(d)? as usize;
         for k in 0..n {
-            let Some(kr) = self.gs_get(d, 2 * k)? else {
+            if !self.gs_has(d, 2 * k)? {
                 continue;
-            };
-            let kv = self.unboxed(kr)?;
+            }
+            let kv = self.gs_value(d, 2 * k)?;
             if self.eq(&kv, key)? {
                 return Ok(Some(k));
             }
@@ -163,10 +160,7 @@ impl<C: Strategy> Interp<C> {
             return Ok(None);
         };
         let n = self.extra(d)? as usize;
-        let v = match self.gs_get(d, 2 * k + 1)? {
-            Some(r) => self.unboxed(r)?,
-            None => Value::None,
-        };
+        let v = self.gs_value(d, 2 * k + 1)?;
         for j in 2 * k..2 * n - 2 {
             let next = self.gs_get(d, j + 2)?;
             self.gs_set(d, j, next.as_ref())?;
@@ -181,14 +175,8 @@ impl<C: Strategy> Interp<C> {
         let n = self.extra(d)? as usize;
         let mut out = Vec::with_capacity(n);
         for k in 0..n {
-            let kv = match self.gs_get(d, 2 * k)? {
-                Some(r) => self.unboxed(r)?,
-                None => Value::None,
-            };
-            let vv = match self.gs_get(d, 2 * k + 1)? {
-                Some(r) => self.unboxed(r)?,
-                None => Value::None,
-            };
+            let kv = self.gs_value(d, 2 * k)?;
+            let vv = self.gs_value(d, 2 * k + 1)?;
             out.push((kv, vv));
         }
         Ok(out)
@@ -200,10 +188,7 @@ impl<C: Strategy> Interp<C> {
         let n = self.heap.slot_count(t)?;
         let mut out = Vec::with_capacity(n);
         for i in 0..n {
-            out.push(match self.heap.get(t, i)? {
-                Some(r) => self.unboxed(r)?,
-                None => Value::None,
-            });
+            out.push(self.slot_value(t, i)?);
         }
         Ok(out)
     }
@@ -256,16 +241,10 @@ impl<C: Strategy> Interp<C> {
                 b't' => {
                     let n = self.heap.slot_count(r)?;
                     let i = self.index(key, n, "tuple")?;
-                    match self.heap.get(r, i)? {
-                        Some(x) => self.unboxed(x),
-                        None => Ok(Value::None),
-                    }
+                    self.slot_value(r, i)
                 }
                 tag::DICT => match self.dict_find(r, key)? {
-                    Some(k) => match self.gs_get(r, 2 * k + 1)? {
-                        Some(x) => self.unboxed(x),
-                        None => Ok(Value::None),
-                    },
+                    Some(k) => self.gs_value(r, 2 * k + 1),
                     None => err("KeyError", self.repr(key)?),
                 },
                 _ => err(
@@ -351,9 +330,9 @@ impl<C: Strategy> Interp<C> {
                     let k = self.classes[self.extra(&r)? as usize].clone();
                     if let Some(i) = k.slot_of(name, false)
                         && i < self.gs_cap(&r)?
-                        && let Some(v) = self.gs_get(&r, i)?
+                        && self.gs_has(&r, i)?
                     {
-                        return self.unboxed(v);
+                        return self.gs_value(&r, i);
                     }
                     if name == "__class__" {
                         return Ok(Value::Class(k));
@@ -449,7 +428,7 @@ impl<C: Strategy> Interp<C> {
         {
             if let Some(i) = k.slot_of(name, false)
                 && i < self.gs_cap(r)?
-                && self.gs_get(r, i)?.is_some()
+                && self.gs_has(r, i)?
             {
                 return self.gs_set(r, i, None);
             }
@@ -621,10 +600,7 @@ impl<C: Strategy> Interp<C> {
                         let Some(j) = self.dict_find(y, k)? else {
                             return Ok(false);
                         };
-                        let w = match self.gs_get(y, 2 * j + 1)? {
-                            Some(r) => self.unboxed(r)?,
-                            None => Value::None,
-                        };
+                        let w = self.gs_value(y, 2 * j + 1)?;
                         if !self.eq(v, &w)? {
                             return Ok(false);
                         }
