@@ -640,11 +640,26 @@ impl<C: Strategy> Interp<C> {
             },
             _ => return self.unsupported(c, "multiple inheritance"),
         };
+        // The instance layout, known up front as CPython 3.11 learns it
+        // from `__init__`: the base's attributes, then every `self.x = …`
+        // in the class's methods, so that instances are made with a slot
+        // for each (and stay one object).
+        let mut layout: Vec<Rc<str>> = match &base {
+            Some(b) => b.layout.borrow().clone(),
+            None => Vec::new(),
+        };
+        for s in &c.body {
+            if let ast::Stmt::FunctionDef(f) = s
+                && let Some(me) = f.args.args.first()
+            {
+                collect_self_attrs(&f.body, me.def.arg.as_str(), &mut layout);
+            }
+        }
         let class = Rc::new(Class {
             name: Rc::from(c.name.as_str()),
             base,
             attrs: Default::default(),
-            layout: Default::default(),
+            layout: std::cell::RefCell::new(layout),
             index: self.classes.len() as u32,
         });
         self.classes.push(class.clone());
@@ -1007,7 +1022,7 @@ impl<C: Strategy> Interp<C> {
     }
 
     fn instantiate(&mut self, k: &Rc<Class>, args: Vec<Value>) -> R<Value> {
-        let inline = k.layout.borrow().len().max(2);
+        let inline = k.layout.borrow().len().max(1);
         let obj = self.new_container(tag::INSTANCE, k.index, inline)?;
         if k.lookup("__del__", |_| ()).is_some() {
             self.heap.set_finalizer(&obj, true)?;
@@ -1160,6 +1175,38 @@ impl<C: Strategy> Interp<C> {
 }
 
 // ----- helpers ----------------------------------------------------------------
+
+/// Adds to `layout` every attribute `me.x` assigned in `body`.
+fn collect_self_attrs(body: &[ast::Stmt], me: &str, layout: &mut Vec<Rc<str>>) {
+    fn target(t: &ast::Expr, me: &str, layout: &mut Vec<Rc<str>>) {
+        match t {
+            ast::Expr::Attribute(a) => {
+                if let ast::Expr::Name(n) = &*a.value
+                    && n.id.as_str() == me
+                    && !layout.iter().any(|x| **x == *a.attr.as_str())
+                {
+                    layout.push(Rc::from(a.attr.as_str()));
+                }
+            }
+            ast::Expr::Tuple(t) => t.elts.iter().for_each(|e| target(e, me, layout)),
+            ast::Expr::List(t) => t.elts.iter().for_each(|e| target(e, me, layout)),
+            _ => {}
+        }
+    }
+    for s in body {
+        match s {
+            ast::Stmt::Assign(a) => a.targets.iter().for_each(|t| target(t, me, layout)),
+            ast::Stmt::AugAssign(a) => target(&a.target, me, layout),
+            ast::Stmt::If(i) => {
+                collect_self_attrs(&i.body, me, layout);
+                collect_self_attrs(&i.orelse, me, layout);
+            }
+            ast::Stmt::While(w) => collect_self_attrs(&w.body, me, layout),
+            ast::Stmt::For(f) => collect_self_attrs(&f.body, me, layout),
+            _ => {}
+        }
+    }
+}
 
 /// A second reference to `v` (a new root for heap objects).
 pub fn dup_value<C: Strategy>(heap: &mut Heap<C>, v: &Value) -> R<Value> {

@@ -28,7 +28,8 @@ impl<C: Strategy> Interp<C> {
     // ----- construction --------------------------------------------------
 
     pub fn new_list(&mut self, items: Vec<Value>) -> R<Value> {
-        let l = self.new_container(tag::LIST, items.len() as u32, items.len().max(1))?;
+        // CPython's first allocation for a growing list holds 4 items.
+        let l = self.new_container(tag::LIST, items.len() as u32, items.len().max(4))?;
         for (i, v) in items.iter().enumerate() {
             let b = self.boxed(v)?;
             self.heap.set(&l, i, Some(&b))?;
@@ -46,7 +47,8 @@ impl<C: Strategy> Interp<C> {
     }
 
     pub fn new_dict(&mut self, n: usize) -> R<Root> {
-        self.new_container(tag::DICT, 0, 2 * n.max(2))
+        // CPython's smallest dict table holds 5 entries.
+        self.new_container(tag::DICT, 0, 2 * n.max(5))
     }
 
     // ----- lists -----------------------------------------------------------
