@@ -132,7 +132,7 @@ impl Config for NoConfig {
 /// Code that should run at full speed is generic over `C: Collector` (the
 /// harness monomorphises over each strategy); conveniences live in
 /// [`CollectorExt`].
-pub trait Collector: Sized {
+pub trait Collector: Sized + Send {
     /// What this strategy is.
     const TRAITS: Traits;
     /// Its typed configuration.

@@ -736,12 +736,14 @@ impl Collector for IncMiniMark {
     }
 
     fn collect(&mut self, generation: Generation) -> Result<u64, GcError> {
-        if generation == Generation::FULL {
-            Ok(self.full_collection(Trigger::Explicit))
+        let collected = if generation == Generation::FULL {
+            self.full_collection(Trigger::Explicit)
         } else {
             // Nothing lies between the nursery and a full collection.
-            Ok(self.minor_collection(Trigger::Explicit))
-        }
+            self.minor_collection(Trigger::Explicit)
+        };
+        self.finish();
+        Ok(collected)
     }
 
     fn control(&mut self, control: Control) -> Result<ControlOutcome, GcError> {

@@ -2,6 +2,7 @@
 //! every [`Local`] made inside a [`Scope`] is released when the scope ends.
 
 use std::marker::PhantomData;
+use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 use std::sync::Arc;
 
 use super::root::{Root, WeakRoot};
@@ -289,14 +290,29 @@ impl<'s, C: Collector> Scope<'s, C> {
 impl<C: Collector> Drop for Scope<'_, C> {
     fn drop(&mut self) {
         let mut locals = std::mem::take(&mut self.heap.embed_state().locals);
+        // A finalizer hook may run (and panic) in any release: release
+        // every local first, then pass the first panic on.
+        let mut panic = None;
         for h in locals.drain(self.base..).rev() {
             // Stale only if the embedder released the raw handle by hand.
-            let _ = self.heap.release(h);
+            let released = catch_unwind(AssertUnwindSafe(|| {
+                let _ = self.heap.release(h);
+            }));
+            if let Err(payload) = released {
+                panic.get_or_insert(payload);
+            }
         }
         let state = self.heap.embed_state();
         // A finalizer run by a release above may have used the stack.
         debug_assert!(state.locals.is_empty());
         state.locals = locals;
+        if let Some(payload) = panic {
+            // Already unwinding (the scope's own code panicked): a second
+            // panic would abort, so the hook's is dropped.
+            if !std::thread::panicking() {
+                resume_unwind(payload);
+            }
+        }
     }
 }
 

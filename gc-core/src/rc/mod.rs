@@ -44,9 +44,9 @@ pub enum AllocKind {
 
 /// What a strategy adds to reference counting. Every method takes the whole
 /// heap, so a hook can collect or rewire lists; all are static calls.
-pub trait RcPolicy: Sized + Debug {
+pub trait RcPolicy: Sized + Debug + Send {
     /// The strategy's own header words.
-    type Extra: Copy + Default + Debug;
+    type Extra: Copy + Default + Debug + Send;
     /// The strategy's configuration.
     type Config: Config;
     /// What the strategy is.

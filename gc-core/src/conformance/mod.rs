@@ -17,6 +17,9 @@ use crate::{
     Collector, CollectorExt, Event, Finalizer, GcError, Generation, Handle, Kind, ObjectId,
 };
 
+mod embedding;
+pub use embedding::*;
+
 fn heap<C: Collector>() -> C {
     let mut heap = C::new_default().expect("default configuration");
     heap.record_events(true);
@@ -448,7 +451,12 @@ macro_rules! conformance_suite {
             weak_reference_to_cycle, weak_to_live_object, stale_handle_error,
             foreign_handle_error, slot_out_of_range, tuple_and_atom_are_immutable,
             tuple_keeps_members_alive, handles_survive_collections,
-            live_count_matches_live_set);
+            live_count_matches_live_set, scope_releases_its_locals,
+            root_outlives_its_scope_and_releases_when_dropped,
+            child_scope_keeps_only_what_it_returns, views_read_without_roots,
+            finalizer_hook_reads_its_object, finalizer_hook_runs_at_count_zero,
+            finalizer_hook_can_resurrect, finalizer_hook_panic_is_resumed_after_the_operation,
+            outstanding_roots_count_raw_handles);
     };
     (@cases $collector:ty; $($case:ident),* $(,)?) => {
         /// The gc-core conformance suite.

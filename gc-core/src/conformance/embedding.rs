@@ -1,0 +1,261 @@
+//! The embedding API's cases: scopes, roots, views, the finalizer hook.
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::{Arc, Mutex};
+
+use super::{collect_until_settled, heap, live};
+use crate::{Collector, Embedding, Finalizer, GcError, Generation, Kind, ObjectView, Root, Scope};
+
+/// Every local of a scope is released when it ends; nothing is left
+/// rooted.
+pub fn scope_releases_its_locals<C: Collector>() {
+    let mut h = heap::<C>();
+    h.scope(|s| {
+        let a = s.node(2, 0).unwrap();
+        let b = s.atom(b"leaf").unwrap();
+        s.set(a, 0, Some(b)).unwrap();
+        let _ = s.get(a, 0).unwrap();
+        assert_eq!(s.heap_ref().outstanding_roots(), 3);
+    });
+    assert_eq!(h.outstanding_roots(), 0);
+    collect_until_settled(&mut h);
+    if C::TRAITS.frees_objects {
+        assert_eq!(live(&h), 0);
+    }
+}
+
+/// A root outlives its scope, keeps its object, and is released once
+/// dropped.
+pub fn root_outlives_its_scope_and_releases_when_dropped<C: Collector>() {
+    let mut h = heap::<C>();
+    let root: Root = h.scope(|s| {
+        let a = s.node(1, 8).unwrap();
+        s.set_payload_as(a, 7u64).unwrap();
+        s.root(a).unwrap()
+    });
+    assert_eq!(h.outstanding_roots(), 1);
+    collect_until_settled(&mut h);
+    assert_eq!(live(&h), 1);
+    h.scope(|s| {
+        let a = s.local(&root).unwrap();
+        assert_eq!(s.view(a).unwrap().payload_as::<u64>(), Ok(7));
+    });
+    drop(root);
+    assert_eq!(
+        h.outstanding_roots(),
+        0,
+        "a dropped root is not outstanding"
+    );
+    h.flush();
+    collect_until_settled(&mut h);
+    if C::TRAITS.frees_objects {
+        assert_eq!(live(&h), 0);
+    }
+}
+
+/// A child scope hands one local to its parent and releases the rest.
+pub fn child_scope_keeps_only_what_it_returns<C: Collector>() {
+    let mut h = heap::<C>();
+    h.scope(|s| {
+        let kept = s
+            .child(|inner| {
+                let _temp = inner.node(0, 0)?;
+                let _temp2 = inner.atom(b"x")?;
+                let keep = inner.node(0, 4)?;
+                Ok::<_, GcError>(keep)
+            })
+            .unwrap();
+        assert_eq!(s.heap_ref().outstanding_roots(), 1);
+        assert_eq!(s.view(kept).unwrap().payload().len(), 4);
+    });
+    assert_eq!(h.outstanding_roots(), 0);
+}
+
+/// Views read kinds, identities, slots and payloads and make no roots.
+pub fn views_read_without_roots<C: Collector>() {
+    let mut h = heap::<C>();
+    h.scope(|s| {
+        let name = s.atom(b"A").unwrap();
+        let a = s.node(2, 0).unwrap();
+        let t = s.tuple(&[Some(name), None]).unwrap();
+        s.set(a, 0, Some(t)).unwrap();
+        s.set(a, 1, Some(a)).unwrap();
+        let roots = s.heap_ref().root_count();
+        let v = s.view(a).unwrap();
+        assert_eq!((v.kind(), v.slot_count()), (Kind::Node, 2));
+        let tv = v.slot(0).unwrap().expect("the tuple");
+        assert_eq!(tv.kind(), Kind::Tuple);
+        assert_eq!(tv.slot(0).unwrap().unwrap().payload(), b"A");
+        assert!(tv.slot(1).unwrap().is_none());
+        assert!(v.slot(1).unwrap().unwrap().same(v), "a's slot 1 is a");
+        assert!(!tv.same(v));
+        assert_eq!(tv.id(), s.id(t).unwrap());
+        assert!(matches!(v.slot(2), Err(GcError::SlotOutOfRange { .. })));
+        assert_eq!(
+            tv.slot(0).unwrap().unwrap().payload_as::<u32>(),
+            Err(GcError::PayloadTooShort { needed: 4, len: 1 })
+        );
+        assert_eq!(s.heap_ref().root_count(), roots, "views make no roots");
+    });
+}
+
+type Names = Arc<Mutex<Vec<Vec<u8>>>>;
+
+/// The seed's `Node('A')`/`Node('B')` cycle whose `__del__` reads
+/// `self.name`: the hook gets each object intact, and the cycle is freed
+/// afterwards.
+pub fn finalizer_hook_reads_its_object<C: Collector + 'static>() {
+    let mut h = heap::<C>();
+    let names: Names = Arc::default();
+    let seen = Arc::clone(&names);
+    h.on_finalize(move |s, obj| {
+        let name = s
+            .view(obj)
+            .unwrap()
+            .slot(1)
+            .unwrap()
+            .unwrap()
+            .payload()
+            .to_vec();
+        seen.lock().unwrap().push(name);
+    });
+    h.scope(|s| {
+        let a = s.node(2, 0).unwrap();
+        let b = s.node(2, 0).unwrap();
+        for (node, name) in [(a, b"A"), (b, b"B")] {
+            let n = s.atom(name).unwrap();
+            s.set(node, 1, Some(n)).unwrap();
+            s.set_finalizer(node, Finalizer::Run).unwrap();
+        }
+        s.set(a, 0, Some(b)).unwrap();
+        s.set(b, 0, Some(a)).unwrap();
+    });
+    assert!(names.lock().unwrap().is_empty(), "alive until collected");
+    collect_until_settled(&mut h);
+    let mut got = names.lock().unwrap().clone();
+    got.sort();
+    if C::TRAITS.collects_cycles {
+        assert_eq!(got, vec![b"A".to_vec(), b"B".to_vec()]);
+        assert_eq!(live(&h), 0, "the cycle and its names are freed");
+        assert_eq!(h.stats().finalized, 2);
+    } else {
+        super::skip::<C>(
+            "finalizer_hook_reads_its_object",
+            "does not collect cycles; checked that no finalizer ran",
+        );
+        assert!(got.is_empty());
+    }
+}
+
+/// On a reference counter the hook runs the moment the count reaches zero,
+/// before the call that dropped it returns.
+pub fn finalizer_hook_runs_at_count_zero<C: Collector + 'static>() {
+    let mut h = heap::<C>();
+    let runs = Arc::new(Mutex::new(0u32));
+    let r2 = Arc::clone(&runs);
+    h.on_finalize(move |_, _| *r2.lock().unwrap() += 1);
+    h.scope(|s| {
+        let a = s.node(0, 0).unwrap();
+        s.set_finalizer(a, Finalizer::Run).unwrap();
+        let root = s.root(a).unwrap();
+        s.unroot(root).unwrap();
+    });
+    if C::TRAITS.reference_counting {
+        assert_eq!(*runs.lock().unwrap(), 1, "ran when the scope released it");
+        assert_eq!(live(&h), 0);
+    } else {
+        super::skip::<C>(
+            "finalizer_hook_runs_at_count_zero",
+            "has no counts; checked that the hook waits for a collection",
+        );
+        assert_eq!(*runs.lock().unwrap(), 0);
+        collect_until_settled(&mut h);
+        let expected = u32::from(C::TRAITS.frees_objects);
+        assert_eq!(*runs.lock().unwrap(), expected);
+    }
+}
+
+/// A hook that stores its object resurrects it; the finalizer never runs
+/// again, and the object is freed once the stored root is dropped.
+pub fn finalizer_hook_can_resurrect<C: Collector + 'static>() {
+    if !C::TRAITS.frees_objects {
+        super::skip::<C>("finalizer_hook_can_resurrect", "never frees");
+        return;
+    }
+    let mut h = heap::<C>();
+    let kept: Arc<Mutex<Vec<Root>>> = Arc::default();
+    let k2 = Arc::clone(&kept);
+    h.on_finalize(move |s: &mut Scope<'_, C>, obj| {
+        k2.lock().unwrap().push(s.root(obj).unwrap());
+    });
+    h.scope(|s| {
+        let a = s.node(1, 0).unwrap();
+        let child = s.atom(b"kept with it").unwrap();
+        s.set(a, 0, Some(child)).unwrap();
+        s.set_finalizer(a, Finalizer::Run).unwrap();
+    });
+    collect_until_settled(&mut h);
+    assert_eq!(kept.lock().unwrap().len(), 1);
+    assert_eq!(live(&h), 2, "the object and what it refers to live on");
+    h.scope(|s| {
+        let a = s.local(&kept.lock().unwrap()[0]).unwrap();
+        let child = s.view(a).unwrap().slot(0).unwrap().unwrap();
+        assert_eq!(child.payload(), b"kept with it");
+    });
+    kept.lock().unwrap().clear();
+    h.flush();
+    collect_until_settled(&mut h);
+    assert_eq!(live(&h), 0);
+    assert_eq!(h.stats().finalized, 1, "at most once per object");
+}
+
+/// A panicking hook: the operation completes, the heap stays consistent,
+/// and the panic reaches the caller afterwards.
+pub fn finalizer_hook_panic_is_resumed_after_the_operation<C: Collector + 'static>() {
+    if !C::TRAITS.frees_objects {
+        super::skip::<C>("finalizer_hook_panic_is_resumed", "never finalizes");
+        return;
+    }
+    let mut h = heap::<C>();
+    h.on_finalize(|_, _| panic!("finalizer failed"));
+    // A reference counter finalizes as the scope ends; the others in the
+    // collection.
+    let outcome = catch_unwind(AssertUnwindSafe(|| {
+        h.scope(|s| {
+            for _ in 0..2 {
+                let a = s.node(0, 0).unwrap();
+                s.set_finalizer(a, Finalizer::Run).unwrap();
+            }
+        });
+        collect_until_settled(&mut h);
+    }));
+    let message = outcome.expect_err("the panic is resumed");
+    assert_eq!(message.downcast_ref::<&str>(), Some(&"finalizer failed"));
+    // Both objects were finalized once and the heap still works.
+    h.clear_on_finalize();
+    collect_until_settled(&mut h);
+    assert_eq!(h.stats().finalized, 2);
+    assert_eq!(live(&h), 0);
+    h.scope(|s| {
+        let a = s.node(1, 0).unwrap();
+        s.set(a, 0, Some(a)).unwrap();
+    });
+    h.collect(Generation::FULL).unwrap();
+    assert_eq!(h.outstanding_roots(), 0);
+}
+
+/// Raw handles count as outstanding until released.
+pub fn outstanding_roots_count_raw_handles<C: Collector>() {
+    let mut h = heap::<C>();
+    let a = h
+        .alloc(crate::Shape::Node {
+            slots: 0,
+            payload: 0,
+        })
+        .unwrap();
+    let b = h.clone_handle(a).unwrap();
+    assert_eq!(h.outstanding_roots(), 2);
+    h.release(a).unwrap();
+    h.release(b).unwrap();
+    assert_eq!(h.outstanding_roots(), 0);
+}
