@@ -426,6 +426,11 @@ impl<C: Strategy> Heap<C> {
         Ok((self.c.stats().live_objects, self.c.live_by_kind()))
     }
 
+    /// The collector's running totals.
+    pub fn stats(&self) -> gc_core::Stats {
+        self.c.stats()
+    }
+
     /// Whether the strategy has reference counts.
     pub fn has_refcounts(&self) -> bool {
         C::TRAITS.reference_counting

@@ -137,7 +137,7 @@ pub struct Interp<C: Strategy> {
     pub recursion_limit: usize,
     pub gc_enabled: bool,
     pub line: usize,
-    pub out: std::io::BufWriter<std::io::Stdout>,
+    pub out: Box<dyn Write>,
     pub finalizing: usize,
     /// `__del__` calls so far.
     pub del_runs: u64,
@@ -155,7 +155,7 @@ const SMALL_MIN: i64 = -5;
 const SMALL_MAX: i64 = 256;
 
 impl<C: Strategy> Interp<C> {
-    pub fn new(heap: Heap<C>, file: String, lines: LineIndex) -> R<Self> {
+    pub fn new(heap: Heap<C>, file: String, lines: LineIndex, out: Box<dyn Write>) -> R<Self> {
         let mut it = Interp {
             heap,
             file,
@@ -172,7 +172,7 @@ impl<C: Strategy> Interp<C> {
             recursion_limit: DEFAULT_RECURSION_LIMIT,
             gc_enabled: true,
             line: 0,
-            out: std::io::BufWriter::new(std::io::stdout()),
+            out,
             finalizing: 0,
             del_runs: 0,
         };

@@ -164,10 +164,43 @@ pub const EXIT_ERROR: i32 = 1;
 /// Exit status: a construct outside the subset, or bad usage.
 pub const EXIT_UNSUPPORTED: i32 = 2;
 
+/// Where the program's `print` goes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Output {
+    /// Standard output (buffered; flushed before anything goes to stderr).
+    Stdout,
+    /// Nowhere (benchmarks).
+    Discard,
+}
+
+/// What a run did.
+#[derive(Clone, Copy, Debug)]
+pub struct Outcome {
+    /// The exit status.
+    pub status: i32,
+    /// The collector's totals at the end of the program (before the
+    /// interpreter's own shutdown).
+    pub stats: gc_core::Stats,
+    /// Wall time from the first statement to the last (parsing and heap
+    /// set-up excluded).
+    pub wall: std::time::Duration,
+}
+
 /// Parses and runs `source` (shown as `file`) on the named collector,
 /// printing to stdout and stderr; returns the exit status. Runs the
 /// evaluator on a thread with a [`STACK_BYTES`] stack.
 pub fn run(collector: CollectorName, pairs: &[(String, String)], file: &str, source: &str) -> i32 {
+    run_with(collector, pairs, file, source, Output::Stdout).status
+}
+
+/// [`run`], with the output chosen and the collector's totals returned.
+pub fn run_with(
+    collector: CollectorName,
+    pairs: &[(String, String)],
+    file: &str,
+    source: &str,
+    output: Output,
+) -> Outcome {
     let pairs = pairs.to_vec();
     let file = file.to_owned();
     let source = source.to_owned();
@@ -175,20 +208,29 @@ pub fn run(collector: CollectorName, pairs: &[(String, String)], file: &str, sou
         .name("gc-py".into())
         .stack_size(STACK_BYTES)
         .spawn(move || match collector {
-            CollectorName::Refcount => run_on::<gc_refcount::RefCount>(&pairs, &file, &source),
-            CollectorName::Generational => {
-                run_on::<gc_generational::Generational>(&pairs, &file, &source)
+            CollectorName::Refcount => {
+                run_on::<gc_refcount::RefCount>(&pairs, &file, &source, output)
             }
-            CollectorName::Marksweep => run_on::<gc_marksweep::IncMiniMark>(&pairs, &file, &source),
+            CollectorName::Generational => {
+                run_on::<gc_generational::Generational>(&pairs, &file, &source, output)
+            }
+            CollectorName::Marksweep => {
+                run_on::<gc_marksweep::IncMiniMark>(&pairs, &file, &source, output)
+            }
         });
+    let failed = |status| Outcome {
+        status,
+        stats: gc_core::Stats::default(),
+        wall: std::time::Duration::ZERO,
+    };
     match t {
         Ok(t) => t.join().unwrap_or_else(|_| {
             eprintln!("gc-py: internal error: the evaluator thread panicked");
-            EXIT_ERROR
+            failed(EXIT_ERROR)
         }),
         Err(e) => {
             eprintln!("gc-py: cannot start the evaluator thread: {e}");
-            EXIT_ERROR
+            failed(EXIT_ERROR)
         }
     }
 }
@@ -228,7 +270,28 @@ fn syntax_error(file: &str, source: &str, e: &rustpython_parser::ParseError) -> 
     EXIT_ERROR
 }
 
-fn run_on<C: Strategy>(pairs: &[(String, String)], file: &str, source: &str) -> i32 {
+fn run_on<C: Strategy>(
+    pairs: &[(String, String)],
+    file: &str,
+    source: &str,
+    output: Output,
+) -> Outcome {
+    let mut outcome = Outcome {
+        status: EXIT_ERROR,
+        stats: gc_core::Stats::default(),
+        wall: std::time::Duration::ZERO,
+    };
+    outcome.status = run_program::<C>(pairs, file, source, output, &mut outcome);
+    outcome
+}
+
+fn run_program<C: Strategy>(
+    pairs: &[(String, String)],
+    file: &str,
+    source: &str,
+    output: Output,
+    outcome: &mut Outcome,
+) -> i32 {
     let program = match ast::Suite::parse(source, file) {
         Ok(p) => p,
         Err(e) => return syntax_error(file, source, &e),
@@ -242,14 +305,21 @@ fn run_on<C: Strategy>(pairs: &[(String, String)], file: &str, source: &str) -> 
             return EXIT_UNSUPPORTED;
         }
     };
-    let mut it = match Interp::new(heap, file.to_owned(), LineIndex::new(source)) {
+    let out: Box<dyn Write> = match output {
+        Output::Stdout => Box::new(std::io::BufWriter::new(std::io::stdout())),
+        Output::Discard => Box::new(std::io::sink()),
+    };
+    let mut it = match Interp::new(heap, file.to_owned(), LineIndex::new(source), out) {
         Ok(it) => it,
         Err(_) => {
             eprintln!("gc-py: cannot set up the heap");
             return EXIT_ERROR;
         }
     };
+    let started = std::time::Instant::now();
     let mut r = it.exec_block(program).map(|_| ());
+    outcome.wall = started.elapsed();
+    outcome.stats = it.heap.stats();
     if r.is_ok() {
         r = it.shutdown();
     }
@@ -271,7 +341,7 @@ fn run_on<C: Strategy>(pairs: &[(String, String)], file: &str, source: &str) -> 
             EXIT_ERROR
         }
     };
-    if status == EXIT_OK {
+    if status == EXIT_OK && output == Output::Stdout {
         report_leaks(&mut it);
     }
     status
