@@ -66,6 +66,7 @@
 #![forbid(unsafe_code)]
 
 mod builtins;
+mod check;
 pub mod heap;
 mod interp;
 mod objects;
@@ -296,6 +297,10 @@ fn run_program<C: Strategy>(
         Ok(p) => p,
         Err(e) => return syntax_error(file, source, &e),
     };
+    if let Err(u) = check::check(&program, &LineIndex::new(source)) {
+        eprintln!("{file}:{}: {} is not supported", u.line, u.what);
+        return EXIT_UNSUPPORTED;
+    }
     // The program's functions refer to its statements for the whole run.
     let program: &'static [ast::Stmt] = Box::leak(program.into_boxed_slice());
     let heap = match Heap::<C>::new(pairs) {

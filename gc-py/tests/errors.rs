@@ -64,8 +64,9 @@ fn a_runtime_error_names_its_line() {
 #[test]
 fn an_unsupported_construct_exits_2_with_its_line() {
     for s in STRATEGIES {
-        let r = run_source("uns.py", "x = 1\ny = [i for i in range(3)]\n", s);
+        let r = run_source("uns.py", "print('never')\ny = [i for i in range(3)]\n", s);
         assert_eq!(r.code, 2);
+        assert_eq!(r.stdout, "", "nothing runs when a construct is unsupported");
         assert_eq!(r.stderr, "uns.py:2: list comprehension is not supported\n");
         let r = run_source(
             "uns2.py",
@@ -74,6 +75,13 @@ fn an_unsupported_construct_exits_2_with_its_line() {
         );
         assert_eq!(r.code, 2);
         assert_eq!(r.stderr, "uns2.py:1: try is not supported\n");
+        let r = run_source("uns3.py", "x = 1\ndef f(a, b=2):\n    return a\n", s);
+        assert_eq!(
+            r.stderr,
+            "uns3.py:2: a default parameter value is not supported\n"
+        );
+        let r = run_source("uns4.py", "x = [1, 2]\ny = x[0:1]\nz = 1.5\n", s);
+        assert_eq!(r.stderr, "uns4.py:2: slicing is not supported\n");
     }
 }
 
