@@ -216,6 +216,18 @@ pub trait Collector: Sized + Send {
     /// Roots held through handles: the embedder's, plus those the embedding
     /// layer holds itself (see [`Embedding::outstanding_roots`](crate::Embedding::outstanding_roots)).
     fn root_count(&self) -> usize;
+    /// Installs the finalizer hook: every object given [`Finalizer::Run`]
+    /// is passed to `hook` when the strategy finalizes it (see
+    /// [`Finalize`](crate::Finalize)). A collector that holds another
+    /// (chosen at run time) hands the hook to the one it holds.
+    fn on_finalize<F: crate::Finalize>(&mut self, hook: F) {
+        self.embed_state().set_hook(Some(crate::embed::hook_for(hook)));
+    }
+    /// Removes the finalizer hook ([`Finalizer::Run`] then acts as
+    /// [`Finalizer::Notify`]).
+    fn clear_on_finalize(&mut self) {
+        self.embed_state().set_hook(None);
+    }
     /// The embedding layer's state in this heap (scopes' locals, dropped
     /// roots, the finalizer hook). For the embedding layer and strategies.
     fn embed_state(&mut self) -> &mut EmbedState<Self>;

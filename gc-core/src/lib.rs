@@ -58,7 +58,7 @@ pub use collector::{
     Collector, CollectorExt, Config, Control, ControlOutcome, Generation, NoConfig, RootList,
     Traits,
 };
-pub use embed::{Embedding, Local, ObjectView, Root, Scope, WeakRoot};
+pub use embed::{Embedding, Finalize, Local, ObjectView, Root, Scope, WeakRoot};
 pub use error::GcError;
 pub use event::{CollectDetail, CollectEvent, Event, EventLog, Trigger};
 pub use handle::{Handle, HandleType, HeapId, RootTable, WeakHandle};

@@ -6,7 +6,7 @@
 //! through [`Heap`]: allocation and slot writes go through scopes
 //! ([`Embedding::scope`]), reads through views ([`ObjectView`]: no root is
 //! made to read an atom or test a slot), finalizers through the finalizer
-//! hook ([`Embedding::on_finalize`] with [`Finalizer::Run`]).
+//! hook ([`Collector::on_finalize`] with [`Finalizer::Run`]).
 //!
 //! The hook cannot run the program's `__del__` itself: it is `Send +
 //! 'static` and is called from inside the heap operation the interpreter
@@ -19,8 +19,8 @@
 use std::sync::{Arc, Mutex, PoisonError};
 
 use gc_core::{
-    Collector, Control, ControlOutcome, Embedding, Event, Finalizer, GcError, Generation, Handle,
-    Kind, ObjectId, ObjectView, RootList, WeakId,
+    Collector, Control, ControlOutcome, Embedding, Event, Finalize, Finalizer, GcError, Generation,
+    Handle, Kind, Local, ObjectId, ObjectView, RootList, Scope, WeakId,
 };
 use gc_generational::{GcModule, Generational};
 use gc_marksweep::IncMiniMark;
@@ -152,6 +152,21 @@ pub struct Heap<C: Strategy> {
     events: Vec<Event>,
 }
 
+/// The finalizer hook: keeps the object (a resurrection) until the
+/// interpreter's next safe point runs its `__del__`.
+struct KeepForDel(Arc<Mutex<Vec<Root>>>);
+
+impl Finalize for KeepForDel {
+    fn finalize<H: Collector>(&mut self, scope: &mut Scope<'_, H>, object: Local<'_>) {
+        if let Ok(r) = scope.root(object) {
+            self.0
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .push(r);
+        }
+    }
+}
+
 /// What [`Heap::drain`] found since the last call.
 #[derive(Debug, Default)]
 pub struct Drained {
@@ -172,14 +187,7 @@ impl<C: Strategy> Heap<C> {
         let mut c = C::with_config(config).map_err(|e| e.to_string())?;
         c.record_events(true);
         let finalize: Arc<Mutex<Vec<Root>>> = Arc::default();
-        let queue = Arc::clone(&finalize);
-        c.on_finalize(move |s, obj| {
-            // Keep it (a resurrection) until the interpreter's next safe
-            // point runs its `__del__`.
-            if let Ok(r) = s.root(obj) {
-                queue.lock().unwrap_or_else(PoisonError::into_inner).push(r);
-            }
-        });
+        c.on_finalize(KeepForDel(Arc::clone(&finalize)));
         Ok(Heap {
             c,
             finalize,

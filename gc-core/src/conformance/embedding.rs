@@ -3,8 +3,11 @@
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::{Arc, Mutex};
 
-use super::{collect_until_settled, heap, live};
-use crate::{Collector, Embedding, Finalizer, GcError, Generation, Kind, ObjectView, Root, Scope};
+use super::{collect_until_settled, heap, live, traits};
+use crate::{
+    Collector, Embedding, Finalize, Finalizer, GcError, Generation, Kind, Local, ObjectView, Root,
+    Scope,
+};
 
 /// Every local of a scope is released when it ends; nothing is left
 /// rooted.
@@ -19,7 +22,7 @@ pub fn scope_releases_its_locals<C: Collector>() {
     });
     assert_eq!(h.outstanding_roots(), 0);
     collect_until_settled(&mut h);
-    if C::TRAITS.frees_objects {
+    if traits::<C>().frees_objects {
         assert_eq!(live(&h), 0);
     }
 }
@@ -48,7 +51,7 @@ pub fn root_outlives_its_scope_and_releases_when_dropped<C: Collector>() {
     );
     h.flush();
     collect_until_settled(&mut h);
-    if C::TRAITS.frees_objects {
+    if traits::<C>().frees_objects {
         assert_eq!(live(&h), 0);
     }
 }
@@ -99,26 +102,54 @@ pub fn views_read_without_roots<C: Collector>() {
     });
 }
 
-type Names = Arc<Mutex<Vec<Vec<u8>>>>;
+/// Records the payload of each finalized object's slot 1 (its "name").
+#[derive(Clone, Default)]
+struct RecordName(Arc<Mutex<Vec<Vec<u8>>>>);
+
+impl Finalize for RecordName {
+    fn finalize<C: Collector>(&mut self, s: &mut Scope<'_, C>, obj: Local<'_>) {
+        let name = s.view(obj).unwrap().slot(1).unwrap().unwrap().payload();
+        self.0.lock().unwrap().push(name.to_vec());
+    }
+}
+
+/// Counts its runs.
+#[derive(Clone, Default)]
+struct Count(Arc<Mutex<u32>>);
+
+impl Finalize for Count {
+    fn finalize<C: Collector>(&mut self, _: &mut Scope<'_, C>, _: Local<'_>) {
+        *self.0.lock().unwrap() += 1;
+    }
+}
+
+/// Stores a root to each object it finalizes: resurrection.
+#[derive(Clone, Default)]
+struct Keep(Arc<Mutex<Vec<Root>>>);
+
+impl Finalize for Keep {
+    fn finalize<C: Collector>(&mut self, s: &mut Scope<'_, C>, obj: Local<'_>) {
+        self.0.lock().unwrap().push(s.root(obj).unwrap());
+    }
+}
+
+/// Panics.
+struct Fail;
+
+impl Finalize for Fail {
+    fn finalize<C: Collector>(&mut self, _: &mut Scope<'_, C>, _: Local<'_>) {
+        panic!("finalizer failed");
+    }
+}
 
 /// The seed's `Node('A')`/`Node('B')` cycle whose `__del__` reads
 /// `self.name`: the hook gets each object intact, and the cycle is freed
 /// afterwards.
-pub fn finalizer_hook_reads_its_object<C: Collector + 'static>() {
+pub fn finalizer_hook_reads_its_object<C: Collector>() {
     let mut h = heap::<C>();
-    let names: Names = Arc::default();
-    let seen = Arc::clone(&names);
-    h.on_finalize(move |s, obj| {
-        let name = s
-            .view(obj)
-            .unwrap()
-            .slot(1)
-            .unwrap()
-            .unwrap()
-            .payload()
-            .to_vec();
-        seen.lock().unwrap().push(name);
-    });
+    let record = RecordName::default();
+    let names = Arc::clone(&record.0);
+    h.on_finalize(record);
     h.scope(|s| {
         let a = s.node(2, 0).unwrap();
         let b = s.node(2, 0).unwrap();
@@ -134,7 +165,7 @@ pub fn finalizer_hook_reads_its_object<C: Collector + 'static>() {
     collect_until_settled(&mut h);
     let mut got = names.lock().unwrap().clone();
     got.sort();
-    if C::TRAITS.collects_cycles {
+    if traits::<C>().collects_cycles {
         assert_eq!(got, vec![b"A".to_vec(), b"B".to_vec()]);
         assert_eq!(live(&h), 0, "the cycle and its names are freed");
         assert_eq!(h.stats().finalized, 2);
@@ -149,18 +180,18 @@ pub fn finalizer_hook_reads_its_object<C: Collector + 'static>() {
 
 /// On a reference counter the hook runs the moment the count reaches zero,
 /// before the call that dropped it returns.
-pub fn finalizer_hook_runs_at_count_zero<C: Collector + 'static>() {
+pub fn finalizer_hook_runs_at_count_zero<C: Collector>() {
     let mut h = heap::<C>();
-    let runs = Arc::new(Mutex::new(0u32));
-    let r2 = Arc::clone(&runs);
-    h.on_finalize(move |_, _| *r2.lock().unwrap() += 1);
+    let count = Count::default();
+    let runs = Arc::clone(&count.0);
+    h.on_finalize(count);
     h.scope(|s| {
         let a = s.node(0, 0).unwrap();
         s.set_finalizer(a, Finalizer::Run).unwrap();
         let root = s.root(a).unwrap();
         s.unroot(root).unwrap();
     });
-    if C::TRAITS.reference_counting {
+    if traits::<C>().reference_counting {
         assert_eq!(*runs.lock().unwrap(), 1, "ran when the scope released it");
         assert_eq!(live(&h), 0);
     } else {
@@ -170,24 +201,22 @@ pub fn finalizer_hook_runs_at_count_zero<C: Collector + 'static>() {
         );
         assert_eq!(*runs.lock().unwrap(), 0);
         collect_until_settled(&mut h);
-        let expected = u32::from(C::TRAITS.frees_objects);
+        let expected = u32::from(traits::<C>().frees_objects);
         assert_eq!(*runs.lock().unwrap(), expected);
     }
 }
 
 /// A hook that stores its object resurrects it; the finalizer never runs
 /// again, and the object is freed once the stored root is dropped.
-pub fn finalizer_hook_can_resurrect<C: Collector + 'static>() {
-    if !C::TRAITS.frees_objects {
+pub fn finalizer_hook_can_resurrect<C: Collector>() {
+    if !traits::<C>().frees_objects {
         super::skip::<C>("finalizer_hook_can_resurrect", "never frees");
         return;
     }
     let mut h = heap::<C>();
-    let kept: Arc<Mutex<Vec<Root>>> = Arc::default();
-    let k2 = Arc::clone(&kept);
-    h.on_finalize(move |s: &mut Scope<'_, C>, obj| {
-        k2.lock().unwrap().push(s.root(obj).unwrap());
-    });
+    let keep = Keep::default();
+    let kept = Arc::clone(&keep.0);
+    h.on_finalize(keep);
     h.scope(|s| {
         let a = s.node(1, 0).unwrap();
         let child = s.atom(b"kept with it").unwrap();
@@ -211,13 +240,13 @@ pub fn finalizer_hook_can_resurrect<C: Collector + 'static>() {
 
 /// A panicking hook: the operation completes, the heap stays consistent,
 /// and the panic reaches the caller afterwards.
-pub fn finalizer_hook_panic_is_resumed_after_the_operation<C: Collector + 'static>() {
-    if !C::TRAITS.frees_objects {
+pub fn finalizer_hook_panic_is_resumed_after_the_operation<C: Collector>() {
+    if !traits::<C>().frees_objects {
         super::skip::<C>("finalizer_hook_panic_is_resumed", "never finalizes");
         return;
     }
     let mut h = heap::<C>();
-    h.on_finalize(|_, _| panic!("finalizer failed"));
+    h.on_finalize(Fail);
     // A reference counter finalizes as the scope ends; the others in the
     // collection.
     let outcome = catch_unwind(AssertUnwindSafe(|| {

@@ -26,17 +26,23 @@ fn heap<C: Collector>() -> C {
     heap
 }
 
+/// What the strategy under test is (asked of a heap, so that a collector
+/// chosen at run time answers for the strategy it holds).
+fn traits<C: Collector>() -> crate::Traits {
+    heap::<C>().traits()
+}
+
 fn skip<C: Collector>(case: &str, reason: &str) {
     eprintln!(
         "conformance: {case} skipped for {}: {reason}",
-        C::TRAITS.name
+        traits::<C>().name
     );
 }
 
 /// Full collections enough for any strategy to finish its finalizers: one
 /// for most, more for those that free finalized objects later.
 fn collect_until_settled<C: Collector>(h: &mut C) {
-    let rounds = if C::TRAITS.frees_finalized_later {
+    let rounds = if traits::<C>().frees_finalized_later {
         4
     } else {
         1
@@ -64,7 +70,7 @@ pub fn self_cycle<C: Collector>() {
     h.release(a).unwrap();
     assert_eq!(live(&h), 1, "the cycle keeps itself alive until collected");
     h.collect_full().unwrap();
-    if C::TRAITS.collects_cycles {
+    if traits::<C>().collects_cycles {
         assert_eq!(live(&h), 0);
     } else {
         skip::<C>(
@@ -88,7 +94,7 @@ pub fn two_node_cycle<C: Collector>() {
     h.release(b).unwrap();
     assert_eq!(live(&h), 2);
     collect_until_settled(&mut h);
-    if C::TRAITS.collects_cycles {
+    if traits::<C>().collects_cycles {
         assert_eq!(live(&h), 0);
         assert_eq!(h.stats().finalized, 2);
         assert_eq!(h.stats().live_bytes, 0);
@@ -120,7 +126,7 @@ pub fn tree_dropped<C: Collector>() {
     assert_eq!(live(&h), 8191);
     h.release(root).unwrap();
     h.collect_full().unwrap();
-    if C::TRAITS.frees_objects {
+    if traits::<C>().frees_objects {
         assert_eq!(live(&h), 0);
     } else {
         skip::<C>("tree_dropped", "never frees");
@@ -144,7 +150,7 @@ pub fn deep_chain<C: Collector>() {
     assert_eq!(live(&h), n, "the chain is reachable");
     h.release(head).unwrap();
     h.collect_full().unwrap();
-    if C::TRAITS.frees_objects {
+    if traits::<C>().frees_objects {
         assert_eq!(live(&h), 0);
     } else {
         skip::<C>("deep_chain", "never frees");
@@ -153,7 +159,7 @@ pub fn deep_chain<C: Collector>() {
 
 /// A resurrecting finalizer runs once, however often the object dies.
 pub fn finalizer_runs_once<C: Collector>() {
-    if !C::TRAITS.frees_objects {
+    if !traits::<C>().frees_objects {
         return skip::<C>("finalizer_runs_once", "never frees, so never finalizes");
     }
     let mut h = heap::<C>();
@@ -180,7 +186,7 @@ pub fn finalizer_runs_once<C: Collector>() {
 
 /// A resurrected object keeps what it references alive.
 pub fn resurrection_keeps_referents<C: Collector>() {
-    if !C::TRAITS.frees_objects {
+    if !traits::<C>().frees_objects {
         return skip::<C>("resurrection_keeps_referents", "never frees");
     }
     let mut h = heap::<C>();
@@ -208,7 +214,7 @@ pub fn weak_reference_cleared<C: Collector>() {
     let w = h.weak(a, false).unwrap();
     h.release(a).unwrap();
     h.collect_full().unwrap();
-    if C::TRAITS.frees_objects {
+    if traits::<C>().frees_objects {
         assert_eq!(h.upgrade(w).unwrap(), None);
     } else {
         skip::<C>("weak_reference_cleared", "never frees");
@@ -218,7 +224,7 @@ pub fn weak_reference_cleared<C: Collector>() {
 
 /// A weak reference with a callback reports its referent's death, once.
 pub fn weak_callback<C: Collector>() {
-    if !C::TRAITS.frees_objects {
+    if !traits::<C>().frees_objects {
         return skip::<C>("weak_callback", "never frees");
     }
     let mut h = heap::<C>();
@@ -253,7 +259,7 @@ pub fn weak_reference_to_cycle<C: Collector>() {
     let w = h.weak(a, false).unwrap();
     h.release(a).unwrap();
     h.collect_full().unwrap();
-    if C::TRAITS.collects_cycles {
+    if traits::<C>().collects_cycles {
         assert_eq!(h.upgrade(w).unwrap(), None);
     } else {
         skip::<C>("weak_reference_to_cycle", "does not collect cycles");
@@ -432,7 +438,7 @@ pub fn live_count_matches_live_set<C: Collector>() {
     }
     h.collect_full().unwrap();
     assert_eq!(h.live_objects().len() as u64, live(&h));
-    if C::TRAITS.frees_objects {
+    if traits::<C>().frees_objects {
         assert_eq!(live(&h), 100);
         let kept: Vec<ObjectId> = keep.iter().map(|&k| h.object_id(k).unwrap()).collect();
         assert_eq!(h.live_set(), kept.into_iter().collect());

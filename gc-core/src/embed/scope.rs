@@ -316,6 +316,32 @@ impl<C: Collector> Drop for Scope<'_, C> {
     }
 }
 
+/// The embedder's finalizer: what runs on each object given
+/// [`Finalizer::Run`] when its strategy finalizes it. It gets the object,
+/// intact, and a scope to read it, allocate, or store it somewhere (which
+/// resurrects it). Generic over the strategy, so one hook serves a heap
+/// chosen at run time as well as a concrete one; install it with
+/// [`Collector::on_finalize`].
+///
+/// A panic in the hook is caught; the operation that ran it completes (the
+/// heap stays consistent) and the panic is resumed when that operation
+/// returns.
+pub trait Finalize: Send + 'static {
+    /// Finalizes `object`.
+    fn finalize<C: Collector>(&mut self, scope: &mut Scope<'_, C>, object: Local<'_>);
+}
+
+/// Wraps `hook` as the form a strategy stores for its own type.
+pub(crate) fn hook_for<C: Collector, F: Finalize>(mut hook: F) -> FinalizeHook<C> {
+    Box::new(move |heap: &mut C, h: Handle| {
+        run_scope(heap, |s| {
+            let object = s.heap.clone_handle(h).expect("the heap roots it");
+            let object = s.push(object);
+            hook.finalize(s, object);
+        });
+    })
+}
+
 fn run_scope<C: Collector, R>(heap: &mut C, f: impl for<'i> FnOnce(&mut Scope<'i, C>) -> R) -> R {
     let mut scope = Scope::enter(heap);
     f(&mut scope)
@@ -329,34 +355,6 @@ pub trait Embedding: Collector {
     fn scope<R>(&mut self, f: impl for<'s> FnOnce(&mut Scope<'s, Self>) -> R) -> R {
         state::release_dropped(self);
         run_scope(self, f)
-    }
-
-    /// Sets the finalizer hook: every object given [`Finalizer::Run`] is
-    /// passed to `hook`, intact, when the strategy finalizes it, with a
-    /// scope to read it, allocate, or store it somewhere (which resurrects
-    /// it). A panic in the hook is caught, the operation that ran it
-    /// completes (the heap stays consistent), and the panic is resumed when
-    /// that operation returns.
-    fn on_finalize(
-        &mut self,
-        mut hook: impl for<'s> FnMut(&mut Scope<'s, Self>, Local<'s>) + Send + 'static,
-    ) where
-        Self: 'static,
-    {
-        let hook: FinalizeHook<Self> = Box::new(move |heap: &mut Self, h: Handle| {
-            run_scope(heap, |s| {
-                let object = s.heap.clone_handle(h).expect("the heap roots it");
-                let object = s.push(object);
-                hook(s, object);
-            });
-        });
-        self.embed_state().set_hook(Some(hook));
-    }
-
-    /// Removes the finalizer hook ([`Finalizer::Run`] then acts as
-    /// [`Finalizer::Notify`]).
-    fn clear_on_finalize(&mut self) {
-        self.embed_state().set_hook(None);
     }
 
     /// Roots the embedder holds: locals of live scopes, [`Root`]s not yet

@@ -92,7 +92,18 @@ impl<C> EmbedState<C> {
         self.released.len_strong()
     }
 
-    pub(super) fn set_hook(&mut self, hook: Option<FinalizeHook<C>>) {
+    /// A state for a layer over the heap that owns `inner` (a collector
+    /// that holds another): roots dropped through either layer go to one
+    /// queue, and either releases them.
+    pub fn layered_over<D>(inner: &EmbedState<D>) -> Self {
+        EmbedState {
+            released: Arc::clone(&inner.released),
+            ..EmbedState::default()
+        }
+    }
+
+    /// Installs or removes the hook (see [`Collector::on_finalize`]).
+    pub fn set_hook(&mut self, hook: Option<FinalizeHook<C>>) {
         self.hook = match hook {
             Some(h) => Hook::Idle(h),
             None => Hook::None,

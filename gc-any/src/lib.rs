@@ -1,0 +1,581 @@
+//! # gc-any — a strategy chosen at run time
+//!
+//! Every strategy of the workbench is its own type, and code that should
+//! run at full speed is generic over [`Collector`]. A program that lets its
+//! user pick the strategy (a command-line flag, a configuration file)
+//! needs one of two things, both here:
+//!
+//! - [`AnyCollector`]: one type that holds any strategy chosen by name and
+//!   forwards every call to it (a `match` per call). Write the runtime once
+//!   against it, or generic over `C: Collector` and instantiate it with
+//!   `AnyCollector`.
+//! - [`dispatch`]: turns a name into a *type* once, at the edge, and runs
+//!   generic code monomorphised for that strategy (what `gc-bench` does: no
+//!   `match` on the hot path).
+//!
+//! ```
+//! use gc_any::AnyCollector;
+//! use gc_core::{Embedding, ObjectView};
+//!
+//! let mut heap = AnyCollector::from_name("marksweep", &[("nursery", "1MB")])?;
+//! assert_eq!(heap.strategy().name(), "marksweep");
+//! let total = heap.scope(|s| {
+//!     let list = s.node(2, 0)?;
+//!     for i in 0..2 {
+//!         let item = s.atom(&(i as u64 + 40).to_le_bytes())?;
+//!         s.set(list, i, Some(item))?;
+//!     }
+//!     let view = s.view(list)?;
+//!     let mut total = 0;
+//!     for i in 0..2 {
+//!         total += view.slot(i)?.expect("set above").payload_as::<u64>()?;
+//!     }
+//!     Ok::<_, gc_core::GcError>(total)
+//! })?;
+//! assert_eq!(total, 81);
+//! # Ok::<(), gc_core::GcError>(())
+//! ```
+//!
+//! ## What the indirection costs
+//!
+//! Every call through `AnyCollector` is a `match` on the strategy (one
+//! predictable branch); views are an enum too, so a walk pays it per slot.
+//! `cargo bench -p gc-any` measures binary trees through `AnyCollector`
+//! beside the same generic code on the concrete type; the README's
+//! performance section has the figures.
+
+use std::fmt;
+use std::str::FromStr;
+
+use gc_core::embed::EmbedState;
+use gc_core::{
+    Collector, Config, Control, ControlOutcome, Event, Finalize, Finalizer, GcError, Generation,
+    Handle, Kind, NullCollector, ObjectId, ObjectView, RootList, Shape, Stats, Traits, WeakHandle,
+    WeakId,
+};
+use gc_generational::Generational;
+use gc_marksweep::IncMiniMark;
+use gc_refcount::RefCount;
+
+/// The strategies, by their command-line names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
+pub enum Strategy {
+    /// Allocates, never frees: the baseline.
+    Null,
+    /// Pure reference counting.
+    Refcount,
+    /// Reference counting plus CPython's generational cycle collector.
+    Generational,
+    /// PyPy's incminimark: nursery, minor collections, incremental major.
+    Marksweep,
+}
+
+impl Strategy {
+    /// Every strategy, in report order (the baseline first).
+    pub const ALL: [Strategy; 4] = [
+        Strategy::Null,
+        Strategy::Refcount,
+        Strategy::Generational,
+        Strategy::Marksweep,
+    ];
+
+    /// The command-line name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Strategy::Null => "null",
+            Strategy::Refcount => "refcount",
+            Strategy::Generational => "generational",
+            Strategy::Marksweep => "marksweep",
+        }
+    }
+
+    /// What the strategy is.
+    pub fn traits(self) -> Traits {
+        match self {
+            Strategy::Null => NullCollector::TRAITS,
+            Strategy::Refcount => RefCount::TRAITS,
+            Strategy::Generational => Generational::TRAITS,
+            Strategy::Marksweep => IncMiniMark::TRAITS,
+        }
+    }
+
+    /// The configuration keys it takes, each with a description.
+    pub fn keys(self) -> &'static [(&'static str, &'static str)] {
+        match self {
+            Strategy::Null => <NullCollector as Collector>::Config::KEYS,
+            Strategy::Refcount => <RefCount as Collector>::Config::KEYS,
+            Strategy::Generational => <Generational as Collector>::Config::KEYS,
+            Strategy::Marksweep => <IncMiniMark as Collector>::Config::KEYS,
+        }
+    }
+}
+
+impl fmt::Display for Strategy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for Strategy {
+    type Err = GcError;
+
+    fn from_str(s: &str) -> Result<Self, GcError> {
+        Strategy::ALL
+            .into_iter()
+            .find(|c| c.name() == s)
+            .ok_or_else(|| {
+                GcError::Config(format!(
+                    "unknown collector `{s}`: expected one of null, refcount, generational, marksweep"
+                ))
+            })
+    }
+}
+
+/// A configuration of type `C` from `KEY=VALUE` pairs over the default;
+/// errors name the collector.
+pub fn configured<C: Collector>(
+    pairs: &[(impl AsRef<str>, impl AsRef<str>)],
+) -> Result<C::Config, GcError> {
+    let mut config = C::Config::default();
+    for (key, value) in pairs {
+        config.set(key.as_ref(), value.as_ref()).map_err(|e| {
+            GcError::Config(format!("collector `{}`: {e}", C::TRAITS.name))
+        })?;
+    }
+    Ok(config)
+}
+
+/// Work to do with a strategy type chosen at run time.
+pub trait WithCollector {
+    /// What the work produces.
+    type Output;
+    /// Runs the work with collector type `C` and its configuration.
+    fn run<C: Collector + 'static>(self, config: C::Config) -> Self::Output;
+}
+
+/// Runs `work` with the strategy `strategy`, configured from `pairs`,
+/// monomorphised for its type.
+pub fn dispatch<W: WithCollector>(
+    strategy: Strategy,
+    pairs: &[(impl AsRef<str>, impl AsRef<str>)],
+    work: W,
+) -> Result<W::Output, GcError> {
+    Ok(match strategy {
+        Strategy::Null => work.run::<NullCollector>(configured::<NullCollector>(pairs)?),
+        Strategy::Refcount => work.run::<RefCount>(configured::<RefCount>(pairs)?),
+        Strategy::Generational => work.run::<Generational>(configured::<Generational>(pairs)?),
+        Strategy::Marksweep => work.run::<IncMiniMark>(configured::<IncMiniMark>(pairs)?),
+    })
+}
+
+/// Work to do once per strategy (benches, sweeps).
+pub trait WithEachCollector {
+    /// Runs the work with collector type `C` and its default configuration.
+    fn run<C: Collector + 'static>(&mut self, config: C::Config);
+}
+
+/// Runs `work` with every strategy, in report order (the baseline first).
+pub fn for_each_collector(work: &mut impl WithEachCollector) {
+    struct Once<'a, W>(&'a mut W);
+    impl<W: WithEachCollector> WithCollector for Once<'_, W> {
+        type Output = ();
+        fn run<C: Collector + 'static>(self, config: C::Config) {
+            self.0.run::<C>(config);
+        }
+    }
+    for strategy in Strategy::ALL {
+        let none: &[(&str, &str)] = &[];
+        // The default configuration of every strategy is valid.
+        let _ = dispatch(strategy, none, Once(work));
+    }
+}
+
+/// The configuration of an [`AnyCollector`]: the strategy (key
+/// `collector`) and the strategy's own `KEY=VALUE` pairs, checked when the
+/// heap is made.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AnyConfig {
+    /// The strategy; `generational` by default.
+    pub strategy: Strategy,
+    /// The strategy's settings.
+    pub pairs: Vec<(String, String)>,
+}
+
+impl Default for AnyConfig {
+    fn default() -> Self {
+        AnyConfig {
+            strategy: Strategy::Generational,
+            pairs: Vec::new(),
+        }
+    }
+}
+
+impl Config for AnyConfig {
+    const KEYS: &'static [(&'static str, &'static str)] = &[(
+        "collector",
+        "the strategy: null, refcount, generational or marksweep; every other key is the strategy's own",
+    )];
+
+    fn set(&mut self, key: &str, value: &str) -> Result<(), GcError> {
+        if key == "collector" {
+            self.strategy = value.parse()?;
+        } else {
+            self.pairs.push((key.to_owned(), value.to_owned()));
+        }
+        Ok(())
+    }
+}
+
+/// Any strategy, chosen at run time. See the [crate docs](crate).
+#[derive(Debug)]
+pub struct AnyCollector {
+    inner: Inner,
+    /// This layer's own scopes and dropped roots (finalizer hooks live in
+    /// the strategy held).
+    layer: EmbedState<AnyCollector>,
+}
+
+impl Drop for AnyCollector {
+    fn drop(&mut self) {
+        // Roots dropped through this layer go back to the strategy before
+        // it checks for leaks.
+        gc_core::embed::release_dropped(self);
+    }
+}
+
+/// The strategy an [`AnyCollector`] holds, for its own API (the `gc`
+/// facade of [`Generational`], the counters of [`IncMiniMark`]).
+#[derive(Debug)]
+pub enum Inner {
+    /// [`NullCollector`].
+    Null(NullCollector),
+    /// [`RefCount`].
+    Refcount(RefCount),
+    /// [`Generational`].
+    Generational(Generational),
+    /// [`IncMiniMark`].
+    Marksweep(IncMiniMark),
+}
+
+/// Evaluates `$e` with `$c` bound to the strategy inside `$any`.
+macro_rules! each {
+    ($any:expr, $c:ident => $e:expr) => {
+        match $any {
+            Inner::Null($c) => $e,
+            Inner::Refcount($c) => $e,
+            Inner::Generational($c) => $e,
+            Inner::Marksweep($c) => $e,
+        }
+    };
+}
+
+/// As [`each!`], wrapping a view result in the matching [`AnyView`] arm.
+macro_rules! each_view {
+    ($any:expr, $c:ident => $e:expr) => {
+        match $any {
+            Inner::Null($c) => $e.map(AnyView::Null),
+            Inner::Refcount($c) => $e.map(AnyView::Refcount),
+            Inner::Generational($c) => $e.map(AnyView::Generational),
+            Inner::Marksweep($c) => $e.map(AnyView::Marksweep),
+        }
+    };
+}
+
+impl AnyCollector {
+    /// The strategy named `name` (`null`, `refcount`, `generational`,
+    /// `marksweep`), configured from `KEY=VALUE` pairs.
+    pub fn from_name(
+        name: &str,
+        pairs: &[(impl AsRef<str>, impl AsRef<str>)],
+    ) -> Result<Self, GcError> {
+        Self::new(name.parse()?, pairs)
+    }
+
+    /// The strategy `strategy`, configured from `KEY=VALUE` pairs.
+    pub fn new(
+        strategy: Strategy,
+        pairs: &[(impl AsRef<str>, impl AsRef<str>)],
+    ) -> Result<Self, GcError> {
+        let inner = match strategy {
+            Strategy::Null => {
+                Inner::Null(NullCollector::with_config(configured::<NullCollector>(pairs)?)?)
+            }
+            Strategy::Refcount => {
+                Inner::Refcount(RefCount::with_config(configured::<RefCount>(pairs)?)?)
+            }
+            Strategy::Generational => Inner::Generational(Generational::with_config(
+                configured::<Generational>(pairs)?,
+            )?),
+            Strategy::Marksweep => {
+                Inner::Marksweep(IncMiniMark::with_config(configured::<IncMiniMark>(pairs)?)?)
+            }
+        };
+        let layer = each!(&inner, c => EmbedState::layered_over(c.embed_state_ref()));
+        Ok(AnyCollector { inner, layer })
+    }
+
+    /// The strategy held.
+    pub fn strategy(&self) -> Strategy {
+        match self.inner {
+            Inner::Null(_) => Strategy::Null,
+            Inner::Refcount(_) => Strategy::Refcount,
+            Inner::Generational(_) => Strategy::Generational,
+            Inner::Marksweep(_) => Strategy::Marksweep,
+        }
+    }
+
+    /// The strategy held, for its own API.
+    pub fn inner(&self) -> &Inner {
+        &self.inner
+    }
+
+    /// The strategy held, for its own API (handles made through it are
+    /// this heap's handles).
+    pub fn inner_mut(&mut self) -> &mut Inner {
+        &mut self.inner
+    }
+}
+
+/// A view of one object of an [`AnyCollector`].
+#[derive(Clone, Copy, Debug)]
+pub enum AnyView<'a> {
+    /// Of a [`NullCollector`].
+    Null(<NullCollector as Collector>::View<'a>),
+    /// Of a [`RefCount`] heap.
+    Refcount(<RefCount as Collector>::View<'a>),
+    /// Of a [`Generational`] heap.
+    Generational(<Generational as Collector>::View<'a>),
+    /// Of an [`IncMiniMark`] heap.
+    Marksweep(<IncMiniMark as Collector>::View<'a>),
+}
+
+macro_rules! each_of_view {
+    ($v:expr, $x:ident => $e:expr) => {
+        match $v {
+            AnyView::Null($x) => $e,
+            AnyView::Refcount($x) => $e,
+            AnyView::Generational($x) => $e,
+            AnyView::Marksweep($x) => $e,
+        }
+    };
+}
+
+impl<'a> ObjectView<'a> for AnyView<'a> {
+    fn kind(self) -> Kind {
+        each_of_view!(self, v => v.kind())
+    }
+    fn id(self) -> ObjectId {
+        each_of_view!(self, v => v.id())
+    }
+    fn slot_count(self) -> usize {
+        each_of_view!(self, v => v.slot_count())
+    }
+    #[inline]
+    fn slot(self, index: usize) -> Result<Option<Self>, GcError> {
+        Ok(match self {
+            AnyView::Null(v) => v.slot(index)?.map(AnyView::Null),
+            AnyView::Refcount(v) => v.slot(index)?.map(AnyView::Refcount),
+            AnyView::Generational(v) => v.slot(index)?.map(AnyView::Generational),
+            AnyView::Marksweep(v) => v.slot(index)?.map(AnyView::Marksweep),
+        })
+    }
+    fn payload(self) -> &'a [u8] {
+        each_of_view!(self, v => v.payload())
+    }
+    fn same(self, other: Self) -> bool {
+        match (self, other) {
+            (AnyView::Null(a), AnyView::Null(b)) => a.same(b),
+            (AnyView::Refcount(a), AnyView::Refcount(b)) => a.same(b),
+            (AnyView::Generational(a), AnyView::Generational(b)) => a.same(b),
+            (AnyView::Marksweep(a), AnyView::Marksweep(b)) => a.same(b),
+            _ => false,
+        }
+    }
+}
+
+impl Collector for AnyCollector {
+    /// Describes no strategy: ask a heap with [`Collector::traits`].
+    const TRAITS: Traits = Traits {
+        name: "any",
+        summary: "a strategy chosen at run time (see traits())",
+        frees_objects: false,
+        collects_cycles: false,
+        moves_objects: false,
+        write_barrier: false,
+        incremental: false,
+        generational: false,
+        reference_counting: false,
+        frees_finalized_later: false,
+    };
+    type Config = AnyConfig;
+    type View<'a> = AnyView<'a>;
+
+    fn traits(&self) -> Traits {
+        self.strategy().traits()
+    }
+
+    fn with_config(config: AnyConfig) -> Result<Self, GcError> {
+        AnyCollector::new(config.strategy, &config.pairs)
+    }
+
+    #[inline]
+    fn alloc(&mut self, shape: Shape) -> Result<Handle, GcError> {
+        each!(&mut self.inner, c => c.alloc(shape))
+    }
+    fn alloc_tuple(&mut self, members: &[Option<Handle>]) -> Result<Handle, GcError> {
+        each!(&mut self.inner, c => c.alloc_tuple(members))
+    }
+    #[inline]
+    fn clone_handle(&mut self, handle: Handle) -> Result<Handle, GcError> {
+        each!(&mut self.inner, c => c.clone_handle(handle))
+    }
+    #[inline]
+    fn release(&mut self, handle: Handle) -> Result<(), GcError> {
+        each!(&mut self.inner, c => c.release(handle))
+    }
+    #[inline]
+    fn slot(&mut self, object: Handle, index: usize) -> Result<Option<Handle>, GcError> {
+        each!(&mut self.inner, c => c.slot(object, index))
+    }
+    #[inline]
+    fn set_slot(
+        &mut self,
+        object: Handle,
+        index: usize,
+        value: Option<Handle>,
+    ) -> Result<(), GcError> {
+        each!(&mut self.inner, c => c.set_slot(object, index, value))
+    }
+    fn kind(&self, object: Handle) -> Result<Kind, GcError> {
+        each!(&self.inner, c => c.kind(object))
+    }
+    fn slot_count(&self, object: Handle) -> Result<usize, GcError> {
+        each!(&self.inner, c => c.slot_count(object))
+    }
+    fn payload(&self, object: Handle) -> Result<&[u8], GcError> {
+        each!(&self.inner, c => c.payload(object))
+    }
+    fn payload_mut(&mut self, object: Handle) -> Result<&mut [u8], GcError> {
+        each!(&mut self.inner, c => c.payload_mut(object))
+    }
+    fn object_id(&self, object: Handle) -> Result<ObjectId, GcError> {
+        each!(&self.inner, c => c.object_id(object))
+    }
+    #[inline]
+    fn view(&self, object: Handle) -> Result<AnyView<'_>, GcError> {
+        each_view!(&self.inner, c => c.view(object))
+    }
+    fn set_finalizer(&mut self, object: Handle, finalizer: Finalizer) -> Result<(), GcError> {
+        each!(&mut self.inner, c => c.set_finalizer(object, finalizer))
+    }
+    fn weak(&mut self, object: Handle, callback: bool) -> Result<WeakHandle, GcError> {
+        each!(&mut self.inner, c => c.weak(object, callback))
+    }
+    fn upgrade(&mut self, weak: WeakHandle) -> Result<Option<Handle>, GcError> {
+        each!(&mut self.inner, c => c.upgrade(weak))
+    }
+    fn release_weak(&mut self, weak: WeakHandle) -> Result<(), GcError> {
+        each!(&mut self.inner, c => c.release_weak(weak))
+    }
+    fn weak_id(&self, weak: WeakHandle) -> Result<WeakId, GcError> {
+        each!(&self.inner, c => c.weak_id(weak))
+    }
+    fn take_saved(&mut self) -> Vec<Handle> {
+        each!(&mut self.inner, c => c.take_saved())
+    }
+    fn collect(&mut self, generation: Generation) -> Result<u64, GcError> {
+        each!(&mut self.inner, c => c.collect(generation))
+    }
+    fn control(&mut self, control: Control) -> Result<ControlOutcome, GcError> {
+        each!(&mut self.inner, c => c.control(control))
+    }
+    fn stats(&self) -> Stats {
+        each!(&self.inner, c => c.stats())
+    }
+    fn record_events(&mut self, on: bool) {
+        each!(&mut self.inner, c => c.record_events(on))
+    }
+    fn drain_events(&mut self, out: &mut Vec<Event>) {
+        each!(&mut self.inner, c => c.drain_events(out))
+    }
+    fn live_objects(&self) -> Vec<ObjectId> {
+        each!(&self.inner, c => c.live_objects())
+    }
+    fn root_list(&self, list: RootList) -> Vec<ObjectId> {
+        each!(&self.inner, c => c.root_list(list))
+    }
+    fn root_count(&self) -> usize {
+        // The held strategy's internal roots are not the embedder's; this
+        // layer's own state holds none.
+        each!(&self.inner, c => c.root_count() - c.embed_state_ref().internal_roots())
+    }
+    fn on_finalize<F: Finalize>(&mut self, hook: F) {
+        each!(&mut self.inner, c => c.on_finalize(hook))
+    }
+    fn clear_on_finalize(&mut self) {
+        each!(&mut self.inner, c => c.clear_on_finalize())
+    }
+    fn embed_state(&mut self) -> &mut EmbedState<Self> {
+        &mut self.layer
+    }
+    fn embed_state_ref(&self) -> &EmbedState<Self> {
+        &self.layer
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The conformance suite through the run-time layer, on its default
+    /// strategy (generational).
+    mod default_strategy {
+        gc_core::conformance_suite!(crate::AnyCollector);
+    }
+
+    #[test]
+    fn every_name_makes_its_strategy_and_bad_input_is_an_error() {
+        for s in Strategy::ALL {
+            let none: &[(&str, &str)] = &[];
+            let heap = AnyCollector::from_name(s.name(), none).unwrap();
+            assert_eq!(heap.strategy(), s);
+            assert_eq!(heap.traits().name, s.name());
+        }
+        let none: &[(&str, &str)] = &[];
+        let e = AnyCollector::from_name("copying", none).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "bad configuration: unknown collector `copying`: expected one of null, refcount, generational, marksweep"
+        );
+        let e = AnyCollector::from_name("generational", &[("threshold9", "1")]).unwrap_err();
+        assert!(e.to_string().contains("collector `generational`"), "{e}");
+    }
+
+    #[test]
+    fn the_finalizer_hook_reaches_the_strategy_held() {
+        use gc_core::{Embedding, Finalize, Local, Scope};
+        use std::sync::{Arc, Mutex};
+        struct Count(Arc<Mutex<u32>>);
+        impl Finalize for Count {
+            fn finalize<C: Collector>(&mut self, _: &mut Scope<'_, C>, _: Local<'_>) {
+                *self.0.lock().unwrap() += 1;
+            }
+        }
+        for s in [Strategy::Refcount, Strategy::Generational, Strategy::Marksweep] {
+            let none: &[(&str, &str)] = &[];
+            let mut heap = AnyCollector::new(s, none).unwrap();
+            let runs = Arc::new(Mutex::new(0));
+            heap.on_finalize(Count(Arc::clone(&runs)));
+            heap.scope(|s| {
+                let a = s.node(0, 0).unwrap();
+                s.set_finalizer(a, Finalizer::Run).unwrap();
+            });
+            for _ in 0..4 {
+                heap.collect(Generation::FULL).unwrap();
+            }
+            assert_eq!(*runs.lock().unwrap(), 1, "{s}");
+            assert_eq!(heap.outstanding_roots(), 0);
+        }
+    }
+}
