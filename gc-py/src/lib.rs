@@ -359,6 +359,10 @@ fn report_leaks<C: Strategy>(it: &mut Interp<C>) {
     }
     it.frames.clear();
     drop(it.globals.drain());
+    // Class attributes are roots held by the (immortal) classes, not leaks.
+    for k in &it.classes {
+        drop(std::mem::take(&mut *k.attrs.borrow_mut()));
+    }
     it.consts = None;
     it.weaks.clear();
     if let Ok((all, Some((containers, atoms)))) = it.heap.live()
