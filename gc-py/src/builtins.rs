@@ -7,7 +7,7 @@ use gc_core::Control;
 
 use crate::heap::{Root, Strategy};
 use crate::interp::{Interp, R, WeakEntry, err};
-use crate::value::{Builtin, Module, Value, tag};
+use crate::value::{Builtin, Module, Value, ViewKind, tag};
 
 /// `gc.DEBUG_SAVEALL`.
 const DEBUG_SAVEALL: i64 = 32;
@@ -176,6 +176,7 @@ impl<C: Strategy> Interp<C> {
                 let n = match &args[0] {
                     Value::Str(s) => s.chars().count(),
                     Value::Garbage => self.heap.garbage_len(),
+                    Value::View(_, d) => self.extra(d)? as usize,
                     Value::Range(..) => self.iter_values(&args[0])?.len(),
                     Value::Obj(r) => match self.tag_of(r)? {
                         tag::LIST | tag::DICT => self.extra(r)? as usize,
@@ -358,16 +359,12 @@ impl<C: Strategy> Interp<C> {
             DictKeys | DictItems | DictValues => {
                 arity(name, &args, 0, 0)?;
                 let d = me.expect("bound");
-                let entries = self.dict_entries(&d)?;
-                let mut items = Vec::with_capacity(entries.len());
-                for (k, v) in entries {
-                    items.push(match b {
-                        DictKeys => k,
-                        DictValues => v,
-                        _ => self.new_tuple(vec![k, v])?,
-                    });
-                }
-                self.new_list(items)
+                let kind = match b {
+                    DictKeys => ViewKind::Keys,
+                    DictValues => ViewKind::Values,
+                    _ => ViewKind::Items,
+                };
+                Ok(Value::View(kind, d))
             }
             DictPop => {
                 arity(name, &args, 1, 2)?;

@@ -1224,6 +1224,7 @@ pub fn dup_value<C: Strategy>(heap: &mut Heap<C>, v: &Value) -> R<Value> {
         Value::Module(m) => Value::Module(*m),
         Value::Range(a, b, c) => Value::Range(*a, *b, *c),
         Value::Garbage => Value::Garbage,
+        Value::View(k, r) => Value::View(*k, heap.dup(r)?),
     })
 }
 

@@ -22,7 +22,7 @@ use rustpython_parser::ast;
 
 use crate::heap::{Root, Strategy};
 use crate::interp::{Interp, R, err, fake_addr};
-use crate::value::{Builtin, Class, Value, tag};
+use crate::value::{Builtin, Class, Value, ViewKind, tag};
 
 impl<C: Strategy> Interp<C> {
     // ----- construction --------------------------------------------------
@@ -198,6 +198,18 @@ impl<C: Strategy> Interp<C> {
     /// The items `for` and unpacking see.
     pub fn iter_values(&mut self, v: &Value) -> R<Vec<Value>> {
         match v {
+            Value::View(kind, d) => {
+                let entries = self.dict_entries(d)?;
+                let mut out = Vec::with_capacity(entries.len());
+                for (k, x) in entries {
+                    out.push(match kind {
+                        ViewKind::Keys => k,
+                        ViewKind::Values => x,
+                        ViewKind::Items => self.new_tuple(vec![k, x])?,
+                    });
+                }
+                Ok(out)
+            }
             Value::Range(a, b, c) => {
                 let mut out = Vec::new();
                 let mut i = *a;
@@ -475,6 +487,7 @@ impl<C: Strategy> Interp<C> {
                 _ => true,
             },
             Value::Garbage => self.heap.garbage_len() != 0,
+            Value::View(_, d) => self.extra(d)? != 0,
             _ => true,
         })
     }
@@ -712,6 +725,7 @@ impl<C: Strategy> Interp<C> {
             Value::Module(_) => "module".into(),
             Value::Range(..) => "range".into(),
             Value::Garbage => "list".into(),
+            Value::View(k, _) => k.name().into(),
             Value::Obj(r) => match self.tag_of(r) {
                 Ok(tag::LIST) => "list".into(),
                 Ok(tag::DICT) => "dict".into(),
@@ -796,6 +810,14 @@ impl<C: Strategy> Interp<C> {
                 } else {
                     format!("range({a}, {b}, {c})")
                 }
+            }
+            Value::View(k, _) => {
+                let items = self.iter_values(v)?;
+                let mut parts = Vec::with_capacity(items.len());
+                for x in &items {
+                    parts.push(self.repr_in(x, seen)?);
+                }
+                format!("{}([{}])", k.name(), parts.join(", "))
             }
             Value::Garbage => {
                 if self.heap.garbage_len() == 0 {

@@ -40,6 +40,30 @@ pub enum Value {
     Range(i64, i64, i64),
     /// `gc.garbage`.
     Garbage,
+    /// A live view of a dict: `d.keys()`, `d.values()`, `d.items()`.
+    View(ViewKind, Root),
+}
+
+/// Which view of a dict.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ViewKind {
+    /// `dict_keys`.
+    Keys,
+    /// `dict_values`.
+    Values,
+    /// `dict_items`.
+    Items,
+}
+
+impl ViewKind {
+    /// The view's type name.
+    pub fn name(self) -> &'static str {
+        match self {
+            ViewKind::Keys => "dict_keys",
+            ViewKind::Values => "dict_values",
+            ViewKind::Items => "dict_items",
+        }
+    }
 }
 
 /// The modules `import` knows.
