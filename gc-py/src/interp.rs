@@ -1082,9 +1082,10 @@ impl<C: Strategy> Interp<C> {
                     None => None,
                 };
                 if let Some(w) = me {
+                    let what = self.repr(&cb)?;
                     let r = self.call(cb, vec![Value::Obj(w)], Vec::new());
                     if let Err(e) = r {
-                        self.report_ignored(e, "weakref callback")?;
+                        self.report_ignored(e, &what)?;
                     }
                 }
             }
