@@ -139,9 +139,9 @@ pub fn configured<C: Collector>(
 ) -> Result<C::Config, GcError> {
     let mut config = C::Config::default();
     for (key, value) in pairs {
-        config.set(key.as_ref(), value.as_ref()).map_err(|e| {
-            GcError::Config(format!("collector `{}`: {e}", C::TRAITS.name))
-        })?;
+        config
+            .set(key.as_ref(), value.as_ref())
+            .map_err(|e| GcError::Config(format!("collector `{}`: {e}", C::TRAITS.name)))?;
     }
     Ok(config)
 }
@@ -151,7 +151,7 @@ pub trait WithCollector {
     /// What the work produces.
     type Output;
     /// Runs the work with collector type `C` and its configuration.
-    fn run<C: Collector + 'static>(self, config: C::Config) -> Self::Output;
+    fn run<C: Collector>(self, config: C::Config) -> Self::Output;
 }
 
 /// Runs `work` with the strategy `strategy`, configured from `pairs`,
@@ -172,7 +172,7 @@ pub fn dispatch<W: WithCollector>(
 /// Work to do once per strategy (benches, sweeps).
 pub trait WithEachCollector {
     /// Runs the work with collector type `C` and its default configuration.
-    fn run<C: Collector + 'static>(&mut self, config: C::Config);
+    fn run<C: Collector>(&mut self, config: C::Config);
 }
 
 /// Runs `work` with every strategy, in report order (the baseline first).
@@ -180,7 +180,7 @@ pub fn for_each_collector(work: &mut impl WithEachCollector) {
     struct Once<'a, W>(&'a mut W);
     impl<W: WithEachCollector> WithCollector for Once<'_, W> {
         type Output = ();
-        fn run<C: Collector + 'static>(self, config: C::Config) {
+        fn run<C: Collector>(self, config: C::Config) {
             self.0.run::<C>(config);
         }
     }
@@ -247,6 +247,9 @@ impl Drop for AnyCollector {
 /// The strategy an [`AnyCollector`] holds, for its own API (the `gc`
 /// facade of [`Generational`], the counters of [`IncMiniMark`]).
 #[derive(Debug)]
+// One per heap: boxing the large variants would cost a pointer chase on
+// every forwarded call to save a few hundred bytes once.
+#[allow(clippy::large_enum_variant)]
 pub enum Inner {
     /// [`NullCollector`].
     Null(NullCollector),
@@ -298,9 +301,9 @@ impl AnyCollector {
         pairs: &[(impl AsRef<str>, impl AsRef<str>)],
     ) -> Result<Self, GcError> {
         let inner = match strategy {
-            Strategy::Null => {
-                Inner::Null(NullCollector::with_config(configured::<NullCollector>(pairs)?)?)
-            }
+            Strategy::Null => Inner::Null(NullCollector::with_config(
+                configured::<NullCollector>(pairs)?,
+            )?),
             Strategy::Refcount => {
                 Inner::Refcount(RefCount::with_config(configured::<RefCount>(pairs)?)?)
             }
@@ -562,7 +565,11 @@ mod tests {
                 *self.0.lock().unwrap() += 1;
             }
         }
-        for s in [Strategy::Refcount, Strategy::Generational, Strategy::Marksweep] {
+        for s in [
+            Strategy::Refcount,
+            Strategy::Generational,
+            Strategy::Marksweep,
+        ] {
             let none: &[(&str, &str)] = &[];
             let mut heap = AnyCollector::new(s, none).unwrap();
             let runs = Arc::new(Mutex::new(0));

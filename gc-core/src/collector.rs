@@ -221,7 +221,8 @@ pub trait Collector: Sized + Send {
     /// [`Finalize`](crate::Finalize)). A collector that holds another
     /// (chosen at run time) hands the hook to the one it holds.
     fn on_finalize<F: crate::Finalize>(&mut self, hook: F) {
-        self.embed_state().set_hook(Some(crate::embed::hook_for(hook)));
+        self.embed_state()
+            .set_hook(Some(crate::embed::hook_for(hook)));
     }
     /// Removes the finalizer hook ([`Finalizer::Run`] then acts as
     /// [`Finalizer::Notify`]).

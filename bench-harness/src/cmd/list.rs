@@ -23,37 +23,23 @@ pub fn main() -> Result<i32, String> {
     ]);
     let mut keys = Vec::new();
     for name in CollectorName::ALL {
-        match name.traits() {
-            Some((t, config_keys)) => {
-                table.row(vec![
-                    t.name.into(),
-                    yes(t.frees_objects).into(),
-                    yes(t.collects_cycles).into(),
-                    yes(t.moves_objects).into(),
-                    yes(t.write_barrier).into(),
-                    yes(t.incremental).into(),
-                    yes(t.generational).into(),
-                    yes(t.reference_counting).into(),
-                    t.summary.into(),
-                ]);
-                keys.extend(
-                    config_keys
-                        .iter()
-                        .map(|(k, d)| format!("  {}: {k} — {d}", t.name)),
-                );
-            }
-            None => table.row(vec![
-                name.as_str().into(),
-                "".into(),
-                "".into(),
-                "".into(),
-                "".into(),
-                "".into(),
-                "".into(),
-                "".into(),
-                "not implemented yet".into(),
-            ]),
-        }
+        let t = name.traits();
+        table.row(vec![
+            t.name.into(),
+            yes(t.frees_objects).into(),
+            yes(t.collects_cycles).into(),
+            yes(t.moves_objects).into(),
+            yes(t.write_barrier).into(),
+            yes(t.incremental).into(),
+            yes(t.generational).into(),
+            yes(t.reference_counting).into(),
+            t.summary.into(),
+        ]);
+        keys.extend(
+            name.keys()
+                .iter()
+                .map(|(k, d)| format!("  {}: {k} — {d}", t.name)),
+        );
     }
     out.line("Workloads (gc-bench run --workload NAME; record NAME):");
     let mut w = Table::new(&["workload", "at scale 1", "what it is"]);

@@ -163,7 +163,7 @@ fn run_in_child(cell: &Cell<'_>, args: &Args, bar: &ProgressBar) -> Result<Metri
     let exe = std::env::current_exe().map_err(|e| format!("cannot find gc-bench itself: {e}"))?;
     let mut cmd = std::process::Command::new(exe);
     cmd.arg("cell")
-        .args(["--collector", cell.collector.as_str()])
+        .args(["--collector", cell.collector.name()])
         .args(["--seed", &cell.seed.to_string()])
         .args(["--scale", &cell.scale.to_string()]);
     match cell.input {
@@ -329,7 +329,7 @@ impl WithCollector for RunCell<'_> {
 /// The settings that apply to `collector`: a key it does not take is left
 /// out, so one `--config` list can serve a mixed run.
 fn config_for(collector: CollectorName, pairs: &[(String, String)]) -> Vec<(String, String)> {
-    let keys = collector.traits().map(|(_, k)| k).unwrap_or(&[]);
+    let keys = collector.keys();
     pairs
         .iter()
         .filter(|(k, _)| keys.iter().any(|(name, _)| name == k))
@@ -410,13 +410,10 @@ fn plan(args: &Args) -> Result<Plan, String> {
         }
     }
     let collectors: Vec<CollectorName> = if args.collectors.is_empty() {
-        CollectorName::available().collect()
+        CollectorName::ALL.to_vec()
     } else {
         let mut v = Vec::new();
         for &c in &args.collectors {
-            if c.traits().is_none() {
-                return Err(format!("collector `{}` is not implemented yet", c.as_str()));
-            }
             if !v.contains(&c) {
                 v.push(c);
             }
@@ -426,10 +423,9 @@ fn plan(args: &Args) -> Result<Plan, String> {
         v
     };
     for (key, _) in &args.config {
-        let taken = collectors.iter().any(|c| {
-            c.traits()
-                .is_some_and(|(_, keys)| keys.iter().any(|(k, _)| k == key))
-        });
+        let taken = collectors
+            .iter()
+            .any(|c| c.keys().iter().any(|(k, _)| k == key));
         if !taken {
             return Err(format!(
                 "no collector in this run takes the setting `{key}` (gc-bench list shows each collector's keys)"
@@ -535,7 +531,7 @@ pub fn main(args: Args) -> Result<i32, String> {
             cells
                 .par_iter()
                 .map(|cell| {
-                    let id = format!("{}/{}/{}", cell.name(), cell.collector.as_str(), cell.parameter);
+                    let id = format!("{}/{}/{}", cell.name(), cell.collector.name(), cell.parameter);
                     bar.set_message(id.clone());
                     let outcome = repeated(cell, &args, &bar);
                     match &outcome {
@@ -549,7 +545,7 @@ pub fn main(args: Args) -> Result<i32, String> {
                     };
                     RunResult {
                         workload: cell.name().to_owned(),
-                        collector: cell.collector.as_str().to_owned(),
+                        collector: cell.collector.name().to_owned(),
                         seed: cell.seed,
                         scale: cell.scale,
                         parameter: cell.parameter.clone(),
@@ -580,14 +576,6 @@ pub fn main(args: Args) -> Result<i32, String> {
     report::table(&results.runs).print(&mut out);
     for n in report::notes(&results) {
         out.line(&n);
-    }
-    let missing: Vec<&str> = CollectorName::ALL
-        .iter()
-        .filter(|c| c.traits().is_none())
-        .map(|c| c.as_str())
-        .collect();
-    if !missing.is_empty() && args.collectors.is_empty() {
-        out.line(&format!("not implemented yet: {}", missing.join(", ")));
     }
     out.line(&format!(
         "{} runs in {:.1} s",

@@ -188,12 +188,6 @@ impl Drop for WorkDir {
 /// Runs the comparison.
 pub fn run(req: &Request) -> Result<Comparison, String> {
     let w = req.workload;
-    if req.collector.traits().is_none() {
-        return Err(format!(
-            "collector `{}` is not implemented yet",
-            req.collector.as_str()
-        ));
-    }
     // Settings first: a bad key is an error before anything runs.
     struct Check;
     impl WithCollector for Check {
@@ -212,7 +206,7 @@ pub fn run(req: &Request) -> Result<Comparison, String> {
         .unwrap_or_else(|| default_runtime(req.collector).to_owned());
     let rt = Runtime::find(&runtime_name)?;
     let settings = settings::for_pair(req.collector, &req.config, &rt.implementation, &rt.python)
-        .map_err(|e| format!("collector `{}`: {e}", req.collector.as_str()))?;
+        .map_err(|e| format!("collector `{}`: {e}", req.collector.name()))?;
 
     let text = trace_text(w, scale, req.seed, &parameter, &settings.prelude);
     let trace = Trace::parse(&text).map_err(|e| format!("the generated trace: {e}"))?;
@@ -254,7 +248,7 @@ pub fn run(req: &Request) -> Result<Comparison, String> {
             &dir.path,
             &[
                 (
-                    &format!("{}.{}.jsonl", w.name, req.collector.as_str()),
+                    &format!("{}.{}.jsonl", w.name, req.collector.name()),
                     ours_jsonl.as_bytes(),
                 ),
                 (
@@ -277,7 +271,7 @@ pub fn run(req: &Request) -> Result<Comparison, String> {
         scale,
         scale_chosen,
         seed: req.seed,
-        collector: req.collector.as_str().to_owned(),
+        collector: req.collector.name().to_owned(),
         runtime: rt,
         settings: settings.shown(),
         ours,

@@ -20,7 +20,7 @@ mod state;
 mod view;
 
 pub use root::{Root, WeakRoot};
-pub use scope::{Embedding, Finalize, Local, Scope, report_leaks};
 pub(crate) use scope::hook_for;
+pub use scope::{Embedding, Finalize, Local, Scope, report_leaks};
 pub use state::{EmbedState, FinalizeHook, finish, release_dropped, run_hook_now};
 pub use view::ObjectView;
