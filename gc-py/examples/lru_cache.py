@@ -1,9 +1,13 @@
 # An LRU cache of parsed records with a weak-reference registry beside it:
 # the cache holds the most recently used records strongly, the registry
 # weakly, so a record evicted from the cache can still be found while
-# something else keeps it alive -- or, on a heap without reference counts,
-# until the next collection. Records refer to their parent record (a tree),
-# and the cache itself is a dict plus a use-order dict.
+# something else keeps it alive. Records refer to their parent record and
+# the parent to its children (cycles: under pure reference counting they
+# never die, so more of them are found again). The cache itself is a dict
+# plus a use-order dict. A collection runs before every lookup, so that
+# what the registry finds does not depend on when the collector would have
+# run on its own (on PyPy, minor collections clear weak references at
+# moments no other implementation shares).
 import gc
 import weakref
 
@@ -61,6 +65,7 @@ weak_hits = 0
 misses = 0
 roots = []
 for step in range(600):
+    gc.collect()
     key = rand(40)
     record = cache.get(key)
     if record is not None:
@@ -85,8 +90,6 @@ for step in range(600):
                 roots.append(record)
         del found, ref
     del record
-    if step % 100 == 99:
-        gc.collect()
 alive = 0
 for key in registry:
     if registry[key]() is not None:

@@ -122,6 +122,28 @@ impl Strategy for RefCount {
     }
 }
 
+impl Strategy for gc_core::NullCollector {
+    const COLLECT_RETURNS_COUNT: bool = true;
+    fn refcount(&self, _h: Handle) -> Option<u64> {
+        None
+    }
+    fn get_count(&mut self) -> Option<(u64, u64, u64)> {
+        None
+    }
+    fn get_threshold(&mut self) -> Option<(u64, u64, u64)> {
+        None
+    }
+    fn is_tracked(&mut self, h: Handle) -> Result<bool, GcError> {
+        Ok(self.kind(h)? != Kind::Atom)
+    }
+    fn get_freeze_count(&mut self) -> u64 {
+        0
+    }
+    fn live_by_kind(&self) -> Option<(u64, u64)> {
+        None
+    }
+}
+
 impl Strategy for IncMiniMark {
     const COLLECT_RETURNS_COUNT: bool = false;
     fn refcount(&self, _h: Handle) -> Option<u64> {
@@ -150,6 +172,19 @@ pub struct Heap<C: Strategy> {
     c: C,
     finalize: Arc<Mutex<Vec<Root>>>,
     events: Vec<Event>,
+    /// With tracing on: collections as `(end ns, pause ns, kind)`.
+    pub trace: Option<Trace>,
+}
+
+/// What a traced run records of its collections.
+#[derive(Debug)]
+pub struct Trace {
+    /// When the program started.
+    pub start: std::time::Instant,
+    /// Every collection (or step) as `(end ns from start, pause ns, kind)`;
+    /// the end is when the interpreter saw the event (the end of the
+    /// statement during which it ran).
+    pub collections: Vec<(u64, u64, &'static str)>,
 }
 
 /// The finalizer hook: keeps the object (a resurrection) until the
@@ -192,6 +227,7 @@ impl<C: Strategy> Heap<C> {
             c,
             finalize,
             events: Vec::new(),
+            trace: None,
         })
     }
 
@@ -385,8 +421,15 @@ impl<C: Strategy> Heap<C> {
         };
         self.c.drain_events(&mut self.events);
         for e in self.events.drain(..) {
-            if let Event::WeakCallback { weak, .. } = e {
-                out.weak_callbacks.push(weak);
+            match e {
+                Event::WeakCallback { weak, .. } => out.weak_callbacks.push(weak),
+                Event::Collect(c) => {
+                    if let Some(t) = &mut self.trace {
+                        let end = t.start.elapsed().as_nanos() as u64;
+                        t.collections.push((end, c.pause_ns, c.kind));
+                    }
+                }
+                _ => {}
             }
         }
         Ok(out)

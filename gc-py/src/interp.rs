@@ -141,6 +141,10 @@ pub struct Interp<C: Strategy> {
     pub finalizing: usize,
     /// `__del__` calls so far.
     pub del_runs: u64,
+    /// Statements executed.
+    pub statements: u64,
+    /// With tracing on: the live heap every 1,024 statements.
+    pub samples: Option<Vec<(u64, u64, u64)>>,
 }
 
 /// Atoms kept for the whole run: None, True, False and the small ints.
@@ -175,6 +179,8 @@ impl<C: Strategy> Interp<C> {
             out,
             finalizing: 0,
             del_runs: 0,
+            statements: 0,
+            samples: None,
         };
         let none = it.heap.atom(&[tag::NONE])?;
         let t = it.heap.atom(&[tag::TRUE])?;
@@ -444,6 +450,16 @@ impl<C: Strategy> Interp<C> {
 
     fn exec_stmt(&mut self, s: &'static ast::Stmt) -> R<Flow> {
         self.line = self.line_of(s);
+        self.statements += 1;
+        if self.statements % 1024 == 0
+            && let Some(t) = &self.heap.trace
+        {
+            let ns = t.start.elapsed().as_nanos() as u64;
+            let st = self.heap.stats();
+            if let Some(samples) = &mut self.samples {
+                samples.push((ns, st.live_bytes, st.live_objects));
+            }
+        }
         match s {
             ast::Stmt::Expr(e) => {
                 let v = self.eval(&e.value)?;

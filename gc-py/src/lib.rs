@@ -148,6 +148,9 @@ pub struct Unsupported {
 /// The collectors gc-py runs on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum CollectorName {
+    /// `null`: allocates, never frees (the baseline of benchmarks; not on
+    /// the command line of `gc-py`).
+    Null,
     /// `refcount`.
     Refcount,
     /// `generational`.
@@ -167,15 +170,19 @@ impl CollectorName {
     /// The command-line name.
     pub fn as_str(self) -> &'static str {
         match self {
+            CollectorName::Null => "null",
             CollectorName::Refcount => "refcount",
             CollectorName::Generational => "generational",
             CollectorName::Marksweep => "marksweep",
         }
     }
 
-    /// The strategy of that name.
+    /// The strategy of that name (`null` included).
     pub fn from_name(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|c| c.as_str() == s)
+        Self::ALL
+            .into_iter()
+            .chain([CollectorName::Null])
+            .find(|c| c.as_str() == s)
     }
 }
 
@@ -196,7 +203,7 @@ pub enum Output {
 }
 
 /// What a run did.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub struct Outcome {
     /// The exit status.
     pub status: i32,
@@ -206,6 +213,13 @@ pub struct Outcome {
     /// Wall time from the first statement to the last (parsing and heap
     /// set-up excluded).
     pub wall: std::time::Duration,
+    /// Statements executed.
+    pub statements: u64,
+    /// With [`run_traced`]: every collection as `(end ns, pause ns, kind)`.
+    pub collections: Vec<(u64, u64, &'static str)>,
+    /// With [`run_traced`]: the live heap every 1,024 statements, as
+    /// `(ns, live payload bytes, live objects)`.
+    pub samples: Vec<(u64, u64, u64)>,
 }
 
 /// Parses and runs `source` (shown as `file`) on the named collector,
@@ -213,6 +227,17 @@ pub struct Outcome {
 /// evaluator on a thread with a [`STACK_BYTES`] stack.
 pub fn run(collector: CollectorName, pairs: &[(String, String)], file: &str, source: &str) -> i32 {
     run_with(collector, pairs, file, source, Output::Stdout).status
+}
+
+/// [`run_with`] with the output discarded and every collection and a
+/// sample of the live heap recorded (for `gc-bench`'s `py:` workloads).
+pub fn run_traced(
+    collector: CollectorName,
+    pairs: &[(String, String)],
+    file: &str,
+    source: &str,
+) -> Outcome {
+    run_inner(collector, pairs, file, source, Output::Discard, true)
 }
 
 /// [`run`], with the output chosen and the collector's totals returned.
@@ -223,6 +248,17 @@ pub fn run_with(
     source: &str,
     output: Output,
 ) -> Outcome {
+    run_inner(collector, pairs, file, source, output, false)
+}
+
+fn run_inner(
+    collector: CollectorName,
+    pairs: &[(String, String)],
+    file: &str,
+    source: &str,
+    output: Output,
+    traced: bool,
+) -> Outcome {
     let pairs = pairs.to_vec();
     let file = file.to_owned();
     let source = source.to_owned();
@@ -230,21 +266,20 @@ pub fn run_with(
         .name("gc-py".into())
         .stack_size(STACK_BYTES)
         .spawn(move || match collector {
+            CollectorName::Null => {
+                run_on::<gc_core::NullCollector>(&pairs, &file, &source, output, traced)
+            }
             CollectorName::Refcount => {
-                run_on::<gc_refcount::RefCount>(&pairs, &file, &source, output)
+                run_on::<gc_refcount::RefCount>(&pairs, &file, &source, output, traced)
             }
             CollectorName::Generational => {
-                run_on::<gc_generational::Generational>(&pairs, &file, &source, output)
+                run_on::<gc_generational::Generational>(&pairs, &file, &source, output, traced)
             }
             CollectorName::Marksweep => {
-                run_on::<gc_marksweep::IncMiniMark>(&pairs, &file, &source, output)
+                run_on::<gc_marksweep::IncMiniMark>(&pairs, &file, &source, output, traced)
             }
         });
-    let failed = |status| Outcome {
-        status,
-        stats: gc_core::Stats::default(),
-        wall: std::time::Duration::ZERO,
-    };
+    let failed = |status| Outcome::failed(status);
     match t {
         Ok(t) => t.join().unwrap_or_else(|_| {
             eprintln!("gc-py: internal error: the evaluator thread panicked");
@@ -292,18 +327,28 @@ fn syntax_error(file: &str, source: &str, e: &rustpython_parser::ParseError) -> 
     EXIT_ERROR
 }
 
+impl Outcome {
+    fn failed(status: i32) -> Self {
+        Outcome {
+            status,
+            stats: gc_core::Stats::default(),
+            wall: std::time::Duration::ZERO,
+            statements: 0,
+            collections: Vec::new(),
+            samples: Vec::new(),
+        }
+    }
+}
+
 fn run_on<C: Strategy>(
     pairs: &[(String, String)],
     file: &str,
     source: &str,
     output: Output,
+    traced: bool,
 ) -> Outcome {
-    let mut outcome = Outcome {
-        status: EXIT_ERROR,
-        stats: gc_core::Stats::default(),
-        wall: std::time::Duration::ZERO,
-    };
-    outcome.status = run_program::<C>(pairs, file, source, output, &mut outcome);
+    let mut outcome = Outcome::failed(EXIT_ERROR);
+    outcome.status = run_program::<C>(pairs, file, source, output, traced, &mut outcome);
     outcome
 }
 
@@ -312,6 +357,7 @@ fn run_program<C: Strategy>(
     file: &str,
     source: &str,
     output: Output,
+    traced: bool,
     outcome: &mut Outcome,
 ) -> i32 {
     let program = match ast::Suite::parse(source, file) {
@@ -343,9 +389,33 @@ fn run_program<C: Strategy>(
         }
     };
     let started = std::time::Instant::now();
+    if traced {
+        it.heap.trace = Some(heap::Trace {
+            start: started,
+            collections: Vec::new(),
+        });
+        it.samples = Some(vec![(0, 0, 0)]);
+    }
     let mut r = it.exec_block(program).map(|_| ());
+    if r.is_ok() {
+        // What the last statements' collections reported.
+        r = it.safe_point();
+    }
     outcome.wall = started.elapsed();
     outcome.stats = it.heap.stats();
+    outcome.statements = it.statements;
+    if let Some(t) = it.heap.trace.take() {
+        outcome.collections = t.collections;
+    }
+    if let Some(mut s) = it.samples.take() {
+        let st = outcome.stats;
+        s.push((
+            outcome.wall.as_nanos() as u64,
+            st.live_bytes,
+            st.live_objects,
+        ));
+        outcome.samples = s;
+    }
     if r.is_ok() {
         r = it.shutdown();
     }

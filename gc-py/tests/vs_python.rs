@@ -38,10 +38,36 @@ fn skip(test: &str, why: &str) {
     let _ = writeln!(std::io::stderr(), "\n*** SKIPPED {test}: {why} ***\n");
 }
 
+/// Programs whose output on pypy3 is known to differ, and why. Each is
+/// still run, and the difference printed (loudly), but it does not fail.
+const KNOWN_PYPY_DIFFERENCES: &[(&str, &str)] = &[(
+    "lru_cache.py",
+    "pypy3 7.3.11 keeps some evicted records alive across gc.collect() (gc.get_referrers shows a dict still referring to them after `del self.data[k]`); gc-py frees them, as CPython does",
+)];
+
 fn compare(interpreter: &str, strategy: &str) {
     let dir = examples_dir();
     let mut failures = Vec::new();
     for program in programs() {
+        if interpreter == "pypy3"
+            && let Some((_, why)) = KNOWN_PYPY_DIFFERENCES.iter().find(|(p, _)| *p == program)
+        {
+            let theirs = run_in(&dir, &[interpreter], &program);
+            let ours = gc_py(strategy, &program);
+            let same = mask(&theirs.stdout) == mask(&ours.stdout);
+            let _ = writeln!(
+                std::io::stderr(),
+                "\n*** {program}: known to differ on pypy3 ({why}); {} ***\n--- pypy3\n{}--- gc-py\n{}",
+                if same {
+                    "identical this time"
+                } else {
+                    "differs"
+                },
+                theirs.stdout,
+                ours.stdout
+            );
+            continue;
+        }
         let theirs = run_in(&dir, &[interpreter], &program);
         let ours = gc_py(strategy, &program);
         if mask(&theirs.stdout) != mask(&ours.stdout) {
