@@ -40,6 +40,34 @@ fn int_arg(it_name: &str, v: &Value) -> R<i64> {
 impl<C: Strategy> Interp<C> {
     pub fn module_attr(&mut self, m: Module, name: &str) -> R<Value> {
         use Builtin::*;
+        // What the modelled runtime's modules lack: PyPy's `gc` has no
+        // generations to count, tune, freeze or debug, and its `sys` no
+        // reference counts; a strategy without generations has no counts
+        // or thresholds.
+        let missing = match (m, name) {
+            (Module::Sys, "getrefcount") if !self.heap.has_refcounts() => {
+                Some("has no reference counts")
+            }
+            (
+                Module::Gc,
+                "get_count" | "get_threshold" | "set_threshold" | "is_tracked" | "freeze"
+                | "unfreeze" | "get_freeze_count" | "set_debug" | "DEBUG_SAVEALL",
+            ) if self.heap.name() == "marksweep" => Some("is PyPy's, whose gc module has none"),
+            (Module::Gc, "get_count" | "get_threshold") if self.heap.get_threshold().is_none() => {
+                Some("has no generations with counts and thresholds")
+            }
+            _ => None,
+        };
+        if let Some(why) = missing {
+            return err(
+                "AttributeError",
+                format!(
+                    "module '{}' has no attribute '{name}' (the {} strategy {why})",
+                    m.name(),
+                    self.heap.name()
+                ),
+            );
+        }
         let b = match (m, name) {
             (Module::Gc, "collect") => GcCollect,
             (Module::Gc, "enable") => GcEnable,

@@ -69,14 +69,16 @@
 //! `get_count`, `get_threshold`, `set_threshold`, `is_tracked`, `freeze`,
 //! `unfreeze`, `get_freeze_count`, `garbage` — `len` and `clear()` —,
 //! `set_debug(gc.DEBUG_SAVEALL | 0)`), `weakref.ref(obj[, callback])`,
-//! `sys.getrefcount` (an error on `marksweep`: no counts),
-//! `sys.setrecursionlimit`, `sys.getrecursionlimit`.
+//! `sys.getrefcount`, `sys.setrecursionlimit`, `sys.getrecursionlimit`.
 //!
 //! On `marksweep`, `gc.collect()` returns `None`, as on PyPy, and a cycle
 //! of objects with `__del__` is finalized one object per collection (what
-//! pypy3 7.3 does; `gc-marksweep`'s tests record it). On
-//! `refcount` and `marksweep`, `gc.get_count` and `gc.get_threshold`
-//! raise `NotImplementedError` (no generations with counts).
+//! pypy3 7.3 does; `gc-marksweep`'s tests record it). What the modelled
+//! runtime's modules lack is an `AttributeError` that says why: on
+//! `marksweep`, as on PyPy, `sys.getrefcount` and the generation API of
+//! `gc` (`get_count`, `get_threshold`, `set_threshold`, `is_tracked`,
+//! `freeze`, `unfreeze`, `get_freeze_count`, `set_debug`); on `refcount`,
+//! `gc.get_count` and `gc.get_threshold` (no generations).
 //!
 //! Anything else is `FILE:LINE: <construct> is not supported` (exit 2).
 //! A syntax error is printed as CPython prints it (exit 1), an uncaught
