@@ -16,8 +16,8 @@ use bench_harness::collectors::{WithEachCollector, for_each_collector};
 use bench_harness::exec::FIRST_LINE;
 use bench_harness::workloads;
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
-use gc_core::mutator::Mutator;
-use gc_core::trace::{Line, Trace};
+use gc_core::tooling::mutator::Mutator;
+use gc_core::tooling::trace::{Line, Trace};
 use gc_core::{Collector, CollectorExt, Generation, Handle};
 
 /// The scale of the workload benches: small, so a sample is a few ms.

@@ -22,14 +22,14 @@
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
-use gc_core::trace::{Line, Op, Trace};
+use gc_core::tooling::trace::{Line, Op, Trace};
 use gc_core::{Collector, Event, RootList};
 
 use crate::metrics::{self, OldGenStats, Pause, PauseStats};
 use crate::model::Model;
 use crate::results::Metrics;
 use crate::workloads::Workload;
-use gc_core::mutator::Mutator;
+use gc_core::tooling::mutator::Mutator;
 
 /// Operations generated, then executed, at a time.
 pub const CHUNK: usize = 16 * 1024;

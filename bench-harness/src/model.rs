@@ -1,7 +1,7 @@
 //! The verifier's model heap: the oracle's semantics, sized for benchmark
 //! runs.
 //!
-//! `gc_core::oracle::Oracle` recomputes its answers after every operation
+//! `gc_core::tooling::oracle::Oracle` recomputes its answers after every operation
 //! (its reference-counting set is a fixpoint over the whole heap), which is
 //! right for property tests of a thousand operations and far too slow for a
 //! run of millions. This model applies the same operations to flat arrays
@@ -25,7 +25,7 @@
 //! most once, only on an object that has one). The tests check this model
 //! against the oracle on every workload.
 
-use gc_core::trace::{Op, Value};
+use gc_core::tooling::trace::{Op, Value};
 
 const NIL: u32 = u32::MAX;
 const FIN_NOTIFY: u8 = 1;
@@ -275,9 +275,9 @@ pub fn members(v: &[bool]) -> impl Iterator<Item = u64> + '_ {
 mod tests {
     use super::*;
     use crate::workloads;
-    use gc_core::oracle::{Mode, Oracle};
-    use gc_core::replay::{Record, Replayer};
-    use gc_core::trace::Trace;
+    use gc_core::tooling::oracle::{Mode, Oracle};
+    use gc_core::tooling::replay::{Record, Replayer};
+    use gc_core::tooling::trace::Trace;
     use gc_core::{Collector, CollectorExt};
 
     /// On every workload small enough for the (quadratic) oracle, the model
@@ -341,7 +341,7 @@ mod tests {
     fn a_finalizer_running_twice_or_without_one_is_caught() {
         let mut m = Model::new();
         let new = Op::NewNode {
-            dst: gc_core::trace::Reg(0),
+            dst: gc_core::tooling::trace::Reg(0),
             slots: 0,
             payload: 0,
         };
@@ -349,7 +349,7 @@ mod tests {
         assert!(m.finalized(0).unwrap_err().contains("no finalizer"));
         m.apply(
             &Op::Fin {
-                object: gc_core::trace::Reg(0),
+                object: gc_core::tooling::trace::Reg(0),
                 resurrect: true,
             },
             None,

@@ -65,3 +65,83 @@ pub enum GcError {
     #[error("bad configuration: {0}")]
     Config(String),
 }
+
+#[cfg(test)]
+mod tests {
+    use super::GcError;
+    use crate::Kind;
+
+    /// Every variant's message, word for word: each names its unit.
+    #[test]
+    fn every_message_names_its_unit() {
+        let cases = [
+            (
+                GcError::StaleHandle,
+                "stale handle: it was released earlier",
+            ),
+            (
+                GcError::ForeignHandle,
+                "foreign handle: it belongs to another heap",
+            ),
+            (
+                GcError::SlotOutOfRange {
+                    index: 3,
+                    len: 2,
+                    kind: "node",
+                },
+                "slot index 3 out of range: the node has 2 slots",
+            ),
+            (
+                GcError::Immutable(Kind::Tuple),
+                "cannot set a slot of a tuple: only nodes are mutable",
+            ),
+            (
+                GcError::TooLarge {
+                    what: "payload bytes",
+                    requested: 5,
+                    limit: 4,
+                },
+                "too many payload bytes: 5 requested, at most 4",
+            ),
+            (
+                GcError::OutOfMemory { limit: 1 << 20 },
+                "out of memory: the heap limit of 1048576 bytes would be exceeded",
+            ),
+            (
+                GcError::TooMany {
+                    what: "objects",
+                    limit: u64::from(u32::MAX),
+                },
+                "too many objects: the heap holds at most 4294967295",
+            ),
+            (
+                GcError::PayloadTooShort { needed: 8, len: 3 },
+                "payload too short: 8 bytes needed, the object has 3",
+            ),
+            (
+                GcError::InvalidGeneration(7),
+                "invalid generation 7: expected 0, 1 or 2",
+            ),
+            (
+                GcError::Config("unknown key `x`".into()),
+                "bad configuration: unknown key `x`",
+            ),
+        ];
+        for (error, message) in cases {
+            // A new variant fails to compile here until it has a case.
+            match error {
+                GcError::StaleHandle
+                | GcError::ForeignHandle
+                | GcError::SlotOutOfRange { .. }
+                | GcError::Immutable(_)
+                | GcError::TooLarge { .. }
+                | GcError::OutOfMemory { .. }
+                | GcError::TooMany { .. }
+                | GcError::PayloadTooShort { .. }
+                | GcError::InvalidGeneration(_)
+                | GcError::Config(_) => {}
+            }
+            assert_eq!(error.to_string(), message);
+        }
+    }
+}

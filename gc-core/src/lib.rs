@@ -1,23 +1,275 @@
-//! # gc-core — the vocabulary of the GC workbench
+//! # gc-core — collectors you can embed, behind one interface
 //!
-//! Every strategy in the workspace implements one trait, [`Collector`], over
-//! one object model ([`object`]): an object is a [`Kind`], a number of
-//! reference slots and an opaque payload. The mutator holds [`Handle`]s —
-//! generation-checked indices into a root table the heap owns — never
-//! addresses, so a strategy may move objects, and a stale or foreign handle
-//! is an error value ([`GcError`]), never undefined behaviour.
+//! This crate is the vocabulary of the GC workbench: one trait,
+//! [`Collector`], that every strategy implements (`gc-refcount`,
+//! `gc-generational` = CPython 3.11's collector, `gc-marksweep` = PyPy's
+//! incminimark, and [`NullCollector`] here), one object model, and the
+//! embedding API this page is a guide to. What the workbench itself uses to
+//! drive and check strategies (traces, replay, the oracle, the conformance
+//! suite) lives apart, in [`tooling`]; an embedder needs none of it.
 //!
-//! This crate also holds what checks the strategies and what drives them:
+//! ## 1. Map your runtime's objects onto the model
 //!
-//! - [`trace`]: the gctrace v1 format (parser with `line N:` errors);
-//! - [`replay`]: runs a trace against any collector and produces the spec's
-//!   JSONL events;
-//! - [`oracle`]: a deliberately naive model heap that says what must be live;
-//! - [`conformance`]: one behaviour suite, instantiated per strategy by
-//!   [`conformance_suite!`];
-//! - [`rc`]: reference counting as a building block (shared by `gc-refcount`
-//!   and `gc-generational`);
-//! - [`NullCollector`]: allocates, never frees — the baseline.
+//! An object is a [`Kind`], a fixed number of reference *slots* and an
+//! opaque *payload* of bytes. Collectors trace the slots and never look
+//! inside the payload.
+//!
+//! | your runtime has | use |
+//! | --- | --- |
+//! | an instance with fields, a graph vertex, a list or dict | [`Kind::Node`]: one slot per reference, scalars in the payload; grow by allocating a bigger node and copying, as CPython reallocates `ob_item` |
+//! | an immutable aggregate (a tuple, a frozen record) | [`Kind::Tuple`]: members fixed at creation |
+//! | a leaf: a string, a number, a byte buffer | [`Kind::Atom`]: payload only, never traced |
+//!
+//! Type pointers, hash caches and the like go into the payload, or into
+//! your own tables keyed by [`ObjectId`].
+//!
+//! ## 2. Scopes: roots with nothing to release
+//!
+//! Work with a heap inside a [`Scope`] ([`Embedding::scope`]). Everything
+//! you allocate or read as a root is a [`Local`]: a `Copy` handle that
+//! lives until its scope ends, when all of them are released at once (V8's
+//! `HandleScope`, JNI's local frames). The compiler keeps a local from
+//! leaving its scope.
+//!
+//! ```
+//! use gc_core::{Collector, CollectorExt, Embedding, GcError};
+//! use gc_generational::Generational;
+//!
+//! let mut heap = Generational::new_default()?;
+//! heap.scope(|s| {
+//!     let a = s.node(1, 0)?;          // class Node: __slots__ = ("other",)
+//!     let b = s.node(1, 0)?;
+//!     s.set(a, 0, Some(b))?;          // a.other = b
+//!     s.set(b, 0, Some(a))?;          // b.other = a: a cycle
+//!     Ok::<_, GcError>(())
+//! })?;                                // both locals released here
+//! assert_eq!(heap.outstanding_roots(), 0);
+//! assert_eq!(heap.collect_full()?, 2); // the cycle, as gc.collect() says
+//! # Ok::<(), GcError>(())
+//! ```
+//!
+//! Loops and helpers that make temporaries use a nested scope
+//! ([`Scope::scope`]), or [`Scope::child`] to hand one result back to the
+//! enclosing scope and release the rest (V8's `EscapableHandleScope`):
+//!
+//! ```
+//! # use gc_core::{Collector, CollectorExt, Embedding, GcError, Local, Scope};
+//! # use gc_refcount::RefCount;
+//! /// A complete binary tree of tuples; at most `depth` temporaries live.
+//! fn tree<'s, C: Collector>(s: &mut Scope<'s, C>, depth: u32) -> Result<Local<'s>, GcError> {
+//!     s.child(|s| {
+//!         if depth == 0 {
+//!             return s.tuple(&[None, None]);
+//!         }
+//!         let left = tree(s, depth - 1)?;
+//!         let right = tree(s, depth - 1)?;
+//!         s.tuple(&[Some(left), Some(right)])
+//!     })
+//! }
+//! let mut heap = RefCount::new_default()?;
+//! heap.scope(|s| {
+//!     let t = tree(s, 10)?;
+//!     assert_eq!(s.heap_ref().stats().live_objects, 2047);
+//!     assert_eq!(s.heap_ref().outstanding_roots(), 1);
+//!     Ok::<_, GcError>(())
+//! })?;
+//! assert_eq!(heap.stats().live_objects, 0); // freed when the scope ended
+//! # Ok::<(), GcError>(())
+//! ```
+//!
+//! ## 3. Holding roots across calls
+//!
+//! What must outlive every scope — a global, a cache entry, an interpreter
+//! frame's variables — is a [`Root`] (or a [`WeakRoot`]): an owned value
+//! you keep in your own structures. Dropping it releases it (at the heap's
+//! next operation; [`Scope::unroot`] releases at once).
+//!
+//! ```
+//! use gc_core::prelude::*; // the embedding API in one import
+//! use gc_marksweep::IncMiniMark;
+//!
+//! let mut heap = IncMiniMark::new_default()?;
+//! let mut globals: Vec<Root> = Vec::new();
+//! heap.scope(|s| {
+//!     let config = s.atom(b"verbose=1")?;
+//!     globals.push(s.root(config)?);
+//!     Ok::<_, GcError>(())
+//! })?;
+//! heap.collect_full()?;                   // moves and collects: still there
+//! heap.scope(|s| {
+//!     let config = s.local(&globals[0])?;
+//!     assert_eq!(s.view(config)?.payload(), b"verbose=1");
+//!     Ok::<_, GcError>(())
+//! })?;
+//! globals.clear();                        // released, no call needed
+//! heap.flush();
+//! assert_eq!(heap.outstanding_roots(), 0);
+//! # Ok::<(), GcError>(())
+//! ```
+//!
+//! Forgotten roots do not go unseen: [`Embedding::outstanding_roots`] counts
+//! what you hold, and a heap dropped while holding some says how many
+//! (debug builds: a `tracing` warning on target `gc_core::leaks`).
+//!
+//! ## 4. Reading without roots
+//!
+//! [`Scope::view`] gives a borrowed view of an object ([`ObjectView`]):
+//! its kind, identity, slots (as further views) and payload, with no root
+//! made. A view borrows the heap, and everything that may move or free an
+//! object needs `&mut` to it, so the borrow checker refuses a view held
+//! across an allocation or a collection — which is what makes this safe on
+//! a moving collector. Payloads of plain old data read and write as typed
+//! values ([`ObjectView::payload_as`], [`Scope::set_payload_as`]).
+//!
+//! ```
+//! # use gc_core::{Collector, CollectorExt, Embedding, GcError, Local, ObjectView, Scope};
+//! # use gc_generational::Generational;
+//! /// Sums the `u64` payloads of a linked list without a single root.
+//! fn sum<'a, V: ObjectView<'a>>(mut node: Option<V>) -> Result<u64, GcError> {
+//!     let mut total = 0;
+//!     while let Some(n) = node {
+//!         total += n.payload_as::<u64>()?;
+//!         node = n.slot(0)?;
+//!     }
+//!     Ok(total)
+//! }
+//! let mut heap = Generational::new_default()?;
+//! heap.scope(|s| {
+//!     let mut head: Option<Local<'_>> = None;
+//!     for i in 1..=100u64 {
+//!         let n = s.node(1, 8)?;
+//!         s.set_payload_as(n, i)?;
+//!         s.set(n, 0, head)?;
+//!         head = Some(n);
+//!     }
+//!     let roots = s.heap_ref().root_count();
+//!     assert_eq!(sum(Some(s.view(head.unwrap())?))?, 5050);
+//!     assert_eq!(s.heap_ref().root_count(), roots);
+//!     Ok::<_, GcError>(())
+//! })?;
+//! # Ok::<(), GcError>(())
+//! ```
+//!
+//! ## 5. Finalizers that run your code
+//!
+//! Give an object [`Finalizer::Run`] and install a hook with
+//! [`Collector::on_finalize`]: a type implementing [`Finalize`], generic
+//! over the strategy. Each object chosen for finalization reaches it
+//! intact, with a scope to read it, allocate, or store it somewhere (which
+//! resurrects it), in the order the strategy prescribes, at most once per
+//! object (PEP 442):
+//!
+//! - reference counting (`gc-refcount`, and `gc-generational` outside a
+//!   collection): the moment the count reaches zero, before the call that
+//!   dropped the last reference returns;
+//! - `gc-generational`'s collections: in the middle of the collection, in
+//!   CPython's order, after weak references are cleared; what is still
+//!   unreachable afterwards is freed by the same collection;
+//! - `gc-marksweep`: after the major collection that found the object
+//!   unreachable, in PyPy's order (one per strongly connected component);
+//!   its memory goes at the next major collection, as in PyPy.
+//!
+//! A panic in the hook is caught; the operation completes with the heap
+//! consistent, and the panic is resumed when that operation returns.
+//!
+//! ```
+//! use std::sync::{Arc, Mutex};
+//! use gc_core::{Collector, CollectorExt, Embedding, Finalize, Finalizer, GcError, Local,
+//!               ObjectView, Scope};
+//! use gc_generational::Generational;
+//!
+//! /// `def __del__(self): print(f"Node({self.name!r}) deleted")`
+//! struct Del(Arc<Mutex<Vec<String>>>);
+//! impl Finalize for Del {
+//!     fn finalize<C: Collector>(&mut self, s: &mut Scope<'_, C>, node: Local<'_>) {
+//!         let name = s.view(node).and_then(|n| n.slot(1)).ok().flatten();
+//!         let name = name.map(|n| String::from_utf8_lossy(n.payload()).into_owned());
+//!         self.0.lock().unwrap().push(format!("Node({:?}) deleted", name.unwrap_or_default()));
+//!     }
+//! }
+//! let printed = Arc::new(Mutex::new(Vec::new()));
+//! let mut heap = Generational::new_default()?;
+//! heap.on_finalize(Del(Arc::clone(&printed)));
+//! heap.scope(|s| {
+//!     let a = s.node(2, 0)?;
+//!     let b = s.node(2, 0)?;
+//!     for (node, name) in [(a, "A"), (b, "B")] {
+//!         let n = s.atom(name.as_bytes())?;
+//!         s.set(node, 1, Some(n))?;
+//!         s.set_finalizer(node, Finalizer::Run)?;
+//!     }
+//!     s.set(a, 0, Some(b))?;
+//!     s.set(b, 0, Some(a))?;
+//!     Ok::<_, GcError>(())
+//! })?;
+//! assert_eq!(heap.collect_full()?, 2);
+//! assert_eq!(*printed.lock().unwrap(), ["Node(\"A\") deleted", "Node(\"B\") deleted"]);
+//! # Ok::<(), GcError>(())
+//! ```
+//!
+//! Weak references: [`Scope::weak`] makes a [`WeakRoot`];
+//! [`Scope::upgrade`] gives a local while the referent lives. With
+//! `callback`, the referent's death is reported as an
+//! [`Event::WeakCallback`].
+//!
+//! ## 6. Choosing and configuring a strategy
+//!
+//! Each strategy is a type with a typed configuration ([`Config`]) whose
+//! `Default` is deterministic and independent of the machine and the
+//! environment; [`CollectorExt::from_pairs`] sets it from `KEY=VALUE`
+//! strings. To choose at run time, `gc_any::AnyCollector::from_name("marksweep",
+//! &pairs)` holds any strategy and forwards every call (a `match` per call);
+//! `gc_any::dispatch` turns a name into a type once and runs generic code
+//! at full speed.
+//!
+//! ## 7. Threads
+//!
+//! Every strategy is [`Send`] (the trait requires it): a heap may move to
+//! another thread, its finalizer hook with it (hooks are `Send`). None is
+//! [`Sync`]: every operation that matters takes `&mut`, and the hook held
+//! in each heap is `FnMut`, so sharing `&heap` between threads would buy
+//! only concurrent reads. [`Root`] and [`WeakRoot`] are `Send + Sync` and
+//! may be dropped on any thread.
+//!
+//! ## 8. Events
+//!
+//! A heap records its collection, finalizer and weak-callback events only
+//! after [`Collector::record_events`]`(true)`; drain them with
+//! [`Collector::drain_events`]. An embedder that never asks pays no memory
+//! for them. Running totals are always in [`Collector::stats`].
+//!
+//! ## 9. What [`Traits`] mean for you
+//!
+//! - `moves_objects` (marksweep): addresses change at any allocation or
+//!   collection. You never see one: locals, roots and views stay valid
+//!   (views cannot be held across such a call).
+//! - `write_barrier` (marksweep): every slot write goes through
+//!   [`Scope::set`], which applies it; there is no other way to write.
+//! - `reference_counting`: objects die the moment the last reference goes,
+//!   finalizers included; `collects_cycles` false means a cycle leaks
+//!   (`gc-refcount`, measurably: see its `live_objects`).
+//! - `frees_finalized_later` (marksweep): a finalized object's memory is
+//!   reclaimed by the next major collection.
+//!
+//! ## 10. What it costs
+//!
+//! - A local: a root-table slot and a push onto the heap's local stack;
+//!   released in one pass when its scope ends. The same cost as the raw
+//!   handle API it wraps, with no `release` call to forget.
+//! - A [`Root`]: the same, plus a shared pointer, and one uncontended lock
+//!   when dropped.
+//! - A view read: the strategy's own memory reads, nothing else (the
+//!   README's `embed` benchmark: binary trees walked through views beside
+//!   `std::rc::Rc`).
+//! - `gc_any::AnyCollector`: one `match` per call.
+//!
+//! ## The raw handle API
+//!
+//! Underneath, the mutator holds [`Handle`]s — generation-checked indices
+//! into a root table the heap owns, never addresses — and every call checks
+//! them: a stale or foreign handle is an error value ([`GcError`]), never
+//! undefined behaviour. The harness drives strategies this way, and so may
+//! code that wants to manage each root itself:
 //!
 //! ```
 //! use gc_core::{Collector, CollectorExt, NullCollector};
@@ -31,28 +283,28 @@
 //! assert!(heap.same_object(b, b_again)?);
 //! heap.release(b)?;
 //! assert!(heap.kind(b).is_err());          // stale: an error, not a crash
+//! heap.release(a)?;
+//! heap.release(b_again)?;
 //! # Ok::<(), gc_core::GcError>(())
 //! ```
+//!
+//! [`rc`] is reference counting as a building block, shared by
+//! `gc-refcount` and `gc-generational`; its heap's internals are for
+//! strategy crates.
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
 mod collector;
-pub mod conformance;
 pub mod embed;
 mod error;
 mod event;
 mod handle;
-pub mod mutator;
 mod null;
 pub mod object;
-pub mod oracle;
 pub mod rc;
-pub mod replay;
 mod stats;
-#[cfg(feature = "testing")]
-pub mod testing;
-pub mod trace;
+pub mod tooling;
 
 pub use collector::{
     Collector, CollectorExt, Config, Control, ControlOutcome, Generation, NoConfig, RootList,
@@ -65,3 +317,11 @@ pub use handle::{Handle, HandleType, HeapId, RootTable, WeakHandle};
 pub use null::{NullCollector, NullView};
 pub use object::{Finalizer, Kind, MAX_PAYLOAD, MAX_SLOTS, ObjectId, Shape, WeakId};
 pub use stats::Stats;
+
+/// The embedding API in one import: `use gc_core::prelude::*;`.
+pub mod prelude {
+    pub use crate::{
+        Collector, CollectorExt, Embedding, Finalize, Finalizer, GcError, Generation, Kind, Local,
+        ObjectView, Root, Scope, WeakRoot,
+    };
+}

@@ -2,7 +2,7 @@
 //! limit every report measures the real strategies against, and it runs
 //! every trace (its live set only grows).
 
-use crate::embed::{EmbedState, ObjectView, report_leaks};
+use crate::embed::{self, EmbedState, ObjectView, report_leaks};
 use crate::{
     CollectEvent, Collector, Control, ControlOutcome, Event, EventLog, Finalizer, GcError,
     Generation, Handle, HeapId, Kind, NoConfig, ObjectId, RootList, RootTable, Shape, Stats,
@@ -254,6 +254,8 @@ impl Collector for NullCollector {
     }
 
     fn collect(&mut self, generation: Generation) -> Result<u64, GcError> {
+        // Roots dropped since the last operation no longer hold anything.
+        embed::release_dropped(self);
         self.stats.on_collection(generation.number(), 0);
         self.events.push(Event::Collect(CollectEvent {
             trigger: Trigger::Explicit,

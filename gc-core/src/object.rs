@@ -125,7 +125,7 @@ pub struct WeakId(pub u64);
 /// reported as an [`Event::Finalize`](crate::Event::Finalize).
 ///
 /// - [`Finalizer::Run`] is what an embedding runtime wants: the heap calls
-///   its finalizer hook ([`Embedding::on_finalize`](crate::Embedding::on_finalize))
+///   its finalizer hook ([`Collector::on_finalize`](crate::Collector::on_finalize))
 ///   with the object, intact and readable, in the order the strategy
 ///   prescribes; the hook may store the object somewhere to resurrect it,
 ///   and whatever is still unreachable afterwards is freed as the strategy

@@ -6,8 +6,8 @@
 //! the reachable set.
 
 use gc_core::CollectorExt;
-use gc_core::oracle::check_trace;
-use gc_core::testing::{Profile, arb_trace};
+use gc_core::tooling::oracle::check_trace;
+use gc_core::tooling::testing::{Profile, arb_trace};
 use gc_generational::Generational;
 use proptest::prelude::*;
 

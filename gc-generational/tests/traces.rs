@@ -3,8 +3,8 @@
 //! without a trace error (their `expect@generational` lines are skipped).
 
 use gc_core::CollectorExt;
-use gc_core::replay::replay;
-use gc_core::trace::Trace;
+use gc_core::tooling::replay::replay;
+use gc_core::tooling::trace::Trace;
 use gc_generational::Generational;
 
 #[test]

@@ -736,6 +736,8 @@ impl Collector for IncMiniMark {
     }
 
     fn collect(&mut self, generation: Generation) -> Result<u64, GcError> {
+        // Roots dropped since the last operation no longer hold anything.
+        embed::release_dropped(self);
         let collected = if generation == Generation::FULL {
             self.full_collection(Trigger::Explicit)
         } else {

@@ -2,7 +2,7 @@
 //! off here (`MarkSweepConfig::no_barrier` exists only in test builds), to
 //! show that the tests catch its absence.
 
-use gc_core::testing::{Profile, arb_trace};
+use gc_core::tooling::testing::{Profile, arb_trace};
 use gc_core::{Collector, CollectorExt, Generation};
 use proptest::strategy::{Strategy, ValueTree};
 use proptest::test_runner::TestRunner;
@@ -80,14 +80,14 @@ fn zeal_catches_a_missing_barrier() {
     for _ in 0..traces {
         let trace = strategy.new_tree(&mut runner).unwrap().current();
         let with_barrier = IncMiniMark::with_config(MarkSweepConfig::zeal(96)).unwrap();
-        gc_core::oracle::check_trace(with_barrier, &trace).unwrap();
+        gc_core::tooling::oracle::check_trace(with_barrier, &trace).unwrap();
         let without = IncMiniMark::with_config(MarkSweepConfig {
             no_barrier: true,
             ..MarkSweepConfig::zeal(96)
         })
         .unwrap();
         let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            gc_core::oracle::check_trace(without, &trace)
+            gc_core::tooling::oracle::check_trace(without, &trace)
         }));
         if !matches!(caught, Ok(Ok(()))) {
             failures += 1;
@@ -169,4 +169,55 @@ fn every_unsafe_path_in_one_small_run() {
     assert!(h.stats().finalized > 0 && h.stats().weak_callbacks > 0);
     assert_eq!(h.gc_stats().large_bytes, 0);
     assert!(h.gc_stats().arenas <= 1, "empty arenas were returned");
+}
+
+/// The embedding layer over moving objects, for Miri: views read objects
+/// the nursery has just moved, and the finalizer hook reads a dying
+/// object's slots and payload.
+#[test]
+fn views_and_the_finalizer_hook_read_moved_objects() {
+    use gc_core::{Embedding, Finalize, Finalizer, Local, ObjectView, Scope};
+    use std::sync::{Arc, Mutex};
+
+    struct Names(Arc<Mutex<Vec<Vec<u8>>>>);
+    impl Finalize for Names {
+        fn finalize<C: Collector>(&mut self, s: &mut Scope<'_, C>, obj: Local<'_>) {
+            let v = s.view(obj).unwrap();
+            let name = v.slot(0).unwrap().unwrap().payload().to_vec();
+            self.0.lock().unwrap().push(name);
+        }
+    }
+    let mut h = IncMiniMark::with_config(MarkSweepConfig::zeal(256)).unwrap();
+    let names = Arc::new(Mutex::new(Vec::new()));
+    h.on_finalize(Names(Arc::clone(&names)));
+    h.scope(|s| {
+        let mut list = None;
+        for i in 0..6u8 {
+            let n = s.node(2, 1).unwrap();
+            let name = s.atom(&[b'a' + i]).unwrap();
+            s.set(n, 0, Some(name)).unwrap();
+            s.set(n, 1, list).unwrap();
+            s.set_finalizer(n, Finalizer::Run).unwrap();
+            list = Some(n);
+        }
+        s.collect(Generation::YOUNGEST).unwrap(); // everything moves
+        let mut seen = Vec::new();
+        let mut node = Some(s.view(list.unwrap()).unwrap());
+        while let Some(v) = node {
+            seen.push(v.slot(0).unwrap().unwrap().payload()[0]);
+            node = v.slot(1).unwrap();
+        }
+        assert_eq!(seen, b"fedcba");
+        s.heap_ref().check_heap().unwrap();
+    });
+    // PyPy finalizes a chain one link per major collection (only what no
+    // other finalizable object reaches), and frees each a major later.
+    for _ in 0..8 {
+        h.collect(Generation::FULL).unwrap();
+        h.check_heap().unwrap();
+    }
+    let mut got = names.lock().unwrap().clone();
+    got.sort();
+    assert_eq!(got.concat(), b"abcdef");
+    assert_eq!(h.stats().live_objects, 0);
 }

@@ -5,8 +5,8 @@
 //! words, one word per slot, the payload rounded up to a word), not with
 //! the collector's own function.
 
-use gc_core::replay::{Record, Replayer, replay_with};
-use gc_core::trace::Trace;
+use gc_core::tooling::replay::{Record, Replayer, replay_with};
+use gc_core::tooling::trace::Trace;
 use gc_core::{CollectDetail, CollectEvent, Collector, CollectorExt, Event, Finalizer, Generation};
 use gc_marksweep::{ARENA_SIZE, IncMiniMark, MarkSweepConfig};
 

@@ -12,8 +12,8 @@
 //! at every minor, the heap check after each).
 
 use gc_core::Collector;
-use gc_core::oracle::check_trace;
-use gc_core::testing::{Profile, arb_trace};
+use gc_core::tooling::oracle::check_trace;
+use gc_core::tooling::testing::{Profile, arb_trace};
 use gc_marksweep::{IncMiniMark, MarkSweepConfig};
 use proptest::prelude::*;
 
@@ -28,7 +28,10 @@ fn cases(n: u32) -> u32 {
         .unwrap_or(n)
 }
 
-fn run(config: MarkSweepConfig, trace: &gc_core::trace::Trace) -> Result<(), TestCaseError> {
+fn run(
+    config: MarkSweepConfig,
+    trace: &gc_core::tooling::trace::Trace,
+) -> Result<(), TestCaseError> {
     let heap = IncMiniMark::with_config(config).unwrap();
     if let Err(e) = check_trace(heap, trace) {
         return Err(TestCaseError::fail(format!("{e}\n{}", trace.to_text())));

@@ -5,8 +5,8 @@
 //! finalized object reaches is kept until no finalizer reaches it.
 
 use gc_core::Collector;
-use gc_core::replay::replay;
-use gc_core::trace::Trace;
+use gc_core::tooling::replay::replay;
+use gc_core::tooling::trace::Trace;
 use gc_marksweep::{IncMiniMark, MarkSweepConfig};
 
 const SEED: &str = "gctrace 1

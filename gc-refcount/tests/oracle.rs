@@ -3,8 +3,8 @@
 //! counts agree.
 
 use gc_core::CollectorExt;
-use gc_core::oracle::check_trace;
-use gc_core::testing::{Profile, arb_trace};
+use gc_core::tooling::oracle::check_trace;
+use gc_core::tooling::testing::{Profile, arb_trace};
 use gc_refcount::RefCount;
 use proptest::prelude::*;
 

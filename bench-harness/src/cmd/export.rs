@@ -7,7 +7,7 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use gc_core::trace::Trace;
+use gc_core::tooling::trace::Trace;
 
 use crate::cmd::replay::read_source;
 use bench_harness::export::{Options, python_program};

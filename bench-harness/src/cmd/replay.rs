@@ -13,8 +13,8 @@ use std::io::{self, Read};
 use std::path::PathBuf;
 
 use gc_core::Collector;
-use gc_core::replay::{Record, Replayer, replay_with};
-use gc_core::trace::Trace;
+use gc_core::tooling::replay::{Record, Replayer, replay_with};
+use gc_core::tooling::trace::Trace;
 
 use bench_harness::collectors::{CollectorName, WithCollector, dispatch, parse_pair};
 use bench_harness::output::Out;

@@ -23,8 +23,8 @@ pub mod tally;
 use std::path::{Path, PathBuf};
 
 use gc_core::Collector;
-use gc_core::replay::replay;
-use gc_core::trace::Trace;
+use gc_core::tooling::replay::replay;
+use gc_core::tooling::trace::Trace;
 
 use crate::atomic;
 use crate::collectors::{CollectorName, WithCollector, dispatch};

@@ -133,7 +133,7 @@
 use std::fmt::Write as _;
 
 use gc_core::NullCollector;
-use gc_core::trace::{Field, Op, Trace, Value};
+use gc_core::tooling::trace::{Field, Op, Trace, Value};
 use gc_core::{Collector, CollectorExt, Control};
 
 /// The interpreter part of every exported program.
@@ -336,7 +336,7 @@ fn finalized_ids(trace: &Trace) -> Vec<u64> {
     let Ok(collector) = NullCollector::new_default() else {
         return Vec::new();
     };
-    let mut replayer = gc_core::replay::Replayer::new(collector);
+    let mut replayer = gc_core::tooling::replay::Replayer::new(collector);
     let mut ids = Vec::new();
     for line in &trace.lines {
         if let Op::Fin { object, .. } = &line.op

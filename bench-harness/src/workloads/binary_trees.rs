@@ -146,7 +146,7 @@ mod tests {
 
     #[test]
     fn a_tree_is_reachable_while_held_and_garbage_after() {
-        use gc_core::oracle::{Mode, Oracle};
+        use gc_core::tooling::oracle::{Mode, Oracle};
         let mut ops = Vec::new();
         let mut sink = |op| ops.push(op);
         let mut e = Emit::new(&mut sink);

@@ -52,7 +52,7 @@ fn generate(scale: f64, _seed: u64, e: &mut Emit<'_>) {
 mod tests {
     use super::*;
     use crate::workloads::Census;
-    use gc_core::oracle::{Mode, Oracle};
+    use gc_core::tooling::oracle::{Mode, Oracle};
 
     #[test]
     fn makes_pairs_cycles_and_keeps_a_window_of_them() {

@@ -78,7 +78,7 @@ fn generate(scale: f64, seed: u64, e: &mut Emit<'_>) {
 mod tests {
     use super::*;
     use crate::workloads::Census;
-    use gc_core::oracle::{Mode, Oracle};
+    use gc_core::tooling::oracle::{Mode, Oracle};
 
     #[test]
     fn refcount_finalizes_the_chains_and_leaks_the_rings() {

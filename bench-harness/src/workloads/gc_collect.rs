@@ -85,7 +85,7 @@ fn generate(scale: f64, _seed: u64, e: &mut Emit<'_>) {
 mod tests {
     use super::*;
     use crate::workloads::Census;
-    use gc_core::oracle::{Mode, Oracle};
+    use gc_core::tooling::oracle::{Mode, Oracle};
 
     #[test]
     fn makes_rings_of_links_plus_one_nodes_then_garbage() {
@@ -101,8 +101,11 @@ mod tests {
             o.apply(op, None).unwrap();
         }
         assert_eq!(o.reachable().len(), 16, "list + 3 rings of 5");
-        o.apply(&gc_core::trace::Op::Del(gc_core::trace::Reg(ALL)), None)
-            .unwrap();
+        o.apply(
+            &gc_core::tooling::trace::Op::Del(gc_core::tooling::trace::Reg(ALL)),
+            None,
+        )
+        .unwrap();
         assert!(o.reachable().is_empty());
         assert_eq!(o.rc_live().len(), 15, "every ring leaks under refcount");
     }

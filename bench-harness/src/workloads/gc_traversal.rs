@@ -67,7 +67,7 @@ fn generate(scale: f64, _seed: u64, e: &mut Emit<'_>) {
 mod tests {
     use super::*;
     use crate::workloads::Census;
-    use gc_core::oracle::{Mode, Oracle};
+    use gc_core::tooling::oracle::{Mode, Oracle};
 
     #[test]
     fn the_pyramid_has_the_lists_and_references_the_definition_says() {

@@ -146,7 +146,7 @@ fn generate(scale: f64, _seed: u64, e: &mut Emit<'_>) {
 mod tests {
     use super::*;
     use crate::workloads::Census;
-    use gc_core::trace::Op;
+    use gc_core::tooling::trace::Op;
 
     #[test]
     fn builds_the_trees_the_definition_says() {

@@ -107,7 +107,7 @@ mod tests {
         let segments = ops
             .iter()
             .filter(
-                |op| matches!(op, gc_core::trace::Op::NewNode { slots, .. } if *slots == SEGMENT),
+                |op| matches!(op, gc_core::tooling::trace::Op::NewNode { slots, .. } if *slots == SEGMENT),
             )
             .count() as u64;
         assert_eq!(c.nodes - segments, 30_000);

@@ -85,7 +85,7 @@ mod tests {
         let c = Census::of(&ops);
         let big = ops
             .iter()
-            .filter(|op| matches!(op, gc_core::trace::Op::NewNode { slots, .. } if *slots == SLOTS))
+            .filter(|op| matches!(op, gc_core::tooling::trace::Op::NewNode { slots, .. } if *slots == SLOTS))
             .count();
         assert_eq!(big, ARRAYS as usize);
         let clears = ops
@@ -93,8 +93,8 @@ mod tests {
             .filter(|op| {
                 matches!(
                     op,
-                    gc_core::trace::Op::Set {
-                        value: gc_core::trace::Value::Nil,
+                    gc_core::tooling::trace::Op::Set {
+                        value: gc_core::tooling::trace::Value::Nil,
                         ..
                     }
                 )

@@ -101,8 +101,8 @@ fn generate_build_live(scale: f64, _seed: u64, e: &mut Emit<'_>) {
 mod tests {
     use super::*;
     use crate::workloads::Census;
-    use gc_core::oracle::{Mode, Oracle};
-    use gc_core::trace::Op;
+    use gc_core::tooling::oracle::{Mode, Oracle};
+    use gc_core::tooling::trace::Op;
 
     #[test]
     fn scale_1_is_the_issue_s_sizes() {

@@ -151,7 +151,7 @@ fn generate(scale: f64, seed: u64, e: &mut Emit<'_>) {
 mod tests {
     use super::*;
     use crate::workloads::Census;
-    use gc_core::oracle::{Mode, Oracle};
+    use gc_core::tooling::oracle::{Mode, Oracle};
 
     #[test]
     fn the_cache_never_holds_more_than_its_capacity() {

@@ -32,7 +32,7 @@ pub mod rings;
 pub mod weak_cache;
 
 use gc_core::Control;
-use gc_core::trace::{Op, Reg, Value, WeakReg};
+use gc_core::tooling::trace::{Op, Reg, Value, WeakReg};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
@@ -378,8 +378,8 @@ pub(crate) mod testing {
 
     use super::*;
     use gc_core::CollectorExt;
-    use gc_core::oracle::{Mode, Oracle};
-    use gc_core::trace::Trace;
+    use gc_core::tooling::oracle::{Mode, Oracle};
+    use gc_core::tooling::trace::Trace;
 
     /// Checks that the op stream is a valid trace (the refcount collector
     /// replays it without a trace error) and that, once the program has
@@ -388,7 +388,7 @@ pub(crate) mod testing {
         let ops = w.ops(scale, seed);
         let trace = Trace::from_ops(ops.clone());
         let heap = gc_refcount::RefCount::new_default().unwrap();
-        let outcome = gc_core::replay::replay(&trace, heap, |_| {});
+        let outcome = gc_core::tooling::replay::replay(&trace, heap, |_| {});
         assert_eq!(outcome.error, None, "{}", w.name);
         let mut oracle = Oracle::new(Mode::Observed);
         for op in &ops {

@@ -94,7 +94,7 @@ fn generate<const RING: u32>(scale: f64, _seed: u64, e: &mut Emit<'_>) {
 mod tests {
     use super::*;
     use crate::workloads::Census;
-    use gc_core::oracle::{Mode, Oracle};
+    use gc_core::tooling::oracle::{Mode, Oracle};
 
     #[test]
     fn a_million_nodes_at_scale_1_in_whole_rings() {
@@ -115,7 +115,7 @@ mod tests {
         let ops = RINGS_2.ops(0.001, 1);
         let at = ops
             .iter()
-            .position(|op| matches!(op, gc_core::trace::Op::Collect(None)))
+            .position(|op| matches!(op, gc_core::tooling::trace::Op::Collect(None)))
             .unwrap();
         let mut o = Oracle::new(Mode::RefCount);
         for op in &ops[..at] {

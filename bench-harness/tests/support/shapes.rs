@@ -7,7 +7,7 @@
 //! scenarios).
 
 use gc_core::Control;
-use gc_core::trace::{Op, Reg, Trace, Value, WeakReg};
+use gc_core::tooling::trace::{Op, Reg, Trace, Value, WeakReg};
 
 /// SplitMix64: small, seeded, good enough for test data.
 #[derive(Debug, Clone)]

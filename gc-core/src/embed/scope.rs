@@ -204,7 +204,7 @@ impl<'s, C: Collector> Scope<'s, C> {
     }
 
     /// Gives `object` a finalizer ([`Finalizer::Run`] calls the hook set
-    /// with [`Embedding::on_finalize`]).
+    /// with [`Collector::on_finalize`]).
     pub fn set_finalizer(
         &mut self,
         object: Local<'_>,

@@ -84,13 +84,21 @@ pub trait RcPolicy: Sized + Debug + Send {
 
 /// A reference-counted heap with policy `P`. See the [module docs](self).
 ///
-/// The fields are public for strategy crates building on it; the
-/// [`Header`] invariant must hold whenever control returns to the mutator.
+/// Its public API is the [`Collector`] trait and the read-only accessors.
+/// The fields and the methods that change counts or free objects are
+/// public only for strategy crates built on it (`gc-generational`), and
+/// hidden from the docs: an embedder calling them could free an object
+/// behind a live root (no undefined behaviour — this module has no
+/// `unsafe` code — but the root would then read a freed or reused entry).
+/// The [`Header`] invariant must hold whenever control returns to the
+/// mutator.
 #[derive(Debug)]
 pub struct RcHeap<P: RcPolicy> {
     /// Every object, weak-reference objects and free entries included.
+    #[doc(hidden)]
     pub objects: Vec<Header<P::Extra>>,
     /// The slots of every object (see [`Header::slots`]).
+    #[doc(hidden)]
     pub slot_arena: SlotArena,
     /// Ids and payloads, indexed as `objects`.
     cold: Vec<Cold>,
@@ -98,20 +106,26 @@ pub struct RcHeap<P: RcPolicy> {
     roots: RootTable<ObjRef>,
     weak_roots: RootTable<ObjRef, WeakHandle>,
     /// Objects resurrected by finalizers (a root list; each entry counts).
+    #[doc(hidden)]
     pub saved: Vec<ObjRef>,
     /// CPython's `gc.garbage` (a root list; each entry counts).
+    #[doc(hidden)]
     pub garbage: Vec<ObjRef>,
     /// Weak references and their referents.
+    #[doc(hidden)]
     pub weakrefs: WeakRegistry,
     /// Events not yet drained.
+    #[doc(hidden)]
     pub events: EventLog,
     /// The embedding layer's state.
     embed: EmbedState<RcHeap<P>>,
     /// Running totals.
+    #[doc(hidden)]
     pub stats: Stats,
     next_id: u64,
     next_weak_id: u64,
     /// The strategy's state.
+    #[doc(hidden)]
     pub policy: P,
     dealloc_stack: Vec<release::Frame>,
     trash_later: Vec<ObjRef>,
@@ -152,6 +166,7 @@ impl<P: RcPolicy> RcHeap<P> {
 
     /// The header of `r`, to change.
     #[inline]
+    #[doc(hidden)]
     pub fn header_mut(&mut self, r: ObjRef) -> &mut Header<P::Extra> {
         &mut self.objects[r.index()]
     }
@@ -178,6 +193,7 @@ impl<P: RcPolicy> RcHeap<P> {
     /// for it (a strategy rooting an object it hands to the finalizer
     /// hook).
     #[doc(hidden)]
+    #[doc(hidden)]
     pub fn root_object(&mut self, r: ObjRef) -> Handle {
         self.roots.insert(r)
     }
@@ -193,6 +209,7 @@ impl<P: RcPolicy> RcHeap<P> {
     /// reference. With the slots of live objects these make up every count
     /// (the [`Header`] invariant), so a collector can learn which objects
     /// are referenced from outside the heap's objects without walking them.
+    #[doc(hidden)]
     pub fn for_each_outside_reference(&mut self, mut f: impl FnMut(&mut Header<P::Extra>)) {
         let objects = &mut self.objects;
         let targets = self
@@ -215,6 +232,7 @@ impl<P: RcPolicy> RcHeap<P> {
 
     /// Adds one reference to `r`.
     #[inline]
+    #[doc(hidden)]
     pub fn inc(&mut self, r: ObjRef) {
         let h = &mut self.objects[r.index()];
         if h.flags & flags::IMMORTAL == 0 {
@@ -225,6 +243,7 @@ impl<P: RcPolicy> RcHeap<P> {
     /// Drops one reference to `r`, freeing it (and what only it held) when
     /// the count reaches zero.
     #[inline]
+    #[doc(hidden)]
     pub fn dec(&mut self, r: ObjRef) {
         let h = &mut self.objects[r.index()];
         if h.flags & flags::IMMORTAL != 0 {
@@ -238,6 +257,7 @@ impl<P: RcPolicy> RcHeap<P> {
 
     /// Drops the reference a slot held, if any.
     #[inline]
+    #[doc(hidden)]
     pub fn dec_slot(&mut self, slot: Slot) {
         if let Some(r) = slot {
             self.dec(r);
@@ -251,6 +271,7 @@ impl<P: RcPolicy> RcHeap<P> {
     }
 
     /// Reports a weak callback of `weak` for the death of `target`.
+    #[doc(hidden)]
     pub fn report_weak_callback(&mut self, weak: ObjRef, target: ObjRef) {
         self.stats.weak_callbacks += 1;
         let event = Event::WeakCallback {
@@ -261,6 +282,7 @@ impl<P: RcPolicy> RcHeap<P> {
     }
 
     /// Reports that the finalizer of `r` ran, and marks it finalized.
+    #[doc(hidden)]
     pub fn report_finalized(&mut self, r: ObjRef) {
         self.objects[r.index()].flags |= flags::FINALIZED;
         let id = self.id(r);
@@ -612,6 +634,8 @@ impl<P: RcPolicy> Collector for RcHeap<P> {
     }
 
     fn collect(&mut self, generation: Generation) -> Result<u64, GcError> {
+        // Roots dropped since the last operation no longer hold anything.
+        embed::release_dropped(self);
         let collected = P::collect(self, generation);
         self.finish();
         collected

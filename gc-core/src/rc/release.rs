@@ -153,6 +153,7 @@ impl<P: RcPolicy> RcHeap<P> {
     /// the callback of each that has one (in CPython's list order). Returns
     /// the weak references with callbacks, for a collector that reports them
     /// later.
+    #[doc(hidden)]
     pub fn clear_weakrefs(&mut self, target: ObjRef, callbacks: bool) -> Vec<ObjRef> {
         self.objects[target.index()].flags &= !flags::HAS_WEAKREFS;
         let with_callback: Vec<ObjRef> = self
@@ -183,6 +184,7 @@ impl<P: RcPolicy> RcHeap<P> {
     /// the members out of its own lists. Used outside that contract it
     /// leaves counts too high (objects leak); it cannot make a handle
     /// dangle, since a member has no root.
+    #[doc(hidden)]
     pub fn free_closed(&mut self, r: ObjRef) {
         debug_assert_ne!(self.objects[r.index()].kind_bits(), flags::WEAKREF);
         self.release_memory(r);
@@ -214,6 +216,7 @@ impl<P: RcPolicy> RcHeap<P> {
     /// Drops the references held by the slots of `r` (CPython's `tp_clear`),
     /// freeing what reaches zero. If that frees `r` itself (a self-cycle
     /// whose last reference was its own slot), the loop ends there.
+    #[doc(hidden)]
     pub fn clear_slots(&mut self, r: ObjRef) {
         let mut i = 0;
         loop {

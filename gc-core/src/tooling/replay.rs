@@ -5,7 +5,7 @@
 //! Each operation is one or two collector calls; the collector's events are
 //! drained after every operation and stamped with the operation's line.
 //! [`Replayer::step`] runs one line, so a checker can compare the heap with
-//! the [oracle](crate::oracle) between operations; [`replay`] runs them all.
+//! the [oracle](crate::tooling::oracle) between operations; [`replay`] runs them all.
 //!
 //! The records are the spec's, field for field. One extension, off by
 //! default: with [`Replayer::with_detail`] (`replay --detail`) a collect
@@ -18,8 +18,8 @@ use std::time::Instant;
 
 use serde::Serialize;
 
-use crate::mutator::Mutator;
-use crate::trace::{Field, Line, Op, Reg, Trace, WeakReg};
+use crate::tooling::mutator::Mutator;
+use crate::tooling::trace::{Field, Line, Op, Reg, Trace, WeakReg};
 use crate::{CollectDetail, Collector, Event, GcError, Handle, WeakHandle, WeakId};
 
 /// One line of `--events jsonl` output, in the spec's field order.

@@ -470,7 +470,7 @@ macro_rules! conformance_suite {
             $(
                 #[test]
                 fn $case() {
-                    $crate::conformance::$case::<$collector>();
+                    $crate::tooling::conformance::$case::<$collector>();
                 }
             )*
         }

@@ -6,12 +6,12 @@
 //! the new one is made (as `r = Node()` does in Python), `wget` of a dead
 //! referent is nil, and a trace error is a one-line message. `gc-bench run`
 //! and the criterion benches execute workloads through [`Mutator`]
-//! directly; [`Replayer`](crate::replay::Replayer) wraps it to add the
+//! directly; [`Replayer`](crate::tooling::replay::Replayer) wraps it to add the
 //! spec's event records, operation counts and `expect` reporting (that
 //! bookkeeping measured about 30 % of a reference-counting run, which would
 //! blur every ratio in a benchmark report).
 
-use crate::trace::{Field, Line, Op, Reg, Value, WeakReg};
+use crate::tooling::trace::{Field, Line, Op, Reg, Value, WeakReg};
 use crate::{
     Collector, ControlOutcome, Event, Finalizer, GcError, Generation, Handle, Shape, WeakHandle,
 };
@@ -294,7 +294,7 @@ impl<C: Collector> Mutator<C> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::trace::Trace;
+    use crate::tooling::trace::Trace;
     use crate::{CollectorExt, NullCollector};
 
     #[test]

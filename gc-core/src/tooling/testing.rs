@@ -10,7 +10,7 @@
 use proptest::prelude::*;
 
 use crate::Control;
-use crate::trace::{Op, Reg, Trace, Value, WeakReg};
+use crate::tooling::trace::{Op, Reg, Trace, Value, WeakReg};
 
 const REGISTERS: u32 = 8;
 const WEAK_REGISTERS: u32 = 3;

@@ -18,8 +18,8 @@
 
 use std::collections::BTreeSet;
 
-use crate::replay::{Record, Replayer};
-use crate::trace::{Op, Trace, Value};
+use crate::tooling::replay::{Record, Replayer};
+use crate::tooling::trace::{Op, Trace, Value};
 use crate::{Collector, Finalizer, Kind, ObjectId, RootList};
 
 #[derive(Clone, Debug)]
@@ -486,8 +486,8 @@ pub fn check_trace<C: Collector>(collector: C, trace: &Trace) -> Result<(), Stri
     }
     // The objects' kinds are part of the contract too: a final sweep over
     // the registers checks the handles still resolve.
-    for r in 0..=crate::trace::MAX_REGISTER.min(4096) {
-        if let Some(h) = replayer.register(crate::trace::Reg(r)) {
+    for r in 0..=crate::tooling::trace::MAX_REGISTER.min(4096) {
+        if let Some(h) = replayer.register(crate::tooling::trace::Reg(r)) {
             let k = replayer
                 .collector()
                 .kind(h)

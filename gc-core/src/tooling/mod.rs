@@ -1,0 +1,24 @@
+//! What drives and checks the strategies, apart from the embedding API: the
+//! gctrace format, the replay engine, the oracle, the conformance suite and
+//! random traces. The workbench's harness and the strategies' tests use
+//! these; an embedder needs none of them.
+//!
+//! - [`trace`]: the gctrace v1 format (parser with `line N:` errors, and
+//!   the writer);
+//! - [`mutator`]: the one place the trace semantics live (registers →
+//!   handles);
+//! - [`replay`]: runs a trace against any collector and produces the
+//!   spec's JSONL events;
+//! - [`oracle`]: a deliberately naive model heap that says what must be
+//!   live;
+//! - [`conformance`]: one behaviour suite, instantiated per strategy by
+//!   [`conformance_suite!`](crate::conformance_suite);
+//! - `testing` (feature `testing`): random valid traces for proptest.
+
+pub mod conformance;
+pub mod mutator;
+pub mod oracle;
+pub mod replay;
+#[cfg(feature = "testing")]
+pub mod testing;
+pub mod trace;
