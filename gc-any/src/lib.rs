@@ -374,7 +374,10 @@ impl<'a> ObjectView<'a> for AnyView<'a> {
     fn slot_count(self) -> usize {
         each_of_view!(self, v => v.slot_count())
     }
-    #[inline]
+    // Inlined into the walk, the four arms' results stay in registers; as a
+    // call, each returns a wide `Result` through memory (measured: 15× a
+    // concrete view's walk instead of about 2×).
+    #[inline(always)]
     fn slot(self, index: usize) -> Result<Option<Self>, GcError> {
         Ok(match self {
             AnyView::Null(v) => v.slot(index)?.map(AnyView::Null),

@@ -163,7 +163,7 @@ impl<'a> ObjectView<'a> for MsView<'a> {
     fn slot_count(self) -> usize {
         self.obj.slot_count()
     }
-    #[inline]
+    #[inline(always)]
     fn slot(self, index: usize) -> Result<Option<Self>, GcError> {
         let len = self.obj.slot_count();
         if index >= len {

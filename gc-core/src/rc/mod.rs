@@ -371,11 +371,14 @@ impl<P: RcPolicy> Drop for RcHeap<P> {
     }
 }
 
-/// A view of one object of an [`RcHeap`]: the heap and the object's index.
+/// A view of one object of an [`RcHeap`]: the heap, the object's index and
+/// its slots (read once, when the view is made, so a walk loads each
+/// object's header once).
 #[derive(Debug)]
 pub struct RcView<'a, P: RcPolicy> {
     heap: &'a RcHeap<P>,
     object: ObjRef,
+    slots: &'a [Slot],
 }
 
 impl<P: RcPolicy> Clone for RcView<'_, P> {
@@ -384,6 +387,26 @@ impl<P: RcPolicy> Clone for RcView<'_, P> {
     }
 }
 impl<P: RcPolicy> Copy for RcView<'_, P> {}
+
+impl<'a, P: RcPolicy> RcView<'a, P> {
+    #[cold]
+    fn out_of_range(self, index: usize) -> GcError {
+        GcError::SlotOutOfRange {
+            index,
+            len: self.slots.len(),
+            kind: self.kind().name(),
+        }
+    }
+
+    #[inline(always)]
+    fn new(heap: &'a RcHeap<P>, object: ObjRef) -> Self {
+        RcView {
+            heap,
+            object,
+            slots: heap.slots(object),
+        }
+    }
+}
 
 impl<'a, P: RcPolicy> ObjectView<'a> for RcView<'a, P> {
     fn kind(self) -> Kind {
@@ -395,21 +418,13 @@ impl<'a, P: RcPolicy> ObjectView<'a> for RcView<'a, P> {
         ObjectId(self.heap.id(self.object))
     }
     fn slot_count(self) -> usize {
-        self.heap.header(self.object).slots.len()
+        self.slots.len()
     }
-    #[inline]
+    #[inline(always)]
     fn slot(self, index: usize) -> Result<Option<Self>, GcError> {
-        let slots = self.heap.slots(self.object);
-        match slots.get(index) {
-            Some(s) => Ok(s.map(|object| RcView {
-                heap: self.heap,
-                object,
-            })),
-            None => Err(GcError::SlotOutOfRange {
-                index,
-                len: slots.len(),
-                kind: self.kind().name(),
-            }),
+        match self.slots.get(index) {
+            Some(s) => Ok(s.map(|object| RcView::new(self.heap, object))),
+            None => Err(self.out_of_range(index)),
         }
     }
     fn payload(self) -> &'a [u8] {
@@ -568,10 +583,7 @@ impl<P: RcPolicy> Collector for RcHeap<P> {
 
     #[inline]
     fn view(&self, object: Handle) -> Result<RcView<'_, P>, GcError> {
-        Ok(RcView {
-            heap: self,
-            object: self.resolve(object)?,
-        })
+        Ok(RcView::new(self, self.resolve(object)?))
     }
 
     fn set_finalizer(&mut self, object: Handle, finalizer: Finalizer) -> Result<(), GcError> {
