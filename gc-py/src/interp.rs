@@ -84,13 +84,24 @@ impl Vars {
     pub fn get(&self, name: &str) -> Option<&Value> {
         self.index.get(name).and_then(|&i| self.slots[i].1.as_ref())
     }
-    pub fn set(&mut self, name: &Rc<str>, v: Value) -> Option<Value> {
+    pub fn set(&mut self, name: &str, v: Value) -> Option<Value> {
         match self.index.get(name) {
             Some(&i) => self.slots[i].1.replace(v),
             None => {
+                let name: Rc<str> = Rc::from(name);
+                self.index.insert(name.clone(), self.slots.len());
+                self.slots.push((name, Some(v)));
+                None
+            }
+        }
+    }
+    /// Binds a parameter of a fresh frame (the name is shared, not copied).
+    pub fn bind(&mut self, name: &Rc<str>, v: Value) {
+        match self.index.get(&**name) {
+            Some(&i) => self.slots[i].1 = Some(v),
+            None => {
                 self.index.insert(name.clone(), self.slots.len());
                 self.slots.push((name.clone(), Some(v)));
-                None
             }
         }
     }
@@ -407,7 +418,7 @@ impl<C: Strategy> Interp<C> {
         }
     }
 
-    fn store(&mut self, name: &Rc<str>, v: Value) {
+    fn store(&mut self, name: &str, v: Value) {
         let old = match self.frames.last_mut() {
             Some(f) => f.locals.set(name, v),
             None => self.globals.set(name, v),
@@ -704,7 +715,7 @@ impl<C: Strategy> Interp<C> {
                 }
             }
         }
-        self.store(&Rc::from(c.name.as_str()), Value::Class(class));
+        self.store(c.name.as_str(), Value::Class(class));
         Ok(Flow::Normal)
     }
 
@@ -713,8 +724,7 @@ impl<C: Strategy> Interp<C> {
     fn assign(&mut self, target: &'static ast::Expr, v: Value) -> R<()> {
         match target {
             ast::Expr::Name(n) => {
-                let name: Rc<str> = Rc::from(n.id.as_str());
-                self.store(&name, v);
+                self.store(n.id.as_str(), v);
                 Ok(())
             }
             ast::Expr::Attribute(a) => {
@@ -1018,7 +1028,7 @@ impl<C: Strategy> Interp<C> {
         }
         let mut locals = Vars::default();
         for (p, a) in func.params.iter().zip(args) {
-            locals.set(p, a);
+            locals.bind(p, a);
         }
         self.frames.push(Frame {
             locals,
