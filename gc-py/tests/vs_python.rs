@@ -81,6 +81,16 @@ fn compare(interpreter: &str, strategy: &str) {
                 "{program}: {interpreter} exits {}, gc-py {}",
                 theirs.code, ours.code
             ));
+        } else if theirs.code != 0 {
+            // Both raised: the same exception, with the same message (gc-py
+            // may add why, in parentheses).
+            let last = |s: &str| s.lines().last().unwrap_or("").to_owned();
+            let (t, o) = (last(&theirs.stderr), last(&ours.stderr));
+            if t.is_empty() || !o.starts_with(&t) {
+                failures.push(format!(
+                    "{program}: {interpreter} ends with `{t}`, gc-py with `{o}`"
+                ));
+            }
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
