@@ -1186,17 +1186,38 @@ impl<C: Strategy> Interp<C> {
         if !self.heap.collect_returns_count() {
             return Ok(());
         }
-        let vals = self.globals.drain();
-        for v in vals {
-            drop(v);
-            self.safe_point()?;
-        }
+        // CPython's finalization: a collection; then `__main__`'s module,
+        // its dict and everything only they hold become garbage together
+        // (the module and its functions refer to each other), and one
+        // collection finalizes them all, in the collector's order. Here
+        // the globals go into one container that refers to itself, which
+        // then becomes garbage the same way.
         if self.heap.name() == "generational" {
-            self.heap.collect(2)?;
+            self.gc_collect(2)?;
+            let vals = self.globals.drain();
+            let mut boxed = Vec::with_capacity(vals.len());
+            for v in &vals {
+                if let Ok(b) = self.boxed(v) {
+                    boxed.push(b);
+                }
+            }
+            let dict = self.heap.node(boxed.len() + 1, &[tag::STORAGE])?;
+            for (i, b) in boxed.iter().enumerate() {
+                self.heap.set(&dict, i, Some(b))?;
+            }
+            self.heap.set(&dict, boxed.len(), Some(&dict))?;
+            drop(boxed);
+            drop(vals);
+            drop(dict);
             self.safe_point()?;
-            self.heap.collect(2)?;
-            self.safe_point()?;
+            self.gc_collect(2)?;
+        } else {
+            for v in self.globals.drain() {
+                drop(v);
+                self.safe_point()?;
+            }
         }
+        let _ = self.out.flush();
         Ok(())
     }
 }

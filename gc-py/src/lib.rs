@@ -26,7 +26,10 @@
 //! printed as `Exception ignored in: …` and the program goes on. Under
 //! reference counting it runs at the end of the statement that dropped the
 //! last reference (CPython: at once, inside the statement); under
-//! `marksweep`, after a collection, as on PyPy.
+//! `marksweep`, after a collection, as on PyPy. At exit, `generational`
+//! does what CPython's finalization does (a collection, then the globals
+//! and what only they hold finalized together in one more); `refcount`
+//! drops the globals in order; `marksweep`, as PyPy, runs no finalizer.
 //!
 //! The finalizer hook of `gc_core` cannot run the interpreter (it is called
 //! inside the heap's operations and must be `Send + 'static`), so it keeps
