@@ -522,6 +522,9 @@ impl Collector for AnyCollector {
     fn clear_on_finalize(&mut self) {
         each!(&mut self.inner, c => c.clear_on_finalize())
     }
+    fn has_finalize_hook(&self) -> bool {
+        each!(&self.inner, c => c.has_finalize_hook())
+    }
     fn embed_state(&mut self) -> &mut EmbedState<Self> {
         &mut self.layer
     }

@@ -229,6 +229,11 @@ pub trait Collector: Sized + Send {
     fn clear_on_finalize(&mut self) {
         self.embed_state().set_hook(None);
     }
+    /// Is a finalizer hook installed (so that a release may run embedder
+    /// code)?
+    fn has_finalize_hook(&self) -> bool {
+        self.embed_state_ref().has_hook()
+    }
     /// The embedding layer's state in this heap (scopes' locals, dropped
     /// roots, the finalizer hook). For the embedding layer and strategies.
     fn embed_state(&mut self) -> &mut EmbedState<Self>;

@@ -254,65 +254,89 @@ impl<'s, C: Collector> Scope<'s, C> {
         &mut self,
         f: impl for<'i> FnOnce(&mut Scope<'i, C>) -> Result<Local<'i>, E>,
     ) -> Result<Local<'s>, E> {
-        let mut inner = Scope::enter(&mut *self.heap);
-        let kept = f(&mut inner).map(|l| l.handle);
-        let base = inner.base;
-        let kept_at = kept.as_ref().ok().and_then(|h| {
-            inner.heap.embed_state().locals[base..]
-                .iter()
-                .rposition(|x| x == h)
-        });
-        // The escaping handle changes owner: out of the inner scope's
-        // release, into this one.
-        if let Some(i) = kept_at {
-            inner.heap.embed_state().locals.swap_remove(base + i);
-        }
-        drop(inner);
-        match kept {
-            Ok(h) => {
-                if kept_at.is_some() {
-                    Ok(self.push(h))
-                } else {
-                    // Not one of the inner scope's own (an outer local
-                    // passed through): this scope needs a root of its own.
-                    let again = self
-                        .heap
-                        .clone_handle(h)
-                        .expect("an outer local is live while its scope is");
-                    Ok(self.push(again))
-                }
+        let base = self.heap.embed_state().locals.len();
+        // The inner scope must not release on its own: this function does,
+        // keeping the local that escapes.
+        let outcome = catch_unwind(AssertUnwindSafe(|| {
+            let mut inner = std::mem::ManuallyDrop::new(Scope::enter(&mut *self.heap));
+            f(&mut inner).map(Local::handle)
+        }));
+        let kept = match &outcome {
+            Ok(Ok(h)) => Some(*h),
+            _ => None,
+        };
+        let found = release_above(self.heap, base, kept);
+        let result = match outcome {
+            Ok(result) => result,
+            Err(payload) => resume_unwind(payload),
+        };
+        result.map(|h| {
+            if found {
+                self.push(h)
+            } else {
+                // Not one of the inner scope's own (an outer local passed
+                // through): this scope needs a root of its own.
+                let again = self
+                    .heap
+                    .clone_handle(h)
+                    .expect("an outer local is live while its scope is");
+                self.push(again)
             }
-            Err(e) => Err(e),
-        }
+        })
     }
 }
 
 impl<C: Collector> Drop for Scope<'_, C> {
     fn drop(&mut self) {
-        let mut locals = std::mem::take(&mut self.heap.embed_state().locals);
-        // A finalizer hook may run (and panic) in any release: release
-        // every local first, then pass the first panic on.
-        let mut panic = None;
-        for h in locals.drain(self.base..).rev() {
-            // Stale only if the embedder released the raw handle by hand.
-            let released = catch_unwind(AssertUnwindSafe(|| {
-                let _ = self.heap.release(h);
-            }));
-            if let Err(payload) = released {
-                panic.get_or_insert(payload);
-            }
+        release_above(self.heap, self.base, None);
+    }
+}
+
+/// Releases the locals above `base` on the heap's local stack, last first,
+/// except the first one equal to `keep` (which is left out of the stack;
+/// the caller owns it now). Returns whether `keep` was found.
+///
+/// Pops one at a time: a finalizer hook run by a release makes a scope of
+/// its own above, which is gone again before the release returns. A panic
+/// in a hook does not stop the loop: every local is released, then the
+/// first panic is passed on (dropped if the thread is already unwinding,
+/// where a second panic would abort).
+fn release_above<C: Collector>(heap: &mut C, base: usize, keep: Option<Handle>) -> bool {
+    let mut kept = false;
+    let mut panic = None;
+    while let Some(h) = pop_above(heap, base) {
+        if !kept && Some(h) == keep {
+            kept = true;
+            continue;
         }
-        let state = self.heap.embed_state();
-        // A finalizer run by a release above may have used the stack.
-        debug_assert!(state.locals.is_empty());
-        state.locals = locals;
-        if let Some(payload) = panic {
-            // Already unwinding (the scope's own code panicked): a second
-            // panic would abort, so the hook's is dropped.
-            if !std::thread::panicking() {
-                resume_unwind(payload);
-            }
+        if !heap.has_finalize_hook() {
+            // No embedder code can run, so a release cannot panic. (Stale
+            // only if the embedder released the raw handle by hand.)
+            let _ = heap.release(h);
+            continue;
         }
+        let released = catch_unwind(AssertUnwindSafe(|| {
+            let _ = heap.release(h);
+        }));
+        if let Err(payload) = released {
+            panic.get_or_insert(payload);
+        }
+    }
+    if let Some(payload) = panic {
+        if !std::thread::panicking() {
+            resume_unwind(payload);
+        }
+    }
+    kept
+}
+
+#[inline]
+fn pop_above<C: Collector>(heap: &mut C, base: usize) -> Option<Handle> {
+    let locals = &mut heap.embed_state().locals;
+    if locals.len() > base {
+        locals.pop()
+    } else {
+        None
     }
 }
 

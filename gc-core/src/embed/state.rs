@@ -166,11 +166,12 @@ pub fn finish<C: Collector>(heap: &mut C) {
 /// Releases the roots dropped since the last call ([`Root`](super::Root)
 /// and [`WeakRoot`](super::WeakRoot) hand their handles back through a
 /// queue, since a `Drop` cannot reach the heap).
+#[inline]
 pub fn release_dropped<C: Collector>(heap: &mut C) {
-    let queue = Arc::clone(&heap.embed_state().released);
-    if !queue.has_any() {
+    if !heap.embed_state_ref().released.has_any() {
         return;
     }
+    let queue = Arc::clone(&heap.embed_state().released);
     for released in queue.take() {
         // A handle is stale only if the embedder released it by hand too.
         let _ = match released {
