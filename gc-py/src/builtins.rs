@@ -100,9 +100,15 @@ impl<C: Strategy> Interp<C> {
     /// Calling a weak reference: its referent, or `None`.
     pub fn weak_target(&mut self, w: &Root) -> R<Value> {
         let i = self.extra(w)? as usize;
+        let me = self.heap.id(w)?;
         let Some(e) = self.weaks.get(i).and_then(|e| e.as_ref()) else {
             return Ok(Value::None);
         };
+        if e.atom != me {
+            // This weakref object was finalized (a garbage cycle's
+            // `__del__` still reads it) and its entry went to another.
+            return Ok(Value::None);
+        }
         let target = self.heap.upgrade(&e.target);
         Ok(match target? {
             Some(r) => Value::Obj(r),
@@ -129,7 +135,8 @@ impl<C: Strategy> Interp<C> {
                 ),
             );
         }
-        let index = self.weaks.len();
+        // A slot of a dead weakref object is reused.
+        let index = self.weak_free.pop().unwrap_or(self.weaks.len());
         let mut p = [0u8; 5];
         p[0] = tag::WEAK;
         p[1..].copy_from_slice(&(index as u32).to_le_bytes());
@@ -139,13 +146,18 @@ impl<C: Strategy> Interp<C> {
         self.heap.set_finalizer(&atom, true)?;
         let (target_weak, id) = self.heap.weak(r, callback.is_some())?;
         let (myself, _) = self.heap.weak(&atom, false)?;
-        self.weaks.push(Some(WeakEntry {
+        let entry = Some(WeakEntry {
             target: target_weak,
             myself,
             callback,
             id,
-        }));
-        self.weak_by_atom.insert(self.heap.id(&atom)?, index);
+            atom: self.heap.id(&atom)?,
+        });
+        if index == self.weaks.len() {
+            self.weaks.push(entry);
+        } else {
+            self.weaks[index] = entry;
+        }
         self.weak_by_id.insert(id, index);
         Ok(Value::Obj(atom))
     }

@@ -129,6 +129,8 @@ pub struct WeakEntry {
     pub callback: Option<Value>,
     /// The id of `target`.
     pub id: gc_core::WeakId,
+    /// The weakref object's own id (an entry is reused once it dies).
+    pub atom: gc_core::ObjectId,
 }
 
 /// The interpreter over a heap of strategy `C`.
@@ -141,7 +143,8 @@ pub struct Interp<C: Strategy> {
     pub classes: Vec<Rc<Class>>,
     pub funcs: Vec<Rc<Func>>,
     pub weaks: Vec<Option<WeakEntry>>,
-    pub weak_by_atom: HashMap<gc_core::ObjectId, usize>,
+    /// Free entries of `weaks`.
+    pub weak_free: Vec<usize>,
     pub weak_by_id: HashMap<gc_core::WeakId, usize>,
     pub consts: Option<Consts>,
     pub depth: usize,
@@ -149,7 +152,6 @@ pub struct Interp<C: Strategy> {
     pub gc_enabled: bool,
     pub line: usize,
     pub out: Box<dyn Write>,
-    pub finalizing: usize,
     /// `__del__` calls so far.
     pub del_runs: u64,
     /// Statements executed.
@@ -180,7 +182,7 @@ impl<C: Strategy> Interp<C> {
             classes: Vec::new(),
             funcs: Vec::new(),
             weaks: Vec::new(),
-            weak_by_atom: HashMap::new(),
+            weak_free: Vec::new(),
             weak_by_id: HashMap::new(),
             consts: None,
             depth: 0,
@@ -188,7 +190,6 @@ impl<C: Strategy> Interp<C> {
             gc_enabled: true,
             line: 0,
             out,
-            finalizing: 0,
             del_runs: 0,
             statements: 0,
             samples: None,
@@ -1127,9 +1128,11 @@ impl<C: Strategy> Interp<C> {
             tag::WEAK => {
                 // A weakref object died: drop its weak references.
                 let i = self.extra(&obj)? as usize;
-                if let Some(e) = self.weaks.get_mut(i).and_then(Option::take) {
+                let me = self.heap.id(&obj)?;
+                let mine = matches!(self.weaks.get(i), Some(Some(e)) if e.atom == me);
+                if mine && let Some(e) = self.weaks.get_mut(i).and_then(Option::take) {
                     self.weak_by_id.remove(&e.id);
-                    self.weak_by_atom.remove(&self.heap.id(&obj)?);
+                    self.weak_free.push(i);
                 }
                 return Ok(());
             }
@@ -1141,12 +1144,10 @@ impl<C: Strategy> Interp<C> {
             _ => None,
         });
         let Some(Some(del)) = del else { return Ok(()) };
-        self.finalizing += 1;
         self.del_runs += 1;
         let line = self.line;
         let r = self.call_func(&del, vec![Value::Obj(obj)]);
         self.line = line;
-        self.finalizing -= 1;
         if let Err(e) = r {
             let what = format!(
                 "<function {} at {}>",
