@@ -174,3 +174,19 @@ fn missing_file_and_bad_options_are_one_line_errors() {
     );
     assert!(r.stderr.contains("nosuchkey"), "{}", r.stderr);
 }
+
+#[test]
+fn weak_references_stay_right_when_their_entries_are_reused() {
+    // Weakref objects die and new ones take their entries; each must
+    // still answer for its own referent.
+    let src = "import gc\nimport weakref\nclass A:\n    def __init__(self, n):\n        self.n = n\nkeep = []\nrefs = []\nfor i in range(200):\n    a = A(i)\n    r = weakref.ref(a)\n    if i % 3 == 0:\n        keep.append(a)\n        refs.append(r)\n    del a, r\ngc.collect()\nok = 0\nfor i in range(len(refs)):\n    if refs[i]() is keep[i]:\n        ok += 1\nprint(ok, len(refs))\n";
+    for s in STRATEGIES {
+        let r = run_source("weakreuse.py", src, s);
+        assert_eq!(
+            (r.code, r.stdout.as_str()),
+            (0, "67 67\n"),
+            "{s}: {}",
+            r.stderr
+        );
+    }
+}
