@@ -186,7 +186,7 @@ impl Scan {
 #[inline]
 fn references(heap: &Heap, x: u32) -> (u64, u64) {
     let h = &heap.objects[x as usize];
-    let held = heap.slot_arena.get(h.slots).iter().flatten().count();
+    let held = heap.slot_arena.get(&h.slots).iter().flatten().count();
     (u64::from(h.rc), held as u64)
 }
 
@@ -253,7 +253,7 @@ fn update_and_subtract_refs(heap: &mut Heap, base: List, generation: u32) -> Uns
         h.extra.refs = h.extra.refs.wrapping_add(own);
         h.flags |= COLLECTING;
         let (slots, after) = (h.slots, h.extra.next);
-        for &child in heap.slot_arena.get(slots).iter().flatten() {
+        for &child in heap.slot_arena.get(&slots).iter().flatten() {
             let c = &mut heap.objects[child.index()];
             if c.flags & TRACKED != 0 && header::generation_bits(c.flags) <= generation {
                 c.extra.refs = c.extra.refs.wrapping_sub(1);
@@ -304,7 +304,7 @@ fn outside_refs_of_everything(heap: &mut Heap) -> Unscanned {
 fn check_outside_refs(heap: &Heap) {
     let mut internal = vec![0u32; heap.objects.len()];
     for h in heap.objects.iter().filter(|h| h.flags & TRACKED != 0) {
-        for &child in heap.slot_arena.get(h.slots).iter().flatten() {
+        for &child in heap.slot_arena.get(&h.slots).iter().flatten() {
             internal[child.index()] += 1;
         }
     }
@@ -339,7 +339,7 @@ fn subtract_refs(heap: &mut Heap, base: List) {
     while x != head {
         let h = &heap.objects[x as usize];
         let (slots, after) = (h.slots, h.extra.next);
-        for &child in heap.slot_arena.get(slots).iter().flatten() {
+        for &child in heap.slot_arena.get(&slots).iter().flatten() {
             let c = &mut heap.objects[child.index()];
             if c.flags & COLLECTING != 0 {
                 c.extra.refs -= 1;
@@ -380,7 +380,7 @@ fn move_unreachable(
             let n = slots.len();
             for k in 0..n {
                 let i = if kind == flags::TUPLE { n - 1 - k } else { k };
-                if let Some(child) = heap.slot_arena.slot(slots, i) {
+                if let Some(child) = heap.slot_arena.slot(&slots, i) {
                     visit_reachable(heap, child, young, unscanned, &mut scan);
                 }
             }
@@ -459,7 +459,7 @@ fn untrack_tuples(heap: &mut Heap, young: List) -> u64 {
 /// (`!_PyObject_GC_MAY_BE_TRACKED`).
 fn tuple_may_untrack(heap: &Heap, x: u32) -> bool {
     let slots = heap.objects[x as usize].slots;
-    heap.slot_arena.get(slots).iter().all(|m| match m {
+    heap.slot_arena.get(&slots).iter().all(|m| match m {
         None => true,
         Some(c) => {
             let f = heap.objects[c.index()].flags;
@@ -664,7 +664,7 @@ fn walk_finds_closed(heap: &Heap, collectable: List) -> bool {
         h.flags & flags::KIND_MASK != flags::WEAKREF
             && heap
                 .slot_arena
-                .get(h.slots)
+                .get(&h.slots)
                 .iter()
                 .flatten()
                 .all(|child| heap.objects[child.index()].flags & UNREACHABLE != 0)

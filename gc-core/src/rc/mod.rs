@@ -174,7 +174,7 @@ impl<P: RcPolicy> RcHeap<P> {
     /// The slots of `r`.
     #[inline]
     pub fn slots(&self, r: ObjRef) -> &[Slot] {
-        self.slot_arena.get(self.objects[r.index()].slots)
+        self.slot_arena.get(&self.objects[r.index()].slots)
     }
 
     /// The gctrace id of `r` (a weak id for a weak-reference object).
@@ -495,12 +495,12 @@ impl<P: RcPolicy> Collector for RcHeap<P> {
         // a finalizer) may have released a member's handle, and with it the
         // member.
         check(self)?;
-        let slots = self.slot_arena.alloc(members.len())?;
+        let mut slots = self.slot_arena.alloc(members.len())?;
         for (i, m) in members.iter().enumerate() {
             if let Some(h) = m {
                 let r = self.resolve(*h)?;
                 self.inc(r);
-                self.slot_arena.get_mut(slots)[i] = Some(r);
+                self.slot_arena.get_mut(&mut slots)[i] = Some(r);
             }
         }
         self.new_object(flags::TUPLE, slots, 0)
@@ -527,7 +527,7 @@ impl<P: RcPolicy> Collector for RcHeap<P> {
         let h = self.header(r);
         let value = *self
             .slot_arena
-            .get(h.slots)
+            .get(&h.slots)
             .get(index)
             .ok_or(GcError::SlotOutOfRange {
                 index,
@@ -552,7 +552,7 @@ impl<P: RcPolicy> Collector for RcHeap<P> {
         if let Some(v) = value {
             self.inc(v);
         }
-        let range = self.objects[r.index()].slots;
+        let range = &mut self.objects[r.index()].slots;
         let old = std::mem::replace(&mut self.slot_arena.get_mut(range)[index], value);
         self.dec_slot(old);
         self.finish();

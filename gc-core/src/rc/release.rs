@@ -87,9 +87,9 @@ impl<P: RcPolicy> RcHeap<P> {
             let top = stack.last_mut().expect("above base");
             let object = top.object;
             let i = top.next_slot;
-            let h = &self.objects[object.index()];
+            let h = &mut self.objects[object.index()];
             let reverse = h.kind_bits() == flags::TUPLE;
-            let slots = self.slot_arena.get_mut(h.slots);
+            let slots = self.slot_arena.get_mut(&mut h.slots);
             if i >= slots.len() {
                 let trashcan = top.trashcan;
                 stack.pop();
@@ -222,7 +222,7 @@ impl<P: RcPolicy> RcHeap<P> {
         loop {
             // Read the range afresh: a finalizer run by a `dec` may have
             // freed `r` (its range is then empty).
-            let range = self.objects[r.index()].slots;
+            let range = &mut self.objects[r.index()].slots;
             let Some(slot) = self.slot_arena.get_mut(range).get_mut(i) else {
                 break;
             };

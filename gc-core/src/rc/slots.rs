@@ -1,9 +1,13 @@
 //! Where the reference slots of a reference-counted heap live.
 //!
-//! A boxed slice per object would cost a `malloc` on every allocation, a
-//! `free` on every deallocation and a pointer chase on every traversal. The
-//! [`SlotArena`] instead keeps the slots of every object with up to
-//! [`SMALL_MAX`] slots end to end in one vector, in allocation order, so a
+//! An object with at most [`INLINE_MAX`] slots (two: a linked-list cell, a
+//! tree node, a pair) keeps them in its [`SlotRange`] itself, inside its
+//! header, so reading such an object's references costs no second memory
+//! access. A boxed slice per larger object would cost a `malloc` on every
+//! allocation, a `free` on every deallocation and a pointer chase on every
+//! traversal. The [`SlotArena`] instead keeps the slots of every object
+//! with up to [`SMALL_MAX`] slots end to end in one vector, in allocation
+//! order, so a
 //! collection walking objects in allocation order reads the slots as one
 //! stream. A freed range goes on a free list for its exact length and is
 //! reused by the next object with that many slots (segregated fit, as in
@@ -19,16 +23,41 @@ use crate::GcError;
 /// box of their own.
 pub const SMALL_MAX: usize = 256;
 
-/// Where one object's slots are: `len` cells from `start` (for a large
-/// object, `start` names its box). Copy it out of the header, then read the
-/// slots through [`SlotArena::get`].
+/// The slots kept inline in a [`SlotRange`].
+pub const INLINE_MAX: usize = 2;
+
+/// Where one object's slots are: up to [`INLINE_MAX`] of them in the range
+/// itself, more in `len` cells of the arena from `start` (for a large
+/// object, `start` names its box). Read them through [`SlotArena::get`]
+/// (a copy of the range reads as the slots were when it was copied); write
+/// them through [`SlotArena::get_mut`] on the header's own range.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct SlotRange {
-    start: u32,
     len: u32,
+    /// The slots when `len <= INLINE_MAX`; otherwise `inline[0]` holds
+    /// `start` as the reference to index `start` (a `u32` stored where a
+    /// slot goes, so that the inline slots can be lent as a slice).
+    inline: [Slot; INLINE_MAX],
 }
 
 impl SlotRange {
+    fn in_arena(start: u32, len: u32) -> Self {
+        SlotRange {
+            len,
+            inline: [super::ObjRef::from_index(start as usize), None],
+        }
+    }
+
+    #[inline]
+    fn start(&self) -> usize {
+        self.inline[0].map_or(0, super::ObjRef::index)
+    }
+
+    #[inline]
+    fn is_inline(&self) -> bool {
+        self.len as usize <= INLINE_MAX
+    }
+
     /// The number of slots.
     #[inline]
     pub fn len(self) -> usize {
@@ -42,7 +71,7 @@ impl SlotRange {
     }
 
     #[inline]
-    fn is_large(self) -> bool {
+    fn is_large(&self) -> bool {
         self.len as usize > SMALL_MAX
     }
 }
@@ -80,8 +109,13 @@ impl SlotArena {
             what: "slots",
             limit: u64::from(u32::MAX),
         };
-        if len == 0 {
-            return Ok(SlotRange::default());
+        if len <= INLINE_MAX {
+            let mut range = SlotRange {
+                len: len as u32,
+                inline: [None; INLINE_MAX],
+            };
+            init(&mut range.inline[..len]);
+            return Ok(range);
         }
         let len32 = u32::try_from(len).map_err(|_| out_of_memory.clone())?;
         if len > SMALL_MAX {
@@ -98,7 +132,7 @@ impl SlotArena {
                     i
                 }
             };
-            return Ok(SlotRange { start, len: len32 });
+            return Ok(SlotRange::in_arena(start, len32));
         }
         if self.free.len() < len {
             self.free.resize_with(len, Vec::new);
@@ -107,15 +141,16 @@ impl SlotArena {
             Some(start) => start,
             None => {
                 let start = u32::try_from(self.cells.len()).map_err(|_| out_of_memory.clone())?;
-                if u32::try_from(self.cells.len() + len).is_err() {
+                // `start` must fit in a reference too (index + 1 < 2^32).
+                if u32::try_from(self.cells.len() + len + 1).is_err() {
                     return Err(out_of_memory);
                 }
                 self.cells.resize(self.cells.len() + len, None);
                 start
             }
         };
-        let range = SlotRange { start, len: len32 };
-        init(self.get_mut(range));
+        let mut range = SlotRange::in_arena(start, len32);
+        init(self.get_mut(&mut range));
         Ok(range)
     }
 
@@ -123,47 +158,49 @@ impl SlotArena {
     /// more (the caller dropped them); they are not read again.
     #[inline]
     pub fn free(&mut self, range: SlotRange) {
-        if range.is_empty() {
+        if range.is_inline() {
             return;
         }
+        let start = range.start();
         if range.is_large() {
-            self.large[range.start as usize] = Box::default();
-            self.large_free.push(range.start);
+            self.large[start] = Box::default();
+            self.large_free.push(start as u32);
         } else {
-            self.free[range.len() - 1].push(range.start);
+            self.free[range.len() - 1].push(start as u32);
         }
     }
 
     /// The slots of `range`.
     #[inline]
-    pub fn get(&self, range: SlotRange) -> &[Slot] {
-        if range.is_large() {
-            &self.large[range.start as usize]
+    pub fn get<'a>(&'a self, range: &'a SlotRange) -> &'a [Slot] {
+        if range.is_inline() {
+            &range.inline[..range.len()]
+        } else if range.is_large() {
+            &self.large[range.start()]
         } else {
-            let start = range.start as usize;
+            let start = range.start();
             &self.cells[start..start + range.len()]
         }
     }
 
     /// Slot `i` of `range` (which must have more than `i` slots).
     #[inline]
-    pub fn slot(&self, range: SlotRange, i: usize) -> Slot {
-        debug_assert!(i < range.len());
-        if range.is_large() {
-            self.large[range.start as usize][i]
-        } else {
-            self.cells[range.start as usize + i]
-        }
+    pub fn slot(&self, range: &SlotRange, i: usize) -> Slot {
+        self.get(range)[i]
     }
 
-    /// The slots of `range`, to change.
+    /// The slots of `range`, to change: pass the header's own range, since
+    /// inline slots live in it.
     #[inline]
-    pub fn get_mut(&mut self, range: SlotRange) -> &mut [Slot] {
-        if range.is_large() {
-            &mut self.large[range.start as usize]
+    pub fn get_mut<'a>(&'a mut self, range: &'a mut SlotRange) -> &'a mut [Slot] {
+        let len = range.len();
+        if range.is_inline() {
+            &mut range.inline[..len]
+        } else if range.is_large() {
+            &mut self.large[range.start()]
         } else {
-            let start = range.start as usize;
-            &mut self.cells[start..start + range.len()]
+            let start = range.start();
+            &mut self.cells[start..start + len]
         }
     }
 }
@@ -180,36 +217,36 @@ mod tests {
     #[test]
     fn ranges_are_nil_disjoint_and_reused_by_length() {
         let mut a = SlotArena::default();
-        let x = a.alloc(3).unwrap();
-        let y = a.alloc(2).unwrap();
-        assert_eq!(a.get(x), &[None, None, None]);
-        a.get_mut(x)[1] = r(7);
-        a.get_mut(y)[0] = r(9);
-        assert_eq!(a.get(x), &[None, r(7), None]);
-        assert_eq!(a.get(y), &[r(9), None]);
-        a.get_mut(x).fill(None);
+        let mut x = a.alloc(3).unwrap();
+        let mut y = a.alloc(2).unwrap();
+        assert_eq!(a.get(&x), &[None, None, None]);
+        a.get_mut(&mut x)[1] = r(7);
+        a.get_mut(&mut y)[0] = r(9);
+        assert_eq!(a.get(&x), &[None, r(7), None]);
+        assert_eq!(a.get(&y), &[r(9), None]);
+        a.get_mut(&mut x).fill(None);
         a.free(x);
         // A 2-slot object does not take the 3-slot range; a 3-slot one does.
         let z = a.alloc(2).unwrap();
         assert_ne!(z, x);
         let w = a.alloc_copy(&[r(1), None, r(2)]).unwrap();
         assert_eq!(w, x);
-        assert_eq!(a.get(w), &[r(1), None, r(2)]);
+        assert_eq!(a.get(&w), &[r(1), None, r(2)]);
     }
 
     #[test]
     fn large_objects_get_their_own_box() {
         let mut a = SlotArena::default();
-        let big = a.alloc(SMALL_MAX + 1).unwrap();
+        let mut big = a.alloc(SMALL_MAX + 1).unwrap();
         let small = a.alloc(1).unwrap();
-        assert_eq!(a.get(big).len(), SMALL_MAX + 1);
-        a.get_mut(big)[SMALL_MAX] = r(3);
-        assert_eq!(a.get(big)[SMALL_MAX], r(3));
-        assert_eq!(a.get(small), &[None]);
+        assert_eq!(a.get(&big).len(), SMALL_MAX + 1);
+        a.get_mut(&mut big)[SMALL_MAX] = r(3);
+        assert_eq!(a.get(&big)[SMALL_MAX], r(3));
+        assert_eq!(a.get(&small), &[None]);
         a.free(big);
         let again = a.alloc(100_000).unwrap();
-        assert_eq!(again.start, big.start);
-        assert!(a.get(again).iter().all(Option::is_none));
+        assert_eq!(again.start(), big.start());
+        assert!(a.get(&again).iter().all(Option::is_none));
     }
 
     #[test]
@@ -217,7 +254,7 @@ mod tests {
         let mut a = SlotArena::default();
         let e = a.alloc(0).unwrap();
         assert!(e.is_empty());
-        assert!(a.get(e).is_empty());
+        assert!(a.get(&e).is_empty());
         a.free(e);
         assert!(a.cells.is_empty() && a.free.is_empty());
     }

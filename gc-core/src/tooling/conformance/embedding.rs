@@ -288,3 +288,22 @@ pub fn outstanding_roots_count_raw_handles<C: Collector>() {
     h.release(b).unwrap();
     assert_eq!(h.outstanding_roots(), 0);
 }
+
+/// A heap records no events until asked: an embedder who never drains
+/// them keeps none.
+pub fn events_are_recorded_only_when_asked<C: Collector>() {
+    let mut h = C::with_config(C::Config::default()).expect("default configuration");
+    h.scope(|s| {
+        let a = s.node(1, 0).unwrap();
+        s.set(a, 0, Some(a)).unwrap();
+        s.set_finalizer(a, Finalizer::Notify).unwrap();
+    });
+    collect_until_settled(&mut h);
+    let mut events = Vec::new();
+    h.drain_events(&mut events);
+    assert!(events.is_empty(), "{events:?}");
+    h.record_events(true);
+    h.collect(Generation::FULL).unwrap();
+    h.drain_events(&mut events);
+    assert!(!events.is_empty(), "recorded once asked");
+}

@@ -462,7 +462,7 @@ macro_rules! conformance_suite {
             child_scope_keeps_only_what_it_returns, views_read_without_roots,
             finalizer_hook_reads_its_object, finalizer_hook_runs_at_count_zero,
             finalizer_hook_can_resurrect, finalizer_hook_panic_is_resumed_after_the_operation,
-            outstanding_roots_count_raw_handles);
+            outstanding_roots_count_raw_handles, events_are_recorded_only_when_asked);
     };
     (@cases $collector:ty; $($case:ident),* $(,)?) => {
         /// The gc-core conformance suite.
