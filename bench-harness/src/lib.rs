@@ -20,6 +20,7 @@ pub mod metrics;
 pub mod model;
 pub mod output;
 pub mod plots;
+pub mod python;
 pub mod report;
 pub mod results;
 pub mod sweep;

@@ -935,3 +935,56 @@ fn every_subcommand_has_help() {
         assert!(text(&out.stdout).contains("Usage: gc-bench"));
     }
 }
+
+#[test]
+fn a_python_program_is_a_workload() {
+    let program = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../gc-py/examples/seed2_self_list.py"
+    );
+    let out = gc_bench(&["run", "--workload", &format!("py:{program}")], None);
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}{}", text(&out.stderr));
+    for &collector in IMPLEMENTED {
+        assert!(
+            stdout.lines().any(|l| l.contains("seed2_self_list.py")
+                && l.contains(collector)
+                && l.contains("ok (unverified)")),
+            "{collector}: {stdout}"
+        );
+    }
+    // No such file: refused before anything runs.
+    let out = gc_bench(&["run", "--workload", "py:/no/such/program.py"], None);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("no Python program at `/no/such/program.py`"));
+}
+
+#[test]
+fn a_python_program_that_raises_fails_its_runs() {
+    let dir = std::env::temp_dir().join(format!("gc-bench-cli-py-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("raises.py");
+    std::fs::write(&path, "print('start')\nx = {}\ny = x['missing']\n").unwrap();
+    let out = gc_bench(
+        &[
+            "run",
+            "--workload",
+            &format!("py:{}", path.display()),
+            "--collector",
+            "generational",
+        ],
+        None,
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stdout));
+    assert!(
+        text(&out.stdout).contains("FAILED"),
+        "{}",
+        text(&out.stdout)
+    );
+    assert!(
+        text(&out.stderr).contains("KeyError: 'missing'"),
+        "{}",
+        text(&out.stderr)
+    );
+}

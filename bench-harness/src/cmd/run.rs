@@ -39,7 +39,7 @@ pub struct Args {
     /// A workload to run (repeatable); default: every workload, unless
     /// `--trace` or `--scenarios` is given.
     #[arg(long = "workload", value_name = "NAME", value_parser = parse_workload)]
-    pub workloads: Vec<&'static Workload>,
+    pub workloads: Vec<WorkloadArg>,
     /// A gctrace file to run as a workload (repeatable).
     #[arg(long = "trace", value_name = "FILE")]
     pub traces: Vec<PathBuf>,
@@ -188,8 +188,27 @@ fn calibrate(
     Ok((out, expected))
 }
 
-fn parse_workload(s: &str) -> Result<&'static Workload, String> {
-    workloads::find(s)
+/// A `--workload`: a bundled workload by name, or `py:FILE.py`, a Python
+/// program run by gc-py's evaluator ([`bench_harness::python`]).
+#[derive(Clone, Debug)]
+pub enum WorkloadArg {
+    /// A bundled workload.
+    Bundled(&'static Workload),
+    /// A Python program.
+    Python(PathBuf),
+}
+
+fn parse_workload(s: &str) -> Result<WorkloadArg, String> {
+    match s.strip_prefix(bench_harness::python::PREFIX) {
+        Some(path) => {
+            let path = PathBuf::from(path);
+            if !path.is_file() {
+                return Err(format!("no Python program at `{}`", path.display()));
+            }
+            Ok(WorkloadArg::Python(path))
+        }
+        None => workloads::find(s).map(WorkloadArg::Bundled),
+    }
 }
 
 /// Parses `K/N`.
@@ -214,8 +233,10 @@ enum Input {
     /// A file given with `--trace` (its name in reports, and the file the
     /// runs read: the same, except for standard input) …
     Trace(String, PathBuf, Trace),
-    /// … or a bundled scenario (its name).
+    /// … or a bundled scenario (its name) …
     Scenario(&'static str, Trace),
+    /// … or a Python program (`py:FILE`).
+    Python(String),
 }
 
 /// One cell of the matrix.
@@ -235,6 +256,7 @@ impl Cell<'_> {
             Input::Workload(w, _) => w.name,
             Input::Trace(name, _, _) => name,
             Input::Scenario(name, _) => name,
+            Input::Python(name) => name,
         }
     }
 }
@@ -301,6 +323,7 @@ fn run_in_child(cell: &Cell<'_>, args: &Args, bar: &ProgressBar) -> Result<Metri
         Input::Workload(w, _) => cmd.args(["--workload", w.name]),
         Input::Trace(_, path, _) => cmd.arg("--trace").arg(path),
         Input::Scenario(name, _) => cmd.args(["--scenario", name]),
+        Input::Python(name) => cmd.args(["--workload", name]),
     };
     for (k, v) in config_for(cell.collector, &args.config) {
         cmd.args(["--config", &format!("{k}={v}")]);
@@ -393,7 +416,7 @@ mod tests {
 pub struct CellArgs {
     /// A workload …
     #[arg(long, value_parser = parse_workload)]
-    pub workload: Option<&'static Workload>,
+    pub workload: Option<WorkloadArg>,
     /// … or a gctrace file …
     #[arg(long)]
     pub trace: Option<PathBuf>,
@@ -419,6 +442,14 @@ pub struct CellArgs {
 
 /// Runs the hidden `cell` subcommand.
 pub fn cell(args: CellArgs) -> Result<i32, String> {
+    if let Some(WorkloadArg::Python(path)) = &args.workload {
+        let outcome = bench_harness::python::run(args.collector, &args.config, path);
+        let line = serde_json::to_string(&outcome).map_err(|e| e.to_string())?;
+        let mut out = Out::stdout();
+        out.line(&line);
+        out.flush();
+        return Ok(0);
+    }
     let trace = match (&args.trace, &args.scenario) {
         (Some(path), _) => {
             let text = crate::cmd::replay::read_source(path)?;
@@ -433,9 +464,12 @@ pub fn cell(args: CellArgs) -> Result<i32, String> {
         }
         (None, None) => None,
     };
-    let source = match (&trace, args.workload) {
+    let source = match (&trace, &args.workload) {
         (Some(t), _) => Source::Trace(t),
-        (None, Some(w)) => {
+        (None, Some(WorkloadArg::Python(_))) => {
+            return Err("cell: a Python program runs above".into());
+        }
+        (None, Some(WorkloadArg::Bundled(w))) => {
             w.check(args.scale)?;
             Source::Workload {
                 workload: w,
@@ -517,7 +551,22 @@ fn plan(args: &Args) -> Result<Plan, String> {
     let chosen: Vec<&'static Workload> = if default_workloads {
         workloads::ALL.iter().collect()
     } else {
-        args.workloads.clone()
+        let mut bundled = Vec::new();
+        for w in &args.workloads {
+            match w {
+                WorkloadArg::Bundled(w) => bundled.push(*w),
+                WorkloadArg::Python(path) => {
+                    let name = format!("{}{}", bench_harness::python::PREFIX, path.display());
+                    if !inputs
+                        .iter()
+                        .any(|i| matches!(i, Input::Python(n) if *n == name))
+                    {
+                        inputs.push(Input::Python(name));
+                    }
+                }
+            }
+        }
+        bundled
     };
     for w in chosen {
         // The default matrix runs the issue-sized workloads smaller.
@@ -645,6 +694,7 @@ pub fn main(mut args: Args) -> Result<i32, String> {
             Input::Trace(_, _, t) | Input::Scenario(_, t) => {
                 (vec![0], 1.0, format!("ops={}", t.lines.len()))
             }
+            Input::Python(..) => (vec![0], 1.0, "program".to_owned()),
         };
         for &collector in &collectors {
             for &seed in &seeds_here {
@@ -767,7 +817,11 @@ pub fn main(mut args: Args) -> Result<i32, String> {
                     index: cell.index,
                     status,
                     error,
-                    verified: !args.no_verify && metrics.is_some(),
+                    // A Python program is not an operation stream the
+                    // verifier can replay: its runs are reported unverified.
+                    verified: !args.no_verify
+                        && metrics.is_some()
+                        && !matches!(cell.input, Input::Python(..)),
                     metrics,
                     repeat_wall_ns: repetitions.iter().map(|r| r.wall_ns).collect(),
                     repetitions,

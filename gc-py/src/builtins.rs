@@ -1,0 +1,627 @@
+//! Built-in functions, methods, and the `gc`, `weakref` and `sys` modules.
+
+use std::io::Write;
+use std::rc::Rc;
+
+use gc_core::Control;
+
+use crate::heap::{Root, Strategy};
+use crate::interp::{Interp, R, WeakEntry, err};
+use crate::value::{Builtin, Module, Value, ViewKind, tag};
+
+/// `gc.DEBUG_SAVEALL`.
+const DEBUG_SAVEALL: i64 = 32;
+
+fn arity(name: &str, args: &[Value], min: usize, max: usize) -> R<()> {
+    if args.len() < min || args.len() > max {
+        let expected = if min == max {
+            format!("exactly {min} argument{}", if min == 1 { "" } else { "s" })
+        } else if args.len() < min {
+            format!("at least {min} argument{}", if min == 1 { "" } else { "s" })
+        } else {
+            format!("at most {max} argument{}", if max == 1 { "" } else { "s" })
+        };
+        return err(
+            "TypeError",
+            format!("{name}() takes {expected} ({} given)", args.len()),
+        );
+    }
+    Ok(())
+}
+
+fn int_arg(it_name: &str, v: &Value) -> R<i64> {
+    match v {
+        Value::Int(i) => Ok(*i),
+        Value::Bool(b) => Ok(*b as i64),
+        _ => err("TypeError", format!("{it_name}(): an integer is required")),
+    }
+}
+
+impl<C: Strategy> Interp<C> {
+    pub fn module_attr(&mut self, m: Module, name: &str) -> R<Value> {
+        use Builtin::*;
+        // What the modelled runtime's modules lack: PyPy's `gc` has no
+        // generations to count, tune, freeze or debug, and its `sys` no
+        // reference counts; a strategy without generations has no counts
+        // or thresholds.
+        let missing = match (m, name) {
+            (Module::Sys, "getrefcount") if !self.heap.has_refcounts() => {
+                Some("has no reference counts")
+            }
+            (
+                Module::Gc,
+                "get_count" | "get_threshold" | "set_threshold" | "is_tracked" | "freeze"
+                | "unfreeze" | "get_freeze_count" | "set_debug" | "DEBUG_SAVEALL",
+            ) if self.heap.name() == "marksweep" => Some("is PyPy's, whose gc module has none"),
+            (Module::Gc, "get_count" | "get_threshold") if self.heap.get_threshold().is_none() => {
+                Some("has no generations with counts and thresholds")
+            }
+            _ => None,
+        };
+        if let Some(why) = missing {
+            return err(
+                "AttributeError",
+                format!(
+                    "module '{}' has no attribute '{name}' (the {} strategy {why})",
+                    m.name(),
+                    self.heap.name()
+                ),
+            );
+        }
+        let b = match (m, name) {
+            (Module::Gc, "collect") => GcCollect,
+            (Module::Gc, "enable") => GcEnable,
+            (Module::Gc, "disable") => GcDisable,
+            (Module::Gc, "isenabled") => GcIsEnabled,
+            (Module::Gc, "get_count") => GcGetCount,
+            (Module::Gc, "get_threshold") => GcGetThreshold,
+            (Module::Gc, "set_threshold") => GcSetThreshold,
+            (Module::Gc, "is_tracked") => GcIsTracked,
+            (Module::Gc, "freeze") => GcFreeze,
+            (Module::Gc, "unfreeze") => GcUnfreeze,
+            (Module::Gc, "get_freeze_count") => GcGetFreezeCount,
+            (Module::Gc, "set_debug") => GcSetDebug,
+            (Module::Gc, "garbage") => return Ok(Value::Garbage),
+            (Module::Gc, "DEBUG_SAVEALL") => return Ok(Value::Int(DEBUG_SAVEALL)),
+            (Module::Weakref, "ref") => WeakrefRef,
+            (Module::Sys, "getrefcount") => SysGetRefCount,
+            (Module::Sys, "setrecursionlimit") => SysSetRecursionLimit,
+            (Module::Sys, "getrecursionlimit") => SysGetRecursionLimit,
+            _ => {
+                return err(
+                    "AttributeError",
+                    format!("module '{}' has no attribute '{name}'", m.name()),
+                );
+            }
+        };
+        Ok(Value::Builtin(b))
+    }
+
+    /// Calling a weak reference: its referent, or `None`.
+    pub fn weak_target(&mut self, w: &Root) -> R<Value> {
+        let i = self.extra(w)? as usize;
+        let me = self.heap.id(w)?;
+        let Some(e) = self.weaks.get(i).and_then(|e| e.as_ref()) else {
+            return Ok(Value::None);
+        };
+        if e.atom != me {
+            // This weakref object was finalized (a garbage cycle's
+            // `__del__` still reads it) and its entry went to another.
+            return Ok(Value::None);
+        }
+        let target = self.heap.upgrade(&e.target);
+        Ok(match target? {
+            Some(r) => Value::Obj(r),
+            None => Value::None,
+        })
+    }
+
+    fn new_weakref(&mut self, target: &Value, callback: Option<Value>) -> R<Value> {
+        let Value::Obj(r) = target else {
+            return err(
+                "TypeError",
+                format!(
+                    "cannot create weak reference to '{}' object",
+                    self.type_name_of(target)
+                ),
+            );
+        };
+        if matches!(self.tag_of(r)?, tag::LIST | tag::DICT | b't') {
+            return err(
+                "TypeError",
+                format!(
+                    "cannot create weak reference to '{}' object",
+                    self.type_name_of(target)
+                ),
+            );
+        }
+        // A slot of a dead weakref object is reused.
+        let index = self.weak_free.pop().unwrap_or(self.weaks.len());
+        let mut p = [0u8; 5];
+        p[0] = tag::WEAK;
+        p[1..].copy_from_slice(&(index as u32).to_le_bytes());
+        let atom = self.heap.atom(&p)?;
+        // The weakref object's own death comes to the finalizer queue, so
+        // its weak references can be released.
+        self.heap.set_finalizer(&atom, true)?;
+        let (target_weak, id) = self.heap.weak(r, callback.is_some())?;
+        let (myself, _) = self.heap.weak(&atom, false)?;
+        let entry = Some(WeakEntry {
+            target: target_weak,
+            myself,
+            callback,
+            id,
+            atom: self.heap.id(&atom)?,
+        });
+        if index == self.weaks.len() {
+            self.weaks.push(entry);
+        } else {
+            self.weaks[index] = entry;
+        }
+        self.weak_by_id.insert(id, index);
+        Ok(Value::Obj(atom))
+    }
+
+    pub fn call_builtin(
+        &mut self,
+        b: Builtin,
+        me: Option<Root>,
+        args: Vec<Value>,
+        kwargs: Vec<(&str, Value)>,
+    ) -> R<Value> {
+        use Builtin::*;
+        let name = b.name();
+        match b {
+            Print => {
+                let mut sep = " ".to_string();
+                let mut end = "\n".to_string();
+                for (k, v) in &kwargs {
+                    let s = match v {
+                        Value::Str(s) => s.to_string(),
+                        Value::None => continue,
+                        other => {
+                            return err(
+                                "TypeError",
+                                format!(
+                                    "{k} must be None or a string, not {}",
+                                    self.type_name_of(other)
+                                ),
+                            );
+                        }
+                    };
+                    match *k {
+                        "sep" => sep = s,
+                        "end" => end = s,
+                        other => {
+                            return err(
+                                "TypeError",
+                                format!("'{other}' is an invalid keyword argument for print()"),
+                            );
+                        }
+                    }
+                }
+                let mut line = String::new();
+                for (i, a) in args.iter().enumerate() {
+                    if i > 0 {
+                        line.push_str(&sep);
+                    }
+                    line.push_str(&self.str_of(a)?);
+                }
+                line.push_str(&end);
+                let _ = self.out.write_all(line.as_bytes());
+                Ok(Value::None)
+            }
+            Len => {
+                arity(name, &args, 1, 1)?;
+                let n = match &args[0] {
+                    Value::Str(s) => s.chars().count(),
+                    Value::Garbage => self.heap.garbage_len(),
+                    Value::View(_, d) => self.extra(d)? as usize,
+                    Value::Range(..) => self.iter_values(&args[0])?.len(),
+                    Value::Obj(r) => match self.tag_of(r)? {
+                        tag::LIST | tag::DICT => self.extra(r)? as usize,
+                        b't' => self.heap.slot_count(r)?,
+                        _ => {
+                            return err(
+                                "TypeError",
+                                format!(
+                                    "object of type '{}' has no len()",
+                                    self.type_name_of(&args[0])
+                                ),
+                            );
+                        }
+                    },
+                    other => {
+                        return err(
+                            "TypeError",
+                            format!("object of type '{}' has no len()", self.type_name_of(other)),
+                        );
+                    }
+                };
+                Ok(Value::Int(n as i64))
+            }
+            Str => {
+                arity(name, &args, 0, 1)?;
+                match args.first() {
+                    None => Ok(Value::Str(Rc::from(""))),
+                    Some(v) => Ok(Value::Str(Rc::from(self.str_of(v)?))),
+                }
+            }
+            Repr => {
+                arity(name, &args, 1, 1)?;
+                Ok(Value::Str(Rc::from(self.repr(&args[0])?)))
+            }
+            Range => {
+                arity(name, &args, 1, 3)?;
+                let mut n = Vec::new();
+                for a in &args {
+                    n.push(match a {
+                        Value::Int(i) => *i,
+                        other => {
+                            return err(
+                                "TypeError",
+                                format!(
+                                    "'{}' object cannot be interpreted as an integer",
+                                    self.type_name_of(other)
+                                ),
+                            );
+                        }
+                    });
+                }
+                let (a, b, c) = match n.as_slice() {
+                    [b] => (0, *b, 1),
+                    [a, b] => (*a, *b, 1),
+                    [a, b, c] => (*a, *b, *c),
+                    _ => unreachable!("arity checked"),
+                };
+                if c == 0 {
+                    return err("ValueError", "range() arg 3 must not be zero");
+                }
+                Ok(Value::Range(a, b, c))
+            }
+            IsInstance => {
+                arity(name, &args, 2, 2)?;
+                let Value::Class(k) = &args[1] else {
+                    let ok = match (&args[0], &args[1]) {
+                        (Value::Int(_), Value::Builtin(Builtin::Str)) => false,
+                        (Value::Str(_), Value::Builtin(Builtin::Str)) => true,
+                        (Value::Obj(r), Value::Builtin(Builtin::List)) => {
+                            self.tag_of(r)? == tag::LIST
+                        }
+                        (Value::Obj(r), Value::Builtin(Builtin::Dict)) => {
+                            self.tag_of(r)? == tag::DICT
+                        }
+                        (_, Value::Builtin(Builtin::Str | Builtin::List | Builtin::Dict)) => false,
+                        _ => {
+                            return err(
+                                "TypeError",
+                                "isinstance() arg 2 must be a class of the program, str, list or dict",
+                            );
+                        }
+                    };
+                    return Ok(Value::Bool(ok));
+                };
+                Ok(Value::Bool(match &args[0] {
+                    Value::Obj(r) => match self.class_of(r)? {
+                        Some(c) => c.is_subclass(k),
+                        None => false,
+                    },
+                    _ => false,
+                }))
+            }
+            Id => {
+                arity(name, &args, 1, 1)?;
+                match &args[0] {
+                    Value::Obj(r) => Ok(Value::Int(
+                        0x7f00_0000_0000 + self.heap.id(r)?.0 as i64 * 0x30,
+                    )),
+                    other => err(
+                        "TypeError",
+                        format!(
+                            "gc-py gives ids only to heap objects, not to a {}",
+                            self.type_name_of(other)
+                        ),
+                    ),
+                }
+            }
+            Abs => {
+                arity(name, &args, 1, 1)?;
+                let i = int_arg(name, &args[0])?;
+                i.checked_abs()
+                    .map(Value::Int)
+                    .map_or_else(|| err("OverflowError", "integer overflow"), Ok)
+            }
+            Min | Max => {
+                let items = if args.len() == 1 {
+                    self.iter_values(&args[0])?
+                } else {
+                    args
+                };
+                if items.is_empty() {
+                    return err("ValueError", format!("{name}() arg is an empty sequence"));
+                }
+                let mut best: Option<Value> = None;
+                for v in items {
+                    best = Some(match best {
+                        None => v,
+                        Some(cur) => {
+                            let op = if b == Min {
+                                rustpython_parser::ast::CmpOp::Lt
+                            } else {
+                                rustpython_parser::ast::CmpOp::Gt
+                            };
+                            if self.compare(op, &v, &cur)? { v } else { cur }
+                        }
+                    });
+                }
+                Ok(best.expect("non-empty"))
+            }
+            List => {
+                arity(name, &args, 0, 1)?;
+                let items = match args.first() {
+                    Some(v) => self.iter_values(v)?,
+                    None => Vec::new(),
+                };
+                self.new_list(items)
+            }
+            Dict => {
+                arity(name, &args, 0, 0)?;
+                Ok(Value::Obj(self.new_dict(0)?))
+            }
+            ListAppend => {
+                arity(name, &args, 1, 1)?;
+                self.list_append(me.as_ref().expect("bound"), &args[0])?;
+                Ok(Value::None)
+            }
+            ListPop => {
+                arity(name, &args, 0, 1)?;
+                self.list_pop(me.as_ref().expect("bound"), args.first())
+            }
+            ListClear => {
+                arity(name, &args, 0, 0)?;
+                self.list_clear(me.as_ref().expect("bound"))?;
+                Ok(Value::None)
+            }
+            DictGet => {
+                arity(name, &args, 1, 2)?;
+                let d = me.expect("bound");
+                let mut args = args;
+                let default = if args.len() == 2 {
+                    args.pop().expect("two")
+                } else {
+                    Value::None
+                };
+                match self.dict_find(&d, &args[0])? {
+                    Some(k) => self.gs_value(&d, 2 * k + 1),
+                    None => Ok(default),
+                }
+            }
+            DictKeys | DictItems | DictValues => {
+                arity(name, &args, 0, 0)?;
+                let d = me.expect("bound");
+                let kind = match b {
+                    DictKeys => ViewKind::Keys,
+                    DictValues => ViewKind::Values,
+                    _ => ViewKind::Items,
+                };
+                Ok(Value::View(kind, d))
+            }
+            DictPop => {
+                arity(name, &args, 1, 2)?;
+                let d = me.expect("bound");
+                let mut args = args;
+                let default = if args.len() == 2 { args.pop() } else { None };
+                match self.dict_remove(&d, &args[0])? {
+                    Some(v) => Ok(v),
+                    None => match default {
+                        Some(v) => Ok(v),
+                        None => err("KeyError", self.repr(&args[0])?),
+                    },
+                }
+            }
+            DictClear => {
+                arity(name, &args, 0, 0)?;
+                let d = me.expect("bound");
+                let n = self.extra(&d)? as usize;
+                self.set_extra(&d, 0)?;
+                for k in (0..2 * n).rev() {
+                    self.gs_set(&d, k, None)?;
+                }
+                Ok(Value::None)
+            }
+            GarbageClear => {
+                arity(name, &args, 0, 0)?;
+                self.heap.control(Control::GarbageClear)?;
+                Ok(Value::None)
+            }
+            GcCollect => {
+                arity(name, &args, 0, 1)?;
+                let generation = match args.first() {
+                    Some(v) => int_arg(name, v)?,
+                    None => 2,
+                };
+                if !(0..=2).contains(&generation) {
+                    return err("ValueError", "invalid generation");
+                }
+                self.gc_collect(generation as u64)
+            }
+            GcEnable | GcDisable => {
+                arity(name, &args, 0, 0)?;
+                self.gc_enabled = b == GcEnable;
+                self.heap.control(if self.gc_enabled {
+                    Control::Enable
+                } else {
+                    Control::Disable
+                })?;
+                Ok(Value::None)
+            }
+            GcIsEnabled => {
+                arity(name, &args, 0, 0)?;
+                Ok(Value::Bool(self.gc_enabled))
+            }
+            GcGetCount | GcGetThreshold => {
+                arity(name, &args, 0, 0)?;
+                let v = if b == GcGetCount {
+                    self.heap.get_count()?
+                } else {
+                    self.heap.get_threshold()
+                };
+                match v {
+                    Some((a, b, c)) => self.new_tuple(vec![
+                        Value::Int(a as i64),
+                        Value::Int(b as i64),
+                        Value::Int(c as i64),
+                    ]),
+                    None => err(
+                        "NotImplementedError",
+                        format!(
+                            "gc.{name}(): the {} strategy has no generations with counts and thresholds",
+                            self.heap.name()
+                        ),
+                    ),
+                }
+            }
+            GcSetThreshold => {
+                arity(name, &args, 1, 3)?;
+                let mut t = Vec::new();
+                for a in &args {
+                    let v = int_arg(name, a)?;
+                    if v < 0 {
+                        return err("ValueError", "thresholds must not be negative");
+                    }
+                    t.push(v as u64);
+                }
+                self.heap.control(Control::Threshold(
+                    t[0],
+                    t.get(1).copied(),
+                    t.get(2).copied(),
+                ))?;
+                Ok(Value::None)
+            }
+            GcIsTracked => {
+                arity(name, &args, 1, 1)?;
+                Ok(Value::Bool(match &args[0] {
+                    Value::Obj(r) => self.heap.is_tracked(r)?,
+                    _ => false,
+                }))
+            }
+            GcFreeze | GcUnfreeze => {
+                arity(name, &args, 0, 0)?;
+                self.heap.control(if b == GcFreeze {
+                    Control::Freeze
+                } else {
+                    Control::Unfreeze
+                })?;
+                Ok(Value::None)
+            }
+            GcGetFreezeCount => {
+                arity(name, &args, 0, 0)?;
+                Ok(Value::Int(self.heap.get_freeze_count() as i64))
+            }
+            GcSetDebug => {
+                arity(name, &args, 1, 1)?;
+                match int_arg(name, &args[0])? {
+                    0 => self.heap.control(Control::DebugOff)?,
+                    DEBUG_SAVEALL => self.heap.control(Control::DebugSaveAll)?,
+                    other => {
+                        return err(
+                            "ValueError",
+                            format!("gc.set_debug({other}): gc-py supports DEBUG_SAVEALL and 0"),
+                        );
+                    }
+                };
+                Ok(Value::None)
+            }
+            WeakrefRef => {
+                arity("ref", &args, 1, 2)?;
+                let mut args = args;
+                let callback = if args.len() == 2 {
+                    match args.pop().expect("two") {
+                        Value::None => None,
+                        cb @ (Value::Func(_) | Value::Method(..) | Value::Builtin(_)) => Some(cb),
+                        other => {
+                            return err(
+                                "TypeError",
+                                format!(
+                                    "weakref callback must be callable, not {}",
+                                    self.type_name_of(&other)
+                                ),
+                            );
+                        }
+                    }
+                } else {
+                    None
+                };
+                self.new_weakref(&args[0], callback)
+            }
+            SysGetRefCount => {
+                arity(name, &args, 1, 1)?;
+                if !self.heap.has_refcounts() {
+                    return err(
+                        "RuntimeError",
+                        format!(
+                            "sys.getrefcount(): the {} strategy has no reference counts",
+                            self.heap.name()
+                        ),
+                    );
+                }
+                match &args[0] {
+                    // The argument is one of the roots counted, as in CPython.
+                    Value::Obj(r) => match self.heap.refcount(r)? {
+                        Some(n) => Ok(Value::Int(n as i64)),
+                        None => err("SystemError", "no reference count"),
+                    },
+                    other => err(
+                        "TypeError",
+                        format!(
+                            "sys.getrefcount(): gc-py keeps a {} outside the heap until it is stored in a container; pass a list, dict, tuple or instance",
+                            self.type_name_of(other)
+                        ),
+                    ),
+                }
+            }
+            SysSetRecursionLimit => {
+                arity(name, &args, 1, 1)?;
+                let n = int_arg(name, &args[0])?;
+                if n < 1 {
+                    return err(
+                        "ValueError",
+                        "recursion limit must be greater or equal than 1",
+                    );
+                }
+                self.recursion_limit = (n as usize).min(crate::MAX_RECURSION_LIMIT);
+                Ok(Value::None)
+            }
+            SysGetRecursionLimit => {
+                arity(name, &args, 0, 0)?;
+                Ok(Value::Int(self.recursion_limit as i64))
+            }
+        }
+    }
+
+    /// `gc.collect(generation)`: collects, runs the finalizers and weak
+    /// callbacks the collection asked for, and answers as the modelled
+    /// runtime does (CPython: the number found unreachable; PyPy: `None`).
+    pub fn gc_collect(&mut self, generation: u64) -> R<Value> {
+        self.safe_point()?;
+        let mut n = self.heap.collect(generation)?;
+        let before = self.del_runs;
+        self.safe_point()?;
+        if self.heap.collect_returns_count() && self.del_runs != before {
+            // CPython runs `__del__` inside the collection, then frees what
+            // is still unreachable in the same collection and counts it
+            // (3.9+: resurrected objects are not counted). The collector can
+            // only hand finalizable objects back on its saved list, which
+            // resurrects them all (so the first count leaves them out); the
+            // ones `__del__` did not resurrect are freed, and counted, by a
+            // second collection here.
+            n += self.heap.collect(generation.max(1))?;
+            self.safe_point()?;
+        }
+        if self.heap.collect_returns_count() {
+            Ok(Value::Int(n as i64))
+        } else {
+            Ok(Value::None)
+        }
+    }
+}

@@ -1,0 +1,284 @@
+//! The subset, checked before the program runs: the first construct
+//! outside it (in source order) is reported as `FILE:LINE: <construct> is
+//! not supported` and nothing runs. The evaluator refuses the same
+//! constructs again if one ever reaches it.
+
+use rustpython_parser::ast::{self, Ranged};
+
+use crate::interp::{expr_name, stmt_name};
+use crate::{LineIndex, Unsupported};
+
+struct Checker<'a> {
+    lines: &'a LineIndex,
+}
+
+type Res = Result<(), Unsupported>;
+
+impl Checker<'_> {
+    fn no(&self, node: &impl Ranged, what: impl Into<String>) -> Res {
+        Err(Unsupported {
+            line: self.lines.line(node.start().to_usize()),
+            what: what.into(),
+        })
+    }
+
+    fn block(&self, body: &[ast::Stmt]) -> Res {
+        body.iter().try_for_each(|s| self.stmt(s))
+    }
+
+    fn function(&self, f: &ast::StmtFunctionDef) -> Res {
+        if !f.decorator_list.is_empty() {
+            return self.no(&f.decorator_list[0], "a decorator");
+        }
+        let a = &f.args;
+        if !a.posonlyargs.is_empty() {
+            return self.no(f, "a positional-only parameter");
+        }
+        if let Some(v) = &a.vararg {
+            return self.no(&**v, "*args");
+        }
+        if let Some(v) = &a.kwarg {
+            return self.no(&**v, "**kwargs");
+        }
+        if !a.kwonlyargs.is_empty() {
+            return self.no(f, "a keyword-only parameter");
+        }
+        for p in &a.args {
+            if let Some(d) = &p.default {
+                return self.no(&**d, "a default parameter value");
+            }
+        }
+        self.block(&f.body)
+    }
+
+    fn stmt(&self, s: &ast::Stmt) -> Res {
+        match s {
+            ast::Stmt::Expr(e) => self.expr(&e.value),
+            ast::Stmt::Assign(a) => {
+                for t in &a.targets {
+                    self.target(t)?;
+                }
+                self.expr(&a.value)
+            }
+            ast::Stmt::AugAssign(a) => {
+                match &*a.target {
+                    ast::Expr::Name(_) | ast::Expr::Attribute(_) | ast::Expr::Subscript(_) => {}
+                    other => return self.no(other, "augmented assignment to this target"),
+                }
+                self.operator(s, a.op)?;
+                self.target(&a.target)?;
+                self.expr(&a.value)
+            }
+            ast::Stmt::Delete(d) => d.targets.iter().try_for_each(|t| self.del_target(t)),
+            ast::Stmt::If(i) => {
+                self.expr(&i.test)?;
+                self.block(&i.body)?;
+                self.block(&i.orelse)
+            }
+            ast::Stmt::While(w) => {
+                if let Some(e) = w.orelse.first() {
+                    return self.no(e, "while … else");
+                }
+                self.expr(&w.test)?;
+                self.block(&w.body)
+            }
+            ast::Stmt::For(f) => {
+                self.target(&f.target)?;
+                self.expr(&f.iter)?;
+                self.block(&f.body)?;
+                self.block(&f.orelse)
+            }
+            ast::Stmt::Break(_) | ast::Stmt::Continue(_) | ast::Stmt::Pass(_) => Ok(()),
+            ast::Stmt::Return(r) => match &r.value {
+                Some(v) => self.expr(v),
+                None => Ok(()),
+            },
+            ast::Stmt::FunctionDef(f) => self.function(f),
+            ast::Stmt::ClassDef(c) => {
+                if !c.decorator_list.is_empty() {
+                    return self.no(&c.decorator_list[0], "a class decorator");
+                }
+                if let Some(k) = c.keywords.first() {
+                    return self.no(k, "a class keyword (metaclass=…)");
+                }
+                if c.bases.len() > 1 {
+                    return self.no(c, "multiple inheritance");
+                }
+                for b in &c.bases {
+                    self.expr(b)?;
+                }
+                for s in &c.body {
+                    match s {
+                        ast::Stmt::FunctionDef(f) => self.function(f)?,
+                        ast::Stmt::Assign(a)
+                            if a.targets.len() == 1
+                                && matches!(a.targets[0], ast::Expr::Name(_)) =>
+                        {
+                            self.expr(&a.value)?
+                        }
+                        ast::Stmt::Pass(_) => {}
+                        ast::Stmt::Expr(e) if matches!(&*e.value, ast::Expr::Constant(_)) => {}
+                        other => {
+                            return self.no(other, format!("{} in a class body", stmt_name(other)));
+                        }
+                    }
+                }
+                Ok(())
+            }
+            ast::Stmt::Import(_) => Ok(()),
+            other => self.no(other, stmt_name(other)),
+        }
+    }
+
+    fn target(&self, t: &ast::Expr) -> Res {
+        match t {
+            ast::Expr::Name(_) => Ok(()),
+            ast::Expr::Attribute(a) => self.expr(&a.value),
+            ast::Expr::Subscript(s) => {
+                self.expr(&s.value)?;
+                self.index(&s.slice)
+            }
+            ast::Expr::Tuple(ast::ExprTuple { elts, .. })
+            | ast::Expr::List(ast::ExprList { elts, .. }) => {
+                elts.iter().try_for_each(|e| self.target(e))
+            }
+            other => self.no(other, format!("assignment to a {}", expr_name(other))),
+        }
+    }
+
+    fn del_target(&self, t: &ast::Expr) -> Res {
+        match t {
+            ast::Expr::Tuple(tu) => tu.elts.iter().try_for_each(|e| self.del_target(e)),
+            ast::Expr::Name(_) | ast::Expr::Attribute(_) | ast::Expr::Subscript(_) => {
+                self.target(t)
+            }
+            other => self.no(other, format!("del of a {}", expr_name(other))),
+        }
+    }
+
+    fn index(&self, e: &ast::Expr) -> Res {
+        if let ast::Expr::Slice(_) = e {
+            return self.no(e, "slicing");
+        }
+        self.expr(e)
+    }
+
+    fn operator(&self, node: &impl Ranged, op: ast::Operator) -> Res {
+        use ast::Operator::*;
+        match op {
+            Add | Sub | Mult | FloorDiv | Mod => Ok(()),
+            Div => self.no(node, "the / operator (no floats)"),
+            Pow => self.no(node, "the ** operator"),
+            MatMult => self.no(node, "the @ operator"),
+            LShift | RShift => self.no(node, "shifts"),
+            BitOr | BitXor | BitAnd => self.no(node, "bitwise operators"),
+        }
+    }
+
+    fn expr(&self, e: &ast::Expr) -> Res {
+        match e {
+            ast::Expr::Constant(c) => match &c.value {
+                ast::Constant::None
+                | ast::Constant::Bool(_)
+                | ast::Constant::Str(_)
+                | ast::Constant::Int(_) => Ok(()),
+                ast::Constant::Float(_) => self.no(e, "float"),
+                ast::Constant::Bytes(_) => self.no(e, "bytes"),
+                ast::Constant::Ellipsis => self.no(e, "Ellipsis"),
+                ast::Constant::Complex { .. } => self.no(e, "complex"),
+                ast::Constant::Tuple(_) => self.no(e, "a constant tuple"),
+            },
+            ast::Expr::Name(_) => Ok(()),
+            ast::Expr::BinOp(b) => {
+                self.operator(e, b.op)?;
+                self.expr(&b.left)?;
+                self.expr(&b.right)
+            }
+            ast::Expr::UnaryOp(u) => {
+                if u.op == ast::UnaryOp::Invert {
+                    return self.no(e, "the ~ operator");
+                }
+                self.expr(&u.operand)
+            }
+            ast::Expr::BoolOp(b) => b.values.iter().try_for_each(|v| self.expr(v)),
+            ast::Expr::Compare(c) => {
+                self.expr(&c.left)?;
+                c.comparators.iter().try_for_each(|v| self.expr(v))
+            }
+            ast::Expr::IfExp(i) => {
+                self.expr(&i.test)?;
+                self.expr(&i.body)?;
+                self.expr(&i.orelse)
+            }
+            ast::Expr::Call(c) => {
+                self.expr(&c.func)?;
+                for a in &c.args {
+                    if let ast::Expr::Starred(_) = a {
+                        return self.no(a, "*args in a call");
+                    }
+                    self.expr(a)?;
+                }
+                for k in &c.keywords {
+                    if k.arg.is_none() {
+                        return self.no(k, "**kwargs in a call");
+                    }
+                    let print = matches!(&*c.func, ast::Expr::Name(n) if n.id.as_str() == "print");
+                    if !print {
+                        return self.no(k, "keyword arguments (except print's sep and end)");
+                    }
+                    self.expr(&k.value)?;
+                }
+                Ok(())
+            }
+            ast::Expr::Attribute(a) => self.expr(&a.value),
+            ast::Expr::Subscript(s) => {
+                self.expr(&s.value)?;
+                self.index(&s.slice)
+            }
+            ast::Expr::List(ast::ExprList { elts, .. })
+            | ast::Expr::Tuple(ast::ExprTuple { elts, .. }) => {
+                for x in elts {
+                    if let ast::Expr::Starred(_) = x {
+                        return self.no(x, "a starred item");
+                    }
+                    self.expr(x)?;
+                }
+                Ok(())
+            }
+            ast::Expr::Dict(d) => {
+                for (k, v) in d.keys.iter().zip(&d.values) {
+                    match k {
+                        Some(k) => self.expr(k)?,
+                        None => return self.no(v, "** in a dict literal"),
+                    }
+                    self.expr(v)?;
+                }
+                Ok(())
+            }
+            ast::Expr::JoinedStr(j) => {
+                for part in &j.values {
+                    match part {
+                        ast::Expr::Constant(_) => {}
+                        ast::Expr::FormattedValue(f) => {
+                            if f.format_spec.is_some() {
+                                return self.no(part, "a format spec in an f-string");
+                            }
+                            if f.conversion == ast::ConversionFlag::Ascii {
+                                return self.no(part, "!a in an f-string");
+                            }
+                            self.expr(&f.value)?;
+                        }
+                        other => return self.no(other, "this f-string part"),
+                    }
+                }
+                Ok(())
+            }
+            other => self.no(other, expr_name(other)),
+        }
+    }
+}
+
+/// The first construct of `program` outside the subset, if any.
+pub fn check(program: &[ast::Stmt], lines: &LineIndex) -> Result<(), Unsupported> {
+    Checker { lines }.block(program)
+}

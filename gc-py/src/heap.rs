@@ -1,0 +1,494 @@
+//! Every call into the collector, in one module, on `gc_core`'s
+//! embedding API.
+//!
+//! The interpreter holds [`Root`]s (`gc_core::Root`: released when
+//! dropped) and [`Weak`]s (`gc_core::WeakRoot`), and reaches the heap only
+//! through [`Heap`]: allocation and slot writes go through scopes
+//! ([`Embedding::scope`]), reads through views ([`ObjectView`]: no root is
+//! made to read an atom or test a slot), finalizers through the finalizer
+//! hook ([`Collector::on_finalize`] with [`Finalizer::Run`]).
+//!
+//! The hook cannot run the program's `__del__` itself: it is `Send +
+//! 'static` and is called from inside the heap operation the interpreter
+//! is making, so it cannot reach the interpreter (its classes, frames,
+//! output). It roots the object on a queue instead (which resurrects it),
+//! and the interpreter runs `__del__` at its next safe point
+//! ([`Heap::drain`]) and drops the root. See the crate docs for what that
+//! changes.
+
+use std::sync::{Arc, Mutex, PoisonError};
+
+use gc_core::{
+    Collector, Control, ControlOutcome, Embedding, Event, Finalize, Finalizer, GcError, Generation,
+    Handle, Kind, Local, ObjectId, ObjectView, RootList, Scope, WeakId,
+};
+use gc_generational::{GcModule, Generational};
+use gc_marksweep::IncMiniMark;
+use gc_refcount::RefCount;
+
+pub use gc_core::Root;
+/// A weak reference held by the interpreter (released when dropped).
+pub type Weak = gc_core::WeakRoot;
+
+/// What a slot holds, read through a view: an atom's payload is decoded
+/// without making a root; a container gets one.
+#[derive(Debug)]
+pub enum Slot<T> {
+    /// Nil.
+    Nil,
+    /// An atom, decoded.
+    Atom(T),
+    /// A container (node or tuple).
+    Obj(Root),
+}
+
+/// What the `gc` and `sys` modules need beyond [`Collector`]: the answers
+/// only one strategy has. Implemented for the three strategies.
+pub trait Strategy: Collector + 'static {
+    /// PyPy's `gc.collect()` returns `None`; CPython's the count.
+    const COLLECT_RETURNS_COUNT: bool;
+    /// The object's reference count, or `None` if the strategy has none.
+    fn refcount(&self, h: Handle) -> Option<u64>;
+    /// `gc.get_count()`.
+    fn get_count(&mut self) -> Option<(u64, u64, u64)>;
+    /// `gc.get_threshold()`.
+    fn get_threshold(&mut self) -> Option<(u64, u64, u64)>;
+    /// `gc.is_tracked(obj)`.
+    fn is_tracked(&mut self, h: Handle) -> Result<bool, GcError>;
+    /// `gc.get_freeze_count()`.
+    fn get_freeze_count(&mut self) -> u64;
+    /// Live objects that are containers (nodes and tuples) and atoms,
+    /// when the strategy can tell (for the leak report).
+    fn live_by_kind(&self) -> Option<(u64, u64)>;
+}
+
+fn rc_live<P: gc_core::rc::RcPolicy>(heap: &gc_core::rc::RcHeap<P>) -> (u64, u64) {
+    use gc_core::rc::flags;
+    let (mut containers, mut atoms) = (0, 0);
+    for h in &heap.objects {
+        if h.flags & flags::FREE != 0 {
+            continue;
+        }
+        match h.flags & flags::KIND_MASK {
+            flags::NODE | flags::TUPLE => containers += 1,
+            flags::ATOM => atoms += 1,
+            _ => {}
+        }
+    }
+    (containers, atoms)
+}
+
+impl Strategy for Generational {
+    const COLLECT_RETURNS_COUNT: bool = true;
+    fn refcount(&self, h: Handle) -> Option<u64> {
+        self.resolve(h).ok().map(|r| u64::from(self.header(r).rc))
+    }
+    fn get_count(&mut self) -> Option<(u64, u64, u64)> {
+        Some(self.gc().get_count())
+    }
+    fn get_threshold(&mut self) -> Option<(u64, u64, u64)> {
+        Some(self.gc().get_threshold())
+    }
+    fn is_tracked(&mut self, h: Handle) -> Result<bool, GcError> {
+        self.gc().is_tracked(h)
+    }
+    fn get_freeze_count(&mut self) -> u64 {
+        self.gc().get_freeze_count()
+    }
+    fn live_by_kind(&self) -> Option<(u64, u64)> {
+        Some(rc_live(self))
+    }
+}
+
+impl Strategy for RefCount {
+    const COLLECT_RETURNS_COUNT: bool = true;
+    fn refcount(&self, h: Handle) -> Option<u64> {
+        self.resolve(h).ok().map(|r| u64::from(self.header(r).rc))
+    }
+    fn get_count(&mut self) -> Option<(u64, u64, u64)> {
+        None
+    }
+    fn get_threshold(&mut self) -> Option<(u64, u64, u64)> {
+        None
+    }
+    fn is_tracked(&mut self, h: Handle) -> Result<bool, GcError> {
+        Ok(self.kind(h)? != Kind::Atom)
+    }
+    fn get_freeze_count(&mut self) -> u64 {
+        0
+    }
+    fn live_by_kind(&self) -> Option<(u64, u64)> {
+        Some(rc_live(self))
+    }
+}
+
+impl Strategy for gc_core::NullCollector {
+    const COLLECT_RETURNS_COUNT: bool = true;
+    fn refcount(&self, _h: Handle) -> Option<u64> {
+        None
+    }
+    fn get_count(&mut self) -> Option<(u64, u64, u64)> {
+        None
+    }
+    fn get_threshold(&mut self) -> Option<(u64, u64, u64)> {
+        None
+    }
+    fn is_tracked(&mut self, h: Handle) -> Result<bool, GcError> {
+        Ok(self.kind(h)? != Kind::Atom)
+    }
+    fn get_freeze_count(&mut self) -> u64 {
+        0
+    }
+    fn live_by_kind(&self) -> Option<(u64, u64)> {
+        None
+    }
+}
+
+impl Strategy for IncMiniMark {
+    const COLLECT_RETURNS_COUNT: bool = false;
+    fn refcount(&self, _h: Handle) -> Option<u64> {
+        None
+    }
+    fn get_count(&mut self) -> Option<(u64, u64, u64)> {
+        None
+    }
+    fn get_threshold(&mut self) -> Option<(u64, u64, u64)> {
+        None
+    }
+    fn is_tracked(&mut self, h: Handle) -> Result<bool, GcError> {
+        Ok(self.kind(h)? != Kind::Atom)
+    }
+    fn get_freeze_count(&mut self) -> u64 {
+        0
+    }
+    fn live_by_kind(&self) -> Option<(u64, u64)> {
+        None
+    }
+}
+
+/// The heap of one interpreter: the collector and the finalizer queue.
+#[derive(Debug)]
+pub struct Heap<C: Strategy> {
+    c: C,
+    finalize: Arc<Mutex<Vec<Root>>>,
+    events: Vec<Event>,
+    /// With tracing on: collections as `(end ns, pause ns, kind)`.
+    pub trace: Option<Trace>,
+}
+
+/// What a traced run records of its collections.
+#[derive(Debug)]
+pub struct Trace {
+    /// When the program started.
+    pub start: std::time::Instant,
+    /// Every collection (or step) as `(end ns from start, pause ns, kind)`;
+    /// the end is when the interpreter saw the event (the end of the
+    /// statement during which it ran).
+    pub collections: Vec<(u64, u64, &'static str)>,
+}
+
+/// The finalizer hook: keeps the object (a resurrection) until the
+/// interpreter's next safe point runs its `__del__`.
+struct KeepForDel(Arc<Mutex<Vec<Root>>>);
+
+impl Finalize for KeepForDel {
+    fn finalize<H: Collector>(&mut self, scope: &mut Scope<'_, H>, object: Local<'_>) {
+        if let Ok(r) = scope.root(object) {
+            self.0
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .push(r);
+        }
+    }
+}
+
+/// What [`Heap::drain`] found since the last call.
+#[derive(Debug, Default)]
+pub struct Drained {
+    /// Objects the finalizer hook kept: run `__del__`, then drop.
+    pub saved: Vec<Root>,
+    /// Weak references whose referent died (with a callback).
+    pub weak_callbacks: Vec<WeakId>,
+}
+
+impl<C: Strategy> Heap<C> {
+    /// A heap configured from `KEY=VALUE` pairs.
+    pub fn new(pairs: &[(String, String)]) -> Result<Self, String> {
+        let mut config = C::Config::default();
+        for (k, v) in pairs {
+            gc_core::Config::set(&mut config, k, v)
+                .map_err(|e| format!("collector `{}`: {e}", C::TRAITS.name))?;
+        }
+        let mut c = C::with_config(config).map_err(|e| e.to_string())?;
+        c.record_events(true);
+        let finalize: Arc<Mutex<Vec<Root>>> = Arc::default();
+        c.on_finalize(KeepForDel(Arc::clone(&finalize)));
+        Ok(Heap {
+            c,
+            finalize,
+            events: Vec::new(),
+            trace: None,
+        })
+    }
+
+    /// The strategy's name.
+    pub fn name(&self) -> &'static str {
+        C::TRAITS.name
+    }
+
+    /// A root for a raw handle the collector just gave us (it takes the
+    /// handle over).
+    fn wrap(&mut self, h: Handle) -> Result<Root, GcError> {
+        self.c.scope(|s| {
+            let l = s.adopt(h);
+            s.root(l)
+        })
+    }
+
+    /// Releases every dropped root (this is when reference counting frees)
+    /// and runs the finalizer hook on what is due.
+    pub fn flush(&mut self) -> Result<(), GcError> {
+        Embedding::flush(&mut self.c);
+        Ok(())
+    }
+
+    /// `scope.node(slots, payload)`.
+    pub fn node(&mut self, slots: usize, payload: &[u8]) -> Result<Root, GcError> {
+        self.c.scope(|s| {
+            let l = s.node(slots, payload.len())?;
+            if !payload.is_empty() {
+                s.payload_mut(l)?.copy_from_slice(payload);
+            }
+            s.root(l)
+        })
+    }
+
+    /// `scope.atom(bytes)`.
+    pub fn atom(&mut self, payload: &[u8]) -> Result<Root, GcError> {
+        self.c.scope(|s| {
+            let l = s.atom(payload)?;
+            s.root(l)
+        })
+    }
+
+    /// `scope.tuple(members)`.
+    pub fn tuple(&mut self, members: &[Option<&Root>]) -> Result<Root, GcError> {
+        self.c.scope(|s| {
+            let mut locals = Vec::with_capacity(members.len());
+            for m in members {
+                locals.push(match m {
+                    Some(r) => Some(s.local(r)?),
+                    None => None,
+                });
+            }
+            let t = s.tuple(&locals)?;
+            s.root(t)
+        })
+    }
+
+    /// A second root to the same object.
+    pub fn dup(&mut self, r: &Root) -> Result<Root, GcError> {
+        let h = self.c.clone_handle(r.handle())?;
+        self.wrap(h)
+    }
+
+    /// `scope.get(obj, i)`: a root to what slot `i` holds.
+    pub fn get(&mut self, obj: &Root, i: usize) -> Result<Option<Root>, GcError> {
+        if self.c.view(obj.handle())?.slot(i)?.is_none() {
+            return Ok(None);
+        }
+        match self.c.slot(obj.handle(), i)? {
+            Some(h) => Ok(Some(self.wrap(h)?)),
+            None => Ok(None),
+        }
+    }
+
+    /// Reads slot `i` through a view: an atom is decoded by `atom` without
+    /// a root; a container gets a root.
+    pub fn read<T>(
+        &mut self,
+        obj: &Root,
+        i: usize,
+        atom: impl FnOnce(&[u8]) -> T,
+    ) -> Result<Slot<T>, GcError> {
+        {
+            let v = self.c.view(obj.handle())?;
+            match v.slot(i)? {
+                None => return Ok(Slot::Nil),
+                Some(x) if x.kind() == Kind::Atom => return Ok(Slot::Atom(atom(x.payload()))),
+                Some(_) => {}
+            }
+        }
+        match self.c.slot(obj.handle(), i)? {
+            Some(h) => Ok(Slot::Obj(self.wrap(h)?)),
+            None => Ok(Slot::Nil),
+        }
+    }
+
+    /// Whether slot `i` holds something (a view: no root).
+    pub fn has(&self, obj: &Root, i: usize) -> Result<bool, GcError> {
+        Ok(self.c.view(obj.handle())?.slot(i)?.is_some())
+    }
+
+    /// `scope.set(obj, i, value)`.
+    pub fn set(&mut self, obj: &Root, i: usize, v: Option<&Root>) -> Result<(), GcError> {
+        self.c.set_slot(obj.handle(), i, v.map(|r| r.handle()))
+    }
+
+    /// `view(obj).kind()`.
+    pub fn kind(&self, obj: &Root) -> Result<Kind, GcError> {
+        Ok(self.c.view(obj.handle())?.kind())
+    }
+
+    /// `view(obj).id()`.
+    pub fn id(&self, obj: &Root) -> Result<ObjectId, GcError> {
+        Ok(self.c.view(obj.handle())?.id())
+    }
+
+    /// `view(obj).slot_count()`.
+    pub fn slot_count(&self, obj: &Root) -> Result<usize, GcError> {
+        Ok(self.c.view(obj.handle())?.slot_count())
+    }
+
+    /// `view(obj).payload()`.
+    pub fn payload(&self, obj: &Root) -> Result<&[u8], GcError> {
+        Ok(self.c.view(obj.handle())?.payload())
+    }
+
+    /// `scope.payload_mut(obj)`.
+    pub fn payload_mut(&mut self, obj: &Root) -> Result<&mut [u8], GcError> {
+        self.c.payload_mut(obj.handle())
+    }
+
+    /// `view(a).same(b)`.
+    pub fn same(&self, a: &Root, b: &Root) -> Result<bool, GcError> {
+        Ok(a.handle() == b.handle() || self.c.view(a.handle())?.same(self.c.view(b.handle())?))
+    }
+
+    /// `scope.set_finalizer(obj, Finalizer::Run)`: the object's `__del__`
+    /// will run on it (once); `notify` only reports the death as an event.
+    pub fn set_finalizer(&mut self, obj: &Root, run: bool) -> Result<(), GcError> {
+        let f = if run {
+            Finalizer::Run
+        } else {
+            Finalizer::Notify
+        };
+        self.c.set_finalizer(obj.handle(), f)
+    }
+
+    /// `scope.weak(obj, callback)`.
+    pub fn weak(&mut self, obj: &Root, callback: bool) -> Result<(Weak, WeakId), GcError> {
+        let w = self.c.scope(|s| {
+            let l = s.local(obj)?;
+            s.weak(l, callback)
+        })?;
+        let id = self.c.weak_id(w.handle())?;
+        Ok((w, id))
+    }
+
+    /// `scope.upgrade(&weak)`.
+    pub fn upgrade(&mut self, w: &Weak) -> Result<Option<Root>, GcError> {
+        self.flush()?;
+        self.c.scope(|s| match s.upgrade(w)? {
+            Some(l) => Ok(Some(s.root(l)?)),
+            None => Ok(None),
+        })
+    }
+
+    /// `scope.collect(gen)`.
+    pub fn collect(&mut self, generation: u64) -> Result<u64, GcError> {
+        let g = Generation::new(generation)?;
+        let n = self.c.scope(|s| s.collect(g))?;
+        self.flush()?;
+        Ok(n)
+    }
+
+    /// `scope.control(control)`.
+    pub fn control(&mut self, control: Control) -> Result<ControlOutcome, GcError> {
+        self.flush()?;
+        self.c.scope(|s| s.control(control))
+    }
+
+    /// Flushes, then takes what is due: the objects the finalizer hook
+    /// kept, and the weak callbacks reported.
+    pub fn drain(&mut self) -> Result<Drained, GcError> {
+        self.flush()?;
+        let mut out = Drained {
+            saved: std::mem::take(
+                &mut *self.finalize.lock().unwrap_or_else(PoisonError::into_inner),
+            ),
+            ..Drained::default()
+        };
+        self.c.drain_events(&mut self.events);
+        for e in self.events.drain(..) {
+            match e {
+                Event::WeakCallback { weak, .. } => out.weak_callbacks.push(weak),
+                Event::Collect(c) => {
+                    if let Some(t) = &mut self.trace {
+                        let end = t.start.elapsed().as_nanos() as u64;
+                        t.collections.push((end, c.pause_ns, c.kind));
+                    }
+                }
+                _ => {}
+            }
+        }
+        Ok(out)
+    }
+    /// `sys.getrefcount(obj)` without the argument's own reference
+    /// (the caller adds what CPython's call adds).
+    pub fn refcount(&mut self, obj: &Root) -> Result<Option<u64>, GcError> {
+        self.flush()?;
+        Ok(self.c.refcount(obj.handle()))
+    }
+
+    /// `gc.get_count()`.
+    pub fn get_count(&mut self) -> Result<Option<(u64, u64, u64)>, GcError> {
+        self.flush()?;
+        Ok(self.c.get_count())
+    }
+
+    /// `gc.get_threshold()`.
+    pub fn get_threshold(&mut self) -> Option<(u64, u64, u64)> {
+        self.c.get_threshold()
+    }
+
+    /// `gc.is_tracked(obj)`.
+    pub fn is_tracked(&mut self, obj: &Root) -> Result<bool, GcError> {
+        self.c.is_tracked(obj.handle())
+    }
+
+    /// `gc.get_freeze_count()`.
+    pub fn get_freeze_count(&mut self) -> u64 {
+        self.c.get_freeze_count()
+    }
+
+    /// `len(gc.garbage)`.
+    pub fn garbage_len(&mut self) -> usize {
+        self.c.root_list(RootList::Garbage).len()
+    }
+
+    /// Live objects: (all, containers and atoms when known).
+    pub fn live(&mut self) -> Result<(u64, Option<(u64, u64)>), GcError> {
+        self.flush()?;
+        drop(std::mem::take(
+            &mut *self.finalize.lock().unwrap_or_else(PoisonError::into_inner),
+        ));
+        self.flush()?;
+        Ok((self.c.stats().live_objects, self.c.live_by_kind()))
+    }
+
+    /// The collector's running totals.
+    pub fn stats(&self) -> gc_core::Stats {
+        self.c.stats()
+    }
+
+    /// Whether the strategy has reference counts.
+    pub fn has_refcounts(&self) -> bool {
+        C::TRAITS.reference_counting
+    }
+
+    /// Whether `gc.collect()` returns a count (CPython) or `None` (PyPy).
+    pub fn collect_returns_count(&self) -> bool {
+        C::COLLECT_RETURNS_COUNT
+    }
+}

@@ -1,0 +1,1430 @@
+//! The evaluator: statements and expressions, frames and exceptions.
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::rc::Rc;
+
+use rustpython_parser::ast::{self, Ranged};
+
+use crate::heap::{Heap, Root, Slot, Strategy, Weak};
+use crate::value::{Builtin, Class, Func, Module, Value, tag};
+use crate::{LineIndex, Unsupported};
+
+/// CPython's default recursion limit.
+pub const DEFAULT_RECURSION_LIMIT: usize = 1000;
+
+/// A Python exception (no `try` in the subset: it ends the program, or is
+/// printed as "Exception ignored" when it leaves a `__del__`).
+#[derive(Debug)]
+pub struct PyErr {
+    /// `NameError`, `TypeError`, …
+    pub kind: &'static str,
+    /// The message.
+    pub msg: String,
+    /// The line it was raised at (filled by the innermost statement).
+    pub line: Option<usize>,
+    /// The function it was raised in.
+    pub func: Option<Rc<str>>,
+}
+
+/// Why evaluation stopped.
+#[derive(Debug)]
+pub enum Exc {
+    /// A Python exception.
+    Py(PyErr),
+    /// A construct outside the subset.
+    Unsupported(Unsupported),
+}
+
+pub type R<T> = Result<T, Exc>;
+
+/// A Python exception of `kind`.
+pub fn err<T>(kind: &'static str, msg: impl Into<String>) -> R<T> {
+    Err(Exc::Py(PyErr {
+        kind,
+        msg: msg.into(),
+        line: None,
+        func: None,
+    }))
+}
+
+impl From<gc_core::GcError> for Exc {
+    fn from(e: gc_core::GcError) -> Self {
+        let kind = match e {
+            gc_core::GcError::OutOfMemory { .. } => "MemoryError",
+            gc_core::GcError::InvalidGeneration(_) => "ValueError",
+            _ => "SystemError",
+        };
+        Exc::Py(PyErr {
+            kind,
+            msg: e.to_string(),
+            line: None,
+            func: None,
+        })
+    }
+}
+
+/// Control flow out of a statement.
+pub enum Flow {
+    Normal,
+    Break,
+    Continue,
+    Return(Value),
+}
+
+/// FxHash (rustc's hasher): variable names are short and not
+/// adversarial, and SipHash was a tenth of the evaluator's time.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct BuildFx;
+
+impl std::hash::BuildHasher for BuildFx {
+    type Hasher = Fx;
+    fn build_hasher(&self) -> Fx {
+        Fx(0)
+    }
+}
+
+/// The hasher of [`BuildFx`].
+#[derive(Debug)]
+pub struct Fx(u64);
+
+impl std::hash::Hasher for Fx {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0.rotate_left(5) ^ u64::from(b)).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+        }
+    }
+}
+
+/// Variables in insertion order (CPython clears a module's globals in
+/// that order at exit).
+#[derive(Debug, Default)]
+pub struct Vars {
+    index: HashMap<Rc<str>, usize, BuildFx>,
+    slots: Vec<(Rc<str>, Option<Value>)>,
+}
+
+impl Vars {
+    pub fn get(&self, name: &str) -> Option<&Value> {
+        self.index.get(name).and_then(|&i| self.slots[i].1.as_ref())
+    }
+    pub fn set(&mut self, name: &str, v: Value) -> Option<Value> {
+        match self.index.get(name) {
+            Some(&i) => self.slots[i].1.replace(v),
+            None => {
+                let name: Rc<str> = Rc::from(name);
+                self.index.insert(name.clone(), self.slots.len());
+                self.slots.push((name, Some(v)));
+                None
+            }
+        }
+    }
+    /// Binds a parameter of a fresh frame (the name is shared, not copied).
+    pub fn bind(&mut self, name: &Rc<str>, v: Value) {
+        match self.index.get(&**name) {
+            Some(&i) => self.slots[i].1 = Some(v),
+            None => {
+                self.index.insert(name.clone(), self.slots.len());
+                self.slots.push((name.clone(), Some(v)));
+            }
+        }
+    }
+    pub fn remove(&mut self, name: &str) -> Option<Value> {
+        self.index.get(name).and_then(|&i| self.slots[i].1.take())
+    }
+    /// Takes every value out, first assigned first.
+    pub fn drain(&mut self) -> Vec<Value> {
+        self.index.clear();
+        self.slots.drain(..).filter_map(|(_, v)| v).collect()
+    }
+}
+
+pub struct Frame {
+    pub locals: Vars,
+    pub name: Rc<str>,
+}
+
+pub struct WeakEntry {
+    /// The weak reference to the referent.
+    pub target: Weak,
+    /// A weak reference to the weakref object itself (to pass it to the
+    /// callback, and to know it is gone).
+    pub myself: Weak,
+    pub callback: Option<Value>,
+    /// The id of `target`.
+    pub id: gc_core::WeakId,
+    /// The weakref object's own id (an entry is reused once it dies).
+    pub atom: gc_core::ObjectId,
+}
+
+/// The interpreter over a heap of strategy `C`.
+pub struct Interp<C: Strategy> {
+    pub heap: Heap<C>,
+    pub file: String,
+    pub lines: LineIndex,
+    pub globals: Vars,
+    pub frames: Vec<Frame>,
+    pub classes: Vec<Rc<Class>>,
+    pub funcs: Vec<Rc<Func>>,
+    pub weaks: Vec<Option<WeakEntry>>,
+    /// Free entries of `weaks`.
+    pub weak_free: Vec<usize>,
+    pub weak_by_id: HashMap<gc_core::WeakId, usize>,
+    pub consts: Option<Consts>,
+    pub depth: usize,
+    pub recursion_limit: usize,
+    pub gc_enabled: bool,
+    pub line: usize,
+    pub out: Box<dyn Write>,
+    /// `__del__` calls so far.
+    pub del_runs: u64,
+    /// Statements executed.
+    pub statements: u64,
+    /// With tracing on: the live heap every 1,024 statements.
+    pub samples: Option<Vec<(u64, u64, u64)>>,
+}
+
+/// Atoms kept for the whole run: None, True, False and the small ints.
+pub struct Consts {
+    pub none: Root,
+    pub t: Root,
+    pub f: Root,
+    pub ints: Vec<Root>,
+}
+
+const SMALL_MIN: i64 = -5;
+const SMALL_MAX: i64 = 256;
+
+impl<C: Strategy> Interp<C> {
+    pub fn new(heap: Heap<C>, file: String, lines: LineIndex, out: Box<dyn Write>) -> R<Self> {
+        let mut it = Interp {
+            heap,
+            file,
+            lines,
+            globals: Vars::default(),
+            frames: Vec::new(),
+            classes: Vec::new(),
+            funcs: Vec::new(),
+            weaks: Vec::new(),
+            weak_free: Vec::new(),
+            weak_by_id: HashMap::new(),
+            consts: None,
+            depth: 0,
+            recursion_limit: DEFAULT_RECURSION_LIMIT,
+            gc_enabled: true,
+            line: 0,
+            out,
+            del_runs: 0,
+            statements: 0,
+            samples: None,
+        };
+        let none = it.heap.atom(&[tag::NONE])?;
+        let t = it.heap.atom(&[tag::TRUE])?;
+        let f = it.heap.atom(&[tag::FALSE])?;
+        let mut ints = Vec::new();
+        for i in SMALL_MIN..=SMALL_MAX {
+            ints.push(it.heap.atom(&int_payload(i))?);
+        }
+        it.consts = Some(Consts { none, t, f, ints });
+        Ok(it)
+    }
+
+    // ----- values and slots -------------------------------------------
+
+    /// A second reference to `v`.
+    pub fn dup(&mut self, v: &Value) -> R<Value> {
+        dup_value(&mut self.heap, v)
+    }
+
+    /// The heap object that stands for `v` in a slot.
+    pub fn boxed(&mut self, v: &Value) -> R<Root> {
+        match v {
+            Value::Obj(r) => Ok(self.heap.dup(r)?),
+            _ => self.boxed_new(v),
+        }
+    }
+
+    fn boxed_new(&mut self, v: &Value) -> R<Root> {
+        let c = self.consts.take().expect("constants");
+        let r = match v {
+            Value::None => self.heap.dup(&c.none),
+            Value::Bool(true) => self.heap.dup(&c.t),
+            Value::Bool(false) => self.heap.dup(&c.f),
+            Value::Int(i) if (SMALL_MIN..=SMALL_MAX).contains(i) => {
+                self.heap.dup(&c.ints[(*i - SMALL_MIN) as usize])
+            }
+            _ => Err(gc_core::GcError::StaleHandle),
+        };
+        self.consts = Some(c);
+        if let Ok(r) = r {
+            return Ok(r);
+        }
+        match v {
+            Value::Int(i) => Ok(self.heap.atom(&int_payload(*i))?),
+            Value::Str(s) => {
+                let mut p = Vec::with_capacity(s.len() + 1);
+                p.push(tag::STR);
+                p.extend_from_slice(s.as_bytes());
+                Ok(self.heap.atom(&p)?)
+            }
+            Value::Func(f) => Ok(self.heap.atom(&idx_payload(tag::FUNC, f.index))?),
+            Value::Class(c) => Ok(self.heap.atom(&idx_payload(tag::CLASS, c.index))?),
+            other => err(
+                "TypeError",
+                format!(
+                    "gc-py cannot store a {} in a container",
+                    self.type_name_of(other)
+                ),
+            ),
+        }
+    }
+
+    fn atom_value(&self, a: Atom) -> Option<Value> {
+        Some(match a {
+            Atom::Int(i) => Value::Int(i),
+            Atom::Str(s) => Value::Str(s),
+            Atom::None => Value::None,
+            Atom::Bool(b) => Value::Bool(b),
+            Atom::Func(i) => Value::Func(self.funcs[i as usize].clone()),
+            Atom::Class(i) => Value::Class(self.classes[i as usize].clone()),
+            Atom::Other => return None,
+        })
+    }
+
+    /// The value slot `i` of `obj` holds (`None` for nil), reading atoms
+    /// through a view.
+    pub fn slot_value(&mut self, obj: &Root, i: usize) -> R<Value> {
+        match self.heap.read(obj, i, decode_atom)? {
+            Slot::Nil => Ok(Value::None),
+            Slot::Obj(r) => Ok(Value::Obj(r)),
+            Slot::Atom(a) => match self.atom_value(a) {
+                Some(v) => Ok(v),
+                None => match self.heap.get(obj, i)? {
+                    Some(r) => Ok(Value::Obj(r)),
+                    None => Ok(Value::None),
+                },
+            },
+        }
+    }
+
+    /// The value of logical slot `i` of a list, dict or instance.
+    pub fn gs_value(&mut self, obj: &Root, i: usize) -> R<Value> {
+        match self.storage(obj)? {
+            Some(st) => self.slot_value(&st, i),
+            None => self.slot_value(obj, i),
+        }
+    }
+
+    pub fn tag_of(&self, r: &Root) -> R<u8> {
+        if self.heap.kind(r)? == gc_core::Kind::Tuple {
+            return Ok(b't');
+        }
+        Ok(self.heap.payload(r)?.first().copied().unwrap_or(0))
+    }
+
+    // ----- growable slot arrays (lists, dicts, instances) -------------
+
+    /// A list, dict or instance node: `inline` item slots, then one slot
+    /// for an overflow storage node.
+    pub fn new_container(&mut self, t: u8, extra: u32, inline: usize) -> R<Root> {
+        let mut p = [0u8; 5];
+        p[0] = t;
+        p[1..5].copy_from_slice(&extra.to_le_bytes());
+        Ok(self.heap.node(inline + 1, &p)?)
+    }
+
+    fn storage(&mut self, obj: &Root) -> R<Option<Root>> {
+        let n = self.heap.slot_count(obj)?;
+        if !self.heap.has(obj, n - 1)? {
+            return Ok(None);
+        }
+        Ok(self.heap.get(obj, n - 1)?)
+    }
+
+    /// Whether logical slot `i` holds something.
+    pub fn gs_has(&mut self, obj: &Root, i: usize) -> R<bool> {
+        match self.storage(obj)? {
+            Some(st) => Ok(self.heap.has(&st, i)?),
+            None => Ok(self.heap.has(obj, i)?),
+        }
+    }
+
+    pub fn gs_cap(&mut self, obj: &Root) -> R<usize> {
+        match self.storage(obj)? {
+            Some(s) => Ok(self.heap.slot_count(&s)?),
+            None => Ok(self.heap.slot_count(obj)? - 1),
+        }
+    }
+
+    pub fn gs_get(&mut self, obj: &Root, i: usize) -> R<Option<Root>> {
+        match self.storage(obj)? {
+            Some(s) => Ok(self.heap.get(&s, i)?),
+            None => Ok(self.heap.get(obj, i)?),
+        }
+    }
+
+    pub fn gs_set(&mut self, obj: &Root, i: usize, v: Option<&Root>) -> R<()> {
+        match self.storage(obj)? {
+            Some(s) => Ok(self.heap.set(&s, i, v)?),
+            None => Ok(self.heap.set(obj, i, v)?),
+        }
+    }
+
+    /// Makes room for `n` logical slots (CPython's list_resize: the item
+    /// array grows; here an overflow storage node replaces the inline
+    /// slots, since a heap object cannot change its size).
+    pub fn gs_reserve(&mut self, obj: &Root, n: usize) -> R<()> {
+        let cap = self.gs_cap(obj)?;
+        if n <= cap {
+            return Ok(());
+        }
+        let new_cap = n.max(cap + cap / 2 + 4);
+        let st = self.heap.node(new_cap, &[tag::STORAGE])?;
+        let old = self.storage(obj)?;
+        for i in 0..cap {
+            let v = match &old {
+                Some(s) => self.heap.get(s, i)?,
+                None => self.heap.get(obj, i)?,
+            };
+            if let Some(v) = v {
+                self.heap.set(&st, i, Some(&v))?;
+                if old.is_none() {
+                    self.heap.set(obj, i, None)?;
+                }
+            }
+        }
+        let last = self.heap.slot_count(obj)? - 1;
+        self.heap.set(obj, last, Some(&st))?;
+        Ok(())
+    }
+
+    pub fn extra(&self, obj: &Root) -> R<u32> {
+        Ok(read_u32(self.heap.payload(obj)?))
+    }
+
+    pub fn set_extra(&mut self, obj: &Root, v: u32) -> R<()> {
+        self.heap.payload_mut(obj)?[1..5].copy_from_slice(&v.to_le_bytes());
+        Ok(())
+    }
+
+    // ----- errors and lines ---------------------------------------------
+
+    pub fn line_of(&self, node: &impl Ranged) -> usize {
+        self.lines.line(node.start().to_usize())
+    }
+
+    pub fn unsupported<T>(&self, node: &impl Ranged, what: impl Into<String>) -> R<T> {
+        Err(Exc::Unsupported(Unsupported {
+            line: self.line_of(node),
+            what: what.into(),
+        }))
+    }
+
+    fn frame_name(&self) -> Rc<str> {
+        self.frames
+            .last()
+            .map(|f| f.name.clone())
+            .unwrap_or_else(|| Rc::from("<module>"))
+    }
+
+    // ----- variables ------------------------------------------------------
+
+    fn lookup(&mut self, name: &str) -> R<Value> {
+        let v = match self.frames.last().and_then(|f| f.locals.get(name)) {
+            Some(v) => Some(v),
+            None => self.globals.get(name),
+        };
+        match v {
+            Some(v) => dup_value(&mut self.heap, v),
+            None => match Builtin::global(name) {
+                Some(b) => Ok(Value::Builtin(b)),
+                None => err("NameError", format!("name '{name}' is not defined")),
+            },
+        }
+    }
+
+    fn store(&mut self, name: &str, v: Value) {
+        let old = match self.frames.last_mut() {
+            Some(f) => f.locals.set(name, v),
+            None => self.globals.set(name, v),
+        };
+        drop(old);
+    }
+
+    fn delete_name(&mut self, name: &str) -> R<()> {
+        let old = match self.frames.last_mut() {
+            Some(f) => f.locals.remove(name),
+            None => self.globals.remove(name),
+        };
+        match old {
+            Some(_) => Ok(()),
+            None => err("NameError", format!("name '{name}' is not defined")),
+        }
+    }
+
+    // ----- statements -------------------------------------------------------
+
+    pub fn exec_block(&mut self, body: &'static [ast::Stmt]) -> R<Flow> {
+        for s in body {
+            match self.exec_stmt(s) {
+                Ok(Flow::Normal) => {}
+                Ok(other) => return Ok(other),
+                Err(mut e) => {
+                    if let Exc::Py(p) = &mut e
+                        && p.line.is_none()
+                    {
+                        p.line = Some(self.line_of(s));
+                        p.func = Some(self.frame_name());
+                    }
+                    return Err(e);
+                }
+            }
+            self.safe_point()?;
+        }
+        Ok(Flow::Normal)
+    }
+
+    fn exec_stmt(&mut self, s: &'static ast::Stmt) -> R<Flow> {
+        self.line = self.line_of(s);
+        self.statements += 1;
+        if self.statements % 1024 == 0
+            && let Some(t) = &self.heap.trace
+        {
+            let ns = t.start.elapsed().as_nanos() as u64;
+            let st = self.heap.stats();
+            if let Some(samples) = &mut self.samples {
+                samples.push((ns, st.live_bytes, st.live_objects));
+            }
+        }
+        match s {
+            ast::Stmt::Expr(e) => {
+                let v = self.eval(&e.value)?;
+                drop(v);
+                Ok(Flow::Normal)
+            }
+            ast::Stmt::Assign(a) => {
+                let v = self.eval(&a.value)?;
+                let (last, rest) = a.targets.split_last().expect("an assignment has a target");
+                for t in rest {
+                    let v2 = self.dup(&v)?;
+                    self.assign(t, v2)?;
+                }
+                self.assign(last, v)?;
+                Ok(Flow::Normal)
+            }
+            ast::Stmt::AugAssign(a) => {
+                let cur = self.eval(&a.target)?;
+                let rhs = self.eval(&a.value)?;
+                let v = self.binop(a.op, cur, rhs)?;
+                self.assign(&a.target, v)?;
+                Ok(Flow::Normal)
+            }
+            ast::Stmt::Delete(d) => {
+                for t in &d.targets {
+                    self.delete(t)?;
+                }
+                Ok(Flow::Normal)
+            }
+            ast::Stmt::If(i) => {
+                let c = self.eval(&i.test)?;
+                if self.truthy(&c)? {
+                    drop(c);
+                    self.exec_block(&i.body)
+                } else {
+                    drop(c);
+                    self.exec_block(&i.orelse)
+                }
+            }
+            ast::Stmt::While(w) => {
+                loop {
+                    let c = self.eval(&w.test)?;
+                    if !self.truthy(&c)? {
+                        break;
+                    }
+                    drop(c);
+                    match self.exec_block(&w.body)? {
+                        Flow::Break => break,
+                        Flow::Return(v) => return Ok(Flow::Return(v)),
+                        _ => {}
+                    }
+                }
+                Ok(Flow::Normal)
+            }
+            ast::Stmt::For(f) => self.exec_for(f),
+            ast::Stmt::Break(_) => Ok(Flow::Break),
+            ast::Stmt::Continue(_) => Ok(Flow::Continue),
+            ast::Stmt::Pass(_) => Ok(Flow::Normal),
+            ast::Stmt::Return(r) => {
+                let v = match &r.value {
+                    Some(e) => self.eval(e)?,
+                    None => Value::None,
+                };
+                Ok(Flow::Return(v))
+            }
+            ast::Stmt::FunctionDef(f) => {
+                let func = self.make_func(f, None);
+                let name: Rc<str> = Rc::from(f.name.as_str());
+                self.store(&name, Value::Func(func));
+                Ok(Flow::Normal)
+            }
+            ast::Stmt::ClassDef(c) => self.exec_class(c),
+            ast::Stmt::Import(i) => {
+                for a in &i.names {
+                    let m = match a.name.as_str() {
+                        "gc" => Module::Gc,
+                        "weakref" => Module::Weakref,
+                        "sys" => Module::Sys,
+                        other => {
+                            return err(
+                                "ModuleNotFoundError",
+                                format!(
+                                    "No module named '{other}' (gc-py has gc, weakref and sys)"
+                                ),
+                            );
+                        }
+                    };
+                    let name: Rc<str> = Rc::from(a.asname.as_ref().unwrap_or(&a.name).as_str());
+                    self.store(&name, Value::Module(m));
+                }
+                Ok(Flow::Normal)
+            }
+            other => self.unsupported(other, stmt_name(other)),
+        }
+    }
+
+    fn exec_for(&mut self, f: &'static ast::StmtFor) -> R<Flow> {
+        let it = self.eval(&f.iter)?;
+        // What to iterate: a range lazily, a list by index (seeing appends,
+        // as CPython's list iterator), anything else as a snapshot.
+        enum Src {
+            Range(i64, i64, i64),
+            List(Root),
+            Items(Vec<Value>),
+        }
+        let src = match it {
+            Value::Range(a, b, c) => Src::Range(a, b, c),
+            Value::Obj(r) if self.tag_of(&r)? == tag::LIST => Src::List(r),
+            other => Src::Items(self.iter_values(&other)?),
+        };
+        let mut k: usize = 0;
+        let mut cur = match src {
+            Src::Range(a, _, _) => a,
+            _ => 0,
+        };
+        let mut items = match src {
+            Src::Items(ref v) => v.len(),
+            _ => 0,
+        };
+        let mut src = src;
+        loop {
+            let v = match &mut src {
+                Src::Range(_, b, c) => {
+                    if (*c > 0 && cur >= *b) || (*c < 0 && cur <= *b) {
+                        break;
+                    }
+                    let v = Value::Int(cur);
+                    cur += *c;
+                    v
+                }
+                Src::List(r) => {
+                    if k >= self.extra(r)? as usize {
+                        break;
+                    }
+                    let r2 = self.heap.dup(r)?;
+                    let v = self.list_item(&r2, k)?;
+                    k += 1;
+                    v
+                }
+                Src::Items(v) => {
+                    if items == 0 {
+                        break;
+                    }
+                    items -= 1;
+                    v.remove(0)
+                }
+            };
+            self.assign(&f.target, v)?;
+            match self.exec_block(&f.body)? {
+                Flow::Break => return Ok(Flow::Normal),
+                Flow::Return(v) => return Ok(Flow::Return(v)),
+                _ => {}
+            }
+        }
+        self.exec_block(&f.orelse)
+    }
+
+    fn make_func(&mut self, f: &'static ast::StmtFunctionDef, class: Option<&str>) -> Rc<Func> {
+        let params = f
+            .args
+            .args
+            .iter()
+            .map(|a| Rc::from(a.def.arg.as_str()))
+            .collect();
+        let name: Rc<str> = Rc::from(f.name.as_str());
+        let func = Rc::new(Func {
+            qualname: match class {
+                Some(c) => Rc::from(format!("{c}.{name}").as_str()),
+                None => name.clone(),
+            },
+            name,
+            params,
+            body: &f.body,
+            index: self.funcs.len() as u32,
+        });
+        self.funcs.push(func.clone());
+        func
+    }
+
+    fn exec_class(&mut self, c: &'static ast::StmtClassDef) -> R<Flow> {
+        let base = match c.bases.as_slice() {
+            [] => None,
+            [b] => match self.eval(b)? {
+                Value::Class(k) => Some(k),
+                Value::Builtin(_) => {
+                    return self.unsupported(b, "inheriting from a built-in type");
+                }
+                other => {
+                    return err(
+                        "TypeError",
+                        format!("cannot inherit from a {}", self.type_name_of(&other)),
+                    );
+                }
+            },
+            _ => return self.unsupported(c, "multiple inheritance"),
+        };
+        // The instance layout, known up front as CPython 3.11 learns it
+        // from `__init__`: the base's attributes, then every `self.x = …`
+        // in the class's methods, so that instances are made with a slot
+        // for each (and stay one object).
+        let mut layout: Vec<Rc<str>> = match &base {
+            Some(b) => b.layout.borrow().clone(),
+            None => Vec::new(),
+        };
+        for s in &c.body {
+            if let ast::Stmt::FunctionDef(f) = s
+                && let Some(me) = f.args.args.first()
+            {
+                collect_self_attrs(&f.body, me.def.arg.as_str(), &mut layout);
+            }
+        }
+        let class = Rc::new(Class {
+            name: Rc::from(c.name.as_str()),
+            base,
+            attrs: Default::default(),
+            layout: std::cell::RefCell::new(layout),
+            index: self.classes.len() as u32,
+        });
+        self.classes.push(class.clone());
+        for s in &c.body {
+            self.line = self.line_of(s);
+            match s {
+                ast::Stmt::FunctionDef(f) => {
+                    let func = self.make_func(f, Some(c.name.as_str()));
+                    class
+                        .attrs
+                        .borrow_mut()
+                        .insert(Rc::from(f.name.as_str()), Value::Func(func));
+                }
+                ast::Stmt::Assign(a) if a.targets.len() == 1 => {
+                    let ast::Expr::Name(n) = &a.targets[0] else {
+                        return self.unsupported(s, "this assignment in a class body");
+                    };
+                    let v = self.eval(&a.value)?;
+                    class.attrs.borrow_mut().insert(Rc::from(n.id.as_str()), v);
+                }
+                ast::Stmt::Pass(_) => {}
+                ast::Stmt::Expr(e) if matches!(&*e.value, ast::Expr::Constant(_)) => {}
+                other => {
+                    return self
+                        .unsupported(other, format!("{} in a class body", stmt_name(other)));
+                }
+            }
+        }
+        self.store(c.name.as_str(), Value::Class(class));
+        Ok(Flow::Normal)
+    }
+
+    // ----- assignment and deletion -------------------------------------
+
+    fn assign(&mut self, target: &'static ast::Expr, v: Value) -> R<()> {
+        match target {
+            ast::Expr::Name(n) => {
+                self.store(n.id.as_str(), v);
+                Ok(())
+            }
+            ast::Expr::Attribute(a) => {
+                let obj = self.eval(&a.value)?;
+                self.set_attr(&obj, a.attr.as_str(), v)
+            }
+            ast::Expr::Subscript(s) => {
+                let obj = self.eval(&s.value)?;
+                let key = self.eval(&s.slice)?;
+                self.set_item(&obj, key, v)
+            }
+            ast::Expr::Tuple(ast::ExprTuple { elts, .. })
+            | ast::Expr::List(ast::ExprList { elts, .. }) => {
+                let items = self.iter_values(&v)?;
+                drop(v);
+                if items.len() != elts.len() {
+                    return if items.len() > elts.len() {
+                        err(
+                            "ValueError",
+                            format!("too many values to unpack (expected {})", elts.len()),
+                        )
+                    } else {
+                        err(
+                            "ValueError",
+                            format!(
+                                "not enough values to unpack (expected {}, got {})",
+                                elts.len(),
+                                items.len()
+                            ),
+                        )
+                    };
+                }
+                for (t, v) in elts.iter().zip(items) {
+                    self.assign(t, v)?;
+                }
+                Ok(())
+            }
+            other => self.unsupported(other, "assignment to this target"),
+        }
+    }
+
+    fn delete(&mut self, target: &'static ast::Expr) -> R<()> {
+        match target {
+            ast::Expr::Name(n) => self.delete_name(n.id.as_str()),
+            ast::Expr::Attribute(a) => {
+                let obj = self.eval(&a.value)?;
+                self.del_attr(&obj, a.attr.as_str())
+            }
+            ast::Expr::Subscript(s) => {
+                let obj = self.eval(&s.value)?;
+                let key = self.eval(&s.slice)?;
+                self.del_item(&obj, key)
+            }
+            ast::Expr::Tuple(t) => {
+                for e in &t.elts {
+                    self.delete(e)?;
+                }
+                Ok(())
+            }
+            other => self.unsupported(other, "deletion of this target"),
+        }
+    }
+
+    // ----- expressions --------------------------------------------------
+
+    pub fn eval(&mut self, e: &'static ast::Expr) -> R<Value> {
+        match e {
+            ast::Expr::Constant(c) => self.constant(e, &c.value),
+            ast::Expr::Name(n) => self.lookup(n.id.as_str()),
+            ast::Expr::BinOp(b) => {
+                let l = self.eval(&b.left)?;
+                let r = self.eval(&b.right)?;
+                self.binop(b.op, l, r)
+            }
+            ast::Expr::UnaryOp(u) => {
+                let v = self.eval(&u.operand)?;
+                match u.op {
+                    ast::UnaryOp::Not => Ok(Value::Bool(!self.truthy(&v)?)),
+                    ast::UnaryOp::USub => match v {
+                        Value::Int(i) => i.checked_neg().map(Value::Int).map_or_else(overflow, Ok),
+                        Value::Bool(b) => Ok(Value::Int(-(b as i64))),
+                        other => err(
+                            "TypeError",
+                            format!(
+                                "bad operand type for unary -: '{}'",
+                                self.type_name_of(&other)
+                            ),
+                        ),
+                    },
+                    ast::UnaryOp::UAdd => match v {
+                        Value::Int(i) => Ok(Value::Int(i)),
+                        Value::Bool(b) => Ok(Value::Int(b as i64)),
+                        other => err(
+                            "TypeError",
+                            format!(
+                                "bad operand type for unary +: '{}'",
+                                self.type_name_of(&other)
+                            ),
+                        ),
+                    },
+                    ast::UnaryOp::Invert => self.unsupported(e, "the ~ operator"),
+                }
+            }
+            ast::Expr::BoolOp(b) => {
+                let mut last = Value::None;
+                for (i, x) in b.values.iter().enumerate() {
+                    let v = self.eval(x)?;
+                    let t = self.truthy(&v)?;
+                    let stop = match b.op {
+                        ast::BoolOp::And => !t,
+                        ast::BoolOp::Or => t,
+                    };
+                    if stop || i + 1 == b.values.len() {
+                        return Ok(v);
+                    }
+                    last = v;
+                }
+                Ok(last)
+            }
+            ast::Expr::Compare(c) => {
+                let mut left = self.eval(&c.left)?;
+                for (op, r) in c.ops.iter().zip(&c.comparators) {
+                    let right = self.eval(r)?;
+                    if !self.compare(*op, &left, &right)? {
+                        return Ok(Value::Bool(false));
+                    }
+                    left = right;
+                }
+                Ok(Value::Bool(true))
+            }
+            ast::Expr::IfExp(i) => {
+                let c = self.eval(&i.test)?;
+                if self.truthy(&c)? {
+                    self.eval(&i.body)
+                } else {
+                    self.eval(&i.orelse)
+                }
+            }
+            ast::Expr::Call(c) => self.eval_call(c),
+            ast::Expr::Attribute(a) => {
+                let obj = self.eval(&a.value)?;
+                self.get_attr(obj, a.attr.as_str())
+            }
+            ast::Expr::Subscript(s) => {
+                let obj = self.eval(&s.value)?;
+                let key = self.eval(&s.slice)?;
+                self.get_item(&obj, &key)
+            }
+            ast::Expr::List(l) => {
+                let mut vs = Vec::with_capacity(l.elts.len());
+                for x in &l.elts {
+                    vs.push(self.eval(x)?);
+                }
+                self.new_list(vs)
+            }
+            ast::Expr::Tuple(t) => {
+                let mut vs = Vec::with_capacity(t.elts.len());
+                for x in &t.elts {
+                    vs.push(self.eval(x)?);
+                }
+                self.new_tuple(vs)
+            }
+            ast::Expr::Dict(d) => {
+                let mut kvs = Vec::with_capacity(d.keys.len());
+                for (k, v) in d.keys.iter().zip(&d.values) {
+                    let Some(k) = k else {
+                        return self.unsupported(e, "** in a dict literal");
+                    };
+                    let k = self.eval(k)?;
+                    let v = self.eval(v)?;
+                    kvs.push((k, v));
+                }
+                let d = self.new_dict(kvs.len())?;
+                for (k, v) in kvs {
+                    self.dict_set(&d, k, v)?;
+                }
+                Ok(Value::Obj(d))
+            }
+            ast::Expr::JoinedStr(j) => {
+                let mut s = String::new();
+                for part in &j.values {
+                    match part {
+                        ast::Expr::Constant(ast::ExprConstant {
+                            value: ast::Constant::Str(t),
+                            ..
+                        }) => s.push_str(t),
+                        ast::Expr::FormattedValue(f) => {
+                            if f.format_spec.is_some() {
+                                return self.unsupported(part, "a format spec in an f-string");
+                            }
+                            let v = self.eval(&f.value)?;
+                            let t = match f.conversion {
+                                ast::ConversionFlag::Repr => self.repr(&v)?,
+                                ast::ConversionFlag::None | ast::ConversionFlag::Str => {
+                                    self.str_of(&v)?
+                                }
+                                ast::ConversionFlag::Ascii => {
+                                    return self.unsupported(part, "!a in an f-string");
+                                }
+                            };
+                            s.push_str(&t);
+                        }
+                        other => return self.unsupported(other, "this f-string part"),
+                    }
+                }
+                Ok(Value::Str(Rc::from(s)))
+            }
+            other => self.unsupported(other, expr_name(other)),
+        }
+    }
+
+    fn constant(&mut self, e: &ast::Expr, c: &ast::Constant) -> R<Value> {
+        Ok(match c {
+            ast::Constant::None => Value::None,
+            ast::Constant::Bool(b) => Value::Bool(*b),
+            ast::Constant::Str(s) => Value::Str(Rc::from(s.as_str())),
+            ast::Constant::Int(i) => match i64::try_from(i) {
+                Ok(i) => Value::Int(i),
+                Err(_) => {
+                    return err(
+                        "OverflowError",
+                        format!("int literal {i} does not fit in 64 bits (gc-py ints are 64-bit)"),
+                    );
+                }
+            },
+            ast::Constant::Float(_) => return self.unsupported(e, "float"),
+            ast::Constant::Bytes(_) => return self.unsupported(e, "bytes"),
+            ast::Constant::Ellipsis => return self.unsupported(e, "Ellipsis"),
+            ast::Constant::Complex { .. } => return self.unsupported(e, "complex"),
+            ast::Constant::Tuple(_) => return self.unsupported(e, "a constant tuple"),
+        })
+    }
+
+    fn eval_call(&mut self, c: &'static ast::ExprCall) -> R<Value> {
+        let f = self.eval(&c.func)?;
+        let mut args = Vec::with_capacity(c.args.len());
+        for a in &c.args {
+            if let ast::Expr::Starred(_) = a {
+                return self.unsupported(a, "*args in a call");
+            }
+            args.push(self.eval(a)?);
+        }
+        let mut kwargs = Vec::new();
+        for k in &c.keywords {
+            let Some(name) = &k.arg else {
+                return self.unsupported(k, "**kwargs in a call");
+            };
+            kwargs.push((name.as_str(), self.eval(&k.value)?));
+        }
+        if !kwargs.is_empty() && !matches!(f, Value::Builtin(Builtin::Print)) {
+            return self.unsupported(
+                &c.keywords[0],
+                "keyword arguments (except print's sep and end)",
+            );
+        }
+        self.call(f, args, kwargs)
+    }
+
+    pub fn call(&mut self, f: Value, mut args: Vec<Value>, kwargs: Vec<(&str, Value)>) -> R<Value> {
+        match f {
+            Value::Func(func) => self.call_func(&func, args),
+            Value::Method(func, me) => {
+                args.insert(0, Value::Obj(me));
+                self.call_func(&func, args)
+            }
+            Value::Class(k) => self.instantiate(&k, args),
+            Value::Builtin(b) => self.call_builtin(b, None, args, kwargs),
+            Value::BoundBuiltin(b, me) => self.call_builtin(b, Some(me), args, kwargs),
+            Value::Obj(r) if self.tag_of(&r)? == tag::WEAK => {
+                if !args.is_empty() {
+                    return err(
+                        "TypeError",
+                        format!("weakref() takes no arguments ({} given)", args.len()),
+                    );
+                }
+                self.weak_target(&r)
+            }
+            other => err(
+                "TypeError",
+                format!("'{}' object is not callable", self.type_name_of(&other)),
+            ),
+        }
+    }
+
+    pub fn call_func(&mut self, func: &Rc<Func>, args: Vec<Value>) -> R<Value> {
+        if args.len() != func.params.len() {
+            let n = func.params.len();
+            return err(
+                "TypeError",
+                format!(
+                    "{}() takes {n} positional argument{} but {} {} given",
+                    func.name,
+                    if n == 1 { "" } else { "s" },
+                    args.len(),
+                    if args.len() == 1 { "was" } else { "were" }
+                ),
+            );
+        }
+        if self.depth >= self.recursion_limit {
+            return err("RecursionError", "maximum recursion depth exceeded");
+        }
+        let mut locals = Vars::default();
+        for (p, a) in func.params.iter().zip(args) {
+            locals.bind(p, a);
+        }
+        self.frames.push(Frame {
+            locals,
+            name: func.name.clone(),
+        });
+        self.depth += 1;
+        let r = self.exec_block(func.body);
+        self.depth -= 1;
+        let frame = self.frames.pop();
+        drop(frame);
+        let v = match r? {
+            Flow::Return(v) => v,
+            _ => Value::None,
+        };
+        self.safe_point()?;
+        Ok(v)
+    }
+
+    fn instantiate(&mut self, k: &Rc<Class>, args: Vec<Value>) -> R<Value> {
+        let inline = k.layout.borrow().len().max(1);
+        let obj = self.new_container(tag::INSTANCE, k.index, inline)?;
+        if k.lookup("__del__", |_| ()).is_some() {
+            self.heap.set_finalizer(&obj, true)?;
+        }
+        let init = k.lookup("__init__", |v| match v {
+            Value::Func(f) => Some(f.clone()),
+            _ => None,
+        });
+        match init.flatten() {
+            Some(f) => {
+                let mut a = Vec::with_capacity(args.len() + 1);
+                a.push(Value::Obj(self.heap.dup(&obj)?));
+                a.extend(args);
+                let r = self.call_func(&f, a)?;
+                if !matches!(r, Value::None) {
+                    return err(
+                        "TypeError",
+                        format!(
+                            "__init__() should return None, not '{}'",
+                            self.type_name_of(&r)
+                        ),
+                    );
+                }
+            }
+            None if !args.is_empty() => {
+                return err("TypeError", format!("{}() takes no arguments", k.name));
+            }
+            None => {}
+        }
+        Ok(Value::Obj(obj))
+    }
+
+    // ----- finalizers, weak callbacks ---------------------------------------
+
+    /// Runs what the collector asked for since the last call: `__del__` of
+    /// each saved object, weak-reference callbacks; releases the weak
+    /// references of dead weakref objects. Called between statements.
+    pub fn safe_point(&mut self) -> R<()> {
+        loop {
+            let d = self.heap.drain()?;
+            if d.saved.is_empty() && d.weak_callbacks.is_empty() {
+                return Ok(());
+            }
+            for id in d.weak_callbacks {
+                let Some(&i) = self.weak_by_id.get(&id) else {
+                    continue;
+                };
+                let Some(entry) = self.weaks[i].as_ref() else {
+                    continue;
+                };
+                let cb = match &entry.callback {
+                    Some(v) => dup_value(&mut self.heap, v)?,
+                    None => continue,
+                };
+                let me = match &self.weaks[i] {
+                    Some(e) => self.heap.upgrade(&e.myself)?,
+                    None => None,
+                };
+                if let Some(w) = me {
+                    let what = self.repr(&cb)?;
+                    let r = self.call(cb, vec![Value::Obj(w)], Vec::new());
+                    if let Err(e) = r {
+                        self.report_ignored(e, &what)?;
+                    }
+                }
+            }
+            for obj in d.saved {
+                self.run_del(obj)?;
+            }
+        }
+    }
+
+    fn run_del(&mut self, obj: Root) -> R<()> {
+        match self.tag_of(&obj)? {
+            tag::INSTANCE => {}
+            tag::WEAK => {
+                // A weakref object died: drop its weak references.
+                let i = self.extra(&obj)? as usize;
+                let me = self.heap.id(&obj)?;
+                let mine = matches!(self.weaks.get(i), Some(Some(e)) if e.atom == me);
+                if mine && let Some(e) = self.weaks.get_mut(i).and_then(Option::take) {
+                    self.weak_by_id.remove(&e.id);
+                    self.weak_free.push(i);
+                }
+                return Ok(());
+            }
+            _ => return Ok(()),
+        }
+        let k = self.classes[self.extra(&obj)? as usize].clone();
+        let del = k.lookup("__del__", |v| match v {
+            Value::Func(f) => Some(f.clone()),
+            _ => None,
+        });
+        let Some(Some(del)) = del else { return Ok(()) };
+        self.del_runs += 1;
+        let line = self.line;
+        let r = self.call_func(&del, vec![Value::Obj(obj)]);
+        self.line = line;
+        if let Err(e) = r {
+            let what = format!(
+                "<function {} at {}>",
+                del.qualname,
+                fake_addr(0x10_0000 + u64::from(del.index))
+            );
+            self.report_ignored(e, &what)?;
+        }
+        Ok(())
+    }
+
+    fn report_ignored(&mut self, e: Exc, what: &str) -> R<()> {
+        match e {
+            Exc::Unsupported(u) => Err(Exc::Unsupported(u)),
+            Exc::Py(p) => {
+                let _ = self.out.flush();
+                eprintln!("Exception ignored in: {what}");
+                eprintln!("Traceback (most recent call last):");
+                eprintln!(
+                    "  File \"{}\", line {}, in {}",
+                    self.file,
+                    p.line.unwrap_or(self.line),
+                    p.func.as_deref().unwrap_or("<module>")
+                );
+                eprintln!("{}: {}", p.kind, p.msg);
+                Ok(())
+            }
+        }
+    }
+
+    /// At exit: what CPython's finalization does with `__main__`'s
+    /// globals (cleared first assigned first, then a last collection), on
+    /// the strategies that model CPython. PyPy runs no finalizer at exit.
+    pub fn shutdown(&mut self) -> R<()> {
+        self.safe_point()?;
+        let _ = self.out.flush();
+        if !self.heap.collect_returns_count() {
+            return Ok(());
+        }
+        // CPython's finalization: a collection; then `__main__`'s module,
+        // its dict and everything only they hold become garbage together
+        // (the module and its functions refer to each other), and one
+        // collection finalizes them all, in the collector's order. Here
+        // the globals go into one container that refers to itself, which
+        // then becomes garbage the same way.
+        if self.heap.name() == "generational" {
+            self.gc_collect(2)?;
+            let vals = self.globals.drain();
+            let mut boxed = Vec::with_capacity(vals.len());
+            for v in &vals {
+                if let Ok(b) = self.boxed(v) {
+                    boxed.push(b);
+                }
+            }
+            let dict = self.heap.node(boxed.len() + 1, &[tag::STORAGE])?;
+            for (i, b) in boxed.iter().enumerate() {
+                self.heap.set(&dict, i, Some(b))?;
+            }
+            self.heap.set(&dict, boxed.len(), Some(&dict))?;
+            drop(boxed);
+            drop(vals);
+            drop(dict);
+            self.safe_point()?;
+            self.gc_collect(2)?;
+        } else {
+            for v in self.globals.drain() {
+                drop(v);
+                self.safe_point()?;
+            }
+        }
+        let _ = self.out.flush();
+        Ok(())
+    }
+}
+
+// ----- helpers ----------------------------------------------------------------
+
+/// Adds to `layout` every attribute `me.x` assigned in `body`.
+fn collect_self_attrs(body: &[ast::Stmt], me: &str, layout: &mut Vec<Rc<str>>) {
+    fn target(t: &ast::Expr, me: &str, layout: &mut Vec<Rc<str>>) {
+        match t {
+            ast::Expr::Attribute(a) => {
+                if let ast::Expr::Name(n) = &*a.value
+                    && n.id.as_str() == me
+                    && !layout.iter().any(|x| **x == *a.attr.as_str())
+                {
+                    layout.push(Rc::from(a.attr.as_str()));
+                }
+            }
+            ast::Expr::Tuple(t) => t.elts.iter().for_each(|e| target(e, me, layout)),
+            ast::Expr::List(t) => t.elts.iter().for_each(|e| target(e, me, layout)),
+            _ => {}
+        }
+    }
+    for s in body {
+        match s {
+            ast::Stmt::Assign(a) => a.targets.iter().for_each(|t| target(t, me, layout)),
+            ast::Stmt::AugAssign(a) => target(&a.target, me, layout),
+            ast::Stmt::If(i) => {
+                collect_self_attrs(&i.body, me, layout);
+                collect_self_attrs(&i.orelse, me, layout);
+            }
+            ast::Stmt::While(w) => collect_self_attrs(&w.body, me, layout),
+            ast::Stmt::For(f) => collect_self_attrs(&f.body, me, layout),
+            _ => {}
+        }
+    }
+}
+
+/// A second reference to `v` (a new root for heap objects).
+pub fn dup_value<C: Strategy>(heap: &mut Heap<C>, v: &Value) -> R<Value> {
+    Ok(match v {
+        Value::None => Value::None,
+        Value::Bool(b) => Value::Bool(*b),
+        Value::Int(i) => Value::Int(*i),
+        Value::Str(s) => Value::Str(s.clone()),
+        Value::Obj(r) => Value::Obj(heap.dup(r)?),
+        Value::Class(c) => Value::Class(c.clone()),
+        Value::Func(f) => Value::Func(f.clone()),
+        Value::Method(f, r) => Value::Method(f.clone(), heap.dup(r)?),
+        Value::Builtin(b) => Value::Builtin(*b),
+        Value::BoundBuiltin(b, r) => Value::BoundBuiltin(*b, heap.dup(r)?),
+        Value::Module(m) => Value::Module(*m),
+        Value::Range(a, b, c) => Value::Range(*a, *b, *c),
+        Value::Garbage => Value::Garbage,
+        Value::View(k, r) => Value::View(*k, heap.dup(r)?),
+    })
+}
+
+/// An atom's payload, decoded (no root needed).
+pub enum Atom {
+    Int(i64),
+    Str(Rc<str>),
+    None,
+    Bool(bool),
+    Func(u32),
+    Class(u32),
+    /// A weakref object: needs a root.
+    Other,
+}
+
+pub fn decode_atom(p: &[u8]) -> Atom {
+    match p.first().copied() {
+        Some(tag::INT) if p.len() == 9 => Atom::Int(read_i64(p)),
+        Some(tag::STR) => Atom::Str(Rc::from(String::from_utf8_lossy(&p[1..]).as_ref())),
+        Some(tag::NONE) => Atom::None,
+        Some(tag::TRUE) => Atom::Bool(true),
+        Some(tag::FALSE) => Atom::Bool(false),
+        Some(tag::FUNC) if p.len() == 5 => Atom::Func(read_u32(p)),
+        Some(tag::CLASS) if p.len() == 5 => Atom::Class(read_u32(p)),
+        _ => Atom::Other,
+    }
+}
+
+fn overflow<T>() -> R<T> {
+    err("OverflowError", "integer overflow (gc-py ints are 64-bit)")
+}
+
+pub fn int_payload(i: i64) -> [u8; 9] {
+    let mut p = [0u8; 9];
+    p[0] = tag::INT;
+    p[1..].copy_from_slice(&i.to_le_bytes());
+    p
+}
+
+fn idx_payload(t: u8, i: u32) -> [u8; 5] {
+    let mut p = [0u8; 5];
+    p[0] = t;
+    p[1..].copy_from_slice(&i.to_le_bytes());
+    p
+}
+
+pub fn read_i64(p: &[u8]) -> i64 {
+    let mut b = [0u8; 8];
+    b.copy_from_slice(&p[1..9]);
+    i64::from_le_bytes(b)
+}
+
+pub fn read_u32(p: &[u8]) -> u32 {
+    let mut b = [0u8; 4];
+    b.copy_from_slice(&p[1..5]);
+    u32::from_le_bytes(b)
+}
+
+/// A CPython-looking address for an object id.
+pub fn fake_addr(id: u64) -> String {
+    format!("0x7f{:010x}", 0x1000_0000 + id * 0x30)
+}
+
+pub fn stmt_name(s: &ast::Stmt) -> &'static str {
+    match s {
+        ast::Stmt::FunctionDef(_) => "def",
+        ast::Stmt::AsyncFunctionDef(_) => "async def",
+        ast::Stmt::ClassDef(_) => "class",
+        ast::Stmt::Return(_) => "return",
+        ast::Stmt::Delete(_) => "del",
+        ast::Stmt::Assign(_) => "assignment",
+        ast::Stmt::TypeAlias(_) => "type alias",
+        ast::Stmt::AugAssign(_) => "augmented assignment",
+        ast::Stmt::AnnAssign(_) => "annotated assignment",
+        ast::Stmt::For(_) => "for",
+        ast::Stmt::AsyncFor(_) => "async for",
+        ast::Stmt::While(_) => "while",
+        ast::Stmt::If(_) => "if",
+        ast::Stmt::With(_) => "with",
+        ast::Stmt::AsyncWith(_) => "async with",
+        ast::Stmt::Match(_) => "match",
+        ast::Stmt::Raise(_) => "raise",
+        ast::Stmt::Try(_) => "try",
+        ast::Stmt::TryStar(_) => "try/except*",
+        ast::Stmt::Assert(_) => "assert",
+        ast::Stmt::Import(_) => "import",
+        ast::Stmt::ImportFrom(_) => "from … import",
+        ast::Stmt::Global(_) => "global",
+        ast::Stmt::Nonlocal(_) => "nonlocal",
+        ast::Stmt::Expr(_) => "expression statement",
+        ast::Stmt::Pass(_) => "pass",
+        ast::Stmt::Break(_) => "break",
+        ast::Stmt::Continue(_) => "continue",
+    }
+}
+
+pub fn expr_name(e: &ast::Expr) -> &'static str {
+    match e {
+        ast::Expr::BoolOp(_) => "and/or",
+        ast::Expr::NamedExpr(_) => "assignment expression (:=)",
+        ast::Expr::BinOp(_) => "this operator",
+        ast::Expr::UnaryOp(_) => "this unary operator",
+        ast::Expr::Lambda(_) => "lambda",
+        ast::Expr::IfExp(_) => "conditional expression",
+        ast::Expr::Dict(_) => "dict display",
+        ast::Expr::Set(_) => "set display",
+        ast::Expr::ListComp(_) => "list comprehension",
+        ast::Expr::SetComp(_) => "set comprehension",
+        ast::Expr::DictComp(_) => "dict comprehension",
+        ast::Expr::GeneratorExp(_) => "generator expression",
+        ast::Expr::Await(_) => "await",
+        ast::Expr::Yield(_) => "yield",
+        ast::Expr::YieldFrom(_) => "yield from",
+        ast::Expr::Compare(_) => "this comparison",
+        ast::Expr::Call(_) => "call",
+        ast::Expr::FormattedValue(_) => "formatted value",
+        ast::Expr::JoinedStr(_) => "f-string",
+        ast::Expr::Constant(_) => "this constant",
+        ast::Expr::Attribute(_) => "attribute",
+        ast::Expr::Subscript(_) => "subscript",
+        ast::Expr::Starred(_) => "starred expression",
+        ast::Expr::Name(_) => "name",
+        ast::Expr::List(_) => "list display",
+        ast::Expr::Tuple(_) => "tuple display",
+        ast::Expr::Slice(_) => "slice",
+    }
+}

@@ -1,0 +1,471 @@
+//! # gc-py — a small Python whose every object lives in one of our collectors
+//!
+//! A tree-walking interpreter for a subset of Python 3, parsed with
+//! `rustpython-parser`, generic over [`gc_core::Collector`]: the same
+//! evaluator runs on `refcount`, `generational` (CPython 3.11's cycle
+//! collector) and `marksweep` (PyPy's incminimark), chosen once at the
+//! edge ([`run`]). Every collector call is in [`heap`].
+//!
+//! ## The object mapping (CPython's)
+//!
+//! - every list, dict, tuple and instance is exactly one container: a node
+//!   (a tuple for tuples) whose slots hold its items; an instance keeps its
+//!   attributes inline in its own slots (as CPython 3.11), in the order of
+//!   its class's attribute layout. Past the slots it was made with, a list,
+//!   dict or instance moves its items to one overflow storage node (a
+//!   second container; a heap object cannot grow in place);
+//! - `str` and `int` values (64-bit; overflow is an `OverflowError`),
+//!   `None`, `True` and `False` are untracked atoms once stored in a
+//!   container (the evaluator keeps them unboxed in variables);
+//! - classes, functions and modules live outside the collected heap
+//!   (immortal); a weak reference object is an atom;
+//! - the roots are the frames' variables and the evaluator's temporaries.
+//!
+//! `__del__` runs the program's method with `self` readable, once per
+//! object (PEP 442), and may resurrect `self`; an exception leaving it is
+//! printed as `Exception ignored in: …` and the program goes on. Under
+//! reference counting it runs at the end of the statement that dropped the
+//! last reference (CPython: at once, inside the statement); under
+//! `marksweep`, after a collection, as on PyPy. At exit, `generational`
+//! does what CPython's finalization does (a collection, then the globals
+//! and what only they hold finalized together in one more); `refcount`
+//! drops the globals in order; `marksweep`, as PyPy, runs no finalizer.
+//!
+//! The finalizer hook of `gc_core` cannot run the interpreter (it is called
+//! inside the heap's operations and must be `Send + 'static`), so it keeps
+//! the object on a queue and `__del__` runs at the next safe point. That
+//! resurrects the object for the collection that found it: CPython
+//! (3.9+) counts and frees unresurrected finalized garbage in the same
+//! collection, so on `generational` `gc.collect()` runs a second
+//! collection once `__del__`s have run and returns the sum — CPython's
+//! number (with `gc.collect(0)`, the second collection is of generation 1).
+//!
+//! Where gc-py departs from CPython's numbers: a list, dict or instance
+//! that outgrows the slots it was made with (lists: 4 or their initial
+//! length, dicts: 5 entries, instances: the attributes assigned in their
+//! class's methods) becomes two containers (the node cannot grow in place);
+//! dicts of atoms stay tracked (`gc.is_tracked({})` is `True`; the API has
+//! no untrack); `gc.garbage` has `len()` and `clear()` only (the collector
+//! lists its objects by id, with no roots to them).
+//!
+//! ## The subset
+//!
+//! Statements: expressions; assignment to names, attributes, subscripts
+//! and tuples of them (`a, b = x, y`, `a = b = x`); augmented assignment
+//! (`+=`, `-=`, `*=`, `//=`, `%=`); `del` of names, attributes,
+//! subscripts; `if`/`elif`/`else`; `while`; `for … in` (range, list, tuple,
+//! dict keys, str); `break`, `continue`, `pass`; `def` with positional
+//! parameters and `return` (a nested `def` sees its own variables and the
+//! globals: no closures); `class` with methods and class attributes,
+//! single inheritance; `import gc`, `import weakref`, `import sys`.
+//!
+//! Expressions: int, str, f-strings (`{x}`, `{x!r}`, `{x!s}`), `None`,
+//! `True`, `False`; `+ - * // %` on ints, `+` on strs and lists, `*` of a
+//! str by an int; comparisons, `is`, `in`, `not`, `and`, `or`, `x if c
+//! else y`; calls, attributes, subscripts; list, tuple and dict displays.
+//! Builtins: `print` (`sep`, `end`), `len`, `str`, `repr`, `range`,
+//! `isinstance`, `id`, `abs`, `min`, `max`, `list`, `dict`; list `append`,
+//! `pop`, `clear`; dict `get`, `keys`, `items`, `values` (as lists),
+//! `pop`, `clear`.
+//!
+//! Modules: `gc` (`collect`, `enable`, `disable`, `isenabled`,
+//! `get_count`, `get_threshold`, `set_threshold`, `is_tracked`, `freeze`,
+//! `unfreeze`, `get_freeze_count`, `garbage` — `len` and `clear()` —,
+//! `set_debug(gc.DEBUG_SAVEALL | 0)`), `weakref.ref(obj[, callback])`,
+//! `sys.getrefcount`, `sys.setrecursionlimit`, `sys.getrecursionlimit`.
+//!
+//! On `marksweep`, `gc.collect()` returns `None`, as on PyPy, and a cycle
+//! of objects with `__del__` is finalized one object per collection (what
+//! pypy3 7.3 does; `gc-marksweep`'s tests record it). What the modelled
+//! runtime's modules lack is an `AttributeError` that says why: on
+//! `marksweep`, as on PyPy, `sys.getrefcount` and the generation API of
+//! `gc` (`get_count`, `get_threshold`, `set_threshold`, `is_tracked`,
+//! `freeze`, `unfreeze`, `get_freeze_count`, `set_debug`); on `refcount`,
+//! `gc.get_count` and `gc.get_threshold` (no generations).
+//!
+//! Anything else is `FILE:LINE: <construct> is not supported` (exit 2).
+//! A syntax error is printed as CPython prints it (exit 1), an uncaught
+//! exception as the innermost line of a traceback (exit 1). Recursion is
+//! limited to 1000 calls (`RecursionError`), and the evaluator runs on a
+//! thread with a large stack, so the process never overflows its stack.
+
+#![forbid(unsafe_code)]
+
+mod builtins;
+mod check;
+pub mod heap;
+mod interp;
+mod objects;
+mod value;
+
+use std::io::Write;
+
+use rustpython_parser::{Parse, ParseErrorType, ast};
+
+pub use heap::{Heap, Strategy};
+use interp::{Exc, Interp};
+
+/// The highest `sys.setrecursionlimit` accepts (what the evaluator's
+/// stack holds with a wide margin).
+pub const MAX_RECURSION_LIMIT: usize = 20_000;
+
+/// The stack of the evaluator's thread.
+pub const STACK_BYTES: usize = 1 << 30;
+
+/// Byte offset → line number.
+#[derive(Debug)]
+pub struct LineIndex {
+    starts: Vec<usize>,
+}
+
+impl LineIndex {
+    /// The index of `source`.
+    pub fn new(source: &str) -> Self {
+        let mut starts = vec![0];
+        starts.extend(source.match_indices('\n').map(|(i, _)| i + 1));
+        LineIndex { starts }
+    }
+
+    /// The 1-based line of byte `offset`.
+    pub fn line(&self, offset: usize) -> usize {
+        match self.starts.binary_search(&offset) {
+            Ok(i) => i + 1,
+            Err(i) => i,
+        }
+    }
+
+    /// The 1-based column of byte `offset`.
+    pub fn column(&self, offset: usize) -> usize {
+        let l = self.line(offset);
+        offset - self.starts[l - 1] + 1
+    }
+}
+
+/// A construct outside the subset.
+#[derive(Debug)]
+pub struct Unsupported {
+    /// Its line.
+    pub line: usize,
+    /// What it is.
+    pub what: String,
+}
+
+/// The collectors gc-py runs on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CollectorName {
+    /// `null`: allocates, never frees (the baseline of benchmarks; not on
+    /// the command line of `gc-py`).
+    Null,
+    /// `refcount`.
+    Refcount,
+    /// `generational`.
+    Generational,
+    /// `marksweep`.
+    Marksweep,
+}
+
+impl CollectorName {
+    /// Every strategy.
+    pub const ALL: [CollectorName; 3] = [
+        CollectorName::Refcount,
+        CollectorName::Generational,
+        CollectorName::Marksweep,
+    ];
+
+    /// The command-line name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CollectorName::Null => "null",
+            CollectorName::Refcount => "refcount",
+            CollectorName::Generational => "generational",
+            CollectorName::Marksweep => "marksweep",
+        }
+    }
+
+    /// The strategy of that name (`null` included).
+    pub fn from_name(s: &str) -> Option<Self> {
+        Self::ALL
+            .into_iter()
+            .chain([CollectorName::Null])
+            .find(|c| c.as_str() == s)
+    }
+}
+
+/// Exit status: success.
+pub const EXIT_OK: i32 = 0;
+/// Exit status: a syntax error or an uncaught exception.
+pub const EXIT_ERROR: i32 = 1;
+/// Exit status: a construct outside the subset, or bad usage.
+pub const EXIT_UNSUPPORTED: i32 = 2;
+
+/// Where the program's `print` goes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Output {
+    /// Standard output (buffered; flushed before anything goes to stderr).
+    Stdout,
+    /// Nowhere (benchmarks).
+    Discard,
+}
+
+/// What a run did.
+#[derive(Clone, Debug)]
+pub struct Outcome {
+    /// The exit status.
+    pub status: i32,
+    /// The collector's totals at the end of the program (before the
+    /// interpreter's own shutdown).
+    pub stats: gc_core::Stats,
+    /// Wall time from the first statement to the last (parsing and heap
+    /// set-up excluded).
+    pub wall: std::time::Duration,
+    /// Statements executed.
+    pub statements: u64,
+    /// With [`run_traced`]: every collection as `(end ns, pause ns, kind)`.
+    pub collections: Vec<(u64, u64, &'static str)>,
+    /// With [`run_traced`]: the live heap every 1,024 statements, as
+    /// `(ns, live payload bytes, live objects)`.
+    pub samples: Vec<(u64, u64, u64)>,
+}
+
+/// Parses and runs `source` (shown as `file`) on the named collector,
+/// printing to stdout and stderr; returns the exit status. Runs the
+/// evaluator on a thread with a [`STACK_BYTES`] stack.
+pub fn run(collector: CollectorName, pairs: &[(String, String)], file: &str, source: &str) -> i32 {
+    run_with(collector, pairs, file, source, Output::Stdout).status
+}
+
+/// [`run_with`] with the output discarded and every collection and a
+/// sample of the live heap recorded (for `gc-bench`'s `py:` workloads).
+pub fn run_traced(
+    collector: CollectorName,
+    pairs: &[(String, String)],
+    file: &str,
+    source: &str,
+) -> Outcome {
+    run_inner(collector, pairs, file, source, Output::Discard, true)
+}
+
+/// [`run`], with the output chosen and the collector's totals returned.
+pub fn run_with(
+    collector: CollectorName,
+    pairs: &[(String, String)],
+    file: &str,
+    source: &str,
+    output: Output,
+) -> Outcome {
+    run_inner(collector, pairs, file, source, output, false)
+}
+
+fn run_inner(
+    collector: CollectorName,
+    pairs: &[(String, String)],
+    file: &str,
+    source: &str,
+    output: Output,
+    traced: bool,
+) -> Outcome {
+    let pairs = pairs.to_vec();
+    let file = file.to_owned();
+    let source = source.to_owned();
+    let t = std::thread::Builder::new()
+        .name("gc-py".into())
+        .stack_size(STACK_BYTES)
+        .spawn(move || match collector {
+            CollectorName::Null => {
+                run_on::<gc_core::NullCollector>(&pairs, &file, &source, output, traced)
+            }
+            CollectorName::Refcount => {
+                run_on::<gc_refcount::RefCount>(&pairs, &file, &source, output, traced)
+            }
+            CollectorName::Generational => {
+                run_on::<gc_generational::Generational>(&pairs, &file, &source, output, traced)
+            }
+            CollectorName::Marksweep => {
+                run_on::<gc_marksweep::IncMiniMark>(&pairs, &file, &source, output, traced)
+            }
+        });
+    let failed = |status| Outcome::failed(status);
+    match t {
+        Ok(t) => t.join().unwrap_or_else(|_| {
+            eprintln!("gc-py: internal error: the evaluator thread panicked");
+            failed(EXIT_ERROR)
+        }),
+        Err(e) => {
+            eprintln!("gc-py: cannot start the evaluator thread: {e}");
+            failed(EXIT_ERROR)
+        }
+    }
+}
+
+fn syntax_error(file: &str, source: &str, e: &rustpython_parser::ParseError) -> i32 {
+    let lines = LineIndex::new(source);
+    let off = e.offset.to_usize().min(source.len());
+    let line = lines.line(off);
+    let col = lines.column(off);
+    let (kind, msg) = match &e.error {
+        ParseErrorType::Eof => ("SyntaxError", "unexpected EOF while parsing".to_string()),
+        ParseErrorType::Lexical(l) => {
+            let m = l.to_string();
+            if m.contains("indent") {
+                ("IndentationError", m)
+            } else {
+                ("SyntaxError", m)
+            }
+        }
+        other => {
+            let m = other.to_string();
+            if m.contains("indent") {
+                ("IndentationError", m)
+            } else {
+                ("SyntaxError", "invalid syntax".to_string())
+            }
+        }
+    };
+    eprintln!("  File \"{file}\", line {line}");
+    if let Some(text) = source.lines().nth(line - 1) {
+        let trimmed = text.trim_start();
+        let skipped = text.len() - trimmed.len();
+        eprintln!("    {}", trimmed.trim_end());
+        eprintln!("    {}^", " ".repeat(col.saturating_sub(1 + skipped)));
+    }
+    eprintln!("{kind}: {msg}");
+    EXIT_ERROR
+}
+
+impl Outcome {
+    fn failed(status: i32) -> Self {
+        Outcome {
+            status,
+            stats: gc_core::Stats::default(),
+            wall: std::time::Duration::ZERO,
+            statements: 0,
+            collections: Vec::new(),
+            samples: Vec::new(),
+        }
+    }
+}
+
+fn run_on<C: Strategy>(
+    pairs: &[(String, String)],
+    file: &str,
+    source: &str,
+    output: Output,
+    traced: bool,
+) -> Outcome {
+    let mut outcome = Outcome::failed(EXIT_ERROR);
+    outcome.status = run_program::<C>(pairs, file, source, output, traced, &mut outcome);
+    outcome
+}
+
+fn run_program<C: Strategy>(
+    pairs: &[(String, String)],
+    file: &str,
+    source: &str,
+    output: Output,
+    traced: bool,
+    outcome: &mut Outcome,
+) -> i32 {
+    let program = match ast::Suite::parse(source, file) {
+        Ok(p) => p,
+        Err(e) => return syntax_error(file, source, &e),
+    };
+    if let Err(u) = check::check(&program, &LineIndex::new(source)) {
+        eprintln!("{file}:{}: {} is not supported", u.line, u.what);
+        return EXIT_UNSUPPORTED;
+    }
+    // The program's functions refer to its statements for the whole run.
+    let program: &'static [ast::Stmt] = Box::leak(program.into_boxed_slice());
+    let heap = match Heap::<C>::new(pairs) {
+        Ok(h) => h,
+        Err(e) => {
+            eprintln!("gc-py: {e}");
+            return EXIT_UNSUPPORTED;
+        }
+    };
+    let out: Box<dyn Write> = match output {
+        Output::Stdout => Box::new(std::io::BufWriter::new(std::io::stdout())),
+        Output::Discard => Box::new(std::io::sink()),
+    };
+    let mut it = match Interp::new(heap, file.to_owned(), LineIndex::new(source), out) {
+        Ok(it) => it,
+        Err(_) => {
+            eprintln!("gc-py: cannot set up the heap");
+            return EXIT_ERROR;
+        }
+    };
+    let started = std::time::Instant::now();
+    if traced {
+        it.heap.trace = Some(heap::Trace {
+            start: started,
+            collections: Vec::new(),
+        });
+        it.samples = Some(vec![(0, 0, 0)]);
+    }
+    let mut r = it.exec_block(program).map(|_| ());
+    if r.is_ok() {
+        // What the last statements' collections reported.
+        r = it.safe_point();
+    }
+    outcome.wall = started.elapsed();
+    outcome.stats = it.heap.stats();
+    outcome.statements = it.statements;
+    if let Some(t) = it.heap.trace.take() {
+        outcome.collections = t.collections;
+    }
+    if let Some(mut s) = it.samples.take() {
+        let st = outcome.stats;
+        s.push((
+            outcome.wall.as_nanos() as u64,
+            st.live_bytes,
+            st.live_objects,
+        ));
+        outcome.samples = s;
+    }
+    if r.is_ok() {
+        r = it.shutdown();
+    }
+    let _ = it.out.flush();
+    let status = match r {
+        Ok(()) => EXIT_OK,
+        Err(Exc::Unsupported(u)) => {
+            eprintln!("{file}:{}: {} is not supported", u.line, u.what);
+            EXIT_UNSUPPORTED
+        }
+        Err(Exc::Py(p)) => {
+            eprintln!("Traceback (most recent call last):");
+            eprintln!(
+                "  File \"{file}\", line {}, in {}",
+                p.line.unwrap_or(it.line),
+                p.func.as_deref().unwrap_or("<module>")
+            );
+            eprintln!("{}: {}", p.kind, p.msg);
+            EXIT_ERROR
+        }
+    };
+    if status == EXIT_OK && output == Output::Stdout {
+        report_leaks(&mut it);
+    }
+    status
+}
+
+/// On `refcount`, what is left once every root is gone leaked in cycles.
+fn report_leaks<C: Strategy>(it: &mut Interp<C>) {
+    if it.heap.name() != "refcount" {
+        return;
+    }
+    it.frames.clear();
+    drop(it.globals.drain());
+    // Class attributes are roots held by the (immortal) classes, not leaks.
+    for k in &it.classes {
+        drop(std::mem::take(&mut *k.attrs.borrow_mut()));
+    }
+    it.consts = None;
+    it.weaks.clear();
+    if let Ok((all, Some((containers, atoms)))) = it.heap.live()
+        && all > 0
+    {
+        eprintln!(
+            "gc-py: {containers} objects leaked in reference cycles ({containers} containers, {atoms} atoms they hold): the refcount strategy has no cycle collector"
+        );
+    }
+}

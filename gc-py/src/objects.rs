@@ -1,0 +1,947 @@
+//! Lists, dicts, tuples and instances on the heap; operators, `repr`,
+//! equality.
+//!
+//! Layouts (the first payload byte is a [`tag`]):
+//! - list: a node, `tag::LIST` + length (u32); items in slots `0..len`,
+//!   the last slot for an overflow storage node;
+//! - dict: a node, `tag::DICT` + entries (u32); keys and values in slots
+//!   `2k`, `2k + 1` (insertion order), the last slot for overflow;
+//! - instance: a node, `tag::INSTANCE` + class index (u32); attribute `i`
+//!   of the class's layout in slot `i` (inline, as CPython 3.11), the last
+//!   slot for overflow;
+//! - tuple: a tuple of the members.
+//!
+//! A list, dict or instance is one container while its items fit in the
+//! slots it was made with; past that, an overflow storage node holds them
+//! all (a second container) — a heap object cannot grow in place.
+
+use std::collections::HashSet;
+use std::rc::Rc;
+
+use rustpython_parser::ast;
+
+use crate::heap::{Root, Strategy};
+use crate::interp::{Interp, R, err, fake_addr};
+use crate::value::{Builtin, Class, Value, ViewKind, tag};
+
+impl<C: Strategy> Interp<C> {
+    // ----- construction --------------------------------------------------
+
+    pub fn new_list(&mut self, items: Vec<Value>) -> R<Value> {
+        // CPython's first allocation for a growing list holds 4 items.
+        let l = self.new_container(tag::LIST, items.len() as u32, items.len().max(4))?;
+        for (i, v) in items.iter().enumerate() {
+            let b = self.boxed(v)?;
+            self.heap.set(&l, i, Some(&b))?;
+        }
+        Ok(Value::Obj(l))
+    }
+
+    pub fn new_tuple(&mut self, items: Vec<Value>) -> R<Value> {
+        let mut boxed = Vec::with_capacity(items.len());
+        for v in &items {
+            boxed.push(self.boxed(v)?);
+        }
+        let refs: Vec<Option<&Root>> = boxed.iter().map(Some).collect();
+        Ok(Value::Obj(self.heap.tuple(&refs)?))
+    }
+
+    pub fn new_dict(&mut self, n: usize) -> R<Root> {
+        // CPython's smallest dict table holds 5 entries.
+        self.new_container(tag::DICT, 0, 2 * n.max(5))
+    }
+
+    // ----- lists -----------------------------------------------------------
+
+    pub fn list_item(&mut self, l: &Root, i: usize) -> R<Value> {
+        self.gs_value(l, i)
+    }
+
+    pub fn list_append(&mut self, l: &Root, v: &Value) -> R<()> {
+        let n = self.extra(l)? as usize;
+        self.gs_reserve(l, n + 1)?;
+        let b = self.boxed(v)?;
+        self.gs_set(l, n, Some(&b))?;
+        self.set_extra(l, (n + 1) as u32)
+    }
+
+    fn index(&self, i: &Value, len: usize, what: &str) -> R<usize> {
+        let Value::Int(i) = i else {
+            return err(
+                "TypeError",
+                format!(
+                    "{what} indices must be integers, not {}",
+                    self.type_name_of(i)
+                ),
+            );
+        };
+        let j = if *i < 0 { *i + len as i64 } else { *i };
+        if j < 0 || j >= len as i64 {
+            return err("IndexError", format!("{what} index out of range"));
+        }
+        Ok(j as usize)
+    }
+
+    pub fn list_pop(&mut self, l: &Root, at: Option<&Value>) -> R<Value> {
+        let n = self.extra(l)? as usize;
+        if n == 0 {
+            return err("IndexError", "pop from empty list");
+        }
+        let i = match at {
+            Some(v) => self.index(v, n, "pop")?,
+            None => n - 1,
+        };
+        let v = self.list_item(l, i)?;
+        for k in i..n - 1 {
+            let next = self.gs_get(l, k + 1)?;
+            self.gs_set(l, k, next.as_ref())?;
+        }
+        self.gs_set(l, n - 1, None)?;
+        self.set_extra(l, (n - 1) as u32)?;
+        Ok(v)
+    }
+
+    pub fn list_clear(&mut self, l: &Root) -> R<()> {
+        let n = self.extra(l)? as usize;
+        self.set_extra(l, 0)?;
+        // CPython's list_clear drops the items last first.
+        for k in (0..n).rev() {
+            self.gs_set(l, k, None)?;
+        }
+        Ok(())
+    }
+
+    // ----- dicts -----------------------------------------------------------
+
+    fn check_hashable(&self, k: &Value) -> R<()> {
+        match k {
+            Value::Obj(r) => match self.tag_of(r)? {
+                tag::LIST | tag::DICT => err(
+                    "TypeError",
+                    format!("unhashable type: '{}'", self.type_name_of(k)),
+                ),
+                _ => Ok(()),
+            },
+            _ => Ok(()),
+        }
+    }
+
+    /// The entry index of `key`.
+    pub fn dict_find(&mut self, d: &Root, key: &Value) -> R<Option<usize>> {
+        self.check_hashable(key)?;
+        let n = self.extra(d)? as usize;
+        for k in 0..n {
+            if !self.gs_has(d, 2 * k)? {
+                continue;
+            }
+            let kv = self.gs_value(d, 2 * k)?;
+            if self.eq(&kv, key)? {
+                return Ok(Some(k));
+            }
+        }
+        Ok(None)
+    }
+
+    pub fn dict_set(&mut self, d: &Root, key: Value, v: Value) -> R<()> {
+        let vb = self.boxed(&v)?;
+        match self.dict_find(d, &key)? {
+            Some(k) => self.gs_set(d, 2 * k + 1, Some(&vb)),
+            None => {
+                let n = self.extra(d)? as usize;
+                self.gs_reserve(d, 2 * n + 2)?;
+                let kb = self.boxed(&key)?;
+                self.gs_set(d, 2 * n, Some(&kb))?;
+                self.gs_set(d, 2 * n + 1, Some(&vb))?;
+                self.set_extra(d, (n + 1) as u32)
+            }
+        }
+    }
+
+    pub fn dict_remove(&mut self, d: &Root, key: &Value) -> R<Option<Value>> {
+        let Some(k) = self.dict_find(d, key)? else {
+            return Ok(None);
+        };
+        let n = self.extra(d)? as usize;
+        let v = self.gs_value(d, 2 * k + 1)?;
+        for j in 2 * k..2 * n - 2 {
+            let next = self.gs_get(d, j + 2)?;
+            self.gs_set(d, j, next.as_ref())?;
+        }
+        self.gs_set(d, 2 * n - 2, None)?;
+        self.gs_set(d, 2 * n - 1, None)?;
+        self.set_extra(d, (n - 1) as u32)?;
+        Ok(Some(v))
+    }
+
+    pub fn dict_entries(&mut self, d: &Root) -> R<Vec<(Value, Value)>> {
+        let n = self.extra(d)? as usize;
+        let mut out = Vec::with_capacity(n);
+        for k in 0..n {
+            let kv = self.gs_value(d, 2 * k)?;
+            let vv = self.gs_value(d, 2 * k + 1)?;
+            out.push((kv, vv));
+        }
+        Ok(out)
+    }
+
+    // ----- tuples ------------------------------------------------------------
+
+    pub fn tuple_items(&mut self, t: &Root) -> R<Vec<Value>> {
+        let n = self.heap.slot_count(t)?;
+        let mut out = Vec::with_capacity(n);
+        for i in 0..n {
+            out.push(self.slot_value(t, i)?);
+        }
+        Ok(out)
+    }
+
+    /// The items `for` and unpacking see.
+    pub fn iter_values(&mut self, v: &Value) -> R<Vec<Value>> {
+        match v {
+            Value::View(kind, d) => {
+                let entries = self.dict_entries(d)?;
+                let mut out = Vec::with_capacity(entries.len());
+                for (k, x) in entries {
+                    out.push(match kind {
+                        ViewKind::Keys => k,
+                        ViewKind::Values => x,
+                        ViewKind::Items => self.new_tuple(vec![k, x])?,
+                    });
+                }
+                Ok(out)
+            }
+            Value::Range(a, b, c) => {
+                let mut out = Vec::new();
+                let mut i = *a;
+                while (*c > 0 && i < *b) || (*c < 0 && i > *b) {
+                    out.push(Value::Int(i));
+                    i += *c;
+                }
+                Ok(out)
+            }
+            Value::Str(s) => Ok(s
+                .chars()
+                .map(|c| Value::Str(Rc::from(c.to_string())))
+                .collect()),
+            Value::Obj(r) => match self.tag_of(r)? {
+                tag::LIST => {
+                    let n = self.extra(r)? as usize;
+                    (0..n).map(|i| self.list_item(r, i)).collect()
+                }
+                b't' => self.tuple_items(r),
+                tag::DICT => Ok(self.dict_entries(r)?.into_iter().map(|(k, _)| k).collect()),
+                _ => err(
+                    "TypeError",
+                    format!("'{}' object is not iterable", self.type_name_of(v)),
+                ),
+            },
+            _ => err(
+                "TypeError",
+                format!("'{}' object is not iterable", self.type_name_of(v)),
+            ),
+        }
+    }
+
+    // ----- items ---------------------------------------------------------------
+
+    pub fn get_item(&mut self, obj: &Value, key: &Value) -> R<Value> {
+        match obj {
+            Value::Obj(r) => match self.tag_of(r)? {
+                tag::LIST => {
+                    let n = self.extra(r)? as usize;
+                    let i = self.index(key, n, "list")?;
+                    self.list_item(r, i)
+                }
+                b't' => {
+                    let n = self.heap.slot_count(r)?;
+                    let i = self.index(key, n, "tuple")?;
+                    self.slot_value(r, i)
+                }
+                tag::DICT => match self.dict_find(r, key)? {
+                    Some(k) => self.gs_value(r, 2 * k + 1),
+                    None => err("KeyError", self.repr(key)?),
+                },
+                _ => err(
+                    "TypeError",
+                    format!("'{}' object is not subscriptable", self.type_name_of(obj)),
+                ),
+            },
+            Value::Str(s) => {
+                let chars: Vec<char> = s.chars().collect();
+                let i = self.index(key, chars.len(), "string")?;
+                Ok(Value::Str(Rc::from(chars[i].to_string())))
+            }
+            _ => err(
+                "TypeError",
+                format!("'{}' object is not subscriptable", self.type_name_of(obj)),
+            ),
+        }
+    }
+
+    pub fn set_item(&mut self, obj: &Value, key: Value, v: Value) -> R<()> {
+        if let Value::Obj(r) = obj {
+            match self.tag_of(r)? {
+                tag::LIST => {
+                    let n = self.extra(r)? as usize;
+                    let i = self.index(&key, n, "list assignment")?;
+                    let b = self.boxed(&v)?;
+                    return self.gs_set(r, i, Some(&b));
+                }
+                tag::DICT => return self.dict_set(r, key, v),
+                _ => {}
+            }
+        }
+        err(
+            "TypeError",
+            format!(
+                "'{}' object does not support item assignment",
+                self.type_name_of(obj)
+            ),
+        )
+    }
+
+    pub fn del_item(&mut self, obj: &Value, key: Value) -> R<()> {
+        if let Value::Obj(r) = obj {
+            match self.tag_of(r)? {
+                tag::LIST => {
+                    let n = self.extra(r)? as usize;
+                    let i = self.index(&key, n, "list assignment")?;
+                    self.list_pop(r, Some(&Value::Int(i as i64)))?;
+                    return Ok(());
+                }
+                tag::DICT => {
+                    return match self.dict_remove(r, &key)? {
+                        Some(_) => Ok(()),
+                        None => err("KeyError", self.repr(&key)?),
+                    };
+                }
+                _ => {}
+            }
+        }
+        err(
+            "TypeError",
+            format!(
+                "'{}' object does not support item deletion",
+                self.type_name_of(obj)
+            ),
+        )
+    }
+
+    // ----- attributes ------------------------------------------------------
+
+    pub fn class_of(&self, r: &Root) -> R<Option<Rc<Class>>> {
+        if self.tag_of(r)? != tag::INSTANCE {
+            return Ok(None);
+        }
+        Ok(Some(self.classes[self.extra(r)? as usize].clone()))
+    }
+
+    pub fn get_attr(&mut self, obj: Value, name: &str) -> R<Value> {
+        match obj {
+            Value::Obj(r) => {
+                let t = self.tag_of(&r)?;
+                if t == tag::INSTANCE {
+                    let k = self.classes[self.extra(&r)? as usize].clone();
+                    if let Some(i) = k.slot_of(name, false)
+                        && i < self.gs_cap(&r)?
+                        && self.gs_has(&r, i)?
+                    {
+                        return self.gs_value(&r, i);
+                    }
+                    if name == "__class__" {
+                        return Ok(Value::Class(k));
+                    }
+                    let found = k.lookup(name, |v| match v {
+                        Value::Func(f) => Ok(f.clone()),
+                        _ => Err(()),
+                    });
+                    return match found {
+                        Some(Ok(f)) => Ok(Value::Method(f, r)),
+                        Some(Err(())) => match self.class_attr(&k, name)? {
+                            Some(v) => Ok(v),
+                            None => err("SystemError", "class attribute vanished"),
+                        },
+                        None => err(
+                            "AttributeError",
+                            format!("'{}' object has no attribute '{name}'", k.name),
+                        ),
+                    };
+                }
+                let b = match (t, name) {
+                    (tag::LIST, "append") => Builtin::ListAppend,
+                    (tag::LIST, "pop") => Builtin::ListPop,
+                    (tag::LIST, "clear") => Builtin::ListClear,
+                    (tag::DICT, "get") => Builtin::DictGet,
+                    (tag::DICT, "keys") => Builtin::DictKeys,
+                    (tag::DICT, "items") => Builtin::DictItems,
+                    (tag::DICT, "values") => Builtin::DictValues,
+                    (tag::DICT, "pop") => Builtin::DictPop,
+                    (tag::DICT, "clear") => Builtin::DictClear,
+                    _ => {
+                        let tn = self.type_name_of(&Value::Obj(r));
+                        return err(
+                            "AttributeError",
+                            format!("'{tn}' object has no attribute '{name}'"),
+                        );
+                    }
+                };
+                Ok(Value::BoundBuiltin(b, r))
+            }
+            Value::Class(k) => {
+                if name == "__name__" {
+                    return Ok(Value::Str(k.name.clone()));
+                }
+                match self.class_attr(&k, name)? {
+                    Some(v) => Ok(v),
+                    None => err(
+                        "AttributeError",
+                        format!("type object '{}' has no attribute '{name}'", k.name),
+                    ),
+                }
+            }
+            Value::Module(m) => self.module_attr(m, name),
+            Value::Garbage if name == "clear" => Ok(Value::Builtin(Builtin::GarbageClear)),
+            Value::Func(f) if name == "__name__" => Ok(Value::Str(f.name.clone())),
+            other => err(
+                "AttributeError",
+                format!(
+                    "'{}' object has no attribute '{name}'",
+                    self.type_name_of(&other)
+                ),
+            ),
+        }
+    }
+
+    pub fn set_attr(&mut self, obj: &Value, name: &str, v: Value) -> R<()> {
+        match obj {
+            Value::Obj(r) if self.tag_of(r)? == tag::INSTANCE => {
+                let k = self.classes[self.extra(r)? as usize].clone();
+                let i = k.slot_of(name, true).expect("added");
+                self.gs_reserve(r, i + 1)?;
+                let b = self.boxed(&v)?;
+                self.gs_set(r, i, Some(&b))
+            }
+            Value::Class(k) => {
+                let old = k.attrs.borrow_mut().insert(Rc::from(name), v);
+                drop(old);
+                Ok(())
+            }
+            other => err(
+                "AttributeError",
+                format!(
+                    "'{}' object has no attribute '{name}' (and gc-py cannot add one)",
+                    self.type_name_of(other)
+                ),
+            ),
+        }
+    }
+
+    pub fn del_attr(&mut self, obj: &Value, name: &str) -> R<()> {
+        if let Value::Obj(r) = obj
+            && let Some(k) = self.class_of(r)?
+        {
+            if let Some(i) = k.slot_of(name, false)
+                && i < self.gs_cap(r)?
+                && self.gs_has(r, i)?
+            {
+                return self.gs_set(r, i, None);
+            }
+            return err(
+                "AttributeError",
+                format!("'{}' object has no attribute '{name}'", k.name),
+            );
+        }
+        err(
+            "AttributeError",
+            format!(
+                "cannot delete attribute '{name}' of a {}",
+                self.type_name_of(obj)
+            ),
+        )
+    }
+
+    /// A class attribute (along the bases), a new reference.
+    pub fn class_attr(&mut self, k: &Class, name: &str) -> R<Option<Value>> {
+        let mut c = Some(k);
+        while let Some(cls) = c {
+            if let Some(v) = cls.attrs.borrow().get(name) {
+                return Ok(Some(crate::interp::dup_value(&mut self.heap, v)?));
+            }
+            c = cls.base.as_deref();
+        }
+        Ok(None)
+    }
+
+    // ----- operators -------------------------------------------------------
+
+    pub fn truthy(&mut self, v: &Value) -> R<bool> {
+        Ok(match v {
+            Value::None => false,
+            Value::Bool(b) => *b,
+            Value::Int(i) => *i != 0,
+            Value::Str(s) => !s.is_empty(),
+            Value::Range(a, b, c) => (*c > 0 && a < b) || (*c < 0 && a > b),
+            Value::Obj(r) => match self.tag_of(r)? {
+                tag::LIST | tag::DICT => self.extra(r)? != 0,
+                b't' => self.heap.slot_count(r)? != 0,
+                _ => true,
+            },
+            Value::Garbage => self.heap.garbage_len() != 0,
+            Value::View(_, d) => self.extra(d)? != 0,
+            _ => true,
+        })
+    }
+
+    pub fn binop(&mut self, op: ast::Operator, l: Value, r: Value) -> R<Value> {
+        use ast::Operator::*;
+        let as_int = |v: &Value| match v {
+            Value::Int(i) => Some(*i),
+            Value::Bool(b) => Some(*b as i64),
+            _ => None,
+        };
+        if let (Some(a), Some(b)) = (as_int(&l), as_int(&r)) {
+            let v = match op {
+                Add => a.checked_add(b),
+                Sub => a.checked_sub(b),
+                Mult => a.checked_mul(b),
+                FloorDiv | Mod => {
+                    if b == 0 {
+                        return err("ZeroDivisionError", "integer division or modulo by zero");
+                    }
+                    let (q, m) = (a.checked_div_euclid(b), a.checked_rem_euclid(b));
+                    match (q, m) {
+                        (Some(mut q), Some(mut m)) => {
+                            // Python floors; Euclid keeps m >= 0.
+                            if b < 0 && m != 0 {
+                                q -= 1;
+                                m += b;
+                            }
+                            Some(if op == FloorDiv { q } else { m })
+                        }
+                        _ => None,
+                    }
+                }
+                Div => {
+                    return err(
+                        "TypeError",
+                        "gc-py has no floats: use // for integer division",
+                    );
+                }
+                _ => return self.op_unsupported(op, &l, &r),
+            };
+            return v.map(Value::Int).map_or_else(
+                || err("OverflowError", "integer overflow (gc-py ints are 64-bit)"),
+                Ok,
+            );
+        }
+        match (op, &l, &r) {
+            (Add, Value::Str(a), Value::Str(b)) => Ok(Value::Str(Rc::from(format!("{a}{b}")))),
+            (Mult, Value::Str(s), Value::Int(n)) | (Mult, Value::Int(n), Value::Str(s)) => {
+                Ok(Value::Str(Rc::from(s.repeat((*n).max(0) as usize))))
+            }
+            (Add, Value::Obj(a), Value::Obj(b))
+                if self.tag_of(a)? == tag::LIST && self.tag_of(b)? == tag::LIST =>
+            {
+                let mut items = self.iter_values(&l)?;
+                items.extend(self.iter_values(&r)?);
+                self.new_list(items)
+            }
+            _ => self.op_unsupported(op, &l, &r),
+        }
+    }
+
+    fn op_unsupported(&self, op: ast::Operator, l: &Value, r: &Value) -> R<Value> {
+        use ast::Operator::*;
+        let sym = match op {
+            Add => "+",
+            Sub => "-",
+            Mult => "*",
+            MatMult => "@",
+            Div => "/",
+            Mod => "%",
+            Pow => "** or pow()",
+            LShift => "<<",
+            RShift => ">>",
+            BitOr => "|",
+            BitXor => "^",
+            BitAnd => "&",
+            FloorDiv => "//",
+        };
+        err(
+            "TypeError",
+            format!(
+                "unsupported operand type(s) for {sym}: '{}' and '{}'",
+                self.type_name_of(l),
+                self.type_name_of(r)
+            ),
+        )
+    }
+
+    pub fn is(&self, a: &Value, b: &Value) -> R<bool> {
+        Ok(match (a, b) {
+            (Value::None, Value::None) => true,
+            (Value::Bool(x), Value::Bool(y)) => x == y,
+            (Value::Int(x), Value::Int(y)) => x == y,
+            (Value::Str(x), Value::Str(y)) => x == y,
+            (Value::Obj(x), Value::Obj(y)) => self.heap.same(x, y)?,
+            (Value::Class(x), Value::Class(y)) => Rc::ptr_eq(x, y),
+            (Value::Func(x), Value::Func(y)) => Rc::ptr_eq(x, y),
+            (Value::Builtin(x), Value::Builtin(y)) => x == y,
+            (Value::Module(x), Value::Module(y)) => x == y,
+            (Value::Garbage, Value::Garbage) => true,
+            _ => false,
+        })
+    }
+
+    pub fn eq(&mut self, a: &Value, b: &Value) -> R<bool> {
+        match (a, b) {
+            (Value::Int(x), Value::Bool(y)) | (Value::Bool(y), Value::Int(x)) => {
+                Ok(*x == *y as i64)
+            }
+            (Value::Obj(x), Value::Obj(y)) => {
+                if self.heap.same(x, y)? {
+                    return Ok(true);
+                }
+                let (tx, ty) = (self.tag_of(x)?, self.tag_of(y)?);
+                if tx != ty || !matches!(tx, tag::LIST | b't' | tag::DICT) {
+                    return Ok(false);
+                }
+                if tx == tag::DICT {
+                    let ea = self.dict_entries(x)?;
+                    if ea.len() != self.extra(y)? as usize {
+                        return Ok(false);
+                    }
+                    for (k, v) in &ea {
+                        let Some(j) = self.dict_find(y, k)? else {
+                            return Ok(false);
+                        };
+                        let w = self.gs_value(y, 2 * j + 1)?;
+                        if !self.eq(v, &w)? {
+                            return Ok(false);
+                        }
+                    }
+                    return Ok(true);
+                }
+                let ia = self.iter_values(a)?;
+                let ib = self.iter_values(b)?;
+                if ia.len() != ib.len() {
+                    return Ok(false);
+                }
+                for (p, q) in ia.iter().zip(&ib) {
+                    if !self.eq(p, q)? {
+                        return Ok(false);
+                    }
+                }
+                Ok(true)
+            }
+            (Value::Range(a1, b1, c1), Value::Range(a2, b2, c2)) => {
+                Ok((a1, b1, c1) == (a2, b2, c2))
+            }
+            _ => self.is(a, b),
+        }
+    }
+
+    pub fn compare(&mut self, op: ast::CmpOp, a: &Value, b: &Value) -> R<bool> {
+        use ast::CmpOp::*;
+        match op {
+            Eq => self.eq(a, b),
+            NotEq => Ok(!self.eq(a, b)?),
+            Is => self.is(a, b),
+            IsNot => Ok(!self.is(a, b)?),
+            In | NotIn => {
+                let found = match b {
+                    Value::Obj(r) if self.tag_of(r)? == tag::DICT => {
+                        self.dict_find(r, a)?.is_some()
+                    }
+                    Value::Str(s) => match a {
+                        Value::Str(x) => s.contains(&**x),
+                        _ => {
+                            return err(
+                                "TypeError",
+                                "'in <string>' requires string as left operand",
+                            );
+                        }
+                    },
+                    _ => {
+                        let items = self.iter_values(b)?;
+                        let mut f = false;
+                        for x in &items {
+                            if self.eq(a, x)? {
+                                f = true;
+                                break;
+                            }
+                        }
+                        f
+                    }
+                };
+                Ok(if op == In { found } else { !found })
+            }
+            Lt | LtE | Gt | GtE => {
+                let ord = match (a, b) {
+                    (Value::Int(x), Value::Int(y)) => x.cmp(y),
+                    (Value::Str(x), Value::Str(y)) => x.cmp(y),
+                    (Value::Bool(x), Value::Bool(y)) => x.cmp(y),
+                    (Value::Int(x), Value::Bool(y)) => x.cmp(&(*y as i64)),
+                    (Value::Bool(x), Value::Int(y)) => (*x as i64).cmp(y),
+                    _ => {
+                        let sym = match op {
+                            Lt => "<",
+                            LtE => "<=",
+                            Gt => ">",
+                            _ => ">=",
+                        };
+                        return err(
+                            "TypeError",
+                            format!(
+                                "'{sym}' not supported between instances of '{}' and '{}'",
+                                self.type_name_of(a),
+                                self.type_name_of(b)
+                            ),
+                        );
+                    }
+                };
+                Ok(match op {
+                    Lt => ord.is_lt(),
+                    LtE => ord.is_le(),
+                    Gt => ord.is_gt(),
+                    _ => ord.is_ge(),
+                })
+            }
+        }
+    }
+
+    // ----- names, repr, str -------------------------------------------------
+
+    pub fn type_name_of(&self, v: &Value) -> String {
+        match v {
+            Value::None => "NoneType".into(),
+            Value::Bool(_) => "bool".into(),
+            Value::Int(_) => "int".into(),
+            Value::Str(_) => "str".into(),
+            Value::Class(_) => "type".into(),
+            Value::Func(_) => "function".into(),
+            Value::Method(..) => "method".into(),
+            Value::Builtin(_) | Value::BoundBuiltin(..) => "builtin_function_or_method".into(),
+            Value::Module(_) => "module".into(),
+            Value::Range(..) => "range".into(),
+            Value::Garbage => "list".into(),
+            Value::View(k, _) => k.name().into(),
+            Value::Obj(r) => match self.tag_of(r) {
+                Ok(tag::LIST) => "list".into(),
+                Ok(tag::DICT) => "dict".into(),
+                Ok(b't') => "tuple".into(),
+                Ok(tag::WEAK) => "weakref.ReferenceType".into(),
+                Ok(tag::INSTANCE) => match self.extra(r) {
+                    Ok(k) => self.classes[k as usize].name.to_string(),
+                    Err(_) => "object".into(),
+                },
+                _ => "object".into(),
+            },
+        }
+    }
+
+    pub fn str_of(&mut self, v: &Value) -> R<String> {
+        match v {
+            Value::Str(s) => Ok(s.to_string()),
+            Value::Obj(r) if self.tag_of(r)? == tag::INSTANCE => {
+                let k = self.class_of(r)?.expect("an instance");
+                if let Some(Some(f)) = k.lookup("__str__", |v| match v {
+                    Value::Func(f) => Some(f.clone()),
+                    _ => None,
+                }) {
+                    let me = self.heap.dup(r)?;
+                    return match self.call_func(&f, vec![Value::Obj(me)])? {
+                        Value::Str(s) => Ok(s.to_string()),
+                        other => err(
+                            "TypeError",
+                            format!(
+                                "__str__ returned non-string (type {})",
+                                self.type_name_of(&other)
+                            ),
+                        ),
+                    };
+                }
+                self.repr(v)
+            }
+            _ => self.repr(v),
+        }
+    }
+
+    pub fn repr(&mut self, v: &Value) -> R<String> {
+        let mut seen = HashSet::new();
+        self.repr_in(v, &mut seen)
+    }
+
+    fn repr_in(&mut self, v: &Value, seen: &mut HashSet<gc_core::ObjectId>) -> R<String> {
+        Ok(match v {
+            Value::None => "None".into(),
+            Value::Bool(true) => "True".into(),
+            Value::Bool(false) => "False".into(),
+            Value::Int(i) => i.to_string(),
+            Value::Str(s) => repr_str(s),
+            Value::Class(k) => format!("<class '__main__.{}'>", k.name),
+            Value::Func(f) => format!(
+                "<function {} at {}>",
+                f.qualname,
+                fake_addr(0x10_0000 + u64::from(f.index))
+            ),
+            Value::Method(f, r) => {
+                let me = self.heap.dup(r)?;
+                format!(
+                    "<bound method {} of {}>",
+                    f.qualname,
+                    self.repr_in(&Value::Obj(me), seen)?
+                )
+            }
+            Value::Builtin(b) => format!("<built-in function {}>", b.name()),
+            Value::BoundBuiltin(b, r) => {
+                let me = Value::Obj(self.heap.dup(r)?);
+                let tn = self.type_name_of(&me);
+                format!(
+                    "<built-in method {} of {tn} object at {}>",
+                    b.name(),
+                    fake_addr(self.heap.id(r)?.0)
+                )
+            }
+            Value::Module(m) => format!("<module '{}' (built-in)>", m.name()),
+            Value::Range(a, b, c) => {
+                if *c == 1 {
+                    format!("range({a}, {b})")
+                } else {
+                    format!("range({a}, {b}, {c})")
+                }
+            }
+            Value::View(k, _) => {
+                let items = self.iter_values(v)?;
+                let mut parts = Vec::with_capacity(items.len());
+                for x in &items {
+                    parts.push(self.repr_in(x, seen)?);
+                }
+                format!("{}([{}])", k.name(), parts.join(", "))
+            }
+            Value::Garbage => {
+                if self.heap.garbage_len() == 0 {
+                    "[]".into()
+                } else {
+                    return err(
+                        "NotImplementedError",
+                        "gc-py cannot show the objects in gc.garbage (the collector lists only their ids); use len(gc.garbage)",
+                    );
+                }
+            }
+            Value::Obj(r) => {
+                let id = self.heap.id(r)?;
+                let t = self.tag_of(r)?;
+                match t {
+                    tag::LIST | b't' | tag::DICT => {
+                        if !seen.insert(id) {
+                            return Ok(match t {
+                                tag::LIST => "[...]".into(),
+                                tag::DICT => "{...}".into(),
+                                _ => "(...)".into(),
+                            });
+                        }
+                        let s = if t == tag::DICT {
+                            let entries = self.dict_entries(r)?;
+                            let mut parts = Vec::new();
+                            for (k, v) in &entries {
+                                parts.push(format!(
+                                    "{}: {}",
+                                    self.repr_in(k, seen)?,
+                                    self.repr_in(v, seen)?
+                                ));
+                            }
+                            format!("{{{}}}", parts.join(", "))
+                        } else {
+                            let items = self.iter_values(v)?;
+                            let mut parts = Vec::new();
+                            for x in &items {
+                                parts.push(self.repr_in(x, seen)?);
+                            }
+                            if t == tag::LIST {
+                                format!("[{}]", parts.join(", "))
+                            } else if parts.len() == 1 {
+                                format!("({},)", parts[0])
+                            } else {
+                                format!("({})", parts.join(", "))
+                            }
+                        };
+                        seen.remove(&id);
+                        s
+                    }
+                    tag::INSTANCE => {
+                        let k = self.class_of(r)?.expect("an instance");
+                        if let Some(Some(f)) = k.lookup("__repr__", |v| match v {
+                            Value::Func(f) => Some(f.clone()),
+                            _ => None,
+                        }) {
+                            let me = self.heap.dup(r)?;
+                            match self.call_func(&f, vec![Value::Obj(me)])? {
+                                Value::Str(s) => s.to_string(),
+                                other => {
+                                    return err(
+                                        "TypeError",
+                                        format!(
+                                            "__repr__ returned non-string (type {})",
+                                            self.type_name_of(&other)
+                                        ),
+                                    );
+                                }
+                            }
+                        } else {
+                            format!("<__main__.{} object at {}>", k.name, fake_addr(id.0))
+                        }
+                    }
+                    tag::WEAK => {
+                        let me = self.heap.dup(r)?;
+                        match self.weak_target(&me)? {
+                            Value::None => format!("<weakref at {}; dead>", fake_addr(id.0)),
+                            target => {
+                                let tid = match &target {
+                                    Value::Obj(t) => self.heap.id(t)?.0,
+                                    _ => 0,
+                                };
+                                format!(
+                                    "<weakref at {}; to '__main__.{}' at {}>",
+                                    fake_addr(id.0),
+                                    self.type_name_of(&target),
+                                    fake_addr(tid)
+                                )
+                            }
+                        }
+                    }
+                    _ => format!("<object at {}>", fake_addr(id.0)),
+                }
+            }
+        })
+    }
+}
+
+/// `repr()` of a str, as CPython writes it.
+pub fn repr_str(s: &str) -> String {
+    let quote = if s.contains('\'') && !s.contains('"') {
+        '"'
+    } else {
+        '\''
+    };
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push(quote);
+    for c in s.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if c == quote => {
+                out.push('\\');
+                out.push(c);
+            }
+            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
+                out.push_str(&format!("\\x{:02x}", c as u32));
+            }
+            c => out.push(c),
+        }
+    }
+    out.push(quote);
+    out
+}

@@ -1,0 +1,192 @@
+//! Bad input: syntax errors, runtime errors, unsupported constructs, deep
+//! recursion and exceptions in `__del__` — clear messages, the right exit
+//! status, never a panic or a crashed process.
+
+mod common;
+
+use common::*;
+
+/// Writes `source` to a fresh directory and runs it on `strategy`.
+fn run_source(name: &str, source: &str, strategy: &str) -> Run {
+    let dir = std::env::temp_dir().join(format!("gc-py-test-{}-{name}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    std::fs::write(dir.join(name), source).expect("write program");
+    let run = run_in(
+        &dir,
+        &[env!("CARGO_BIN_EXE_gc-py"), "--collector", strategy],
+        name,
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(
+        !run.stderr.contains("panicked"),
+        "{name} on {strategy} panicked: {}",
+        run.stderr
+    );
+    run
+}
+
+#[test]
+fn a_syntax_error_is_reported_as_cpython_does() {
+    for s in STRATEGIES {
+        let r = run_source("syn.py", "x = 1\ndef f(:\n    pass\n", s);
+        assert_eq!(r.code, 1);
+        assert!(
+            r.stderr.starts_with("  File \"syn.py\", line 2\n"),
+            "{}",
+            r.stderr
+        );
+        assert!(
+            r.stderr.ends_with("SyntaxError: invalid syntax\n"),
+            "{}",
+            r.stderr
+        );
+        assert_eq!(r.stdout, "");
+    }
+}
+
+#[test]
+fn a_runtime_error_names_its_line() {
+    for s in STRATEGIES {
+        let r = run_source(
+            "rt.py",
+            "x = 1\nprint(x)\ny = x + z\nprint('not reached')\n",
+            s,
+        );
+        assert_eq!(r.code, 1);
+        assert_eq!(r.stdout, "1\n");
+        assert_eq!(
+            r.stderr,
+            "Traceback (most recent call last):\n  File \"rt.py\", line 3, in <module>\nNameError: name 'z' is not defined\n"
+        );
+    }
+}
+
+#[test]
+fn an_unsupported_construct_exits_2_with_its_line() {
+    for s in STRATEGIES {
+        let r = run_source("uns.py", "print('never')\ny = [i for i in range(3)]\n", s);
+        assert_eq!(r.code, 2);
+        assert_eq!(r.stdout, "", "nothing runs when a construct is unsupported");
+        assert_eq!(r.stderr, "uns.py:2: list comprehension is not supported\n");
+        let r = run_source(
+            "uns2.py",
+            "try:\n    pass\nexcept Exception:\n    pass\n",
+            s,
+        );
+        assert_eq!(r.code, 2);
+        assert_eq!(r.stderr, "uns2.py:1: try is not supported\n");
+        let r = run_source("uns3.py", "x = 1\ndef f(a, b=2):\n    return a\n", s);
+        assert_eq!(
+            r.stderr,
+            "uns3.py:2: a default parameter value is not supported\n"
+        );
+        let r = run_source("uns4.py", "x = [1, 2]\ny = x[0:1]\nz = 1.5\n", s);
+        assert_eq!(r.stderr, "uns4.py:2: slicing is not supported\n");
+    }
+}
+
+#[test]
+fn unbounded_recursion_is_a_recursion_error() {
+    for s in STRATEGIES {
+        let r = run_source("rec.py", "def f(n):\n    return f(n + 1)\nf(0)\n", s);
+        assert_eq!(r.code, 1, "{}", r.stderr);
+        assert!(
+            r.stderr
+                .ends_with("RecursionError: maximum recursion depth exceeded\n"),
+            "{}",
+            r.stderr
+        );
+    }
+}
+
+#[test]
+fn ten_thousand_deep_recursion_runs_with_a_raised_limit() {
+    let src = "import sys\nsys.setrecursionlimit(20000)\ndef f(n):\n    if n == 0:\n        return 0\n    return f(n - 1) + 1\nprint(f(10000))\n";
+    let r = run_source("deep.py", src, "generational");
+    assert_eq!((r.code, r.stdout.as_str()), (0, "10000\n"), "{}", r.stderr);
+    let src =
+        "def f(n):\n    if n == 0:\n        return 0\n    return f(n - 1) + 1\nprint(f(10000))\n";
+    let r = run_source("deep2.py", src, "generational");
+    assert_eq!(r.code, 1);
+    assert!(r.stderr.contains("RecursionError"), "{}", r.stderr);
+}
+
+#[test]
+fn an_exception_in_del_is_ignored_as_cpython_does() {
+    let src = "class A:\n    def __del__(self):\n        print('in del')\n        x = 1 // 0\na = A()\ndel a\nprint('after')\n";
+    for s in ["refcount", "generational"] {
+        let r = run_source("del.py", src, s);
+        assert_eq!(r.code, 0);
+        assert_eq!(r.stdout, "in del\nafter\n");
+        assert_eq!(
+            mask(&r.stderr),
+            "Exception ignored in: <function A.__del__ at 0x…>\nTraceback (most recent call last):\n  File \"del.py\", line 4, in __del__\nZeroDivisionError: integer division or modulo by zero\n"
+        );
+    }
+}
+
+#[test]
+fn int_overflow_is_an_error() {
+    let r = run_source(
+        "ovf.py",
+        "x = 9223372036854775807\nprint(x + 1)\n",
+        "generational",
+    );
+    assert_eq!(r.code, 1);
+    assert!(r.stderr.contains("OverflowError"), "{}", r.stderr);
+}
+
+#[test]
+fn resurrection_and_once_only_finalization() {
+    // PEP 442: __del__ stores self (resurrection); it runs only once, even
+    // when the object dies again.
+    let src = "import gc\nsaved = []\nclass A:\n    def __del__(self):\n        print('del', self.n)\n        saved.append(self)\na = A()\na.n = 1\ndel a\nprint(len(saved), saved[0].n)\nsaved.clear()\nprint(gc.collect())\nprint('end')\n";
+    for s in ["refcount", "generational"] {
+        let r = run_source("res.py", src, s);
+        assert_eq!(r.stdout, "del 1\n1 1\n0\nend\n", "{s}: {}", r.stderr);
+    }
+}
+
+#[test]
+fn missing_file_and_bad_options_are_one_line_errors() {
+    let r = run_in(
+        &std::env::temp_dir(),
+        &[env!("CARGO_BIN_EXE_gc-py")],
+        "no-such-file-gc-py.py",
+    );
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr.starts_with("gc-py: can't open file"),
+        "{}",
+        r.stderr
+    );
+    let r = run_in(
+        &examples_dir(),
+        &[env!("CARGO_BIN_EXE_gc-py"), "--config", "nosuchkey=1"],
+        "seed2_self_list.py",
+    );
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr
+            .starts_with("gc-py: collector `generational`: bad configuration"),
+        "{}",
+        r.stderr
+    );
+    assert!(r.stderr.contains("nosuchkey"), "{}", r.stderr);
+}
+
+#[test]
+fn weak_references_stay_right_when_their_entries_are_reused() {
+    // Weakref objects die and new ones take their entries; each must
+    // still answer for its own referent.
+    let src = "import gc\nimport weakref\nclass A:\n    def __init__(self, n):\n        self.n = n\nkeep = []\nrefs = []\nfor i in range(200):\n    a = A(i)\n    r = weakref.ref(a)\n    if i % 3 == 0:\n        keep.append(a)\n        refs.append(r)\n    del a, r\ngc.collect()\nok = 0\nfor i in range(len(refs)):\n    if refs[i]() is keep[i]:\n        ok += 1\nprint(ok, len(refs))\n";
+    for s in STRATEGIES {
+        let r = run_source("weakreuse.py", src, s);
+        assert_eq!(
+            (r.code, r.stdout.as_str()),
+            (0, "67 67\n"),
+            "{s}: {}",
+            r.stderr
+        );
+    }
+}
