@@ -6,8 +6,7 @@
 //! `cargo run --release -p gc-any --example tree_costs` prints one table:
 //! the median of 15 runs of each cell (a build includes a full collection,
 //! so that collectors that free late pay for it), cells interleaved round
-//! by round so that drift falls on all alike. The criterion bench
-//! `cargo bench -p gc-any --bench embed` measures the same cases.
+//! by round so that drift falls on all alike.
 
 use std::cell::RefCell;
 use std::hint::black_box;
