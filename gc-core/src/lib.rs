@@ -253,15 +253,21 @@
 //!
 //! ## 10. What it costs
 //!
-//! - A local: a root-table slot and a push onto the heap's local stack;
-//!   released in one pass when its scope ends. The same cost as the raw
-//!   handle API it wraps, with no `release` call to forget.
-//! - A [`Root`]: the same, plus a shared pointer, and one uncontended lock
-//!   when dropped.
-//! - A view read: the strategy's own memory reads, nothing else (the
-//!   README's `embed` benchmark: binary trees walked through views beside
-//!   `std::rc::Rc`).
-//! - `gc_any::AnyCollector`: one `match` per call.
+//! - A local: a root-table slot and a push onto the heap's local stack,
+//!   released in one pass when its scope ends — what a raw handle costs,
+//!   plus the stack. Measured on binary trees built with a child scope per
+//!   node (`cargo run --release -p gc-any --example tree_costs`, one run):
+//!   1.2–1.4× the raw handle API on the reference-counting strategies,
+//!   2.3× on marksweep, whose bump allocation leaves little else to pay.
+//! - A [`Root`]: a local's cost, plus a shared pointer, and one uncontended
+//!   lock when dropped.
+//! - A view read: the strategy's own memory reads, nothing else. Counting
+//!   a tree's nodes through views costs 0.9× the same walk over
+//!   `std::rc::Rc<RefCell<_>>` on marksweep (the view is the object's
+//!   address), about 2× on the reference-counting strategies (a step reads
+//!   the header table, then the next header).
+//! - `gc_any::AnyCollector`: one `match` per call (1.2–1.5× on building,
+//!   3–7× on view walks); `gc_any::dispatch` costs nothing per call.
 //!
 //! ## The raw handle API
 //!
