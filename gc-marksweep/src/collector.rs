@@ -578,9 +578,13 @@ impl Collector for IncMiniMark {
         }
         .check()?;
         // The allocation may move the members: look them up after it.
-        let obj = self.allocate(Kind::Tuple, members.len(), 0);
-        self.finish();
-        let obj = obj?;
+        let obj = match self.allocate(Kind::Tuple, members.len(), 0) {
+            Ok(obj) => obj,
+            Err(e) => {
+                self.finish();
+                return Err(e);
+            }
+        };
         for (i, m) in members.iter().enumerate() {
             let value = m.map(|h| self.get(h)).transpose()?;
             if value.is_some() {
@@ -588,7 +592,11 @@ impl Collector for IncMiniMark {
                 obj.set_slot_raw(i, value);
             }
         }
-        Ok(self.roots.insert(obj))
+        // Rooted before any finalizer hook runs: a hook may allocate, and
+        // a collection then moves the tuple.
+        let handle = self.roots.insert(obj);
+        self.finish();
+        Ok(handle)
     }
 
     fn clone_handle(&mut self, handle: Handle) -> Result<Handle, GcError> {

@@ -221,3 +221,42 @@ fn views_and_the_finalizer_hook_read_moved_objects() {
     assert_eq!(got.concat(), b"abcdef");
     assert_eq!(h.stats().live_objects, 0);
 }
+
+/// A finalizer hook that allocates, run at the end of a tuple's
+/// allocation (zeal: every allocation collects, so the hook's allocations
+/// move what is young): the new tuple must be rooted before the hook runs.
+#[test]
+fn a_hook_that_allocates_after_a_tuple_is_made_moves_it_safely() {
+    use gc_core::{Embedding, Finalize, Finalizer, Local, ObjectView, Scope};
+
+    struct Allocate;
+    impl Finalize for Allocate {
+        fn finalize<C: Collector>(&mut self, s: &mut Scope<'_, C>, _: Local<'_>) {
+            for _ in 0..4 {
+                s.node(2, 8).unwrap();
+            }
+        }
+    }
+    let mut h = IncMiniMark::with_config(MarkSweepConfig::zeal(256)).unwrap();
+    h.on_finalize(Allocate);
+    h.scope(|s| {
+        let member = s.atom(b"member").unwrap();
+        for _ in 0..40 {
+            s.scope(|inner| {
+                let dying = inner.node(0, 0).unwrap();
+                inner.set_finalizer(dying, Finalizer::Run).unwrap();
+            });
+            s.scope(|inner| {
+                let t = inner.tuple(&[Some(member), None]).unwrap();
+                let first = inner.view(t).unwrap().slot(0).unwrap().unwrap();
+                assert_eq!(first.payload(), b"member");
+            });
+            s.heap_ref().check_heap().unwrap();
+        }
+    });
+    for _ in 0..8 {
+        h.collect(Generation::FULL).unwrap();
+    }
+    h.check_heap().unwrap();
+    assert_eq!(h.stats().finalized, 40, "the hook ran for every one");
+}
