@@ -222,6 +222,29 @@ impl MarkSweepConfig {
         }
     }
 
+    /// The `PYPY_GC_*` environment under which PyPy runs with this
+    /// configuration, the inverse of [`apply_env`](Self::apply_env): every
+    /// size and factor PyPy reads, as PyPy writes it; a size left at
+    /// "computed" (0) is `None`, for the variable to be removed so that
+    /// PyPy computes it by the same rule. `PYPY_GC_DEBUG` is left out (a
+    /// check, not a setting), as are `large_object` and `zeal` (PyPy has no
+    /// variable for them).
+    pub fn pypy_env(&self) -> Vec<(&'static str, Option<String>)> {
+        let size = |n: usize| (n > 0).then(|| n.to_string());
+        vec![
+            ("PYPY_GC_NURSERY", size(self.nursery)),
+            (
+                "PYPY_GC_MAJOR_COLLECT",
+                Some(self.major_collection_threshold.to_string()),
+            ),
+            ("PYPY_GC_GROWTH", Some(self.growth_rate_max.to_string())),
+            ("PYPY_GC_MIN", size(self.min_heap)),
+            ("PYPY_GC_MAX", size(self.max_heap)),
+            ("PYPY_GC_MAX_DELTA", size(self.max_delta)),
+            ("PYPY_GC_INCREMENT_STEP", size(self.increment_step)),
+        ]
+    }
+
     /// The nursery size actually used (at least two words).
     pub(crate) fn nursery_bytes(&self) -> usize {
         self.nursery.max(16)
@@ -581,6 +604,37 @@ mod tests {
         assert_eq!(c.max_heap, 1 << 30);
         assert_eq!(c.increment_step_bytes(), 4 * 524_288);
         assert_eq!(c.min_heap_bytes(), 8.0 * 524_288.0);
+    }
+
+    #[test]
+    fn pypy_env_round_trips_through_apply_env() {
+        let set = MarkSweepConfig {
+            nursery: 512 << 10,
+            major_collection_threshold: 2.5,
+            growth_rate_max: 1.75,
+            min_heap: 8 << 20,
+            max_heap: 1 << 30,
+            max_delta: 64 << 20,
+            increment_step: 3 << 20,
+            ..MarkSweepConfig::pypy_rules()
+        };
+        let unset = MarkSweepConfig {
+            min_heap: 0,
+            max_heap: 0,
+            max_delta: 0,
+            increment_step: 0,
+            ..set.clone()
+        };
+        for c in [set, unset] {
+            let env = c.pypy_env();
+            let mut back = MarkSweepConfig::pypy_rules();
+            back.apply_env(|k| env.iter().find(|(v, _)| *v == k)?.1.clone());
+            assert_eq!(back, c, "{env:?}");
+            // Each variable is also a key of `set`.
+            for (k, v) in env.iter().filter_map(|(k, v)| Some((k, v.as_ref()?))) {
+                MarkSweepConfig::pypy_rules().set(k, v).unwrap();
+            }
+        }
     }
 
     #[test]

@@ -65,7 +65,11 @@ pub fn for_pair(
             let c: MarkSweepConfig = configured(pairs)?;
             s.nursery = Some(c.nursery);
             if implementation == "pypy" {
-                s.env = pypy_env(&c);
+                s.env = c
+                    .pypy_env()
+                    .into_iter()
+                    .map(|(k, v)| (k.to_owned(), v))
+                    .collect();
                 if c.zeal || c.debug {
                     s.notes.push(
                         "our collector runs with zeal or debug checks on: its times are not comparable"
@@ -125,25 +129,6 @@ pub fn for_pair(
         ),
     }
     Ok(s)
-}
-
-/// PyPy's variables for `c`: every size and factor PyPy reads, from our
-/// effective configuration; a setting left at "PyPy computes it" (0)
-/// removes the variable, so the child computes it as we do.
-fn pypy_env(c: &MarkSweepConfig) -> Vec<(String, Option<String>)> {
-    let size = |n: usize| (n > 0).then(|| n.to_string());
-    vec![
-        ("PYPY_GC_NURSERY".into(), size(c.nursery)),
-        (
-            "PYPY_GC_MAJOR_COLLECT".into(),
-            Some(c.major_collection_threshold.to_string()),
-        ),
-        ("PYPY_GC_GROWTH".into(), Some(c.growth_rate_max.to_string())),
-        ("PYPY_GC_MIN".into(), size(c.min_heap)),
-        ("PYPY_GC_MAX".into(), size(c.max_heap)),
-        ("PYPY_GC_MAX_DELTA".into(), size(c.max_delta)),
-        ("PYPY_GC_INCREMENT_STEP".into(), size(c.increment_step)),
-    ]
 }
 
 #[cfg(test)]
