@@ -145,6 +145,19 @@ impl ObjRef {
         self.0
     }
 
+    /// Hints the cache to fetch this object's header, which the caller is
+    /// about to read; no effect on the program's state.
+    #[inline(always)]
+    pub(crate) fn prefetch(self) {
+        #[cfg(all(target_arch = "x86_64", not(miri)))]
+        // SAFETY: a prefetch never faults and reads nothing the program
+        // sees; the address is this object's header anyway.
+        unsafe {
+            use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
+            _mm_prefetch::<_MM_HINT_T0>(self.0.as_ptr().cast::<i8>());
+        }
+    }
+
     /// The address, for the consistency check's sets.
     pub(crate) fn addr(self) -> usize {
         self.0.as_ptr() as usize

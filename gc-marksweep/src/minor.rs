@@ -16,6 +16,15 @@ use crate::header::{
 };
 use crate::phases::State;
 
+/// How many slots ahead `trace_slots` prefetches referents.
+///
+/// The survivors of a minor collection on long arrays (`large_arrays`) are
+/// scattered over the nursery, and reading each one's header was a cache
+/// miss that stalled the copy loop: ~90 ns per promoted object. Sixteen
+/// slots ahead lets the misses overlap; 8, 16 and 32 were measured and 16
+/// was best by a little.
+const PREFETCH_AHEAD: usize = 16;
+
 impl OldGen {
     /// PyPy's `_trace_drag_out`: the new address of `obj`, copying it out
     /// of the nursery the first time it is reached.
@@ -64,6 +73,14 @@ impl OldGen {
     /// invariant, at the cost of the slots the minor collection reads anyway.
     fn trace_slots(&mut self, obj: ObjRef, from: usize, to: usize, black: bool) {
         for i in from..to {
+            // The referents of a long object are scattered over the nursery:
+            // fetch the header `PREFETCH_AHEAD` slots ahead so that the
+            // misses overlap instead of stalling one by one.
+            if i + PREFETCH_AHEAD < to {
+                if let Some(ahead) = obj.slot(i + PREFETCH_AHEAD) {
+                    ahead.prefetch();
+                }
+            }
             if let Some(child) = obj.slot(i) {
                 let moved = self.drag_out(child);
                 if moved != child {
