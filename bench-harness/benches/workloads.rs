@@ -9,6 +9,8 @@
 //! `cargo bench -p bench-harness` runs them all (about two minutes);
 //! `cargo bench -p bench-harness -- binary_trees` one group.
 
+#![forbid(unsafe_code)]
+
 use std::hint::black_box;
 use std::time::Duration;
 

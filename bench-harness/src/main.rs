@@ -1,6 +1,8 @@
 //! `gc-bench`: run workloads from the GC literature on every collector,
 //! replay gctraces, and compare.
 
+#![forbid(unsafe_code)]
+
 mod cmd;
 
 use std::process::ExitCode;
