@@ -23,7 +23,7 @@ use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use gc_core::tooling::trace::{Line, Op, Trace};
-use gc_core::{Collector, Event, RootList};
+use gc_core::{Collector, Event, RootList, Stats};
 
 use crate::metrics::{self, LiveSize, OldGenStats, Pause, PauseStats};
 use crate::model::Model;
@@ -175,7 +175,7 @@ impl<C: Collector> Exec<C> {
             }
             if !self.m.events.is_empty() {
                 let now = base + start.elapsed().as_nanos() as u64;
-                self.events(now);
+                self.events(Some(now));
             }
             self.ops += 1;
             if self.ops % self.sampler.every == 0 {
@@ -189,23 +189,104 @@ impl<C: Collector> Exec<C> {
         Ok(())
     }
 
-    fn events(&mut self, now: u64) {
-        // A collection may have grown (or be about to shrink) the heap.
-        let footprint = self.m.collector.stats().footprint_bytes;
-        self.peak_footprint = self.peak_footprint.max(footprint);
+    /// Takes the events of the last operation; `now` is the run's clock,
+    /// `None` off the clock (the final collection: neither its pause nor
+    /// its footprint is the run's).
+    fn events(&mut self, now: Option<u64>) {
+        if now.is_some() {
+            // A collection may have grown (or be about to shrink) the heap.
+            let footprint = self.m.collector.stats().footprint_bytes;
+            self.peak_footprint = self.peak_footprint.max(footprint);
+        }
         for e in self.m.events.drain(..) {
             match e {
                 Event::Collect(c) => {
-                    *self.kinds.entry(c.kind).or_default() += 1;
-                    self.pauses.push(Pause {
-                        end_ns: now,
-                        len_ns: c.pause_ns,
-                    });
+                    if let Some(now) = now {
+                        *self.kinds.entry(c.kind).or_default() += 1;
+                        self.pauses.push(Pause {
+                            end_ns: now,
+                            len_ns: c.pause_ns,
+                        });
+                    }
                 }
                 Event::CollectDetail(d) => self.old_generation.get_or_insert_default().add(&d),
                 Event::Finalize { object } => self.finalized.push((self.ops, object.0)),
                 Event::WeakCallback { .. } => {}
             }
+        }
+    }
+}
+
+impl<C: Collector> Exec<C> {
+    fn new(collector: C, verify: bool) -> Self {
+        Exec {
+            m: Mutator::new(collector),
+            clock: Duration::ZERO,
+            ops: 0,
+            pauses: Vec::new(),
+            kinds: BTreeMap::new(),
+            sampler: Sampler {
+                every: 1024,
+                samples: vec![(0, 0, 0)],
+                peak_objects: 0,
+            },
+            verify,
+            wgets: Vec::new(),
+            finalized: Vec::new(),
+            old_generation: None,
+            peak_footprint: 0,
+        }
+    }
+
+    /// The end of the program: one full collection, off the clock.
+    fn final_collection(&mut self) -> Result<(), String> {
+        let last = Line {
+            number: 0,
+            op: Op::Collect(None),
+        };
+        self.m
+            .step(&last)
+            .map_err(|e| format!("final collection: {e}"))?;
+        self.events(None);
+        Ok(())
+    }
+
+    /// The run's metrics, from what was measured on the clock (`at_end`:
+    /// the collector's statistics when the clock stopped) and the totals
+    /// after the final collection (finalizers, weak callbacks and the old
+    /// generation's counters include it).
+    fn metrics(&mut self, at_end: &Stats, peak_rss: Option<u64>, rss_shared: bool) -> Metrics {
+        let after = self.m.collector.stats();
+        let wall_ns = self.clock.as_nanos() as u64;
+        let lengths: Vec<u64> = self.pauses.iter().map(|p| p.len_ns).collect();
+        let secs = (wall_ns as f64 / 1e9).max(1e-9);
+        Metrics {
+            ops: self.ops,
+            allocations: at_end.allocated,
+            wall_ns,
+            gc_ns: at_end.gc_time_ns,
+            mutator_ns: wall_ns.saturating_sub(at_end.gc_time_ns),
+            ops_per_sec: self.ops as f64 / secs,
+            allocs_per_sec: at_end.allocated as f64 / secs,
+            collections: self
+                .kinds
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), *v))
+                .collect(),
+            pauses: PauseStats::of(&lengths),
+            pause_histogram: metrics::histogram(&lengths),
+            mmu: metrics::mmu_curve(&self.pauses, wall_ns),
+            peak_live_bytes: at_end.peak_live_bytes,
+            live: None,
+            peak_footprint_bytes: self.peak_footprint,
+            peak_live_objects: self.sampler.peak_objects,
+            heap: std::mem::take(&mut self.sampler.samples),
+            peak_rss_bytes: peak_rss,
+            rss_shared,
+            leaked_objects: None,
+            finalizers_run: after.finalized,
+            weak_callbacks: after.weak_callbacks,
+            old_generation: self.old_generation.take(),
         }
     }
 }
@@ -220,76 +301,17 @@ pub fn run<C: Collector>(
 ) -> Result<Metrics, String> {
     let collector = C::with_config(config).map_err(|e| e.to_string())?;
     let rss_reset = options.own_process && metrics::reset_peak_rss();
-    let mut exec = Exec {
-        m: Mutator::new(collector),
-        clock: Duration::ZERO,
-        ops: 0,
-        pauses: Vec::new(),
-        kinds: BTreeMap::new(),
-        sampler: Sampler {
-            every: 1024,
-            samples: vec![(0, 0, 0)],
-            peak_objects: 0,
-        },
-        verify: options.verify,
-        wgets: Vec::new(),
-        finalized: Vec::new(),
-        old_generation: None,
-        peak_footprint: 0,
-    };
+    let mut exec = Exec::new(collector, options.verify);
     source.for_each_chunk(&mut |lines| exec.chunk(lines))?;
     let peak_rss = metrics::peak_rss();
-    let stats = exec.m.collector.stats();
+    let at_end = exec.m.collector.stats();
     let wall_ns = exec.clock.as_nanos() as u64;
     exec.sampler
-        .add(wall_ns, stats.live_bytes, stats.live_objects);
-    exec.peak_footprint = exec.peak_footprint.max(stats.footprint_bytes);
-    let lengths: Vec<u64> = exec.pauses.iter().map(|p| p.len_ns).collect();
-    let secs = (wall_ns as f64 / 1e9).max(1e-9);
-    let mut m = Metrics {
-        ops: exec.ops,
-        allocations: stats.allocated,
-        wall_ns,
-        gc_ns: stats.gc_time_ns,
-        mutator_ns: wall_ns.saturating_sub(stats.gc_time_ns),
-        ops_per_sec: exec.ops as f64 / secs,
-        allocs_per_sec: stats.allocated as f64 / secs,
-        collections: exec
-            .kinds
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), *v))
-            .collect(),
-        pauses: PauseStats::of(&lengths),
-        pause_histogram: metrics::histogram(&lengths),
-        mmu: metrics::mmu_curve(&exec.pauses, wall_ns),
-        peak_live_bytes: stats.peak_live_bytes,
-        live: None,
-        peak_footprint_bytes: exec.peak_footprint,
-        peak_live_objects: exec.sampler.peak_objects,
-        heap: std::mem::take(&mut exec.sampler.samples),
-        peak_rss_bytes: peak_rss,
-        rss_shared: !rss_reset,
-        leaked_objects: None,
-        finalizers_run: stats.finalized,
-        weak_callbacks: stats.weak_callbacks,
-        old_generation: None,
-    };
-
-    // The end of the program: one full collection, off the clock.
-    let last = Line {
-        number: 0,
-        op: Op::Collect(None),
-    };
-    exec.m
-        .step(&last)
-        .map_err(|e| format!("final collection: {e}"))?;
-    exec.events(wall_ns);
-    let after = exec.m.collector.stats();
-    m.finalizers_run = after.finalized;
-    m.weak_callbacks = after.weak_callbacks;
-    // Like the finalizers, the old generation's totals include the final
-    // collection: a collector that reports memory counters always has them.
-    m.old_generation = exec.old_generation;
+        .add(wall_ns, at_end.live_bytes, at_end.live_objects);
+    exec.peak_footprint = exec.peak_footprint.max(at_end.footprint_bytes);
+    exec.final_collection()?;
+    let mut m = exec.metrics(&at_end, peak_rss, !rss_reset);
+    let live_objects = exec.m.collector.stats().live_objects;
     let traits = C::TRAITS;
     if !options.verify {
         if traits.frees_objects && matches!(source, Source::Workload { .. }) {
@@ -297,23 +319,27 @@ pub fn run<C: Collector>(
             // what is left counts as leaked (an upper bound: it includes
             // what the final collection's finalizers resurrected, and what
             // a strategy frees only at a later collection).
-            m.leaked_objects = Some(after.live_objects);
+            m.leaked_objects = Some(live_objects);
         }
         return Ok(m);
     }
-    let (kept, live) = verify(&mut exec, source, m.ops)?;
+    let (kept, live) = verify(&exec, source, m.ops)?;
     m.live = Some(live);
     tracing::debug!(
         collector = traits.name,
         ops = m.ops,
-        live = after.live_objects,
+        live = live_objects,
         kept,
         "live set verified"
     );
     if traits.frees_objects {
-        m.leaked_objects = Some(after.live_objects.saturating_sub(kept));
+        m.leaked_objects = Some(live_objects.saturating_sub(kept));
     }
     Ok(m)
+}
+
+fn failed(message: String) -> String {
+    format!("verification failed: {message}")
 }
 
 /// Checks the collector's live set against the model; returns how many
@@ -322,58 +348,77 @@ pub fn run<C: Collector>(
 /// unreachable finalizable objects reach (pending, not leaked); and the
 /// run's live size, sampled as the model replays its `ops` operations.
 fn verify<C: Collector>(
-    exec: &mut Exec<C>,
+    exec: &Exec<C>,
     source: Source<'_>,
     ops: u64,
 ) -> Result<(u64, LiveSize), String> {
+    let (model, live_size) = replay_model(exec, source, ops).map_err(failed)?;
+    let c = &exec.m.collector;
+    check_saved(c, &model).map_err(failed)?;
+    let kept = check_live_set(c, &model).map_err(failed)?;
+    Ok((kept, live_size))
+}
+
+/// The model after the run's operations, with the answers the collector
+/// gave to `wget` and the finalizations it reported (those of the final
+/// collection last), and the live size sampled every
+/// [`LiveSize::interval`] of the `ops` operations.
+fn replay_model<C: Collector>(
+    exec: &Exec<C>,
+    source: Source<'_>,
+    ops: u64,
+) -> Result<(Model, LiveSize), String> {
     let every = LiveSize::interval(ops);
     let mut live_size = LiveSize::default();
-    let fail = |m: String| format!("verification failed: {m}");
     let mut model = Model::new();
     let mut wgets = exec.wgets.iter();
     let mut fins = exec.finalized.iter().peekable();
     let mut index = 0u64;
-    source
-        .for_each_line(&mut |line| {
-            let wget = match line.op {
-                Op::Wget { .. } => *wgets.next().ok_or("model: missing wget answer")?,
-                _ => None,
-            };
-            model
-                .apply(&line.op, wget)
-                .map_err(|e| format!("line {}: {e}", line.number))?;
-            index += 1;
-            while let Some(&&(at, id)) = fins.peek() {
-                if at >= index {
-                    break;
-                }
-                model
-                    .finalized(id)
-                    .map_err(|e| format!("line {}: {e}", line.number))?;
-                fins.next();
+    source.for_each_line(&mut |line| {
+        let wget = match line.op {
+            Op::Wget { .. } => *wgets.next().ok_or("model: missing wget answer")?,
+            _ => None,
+        };
+        let at_line = |e| format!("line {}: {e}", line.number);
+        model.apply(&line.op, wget).map_err(at_line)?;
+        index += 1;
+        while let Some(&&(at, id)) = fins.peek() {
+            if at >= index {
+                break;
             }
-            if index % every == 0 {
-                let (objects, bytes) = model.live_size();
-                live_size.add(index, objects, bytes);
-            }
-            Ok(())
-        })
-        .map_err(fail)?;
-    // Finalizations of the final collection.
+            model.finalized(id).map_err(at_line)?;
+            fins.next();
+        }
+        if index % every == 0 {
+            let (objects, bytes) = model.live_size();
+            live_size.add(index, objects, bytes);
+        }
+        Ok(())
+    })?;
     for &(_, id) in fins {
-        model.finalized(id).map_err(fail)?;
+        model.finalized(id)?;
     }
+    Ok((model, live_size))
+}
 
-    let c = &exec.m.collector;
+/// The collector's saved list (resurrected by finalizers) is the model's.
+fn check_saved<C: Collector>(c: &C, model: &Model) -> Result<(), String> {
     let mut saved: Vec<u64> = c.root_list(RootList::Saved).iter().map(|o| o.0).collect();
     saved.sort_unstable();
     if saved != model.saved() {
-        return Err(fail(format!(
+        return Err(format!(
             "the saved list holds {} objects, the model {}",
             saved.len(),
             model.saved().len()
-        )));
+        ));
     }
+    Ok(())
+}
+
+/// Compares the collector's live set with what its traits promise (see
+/// the module's documentation); returns how many of its live objects it
+/// may rightly hold.
+fn check_live_set<C: Collector>(c: &C, model: &Model) -> Result<u64, String> {
     let garbage: Vec<u64> = c.root_list(RootList::Garbage).iter().map(|o| o.0).collect();
     let n = model.allocated() as usize;
     let mut live = vec![false; n];
@@ -381,7 +426,7 @@ fn verify<C: Collector>(
     for o in c.live_objects() {
         let i = o.0 as usize;
         if i >= n {
-            return Err(fail(format!("the collector holds #{i}, never allocated")));
+            return Err(format!("the collector holds #{i}, never allocated"));
         }
         live[i] = true;
         live_count += 1;
@@ -399,32 +444,32 @@ fn verify<C: Collector>(
     }
     let kept = (0..n).filter(|&i| live[i] && allowed[i]).count() as u64;
     if let Some(lost) = (0..n).find(|&i| reachable[i] && !live[i]) {
-        return Err(fail(format!("object #{lost} is reachable but was freed")));
+        return Err(format!("object #{lost} is reachable but was freed"));
     }
     if !t.frees_objects {
         if live_count != model.allocated() {
-            return Err(fail(format!(
+            return Err(format!(
                 "a collector that never frees holds {live_count} of {} objects",
                 model.allocated()
-            )));
+            ));
         }
     } else if t.reference_counting && !t.collects_cycles {
         let rc = model.rc_live(&garbage);
         if let Some(i) = (0..n).find(|&i| rc[i] != live[i]) {
-            return Err(fail(format!(
+            return Err(format!(
                 "object #{i} is {} but reference counting would {} it",
                 if live[i] { "held" } else { "freed" },
                 if rc[i] { "hold" } else { "free" }
-            )));
+            ));
         }
-    } else if t.collects_cycles {
-        if let Some(i) = (0..n).find(|&i| live[i] && !allowed[i]) {
-            return Err(fail(format!(
-                "after a full collection object #{i} is alive but unreachable"
-            )));
-        }
+    } else if t.collects_cycles
+        && let Some(i) = (0..n).find(|&i| live[i] && !allowed[i])
+    {
+        return Err(format!(
+            "after a full collection object #{i} is alive but unreachable"
+        ));
     }
-    Ok((kept, live_size))
+    Ok(kept)
 }
 
 #[cfg(test)]
