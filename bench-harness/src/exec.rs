@@ -157,7 +157,7 @@ impl<C: Collector> Exec<C> {
         let start = Instant::now();
         let base = self.clock.as_nanos() as u64;
         for line in lines {
-            self.m.step(line)?;
+            self.m.step(line).map_err(|e| e.to_string())?;
             if self.verify {
                 if let Op::Wget { dst, .. } = line.op {
                     let got = match self.m.register(dst) {
@@ -202,14 +202,16 @@ impl<C: Collector> Exec<C> {
             match e {
                 Event::Collect(c) => {
                     if let Some(now) = now {
-                        *self.kinds.entry(c.kind).or_default() += 1;
+                        *self.kinds.entry(c.kind.name()).or_default() += 1;
                         self.pauses.push(Pause {
                             end_ns: now,
                             len_ns: c.pause_ns,
                         });
                     }
+                    if let Some(d) = &c.detail {
+                        self.old_generation.get_or_insert_default().add(d);
+                    }
                 }
-                Event::CollectDetail(d) => self.old_generation.get_or_insert_default().add(&d),
                 Event::Finalize { object } => self.finalized.push((self.ops, object.0)),
                 Event::WeakCallback { .. } => {}
             }

@@ -33,7 +33,10 @@ pub struct Traits {
 /// A CPython-style generation number: 0, 1 or 2. `2` is a full collection
 /// in every strategy; a collector with other generations maps `0` to its
 /// youngest and `1` to what lies between (its youngest when nothing does).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+///
+/// Serialized as its number.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(transparent)]
 pub struct Generation(u8);
 
 impl Generation {
@@ -52,9 +55,17 @@ impl Generation {
         }
     }
 
+    /// The three, youngest first (`ALL[g.index()] == g`).
+    pub const ALL: [Generation; 3] = [Self::YOUNGEST, Self::MIDDLE, Self::FULL];
+
     /// The number.
     pub fn number(self) -> u8 {
         self.0
+    }
+
+    /// The number, to index per-generation tables.
+    pub fn index(self) -> usize {
+        usize::from(self.0)
     }
 }
 

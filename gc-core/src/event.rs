@@ -2,10 +2,11 @@
 
 use serde::Serialize;
 
-use crate::{ObjectId, WeakId};
+use crate::{Generation, ObjectId, Stats, WeakId};
 
 /// Why a collection ran.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Trigger {
     /// Asked for with [`Collector::collect`](crate::Collector::collect).
     Explicit,
@@ -23,15 +24,43 @@ impl Trigger {
     }
 }
 
-/// One collection (or one step of an incremental one).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// A strategy's name for a kind of collection (`minor`, `major-step`,
+/// `generation-1`…). Each strategy declares its kinds once, as constants
+/// (for instance [`NullCollector::NO_OP`](crate::NullCollector::NO_OP)),
+/// and code that tells kinds apart compares with those constants.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(transparent)]
+pub struct CollectKind(&'static str);
+
+impl CollectKind {
+    /// The kind written `name` in events.
+    pub const fn named(name: &'static str) -> Self {
+        CollectKind(name)
+    }
+
+    /// The gctrace name.
+    pub const fn name(self) -> &'static str {
+        self.0
+    }
+}
+
+impl std::fmt::Display for CollectKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.0)
+    }
+}
+
+/// One collection (or one step of an incremental one), as the spec's
+/// `collect` record has it (the fields serialize in the spec's order).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub struct CollectEvent {
     /// Explicit or automatic.
     pub trigger: Trigger,
-    /// The CPython-style generation number (0, 1 or 2; a full collection is 2).
-    pub generation: u8,
+    /// The CPython-style generation (a full collection is
+    /// [`Generation::FULL`]).
+    pub generation: Generation,
     /// The collector's own name for this kind of collection.
-    pub kind: &'static str,
+    pub kind: CollectKind,
     /// What CPython's `gc.collect()` would return (cycle collectors), or the
     /// number of objects freed (others).
     pub collected: u64,
@@ -43,6 +72,31 @@ pub struct CollectEvent {
     pub live_bytes: u64,
     /// Wall time of the collection.
     pub pause_ns: u64,
+    /// Memory counters beyond the spec's, from a collector that has them
+    /// (see [`CollectDetail`]); written only by `replay --detail`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<CollectDetail>,
+}
+
+/// What a strategy says about a collection it has just finished;
+/// [`EventLog::record_collection`] adds what the heap's [`Stats`] know
+/// and makes the [`CollectEvent`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Collection {
+    /// Explicit or automatic.
+    pub trigger: Trigger,
+    /// The generation it counts as.
+    pub generation: Generation,
+    /// The strategy's kind.
+    pub kind: CollectKind,
+    /// See [`CollectEvent::collected`].
+    pub collected: u64,
+    /// See [`CollectEvent::uncollectable`].
+    pub uncollectable: u64,
+    /// Wall time of the collection.
+    pub pause_ns: u64,
+    /// The strategy's memory counters, if it has any.
+    pub detail: Option<CollectDetail>,
 }
 
 /// Memory counters of one collection (or step), beyond the spec's
@@ -88,9 +142,6 @@ pub struct CollectDetail {
 pub enum Event {
     /// A collection finished.
     Collect(CollectEvent),
-    /// Memory counters of the collection reported by the
-    /// [`Event::Collect`] just before it (optional: see [`CollectDetail`]).
-    CollectDetail(CollectDetail),
     /// A finalizer ran.
     Finalize {
         /// The finalized object.
@@ -124,6 +175,25 @@ impl EventLog {
         if self.recording {
             self.events.push(event);
         }
+    }
+
+    /// Records a collection the strategy has just finished: counts it in
+    /// `stats` (always) and pushes its [`CollectEvent`], with the live
+    /// objects and bytes `stats` has now (if recording is on). Every
+    /// strategy reports its collections through here.
+    pub fn record_collection(&mut self, stats: &mut Stats, c: Collection) {
+        stats.on_collection(c.generation, c.pause_ns);
+        self.push(Event::Collect(CollectEvent {
+            trigger: c.trigger,
+            generation: c.generation,
+            kind: c.kind,
+            collected: c.collected,
+            uncollectable: c.uncollectable,
+            live_objects: stats.live_objects,
+            live_bytes: stats.live_bytes,
+            pause_ns: c.pause_ns,
+            detail: c.detail,
+        }));
     }
 
     /// Turns recording on or off; turning it off drops what was recorded.

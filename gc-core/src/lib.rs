@@ -318,7 +318,7 @@ pub use collector::{
 };
 pub use embed::{Embedding, Finalize, Local, ObjectView, Root, Scope, WeakRoot};
 pub use error::GcError;
-pub use event::{CollectDetail, CollectEvent, Event, EventLog, Trigger};
+pub use event::{CollectDetail, CollectEvent, CollectKind, Collection, Event, EventLog, Trigger};
 pub use handle::{Handle, HandleType, HeapId, RootTable, WeakHandle};
 pub use null::{NullCollector, NullView};
 pub use object::{Finalizer, Kind, MAX_PAYLOAD, MAX_SLOTS, ObjectId, Shape, WeakId};

@@ -4,9 +4,9 @@
 
 use crate::embed::{self, EmbedState, ObjectView, report_leaks};
 use crate::{
-    CollectEvent, Collector, Control, ControlOutcome, Event, EventLog, Finalizer, GcError,
-    Generation, Handle, HeapId, Kind, NoConfig, ObjectId, RootList, RootTable, Shape, Stats,
-    Traits, Trigger, WeakHandle, WeakId,
+    CollectKind, Collection, Collector, Control, ControlOutcome, Event, EventLog, Finalizer,
+    GcError, Generation, Handle, HeapId, Kind, NoConfig, ObjectId, RootList, RootTable, Shape,
+    Stats, Traits, Trigger, WeakHandle, WeakId,
 };
 
 #[derive(Debug)]
@@ -85,6 +85,9 @@ impl<'a> ObjectView<'a> for NullView<'a> {
 }
 
 impl NullCollector {
+    /// The kind of its collections, which find nothing.
+    pub const NO_OP: CollectKind = CollectKind::named("no-op");
+
     fn resolve(&self, h: Handle) -> Result<&NullObject, GcError> {
         Ok(&self.objects[self.roots.get(h)? as usize])
     }
@@ -260,17 +263,18 @@ impl Collector for NullCollector {
     fn collect(&mut self, generation: Generation) -> Result<u64, GcError> {
         // Roots dropped since the last operation no longer hold anything.
         embed::release_dropped(self);
-        self.stats.on_collection(generation.number(), 0);
-        self.events.push(Event::Collect(CollectEvent {
-            trigger: Trigger::Explicit,
-            generation: generation.number(),
-            kind: "no-op",
-            collected: 0,
-            uncollectable: 0,
-            live_objects: self.stats.live_objects,
-            live_bytes: self.stats.live_bytes,
-            pause_ns: 0,
-        }));
+        self.events.record_collection(
+            &mut self.stats,
+            Collection {
+                trigger: Trigger::Explicit,
+                generation,
+                kind: Self::NO_OP,
+                collected: 0,
+                uncollectable: 0,
+                pause_ns: 0,
+                detail: None,
+            },
+        );
         Ok(0)
     }
 

@@ -1,5 +1,7 @@
 //! Running totals every collector keeps.
 
+use crate::Generation;
+
 /// Counters a collector maintains; cheap to copy.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Stats {
@@ -56,9 +58,10 @@ impl Stats {
         self.live_bytes -= bytes;
     }
 
-    /// Counts a collection of `generation` that took `pause_ns`.
-    pub fn on_collection(&mut self, generation: u8, pause_ns: u64) {
-        self.collections[usize::from(generation.min(2))] += 1;
+    /// Counts a collection of `generation` that took `pause_ns` (see
+    /// [`EventLog::record_collection`](crate::EventLog::record_collection)).
+    pub(crate) fn on_collection(&mut self, generation: Generation, pause_ns: u64) {
+        self.collections[generation.index()] += 1;
         self.gc_time_ns += pause_ns;
         self.max_pause_ns = self.max_pause_ns.max(pause_ns);
     }

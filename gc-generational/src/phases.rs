@@ -11,7 +11,7 @@
 use std::time::Instant;
 
 use gc_core::rc::{ObjRef, flags};
-use gc_core::{CollectEvent, Collector, Event, Trigger, embed};
+use gc_core::{CollectKind, Collection, Collector, Generation, Trigger, embed};
 
 use crate::CycleGc;
 use crate::collector::untrack;
@@ -23,7 +23,11 @@ use crate::header::{
 };
 
 /// The `kind` of a collection event, by generation.
-pub const KINDS: [&str; 3] = ["generation-0", "generation-1", "generation-2"];
+pub const KINDS: [CollectKind; 3] = [
+    CollectKind::named("generation-0"),
+    CollectKind::named("generation-1"),
+    CollectKind::named("generation-2"),
+];
 
 /// `gc_refs` of an immortal object: never reaches zero.
 const IMMORTAL_REFS: u32 = u32::MAX / 2;
@@ -136,17 +140,18 @@ fn collect_main(heap: &mut Heap, generation: usize, trigger: Trigger) -> (u64, u
     s.collected += m;
     s.uncollectable += n;
     let pause_ns = pause.as_nanos() as u64;
-    heap.stats.on_collection(generation as u8, pause_ns);
-    heap.events.push(Event::Collect(CollectEvent {
-        trigger,
-        generation: generation as u8,
-        kind: KINDS[generation],
-        collected: m + n,
-        uncollectable: n,
-        live_objects: heap.stats.live_objects,
-        live_bytes: heap.stats.live_bytes,
-        pause_ns,
-    }));
+    heap.events.record_collection(
+        &mut heap.stats,
+        Collection {
+            trigger,
+            generation: Generation::ALL[generation],
+            kind: KINDS[generation],
+            collected: m + n,
+            uncollectable: n,
+            pause_ns,
+            detail: None,
+        },
+    );
     (m, n)
 }
 

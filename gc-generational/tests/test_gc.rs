@@ -57,7 +57,7 @@ fn events(h: &mut Generational) -> Vec<Ev> {
         .filter_map(|e| match e {
             Event::Finalize { object } => Some(Ev::Del(object)),
             Event::WeakCallback { weak, object } => Some(Ev::Cb(weak, object)),
-            Event::Collect(_) | Event::CollectDetail(_) => None,
+            Event::Collect(_) => None,
         })
         .collect()
 }

@@ -69,7 +69,7 @@ fn main() {
         h.drain_events(&mut events);
         for e in &events {
             if let gc_core::Event::Collect(c) = e {
-                if c.kind == "minor" {
+                if c.kind == IncMiniMark::MINOR {
                     pauses.push(c.pause_ns);
                 }
             }

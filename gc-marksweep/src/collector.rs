@@ -9,9 +9,9 @@ use std::time::Instant;
 
 use gc_core::embed::{self, EmbedState, ObjectView};
 use gc_core::{
-    CollectDetail, CollectEvent, Collector, Control, ControlOutcome, Event, EventLog, Finalizer,
-    GcError, Generation, Handle, HeapId, Kind, ObjectId, RootList, RootTable, Shape, Stats, Traits,
-    Trigger, WeakHandle, WeakId,
+    CollectDetail, CollectKind, Collection, Collector, Control, ControlOutcome, Event, EventLog,
+    Finalizer, GcError, Generation, Handle, HeapId, Kind, ObjectId, RootList, RootTable, Shape,
+    Stats, Traits, Trigger, WeakHandle, WeakId,
 };
 
 use crate::config::MarkSweepConfig;
@@ -256,6 +256,14 @@ impl Drop for IncMiniMark {
 }
 
 impl IncMiniMark {
+    /// The kind of a minor collection (generation 0).
+    pub const MINOR: CollectKind = CollectKind::named("minor");
+    /// The kind of one step of an incremental major collection
+    /// (generation 2; the step's minor collection is its own event).
+    pub const MAJOR_STEP: CollectKind = CollectKind::named("major-step");
+    /// The kind of a major collection run to its end at once (generation 2).
+    pub const MAJOR: CollectKind = CollectKind::named("major");
+
     /// The configuration in use.
     pub fn config(&self) -> &MarkSweepConfig {
         &self.config
@@ -306,31 +314,20 @@ impl IncMiniMark {
         }
     }
 
-    /// Reports a collection: the spec's collect event, then its
-    /// [`CollectDetail`] (memory counters as they are now, at its end).
+    /// Reports a collection with its [`CollectDetail`] (memory counters
+    /// as they are now, at its end). A minor collection counts as
+    /// generation 0, a major one or a step of one as generation 2.
     pub(crate) fn record_event(
         &mut self,
         trigger: Trigger,
-        kind: &'static str,
+        kind: CollectKind,
         collected: u64,
         pause_ns: u64,
     ) {
-        let generation = if kind == "minor" { 0 } else { 2 };
-        self.stats.on_collection(generation, pause_ns);
-        self.events.push(Event::Collect(CollectEvent {
-            trigger,
-            generation,
-            kind,
-            collected,
-            uncollectable: 0,
-            live_objects: self.stats.live_objects,
-            live_bytes: self.stats.live_bytes,
-            pause_ns,
-        }));
         self.note_old_size();
         let (promoted_objects, promoted_bytes) = std::mem::take(&mut self.unreported_promoted);
         let pages = &self.old.pages;
-        self.events.push(Event::CollectDetail(CollectDetail {
+        let detail = CollectDetail {
             promoted_objects,
             promoted_bytes,
             old_bytes: self.old.total_used() as u64,
@@ -338,7 +335,24 @@ impl IncMiniMark {
             pages_reserved_bytes: pages.arena_bytes() as u64,
             pages_used_bytes: pages.used_bytes() as u64,
             large_bytes: self.old.large_bytes as u64,
-        }));
+        };
+        let generation = if kind == Self::MINOR {
+            Generation::YOUNGEST
+        } else {
+            Generation::FULL
+        };
+        self.events.record_collection(
+            &mut self.stats,
+            Collection {
+                trigger,
+                generation,
+                kind,
+                collected,
+                uncollectable: 0,
+                pause_ns,
+                detail: Some(detail),
+            },
+        );
     }
 
     pub(crate) fn note_old_size(&mut self) {
@@ -470,7 +484,12 @@ impl IncMiniMark {
         self.quiet = was_quiet;
         let freed = self.stats.freed - freed_before;
         if !self.quiet {
-            self.record_event(trigger, "major", freed, started.elapsed().as_nanos() as u64);
+            self.record_event(
+                trigger,
+                Self::MAJOR,
+                freed,
+                started.elapsed().as_nanos() as u64,
+            );
         }
         freed
     }

@@ -205,7 +205,7 @@ impl IncMiniMark {
         self.gc.minor_time_ns += pause;
         self.gc.max_minor_pause_ns = self.gc.max_minor_pause_ns.max(pause);
         if !self.quiet {
-            self.record_event(trigger, "minor", freed, pause);
+            self.record_event(trigger, Self::MINOR, freed, pause);
         }
         if self.config.debug || self.config.zeal {
             if let Err(e) = self.check() {

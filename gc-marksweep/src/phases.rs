@@ -235,7 +235,11 @@ impl IncMiniMark {
         self.gc.major_time_ns += pause;
         self.gc.max_step_pause_ns = self.gc.max_step_pause_ns.max(pause);
         if !self.quiet {
-            let kind = if completed { "major" } else { "major-step" };
+            let kind = if completed {
+                Self::MAJOR
+            } else {
+                Self::MAJOR_STEP
+            };
             let freed = self.stats.freed - freed_before;
             self.record_event(trigger, kind, freed, pause);
         }

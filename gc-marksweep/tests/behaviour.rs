@@ -350,10 +350,11 @@ fn events_match_the_statistics() {
     let mut collected = 0;
     for e in &evs {
         if let Event::Collect(c) = e {
-            per_gen[c.generation as usize] += 1;
-            *kinds.entry(c.kind).or_insert(0) += 1;
+            per_gen[c.generation.index()] += 1;
+            *kinds.entry(c.kind.name()).or_insert(0) += 1;
             collected += c.collected;
-            assert_eq!(c.generation, if c.kind == "minor" { 0 } else { 2 });
+            let minor = c.kind == IncMiniMark::MINOR;
+            assert_eq!(c.generation.number(), if minor { 0 } else { 2 });
         }
     }
     let s = h.stats();

@@ -7,7 +7,9 @@
 
 use gc_core::tooling::replay::{Record, Replayer, replay_with};
 use gc_core::tooling::trace::Trace;
-use gc_core::{CollectDetail, CollectEvent, Collector, CollectorExt, Event, Finalizer, Generation};
+use gc_core::{
+    CollectDetail, CollectEvent, CollectKind, Collector, CollectorExt, Event, Finalizer, Generation,
+};
 use gc_marksweep::{ARENA_SIZE, IncMiniMark, MarkSweepConfig};
 
 /// Bytes of an object with `slots` slots and `payload` payload bytes.
@@ -25,27 +27,20 @@ fn heap(nursery: usize) -> IncMiniMark {
     h
 }
 
-/// Every collect event with its detail; checks that each collect event is
-/// followed by exactly one detail event and that no detail stands alone.
+/// Every collect event with its detail; checks that each one has one.
 fn collections(h: &mut IncMiniMark) -> Vec<(CollectEvent, CollectDetail)> {
     let mut events = Vec::new();
     h.drain_events(&mut events);
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < events.len() {
-        match events[i] {
+    events
+        .iter()
+        .filter_map(|e| match e {
             Event::Collect(c) => {
-                let Some(Event::CollectDetail(d)) = events.get(i + 1) else {
-                    panic!("collect event {i} without its detail: {events:?}");
-                };
-                out.push((c, *d));
-                i += 2;
+                let d = c.detail.unwrap_or_else(|| panic!("{c:?} has no detail"));
+                Some((*c, d))
             }
-            Event::CollectDetail(_) => panic!("a detail without its collect event at {i}"),
-            _ => i += 1,
-        }
-    }
-    out
+            _ => None,
+        })
+        .collect()
 }
 
 /// (a) A minor collection's `promoted_*` are exactly the survivors it
@@ -76,7 +71,7 @@ fn promoted_bytes_are_the_sizes_of_the_survivors() {
     let c = collections(&mut h);
     assert_eq!(c.len(), 1);
     let (event, d) = c[0];
-    assert_eq!(event.kind, "minor");
+    assert_eq!(event.kind, IncMiniMark::MINOR);
     assert_eq!(event.collected, 50);
     assert_eq!(
         d,
@@ -106,7 +101,7 @@ fn promoted_bytes_are_the_sizes_of_the_survivors() {
     let c = collections(&mut h);
     assert_eq!(c.len(), 1);
     let (event, d3) = c[0];
-    assert_eq!(event.kind, "major");
+    assert_eq!(event.kind, IncMiniMark::MAJOR);
     assert_eq!((d3.promoted_objects, d3.promoted_bytes), (1, size(1, 1)));
     assert_eq!(d3.old_bytes, small + large + size(1, 1));
     let s = h.gc_stats();
@@ -145,13 +140,15 @@ fn peak_old_bytes_is_monotone_and_bounds_old_bytes() {
     h.collect_full().unwrap();
     all.extend(collections(&mut h));
 
-    let kinds = |k: &str| all.iter().filter(|(c, _)| c.kind == k).count();
+    let kinds = |k: CollectKind| all.iter().filter(|(c, _)| c.kind == k).count();
+    let (minor, step, major) = (
+        kinds(IncMiniMark::MINOR),
+        kinds(IncMiniMark::MAJOR_STEP),
+        kinds(IncMiniMark::MAJOR),
+    );
     assert!(
-        kinds("minor") > 100 && kinds("major-step") > 10 && kinds("major") > 2,
-        "minor {}, major-step {}, major {}",
-        kinds("minor"),
-        kinds("major-step"),
-        kinds("major")
+        minor > 100 && step > 10 && major > 2,
+        "minor {minor}, major-step {step}, major {major}"
     );
     let mut peak = 0;
     let (mut objects, mut bytes) = (0, 0);
@@ -161,7 +158,7 @@ fn peak_old_bytes_is_monotone_and_bounds_old_bytes() {
         assert_eq!(d.old_bytes, d.pages_used_bytes + d.large_bytes, "{d:?}");
         assert!(d.pages_used_bytes <= d.pages_reserved_bytes, "{d:?}");
         assert_eq!(d.pages_reserved_bytes % ARENA_SIZE as u64, 0);
-        if c.kind == "major-step" {
+        if c.kind == IncMiniMark::MAJOR_STEP {
             assert_eq!(d.promoted_bytes, 0, "a step promotes nothing");
         }
         peak = d.peak_old_bytes;
@@ -241,8 +238,8 @@ fn the_replayer_attaches_detail_only_when_asked() {
         let mut lines = Vec::new();
         let replayer = Replayer::new(heap(4096)).with_detail(detail);
         let outcome = replay_with(&trace, replayer, |r| {
-            if let Record::Collect { detail: d, .. } = r {
-                assert_eq!(d.is_some(), detail);
+            if let Record::Collect { collect, .. } = r {
+                assert_eq!(collect.detail.is_some(), detail);
             }
             lines.push(r.to_json());
         });

@@ -426,7 +426,7 @@ impl<C: Strategy> Heap<C> {
                 Event::Collect(c) => {
                     if let Some(t) = &mut self.trace {
                         let end = t.start.elapsed().as_nanos() as u64;
-                        t.collections.push((end, c.pause_ns, c.kind));
+                        t.collections.push((end, c.pause_ns, c.kind.name()));
                     }
                 }
                 _ => {}

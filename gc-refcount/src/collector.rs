@@ -4,7 +4,8 @@ use std::time::Instant;
 
 use gc_core::rc::{RcHeap, RcPolicy};
 use gc_core::{
-    CollectEvent, Control, ControlOutcome, Event, GcError, Generation, NoConfig, Traits, Trigger,
+    CollectKind, Collection, Control, ControlOutcome, GcError, Generation, NoConfig, Traits,
+    Trigger,
 };
 
 /// A pure reference-counting heap.
@@ -13,6 +14,12 @@ pub type RefCount = RcHeap<PureRc>;
 /// The policy: no hooks; `collect` finds nothing; no control applies.
 #[derive(Debug, Default)]
 pub struct PureRc;
+
+impl PureRc {
+    /// The kind of its collections, which find nothing (reference counting
+    /// has freed all it can already).
+    pub const COLLECT: CollectKind = CollectKind::named("refcount");
+}
 
 impl RcPolicy for PureRc {
     type Extra = ();
@@ -39,17 +46,18 @@ impl RcPolicy for PureRc {
     fn collect(heap: &mut RcHeap<Self>, generation: Generation) -> Result<u64, GcError> {
         let started = Instant::now();
         let pause_ns = started.elapsed().as_nanos() as u64;
-        heap.stats.on_collection(generation.number(), pause_ns);
-        heap.events.push(Event::Collect(CollectEvent {
-            trigger: Trigger::Explicit,
-            generation: generation.number(),
-            kind: "refcount",
-            collected: 0,
-            uncollectable: 0,
-            live_objects: heap.stats.live_objects,
-            live_bytes: heap.stats.live_bytes,
-            pause_ns,
-        }));
+        heap.events.record_collection(
+            &mut heap.stats,
+            Collection {
+                trigger: Trigger::Explicit,
+                generation,
+                kind: PureRc::COLLECT,
+                collected: 0,
+                uncollectable: 0,
+                pause_ns,
+                detail: None,
+            },
+        );
         Ok(0)
     }
 

@@ -5,6 +5,7 @@
 //!
 //! - [`trace`]: the gctrace v1 format (parser with `line N:` errors, and
 //!   the writer);
+//! - [`line_error`]: the one error type of a trace line, parsed or run;
 //! - [`mutator`]: the one place the trace semantics live (registers →
 //!   handles);
 //! - [`replay`]: runs a trace against any collector and produces the
@@ -16,6 +17,7 @@
 //! - `testing` (feature `testing`): random valid traces for proptest.
 
 pub mod conformance;
+pub mod line_error;
 pub mod mutator;
 pub mod oracle;
 pub mod replay;

@@ -4,13 +4,14 @@
 //! This is where the gctrace semantics live, once: registers are root
 //! handles, the old value of a destination register is released *after*
 //! the new one is made (as `r = Node()` does in Python), `wget` of a dead
-//! referent is nil, and a trace error is a one-line message. `gc-bench run`
+//! referent is nil, and a trace error is a [`LineError`]. `gc-bench run`
 //! and the criterion benches execute workloads through [`Mutator`]
 //! directly; [`Replayer`](crate::tooling::replay::Replayer) wraps it to add the
 //! spec's event records, operation counts and `expect` reporting (that
 //! bookkeeping measured about 30 % of a reference-counting run, which would
 //! blur every ratio in a benchmark report).
 
+use crate::tooling::line_error::{LineError, LineErrorKind};
 use crate::tooling::trace::{Field, Line, Op, Reg, Value, WeakReg};
 use crate::{
     Collector, ControlOutcome, Event, Finalizer, GcError, Generation, Handle, Shape, WeakHandle,
@@ -32,8 +33,8 @@ pub struct Mutator<C: Collector> {
     pub ignored_controls: u64,
 }
 
-fn gc(e: GcError) -> String {
-    e.to_string()
+fn in_register(error: GcError, object: Reg) -> LineErrorKind {
+    LineErrorKind::RefusedIn { error, object }
 }
 
 impl<C: Collector> Mutator<C> {
@@ -66,47 +67,48 @@ impl<C: Collector> Mutator<C> {
     }
 
     #[inline]
-    fn object(&self, r: Reg) -> Result<Handle, String> {
-        self.register(r)
-            .ok_or_else(|| format!("register {r} is empty where an object is needed"))
+    fn object(&self, r: Reg) -> Result<Handle, LineErrorKind> {
+        self.register(r).ok_or(LineErrorKind::EmptyRegister(r))
     }
 
     #[inline]
-    fn assign(&mut self, r: Reg, h: Option<Handle>) -> Result<(), String> {
+    fn assign(&mut self, r: Reg, h: Option<Handle>) -> Result<(), LineErrorKind> {
         let i = r.0 as usize;
         if self.registers.len() <= i {
             self.registers.resize(i + 1, None);
         }
         match std::mem::replace(&mut self.registers[i], h) {
-            Some(old) => self.collector.release(old).map_err(gc),
+            Some(old) => Ok(self.collector.release(old)?),
             None => Ok(()),
         }
     }
 
-    fn assign_weak(&mut self, w: WeakReg, h: Option<WeakHandle>) -> Result<(), String> {
+    fn assign_weak(&mut self, w: WeakReg, h: Option<WeakHandle>) -> Result<(), LineErrorKind> {
         let i = w.0 as usize;
         if self.weak_registers.len() <= i {
             self.weak_registers.resize(i + 1, None);
         }
         match std::mem::replace(&mut self.weak_registers[i], h) {
-            Some(old) => self.collector.release_weak(old).map_err(gc),
+            Some(old) => Ok(self.collector.release_weak(old)?),
             None => Ok(()),
         }
     }
 
-    /// Executes one line; `Err` is a trace error (`line N: …`) or a failed
-    /// `expect` (`line N: expect F V failed: actual A`).
+    /// Executes one line and moves the collector's events into
+    /// [`Mutator::events`]; `Err` is a trace error or a failed `expect`
+    /// ([`LineErrorKind::ExpectFailed`]).
     #[inline]
-    pub fn step(&mut self, line: &Line) -> Result<(), String> {
+    pub fn step(&mut self, line: &Line) -> Result<(), LineError> {
         let result = self.execute(&line.op);
         self.take_events();
-        result.map_err(|m| format!("line {}: {m}", line.number))?;
+        result.map_err(|e| e.at(line.number))?;
         match self.failed_expect(&line.op) {
-            Some((field, value, actual)) => Err(format!(
-                "line {}: expect {} {value} failed: actual {actual}",
-                line.number,
-                field.name()
-            )),
+            Some((field, expected, actual)) => Err(LineErrorKind::ExpectFailed {
+                field,
+                expected,
+                actual,
+            }
+            .at(line.number)),
             None => Ok(()),
         }
     }
@@ -179,29 +181,23 @@ impl<C: Collector> Mutator<C> {
 
     /// Runs one operation (`expect` is checked by [`Mutator::failed_expect`]).
     #[inline]
-    pub fn execute(&mut self, op: &Op) -> Result<(), String> {
+    pub fn execute(&mut self, op: &Op) -> Result<(), LineErrorKind> {
         match op {
             Op::NewNode {
                 dst,
                 slots,
                 payload,
             } => {
-                let h = self
-                    .collector
-                    .alloc(Shape::Node {
-                        slots: *slots as usize,
-                        payload: *payload as usize,
-                    })
-                    .map_err(gc)?;
+                let h = self.collector.alloc(Shape::Node {
+                    slots: *slots as usize,
+                    payload: *payload as usize,
+                })?;
                 self.assign(*dst, Some(h))
             }
             Op::NewAtom { dst, payload } => {
-                let h = self
-                    .collector
-                    .alloc(Shape::Atom {
-                        payload: *payload as usize,
-                    })
-                    .map_err(gc)?;
+                let h = self.collector.alloc(Shape::Atom {
+                    payload: *payload as usize,
+                })?;
                 self.assign(*dst, Some(h))
             }
             Op::NewTuple { dst, members } => {
@@ -210,7 +206,7 @@ impl<C: Collector> Mutator<C> {
                 m.extend(members.iter().map(|&v| self.value(v)));
                 let h = self.collector.alloc_tuple(&m);
                 self.members = m;
-                self.assign(*dst, Some(h.map_err(gc)?))
+                self.assign(*dst, Some(h?))
             }
             Op::Set {
                 object,
@@ -221,27 +217,28 @@ impl<C: Collector> Mutator<C> {
                 let v = self.value(*value);
                 self.collector
                     .set_slot(o, *slot as usize, v)
-                    .map_err(|e| format!("{e} (in {object})"))
+                    .map_err(|error| in_register(error, *object))
             }
             Op::Get { dst, object, slot } => {
                 let o = self.object(*object)?;
                 let h = self
                     .collector
                     .slot(o, *slot as usize)
-                    .map_err(|e| format!("{e} (in {object})"))?;
+                    .map_err(|error| in_register(error, *object))?;
                 self.assign(*dst, h)
             }
             Op::Mov { dst, src } => {
                 let h = match self.register(*src) {
-                    Some(s) => Some(self.collector.clone_handle(s).map_err(gc)?),
+                    Some(s) => Some(self.collector.clone_handle(s)?),
                     None => None,
                 };
                 self.assign(*dst, h)
             }
             Op::Del(r) => self.assign(*r, None),
             Op::Collect(g) => {
-                let g = Generation::new(u64::from(g.unwrap_or(2))).map_err(gc)?;
-                self.collector.collect(g).map(drop).map_err(gc)
+                let g = Generation::new(u64::from(g.unwrap_or(2)))?;
+                self.collector.collect(g)?;
+                Ok(())
             }
             Op::Fin { object, resurrect } => {
                 let o = self.object(*object)?;
@@ -250,11 +247,11 @@ impl<C: Collector> Mutator<C> {
                 } else {
                     Finalizer::Notify
                 };
-                self.collector.set_finalizer(o, f).map_err(gc)
+                Ok(self.collector.set_finalizer(o, f)?)
             }
             Op::Unsave => {
                 for h in self.collector.take_saved() {
-                    self.collector.release(h).map_err(gc)?;
+                    self.collector.release(h)?;
                 }
                 Ok(())
             }
@@ -264,7 +261,7 @@ impl<C: Collector> Mutator<C> {
                 callback,
             } => {
                 let o = self.object(*object)?;
-                let w = self.collector.weak(o, *callback).map_err(gc)?;
+                let w = self.collector.weak(o, *callback)?;
                 self.assign_weak(*dst, Some(w))
             }
             Op::Wget { dst, src } => {
@@ -273,15 +270,13 @@ impl<C: Collector> Mutator<C> {
                     .get(src.0 as usize)
                     .copied()
                     .flatten()
-                    .ok_or_else(|| {
-                        format!("weak register {src} is empty where a weak reference is needed")
-                    })?;
-                let h = self.collector.upgrade(w).map_err(gc)?;
+                    .ok_or(LineErrorKind::EmptyWeakRegister(*src))?;
+                let h = self.collector.upgrade(w)?;
                 self.assign(*dst, h)
             }
             Op::Wdel(w) => self.assign_weak(*w, None),
             Op::Gc(control) => {
-                if self.collector.control(*control).map_err(gc)? == ControlOutcome::Ignored {
+                if self.collector.control(*control)? == ControlOutcome::Ignored {
                     self.ignored_controls += 1;
                 }
                 Ok(())
@@ -320,7 +315,7 @@ mod tests {
             let t = Trace::parse(text).unwrap();
             let mut m = Mutator::new(NullCollector::new_default().unwrap());
             let err = t.lines.iter().try_for_each(|l| m.step(l)).unwrap_err();
-            assert_eq!(err, want);
+            assert_eq!(err.to_string(), want);
         }
     }
 

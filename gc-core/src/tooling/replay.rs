@@ -7,50 +7,37 @@
 //! [`Replayer::step`] runs one line, so a checker can compare the heap with
 //! the [oracle](crate::tooling::oracle) between operations; [`replay`] runs them all.
 //!
-//! The records are the spec's, field for field. One extension, off by
+//! The records are the spec's, field for field (a collect record is the
+//! [`CollectEvent`] serialized after its line). One extension, off by
 //! default: with [`Replayer::with_detail`] (`replay --detail`) a collect
-//! record carries the [`CollectDetail`] its collector reported after it,
-//! as a last field `detail`; a collector that reports none writes the
-//! spec's line unchanged.
+//! record keeps the [`CollectDetail`](crate::CollectDetail) its collector
+//! reported, as a last field `detail`; a collector that reports none
+//! writes the spec's line unchanged.
 
 use std::collections::HashMap;
 use std::time::Instant;
 
 use serde::Serialize;
 
+use crate::tooling::line_error::{LineError, LineErrorKind};
 use crate::tooling::mutator::Mutator;
 use crate::tooling::trace::{Field, Line, Op, Reg, Trace, WeakReg};
-use crate::{CollectDetail, Collector, Event, GcError, Handle, WeakHandle, WeakId};
+use crate::{CollectEvent, Collector, Event, GcError, Handle, WeakHandle, WeakId};
 
 /// One line of `--events jsonl` output, in the spec's field order.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum Record {
-    /// A collection.
+    /// A collection: the event's fields after the line. Its `detail` (not
+    /// in the spec) is kept only with [`Replayer::with_detail`], and
+    /// written only when the collector reports one, so that otherwise the
+    /// line is the spec's.
     Collect {
         /// Line of the operation.
         line: u32,
-        /// `explicit` or `auto`.
-        trigger: &'static str,
-        /// CPython-style generation.
-        generation: u8,
-        /// The collector's kind of collection.
-        kind: &'static str,
-        /// See the spec.
-        collected: u64,
-        /// See the spec.
-        uncollectable: u64,
-        /// Objects alive after it.
-        live_objects: u64,
-        /// Their payload bytes.
-        live_bytes: u64,
-        /// Its duration.
-        pause_ns: u64,
-        /// Not in the spec: the collector's memory counters, only with
-        /// [`Replayer::with_detail`] and only from a collector that reports
-        /// them (absent otherwise, so the line is the spec's).
-        #[serde(skip_serializing_if = "Option::is_none")]
-        detail: Option<CollectDetail>,
+        /// The collection.
+        #[serde(flatten)]
+        collect: CollectEvent,
     },
     /// A finalizer ran.
     Finalize {
@@ -133,30 +120,13 @@ impl Record {
     }
 }
 
-/// A trace error found while running: the line and what is wrong.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ReplayError {
-    /// The 1-based line.
-    pub line: u32,
-    /// What went wrong, in one line.
-    pub message: String,
-}
-
-impl std::fmt::Display for ReplayError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "line {}: {}", self.line, self.message)
-    }
-}
-
-impl std::error::Error for ReplayError {}
-
 /// How a whole replay ended.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Outcome {
     /// Failed `expect`s.
     pub expect_failures: u64,
     /// The first trace error, which stopped the replay.
-    pub error: Option<ReplayError>,
+    pub error: Option<LineError>,
     /// The summary (also written as the last record).
     pub summary: Summary,
 }
@@ -270,12 +240,11 @@ impl<C: Collector> Replayer<C> {
     /// Executes one line. Trace errors (an empty register where an object is
     /// needed, a slot out of range, a write to a tuple or atom) are returned;
     /// the heap stays consistent. A failed `expect` is a record, not an error.
-    pub fn step(&mut self, line: &Line) -> Result<(), ReplayError> {
+    pub fn step(&mut self, line: &Line) -> Result<(), LineError> {
         if !matches!(line.op, Op::Expect { .. }) {
             self.ops += 1;
         }
-        let result = self.mutator.execute(&line.op);
-        self.mutator.take_events();
+        let result = self.mutator.step(line);
         if let (Ok(()), Op::Weak { dst, .. }) = (&result, &line.op) {
             if let Some(w) = self.mutator.weak_register(*dst) {
                 if let Ok(id) = self.mutator.collector.weak_id(w) {
@@ -285,28 +254,14 @@ impl<C: Collector> Replayer<C> {
         }
         for event in self.mutator.events.drain(..) {
             let record = match event {
-                Event::Collect(c) => Record::Collect {
-                    line: line.number,
-                    trigger: c.trigger.name(),
-                    generation: c.generation,
-                    kind: c.kind,
-                    collected: c.collected,
-                    uncollectable: c.uncollectable,
-                    live_objects: c.live_objects,
-                    live_bytes: c.live_bytes,
-                    pause_ns: c.pause_ns,
-                    detail: None,
-                },
-                Event::CollectDetail(d) => {
-                    // It belongs to the collect record just pushed (a
-                    // collector pushes both together); without `detail` the
-                    // spec's record stays as it is.
-                    if self.detail {
-                        if let Some(Record::Collect { detail, .. }) = self.records.last_mut() {
-                            *detail = Some(d);
-                        }
+                Event::Collect(mut collect) => {
+                    if !self.detail {
+                        collect.detail = None;
                     }
-                    continue;
+                    Record::Collect {
+                        line: line.number,
+                        collect,
+                    }
                 }
                 Event::Finalize { object } => Record::Finalize {
                     line: line.number,
@@ -323,20 +278,27 @@ impl<C: Collector> Replayer<C> {
             };
             self.records.push(record);
         }
-        result.map_err(|message| ReplayError {
-            line: line.number,
-            message,
-        })?;
-        if let Some((field, expected, actual)) = self.mutator.failed_expect(&line.op) {
-            self.expect_failures += 1;
-            self.records.push(Record::ExpectFailed {
-                line: line.number,
-                field: field.name(),
-                expected,
-                actual,
-            });
+        match result {
+            Err(LineError {
+                line,
+                kind:
+                    LineErrorKind::ExpectFailed {
+                        field,
+                        expected,
+                        actual,
+                    },
+            }) => {
+                self.expect_failures += 1;
+                self.records.push(Record::ExpectFailed {
+                    line,
+                    field: field.name(),
+                    expected,
+                    actual,
+                });
+                Ok(())
+            }
+            other => other,
         }
-        Ok(())
     }
 
     /// The summary so far.
