@@ -40,37 +40,35 @@
 //! [`IncMiniMark::check_heap`](crate::IncMiniMark::check_heap) verifies
 //! the invariant (zeal tests run it after every collection).
 
-use crate::collector::{IncMiniMark, OldGen};
+use crate::collector::OldGen;
 use crate::header::{CARDS_SET, HAS_CARDS, ObjRef, TRACK_YOUNG_PTRS};
 
-impl IncMiniMark {
+impl OldGen {
     /// The barrier before writing slot `index` of `obj`.
     #[inline(always)]
-    pub(crate) fn write_barrier(&mut self, obj: ObjRef, index: usize) {
+    pub(crate) fn write_barrier(&mut self, obj: ObjRef<'_>, index: usize) {
         #[cfg(test)]
-        if self.old.no_barrier {
+        if self.no_barrier {
             return;
         }
         if obj.has(TRACK_YOUNG_PTRS) {
-            self.old.remember_young_pointer(obj, index);
+            self.remember_young_pointer(obj, index);
         }
     }
-}
 
-impl OldGen {
     /// The slow path: remembered set, or a card.
     #[cold]
     #[inline(never)]
-    pub(crate) fn remember_young_pointer(&mut self, obj: ObjRef, index: usize) {
+    fn remember_young_pointer(&mut self, obj: ObjRef<'_>, index: usize) {
         if obj.has(HAS_CARDS) {
             obj.mark_card(index);
             if !obj.has(CARDS_SET) {
                 obj.add(CARDS_SET);
-                self.old_objects_with_cards_set.push(obj);
+                self.old_objects_with_cards_set.push(obj.ptr());
             }
         } else {
             obj.remove(TRACK_YOUNG_PTRS);
-            self.old_objects_pointing_to_young.push(obj);
+            self.old_objects_pointing_to_young.push(obj.ptr());
         }
     }
 }

@@ -3,7 +3,6 @@
 //! explicit collections and controls.
 
 use std::collections::VecDeque;
-use std::marker::PhantomData;
 use std::ptr::NonNull;
 use std::time::Instant;
 
@@ -16,8 +15,9 @@ use gc_core::{
 
 use crate::config::MarkSweepConfig;
 use crate::header::{
-    FIN_HOOK, FIN_RESURRECT, FINALIZED, HAS_CARDS, HAS_FINALIZER, LARGE, MAX_ID, OLD, ObjRef,
-    TRACK_YOUNG_PTRS, card_words, init_object, make_tid, object_bytes,
+    Access, Block, FIN_HOOK, FIN_RESURRECT, FINALIZED, HAS_CARDS, HAS_FINALIZER, LARGE, MAX_ID,
+    OLD, ObjPtr, ObjRef, TRACK_YOUNG_PTRS, VISITED, card_words, init_object, make_tid,
+    object_bytes,
 };
 use crate::nursery::Nursery;
 use crate::pages::{self, PageAllocator, SMALL_REQUEST_THRESHOLD};
@@ -31,20 +31,20 @@ use crate::weak::{WeakEntry, WeakTable};
 pub(crate) struct OldGen {
     pub(crate) pages: PageAllocator,
     /// Large objects outside the sweep (PyPy's `old_rawmalloced_objects`).
-    pub(crate) large: Vec<ObjRef>,
+    pub(crate) large: Vec<ObjPtr>,
     /// Large objects waiting for the sweeper (`raw_malloc_might_sweep`).
-    pub(crate) sweep_large: Vec<ObjRef>,
+    pub(crate) sweep_large: Vec<ObjPtr>,
     pub(crate) large_bytes: usize,
     /// The remembered set: old objects written since the last minor
     /// collection (their `TRACK_YOUNG_PTRS` is clear).
-    pub(crate) old_objects_pointing_to_young: Vec<ObjRef>,
+    pub(crate) old_objects_pointing_to_young: Vec<ObjPtr>,
     /// Large nodes with a dirty card (`CARDS_SET`).
-    pub(crate) old_objects_with_cards_set: Vec<ObjRef>,
+    pub(crate) old_objects_with_cards_set: Vec<ObjPtr>,
     /// Grey objects (pushed, not yet visited), including the white
     /// referents of black objects written since the last minor collection.
-    pub(crate) objects_to_trace: Vec<ObjRef>,
+    pub(crate) objects_to_trace: Vec<ObjPtr>,
     /// Roots' referents greyed by minor collections during marking.
-    pub(crate) more_objects_to_trace: Vec<ObjRef>,
+    pub(crate) more_objects_to_trace: Vec<ObjPtr>,
     /// This minor collection so far: bytes, objects and payload promoted.
     pub(crate) surviving_bytes: usize,
     pub(crate) surviving_objects: u64,
@@ -75,8 +75,8 @@ impl OldGen {
     }
 
     /// Registers a promoted large object.
-    pub(crate) fn note_large(&mut self, obj: ObjRef) {
-        self.large.push(obj);
+    pub(crate) fn note_large(&mut self, obj: ObjRef<'_>) {
+        self.large.push(obj.ptr());
     }
 }
 
@@ -149,8 +149,7 @@ pub(crate) struct Pacing {
 /// while the heap is borrowed (nothing moves or dies without `&mut`).
 #[derive(Clone, Copy, Debug)]
 pub struct MsView<'a> {
-    obj: ObjRef,
-    _heap: PhantomData<&'a IncMiniMark>,
+    obj: ObjRef<'a>,
 }
 
 impl<'a> ObjectView<'a> for MsView<'a> {
@@ -165,25 +164,18 @@ impl<'a> ObjectView<'a> for MsView<'a> {
     }
     #[inline(always)]
     fn slot(self, index: usize) -> Result<Option<Self>, GcError> {
-        let len = self.obj.slot_count();
-        if index >= len {
-            return Err(GcError::SlotOutOfRange {
+        let slots = self.obj.slots();
+        match slots.get(index) {
+            Some(slot) => Ok(slot.get().map(|obj| MsView { obj })),
+            None => Err(GcError::SlotOutOfRange {
                 index,
-                len,
+                len: slots.len(),
                 kind: self.obj.kind().name(),
-            });
+            }),
         }
-        Ok(self.obj.slot(index).map(|obj| MsView {
-            obj,
-            _heap: PhantomData,
-        }))
     }
     fn payload(self) -> &'a [u8] {
-        // SAFETY: the view was made from a root of a heap borrowed for
-        // `'a` (or from a slot of such an object): the object is live and
-        // cannot move, die or be written while the borrow lasts, since all
-        // of those need `&mut` to the heap.
-        unsafe { std::slice::from_raw_parts(self.obj.payload_ptr(), self.obj.payload_len()) }
+        self.obj.payload()
     }
     fn same(self, other: Self) -> bool {
         self.obj == other.obj
@@ -197,7 +189,10 @@ impl<'a> ObjectView<'a> for MsView<'a> {
 #[derive(Debug)]
 pub struct IncMiniMark {
     pub(crate) config: MarkSweepConfig,
-    pub(crate) roots: RootTable<ObjRef>,
+    /// The right to read objects (see `header.rs`): borrowed by every
+    /// `ObjRef`, taken `&mut` by whatever frees or moves objects.
+    pub(crate) access: Access,
+    pub(crate) roots: RootTable<ObjPtr>,
     pub(crate) weaks: WeakTable,
     next_weak_id: u64,
     next_id: u64,
@@ -208,14 +203,14 @@ pub struct IncMiniMark {
     pub(crate) young_payload: u64,
     pub(crate) old: OldGen,
     /// The saved list (a root): objects resurrected by finalizers.
-    pub(crate) saved: Vec<ObjRef>,
+    pub(crate) saved: Vec<ObjPtr>,
     /// Nursery objects given a finalizer (PyPy's
     /// `probably_young_objects_with_finalizers`).
-    pub(crate) young_with_finalizers: Vec<ObjRef>,
+    pub(crate) young_with_finalizers: Vec<ObjPtr>,
     /// Old objects with a finalizer, in registration order.
-    pub(crate) old_with_finalizers: VecDeque<ObjRef>,
+    pub(crate) old_with_finalizers: VecDeque<ObjPtr>,
     /// Finalizers decided at the end of marking, run right after.
-    pub(crate) finalizers_to_run: Vec<ObjRef>,
+    pub(crate) finalizers_to_run: Vec<ObjPtr>,
     pub(crate) state: State,
     pub(crate) pacing: Pacing,
     /// `gc enable`/`gc disable`: automatic major collections on or off.
@@ -250,7 +245,7 @@ impl Drop for IncMiniMark {
         {
             // SAFETY: every large object is on exactly one of these lists
             // until freed; the heap is going away, so nothing uses it again.
-            unsafe { pages::free_large(obj) };
+            unsafe { pages::free_large(obj, &mut self.access) };
         }
     }
 }
@@ -374,7 +369,7 @@ impl IncMiniMark {
 
     /// Allocates an object and initialises it (nil slots, zero payload).
     #[inline]
-    fn allocate(&mut self, kind: Kind, slots: usize, payload: usize) -> Result<ObjRef, GcError> {
+    fn allocate(&mut self, kind: Kind, slots: usize, payload: usize) -> Result<ObjPtr, GcError> {
         let bytes = object_bytes(slots, payload);
         if bytes >= self.large_threshold {
             return self.allocate_large(kind, slots, payload, bytes);
@@ -436,7 +431,7 @@ impl IncMiniMark {
         slots: usize,
         payload: usize,
         bytes: usize,
-    ) -> Result<ObjRef, GcError> {
+    ) -> Result<ObjPtr, GcError> {
         let reserve = bytes as f64 + (self.nursery.capacity() / 2) as f64;
         if self.enabled && self.threshold_reached(bytes as f64) {
             self.minor_collection_with_major_progress(reserve, false);
@@ -460,8 +455,8 @@ impl IncMiniMark {
     }
 
     #[inline]
-    fn get(&self, h: Handle) -> Result<ObjRef, GcError> {
-        self.roots.get(h)
+    fn get(&self, h: Handle) -> Result<ObjRef<'_>, GcError> {
+        open_root(&self.roots, &self.access, h)
     }
 
     /// An explicit or automatic full collection: finishes the cycle in
@@ -545,6 +540,10 @@ impl Collector for IncMiniMark {
         #[cfg(test)]
         let no_barrier = config.no_barrier;
         let mut heap = IncMiniMark {
+            // SAFETY: one token for this heap; its memory is freed only by
+            // `Nursery::reset`, `PageAllocator::sweep` and `free_large`,
+            // which take it `&mut`, or when the heap is dropped.
+            access: unsafe { Access::new() },
             roots: RootTable::new(heap),
             weaks: WeakTable::new(heap),
             next_weak_id: 0,
@@ -596,30 +595,34 @@ impl Collector for IncMiniMark {
             payload: 0,
         }
         .check()?;
-        // The allocation may move the members: look them up after it.
-        let obj = match self.allocate(Kind::Tuple, members.len(), 0) {
-            Ok(obj) => obj,
+        // The allocation may move the members: they are opened after it
+        // (the borrow checker would refuse an `ObjRef` held across it).
+        let ptr = match self.allocate(Kind::Tuple, members.len(), 0) {
+            Ok(ptr) => ptr,
             Err(e) => {
                 self.finish();
                 return Err(e);
             }
         };
-        for (i, m) in members.iter().enumerate() {
-            let value = m.map(|h| self.get(h)).transpose()?;
-            if value.is_some() {
-                self.write_barrier(obj, i);
-                obj.set_slot_raw(i, value);
+        // SAFETY: just allocated, so live; nothing collects before it is
+        // rooted below.
+        let obj = unsafe { ptr.open(&self.access) };
+        for (slot, m) in obj.slots().iter().enumerate().zip(members) {
+            if let Some(h) = m {
+                let value = open_root(&self.roots, &self.access, *h)?;
+                self.old.write_barrier(obj, slot.0);
+                slot.1.set(Some(value));
             }
         }
         // Rooted before any finalizer hook runs: a hook may allocate, and
         // a collection then moves the tuple.
-        let handle = self.roots.insert(obj);
+        let handle = self.roots.insert(ptr);
         self.finish();
         Ok(handle)
     }
 
     fn clone_handle(&mut self, handle: Handle) -> Result<Handle, GcError> {
-        let obj = self.get(handle)?;
+        let obj = self.roots.get(handle)?;
         Ok(self.roots.insert(obj))
     }
 
@@ -628,16 +631,14 @@ impl Collector for IncMiniMark {
     }
 
     fn slot(&mut self, object: Handle, index: usize) -> Result<Option<Handle>, GcError> {
-        let obj = self.get(object)?;
-        let len = obj.slot_count();
-        if index >= len {
-            return Err(GcError::SlotOutOfRange {
-                index,
-                len,
-                kind: obj.kind().name(),
-            });
-        }
-        Ok(obj.slot(index).map(|v| self.roots.insert(v)))
+        let obj = open_root(&self.roots, &self.access, object)?;
+        let slots = obj.slots();
+        let slot = slots.get(index).ok_or(GcError::SlotOutOfRange {
+            index,
+            len: slots.len(),
+            kind: obj.kind().name(),
+        })?;
+        Ok(slot.get().map(|v| self.roots.insert(v.ptr())))
     }
 
     #[inline]
@@ -647,25 +648,23 @@ impl Collector for IncMiniMark {
         index: usize,
         value: Option<Handle>,
     ) -> Result<(), GcError> {
-        let obj = self.get(object)?;
+        let obj = open_root(&self.roots, &self.access, object)?;
         let value = match value {
-            Some(h) => Some(self.get(h)?),
+            Some(h) => Some(open_root(&self.roots, &self.access, h)?),
             None => None,
         };
         let kind = obj.kind();
         if kind != Kind::Node {
             return Err(GcError::Immutable(kind));
         }
-        let len = obj.slot_count();
-        if index >= len {
-            return Err(GcError::SlotOutOfRange {
-                index,
-                len,
-                kind: "node",
-            });
-        }
-        self.write_barrier(obj, index);
-        obj.set_slot_raw(index, value);
+        let slots = obj.slots();
+        let slot = slots.get(index).ok_or(GcError::SlotOutOfRange {
+            index,
+            len: slots.len(),
+            kind: "node",
+        })?;
+        self.old.write_barrier(obj, index);
+        slot.set(value);
         Ok(())
     }
 
@@ -678,18 +677,16 @@ impl Collector for IncMiniMark {
     }
 
     fn payload(&self, object: Handle) -> Result<&[u8], GcError> {
-        let obj = self.get(object)?;
-        // SAFETY: the object is live (a valid handle is a root) and cannot
-        // move or die while `&self` is borrowed: collections need `&mut`.
-        Ok(unsafe { std::slice::from_raw_parts(obj.payload_ptr(), obj.payload_len()) })
+        Ok(self.get(object)?.payload())
     }
 
     fn payload_mut(&mut self, object: Handle) -> Result<&mut [u8], GcError> {
         let obj = self.get(object)?;
-        // SAFETY: as in `payload`, and `&mut self` makes the slice unique:
-        // the collector never touches payload bytes except to copy them
-        // during a collection, which cannot run while it is borrowed.
-        Ok(unsafe { std::slice::from_raw_parts_mut(obj.payload_ptr(), obj.payload_len()) })
+        // SAFETY: `&mut self` makes the slice unique: every other payload
+        // slice borrows the heap, and the collector never touches payload
+        // bytes except to copy them during a collection, which cannot run
+        // while it is borrowed.
+        Ok(unsafe { obj.payload_mut() })
     }
 
     fn object_id(&self, object: Handle) -> Result<ObjectId, GcError> {
@@ -700,12 +697,11 @@ impl Collector for IncMiniMark {
     fn view(&self, object: Handle) -> Result<MsView<'_>, GcError> {
         Ok(MsView {
             obj: self.get(object)?,
-            _heap: PhantomData,
         })
     }
 
     fn set_finalizer(&mut self, object: Handle, finalizer: Finalizer) -> Result<(), GcError> {
-        let obj = self.get(object)?;
+        let obj = open_root(&self.roots, &self.access, object)?;
         if obj.has(FINALIZED) {
             return Ok(()); // at most once per object (PEP 442)
         }
@@ -724,23 +720,26 @@ impl Collector for IncMiniMark {
         }
         obj.add(HAS_FINALIZER);
         if obj.has(OLD) {
-            self.old_with_finalizers.push_back(obj);
+            self.old_with_finalizers.push_back(obj.ptr());
         } else {
-            self.young_with_finalizers.push(obj);
+            self.young_with_finalizers.push(obj.ptr());
         }
         Ok(())
     }
 
     fn weak(&mut self, object: Handle, callback: bool) -> Result<WeakHandle, GcError> {
         let obj = self.get(object)?;
+        let young = !obj.has(OLD);
+        let target = Some(obj.ptr());
         let id = self.next_weak_id;
         self.next_weak_id += 1;
-        Ok(self.weaks.insert(WeakEntry {
+        let entry = WeakEntry {
             id,
-            target: Some(obj),
+            target,
             callback,
             pending: None,
-        }))
+        };
+        Ok(self.weaks.insert(entry, young))
     }
 
     fn upgrade(&mut self, weak: WeakHandle) -> Result<Option<Handle>, GcError> {
@@ -823,23 +822,58 @@ impl Collector for IncMiniMark {
 
     fn root_list(&self, list: RootList) -> Vec<ObjectId> {
         match list {
-            RootList::Saved => self.saved.iter().map(|o| o.id()).collect(),
+            RootList::Saved => self
+                .saved
+                .iter()
+                // SAFETY: the saved list is a root: live objects.
+                .map(|o| unsafe { o.open(&self.access) }.id())
+                .collect(),
             RootList::Garbage => Vec::new(),
         }
     }
 }
 
 impl IncMiniMark {
-    /// Every object not yet freed; the flag says it waits for the sweeper
-    /// (it may be dead).
-    pub(crate) fn for_each_object(&self, mut f: impl FnMut(ObjRef, bool)) {
-        self.nursery.for_each(|o| f(o, false));
-        self.old.pages.for_each(&mut f);
+    /// Every object not yet freed, with the object itself when it is
+    /// known to be live: not an unmarked one waiting for the sweeper.
+    pub(crate) fn for_each_object<'h>(&'h self, mut f: impl FnMut(Block<'h>, Option<ObjRef<'h>>)) {
+        let access = &self.access;
+        // Nursery objects are live: a major step (the only freeing of old
+        // objects) runs with an empty nursery, so no young object refers
+        // to a freed one.
+        self.nursery.for_each(access, |o| {
+            // SAFETY: see above.
+            f(o, Some(unsafe { o.assume_live() }));
+        });
+        self.old.pages.for_each(access, |o, pending| {
+            // SAFETY: objects outside the sweep, and marked ones waiting
+            // for it, are live.
+            let live = (!pending || o.has(VISITED)).then(|| unsafe { o.assume_live() });
+            f(o, live);
+        });
         for &o in &self.old.large {
-            f(o, false);
+            // SAFETY: outside the sweep: live.
+            let o = unsafe { o.open(access) };
+            f(*o, Some(o));
         }
         for &o in &self.old.sweep_large {
-            f(o, true);
+            // SAFETY: waiting for the sweeper: allocated, maybe dead.
+            let o = unsafe { o.open_block(access) };
+            // SAFETY: marked: live.
+            let live = o.has(VISITED).then(|| unsafe { o.assume_live() });
+            f(o, live);
         }
     }
+}
+
+/// The object a root handle names.
+#[inline]
+fn open_root<'h>(
+    roots: &RootTable<ObjPtr>,
+    access: &'h Access,
+    h: Handle,
+) -> Result<ObjRef<'h>, GcError> {
+    let ptr = roots.get(h)?;
+    // SAFETY: roots are live objects (invariant in `header.rs`).
+    Ok(unsafe { ptr.open(access) })
 }

@@ -18,19 +18,47 @@
 //! PyPy (`minimal_size_in_nursery`). Large objects with cards have their card
 //! bytes *before* word 0, as in PyPy.
 //!
-//! # The `ObjRef` invariant
+//! # References and the invariant that makes them sound
 //!
-//! An [`ObjRef`] is created only by [`ObjRef::from_raw`], whose contract is
-//! that the pointer is the header of a live, fully initialised object. The
-//! collector keeps it true: every `ObjRef` it stores (roots, slots,
-//! remembered sets, finalizer and weak lists) is rewritten when its object
-//! moves (minor collection) and dropped before its object is freed (sweeping
-//! frees only unmarked objects, which nothing live refers to; the nursery is
-//! reset only after every reference into it was forwarded). That is why the
-//! accessors below are safe functions: their `unsafe` blocks rely on it, and
-//! the debug consistency check ([`crate::check`]) verifies it in the zeal
-//! tests without dereferencing anything it has not found in the heap.
+//! Three types, by what their holder may do:
+//!
+//! - [`ObjPtr`]: an object's address as the collector *stores* it (in slots,
+//!   the root table, work lists, weak entries). It has no lifetime and reads
+//!   nothing: to read, it must be opened ([`ObjPtr::open`], `unsafe`).
+//! - [`ObjRef<'h>`](ObjRef): a *live* object, readable and writable for `'h`
+//!   (its slots are nil or lead to live objects, so [`Slot::get`] hands out
+//!   `ObjRef<'h>` too).
+//! - [`Block<'h>`](Block): an object whose memory is allocated for `'h` but
+//!   which may be dead (waiting for the sweeper: its slots may dangle), so
+//!   only its header can be read.
+//!
+//! `'h` is a borrow of the heap's [`Access`] token, and every operation that
+//! frees, reuses or moves object memory (resetting the nursery, sweeping
+//! pages, freeing a large object) takes the token `&mut`: the borrow checker
+//! proves that no `ObjRef`/`Block` outlives the memory it reads, including
+//! across a moving minor collection. What the borrow checker cannot see is
+//! the *stored* `ObjPtr`s; that is the invariant the collector maintains:
+//!
+//! > **Every stored `ObjPtr` the collector reads is an object not yet
+//! > freed; every one in a root, a work list, a weak entry or a slot of a
+//! > live object is live.**
+//!
+//! It is maintained where memory is released, and nowhere else: the unsafe
+//! functions that do it ([`Nursery::reset`](crate::nursery::Nursery::reset)
+//! after every stored reference into the nursery was forwarded,
+//! [`PageAllocator::sweep`](crate::pages::PageAllocator::sweep) and
+//! [`free_large`](crate::pages::free_large) only on unmarked objects after a
+//! complete marking) state it as their callers' obligation; the `unsafe`
+//! opens rely on it. An `ObjPtr` is only ever made from an object (never
+//! from an integer), and the header bits that decide what the other words
+//! mean ([`FORWARDED`], [`HAS_CARDS`], [`FREE_BLOCK`]) are written only in
+//! this module, so no safe flag update can make a slot or card read leave
+//! its object. The debug consistency check ([`crate::check`]) verifies the
+//! invariant by address before opening anything.
 
+use std::cell::Cell;
+use std::marker::PhantomData;
+use std::ops::Deref;
 use std::ptr::NonNull;
 
 use gc_core::{Kind, ObjectId};
@@ -120,29 +148,114 @@ pub(crate) fn object_bytes(slots: usize, payload: usize) -> usize {
     (HEADER_WORDS + slots) * WORD + payload.next_multiple_of(WORD)
 }
 
-/// A reference to an object's header, as the collector stores it in slots
-/// and lists. See the [module docs](self) for the invariant.
+/// The header bits that decide what the words after word 0 mean: written
+/// only in this module (see the module docs), never by a flag update.
+const LAYOUT_BITS: u64 = HAS_CARDS | FORWARDED | FREE_BLOCK;
+
+/// The capability to read a heap's objects: [`ObjRef`]s and [`Block`]s
+/// borrow it, and every operation that frees, reuses or moves object memory
+/// takes it `&mut`. One per heap. See the [module docs](self).
+#[derive(Debug)]
+pub(crate) struct Access(());
+
+impl Access {
+    /// The token of a new heap.
+    ///
+    /// # Safety
+    ///
+    /// The memory of every object opened or created through this token is
+    /// freed, reused or moved only by functions that take the token `&mut`,
+    /// or after the token is gone.
+    pub(crate) unsafe fn new() -> Self {
+        Access(())
+    }
+}
+
+/// An object's address as the collector stores it (slots, roots, work
+/// lists): it reads nothing until opened. Made only from an object.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[repr(transparent)]
-pub(crate) struct ObjRef(NonNull<u64>);
+pub(crate) struct ObjPtr(NonNull<u64>);
 
-impl ObjRef {
+impl ObjPtr {
+    /// The address, for identity tests and the consistency check's sets.
+    #[inline]
+    pub(crate) fn addr(self) -> usize {
+        self.0.as_ptr() as usize
+    }
+
+    /// The header pointer (for freeing a large object).
+    pub(crate) fn as_ptr(self) -> NonNull<u64> {
+        self.0
+    }
+
+    /// The live object this points to, readable while `access` is borrowed.
+    ///
+    /// # Safety
+    ///
+    /// `self` is a live object of the heap `access` guards (the module
+    /// docs' invariant: true of every root, work-list entry, weak target
+    /// and slot of a live object).
+    #[inline(always)]
+    pub(crate) unsafe fn open<'h>(self, access: &'h Access) -> ObjRef<'h> {
+        let _ = access;
+        ObjRef(Block {
+            ptr: self.0,
+            _memory: PhantomData,
+        })
+    }
+
+    /// The object's header, readable while `access` is borrowed, whether
+    /// or not the object is still alive.
+    ///
+    /// # Safety
+    ///
+    /// `self` is an object of the heap `access` guards, not freed yet.
+    #[inline]
+    pub(crate) unsafe fn open_block<'h>(self, access: &'h Access) -> Block<'h> {
+        let _ = access;
+        Block {
+            ptr: self.0,
+            _memory: PhantomData,
+        }
+    }
+}
+
+/// An allocated object, maybe dead: its header and lengths can be read (and
+/// its flags updated), not its slots. See the [module docs](self).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Block<'h> {
+    ptr: NonNull<u64>,
+    _memory: PhantomData<&'h Access>,
+}
+
+impl<'h> Block<'h> {
     /// Wraps a header pointer.
     ///
     /// # Safety
     ///
-    /// `ptr` points to the first header word of a live object laid out as in
-    /// the module docs, fully initialised, 8-aligned, with provenance over
-    /// the whole object (and its card bytes, if any).
+    /// `ptr` is the first header word of an object laid out as in the
+    /// module docs, fully initialised, 8-aligned, with provenance over the
+    /// whole object (and its card bytes), whose memory `access` guards.
     #[inline]
-    pub(crate) unsafe fn from_raw(ptr: NonNull<u64>) -> Self {
-        ObjRef(ptr)
+    pub(crate) unsafe fn from_raw(ptr: NonNull<u64>, access: &'h Access) -> Self {
+        let _ = access;
+        Block {
+            ptr,
+            _memory: PhantomData,
+        }
     }
 
-    /// The header pointer.
+    /// The address as stored.
+    #[inline(always)]
+    pub(crate) fn ptr(self) -> ObjPtr {
+        ObjPtr(self.ptr)
+    }
+
+    /// The address.
     #[inline]
-    pub(crate) fn as_ptr(self) -> NonNull<u64> {
-        self.0
+    pub(crate) fn addr(self) -> usize {
+        self.ptr.as_ptr() as usize
     }
 
     /// Hints the cache to fetch this object's header, which the caller is
@@ -154,42 +267,39 @@ impl ObjRef {
         // sees; the address is this object's header anyway.
         unsafe {
             use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
-            _mm_prefetch::<_MM_HINT_T0>(self.0.as_ptr().cast::<i8>());
+            _mm_prefetch::<_MM_HINT_T0>(self.ptr.as_ptr().cast::<i8>());
         }
     }
 
-    /// The address, for the consistency check's sets.
-    pub(crate) fn addr(self) -> usize {
-        self.0.as_ptr() as usize
-    }
-
     /// Word 0.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn tid(self) -> u64 {
-        // SAFETY: ObjRef invariant: word 0 of a live object is initialised.
-        unsafe { self.0.as_ptr().read() }
+        // SAFETY: a `Block<'h>` is allocated and initialised for `'h`.
+        unsafe { self.ptr.as_ptr().read() }
     }
 
-    /// Overwrites word 0.
-    #[inline]
+    /// Overwrites word 0's flags, kind and id; the layout bits
+    /// (`FORWARDED`, `HAS_CARDS`, `FREE_BLOCK`) keep their value.
+    #[inline(always)]
     pub(crate) fn set_tid(self, tid: u64) {
-        // SAFETY: ObjRef invariant: word 0 of a live object is writable.
-        unsafe { self.0.as_ptr().write(tid) }
+        let kept = self.tid() & LAYOUT_BITS;
+        // SAFETY: as in `tid`; only this module writes the layout bits.
+        unsafe { self.ptr.as_ptr().write((tid & !LAYOUT_BITS) | kept) }
     }
 
     /// Tests header flags.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn has(self, flags: u64) -> bool {
         self.tid() & flags != 0
     }
 
-    /// Sets header flags.
+    /// Sets header flags (not the layout bits).
     #[inline]
     pub(crate) fn add(self, flags: u64) {
         self.set_tid(self.tid() | flags);
     }
 
-    /// Clears header flags.
+    /// Clears header flags (not the layout bits).
     #[inline]
     pub(crate) fn remove(self, flags: u64) {
         self.set_tid(self.tid() & !flags);
@@ -209,15 +319,36 @@ impl ObjRef {
         ObjectId(self.tid() >> ID_SHIFT)
     }
 
-    #[inline]
+    /// Word 1; a forwarded nursery object answers with its copy's (the
+    /// same lengths), so a stub still describes its own memory.
+    #[inline(always)]
     fn lengths(self) -> u64 {
-        // SAFETY: ObjRef invariant: word 1 of a live object that is not
-        // forwarded holds its lengths (callers never ask a forwarded one).
-        unsafe { self.0.as_ptr().add(1).read() }
+        let at = match self.forwarded() {
+            Some(copy) => copy.ptr,
+            None => self.ptr,
+        };
+        // SAFETY: word 1 of an allocated object that is not forwarded holds
+        // its lengths; a copy is never forwarded.
+        unsafe { at.as_ptr().add(1).read() }
+    }
+
+    /// The copy of a forwarded nursery object.
+    #[inline(always)]
+    pub(crate) fn forwarded(self) -> Option<ObjRef<'h>> {
+        if self.tid() & FORWARDED == 0 {
+            return None;
+        }
+        // SAFETY: FORWARDED is set only by `move_object`, after it wrote
+        // the live copy's address into word 1 (keeping its provenance).
+        let copy = unsafe { self.ptr.as_ptr().add(1).cast::<NonNull<u64>>().read() };
+        Some(ObjRef(Block {
+            ptr: copy,
+            _memory: PhantomData,
+        }))
     }
 
     /// Number of slots.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn slot_count(self) -> usize {
         (self.lengths() & 0xffff_ffff) as usize
     }
@@ -235,109 +366,158 @@ impl ObjRef {
         object_bytes((l & 0xffff_ffff) as usize, (l >> 32) as usize)
     }
 
-    #[inline]
-    fn slot_ptr(self, index: usize) -> *mut Option<ObjRef> {
-        debug_assert!(index < self.slot_count());
-        // SAFETY: ObjRef invariant plus `index < slot_count` (checked by
-        // every caller): the slot lies inside the object.
-        unsafe { self.0.as_ptr().add(HEADER_WORDS + index).cast() }
-    }
-
-    /// What slot `index` holds. The caller checked `index < slot_count()`.
-    #[inline]
-    pub(crate) fn slot(self, index: usize) -> Option<ObjRef> {
-        // SAFETY: the slot is inside the live object (see `slot_ptr`) and
-        // slots are always initialised (nil at allocation, then only ever
-        // written with `Option<ObjRef>` values, keeping their provenance).
-        unsafe { self.slot_ptr(index).read() }
-    }
-
-    /// Writes slot `index` *without* a barrier (the collector's own writes:
-    /// forwarding, initialisation). The caller checked the index.
-    #[inline]
-    pub(crate) fn set_slot_raw(self, index: usize, value: Option<ObjRef>) {
-        // SAFETY: as in `slot`; the collector holds `&mut` to the heap so
-        // nothing else reads the slot concurrently.
-        unsafe { self.slot_ptr(index).write(value) }
-    }
-
-    /// The payload's first byte.
-    pub(crate) fn payload_ptr(self) -> *mut u8 {
-        // SAFETY: ObjRef invariant: the payload follows the slots inside the
-        // object (possibly zero bytes long: one past the slots).
-        unsafe { self.0.as_ptr().add(HEADER_WORDS + self.slot_count()).cast() }
-    }
-
-    /// The forwarding address of a forwarded nursery object.
-    #[inline]
-    pub(crate) fn forwarded_to(self) -> ObjRef {
-        debug_assert!(self.has(FORWARDED));
-        // SAFETY: a forwarded object's word 1 was written by `set_forward`
-        // with a live `ObjRef` (the copy), keeping its provenance; the
-        // nursery memory stays allocated until the reset ending this minor.
-        unsafe { self.0.as_ptr().add(1).cast::<ObjRef>().read() }
-    }
-
-    /// Turns this nursery object into a forwarding stub to `copy`.
-    #[inline]
-    pub(crate) fn set_forward(self, copy: ObjRef) {
-        self.add(FORWARDED);
-        // SAFETY: ObjRef invariant: word 1 is inside the object; after this
-        // its lengths are gone, which is fine: a forwarded object is only
-        // asked for `forwarded_to`.
-        unsafe { self.0.as_ptr().add(1).cast::<ObjRef>().write(copy) }
-    }
-
-    /// The card bytes in front of a `HAS_CARDS` object.
-    pub(crate) fn card_bytes(self) -> *mut u8 {
-        debug_assert!(self.has(HAS_CARDS));
-        let words = card_words(self.slot_count());
-        // SAFETY: a HAS_CARDS object was allocated with `words` card words
-        // in front of its header, inside the same allocation.
-        unsafe { self.0.as_ptr().sub(words).cast() }
-    }
-
-    /// Number of card bytes of a `HAS_CARDS` object.
-    pub(crate) fn card_len(self) -> usize {
-        card_words(self.slot_count()) * WORD
-    }
-
-    /// Sets the card of slot `index` of a `HAS_CARDS` object; true when it
-    /// was clear (PyPy: `bitindex = index >> 7`, one bit per card).
-    #[inline]
-    pub(crate) fn mark_card(self, index: usize) -> bool {
-        debug_assert!(index < self.slot_count());
-        let card = index / CARD_SLOTS;
-        let mask = 1u8 << (card % CARDS_PER_BYTE);
-        // SAFETY: `card / 8 < card_len()` because `index < slot_count()`;
-        // the card bytes are inside the object's allocation.
-        unsafe {
-            let byte = self.card_bytes().add(card / CARDS_PER_BYTE);
-            let old = byte.read();
-            byte.write(old | mask);
-            old & mask == 0
+    /// Card words in front of the header (0 without `HAS_CARDS`).
+    pub(crate) fn card_words(self) -> usize {
+        if self.has(HAS_CARDS) {
+            card_words(self.slot_count())
+        } else {
+            0
         }
     }
 
-    /// Reads and clears card byte `j` of a `HAS_CARDS` object.
+    /// The object is live: its slots may be followed.
+    ///
+    /// # Safety
+    ///
+    /// The object is not an unmarked one waiting for the sweeper (nor
+    /// otherwise unreachable with slots that may dangle).
     #[inline]
-    pub(crate) fn take_card_byte(self, j: usize) -> u8 {
-        debug_assert!(j < self.card_len());
-        // SAFETY: `j < card_len()`: inside the card area.
+    pub(crate) unsafe fn assume_live(self) -> ObjRef<'h> {
+        ObjRef(self)
+    }
+}
+
+/// A live object, readable and writable while `'h` lasts. See the [module
+/// docs](self) for why that is sound.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(transparent)]
+pub(crate) struct ObjRef<'h>(Block<'h>);
+
+impl<'h> Deref for ObjRef<'h> {
+    type Target = Block<'h>;
+
+    #[inline(always)]
+    fn deref(&self) -> &Block<'h> {
+        &self.0
+    }
+}
+
+/// One slot of a live object: nil or a live object.
+#[derive(Debug)]
+#[repr(transparent)]
+pub(crate) struct Slot(Cell<Option<ObjPtr>>);
+
+impl Slot {
+    /// What the slot holds, live for as long as the slot is borrowed.
+    #[inline(always)]
+    pub(crate) fn get(&self) -> Option<ObjRef<'_>> {
+        // SAFETY: a `&Slot` is only handed out by `ObjRef::slots`, for a
+        // live object, whose slots lead to live objects (module docs).
+        self.0.get().map(|p| {
+            ObjRef(Block {
+                ptr: p.0,
+                _memory: PhantomData,
+            })
+        })
+    }
+
+    /// The stored address, unopened (for the consistency check).
+    pub(crate) fn ptr(&self) -> Option<ObjPtr> {
+        self.0.get()
+    }
+
+    /// Writes the slot *without* a barrier: callers run the barrier first
+    /// (mutator writes) or are the collector (forwarding).
+    #[inline(always)]
+    pub(crate) fn set(&self, value: Option<ObjRef<'_>>) {
+        self.0.set(value.map(|o| o.ptr()));
+    }
+}
+
+impl<'h> ObjRef<'h> {
+    /// The slots.
+    #[inline(always)]
+    pub(crate) fn slots(self) -> &'h [Slot] {
+        let len = self.slot_count();
+        // SAFETY: the `len` slots follow the header inside the live object,
+        // always initialised (nil at allocation, then only written through
+        // `Slot`, a `Cell`, so shared access is fine); valid for `'h`.
         unsafe {
-            let byte = self.card_bytes().add(j);
-            let v = byte.read();
-            byte.write(0);
-            v
+            std::slice::from_raw_parts(self.ptr.as_ptr().add(HEADER_WORDS).cast::<Slot>(), len)
+        }
+    }
+
+    /// The payload bytes.
+    pub(crate) fn payload(self) -> &'h [u8] {
+        // SAFETY: the payload follows the slots inside the object (maybe
+        // zero bytes: one past them). Only `payload_mut` writes it, whose
+        // contract excludes this borrow.
+        unsafe {
+            std::slice::from_raw_parts(
+                self.ptr
+                    .as_ptr()
+                    .add(HEADER_WORDS + self.slot_count())
+                    .cast(),
+                self.payload_len(),
+            )
+        }
+    }
+
+    /// The payload bytes, writable.
+    ///
+    /// # Safety
+    ///
+    /// No other reference to this object's payload exists during `'h`.
+    #[allow(clippy::mut_from_ref)] // the contract above makes it unique
+    pub(crate) unsafe fn payload_mut(self) -> &'h mut [u8] {
+        // SAFETY: as in `payload`; the caller guarantees uniqueness.
+        unsafe {
+            std::slice::from_raw_parts_mut(
+                self.ptr
+                    .as_ptr()
+                    .add(HEADER_WORDS + self.slot_count())
+                    .cast(),
+                self.payload_len(),
+            )
+        }
+    }
+
+    /// The card bytes in front of a `HAS_CARDS` object (empty without).
+    pub(crate) fn cards(self) -> &'h [Cell<u8>] {
+        let words = self.card_words();
+        // SAFETY: a HAS_CARDS object was allocated with `words` card words
+        // in front of its header, inside the same allocation, initialised
+        // (zeroed) and only written through these cells.
+        unsafe {
+            std::slice::from_raw_parts(
+                self.ptr.as_ptr().sub(words).cast::<Cell<u8>>(),
+                words * WORD,
+            )
+        }
+    }
+
+    /// Sets the card of slot `index`; true when it was clear (PyPy:
+    /// `bitindex = index >> 7`, one bit per card). False without a card.
+    #[inline]
+    pub(crate) fn mark_card(self, index: usize) -> bool {
+        let card = index / CARD_SLOTS;
+        let mask = 1u8 << (card % CARDS_PER_BYTE);
+        match self.cards().get(card / CARDS_PER_BYTE) {
+            Some(byte) => {
+                let old = byte.get();
+                byte.set(old | mask);
+                old & mask == 0
+            }
+            None => false,
         }
     }
 
     /// Whether the card of slot `index` is set (for the consistency check).
     pub(crate) fn card_is_set(self, index: usize) -> bool {
         let card = index / CARD_SLOTS;
-        // SAFETY: as in `mark_card`.
-        let byte = unsafe { self.card_bytes().add(card / CARDS_PER_BYTE).read() };
-        byte & (1u8 << (card % CARDS_PER_BYTE)) != 0
+        self.cards()
+            .get(card / CARDS_PER_BYTE)
+            .is_some_and(|b| b.get() & (1u8 << (card % CARDS_PER_BYTE)) != 0)
     }
 }
 
@@ -346,44 +526,58 @@ impl ObjRef {
 /// # Safety
 ///
 /// `ptr` is 8-aligned and valid for writes of `object_bytes(slots,
-/// payload)` bytes.
+/// payload)` bytes; with `HAS_CARDS` in `tid`, the `card_words(slots)`
+/// words in front of it belong to the same allocation and are zeroed. The
+/// memory is the heap's: freed only as the [`Access`] contract says.
 pub(crate) unsafe fn init_object(
     ptr: NonNull<u64>,
     tid: u64,
     slots: usize,
     payload: usize,
-) -> ObjRef {
+) -> ObjPtr {
     let words = object_bytes(slots, payload) / WORD;
     let p = ptr.as_ptr();
     // SAFETY: the caller guarantees `words` writable words at `p`.
     unsafe {
-        p.write(tid);
+        p.write(tid & !(FORWARDED | FREE_BLOCK));
         p.add(1).write(make_lengths(slots, payload));
         // Nil slots: an all-zero `Option<NonNull>` is `None`.
-        let slot_ptr = p.add(HEADER_WORDS).cast::<Option<ObjRef>>();
+        let slot_ptr = p.add(HEADER_WORDS).cast::<Option<ObjPtr>>();
         for i in 0..slots {
             slot_ptr.add(i).write(None);
         }
         std::ptr::write_bytes(p.add(HEADER_WORDS + slots), 0, words - HEADER_WORDS - slots);
     }
-    // SAFETY: just initialised as the layout requires.
-    unsafe { ObjRef::from_raw(ptr) }
+    ObjPtr(ptr)
 }
 
-/// Copies the object `from` (not forwarded) to `to`, which has room for it.
+/// Copies the nursery object `from` to `to`, adds `flags` to the copy's
+/// header and turns `from` into a forwarding stub to the copy
+/// (`FORWARDED`, the copy's address in word 1). Returns the copy.
 ///
 /// # Safety
 ///
-/// `to` is 8-aligned, valid for writes of `from.size_bytes()` bytes and
-/// does not overlap `from`.
-pub(crate) unsafe fn copy_object(from: ObjRef, to: NonNull<u64>) -> ObjRef {
+/// `from` is neither forwarded nor carrying cards; `to` is 8-aligned,
+/// valid for writes of `from.size_bytes()` bytes, does not overlap `from`,
+/// and is the heap's memory (freed only as the [`Access`] contract says).
+pub(crate) unsafe fn move_object<'h>(from: ObjRef<'h>, to: NonNull<u64>, flags: u64) -> ObjRef<'h> {
+    let tid = from.tid();
+    debug_assert_eq!(tid & LAYOUT_BITS, 0);
     let words = from.size_bytes() / WORD;
-    // SAFETY: `from` is live for `words` words (ObjRef invariant); the
-    // caller guarantees `to`. Copying words keeps the slots' provenance.
+    let src = from.ptr.as_ptr();
+    // SAFETY: `from` is live for `words` words; the caller guarantees `to`.
+    // Copying words keeps the slots' provenance. Word 1 of the stub then
+    // holds the copy (with its provenance), and FORWARDED says so.
     unsafe {
-        std::ptr::copy_nonoverlapping(from.as_ptr().as_ptr(), to.as_ptr(), words);
-        ObjRef::from_raw(to)
+        std::ptr::copy_nonoverlapping(src, to.as_ptr(), words);
+        to.as_ptr().write((tid | flags) & !LAYOUT_BITS);
+        src.add(1).cast::<NonNull<u64>>().write(to);
+        src.write(tid | FORWARDED);
     }
+    ObjRef(Block {
+        ptr: to,
+        _memory: PhantomData,
+    })
 }
 
 #[cfg(test)]
@@ -392,31 +586,41 @@ mod tests {
 
     #[test]
     fn layout_roundtrip() {
+        // SAFETY: the token guards only the two buffers below, which
+        // outlive every use of it.
+        let access = unsafe { Access::new() };
         let mut mem = vec![0u64; 16];
         let ptr = NonNull::new(mem.as_mut_ptr()).unwrap();
         // SAFETY: 16 words are enough for 3 slots and 20 payload bytes.
-        let o = unsafe { init_object(ptr, make_tid(Kind::Tuple, 12345, OLD), 3, 20) };
+        let o = unsafe { init_object(ptr, make_tid(Kind::Tuple, 12345, 0), 3, 20) };
+        // SAFETY: just initialised.
+        let o = unsafe { o.open(&access) };
         assert_eq!(o.kind(), Kind::Tuple);
         assert_eq!(o.id(), ObjectId(12345));
         assert_eq!(o.slot_count(), 3);
         assert_eq!(o.payload_len(), 20);
         assert_eq!(o.size_bytes(), (2 + 3) * 8 + 24);
-        assert!(o.has(OLD) && !o.has(VISITED));
-        o.add(VISITED);
-        assert!(o.has(VISITED));
+        assert!(!o.has(OLD) && !o.has(VISITED));
+        o.add(VISITED | FORWARDED | HAS_CARDS);
+        assert!(o.has(VISITED), "flags are set");
+        assert!(!o.has(FORWARDED | HAS_CARDS), "layout bits are not");
         o.remove(VISITED);
-        assert_eq!(o.slot(2), None);
-        o.set_slot_raw(1, Some(o));
-        assert_eq!(o.slot(1), Some(o));
+        assert!(o.slots().get(3).is_none(), "slot access is checked");
+        assert!(o.cards().is_empty() && !o.mark_card(0) && !o.card_is_set(0));
+        assert_eq!(o.slots()[2].get(), None);
+        o.slots()[1].set(Some(o));
+        assert_eq!(o.slots()[1].get(), Some(o));
         let mut copy_mem = vec![0u64; 16];
         let to = NonNull::new(copy_mem.as_mut_ptr()).unwrap();
-        // SAFETY: distinct buffer with room for the object.
-        let c = unsafe { copy_object(o, to) };
+        // SAFETY: distinct buffer with room for the object; no cards.
+        let c = unsafe { move_object(o, to, OLD) };
         assert_eq!(c.id(), ObjectId(12345));
-        assert_eq!(c.slot(1), Some(o));
-        o.set_forward(c);
+        assert!(c.has(OLD) && !c.has(FORWARDED));
+        assert_eq!(c.slots()[1].get(), Some(o));
         assert!(o.has(FORWARDED));
-        assert_eq!(o.forwarded_to(), c);
+        assert_eq!(o.forwarded(), Some(c));
+        assert_eq!(c.forwarded(), None);
+        assert_eq!(o.slot_count(), 3, "a stub still knows its lengths");
         assert_eq!(card_words(100_000), 13);
         assert_eq!(card_words(1), 1);
     }

@@ -13,8 +13,9 @@
 //! an explicit state machine (scanning, marking, sweeping, finalizing)
 //! advanced one bounded step after each minor collection once the old
 //! generation has grown past 1.82 × what survived the last cycle (at most
-//! ×1.4 per cycle, at least 8 nurseries). During marking the barrier
-//! re-greys modified black objects (incremental update), so the mutator
+//! ×1.4 per cycle, at least 8 nurseries). During marking the minor
+//! collection greys the white objects that written black objects now refer
+//! to (incremental update; the black objects stay black), so the mutator
 //! runs between steps. **Finalizers** run only when a major collection's
 //! marking is complete, in PyPy's topological order (one per strongly
 //! connected component per cycle); what they keep alive is freed by a later
@@ -67,12 +68,16 @@
 //!   `pages.rs`, the copy in `minor.rs` and the payload slices of
 //!   `collector.rs`, each block with a `// SAFETY:` comment; the crate's
 //!   unit tests (these modules' own, plus whole-collector runs that reach
-//!   every unsafe path) pass under Miri. The internal invariant is stated
-//!   once, in `header.rs`: an `ObjRef` the collector stores always points
-//!   at a live object; the debug heap check verifies it by address before
-//!   reading anything. The mutator only ever holds generation-checked
-//!   [`Handle`](gc_core::Handle)s, so stale handles are errors, and no
-//!   sequence of safe calls reaches a dangling `ObjRef`.
+//!   every unsafe path) pass under Miri. The collector stores addresses
+//!   (`ObjPtr`) that read nothing until opened (`unsafe`); an opened
+//!   `ObjRef<'h>` borrows the heap's `Access` token, which everything that
+//!   frees or moves objects takes `&mut`, so the borrow checker proves that
+//!   no reference outlives a collection. The invariant on stored addresses
+//!   is stated once, in `header.rs`, and is the contract of the three
+//!   `unsafe fn`s that release memory; slot and card access is checked
+//!   (slices). The debug heap check verifies it by address before reading
+//!   anything. The mutator only ever holds generation-checked
+//!   [`Handle`](gc_core::Handle)s, so stale handles are errors.
 //! - **Header**: two words (PyPy: one). Our objects are sized per instance,
 //!   so the slot count and payload length need a word; the object id rides
 //!   in the flag word's high bits.

@@ -11,8 +11,8 @@ use gc_core::Trigger;
 
 use crate::collector::{IncMiniMark, OldGen};
 use crate::header::{
-    CARD_SLOTS, CARDS_PER_BYTE, CARDS_SET, FORWARDED, MORE_PENDING, OLD, ObjRef, TRACK_YOUNG_PTRS,
-    VISITED, copy_object,
+    Access, CARD_SLOTS, CARDS_PER_BYTE, CARDS_SET, FORWARDED, MORE_PENDING, OLD, ObjRef, Slot,
+    TRACK_YOUNG_PTRS, VISITED, move_object,
 };
 use crate::phases::State;
 
@@ -29,30 +29,31 @@ impl OldGen {
     /// PyPy's `_trace_drag_out`: the new address of `obj`, copying it out
     /// of the nursery the first time it is reached.
     #[inline]
-    pub(crate) fn drag_out(&mut self, obj: ObjRef) -> ObjRef {
+    pub(crate) fn drag_out<'h>(&mut self, obj: ObjRef<'h>) -> ObjRef<'h> {
         let tid = obj.tid();
         if tid & OLD != 0 {
             return obj;
         }
         if tid & FORWARDED != 0 {
-            return obj.forwarded_to();
+            if let Some(copy) = obj.forwarded() {
+                return copy;
+            }
         }
         let bytes = obj.size_bytes();
         let (ptr, extra) = self.alloc_old(bytes);
-        // SAFETY: `alloc_old` returned `bytes` fresh bytes, disjoint from the
-        // nursery object.
-        let copy = unsafe { copy_object(obj, ptr) };
-        copy.set_tid(tid | OLD | extra);
+        // SAFETY: a nursery object (no cards) not forwarded yet; `alloc_old`
+        // returned `bytes` fresh bytes of the old generation, disjoint from
+        // the nursery.
+        let copy = unsafe { move_object(obj, ptr, OLD | extra) };
         if extra != 0 {
             self.note_large(copy);
         }
         self.surviving_bytes += bytes;
         self.surviving_objects += 1;
         self.surviving_payload += copy.payload_len() as u64;
-        obj.set_forward(copy);
         if copy.slot_count() > 0 {
             // Traced (and given TRACK_YOUNG_PTRS) by `collect_oldrefs`.
-            self.old_objects_pointing_to_young.push(copy);
+            self.old_objects_pointing_to_young.push(copy.ptr());
         }
         copy
     }
@@ -60,10 +61,10 @@ impl OldGen {
     /// During marking, a reference the mutator holds makes its referent grey
     /// (once: `MORE_PENDING` says it is on the stack already).
     #[inline]
-    fn grey_if_white(&mut self, obj: ObjRef) {
+    fn grey_if_white(&mut self, obj: ObjRef<'_>) {
         if !obj.has(VISITED | MORE_PENDING) {
             obj.add(MORE_PENDING);
-            self.more_objects_to_trace.push(obj);
+            self.more_objects_to_trace.push(obj.ptr());
         }
     }
 
@@ -71,26 +72,24 @@ impl OldGen {
     /// (`obj` is black during marking), every white referent also becomes
     /// grey, on the ordinary grey stack: the barrier's half of the marking
     /// invariant, at the cost of the slots the minor collection reads anyway.
-    fn trace_slots(&mut self, obj: ObjRef, from: usize, to: usize, black: bool) {
-        for i in from..to {
+    fn trace_slots(&mut self, slots: &[Slot], black: bool) {
+        for (i, slot) in slots.iter().enumerate() {
             // The referents of a long object are scattered over the nursery:
             // fetch the header `PREFETCH_AHEAD` slots ahead so that the
             // misses overlap instead of stalling one by one.
-            if i + PREFETCH_AHEAD < to {
-                if let Some(ahead) = obj.slot(i + PREFETCH_AHEAD) {
-                    ahead.prefetch();
-                }
+            if let Some(ahead) = slots.get(i + PREFETCH_AHEAD).and_then(Slot::get) {
+                ahead.prefetch();
             }
-            if let Some(child) = obj.slot(i) {
+            if let Some(child) = slot.get() {
                 let moved = self.drag_out(child);
                 if moved != child {
-                    obj.set_slot_raw(i, Some(moved));
+                    slot.set(Some(moved));
                 }
                 if black {
                     let tid = moved.tid();
                     if tid & (VISITED | MORE_PENDING) == 0 {
                         moved.set_tid(tid | MORE_PENDING);
-                        self.objects_to_trace.push(moved);
+                        self.objects_to_trace.push(moved.ptr());
                     }
                 }
             }
@@ -100,34 +99,38 @@ impl OldGen {
     /// PyPy's `collect_oldrefs_to_nursery`: trace the remembered set (and
     /// the objects just promoted), putting each back on the barrier's fast
     /// path.
-    fn collect_oldrefs(&mut self, marking: bool) {
+    fn collect_oldrefs(&mut self, access: &Access, marking: bool) {
         while let Some(obj) = self.old_objects_pointing_to_young.pop() {
+            // SAFETY: the remembered set holds live old objects (invariant
+            // in `header.rs`).
+            let obj = unsafe { obj.open(access) };
             let tid = obj.tid();
             obj.set_tid(tid | TRACK_YOUNG_PTRS);
             let black = marking && tid & VISITED != 0;
-            self.trace_slots(obj, 0, obj.slot_count(), black);
+            self.trace_slots(obj.slots(), black);
         }
     }
 
     /// PyPy's `collect_cardrefs_to_nursery`: for every large node with a
     /// dirty card, rescan the slots of its dirty cards only, and clear them.
-    /// During marking a black one is re-greyed (its new references may be
-    /// white).
-    fn collect_cardrefs(&mut self, marking: bool) {
+    /// During marking the white referents of a black one become grey.
+    fn collect_cardrefs(&mut self, access: &Access, marking: bool) {
         while let Some(obj) = self.old_objects_with_cards_set.pop() {
+            // SAFETY: the cards list holds live old objects.
+            let obj = unsafe { obj.open(access) };
             obj.remove(CARDS_SET);
             let black = marking && obj.has(VISITED);
-            let slots = obj.slot_count();
-            for j in 0..obj.card_len() {
-                let mut byte = obj.take_card_byte(j);
+            let slots = obj.slots();
+            for (j, card_byte) in obj.cards().iter().enumerate() {
+                let mut byte = card_byte.replace(0);
                 while byte != 0 {
                     let bit = byte.trailing_zeros() as usize;
                     byte &= byte - 1;
                     let start = (j * CARDS_PER_BYTE + bit) * CARD_SLOTS;
-                    if start < slots {
-                        let end = (start + CARD_SLOTS).min(slots);
+                    if start < slots.len() {
+                        let end = (start + CARD_SLOTS).min(slots.len());
                         self.card_slots_scanned += (end - start) as u64;
-                        self.trace_slots(obj, start, end, black);
+                        self.trace_slots(&slots[start..end], black);
                     }
                 }
             }
@@ -141,41 +144,44 @@ impl IncMiniMark {
         let started = Instant::now();
         let marking = self.state == State::Marking;
         let old = &mut self.old;
+        let access = &self.access;
         old.surviving_bytes = 0;
         old.surviving_objects = 0;
         old.surviving_payload = 0;
-        for root in self.roots.iter_mut() {
-            *root = old.drag_out(*root);
+        for root in self.roots.iter_mut().chain(&mut self.saved) {
+            // SAFETY: roots and the saved list hold live objects (invariant
+            // in `header.rs`).
+            let moved = old.drag_out(unsafe { root.open(access) });
+            *root = moved.ptr();
             if marking {
-                old.grey_if_white(*root);
-            }
-        }
-        for root in &mut self.saved {
-            *root = old.drag_out(*root);
-            if marking {
-                old.grey_if_white(*root);
+                old.grey_if_white(moved);
             }
         }
         // Objects with finalizers survive their first minor collection:
         // only a major collection decides they are garbage.
         for obj in self.young_with_finalizers.drain(..) {
-            let moved = old.drag_out(obj);
-            self.old_with_finalizers.push_back(moved);
+            // SAFETY: a finalizer list holds live objects.
+            let moved = old.drag_out(unsafe { obj.open(access) });
+            self.old_with_finalizers.push_back(moved.ptr());
         }
         loop {
-            old.collect_cardrefs(marking);
-            old.collect_oldrefs(marking);
+            old.collect_cardrefs(access, marking);
+            old.collect_oldrefs(access, marking);
             if old.old_objects_with_cards_set.is_empty() {
                 break;
             }
         }
         // Weak references to young objects: follow the copy, or clear.
         self.weaks.drain_young(|weak| {
-            if let Some(target) = weak.target {
-                if !target.has(OLD) {
-                    if target.has(FORWARDED) {
-                        weak.target = Some(target.forwarded_to());
-                    } else {
+            // SAFETY: a weak target is a live object (invariant in
+            // `header.rs`: cleared before its referent is freed).
+            let Some(target) = weak.target.map(|t| unsafe { t.open(access) }) else {
+                return;
+            };
+            if !target.has(OLD) {
+                match target.forwarded() {
+                    Some(copy) => weak.target = Some(copy.ptr()),
+                    None => {
                         weak.target = None;
                         if weak.callback {
                             weak.pending = Some(target.id());
@@ -191,7 +197,11 @@ impl IncMiniMark {
         self.stats.live_bytes -= freed_payload;
         self.young_objects = 0;
         self.young_payload = 0;
-        self.nursery.reset();
+        // SAFETY: every root, saved object, finalizer entry, weak target
+        // and slot of the remembered set and of the copies was forwarded
+        // above; old objects outside the remembered set and the cards list
+        // refer to no young object (the write barrier's invariant).
+        unsafe { self.nursery.reset(&mut self.access) };
         let promoted = old.surviving_bytes;
         self.pacing.last_surviving = promoted;
         self.pacing.size_objects_made_old += promoted;

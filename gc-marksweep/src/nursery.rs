@@ -14,7 +14,7 @@ use std::ptr::NonNull;
 
 use bumpalo::Bump;
 
-use crate::header::{FORWARDED, ObjRef, WORD};
+use crate::header::{Access, Block, WORD};
 
 /// The young generation's bump region.
 #[derive(Debug)]
@@ -64,16 +64,23 @@ impl Nursery {
     }
 
     /// Forgets every object: the next allocation reuses the chunk from its
-    /// end. The caller has forwarded every reference into the nursery.
-    pub(crate) fn reset(&mut self) {
+    /// end.
+    ///
+    /// # Safety
+    ///
+    /// No stored reference (root, work list, weak entry, slot of an object
+    /// outside the nursery) leads into the nursery any more: every one was
+    /// forwarded to the copy or dropped.
+    pub(crate) unsafe fn reset(&mut self, access: &mut Access) {
+        let _ = access;
         self.bump.reset();
         self.used = 0;
     }
 
     /// Calls `f` on every object allocated since the last reset (newest
-    /// first). Forwarded stubs are skipped (they exist only during a minor
-    /// collection).
-    pub(crate) fn for_each(&self, mut f: impl FnMut(ObjRef)) {
+    /// first; a forwarded stub, which exists only during a minor
+    /// collection, still has its lengths).
+    pub(crate) fn for_each<'h>(&'h self, access: &'h Access, mut f: impl FnMut(Block<'h>)) {
         if self.used == 0 {
             return;
         }
@@ -87,16 +94,15 @@ impl Nursery {
                 // SAFETY: the allocated part of a chunk is a gap-free
                 // sequence of whole objects (word-aligned, whole-word sizes,
                 // min_align = WORD), each initialised by `init_object` right
-                // after its allocation; `start + offset` is the next one.
+                // after its allocation; `start + offset` is the next one,
+                // and the nursery is this heap's memory, freed only by
+                // `reset`, which takes the token `&mut`.
                 let obj = unsafe {
-                    ObjRef::from_raw(NonNull::new_unchecked(start.add(offset).cast::<u64>()))
+                    Block::from_raw(
+                        NonNull::new_unchecked(start.add(offset).cast::<u64>()),
+                        access,
+                    )
                 };
-                if obj.has(FORWARDED) {
-                    // The length word is gone; only possible mid-collection,
-                    // where nobody walks the nursery.
-                    debug_assert!(false, "walking a nursery with forwarded objects");
-                    return;
-                }
                 offset += obj.size_bytes();
                 f(obj);
             }
@@ -107,13 +113,15 @@ impl Nursery {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::header::{init_object, make_tid, object_bytes};
+    use crate::header::{ObjPtr, init_object, make_tid, object_bytes};
     use gc_core::Kind;
 
     #[test]
     fn bump_until_full_walk_and_reset() {
+        // SAFETY: the token guards only `n`, reset below with it.
+        let mut access = unsafe { Access::new() };
         let mut n = Nursery::new(256).unwrap();
-        let mut made = Vec::new();
+        let mut made: Vec<ObjPtr> = Vec::new();
         let mut id = 0;
         loop {
             let payload = (id % 3) as usize * 5;
@@ -123,21 +131,25 @@ mod tests {
             // SAFETY: `alloc` returned `bytes` writable, aligned bytes.
             let o = unsafe { init_object(p, tid, 1, payload) };
             if let Some(&prev) = made.last() {
-                o.set_slot_raw(0, Some(prev));
+                // SAFETY: both allocated since the last reset: live.
+                unsafe { o.open(&access).slots()[0].set(Some(prev.open(&access))) };
             }
             made.push(o);
             id += 1;
         }
         assert!(n.used() <= 256 && n.used() > 256 - 64);
         let mut seen = Vec::new();
-        n.for_each(|o| seen.push(o.id().0));
+        n.for_each(&access, |o| seen.push(o.id().0));
         seen.reverse();
         assert_eq!(seen, (0..id).collect::<Vec<_>>());
-        assert_eq!(made[3].slot(0), Some(made[2]));
-        n.reset();
+        // SAFETY: not reset yet.
+        let third = unsafe { made[3].open(&access) };
+        assert_eq!(third.slots()[0].get().map(|o| o.ptr()), Some(made[2]));
+        // SAFETY: `made` is not opened again.
+        unsafe { n.reset(&mut access) };
         assert_eq!(n.used(), 0);
         let mut count = 0;
-        n.for_each(|_| count += 1);
+        n.for_each(&access, |_| count += 1);
         assert_eq!(count, 0);
         assert!(n.alloc(object_bytes(0, 0)).is_some());
     }

@@ -28,7 +28,7 @@
 use std::alloc::{Layout, alloc, alloc_zeroed, dealloc};
 use std::ptr::NonNull;
 
-use crate::header::{FREE_BLOCK, HAS_CARDS, ObjRef, WORD, card_words};
+use crate::header::{Access, Block, FREE_BLOCK, ObjPtr, WORD};
 
 /// Bytes per arena (PyPy: `65536 * WORD`).
 pub const ARENA_SIZE: usize = 512 * 1024;
@@ -255,10 +255,17 @@ impl PageAllocator {
     /// Sweeps up to `max_pages` pages: `keep(obj)` decides (and clears the
     /// mark). Returns what was freed; `done` is when no page is left, after
     /// which empty arenas have been returned to the system.
-    pub(crate) fn sweep(
+    ///
+    /// # Safety
+    ///
+    /// No stored reference (root, work list, weak entry, slot of a live
+    /// object) leads to an object of a page handed to the sweeper that
+    /// `keep` refuses: its block is reused, its arena maybe freed.
+    pub(crate) unsafe fn sweep(
         &mut self,
         max_pages: usize,
-        mut keep: impl FnMut(ObjRef) -> bool,
+        access: &mut Access,
+        mut keep: impl FnMut(Block<'_>) -> bool,
     ) -> (SweepCount, bool) {
         let mut count = SweepCount::default();
         while count.pages < max_pages {
@@ -269,7 +276,7 @@ impl PageAllocator {
             // The sweep streams through memory the caches do not hold: the
             // next page is prefetched while this one is swept.
             let next = self.to_sweep.last().map(|&p| self.page_base(p));
-            self.sweep_page(page, next, &mut keep, &mut count);
+            self.sweep_page(page, next, access, &mut keep, &mut count);
         }
         let done = self.to_sweep.is_empty();
         if done {
@@ -282,7 +289,8 @@ impl PageAllocator {
         &mut self,
         page: u32,
         next: Option<NonNull<u8>>,
-        keep: &mut impl FnMut(ObjRef) -> bool,
+        access: &Access,
+        keep: &mut impl FnMut(Block<'_>) -> bool,
         count: &mut SweepCount,
     ) {
         let base = self.page_base(page);
@@ -303,9 +311,9 @@ impl PageAllocator {
             let free = if first & FREE_BLOCK != 0 {
                 true
             } else {
-                // SAFETY: a block below `uninit` without FREE_BLOCK is a live
-                // object (objects never carry that bit).
-                let obj = unsafe { ObjRef::from_raw(b) };
+                // SAFETY: a block below `uninit` without FREE_BLOCK is an
+                // object (objects never carry that bit) of this heap.
+                let obj = unsafe { Block::from_raw(b, access) };
                 if keep(obj) {
                     live += 1;
                     false
@@ -363,8 +371,8 @@ impl PageAllocator {
     }
 
     /// Calls `f` on every object in a page, saying whether its page waits
-    /// for the sweeper.
-    pub(crate) fn for_each(&self, mut f: impl FnMut(ObjRef, bool)) {
+    /// for the sweeper (then it may be dead).
+    pub(crate) fn for_each<'h>(&self, access: &'h Access, mut f: impl FnMut(Block<'h>, bool)) {
         let pages = self.in_use.iter().map(|&p| (p, false));
         for (page, pending) in pages.chain(self.to_sweep.iter().map(|&p| (p, true))) {
             let base = self.page_base(page);
@@ -376,7 +384,7 @@ impl PageAllocator {
                 unsafe {
                     let b = base.add(offset).cast::<u64>();
                     if b.as_ptr().read() & FREE_BLOCK == 0 {
-                        f(ObjRef::from_raw(b), pending);
+                        f(Block::from_raw(b, access), pending);
                     }
                 }
                 offset += info.block as usize;
@@ -432,14 +440,13 @@ pub(crate) fn alloc_large(bytes: usize, cards: usize) -> NonNull<u64> {
 /// # Safety
 ///
 /// `obj` was allocated by `alloc_large` (with cards iff it has
-/// `HAS_CARDS`), is not freed yet, and nothing will use it again.
-pub(crate) unsafe fn free_large(obj: ObjRef) {
-    let cards = if obj.has(HAS_CARDS) {
-        card_words(obj.slot_count())
-    } else {
-        0
-    };
-    let layout = large_layout(obj.size_bytes() + cards * WORD);
+/// `HAS_CARDS`) and is not freed yet, and no stored reference leads to it
+/// any more (it is unmarked after a complete marking, and off every list).
+pub(crate) unsafe fn free_large(obj: ObjPtr, access: &mut Access) {
+    // SAFETY: not freed yet (the caller's guarantee).
+    let block = unsafe { obj.open_block(access) };
+    let cards = block.card_words();
+    let layout = large_layout(block.size_bytes() + cards * WORD);
     // SAFETY: the caller guarantees `obj` came from `alloc_large`, whose
     // base is `cards` words before the header, with this layout.
     unsafe { dealloc(obj.as_ptr().as_ptr().sub(cards).cast(), layout) };
@@ -448,10 +455,10 @@ pub(crate) unsafe fn free_large(obj: ObjRef) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::header::{VISITED, init_object, make_tid, object_bytes};
+    use crate::header::{HAS_CARDS, VISITED, card_words, init_object, make_tid, object_bytes};
     use gc_core::Kind;
 
-    fn obj(pages: &mut PageAllocator, id: u64, slots: usize, payload: usize) -> ObjRef {
+    fn obj(pages: &mut PageAllocator, id: u64, slots: usize, payload: usize) -> ObjPtr {
         let bytes = object_bytes(slots, payload);
         let p = pages.alloc(bytes);
         // SAFETY: `alloc` returned `bytes` writable bytes.
@@ -460,81 +467,100 @@ mod tests {
 
     #[test]
     fn alloc_sweep_reuse_and_free_arenas() {
+        // SAFETY: the token guards only `pages`, freed only by `sweep`
+        // (which takes it `&mut`) or after both are gone.
+        let mut access = unsafe { Access::new() };
         let mut pages = PageAllocator::default();
         let n = if cfg!(miri) { 600 } else { 20_000 };
-        let mut objs: Vec<ObjRef> = (0..n)
+        let objs: Vec<ObjPtr> = (0..n)
             .map(|i| obj(&mut pages, i, 1, (i % 7) as usize))
             .collect();
-        for w in objs.windows(2) {
-            w[1].set_slot_raw(0, Some(w[0]));
-        }
-        assert_eq!(
-            pages.used_bytes(),
-            objs.iter().map(|o| o.size_bytes()).sum::<usize>()
-        );
-        let mut seen = 0;
-        pages.for_each(|_, _| seen += 1);
-        assert_eq!(seen, n);
-        // Keep every third object.
-        for (i, o) in objs.iter().enumerate() {
-            if i % 3 == 0 {
-                o.add(VISITED);
+        {
+            // SAFETY: just allocated, none freed.
+            let open = |p: ObjPtr| unsafe { p.open(&access) };
+            for w in objs.windows(2) {
+                open(w[1]).slots()[0].set(Some(open(w[0])));
+            }
+            assert_eq!(
+                pages.used_bytes(),
+                objs.iter().map(|&o| open(o).size_bytes()).sum::<usize>()
+            );
+            // Keep every third object.
+            for (i, &o) in objs.iter().enumerate() {
+                if i % 3 == 0 {
+                    open(o).add(VISITED);
+                }
             }
         }
+        let mut seen = 0;
+        pages.for_each(&access, |_, _| seen += 1);
+        assert_eq!(seen, n);
         pages.prepare_sweep();
-        let keep = |o: ObjRef| {
+        let keep = |o: Block<'_>| {
             let live = o.has(VISITED);
             o.remove(VISITED);
             live
         };
         let mut freed = 0;
         loop {
-            let (c, done) = pages.sweep(3, keep);
+            // SAFETY: the refused objects are never opened again: only
+            // every third one (marked) is, below.
+            let (c, done) = unsafe { pages.sweep(3, &mut access, keep) };
             freed += c.objects;
             if done {
                 break;
             }
         }
-        let kept: Vec<ObjRef> = objs.iter().copied().step_by(3).collect();
+        let kept: Vec<ObjPtr> = objs.iter().copied().step_by(3).collect();
         assert_eq!(freed as usize, n as usize - kept.len());
+        // SAFETY: the kept objects were marked, so not freed.
+        let open = |p: ObjPtr| unsafe { p.open(&access) };
         assert_eq!(
             pages.used_bytes(),
-            kept.iter().map(|o| o.size_bytes()).sum::<usize>()
+            kept.iter().map(|&o| open(o).size_bytes()).sum::<usize>()
         );
         // Survivors are intact; freed blocks are reused.
-        for (k, o) in kept.iter().enumerate() {
-            assert_eq!(o.id().0, 3 * k as u64);
+        for (k, &o) in kept.iter().enumerate() {
+            assert_eq!(open(o).id().0, 3 * k as u64);
         }
         let arenas_before = pages.arenas_count();
-        objs = (0..n).map(|i| obj(&mut pages, n + i, 1, 0)).collect();
+        for i in 0..n {
+            obj(&mut pages, n + i, 1, 0);
+        }
         assert_eq!(
             pages.arenas_count(),
             arenas_before.max(pages.arenas_count())
         );
         // Free everything: every arena but the current one goes back.
         pages.prepare_sweep();
-        while !pages.sweep(usize::MAX, |_| false).1 {}
+        // SAFETY: nothing is opened after this.
+        while !unsafe { pages.sweep(usize::MAX, &mut access, |_| false) }.1 {}
         assert_eq!(pages.used_bytes(), 0);
         assert!(pages.arenas_count() <= 1);
-        drop(objs);
     }
 
     #[test]
     fn large_objects_with_cards() {
+        // SAFETY: the token guards only this large object, freed below.
+        let mut access = unsafe { Access::new() };
         let slots = if cfg!(miri) { 2000 } else { 100_000 };
         let bytes = object_bytes(slots, 3);
         let cards = card_words(slots);
         let p = alloc_large(bytes, cards);
-        // SAFETY: fresh allocation of `bytes` after the card words.
-        let o = unsafe { init_object(p, make_tid(Kind::Node, 1, HAS_CARDS), slots, 3) };
-        assert_eq!(o.card_len(), cards * WORD);
-        // SAFETY: the card bytes were zeroed by `alloc_zeroed` and lie in
-        // the allocation, in front of the header.
-        let card_area = unsafe { std::slice::from_raw_parts(o.card_bytes(), o.card_len()) };
-        assert!(card_area.iter().all(|&b| b == 0));
-        o.set_slot_raw(slots - 1, Some(o));
-        assert_eq!(o.slot(slots - 1), Some(o));
+        // SAFETY: fresh allocation of `bytes` after `cards` zeroed words.
+        let ptr = unsafe { init_object(p, make_tid(Kind::Node, 1, HAS_CARDS), slots, 3) };
+        {
+            // SAFETY: just initialised.
+            let o = unsafe { ptr.open(&access) };
+            assert_eq!(o.cards().len(), cards * WORD);
+            assert!(o.cards().iter().all(|b| b.get() == 0));
+            assert!(o.mark_card(slots - 1) && !o.mark_card(slots - 2));
+            assert!(o.card_is_set(slots - 1) && !o.card_is_set(0));
+            assert!(!o.mark_card(slots + 100_000), "out of range: no card");
+            o.slots()[slots - 1].set(Some(o));
+            assert_eq!(o.slots()[slots - 1].get(), Some(o));
+        }
         // SAFETY: allocated by `alloc_large` with cards, used no more.
-        unsafe { free_large(o) };
+        unsafe { free_large(ptr, &mut access) };
     }
 }

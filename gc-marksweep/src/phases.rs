@@ -13,7 +13,7 @@
 //! - **Scanning** (one step): the roots and the saved list become grey.
 //! - **Marking**: visits grey objects until `max(increment_step, 2 × the
 //!   bytes the last minor promoted)` bytes are marked. A black object
-//!   written since the last minor collection is not re-greyed (PyPy): the
+//!   written since the last minor collection is not re-greyed: the
 //!   minor collection, which reads its slots (or its dirty cards) anyway,
 //!   greys the white objects it now refers to, on the ordinary grey stack
 //!   (see `minor.rs`). So a black object stays black for the rest of the
@@ -51,10 +51,11 @@ use gc_core::{Event, Trigger, WeakId};
 
 use crate::collector::{IncMiniMark, OldGen};
 use crate::header::{
-    FIN_HOOK, FIN_RESURRECT, FINALIZATION_ORDERING, FINALIZED, HAS_FINALIZER, MORE_PENDING, ObjRef,
-    TRACK_YOUNG_PTRS, VISITED,
+    Access, Block, FIN_HOOK, FIN_RESURRECT, FINALIZATION_ORDERING, FINALIZED, HAS_FINALIZER,
+    MORE_PENDING, ObjPtr, ObjRef, Slot, TRACK_YOUNG_PTRS, VISITED,
 };
 use crate::pages::{self, PAGE_SIZE, SMALL_REQUEST_THRESHOLD};
+use crate::weak::WeakTable;
 
 /// The major collection's phase (PyPy's `gc_state`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -84,16 +85,16 @@ impl OldGen {
     /// PyPy's `visit`: blacken `obj` (and put it back on the barrier's
     /// slow path), grey its white children; returns the bytes marked.
     #[inline]
-    fn visit(&mut self, obj: ObjRef) -> usize {
+    fn visit(&mut self, obj: ObjRef<'_>) -> usize {
         let tid = obj.tid();
         if tid & VISITED != 0 {
             return 0;
         }
         obj.set_tid((tid | VISITED | TRACK_YOUNG_PTRS) & !MORE_PENDING);
-        for i in 0..obj.slot_count() {
-            if let Some(child) = obj.slot(i) {
+        for slot in obj.slots() {
+            if let Some(child) = slot.get() {
                 if !child.has(VISITED) {
-                    self.objects_to_trace.push(child);
+                    self.objects_to_trace.push(child.ptr());
                 }
             }
         }
@@ -102,20 +103,22 @@ impl OldGen {
 
     /// Visits grey objects until `budget` bytes are marked or none is left;
     /// returns what is left of the budget.
-    fn mark(&mut self, budget: usize) -> usize {
+    fn mark(&mut self, access: &Access, budget: usize) -> usize {
         let mut remaining = budget;
         while remaining > 0 {
             let Some(obj) = self.objects_to_trace.pop() else {
                 break;
             };
-            remaining = remaining.saturating_sub(self.visit(obj));
+            // SAFETY: grey objects are live (invariant in `header.rs`).
+            remaining = remaining.saturating_sub(self.visit(unsafe { obj.open(access) }));
         }
         remaining
     }
 
-    fn mark_all(&mut self) {
+    fn mark_all(&mut self, access: &Access) {
         while let Some(obj) = self.objects_to_trace.pop() {
-            self.visit(obj);
+            // SAFETY: as in `mark`.
+            self.visit(unsafe { obj.open(access) });
         }
     }
 }
@@ -123,7 +126,7 @@ impl OldGen {
 /// The finalization state of an old object during
 /// `deal_with_objects_with_finalizers` (PyPy's four states; the invariant
 /// is that if x refers to y then `state(y) >= state(x)`).
-fn fin_state(obj: ObjRef) -> u8 {
+fn fin_state(obj: Block<'_>) -> u8 {
     match (obj.has(VISITED), obj.has(FINALIZATION_ORDERING)) {
         (false, false) => 0, // unreachable
         (false, true) => 1,  // temporary
@@ -172,11 +175,11 @@ impl IncMiniMark {
                 // docs: bounded steps, guaranteed termination).
                 let budget = budget.saturating_mul(1 + self.pacing.chasing_steps as usize);
                 let old = &mut self.old;
-                let mut remaining = old.mark(budget);
+                let mut remaining = old.mark(&self.access, budget);
                 let mut chased = false;
                 if old.objects_to_trace.is_empty() && !old.more_objects_to_trace.is_empty() {
                     std::mem::swap(&mut old.objects_to_trace, &mut old.more_objects_to_trace);
-                    remaining = old.mark(remaining.max(1));
+                    remaining = old.mark(&self.access, remaining.max(1));
                     chased = true;
                 }
                 let p = &mut self.pacing;
@@ -211,11 +214,17 @@ impl IncMiniMark {
                     self.sweep_large(large_limit);
                 }
                 if self.old.sweep_large.is_empty() && (unlimited || !swept_large) {
-                    let (count, done) = self.old.pages.sweep(page_limit, |o| {
-                        let live = o.has(VISITED);
-                        o.remove(VISITED);
-                        live
-                    });
+                    // SAFETY: marking is complete (Sweeping follows it), so
+                    // nothing live refers to an unmarked object, and weak
+                    // references to them were cleared; objects promoted
+                    // since are on pages not handed to the sweeper.
+                    let (count, done) = unsafe {
+                        self.old.pages.sweep(page_limit, &mut self.access, |o| {
+                            let live = o.has(VISITED);
+                            o.remove(VISITED);
+                            live
+                        })
+                    };
                     self.stats.freed += count.objects;
                     self.stats.live_objects -= count.objects;
                     self.stats.live_bytes -= count.payload;
@@ -253,20 +262,22 @@ impl IncMiniMark {
     fn sweep_large(&mut self, limit: usize) {
         let mut n = 0;
         while n < limit {
-            let Some(obj) = self.old.sweep_large.pop() else {
+            let Some(ptr) = self.old.sweep_large.pop() else {
                 break;
             };
             n += 1;
+            // SAFETY: a large object waiting for the sweeper is not freed.
+            let obj = unsafe { ptr.open_block(&self.access) };
             if obj.has(VISITED) {
                 obj.remove(VISITED);
-                self.old.large.push(obj);
+                self.old.large.push(ptr);
             } else {
                 let bytes = obj.size_bytes();
                 let payload = obj.payload_len() as u64;
                 // SAFETY: unmarked after a complete marking, so nothing live
                 // refers to it (weak references to it were cleared); it was
                 // on `sweep_large` only, and is off it now.
-                unsafe { pages::free_large(obj) };
+                unsafe { pages::free_large(ptr, &mut self.access) };
                 self.old.large_bytes -= bytes;
                 self.stats.freed += 1;
                 self.stats.live_objects -= 1;
@@ -281,7 +292,7 @@ impl IncMiniMark {
         if !self.old_with_finalizers.is_empty() {
             self.deal_with_objects_with_finalizers();
         } else {
-            self.invalidate_old_weakrefs();
+            invalidate_old_weakrefs(&mut self.weaks, &self.access);
         }
         // The finalizers run now, in the step that decided them: PyPy runs
         // them one state later (Finalizing), but here the mutator runs in
@@ -302,10 +313,15 @@ impl IncMiniMark {
     /// is finalized now (one per strongly connected component); the rest
     /// stay registered for the next major collection.
     fn deal_with_objects_with_finalizers(&mut self) {
+        let access = &self.access;
+        // SAFETY: the finalizer lists hold live objects (invariant in
+        // `header.rs`); nothing is freed during this function.
+        let open = |p: ObjPtr| unsafe { p.open(access) };
         let mut still_registered = std::collections::VecDeque::new();
         let mut marked = Vec::new();
         let mut pending = Vec::new();
         while let Some(x) = self.old_with_finalizers.pop_front() {
+            let x = open(x);
             if x.has(VISITED) {
                 still_registered.push_back(x);
                 continue;
@@ -313,36 +329,34 @@ impl IncMiniMark {
             marked.push(x);
             pending.push(x);
             while let Some(y) = pending.pop() {
-                match fin_state(y) {
+                match fin_state(*y) {
                     0 => {
                         y.add(FINALIZATION_ORDERING);
                         self.pacing.kept_alive_by_finalizer += y.size_bytes();
-                        for i in 0..y.slot_count() {
-                            if let Some(c) = y.slot(i) {
-                                pending.push(c);
-                            }
-                        }
+                        pending.extend(y.slots().iter().filter_map(Slot::get));
                     }
                     2 => bump_2_to_3(y),
                     _ => {}
                 }
             }
             // 1 -> 2 over x's closure: mark it.
-            self.old.objects_to_trace.push(x);
-            self.old.mark_all();
+            self.old.objects_to_trace.push(x.ptr());
+            self.old.mark_all(access);
         }
         // Decide first: `x` is finalized now iff it is still in state 2
         // (no later finalizable object reached it). Deciding before any
         // clean-up gives PyPy's answers: a state-2 `x` is never in the
         // closure of another state-2 `x'` processed after it.
-        let decided: Vec<(ObjRef, bool)> =
-            marked.into_iter().map(|x| (x, fin_state(x) == 2)).collect();
+        let decided: Vec<(ObjRef<'_>, bool)> = marked
+            .into_iter()
+            .map(|x| (x, fin_state(*x) == 2))
+            .collect();
         // What a resurrecting finalizer keeps (now or at a later major
         // collection) can become strongly reachable again, from the saved
         // list: its weak references stay, so that a weak reference never
         // reads nil while its referent is reachable. Everything else kept
         // only for a finalizer loses its weak references, as in PyPy.
-        let resurrecting = |x: &ObjRef| x.has(HAS_FINALIZER) && x.has(FIN_RESURRECT);
+        let resurrecting = |x: &ObjRef<'_>| x.has(HAS_FINALIZER) && x.has(FIN_RESURRECT);
         for &x in decided
             .iter()
             .map(|(x, _)| x)
@@ -351,31 +365,16 @@ impl IncMiniMark {
         {
             bump_2_to_3(x);
         }
-        self.invalidate_old_weakrefs();
+        invalidate_old_weakrefs(&mut self.weaks, access);
         for (x, now) in decided {
             if now {
-                self.finalizers_to_run.push(x);
+                self.finalizers_to_run.push(x.ptr());
                 bump_2_to_3(x);
             } else {
                 still_registered.push_back(x);
             }
         }
-        self.old_with_finalizers = still_registered;
-    }
-
-    /// Weak references to objects that are not really alive (dead, or kept
-    /// only for a finalizer) are cleared; callbacks are queued.
-    fn invalidate_old_weakrefs(&mut self) {
-        for weak in self.weaks.iter_mut() {
-            if let Some(target) = weak.target {
-                if fin_state(target) != 3 {
-                    weak.target = None;
-                    if weak.callback {
-                        weak.pending = Some(target.id());
-                    }
-                }
-            }
-        }
+        self.old_with_finalizers = still_registered.into_iter().map(|x| x.ptr()).collect();
     }
 
     /// PyPy's end of sweeping: the next threshold, from what survived.
@@ -398,7 +397,10 @@ impl IncMiniMark {
 
     /// Runs the finalizers decided by the marking that just ended.
     fn execute_finalizers(&mut self) {
-        for obj in std::mem::take(&mut self.finalizers_to_run) {
+        for ptr in std::mem::take(&mut self.finalizers_to_run) {
+            // SAFETY: decided at the end of this marking: live (kept for
+            // this cycle by the ordering).
+            let obj = unsafe { ptr.open(&self.access) };
             obj.remove(HAS_FINALIZER);
             obj.add(FINALIZED);
             self.stats.finalized += 1;
@@ -406,10 +408,10 @@ impl IncMiniMark {
             if obj.has(FIN_HOOK) && self.embed.has_hook() {
                 // The hook runs once the operation is over; the root keeps
                 // the object (and what it reaches) until then.
-                let root = self.roots.insert(obj);
+                let root = self.roots.insert(ptr);
                 self.embed.queue(root);
             } else if obj.has(FIN_RESURRECT) && !obj.has(FIN_HOOK) {
-                self.saved.push(obj);
+                self.saved.push(ptr);
                 self.stats.saved += 1;
             }
         }
@@ -430,17 +432,31 @@ impl IncMiniMark {
     }
 }
 
-/// Clears the ordering bit over the state-2 objects reachable from `obj`.
-fn bump_2_to_3(obj: ObjRef) {
-    let mut stack = vec![obj];
-    while let Some(y) = stack.pop() {
-        if fin_state(y) == 2 {
-            y.remove(FINALIZATION_ORDERING);
-            for i in 0..y.slot_count() {
-                if let Some(c) = y.slot(i) {
-                    stack.push(c);
+/// Weak references to objects that are not really alive (dead, or kept
+/// only for a finalizer) are cleared; callbacks are queued.
+fn invalidate_old_weakrefs(weaks: &mut WeakTable, access: &Access) {
+    for weak in weaks.iter_mut() {
+        if let Some(target) = weak.target {
+            // SAFETY: at the end of marking nothing was swept yet: every
+            // weak target is allocated (maybe dead: only its header is read).
+            let target = unsafe { target.open_block(access) };
+            if fin_state(target) != 3 {
+                weak.target = None;
+                if weak.callback {
+                    weak.pending = Some(target.id());
                 }
             }
+        }
+    }
+}
+
+/// Clears the ordering bit over the state-2 objects reachable from `obj`.
+fn bump_2_to_3(obj: ObjRef<'_>) {
+    let mut stack = vec![obj];
+    while let Some(y) = stack.pop() {
+        if fin_state(*y) == 2 {
+            y.remove(FINALIZATION_ORDERING);
+            stack.extend(y.slots().iter().filter_map(Slot::get));
         }
     }
 }

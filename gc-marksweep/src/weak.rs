@@ -5,7 +5,7 @@
 
 use gc_core::{GcError, HeapId, ObjectId, RootTable, WeakHandle};
 
-use crate::header::{OLD, ObjRef};
+use crate::header::ObjPtr;
 
 /// A weak reference as the mutator holds it (PyPy's weakrefs are heap
 /// objects; ours live here, cleared by the collection that finds the
@@ -13,7 +13,7 @@ use crate::header::{OLD, ObjRef};
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct WeakEntry {
     pub(crate) id: u64,
-    pub(crate) target: Option<ObjRef>,
+    pub(crate) target: Option<ObjPtr>,
     pub(crate) callback: bool,
     /// The referent died: its callback runs after the next major
     /// collection, if this weak reference still lives then.
@@ -42,8 +42,8 @@ impl WeakTable {
         }
     }
 
-    pub(crate) fn insert(&mut self, entry: WeakEntry) -> WeakHandle {
-        let young = entry.target.is_some_and(|t| !t.has(OLD));
+    /// A new entry; `young` when its referent is in the nursery.
+    pub(crate) fn insert(&mut self, entry: WeakEntry, young: bool) -> WeakHandle {
         let slot = match self.free.pop() {
             Some(s) => {
                 self.entries[s as usize] = Some(entry);
