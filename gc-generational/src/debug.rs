@@ -5,7 +5,8 @@
 use gc_core::GcError;
 use gc_core::rc::flags;
 
-use crate::header::{Heap, List, size};
+use crate::header::{List, members, size};
+use crate::state::Heap;
 
 /// Print statistics at the start and end of each collection.
 pub const DEBUG_STATS: u32 = 1;
@@ -62,8 +63,15 @@ pub(crate) fn log_start(heap: &Heap, generation: usize) {
     );
 }
 
-/// DEBUG_COLLECTABLE: one line per unreachable object.
-pub(crate) fn log_collectable(heap: &Heap, x: u32) {
+/// DEBUG_COLLECTABLE: one line per object of `unreachable`.
+pub(crate) fn log_collectables(heap: &Heap, unreachable: List) {
+    for x in members(heap, unreachable) {
+        log_collectable(heap, x);
+    }
+}
+
+/// One DEBUG_COLLECTABLE line.
+fn log_collectable(heap: &Heap, x: u32) {
     let Some(r) = gc_core::rc::ObjRef::from_index(x as usize) else {
         return;
     };

@@ -26,58 +26,12 @@
 //! which CPython lists, are left out of `get_objects` because they are not
 //! objects of the trace model.
 
-use std::sync::{Arc, Mutex};
-
 use gc_core::rc::flags;
 use gc_core::{Collector, GcError, Handle, ObjectId};
 
-use crate::CycleGc;
-use crate::collector::{GenStats, Generational};
+use crate::collector;
 use crate::header::{self, List, TRACKED};
-
-/// The phase a `gc.callbacks` function is called for.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Phase {
-    /// Before the collection.
-    Start,
-    /// After it.
-    Stop,
-}
-
-impl Phase {
-    /// `"start"` or `"stop"`, as CPython passes it.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Phase::Start => "start",
-            Phase::Stop => "stop",
-        }
-    }
-}
-
-/// The `info` dict of a `gc.callbacks` call.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct CallbackInfo {
-    /// The generation being collected.
-    pub generation: u8,
-    /// Collected objects ("stop"; 0 at "start").
-    pub collected: u64,
-    /// Uncollectable objects ("stop"; 0 at "start").
-    pub uncollectable: u64,
-}
-
-/// A `gc.callbacks` entry (make one with [`callback`]). It gets the heap,
-/// so it may do what a Python callback may: `collect` (which returns 0
-/// during a collection), or change `gc.callbacks` itself, with CPython's
-/// list semantics (the list is walked by index while it changes; an entry
-/// removed while it runs finishes its call).
-pub type GcCallback = Arc<Mutex<dyn FnMut(&mut Generational, Phase, &CallbackInfo) + Send>>;
-
-/// Wraps a closure as a [`GcCallback`].
-pub fn callback(
-    f: impl FnMut(&mut Generational, Phase, &CallbackInfo) + Send + 'static,
-) -> GcCallback {
-    Arc::new(Mutex::new(f))
-}
+use crate::state::{GcCallback, GenStats, Generational};
 
 /// `heap.gc()`: the `gc` module of a [`Generational`] heap.
 pub trait GcModule {
@@ -106,7 +60,7 @@ impl Gc<'_> {
         if generation > 2 {
             return Err(GcError::InvalidGeneration(generation));
         }
-        Ok(CycleGc::collect_explicit(self.heap, generation as usize))
+        Ok(collector::collect_explicit(self.heap, generation as usize))
     }
 
     /// `gc.enable()`.
@@ -156,12 +110,12 @@ impl Gc<'_> {
     /// `gc.freeze()`: moves every tracked object to the permanent
     /// generation, which no collection examines; resets the counts.
     pub fn freeze(&mut self) {
-        CycleGc::freeze(self.heap);
+        collector::freeze(self.heap);
     }
 
     /// `gc.unfreeze()`: the permanent generation back into generation 2.
     pub fn unfreeze(&mut self) {
-        CycleGc::unfreeze(self.heap);
+        collector::unfreeze(self.heap);
     }
 
     /// `gc.get_freeze_count()`.
@@ -261,7 +215,7 @@ impl Gc<'_> {
 
     /// `gc.garbage.clear()` (last entry released first, as `list.clear`).
     pub fn clear_garbage(&mut self) {
-        CycleGc::clear_garbage(self.heap);
+        collector::clear_garbage(self.heap);
     }
 
     /// `gc.callbacks`: called with "start" and "stop" around every

@@ -1,26 +1,53 @@
-//! Which generation an automatic collection takes.
+//! Which generation is collected, and when (CPython's
+//! `_PyObject_GC_Link` and `gc_collect_generations`).
 //!
-//! CPython's `gc_collect_generations`: the oldest generation whose count
-//! exceeds its threshold, except that generation 2 is passed over while
-//! `long_lived_pending < long_lived_total / 4` (so that full collections
-//! stay proportional to the heap: building a large structure costs linear,
-//! not quadratic, time). Generation 0 always qualifies, because the trigger
+//! Each container allocation adds one to generation 0's count; when it
+//! passes threshold 0 (default 700; 0 turns automatic collection off), a
+//! collection runs inside the allocation. It takes the oldest generation
+//! whose count exceeds its threshold (defaults 10 and 10: generation 1 and
+//! 2 count collections of the next younger one), except that generation 2
+//! is passed over while `long_lived_pending < long_lived_total / 4` (so that
+//! full collections stay proportional to the heap: building a large
+//! structure costs linear, not quadratic, time; the phases keep the two
+//! numbers up to date). Generation 0 always qualifies, because the trigger
 //! needed `count0 > threshold0`.
 
 use gc_core::Trigger;
 
-use crate::header::Heap;
 use crate::phases;
+use crate::state::Heap;
 
-/// Picks the generation and collects it (the caller holds `collecting`).
-pub(crate) fn collect_generations(heap: &mut Heap) {
+/// CPython's default thresholds, `gc.get_threshold()`.
+pub const DEFAULT_THRESHOLDS: [u64; 3] = [700, 10, 10];
+
+/// `_PyObject_GC_Link`: counts a new container and, when the count passes
+/// threshold 0 and automatic collection is on and no collection is
+/// running, collects before the container exists.
+#[inline]
+pub(crate) fn link_container(heap: &mut Heap) {
+    let p = &mut heap.policy;
+    p.gens[0].count += 1;
+    if p.gens[0].count > p.gens[0].threshold
+        && p.enabled
+        && p.gens[0].threshold != 0
+        && !p.collecting
+    {
+        p.collecting = true;
+        collect_generations(heap);
+        heap.policy.collecting = false;
+    }
+}
+
+/// `gc_collect_generations`: picks the generation and collects it (the
+/// caller holds `collecting`).
+fn collect_generations(heap: &mut Heap) {
     if let Some(g) = choose(heap) {
         phases::collect_with_callback(heap, g, Trigger::Auto);
     }
 }
 
 /// The generation an automatic collection would take now, if any.
-pub(crate) fn choose(heap: &Heap) -> Option<usize> {
+fn choose(heap: &Heap) -> Option<usize> {
     let p = &heap.policy;
     (0..3).rev().find(|&i| {
         p.gens[i].count > p.gens[i].threshold

@@ -1,5 +1,6 @@
-//! The per-object GC header words and the intrusive doubly linked lists
-//! built from them.
+//! The bottom layer: the per-object GC header words, the intrusive doubly
+//! linked lists built from them, and tracking (which list an object is in,
+//! and the flag bits that say so).
 //!
 //! CPython puts a 16-byte `PyGC_Head` (two list links, whose spare bits
 //! carry flags and, during a collection, `gc_refs`) in front of every
@@ -10,24 +11,35 @@
 //! [`SlotRange`](gc_core::rc::SlotRange) that says where the slots are
 //! (CPython: `ob_type`, also 8 bytes) makes the whole hot header 28 bytes
 //! against CPython's 32. The flags live in the shared header's
-//! strategy bits ([`TRACKED`], [`COLLECTING`], [`UNREACHABLE`], and two
-//! [generation bits](GEN_MASK) naming the list a tracked object is in).
-//! Between collections `gc_refs` is 0, so the first walk of a collection can
-//! add counts and subtract internal references in one pass.
+//! strategy bits ([`TRACKED`], [`COLLECTING`], [`UNREACHABLE`], two
+//! [generation bits](GEN_MASK) naming the list a tracked object is in, and
+//! [`SCAN_PARITY`]).
 //!
 //! A list is a ring through a sentinel head. The heads are not objects: they
-//! sit in the policy ([`CycleGc`]) and are named by indices
-//! at the very top of the `u32` range, which no
-//! object index reaches (that would take four billion live entries).
-//! Moving an object between lists, or unlinking it when it is freed, is
-//! O(1) and allocates nothing; merging two lists is O(1).
+//! sit in the policy ([`Lists`]) and are named by indices at the very top of
+//! the `u32` range, which no object index reaches (that would take four
+//! billion live entries). Moving an object between lists, or unlinking it
+//! when it is freed, is O(1) and allocates nothing; merging two lists is
+//! O(1).
+//!
+//! # Invariant (maintained here, checked by [`check_lists`])
+//!
+//! Between collections an object has [`TRACKED`] exactly when it is in one
+//! of generation 0, 1, 2 or the permanent generation; its generation bits
+//! name that list; its `gc_refs` is 0; its [`SCAN_PARITY`] bit equals the
+//! policy's; and [`COLLECTING`] and [`UNREACHABLE`] are clear (they are set
+//! only during a collection, and the scratch lists are empty). Every
+//! function that puts an object in a generation list ([`track`],
+//! [`move_to_generation`], [`move_all`], [`Placement`]) sets its generation
+//! bits and parity; [`untrack`] clears the flags. That is what lets the
+//! first walk of a collection add counts and subtract internal references
+//! in one pass (a referent is inside the collected generations when its
+//! generation bits say so) and lets a full collection tell "not scanned yet"
+//! by flipping the policy's parity ([`flip_scan_parity`]) instead of
+//! marking every object. Debug builds check all of it after every
+//! collection.
 
-use gc_core::rc::{RcHeap, flags};
-
-use crate::CycleGc;
-
-/// The heap type every function here works on.
-pub(crate) type Heap = RcHeap<CycleGc>;
+use gc_core::rc::{RcHeap, RcPolicy, flags};
 
 /// The object is in one of the generation lists (CPython's
 /// `_PyObject_GC_IS_TRACKED`).
@@ -50,35 +62,16 @@ pub const GEN_MASK: u32 = 0b11 << GEN_SHIFT;
 pub const PERMANENT: u32 = 3;
 
 /// Which full collection last scanned the object. Between collections
-/// every tracked object's bit equals the policy's
-/// [`scan_parity`](crate::CycleGc) (tracking, scanning and moving an object
-/// to a generation all set it); a full collection with nothing frozen flips
-/// the policy's value, so "not scanned yet in this collection" is a bit
-/// test and needs no pass to mark every object first.
+/// every tracked object's bit equals the policy's (see the module's
+/// invariant); a full collection with nothing frozen flips the policy's
+/// value, so "not scanned yet in this collection" is a bit test and needs
+/// no pass to mark every object first.
 pub const SCAN_PARITY: u32 = 1 << (flags::STRATEGY_SHIFT + 5);
 
 /// The generation bits of `f`.
 #[inline]
 pub fn generation_bits(f: u32) -> u32 {
     (f & GEN_MASK) >> GEN_SHIFT
-}
-
-/// Sets the generation bits of object `x`.
-#[inline]
-pub(crate) fn set_generation(h: &mut Heap, x: u32, g: u32) {
-    let parity = h.policy.scan_parity;
-    let o = &mut h.objects[x as usize];
-    o.flags = (o.flags & !(GEN_MASK | SCAN_PARITY)) | (g << GEN_SHIFT) | parity;
-}
-
-/// Sets the generation bits of every object of `list`.
-pub(crate) fn set_generation_of_list(h: &mut Heap, list: List, g: u32) {
-    let head = list.head();
-    let mut x = next(h, head);
-    while x != head {
-        set_generation(h, x, g);
-        x = next(h, x);
-    }
 }
 
 /// The strategy's header words: CPython's `PyGC_Head`, with `gc_refs` in a
@@ -109,12 +102,14 @@ pub(crate) enum List {
 }
 
 /// Number of list heads.
-pub(crate) const LISTS: usize = 7;
-/// The index of the first list head.
+const LISTS: usize = 7;
+/// The index of the first list head: no object may have it or a higher
+/// one.
 pub(crate) const HEAD_BASE: u32 = u32::MAX - LISTS as u32;
 
 impl List {
-    /// The sentinel index of the list's head.
+    /// The sentinel index of the list's head (where a walk of the list
+    /// ends).
     #[inline]
     pub(crate) fn head(self) -> u32 {
         HEAD_BASE + self as u32
@@ -129,33 +124,65 @@ impl List {
             _ => List::Gen2,
         }
     }
+
+    /// The generation bits of the objects of a generation list (0, 1, 2
+    /// or [`PERMANENT`]).
+    #[inline]
+    fn generation_bits(self) -> u32 {
+        debug_assert!(self as u32 <= PERMANENT, "{self:?} is not a generation");
+        self as u32
+    }
 }
 
-/// The heads of empty lists.
-pub(crate) fn empty_heads() -> [GcHead; LISTS] {
-    std::array::from_fn(|i| {
-        let me = HEAD_BASE + i as u32;
-        GcHead {
-            prev: me,
-            next: me,
-            refs: 0,
+/// The list heads and the scan parity: the part of the policy's state this
+/// layer owns.
+#[derive(Clone, Debug)]
+pub(crate) struct Lists {
+    heads: [GcHead; LISTS],
+    /// 0 or [`SCAN_PARITY`]: the bit every tracked object carries between
+    /// collections.
+    scan_parity: u32,
+}
+
+impl Lists {
+    /// Every list empty.
+    pub(crate) fn new() -> Lists {
+        Lists {
+            heads: std::array::from_fn(|i| {
+                let me = HEAD_BASE + i as u32;
+                GcHead {
+                    prev: me,
+                    next: me,
+                    refs: 0,
+                }
+            }),
+            scan_parity: 0,
         }
-    })
+    }
+}
+
+/// What this layer needs of the policy: its objects carry a [`GcHead`] and
+/// it keeps the [`Lists`].
+pub(crate) trait ListPolicy: RcPolicy<Extra = GcHead> {
+    /// The list heads.
+    fn lists(&self) -> &Lists;
+    /// The list heads, to change.
+    fn lists_mut(&mut self) -> &mut Lists;
 }
 
 #[inline]
-fn links(h: &Heap, x: u32) -> &GcHead {
+fn links<P: ListPolicy>(h: &RcHeap<P>, x: u32) -> &GcHead {
     if x >= HEAD_BASE {
-        &h.policy.heads[(x - HEAD_BASE) as usize]
+        &h.policy.lists().heads[(x - HEAD_BASE) as usize]
     } else {
         &h.objects[x as usize].extra
     }
 }
 
 #[inline]
-fn links_mut(h: &mut Heap, x: u32) -> &mut GcHead {
+fn links_mut<P: ListPolicy>(h: &mut RcHeap<P>, x: u32) -> &mut GcHead {
     if x >= HEAD_BASE {
-        &mut h.policy.heads[(x - HEAD_BASE) as usize]
+        &mut h.policy.lists_mut().heads[(x - HEAD_BASE) as usize]
     } else {
         &mut h.objects[x as usize].extra
     }
@@ -163,25 +190,25 @@ fn links_mut(h: &mut Heap, x: u32) -> &mut GcHead {
 
 /// The entry after `x`.
 #[inline]
-pub(crate) fn next(h: &Heap, x: u32) -> u32 {
+pub(crate) fn next<P: ListPolicy>(h: &RcHeap<P>, x: u32) -> u32 {
     links(h, x).next
 }
 
 /// The first object of `list` (its head when empty).
 #[inline]
-pub(crate) fn first(h: &Heap, list: List) -> u32 {
+pub(crate) fn first<P: ListPolicy>(h: &RcHeap<P>, list: List) -> u32 {
     next(h, list.head())
 }
 
 /// Is `list` empty?
 #[inline]
-pub(crate) fn is_empty(h: &Heap, list: List) -> bool {
+pub(crate) fn is_empty<P: ListPolicy>(h: &RcHeap<P>, list: List) -> bool {
     first(h, list) == list.head()
 }
 
 /// Appends object `x` (not in any list) at the tail of `list`.
 #[inline]
-pub(crate) fn append(h: &mut Heap, x: u32, list: List) {
+pub(crate) fn append<P: ListPolicy>(h: &mut RcHeap<P>, x: u32, list: List) {
     let head = list.head();
     let last = links(h, head).prev;
     links_mut(h, last).next = x;
@@ -193,22 +220,23 @@ pub(crate) fn append(h: &mut Heap, x: u32, list: List) {
 
 /// Takes object `x` out of whatever list it is in.
 #[inline]
-pub(crate) fn unlink(h: &mut Heap, x: u32) {
+pub(crate) fn unlink<P: ListPolicy>(h: &mut RcHeap<P>, x: u32) {
     let GcHead { prev, next, .. } = *links(h, x);
     links_mut(h, prev).next = next;
     links_mut(h, next).prev = prev;
 }
 
-/// Moves object `x` from its list to the tail of `list`.
+/// Moves object `x` from its list to the tail of `list` (a scratch list,
+/// or a generation list whose bits the caller sets: see [`Placement`]).
 #[inline]
-pub(crate) fn move_to(h: &mut Heap, x: u32, list: List) {
+pub(crate) fn move_to<P: ListPolicy>(h: &mut RcHeap<P>, x: u32, list: List) {
     unlink(h, x);
     append(h, x, list);
 }
 
 /// Appends all of `from` at the tail of `to`, leaving `from` empty
-/// (CPython's `gc_list_merge`).
-pub(crate) fn merge(h: &mut Heap, from: List, to: List) {
+/// (CPython's `gc_list_merge`). The caller sees to the generation bits.
+pub(crate) fn merge<P: ListPolicy>(h: &mut RcHeap<P>, from: List, to: List) {
     if from == to || is_empty(h, from) {
         return;
     }
@@ -227,7 +255,7 @@ pub(crate) fn merge(h: &mut Heap, from: List, to: List) {
 
 /// Empties `list` without touching its members (they have just been
 /// freed).
-pub(crate) fn forget_members(h: &mut Heap, list: List) {
+pub(crate) fn forget_members<P: ListPolicy>(h: &mut RcHeap<P>, list: List) {
     let head = list.head();
     let l = links_mut(h, head);
     l.next = head;
@@ -235,7 +263,7 @@ pub(crate) fn forget_members(h: &mut Heap, list: List) {
 }
 
 /// Number of objects in `list` (a walk, as CPython's `gc_list_size`).
-pub(crate) fn size(h: &Heap, list: List) -> u64 {
+pub(crate) fn size<P: ListPolicy>(h: &RcHeap<P>, list: List) -> u64 {
     let head = list.head();
     let mut n = 0;
     let mut x = next(h, head);
@@ -247,7 +275,7 @@ pub(crate) fn size(h: &Heap, list: List) -> u64 {
 }
 
 /// The objects of `list`, in order.
-pub(crate) fn members(h: &Heap, list: List) -> Vec<u32> {
+pub(crate) fn members<P: ListPolicy>(h: &RcHeap<P>, list: List) -> Vec<u32> {
     let head = list.head();
     let mut out = Vec::new();
     let mut x = next(h, head);
@@ -259,12 +287,138 @@ pub(crate) fn members(h: &Heap, list: List) -> Vec<u32> {
 }
 
 /// Clears `bits` on every object of `list`.
-pub(crate) fn clear_flags(h: &mut Heap, list: List, bits: u32) {
+pub(crate) fn clear_flags<P: ListPolicy>(h: &mut RcHeap<P>, list: List, bits: u32) {
     let head = list.head();
     let mut x = next(h, head);
     while x != head {
         let o = &mut h.objects[x as usize];
         o.flags &= !bits;
         x = o.extra.next;
+    }
+}
+
+/// The generation bits and scan parity an object gets when it is placed
+/// in a generation list: what the module's invariant asks of it there.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Placement(u32);
+
+impl Placement {
+    /// For generation list `list`, at the current scan parity.
+    #[inline]
+    pub(crate) fn new<P: ListPolicy>(h: &RcHeap<P>, list: List) -> Placement {
+        Placement((list.generation_bits() << GEN_SHIFT) | h.policy.lists().scan_parity)
+    }
+
+    /// `flags` with this generation and parity.
+    #[inline]
+    pub(crate) fn apply(self, flags: u32) -> u32 {
+        (flags & !(GEN_MASK | SCAN_PARITY)) | self.0
+    }
+}
+
+/// `_PyObject_GC_TRACK`: appends object `x` (untracked) to the tail of
+/// generation 0.
+#[inline]
+pub(crate) fn track<P: ListPolicy>(h: &mut RcHeap<P>, x: u32) {
+    append(h, x, List::Gen0);
+    let placed = Placement::new(h, List::Gen0);
+    let o = &mut h.objects[x as usize];
+    o.flags = placed.apply(o.flags) | TRACKED;
+}
+
+/// `_PyObject_GC_UNTRACK`: unlinks object `x`; only the finalized flag
+/// survives.
+#[inline]
+pub(crate) fn untrack<P: ListPolicy>(h: &mut RcHeap<P>, x: u32) {
+    unlink(h, x);
+    h.objects[x as usize].flags &= !(TRACKED | COLLECTING | UNREACHABLE);
+}
+
+/// Moves object `x` (tracked, collection flags clear) to the tail of
+/// generation list `list`.
+#[inline]
+pub(crate) fn move_to_generation<P: ListPolicy>(h: &mut RcHeap<P>, x: u32, list: List) {
+    move_to(h, x, list);
+    let placed = Placement::new(h, list);
+    let o = &mut h.objects[x as usize];
+    o.flags = placed.apply(o.flags);
+}
+
+/// Appends all of generation list `from` to generation list `to`
+/// (`gc.freeze`, `gc.unfreeze`).
+pub(crate) fn move_all<P: ListPolicy>(h: &mut RcHeap<P>, from: List, to: List) {
+    let placed = Placement::new(h, to);
+    let head = from.head();
+    let mut x = next(h, head);
+    while x != head {
+        let o = &mut h.objects[x as usize];
+        o.flags = placed.apply(o.flags);
+        x = o.extra.next;
+    }
+    merge(h, from, to);
+}
+
+/// How a collection tells a referent that belongs to it and has not been
+/// scanned yet: `flags & mask == want`.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Unscanned {
+    mask: u32,
+    want: u32,
+}
+
+impl Unscanned {
+    /// CPython's test: the first pass marked every collected object
+    /// [`COLLECTING`].
+    pub(crate) const COLLECTING: Unscanned = Unscanned {
+        mask: COLLECTING,
+        want: COLLECTING,
+    };
+
+    /// Is an object with `flags` unscanned?
+    #[inline]
+    pub(crate) fn test(self, flags: u32) -> bool {
+        flags & self.mask == self.want
+    }
+}
+
+/// Starts a full collection with nothing frozen, in which every tracked
+/// object is collected: flipping the policy's scan parity makes every
+/// tracked object "not scanned yet" at once, and scanning one
+/// ([`Placement`]) gives it the new parity.
+pub(crate) fn flip_scan_parity<P: ListPolicy>(h: &mut RcHeap<P>) -> Unscanned {
+    let lists = h.policy.lists_mut();
+    let stale = lists.scan_parity;
+    lists.scan_parity ^= SCAN_PARITY;
+    Unscanned {
+        mask: TRACKED | SCAN_PARITY,
+        want: TRACKED | stale,
+    }
+}
+
+/// Debug builds, after every collection: the module's invariant, for every
+/// tracked object, and the scratch lists are empty.
+#[cfg(debug_assertions)]
+pub(crate) fn check_lists<P: ListPolicy>(h: &RcHeap<P>) {
+    let parity = h.policy.lists().scan_parity;
+    for list in [List::Gen0, List::Gen1, List::Gen2, List::Permanent] {
+        for x in members(h, list) {
+            let o = &h.objects[x as usize];
+            assert!(o.flags & TRACKED != 0, "untracked object in {list:?}");
+            assert_eq!(
+                generation_bits(o.flags),
+                list.generation_bits(),
+                "in {list:?}"
+            );
+            assert_eq!(o.extra.refs, 0, "gc_refs left over in {list:?}");
+            assert_eq!(o.flags & (COLLECTING | UNREACHABLE), 0, "in {list:?}");
+            assert_eq!(
+                o.flags & SCAN_PARITY,
+                parity,
+                "stale scan parity in {list:?}"
+            );
+        }
+    }
+    for list in [List::Unreachable, List::WeakCallbacks, List::Final] {
+        assert!(is_empty(h, list), "{list:?} not empty after a collection");
     }
 }

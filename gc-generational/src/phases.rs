@@ -8,19 +8,17 @@
 //! pass when no finalizer resurrected, tuple untracking when no tuple
 //! survived) are skipped; the result is the same as CPython's.
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use gc_core::rc::{ObjRef, flags};
 use gc_core::{CollectKind, Collection, Collector, Generation, Trigger, embed};
 
-use crate::CycleGc;
-use crate::collector::untrack;
 use crate::debug::{self, DEBUG_COLLECTABLE, DEBUG_SAVEALL, DEBUG_STATS};
-use crate::facade::{CallbackInfo, Phase};
 use crate::header::{
-    self, COLLECTING, Heap, List, TRACKED, UNREACHABLE, append, first, is_empty, merge, move_to,
-    next, unlink,
+    self, COLLECTING, List, Placement, TRACKED, UNREACHABLE, Unscanned, append, first, is_empty,
+    merge, move_to, move_to_generation, next, unlink, untrack,
 };
+use crate::state::{CallbackInfo, Heap, Phase, invoke_callbacks};
 
 /// The `kind` of a collection event, by generation.
 pub const KINDS: [CollectKind; 3] = [
@@ -41,7 +39,7 @@ fn obj(x: u32) -> ObjRef {
 /// callbacks. Returns collected + uncollectable.
 pub(crate) fn collect_with_callback(heap: &mut Heap, generation: usize, trigger: Trigger) -> u64 {
     let g = generation as u8;
-    CycleGc::invoke_callbacks(
+    invoke_callbacks(
         heap,
         Phase::Start,
         CallbackInfo {
@@ -51,7 +49,7 @@ pub(crate) fn collect_with_callback(heap: &mut Heap, generation: usize, trigger:
         },
     );
     let (m, n) = collect_main(heap, generation, trigger);
-    CycleGc::invoke_callbacks(
+    invoke_callbacks(
         heap,
         Phase::Stop,
         CallbackInfo {
@@ -66,10 +64,39 @@ pub(crate) fn collect_with_callback(heap: &mut Heap, generation: usize, trigger:
 /// `gc_collect_main`: returns (collected, uncollectable).
 fn collect_main(heap: &mut Heap, generation: usize, trigger: Trigger) -> (u64, u64) {
     let started = Instant::now();
+    // The flags at the start decide the logging of the whole collection.
     let debug = heap.policy.debug;
     if debug & DEBUG_STATS != 0 {
         debug::log_start(heap, generation);
     }
+    let young = gather_generations(heap, generation);
+    let old = List::generation((generation + 1).min(2));
+    let unscanned = update_and_subtract_refs(heap, young, generation as u32);
+    let scan = move_unreachable(heap, young, List::Unreachable, old, unscanned);
+    promote_survivors(heap, generation, young, old, &scan);
+    if debug & DEBUG_COLLECTABLE != 0 {
+        debug::log_collectables(heap, List::Unreachable);
+    }
+    let m = dispose_of_unreachable(heap, old, &scan);
+    // Objects reachable from legacy (`tp_del`) finalizers: the object model
+    // has none, so nothing is ever uncollectable.
+    let n = 0;
+    #[cfg(debug_assertions)]
+    header::check_lists(heap);
+    let pause = started.elapsed();
+    if debug & DEBUG_STATS != 0 {
+        debug::log_done(m + n, n, pause.as_secs_f64());
+    }
+    record_collection(heap, generation, trigger, pause, m, n);
+    (m, n)
+}
+
+/// The start of `gc_collect_main`: the next older generation counts one
+/// more collection of this one, the collected ones start over, and the
+/// younger generations are merged into `generation`'s list, which is
+/// returned. (Their generation bits stay: a referent is inside the
+/// collection when its bits are `generation` or lower.)
+fn gather_generations(heap: &mut Heap, generation: usize) -> List {
     let p = &mut heap.policy;
     if generation + 1 < 3 {
         p.gens[generation + 1].count += 1;
@@ -77,15 +104,19 @@ fn collect_main(heap: &mut Heap, generation: usize, trigger: Trigger) -> (u64, u
     for g in &mut p.gens[..=generation] {
         g.count = 0;
     }
-    for i in 0..generation {
-        merge(heap, List::generation(i), List::generation(generation));
-    }
     let young = List::generation(generation);
-    let old = List::generation((generation + 1).min(2));
+    for i in 0..generation {
+        merge(heap, List::generation(i), young);
+    }
+    young
+}
 
-    let old_bits = ((generation + 1).min(2)) as u32;
-    let unscanned = update_and_subtract_refs(heap, young, generation as u32);
-    let scan = move_unreachable(heap, young, List::Unreachable, old_bits, unscanned);
+/// What is left in `young` after the scan survives: tuples that can never
+/// be part of a cycle are untracked, and the rest moves to `old` (the next
+/// older generation, or stays in generation 2). The survivors feed
+/// `long_lived_pending` and `long_lived_total`, which decide when
+/// generation 2 is collected (`generations.rs`).
+fn promote_survivors(heap: &mut Heap, generation: usize, young: List, old: List, scan: &Scan) {
     let mut survivors = scan.reachable;
     if scan.tuples > 0 {
         survivors -= untrack_tuples(heap, young);
@@ -99,22 +130,24 @@ fn collect_main(heap: &mut Heap, generation: usize, trigger: Trigger) -> (u64, u
         heap.policy.long_lived_pending = 0;
         heap.policy.long_lived_total = survivors;
     }
-    if debug & DEBUG_COLLECTABLE != 0 {
-        for x in header::members(heap, List::Unreachable) {
-            debug::log_collectable(heap, x);
-        }
-    }
+}
 
-    // The passes below only matter for garbage with weak references or
-    // finalizers; without them each would be a walk that changes nothing.
+/// Everything after the scan, for what it left in the unreachable list:
+/// weak references, finalizers, the objects they resurrected, and the
+/// deletion of the rest. Returns how many were collected (CPython's `m`).
+///
+/// The weak-reference and finalizer passes only matter for garbage that
+/// has weak references or finalizers; without them each would be a walk
+/// that changes nothing, so the scan's flags decide whether they run.
+fn dispose_of_unreachable(heap: &mut Heap, old: List, scan: &Scan) -> u64 {
     let mut m = 0;
     if scan.garbage_flags & flags::HAS_WEAKREFS != 0 {
-        m += handle_weakrefs(heap, List::Unreachable, old, old_bits);
+        m += handle_weakrefs(heap, List::Unreachable, old);
     }
     let resurrecting =
         scan.garbage_flags & flags::HAS_FINALIZER != 0 && finalize_garbage(heap, List::Unreachable);
     if resurrecting {
-        m += handle_resurrected_objects(heap, List::Unreachable, List::Final, old, old_bits);
+        m += handle_resurrected_objects(heap, List::Unreachable, List::Final, old);
     } else {
         // No count changed since the first pass (callbacks and finalizers
         // that do not resurrect only report), so a second pass would find
@@ -122,19 +155,22 @@ fn collect_main(heap: &mut Heap, generation: usize, trigger: Trigger) -> (u64, u
         merge(heap, List::Unreachable, List::Final);
         m += scan.unreachable;
     }
-    if resurrecting || !free_closed_garbage(heap, List::Final, &scan) {
-        delete_garbage(heap, List::Final, old, old_bits);
+    if resurrecting || !free_closed_garbage(heap, List::Final, scan) {
+        delete_garbage(heap, List::Final, old);
     }
-    // Objects reachable from legacy (`tp_del`) finalizers: the object model
-    // has none, so nothing is ever uncollectable.
-    let n = 0;
+    m
+}
 
-    #[cfg(debug_assertions)]
-    check_lists(heap);
-    let pause = started.elapsed();
-    if debug & DEBUG_STATS != 0 {
-        debug::log_done(m + n, n, pause.as_secs_f64());
-    }
+/// The end of `gc_collect_main`: the generation's statistics, the heap's,
+/// and the collection event.
+fn record_collection(
+    heap: &mut Heap,
+    generation: usize,
+    trigger: Trigger,
+    pause: Duration,
+    m: u64,
+    n: u64,
+) {
     let s = &mut heap.policy.stats[generation];
     s.collections += 1;
     s.collected += m;
@@ -152,7 +188,6 @@ fn collect_main(heap: &mut Heap, generation: usize, trigger: Trigger) -> (u64, u
             detail: None,
         },
     );
-    (m, n)
 }
 
 /// What `move_unreachable` saw, so that later passes can be skipped when
@@ -196,45 +231,13 @@ fn references(heap: &Heap, x: u32) -> (u64, u64) {
 }
 
 /// `deduce_unreachable` on a scratch list (the second pass, among the
-/// unreachable): leaves in `base` what is reachable from outside it, giving
-/// it generation bits `new_generation`, and moves the rest to
+/// unreachable): leaves in `base` what is reachable from outside it, placed
+/// as members of generation list `survivors_to`, and moves the rest to
 /// `unreachable` (flagged `COLLECTING|UNREACHABLE`).
-pub(crate) fn deduce_unreachable(
-    heap: &mut Heap,
-    base: List,
-    unreachable: List,
-    new_generation: u32,
-) -> Scan {
+fn deduce_unreachable(heap: &mut Heap, base: List, unreachable: List, survivors_to: List) -> Scan {
     update_refs(heap, base);
     subtract_refs(heap, base);
-    move_unreachable(
-        heap,
-        base,
-        unreachable,
-        new_generation,
-        Unscanned::COLLECTING,
-    )
-}
-
-/// How `move_unreachable` tells a referent that belongs to the collection
-/// and has not been scanned yet: `flags & mask == want`.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct Unscanned {
-    mask: u32,
-    want: u32,
-}
-
-impl Unscanned {
-    /// CPython's test: the first pass marked every collected object.
-    const COLLECTING: Unscanned = Unscanned {
-        mask: COLLECTING,
-        want: COLLECTING,
-    };
-
-    #[inline]
-    fn test(self, f: u32) -> bool {
-        f & self.mask == self.want
-    }
+    move_unreachable(heap, base, unreachable, survivors_to, Unscanned::COLLECTING)
 }
 
 /// `update_refs` and `subtract_refs` of the collected generations in one
@@ -280,17 +283,12 @@ fn update_and_subtract_refs(heap: &mut Heap, base: List, generation: u32) -> Uns
 /// lists. Debug builds check this against the two-step count.
 ///
 /// Nor does it mark the collected objects: flipping the policy's scan
-/// parity makes every tracked object "not scanned yet" at once (see
-/// [`header::SCAN_PARITY`]); immortal objects are kept by
+/// parity makes every tracked object "not scanned yet" at once
+/// ([`header::flip_scan_parity`]); immortal objects are kept by
 /// `move_unreachable` itself. So the first pass costs one step per outside
 /// reference, none per object.
 fn outside_refs_of_everything(heap: &mut Heap) -> Unscanned {
-    heap.policy.scan_parity ^= header::SCAN_PARITY;
-    let stale = heap.policy.scan_parity ^ header::SCAN_PARITY;
-    let unscanned = Unscanned {
-        mask: TRACKED | header::SCAN_PARITY,
-        want: TRACKED | stale,
-    };
+    let unscanned = header::flip_scan_parity(heap);
     heap.for_each_outside_reference(|h| {
         if h.flags & TRACKED != 0 {
             h.extra.refs = h.extra.refs.wrapping_add(1);
@@ -360,19 +358,19 @@ fn subtract_refs(heap: &mut Heap, base: List) {
 /// `young`, to be scanned again). An object still at 0 when the scan meets
 /// it moves to the tail of `unreachable`, for now, flagged
 /// `COLLECTING|UNREACHABLE`. An immortal object is always reachable. Every
-/// object scanned gets generation bits `new_generation` and the current
-/// scan parity; `unscanned` says how to recognise a referent that belongs to
-/// the collection and has not been scanned yet.
+/// object scanned is placed as a member of generation list `survivors_to`
+/// (where the caller moves `young` next); `unscanned` says how to recognise
+/// a referent that belongs to the collection and has not been scanned yet.
 fn move_unreachable(
     heap: &mut Heap,
     young: List,
     unreachable: List,
-    new_generation: u32,
+    survivors_to: List,
     unscanned: Unscanned,
 ) -> Scan {
     let head = young.head();
     let mut scan = Scan::default();
-    let done = (new_generation << header::GEN_SHIFT) | heap.policy.scan_parity;
+    let placed = Placement::new(heap, survivors_to);
     let mut x = first(heap, young);
     while x != head {
         let h = &heap.objects[x as usize];
@@ -390,7 +388,7 @@ fn move_unreachable(
                 }
             }
             let h = &mut heap.objects[x as usize];
-            h.flags = (h.flags & !(COLLECTING | header::GEN_MASK | header::SCAN_PARITY)) | done;
+            h.flags = placed.apply(h.flags & !COLLECTING);
             h.extra.refs = 0;
             scan.reachable += 1;
             scan.tuples += u64::from(kind == flags::TUPLE);
@@ -482,7 +480,7 @@ fn tuple_may_untrack(heap: &Heap, x: u32) -> bool {
 /// and once all are cleared their callbacks run, in that order. A weak
 /// reference whose callback ran moves to `old`. Returns the weak references
 /// freed by their callbacks (none can be here: a callback only reports).
-fn handle_weakrefs(heap: &mut Heap, unreachable: List, old: List, old_bits: u32) -> u64 {
+fn handle_weakrefs(heap: &mut Heap, unreachable: List, old: List) -> u64 {
     let head = unreachable.head();
     let mut x = first(heap, unreachable);
     while x != head {
@@ -507,8 +505,7 @@ fn handle_weakrefs(heap: &mut Heap, unreachable: List, old: List, old_bits: u32)
         heap.report_weak_callback(obj(w), obj(target));
         heap.objects[w as usize].extra.refs = 0;
         if first(heap, List::WeakCallbacks) == w {
-            move_to(heap, w, old);
-            header::set_generation(heap, w, old_bits);
+            move_to_generation(heap, w, old);
         } else {
             freed += 1;
         }
@@ -595,10 +592,9 @@ fn handle_resurrected_objects(
     unreachable: List,
     still_unreachable: List,
     old: List,
-    old_bits: u32,
 ) -> u64 {
     header::clear_flags(heap, unreachable, COLLECTING | UNREACHABLE);
-    let scan = deduce_unreachable(heap, unreachable, still_unreachable, old_bits);
+    let scan = deduce_unreachable(heap, unreachable, still_unreachable, old);
     merge(heap, unreachable, old);
     scan.unreachable
 }
@@ -650,9 +646,8 @@ fn free_closed_garbage(heap: &mut Heap, collectable: List, scan: &Scan) -> bool 
         }
     }
     header::forget_members(heap, collectable);
-    // `PyObject_GC_Del` uncounts each one, never below 0.
-    let count = &mut heap.policy.gens[0].count;
-    *count = count.saturating_sub(freed);
+    // `PyObject_GC_Del` uncounts each one.
+    heap.policy.uncount(freed);
     debug_assert_eq!(
         freed, scan.unreachable,
         "the garbage list holds what the scan found"
@@ -680,7 +675,7 @@ fn walk_finds_closed(heap: &Heap, collectable: List) -> bool {
 /// the object's slots (`tp_clear`; tuples have none) so that reference
 /// counting frees the cycle. An object still alive afterwards moves to
 /// `old`.
-fn delete_garbage(heap: &mut Heap, collectable: List, old: List, old_bits: u32) {
+fn delete_garbage(heap: &mut Heap, collectable: List, old: List) {
     let saveall = heap.policy.debug & DEBUG_SAVEALL != 0;
     while !is_empty(heap, collectable) {
         let x = first(heap, collectable);
@@ -695,40 +690,7 @@ fn delete_garbage(heap: &mut Heap, collectable: List, old: List, old_bits: u32) 
         }
         if first(heap, collectable) == x {
             heap.objects[x as usize].flags &= !(COLLECTING | UNREACHABLE);
-            move_to(heap, x, old);
-            header::set_generation(heap, x, old_bits);
+            move_to_generation(heap, x, old);
         }
-    }
-}
-
-/// Debug builds: after every collection, each tracked object sits in the
-/// list its generation bits name, with `gc_refs` 0 and no collection flag,
-/// and the scratch lists are empty.
-#[cfg(debug_assertions)]
-fn check_lists(heap: &Heap) {
-    for (bits, list) in [
-        (0, List::Gen0),
-        (1, List::Gen1),
-        (2, List::Gen2),
-        (header::PERMANENT, List::Permanent),
-    ] {
-        for x in header::members(heap, list) {
-            let h = &heap.objects[x as usize];
-            assert!(h.flags & TRACKED != 0, "untracked object in {list:?}");
-            assert_eq!(header::generation_bits(h.flags), bits, "in {list:?}");
-            assert_eq!(h.extra.refs, 0, "gc_refs left over in {list:?}");
-            assert_eq!(h.flags & (COLLECTING | UNREACHABLE), 0, "in {list:?}");
-            assert_eq!(
-                h.flags & header::SCAN_PARITY,
-                heap.policy.scan_parity,
-                "stale scan parity in {list:?}"
-            );
-        }
-    }
-    for list in [List::Unreachable, List::WeakCallbacks, List::Final] {
-        assert!(
-            is_empty(heap, list),
-            "{list:?} not empty after a collection"
-        );
     }
 }

@@ -14,9 +14,12 @@
 //!   live;
 //! - [`conformance`]: one behaviour suite, instantiated per strategy by
 //!   [`conformance_suite!`](crate::conformance_suite);
-//! - `testing` (feature `testing`): random valid traces for proptest.
+//! - `testing` (feature `testing`): random valid traces for proptest;
+//! - [`layers`]: the import graph of a crate's files, for a test that
+//!   keeps its modules free of import cycles.
 
 pub mod conformance;
+pub mod layers;
 pub mod line_error;
 pub mod mutator;
 pub mod oracle;
