@@ -16,30 +16,30 @@
 //! [`SCAN_PARITY`]).
 //!
 //! A list is a ring through a sentinel head. The heads are not objects: they
-//! sit in the policy ([`Lists`]) and are named by indices at the very top of
+//! sit in the policy (`Lists`) and are named by indices at the very top of
 //! the `u32` range, which no object index reaches (that would take four
 //! billion live entries). Moving an object between lists, or unlinking it
 //! when it is freed, is O(1) and allocates nothing; merging two lists is
 //! O(1).
 //!
-//! # Invariant (maintained here, checked by [`check_lists`])
+//! # Invariant (maintained here, checked by `check_lists`)
 //!
 //! Between collections an object has [`TRACKED`] exactly when it is in one
 //! of generation 0, 1, 2 or the permanent generation; its generation bits
 //! name that list; its `gc_refs` is 0; its [`SCAN_PARITY`] bit equals the
 //! policy's; and [`COLLECTING`] and [`UNREACHABLE`] are clear (they are set
 //! only during a collection, and the scratch lists are empty). Every
-//! function that puts an object in a generation list ([`track`],
-//! [`move_to_generation`], [`move_all`], [`Placement`]) sets its generation
-//! bits and parity; [`untrack`] clears the flags. That is what lets the
+//! function that puts an object in a generation list (`track`,
+//! `move_to_generation`, `move_all`, `Placement`) sets its generation
+//! bits and parity; `untrack` clears the flags. That is what lets the
 //! first walk of a collection add counts and subtract internal references
 //! in one pass (a referent is inside the collected generations when its
 //! generation bits say so) and lets a full collection tell "not scanned yet"
-//! by flipping the policy's parity ([`flip_scan_parity`]) instead of
+//! by flipping the policy's parity (`flip_scan_parity`) instead of
 //! marking every object. Debug builds check all of it after every
 //! collection.
 
-use gc_core::rc::{RcHeap, RcPolicy, flags};
+use gc_core::rc::{ObjRef, RcHeap, RcPolicy, flags};
 
 /// The object is in one of the generation lists (CPython's
 /// `_PyObject_GC_IS_TRACKED`).
@@ -260,6 +260,12 @@ pub(crate) fn forget_members<P: ListPolicy>(h: &mut RcHeap<P>, list: List) {
     let l = links_mut(h, head);
     l.next = head;
     l.prev = head;
+}
+
+/// The object a list entry other than a head is.
+#[inline]
+pub(crate) fn object(x: u32) -> ObjRef {
+    ObjRef::from_index(x as usize).expect("a list entry is an object index")
 }
 
 /// Number of objects in `list` (a walk, as CPython's `gc_list_size`).

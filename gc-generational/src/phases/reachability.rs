@@ -1,0 +1,152 @@
+//! `move_unreachable`: which collected objects are reachable from outside
+//! the collection, and what the scan saw of the rest.
+
+use gc_core::rc::{ObjRef, flags};
+
+use super::refs::{subtract_refs, update_refs};
+use crate::header::{
+    COLLECTING, List, Placement, UNREACHABLE, Unscanned, append, first, move_to, unlink,
+};
+use crate::state::Heap;
+
+/// What `move_unreachable` saw, so that later passes can be skipped when
+/// they would change nothing.
+#[derive(Clone, Copy, Debug, Default)]
+pub(super) struct Scan {
+    /// Objects left in the scanned list (reachable).
+    pub(super) reachable: u64,
+    /// Objects moved to the unreachable list.
+    pub(super) unreachable: u64,
+    /// Reachable tuples (candidates for untracking).
+    pub(super) tuples: u64,
+    /// The union of the flags of every object that was moved to the
+    /// unreachable list (some may have come back).
+    pub(super) garbage_flags: u32,
+    /// Over the objects left in the unreachable list: the sum of their
+    /// counts, and of their non-nil slots. Every reference to an
+    /// unreachable object comes from another one's slot, so the two are
+    /// equal exactly when every slot of the garbage points into it (a slot
+    /// pointing at an immortal object, whose count does not move, makes
+    /// them differ: such garbage takes the slow path).
+    pub(super) garbage_counts: u64,
+    /// See `garbage_counts`.
+    pub(super) garbage_slots: u64,
+}
+
+impl Scan {
+    /// Is the garbage closed: no slot of it refers outside it?
+    pub(super) fn garbage_is_closed(&self) -> bool {
+        self.garbage_counts == self.garbage_slots
+    }
+}
+
+/// The counted references an object holds and its count, for
+/// [`Scan::garbage_counts`]: `(rc, non-nil slots)`.
+#[inline]
+fn references(heap: &Heap, x: u32) -> (u64, u64) {
+    let h = &heap.objects[x as usize];
+    let held = heap.slot_arena.get(&h.slots).iter().flatten().count();
+    (u64::from(h.rc), held as u64)
+}
+
+/// `deduce_unreachable` on a scratch list (the second pass, among the
+/// unreachable): leaves in `base` what is reachable from outside it, placed
+/// as members of generation list `survivors_to`, and moves the rest to
+/// `unreachable` (flagged `COLLECTING|UNREACHABLE`).
+pub(super) fn deduce_unreachable(
+    heap: &mut Heap,
+    base: List,
+    unreachable: List,
+    survivors_to: List,
+) -> Scan {
+    update_refs(heap, base);
+    subtract_refs(heap, base);
+    move_unreachable(heap, base, unreachable, survivors_to, Unscanned::COLLECTING)
+}
+
+/// `move_unreachable`: scans `young` from its head. An object with
+/// `gc_refs > 0` is reachable: its referents in `young` become reachable
+/// too (one moved to `unreachable` earlier comes back at the tail of
+/// `young`, to be scanned again). An object still at 0 when the scan meets
+/// it moves to the tail of `unreachable`, for now, flagged
+/// `COLLECTING|UNREACHABLE`. An immortal object is always reachable. Every
+/// object scanned is placed as a member of generation list `survivors_to`
+/// (where the caller moves `young` next); `unscanned` says how to recognise
+/// a referent that belongs to the collection and has not been scanned yet.
+pub(super) fn move_unreachable(
+    heap: &mut Heap,
+    young: List,
+    unreachable: List,
+    survivors_to: List,
+    unscanned: Unscanned,
+) -> Scan {
+    let head = young.head();
+    let mut scan = Scan::default();
+    let placed = Placement::new(heap, survivors_to);
+    let mut x = first(heap, young);
+    while x != head {
+        let h = &heap.objects[x as usize];
+        if h.extra.refs > 0 || h.flags & flags::IMMORTAL != 0 {
+            let (slots, kind) = (h.slots, h.flags & flags::KIND_MASK);
+            // `tp_traverse` order: a node's slots first to last
+            // (`subtype_traverse`), a tuple's members last to first
+            // (`tupletraverse`). It decides the order in which objects are
+            // rescued to the tail of `young`.
+            let n = slots.len();
+            for k in 0..n {
+                let i = if kind == flags::TUPLE { n - 1 - k } else { k };
+                if let Some(child) = heap.slot_arena.slot(&slots, i) {
+                    visit_reachable(heap, child, young, unscanned, &mut scan);
+                }
+            }
+            let h = &mut heap.objects[x as usize];
+            h.flags = placed.apply(h.flags & !COLLECTING);
+            h.extra.refs = 0;
+            scan.reachable += 1;
+            scan.tuples += u64::from(kind == flags::TUPLE);
+            x = h.extra.next;
+        } else {
+            let after = h.extra.next;
+            move_to(heap, x, unreachable);
+            let h = &mut heap.objects[x as usize];
+            h.flags |= COLLECTING | UNREACHABLE;
+            scan.garbage_flags |= h.flags;
+            scan.unreachable += 1;
+            let (count, held) = references(heap, x);
+            scan.garbage_counts += count;
+            scan.garbage_slots += held;
+            x = after;
+        }
+    }
+    scan
+}
+
+/// `visit_reachable`: a referent of a reachable object is reachable. One
+/// already moved to the unreachable list comes back to the tail of `young`
+/// (to be scanned when the walk gets there); one not scanned yet is marked.
+#[inline(always)]
+fn visit_reachable(
+    heap: &mut Heap,
+    child: ObjRef,
+    young: List,
+    unscanned: Unscanned,
+    scan: &mut Scan,
+) {
+    let c = &mut heap.objects[child.index()];
+    let f = c.flags;
+    if f & UNREACHABLE == 0 {
+        if unscanned.test(f) && c.extra.refs == 0 {
+            c.extra.refs = 1;
+        }
+        return;
+    }
+    c.flags &= !UNREACHABLE;
+    c.extra.refs = 1;
+    let c = child.index() as u32;
+    unlink(heap, c);
+    append(heap, c, young);
+    scan.unreachable -= 1;
+    let (count, held) = references(heap, c);
+    scan.garbage_counts -= count;
+    scan.garbage_slots -= held;
+}
