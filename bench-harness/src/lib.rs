@@ -23,6 +23,7 @@ pub mod plots;
 pub mod python;
 pub mod report;
 pub mod results;
+pub mod soak;
 pub mod sweep;
 pub mod table;
 pub mod workloads;

@@ -49,6 +49,9 @@ enum Command {
     /// Run a workload on our collector and on the runtime it models
     /// (pypy3, python3) and show their collections side by side.
     Compare(cmd::compare::Args),
+    /// A long run of churn on each collector (10^8 operations), its
+    /// resident set sampled: cycle collectors must stay flat after warm-up.
+    Soak(cmd::soak::Args),
 }
 
 fn init_logging(verbose: u8) {
@@ -114,6 +117,7 @@ fn main() -> ExitCode {
         Command::Compare(args) => cmd::compare::main(args),
         Command::Diff(args) => cmd::diff::main(args),
         Command::Sweep(args) => cmd::sweep::main(args),
+        Command::Soak(args) => cmd::soak::main(args),
     };
     match result {
         Ok(code) => ExitCode::from(code as u8),

@@ -8,6 +8,7 @@ pub mod merge;
 pub mod record;
 pub mod replay;
 pub mod run;
+pub mod soak;
 pub mod sweep;
 
 /// `-v` count of this process, passed on to the processes `run` starts.

@@ -66,7 +66,7 @@ pub fn build_trace(raw: &[RawOp], profile: Profile) -> Trace {
         let find =
             |regs: &[Known], objects: &[ShadowObject], pred: &dyn Fn(&ShadowObject) -> bool| {
                 (0..REGISTERS)
-                    .map(|k| (a + k) % REGISTERS)
+                    .map(|k| (a % REGISTERS + k) % REGISTERS)
                     .find_map(|r| match regs[r as usize] {
                         Known::Object(id) if pred(&objects[id]) => Some((Reg(r), id)),
                         _ => None,
