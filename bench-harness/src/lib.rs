@@ -1,7 +1,8 @@
 //! The GC workbench's harness, as a library: the workloads, the executor
 //! that runs and verifies them on any collector, the metrics, and the
 //! reports. The `gc-bench` program (`main.rs`) and the criterion benches
-//! (`benches/`) are its two users.
+//! (`benches/`) are its two users. Python interop (export, compare) is
+//! the `py-interop` crate.
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
@@ -9,11 +10,10 @@
 pub mod atomic;
 pub mod bundled;
 pub mod collectors;
-pub mod compare;
+pub mod compare_report;
 pub mod diff;
 pub mod estimate;
 pub mod exec;
-pub mod export;
 pub mod lbo;
 pub mod machine;
 pub mod metrics;

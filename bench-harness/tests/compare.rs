@@ -2,18 +2,23 @@
 //!
 //! * Bad arguments and failing runtimes: one line, exit 2, no file left
 //!   half-written.
-//! * Against `python3` (CPython 3.11), the generational collector has the
-//!   same collections of every generation (the export is faithful:
-//!   `export_python.rs`).
-//! * Against `pypy3`, when it is installed, both sides have minor
-//!   collections; otherwise the test says it was skipped.
+//! * A runtime that hangs is stopped after `--timeout`: one line, exit 2.
+//! * Against `python3.11` (CPython 3.11), the generational collector has
+//!   the same collections of every generation (the export is faithful:
+//!   py-interop's `export_python.rs`).
+//! * Against `pypy3`, both sides have minor collections.
+//!
+//! A missing interpreter fails the test (see py-interop's
+//! `support/python.rs`: `GC_ALLOW_MISSING_PYTHON=1` skips, loudly).
 
+#[path = "../../py-interop/tests/support/python.rs"]
+mod python;
 #[path = "support/gc_bench.rs"]
 mod support;
 
 use std::path::PathBuf;
-use std::process::{Command, Stdio};
 
+use python::{CPYTHON, PYPY, require};
 use serde_json::Value as Json;
 use support::{gc_bench, text};
 
@@ -23,18 +28,6 @@ fn scratch(name: &str) -> PathBuf {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     dir
-}
-
-/// The `major.minor` of a Python interpreter, if it runs.
-fn python_version(interpreter: &str) -> Option<String> {
-    let out = Command::new(interpreter)
-        .args(["-c", "import sys; print('%d.%d' % sys.version_info[:2])"])
-        .stderr(Stdio::null())
-        .output()
-        .ok()?;
-    out.status
-        .success()
-        .then(|| text(&out.stdout).trim().to_owned())
 }
 
 /// Runs `compare … --format json` and returns the report.
@@ -125,16 +118,18 @@ fn bad_arguments_and_missing_runtimes_exit_2_with_one_line() {
 
 #[test]
 fn a_runtime_that_fails_is_one_line_and_leaves_only_whole_files() {
-    if python_version("python3").is_none() {
-        eprintln!("python3 is not installed: failing-runtime test skipped");
+    let Some(python) = require(
+        CPYTHON,
+        "a_runtime_that_fails_is_one_line_and_leaves_only_whole_files",
+    ) else {
         return;
-    }
+    };
     let dir = scratch("failing");
     // Answers the probe as python3 does, then fails on the program.
     let fake = dir.join("fake-python");
     std::fs::write(
         &fake,
-        "#!/bin/sh\nif [ \"$1\" = -c ]; then exec python3 \"$@\"; fi\necho 'Traceback: boom' >&2\nexit 3\n",
+        format!("#!/bin/sh\nif [ \"$1\" = -c ]; then exec {python} \"$@\"; fi\necho 'Traceback: boom' >&2\nexit 3\n"),
     )
     .unwrap();
     {
@@ -178,13 +173,12 @@ fn a_runtime_that_fails_is_one_line_and_leaves_only_whole_files() {
 
 #[test]
 fn generational_beside_cpython_has_the_same_collections_of_every_generation() {
-    match python_version("python3").as_deref() {
-        Some("3.11") => {}
-        other => {
-            eprintln!("python3 is {other:?}, not CPython 3.11: generational comparison skipped");
-            return;
-        }
-    }
+    let Some(python) = require(
+        CPYTHON,
+        "generational_beside_cpython_has_the_same_collections_of_every_generation",
+    ) else {
+        return;
+    };
     let dir = scratch("cpython");
     for (workload, scale) in [("cycle_churn", "0.1"), ("gc_collect", "0.05")] {
         let keep = dir.join(workload);
@@ -195,6 +189,8 @@ fn generational_beside_cpython_has_the_same_collections_of_every_generation() {
             scale,
             "--collector",
             "generational",
+            "--runtime",
+            python,
             "--keep",
             keep.to_str().unwrap(),
         ]);
@@ -225,10 +221,9 @@ fn generational_beside_cpython_has_the_same_collections_of_every_generation() {
 
 #[test]
 fn the_table_has_a_row_per_generation_and_the_totals() {
-    if python_version("python3").is_none() {
-        eprintln!("python3 is not installed: compare table test skipped");
+    let Some(python) = require(CPYTHON, "the_table_has_a_row_per_generation_and_the_totals") else {
         return;
-    }
+    };
     let out = gc_bench(
         &[
             "compare",
@@ -240,6 +235,8 @@ fn the_table_has_a_row_per_generation_and_the_totals() {
             "generational",
             "--config",
             "threshold0=100",
+            "--runtime",
+            python,
         ],
         None,
     );
@@ -265,8 +262,12 @@ fn the_table_has_a_row_per_generation_and_the_totals() {
 
 #[test]
 fn marksweep_beside_pypy_has_minor_collections_on_both_sides() {
-    if python_version("pypy3").is_none() {
-        eprintln!("pypy3 is not installed: PyPy comparison skipped");
+    if require(
+        PYPY,
+        "marksweep_beside_pypy_has_minor_collections_on_both_sides",
+    )
+    .is_none()
+    {
         return;
     }
     let report = compare_json(&[
@@ -304,13 +305,12 @@ fn marksweep_beside_pypy_has_minor_collections_on_both_sides() {
 
 #[test]
 fn rings_beside_cpython_collect_every_node_in_one_collection_on_both_sides() {
-    match python_version("python3").as_deref() {
-        Some("3.11") => {}
-        other => {
-            eprintln!("python3 is {other:?}, not CPython 3.11: rings comparison skipped");
-            return;
-        }
-    }
+    let Some(python) = require(
+        CPYTHON,
+        "rings_beside_cpython_collect_every_node_in_one_collection_on_both_sides",
+    ) else {
+        return;
+    };
     for workload in ["rings-2", "rings-100"] {
         let report = compare_json(&[
             "--workload",
@@ -319,6 +319,8 @@ fn rings_beside_cpython_collect_every_node_in_one_collection_on_both_sides() {
             "generational",
             "--scale",
             "0.01",
+            "--runtime",
+            python,
         ]);
         assert_eq!(
             counts(&report),
@@ -330,4 +332,56 @@ fn rings_beside_cpython_collect_every_node_in_one_collection_on_both_sides() {
         assert_eq!(collected["theirs"], 10_000, "{workload}");
         assert!(report["totals"]["gc_time_ns"]["ratio"].as_f64().unwrap() > 0.0);
     }
+}
+
+/// A runtime that never finishes (here: answers what it is, then never
+/// runs the program) is stopped after `--timeout`: one line naming the
+/// timeout, exit 2, and no temporary folder left behind.
+#[test]
+fn a_runtime_that_hangs_is_stopped_after_the_timeout() {
+    let dir = scratch("hangs");
+    let hangs = dir.join("hangs.sh");
+    std::fs::write(
+        &hangs,
+        "#!/bin/sh\nif [ \"$1\" = -c ]; then printf 'cpython\\n3.11\\n3.11.7\\n'; exit 0; fi\nexec sleep 1000\n",
+    )
+    .unwrap();
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&hangs, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let tmp = dir.join("tmp");
+    std::fs::create_dir_all(&tmp).unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_gc-bench"))
+        .args([
+            "compare",
+            "--workload",
+            "gc_collect",
+            "--scale",
+            "0.02",
+            "--collector",
+            "generational",
+            "--runtime",
+            hangs.to_str().unwrap(),
+            "--timeout",
+            "1",
+        ])
+        .env("TMPDIR", &tmp)
+        .output()
+        .unwrap();
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+    assert!(err.contains("did not finish within 1 s"), "{err}");
+    assert_eq!(
+        std::fs::read_dir(&tmp).unwrap().count(),
+        0,
+        "no folder left"
+    );
+    let out = gc_bench(
+        &["compare", "--workload", "gc_collect", "--timeout", "0"],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let _ = std::fs::remove_dir_all(&dir);
 }

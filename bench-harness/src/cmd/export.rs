@@ -1,17 +1,17 @@
 //! `gc-bench export --python TRACE [--out FILE] [--expect-as NAME]…`: the
-//! trace as a Python program (see [`bench_harness::export`]). Exit 2 with one line
-//! on standard error for a bad trace or an output that cannot be written;
-//! with `--out` the file appears whole or not at all (temporary file in the
-//! same directory, then a rename).
+//! trace as a Python program (see [`py_interop::export`]). Exit 2 with one
+//! line on standard error for a bad trace or an output that cannot be
+//! written; with `--out` the file appears whole or not at all (temporary
+//! file in the same directory, then a rename).
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use gc_core::tooling::trace::Trace;
+use py_interop::export::{ExportError, Options, write_python_program};
 
 use crate::cmd::replay::read_source;
-use bench_harness::export::{Options, python_program};
-use bench_harness::output::Out;
+use bench_harness::atomic;
 
 /// Arguments of `export`.
 #[derive(Debug, clap::Args)]
@@ -33,38 +33,11 @@ pub struct Args {
     pub expect_as: Vec<String>,
 }
 
-/// Writes `text` to `path` through a temporary file in the same directory
-/// and a rename, so `path` is never seen half-written.
-pub fn write_atomically(path: &Path, text: &str) -> Result<(), String> {
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    let name = path
-        .file_name()
-        .ok_or_else(|| format!("cannot write {}: not a file name", path.display()))?;
-    let tmp = dir.join(format!(
-        ".{}.tmp-{}",
-        name.to_string_lossy(),
-        std::process::id()
-    ));
-    let result = (|| {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(text.as_bytes())?;
-        f.sync_all()?;
-        drop(f);
-        std::fs::rename(&tmp, path)
-    })();
-    result.map_err(|e| {
-        let _ = std::fs::remove_file(&tmp);
-        format!("cannot write {}: {e}", path.display())
-    })
-}
-
 /// Runs the subcommand; `Err` is a one-line message for exit status 2.
 pub fn main(args: Args) -> Result<i32, String> {
     let text = read_source(&args.file)?;
     let trace = Trace::parse(&text).map_err(|e| e.to_string())?;
+    drop(text);
     let options = Options {
         source: if args.file.as_os_str() == "-" {
             "standard input".to_owned()
@@ -73,13 +46,20 @@ pub fn main(args: Args) -> Result<i32, String> {
         },
         expect_as: (!args.expect_as.is_empty()).then_some(args.expect_as),
     };
-    let program = python_program(&trace, &options);
+    let export = |out: &mut dyn Write| match write_python_program(&trace, &options, out) {
+        Ok(()) => Ok(()),
+        Err(ExportError::Write(e)) => Err(e),
+        Err(ExportError::Trace(e)) => Err(std::io::Error::other(e)),
+    };
     match &args.out {
-        Some(path) => write_atomically(path, &program)?,
+        Some(path) => atomic::write_with(path, export)?,
         None => {
-            let mut out = Out::stdout();
-            out.line(program.trim_end_matches('\n'));
-            out.flush();
+            // A closed pipe (`| head`) ends the output quietly.
+            let stdout = std::io::stdout();
+            let mut out = std::io::BufWriter::new(stdout.lock());
+            if export(&mut out).and_then(|()| out.flush()).is_err() {
+                return Ok(0);
+            }
         }
     }
     Ok(0)

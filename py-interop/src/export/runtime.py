@@ -24,7 +24,7 @@ import weakref
 PYPY = sys.implementation.name == "pypy"
 IMPL = "pypy" if PYPY else "cpython"
 
-# Opcodes: keep in step with bench-harness/src/export/mod.rs.
+# Opcodes: keep in step with py-interop/src/export/mod.rs.
 OP_NODE, OP_TUPLE, OP_ATOM, OP_SET, OP_GET, OP_MOV, OP_DEL, OP_COLLECT = range(8)
 OP_FIN, OP_UNSAVE, OP_WEAK, OP_WGET, OP_WDEL, OP_GC, OP_EXPECT = range(8, 15)
 GC_THRESHOLD, GC_ENABLE, GC_DISABLE, GC_FREEZE, GC_UNFREEZE = range(5)

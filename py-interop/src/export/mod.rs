@@ -7,6 +7,12 @@
 //! needs it). It runs on CPython (3.9 or later; the facts it relies on were
 //! checked on 3.11) and on PyPy.
 //!
+//! The export streams: it reads the trace twice ([`Lines`]), once for the
+//! tables the program starts with and once to encode the operations, and
+//! writes as it goes, so its memory does not grow with the trace's length
+//! (only with its distinct shapes, its registers, the objects it can still
+//! reach, and the objects given `fin`).
+//!
 //! # How it stays faithful on CPython
 //!
 //! The spec's last section lists the facts; this is how each is used.
@@ -130,11 +136,15 @@
 //! or `--expect-as=A,B` when running the program replaces that list.
 //! `expect live` is skipped on PyPy.
 
-use std::fmt::Write as _;
+mod ids;
 
-use gc_core::NullCollector;
-use gc_core::tooling::trace::{Field, Op, Trace, Value};
-use gc_core::{Collector, CollectorExt, Control};
+use std::fmt::Write as _;
+use std::io::{self, Write};
+
+use gc_core::Control;
+use gc_core::tooling::trace::{Field, Line, Op, Trace, Value};
+
+use ids::FinalizedIds;
 
 /// The interpreter part of every exported program.
 pub const RUNTIME: &str = include_str!("runtime.py");
@@ -147,6 +157,20 @@ pub struct Options {
     /// `expect@NAME` names that apply, replacing the per-implementation
     /// default.
     pub expect_as: Option<Vec<String>>,
+}
+
+/// A trace that can be read more than once, line by line, the same each
+/// time: a parsed [`Trace`], a file, or a deterministic generator.
+pub trait Lines {
+    /// Calls `f` on every line in order; stops at the first error, `f`'s
+    /// or the source's own (a line that does not parse, a read error).
+    fn for_each_line(&self, f: &mut dyn FnMut(&Line) -> Result<(), String>) -> Result<(), String>;
+}
+
+impl Lines for Trace {
+    fn for_each_line(&self, f: &mut dyn FnMut(&Line) -> Result<(), String>) -> Result<(), String> {
+        self.lines.iter().try_for_each(f)
+    }
 }
 
 // Opcodes: keep in step with runtime.py.
@@ -189,18 +213,53 @@ fn field_code(f: Field) -> i64 {
     }
 }
 
-/// The tables and the encoded operations of one trace.
-#[derive(Debug, Default)]
-struct Encoded {
-    code: Vec<i64>,
+/// The tables a program starts with, gathered by a first pass over the
+/// trace; the second pass encodes each line against them.
+#[derive(Debug)]
+struct Tables {
     shapes: Vec<(u32, u32)>,
     tuple_sizes: Vec<usize>,
     expect_names: Vec<String>,
     max_reg: u32,
     max_weak: u32,
+    /// Every encoded value fits 32 bits.
+    narrow: bool,
+    lines: u64,
 }
 
-impl Encoded {
+impl Default for Tables {
+    fn default() -> Self {
+        Tables {
+            // Class 0 is always (1, 0): the warm-up uses it.
+            shapes: vec![(1, 0)],
+            tuple_sizes: Vec::new(),
+            expect_names: Vec::new(),
+            max_reg: 0,
+            max_weak: 0,
+            narrow: true,
+            lines: 0,
+        }
+    }
+}
+
+impl Tables {
+    /// The first pass: the tables, and the objects given `fin`.
+    fn scan(trace: &dyn Lines) -> Result<(Tables, Vec<u64>), String> {
+        let mut t = Tables::default();
+        let mut fins = FinalizedIds::default();
+        let mut code = Vec::new();
+        trace.for_each_line(&mut |line| {
+            code.clear();
+            t.encode(line, &mut code);
+            t.narrow &= code.iter().all(|&v| i32::try_from(v).is_ok());
+            t.lines += 1;
+            fins.step(&line.op);
+            Ok(())
+        })?;
+        t.tuple_sizes.sort_unstable();
+        Ok((t, fins.into_sorted()))
+    }
+
     fn class(&mut self, slots: u32, payload: u32) -> i64 {
         let i = match self.shapes.iter().position(|&s| s == (slots, payload)) {
             Some(i) => i,
@@ -222,163 +281,188 @@ impl Encoded {
         i64::from(w)
     }
 
-    fn encode(trace: &Trace) -> Encoded {
-        let mut e = Encoded {
-            // Class 0 is always (1, 0): the warm-up uses it.
-            shapes: vec![(1, 0)],
-            ..Encoded::default()
+    fn expect_name(&mut self, name: &str) -> i64 {
+        let i = match self.expect_names.iter().position(|x| x == name) {
+            Some(i) => i,
+            None => {
+                self.expect_names.push(name.to_owned());
+                self.expect_names.len() - 1
+            }
         };
-        for line in &trace.lines {
-            let n = i64::from(line.number);
-            let mut ops: Vec<i64> = match &line.op {
-                Op::NewNode {
-                    dst,
-                    slots,
-                    payload,
-                } => vec![OP_NODE, n, e.reg(dst.0), e.class(*slots, *payload)],
-                Op::NewTuple { dst, members } => {
-                    let mut v = vec![OP_TUPLE, n, e.reg(dst.0), members.len() as i64];
-                    for m in members {
-                        if let Value::Reg(r) = m {
-                            e.reg(r.0);
-                        }
-                        v.push(value(*m));
+        i as i64
+    }
+
+    /// Appends `line` encoded to `out`, adding what it needs to the tables.
+    fn encode(&mut self, line: &Line, out: &mut Vec<i64>) {
+        let n = i64::from(line.number);
+        match &line.op {
+            Op::NewNode {
+                dst,
+                slots,
+                payload,
+            } => {
+                let op = [OP_NODE, n, self.reg(dst.0), self.class(*slots, *payload)];
+                out.extend(op);
+            }
+            Op::NewTuple { dst, members } => {
+                out.extend([OP_TUPLE, n, self.reg(dst.0), members.len() as i64]);
+                for m in members {
+                    if let Value::Reg(r) = m {
+                        self.reg(r.0);
                     }
-                    if !e.tuple_sizes.contains(&members.len()) {
-                        e.tuple_sizes.push(members.len());
-                    }
-                    v
+                    out.push(value(*m));
                 }
-                Op::NewAtom { dst, payload } => {
-                    vec![OP_ATOM, n, e.reg(dst.0), i64::from(*payload)]
+                if !self.tuple_sizes.contains(&members.len()) {
+                    self.tuple_sizes.push(members.len());
                 }
-                Op::Set {
-                    object,
-                    slot,
-                    value: v,
-                } => {
-                    if let Value::Reg(r) = v {
-                        e.reg(r.0);
-                    }
-                    vec![OP_SET, n, e.reg(object.0), i64::from(*slot), value(*v)]
+            }
+            Op::NewAtom { dst, payload } => {
+                out.extend([OP_ATOM, n, self.reg(dst.0), i64::from(*payload)]);
+            }
+            Op::Set {
+                object,
+                slot,
+                value: v,
+            } => {
+                if let Value::Reg(r) = v {
+                    self.reg(r.0);
                 }
-                Op::Get { dst, object, slot } => {
-                    vec![OP_GET, n, e.reg(dst.0), e.reg(object.0), i64::from(*slot)]
-                }
-                Op::Mov { dst, src } => vec![OP_MOV, n, e.reg(dst.0), e.reg(src.0)],
-                Op::Del(r) => vec![OP_DEL, n, e.reg(r.0)],
-                Op::Collect(g) => vec![OP_COLLECT, n, i64::from(g.unwrap_or(2))],
-                Op::Fin { object, resurrect } => {
-                    vec![OP_FIN, n, e.reg(object.0), i64::from(*resurrect)]
-                }
-                Op::Unsave => vec![OP_UNSAVE, n],
-                Op::Weak {
-                    dst,
-                    object,
-                    callback,
-                } => vec![
+                let op = [OP_SET, n, self.reg(object.0), i64::from(*slot), value(*v)];
+                out.extend(op);
+            }
+            Op::Get { dst, object, slot } => {
+                let op = [
+                    OP_GET,
+                    n,
+                    self.reg(dst.0),
+                    self.reg(object.0),
+                    i64::from(*slot),
+                ];
+                out.extend(op);
+            }
+            Op::Mov { dst, src } => {
+                let op = [OP_MOV, n, self.reg(dst.0), self.reg(src.0)];
+                out.extend(op);
+            }
+            Op::Del(r) => {
+                let op = [OP_DEL, n, self.reg(r.0)];
+                out.extend(op);
+            }
+            Op::Collect(g) => out.extend([OP_COLLECT, n, i64::from(g.unwrap_or(2))]),
+            Op::Fin { object, resurrect } => {
+                let op = [OP_FIN, n, self.reg(object.0), i64::from(*resurrect)];
+                out.extend(op);
+            }
+            Op::Unsave => out.extend([OP_UNSAVE, n]),
+            Op::Weak {
+                dst,
+                object,
+                callback,
+            } => {
+                let op = [
                     OP_WEAK,
                     n,
-                    e.weak(dst.0),
-                    e.reg(object.0),
+                    self.weak(dst.0),
+                    self.reg(object.0),
                     i64::from(*callback),
-                ],
-                Op::Wget { dst, src } => vec![OP_WGET, n, e.reg(dst.0), e.weak(src.0)],
-                Op::Wdel(w) => vec![OP_WDEL, n, e.weak(w.0)],
-                Op::Gc(control) => match *control {
-                    Control::Threshold(t0, t1, t2) => {
-                        let ts: Vec<i64> = [Some(t0), t1, t2]
-                            .into_iter()
-                            .flatten()
-                            .map(clamp)
-                            .collect();
-                        let mut v = vec![OP_GC, n, 0, ts.len() as i64];
-                        v.extend(ts);
-                        v
-                    }
-                    Control::Enable => vec![OP_GC, n, 1],
-                    Control::Disable => vec![OP_GC, n, 2],
-                    Control::Freeze => vec![OP_GC, n, 3],
-                    Control::Unfreeze => vec![OP_GC, n, 4],
-                    Control::DebugSaveAll => vec![OP_GC, n, 5],
-                    Control::DebugOff => vec![OP_GC, n, 6],
-                    Control::GarbageClear => vec![OP_GC, n, 7],
-                },
-                Op::Expect {
-                    collector,
-                    field,
-                    value: v,
-                } => {
-                    let who = match collector {
-                        None => -1,
-                        Some(name) => match e.expect_names.iter().position(|x| x == name) {
-                            Some(i) => i as i64,
-                            None => {
-                                e.expect_names.push(name.clone());
-                                e.expect_names.len() as i64 - 1
-                            }
-                        },
-                    };
-                    vec![OP_EXPECT, n, who, field_code(*field), clamp(*v)]
+                ];
+                out.extend(op);
+            }
+            Op::Wget { dst, src } => {
+                let op = [OP_WGET, n, self.reg(dst.0), self.weak(src.0)];
+                out.extend(op);
+            }
+            Op::Wdel(w) => {
+                let op = [OP_WDEL, n, self.weak(w.0)];
+                out.extend(op);
+            }
+            Op::Gc(control) => match *control {
+                Control::Threshold(t0, t1, t2) => {
+                    let ts = [Some(t0), t1, t2].into_iter().flatten().map(clamp);
+                    out.extend([OP_GC, n, 0, ts.clone().count() as i64]);
+                    out.extend(ts);
                 }
-            };
-            e.code.append(&mut ops);
-        }
-        e.tuple_sizes.sort_unstable();
-        e
-    }
-}
-
-/// Ids of the objects that `fin` is applied to, found by replaying the trace
-/// on the null collector (which frees nothing, so every register holds what
-/// the trace put there). Stops at the first trace error.
-fn finalized_ids(trace: &Trace) -> Vec<u64> {
-    let Ok(collector) = NullCollector::new_default() else {
-        return Vec::new();
-    };
-    let mut replayer = gc_core::tooling::replay::Replayer::new(collector);
-    let mut ids = Vec::new();
-    for line in &trace.lines {
-        if let Op::Fin { object, .. } = &line.op
-            && let Some(h) = replayer.register(*object)
-            && let Ok(id) = replayer.collector().object_id(h)
-        {
-            ids.push(id.0);
-        }
-        let result = replayer.step(line);
-        replayer.records.clear();
-        if result.is_err() {
-            break;
-        }
-    }
-    ids.sort_unstable();
-    ids.dedup();
-    ids
-}
-
-/// Standard base64 with `=` padding, in lines of 76 characters.
-fn base64_lines(bytes: &[u8]) -> String {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::with_capacity(bytes.len() * 4 / 3 + bytes.len() / 57 + 4);
-    for (i, chunk) in bytes.chunks(3).enumerate() {
-        if i > 0 && i % 19 == 0 {
-            out.push('\n');
-        }
-        let b = [
-            chunk[0],
-            chunk.get(1).copied().unwrap_or(0),
-            chunk.get(2).copied().unwrap_or(0),
-        ];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        for k in 0..4 {
-            if k <= chunk.len() {
-                out.push(ALPHABET[((n >> (18 - 6 * k)) & 63) as usize] as char);
-            } else {
-                out.push('=');
+                Control::Enable => out.extend([OP_GC, n, 1]),
+                Control::Disable => out.extend([OP_GC, n, 2]),
+                Control::Freeze => out.extend([OP_GC, n, 3]),
+                Control::Unfreeze => out.extend([OP_GC, n, 4]),
+                Control::DebugSaveAll => out.extend([OP_GC, n, 5]),
+                Control::DebugOff => out.extend([OP_GC, n, 6]),
+                Control::GarbageClear => out.extend([OP_GC, n, 7]),
+            },
+            Op::Expect {
+                collector,
+                field,
+                value: v,
+            } => {
+                let who = match collector {
+                    None => -1,
+                    Some(name) => self.expect_name(name),
+                };
+                out.extend([OP_EXPECT, n, who, field_code(*field), clamp(*v)]);
             }
         }
     }
-    out
+}
+
+/// Standard base64 with `=` padding, in lines of 76 characters, written
+/// as the bytes come.
+struct Base64<W: Write> {
+    out: W,
+    pending: [u8; 3],
+    held: usize,
+    groups: u64,
+}
+
+impl<W: Write> Base64<W> {
+    const ALPHABET: &'static [u8; 64] =
+        b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+    fn new(out: W) -> Self {
+        Base64 {
+            out,
+            pending: [0; 3],
+            held: 0,
+            groups: 0,
+        }
+    }
+
+    fn write(&mut self, bytes: &[u8]) -> io::Result<()> {
+        for &b in bytes {
+            self.pending[self.held] = b;
+            self.held += 1;
+            if self.held == 3 {
+                self.group()?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Writes the held bytes (1 to 3) as one group of four characters.
+    fn group(&mut self) -> io::Result<()> {
+        if self.groups > 0 && self.groups % 19 == 0 {
+            self.out.write_all(b"\n")?;
+        }
+        let b = self.pending;
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        let mut text = [b'='; 4];
+        for (k, c) in text.iter_mut().enumerate().take(self.held + 1) {
+            *c = Self::ALPHABET[((n >> (18 - 6 * k)) & 63) as usize];
+        }
+        self.out.write_all(&text)?;
+        self.groups += 1;
+        self.pending = [0; 3];
+        self.held = 0;
+        Ok(())
+    }
+
+    /// Writes what is held and gives the writer back.
+    fn finish(mut self) -> io::Result<W> {
+        if self.held > 0 {
+            self.group()?;
+        }
+        Ok(self.out)
+    }
 }
 
 fn py_str(s: &str) -> String {
@@ -402,21 +486,85 @@ fn py_list<T>(items: &[T], f: impl Fn(&T) -> String) -> String {
     format!("[{}]", parts.join(", "))
 }
 
-/// The Python program for `trace`.
-pub fn python_program(trace: &Trace, options: &Options) -> String {
-    let e = Encoded::encode(trace);
-    let fin_ids = finalized_ids(trace);
-    // 32-bit integers when every value fits (nearly every trace: half the
-    // program, and half the memory the interpreter holds it in), else 64.
-    let narrow = e.code.iter().all(|&v| i32::try_from(v).is_ok());
-    let mut bytes = Vec::with_capacity(e.code.len() * if narrow { 4 } else { 8 });
-    for &v in &e.code {
-        if narrow {
-            bytes.extend_from_slice(&(v as i32).to_le_bytes());
-        } else {
-            bytes.extend_from_slice(&v.to_le_bytes());
+/// Why an export stopped: the trace (a line that does not parse, read
+/// twice differently) or the output.
+#[derive(Debug)]
+pub enum ExportError {
+    /// The trace, in one line (`line N: …`).
+    Trace(String),
+    /// Writing the program.
+    Write(io::Error),
+}
+
+impl std::fmt::Display for ExportError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ExportError::Trace(e) => f.write_str(e),
+            ExportError::Write(e) => e.fmt(f),
         }
     }
+}
+
+impl std::error::Error for ExportError {}
+
+impl From<io::Error> for ExportError {
+    fn from(e: io::Error) -> Self {
+        ExportError::Write(e)
+    }
+}
+
+/// Writes the Python program for `trace` to `out`. The whole trace is
+/// read once before anything is written, so a trace error leaves `out`
+/// untouched.
+pub fn write_python_program(
+    trace: &dyn Lines,
+    options: &Options,
+    out: &mut dyn Write,
+) -> Result<(), ExportError> {
+    let (mut tables, fin_ids) = Tables::scan(trace).map_err(ExportError::Trace)?;
+    write_header(&tables, &fin_ids, options, out)?;
+    out.write_all(b"OPS = \"\"\"\n")?;
+    let mut base64 = Base64::new(&mut *out);
+    let mut code = Vec::new();
+    let mut bytes = Vec::new();
+    let mut io_error = None;
+    let narrow = tables.narrow;
+    trace
+        .for_each_line(&mut |line| {
+            code.clear();
+            bytes.clear();
+            tables.encode(line, &mut code);
+            for &v in &code {
+                if narrow {
+                    bytes.extend_from_slice(&(v as i32).to_le_bytes());
+                } else {
+                    bytes.extend_from_slice(&v.to_le_bytes());
+                }
+            }
+            base64.write(&bytes).map_err(|e| {
+                let message = e.to_string();
+                io_error = Some(e);
+                message
+            })
+        })
+        .map_err(|e| match io_error.take() {
+            Some(io) => ExportError::Write(io),
+            None => ExportError::Trace(e),
+        })?;
+    let out = base64.finish()?;
+    out.write_all(b"\n\"\"\"\n\n")?;
+    out.write_all(RUNTIME.as_bytes())?;
+    Ok(())
+}
+
+/// The program's docstring and tables, up to the operations.
+fn write_header(
+    tables: &Tables,
+    fin_ids: &[u64],
+    options: &Options,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    let e = tables;
     let mut p = String::new();
     p.push_str("#!/usr/bin/env python3\n");
     let _ = write!(
@@ -446,7 +594,7 @@ expect@NAME lines apply for "cpython" and "generational" on CPython and
 """
 "#,
         source = options.source.replace('"', "'"),
-        ops = trace.lines.len(),
+        ops = e.lines,
     );
     p.push('\n');
     let _ = writeln!(
@@ -464,7 +612,7 @@ expect@NAME lines apply for "cpython" and "generational" on CPython and
     let _ = writeln!(
         p,
         "FINSET = frozenset({})",
-        py_list(&fin_ids, |i| i.to_string())
+        py_list(fin_ids, |i| i.to_string())
     );
     let _ = writeln!(
         p,
@@ -477,20 +625,34 @@ expect@NAME lines apply for "cpython" and "generational" on CPython and
         }
         None => p.push_str("EXPECT_AS = None\n"),
     }
-    let _ = writeln!(p, "OPS_BITS = {}", if narrow { 32 } else { 64 });
+    let _ = writeln!(p, "OPS_BITS = {}", if e.narrow { 32 } else { 64 });
     p.push_str(
         "# The operations, as little-endian integers of OPS_BITS bits (see runtime below).\n",
     );
-    p.push_str("OPS = \"\"\"\n");
-    p.push_str(&base64_lines(&bytes));
-    p.push_str("\n\"\"\"\n\n");
-    p.push_str(RUNTIME);
-    p
+    out.write_all(p.as_bytes())
+}
+
+/// The Python program for `trace`, in memory (for small traces and
+/// tests; [`write_python_program`] streams).
+pub fn python_program(trace: &dyn Lines, options: &Options) -> Result<String, ExportError> {
+    let mut out = Vec::new();
+    write_python_program(trace, options, &mut out)?;
+    Ok(String::from_utf8(out).expect("the program is ASCII"))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn base64_lines(bytes: &[u8]) -> String {
+        let mut b = Base64::new(Vec::new());
+        b.write(bytes).unwrap();
+        String::from_utf8(b.finish().unwrap()).unwrap()
+    }
+
+    fn program(text: &str) -> String {
+        python_program(&Trace::parse(text).unwrap(), &Options::default()).unwrap()
+    }
 
     #[test]
     fn base64_matches_the_standard_alphabet() {
@@ -501,30 +663,59 @@ mod tests {
         assert_eq!(base64_lines(b"foobar"), "Zm9vYmFy");
         let long = base64_lines(&[0u8; 120]);
         assert!(long.lines().all(|l| l.len() <= 76));
+        assert_eq!(long.lines().next().unwrap().len(), 76);
+        // Fed in pieces of any size, the same text.
+        let bytes: Vec<u8> = (0..=255).collect();
+        let mut b = Base64::new(Vec::new());
+        for piece in bytes.chunks(7) {
+            b.write(piece).unwrap();
+        }
+        assert_eq!(
+            String::from_utf8(b.finish().unwrap()).unwrap(),
+            base64_lines(&bytes)
+        );
     }
 
     #[test]
     fn operations_are_32_bit_unless_a_value_needs_64() {
-        let small = Trace::parse("gctrace 1\nnew r0 node 1 0\nexpect live 1\n").unwrap();
-        let p = python_program(&small, &Options::default());
+        let p = program("gctrace 1\nnew r0 node 1 0\nexpect live 1\n");
         assert!(p.contains("\nOPS_BITS = 32\n"));
-        let big = Trace::parse("gctrace 1\nnew r0 node 1 0\nexpect live 5000000000\n").unwrap();
-        let q = python_program(&big, &Options::default());
+        let q = program("gctrace 1\nnew r0 node 1 0\nexpect live 5000000000\n");
         assert!(q.contains("\nOPS_BITS = 64\n"));
         assert!(q.len() > p.len());
     }
 
     #[test]
-    fn encoding_collects_tables() {
+    fn the_first_pass_collects_tables() {
         let t = Trace::parse(
             "gctrace 1\nnew r3 node 2 8\nnew r1 tuple r3 nil\nweak w4 r3 cb\nfin r3\nexpect@x live 1\n",
         )
         .unwrap();
-        let e = Encoded::encode(&t);
+        let (e, fins) = Tables::scan(&t).unwrap();
         assert_eq!(e.shapes, vec![(1, 0), (2, 8)]);
         assert_eq!(e.tuple_sizes, vec![2]);
         assert_eq!((e.max_reg, e.max_weak), (3, 4));
         assert_eq!(e.expect_names, vec!["x".to_owned()]);
-        assert_eq!(finalized_ids(&t), vec![0]);
+        assert_eq!(e.lines, 5);
+        assert_eq!(fins, vec![0]);
+    }
+
+    /// A source whose second reading differs from its first, or that
+    /// fails: an error, and nothing written before the first pass ends.
+    #[test]
+    fn a_source_error_is_reported_and_a_first_pass_error_writes_nothing() {
+        struct Failing;
+        impl Lines for Failing {
+            fn for_each_line(
+                &self,
+                _: &mut dyn FnMut(&Line) -> Result<(), String>,
+            ) -> Result<(), String> {
+                Err("line 7: bad".into())
+            }
+        }
+        let mut out = Vec::new();
+        let e = write_python_program(&Failing, &Options::default(), &mut out).unwrap_err();
+        assert_eq!(e.to_string(), "line 7: bad");
+        assert!(out.is_empty());
     }
 }

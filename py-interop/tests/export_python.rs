@@ -1,28 +1,34 @@
-//! `gc-bench export --python` and the CPython faithfulness test.
+//! The export to Python and the CPython faithfulness test.
 //!
-//! * Random traces of several shapes are exported and run on `python3`; the
-//!   collect, finalize and weak-callback events must equal those of
-//!   `gc-bench replay --collector generational`, in order, times aside.
-//!   With a python3 other than CPython 3.11 (which the collector models),
-//!   CPython is compared with itself over two runs (determinism) instead.
+//! * Random traces of several shapes are exported and run on `python3.11`;
+//!   the collect, finalize and weak-callback events must equal those of a
+//!   replay on the generational collector (`gc-bench replay --collector
+//!   generational --events jsonl`), in order, times aside. CPython 3.11 is
+//!   the version the collector models: the tests insist on it.
 //! * Hand-written traces check the exported program's events against
 //!   expectations worked out by hand from CPython 3.11's rules, and the
 //!   repository's `traces/*.gctrace` must hold their `expect@generational`
 //!   lines on CPython (which the program applies as CPython's stand-in).
-//! * The export runs on `pypy3` when it is installed.
-//! * Bad input: one-line errors, exit 2, no partial file.
+//! * The export runs on `pypy3`.
+//!
+//! A missing interpreter fails the test (see `support/python.rs`).
 
+#[path = "support/python.rs"]
+mod python;
 #[path = "support/shapes.rs"]
 mod shapes;
-#[path = "support/gc_bench.rs"]
-mod support;
 
-use support::{gc_bench, text};
+use python::{CPYTHON, PYPY, require};
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::sync::Mutex;
 
+use gc_core::CollectorExt;
+use gc_core::tooling::replay::replay;
+use gc_core::tooling::trace::Trace;
+use gc_generational::Generational;
+use py_interop::export::{Options, python_program};
 use serde_json::Value as Json;
 
 /// The events compared between CPython and the generational collector.
@@ -39,20 +45,33 @@ fn scratch(name: &str) -> PathBuf {
     dir
 }
 
-fn export(trace: &str) -> String {
-    let out = gc_bench(&["export", "--python", "-"], Some(trace));
-    assert_eq!(out.status.code(), Some(0), "export: {}", text(&out.stderr));
-    text(&out.stdout)
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
 }
 
-fn has(program: &str) -> bool {
-    Command::new(program)
-        .arg("-c")
-        .arg("pass")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success())
+/// The program for `trace` (as `gc-bench export --python` writes it).
+fn export_as(trace: &str, expect_as: Option<Vec<String>>) -> String {
+    let trace = Trace::parse(trace).unwrap();
+    let options = Options {
+        source: "standard input".into(),
+        expect_as,
+    };
+    python_program(&trace, &options).unwrap()
+}
+
+fn export(trace: &str) -> String {
+    export_as(trace, None)
+}
+
+/// The JSONL events of a replay of `trace` on the generational collector.
+fn on_generational(trace: &str) -> String {
+    let trace = Trace::parse(trace).unwrap();
+    let mut out = String::new();
+    replay(&trace, Generational::new_default().unwrap(), |r| {
+        out.push_str(&r.to_json());
+        out.push('\n');
+    });
+    out
 }
 
 /// Runs `program` (Python source) on `interpreter`; returns (status, stdout,
@@ -110,21 +129,12 @@ fn first_difference(a: &[String], b: &[String]) -> String {
 
 #[test]
 fn random_traces_cpython_matches_the_generational_collector() {
-    if !has("python3") {
-        eprintln!("python3 is not installed: faithfulness test skipped");
+    let Some(python) = require(
+        CPYTHON,
+        "random_traces_cpython_matches_the_generational_collector",
+    ) else {
         return;
-    }
-    // The generational collector models CPython 3.11 (3.12 defers the
-    // trigger to the next bytecode boundary).
-    let version = Command::new("python3")
-        .args(["-c", "import sys; print('%d.%d' % sys.version_info[:2])"])
-        .output()
-        .map(|o| text(&o.stdout).trim().to_owned())
-        .unwrap_or_default();
-    let against_generational = version == "3.11";
-    if !against_generational {
-        eprintln!("python3 is {version}, not 3.11: compared with itself only");
-    }
+    };
     let dir = scratch("random");
     let mut jobs = Vec::new();
     for shape in shapes::Shape::ALL {
@@ -148,10 +158,10 @@ fn random_traces_cpython_matches_the_generational_collector() {
                     let trace = shapes::generate(shape, seed, len).to_text();
                     let name = format!("{shape:?}-{seed}");
                     let program = export(&trace);
-                    let (code, stdout, stderr) = run_python("python3", &program, &dir, &name);
+                    let (code, stdout, stderr) = run_python(python, &program, &dir, &name);
                     if code != 0 {
                         failures.lock().unwrap().push(format!(
-                            "{name}: python3 exited {code}: {}",
+                            "{name}: {python} exited {code}: {}",
                             stderr.lines().last().unwrap_or("")
                         ));
                         continue;
@@ -161,23 +171,7 @@ fn random_traces_cpython_matches_the_generational_collector() {
                         .iter()
                         .filter(|e| e.contains("\"event\":\"collect\""))
                         .count();
-                    let other = if against_generational {
-                        let out = gc_bench(
-                            &[
-                                "replay",
-                                "-",
-                                "--collector",
-                                "generational",
-                                "--events",
-                                "jsonl",
-                            ],
-                            Some(&trace),
-                        );
-                        compared(&text(&out.stdout))
-                    } else {
-                        let (_, again, _) = run_python("python3", &program, &dir, &name);
-                        compared(&again)
-                    };
+                    let other = compared(&on_generational(&trace));
                     if cpython != other {
                         std::fs::write(dir.join(format!("{name}.gctrace")), &trace).unwrap();
                         failures.lock().unwrap().push(format!(
@@ -206,10 +200,12 @@ fn random_traces_cpython_matches_the_generational_collector() {
 /// runs finalizers, so the comparison above covers them.
 #[test]
 fn random_traces_exercise_every_generation_and_finalizers() {
-    if !has("python3") {
-        eprintln!("python3 is not installed: skipped");
+    let Some(python) = require(
+        CPYTHON,
+        "random_traces_exercise_every_generation_and_finalizers",
+    ) else {
         return;
-    }
+    };
     let dir = scratch("coverage");
     let mut auto = [0usize; 3];
     let mut finalized = 0;
@@ -217,7 +213,7 @@ fn random_traces_exercise_every_generation_and_finalizers() {
     for shape in shapes::Shape::ALL {
         let trace = shapes::generate(shape, 1000, 3000).to_text();
         let (code, stdout, stderr) =
-            run_python("python3", &export(&trace), &dir, &format!("{shape:?}"));
+            run_python(python, &export(&trace), &dir, &format!("{shape:?}"));
         assert_eq!(code, 0, "{shape:?}: {stderr}");
         for e in events(&stdout) {
             match e["event"].as_str() {
@@ -354,15 +350,17 @@ const HAND_WRITTEN: &[(&str, &str, &str)] = &[
 
 #[test]
 fn hand_written_traces_give_the_events_worked_out_by_hand() {
-    if !has("python3") {
-        eprintln!("python3 is not installed: skipped");
+    let Some(python) = require(
+        CPYTHON,
+        "hand_written_traces_give_the_events_worked_out_by_hand",
+    ) else {
         return;
-    }
+    };
     let dir = scratch("hand");
     assert!(HAND_WRITTEN.len() >= 12);
     let mut failures = Vec::new();
     for (i, (what, trace, expected)) in HAND_WRITTEN.iter().enumerate() {
-        let (code, stdout, stderr) = run_python("python3", &export(trace), &dir, &format!("h{i}"));
+        let (code, stdout, stderr) = run_python(python, &export(trace), &dir, &format!("h{i}"));
         let got = compared(&stdout);
         let want = expected_events(expected);
         if code != 0 || got != want {
@@ -377,10 +375,12 @@ fn hand_written_traces_give_the_events_worked_out_by_hand() {
 
 #[test]
 fn bundled_traces_hold_their_generational_expectations_on_cpython() {
-    if !has("python3") {
-        eprintln!("python3 is not installed: skipped");
+    let Some(python) = require(
+        CPYTHON,
+        "bundled_traces_hold_their_generational_expectations_on_cpython",
+    ) else {
         return;
-    }
+    };
     let dir = scratch("bundled");
     // Every `.gctrace` under traces/, subdirectories included.
     let mut paths = Vec::new();
@@ -401,10 +401,8 @@ fn bundled_traces_hold_their_generational_expectations_on_cpython() {
     paths.sort();
     let mut n = 0;
     for path in paths {
-        let out = gc_bench(&["export", "--python", path.to_str().unwrap()], None);
-        assert_eq!(out.status.code(), Some(0));
-        let (code, stdout, stderr) =
-            run_python("python3", &text(&out.stdout), &dir, &format!("b{n}"));
+        let program = export(&std::fs::read_to_string(&path).unwrap());
+        let (code, stdout, stderr) = run_python(python, &program, &dir, &format!("b{n}"));
         assert_eq!(
             code,
             0,
@@ -421,19 +419,15 @@ fn bundled_traces_hold_their_generational_expectations_on_cpython() {
 
 #[test]
 fn expect_lines_apply_by_name() {
-    if !has("python3") {
-        eprintln!("python3 is not installed: skipped");
+    let Some(python) = require(CPYTHON, "expect_lines_apply_by_name") else {
         return;
-    }
+    };
     let dir = scratch("names");
     let trace = "gctrace 1\nnew r0 node 0 0\nexpect@generational live 1\nexpect@other live 7\n";
-    let (code, _, _) = run_python("python3", &export(trace), &dir, "default");
+    let (code, _, _) = run_python(python, &export(trace), &dir, "default");
     assert_eq!(code, 0, "expect@other must not apply on CPython by default");
-    let out = gc_bench(
-        &["export", "--python", "-", "--expect-as", "other"],
-        Some(trace),
-    );
-    let (code, stdout, _) = run_python("python3", &text(&out.stdout), &dir, "other");
+    let program = export_as(trace, Some(vec!["other".into()]));
+    let (code, stdout, _) = run_python(python, &program, &dir, "other");
     assert_eq!(code, 1);
     assert!(stdout.contains(
         "{\"event\":\"expect_failed\",\"line\":4,\"field\":\"live\",\"expected\":7,\"actual\":1}"
@@ -443,10 +437,9 @@ fn expect_lines_apply_by_name() {
 
 #[test]
 fn a_trace_error_at_run_time_is_one_line_and_exit_2() {
-    if !has("python3") {
-        eprintln!("python3 is not installed: skipped");
+    let Some(python) = require(CPYTHON, "a_trace_error_at_run_time_is_one_line_and_exit_2") else {
         return;
-    }
+    };
     let dir = scratch("runtime-error");
     for (trace, message) in [
         (
@@ -466,7 +459,7 @@ fn a_trace_error_at_run_time_is_one_line_and_exit_2() {
             "line 3: weak reference to an atom",
         ),
     ] {
-        let (code, stdout, stderr) = run_python("python3", &export(trace), &dir, "e");
+        let (code, stdout, stderr) = run_python(python, &export(trace), &dir, "e");
         assert_eq!(code, 2, "{trace}");
         assert!(stderr.starts_with(message), "{stderr}");
         assert_eq!(stderr.lines().count(), 1, "{stderr}");
@@ -477,13 +470,12 @@ fn a_trace_error_at_run_time_is_one_line_and_exit_2() {
 
 #[test]
 fn the_export_runs_on_pypy() {
-    if !has("pypy3") {
-        eprintln!("pypy3 is not installed: PyPy export test skipped");
+    let Some(python) = require(PYPY, "the_export_runs_on_pypy") else {
         return;
-    }
+    };
     let dir = scratch("pypy");
     let trace = shapes::generate(shapes::Shape::Resurrection, 7, 2000).to_text();
-    let (code, stdout, stderr) = run_python("pypy3", &export(&trace), &dir, "pypy");
+    let (code, stdout, stderr) = run_python(python, &export(&trace), &dir, "pypy");
     assert_eq!(code, 0, "{stderr}");
     let ev = events(&stdout);
     let summary = ev.last().unwrap();
@@ -494,77 +486,6 @@ fn the_export_runs_on_pypy() {
         ev.iter()
             .any(|e| e["event"] == "collect" && e["kind"] == "major")
     );
-    let _ = std::fs::remove_dir_all(&dir);
-}
-
-#[test]
-fn a_malformed_trace_is_one_line_exit_2_and_no_file() {
-    let dir = scratch("malformed");
-    let out_file = dir.join("prog.py");
-    let out = gc_bench(
-        &[
-            "export",
-            "--python",
-            "-",
-            "--out",
-            out_file.to_str().unwrap(),
-        ],
-        Some("gctrace 1\nnew r0 node 1 0\nfrobnicate r0\n"),
-    );
-    assert_eq!(out.status.code(), Some(2));
-    let err = text(&out.stderr);
-    assert!(err.starts_with("line 3:"), "{err}");
-    assert_eq!(err.lines().count(), 1);
-    assert!(!out_file.exists());
-    assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 0);
-    let _ = std::fs::remove_dir_all(&dir);
-}
-
-#[test]
-fn an_unwritable_out_is_one_line_exit_2_and_no_file() {
-    let dir = scratch("unwritable");
-    let trace = "gctrace 1\nnew r0 node 1 0\n";
-    for target in [
-        dir.join("missing-dir").join("prog.py"),
-        dir.clone(), // a directory
-    ] {
-        let out = gc_bench(
-            &["export", "--python", "-", "--out", target.to_str().unwrap()],
-            Some(trace),
-        );
-        assert_eq!(out.status.code(), Some(2), "{}", target.display());
-        let err = text(&out.stderr);
-        assert!(err.starts_with("cannot write "), "{err}");
-        assert_eq!(err.lines().count(), 1);
-    }
-    assert!(!dir.join("missing-dir").exists());
-    assert_eq!(
-        std::fs::read_dir(&dir).unwrap().count(),
-        0,
-        "no temporary file left"
-    );
-    let _ = std::fs::remove_dir_all(&dir);
-}
-
-#[test]
-fn out_writes_the_same_program_as_standard_output() {
-    let dir = scratch("out");
-    let path = dir.join("prog.py");
-    let trace = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../traces/seed_cycle.gctrace"
-    ))
-    .unwrap();
-    let out = gc_bench(
-        &["export", "--python", "-", "--out", path.to_str().unwrap()],
-        Some(&trace),
-    );
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
-    assert!(out.stdout.is_empty());
-    let written = std::fs::read_to_string(&path).unwrap();
-    let standard = export(&trace).replace("Source: standard input", "");
-    assert_eq!(written.replace("Source: standard input", ""), standard);
-    assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 1);
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -597,10 +518,9 @@ fn dump_random_traces() {
 /// trigger).
 #[test]
 fn generation_2_waits_for_long_lived_pending() {
-    if !has("python3") {
-        eprintln!("python3 is not installed: skipped");
+    let Some(python) = require(CPYTHON, "generation_2_waits_for_long_lived_pending") else {
         return;
-    }
+    };
     let dir = scratch("gating");
     let mut trace = String::from("gctrace 1\n");
     for i in 0..40 {
@@ -610,7 +530,7 @@ fn generation_2_waits_for_long_lived_pending() {
     for i in 40..54 {
         trace.push_str(&format!("new r{i} node 0 0\n"));
     }
-    let (code, stdout, stderr) = run_python("python3", &export(&trace), &dir, "gating");
+    let (code, stdout, stderr) = run_python(python, &export(&trace), &dir, "gating");
     assert_eq!(code, 0, "{stderr}");
     let want = expected_events(
         "collect 42 explicit 2 0 40 0
@@ -633,16 +553,18 @@ fn generation_2_waits_for_long_lived_pending() {
 /// after a full collection (which would make it #153).
 #[test]
 fn collections_follow_the_thresholds_across_a_full_collection() {
-    if !has("python3") {
-        eprintln!("python3 is not installed: skipped");
+    let Some(python) = require(
+        CPYTHON,
+        "collections_follow_the_thresholds_across_a_full_collection",
+    ) else {
         return;
-    }
+    };
     let dir = scratch("cadence");
     let mut trace = String::from("gctrace 1\ngc threshold 10 2 2\n");
     for i in 0..160 {
         trace.push_str(&format!("new r{i} node 0 0\n"));
     }
-    let (code, stdout, stderr) = run_python("python3", &export(&trace), &dir, "cadence");
+    let (code, stdout, stderr) = run_python(python, &export(&trace), &dir, "cadence");
     assert_eq!(code, 0, "{stderr}");
     let generations = [0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1, 2, 0];
     let spec: Vec<String> = generations

@@ -14,15 +14,17 @@ use gc_core::Config;
 use gc_generational::GenerationalConfig;
 use gc_marksweep::MarkSweepConfig;
 
-use crate::collectors::CollectorName;
+use gc_any::Strategy as CollectorName;
+use gc_core::Control;
+use gc_core::tooling::trace::Op;
 
 /// What both sides run with.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Settings {
     /// Environment of the other runtime: set (`Some`) or removed (`None`).
     pub env: Vec<(String, Option<String>)>,
-    /// gctrace lines run first on both sides.
-    pub prelude: Vec<String>,
+    /// Operations run first on both sides.
+    pub prelude: Vec<Op>,
     /// The nursery, in bytes, when the collector has one.
     pub nursery: Option<usize>,
     /// What cannot be made the same, one sentence each.
@@ -38,7 +40,7 @@ impl Settings {
             .iter()
             .filter_map(|(k, v)| v.as_ref().map(|v| format!("{k}={v}")))
             .collect();
-        out.extend(self.prelude.iter().map(|l| format!("`{l}`")));
+        out.extend(self.prelude.iter().map(|op| format!("`{op}`")));
         out
     }
 }
@@ -94,13 +96,14 @@ pub fn for_pair(
             let d = GenerationalConfig::default();
             if (c.threshold0, c.threshold1, c.threshold2) != (d.threshold0, d.threshold1, d.threshold2)
             {
-                s.prelude.push(format!(
-                    "gc threshold {} {} {}",
-                    c.threshold0, c.threshold1, c.threshold2
-                ));
+                s.prelude.push(Op::Gc(Control::Threshold(
+                    c.threshold0,
+                    Some(c.threshold1),
+                    Some(c.threshold2),
+                )));
             }
             if !c.enabled {
-                s.prelude.push("gc disable".into());
+                s.prelude.push(Op::Gc(Control::Disable));
             }
             if c.debug != 0 {
                 s.notes.push(format!(
@@ -181,7 +184,8 @@ mod tests {
             "3.11",
         )
         .unwrap();
-        assert_eq!(s.prelude, ["gc threshold 100 10 10", "gc disable"]);
+        let prelude: Vec<String> = s.prelude.iter().map(Op::to_string).collect();
+        assert_eq!(prelude, ["gc threshold 100 10 10", "gc disable"]);
         assert!(s.env.is_empty() && s.notes.is_empty());
         let s = for_pair(CollectorName::Generational, &[], "cpython", "3.12").unwrap();
         assert!(s.prelude.is_empty());
