@@ -6,13 +6,13 @@
 //! so writes into young objects (most writes) cost nothing more. The slow
 //! path runs once per object per minor collection: the object leaves the
 //! fast path (the bit is cleared) and enters the remembered set
-//! (`old_objects_pointing_to_young`), which the next minor collection
+//! (`RememberedSet::objects`), which the next minor collection
 //! traces as roots. Like PyPy, the barrier does not look at the value
 //! written: the incremental marking relies on that (below).
 //!
 //! Large nodes (born in the large-object space with cards) keep the bit and
 //! instead mark one card per 128 slots; the object enters
-//! `old_objects_with_cards_set` once, and the minor collection rescans only
+//! `RememberedSet::with_cards` once, and the minor collection rescans only
 //! the slots of dirty cards.
 //!
 //! # The marking invariant (incremental update, as PyPy)
@@ -23,10 +23,10 @@
 //! written. The next minor collection, which traces the slots of those
 //! objects (all of them, or those of the dirty cards) anyway, greys every
 //! white object a black one of those lists refers to (pushes it on
-//! `objects_to_trace`; PyPy re-greys the black object itself, which here
+//! the grey stack; PyPy re-greys the black object itself, which here
 //! deferred most of a cycle's marking to its last steps: see `phases.rs`),
-//! and greys every root's referent that is not black (on
-//! `more_objects_to_trace`). Hence, at the end of every minor collection
+//! and greys every root's referent that is not black (on the roots' grey
+//! stack). Hence, at the end of every minor collection
 //! and after every marking step:
 //!
 //! > **no black object refers to a white object**; white objects reachable
@@ -40,15 +40,30 @@
 //! [`IncMiniMark::check_heap`](crate::IncMiniMark::check_heap) verifies
 //! the invariant (zeal tests run it after every collection).
 
-use crate::collector::OldGen;
-use crate::header::{CARDS_SET, HAS_CARDS, ObjRef, TRACK_YOUNG_PTRS};
+use crate::header::{CARDS_SET, HAS_CARDS, ObjPtr, ObjRef, TRACK_YOUNG_PTRS};
 
-impl OldGen {
+/// The old objects the next minor collection must trace, filled by the
+/// write barrier (and by the minor collection itself with the objects it
+/// promotes).
+#[derive(Debug, Default)]
+pub(crate) struct RememberedSet {
+    /// Old objects written since the last minor collection (their
+    /// `TRACK_YOUNG_PTRS` is clear; PyPy's `old_objects_pointing_to_young`).
+    objects: Vec<ObjPtr>,
+    /// Large nodes with a dirty card (`CARDS_SET`;
+    /// `old_objects_with_cards_set`).
+    with_cards: Vec<ObjPtr>,
+    /// Test builds: the write barrier is off.
+    #[cfg(test)]
+    pub(crate) off: bool,
+}
+
+impl RememberedSet {
     /// The barrier before writing slot `index` of `obj`.
     #[inline(always)]
     pub(crate) fn write_barrier(&mut self, obj: ObjRef<'_>, index: usize) {
         #[cfg(test)]
-        if self.no_barrier {
+        if self.off {
             return;
         }
         if obj.has(TRACK_YOUNG_PTRS) {
@@ -64,11 +79,51 @@ impl OldGen {
             obj.mark_card(index);
             if !obj.has(CARDS_SET) {
                 obj.add(CARDS_SET);
-                self.old_objects_with_cards_set.push(obj.ptr());
+                self.with_cards.push(obj.ptr());
             }
         } else {
             obj.remove(TRACK_YOUNG_PTRS);
-            self.old_objects_pointing_to_young.push(obj.ptr());
+            self.objects.push(obj.ptr());
         }
+    }
+
+    /// An object just promoted, with slots to trace (it gets
+    /// `TRACK_YOUNG_PTRS` when traced).
+    pub(crate) fn push_promoted(&mut self, obj: ObjRef<'_>) {
+        self.objects.push(obj.ptr());
+    }
+
+    /// The next object to trace whole.
+    pub(crate) fn pop_object(&mut self) -> Option<ObjPtr> {
+        self.objects.pop()
+    }
+
+    /// The next large node with dirty cards.
+    pub(crate) fn pop_with_cards(&mut self) -> Option<ObjPtr> {
+        self.with_cards.pop()
+    }
+
+    /// Whether some large node has dirty cards.
+    pub(crate) fn has_cards(&self) -> bool {
+        !self.with_cards.is_empty()
+    }
+
+    /// Nothing to trace.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.objects.is_empty() && self.with_cards.is_empty()
+    }
+
+    /// Objects remembered (test builds).
+    #[cfg(test)]
+    pub(crate) fn len(&self) -> usize {
+        self.objects.len()
+    }
+
+    /// The lists, named (for the consistency check).
+    pub(crate) fn lists(&self) -> [(&'static str, &[ObjPtr]); 2] {
+        [
+            ("the remembered set", &self.objects),
+            ("the cards list", &self.with_cards),
+        ]
     }
 }

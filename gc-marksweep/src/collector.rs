@@ -1,9 +1,12 @@
 //! The heap and its [`Collector`] implementation: allocation (nursery fast
 //! path, large-object path), handles, slots, finalizers, weak references,
-//! explicit collections and controls.
+//! explicit collections and controls. It drives the parts — the young
+//! generation and minor collection (`minor.rs`), the old generation
+//! (`old.rs`), the major collector (`major.rs`), the write barrier's
+//! remembered set (`barrier.rs`), the finalizers (`finalizers.rs`) and the
+//! weak references (`weak.rs`) — and alone turns what they report into
+//! events and statistics.
 
-use std::collections::VecDeque;
-use std::ptr::NonNull;
 use std::time::Instant;
 
 use gc_core::embed::{self, EmbedState, ObjectView};
@@ -13,72 +16,19 @@ use gc_core::{
     Stats, Traits, Trigger, WeakHandle, WeakId,
 };
 
+use crate::barrier::RememberedSet;
+use crate::check::{self, Holder, Snapshot};
 use crate::config::MarkSweepConfig;
+use crate::finalizers::Finalizers;
 use crate::header::{
-    Access, Block, FIN_HOOK, FIN_RESURRECT, FINALIZED, HAS_CARDS, HAS_FINALIZER, LARGE, MAX_ID,
-    OLD, ObjPtr, ObjRef, TRACK_YOUNG_PTRS, VISITED, card_words, init_object, make_tid,
-    object_bytes,
+    Access, Block, FIN_HOOK, FIN_RESURRECT, HAS_CARDS, LARGE, MAX_ID, OLD, ObjPtr, ObjRef,
+    TRACK_YOUNG_PTRS, card_words, init_object, make_tid, object_bytes,
 };
+use crate::major::{MajorCollector, State, StepReport, StepScope};
+use crate::minor::{MinorReport, MinorScope, Young};
 use crate::nursery::Nursery;
-use crate::pages::{self, PageAllocator, SMALL_REQUEST_THRESHOLD};
-use crate::phases::State;
+use crate::old::OldGen;
 use crate::weak::{WeakEntry, WeakTable};
-
-/// The old generation and the collector's work lists: everything a minor
-/// collection's copying touches, apart from the roots (so both can be
-/// borrowed at once).
-#[derive(Debug, Default)]
-pub(crate) struct OldGen {
-    pub(crate) pages: PageAllocator,
-    /// Large objects outside the sweep (PyPy's `old_rawmalloced_objects`).
-    pub(crate) large: Vec<ObjPtr>,
-    /// Large objects waiting for the sweeper (`raw_malloc_might_sweep`).
-    pub(crate) sweep_large: Vec<ObjPtr>,
-    pub(crate) large_bytes: usize,
-    /// The remembered set: old objects written since the last minor
-    /// collection (their `TRACK_YOUNG_PTRS` is clear).
-    pub(crate) old_objects_pointing_to_young: Vec<ObjPtr>,
-    /// Large nodes with a dirty card (`CARDS_SET`).
-    pub(crate) old_objects_with_cards_set: Vec<ObjPtr>,
-    /// Grey objects (pushed, not yet visited), including the white
-    /// referents of black objects written since the last minor collection.
-    pub(crate) objects_to_trace: Vec<ObjPtr>,
-    /// Roots' referents greyed by minor collections during marking.
-    pub(crate) more_objects_to_trace: Vec<ObjPtr>,
-    /// This minor collection so far: bytes, objects and payload promoted.
-    pub(crate) surviving_bytes: usize,
-    pub(crate) surviving_objects: u64,
-    pub(crate) surviving_payload: u64,
-    /// Slots rescanned through cards, ever.
-    pub(crate) card_slots_scanned: u64,
-    /// Test builds: the write barrier is off.
-    #[cfg(test)]
-    pub(crate) no_barrier: bool,
-}
-
-impl OldGen {
-    /// PyPy's `get_total_memory_used`: page blocks plus large objects (the
-    /// nursery is not counted).
-    pub(crate) fn total_used(&self) -> usize {
-        self.pages.used_bytes() + self.large_bytes
-    }
-
-    /// Room for a promoted object of `bytes`: a page block up to 280
-    /// bytes, else an individual allocation. Returns the extra header flags.
-    pub(crate) fn alloc_old(&mut self, bytes: usize) -> (NonNull<u64>, u64) {
-        if bytes <= SMALL_REQUEST_THRESHOLD {
-            (self.pages.alloc(bytes), 0)
-        } else {
-            self.large_bytes += bytes;
-            (pages::alloc_large(bytes, 0), LARGE)
-        }
-    }
-
-    /// Registers a promoted large object.
-    pub(crate) fn note_large(&mut self, obj: ObjRef<'_>) {
-        self.large.push(obj.ptr());
-    }
-}
 
 /// Counters beyond [`Stats`]: what PyPy's `gc-minor` and `gc-collect-*`
 /// logs print.
@@ -122,31 +72,8 @@ pub struct MarkSweepStats {
     pub next_major_threshold: f64,
 }
 
-/// PyPy's counters for the major-collection pacing.
-#[derive(Debug, Default)]
-pub(crate) struct Pacing {
-    pub(crate) next_major_threshold: f64,
-    pub(crate) next_major_initial: f64,
-    pub(crate) min_heap: f64,
-    pub(crate) max_heap: f64,
-    pub(crate) max_delta: f64,
-    pub(crate) size_objects_made_old: usize,
-    pub(crate) threshold_objects_made_old: usize,
-    pub(crate) kept_alive_by_finalizer: usize,
-    /// Marking steps of this cycle that ended with work left once the
-    /// mutator was outpacing the marking (each adds one normal budget; see
-    /// `phases.rs`).
-    pub(crate) chasing_steps: u32,
-    /// Old-generation bytes when this cycle's marking started.
-    pub(crate) used_at_cycle_start: usize,
-    /// Bytes this cycle's marking has marked so far.
-    pub(crate) marked_in_cycle: usize,
-    /// Bytes the last minor collection promoted (`nursery_surviving_size`).
-    pub(crate) last_surviving: usize,
-}
-
-/// A view of one object of an [`IncMiniMark`] heap: its address, valid
-/// while the heap is borrowed (nothing moves or dies without `&mut`).
+/// A view of one object of an [`IncMiniMark`] heap, valid while the heap is
+/// borrowed (nothing moves or dies without `&mut`).
 #[derive(Clone, Copy, Debug)]
 pub struct MsView<'a> {
     obj: ObjRef<'a>,
@@ -182,50 +109,49 @@ impl<'a> ObjectView<'a> for MsView<'a> {
     }
 }
 
+/// Objects and bytes promoted by the minor collections a collect event
+/// covers: the `promoted_*` of its [`CollectDetail`].
+#[derive(Clone, Copy, Debug, Default)]
+struct Promoted {
+    objects: u64,
+    bytes: u64,
+}
+
+impl Promoted {
+    fn add(&mut self, minor: &MinorReport) {
+        self.objects += minor.promoted_objects;
+        self.bytes += minor.promoted_bytes as u64;
+    }
+}
+
 /// PyPy's incminimark: a bump-allocated nursery, minor collections copying
 /// survivors into a size-class old generation, and an incremental
 /// mark-and-sweep of the old generation in bounded steps. See the [crate
 /// docs](crate).
 #[derive(Debug)]
 pub struct IncMiniMark {
-    pub(crate) config: MarkSweepConfig,
+    config: MarkSweepConfig,
     /// The right to read objects (see `header.rs`): borrowed by every
     /// `ObjRef`, taken `&mut` by whatever frees or moves objects.
-    pub(crate) access: Access,
-    pub(crate) roots: RootTable<ObjPtr>,
-    pub(crate) weaks: WeakTable,
+    access: Access,
+    roots: RootTable<ObjPtr>,
+    weaks: WeakTable,
     next_weak_id: u64,
     next_id: u64,
-    pub(crate) nursery: Nursery,
-    /// Objects (and their payload bytes) allocated in the nursery since the
-    /// last minor collection.
-    pub(crate) young_objects: u64,
-    pub(crate) young_payload: u64,
-    pub(crate) old: OldGen,
+    young: Young,
+    old: OldGen,
+    pub(crate) remembered: RememberedSet,
+    major: MajorCollector,
+    finalizers: Finalizers,
     /// The saved list (a root): objects resurrected by finalizers.
-    pub(crate) saved: Vec<ObjPtr>,
-    /// Nursery objects given a finalizer (PyPy's
-    /// `probably_young_objects_with_finalizers`).
-    pub(crate) young_with_finalizers: Vec<ObjPtr>,
-    /// Old objects with a finalizer, in registration order.
-    pub(crate) old_with_finalizers: VecDeque<ObjPtr>,
-    /// Finalizers decided at the end of marking, run right after.
-    pub(crate) finalizers_to_run: Vec<ObjPtr>,
-    pub(crate) state: State,
-    pub(crate) pacing: Pacing,
+    saved: Vec<ObjPtr>,
     /// `gc enable`/`gc disable`: automatic major collections on or off.
-    pub(crate) enabled: bool,
-    pub(crate) stats: Stats,
-    pub(crate) gc: MarkSweepStats,
-    pub(crate) events: EventLog,
+    enabled: bool,
+    stats: Stats,
+    gc: MarkSweepStats,
+    events: EventLog,
     /// The embedding layer's state (the finalizer hook and its queue).
-    pub(crate) embed: EmbedState<IncMiniMark>,
-    /// Inside an explicit collection: its minors and steps are reported as
-    /// one event.
-    pub(crate) quiet: bool,
-    /// Objects and bytes promoted since the last collect event: the
-    /// `promoted_*` of the next [`CollectDetail`].
-    pub(crate) unreported_promoted: (u64, u64),
+    embed: EmbedState<IncMiniMark>,
     large_threshold: usize,
 }
 
@@ -237,16 +163,8 @@ unsafe impl Send for IncMiniMark {}
 impl Drop for IncMiniMark {
     fn drop(&mut self) {
         embed::report_leaks(self);
-        for obj in self
-            .old
-            .large
-            .drain(..)
-            .chain(self.old.sweep_large.drain(..))
-        {
-            // SAFETY: every large object is on exactly one of these lists
-            // until freed; the heap is going away, so nothing uses it again.
-            unsafe { pages::free_large(obj, &mut self.access) };
-        }
+        // SAFETY: the heap is going away, so nothing uses its objects again.
+        unsafe { self.old.free_all(&mut self.access) };
     }
 }
 
@@ -268,20 +186,20 @@ impl IncMiniMark {
     /// generation and page-allocator sizes, pauses.
     pub fn gc_stats(&self) -> MarkSweepStats {
         let mut s = self.gc;
+        let pages = self.old.pages();
         s.old_bytes = self.old.total_used() as u64;
-        s.page_bytes_used = self.old.pages.used_bytes() as u64;
-        s.arena_bytes = self.old.pages.arena_bytes() as u64;
-        s.arenas = self.old.pages.arenas_count() as u64;
-        s.large_bytes = self.old.large_bytes as u64;
-        s.card_slots_scanned = self.old.card_slots_scanned;
-        s.next_major_threshold = self.pacing.next_major_threshold;
+        s.page_bytes_used = pages.used_bytes() as u64;
+        s.arena_bytes = pages.arena_bytes() as u64;
+        s.arenas = pages.arenas_count() as u64;
+        s.large_bytes = self.old.large_bytes() as u64;
+        s.next_major_threshold = self.major.next_threshold();
         s
     }
 
     /// The phase of the major collection (`"scanning"`, `"marking"`,
     /// `"sweeping"` or `"finalizing"`).
     pub fn phase(&self) -> &'static str {
-        self.state.name()
+        self.major.state().name()
     }
 
     /// Checks the heap's invariants (every reference leads to an object
@@ -289,14 +207,14 @@ impl IncMiniMark {
     /// black object points at a white one during marking…). The zeal
     /// configuration runs it after every collection; it is slow.
     pub fn check_heap(&self) -> Result<(), String> {
-        self.check()
+        check::check(&self.snapshot())
     }
 
     /// One minor collection followed by one major step (PyPy's
     /// `gc.collect_step()`), whatever `gc disable` says.
     pub fn collect_step(&mut self) {
         self.minor_collection(Trigger::Explicit);
-        self.major_collection_step(0.0, false, Trigger::Explicit);
+        self.major_step(Trigger::Explicit, 0.0);
         self.finish();
     }
 
@@ -312,24 +230,24 @@ impl IncMiniMark {
     /// Reports a collection with its [`CollectDetail`] (memory counters
     /// as they are now, at its end). A minor collection counts as
     /// generation 0, a major one or a step of one as generation 2.
-    pub(crate) fn record_event(
+    fn record_event(
         &mut self,
         trigger: Trigger,
         kind: CollectKind,
         collected: u64,
         pause_ns: u64,
+        promoted: Promoted,
     ) {
         self.note_old_size();
-        let (promoted_objects, promoted_bytes) = std::mem::take(&mut self.unreported_promoted);
-        let pages = &self.old.pages;
+        let pages = self.old.pages();
         let detail = CollectDetail {
-            promoted_objects,
-            promoted_bytes,
+            promoted_objects: promoted.objects,
+            promoted_bytes: promoted.bytes,
             old_bytes: self.old.total_used() as u64,
             peak_old_bytes: self.gc.peak_old_bytes,
             pages_reserved_bytes: pages.arena_bytes() as u64,
             pages_used_bytes: pages.used_bytes() as u64,
-            large_bytes: self.old.large_bytes as u64,
+            large_bytes: self.old.large_bytes() as u64,
         };
         let generation = if kind == Self::MINOR {
             Generation::YOUNGEST
@@ -350,9 +268,192 @@ impl IncMiniMark {
         );
     }
 
-    pub(crate) fn note_old_size(&mut self) {
+    fn note_old_size(&mut self) {
         let used = self.old.total_used() as u64;
         self.gc.peak_old_bytes = self.gc.peak_old_bytes.max(used);
+    }
+
+    /// Zeal and debug modes: the consistency check after each collection.
+    fn debug_check(&self, after: impl FnOnce() -> String) {
+        if self.config.debug || self.config.zeal {
+            if let Err(e) = self.check_heap() {
+                panic!("heap check after {}: {e}", after());
+            }
+        }
+    }
+
+    /// One minor collection, without an event: the collector's and the
+    /// statistics' counters.
+    fn run_minor(&mut self) -> MinorReport {
+        let started = Instant::now();
+        let report = self.young.collect(MinorScope {
+            access: &mut self.access,
+            roots: &mut self.roots,
+            saved: &mut self.saved,
+            finalizers: &mut self.finalizers,
+            weaks: &mut self.weaks,
+            remembered: &mut self.remembered,
+            old: &mut self.old,
+            marking: self.major.marking(),
+        });
+        self.stats.freed += report.freed;
+        self.stats.live_objects -= report.freed;
+        self.stats.live_bytes -= report.freed_payload;
+        self.major.note_promoted(report.promoted_bytes);
+        self.gc.minors += 1;
+        self.gc.bytes_promoted += report.promoted_bytes as u64;
+        self.gc.objects_promoted += report.promoted_objects;
+        self.gc.card_slots_scanned += report.card_slots_scanned;
+        self.note_old_size();
+        let pause = started.elapsed().as_nanos() as u64;
+        self.gc.minor_time_ns += pause;
+        self.gc.max_minor_pause_ns = self.gc.max_minor_pause_ns.max(pause);
+        self.debug_check(|| "a minor collection".into());
+        report
+    }
+
+    /// One minor collection, reported; returns the young objects freed.
+    fn minor_collection(&mut self, trigger: Trigger) -> u64 {
+        let started = Instant::now();
+        let report = self.run_minor();
+        let mut promoted = Promoted::default();
+        promoted.add(&report);
+        let pause = started.elapsed().as_nanos() as u64;
+        self.record_event(trigger, Self::MINOR, report.freed, pause, promoted);
+        report.freed
+    }
+
+    /// One major step, without an event: its finalizers run, its weak
+    /// callbacks are reported, the counters updated.
+    fn run_step(&mut self, reserving: f64, unlimited: bool) -> StepReport {
+        let started = Instant::now();
+        let scope = StepScope {
+            access: &mut self.access,
+            config: &self.config,
+            roots: &self.roots,
+            saved: &self.saved,
+            old: &mut self.old,
+            finalizers: &mut self.finalizers,
+            weaks: &mut self.weaks,
+        };
+        let report = self.major.step(scope, reserving, unlimited);
+        let freed = report.freed;
+        self.stats.freed += freed.objects;
+        self.stats.live_objects -= freed.objects;
+        self.stats.live_bytes -= freed.payload;
+        self.execute_finalizers(&report.finalized);
+        for &(weak, object) in &report.weak_callbacks {
+            self.stats.weak_callbacks += 1;
+            self.events.push(Event::WeakCallback { weak, object });
+        }
+        if report.completed {
+            self.gc.majors += 1;
+        }
+        let pause = started.elapsed().as_nanos() as u64;
+        self.gc.major_steps += 1;
+        self.gc.major_time_ns += pause;
+        self.gc.max_step_pause_ns = self.gc.max_step_pause_ns.max(pause);
+        self.debug_check(|| format!("a major step ({})", self.major.state().name()));
+        report
+    }
+
+    /// One major step, reported as `major-step`, or `major` when it
+    /// completes a cycle's sweep.
+    fn major_step(&mut self, trigger: Trigger, reserving: f64) {
+        let started = Instant::now();
+        let report = self.run_step(reserving, false);
+        let kind = if report.completed {
+            Self::MAJOR
+        } else {
+            Self::MAJOR_STEP
+        };
+        let pause = started.elapsed().as_nanos() as u64;
+        let freed = report.freed.objects;
+        self.record_event(trigger, kind, freed, pause, Promoted::default());
+    }
+
+    /// Runs the finalizers decided by the marking that just ended.
+    fn execute_finalizers(&mut self, finalized: &[ObjPtr]) {
+        for &ptr in finalized {
+            // SAFETY: decided at the end of this marking: live (kept for
+            // this cycle by the ordering).
+            let obj = unsafe { ptr.open(&self.access) };
+            let (id, hook, resurrect) = (obj.id(), obj.has(FIN_HOOK), obj.has(FIN_RESURRECT));
+            self.stats.finalized += 1;
+            self.events.push(Event::Finalize { object: id });
+            if hook && self.embed.has_hook() {
+                // The hook runs once the operation is over; the root keeps
+                // the object (and what it reaches) until then.
+                let root = self.roots.insert(ptr);
+                self.embed.queue(root);
+            } else if resurrect && !hook {
+                self.saved.push(ptr);
+                self.stats.saved += 1;
+            }
+        }
+    }
+
+    /// An explicit or automatic full collection: finishes the cycle in
+    /// progress, then runs a whole new one (PyPy's
+    /// `minor_and_major_collection`), reported as one `major` event.
+    fn full_collection(&mut self, trigger: Trigger) -> u64 {
+        let started = Instant::now();
+        let first = self.run_minor();
+        let mut freed = first.freed;
+        let mut promoted = Promoted::default();
+        promoted.add(&first);
+        // The cycle in progress (if any) is finished first, then a whole
+        // new one runs; every step but the last may be followed by a minor.
+        let mut finishing_previous = self.major.state() != State::Scanning;
+        loop {
+            freed += self.run_step(0.0, true).freed.objects;
+            if self.major.state() == State::Scanning {
+                if !finishing_previous {
+                    break;
+                }
+                finishing_previous = false;
+            }
+            if self.minor_needed() {
+                let minor = self.run_minor();
+                freed += minor.freed;
+                promoted.add(&minor);
+            }
+        }
+        let pause = started.elapsed().as_nanos() as u64;
+        self.record_event(trigger, Self::MAJOR, freed, pause, promoted);
+        freed
+    }
+
+    /// Inside a full collection: a minor collection only when the mutator
+    /// (a finalizer run) could have changed something since the last one.
+    fn minor_needed(&self) -> bool {
+        !self.young.is_empty() || !self.remembered.is_empty() || self.finalizers.has_young()
+    }
+
+    /// PyPy's `minor_collection_with_major_progress`: a minor collection,
+    /// then (unless `gc disable`) a major step when a cycle runs or the
+    /// threshold is reached — and more minor-plus-step pairs while the
+    /// minors promote more than the pacing allows.
+    fn minor_collection_with_major_progress(&mut self, extra: f64) {
+        self.minor_collection(Trigger::Auto);
+        if !self.enabled {
+            return;
+        }
+        if self.major.state() != State::Scanning
+            || self.threshold_reached(extra)
+            || self.config.zeal
+        {
+            self.major_step(Trigger::Auto, extra);
+            while self.major.state() != State::Scanning && self.major.behind(extra as usize) {
+                self.minor_collection(Trigger::Auto);
+                self.major_step(Trigger::Auto, extra as usize as f64);
+            }
+        }
+    }
+
+    /// PyPy's `threshold_reached`.
+    fn threshold_reached(&self, extra: f64) -> bool {
+        self.major.threshold_reached(self.old.total_used(), extra)
     }
 
     fn fresh_id(&mut self) -> Result<u64, GcError> {
@@ -380,22 +481,20 @@ impl IncMiniMark {
         // The id first: once the nursery has handed out the bytes, they
         // must hold an object (the nursery walk parses them).
         let id = self.fresh_id()?;
-        let ptr = match self.nursery.alloc(bytes) {
+        let ptr = match self.young.alloc(bytes) {
             Some(p) => p,
             None => {
                 if let Err(e) = self.collect_and_reserve() {
                     self.next_id -= 1;
                     return Err(e);
                 }
-                self.nursery
-                    .alloc(bytes)
-                    .expect("an empty nursery has room")
+                self.young.alloc(bytes).expect("an empty nursery has room")
             }
         };
-        // SAFETY: the nursery returned `bytes` writable, aligned bytes.
+        // SAFETY: the nursery returned `bytes` writable, aligned bytes of
+        // this heap's memory.
         let obj = unsafe { init_object(ptr, make_tid(kind, id, 0), slots, payload) };
-        self.young_objects += 1;
-        self.young_payload += payload as u64;
+        self.young.note_alloc(payload);
         self.stats.on_alloc(payload as u64);
         Ok(obj)
     }
@@ -404,7 +503,7 @@ impl IncMiniMark {
     /// `collect_and_reserve`), then the heap limit.
     #[cold]
     fn collect_and_reserve(&mut self) -> Result<(), GcError> {
-        self.minor_collection_with_major_progress(0.0, false);
+        self.minor_collection_with_major_progress(0.0);
         self.check_limit(0)
     }
 
@@ -432,26 +531,27 @@ impl IncMiniMark {
         payload: usize,
         bytes: usize,
     ) -> Result<ObjPtr, GcError> {
-        let reserve = bytes as f64 + (self.nursery.capacity() / 2) as f64;
+        let reserve = bytes as f64 + (self.young.capacity() / 2) as f64;
         if self.enabled && self.threshold_reached(bytes as f64) {
-            self.minor_collection_with_major_progress(reserve, false);
+            self.minor_collection_with_major_progress(reserve);
         }
         self.check_limit(bytes)?;
         let id = self.fresh_id()?;
         let cards = if slots > 0 { card_words(slots) } else { 0 };
-        let ptr = pages::alloc_large(bytes, cards);
+        let ptr = self.old.alloc_large(bytes, cards);
         let mut flags = OLD | LARGE | TRACK_YOUNG_PTRS;
         if cards > 0 {
             flags |= HAS_CARDS;
         }
         // SAFETY: `alloc_large` returned `bytes` writable bytes after the
-        // zeroed card words.
-        let obj = unsafe { init_object(ptr, make_tid(kind, id, flags), slots, payload) };
-        self.old.large_bytes += bytes;
-        self.old.large.push(obj);
+        // `cards` zeroed card words, in the same allocation, owned by the
+        // old generation.
+        let ptr = unsafe { init_object(ptr, make_tid(kind, id, flags), slots, payload) };
+        // SAFETY: just initialised: live.
+        self.old.add_large(unsafe { ptr.open(&self.access) });
         self.stats.on_alloc(payload as u64);
         self.note_old_size();
-        Ok(obj)
+        Ok(ptr)
     }
 
     #[inline]
@@ -459,47 +559,60 @@ impl IncMiniMark {
         open_root(&self.roots, &self.access, h)
     }
 
-    /// An explicit or automatic full collection: finishes the cycle in
-    /// progress, then runs a whole new one (PyPy's
-    /// `minor_and_major_collection`), reported as one `major` event.
-    pub(crate) fn full_collection(&mut self, trigger: Trigger) -> u64 {
-        let started = Instant::now();
-        let freed_before = self.stats.freed;
-        let was_quiet = std::mem::replace(&mut self.quiet, true);
-        self.minor_collection(trigger);
-        while self.state != State::Scanning {
-            self.major_collection_step(0.0, true, trigger);
-            self.minor_if_needed(trigger);
-        }
-        self.major_collection_step(0.0, true, trigger);
-        while self.state != State::Scanning {
-            self.minor_if_needed(trigger);
-            self.major_collection_step(0.0, true, trigger);
-        }
-        self.quiet = was_quiet;
-        let freed = self.stats.freed - freed_before;
-        if !self.quiet {
-            self.record_event(
-                trigger,
-                Self::MAJOR,
-                freed,
-                started.elapsed().as_nanos() as u64,
-            );
-        }
-        freed
+    /// Every object not yet freed, with the object itself when it is
+    /// known to be live: not an unmarked one waiting for the sweeper.
+    fn for_each_object<'h>(&'h self, mut f: impl FnMut(Block<'h>, Option<ObjRef<'h>>)) {
+        // Young objects are live: a major step (the only freeing of old
+        // objects) runs with an empty nursery, so no young object refers
+        // to a freed one.
+        self.young.for_each(&self.access, |o| {
+            // SAFETY: see above.
+            f(o, Some(unsafe { o.assume_live() }));
+        });
+        self.old.for_each(&self.access, f);
     }
 
-    /// Inside a full collection: a minor collection only when the mutator
-    /// (a finalizer run) could have changed something since the last one.
-    fn minor_if_needed(&mut self, trigger: Trigger) {
-        if self.nursery.used() > 0
-            || !self.old.old_objects_pointing_to_young.is_empty()
-            || !self.old.old_objects_with_cards_set.is_empty()
-            || !self.young_with_finalizers.is_empty()
-        {
-            self.minor_collection(trigger);
+    /// What the consistency check looks at.
+    fn snapshot(&self) -> Snapshot<'_> {
+        let mut objects = Vec::new();
+        self.for_each_object(|o, live| objects.push((o, live)));
+        let mut stored: Vec<(Holder, ObjPtr)> = Vec::new();
+        stored.extend(self.roots.iter().map(|r| (Holder::List("a root"), r)));
+        let saved: [(&'static str, &[ObjPtr]); 1] = [("the saved list", &self.saved)];
+        let lists = saved
+            .into_iter()
+            .chain(self.remembered.lists())
+            .chain(self.major.grey().lists());
+        for (name, list) in lists {
+            stored.extend(list.iter().map(|&p| (Holder::List(name), p)));
+        }
+        for (name, list) in self.finalizers.lists() {
+            stored.extend(list.into_iter().map(|p| (Holder::List(name), p)));
+        }
+        for w in self.weaks.iter() {
+            stored.extend(w.target.map(|t| (Holder::Weak(w.id), t)));
+        }
+        Snapshot {
+            objects,
+            stored,
+            grey: self.major.grey().all().map(ObjPtr::addr).collect(),
+            barrier_pending: !self.remembered.is_empty(),
+            state: self.major.state(),
+            live_objects: self.stats.live_objects,
         }
     }
+}
+
+/// The object a root handle names.
+#[inline]
+fn open_root<'h>(
+    roots: &RootTable<ObjPtr>,
+    access: &'h Access,
+    h: Handle,
+) -> Result<ObjRef<'h>, GcError> {
+    let ptr = roots.get(h)?;
+    // SAFETY: roots are live objects (invariant in `header.rs`).
+    Ok(unsafe { ptr.open(access) })
 }
 
 impl Collector for IncMiniMark {
@@ -527,19 +640,18 @@ impl Collector for IncMiniMark {
             ))
         })?;
         let large_threshold = config.large_object.min(nursery.capacity() + 1);
-        let min_heap = config.min_heap_bytes();
-        let pacing = Pacing {
-            next_major_threshold: min_heap,
-            next_major_initial: min_heap,
-            min_heap,
-            max_heap: config.max_heap as f64,
-            max_delta: config.max_delta_bytes(),
-            threshold_objects_made_old: nursery.capacity() / 2,
-            ..Pacing::default()
+        let major = MajorCollector::new(&config, nursery.capacity());
+        let gc = MarkSweepStats {
+            next_major_threshold: major.next_threshold(),
+            ..MarkSweepStats::default()
         };
+        #[cfg_attr(not(test), allow(unused_mut))]
+        let mut remembered = RememberedSet::default();
         #[cfg(test)]
-        let no_barrier = config.no_barrier;
-        let mut heap = IncMiniMark {
+        {
+            remembered.off = config.no_barrier;
+        }
+        Ok(IncMiniMark {
             // SAFETY: one token for this heap; its memory is freed only by
             // `Nursery::reset`, `PageAllocator::sweep` and `free_large`,
             // which take it `&mut`, or when the heap is dropped.
@@ -548,32 +660,20 @@ impl Collector for IncMiniMark {
             weaks: WeakTable::new(heap),
             next_weak_id: 0,
             next_id: 0,
-            nursery,
-            young_objects: 0,
-            young_payload: 0,
+            young: Young::new(nursery),
             old: OldGen::default(),
+            remembered,
+            major,
+            finalizers: Finalizers::default(),
             saved: Vec::new(),
-            young_with_finalizers: Vec::new(),
-            old_with_finalizers: VecDeque::new(),
-            finalizers_to_run: Vec::new(),
-            state: State::Scanning,
-            pacing,
             enabled: true,
             stats: Stats::default(),
-            gc: MarkSweepStats::default(),
+            gc,
             events: EventLog::default(),
             embed: EmbedState::default(),
-            quiet: false,
-            unreported_promoted: (0, 0),
             large_threshold,
             config,
-        };
-        #[cfg(test)]
-        {
-            heap.old.no_barrier = no_barrier;
-        }
-        heap.gc.next_major_threshold = heap.pacing.next_major_threshold;
-        Ok(heap)
+        })
     }
 
     #[inline]
@@ -610,7 +710,7 @@ impl Collector for IncMiniMark {
         for (slot, m) in obj.slots().iter().enumerate().zip(members) {
             if let Some(h) = m {
                 let value = open_root(&self.roots, &self.access, *h)?;
-                self.old.write_barrier(obj, slot.0);
+                self.remembered.write_barrier(obj, slot.0);
                 slot.1.set(Some(value));
             }
         }
@@ -663,7 +763,7 @@ impl Collector for IncMiniMark {
             len: slots.len(),
             kind: "node",
         })?;
-        self.old.write_barrier(obj, index);
+        self.remembered.write_barrier(obj, index);
         slot.set(value);
         Ok(())
     }
@@ -702,28 +802,7 @@ impl Collector for IncMiniMark {
 
     fn set_finalizer(&mut self, object: Handle, finalizer: Finalizer) -> Result<(), GcError> {
         let obj = open_root(&self.roots, &self.access, object)?;
-        if obj.has(FINALIZED) {
-            return Ok(()); // at most once per object (PEP 442)
-        }
-        match finalizer {
-            Finalizer::Resurrect => {
-                obj.remove(FIN_HOOK);
-                obj.add(FIN_RESURRECT);
-            }
-            Finalizer::Notify => obj.remove(FIN_RESURRECT | FIN_HOOK),
-            // The hook may keep the object: it is ordered as a resurrecting
-            // finalizer's (PyPy's finalizer queue).
-            Finalizer::Run => obj.add(FIN_RESURRECT | FIN_HOOK),
-        }
-        if obj.has(HAS_FINALIZER) {
-            return Ok(());
-        }
-        obj.add(HAS_FINALIZER);
-        if obj.has(OLD) {
-            self.old_with_finalizers.push_back(obj.ptr());
-        } else {
-            self.young_with_finalizers.push(obj.ptr());
-        }
+        self.finalizers.register(obj, finalizer);
         Ok(())
     }
 
@@ -787,7 +866,7 @@ impl Collector for IncMiniMark {
     fn stats(&self) -> Stats {
         // The nursery, the page allocator's arenas, the large objects.
         let footprint =
-            self.nursery.capacity() + self.old.pages.arena_bytes() + self.old.large_bytes;
+            self.young.capacity() + self.old.pages().arena_bytes() + self.old.large_bytes();
         Stats {
             footprint_bytes: footprint as u64,
             ..self.stats
@@ -831,49 +910,4 @@ impl Collector for IncMiniMark {
             RootList::Garbage => Vec::new(),
         }
     }
-}
-
-impl IncMiniMark {
-    /// Every object not yet freed, with the object itself when it is
-    /// known to be live: not an unmarked one waiting for the sweeper.
-    pub(crate) fn for_each_object<'h>(&'h self, mut f: impl FnMut(Block<'h>, Option<ObjRef<'h>>)) {
-        let access = &self.access;
-        // Nursery objects are live: a major step (the only freeing of old
-        // objects) runs with an empty nursery, so no young object refers
-        // to a freed one.
-        self.nursery.for_each(access, |o| {
-            // SAFETY: see above.
-            f(o, Some(unsafe { o.assume_live() }));
-        });
-        self.old.pages.for_each(access, |o, pending| {
-            // SAFETY: objects outside the sweep, and marked ones waiting
-            // for it, are live.
-            let live = (!pending || o.has(VISITED)).then(|| unsafe { o.assume_live() });
-            f(o, live);
-        });
-        for &o in &self.old.large {
-            // SAFETY: outside the sweep: live.
-            let o = unsafe { o.open(access) };
-            f(*o, Some(o));
-        }
-        for &o in &self.old.sweep_large {
-            // SAFETY: waiting for the sweeper: allocated, maybe dead.
-            let o = unsafe { o.open_block(access) };
-            // SAFETY: marked: live.
-            let live = o.has(VISITED).then(|| unsafe { o.assume_live() });
-            f(o, live);
-        }
-    }
-}
-
-/// The object a root handle names.
-#[inline]
-fn open_root<'h>(
-    roots: &RootTable<ObjPtr>,
-    access: &'h Access,
-    h: Handle,
-) -> Result<ObjRef<'h>, GcError> {
-    let ptr = roots.get(h)?;
-    // SAFETY: roots are live objects (invariant in `header.rs`).
-    Ok(unsafe { ptr.open(access) })
 }

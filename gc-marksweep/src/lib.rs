@@ -167,11 +167,14 @@ mod barrier;
 mod check;
 mod collector;
 mod config;
+mod finalizers;
 mod header;
+mod major;
+mod mark;
 mod minor;
 mod nursery;
+mod old;
 mod pages;
-mod phases;
 mod weak;
 
 pub use collector::{IncMiniMark, MarkSweepStats, MsView};

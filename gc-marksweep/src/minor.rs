@@ -1,20 +1,24 @@
-//! The minor collection (PyPy's `_minor_collection`): copy the nursery's
-//! survivors into the old generation, forwarding every reference to them,
-//! then reset the nursery. Its cost is proportional to the survivors, the
-//! roots and the remembered set, never to the nursery's size: dead young
-//! objects are never looked at (their number is the allocation count minus
-//! the survivors).
+//! The young generation and the minor collection (PyPy's
+//! `_minor_collection`): copy the nursery's survivors into the old
+//! generation, forwarding every reference to them, then reset the nursery.
+//! Its cost is proportional to the survivors, the roots and the remembered
+//! set, never to the nursery's size: dead young objects are never looked at
+//! (their number is the allocation count minus the survivors).
 
-use std::time::Instant;
+use std::ptr::NonNull;
 
-use gc_core::Trigger;
+use gc_core::RootTable;
 
-use crate::collector::{IncMiniMark, OldGen};
+use crate::barrier::RememberedSet;
+use crate::finalizers::Finalizers;
 use crate::header::{
-    Access, CARD_SLOTS, CARDS_PER_BYTE, CARDS_SET, FORWARDED, MORE_PENDING, OLD, ObjRef, Slot,
+    Access, Block, CARD_SLOTS, CARDS_PER_BYTE, CARDS_SET, OLD, ObjPtr, ObjRef, Slot,
     TRACK_YOUNG_PTRS, VISITED, move_object,
 };
-use crate::phases::State;
+use crate::mark::GreyStacks;
+use crate::nursery::Nursery;
+use crate::old::OldGen;
+use crate::weak::WeakTable;
 
 /// How many slots ahead `trace_slots` prefetches referents.
 ///
@@ -25,53 +29,178 @@ use crate::phases::State;
 /// was best by a little.
 const PREFETCH_AHEAD: usize = 16;
 
-impl OldGen {
+/// The nursery and what was allocated in it since the last minor
+/// collection.
+#[derive(Debug)]
+pub(crate) struct Young {
+    nursery: Nursery,
+    /// Objects (and their payload bytes) allocated since the last minor
+    /// collection.
+    objects: u64,
+    payload: u64,
+}
+
+/// What one minor collection did.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct MinorReport {
+    /// Young objects freed, and their payload bytes.
+    pub(crate) freed: u64,
+    pub(crate) freed_payload: u64,
+    /// Objects and bytes copied into the old generation.
+    pub(crate) promoted_objects: u64,
+    pub(crate) promoted_bytes: usize,
+    promoted_payload: u64,
+    /// Slots of large nodes rescanned through dirty cards.
+    pub(crate) card_slots_scanned: u64,
+}
+
+/// Everything a minor collection reads or updates besides the nursery.
+pub(crate) struct MinorScope<'a> {
+    pub(crate) access: &'a mut Access,
+    pub(crate) roots: &'a mut RootTable<ObjPtr>,
+    /// The saved list (a root).
+    pub(crate) saved: &'a mut Vec<ObjPtr>,
+    pub(crate) finalizers: &'a mut Finalizers,
+    pub(crate) weaks: &'a mut WeakTable,
+    pub(crate) remembered: &'a mut RememberedSet,
+    pub(crate) old: &'a mut OldGen,
+    /// The grey stacks, during marking: what the mutator can reach is
+    /// greyed.
+    pub(crate) marking: Option<&'a mut GreyStacks>,
+}
+
+impl Young {
+    /// A young generation on `nursery`.
+    pub(crate) fn new(nursery: Nursery) -> Self {
+        Young {
+            nursery,
+            objects: 0,
+            payload: 0,
+        }
+    }
+
+    /// The nursery's size in bytes.
+    pub(crate) fn capacity(&self) -> usize {
+        self.nursery.capacity()
+    }
+
+    /// Some object was allocated since the last minor collection.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.nursery.used() == 0
+    }
+
+    /// Room for an object of `bytes`, or `None` when the nursery is full.
+    /// Count it with [`note_alloc`](Self::note_alloc) once initialised.
+    #[inline]
+    pub(crate) fn alloc(&mut self, bytes: usize) -> Option<NonNull<u64>> {
+        self.nursery.alloc(bytes)
+    }
+
+    /// Counts an object just initialised in the nursery.
+    #[inline]
+    pub(crate) fn note_alloc(&mut self, payload: usize) {
+        self.objects += 1;
+        self.payload += payload as u64;
+    }
+
+    /// Every young object (all live: see `IncMiniMark::for_each_object`).
+    pub(crate) fn for_each<'h>(&'h self, access: &'h Access, f: impl FnMut(Block<'h>)) {
+        self.nursery.for_each(access, f);
+    }
+
+    /// One minor collection.
+    pub(crate) fn collect(&mut self, scope: MinorScope<'_>) -> MinorReport {
+        let MinorScope {
+            access,
+            roots,
+            saved,
+            finalizers,
+            weaks,
+            remembered,
+            old,
+            marking,
+        } = scope;
+        let shared: &Access = access;
+        let mut copier = Copier {
+            old,
+            remembered,
+            marking,
+            report: MinorReport::default(),
+        };
+        for root in roots.iter_mut().chain(saved.iter_mut()) {
+            // SAFETY: roots and the saved list hold live objects (invariant
+            // in `header.rs`).
+            let moved = copier.drag_out(unsafe { root.open(shared) });
+            *root = moved.ptr();
+            if let Some(grey) = copier.marking.as_deref_mut() {
+                grey.grey_root(moved);
+            }
+        }
+        finalizers.promote_young(shared, |obj| copier.drag_out(obj));
+        loop {
+            copier.collect_cardrefs(shared);
+            copier.collect_oldrefs(shared);
+            if !copier.remembered.has_cards() {
+                break;
+            }
+        }
+        weaks.forward_young(shared);
+        let mut report = copier.report;
+        report.freed = self.objects - report.promoted_objects;
+        report.freed_payload = self.payload - report.promoted_payload;
+        self.objects = 0;
+        self.payload = 0;
+        // SAFETY: every root, saved object, finalizer entry, weak target
+        // and slot of the remembered set and of the copies was forwarded
+        // above; old objects outside the remembered set and the cards list
+        // refer to no young object (the write barrier's invariant).
+        unsafe { self.nursery.reset(access) };
+        report
+    }
+}
+
+/// The copying half of a minor collection.
+struct Copier<'a> {
+    old: &'a mut OldGen,
+    remembered: &'a mut RememberedSet,
+    marking: Option<&'a mut GreyStacks>,
+    report: MinorReport,
+}
+
+impl Copier<'_> {
     /// PyPy's `_trace_drag_out`: the new address of `obj`, copying it out
     /// of the nursery the first time it is reached.
     #[inline]
-    pub(crate) fn drag_out<'h>(&mut self, obj: ObjRef<'h>) -> ObjRef<'h> {
-        let tid = obj.tid();
-        if tid & OLD != 0 {
+    fn drag_out<'h>(&mut self, obj: ObjRef<'h>) -> ObjRef<'h> {
+        if obj.has(OLD) {
             return obj;
         }
-        if tid & FORWARDED != 0 {
-            if let Some(copy) = obj.forwarded() {
-                return copy;
-            }
+        if let Some(copy) = obj.forwarded() {
+            return copy;
         }
         let bytes = obj.size_bytes();
-        let (ptr, extra) = self.alloc_old(bytes);
-        // SAFETY: a nursery object (no cards) not forwarded yet; `alloc_old`
-        // returned `bytes` fresh bytes of the old generation, disjoint from
-        // the nursery.
+        let (ptr, extra) = self.old.alloc_promoted(bytes);
+        // SAFETY: a nursery object (no cards) not forwarded yet;
+        // `alloc_promoted` returned `bytes` fresh bytes of the old
+        // generation, disjoint from the nursery.
         let copy = unsafe { move_object(obj, ptr, OLD | extra) };
         if extra != 0 {
-            self.note_large(copy);
+            self.old.add_large(copy);
         }
-        self.surviving_bytes += bytes;
-        self.surviving_objects += 1;
-        self.surviving_payload += copy.payload_len() as u64;
+        self.report.promoted_bytes += bytes;
+        self.report.promoted_objects += 1;
+        self.report.promoted_payload += copy.payload_len() as u64;
         if copy.slot_count() > 0 {
             // Traced (and given TRACK_YOUNG_PTRS) by `collect_oldrefs`.
-            self.old_objects_pointing_to_young.push(copy.ptr());
+            self.remembered.push_promoted(copy);
         }
         copy
     }
 
-    /// During marking, a reference the mutator holds makes its referent grey
-    /// (once: `MORE_PENDING` says it is on the stack already).
-    #[inline]
-    fn grey_if_white(&mut self, obj: ObjRef<'_>) {
-        if !obj.has(VISITED | MORE_PENDING) {
-            obj.add(MORE_PENDING);
-            self.more_objects_to_trace.push(obj.ptr());
-        }
-    }
-
-    /// Drags out what slots `from..to` of `obj` refer to. When `black`
-    /// (`obj` is black during marking), every white referent also becomes
-    /// grey, on the ordinary grey stack: the barrier's half of the marking
-    /// invariant, at the cost of the slots the minor collection reads anyway.
+    /// Drags out what `slots` (of an old object) refer to. When `black`
+    /// (the object is black during marking), every white referent also
+    /// becomes grey: the barrier's half of the marking invariant, at the
+    /// cost of the slots the minor collection reads anyway.
     fn trace_slots(&mut self, slots: &[Slot], black: bool) {
         for (i, slot) in slots.iter().enumerate() {
             // The referents of a long object are scattered over the nursery:
@@ -86,10 +215,8 @@ impl OldGen {
                     slot.set(Some(moved));
                 }
                 if black {
-                    let tid = moved.tid();
-                    if tid & (VISITED | MORE_PENDING) == 0 {
-                        moved.set_tid(tid | MORE_PENDING);
-                        self.objects_to_trace.push(moved.ptr());
+                    if let Some(grey) = self.marking.as_deref_mut() {
+                        grey.grey_referent(moved);
                     }
                 }
             }
@@ -99,14 +226,14 @@ impl OldGen {
     /// PyPy's `collect_oldrefs_to_nursery`: trace the remembered set (and
     /// the objects just promoted), putting each back on the barrier's fast
     /// path.
-    fn collect_oldrefs(&mut self, access: &Access, marking: bool) {
-        while let Some(obj) = self.old_objects_pointing_to_young.pop() {
+    fn collect_oldrefs(&mut self, access: &Access) {
+        while let Some(obj) = self.remembered.pop_object() {
             // SAFETY: the remembered set holds live old objects (invariant
             // in `header.rs`).
             let obj = unsafe { obj.open(access) };
             let tid = obj.tid();
             obj.set_tid(tid | TRACK_YOUNG_PTRS);
-            let black = marking && tid & VISITED != 0;
+            let black = self.marking.is_some() && tid & VISITED != 0;
             self.trace_slots(obj.slots(), black);
         }
     }
@@ -114,12 +241,12 @@ impl OldGen {
     /// PyPy's `collect_cardrefs_to_nursery`: for every large node with a
     /// dirty card, rescan the slots of its dirty cards only, and clear them.
     /// During marking the white referents of a black one become grey.
-    fn collect_cardrefs(&mut self, access: &Access, marking: bool) {
-        while let Some(obj) = self.old_objects_with_cards_set.pop() {
+    fn collect_cardrefs(&mut self, access: &Access) {
+        while let Some(obj) = self.remembered.pop_with_cards() {
             // SAFETY: the cards list holds live old objects.
             let obj = unsafe { obj.open(access) };
             obj.remove(CARDS_SET);
-            let black = marking && obj.has(VISITED);
+            let black = self.marking.is_some() && obj.has(VISITED);
             let slots = obj.slots();
             for (j, card_byte) in obj.cards().iter().enumerate() {
                 let mut byte = card_byte.replace(0);
@@ -129,127 +256,11 @@ impl OldGen {
                     let start = (j * CARDS_PER_BYTE + bit) * CARD_SLOTS;
                     if start < slots.len() {
                         let end = (start + CARD_SLOTS).min(slots.len());
-                        self.card_slots_scanned += (end - start) as u64;
+                        self.report.card_slots_scanned += (end - start) as u64;
                         self.trace_slots(&slots[start..end], black);
                     }
                 }
             }
         }
-    }
-}
-
-impl IncMiniMark {
-    /// One minor collection; returns the number of young objects freed.
-    pub(crate) fn minor_collection(&mut self, trigger: Trigger) -> u64 {
-        let started = Instant::now();
-        let marking = self.state == State::Marking;
-        let old = &mut self.old;
-        let access = &self.access;
-        old.surviving_bytes = 0;
-        old.surviving_objects = 0;
-        old.surviving_payload = 0;
-        for root in self.roots.iter_mut().chain(&mut self.saved) {
-            // SAFETY: roots and the saved list hold live objects (invariant
-            // in `header.rs`).
-            let moved = old.drag_out(unsafe { root.open(access) });
-            *root = moved.ptr();
-            if marking {
-                old.grey_if_white(moved);
-            }
-        }
-        // Objects with finalizers survive their first minor collection:
-        // only a major collection decides they are garbage.
-        for obj in self.young_with_finalizers.drain(..) {
-            // SAFETY: a finalizer list holds live objects.
-            let moved = old.drag_out(unsafe { obj.open(access) });
-            self.old_with_finalizers.push_back(moved.ptr());
-        }
-        loop {
-            old.collect_cardrefs(access, marking);
-            old.collect_oldrefs(access, marking);
-            if old.old_objects_with_cards_set.is_empty() {
-                break;
-            }
-        }
-        // Weak references to young objects: follow the copy, or clear.
-        self.weaks.drain_young(|weak| {
-            // SAFETY: a weak target is a live object (invariant in
-            // `header.rs`: cleared before its referent is freed).
-            let Some(target) = weak.target.map(|t| unsafe { t.open(access) }) else {
-                return;
-            };
-            if !target.has(OLD) {
-                match target.forwarded() {
-                    Some(copy) => weak.target = Some(copy.ptr()),
-                    None => {
-                        weak.target = None;
-                        if weak.callback {
-                            weak.pending = Some(target.id());
-                        }
-                    }
-                }
-            }
-        });
-        let freed = self.young_objects - old.surviving_objects;
-        let freed_payload = self.young_payload - old.surviving_payload;
-        self.stats.freed += freed;
-        self.stats.live_objects -= freed;
-        self.stats.live_bytes -= freed_payload;
-        self.young_objects = 0;
-        self.young_payload = 0;
-        // SAFETY: every root, saved object, finalizer entry, weak target
-        // and slot of the remembered set and of the copies was forwarded
-        // above; old objects outside the remembered set and the cards list
-        // refer to no young object (the write barrier's invariant).
-        unsafe { self.nursery.reset(&mut self.access) };
-        let promoted = old.surviving_bytes;
-        self.pacing.last_surviving = promoted;
-        self.pacing.size_objects_made_old += promoted;
-        self.gc.minors += 1;
-        self.gc.bytes_promoted += promoted as u64;
-        self.gc.objects_promoted += old.surviving_objects;
-        self.unreported_promoted.0 += old.surviving_objects;
-        self.unreported_promoted.1 += promoted as u64;
-        self.note_old_size();
-        let pause = started.elapsed().as_nanos() as u64;
-        self.gc.minor_time_ns += pause;
-        self.gc.max_minor_pause_ns = self.gc.max_minor_pause_ns.max(pause);
-        if !self.quiet {
-            self.record_event(trigger, Self::MINOR, freed, pause);
-        }
-        if self.config.debug || self.config.zeal {
-            if let Err(e) = self.check() {
-                panic!("heap check after a minor collection: {e}");
-            }
-        }
-        freed
-    }
-
-    /// PyPy's `minor_collection_with_major_progress`: a minor collection,
-    /// then (unless `gc disable`) a major step when a cycle runs or the
-    /// threshold is reached — and more minor-plus-step pairs while the
-    /// minors promote more than half a nursery per step.
-    pub(crate) fn minor_collection_with_major_progress(&mut self, extra: f64, force: bool) {
-        self.minor_collection(Trigger::Auto);
-        if !self.enabled && !force {
-            return;
-        }
-        if self.state != State::Scanning || self.threshold_reached(extra) || self.config.zeal {
-            self.major_collection_step(extra, false, Trigger::Auto);
-            let extra = extra as usize;
-            while self.state != State::Scanning {
-                let threshold = self.pacing.threshold_objects_made_old;
-                if threshold >= extra && self.pacing.size_objects_made_old <= threshold - extra {
-                    break;
-                }
-                self.minor_collection(Trigger::Auto);
-                self.major_collection_step(extra as f64, false, Trigger::Auto);
-            }
-        }
-    }
-
-    /// PyPy's `threshold_reached`.
-    pub(crate) fn threshold_reached(&self, extra: f64) -> bool {
-        self.pacing.next_major_threshold - (self.old.total_used() as f64) < extra
     }
 }

@@ -30,7 +30,7 @@ fn old_to_young_survives_a_minor_through_the_barrier() {
     h.payload_mut(young).unwrap().copy_from_slice(b"kept");
     let young_id = h.object_id(young).unwrap();
     h.set_slot(old, 0, Some(young)).unwrap();
-    assert_eq!(h.old.old_objects_pointing_to_young.len(), 1, "remembered");
+    assert_eq!(h.remembered.len(), 1, "remembered");
     h.release(young).unwrap();
     h.check_heap().unwrap();
     h.collect(Generation::YOUNGEST).unwrap();
@@ -52,10 +52,7 @@ fn without_the_barrier_the_same_test_fails() {
     let young = h.alloc_node(0, 4).unwrap();
     let young_id = h.object_id(young).unwrap();
     h.set_slot(old, 0, Some(young)).unwrap();
-    assert!(
-        h.old.old_objects_pointing_to_young.is_empty(),
-        "not remembered"
-    );
+    assert!(h.remembered.is_empty(), "not remembered");
     let before = h.check_heap().unwrap_err();
     assert!(before.contains("missing write barrier"), "{before}");
     h.release(young).unwrap();

@@ -3,9 +3,10 @@
 //! `young_objects_with_weakrefs`), so that a minor collection looks only at
 //! those, never at every weak reference.
 
-use gc_core::{GcError, HeapId, ObjectId, RootTable, WeakHandle};
+use gc_core::{GcError, HeapId, ObjectId, RootTable, WeakHandle, WeakId};
 
-use crate::header::ObjPtr;
+use crate::header::{Access, OLD, ObjPtr};
+use crate::mark::survives;
 
 /// A weak reference as the mutator holds it (PyPy's weakrefs are heap
 /// objects; ours live here, cleared by the collection that finds the
@@ -79,18 +80,58 @@ impl WeakTable {
         self.entries.iter().flatten()
     }
 
-    /// Every live entry, to update (major collections).
-    pub(crate) fn iter_mut(&mut self) -> impl Iterator<Item = &mut WeakEntry> {
-        self.entries.iter_mut().flatten()
-    }
-
-    /// Calls `f` on each entry that had a young referent, and forgets the
-    /// list (minor collections).
-    pub(crate) fn drain_young(&mut self, mut f: impl FnMut(&mut WeakEntry)) {
+    /// Minor collections: each entry that had a young referent follows
+    /// its copy, or is cleared (queuing its callback); the list is
+    /// forgotten.
+    pub(crate) fn forward_young(&mut self, access: &Access) {
         for slot in self.young.drain(..) {
-            if let Some(entry) = self.entries[slot as usize].as_mut() {
-                f(entry);
+            let Some(weak) = self.entries[slot as usize].as_mut() else {
+                continue;
+            };
+            // SAFETY: a weak target is a live object (invariant in
+            // `header.rs`: cleared before its referent is freed).
+            let Some(target) = weak.target.map(|t| unsafe { t.open(access) }) else {
+                continue;
+            };
+            if !target.has(OLD) {
+                match target.forwarded() {
+                    Some(copy) => weak.target = Some(copy.ptr()),
+                    None => {
+                        weak.target = None;
+                        if weak.callback {
+                            weak.pending = Some(target.id());
+                        }
+                    }
+                }
             }
         }
+    }
+
+    /// The end of marking: references to objects that are not really alive
+    /// (dead, or kept only for a finalizer) are cleared, callbacks queued.
+    pub(crate) fn clear_unreachable(&mut self, access: &Access) {
+        for weak in self.entries.iter_mut().flatten() {
+            if let Some(target) = weak.target {
+                // SAFETY: at the end of marking nothing was swept yet: every
+                // weak target is allocated (maybe dead: only its header is
+                // read).
+                let target = unsafe { target.open_block(access) };
+                if !survives(target) {
+                    weak.target = None;
+                    if weak.callback {
+                        weak.pending = Some(target.id());
+                    }
+                }
+            }
+        }
+    }
+
+    /// The callbacks due (weak references cleared since the last major
+    /// collection that still live), in table order.
+    pub(crate) fn take_callbacks(&mut self) -> Vec<(WeakId, ObjectId)> {
+        let entries = self.entries.iter_mut().flatten();
+        entries
+            .filter_map(|weak| weak.pending.take().map(|object| (WeakId(weak.id), object)))
+            .collect()
     }
 }

@@ -1,0 +1,340 @@
+//! The incremental major collector: an explicit state machine (PyPy's
+//! `major_collection_step`), its pacing and its grey stacks.
+//!
+//! ```text
+//!   Scanning ──► Marking ──(no grey left)──► Sweeping ──(all swept)──► Finalizing ──► Scanning
+//!                 ▲    │ bounded steps           bounded steps            run finalizers,
+//!                 └────┘                                                   weak callbacks
+//! ```
+//!
+//! Every step runs right after a minor collection, so the nursery is empty.
+//!
+//! - **Scanning** (one step): the roots and the saved list become grey.
+//! - **Marking**: visits grey objects until `max(increment_step, 2 × the
+//!   bytes the last minor promoted)` bytes are marked. A black object
+//!   written since the last minor collection is not re-greyed: the
+//!   minor collection, which reads its slots (or its dirty cards) anyway,
+//!   greys the white objects it now refers to, on the ordinary grey stack
+//!   (see `minor.rs`, `mark.rs`). So a black object stays black for the rest of the
+//!   cycle, and the objects promoted during marking are marked as the
+//!   cycle goes, not all at its end. (PyPy re-greys the written object and
+//!   visits the re-greyed ones only once the other greys run out; on a
+//!   1 GiB heap with a 4 MiB nursery that deferred everything the cycle
+//!   promoted through a re-greyed 16,384-slot node, and the last 2–3 steps
+//!   of each cycle took 2–3 normal budgets: the longest step.) The roots
+//!   greyed by minor collections still wait on the roots' grey stack
+//!   until the other greys run out. Termination: every object is marked at
+//!   most once per cycle, and every step that ends with work left after the
+//!   cycle's greys ran out, or after more than twice the heap at the
+//!   cycle's start was marked (the mutator outpacing the marking), grows
+//!   the budget by one normal budget: after `k` such steps it is `k + 1`
+//!   normal budgets, so it eventually covers the whole heap, and a step
+//!   that starts with the budget to mark everything ends with no grey left
+//!   (the mutator writes only between steps). (Doubling instead of adding
+//!   made the last steps about twice as long in the 1 GiB experiment.)
+//!   When no grey object is left: finalizer ordering (and the finalizers),
+//!   weak references to dead objects cleared, every page and large object
+//!   handed to the sweeper.
+//! - **Sweeping**: first the large objects (`3 × nursery / 280` per step),
+//!   then the pages (`3 × nursery / 8 KiB` per step, the next page
+//!   prefetched while one is swept); unmarked objects are freed, marks
+//!   cleared. At the end the next threshold is set (PyPy's
+//!   `set_major_threshold_from`).
+//! - **Finalizing** (one step): back to Scanning, then the callbacks of weak
+//!   references cleared since the last major collection. (The finalizers
+
+use gc_core::{ObjectId, RootTable, WeakId};
+
+use crate::config::MarkSweepConfig;
+use crate::finalizers::Finalizers;
+use crate::header::{Access, ObjPtr};
+use crate::mark::GreyStacks;
+use crate::old::{OldGen, Swept};
+use crate::pages::{PAGE_SIZE, SMALL_REQUEST_THRESHOLD};
+use crate::weak::WeakTable;
+
+/// The major collection's phase (PyPy's `gc_state`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum State {
+    /// No cycle in progress; the next step starts one.
+    Scanning,
+    /// Tri-colour marking in bounded steps.
+    Marking,
+    /// Freeing unmarked objects in bounded steps.
+    Sweeping,
+    /// The cycle is done; the next step runs the weak callbacks.
+    Finalizing,
+}
+
+impl State {
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            State::Scanning => "scanning",
+            State::Marking => "marking",
+            State::Sweeping => "sweeping",
+            State::Finalizing => "finalizing",
+        }
+    }
+}
+
+/// PyPy's counters for the major-collection pacing.
+#[derive(Debug, Default)]
+pub(crate) struct Pacing {
+    pub(crate) next_major_threshold: f64,
+    next_major_initial: f64,
+    min_heap: f64,
+    max_heap: f64,
+    max_delta: f64,
+    size_objects_made_old: usize,
+    threshold_objects_made_old: usize,
+    kept_alive_by_finalizer: usize,
+    /// Marking steps of this cycle that ended with work left once the
+    /// mutator was outpacing the marking (each adds one normal budget).
+    chasing_steps: u32,
+    /// Old-generation bytes when this cycle's marking started.
+    used_at_cycle_start: usize,
+    /// Bytes this cycle's marking has marked so far.
+    marked_in_cycle: usize,
+    /// Bytes the last minor collection promoted (`nursery_surviving_size`).
+    last_surviving: usize,
+}
+
+/// The incremental major collector: its phase, pacing and grey stacks.
+#[derive(Debug)]
+pub(crate) struct MajorCollector {
+    state: State,
+    pacing: Pacing,
+    grey: GreyStacks,
+    nursery: usize,
+}
+
+/// What one major step did.
+#[derive(Debug, Default)]
+pub(crate) struct StepReport {
+    /// The step completed a cycle's sweep.
+    pub(crate) completed: bool,
+    /// Objects freed.
+    pub(crate) freed: Swept,
+    /// Objects whose finalizer runs now (decided by the end of marking).
+    pub(crate) finalized: Vec<ObjPtr>,
+    /// Weak-reference callbacks due (Finalizing).
+    pub(crate) weak_callbacks: Vec<(WeakId, ObjectId)>,
+}
+
+/// Everything a major step reads or updates besides its own state. The
+/// nursery is empty (every step follows a minor collection).
+pub(crate) struct StepScope<'a> {
+    pub(crate) access: &'a mut Access,
+    pub(crate) config: &'a MarkSweepConfig,
+    pub(crate) roots: &'a RootTable<ObjPtr>,
+    pub(crate) saved: &'a [ObjPtr],
+    pub(crate) old: &'a mut OldGen,
+    pub(crate) finalizers: &'a mut Finalizers,
+    pub(crate) weaks: &'a mut WeakTable,
+}
+
+impl MajorCollector {
+    /// A collector for a heap with a nursery of `nursery` bytes.
+    pub(crate) fn new(config: &MarkSweepConfig, nursery: usize) -> Self {
+        let min_heap = config.min_heap_bytes();
+        let pacing = Pacing {
+            next_major_threshold: min_heap,
+            next_major_initial: min_heap,
+            min_heap,
+            max_heap: config.max_heap as f64,
+            max_delta: config.max_delta_bytes(),
+            threshold_objects_made_old: nursery / 2,
+            ..Pacing::default()
+        };
+        MajorCollector {
+            state: State::Scanning,
+            pacing,
+            grey: GreyStacks::default(),
+            nursery,
+        }
+    }
+
+    /// The phase.
+    pub(crate) fn state(&self) -> State {
+        self.state
+    }
+
+    /// The next cycle starts at this many bytes of old generation.
+    pub(crate) fn next_threshold(&self) -> f64 {
+        self.pacing.next_major_threshold
+    }
+
+    /// The grey stacks while marking (minor collections grey into them).
+    pub(crate) fn marking(&mut self) -> Option<&mut GreyStacks> {
+        (self.state == State::Marking).then_some(&mut self.grey)
+    }
+
+    /// The grey stacks (for the consistency check).
+    pub(crate) fn grey(&self) -> &GreyStacks {
+        &self.grey
+    }
+
+    /// A minor collection promoted `bytes`.
+    pub(crate) fn note_promoted(&mut self, bytes: usize) {
+        self.pacing.last_surviving = bytes;
+        self.pacing.size_objects_made_old += bytes;
+    }
+
+    /// PyPy's `threshold_reached`: the old generation (`used` bytes) plus
+    /// `extra` passes the threshold.
+    pub(crate) fn threshold_reached(&self, used: usize, extra: f64) -> bool {
+        self.pacing.next_major_threshold - (used as f64) < extra
+    }
+
+    /// During a cycle, the minors since its start promoted more than the
+    /// pacing allows before the next step (PyPy's loop in
+    /// `minor_collection_with_major_progress`).
+    pub(crate) fn behind(&self, extra: usize) -> bool {
+        let threshold = self.pacing.threshold_objects_made_old;
+        threshold < extra || self.pacing.size_objects_made_old > threshold - extra
+    }
+
+    /// One major step; see the [module docs](self). `unlimited` finishes
+    /// the phase in one go (full collections).
+    pub(crate) fn step(
+        &mut self,
+        scope: StepScope<'_>,
+        reserving: f64,
+        unlimited: bool,
+    ) -> StepReport {
+        self.pacing.threshold_objects_made_old += self.nursery / 2;
+        match self.state {
+            State::Scanning => {
+                self.scan(&scope);
+                StepReport::default()
+            }
+            State::Marking => self.mark_step(scope, unlimited),
+            State::Sweeping => self.sweep_step(scope, reserving, unlimited),
+            State::Finalizing => {
+                self.state = State::Scanning;
+                StepReport {
+                    weak_callbacks: scope.weaks.take_callbacks(),
+                    ..StepReport::default()
+                }
+            }
+        }
+    }
+
+    /// Scanning: the roots and the saved list become grey.
+    fn scan(&mut self, scope: &StepScope<'_>) {
+        self.pacing.size_objects_made_old = 0;
+        self.pacing.threshold_objects_made_old = self.nursery / 2;
+        let roots = scope.roots.iter().chain(scope.saved.iter().copied());
+        self.grey.start(roots);
+        self.pacing.used_at_cycle_start = scope.old.total_used();
+        self.pacing.marked_in_cycle = 0;
+        self.state = State::Marking;
+    }
+
+    /// Marking: one bounded step, then the end of marking if no grey
+    /// object is left.
+    fn mark_step(&mut self, scope: StepScope<'_>, unlimited: bool) -> StepReport {
+        let budget = if unlimited {
+            usize::MAX
+        } else {
+            scope
+                .config
+                .increment_step_bytes()
+                .max(2 * self.pacing.last_surviving)
+        };
+        // Once the greys of the cycle ran out (or the mutator outpaces the
+        // marking), each step that still has work left grows the budget by
+        // one more normal budget (see the module docs: bounded steps,
+        // guaranteed termination).
+        let budget = budget.saturating_mul(1 + self.pacing.chasing_steps as usize);
+        let (remaining, chased) = self.grey.mark(scope.access, budget);
+        let p = &mut self.pacing;
+        p.marked_in_cycle = p
+            .marked_in_cycle
+            .saturating_add(budget.saturating_sub(remaining));
+        // Objects are never re-greyed once black, so a cycle marks each
+        // object at most once; more than twice the heap at the cycle's
+        // start means the mutator outpaces the marking.
+        let outpaced = p.marked_in_cycle > 2 * p.used_at_cycle_start;
+        if self.grey.is_empty() {
+            self.pacing.chasing_steps = 0;
+            return self.finish_marking(scope);
+        }
+        if chased || outpaced || self.pacing.chasing_steps > 0 {
+            self.pacing.chasing_steps += 1;
+        }
+        StepReport::default()
+    }
+
+    /// No grey object is left: every reachable object is black. The
+    /// finalizers are decided (and run by the caller right after this
+    /// step: PyPy runs them one state later, but here the mutator runs in
+    /// between, and it could revive a finalizable object through a weak
+    /// reference kept for a resurrecting finalizer — a finalizer must
+    /// never run on an object the mutator can reach), weak references to
+    /// dead objects cleared, everything handed to the sweeper.
+    fn finish_marking(&mut self, scope: StepScope<'_>) -> StepReport {
+        let ordered = scope
+            .finalizers
+            .order(scope.access, &mut self.grey, scope.weaks);
+        self.pacing.kept_alive_by_finalizer = ordered.kept_alive;
+        scope.old.prepare_sweep();
+        self.state = State::Sweeping;
+        StepReport {
+            finalized: ordered.finalized,
+            ..StepReport::default()
+        }
+    }
+
+    /// Sweeping: large objects first, then pages, one kind per step
+    /// (PyPy); at the end, the next threshold.
+    fn sweep_step(&mut self, scope: StepScope<'_>, reserving: f64, unlimited: bool) -> StepReport {
+        let nursery = self.nursery;
+        let (large_limit, page_limit) = if unlimited {
+            (usize::MAX, usize::MAX)
+        } else if scope.config.zeal {
+            (1, 1)
+        } else {
+            (
+                (3 * nursery / SMALL_REQUEST_THRESHOLD).max(1),
+                (3 * nursery / PAGE_SIZE).max(1),
+            )
+        };
+        let mut report = StepReport::default();
+        let swept_large = scope.old.sweeping_large();
+        if swept_large {
+            // SAFETY: marking is complete (Sweeping follows it), so nothing
+            // live refers to an unmarked object, and weak references to
+            // them were cleared.
+            report.freed = unsafe { scope.old.sweep_large(large_limit, scope.access) };
+        }
+        if !scope.old.sweeping_large() && (unlimited || !swept_large) {
+            // SAFETY: as above; objects promoted since are on pages not
+            // handed to the sweeper.
+            let (swept, done) = unsafe { scope.old.sweep_pages(page_limit, scope.access) };
+            report.freed.objects += swept.objects;
+            report.freed.payload += swept.payload;
+            if done {
+                self.finish_sweeping(scope.config, scope.old.total_used(), reserving);
+                report.completed = true;
+            }
+        }
+        report
+    }
+
+    /// PyPy's end of sweeping: the next threshold, from what survived.
+    fn finish_sweeping(&mut self, config: &MarkSweepConfig, used: usize, reserving: f64) {
+        let p = &mut self.pacing;
+        let used = (used as f64 - p.kept_alive_by_finalizer as f64).max(0.0);
+        let wanted = (used * config.major_collection_threshold).min(used + p.max_delta);
+        let mut threshold = wanted.min(p.next_major_initial * config.growth_rate_max);
+        threshold += reserving;
+        threshold = threshold.max(p.min_heap);
+        if p.max_heap > 0.0 && threshold > p.max_heap {
+            threshold = p.max_heap;
+        }
+        p.next_major_initial = threshold;
+        p.next_major_threshold = threshold;
+        self.state = State::Finalizing;
+    }
+}

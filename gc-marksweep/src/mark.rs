@@ -1,0 +1,143 @@
+//! Colours and the grey stacks of the incremental marking (PyPy's
+//! `objects_to_trace` and `more_objects_to_trace`).
+//!
+//! An old object is *white* (unmarked), *grey* (on a stack, `MORE_PENDING`
+//! when a minor collection pushed it) or *black* ([`VISITED`]). Visiting a
+//! grey object blackens it and greys its white children. Blackening also
+//! sets [`TRACK_YOUNG_PTRS`], so that a write into a black object takes the
+//! barrier's slow path and the next minor collection greys what was
+//! written (see `barrier.rs` for the marking invariant this keeps).
+
+use crate::header::{
+    Access, Block, FINALIZATION_ORDERING, MORE_PENDING, ObjPtr, ObjRef, TRACK_YOUNG_PTRS, VISITED,
+};
+
+/// The finalization state of an old object during the finalizer ordering
+/// (PyPy's four states; if x refers to y then `state(y) >= state(x)`).
+pub(crate) fn fin_state(obj: Block<'_>) -> u8 {
+    match (obj.has(VISITED), obj.has(FINALIZATION_ORDERING)) {
+        (false, false) => 0, // unreachable
+        (false, true) => 1,  // temporary
+        (true, true) => 2,   // reachable only from a finalizer (maybe itself)
+        (true, false) => 3,  // alive
+    }
+}
+
+/// Whether a marked heap keeps `obj` for the mutator: black, and not only
+/// for a finalizer.
+pub(crate) fn survives(obj: Block<'_>) -> bool {
+    fin_state(obj) == 3
+}
+
+/// The grey objects of the current cycle.
+#[derive(Debug, Default)]
+pub(crate) struct GreyStacks {
+    /// Grey objects (pushed, not yet visited), including the white
+    /// referents of black objects written since the last minor collection.
+    objects: Vec<ObjPtr>,
+    /// Roots' referents greyed by minor collections during marking: visited
+    /// once the other greys run out.
+    roots: Vec<ObjPtr>,
+}
+
+impl GreyStacks {
+    /// A new cycle: the roots are the only greys.
+    pub(crate) fn start(&mut self, roots: impl Iterator<Item = ObjPtr>) {
+        self.objects.clear();
+        self.roots.clear();
+        self.objects.extend(roots);
+    }
+
+    /// No grey object is left.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.objects.is_empty() && self.roots.is_empty()
+    }
+
+    /// Every grey object (for the consistency check).
+    pub(crate) fn all(&self) -> impl Iterator<Item = ObjPtr> + '_ {
+        self.objects.iter().chain(&self.roots).copied()
+    }
+
+    /// The stacks, named (for the consistency check).
+    pub(crate) fn lists(&self) -> [(&'static str, &[ObjPtr]); 2] {
+        [
+            ("the grey stack", &self.objects),
+            ("the roots' grey stack", &self.roots),
+        ]
+    }
+
+    /// A minor collection found a root referring to `obj`: grey it (once:
+    /// `MORE_PENDING` says it is on a stack already) unless it is black.
+    #[inline]
+    pub(crate) fn grey_root(&mut self, obj: ObjRef<'_>) {
+        if !obj.has(VISITED | MORE_PENDING) {
+            obj.add(MORE_PENDING);
+            self.roots.push(obj.ptr());
+        }
+    }
+
+    /// A minor collection found a black object referring to `obj`: grey it
+    /// unless it is black or grey already.
+    #[inline]
+    pub(crate) fn grey_referent(&mut self, obj: ObjRef<'_>) {
+        let tid = obj.tid();
+        if tid & (VISITED | MORE_PENDING) == 0 {
+            obj.set_tid(tid | MORE_PENDING);
+            self.objects.push(obj.ptr());
+        }
+    }
+
+    /// PyPy's `visit`: blacken `obj` (and put it back on the barrier's
+    /// slow path), grey its white children; returns the bytes marked.
+    #[inline]
+    fn visit(&mut self, obj: ObjRef<'_>) -> usize {
+        let tid = obj.tid();
+        if tid & VISITED != 0 {
+            return 0;
+        }
+        obj.set_tid((tid | VISITED | TRACK_YOUNG_PTRS) & !MORE_PENDING);
+        for slot in obj.slots() {
+            if let Some(child) = slot.get() {
+                if !child.has(VISITED) {
+                    self.objects.push(child.ptr());
+                }
+            }
+        }
+        obj.size_bytes()
+    }
+
+    /// Visits grey objects until `budget` bytes are marked or none is left;
+    /// once the ordinary greys run out (and `chase`), the roots' greys too.
+    /// Returns what is left of the budget and whether it chased.
+    pub(crate) fn mark(&mut self, access: &Access, budget: usize) -> (usize, bool) {
+        let mut remaining = self.mark_objects(access, budget);
+        let mut chased = false;
+        if self.objects.is_empty() && !self.roots.is_empty() {
+            std::mem::swap(&mut self.objects, &mut self.roots);
+            remaining = self.mark_objects(access, remaining.max(1));
+            chased = true;
+        }
+        (remaining, chased)
+    }
+
+    fn mark_objects(&mut self, access: &Access, budget: usize) -> usize {
+        let mut remaining = budget;
+        while remaining > 0 {
+            let Some(obj) = self.objects.pop() else {
+                break;
+            };
+            // SAFETY: grey objects are live (invariant in `header.rs`).
+            remaining = remaining.saturating_sub(self.visit(unsafe { obj.open(access) }));
+        }
+        remaining
+    }
+
+    /// Marks everything reachable from `obj` (finalizer ordering).
+    pub(crate) fn mark_from(&mut self, access: &Access, obj: ObjRef<'_>) {
+        self.objects.push(obj.ptr());
+        while let Some(obj) = self.objects.pop() {
+            // SAFETY: as in `mark_objects`.
+            self.visit(unsafe { obj.open(access) });
+        }
+    }
+}
