@@ -24,7 +24,7 @@
 //! objects (all of them, or those of the dirty cards) anyway, greys every
 //! white object a black one of those lists refers to (pushes it on
 //! the grey stack; PyPy re-greys the black object itself, which here
-//! deferred most of a cycle's marking to its last steps: see `phases.rs`),
+//! deferred most of a cycle's marking to its last steps: see `major.rs`),
 //! and greys every root's referent that is not black (on the roots' grey
 //! stack). Hence, at the end of every minor collection
 //! and after every marking step:

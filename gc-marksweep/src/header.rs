@@ -44,16 +44,16 @@
 //! > live object is live.**
 //!
 //! It is maintained where memory is released, and nowhere else: the unsafe
-//! functions that do it ([`Nursery::reset`](crate::nursery::Nursery::reset)
+//! functions that do it (`Nursery::reset`
 //! after every stored reference into the nursery was forwarded,
-//! [`PageAllocator::sweep`](crate::pages::PageAllocator::sweep) and
-//! [`free_large`](crate::pages::free_large) only on unmarked objects after a
+//! `PageAllocator::sweep` and
+//! `free_large` only on unmarked objects after a
 //! complete marking) state it as their callers' obligation; the `unsafe`
 //! opens rely on it. An `ObjPtr` is only ever made from an object (never
 //! from an integer), and the header bits that decide what the other words
 //! mean ([`FORWARDED`], [`HAS_CARDS`], [`FREE_BLOCK`]) are written only in
 //! this module, so no safe flag update can make a slot or card read leave
-//! its object. The debug consistency check ([`crate::check`]) verifies the
+//! its object. The debug consistency check (`check.rs`) verifies the
 //! invariant by address before opening anything.
 
 use std::cell::Cell;

@@ -95,7 +95,7 @@
 //!   what the mutator adds during marking is marked as the cycle goes;
 //!   steps are bounded, with a budget that grows only when the mutator
 //!   outpaces the marking (termination is still guaranteed; see
-//!   `phases.rs`). The page sweep prefetches the next page. On a 1 GiB old
+//!   `major.rs`). The page sweep prefetches the next page. On a 1 GiB old
 //!   generation with a 4 MiB nursery and PyPy's default pacing
 //!   (`GC_PERF_TREES=16384`, `examples/perf.rs`), the longest major step
 //!   went from 8.5 ms to 3.3 ms (2.5× shorter) on this (shared, 2-core)
