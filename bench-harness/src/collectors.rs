@@ -6,10 +6,10 @@
 //! name into a type.
 
 pub use gc_any::{Strategy as CollectorName, WithCollector, WithEachCollector, for_each_collector};
-use gc_core::{Collector, NoConfig, NullCollector};
+use gc_core::{Collector, NoConfig, NullCollector, NullConfig};
 use gc_generational::{Generational, GenerationalConfig};
 use gc_marksweep::{IncMiniMark, MarkSweepConfig};
-use gc_refcount::RefCount;
+use gc_refcount::{RefCount, RefCountConfig};
 
 /// `gc_any::configured` with its error as one line.
 fn configured<C: Collector>(pairs: &[(String, String)]) -> Result<C::Config, String> {
@@ -45,6 +45,18 @@ impl Describe for NoConfig {
     }
 }
 
+impl Describe for NullConfig {
+    fn describe(&self) -> Vec<(String, String)> {
+        vec![("max_heap".into(), self.max_heap.to_string())]
+    }
+}
+
+impl Describe for RefCountConfig {
+    fn describe(&self) -> Vec<(String, String)> {
+        vec![("max_heap".into(), self.max_heap.to_string())]
+    }
+}
+
 impl Describe for GenerationalConfig {
     fn describe(&self) -> Vec<(String, String)> {
         vec![
@@ -53,6 +65,7 @@ impl Describe for GenerationalConfig {
             ("threshold2".into(), self.threshold2.to_string()),
             ("enabled".into(), self.enabled.to_string()),
             ("debug".into(), self.debug.to_string()),
+            ("max_heap".into(), self.max_heap.to_string()),
         ]
     }
 }

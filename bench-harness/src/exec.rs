@@ -478,7 +478,7 @@ fn check_live_set<C: Collector>(c: &C, model: &Model) -> Result<u64, String> {
 mod tests {
     use super::*;
     use crate::workloads;
-    use gc_core::{NoConfig, NullCollector};
+    use gc_core::NullCollector;
     use gc_refcount::RefCount;
 
     fn opts() -> Options {
@@ -496,8 +496,8 @@ mod tests {
                 scale: 0.02,
                 seed: 1,
             };
-            let n = run::<NullCollector>(NoConfig, source, opts()).unwrap();
-            let r = run::<RefCount>(NoConfig, source, opts()).unwrap();
+            let n = run::<NullCollector>(Default::default(), source, opts()).unwrap();
+            let r = run::<RefCount>(Default::default(), source, opts()).unwrap();
             assert_eq!(n.allocations, r.allocations, "{}", w.name);
             assert_eq!(n.ops, r.ops);
             assert_eq!(n.leaked_objects, None);
@@ -570,7 +570,7 @@ mod tests {
             scale: 0.02, // two loops
             seed: 0,
         };
-        let r = run::<RefCount>(NoConfig, source, opts()).unwrap();
+        let r = run::<RefCount>(Default::default(), source, opts()).unwrap();
         assert_eq!(r.leaked_objects, Some(2 * 100 * 21));
         let c = &r.collections;
         assert_eq!(c.get("refcount"), Some(&4));
@@ -585,20 +585,20 @@ mod tests {
         )
         .unwrap();
         // Refcount leaks the cycle: correct for refcount.
-        let r = run::<RefCount>(NoConfig, Source::Trace(&trace), opts()).unwrap();
+        let r = run::<RefCount>(Default::default(), Source::Trace(&trace), opts()).unwrap();
         assert_eq!(r.leaked_objects, Some(2));
         // The same heap claiming to collect cycles is caught.
-        let e = run::<Liar>(NoConfig, Source::Trace(&trace), opts()).unwrap_err();
+        let e = run::<Liar>(Default::default(), Source::Trace(&trace), opts()).unwrap_err();
         assert!(e.contains("alive but unreachable"), "{e}");
     }
 
     #[test]
     fn a_failed_expect_fails_the_run() {
         let trace = Trace::parse("gctrace 1\nnew r0 node 0 0\nexpect live 3\n").unwrap();
-        let e = run::<RefCount>(NoConfig, Source::Trace(&trace), opts()).unwrap_err();
+        let e = run::<RefCount>(Default::default(), Source::Trace(&trace), opts()).unwrap_err();
         assert_eq!(e, "line 3: expect live 3 failed: actual 1");
         let bad = Trace::parse("gctrace 1\nset r0.0 nil\n").unwrap();
-        let e = run::<NullCollector>(NoConfig, Source::Trace(&bad), opts()).unwrap_err();
+        let e = run::<NullCollector>(Default::default(), Source::Trace(&bad), opts()).unwrap_err();
         assert!(e.starts_with("line 2: register r0 is empty"), "{e}");
     }
 
@@ -611,8 +611,8 @@ mod tests {
             reference_counting: false,
             ..RefCount::TRAITS
         };
-        type Config = NoConfig;
-        fn with_config(c: NoConfig) -> Result<Self, gc_core::GcError> {
+        type Config = gc_refcount::RefCountConfig;
+        fn with_config(c: Self::Config) -> Result<Self, gc_core::GcError> {
             RefCount::with_config(c).map(|r| Liar(r, Default::default()))
         }
         type View<'a> = <RefCount as Collector>::View<'a>;

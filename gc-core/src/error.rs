@@ -36,10 +36,13 @@ pub enum GcError {
         /// The limit.
         limit: usize,
     },
-    /// The heap's configured maximum would be exceeded.
-    #[error("out of memory: the heap limit of {limit} bytes would be exceeded")]
+    /// The heap's configured maximum (`max_heap`, see
+    /// [`config`](crate::config)) would be exceeded, or (`limit` 0) the
+    /// system refused the memory.
+    #[error("{}", out_of_memory(*.limit))]
     OutOfMemory {
-        /// The configured limit in bytes.
+        /// The configured limit in bytes; 0 when the system refused the
+        /// memory.
         limit: u64,
     },
     /// The heap's object table (or slot space, or id space) is full.
@@ -64,6 +67,14 @@ pub enum GcError {
     /// A configuration key the collector does not know, or a bad value.
     #[error("bad configuration: {0}")]
     Config(String),
+}
+
+fn out_of_memory(limit: u64) -> String {
+    if limit == 0 {
+        "out of memory: the system refused the allocation".to_owned()
+    } else {
+        format!("out of memory: the heap limit of {limit} bytes would be exceeded")
+    }
 }
 
 #[cfg(test)]
@@ -106,6 +117,10 @@ mod tests {
             (
                 GcError::OutOfMemory { limit: 1 << 20 },
                 "out of memory: the heap limit of 1048576 bytes would be exceeded",
+            ),
+            (
+                GcError::OutOfMemory { limit: 0 },
+                "out of memory: the system refused the allocation",
             ),
             (
                 GcError::TooMany {

@@ -302,6 +302,7 @@
 #![warn(missing_docs)]
 
 mod collector;
+pub mod config;
 pub mod embed;
 mod error;
 mod event;
@@ -320,7 +321,7 @@ pub use embed::{Embedding, Finalize, Local, ObjectView, Root, Scope, WeakRoot};
 pub use error::GcError;
 pub use event::{CollectDetail, CollectEvent, CollectKind, Collection, Event, EventLog, Trigger};
 pub use handle::{Handle, HandleType, HeapId, RootTable, WeakHandle};
-pub use null::{NullCollector, NullView};
+pub use null::{NullCollector, NullConfig, NullView};
 pub use object::{Finalizer, Kind, MAX_PAYLOAD, MAX_SLOTS, ObjectId, Shape, WeakId};
 pub use stats::Stats;
 

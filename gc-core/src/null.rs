@@ -2,12 +2,33 @@
 //! limit every report measures the real strategies against, and it runs
 //! every trace (its live set only grows).
 
+use crate::config::{self, HeapLimit, Key, MAX_HEAP, canonical_size};
 use crate::embed::{self, EmbedState, ObjectView, report_leaks};
 use crate::{
-    CollectKind, Collection, Collector, Control, ControlOutcome, Event, EventLog, Finalizer,
-    GcError, Generation, Handle, HeapId, Kind, NoConfig, ObjectId, RootList, RootTable, Shape,
+    CollectKind, Collection, Collector, Config, Control, ControlOutcome, Event, EventLog,
+    Finalizer, GcError, Generation, Handle, HeapId, Kind, ObjectId, RootList, RootTable, Shape,
     Stats, Traits, Trigger, WeakHandle, WeakId,
 };
+
+/// The configuration of the [`NullCollector`]: only the heap limit.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct NullConfig {
+    /// `max_heap`: the most bytes of objects (canonical layout; 0 = no
+    /// limit). See [`config`](crate::config).
+    pub max_heap: usize,
+}
+
+const NULL_KEYS: [Key; 1] = [MAX_HEAP];
+
+impl Config for NullConfig {
+    const KEYS: &'static [(&'static str, &'static str)] = &config::pairs(&NULL_KEYS);
+
+    fn set(&mut self, key: &str, value: &str) -> Result<(), GcError> {
+        let key = config::find(&NULL_KEYS, key)?;
+        self.max_heap = key.size(value)?;
+        Ok(())
+    }
+}
 
 #[derive(Debug)]
 struct NullObject {
@@ -30,6 +51,8 @@ pub struct NullCollector {
     embed: EmbedState<NullCollector>,
     /// Slots of every object (for the footprint).
     slot_count: u64,
+    /// Bytes of objects against `max_heap`.
+    limit: HeapLimit,
 }
 
 impl Drop for NullCollector {
@@ -92,6 +115,26 @@ impl NullCollector {
         Ok(&self.objects[self.roots.get(h)? as usize])
     }
 
+    /// Slots for a new object, if the limit and the system allow them
+    /// (every allocation of an object is fallible: refused memory is
+    /// `OutOfMemory`, never an abort).
+    fn slots_for(
+        &self,
+        len: usize,
+        payload: usize,
+        mut fill: impl FnMut(usize) -> Result<Option<u32>, GcError>,
+    ) -> Result<Box<[Option<u32>]>, GcError> {
+        let mut slots = Vec::new();
+        slots
+            .try_reserve_exact(len)
+            .map_err(|_| config::refused())?;
+        for i in 0..len {
+            slots.push(fill(i)?);
+        }
+        self.limit.check(canonical_size(len, payload))?;
+        Ok(slots.into_boxed_slice())
+    }
+
     fn push(
         &mut self,
         kind: Kind,
@@ -102,11 +145,15 @@ impl NullCollector {
             what: "objects",
             limit: u64::from(u32::MAX),
         })?;
+        let payload_bytes =
+            bytemuck::allocation::try_zeroed_slice_box(payload).map_err(|()| config::refused())?;
+        self.objects.try_reserve(1).map_err(|_| config::refused())?;
+        self.limit.add(canonical_size(slots.len(), payload));
         self.slot_count += slots.len() as u64;
         self.objects.push(NullObject {
             kind,
             slots,
-            payload: vec![0; payload].into_boxed_slice(),
+            payload: payload_bytes,
         });
         self.stats.on_alloc(payload as u64);
         Ok(self.roots.insert(index))
@@ -126,10 +173,10 @@ impl Collector for NullCollector {
         reference_counting: false,
         frees_finalized_later: false,
     };
-    type Config = NoConfig;
+    type Config = NullConfig;
     type View<'a> = NullView<'a>;
 
-    fn with_config(_config: NoConfig) -> Result<Self, GcError> {
+    fn with_config(config: NullConfig) -> Result<Self, GcError> {
         let heap = HeapId::fresh();
         Ok(NullCollector {
             objects: Vec::new(),
@@ -140,24 +187,22 @@ impl Collector for NullCollector {
             events: EventLog::default(),
             embed: EmbedState::default(),
             slot_count: 0,
+            limit: HeapLimit::new(config.max_heap as u64),
         })
     }
 
     #[inline]
     fn alloc(&mut self, shape: Shape) -> Result<Handle, GcError> {
         shape.check()?;
-        self.push(
-            shape.kind(),
-            vec![None; shape.slots()].into_boxed_slice(),
-            shape.payload(),
-        )
+        let slots = self.slots_for(shape.slots(), shape.payload(), |_| Ok(None))?;
+        self.push(shape.kind(), slots, shape.payload())
     }
 
     fn alloc_tuple(&mut self, members: &[Option<Handle>]) -> Result<Handle, GcError> {
-        let slots = members
-            .iter()
-            .map(|m| m.map(|h| self.roots.get(h)).transpose())
-            .collect::<Result<Box<[_]>, _>>()?;
+        let roots = &self.roots;
+        let slots = self.slots_for(members.len(), 0, |i| {
+            members[i].map(|h| roots.get(h)).transpose()
+        })?;
         self.push(Kind::Tuple, slots, 0)
     }
 
@@ -318,5 +363,38 @@ impl Collector for NullCollector {
 
     fn root_list(&self, _list: RootList) -> Vec<ObjectId> {
         Vec::new()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::CollectorExt;
+
+    #[test]
+    fn the_heap_limit_refuses_and_leaves_the_heap_usable() {
+        let mut c = NullConfig::default();
+        c.set("max_heap", "100").unwrap();
+        assert!(c.set("max_heap", "-1").is_err());
+        assert!(c.set("nursery", "1").is_err());
+        let mut h = NullCollector::with_config(c).unwrap();
+        let a = h.alloc_node(2, 8).unwrap(); // 40 bytes
+        let b = h.alloc_atom(44).unwrap(); // 60: full
+        assert_eq!(
+            h.alloc_atom(0).unwrap_err(),
+            GcError::OutOfMemory { limit: 100 }
+        );
+        assert_eq!(
+            h.alloc_tuple(&[Some(a)]).unwrap_err(),
+            GcError::OutOfMemory { limit: 100 }
+        );
+        assert_eq!(h.stats().allocated, 2);
+        h.set_slot(a, 1, Some(b)).unwrap();
+        let got = h.slot(a, 1).unwrap().unwrap();
+        assert!(h.same_object(got, b).unwrap());
+        assert_eq!(h.live_objects().len(), 2);
+        for x in [a, b, got] {
+            h.release(x).unwrap();
+        }
     }
 }

@@ -75,6 +75,29 @@ impl RcPolicy for CycleGc {
         ))
     }
 
+    fn max_heap(config: &GenerationalConfig) -> usize {
+        config.max_heap
+    }
+
+    /// The heap limit is reached: a full collection (automatic, even under
+    /// `gc.disable()`, as PyPy collects before refusing), unless one runs.
+    fn make_room(heap: &mut Heap) {
+        if !heap.policy.collecting {
+            heap.policy.collecting = true;
+            phases::collect_with_callback(heap, 2, Trigger::Auto);
+            heap.policy.collecting = false;
+        }
+    }
+
+    /// `_PyObject_GC_Link` counts a container only once its memory is
+    /// allocated: undo `before_alloc`'s count.
+    fn alloc_refused(heap: &mut Heap, what: AllocKind) {
+        if what != AllocKind::Atom {
+            let c = &mut heap.policy.gens[0].count;
+            *c = c.saturating_sub(1);
+        }
+    }
+
     /// `_PyObject_GC_Link`: count the container, and collect inside the
     /// allocation, before the new object exists, when the count passes
     /// threshold 0.

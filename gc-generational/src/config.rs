@@ -2,6 +2,7 @@
 //! `gc.set_threshold`, `gc.enable`/`gc.disable` and `gc.set_debug` before
 //! the first allocation.
 
+use gc_core::config::{self, Accepts, Key, MAX_HEAP};
 use gc_core::{Config, GcError};
 
 use crate::debug;
@@ -21,6 +22,11 @@ pub struct GenerationalConfig {
     pub enabled: bool,
     /// `gc.set_debug` flags (default 0).
     pub debug: u32,
+    /// `max_heap`: the most bytes of objects (canonical layout; 0, the
+    /// default: no limit). See [`gc_core::config`]. When an allocation
+    /// would pass it, a full collection runs first (even under
+    /// `gc.disable()`); the allocation is refused only if it still would.
+    pub max_heap: usize,
 }
 
 impl Default for GenerationalConfig {
@@ -31,14 +37,9 @@ impl Default for GenerationalConfig {
             threshold2: DEFAULT_THRESHOLDS[2],
             enabled: true,
             debug: 0,
+            max_heap: 0,
         }
     }
-}
-
-fn parse_u64(key: &str, value: &str) -> Result<u64, GcError> {
-    value
-        .parse()
-        .map_err(|_| GcError::Config(format!("`{key}` takes a whole number, got `{value}`")))
 }
 
 impl GenerationalConfig {
@@ -48,48 +49,50 @@ impl GenerationalConfig {
     }
 }
 
+/// A `gc.set_threshold` value: any whole number CPython takes.
+const fn threshold(name: &'static str, help: &'static str) -> Key {
+    Key::new(
+        name,
+        Accepts::Whole {
+            min: 0,
+            max: u64::MAX,
+        },
+        help,
+    )
+}
+
+const KEYS: [Key; 6] = [
+    threshold(
+        "threshold0",
+        "generation-0 threshold (CPython default 700; 0 disables automatic collection)",
+    ),
+    threshold("threshold1", "generation-1 threshold (default 10)"),
+    threshold("threshold2", "generation-2 threshold (default 10)"),
+    Key::new(
+        "enabled",
+        Accepts::Bool,
+        "automatic collection on: true or false (default true)",
+    ),
+    Key::new(
+        "debug",
+        Accepts::Described(debug::FLAGS_ACCEPTED),
+        "gc.set_debug flags: a number, or names joined by `|`: stats, collectable, uncollectable, saveall, leak",
+    ),
+    MAX_HEAP,
+];
+
 impl Config for GenerationalConfig {
-    const KEYS: &'static [(&'static str, &'static str)] = &[
-        (
-            "threshold0",
-            "generation-0 threshold (CPython default 700; 0 disables automatic collection)",
-        ),
-        ("threshold1", "generation-1 threshold (default 10)"),
-        ("threshold2", "generation-2 threshold (default 10)"),
-        (
-            "enabled",
-            "automatic collection on: true or false (default true)",
-        ),
-        (
-            "debug",
-            "gc.set_debug flags: a number, or names joined by `|`: stats, collectable, uncollectable, saveall, leak",
-        ),
-    ];
+    const KEYS: &'static [(&'static str, &'static str)] = &config::pairs(&KEYS);
 
     fn set(&mut self, key: &str, value: &str) -> Result<(), GcError> {
-        match key {
-            "threshold0" => self.threshold0 = parse_u64(key, value)?,
-            "threshold1" => self.threshold1 = parse_u64(key, value)?,
-            "threshold2" => self.threshold2 = parse_u64(key, value)?,
-            "enabled" => {
-                self.enabled = match value {
-                    "true" | "1" | "yes" | "on" => true,
-                    "false" | "0" | "no" | "off" => false,
-                    _ => {
-                        return Err(GcError::Config(format!(
-                            "`enabled` takes true or false, got `{value}`"
-                        )));
-                    }
-                }
-            }
-            "debug" => self.debug = debug::parse_flags(value)?,
-            _ => {
-                let known: Vec<&str> = Self::KEYS.iter().map(|(k, _)| *k).collect();
-                return Err(GcError::Config(format!(
-                    "unknown key `{key}`: expected one of {}",
-                    known.join(", ")
-                )));
-            }
+        let key = config::find(&KEYS, key)?;
+        match key.name {
+            "threshold0" => self.threshold0 = key.whole(value)?,
+            "threshold1" => self.threshold1 = key.whole(value)?,
+            "threshold2" => self.threshold2 = key.whole(value)?,
+            "enabled" => self.enabled = key.boolean(value)?,
+            "debug" => self.debug = debug::parse_flags(value).map_err(|_| key.refuse(value))?,
+            _ => self.max_heap = key.size(value)?,
         }
         Ok(())
     }

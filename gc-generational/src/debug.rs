@@ -20,10 +20,23 @@ pub const DEBUG_SAVEALL: u32 = 32;
 /// `DEBUG_COLLECTABLE | DEBUG_UNCOLLECTABLE | DEBUG_SAVEALL`.
 pub const DEBUG_LEAK: u32 = DEBUG_COLLECTABLE | DEBUG_UNCOLLECTABLE | DEBUG_SAVEALL;
 
-/// Parses a number, or flag names joined by `|` (`stats|saveall`).
+/// Every flag this collector knows (`DEBUG_STATS | DEBUG_LEAK`).
+pub const DEBUG_ALL: u32 = DEBUG_STATS | DEBUG_LEAK;
+
+/// What [`parse_flags`] accepts, in words.
+pub const FLAGS_ACCEPTED: &str = "a number made of the flags 1 (stats), 2 (collectable), 4 (uncollectable) and 32 (saveall), from 0 to 39, or their names joined by `|` (leak = collectable|uncollectable|saveall)";
+
+/// Parses a number made of known flags, or flag names joined by `|`
+/// (`stats|saveall`).
 pub fn parse_flags(value: &str) -> Result<u32, GcError> {
-    if let Ok(n) = value.parse::<u32>() {
-        return Ok(n);
+    let value = value.trim();
+    if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
+        return match value.parse::<u32>() {
+            Ok(n) if n & !DEBUG_ALL == 0 => Ok(n),
+            _ => Err(GcError::Config(format!(
+                "`debug`: got `{value}`, expected {FLAGS_ACCEPTED}"
+            ))),
+        };
     }
     let mut bits = 0;
     for name in value.split('|').map(str::trim) {

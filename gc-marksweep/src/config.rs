@@ -3,6 +3,7 @@
 
 use std::sync::OnceLock;
 
+use gc_core::config::{self, Accepts, Key, MAX_HEAP};
 use gc_core::{Config, GcError};
 
 /// PyPy's nursery when the cache size is unknown or small (`env.py`,
@@ -73,7 +74,8 @@ pub struct MarkSweepConfig {
     /// `PYPY_GC_MIN`; 0 = 8 × nursery: 1.875 GiB with a 240 MiB nursery).
     pub min_heap: usize,
     /// Refuse allocation with `OutOfMemory` beyond this many bytes of old
-    /// generation (`max_heap`, `PYPY_GC_MAX`; 0 = unlimited).
+    /// generation (`max_heap`, `PYPY_GC_MAX`; 0 = unlimited): the heap
+    /// limit every collector takes, see [`gc_core::config`].
     pub max_heap: usize,
     /// The threshold is at most this much above what is in use
     /// (`max_delta`, `PYPY_GC_MAX_DELTA`; 0 = RAM / 8). Default: 1 GiB
@@ -181,10 +183,38 @@ impl MarkSweepConfig {
         }
     }
 
+    /// PyPy's rules with the environment checked: `preset=pypy`. Each
+    /// `PYPY_GC_*` variable that is set and not empty is read as its key
+    /// (`PYPY_GC_NURSERY=4MB` as `nursery=4MB`), and a value the key
+    /// refuses is an error naming the variable, where PyPy (and
+    /// [`MarkSweepConfig::pypy`]) would ignore it.
+    pub fn pypy_checked() -> Result<Self, GcError> {
+        let mut c = Self::pypy_rules();
+        for key in &KEY_TABLE {
+            for &variable in key.aliases {
+                let Ok(value) = std::env::var(variable) else {
+                    continue;
+                };
+                if value.trim().is_empty() {
+                    continue;
+                }
+                c.set(variable, &value).map_err(|e| {
+                    let message = match e {
+                        GcError::Config(m) => m,
+                        other => other.to_string(),
+                    };
+                    GcError::Config(format!("environment variable {variable}: {message}"))
+                })?;
+            }
+        }
+        Ok(c)
+    }
+
     /// Applies the `PYPY_GC_*` variables that `get` returns, with PyPy's
     /// rules: an unset, empty, unparsable or non-positive value keeps the
     /// default; the float factors are used only when above 1.0 and never
-    /// take a unit suffix.
+    /// take a unit suffix. ([`MarkSweepConfig::pypy_checked`] refuses a
+    /// bad value instead.)
     pub fn apply_env(&mut self, get: impl Fn(&str) -> Option<String>) {
         let bytes = |k: &str| get(k).and_then(|v| parse_bytes(&v)).filter(|&n| n > 0);
         let factor = |k: &str| {
@@ -282,23 +312,11 @@ impl MarkSweepConfig {
     }
 }
 
-/// Parses a byte size the way PyPy's `env.py` does: an optional trailing
-/// `b`/`B`, then an optional `k`/`m`/`g` (any case, binary), after a number
-/// that may have a fraction. `None` when it does not parse.
+/// Parses a byte size the way PyPy's `env.py` does
+/// ([`gc_core::config::parse_bytes`]). `None` when it does not parse or
+/// does not fit a `usize`.
 pub fn parse_bytes(value: &str) -> Option<usize> {
-    let mut v = value.trim();
-    if v.len() > 1 && v.ends_with(['b', 'B']) {
-        v = &v[..v.len() - 1];
-    }
-    let (number, factor) = match v.chars().last()? {
-        'k' | 'K' => (&v[..v.len() - 1], 1024.0),
-        'm' | 'M' => (&v[..v.len() - 1], 1024.0 * 1024.0),
-        'g' | 'G' => (&v[..v.len() - 1], 1024.0 * 1024.0 * 1024.0),
-        _ => (v, 1.0),
-    };
-    let n: f64 = number.trim().parse().ok()?;
-    let bytes = n * factor;
-    (bytes.is_finite() && bytes >= 0.0).then_some(bytes as usize)
+    config::parse_bytes(value).and_then(|n| usize::try_from(n).ok())
 }
 
 /// PyPy's `read_float_from_env`: like [`parse_bytes`], but a value with a
@@ -397,133 +415,137 @@ fn total_memory() -> usize {
     })
 }
 
-fn parse_bool(key: &str, value: &str) -> Result<bool, GcError> {
-    match value.trim() {
-        "1" | "true" | "yes" | "on" => Ok(true),
-        "0" | "false" | "no" | "off" => Ok(false),
-        _ => Err(GcError::Config(format!(
-            "{key}: expected true or false, got `{value}`"
-        ))),
-    }
+/// A byte size from `min` to the address space's limit.
+const fn size(name: &'static str, min: u64, help: &'static str) -> Key {
+    Key::new(
+        name,
+        Accepts::Bytes {
+            min,
+            max: usize::MAX as u64,
+        },
+        help,
+    )
 }
 
-fn parse_size(key: &str, value: &str) -> Result<usize, GcError> {
-    parse_bytes(value).ok_or_else(|| {
-        GcError::Config(format!(
-            "{key}: expected a byte size such as 4MB, got `{value}`"
-        ))
-    })
+/// A factor above 1.0.
+const fn factor(name: &'static str, help: &'static str) -> Key {
+    Key::new(name, Accepts::Factor { above: 1.0 }, help)
 }
 
-fn parse_factor(key: &str, value: &str) -> Result<f64, GcError> {
-    match value.trim().parse::<f64>() {
-        Ok(f) if f > 1.0 && f.is_finite() => Ok(f),
-        _ => Err(GcError::Config(format!(
-            "{key}: expected a factor above 1.0, got `{value}`"
-        ))),
-    }
-}
+/// The keys, with PyPy's variable names as aliases. The nursery's upper
+/// bound is this machine's memory, checked in `set`.
+const KEY_TABLE: [Key; 11] = [
+    Key::new(
+        "preset",
+        Accepts::Described("portable or pypy"),
+        "portable (the default: 4MB nursery everywhere) or pypy (PyPy's cache rule and RAM / 8, then PYPY_GC_* from the environment); later keys override",
+    ),
+    size(
+        "nursery",
+        16,
+        "nursery size in bytes, PyPy units (4MB, 512KB; default 4MB), or auto: PyPy's rule, half the last-level cache if over 8MB; PYPY_GC_NURSERY",
+    )
+    .alias(&["PYPY_GC_NURSERY"]),
+    factor(
+        "major_collection_threshold",
+        "start a major at this factor x the last survivors (1.82); PYPY_GC_MAJOR_COLLECT",
+    )
+    .alias(&["PYPY_GC_MAJOR_COLLECT"]),
+    factor(
+        "growth",
+        "the threshold grows at most by this factor per cycle (1.4); PYPY_GC_GROWTH",
+    )
+    .alias(&["PYPY_GC_GROWTH"]),
+    size(
+        "min_heap",
+        0,
+        "no major below this many bytes (0 = 8 x nursery); PYPY_GC_MIN",
+    )
+    .alias(&["PYPY_GC_MIN"]),
+    Key::new(
+        MAX_HEAP.name,
+        Accepts::Bytes {
+            min: 0,
+            max: usize::MAX as u64,
+        },
+        "OutOfMemory beyond this many bytes of old generation (0 = none; the nursery comes on top); PYPY_GC_MAX",
+    )
+    .alias(MAX_HEAP.aliases),
+    size(
+        "max_delta",
+        0,
+        "threshold at most this far above the live bytes (default 1GB; 0 = RAM/8); PYPY_GC_MAX_DELTA",
+    )
+    .alias(&["PYPY_GC_MAX_DELTA"]),
+    size(
+        "increment_step",
+        0,
+        "bytes marked per major step (0 = 4 x nursery); PYPY_GC_INCREMENT_STEP",
+    )
+    .alias(&["PYPY_GC_INCREMENT_STEP"]),
+    size(
+        "large_object",
+        16,
+        "objects of this many bytes or more are born in the large-object space (135168)",
+    ),
+    Key::new(
+        "zeal",
+        Accepts::Bool,
+        "true: minor at every allocation, major step at every minor, checks on",
+    ),
+    Key::new(
+        "debug",
+        Accepts::Described("0, 1 or 2 (PyPy's levels), or true or false"),
+        "true: check the heap's consistency after every collection; PYPY_GC_DEBUG",
+    )
+    .alias(&["PYPY_GC_DEBUG"]),
+];
 
 impl Config for MarkSweepConfig {
-    const KEYS: &'static [(&'static str, &'static str)] = &[
-        (
-            "preset",
-            "portable (the default: 4MB nursery everywhere) or pypy (PyPy's cache rule and RAM / 8, then PYPY_GC_* from the environment); later keys override",
-        ),
-        (
-            "nursery",
-            "nursery size in bytes, PyPy units (4MB, 512KB; default 4MB), or auto: PyPy's rule, half the last-level cache if over 8MB; PYPY_GC_NURSERY",
-        ),
-        (
-            "major_collection_threshold",
-            "start a major at this factor x the last survivors (1.82); PYPY_GC_MAJOR_COLLECT",
-        ),
-        (
-            "growth",
-            "the threshold grows at most by this factor per cycle (1.4); PYPY_GC_GROWTH",
-        ),
-        (
-            "min_heap",
-            "no major below this many bytes (0 = 8 x nursery); PYPY_GC_MIN",
-        ),
-        (
-            "max_heap",
-            "OutOfMemory beyond this many bytes of old generation (0 = none); PYPY_GC_MAX",
-        ),
-        (
-            "max_delta",
-            "threshold at most this far above the live bytes (default 1GB; 0 = RAM/8); PYPY_GC_MAX_DELTA",
-        ),
-        (
-            "increment_step",
-            "bytes marked per major step (0 = 4 x nursery); PYPY_GC_INCREMENT_STEP",
-        ),
-        (
-            "large_object",
-            "objects of this many bytes or more are born in the large-object space (135168)",
-        ),
-        (
-            "zeal",
-            "true: minor at every allocation, major step at every minor, checks on",
-        ),
-        (
-            "debug",
-            "true: check the heap's consistency after every collection; PYPY_GC_DEBUG",
-        ),
-    ];
+    const KEYS: &'static [(&'static str, &'static str)] = &config::pairs(&KEY_TABLE);
 
     /// Sets one key. PyPy's variable names are accepted as keys too
     /// (`PYPY_GC_NURSERY=4MB` is `nursery=4MB`).
     fn set(&mut self, key: &str, value: &str) -> Result<(), GcError> {
-        let key = match key {
-            "PYPY_GC_NURSERY" => "nursery",
-            "PYPY_GC_MAJOR_COLLECT" => "major_collection_threshold",
-            "PYPY_GC_GROWTH" => "growth",
-            "PYPY_GC_MIN" => "min_heap",
-            "PYPY_GC_MAX" => "max_heap",
-            "PYPY_GC_MAX_DELTA" => "max_delta",
-            "PYPY_GC_INCREMENT_STEP" => "increment_step",
-            "PYPY_GC_DEBUG" => "debug",
-            other => other,
-        };
-        match key {
+        let key = config::find(&KEY_TABLE, key)?;
+        match key.name {
             "preset" => {
                 *self = match value.trim() {
                     "portable" => Self::default(),
-                    "pypy" => Self::pypy(),
-                    _ => {
-                        return Err(GcError::Config(format!(
-                            "preset: expected portable or pypy, got `{value}`"
-                        )));
-                    }
+                    "pypy" => Self::pypy_checked()?,
+                    _ => return Err(key.refuse(value)),
                 }
             }
             "nursery" if value.trim() == "auto" => self.nursery = cache_nursery_size(),
-            "nursery" => self.nursery = parse_size(key, value)?,
-            "major_collection_threshold" => {
-                self.major_collection_threshold = parse_factor(key, value)?
+            "nursery" => {
+                // At most this machine's memory: a nursery is allocated
+                // whole when the heap is made.
+                let ram = Key {
+                    accepts: Accepts::Bytes {
+                        min: 16,
+                        max: total_memory() as u64,
+                    },
+                    ..*key
+                };
+                self.nursery = ram.size(value)?;
             }
-            "growth" => self.growth_rate_max = parse_factor(key, value)?,
-            "min_heap" => self.min_heap = parse_size(key, value)?,
-            "max_heap" => self.max_heap = parse_size(key, value)?,
-            "max_delta" => self.max_delta = parse_size(key, value)?,
-            "increment_step" => self.increment_step = parse_size(key, value)?,
-            "large_object" => self.large_object = parse_size(key, value)?.max(16),
-            "zeal" => self.zeal = parse_bool(key, value)?,
+            "major_collection_threshold" => self.major_collection_threshold = key.factor(value)?,
+            "growth" => self.growth_rate_max = key.factor(value)?,
+            "min_heap" => self.min_heap = key.size(value)?,
+            "max_heap" => self.max_heap = key.size(value)?,
+            "max_delta" => self.max_delta = key.size(value)?,
+            "increment_step" => self.increment_step = key.size(value)?,
+            "large_object" => self.large_object = key.size(value)?,
+            "zeal" => self.zeal = key.boolean(value)?,
             "debug" => {
                 // PyPy's levels (0, 1, 2) or a boolean.
-                self.debug = match value.trim().parse::<i64>() {
-                    Ok(level) => level > 0,
-                    Err(_) => parse_bool(key, value)?,
+                self.debug = match value.trim().parse::<u8>() {
+                    Ok(level @ 0..=2) => level > 0,
+                    Ok(_) => return Err(key.refuse(value)),
+                    Err(_) => key.boolean(value).map_err(|_| key.refuse(value))?,
                 }
             }
-            _ => {
-                let known: Vec<&str> = Self::KEYS.iter().map(|(k, _)| *k).collect();
-                return Err(GcError::Config(format!(
-                    "unknown key `{key}`; known: {}",
-                    known.join(", ")
-                )));
-            }
+            _ => return Err(key.refuse(value)),
         }
         Ok(())
     }
@@ -647,5 +669,59 @@ mod tests {
         assert_eq!(c.max_heap, 1_572_864);
         assert!(c.set("growth", "0.5").is_err());
         assert!(c.set("bogus", "1").is_err());
+    }
+
+    /// Every value is checked when it is set: one line naming the key,
+    /// the value and what the key accepts; nothing clamped or saturated.
+    #[test]
+    fn values_are_checked_with_their_ranges() {
+        let mut c = MarkSweepConfig::default();
+        let refuse = |c: &mut MarkSweepConfig, key: &str, value: &str| {
+            let e = c.set(key, value).unwrap_err().to_string();
+            assert!(!e.contains('\n'), "{e}");
+            e
+        };
+        let e = refuse(&mut c, "nursery", "0");
+        assert!(
+            e.contains("`nursery`: got `0`, expected a byte size") && e.contains("from 16 to"),
+            "{e}"
+        );
+        assert!(refuse(&mut c, "nursery", "8").contains("from 16 to"));
+        assert!(
+            refuse(&mut c, "nursery", "99999999999999999999").contains("`99999999999999999999`")
+        );
+        let e = refuse(&mut c, "PYPY_GC_NURSERY", "garbage");
+        assert!(e.contains("`nursery`: got `garbage`"), "{e}");
+        // No more than this machine's memory: the nursery is allocated
+        // whole when the heap is made.
+        let e = refuse(&mut c, "nursery", &format!("{}", total_memory() as u64 + 1));
+        assert!(e.contains(&format!("to {} bytes", total_memory())), "{e}");
+        assert!(refuse(&mut c, "large_object", "8").contains("from 16 to"));
+        assert!(refuse(&mut c, "debug", "99999999999").contains("0, 1 or 2"));
+        assert!(refuse(&mut c, "debug", "3").contains("0, 1 or 2"));
+        assert!(refuse(&mut c, "growth", "1").contains("above 1.0"));
+        assert!(refuse(&mut c, "major_collection_threshold", "inf").contains("above 1.0"));
+        assert!(refuse(&mut c, "zeal", "maybe").contains("true or false"));
+        assert!(refuse(&mut c, "preset", "fast").contains("portable or pypy"));
+        assert_eq!(
+            c,
+            MarkSweepConfig::default(),
+            "a refused value changes nothing"
+        );
+        c.set("debug", "2").unwrap();
+        c.set("nursery", "16").unwrap();
+        c.set("max_heap", "0").unwrap();
+        assert_eq!((c.debug, c.nursery, c.max_heap), (true, 16, 0));
+        // Every key of the table is handled by `set`.
+        for key in &KEY_TABLE {
+            let value = match key.accepts {
+                Accepts::Bytes { min, .. } => min.max(16).to_string(),
+                Accepts::Factor { .. } => "1.5".to_owned(),
+                Accepts::Bool | Accepts::Whole { .. } => "1".to_owned(),
+                Accepts::Described(_) if key.name == "preset" => "portable".to_owned(),
+                Accepts::Described(_) => "1".to_owned(),
+            };
+            c.set(key.name, &value).unwrap();
+        }
     }
 }

@@ -35,4 +35,4 @@
 
 mod collector;
 
-pub use collector::{PureRc, RefCount};
+pub use collector::{PureRc, RefCount, RefCountConfig};

@@ -23,6 +23,7 @@ pub use weak::WeakRegistry;
 
 use std::fmt::Debug;
 
+use crate::config::{self, HeapLimit, canonical_size};
 use crate::embed::{self, EmbedState, ObjectView};
 use crate::{
     Collector, Config, Control, ControlOutcome, Event, EventLog, Finalizer, GcError, Generation,
@@ -54,6 +55,22 @@ pub trait RcPolicy: Sized + Debug + Send {
 
     /// The policy state for a new heap.
     fn new(config: &Self::Config) -> Result<Self, GcError>;
+
+    /// The heap limit `config` sets (`max_heap` in bytes, 0: none; see
+    /// [`config`](crate::config)).
+    fn max_heap(config: &Self::Config) -> usize;
+
+    /// An allocation would take the heap past its limit: free what a
+    /// collection can (CPython's collector: a full collection) before the
+    /// allocation is refused. Runs like [`RcPolicy::before_alloc`].
+    #[inline]
+    fn make_room(_heap: &mut RcHeap<Self>) {}
+
+    /// The allocation that [`RcPolicy::before_alloc`] ran for was refused
+    /// (heap limit, refused memory): no object was made (CPython counts a
+    /// container only once its memory is allocated: undo the count).
+    #[inline]
+    fn alloc_refused(_heap: &mut RcHeap<Self>, _what: AllocKind) {}
 
     /// Runs before an object is allocated (CPython: count it, maybe collect).
     #[inline]
@@ -130,6 +147,8 @@ pub struct RcHeap<P: RcPolicy> {
     dealloc_stack: Vec<release::Frame>,
     trash_later: Vec<ObjRef>,
     trash_nesting: u32,
+    /// Bytes of objects against `max_heap` (canonical layout).
+    limit: HeapLimit,
 }
 
 impl<P: RcPolicy> RcHeap<P> {
@@ -155,6 +174,7 @@ impl<P: RcPolicy> RcHeap<P> {
             dealloc_stack: Vec::new(),
             trash_later: Vec::new(),
             trash_nesting: 0,
+            limit: HeapLimit::new(P::max_heap(config) as u64),
         })
     }
 
@@ -292,13 +312,55 @@ impl<P: RcPolicy> RcHeap<P> {
         });
     }
 
+    /// The bytes of heap limit the object `r` counts for.
+    fn counted_size(&self, r: ObjRef) -> u64 {
+        canonical_size(
+            self.objects[r.index()].slots.len(),
+            self.cold[r.index()].payload.len(),
+        )
+    }
+
+    /// Makes sure an object of `bytes` (canonical layout) fits under the
+    /// heap limit, letting the policy collect first when it would not.
+    /// May run the finalizer hook's queue, like [`RcPolicy::before_alloc`].
+    fn room_for(&mut self, bytes: u64) -> Result<(), GcError> {
+        if self.limit.would_exceed(bytes) {
+            P::make_room(self);
+            self.limit.check(bytes)?;
+        }
+        Ok(())
+    }
+
+    /// Makes room for one more entry in the object table (and for its
+    /// index on the free list once it is freed), so that [`Self::allocate`]
+    /// cannot fail and freeing never allocates. Memory the system refuses
+    /// is `OutOfMemory`.
+    fn reserve_entry(&mut self) -> Result<(), GcError> {
+        if !self.free_list.is_empty() {
+            return Ok(());
+        }
+        let len = self.objects.len();
+        if ObjRef::from_index(len).is_none() {
+            return Err(GcError::TooMany {
+                what: "objects",
+                limit: u64::from(u32::MAX),
+            });
+        }
+        let refused = |_| config::refused();
+        self.objects.try_reserve(1).map_err(refused)?;
+        self.cold.try_reserve(1).map_err(refused)?;
+        self.free_list.try_reserve(len + 1).map_err(refused)?;
+        Ok(())
+    }
+
+    /// Puts an object in the table; [`Self::reserve_entry`] made room.
     fn allocate(
         &mut self,
         flag_bits: u32,
         id: u64,
         slots: SlotRange,
         payload: Box<[u8]>,
-    ) -> Result<ObjRef, GcError> {
+    ) -> ObjRef {
         let header = Header {
             rc: 1,
             flags: flag_bits
@@ -311,35 +373,38 @@ impl<P: RcPolicy> RcHeap<P> {
             slots,
         };
         let cold = Cold { id, payload };
-        if let Some(i) = self.free_list.pop() {
-            self.objects[i as usize] = header;
-            self.cold[i as usize] = cold;
-            return Ok(ObjRef::from_index(i as usize).expect("came from the table"));
-        }
-        let Some(r) = ObjRef::from_index(self.objects.len()) else {
-            self.slot_arena.free(slots);
-            return Err(GcError::TooMany {
-                what: "objects",
-                limit: u64::from(u32::MAX),
-            });
+        let index = match self.free_list.pop() {
+            Some(i) => {
+                self.objects[i as usize] = header;
+                self.cold[i as usize] = cold;
+                i as usize
+            }
+            None => {
+                self.objects.push(header);
+                self.cold.push(cold);
+                self.objects.len() - 1
+            }
         };
-        self.objects.push(header);
-        self.cold.push(cold);
-        Ok(r)
+        let r = ObjRef::from_index(index).expect("checked by reserve_entry");
+        self.limit.add(self.counted_size(r));
+        r
     }
 
-    fn new_object(
-        &mut self,
-        kind_bits: u32,
-        slots: SlotRange,
-        payload: usize,
-    ) -> Result<Handle, GcError> {
+    /// A zeroed payload of `len` bytes, or `OutOfMemory` when the system
+    /// refuses it.
+    fn new_payload(len: usize) -> Result<Box<[u8]>, GcError> {
+        bytemuck::allocation::try_zeroed_slice_box(len).map_err(|()| config::refused())
+    }
+
+    /// Makes the object once everything it needs is in hand.
+    fn new_object(&mut self, kind_bits: u32, slots: SlotRange, payload: Box<[u8]>) -> Handle {
         let id = self.next_id;
-        let r = self.allocate(kind_bits, id, slots, vec![0u8; payload].into_boxed_slice())?;
+        let bytes = payload.len() as u64;
+        let r = self.allocate(kind_bits, id, slots, payload);
         self.next_id += 1;
-        self.stats.on_alloc(payload as u64);
+        self.stats.on_alloc(bytes);
         P::after_alloc(self, r);
-        Ok(self.roots.insert(r))
+        self.roots.insert(r)
     }
 
     fn node_to_write(&self, object: Handle, index: usize) -> Result<ObjRef, GcError> {
@@ -466,8 +531,18 @@ impl<P: RcPolicy> Collector for RcHeap<P> {
             Shape::Atom { .. } => (flags::ATOM, AllocKind::Atom),
         };
         let made = P::before_alloc(self, what).and_then(|()| {
-            let slots = self.slot_arena.alloc(shape.slots())?;
-            self.new_object(bits, slots, shape.payload())
+            let parts = self
+                .room_for(canonical_size(shape.slots(), shape.payload()))
+                .and_then(|()| self.reserve_entry())
+                .and_then(|()| Self::new_payload(shape.payload()))
+                .and_then(|payload| Ok((self.slot_arena.alloc(shape.slots())?, payload)));
+            match parts {
+                Ok((slots, payload)) => Ok(self.new_object(bits, slots, payload)),
+                Err(e) => {
+                    P::alloc_refused(self, what);
+                    Err(e)
+                }
+            }
         });
         self.finish();
         made
@@ -488,14 +563,26 @@ impl<P: RcPolicy> Collector for RcHeap<P> {
                 .try_for_each(|&h| heap.resolve(h).map(drop))
         };
         check(self)?;
-        let collected = P::before_alloc(self, AllocKind::Tuple);
+        let collected = P::before_alloc(self, AllocKind::Tuple).and_then(|()| {
+            self.room_for(canonical_size(members.len(), 0))
+                .inspect_err(|_| P::alloc_refused(self, AllocKind::Tuple))
+        });
         self.finish();
         collected?;
         // Again: code run by the policy's hook (a `gc.callbacks` function,
         // a finalizer) may have released a member's handle, and with it the
         // member.
         check(self)?;
-        let mut slots = self.slot_arena.alloc(members.len())?;
+        let mut slots = match self
+            .reserve_entry()
+            .and_then(|()| self.slot_arena.alloc(members.len()))
+        {
+            Ok(slots) => slots,
+            Err(e) => {
+                P::alloc_refused(self, AllocKind::Tuple);
+                return Err(e);
+            }
+        };
         for (i, m) in members.iter().enumerate() {
             if let Some(h) = m {
                 let r = self.resolve(*h)?;
@@ -503,7 +590,7 @@ impl<P: RcPolicy> Collector for RcHeap<P> {
                 self.slot_arena.get_mut(&mut slots)[i] = Some(r);
             }
         }
-        self.new_object(flags::TUPLE, slots, 0)
+        Ok(self.new_object(flags::TUPLE, slots, Box::default()))
     }
 
     #[inline]
@@ -607,14 +694,21 @@ impl<P: RcPolicy> Collector for RcHeap<P> {
                 return Ok(self.weak_roots.insert(w));
             }
         }
-        let collected = P::before_alloc(self, AllocKind::Weakref);
+        let collected = P::before_alloc(self, AllocKind::Weakref).and_then(|()| {
+            self.room_for(canonical_size(0, 0))
+                .inspect_err(|_| P::alloc_refused(self, AllocKind::Weakref))
+        });
         self.finish();
         collected?;
         // Again, as in `alloc_tuple`: the hook may have released the handle.
         let target = self.resolve(object)?;
+        if let Err(e) = self.reserve_entry() {
+            P::alloc_refused(self, AllocKind::Weakref);
+            return Err(e);
+        }
         let bits = flags::WEAKREF | if callback { flags::WEAK_CALLBACK } else { 0 };
         let id = self.next_weak_id;
-        let w = self.allocate(bits, id, SlotRange::default(), Box::default())?;
+        let w = self.allocate(bits, id, SlotRange::default(), Box::default());
         self.next_weak_id += 1;
         P::after_alloc(self, w);
         self.weakrefs.add(target, w, callback);

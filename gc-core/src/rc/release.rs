@@ -191,6 +191,8 @@ impl<P: RcPolicy> RcHeap<P> {
     }
 
     fn release_memory(&mut self, r: ObjRef) {
+        let counted = self.counted_size(r);
+        self.limit.remove(counted);
         let h = &mut self.objects[r.index()];
         let was_weakref = h.kind_bits() == flags::WEAKREF;
         let payload = if h.flags & flags::HAS_PAYLOAD != 0 {

@@ -83,6 +83,9 @@ pub struct SlotArena {
     cells: Vec<Slot>,
     /// `free[len - 1]`: starts of free ranges of `len` cells.
     free: Vec<Vec<u32>>,
+    /// `carved[len - 1]`: ranges of `len` cells ever made (the most
+    /// `free[len - 1]` can hold; it always has room for that many).
+    carved: Vec<u32>,
     large: Vec<Box<[Slot]>>,
     large_free: Vec<u32>,
 }
@@ -106,16 +109,22 @@ impl SlotArena {
         self.alloc_with(slots.len(), |cells| cells.copy_from_slice(slots))
     }
 
+    /// Every allocation here is fallible: memory the system refuses is
+    /// `OutOfMemory` (see [`config::refused`](crate::config::refused)),
+    /// never an abort, and leaves the arena as it was. So that freeing never
+    /// allocates, the list of free large boxes always has room for all
+    /// of them.
     #[inline]
     fn alloc_with(
         &mut self,
         len: usize,
         init: impl FnOnce(&mut [Slot]),
     ) -> Result<SlotRange, GcError> {
-        let out_of_memory = GcError::TooMany {
+        let too_many = GcError::TooMany {
             what: "slots",
             limit: u64::from(u32::MAX),
         };
+        let refused = |_| crate::config::refused();
         if len <= INLINE_MAX {
             let mut range = SlotRange {
                 len: len as u32,
@@ -124,9 +133,12 @@ impl SlotArena {
             init(&mut range.inline[..len]);
             return Ok(range);
         }
-        let len32 = u32::try_from(len).map_err(|_| out_of_memory.clone())?;
+        let len32 = u32::try_from(len).map_err(|_| too_many.clone())?;
         if len > SMALL_MAX {
-            let mut slots = vec![None; len].into_boxed_slice();
+            let mut slots = Vec::new();
+            slots.try_reserve_exact(len).map_err(refused)?;
+            slots.resize(len, None);
+            let mut slots = slots.into_boxed_slice();
             init(&mut slots);
             let start = match self.large_free.pop() {
                 Some(i) => {
@@ -134,7 +146,11 @@ impl SlotArena {
                     i
                 }
                 None => {
-                    let i = u32::try_from(self.large.len()).map_err(|_| out_of_memory)?;
+                    let i = u32::try_from(self.large.len()).map_err(|_| too_many)?;
+                    self.large.try_reserve(1).map_err(refused)?;
+                    self.large_free
+                        .try_reserve(self.large.len() + 1)
+                        .map_err(refused)?;
                     self.large.push(slots);
                     i
                 }
@@ -142,17 +158,31 @@ impl SlotArena {
             return Ok(SlotRange::in_arena(start, len32));
         }
         if self.free.len() < len {
+            self.free
+                .try_reserve(len - self.free.len())
+                .map_err(refused)?;
+            self.carved
+                .try_reserve(len - self.carved.len())
+                .map_err(refused)?;
             self.free.resize_with(len, Vec::new);
+            self.carved.resize(len, 0);
         }
         let start = match self.free[len - 1].pop() {
             Some(start) => start,
             None => {
-                let start = u32::try_from(self.cells.len()).map_err(|_| out_of_memory.clone())?;
+                let start = u32::try_from(self.cells.len()).map_err(|_| too_many.clone())?;
                 // `start` must fit in a reference too (index + 1 < 2^32).
                 if u32::try_from(self.cells.len() + len + 1).is_err() {
-                    return Err(out_of_memory);
+                    return Err(too_many);
                 }
+                // Room on the free list of this length for every range of
+                // it, this one included, so that freeing never allocates.
+                let class = &mut self.free[len - 1];
+                let carved = self.carved[len - 1] as usize + 1;
+                class.try_reserve(carved - class.len()).map_err(refused)?;
+                self.cells.try_reserve(len).map_err(refused)?;
                 self.cells.resize(self.cells.len() + len, None);
+                self.carved[len - 1] += 1;
                 start
             }
         };
