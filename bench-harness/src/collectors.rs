@@ -6,7 +6,7 @@
 //! name into a type.
 
 pub use gc_any::{Strategy as CollectorName, WithCollector, WithEachCollector, for_each_collector};
-use gc_core::{Collector, NoConfig, NullCollector, NullConfig};
+use gc_core::{Collector, NullCollector, NullConfig};
 use gc_generational::{Generational, GenerationalConfig};
 use gc_marksweep::{IncMiniMark, MarkSweepConfig};
 use gc_refcount::{RefCount, RefCountConfig};
@@ -37,12 +37,6 @@ pub fn dispatch<W: WithCollector>(
 pub trait Describe {
     /// `(key, value)` for every key.
     fn describe(&self) -> Vec<(String, String)>;
-}
-
-impl Describe for NoConfig {
-    fn describe(&self) -> Vec<(String, String)> {
-        Vec::new()
-    }
 }
 
 impl Describe for NullConfig {
@@ -119,10 +113,10 @@ mod tests {
         let g = effective_settings(CollectorName::Generational, &[]).unwrap();
         assert_eq!(g[0], ("threshold0".into(), "700".into()));
         assert_eq!(g.len(), GenerationalConfig::KEYS.len());
-        assert!(
-            effective_settings(CollectorName::Null, &[])
-                .unwrap()
-                .is_empty()
-        );
+        // Every collector takes the heap limit, unlimited by default.
+        for c in CollectorName::ALL {
+            let settings = effective_settings(c, &[]).unwrap();
+            assert!(settings.contains(&("max_heap".into(), "0".into())), "{c}");
+        }
     }
 }

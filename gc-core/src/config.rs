@@ -243,7 +243,8 @@ pub fn parse_bytes(value: &str) -> Option<u64> {
     let n: f64 = number.parse().ok()?;
     let bytes = n * factor as f64;
     // 2^64 is the first value out of range (u64::MAX rounds up to it).
-    (bytes.is_finite() && bytes >= 0.0 && bytes < 18_446_744_073_709_551_616.0)
+    (0.0..18_446_744_073_709_551_616.0)
+        .contains(&bytes)
         .then_some(bytes as u64)
 }
 
