@@ -988,3 +988,64 @@ fn a_python_program_that_raises_fails_its_runs() {
         text(&out.stderr)
     );
 }
+
+/// `replay` streams: the operations before a malformed line have run (and
+/// their events are written) when the replay stops at it, as at any other
+/// trace error, and no summary follows.
+#[test]
+fn replay_streams_and_stops_at_a_malformed_line() {
+    let trace = "gctrace 1\nnew r0 node 1 0\nset r0.0 r0\ndel r0\ncollect\nfrob r0\ncollect\n";
+    for &collector in IMPLEMENTED {
+        let out = replay_stdin(trace, collector);
+        assert_eq!(out.status.code(), Some(2), "{collector}");
+        assert_eq!(
+            text(&out.stderr),
+            "line 6: unknown operation `frob`\n",
+            "{collector}"
+        );
+        let stdout = text(&out.stdout);
+        let lines: Vec<&str> = stdout.lines().collect();
+        assert!(
+            lines.iter().any(|l| l.contains(r#""line":5"#)),
+            "{collector}: the collect on line 5 ran: {stdout}"
+        );
+        assert!(!stdout.contains("summary"), "{collector}: {stdout}");
+        let human = gc_bench(&["replay", "-", "--collector", collector], Some(trace));
+        assert_eq!(human.status.code(), Some(2));
+        assert_eq!(text(&human.stdout), "", "no summary after a trace error");
+    }
+}
+
+/// Endless input without a newline is one `line 1:` error once the line
+/// passes 1 MiB, not an allocation that grows until the machine refuses.
+#[test]
+fn replay_of_dev_zero_stops_at_the_line_limit() {
+    let out = gc_bench(&["replay", "/dev/zero", "--collector", "null"], None);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        text(&out.stderr),
+        "line 1: line longer than 1048576 bytes\n"
+    );
+}
+
+/// Encoding problems are named with their line; a UTF-8 byte-order mark
+/// before the header is accepted.
+#[test]
+fn replay_names_bad_utf8_and_accepts_a_bom() {
+    let out = replay_stdin(
+        "\u{feff}gctrace 1\nnew r0 atom 1\nexpect live 1\n",
+        "refcount",
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let dir = std::env::temp_dir().join(format!("gc-bench-utf8-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("latin1.gctrace");
+    std::fs::write(&path, b"gctrace 1\nnew r0 atom 1 # caf\xe9\n").unwrap();
+    let out = gc_bench(
+        &["replay", path.to_str().unwrap(), "--collector", "null"],
+        None,
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(text(&out.stderr), "line 2: not UTF-8\n");
+}

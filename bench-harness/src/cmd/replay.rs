@@ -9,12 +9,13 @@
 //! spec's, byte for byte; with it, the lines of collectors that report no
 //! counters are unchanged too.
 
-use std::io::{self, Read};
-use std::path::PathBuf;
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
 
 use gc_core::Collector;
-use gc_core::tooling::replay::{Record, Replayer, replay_with};
-use gc_core::tooling::trace::Trace;
+use gc_core::tooling::replay::{Record, Replayer, replay_lines};
+use gc_core::tooling::trace::{Lines, Trace};
 
 use bench_harness::collectors::{CollectorName, WithCollector, dispatch, parse_pair};
 use bench_harness::output::Out;
@@ -48,8 +49,17 @@ pub enum EventFormat {
     Jsonl,
 }
 
+/// Opens FILE, or standard input for `-`, to be read as a stream.
+pub fn open_source(file: &Path) -> Result<Box<dyn BufRead>, String> {
+    if file.as_os_str() == "-" {
+        return Ok(Box::new(io::stdin().lock()));
+    }
+    let f = File::open(file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+    Ok(Box::new(BufReader::new(f)))
+}
+
 /// Reads FILE or standard input.
-pub fn read_source(file: &PathBuf) -> Result<String, String> {
+pub fn read_source(file: &Path) -> Result<String, String> {
     let mut text = String::new();
     if file.as_os_str() == "-" {
         io::stdin()
@@ -62,8 +72,13 @@ pub fn read_source(file: &PathBuf) -> Result<String, String> {
     Ok(text)
 }
 
+/// Reads the whole trace in FILE or standard input into memory.
+pub fn read_trace(file: &Path) -> Result<Trace, String> {
+    Trace::read(open_source(file)?).map_err(|e| e.to_string())
+}
+
 struct Replay {
-    trace: Trace,
+    trace: Lines<Box<dyn BufRead>>,
     events: bool,
     detail: bool,
 }
@@ -76,7 +91,7 @@ impl WithCollector for Replay {
         let mut out = Out::stdout();
         let mut failures = Vec::new();
         let replayer = Replayer::new(collector).with_detail(self.detail);
-        let outcome = replay_with(&self.trace, replayer, |record| {
+        let outcome = replay_lines(self.trace, replayer, |record| {
             if self.events {
                 out.line(&record.to_json());
             } else if let Record::ExpectFailed {
@@ -91,7 +106,8 @@ impl WithCollector for Replay {
                 ));
             }
         });
-        if !self.events {
+        // As in the event stream, no summary follows a trace error.
+        if !self.events && outcome.error.is_none() {
             let s = &outcome.summary;
             let c = &s.collections;
             out.line(&format!(
@@ -111,9 +127,9 @@ impl WithCollector for Replay {
                 s.wall_ns as f64 / 1e6,
                 s.ignored_controls,
             ));
-            for f in &failures {
-                out.line(f);
-            }
+        }
+        for f in &failures {
+            out.line(f);
         }
         out.flush();
         if let Some(error) = &outcome.error {
@@ -125,8 +141,7 @@ impl WithCollector for Replay {
 
 /// Runs the subcommand; `Err` is a one-line message for exit status 2.
 pub fn main(args: Args) -> Result<i32, String> {
-    let text = read_source(&args.file)?;
-    let trace = Trace::parse(&text).map_err(|e| e.to_string())?;
+    let trace = Lines::new(open_source(&args.file)?);
     dispatch(
         args.collector,
         &args.config,

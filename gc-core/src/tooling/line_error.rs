@@ -23,6 +23,9 @@ pub enum LineErrorKind {
     /// The text is not gctrace v1 (a parse error), in one line.
     #[error("{0}")]
     Syntax(String),
+    /// The text could not be read (an I/O error).
+    #[error("cannot read the trace: {0}")]
+    Unreadable(String),
     /// An operation needs an object and the register is empty.
     #[error("register {0} is empty where an object is needed")]
     EmptyRegister(Reg),

@@ -14,6 +14,7 @@
 //! reported, as a last field `detail`; a collector that reports none
 //! writes the spec's line unchanged.
 
+use std::borrow::Borrow;
 use std::collections::HashMap;
 use std::time::Instant;
 
@@ -156,12 +157,24 @@ pub fn replay<C: Collector>(trace: &Trace, collector: C, sink: impl FnMut(&Recor
 /// [`Replayer::with_detail`]); its registers must be empty.
 pub fn replay_with<C: Collector>(
     trace: &Trace,
+    replayer: Replayer<C>,
+    sink: impl FnMut(&Record),
+) -> Outcome {
+    replay_lines(trace.lines.iter().map(Ok), replayer, sink)
+}
+
+/// [`replay_with`] over lines as they are read (a
+/// [`Lines`](crate::tooling::trace::Lines) stream): a reading error stops
+/// the replay as a trace error does, at its line, without a summary record.
+/// Memory does not grow with the number of lines.
+pub fn replay_lines<C: Collector, L: Borrow<Line>>(
+    lines: impl IntoIterator<Item = Result<L, LineError>>,
     mut replayer: Replayer<C>,
     mut sink: impl FnMut(&Record),
 ) -> Outcome {
     let mut error = None;
-    for line in &trace.lines {
-        let result = replayer.step(line);
+    for line in lines {
+        let result = line.and_then(|line| replayer.step(line.borrow()));
         replayer.records.drain(..).for_each(|r| sink(&r));
         if let Err(e) = result {
             error = Some(e);

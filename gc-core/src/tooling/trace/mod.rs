@@ -1,13 +1,17 @@
 //! The gctrace v1 format (`shared/spec/gctrace.md`): a plain-text program of
-//! heap operations. [`Trace::parse`] reads one, reporting the first mistake
-//! as `line N: …`; `Display` on [`Op`] writes one line back, so a generated
-//! workload can be recorded and replayed.
+//! heap operations. [`Lines`] reads one as a stream and [`Trace::parse`]
+//! whole, reporting the first mistake as `line N: …` (a
+//! [`LineError`](crate::tooling::line_error::LineError)); `Display` on [`Op`] writes one
+//! line back, so a generated workload can be recorded and replayed.
 
 mod parse;
 
 use std::fmt;
+use std::io::BufRead;
 
-pub use parse::ParseError;
+pub use parse::{Lines, MAX_LINE_BYTES, MAX_SHOWN_CHARS, shown};
+
+use crate::tooling::line_error::LineError;
 
 use crate::Control;
 
@@ -189,8 +193,14 @@ pub struct Trace {
 
 impl Trace {
     /// Parses gctrace v1 text.
-    pub fn parse(text: &str) -> Result<Trace, ParseError> {
-        parse::parse(text)
+    pub fn parse(text: &str) -> Result<Trace, LineError> {
+        Trace::read(text.as_bytes())
+    }
+
+    /// Reads a whole gctrace into memory ([`Lines`] streams one instead).
+    pub fn read(input: impl BufRead) -> Result<Trace, LineError> {
+        let lines = Lines::new(input).collect::<Result<_, _>>()?;
+        Ok(Trace { lines })
     }
 
     /// A trace of these operations, numbered as [`Trace::to_text`] writes

@@ -1,72 +1,167 @@
 //! The gctrace v1 reader. Every mistake is reported once, as
 //! `line N: <what is wrong>`, for the first offending line.
+//!
+//! [`Lines`] reads a trace as a stream, one line at a time, so that memory
+//! does not grow with the trace's length: a line is at most
+//! [`MAX_LINE_BYTES`], must be UTF-8 (a byte-order mark before the header
+//! is skipped), and a token echoed in a message is cut to
+//! [`MAX_SHOWN_CHARS`] characters, invisible ones written as `\u{…}`.
 
-use std::fmt;
+use std::io::{BufRead, Read};
+use std::ops::Range;
 
-use super::{Field, Line, MAX_REGISTER, Op, Reg, Trace, Value, WeakReg};
+use super::{Field, Line, MAX_REGISTER, Op, Reg, Value, WeakReg};
+use crate::tooling::line_error::{LineError, LineErrorKind};
 use crate::{Control, MAX_PAYLOAD, MAX_SLOTS};
 
-/// A malformed trace: the 1-based line and what is wrong with it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ParseError {
-    /// The 1-based line number.
-    pub line: u32,
-    /// What is wrong, in one line.
-    pub message: String,
-}
+/// The longest line a trace may have, in bytes (its line ending aside).
+pub const MAX_LINE_BYTES: usize = 1 << 20;
 
-impl fmt::Display for ParseError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "line {}: {}", self.line, self.message)
-    }
-}
+/// The most characters of one token an error message repeats.
+pub const MAX_SHOWN_CHARS: usize = 40;
 
-impl std::error::Error for ParseError {}
+/// The UTF-8 byte-order mark, which some editors write at the start.
+const BOM: &[u8] = b"\xEF\xBB\xBF";
 
 type Result<T> = std::result::Result<T, String>;
 
-pub(super) fn parse(text: &str) -> std::result::Result<Trace, ParseError> {
-    let mut lines = Vec::new();
-    let mut seen_header = false;
-    let mut last = 0;
-    for (i, raw) in text.lines().enumerate() {
-        let number = u32::try_from(i + 1).unwrap_or(u32::MAX);
-        last = number;
-        let code = raw.split('#').next().unwrap_or("");
-        let tokens: Vec<&str> = code.split([' ', '\t']).filter(|t| !t.is_empty()).collect();
-        if tokens.is_empty() {
-            continue;
+/// A trace's operations, read from `input` as they are needed: an iterator
+/// of [`Line`]s that ends after the last one or after the first error
+/// (then the only error it yields).
+#[derive(Debug)]
+pub struct Lines<R> {
+    input: R,
+    buf: Vec<u8>,
+    number: u32,
+    seen_header: bool,
+    done: bool,
+}
+
+impl<R: BufRead> Lines<R> {
+    /// A reader of the gctrace text in `input`.
+    pub fn new(input: R) -> Self {
+        Lines {
+            input,
+            buf: Vec::new(),
+            number: 0,
+            seen_header: false,
+            done: false,
         }
-        let fail = |message: String| ParseError {
-            line: number,
-            message,
+    }
+
+    /// Reads the next line into `buf`; its text, without its ending, is
+    /// `buf[range]`. `None` at the end.
+    fn read_line(&mut self) -> std::result::Result<Option<Range<usize>>, LineError> {
+        self.buf.clear();
+        // Room for the longest line and its `\r\n`: more is too long.
+        let limit = MAX_LINE_BYTES as u64 + 2;
+        let read = <&mut R as Read>::take(&mut self.input, limit).read_until(b'\n', &mut self.buf);
+        let next = self.number.saturating_add(1);
+        let fail = |kind: LineErrorKind| kind.at(next);
+        match read {
+            Ok(0) => return Ok(None),
+            Ok(_) => self.number = next,
+            Err(e) => return Err(fail(LineErrorKind::Unreadable(e.to_string()))),
+        }
+        // As `str::lines`: `\n` or `\r\n` ends a line.
+        let mut end = self.buf.len();
+        if self.buf.ends_with(b"\n") {
+            end -= 1;
+            if self.buf[..end].ends_with(b"\r") {
+                end -= 1;
+            }
+        }
+        if end > MAX_LINE_BYTES {
+            return Err(fail(LineErrorKind::Syntax(format!(
+                "line longer than {MAX_LINE_BYTES} bytes"
+            ))));
+        }
+        let start = if next == 1 && self.buf.starts_with(BOM) {
+            BOM.len()
+        } else {
+            0
         };
-        if !seen_header {
-            check_header(&tokens).map_err(fail)?;
-            seen_header = true;
-            continue;
+        Ok(Some(start..end.max(start)))
+    }
+
+    fn next_line(&mut self) -> std::result::Result<Option<Line>, LineError> {
+        loop {
+            let Some(range) = self.read_line()? else {
+                if !self.seen_header {
+                    let message = "missing header: a gctrace starts with `gctrace 1`";
+                    return Err(LineErrorKind::Syntax(message.into()).at(self.number.max(1)));
+                }
+                return Ok(None);
+            };
+            let number = self.number;
+            let fail = |message: String| LineErrorKind::Syntax(message).at(number);
+            let raw =
+                std::str::from_utf8(&self.buf[range]).map_err(|_| fail("not UTF-8".into()))?;
+            let code = raw.split('#').next().unwrap_or("");
+            let tokens: Vec<&str> = code.split([' ', '\t']).filter(|t| !t.is_empty()).collect();
+            if tokens.is_empty() {
+                continue;
+            }
+            if !self.seen_header {
+                check_header(&tokens).map_err(fail)?;
+                self.seen_header = true;
+                continue;
+            }
+            let op = parse_op(&tokens).map_err(fail)?;
+            return Ok(Some(Line { number, op }));
         }
-        let op = parse_op(&tokens).map_err(fail)?;
-        lines.push(Line { number, op });
     }
-    if !seen_header {
-        return Err(ParseError {
-            line: last.max(1),
-            message: "missing header: a gctrace starts with `gctrace 1`".into(),
-        });
+}
+
+impl<R: BufRead> Iterator for Lines<R> {
+    type Item = std::result::Result<Line, LineError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.done {
+            return None;
+        }
+        let next = self.next_line().transpose();
+        if !matches!(next, Some(Ok(_))) {
+            self.done = true;
+        }
+        next
     }
-    Ok(Trace { lines })
+}
+
+/// `token` as an error message shows it: at most [`MAX_SHOWN_CHARS`]
+/// characters (then `…`), control and invisible formatting characters
+/// (a byte-order mark, zero-width spaces, direction marks) as `\u{…}`.
+pub fn shown(token: &str) -> String {
+    let invisible = |c: char| {
+        c.is_control()
+            || matches!(c, '\u{ad}' | '\u{200b}'..='\u{200f}' | '\u{2028}'..='\u{202e}'
+                | '\u{2060}'..='\u{2064}' | '\u{feff}')
+    };
+    let mut s = String::new();
+    for (i, c) in token.chars().enumerate() {
+        if i == MAX_SHOWN_CHARS {
+            s.push('…');
+            break;
+        }
+        if invisible(c) {
+            s.extend(c.escape_unicode());
+        } else {
+            s.push(c);
+        }
+    }
+    s
 }
 
 fn check_header(tokens: &[&str]) -> Result<()> {
     match tokens {
         ["gctrace", "1"] => Ok(()),
         ["gctrace", v] => Err(format!(
-            "unsupported gctrace version `{v}`: this reader knows version 1"
+            "unsupported gctrace version `{}`: this reader knows version 1",
+            shown(v)
         )),
         _ => Err(format!(
             "missing header: expected `gctrace 1`, found `{}`",
-            tokens.join(" ")
+            shown(&tokens.join(" "))
         )),
     }
 }
@@ -125,7 +220,8 @@ fn parse_op(t: &[&str]) -> Result<Op> {
                 resurrect: true,
             }),
             [_, m] => Err(format!(
-                "unknown finalizer modifier `{m}`: expected `resurrect`"
+                "unknown finalizer modifier `{}`: expected `resurrect`",
+                shown(m)
             )),
             [] => Err(missing("fin", "fin rO [resurrect]")),
             _ => Err(too_many("fin", "fin rO [resurrect]")),
@@ -138,7 +234,12 @@ fn parse_op(t: &[&str]) -> Result<Op> {
             let (dst, object, callback) = match args {
                 [w, o] => (w, o, false),
                 [w, o, "cb"] => (w, o, true),
-                [_, _, m] => return Err(format!("unknown weak modifier `{m}`: expected `cb`")),
+                [_, _, m] => {
+                    return Err(format!(
+                        "unknown weak modifier `{}`: expected `cb`",
+                        shown(m)
+                    ));
+                }
                 [] | [_] => return Err(missing("weak", "weak wD rO [cb]")),
                 _ => return Err(too_many("weak", "weak wD rO [cb]")),
             };
@@ -162,7 +263,7 @@ fn parse_op(t: &[&str]) -> Result<Op> {
         "gc" => parse_gc(args).map(Op::Gc),
         "expect" => parse_expect(None, args),
         "gctrace" => Err("duplicate header: `gctrace` may appear only once".into()),
-        other => Err(format!("unknown operation `{other}`")),
+        other => Err(format!("unknown operation `{}`", shown(other))),
     }
 }
 
@@ -203,7 +304,8 @@ fn parse_new(args: &[&str]) -> Result<Op> {
             Ok(Op::NewTuple { dst, members })
         }
         other => Err(format!(
-            "unknown object kind `{other}`: expected node, tuple or atom"
+            "unknown object kind `{}`: expected node, tuple or atom",
+            shown(other)
         )),
     }
 }
@@ -234,7 +336,7 @@ fn parse_gc(args: &[&str]) -> Result<Control> {
         _ => Err(format!(
             "unknown gc control `{}`: expected threshold, enable, disable, freeze, unfreeze, \
              debug saveall, debug off or garbage clear",
-            args.join(" ")
+            shown(&args.join(" "))
         )),
     }
 }
@@ -246,7 +348,10 @@ fn parse_expect(collector: Option<&str>, args: &[&str]) -> Result<Op> {
                 .chars()
                 .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
         if !ok {
-            return Err(format!("bad collector name `{name}` after `expect@`"));
+            return Err(format!(
+                "bad collector name `{}` after `expect@`",
+                shown(name)
+            ));
         }
     }
     arity("expect", args, 2, "expect FIELD N")?;
@@ -286,12 +391,13 @@ fn too_many(op: &str, usage: &str) -> String {
 fn number(token: &str, what: &str) -> Result<u64> {
     if !token.bytes().all(|b| b.is_ascii_digit()) || token.is_empty() {
         return Err(format!(
-            "bad {what} `{token}`: expected a non-negative integer"
+            "bad {what} `{}`: expected a non-negative integer",
+            shown(token)
         ));
     }
     token
         .parse()
-        .map_err(|_| format!("bad {what} `{token}`: too large"))
+        .map_err(|_| format!("bad {what} `{}`: too large", shown(token)))
 }
 
 fn bounded(token: &str, what: &str, max: u64) -> Result<u32> {
@@ -306,11 +412,12 @@ fn register_number(token: &str, prefix: char, what: &str) -> Result<u32> {
     let digits = token
         .strip_prefix(prefix)
         .filter(|d| !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit()))
-        .ok_or_else(|| format!("bad {what} `{token}`: expected `{prefix}N`"))?;
+        .ok_or_else(|| format!("bad {what} `{}`: expected `{prefix}N`", shown(token)))?;
     match digits.parse::<u64>() {
         Ok(n) if n <= u64::from(MAX_REGISTER) => Ok(n as u32),
         _ => Err(format!(
-            "{what} `{token}` out of range: at most {prefix}{MAX_REGISTER}"
+            "{what} `{}` out of range: at most {prefix}{MAX_REGISTER}",
+            shown(token)
         )),
     }
 }
@@ -318,7 +425,8 @@ fn register_number(token: &str, prefix: char, what: &str) -> Result<u32> {
 fn reg(token: &str) -> Result<Reg> {
     if token.starts_with('w') {
         return Err(format!(
-            "weak register `{token}` where a strong register `rN` is needed"
+            "weak register `{}` where a strong register `rN` is needed",
+            shown(token)
         ));
     }
     register_number(token, 'r', "register").map(Reg)
@@ -327,7 +435,8 @@ fn reg(token: &str) -> Result<Reg> {
 fn weak_reg(token: &str) -> Result<WeakReg> {
     if token.starts_with('r') {
         return Err(format!(
-            "strong register `{token}` where a weak register `wN` is needed"
+            "strong register `{}` where a weak register `wN` is needed",
+            shown(token)
         ));
     }
     register_number(token, 'w', "weak register").map(WeakReg)
@@ -344,7 +453,7 @@ fn value(token: &str) -> Result<Value> {
 fn slot_ref(token: &str) -> Result<(Reg, u32)> {
     let (r, i) = token
         .split_once('.')
-        .ok_or_else(|| format!("bad slot reference `{token}`: expected `rO.I`"))?;
+        .ok_or_else(|| format!("bad slot reference `{}`: expected `rO.I`", shown(token)))?;
     let index = number(i, "slot index")?;
     let index = u32::try_from(index).map_err(|_| format!("slot index {index} too large"))?;
     Ok((reg(r)?, index))
@@ -353,6 +462,11 @@ fn slot_ref(token: &str) -> Result<(Reg, u32)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::tooling::trace::Trace;
+
+    fn parse(text: &str) -> std::result::Result<Trace, LineError> {
+        Trace::parse(text)
+    }
 
     fn err(text: &str) -> String {
         parse(text).unwrap_err().to_string()
@@ -497,6 +611,86 @@ mod tests {
     #[test]
     fn duplicate_header() {
         assert!(err("gctrace 1\ngctrace 1\n").starts_with("line 2: duplicate header"));
+    }
+
+    #[test]
+    fn a_line_over_the_limit_is_an_error_not_an_allocation() {
+        let long = format!(
+            "gctrace 1\nnew r0 atom 1\n{}\n",
+            "x".repeat(MAX_LINE_BYTES + 1)
+        );
+        assert_eq!(
+            err(&long),
+            format!("line 3: line longer than {MAX_LINE_BYTES} bytes")
+        );
+        // Endless input without a newline (`/dev/zero`): the reader stops at
+        // the limit.
+        let mut lines = Lines::new(std::io::BufReader::new(std::io::repeat(0)));
+        let first = lines.next().unwrap().unwrap_err();
+        assert_eq!(
+            first.to_string(),
+            format!("line 1: line longer than {MAX_LINE_BYTES} bytes")
+        );
+        assert!(lines.next().is_none(), "nothing after the first error");
+        // A line of exactly the limit is fine.
+        let fits = format!(
+            "gctrace 1\n#{}\r\nnew r0 atom 1",
+            "x".repeat(MAX_LINE_BYTES - 1)
+        );
+        assert_eq!(parse(&fits).unwrap().lines[0].number, 3);
+    }
+
+    #[test]
+    fn lines_are_read_one_at_a_time() {
+        struct Broken;
+        impl std::io::Read for Broken {
+            fn read(&mut self, _: &mut [u8]) -> std::io::Result<usize> {
+                Err(std::io::Error::other("gone"))
+            }
+        }
+        let input =
+            std::io::BufReader::new("gctrace 1\n\nnew r0 atom 1\n".as_bytes().chain(Broken));
+        let mut lines = Lines::new(input);
+        assert_eq!(lines.next().unwrap().unwrap().number, 3);
+        assert_eq!(
+            lines.next().unwrap().unwrap_err().to_string(),
+            "line 4: cannot read the trace: gone"
+        );
+        assert!(lines.next().is_none());
+    }
+
+    #[test]
+    fn a_byte_order_mark_before_the_header_is_skipped() {
+        let t = parse("\u{feff}gctrace 1\nnew r0 atom 1\n").unwrap();
+        assert_eq!(t.lines.len(), 1);
+        // Anywhere else it is named, not shown as an invisible character.
+        assert_eq!(
+            err("gctrace 1\n\u{feff}new r0 atom 1\n"),
+            "line 2: unknown operation `\\u{feff}new`"
+        );
+    }
+
+    #[test]
+    fn invalid_utf8_is_named_with_its_line() {
+        let mut bytes = b"gctrace 1\nnew r0 atom 1\nnew r1 atom ".to_vec();
+        bytes.extend([0xff, 0xfe, b'\n']);
+        let e = Trace::read(&bytes[..]).unwrap_err();
+        assert_eq!(e.to_string(), "line 3: not UTF-8");
+    }
+
+    #[test]
+    fn a_long_token_is_cut_in_the_message() {
+        let token = "q".repeat(MAX_LINE_BYTES - 20);
+        let e = err(&format!("gctrace 1\nnew {token} atom 1\n"));
+        assert_eq!(
+            e,
+            format!(
+                "line 2: bad register `{}…`: expected `rN`",
+                "q".repeat(MAX_SHOWN_CHARS)
+            )
+        );
+        assert_eq!(shown("r1"), "r1");
+        assert_eq!(shown(&"é".repeat(41)), format!("{}…", "é".repeat(40)));
     }
 
     #[test]
