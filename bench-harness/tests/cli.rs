@@ -1049,3 +1049,39 @@ fn replay_names_bad_utf8_and_accepts_a_bom() {
     assert_eq!(out.status.code(), Some(2));
     assert_eq!(text(&out.stderr), "line 2: not UTF-8\n");
 }
+
+/// A seed given twice runs once, in the order first given.
+#[test]
+fn a_repeated_seed_runs_once() {
+    let dir = scratch("seeds");
+    let out = gc_bench(
+        &[
+            "run",
+            "--scale",
+            "0.01",
+            "--workload",
+            "cycle_churn",
+            "--collector",
+            "null",
+            "--seed",
+            "2",
+            "--seed",
+            "1",
+            "--seed",
+            "2",
+            "--out",
+            dir.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let json = std::fs::read_to_string(dir.join("results.json")).unwrap();
+    let results: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let seeds: Vec<u64> = results["runs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["seed"].as_u64().unwrap())
+        .collect();
+    assert_eq!(seeds, [2, 1]);
+}

@@ -633,11 +633,17 @@ fn plan(args: &Args) -> Result<Plan, String> {
         }
         dispatch(c, &config_for(c, &args.config), Check)?;
     }
-    let mut seeds = args.seeds.clone();
+    // Each seed once, in the order first given (`--seed 1 --seed 2 --seed 1`
+    // runs 1 then 2).
+    let mut seeds: Vec<u64> = Vec::new();
+    for &seed in &args.seeds {
+        if !seeds.contains(&seed) {
+            seeds.push(seed);
+        }
+    }
     if seeds.is_empty() {
         seeds.push(1);
     }
-    seeds.dedup();
     Ok(Plan {
         _stdin_files: stdin_files,
         inputs,
