@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 
 use gc_core::Collector;
 use gc_core::tooling::replay::{Record, Replayer, replay_lines};
-use gc_core::tooling::trace::{Lines, Trace};
+use gc_core::tooling::trace::Lines;
 
 use bench_harness::collectors::{CollectorName, WithCollector, dispatch, parse_pair};
 use bench_harness::output::Out;
@@ -70,11 +70,6 @@ pub fn read_source(file: &Path) -> Result<String, String> {
             .map_err(|e| format!("cannot read {}: {e}", file.display()))?;
     }
     Ok(text)
-}
-
-/// Reads the whole trace in FILE or standard input into memory.
-pub fn read_trace(file: &Path) -> Result<Trace, String> {
-    Trace::read(open_source(file)?).map_err(|e| e.to_string())
 }
 
 struct Replay {
