@@ -93,5 +93,5 @@ impl RcPolicy for PureRc {
 
 #[cfg(test)]
 mod tests {
-    gc_core::conformance_suite!(crate::RefCount);
+    gc_core::conformance_suite!(crate::collector::RefCount);
 }

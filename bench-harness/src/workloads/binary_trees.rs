@@ -24,7 +24,7 @@
 //! **Scale:** `n = round(12 + log2(scale))`, at least 6, at most 24 (about
 //! 4 × 10^9 nodes); the work doubles with each step of `n`.
 
-use super::{Emit, Workload, depth_for};
+use super::workload::{Emit, Workload, depth_for};
 
 /// The catalogue entry.
 pub const WORKLOAD: Workload = Workload {
@@ -105,7 +105,7 @@ pub fn iterations(n: u32, d: u32) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::workloads::Census;
+    use crate::workloads::workload::Census;
 
     fn nodes(d: u32) -> u64 {
         (1u64 << (d + 1)) - 1

@@ -18,7 +18,7 @@
 //!
 //! **Scale:** `pairs = round(300,000 × scale)`, at least 1, at most 10^9.
 
-use super::{Emit, Workload, count_for};
+use super::workload::{Emit, Workload, count_for};
 
 /// The catalogue entry.
 pub const WORKLOAD: Workload = Workload {
@@ -51,7 +51,7 @@ fn generate(scale: f64, _seed: u64, e: &mut Emit<'_>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::workloads::Census;
+    use crate::workloads::workload::Census;
     use gc_core::tooling::oracle::{Mode, Oracle};
 
     #[test]

@@ -17,7 +17,7 @@
 //! **Scale:** the constants stay; `loops = round(100 × scale)`, at least 1,
 //! at most 1,000,000.
 
-use super::{Emit, Workload, count_for};
+use super::workload::{Emit, Workload, count_for};
 
 /// The catalogue entry.
 pub const WORKLOAD: Workload = Workload {
@@ -84,7 +84,7 @@ fn generate(scale: f64, _seed: u64, e: &mut Emit<'_>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::workloads::Census;
+    use crate::workloads::workload::Census;
     use gc_core::tooling::oracle::{Mode, Oracle};
 
     #[test]

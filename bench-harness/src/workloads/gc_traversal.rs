@@ -19,7 +19,7 @@
 //! **Scale:** `n_levels` stays 1000 (pyperformance's constant);
 //! `loops = round(20 × scale)`, at least 1, at most 100,000.
 
-use super::{Emit, Workload, count_for};
+use super::workload::{Emit, Workload, count_for};
 
 /// The catalogue entry.
 pub const WORKLOAD: Workload = Workload {
@@ -66,7 +66,7 @@ fn generate(scale: f64, _seed: u64, e: &mut Emit<'_>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::workloads::Census;
+    use crate::workloads::workload::Census;
     use gc_core::tooling::oracle::{Mode, Oracle};
 
     #[test]

@@ -29,7 +29,7 @@
 //! **Scale:** `stretch_depth = round(14 + log2(scale))`, at least 8, at most
 //! 26; the work doubles with each step.
 
-use super::{Emit, Workload, depth_for};
+use super::workload::{Emit, Workload, depth_for};
 
 /// The catalogue entry.
 pub const WORKLOAD: Workload = Workload {
@@ -145,7 +145,7 @@ fn generate(scale: f64, _seed: u64, e: &mut Emit<'_>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::workloads::Census;
+    use crate::workloads::workload::Census;
     use gc_core::tooling::trace::Op;
 
     #[test]

@@ -23,7 +23,7 @@
 
 use rand::RngExt;
 
-use super::{Emit, Workload, count_for, rng};
+use super::workload::{Emit, Workload, count_for, rng};
 
 /// The catalogue entry.
 pub const WORKLOAD: Workload = Workload {
@@ -98,7 +98,7 @@ fn generate(scale: f64, seed: u64, e: &mut Emit<'_>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::workloads::Census;
+    use crate::workloads::workload::Census;
 
     #[test]
     fn one_allocation_per_step_about_one_in_fifty_promoted() {

@@ -31,7 +31,7 @@
 
 use gc_core::Control;
 
-use super::{Emit, Workload, count_for};
+use super::workload::{Emit, Workload, count_for};
 
 /// `live_collect`.
 pub const LIVE_COLLECT: Workload = Workload {
@@ -100,7 +100,7 @@ fn generate_build_live(scale: f64, _seed: u64, e: &mut Emit<'_>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::workloads::Census;
+    use crate::workloads::workload::Census;
     use gc_core::tooling::oracle::{Mode, Oracle};
     use gc_core::tooling::trace::Op;
 

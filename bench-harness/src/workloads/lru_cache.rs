@@ -27,7 +27,7 @@
 
 use rand::RngExt;
 
-use super::{Emit, Workload, count_for, rng};
+use super::workload::{Emit, Workload, count_for, rng};
 
 /// The catalogue entry.
 pub const WORKLOAD: Workload = Workload {
@@ -150,7 +150,7 @@ fn generate(scale: f64, seed: u64, e: &mut Emit<'_>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::workloads::Census;
+    use crate::workloads::workload::Census;
     use gc_core::tooling::oracle::{Mode, Oracle};
 
     #[test]

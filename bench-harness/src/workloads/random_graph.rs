@@ -33,7 +33,7 @@
 
 use rand::RngExt;
 
-use super::{Emit, Workload, count_for, rng};
+use super::workload::{Emit, Workload, count_for, rng};
 
 /// The catalogue entry.
 pub const WORKLOAD: Workload = Workload {
@@ -88,7 +88,7 @@ fn generate(scale: f64, seed: u64, e: &mut Emit<'_>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::workloads::Census;
+    use crate::workloads::workload::Census;
 
     #[test]
     fn about_one_step_in_ten_replaces_a_vertex() {

@@ -26,7 +26,7 @@
 
 use gc_core::Control;
 
-use super::{Emit, Workload, count_for};
+use super::workload::{Emit, Workload, count_for};
 
 /// Nodes at scale 1.
 pub const NODES: f64 = 1_000_000.0;
@@ -93,7 +93,7 @@ fn generate<const RING: u32>(scale: f64, _seed: u64, e: &mut Emit<'_>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::workloads::Census;
+    use crate::workloads::workload::Census;
     use gc_core::tooling::oracle::{Mode, Oracle};
 
     #[test]

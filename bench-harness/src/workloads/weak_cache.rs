@@ -28,7 +28,7 @@
 
 use rand::RngExt;
 
-use super::{Emit, Workload, count_for, rng};
+use super::workload::{Emit, Workload, count_for, rng};
 
 /// The catalogue entry.
 pub const WORKLOAD: Workload = Workload {
@@ -89,7 +89,7 @@ fn generate(scale: f64, seed: u64, e: &mut Emit<'_>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::workloads::Census;
+    use crate::workloads::workload::Census;
 
     #[test]
     fn a_value_is_made_only_when_the_program_does_not_hold_one() {
