@@ -547,6 +547,26 @@ fn plan(args: &Args) -> Result<Plan, String> {
     workloads::check_scale(args.scale)?;
     let mut inputs: Vec<Input> = Vec::new();
     let mut stdin_files = Vec::new();
+    add_workloads(args, &mut inputs)?;
+    add_traces(args, &mut inputs, &mut stdin_files)?;
+    if args.scenarios {
+        for (name, text) in bundled::TRACES {
+            let t = Trace::parse(text).map_err(|e| format!("{name}: {e}"))?;
+            inputs.push(Input::Scenario(name, t));
+        }
+    }
+    let collectors = chosen_collectors(args)?;
+    Ok(Plan {
+        _stdin_files: stdin_files,
+        inputs,
+        collectors,
+        seeds: distinct_seeds(&args.seeds),
+    })
+}
+
+/// The bundled workloads and Python programs of `--workload` (every
+/// workload, at its matrix scale, when nothing is named), each once.
+fn add_workloads(args: &Args, inputs: &mut Vec<Input>) -> Result<(), String> {
     let default_workloads = args.workloads.is_empty() && args.traces.is_empty() && !args.scenarios;
     let chosen: Vec<&'static Workload> = if default_workloads {
         workloads::ALL.iter().collect()
@@ -583,6 +603,16 @@ fn plan(args: &Args) -> Result<Plan, String> {
             inputs.push(Input::Workload(w, scale));
         }
     }
+    Ok(())
+}
+
+/// The traces of `--trace`, parsed; standard input's is copied to a file
+/// the child processes read.
+fn add_traces(
+    args: &Args,
+    inputs: &mut Vec<Input>,
+    stdin_files: &mut Vec<StdinTrace>,
+) -> Result<(), String> {
     for path in &args.traces {
         let text = crate::cmd::replay::read_source(path)?;
         let t = Trace::parse(&text).map_err(|e| format!("{}: {e}", path.display()))?;
@@ -596,12 +626,13 @@ fn plan(args: &Args) -> Result<Plan, String> {
             inputs.push(Input::Trace(path.display().to_string(), path.clone(), t));
         }
     }
-    if args.scenarios {
-        for (name, text) in bundled::TRACES {
-            let t = Trace::parse(text).map_err(|e| format!("{name}: {e}"))?;
-            inputs.push(Input::Scenario(name, t));
-        }
-    }
+    Ok(())
+}
+
+/// The collectors of `--collector` (every one when none is named), each
+/// once in report order, with every `--config` setting taken by one of
+/// them and valid for each.
+fn chosen_collectors(args: &Args) -> Result<Vec<CollectorName>, String> {
     let collectors: Vec<CollectorName> = if args.collectors.is_empty() {
         CollectorName::ALL.to_vec()
     } else {
@@ -633,10 +664,14 @@ fn plan(args: &Args) -> Result<Plan, String> {
         }
         dispatch(c, &config_for(c, &args.config), Check)?;
     }
-    // Each seed once, in the order first given (`--seed 1 --seed 2 --seed 1`
-    // runs 1 then 2).
+    Ok(collectors)
+}
+
+/// Each seed once, in the order first given (`--seed 1 --seed 2 --seed 1`
+/// runs 1 then 2); seed 1 when none is given.
+fn distinct_seeds(given: &[u64]) -> Vec<u64> {
     let mut seeds: Vec<u64> = Vec::new();
-    for &seed in &args.seeds {
+    for &seed in given {
         if !seeds.contains(&seed) {
             seeds.push(seed);
         }
@@ -644,12 +679,7 @@ fn plan(args: &Args) -> Result<Plan, String> {
     if seeds.is_empty() {
         seeds.push(1);
     }
-    Ok(Plan {
-        _stdin_files: stdin_files,
-        inputs,
-        collectors,
-        seeds,
-    })
+    seeds
 }
 
 /// Runs the subcommand.
@@ -665,16 +695,7 @@ pub fn main(mut args: Args) -> Result<i32, String> {
         seeds,
     } = plan(&args)?;
     let inputs = if args.suite == Some(Suite::Research) {
-        let rounds = usize::from(args.repeat) + usize::from(args.warmup);
-        eprintln!("research suite: calibrating the scales (one run of every cell)…");
-        let (inputs, expected) = calibrate(inputs, &collectors, &args, rounds)?;
-        eprintln!(
-            "research suite: {} warm-up + {} measured rounds; expected duration about {:.0} min",
-            args.warmup,
-            args.repeat,
-            expected / 60.0
-        );
-        inputs
+        research_scales(inputs, &collectors, &args)?
     } else {
         inputs
     };
@@ -684,37 +705,8 @@ pub fn main(mut args: Args) -> Result<i32, String> {
     let command: Vec<String> = std::env::args().collect();
     let command = command.join(" ");
     let machine = Machine::detect(&command);
-    let settings = collectors
-        .iter()
-        .map(|&c| {
-            Ok(CollectorSettings {
-                collector: c.name().to_owned(),
-                settings: effective_settings(c, &config_for(c, &args.config))?,
-            })
-        })
-        .collect::<Result<Vec<_>, String>>()?;
-    let mut cells = Vec::new();
-    for input in &inputs {
-        let (seeds_here, scale, parameter) = match input {
-            Input::Workload(w, scale) => (seeds.clone(), *scale, w.check(*scale)?),
-            Input::Trace(_, _, t) | Input::Scenario(_, t) => {
-                (vec![0], 1.0, format!("ops={}", t.lines.len()))
-            }
-            Input::Python(..) => (vec![0], 1.0, "program".to_owned()),
-        };
-        for &collector in &collectors {
-            for &seed in &seeds_here {
-                cells.push(Cell {
-                    index: cells.len(),
-                    input,
-                    collector,
-                    seed,
-                    scale,
-                    parameter: parameter.clone(),
-                });
-            }
-        }
-    }
+    let settings = collector_settings(&collectors, &args)?;
+    let mut cells = matrix(&inputs, &collectors, &seeds)?;
     let shards = match args.shard {
         Some((k, n)) => {
             cells.retain(|c| c.index % n == k - 1);
@@ -729,117 +721,9 @@ pub fn main(mut args: Args) -> Result<i32, String> {
             "note: running {jobs} runs at once: they share the machine ({cpus} CPUs), so times are noisier than with --jobs 1"
         );
     }
-    let warmup = usize::from(args.warmup);
-    let rounds = warmup + usize::from(args.repeat);
-    // One round in matrix order; several in a shuffled order per round.
-    let order_seed = (rounds > 1).then(|| {
-        args.order_seed.unwrap_or_else(|| {
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map_or(0, |d| d.as_nanos() as u64)
-        })
-    });
-    let jobs_order: Vec<(usize, usize)> = match order_seed {
-        Some(seed) => interleaved_order(cells.len(), rounds, seed),
-        None => (0..cells.len()).map(|c| (c, 0)).collect(),
-    };
-    if let Some(seed) = order_seed {
-        eprintln!(
-            "note: {} runs: {warmup} warm-up and {} measured round(s) of {} cells, each round in a random order (--order-seed {seed})",
-            jobs_order.len(),
-            args.repeat,
-            cells.len()
-        );
-    }
+    let (order_seed, jobs_order) = run_order(&args, cells.len());
     let started = Instant::now();
-    let bar =
-        ProgressBar::with_draw_target(Some(jobs_order.len() as u64), ProgressDrawTarget::hidden());
-    bar.set_style(
-        ProgressStyle::with_template("{elapsed:>4} [{bar:30}] {pos}/{len} {wide_msg}")
-            .expect("valid template")
-            .progress_chars("=> "),
-    );
-    let done = AtomicBool::new(false);
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(jobs)
-        .build()
-        .map_err(|e| format!("cannot start {jobs} worker threads: {e}"))?;
-    let runs: Vec<RunResult> = std::thread::scope(|scope| {
-        // The bar appears only once the matrix has taken a second, and only
-        // on a terminal.
-        scope.spawn(|| {
-            let until = Instant::now() + Duration::from_secs(1);
-            while Instant::now() < until {
-                if done.load(Ordering::Relaxed) {
-                    return;
-                }
-                std::thread::sleep(Duration::from_millis(50));
-            }
-            if std::io::stderr().is_terminal() && !done.load(Ordering::Relaxed) {
-                bar.set_draw_target(ProgressDrawTarget::stderr());
-                bar.enable_steady_tick(Duration::from_millis(200));
-            }
-        });
-        let outcomes: Vec<(usize, usize, Result<Metrics, String>)> = pool.install(|| {
-            jobs_order
-                .par_iter()
-                .map(|&(c, round)| {
-                    let cell = &cells[c];
-                    let id = format!("{}/{}/{}", cell.name(), cell.collector.name(), cell.parameter);
-                    bar.set_message(id.clone());
-                    let outcome = run_in_child(cell, &args, &bar);
-                    match &outcome {
-                        Ok(m) => tracing::info!(run = %id, seed = cell.seed, round, wall_ms = m.wall_ns as f64 / 1e6, "run finished"),
-                        Err(e) => tracing::warn!(run = %id, seed = cell.seed, round, error = %e, "run FAILED"),
-                    }
-                    bar.inc(1);
-                    (c, round, outcome)
-                })
-                .collect()
-        });
-        let mut per_cell: Vec<Vec<(usize, Result<Metrics, String>)>> =
-            cells.iter().map(|_| Vec::new()).collect();
-        for (c, round, outcome) in outcomes {
-            if round >= warmup {
-                per_cell[c].push((round, outcome));
-            }
-        }
-        let runs: Vec<RunResult> = cells
-            .iter()
-            .zip(per_cell)
-            .map(|(cell, mut measured)| {
-                measured.sort_by_key(|(round, _)| *round);
-                let outcome = combine(measured.into_iter().map(|(_, o)| o).collect());
-                let (status, error, metrics, repetitions, wall, gc) = match outcome {
-                    Ok((m, reps, wall, gc)) => (Status::Ok, None, Some(m), reps, wall, gc),
-                    Err(e) => (Status::Failed, Some(e), None, Vec::new(), None, None),
-                };
-                RunResult {
-                    workload: cell.name().to_owned(),
-                    collector: cell.collector.name().to_owned(),
-                    seed: cell.seed,
-                    scale: cell.scale,
-                    parameter: cell.parameter.clone(),
-                    index: cell.index,
-                    status,
-                    error,
-                    // A Python program is not an operation stream the
-                    // verifier can replay: its runs are reported unverified.
-                    verified: !args.no_verify
-                        && metrics.is_some()
-                        && !matches!(cell.input, Input::Python(..)),
-                    metrics,
-                    repeat_wall_ns: repetitions.iter().map(|r| r.wall_ns).collect(),
-                    repetitions,
-                    wall,
-                    gc,
-                }
-            })
-            .collect();
-        done.store(true, Ordering::Relaxed);
-        bar.finish_and_clear();
-        runs
-    });
+    let runs = run_matrix(&cells, &jobs_order, &args)?;
     let results = Results {
         tool: "gc-bench".into(),
         format: results::FORMAT,
@@ -855,9 +739,243 @@ pub fn main(mut args: Args) -> Result<i32, String> {
         suite: args.suite.map(|_| "research".to_owned()),
         runs,
     };
+    report_results(&results, &args, &command, started)
+}
+
+/// The research suite's inputs, scaled by one calibration run of every cell.
+fn research_scales(
+    inputs: Vec<Input>,
+    collectors: &[CollectorName],
+    args: &Args,
+) -> Result<Vec<Input>, String> {
+    let rounds = usize::from(args.repeat) + usize::from(args.warmup);
+    eprintln!("research suite: calibrating the scales (one run of every cell)…");
+    let (inputs, expected) = calibrate(inputs, collectors, args, rounds)?;
+    eprintln!(
+        "research suite: {} warm-up + {} measured rounds; expected duration about {:.0} min",
+        args.warmup,
+        args.repeat,
+        expected / 60.0
+    );
+    Ok(inputs)
+}
+
+/// Every collector's effective settings under `--config`.
+fn collector_settings(
+    collectors: &[CollectorName],
+    args: &Args,
+) -> Result<Vec<CollectorSettings>, String> {
+    collectors
+        .iter()
+        .map(|&c| {
+            Ok(CollectorSettings {
+                collector: c.name().to_owned(),
+                settings: effective_settings(c, &config_for(c, &args.config))?,
+            })
+        })
+        .collect()
+}
+
+/// The cells inputs × collectors × seeds, in matrix order (a trace or a
+/// program runs once, with seed 0).
+fn matrix<'a>(
+    inputs: &'a [Input],
+    collectors: &[CollectorName],
+    seeds: &[u64],
+) -> Result<Vec<Cell<'a>>, String> {
+    let mut cells = Vec::new();
+    for input in inputs {
+        let (seeds_here, scale, parameter) = match input {
+            Input::Workload(w, scale) => (seeds.to_vec(), *scale, w.check(*scale)?),
+            Input::Trace(_, _, t) | Input::Scenario(_, t) => {
+                (vec![0], 1.0, format!("ops={}", t.lines.len()))
+            }
+            Input::Python(..) => (vec![0], 1.0, "program".to_owned()),
+        };
+        for &collector in collectors {
+            for &seed in &seeds_here {
+                cells.push(Cell {
+                    index: cells.len(),
+                    input,
+                    collector,
+                    seed,
+                    scale,
+                    parameter: parameter.clone(),
+                });
+            }
+        }
+    }
+    Ok(cells)
+}
+
+/// The order of the runs, `(cell, round)`: one round in matrix order;
+/// several in a shuffled order per round (with the seed of that order).
+fn run_order(args: &Args, cells: usize) -> (Option<u64>, Vec<(usize, usize)>) {
+    let warmup = usize::from(args.warmup);
+    let rounds = warmup + usize::from(args.repeat);
+    let order_seed = (rounds > 1).then(|| {
+        args.order_seed.unwrap_or_else(|| {
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_nanos() as u64)
+        })
+    });
+    let jobs_order: Vec<(usize, usize)> = match order_seed {
+        Some(seed) => interleaved_order(cells, rounds, seed),
+        None => (0..cells).map(|c| (c, 0)).collect(),
+    };
+    if let Some(seed) = order_seed {
+        eprintln!(
+            "note: {} runs: {warmup} warm-up and {} measured round(s) of {cells} cells, each round in a random order (--order-seed {seed})",
+            jobs_order.len(),
+            args.repeat,
+        );
+    }
+    (order_seed, jobs_order)
+}
+
+/// Runs every `(cell, round)` of `jobs_order` on `--jobs` threads, each in
+/// a child process, under a progress bar, and sums up each cell's measured
+/// rounds.
+fn run_matrix(
+    cells: &[Cell<'_>],
+    jobs_order: &[(usize, usize)],
+    args: &Args,
+) -> Result<Vec<RunResult>, String> {
+    let jobs = usize::from(args.jobs);
+    let bar = progress_bar(jobs_order.len());
+    let done = AtomicBool::new(false);
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(jobs)
+        .build()
+        .map_err(|e| format!("cannot start {jobs} worker threads: {e}"))?;
+    Ok(std::thread::scope(|scope| {
+        scope.spawn(|| show_bar_after_a_second(&bar, &done));
+        let outcomes: Vec<(usize, usize, Result<Metrics, String>)> = pool.install(|| {
+            jobs_order
+                .par_iter()
+                .map(|&(c, round)| (c, round, run_logged(&cells[c], round, args, &bar)))
+                .collect()
+        });
+        let runs = run_results(cells, outcomes, args);
+        done.store(true, Ordering::Relaxed);
+        bar.finish_and_clear();
+        runs
+    }))
+}
+
+/// A hidden progress bar over `len` runs.
+fn progress_bar(len: usize) -> ProgressBar {
+    let bar = ProgressBar::with_draw_target(Some(len as u64), ProgressDrawTarget::hidden());
+    bar.set_style(
+        ProgressStyle::with_template("{elapsed:>4} [{bar:30}] {pos}/{len} {wide_msg}")
+            .expect("valid template")
+            .progress_chars("=> "),
+    );
+    bar
+}
+
+/// The bar appears only once the matrix has taken a second, and only on a
+/// terminal.
+fn show_bar_after_a_second(bar: &ProgressBar, done: &AtomicBool) {
+    let until = Instant::now() + Duration::from_secs(1);
+    while Instant::now() < until {
+        if done.load(Ordering::Relaxed) {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    if std::io::stderr().is_terminal() && !done.load(Ordering::Relaxed) {
+        bar.set_draw_target(ProgressDrawTarget::stderr());
+        bar.enable_steady_tick(Duration::from_millis(200));
+    }
+}
+
+/// One run of `cell`, logged and counted on the bar.
+fn run_logged(
+    cell: &Cell<'_>,
+    round: usize,
+    args: &Args,
+    bar: &ProgressBar,
+) -> Result<Metrics, String> {
+    let id = format!(
+        "{}/{}/{}",
+        cell.name(),
+        cell.collector.name(),
+        cell.parameter
+    );
+    bar.set_message(id.clone());
+    let outcome = run_in_child(cell, args, bar);
+    match &outcome {
+        Ok(m) => {
+            tracing::info!(run = %id, seed = cell.seed, round, wall_ms = m.wall_ns as f64 / 1e6, "run finished")
+        }
+        Err(e) => tracing::warn!(run = %id, seed = cell.seed, round, error = %e, "run FAILED"),
+    }
+    bar.inc(1);
+    outcome
+}
+
+/// Each cell's result from its measured rounds (warm-up rounds dropped).
+fn run_results(
+    cells: &[Cell<'_>],
+    outcomes: Vec<(usize, usize, Result<Metrics, String>)>,
+    args: &Args,
+) -> Vec<RunResult> {
+    let warmup = usize::from(args.warmup);
+    let mut per_cell: Vec<Vec<(usize, Result<Metrics, String>)>> =
+        cells.iter().map(|_| Vec::new()).collect();
+    for (c, round, outcome) in outcomes {
+        if round >= warmup {
+            per_cell[c].push((round, outcome));
+        }
+    }
+    cells
+        .iter()
+        .zip(per_cell)
+        .map(|(cell, mut measured)| {
+            measured.sort_by_key(|(round, _)| *round);
+            run_result(cell, measured.into_iter().map(|(_, o)| o).collect(), args)
+        })
+        .collect()
+}
+
+/// One cell's result from its measured outcomes, in round order.
+fn run_result(cell: &Cell<'_>, measured: Vec<Result<Metrics, String>>, args: &Args) -> RunResult {
+    let (status, error, metrics, repetitions, wall, gc) = match combine(measured) {
+        Ok((m, reps, wall, gc)) => (Status::Ok, None, Some(m), reps, wall, gc),
+        Err(e) => (Status::Failed, Some(e), None, Vec::new(), None, None),
+    };
+    RunResult {
+        workload: cell.name().to_owned(),
+        collector: cell.collector.name().to_owned(),
+        seed: cell.seed,
+        scale: cell.scale,
+        parameter: cell.parameter.clone(),
+        index: cell.index,
+        status,
+        error,
+        // A Python program is not an operation stream the
+        // verifier can replay: its runs are reported unverified.
+        verified: !args.no_verify && metrics.is_some() && !matches!(cell.input, Input::Python(..)),
+        metrics,
+        repeat_wall_ns: repetitions.iter().map(|r| r.wall_ns).collect(),
+        repetitions,
+        wall,
+        gc,
+    }
+}
+
+/// Prints the table and notes, writes `--out`'s files; 1 when a run failed.
+fn report_results(
+    results: &Results,
+    args: &Args,
+    command: &str,
+    started: Instant,
+) -> Result<i32, String> {
     let mut out = Out::stdout();
     report::table(&results.runs).print(&mut out);
-    for n in report::notes(&results) {
+    for n in report::notes(results) {
         out.line(&n);
     }
     out.line(&format!(
@@ -867,7 +985,7 @@ pub fn main(mut args: Args) -> Result<i32, String> {
     ));
     out.flush();
     if let Some(dir) = &args.out {
-        report::write_outputs(dir, &results, &command)?;
+        report::write_outputs(dir, results, command)?;
         out.line(&format!(
             "wrote {0}/report.md, results.json, results.csv and 6 SVG figures in {0}",
             dir.display()
