@@ -20,7 +20,7 @@ use bench_harness::workloads;
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use gc_core::tooling::mutator::Mutator;
 use gc_core::tooling::trace::{Line, Trace};
-use gc_core::{Collector, CollectorExt, Generation, Handle};
+use gc_core::{Collector, CollectorExt, Generation, Handle, Inspect};
 
 /// The scale of the workload benches: small, so a sample is a few ms.
 const SCALE: f64 = 0.05;
@@ -31,7 +31,7 @@ struct Workloads<'a> {
 }
 
 impl WithEachCollector for Workloads<'_> {
-    fn run<C: Collector>(&mut self, config: C::Config) {
+    fn run<C: Inspect>(&mut self, config: C::Config) {
         for (name, parameter, trace) in &self.traces {
             let id = format!("{name}/{}/{parameter}", C::TRAITS.name);
             self.c.bench_function(&id, |b| {
@@ -80,7 +80,7 @@ fn heap<C: Collector>(config: &C::Config) -> C {
 }
 
 impl WithEachCollector for Micro<'_> {
-    fn run<C: Collector>(&mut self, config: C::Config) {
+    fn run<C: Inspect>(&mut self, config: C::Config) {
         let name = C::TRAITS.name;
         // Allocation: 1,000 nodes of 2 slots and 16 bytes into a fresh
         // heap, the roots kept (their release is not timed).

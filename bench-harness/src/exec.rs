@@ -23,7 +23,7 @@ use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use gc_core::tooling::trace::{Line, Op, Trace};
-use gc_core::{Collector, Event, RootList, Stats};
+use gc_core::{CollectorExt, Event, Inspect, RootList, Stats};
 
 use crate::metrics::{self, LiveSize, OldGenStats, Pause, PauseStats};
 use crate::model::Model;
@@ -135,7 +135,7 @@ impl Sampler {
     }
 }
 
-struct Exec<C: Collector> {
+struct Exec<C: Inspect> {
     m: Mutator<C>,
     clock: Duration,
     ops: u64,
@@ -152,7 +152,7 @@ struct Exec<C: Collector> {
     peak_footprint: u64,
 }
 
-impl<C: Collector> Exec<C> {
+impl<C: Inspect> Exec<C> {
     fn chunk(&mut self, lines: &[Line]) -> Result<(), String> {
         let start = Instant::now();
         let base = self.clock.as_nanos() as u64;
@@ -219,7 +219,7 @@ impl<C: Collector> Exec<C> {
     }
 }
 
-impl<C: Collector> Exec<C> {
+impl<C: Inspect> Exec<C> {
     fn new(collector: C, verify: bool) -> Self {
         Exec {
             m: Mutator::new(collector),
@@ -296,7 +296,7 @@ impl<C: Collector> Exec<C> {
 /// Runs `source` on a new collector of type `C`; `Err` is why the run
 /// failed (a trace or collector error, a failed `expect`, a failed
 /// verification), in one line.
-pub fn run<C: Collector>(
+pub fn run<C: Inspect>(
     config: C::Config,
     source: Source<'_>,
     options: Options,
@@ -349,7 +349,7 @@ fn failed(message: String) -> String {
 /// strategy that frees finalized objects at a later collection, what
 /// unreachable finalizable objects reach (pending, not leaked); and the
 /// run's live size, sampled as the model replays its `ops` operations.
-fn verify<C: Collector>(
+fn verify<C: Inspect>(
     exec: &Exec<C>,
     source: Source<'_>,
     ops: u64,
@@ -365,7 +365,7 @@ fn verify<C: Collector>(
 /// gave to `wget` and the finalizations it reported (those of the final
 /// collection last), and the live size sampled every
 /// [`LiveSize::interval`] of the `ops` operations.
-fn replay_model<C: Collector>(
+fn replay_model<C: Inspect>(
     exec: &Exec<C>,
     source: Source<'_>,
     ops: u64,
@@ -404,7 +404,7 @@ fn replay_model<C: Collector>(
 }
 
 /// The collector's saved list (resurrected by finalizers) is the model's.
-fn check_saved<C: Collector>(c: &C, model: &Model) -> Result<(), String> {
+fn check_saved<C: Inspect>(c: &C, model: &Model) -> Result<(), String> {
     let mut saved: Vec<u64> = c.root_list(RootList::Saved).iter().map(|o| o.0).collect();
     saved.sort_unstable();
     if saved != model.saved() {
@@ -420,7 +420,7 @@ fn check_saved<C: Collector>(c: &C, model: &Model) -> Result<(), String> {
 /// Compares the collector's live set with what its traits promise (see
 /// the module's documentation); returns how many of its live objects it
 /// may rightly hold.
-fn check_live_set<C: Collector>(c: &C, model: &Model) -> Result<u64, String> {
+fn check_live_set<C: Inspect>(c: &C, model: &Model) -> Result<u64, String> {
     let garbage: Vec<u64> = c.root_list(RootList::Garbage).iter().map(|o| o.0).collect();
     let n = model.allocated() as usize;
     let mut live = vec![false; n];
@@ -478,7 +478,10 @@ fn check_live_set<C: Collector>(c: &C, model: &Model) -> Result<u64, String> {
 mod tests {
     use super::*;
     use crate::workloads;
-    use gc_core::NullCollector;
+    use gc_core::rc::{RcHeap, RcPolicy};
+    use gc_core::{
+        Collector, Control, ControlOutcome, GcError, Generation, NoConfig, NullCollector, Traits,
+    };
     use gc_refcount::RefCount;
 
     fn opts() -> Options {
@@ -513,7 +516,7 @@ mod tests {
         use crate::collectors::{WithEachCollector, for_each_collector};
         struct All(Vec<String>, usize);
         impl WithEachCollector for All {
-            fn run<C: Collector>(&mut self, config: C::Config) {
+            fn run<C: Inspect>(&mut self, config: C::Config) {
                 self.1 += 1;
                 for w in workloads::ALL {
                     let source = Source::Workload {
@@ -541,7 +544,7 @@ mod tests {
         use crate::collectors::{WithEachCollector, for_each_collector};
         struct All(Vec<(&'static str, u64, crate::metrics::LiveSize)>);
         impl WithEachCollector for All {
-            fn run<C: Collector>(&mut self, config: C::Config) {
+            fn run<C: Inspect>(&mut self, config: C::Config) {
                 let source = Source::Workload {
                     workload: &workloads::binary_trees::WORKLOAD,
                     scale: 0.05,
@@ -602,132 +605,31 @@ mod tests {
         assert!(e.starts_with("line 2: register r0 is empty"), "{e}");
     }
 
-    /// Refcount pretending to be a cycle collector.
-    struct Liar(RefCount, gc_core::embed::EmbedState<Liar>);
+    /// Reference counting pretending to be a cycle collector: the policy
+    /// of [`RefCount`] under the traits of a strategy that frees cycles.
+    #[derive(Debug, Default)]
+    struct LiarPolicy;
+    type Liar = RcHeap<LiarPolicy>;
 
-    impl Collector for Liar {
-        const TRAITS: gc_core::Traits = gc_core::Traits {
+    impl RcPolicy for LiarPolicy {
+        type Extra = ();
+        type Config = NoConfig;
+        const TRAITS: Traits = Traits {
             collects_cycles: true,
             reference_counting: false,
             ..RefCount::TRAITS
         };
-        type Config = gc_refcount::RefCountConfig;
-        fn with_config(c: Self::Config) -> Result<Self, gc_core::GcError> {
-            RefCount::with_config(c).map(|r| Liar(r, Default::default()))
+        fn new(_: &NoConfig) -> Result<Self, GcError> {
+            Ok(LiarPolicy)
         }
-        type View<'a> = <RefCount as Collector>::View<'a>;
-        fn view(&self, h: gc_core::Handle) -> Result<Self::View<'_>, gc_core::GcError> {
-            self.0.view(h)
+        fn max_heap(_: &NoConfig) -> usize {
+            0
         }
-        fn record_events(&mut self, on: bool) {
-            self.0.record_events(on)
+        fn collect(_: &mut Liar, _: Generation) -> Result<u64, GcError> {
+            Ok(0)
         }
-        fn root_count(&self) -> usize {
-            self.0.root_count()
-        }
-        fn embed_state(&mut self) -> &mut gc_core::embed::EmbedState<Self> {
-            &mut self.1
-        }
-        fn embed_state_ref(&self) -> &gc_core::embed::EmbedState<Self> {
-            &self.1
-        }
-        fn alloc(&mut self, s: gc_core::Shape) -> Result<gc_core::Handle, gc_core::GcError> {
-            self.0.alloc(s)
-        }
-        fn alloc_tuple(
-            &mut self,
-            m: &[Option<gc_core::Handle>],
-        ) -> Result<gc_core::Handle, gc_core::GcError> {
-            self.0.alloc_tuple(m)
-        }
-        fn clone_handle(
-            &mut self,
-            h: gc_core::Handle,
-        ) -> Result<gc_core::Handle, gc_core::GcError> {
-            self.0.clone_handle(h)
-        }
-        fn release(&mut self, h: gc_core::Handle) -> Result<(), gc_core::GcError> {
-            self.0.release(h)
-        }
-        fn slot(
-            &mut self,
-            o: gc_core::Handle,
-            i: usize,
-        ) -> Result<Option<gc_core::Handle>, gc_core::GcError> {
-            self.0.slot(o, i)
-        }
-        fn set_slot(
-            &mut self,
-            o: gc_core::Handle,
-            i: usize,
-            v: Option<gc_core::Handle>,
-        ) -> Result<(), gc_core::GcError> {
-            self.0.set_slot(o, i, v)
-        }
-        fn kind(&self, o: gc_core::Handle) -> Result<gc_core::Kind, gc_core::GcError> {
-            self.0.kind(o)
-        }
-        fn slot_count(&self, o: gc_core::Handle) -> Result<usize, gc_core::GcError> {
-            self.0.slot_count(o)
-        }
-        fn payload(&self, o: gc_core::Handle) -> Result<&[u8], gc_core::GcError> {
-            self.0.payload(o)
-        }
-        fn payload_mut(&mut self, o: gc_core::Handle) -> Result<&mut [u8], gc_core::GcError> {
-            self.0.payload_mut(o)
-        }
-        fn object_id(&self, o: gc_core::Handle) -> Result<gc_core::ObjectId, gc_core::GcError> {
-            self.0.object_id(o)
-        }
-        fn set_finalizer(
-            &mut self,
-            o: gc_core::Handle,
-            f: gc_core::Finalizer,
-        ) -> Result<(), gc_core::GcError> {
-            self.0.set_finalizer(o, f)
-        }
-        fn weak(
-            &mut self,
-            o: gc_core::Handle,
-            cb: bool,
-        ) -> Result<gc_core::WeakHandle, gc_core::GcError> {
-            self.0.weak(o, cb)
-        }
-        fn upgrade(
-            &mut self,
-            w: gc_core::WeakHandle,
-        ) -> Result<Option<gc_core::Handle>, gc_core::GcError> {
-            self.0.upgrade(w)
-        }
-        fn release_weak(&mut self, w: gc_core::WeakHandle) -> Result<(), gc_core::GcError> {
-            self.0.release_weak(w)
-        }
-        fn weak_id(&self, w: gc_core::WeakHandle) -> Result<gc_core::WeakId, gc_core::GcError> {
-            self.0.weak_id(w)
-        }
-        fn take_saved(&mut self) -> Vec<gc_core::Handle> {
-            self.0.take_saved()
-        }
-        fn collect(&mut self, g: gc_core::Generation) -> Result<u64, gc_core::GcError> {
-            self.0.collect(g)
-        }
-        fn control(
-            &mut self,
-            c: gc_core::Control,
-        ) -> Result<gc_core::ControlOutcome, gc_core::GcError> {
-            self.0.control(c)
-        }
-        fn stats(&self) -> gc_core::Stats {
-            self.0.stats()
-        }
-        fn drain_events(&mut self, out: &mut Vec<gc_core::Event>) {
-            self.0.drain_events(out)
-        }
-        fn live_objects(&self) -> Vec<gc_core::ObjectId> {
-            self.0.live_objects()
-        }
-        fn root_list(&self, l: RootList) -> Vec<gc_core::ObjectId> {
-            self.0.root_list(l)
+        fn control(_: &mut Liar, _: Control) -> Result<ControlOutcome, GcError> {
+            Ok(ControlOutcome::Ignored)
         }
     }
 }

@@ -338,7 +338,7 @@ mod tests {
     use gc_core::tooling::oracle::{Mode, Oracle};
     use gc_core::tooling::replay::{Record, Replayer};
     use gc_core::tooling::trace::Trace;
-    use gc_core::{Collector, CollectorExt};
+    use gc_core::{CollectorExt, Inspect};
 
     /// On every workload small enough for the (quadratic) oracle, the model
     /// gives the oracle's reachable and reference-counting sets, and the

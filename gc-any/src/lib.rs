@@ -52,8 +52,8 @@ use std::str::FromStr;
 use gc_core::embed::EmbedState;
 use gc_core::{
     Collector, Config, Control, ControlOutcome, Event, Finalize, Finalizer, GcError, Generation,
-    Handle, Kind, NullCollector, ObjectId, ObjectView, RootList, Shape, Stats, Traits, WeakHandle,
-    WeakId,
+    Handle, Inspect, Kind, NullCollector, ObjectId, ObjectView, RootList, Shape, Stats, Traits,
+    WeakHandle, WeakId,
 };
 use gc_generational::Generational;
 use gc_marksweep::IncMiniMark;
@@ -152,8 +152,9 @@ pub fn configured<C: Collector>(
 pub trait WithCollector {
     /// What the work produces.
     type Output;
-    /// Runs the work with collector type `C` and its configuration.
-    fn run<C: Collector>(self, config: C::Config) -> Self::Output;
+    /// Runs the work with collector type `C` and its configuration (`C`
+    /// can be inspected too, as every strategy can).
+    fn run<C: Inspect>(self, config: C::Config) -> Self::Output;
 }
 
 /// Runs `work` with the strategy `strategy`, configured from `pairs`,
@@ -174,7 +175,7 @@ pub fn dispatch<W: WithCollector>(
 /// Work to do once per strategy (benches, sweeps).
 pub trait WithEachCollector {
     /// Runs the work with collector type `C` and its default configuration.
-    fn run<C: Collector>(&mut self, config: C::Config);
+    fn run<C: Inspect>(&mut self, config: C::Config);
 }
 
 /// Runs `work` with every strategy, in report order (the baseline first).
@@ -182,7 +183,7 @@ pub fn for_each_collector(work: &mut impl WithEachCollector) {
     struct Once<'a, W>(&'a mut W);
     impl<W: WithEachCollector> WithCollector for Once<'_, W> {
         type Output = ();
-        fn run<C: Collector>(self, config: C::Config) {
+        fn run<C: Inspect>(self, config: C::Config) {
             self.0.run::<C>(config);
         }
     }
@@ -455,20 +456,8 @@ impl Collector for AnyCollector {
     ) -> Result<(), GcError> {
         each!(&mut self.inner, c => c.set_slot(object, index, value))
     }
-    fn kind(&self, object: Handle) -> Result<Kind, GcError> {
-        each!(&self.inner, c => c.kind(object))
-    }
-    fn slot_count(&self, object: Handle) -> Result<usize, GcError> {
-        each!(&self.inner, c => c.slot_count(object))
-    }
-    fn payload(&self, object: Handle) -> Result<&[u8], GcError> {
-        each!(&self.inner, c => c.payload(object))
-    }
     fn payload_mut(&mut self, object: Handle) -> Result<&mut [u8], GcError> {
         each!(&mut self.inner, c => c.payload_mut(object))
-    }
-    fn object_id(&self, object: Handle) -> Result<ObjectId, GcError> {
-        each!(&self.inner, c => c.object_id(object))
     }
     #[inline]
     fn view(&self, object: Handle) -> Result<AnyView<'_>, GcError> {
@@ -485,9 +474,6 @@ impl Collector for AnyCollector {
     }
     fn release_weak(&mut self, weak: WeakHandle) -> Result<(), GcError> {
         each!(&mut self.inner, c => c.release_weak(weak))
-    }
-    fn weak_id(&self, weak: WeakHandle) -> Result<WeakId, GcError> {
-        each!(&self.inner, c => c.weak_id(weak))
     }
     fn take_saved(&mut self) -> Vec<Handle> {
         each!(&mut self.inner, c => c.take_saved())
@@ -506,12 +492,6 @@ impl Collector for AnyCollector {
     }
     fn drain_events(&mut self, out: &mut Vec<Event>) {
         each!(&mut self.inner, c => c.drain_events(out))
-    }
-    fn live_objects(&self) -> Vec<ObjectId> {
-        each!(&self.inner, c => c.live_objects())
-    }
-    fn root_list(&self, list: RootList) -> Vec<ObjectId> {
-        each!(&self.inner, c => c.root_list(list))
     }
     fn root_count(&self) -> usize {
         // The held strategy's internal roots are not the embedder's; this
@@ -532,6 +512,20 @@ impl Collector for AnyCollector {
     }
     fn embed_state_ref(&self) -> &EmbedState<Self> {
         &self.layer
+    }
+}
+
+impl Inspect for AnyCollector {
+    fn weak_id(&self, weak: WeakHandle) -> Result<WeakId, GcError> {
+        each!(&self.inner, c => c.weak_id(weak))
+    }
+
+    fn live_objects(&self) -> Vec<ObjectId> {
+        each!(&self.inner, c => c.live_objects())
+    }
+
+    fn root_list(&self, list: RootList) -> Vec<ObjectId> {
+        each!(&self.inner, c => c.root_list(list))
     }
 }
 

@@ -182,19 +182,12 @@ pub trait Collector: Sized + Send {
         value: Option<Handle>,
     ) -> Result<(), GcError>;
 
-    /// The object's kind.
-    fn kind(&self, object: Handle) -> Result<Kind, GcError>;
-    /// The object's number of slots.
-    fn slot_count(&self, object: Handle) -> Result<usize, GcError>;
-    /// The object's payload.
-    fn payload(&self, object: Handle) -> Result<&[u8], GcError>;
+    /// A view of the object, to read it (its kind, identity, slots and
+    /// payload, and what it refers to) without making roots; valid while
+    /// the heap is borrowed.
+    fn view(&self, object: Handle) -> Result<Self::View<'_>, GcError>;
     /// The object's payload, to write.
     fn payload_mut(&mut self, object: Handle) -> Result<&mut [u8], GcError>;
-    /// The object's identity.
-    fn object_id(&self, object: Handle) -> Result<ObjectId, GcError>;
-    /// A view of the object, to read it (and what it refers to) without
-    /// making roots; valid while the heap is borrowed.
-    fn view(&self, object: Handle) -> Result<Self::View<'_>, GcError>;
 
     /// Gives the object a finalizer (it runs at most once per object).
     fn set_finalizer(&mut self, object: Handle, finalizer: Finalizer) -> Result<(), GcError>;
@@ -205,8 +198,6 @@ pub trait Collector: Sized + Send {
     fn upgrade(&mut self, weak: WeakHandle) -> Result<Option<Handle>, GcError>;
     /// Drops a weak reference.
     fn release_weak(&mut self, weak: WeakHandle) -> Result<(), GcError>;
-    /// The weak reference's identity.
-    fn weak_id(&self, weak: WeakHandle) -> Result<WeakId, GcError>;
 
     /// Empties the saved list, returning a root for each object in it.
     fn take_saved(&mut self) -> Vec<Handle>;
@@ -250,14 +241,45 @@ pub trait Collector: Sized + Send {
     fn embed_state(&mut self) -> &mut EmbedState<Self>;
     /// The same, to read.
     fn embed_state_ref(&self) -> &EmbedState<Self>;
+}
+
+/// What only a checker asks of a heap: its whole live set, its root lists,
+/// the identities that events carry. The oracle, the conformance suite,
+/// the replayer (which names weak references in its records) and the
+/// harness's verification use it; a mutator needs only [`Collector`].
+/// Every strategy implements it. Slow answers are fine here.
+pub trait Inspect: Collector {
+    /// The weak reference's identity (what [`Event::WeakCallback`] names).
+    fn weak_id(&self, weak: WeakHandle) -> Result<WeakId, GcError>;
     /// Every object allocated and not yet freed (for verification; slow).
     fn live_objects(&self) -> Vec<ObjectId>;
     /// The objects on a collector-held root list (for verification).
     fn root_list(&self, list: RootList) -> Vec<ObjectId>;
+
+    /// The live objects as a sorted set.
+    fn live_set(&self) -> std::collections::BTreeSet<ObjectId> {
+        self.live_objects().into_iter().collect()
+    }
 }
 
 /// Conveniences over [`Collector`], for every collector.
 pub trait CollectorExt: Collector {
+    /// The object's kind.
+    fn kind(&self, object: Handle) -> Result<Kind, GcError> {
+        Ok(self.view(object)?.kind())
+    }
+    /// The object's number of slots.
+    fn slot_count(&self, object: Handle) -> Result<usize, GcError> {
+        Ok(self.view(object)?.slot_count())
+    }
+    /// The object's payload.
+    fn payload(&self, object: Handle) -> Result<&[u8], GcError> {
+        Ok(self.view(object)?.payload())
+    }
+    /// The object's identity.
+    fn object_id(&self, object: Handle) -> Result<ObjectId, GcError> {
+        Ok(self.view(object)?.id())
+    }
     /// Allocates a node.
     fn alloc_node(&mut self, slots: usize, payload: usize) -> Result<Handle, GcError> {
         self.alloc(Shape::Node { slots, payload })
@@ -290,10 +312,6 @@ pub trait CollectorExt: Collector {
     /// Full collection.
     fn collect_full(&mut self) -> Result<u64, GcError> {
         self.collect(Generation::FULL)
-    }
-    /// The live objects as a sorted set.
-    fn live_set(&mut self) -> std::collections::BTreeSet<ObjectId> {
-        self.live_objects().into_iter().collect()
     }
     /// Same object?
     fn same_object(&self, a: Handle, b: Handle) -> Result<bool, GcError> {

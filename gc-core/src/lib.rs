@@ -314,8 +314,8 @@ mod stats;
 pub mod tooling;
 
 pub use collector::{
-    Collector, CollectorExt, Config, Control, ControlOutcome, Generation, NoConfig, RootList,
-    Traits,
+    Collector, CollectorExt, Config, Control, ControlOutcome, Generation, Inspect, NoConfig,
+    RootList, Traits,
 };
 pub use embed::{Embedding, Finalize, Local, ObjectView, Root, Scope, WeakRoot};
 pub use error::GcError;

@@ -6,8 +6,8 @@ use crate::config::{self, HeapLimit, Key, MAX_HEAP, canonical_size};
 use crate::embed::{self, EmbedState, ObjectView, report_leaks};
 use crate::{
     CollectKind, Collection, Collector, Config, Control, ControlOutcome, Event, EventLog,
-    Finalizer, GcError, Generation, Handle, HeapId, Kind, ObjectId, RootList, RootTable, Shape,
-    Stats, Traits, Trigger, WeakHandle, WeakId,
+    Finalizer, GcError, Generation, Handle, HeapId, Inspect, Kind, ObjectId, RootList, RootTable,
+    Shape, Stats, Traits, Trigger, WeakHandle, WeakId,
 };
 
 /// The configuration of the [`NullCollector`]: only the heap limit.
@@ -248,25 +248,9 @@ impl Collector for NullCollector {
         Ok(())
     }
 
-    fn kind(&self, object: Handle) -> Result<Kind, GcError> {
-        Ok(self.resolve(object)?.kind)
-    }
-
-    fn slot_count(&self, object: Handle) -> Result<usize, GcError> {
-        Ok(self.resolve(object)?.slots.len())
-    }
-
-    fn payload(&self, object: Handle) -> Result<&[u8], GcError> {
-        Ok(&self.resolve(object)?.payload)
-    }
-
     fn payload_mut(&mut self, object: Handle) -> Result<&mut [u8], GcError> {
         let i = self.roots.get(object)?;
         Ok(&mut self.objects[i as usize].payload)
-    }
-
-    fn object_id(&self, object: Handle) -> Result<ObjectId, GcError> {
-        Ok(ObjectId(u64::from(self.roots.get(object)?)))
     }
 
     fn view(&self, object: Handle) -> Result<NullView<'_>, GcError> {
@@ -295,10 +279,6 @@ impl Collector for NullCollector {
 
     fn release_weak(&mut self, weak: WeakHandle) -> Result<(), GcError> {
         self.weak_roots.remove(weak).map(drop)
-    }
-
-    fn weak_id(&self, weak: WeakHandle) -> Result<WeakId, GcError> {
-        Ok(WeakId(self.weak_roots.get(weak)?.0))
     }
 
     fn take_saved(&mut self) -> Vec<Handle> {
@@ -355,6 +335,12 @@ impl Collector for NullCollector {
 
     fn embed_state_ref(&self) -> &EmbedState<Self> {
         &self.embed
+    }
+}
+
+impl Inspect for NullCollector {
+    fn weak_id(&self, weak: WeakHandle) -> Result<WeakId, GcError> {
+        Ok(WeakId(self.weak_roots.get(weak)?.0))
     }
 
     fn live_objects(&self) -> Vec<ObjectId> {

@@ -27,7 +27,7 @@
 //! objects of the trace model.
 
 use gc_core::rc::flags;
-use gc_core::{Collector, GcError, Handle, ObjectId};
+use gc_core::{Collector, CollectorExt, GcError, Handle, ObjectId};
 
 use crate::collector;
 use crate::header::{self, List, TRACKED};

@@ -6,7 +6,8 @@
 //! says so and the test asserts the number without it.
 
 use gc_core::{
-    Collector, CollectorExt, Event, Finalizer, Generation, Handle, ObjectId, WeakHandle, WeakId,
+    Collector, CollectorExt, Event, Finalizer, Generation, Handle, Inspect, ObjectId, WeakHandle,
+    WeakId,
 };
 use gc_generational::{
     CallbackInfo, DEBUG_SAVEALL, GcModule, Generational, GenerationalConfig, Phase,

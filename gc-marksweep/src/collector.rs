@@ -12,8 +12,8 @@ use std::time::Instant;
 use gc_core::embed::{self, EmbedState, ObjectView};
 use gc_core::{
     CollectDetail, CollectKind, Collection, Collector, Control, ControlOutcome, Event, EventLog,
-    Finalizer, GcError, Generation, Handle, HeapId, Kind, ObjectId, RootList, RootTable, Shape,
-    Stats, Traits, Trigger, WeakHandle, WeakId,
+    Finalizer, GcError, Generation, Handle, HeapId, Inspect, Kind, ObjectId, RootList, RootTable,
+    Shape, Stats, Traits, Trigger, WeakHandle, WeakId,
 };
 
 use crate::barrier::RememberedSet;
@@ -768,18 +768,6 @@ impl Collector for IncMiniMark {
         Ok(())
     }
 
-    fn kind(&self, object: Handle) -> Result<Kind, GcError> {
-        Ok(self.get(object)?.kind())
-    }
-
-    fn slot_count(&self, object: Handle) -> Result<usize, GcError> {
-        Ok(self.get(object)?.slot_count())
-    }
-
-    fn payload(&self, object: Handle) -> Result<&[u8], GcError> {
-        Ok(self.get(object)?.payload())
-    }
-
     fn payload_mut(&mut self, object: Handle) -> Result<&mut [u8], GcError> {
         let obj = self.get(object)?;
         // SAFETY: `&mut self` makes the slice unique: every other payload
@@ -787,10 +775,6 @@ impl Collector for IncMiniMark {
         // bytes except to copy them during a collection, which cannot run
         // while it is borrowed.
         Ok(unsafe { obj.payload_mut() })
-    }
-
-    fn object_id(&self, object: Handle) -> Result<ObjectId, GcError> {
-        Ok(self.get(object)?.id())
     }
 
     #[inline]
@@ -828,10 +812,6 @@ impl Collector for IncMiniMark {
 
     fn release_weak(&mut self, weak: WeakHandle) -> Result<(), GcError> {
         self.weaks.remove(weak)
-    }
-
-    fn weak_id(&self, weak: WeakHandle) -> Result<WeakId, GcError> {
-        Ok(WeakId(self.weaks.get(weak)?.id))
     }
 
     fn take_saved(&mut self) -> Vec<Handle> {
@@ -891,6 +871,12 @@ impl Collector for IncMiniMark {
 
     fn embed_state_ref(&self) -> &EmbedState<Self> {
         &self.embed
+    }
+}
+
+impl Inspect for IncMiniMark {
+    fn weak_id(&self, weak: WeakHandle) -> Result<WeakId, GcError> {
+        Ok(WeakId(self.weaks.get(weak)?.id))
     }
 
     fn live_objects(&self) -> Vec<ObjectId> {

@@ -3,7 +3,7 @@
 //! show that the tests catch its absence.
 
 use gc_core::tooling::testing::{Profile, arb_trace};
-use gc_core::{Collector, CollectorExt, Generation};
+use gc_core::{Collector, CollectorExt, Generation, Inspect};
 use proptest::strategy::{Strategy, ValueTree};
 use proptest::test_runner::TestRunner;
 

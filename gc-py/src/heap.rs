@@ -19,8 +19,9 @@
 use std::sync::{Arc, Mutex, PoisonError};
 
 use gc_core::{
-    Collector, Control, ControlOutcome, Embedding, Event, Finalize, Finalizer, GcError, Generation,
-    Handle, Kind, Local, ObjectId, ObjectView, RootList, Scope, WeakId,
+    Collector, CollectorExt, Control, ControlOutcome, Embedding, Event, Finalize, Finalizer,
+    GcError, Generation, Handle, Inspect, Kind, Local, ObjectId, ObjectView, RootList, Scope,
+    WeakId,
 };
 use gc_generational::{GcModule, Generational};
 use gc_marksweep::IncMiniMark;
@@ -43,8 +44,10 @@ pub enum Slot<T> {
 }
 
 /// What the `gc` and `sys` modules need beyond [`Collector`]: the answers
-/// only one strategy has. Implemented for the three strategies.
-pub trait Strategy: Collector + 'static {
+/// only one strategy has. Implemented for the three strategies. It also
+/// asks [`Inspect`] for `gc.garbage` and for the weak reference a callback
+/// event names.
+pub trait Strategy: Inspect + 'static {
     /// PyPy's `gc.collect()` returns `None`; CPython's the count.
     const COLLECT_RETURNS_COUNT: bool;
     /// The object's reference count, or `None` if the strategy has none.

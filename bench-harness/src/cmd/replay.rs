@@ -13,7 +13,7 @@ use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 
-use gc_core::Collector;
+use gc_core::Inspect;
 use gc_core::tooling::replay::{Record, Replayer, replay_lines};
 use gc_core::tooling::trace::Lines;
 
@@ -81,7 +81,7 @@ struct Replay {
 impl WithCollector for Replay {
     type Output = Result<i32, String>;
 
-    fn run<C: Collector>(self, config: C::Config) -> Self::Output {
+    fn run<C: Inspect>(self, config: C::Config) -> Self::Output {
         let collector = C::with_config(config).map_err(|e| e.to_string())?;
         let mut out = Out::stdout();
         let mut failures = Vec::new();

@@ -14,7 +14,7 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use gc_core::Collector;
+use gc_core::Inspect;
 use gc_core::tooling::trace::Trace;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
@@ -499,7 +499,7 @@ struct RunCell<'a> {
 
 impl WithCollector for RunCell<'_> {
     type Output = Result<Metrics, String>;
-    fn run<C: Collector>(self, config: C::Config) -> Self::Output {
+    fn run<C: Inspect>(self, config: C::Config) -> Self::Output {
         exec::run::<C>(config, self.source, self.options)
     }
 }
@@ -660,7 +660,7 @@ fn chosen_collectors(args: &Args) -> Result<Vec<CollectorName>, String> {
         struct Check;
         impl WithCollector for Check {
             type Output = ();
-            fn run<C: Collector>(self, _config: C::Config) {}
+            fn run<C: Inspect>(self, _config: C::Config) {}
         }
         dispatch(c, &config_for(c, &args.config), Check)?;
     }

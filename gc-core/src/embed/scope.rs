@@ -8,8 +8,8 @@ use std::sync::Arc;
 use super::root::{Root, WeakRoot};
 use super::state::{self, FinalizeHook};
 use crate::{
-    Collector, Control, ControlOutcome, Finalizer, GcError, Generation, Handle, Kind, ObjectId,
-    Shape,
+    Collector, CollectorExt, Control, ControlOutcome, Finalizer, GcError, Generation, Handle, Kind,
+    ObjectId, Shape,
 };
 
 /// Invariant in `'s`: a brand that keeps scopes apart.

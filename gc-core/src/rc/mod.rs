@@ -27,7 +27,8 @@ use crate::config::{self, HeapLimit, canonical_size};
 use crate::embed::{self, EmbedState, ObjectView};
 use crate::{
     Collector, Config, Control, ControlOutcome, Event, EventLog, Finalizer, GcError, Generation,
-    Handle, HeapId, Kind, ObjectId, RootList, RootTable, Shape, Stats, Traits, WeakHandle, WeakId,
+    Handle, HeapId, Inspect, Kind, ObjectId, RootList, RootTable, Shape, Stats, Traits, WeakHandle,
+    WeakId,
 };
 
 /// What is being allocated, for [`RcPolicy::before_alloc`].
@@ -646,26 +647,9 @@ impl<P: RcPolicy> Collector for RcHeap<P> {
         Ok(())
     }
 
-    fn kind(&self, object: Handle) -> Result<Kind, GcError> {
-        let r = self.resolve(object)?;
-        self.header(r).kind().ok_or(GcError::StaleHandle)
-    }
-
-    fn slot_count(&self, object: Handle) -> Result<usize, GcError> {
-        Ok(self.header(self.resolve(object)?).slots.len())
-    }
-
-    fn payload(&self, object: Handle) -> Result<&[u8], GcError> {
-        Ok(&self.cold[self.resolve(object)?.index()].payload)
-    }
-
     fn payload_mut(&mut self, object: Handle) -> Result<&mut [u8], GcError> {
         let r = self.resolve(object)?;
         Ok(&mut self.cold[r.index()].payload)
-    }
-
-    fn object_id(&self, object: Handle) -> Result<ObjectId, GcError> {
-        Ok(ObjectId(self.id(self.resolve(object)?)))
     }
 
     #[inline]
@@ -730,10 +714,6 @@ impl<P: RcPolicy> Collector for RcHeap<P> {
         Ok(())
     }
 
-    fn weak_id(&self, weak: WeakHandle) -> Result<WeakId, GcError> {
-        Ok(WeakId(self.id(self.resolve_weak(weak)?)))
-    }
-
     fn take_saved(&mut self) -> Vec<Handle> {
         let saved = std::mem::take(&mut self.saved);
         saved.into_iter().map(|r| self.roots.insert(r)).collect()
@@ -785,6 +765,12 @@ impl<P: RcPolicy> Collector for RcHeap<P> {
 
     fn embed_state_ref(&self) -> &EmbedState<Self> {
         &self.embed
+    }
+}
+
+impl<P: RcPolicy> Inspect for RcHeap<P> {
+    fn weak_id(&self, weak: WeakHandle) -> Result<WeakId, GcError> {
+        Ok(WeakId(self.id(self.resolve_weak(weak)?)))
     }
 
     fn live_objects(&self) -> Vec<ObjectId> {

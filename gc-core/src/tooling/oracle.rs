@@ -20,7 +20,7 @@ use std::collections::BTreeSet;
 
 use crate::tooling::replay::{Record, Replayer};
 use crate::tooling::trace::{Op, Trace, Value};
-use crate::{Collector, Finalizer, Kind, ObjectId, RootList};
+use crate::{CollectorExt, Finalizer, Inspect, Kind, ObjectId, RootList};
 
 #[derive(Clone, Debug)]
 struct ModelObject {
@@ -394,7 +394,7 @@ fn sorted(mut v: Vec<u64>) -> Vec<u64> {
 ///   finalized objects later, what unreachable finalizable objects reach).
 ///
 /// Returns the first discrepancy as `line N: …`.
-pub fn check_trace<C: Collector>(collector: C, trace: &Trace) -> Result<(), String> {
+pub fn check_trace<C: Inspect>(collector: C, trace: &Trace) -> Result<(), String> {
     let t = C::TRAITS;
     let mode = if t.reference_counting && !t.collects_cycles {
         Mode::RefCount

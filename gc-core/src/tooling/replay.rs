@@ -23,7 +23,7 @@ use serde::Serialize;
 use crate::tooling::line_error::{LineError, LineErrorKind};
 use crate::tooling::mutator::Mutator;
 use crate::tooling::trace::{Field, Line, Op, Reg, Trace, WeakReg};
-use crate::{CollectEvent, Collector, Event, GcError, Handle, WeakHandle, WeakId};
+use crate::{CollectEvent, Event, GcError, Handle, Inspect, WeakHandle, WeakId};
 
 /// One line of `--events jsonl` output, in the spec's field order.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -149,13 +149,13 @@ impl Outcome {
 /// happens, the summary last. A trace error stops the replay; no summary
 /// record follows it (the outcome still carries one), so a reader of the
 /// event stream can tell a finished run from an interrupted one.
-pub fn replay<C: Collector>(trace: &Trace, collector: C, sink: impl FnMut(&Record)) -> Outcome {
+pub fn replay<C: Inspect>(trace: &Trace, collector: C, sink: impl FnMut(&Record)) -> Outcome {
     replay_with(trace, Replayer::new(collector), sink)
 }
 
 /// [`replay`] with a replayer set up by the caller (for instance
 /// [`Replayer::with_detail`]); its registers must be empty.
-pub fn replay_with<C: Collector>(
+pub fn replay_with<C: Inspect>(
     trace: &Trace,
     replayer: Replayer<C>,
     sink: impl FnMut(&Record),
@@ -195,7 +195,7 @@ pub fn replay_lines<C: Collector, L: Borrow<Line>>(
 /// Executes a trace one line at a time: a [`Mutator`] plus the spec's
 /// event records, the operation count and `expect` reporting.
 #[derive(Debug)]
-pub struct Replayer<C: Collector> {
+pub struct Replayer<C: Inspect> {
     /// The executor (registers over the heap under test).
     pub mutator: Mutator<C>,
     weak_names: HashMap<WeakId, u32>,
@@ -207,7 +207,7 @@ pub struct Replayer<C: Collector> {
     detail: bool,
 }
 
-impl<C: Collector> Replayer<C> {
+impl<C: Inspect> Replayer<C> {
     /// A replayer with empty registers.
     pub fn new(collector: C) -> Self {
         Replayer {

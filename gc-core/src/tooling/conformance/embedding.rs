@@ -5,13 +5,13 @@ use std::sync::{Arc, Mutex};
 
 use super::{collect_until_settled, heap, live, traits};
 use crate::{
-    Collector, Embedding, Finalize, Finalizer, GcError, Generation, Kind, Local, ObjectView, Root,
-    Scope,
+    Collector, Embedding, Finalize, Finalizer, GcError, Generation, Inspect, Kind, Local,
+    ObjectView, Root, Scope,
 };
 
 /// Every local of a scope is released when it ends; nothing is left
 /// rooted.
-pub fn scope_releases_its_locals<C: Collector>() {
+pub fn scope_releases_its_locals<C: Inspect>() {
     let mut h = heap::<C>();
     h.scope(|s| {
         let a = s.node(2, 0).unwrap();
@@ -29,7 +29,7 @@ pub fn scope_releases_its_locals<C: Collector>() {
 
 /// A root outlives its scope, keeps its object, and is released once
 /// dropped.
-pub fn root_outlives_its_scope_and_releases_when_dropped<C: Collector>() {
+pub fn root_outlives_its_scope_and_releases_when_dropped<C: Inspect>() {
     let mut h = heap::<C>();
     let root: Root = h.scope(|s| {
         let a = s.node(1, 8).unwrap();
@@ -57,7 +57,7 @@ pub fn root_outlives_its_scope_and_releases_when_dropped<C: Collector>() {
 }
 
 /// A child scope hands one local to its parent and releases the rest.
-pub fn child_scope_keeps_only_what_it_returns<C: Collector>() {
+pub fn child_scope_keeps_only_what_it_returns<C: Inspect>() {
     let mut h = heap::<C>();
     h.scope(|s| {
         let kept = s
@@ -75,7 +75,7 @@ pub fn child_scope_keeps_only_what_it_returns<C: Collector>() {
 }
 
 /// Views read kinds, identities, slots and payloads and make no roots.
-pub fn views_read_without_roots<C: Collector>() {
+pub fn views_read_without_roots<C: Inspect>() {
     let mut h = heap::<C>();
     h.scope(|s| {
         let name = s.atom(b"A").unwrap();
@@ -145,7 +145,7 @@ impl Finalize for Fail {
 /// The seed's `Node('A')`/`Node('B')` cycle whose `__del__` reads
 /// `self.name`: the hook gets each object intact, and the cycle is freed
 /// afterwards.
-pub fn finalizer_hook_reads_its_object<C: Collector>() {
+pub fn finalizer_hook_reads_its_object<C: Inspect>() {
     let mut h = heap::<C>();
     let record = RecordName::default();
     let names = Arc::clone(&record.0);
@@ -180,7 +180,7 @@ pub fn finalizer_hook_reads_its_object<C: Collector>() {
 
 /// On a reference counter the hook runs the moment the count reaches zero,
 /// before the call that dropped it returns.
-pub fn finalizer_hook_runs_at_count_zero<C: Collector>() {
+pub fn finalizer_hook_runs_at_count_zero<C: Inspect>() {
     let mut h = heap::<C>();
     let count = Count::default();
     let runs = Arc::clone(&count.0);
@@ -208,7 +208,7 @@ pub fn finalizer_hook_runs_at_count_zero<C: Collector>() {
 
 /// A hook that stores its object resurrects it; the finalizer never runs
 /// again, and the object is freed once the stored root is dropped.
-pub fn finalizer_hook_can_resurrect<C: Collector>() {
+pub fn finalizer_hook_can_resurrect<C: Inspect>() {
     if !traits::<C>().frees_objects {
         super::skip::<C>("finalizer_hook_can_resurrect", "never frees");
         return;
@@ -240,7 +240,7 @@ pub fn finalizer_hook_can_resurrect<C: Collector>() {
 
 /// A panicking hook: the operation completes, the heap stays consistent,
 /// and the panic reaches the caller afterwards.
-pub fn finalizer_hook_panic_is_resumed_after_the_operation<C: Collector>() {
+pub fn finalizer_hook_panic_is_resumed_after_the_operation<C: Inspect>() {
     if !traits::<C>().frees_objects {
         super::skip::<C>("finalizer_hook_panic_is_resumed", "never finalizes");
         return;
@@ -274,7 +274,7 @@ pub fn finalizer_hook_panic_is_resumed_after_the_operation<C: Collector>() {
 }
 
 /// Raw handles count as outstanding until released.
-pub fn outstanding_roots_count_raw_handles<C: Collector>() {
+pub fn outstanding_roots_count_raw_handles<C: Inspect>() {
     let mut h = heap::<C>();
     let a = h
         .alloc(crate::Shape::Node {
@@ -291,7 +291,7 @@ pub fn outstanding_roots_count_raw_handles<C: Collector>() {
 
 /// A heap records no events until asked: an embedder who never drains
 /// them keeps none.
-pub fn events_are_recorded_only_when_asked<C: Collector>() {
+pub fn events_are_recorded_only_when_asked<C: Inspect>() {
     let mut h = C::with_config(C::Config::default()).expect("default configuration");
     h.scope(|s| {
         let a = s.node(1, 0).unwrap();

@@ -13,14 +13,12 @@
 //! for <collector>: <reason>` and checks the declared limitation instead
 //! (a leaked cycle must still be alive, and counted).
 
-use crate::{
-    Collector, CollectorExt, Event, Finalizer, GcError, Generation, Handle, Kind, ObjectId,
-};
+use crate::{CollectorExt, Event, Finalizer, GcError, Generation, Handle, Inspect, Kind, ObjectId};
 
 mod embedding;
 pub use embedding::*;
 
-fn heap<C: Collector>() -> C {
+fn heap<C: Inspect>() -> C {
     let mut heap = C::new_default().expect("default configuration");
     heap.record_events(true);
     heap
@@ -28,11 +26,11 @@ fn heap<C: Collector>() -> C {
 
 /// What the strategy under test is (asked of a heap, so that a collector
 /// chosen at run time answers for the strategy it holds).
-fn traits<C: Collector>() -> crate::Traits {
+fn traits<C: Inspect>() -> crate::Traits {
     heap::<C>().traits()
 }
 
-fn skip<C: Collector>(case: &str, reason: &str) {
+fn skip<C: Inspect>(case: &str, reason: &str) {
     eprintln!(
         "conformance: {case} skipped for {}: {reason}",
         traits::<C>().name
@@ -41,7 +39,7 @@ fn skip<C: Collector>(case: &str, reason: &str) {
 
 /// Full collections enough for any strategy to finish its finalizers: one
 /// for most, more for those that free finalized objects later.
-fn collect_until_settled<C: Collector>(h: &mut C) {
+fn collect_until_settled<C: Inspect>(h: &mut C) {
     let rounds = if traits::<C>().frees_finalized_later {
         4
     } else {
@@ -52,18 +50,18 @@ fn collect_until_settled<C: Collector>(h: &mut C) {
     }
 }
 
-fn live<C: Collector>(h: &C) -> u64 {
+fn live<C: Inspect>(h: &C) -> u64 {
     h.stats().live_objects
 }
 
-fn drained<C: Collector>(h: &mut C) -> Vec<Event> {
+fn drained<C: Inspect>(h: &mut C) -> Vec<Event> {
     let mut v = Vec::new();
     h.drain_events(&mut v);
     v
 }
 
 /// A node whose only slot points at itself, dropped.
-pub fn self_cycle<C: Collector>() {
+pub fn self_cycle<C: Inspect>() {
     let mut h = heap::<C>();
     let a = h.alloc_node(1, 8).unwrap();
     h.set_slot(a, 0, Some(a)).unwrap();
@@ -82,7 +80,7 @@ pub fn self_cycle<C: Collector>() {
 }
 
 /// The seed's two nodes pointing at each other, both with finalizers.
-pub fn two_node_cycle<C: Collector>() {
+pub fn two_node_cycle<C: Inspect>() {
     let mut h = heap::<C>();
     let a = h.alloc_node(1, 16).unwrap();
     let b = h.alloc_node(1, 16).unwrap();
@@ -107,7 +105,7 @@ pub fn two_node_cycle<C: Collector>() {
     }
 }
 
-fn build_tree<C: Collector>(h: &mut C, depth: u32) -> Handle {
+fn build_tree<C: Inspect>(h: &mut C, depth: u32) -> Handle {
     let node = h.alloc_node(2, 0).unwrap();
     if depth > 0 {
         for i in 0..2 {
@@ -120,7 +118,7 @@ fn build_tree<C: Collector>(h: &mut C, depth: u32) -> Handle {
 }
 
 /// A complete binary tree of 8191 nodes, dropped by its root.
-pub fn tree_dropped<C: Collector>() {
+pub fn tree_dropped<C: Inspect>() {
     let mut h = heap::<C>();
     let root = build_tree(&mut h, 12);
     assert_eq!(live(&h), 8191);
@@ -135,7 +133,7 @@ pub fn tree_dropped<C: Collector>() {
 }
 
 /// A 200,000-long linked list, dropped by its head: no recursion anywhere.
-pub fn deep_chain<C: Collector>() {
+pub fn deep_chain<C: Inspect>() {
     let mut h = heap::<C>();
     let n = if cfg!(miri) { 200 } else { 200_000 };
     let mut head = h.alloc_node(1, 0).unwrap();
@@ -158,7 +156,7 @@ pub fn deep_chain<C: Collector>() {
 }
 
 /// A resurrecting finalizer runs once, however often the object dies.
-pub fn finalizer_runs_once<C: Collector>() {
+pub fn finalizer_runs_once<C: Inspect>() {
     if !traits::<C>().frees_objects {
         return skip::<C>("finalizer_runs_once", "never frees, so never finalizes");
     }
@@ -185,7 +183,7 @@ pub fn finalizer_runs_once<C: Collector>() {
 }
 
 /// A resurrected object keeps what it references alive.
-pub fn resurrection_keeps_referents<C: Collector>() {
+pub fn resurrection_keeps_referents<C: Inspect>() {
     if !traits::<C>().frees_objects {
         return skip::<C>("resurrection_keeps_referents", "never frees");
     }
@@ -208,7 +206,7 @@ pub fn resurrection_keeps_referents<C: Collector>() {
 }
 
 /// A weak reference to a dead object upgrades to nothing.
-pub fn weak_reference_cleared<C: Collector>() {
+pub fn weak_reference_cleared<C: Inspect>() {
     let mut h = heap::<C>();
     let a = h.alloc_node(0, 0).unwrap();
     let w = h.weak(a, false).unwrap();
@@ -223,7 +221,7 @@ pub fn weak_reference_cleared<C: Collector>() {
 }
 
 /// A weak reference with a callback reports its referent's death, once.
-pub fn weak_callback<C: Collector>() {
+pub fn weak_callback<C: Inspect>() {
     if !traits::<C>().frees_objects {
         return skip::<C>("weak_callback", "never frees");
     }
@@ -252,7 +250,7 @@ pub fn weak_callback<C: Collector>() {
 }
 
 /// A weak reference to a cycle is cleared when the cycle is collected.
-pub fn weak_reference_to_cycle<C: Collector>() {
+pub fn weak_reference_to_cycle<C: Inspect>() {
     let mut h = heap::<C>();
     let a = h.alloc_node(1, 0).unwrap();
     h.set_slot(a, 0, Some(a)).unwrap();
@@ -269,7 +267,7 @@ pub fn weak_reference_to_cycle<C: Collector>() {
 
 /// A weak reference to a live object upgrades to that object, across
 /// collections.
-pub fn weak_to_live_object<C: Collector>() {
+pub fn weak_to_live_object<C: Inspect>() {
     let mut h = heap::<C>();
     let a = h.alloc_node(0, 0).unwrap();
     let w = h.weak(a, true).unwrap();
@@ -292,7 +290,7 @@ fn assert_stale<T: std::fmt::Debug>(r: Result<T, GcError>) {
 }
 
 /// Every method refuses a released handle with an error.
-pub fn stale_handle_error<C: Collector>() {
+pub fn stale_handle_error<C: Inspect>() {
     let mut h = heap::<C>();
     let a = h.alloc_node(1, 4).unwrap();
     let keep = h.clone_handle(a).unwrap();
@@ -320,7 +318,7 @@ pub fn stale_handle_error<C: Collector>() {
 }
 
 /// A handle from another heap is refused.
-pub fn foreign_handle_error<C: Collector>() {
+pub fn foreign_handle_error<C: Inspect>() {
     let mut h1 = heap::<C>();
     let mut h2 = heap::<C>();
     let a = h1.alloc_node(1, 0).unwrap();
@@ -332,7 +330,7 @@ pub fn foreign_handle_error<C: Collector>() {
 }
 
 /// Slot indices are checked.
-pub fn slot_out_of_range<C: Collector>() {
+pub fn slot_out_of_range<C: Inspect>() {
     let mut h = heap::<C>();
     let a = h.alloc_node(2, 0).unwrap();
     let atom = h.alloc_atom(3).unwrap();
@@ -360,7 +358,7 @@ pub fn slot_out_of_range<C: Collector>() {
 }
 
 /// Tuples and atoms cannot be written.
-pub fn tuple_and_atom_are_immutable<C: Collector>() {
+pub fn tuple_and_atom_are_immutable<C: Inspect>() {
     let mut h = heap::<C>();
     let a = h.alloc_node(0, 0).unwrap();
     let t = h.alloc_tuple(&[Some(a), None]).unwrap();
@@ -375,7 +373,7 @@ pub fn tuple_and_atom_are_immutable<C: Collector>() {
 }
 
 /// A tuple keeps its members alive.
-pub fn tuple_keeps_members_alive<C: Collector>() {
+pub fn tuple_keeps_members_alive<C: Inspect>() {
     let mut h = heap::<C>();
     let a = h.alloc_node(0, 0).unwrap();
     let a_id = h.object_id(a).unwrap();
@@ -389,7 +387,7 @@ pub fn tuple_keeps_members_alive<C: Collector>() {
 
 /// Handles, slots and payloads survive collections of every generation
 /// (objects may move underneath).
-pub fn handles_survive_collections<C: Collector>() {
+pub fn handles_survive_collections<C: Inspect>() {
     let mut h = heap::<C>();
     let n = if cfg!(miri) { 50 } else { 2000 };
     let mut ids = Vec::new();
@@ -425,7 +423,7 @@ pub fn handles_survive_collections<C: Collector>() {
 }
 
 /// The live count matches the live set, and freed objects leave it.
-pub fn live_count_matches_live_set<C: Collector>() {
+pub fn live_count_matches_live_set<C: Inspect>() {
     let mut h = heap::<C>();
     let mut keep = Vec::new();
     for i in 0..300 {
