@@ -23,7 +23,7 @@ use gc_core::tooling::oracle::check_trace;
 use gc_core::tooling::replay::replay;
 use gc_core::tooling::testing::{Profile, RawOp, build_trace};
 use gc_core::tooling::trace::{Op, Trace, Value};
-use gc_core::{Collector, Control, NullCollector};
+use gc_core::{Collector, Control, Inspect, NullCollector};
 use gc_generational::Generational;
 use gc_marksweep::{IncMiniMark, MarkSweepConfig};
 use gc_refcount::RefCount;
@@ -213,7 +213,7 @@ fn is_line_error(message: &str, lines: usize) -> bool {
     matches!(n.parse::<usize>(), Ok(n) if (1..=lines.max(1)).contains(&n)) && !what.is_empty()
 }
 
-fn replay_on<C: Collector>(name: &str, config: C::Config, trace: &Trace, lines: usize) -> bool {
+fn replay_on<C: Inspect>(name: &str, config: C::Config, trace: &Trace, lines: usize) -> bool {
     let outcome = replay(trace, new::<C>(config), |_| {});
     match outcome.error {
         None => true,
