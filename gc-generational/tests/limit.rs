@@ -7,7 +7,9 @@
 use std::sync::{Arc, Mutex};
 
 use gc_core::config::canonical_size;
-use gc_core::{Collector, CollectorExt, Finalize, Finalizer, GcError, Local, ObjectId, Scope};
+use gc_core::{
+    Collector, CollectorExt, Finalize, Finalizer, GcError, Inspect, Local, ObjectId, Scope,
+};
 use gc_generational::{GcModule, Generational, GenerationalConfig};
 
 fn heap(max_heap: usize) -> Generational {

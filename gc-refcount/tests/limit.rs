@@ -2,7 +2,7 @@
 //! nothing is allocated or freed by the refusal, and freeing makes room.
 
 use gc_core::config::canonical_size;
-use gc_core::{Collector, CollectorExt, Config, GcError};
+use gc_core::{Collector, CollectorExt, Config, GcError, Inspect};
 use gc_refcount::{RefCount, RefCountConfig};
 
 fn heap(max_heap: usize) -> RefCount {

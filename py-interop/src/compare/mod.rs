@@ -28,7 +28,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use gc_any::{Strategy, WithCollector};
-use gc_core::Collector;
+use gc_core::Inspect;
 use gc_core::tooling::replay::{Record, Replayer};
 use gc_core::tooling::trace::{Line, Op};
 use tempfile::{NamedTempFile, TempDir};
@@ -169,7 +169,7 @@ struct ReplayOurs<'a> {
 impl WithCollector for ReplayOurs<'_> {
     type Output = Result<Tally, String>;
 
-    fn run<C: Collector>(mut self, config: C::Config) -> Self::Output {
+    fn run<C: Inspect>(mut self, config: C::Config) -> Self::Output {
         let collector = C::with_config(config).map_err(|e| e.to_string())?;
         let mut replayer = Replayer::new(collector);
         let mut tally = Tally::default();

@@ -156,10 +156,10 @@ impl FinalizedIds {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use gc_core::CollectorExt;
     use gc_core::NullCollector;
     use gc_core::tooling::replay::Replayer;
     use gc_core::tooling::trace::Trace;
-    use gc_core::{Collector, CollectorExt};
 
     /// What the model replaces: a replay on the null collector, reading the
     /// register's object id at each `fin`.
