@@ -167,7 +167,7 @@ pub fn replay_with<C: Inspect>(
 /// [`Lines`](crate::tooling::trace::Lines) stream): a reading error stops
 /// the replay as a trace error does, at its line, without a summary record.
 /// Memory does not grow with the number of lines.
-pub fn replay_lines<C: Collector, L: Borrow<Line>>(
+pub fn replay_lines<C: Inspect, L: Borrow<Line>>(
     lines: impl IntoIterator<Item = Result<L, LineError>>,
     mut replayer: Replayer<C>,
     mut sink: impl FnMut(&Record),
