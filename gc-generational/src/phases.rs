@@ -14,7 +14,7 @@ use gc_core::rc::flags;
 use gc_core::{CollectKind, Collection, Generation, Trigger};
 
 use crate::debug::{self, DEBUG_COLLECTABLE, DEBUG_STATS};
-use crate::header::{self, List, merge};
+use crate::header::{List, merge};
 use crate::state::{CallbackInfo, Heap, Phase, invoke_callbacks};
 
 // The steps, each in its own file under `phases/`, in the order they run.
@@ -86,7 +86,7 @@ fn collect_main(heap: &mut Heap, generation: usize, trigger: Trigger) -> (u64, u
     // has none, so nothing is ever uncollectable.
     let n = 0;
     #[cfg(debug_assertions)]
-    header::check_lists(heap);
+    crate::header::check_lists(heap);
     let pause = started.elapsed();
     if debug & DEBUG_STATS != 0 {
         debug::log_done(m + n, n, pause.as_secs_f64());
