@@ -679,6 +679,10 @@ mod tests {
     }
 
     #[test]
+    #[cfg_attr(
+        miri,
+        ignore = "parses a 1 MiB token: minutes under Miri; runs natively"
+    )]
     fn a_long_token_is_cut_in_the_message() {
         let token = "q".repeat(MAX_LINE_BYTES - 20);
         let e = err(&format!("gctrace 1\nnew {token} atom 1\n"));
