@@ -533,12 +533,6 @@ impl Inspect for AnyCollector {
 mod tests {
     use super::*;
 
-    /// The conformance suite through the run-time layer, on its default
-    /// strategy (generational).
-    mod default_strategy {
-        gc_core::conformance_suite!(crate::AnyCollector);
-    }
-
     #[test]
     fn every_name_makes_its_strategy_and_bad_input_is_an_error() {
         for s in Strategy::ALL {

@@ -126,8 +126,3 @@ pub use facade::{Gc, GcModule};
 pub use state::{
     CallbackInfo, CycleGc, GcCallback, GenState, GenStats, Generational, Phase, callback,
 };
-
-#[cfg(test)]
-mod tests {
-    gc_core::conformance_suite!(crate::Generational);
-}

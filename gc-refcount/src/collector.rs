@@ -90,8 +90,3 @@ impl RcPolicy for PureRc {
         Ok(ControlOutcome::Ignored)
     }
 }
-
-#[cfg(test)]
-mod tests {
-    gc_core::conformance_suite!(crate::collector::RefCount);
-}
