@@ -46,6 +46,8 @@
 //! (one run; the README's performance section has the table). Code that
 //! walks a lot should use [`dispatch`] and run monomorphised.
 
+#![forbid(unsafe_code)]
+
 use std::fmt;
 use std::str::FromStr;
 

@@ -6,7 +6,7 @@
 use rustpython_parser::ast::{self, Ranged};
 
 use crate::interp::{expr_name, stmt_name};
-use crate::{LineIndex, Unsupported};
+use crate::source::{LineIndex, Unsupported};
 
 struct Checker<'a> {
     lines: &'a LineIndex,

@@ -7,8 +7,8 @@ use std::rc::Rc;
 use rustpython_parser::ast::{self, Ranged};
 
 use crate::heap::{Heap, Root, Slot, Strategy, Weak};
+use crate::source::{LineIndex, Unsupported};
 use crate::value::{Builtin, Class, Func, Module, Value, tag};
-use crate::{LineIndex, Unsupported};
 
 /// CPython's default recursion limit.
 pub const DEFAULT_RECURSION_LIMIT: usize = 1000;

@@ -96,6 +96,7 @@ mod check;
 pub mod heap;
 mod interp;
 mod objects;
+mod source;
 mod value;
 
 use std::io::Write;
@@ -104,6 +105,7 @@ use rustpython_parser::{Parse, ParseErrorType, ast};
 
 pub use heap::{Heap, Strategy};
 use interp::{Exc, Interp};
+pub use source::{LineIndex, Unsupported};
 
 /// The highest `sys.setrecursionlimit` accepts (what the evaluator's
 /// stack holds with a wide margin).
@@ -111,44 +113,6 @@ pub const MAX_RECURSION_LIMIT: usize = 20_000;
 
 /// The stack of the evaluator's thread.
 pub const STACK_BYTES: usize = 1 << 30;
-
-/// Byte offset → line number.
-#[derive(Debug)]
-pub struct LineIndex {
-    starts: Vec<usize>,
-}
-
-impl LineIndex {
-    /// The index of `source`.
-    pub fn new(source: &str) -> Self {
-        let mut starts = vec![0];
-        starts.extend(source.match_indices('\n').map(|(i, _)| i + 1));
-        LineIndex { starts }
-    }
-
-    /// The 1-based line of byte `offset`.
-    pub fn line(&self, offset: usize) -> usize {
-        match self.starts.binary_search(&offset) {
-            Ok(i) => i + 1,
-            Err(i) => i,
-        }
-    }
-
-    /// The 1-based column of byte `offset`.
-    pub fn column(&self, offset: usize) -> usize {
-        let l = self.line(offset);
-        offset - self.starts[l - 1] + 1
-    }
-}
-
-/// A construct outside the subset.
-#[derive(Debug)]
-pub struct Unsupported {
-    /// Its line.
-    pub line: usize,
-    /// What it is.
-    pub what: String,
-}
 
 /// The collectors gc-py runs on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -2,35 +2,15 @@
 
 use std::time::Instant;
 
-use gc_core::config::{self, Key, MAX_HEAP};
 use gc_core::rc::{RcHeap, RcPolicy};
+
+use crate::config::RefCountConfig;
 use gc_core::{
-    CollectKind, Collection, Config, Control, ControlOutcome, GcError, Generation, Traits, Trigger,
+    CollectKind, Collection, Control, ControlOutcome, GcError, Generation, Traits, Trigger,
 };
 
 /// A pure reference-counting heap.
 pub type RefCount = RcHeap<PureRc>;
-
-/// The configuration of [`RefCount`]: only the heap limit.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct RefCountConfig {
-    /// `max_heap`: the most bytes of objects (canonical layout; 0 = no
-    /// limit). See [`gc_core::config`]. Reference counting has nothing to
-    /// collect when it is reached: the allocation is refused at once.
-    pub max_heap: usize,
-}
-
-const KEYS: [Key; 1] = [MAX_HEAP];
-
-impl Config for RefCountConfig {
-    const KEYS: &'static [(&'static str, &'static str)] = &config::pairs(&KEYS);
-
-    fn set(&mut self, key: &str, value: &str) -> Result<(), GcError> {
-        let key = config::find(&KEYS, key)?;
-        self.max_heap = key.size(value)?;
-        Ok(())
-    }
-}
 
 /// The policy: no hooks; `collect` finds nothing; no control applies.
 #[derive(Debug, Default)]

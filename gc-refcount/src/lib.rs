@@ -34,5 +34,7 @@
 #![forbid(unsafe_code)]
 
 mod collector;
+mod config;
 
-pub use collector::{PureRc, RefCount, RefCountConfig};
+pub use collector::{PureRc, RefCount};
+pub use config::RefCountConfig;

@@ -6,14 +6,18 @@
 //! gc_core::tooling::layers::assert_no_cycle(concat!(env!("CARGO_MANIFEST_DIR"), "/src"));
 //! ```
 //!
-//! A file is a node (`src/lib.rs` is `crate`, `src/a/mod.rs` and `src/a.rs`
-//! are `crate::a`, `src/a/b.rs` is `crate::a::b`; a module written inline
-//! belongs to its file). An edge goes from a file to the file of the module
-//! a path names: `use` trees and paths in code that start with `crate::`,
-//! `super::`, `self::` or the name of a child module, resolved to the
-//! deepest module they reach. Comments, string and character literals and
-//! `$crate` are skipped. `mod` declarations are not imports. Files under
-//! `src/bin/` are separate crates and are left out.
+//! Each crate root under `src` — `lib.rs`, `main.rs`, every `bin/*.rs` —
+//! is a graph of its own: its files are those it reaches through `mod
+//! name;` declarations (`name.rs` or `name/mod.rs` beside a root or a
+//! `mod.rs`, under `a/` for a file `a.rs`), so a binary's modules are not
+//! mixed with the library's. A file is a node (the root is `crate`,
+//! `a.rs` and `a/mod.rs` are `crate::a`, `a/b.rs` is `crate::a::b`; a
+//! module written inline belongs to its file). An edge goes from a file to
+//! the file of the module a path names: `use` trees and paths in code that
+//! start with `crate::`, `super::`, `self::` or the name of a child
+//! module, resolved to the deepest module they reach. Comments, string
+//! and character literals and `$crate` are skipped. `mod` declarations
+//! are not imports; `#[path]` attributes are not followed.
 //!
 //! This reads the source text, not the compiler's name resolution: a glob
 //! or a re-export counts as an import of the module that holds it, which
@@ -32,34 +36,50 @@ pub struct ImportGraph {
 }
 
 impl ImportGraph {
-    /// Reads every `.rs` file under `src` (a crate's source directory).
-    pub fn from_dir(src: impl AsRef<Path>) -> std::io::Result<ImportGraph> {
+    /// The graph of each crate root under `src` (a crate's source
+    /// directory), named by its root file (`lib.rs`, `main.rs`,
+    /// `bin/NAME.rs`).
+    pub fn crates_in_dir(src: impl AsRef<Path>) -> std::io::Result<Vec<(String, ImportGraph)>> {
         let src = src.as_ref();
         let mut files = Vec::new();
         collect_files(src, src, &mut files)?;
-        Ok(ImportGraph::from_sources(
-            files.iter().map(|(p, s)| (p.as_str(), s.as_str())),
-        ))
+        let files: BTreeMap<&str, &str> = files
+            .iter()
+            .map(|(p, s)| (p.as_str(), s.as_str()))
+            .collect();
+        Ok(files
+            .keys()
+            .filter(|p| is_crate_root(p))
+            .map(|root| (root.to_string(), ImportGraph::of_crate(&files, root)))
+            .collect())
     }
 
-    /// The graph of `(path relative to src, source text)` pairs, paths with
-    /// `/` separators (`lib.rs`, `a/mod.rs`, `a/b.rs`).
+    /// The graph of the crate whose root is `lib.rs` (or `main.rs` when
+    /// there is no `lib.rs`) among `(path relative to src, source text)`
+    /// pairs, paths with `/` separators (`lib.rs`, `a/mod.rs`, `a/b.rs`).
     pub fn from_sources<'a>(files: impl IntoIterator<Item = (&'a str, &'a str)>) -> ImportGraph {
-        let files: Vec<(Vec<String>, &str)> = files
-            .into_iter()
-            .filter(|(path, _)| !path.starts_with("bin/"))
-            .map(|(path, text)| (module_of(path), text))
-            .collect();
-        let index: BTreeMap<Vec<String>, usize> = files
+        let files: BTreeMap<&str, &str> = files.into_iter().collect();
+        let root = if files.contains_key("lib.rs") {
+            "lib.rs"
+        } else {
+            "main.rs"
+        };
+        ImportGraph::of_crate(&files, root)
+    }
+
+    /// The graph of the files `root` reaches through `mod` declarations.
+    fn of_crate(files: &BTreeMap<&str, &str>, root: &str) -> ImportGraph {
+        let members = crate_files(files, root);
+        let index: BTreeMap<Vec<String>, usize> = members
             .iter()
             .enumerate()
             .map(|(i, (m, _))| (m.clone(), i))
             .collect();
         let mut graph = ImportGraph {
-            modules: files.iter().map(|(m, _)| m.join("::")).collect(),
-            edges: vec![BTreeSet::new(); files.len()],
+            modules: members.iter().map(|(m, _)| m.join("::")).collect(),
+            edges: vec![BTreeSet::new(); members.len()],
         };
-        for (i, (module, text)) in files.iter().enumerate() {
+        for (i, (module, text)) in members.iter().enumerate() {
             for (scope, path) in paths_in(&strip(text), module) {
                 match resolve(&index, &scope, &path) {
                     Some(j) if j != i => {
@@ -130,23 +150,22 @@ impl ImportGraph {
     }
 }
 
-/// Panics, naming the circle, when the files under `src` import each other
-/// in a circle (or when `src` cannot be read).
+/// Panics, naming the circle, when the files of a crate under `src`
+/// import each other in a circle (or when `src` cannot be read or holds
+/// no crate root).
 pub fn assert_no_cycle(src: impl AsRef<Path>) {
     let src = src.as_ref();
-    let graph = ImportGraph::from_dir(src)
+    let crates = ImportGraph::crates_in_dir(src)
         .unwrap_or_else(|e| panic!("cannot read the sources under {}: {e}", src.display()));
-    assert!(
-        !graph.modules().is_empty(),
-        "no modules found under {}",
-        src.display()
-    );
-    if let Some(circle) = graph.cycle() {
-        panic!(
-            "modules under {} import each other in a circle: {}",
-            src.display(),
-            circle.join(" -> ")
-        );
+    assert!(!crates.is_empty(), "no crate root under {}", src.display());
+    for (root, graph) in &crates {
+        if let Some(circle) = graph.cycle() {
+            panic!(
+                "modules of {}/{root} import each other in a circle: {}",
+                src.display(),
+                circle.join(" -> ")
+            );
+        }
     }
 }
 
@@ -171,18 +190,57 @@ fn collect_files(root: &Path, dir: &Path, out: &mut Vec<(String, String)>) -> st
     Ok(())
 }
 
-/// `a/b.rs` → `[crate, a, b]`; `lib.rs`, `main.rs` → `[crate]`.
-fn module_of(path: &str) -> Vec<String> {
-    let mut module = vec!["crate".to_string()];
-    let parts: Vec<&str> = path.trim_end_matches(".rs").split('/').collect();
-    for (k, part) in parts.iter().enumerate() {
-        let last = k + 1 == parts.len();
-        if last && (*part == "mod" || (k == 0 && (*part == "lib" || *part == "main"))) {
-            break;
+fn is_crate_root(path: &str) -> bool {
+    path == "lib.rs"
+        || path == "main.rs"
+        || path
+            .strip_prefix("bin/")
+            .is_some_and(|name| !name.contains('/'))
+}
+
+/// The module path and text of each file `root` reaches through `mod
+/// name;` declarations, the root first, then in declaration order.
+fn crate_files<'a>(files: &BTreeMap<&str, &'a str>, root: &str) -> Vec<(Vec<String>, &'a str)> {
+    let mut out = Vec::new();
+    let mut pending = vec![(root.to_string(), vec!["crate".to_string()])];
+    while let Some((path, module)) = pending.pop() {
+        let Some(&text) = files.get(path.as_str()) else {
+            continue;
+        };
+        // A root or a `mod.rs` holds its children beside it; `a.rs` holds
+        // them under `a/`.
+        let dir = if path == root || path.ends_with("/mod.rs") {
+            path.rsplit_once('/')
+                .map_or(String::new(), |(d, _)| format!("{d}/"))
+        } else {
+            format!("{}/", path.trim_end_matches(".rs"))
+        };
+        let children = declared_modules(&strip(text));
+        for name in children.into_iter().rev() {
+            let flat = format!("{dir}{name}.rs");
+            let child = if files.contains_key(flat.as_str()) {
+                flat
+            } else {
+                format!("{dir}{name}/mod.rs")
+            };
+            let mut child_module = module.clone();
+            child_module.push(name);
+            pending.push((child, child_module));
         }
-        module.push((*part).to_string());
+        out.push((module, text));
     }
-    module
+    out
+}
+
+/// The names of the `mod name;` declarations (not inline modules) in a
+/// stripped source.
+fn declared_modules(text: &str) -> Vec<String> {
+    let tokens = tokenize(text);
+    tokens
+        .windows(3)
+        .filter(|w| w[0] == "mod" && is_ident(&w[1]) && w[2] == ";")
+        .map(|w| w[1].clone())
+        .collect()
 }
 
 /// The source with comments, string and character literals blanked out
@@ -533,5 +591,30 @@ mod tests {
         assert_eq!(g.imports_of("crate::low"), Vec::<&str>::new());
         assert_eq!(g.imports_of("crate::high"), ["crate::low"]);
         assert_eq!(g.cycle(), None);
+    }
+
+    #[test]
+    fn a_binary_and_its_library_are_separate_graphs() {
+        let files = [
+            ("lib.rs", "pub mod report;\npub mod run;"),
+            ("report.rs", "use crate::run::Run;"),
+            ("run.rs", "pub struct Run;"),
+            ("main.rs", "mod cmd;\nuse crate::cmd::go;"),
+            ("cmd/mod.rs", "pub mod run;\npub fn go() {}"),
+            ("cmd/run.rs", "use super::go;\nuse crate::cmd;"),
+            ("bin/extra.rs", "mod util;\nuse util::U;"),
+            ("bin/util.rs", "pub struct U;"),
+            ("stray.rs", "use crate::report;"),
+        ];
+        let lib = graph(&files);
+        assert_eq!(lib.modules(), ["crate", "crate::report", "crate::run"]);
+        assert_eq!(lib.imports_of("crate::report"), ["crate::run"]);
+        let bin = ImportGraph::of_crate(&files.iter().copied().collect(), "main.rs");
+        assert_eq!(bin.modules(), ["crate", "crate::cmd", "crate::cmd::run"]);
+        assert_eq!(bin.imports_of("crate::cmd::run"), ["crate::cmd"]);
+        assert_eq!(bin.imports_of("crate"), ["crate::cmd"]);
+        let extra = ImportGraph::of_crate(&files.iter().copied().collect(), "bin/extra.rs");
+        assert_eq!(extra.modules(), ["crate", "crate::util"]);
+        assert_eq!(extra.imports_of("crate"), ["crate::util"]);
     }
 }

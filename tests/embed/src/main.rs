@@ -15,6 +15,8 @@
 //! Every program is generic over `C: Collector`; `main` picks the strategy
 //! once with `gc_any::AnyCollector::from_name`.
 
+#![forbid(unsafe_code)]
+
 use std::collections::{HashMap, VecDeque};
 use std::process::ExitCode;
 use std::sync::{Arc, Mutex};
