@@ -12,16 +12,17 @@
 //! Verification, after the clock stops: one more full collection, then the
 //! operations are generated again and applied to [`Model`] (with the
 //! answers the collector gave to `wget` and the finalizations it reported,
-//! recorded during the run), and the collector's live set is compared with
-//! what its [`Traits`](gc_core::Traits) promise: everything for a collector
-//! that never frees; exactly the reference-counting set for pure reference
-//! counting; the reachable set (plus, for strategies that free finalized
-//! objects later, what unreachable finalizable objects reach) for one that
-//! collects cycles; and at least the reachable set for every collector.
+//! recorded during the run), and the oracle's
+//! [verdict](gc_core::tooling::oracle::verdict) judges the collector's
+//! saved list and live set against the model's sets, by what its
+//! [`Traits`](gc_core::Traits) promise. The model keeps only what can
+//! still matter, so verification's memory follows the live set, not the
+//! run's length; its peak RSS is measured apart from the run's.
 
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
+use gc_core::tooling::oracle::verdict::{self, Moment};
 use gc_core::tooling::trace::{Line, Op, Trace};
 use gc_core::{CollectorExt, Event, Inspect, RootList, Stats};
 
@@ -285,6 +286,7 @@ impl<C: Inspect> Exec<C> {
             heap: std::mem::take(&mut self.sampler.samples),
             peak_rss_bytes: peak_rss,
             rss_shared,
+            verifier_peak_rss_bytes: None,
             leaked_objects: None,
             finalizers_run: after.finalized,
             weak_callbacks: after.weak_callbacks,
@@ -325,17 +327,22 @@ pub fn run<C: Inspect>(
         }
         return Ok(m);
     }
-    let (kept, live) = verify(&exec, source, m.ops)?;
-    m.live = Some(live);
+    // The verifier's own peak, when the run had the process to itself
+    // and the kernel lets its peak be reset.
+    let verifier_rss = options.own_process && metrics::reset_peak_rss();
+    let v = verify(&exec, source, m.ops)?;
+    m.verifier_peak_rss_bytes = metrics::peak_rss().filter(|_| verifier_rss);
+    m.live = Some(v.live_size);
     tracing::debug!(
         collector = traits.name,
         ops = m.ops,
         live = live_objects,
-        kept,
+        kept = v.kept,
+        model_peak_objects = v.model_peak,
         "live set verified"
     );
     if traits.frees_objects {
-        m.leaked_objects = Some(live_objects.saturating_sub(kept));
+        m.leaked_objects = Some(live_objects.saturating_sub(v.kept));
     }
     Ok(m)
 }
@@ -344,35 +351,49 @@ fn failed(message: String) -> String {
     format!("verification failed: {message}")
 }
 
-/// Checks the collector's live set against the model; returns how many
-/// live objects it may rightly hold: the reachable ones, plus, for a
-/// strategy that frees finalized objects at a later collection, what
-/// unreachable finalizable objects reach (pending, not leaked); and the
-/// run's live size, sampled as the model replays its `ops` operations.
-fn verify<C: Inspect>(
-    exec: &Exec<C>,
-    source: Source<'_>,
-    ops: u64,
-) -> Result<(u64, LiveSize), String> {
-    let (model, live_size) = replay_model(exec, source, ops).map_err(failed)?;
-    let c = &exec.m.collector;
-    check_saved(c, &model).map_err(failed)?;
-    let kept = check_live_set(c, &model).map_err(failed)?;
-    Ok((kept, live_size))
+/// What verification found: how many live objects the collector may
+/// rightly hold (see [`verdict::Passed`]), the run's live size, and the
+/// most objects the model held at once.
+struct Verified {
+    kept: u64,
+    live_size: LiveSize,
+    model_peak: u64,
 }
 
-/// The model after the run's operations, with the answers the collector
+/// Has the oracle's verdict judge the collector's final state against the
+/// model of its `ops` operations, after the final full collection.
+fn verify<C: Inspect>(exec: &Exec<C>, source: Source<'_>, ops: u64) -> Result<Verified, String> {
+    let c = &exec.m.collector;
+    let ids = |v: Vec<gc_core::ObjectId>| -> Vec<u64> { v.into_iter().map(|o| o.0).collect() };
+    let garbage = ids(c.root_list(RootList::Garbage));
+    let mut live = ids(c.live_objects());
+    live.sort_unstable();
+    let traits = C::TRAITS;
+    let model = Model::new(verdict::needs_rc_live(&traits), garbage);
+    let (model, live_size) = replay_model(model, exec, source, ops).map_err(failed)?;
+    let saved = ids(c.root_list(RootList::Saved));
+    let judged = verdict::saved(&saved, &model.saved())
+        .and_then(|()| verdict::live_set(&traits, &model, &live, Moment::AfterFullCollection));
+    let passed = judged.map_err(|e| failed(e.to_string()))?;
+    Ok(Verified {
+        kept: passed.kept,
+        live_size,
+        model_peak: model.peak_entries(),
+    })
+}
+
+/// `model` after the run's operations, with the answers the collector
 /// gave to `wget` and the finalizations it reported (those of the final
 /// collection last), and the live size sampled every
 /// [`LiveSize::interval`] of the `ops` operations.
 fn replay_model<C: Inspect>(
+    mut model: Model,
     exec: &Exec<C>,
     source: Source<'_>,
     ops: u64,
 ) -> Result<(Model, LiveSize), String> {
     let every = LiveSize::interval(ops);
     let mut live_size = LiveSize::default();
-    let mut model = Model::new();
     let mut wgets = exec.wgets.iter();
     let mut fins = exec.finalized.iter().peekable();
     let mut index = 0u64;
@@ -397,81 +418,11 @@ fn replay_model<C: Inspect>(
         }
         Ok(())
     })?;
+    model.final_collection();
     for &(_, id) in fins {
         model.finalized(id)?;
     }
     Ok((model, live_size))
-}
-
-/// The collector's saved list (resurrected by finalizers) is the model's.
-fn check_saved<C: Inspect>(c: &C, model: &Model) -> Result<(), String> {
-    let mut saved: Vec<u64> = c.root_list(RootList::Saved).iter().map(|o| o.0).collect();
-    saved.sort_unstable();
-    if saved != model.saved() {
-        return Err(format!(
-            "the saved list holds {} objects, the model {}",
-            saved.len(),
-            model.saved().len()
-        ));
-    }
-    Ok(())
-}
-
-/// Compares the collector's live set with what its traits promise (see
-/// the module's documentation); returns how many of its live objects it
-/// may rightly hold.
-fn check_live_set<C: Inspect>(c: &C, model: &Model) -> Result<u64, String> {
-    let garbage: Vec<u64> = c.root_list(RootList::Garbage).iter().map(|o| o.0).collect();
-    let n = model.allocated() as usize;
-    let mut live = vec![false; n];
-    let mut live_count = 0u64;
-    for o in c.live_objects() {
-        let i = o.0 as usize;
-        if i >= n {
-            return Err(format!("the collector holds #{i}, never allocated"));
-        }
-        live[i] = true;
-        live_count += 1;
-    }
-    let reachable = model.reachable(&garbage);
-    let t = C::TRAITS;
-    let mut allowed = reachable.clone();
-    if t.frees_finalized_later {
-        for (a, f) in allowed
-            .iter_mut()
-            .zip(model.finalizer_reachable(&reachable))
-        {
-            *a |= f;
-        }
-    }
-    let kept = (0..n).filter(|&i| live[i] && allowed[i]).count() as u64;
-    if let Some(lost) = (0..n).find(|&i| reachable[i] && !live[i]) {
-        return Err(format!("object #{lost} is reachable but was freed"));
-    }
-    if !t.frees_objects {
-        if live_count != model.allocated() {
-            return Err(format!(
-                "a collector that never frees holds {live_count} of {} objects",
-                model.allocated()
-            ));
-        }
-    } else if t.reference_counting && !t.collects_cycles {
-        let rc = model.rc_live(&garbage);
-        if let Some(i) = (0..n).find(|&i| rc[i] != live[i]) {
-            return Err(format!(
-                "object #{i} is {} but reference counting would {} it",
-                if live[i] { "held" } else { "freed" },
-                if rc[i] { "hold" } else { "free" }
-            ));
-        }
-    } else if t.collects_cycles
-        && let Some(i) = (0..n).find(|&i| live[i] && !allowed[i])
-    {
-        return Err(format!(
-            "after a full collection object #{i} is alive but unreachable"
-        ));
-    }
-    Ok(kept)
 }
 
 #[cfg(test)]

@@ -77,6 +77,7 @@ pub fn run(
         heap: o.samples,
         peak_rss_bytes: peak_rss,
         rss_shared: !rss_reset,
+        verifier_peak_rss_bytes: None,
         leaked_objects: None,
         finalizers_run: s.finalized,
         weak_callbacks: s.weak_callbacks,

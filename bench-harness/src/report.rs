@@ -118,6 +118,7 @@ pub fn table(runs: &[RunResult]) -> Table {
         "live MiB (objects)",
         "footprint MiB (×live)",
         "peak RSS MiB",
+        "verifier peak RSS MiB",
         "leaked",
         "finalized",
     ]);
@@ -180,6 +181,7 @@ pub fn table(runs: &[RunResult]) -> Table {
                         Some(b) => format!("{}{}", mib(b), if m.rss_shared { "*" } else { "" }),
                         None => "-".into(),
                     },
+                    m.verifier_peak_rss_bytes.map_or("-".into(), mib),
                     m.leaked_objects.map_or("-".into(), |l| l.to_string()),
                     m.finalizers_run.to_string(),
                 ]);
@@ -295,7 +297,7 @@ fn csv_field(s: &str) -> String {
 /// `results.csv`: one row per run.
 pub fn csv(results: &Results) -> String {
     let mut out = String::from(
-        "workload,collector,seed,scale,parameter,status,error,verified,ops,allocations,wall_ns,wall_ci_low_ns,wall_ci_high_ns,repetitions,lbo_overhead,gc_ns,mutator_ns,ops_per_sec,allocs_per_sec,wall_vs_null,collections,pauses,pause_p50_ns,pause_p90_ns,pause_p99_ns,pause_max_ns,mmu_1ms,mmu_10ms,peak_live_bytes,peak_live_objects,live_peak_objects,live_peak_bytes,peak_footprint_bytes,space_overhead,peak_rss_bytes,rss_shared,leaked_objects,finalizers_run,weak_callbacks,promoted_objects,promoted_bytes,peak_old_bytes,peak_pages_reserved_bytes,pages_used_at_peak_bytes,page_fragmentation\n",
+        "workload,collector,seed,scale,parameter,status,error,verified,ops,allocations,wall_ns,wall_ci_low_ns,wall_ci_high_ns,repetitions,lbo_overhead,gc_ns,mutator_ns,ops_per_sec,allocs_per_sec,wall_vs_null,collections,pauses,pause_p50_ns,pause_p90_ns,pause_p99_ns,pause_max_ns,mmu_1ms,mmu_10ms,peak_live_bytes,peak_live_objects,live_peak_objects,live_peak_bytes,peak_footprint_bytes,space_overhead,peak_rss_bytes,rss_shared,verifier_peak_rss_bytes,leaked_objects,finalizers_run,weak_callbacks,promoted_objects,promoted_bytes,peak_old_bytes,peak_pages_reserved_bytes,pages_used_at_peak_bytes,page_fragmentation\n",
     );
     let lbo = crate::lbo::overheads(&results.runs);
     for (i, r) in results.runs.iter().enumerate() {
@@ -348,6 +350,8 @@ pub fn csv(results: &Results) -> String {
                     .map_or(String::new(), |x| format!("{x:.4}")),
                 m.peak_rss_bytes.map_or(String::new(), |b| b.to_string()),
                 m.rss_shared.to_string(),
+                m.verifier_peak_rss_bytes
+                    .map_or(String::new(), |b| b.to_string()),
                 m.leaked_objects.map_or(String::new(), |l| l.to_string()),
                 m.finalizers_run.to_string(),
                 m.weak_callbacks.to_string(),
@@ -366,7 +370,7 @@ pub fn csv(results: &Results) -> String {
                 None => f.extend(std::iter::repeat_n(String::new(), 6)),
             }
         } else {
-            f.extend(std::iter::repeat_n(String::new(), 37));
+            f.extend(std::iter::repeat_n(String::new(), 38));
         }
         out.push_str(&f.join(","));
         out.push('\n');
@@ -555,6 +559,12 @@ const METHOD: &str = "## How to read this
   starts one process per run, so it is the run's own, `--jobs` or not
   (it includes the harness's fixed footprint, a few MiB, the same for
   every collector). It is read before verification builds its model.
+- **verifier peak RSS**: the process's peak resident set while the
+  verifier replays the run on its model and judges the live set (`VmHWM`
+  reset after the run; the collector's final heap is still resident, so
+  it is included). The model keeps only objects that can still matter,
+  so this follows the live set, not the run's length. `-` without
+  verification, or where the kernel refuses to reset the peak.
 - **Old generation** (marksweep only; absent, or empty CSV columns, for
   collectors without these counters): **promoted** is what minor
   collections copied out of the nursery (whole objects: header, slots and

@@ -250,6 +250,12 @@ pub struct Metrics {
     /// True when other runs shared the process (`--jobs` above 1), so the
     /// peak RSS is the process's, not this run's.
     pub rss_shared: bool,
+    /// Peak resident set size of the process while the verifier checked
+    /// the run (after `peak_rss_bytes` was read; the collector's final
+    /// heap included), in bytes. Absent without verification, and where the
+    /// kernel refuses to reset the peak.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verifier_peak_rss_bytes: Option<u64>,
     /// Objects still allocated after the program dropped everything and a
     /// final full collection ran, beyond what the collector may rightly
     /// hold (the reachable objects, and finalized objects a strategy frees

@@ -231,6 +231,14 @@ fn out_writes_json_csv_svg_figures_and_a_report() {
         assert!(r["metrics"]["wall_ns"].as_u64().unwrap() > 0);
         assert!(r["metrics"]["peak_footprint_bytes"].as_u64().unwrap() > 0);
         assert!(r["metrics"]["live"]["peak_bytes"].as_u64().unwrap() > 0);
+        // Each run is its own process: where the kernel let it reset its
+        // peak RSS, the verifier's peak is measured apart from the run's.
+        let verifier = &r["metrics"]["verifier_peak_rss_bytes"];
+        if r["metrics"]["rss_shared"] == false {
+            assert!(verifier.as_u64().unwrap() > 0, "{verifier}");
+        } else {
+            assert!(verifier.is_null(), "{verifier}");
+        }
     }
     let machine = &json["machine"];
     for key in ["cpu_model", "os", "rustc", "git_commit", "command"] {

@@ -14,9 +14,14 @@
 //!
 //! It shares no code with any strategy (design-notes: keep independent what
 //! checks what), and [`check_trace`] drives a collector and the oracle side
-//! by side.
+//! by side. What a strategy's traits promise of those sets is judged in
+//! [`verdict`], for the oracle and for every faster model alike.
+
+pub mod verdict;
 
 use std::collections::BTreeSet;
+
+use verdict::{Expected, Finalizable, Known, Moment};
 
 use crate::tooling::replay::{Record, Replayer};
 use crate::tooling::trace::{Op, Trace, Value};
@@ -187,30 +192,11 @@ impl Oracle {
                     }
                     Mode::RefCount => model,
                     Mode::Observed => {
-                        if let Some(g) = wget {
-                            if g != w.target {
-                                return Err(format!(
-                                    "wget {src}: returned #{g}, referent is #{}",
-                                    w.target
-                                ));
-                            }
-                        } else if self
-                            .reachable_from(self.registers.iter().flatten().copied())
-                            .contains(&w.target)
-                        {
-                            // Only reachability from the registers forbids
-                            // nil: a collector that found the referent
-                            // garbage may clear its weak references before
-                            // a finalizer resurrects it into the saved list,
-                            // or before DEBUG_SAVEALL keeps it in the
-                            // garbage list (CPython's `handle_weakrefs` runs
-                            // before both).
-
-                            return Err(format!(
-                                "wget {src}: returned nil but #{} is strongly reachable",
-                                w.target
-                            ));
-                        }
+                        verdict::weak_get(*src, wget, w.target, w.cleared, || {
+                            self.reachable_from(self.registers.iter().flatten().copied())
+                                .contains(&w.target)
+                        })
+                        .map_err(|e| e.to_string())?;
                         wget
                     }
                 };
@@ -294,19 +280,16 @@ impl Oracle {
                 .chain(&self.garbage)
                 .copied(),
         );
-        let o = self
-            .objects
-            .get_mut(id as usize)
-            .ok_or_else(|| format!("finalize of unknown object #{id}"))?;
-        if o.finalized {
-            return Err(format!("finalizer of #{id} ran twice"));
-        }
-        if o.finalizer.is_none() {
-            return Err(format!("finalize event for #{id}, which has no finalizer"));
-        }
-        if from_mutator.contains(&id) {
-            return Err(format!("finalizer of #{id} ran while it was reachable"));
-        }
+        let known = match self.objects.get(id as usize) {
+            Some(o) => Known::Object(Finalizable {
+                finalizer: o.finalizer,
+                finalized: o.finalized,
+                reachable: from_mutator.contains(&id),
+            }),
+            None => Known::Never,
+        };
+        verdict::finalization(id, known).map_err(|e| e.to_string())?;
+        let o = &mut self.objects[id as usize];
         o.finalized = true;
         self.finalized += 1;
         if o.finalizer == Some(Finalizer::Resurrect) {
@@ -372,26 +355,33 @@ impl Oracle {
     }
 }
 
-fn ids(v: Vec<ObjectId>) -> BTreeSet<u64> {
-    v.into_iter().map(|i| i.0).collect()
+impl Expected for Oracle {
+    fn allocated(&self) -> u64 {
+        Oracle::allocated(self)
+    }
+    fn reachable(&self) -> Vec<u64> {
+        Oracle::reachable(self).into_iter().collect()
+    }
+    fn rc_live(&self) -> Vec<u64> {
+        Oracle::rc_live(self).into_iter().collect()
+    }
+    fn finalizer_reachable(&self) -> Vec<u64> {
+        Oracle::finalizer_reachable(self).into_iter().collect()
+    }
 }
 
-fn sorted(mut v: Vec<u64>) -> Vec<u64> {
+fn ids(v: Vec<ObjectId>) -> Vec<u64> {
+    let mut v: Vec<u64> = v.into_iter().map(|i| i.0).collect();
     v.sort_unstable();
     v
 }
 
-/// Replays `trace` on `collector` beside the oracle and checks, after every
-/// operation, what the strategy's [`Traits`](crate::Traits) promise:
-///
-/// - every strategy: reachable objects are alive; every finalization is
-///   legal; the saved list matches;
-/// - pure reference counting: the live set is exactly the oracle's
-///   reference-counting set, and finalizer and callback counts match;
-/// - a strategy that never frees: nothing is ever freed;
-/// - after every full `collect`, for cycle-collecting strategies: the live
-///   set is exactly the reachable set (plus, for strategies that free
-///   finalized objects later, what unreachable finalizable objects reach).
+/// Replays `trace` on `collector` beside the oracle and has [`verdict`]
+/// judge, after every operation, what the strategy's
+/// [`Traits`](crate::Traits) promise (every finalization, the saved list,
+/// the live set; after a full `collect`, the live set of a cycle
+/// collector), and for pure reference counting also that the finalizer
+/// and callback counts match the oracle's.
 ///
 /// Returns the first discrepancy as `line N: …`.
 pub fn check_trace<C: Inspect>(collector: C, trace: &Trace) -> Result<(), String> {
@@ -434,52 +424,21 @@ pub fn check_trace<C: Inspect>(collector: C, trace: &Trace) -> Result<(), String
         }
 
         let live = ids(replayer.collector().live_objects());
-        let saved = sorted(
-            replayer
-                .collector()
-                .root_list(RootList::Saved)
-                .iter()
-                .map(|i| i.0)
-                .collect(),
-        );
-        if saved != sorted(oracle.saved().to_vec()) {
-            return Err(fail(format!(
-                "saved list {saved:?}, oracle says {:?}",
-                sorted(oracle.saved().to_vec())
-            )));
-        }
-        let reachable = oracle.reachable();
-        if let Some(lost) = reachable.difference(&live).next() {
-            return Err(fail(format!("object #{lost} is reachable but was freed")));
-        }
-        if !t.frees_objects && live.len() as u64 != oracle.allocated() {
-            return Err(fail("a collector that never frees freed an object".into()));
-        }
+        let saved: Vec<u64> = ids(replayer.collector().root_list(RootList::Saved));
+        verdict::saved(&saved, oracle.saved()).map_err(|e| fail(e.to_string()))?;
+        let full = matches!(line.op, Op::Collect(None) | Op::Collect(Some(2)));
+        let moment = if full {
+            Moment::AfterFullCollection
+        } else {
+            Moment::Any
+        };
+        verdict::live_set(&t, &oracle, &live, moment).map_err(|e| fail(e.to_string()))?;
         if mode == Mode::RefCount {
-            let expected = oracle.rc_live();
-            if live != expected {
-                let extra: Vec<_> = live.difference(&expected).collect();
-                let missing: Vec<_> = expected.difference(&live).collect();
-                return Err(fail(format!(
-                    "live set differs from reference counting: held but should be freed {extra:?}, freed but should be held {missing:?}"
-                )));
-            }
             let s = replayer.collector().stats();
             if (s.finalized, s.weak_callbacks) != (oracle.finalized, oracle.callbacks) {
                 return Err(fail(format!(
                     "finalized/callbacks {}/{}, oracle says {}/{}",
                     s.finalized, s.weak_callbacks, oracle.finalized, oracle.callbacks
-                )));
-            }
-        }
-        if t.collects_cycles && matches!(line.op, Op::Collect(None) | Op::Collect(Some(2))) {
-            let mut allowed = reachable.clone();
-            if t.frees_finalized_later {
-                allowed.extend(oracle.finalizer_reachable());
-            }
-            if let Some(extra) = live.difference(&allowed).next() {
-                return Err(fail(format!(
-                    "after a full collection object #{extra} is alive but unreachable"
                 )));
             }
         }
