@@ -26,7 +26,7 @@ use gc_core::tooling::oracle::verdict::{self, Moment};
 use gc_core::tooling::trace::{Line, Op, Trace};
 use gc_core::{CollectorExt, Event, Inspect, RootList, Stats};
 
-use crate::metrics::{self, LiveSize, OldGenStats, Pause, PauseStats};
+use crate::metrics::{self, LiveSize, OldGenStats, PauseLog};
 use crate::model::Model;
 use crate::results::Metrics;
 use crate::workloads::Workload;
@@ -140,7 +140,7 @@ struct Exec<C: Inspect> {
     m: Mutator<C>,
     clock: Duration,
     ops: u64,
-    pauses: Vec<Pause>,
+    pauses: PauseLog,
     kinds: BTreeMap<&'static str, u64>,
     sampler: Sampler,
     verify: bool,
@@ -187,6 +187,8 @@ impl<C: Inspect> Exec<C> {
             }
         }
         self.clock += start.elapsed();
+        // Off the clock: fold this chunk's pauses into the statistics.
+        self.pauses.flush();
         Ok(())
     }
 
@@ -204,10 +206,7 @@ impl<C: Inspect> Exec<C> {
                 Event::Collect(c) => {
                     if let Some(now) = now {
                         *self.kinds.entry(c.kind.name()).or_default() += 1;
-                        self.pauses.push(Pause {
-                            end_ns: now,
-                            len_ns: c.pause_ns,
-                        });
+                        self.pauses.record(now, c.pause_ns);
                     }
                     if let Some(d) = &c.detail {
                         self.old_generation.get_or_insert_default().add(d);
@@ -226,7 +225,7 @@ impl<C: Inspect> Exec<C> {
             m: Mutator::new(collector),
             clock: Duration::ZERO,
             ops: 0,
-            pauses: Vec::new(),
+            pauses: PauseLog::default(),
             kinds: BTreeMap::new(),
             sampler: Sampler {
                 every: 1024,
@@ -261,7 +260,7 @@ impl<C: Inspect> Exec<C> {
     fn metrics(&mut self, at_end: &Stats, peak_rss: Option<u64>, rss_shared: bool) -> Metrics {
         let after = self.m.collector.stats();
         let wall_ns = self.clock.as_nanos() as u64;
-        let lengths: Vec<u64> = self.pauses.iter().map(|p| p.len_ns).collect();
+        let pauses = self.pauses.summary(wall_ns);
         let secs = (wall_ns as f64 / 1e9).max(1e-9);
         Metrics {
             ops: self.ops,
@@ -276,9 +275,9 @@ impl<C: Inspect> Exec<C> {
                 .iter()
                 .map(|(k, v)| ((*k).to_owned(), *v))
                 .collect(),
-            pauses: PauseStats::of(&lengths),
-            pause_histogram: metrics::histogram(&lengths),
-            mmu: metrics::mmu_curve(&self.pauses, wall_ns),
+            pauses: pauses.stats,
+            pause_histogram: pauses.histogram,
+            mmu: pauses.mmu,
             peak_live_bytes: at_end.peak_live_bytes,
             live: None,
             peak_footprint_bytes: self.peak_footprint,

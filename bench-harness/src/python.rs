@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use crate::collectors::CollectorName;
-use crate::metrics::{self, Pause, PauseStats};
+use crate::metrics::{self, PauseLog};
 use crate::results::Metrics;
 
 /// What a `--workload` starts with to name a Python program.
@@ -41,15 +41,11 @@ pub fn run(
     }
     let wall_ns = o.wall.as_nanos() as u64;
     let s = o.stats;
-    let pauses: Vec<Pause> = o
-        .collections
-        .iter()
-        .map(|&(end_ns, len_ns, _)| Pause {
-            end_ns: end_ns.min(wall_ns),
-            len_ns,
-        })
-        .collect();
-    let lengths: Vec<u64> = pauses.iter().map(|p| p.len_ns).collect();
+    let mut log = PauseLog::default();
+    for &(end_ns, len_ns, _) in &o.collections {
+        log.record(end_ns.min(wall_ns), len_ns);
+    }
+    let pauses = log.summary(wall_ns);
     let mut kinds: BTreeMap<String, u64> = BTreeMap::new();
     for &(_, _, kind) in &o.collections {
         *kinds.entry(kind.to_owned()).or_default() += 1;
@@ -64,9 +60,9 @@ pub fn run(
         ops_per_sec: o.statements as f64 / secs,
         allocs_per_sec: s.allocated as f64 / secs,
         collections: kinds,
-        pauses: PauseStats::of(&lengths),
-        pause_histogram: metrics::histogram(&lengths),
-        mmu: metrics::mmu_curve(&pauses, wall_ns),
+        pauses: pauses.stats,
+        pause_histogram: pauses.histogram,
+        mmu: pauses.mmu,
         peak_live_bytes: s.peak_live_bytes,
         // No verifier model for a program: no collector-independent live
         // size. The footprint is the one at the program's end (gc-py does

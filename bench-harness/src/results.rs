@@ -226,7 +226,8 @@ pub struct Metrics {
     pub pauses: PauseStats,
     /// Pause counts per power-of-two bucket, `(lower bound ns, count)`.
     pub pause_histogram: Vec<(u64, u64)>,
-    /// Minimum mutator utilisation, log-spaced windows.
+    /// Minimum mutator utilisation, log-spaced windows (computed as the
+    /// pauses arrive: each at most 0.001 above the exact value).
     pub mmu: Vec<MmuPoint>,
     /// The most payload bytes alive at once (the collector's count, its
     /// unreclaimed garbage included).
