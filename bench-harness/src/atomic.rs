@@ -1,23 +1,16 @@
 //! Writing files atomically: into a temporary file in the same folder,
 //! then renamed over the destination, so a reader (or a crash) never sees a
-//! half-written file.
+//! half-written file. The temporary file is removed on any error, and on
+//! SIGINT, SIGTERM or SIGHUP (see `interrupt_cleanup`).
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
+
+use interrupt_cleanup::TempFile;
 
 /// Writes `bytes` to `path` atomically.
 pub fn write(path: &Path, bytes: &[u8]) -> Result<(), String> {
-    let tmp = temp_path(path);
-    let result = (|| {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, path)
-    })();
-    result.map_err(|e| {
-        let _ = std::fs::remove_file(&tmp);
-        format!("cannot write {}: {e}", path.display())
-    })
+    write_with(path, |w| w.write_all(bytes))
 }
 
 /// Streams into `path` atomically: `fill` writes through a buffered
@@ -26,19 +19,16 @@ pub fn write_with(
     path: &Path,
     fill: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
 ) -> Result<(), String> {
-    let tmp = temp_path(path);
     let result = (|| {
-        let f = std::fs::File::create(&tmp)?;
-        let mut w = std::io::BufWriter::new(f);
+        let mut w = std::io::BufWriter::new(temp_file(path)?);
         fill(&mut w)?;
         let f = w.into_inner().map_err(|e| e.into_error())?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, path)
+        f.as_file().sync_all()?;
+        f.persist(path)
     })();
-    result.map_err(|e| {
-        let _ = std::fs::remove_file(&tmp);
-        format!("cannot write {}: {e}", path.display())
-    })
+    result
+        .map(drop)
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))
 }
 
 /// Writes a set of files into `dir` as one: every file goes to a temporary
@@ -46,41 +36,44 @@ pub fn write_with(
 /// on any error the temporary files are removed and no destination file
 /// has changed.
 pub fn write_all(dir: &Path, files: &[(&str, &[u8])]) -> Result<(), String> {
-    let mut written: Vec<(PathBuf, PathBuf)> = Vec::new();
-    let cleanup = |written: &[(PathBuf, PathBuf)]| {
-        for (tmp, _) in written {
-            let _ = std::fs::remove_file(tmp);
-        }
-    };
+    let mut written: Vec<(TempFile, std::path::PathBuf)> = Vec::new();
     for (name, bytes) in files {
         let path = dir.join(name);
-        let tmp = temp_path(&path);
         let result = (|| {
-            let mut f = std::fs::File::create(&tmp)?;
+            let mut f = temp_file(&path)?;
             f.write_all(bytes)?;
-            f.sync_all()
+            f.as_file().sync_all()?;
+            Ok::<_, std::io::Error>(f)
         })();
-        written.push((tmp, path.clone()));
-        if let Err(e) = result {
-            cleanup(&written);
-            return Err(format!("cannot write {}: {e}", path.display()));
+        match result {
+            Ok(f) => written.push((f, path)),
+            Err(e) => return Err(format!("cannot write {}: {e}", path.display())),
         }
     }
-    for (i, (tmp, path)) in written.iter().enumerate() {
-        if let Err(e) = std::fs::rename(tmp, path) {
-            cleanup(&written[i..]);
-            return Err(format!("cannot write {}: {e}", path.display()));
-        }
+    for (f, path) in written {
+        f.persist(&path)
+            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
     }
     Ok(())
 }
 
-fn temp_path(path: &Path) -> PathBuf {
+/// A temporary file beside `path`, `.NAME.tmpXXXXXX`, with the permissions
+/// a new file gets.
+fn temp_file(path: &Path) -> std::io::Result<TempFile> {
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    path.with_file_name(format!(".{name}.tmp{}", std::process::id()))
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let prefix = format!(".{name}.tmp");
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(&prefix);
+    #[cfg(unix)]
+    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
+    interrupt_cleanup::file_in(&builder, dir)
 }
 
 /// Creates `dir` (and its parents) and checks it can be written, before a

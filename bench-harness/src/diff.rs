@@ -128,6 +128,7 @@ mod tests {
             warmup: 0,
             order_seed: Some(1),
             suite: None,
+            matrix: Vec::new(),
             runs,
         }
     }

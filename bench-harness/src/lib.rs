@@ -9,6 +9,7 @@
 
 pub mod atomic;
 pub mod bundled;
+pub mod child;
 pub mod collectors;
 pub mod compare_report;
 pub mod diff;

@@ -657,6 +657,7 @@ mod tests {
             warmup: 0,
             order_seed: None,
             suite: None,
+            matrix: Vec::new(),
             runs: vec![
                 run("refcount", Status::Ok, None),
                 run("marksweep", Status::Ok, Some(old)),

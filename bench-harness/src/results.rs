@@ -47,8 +47,19 @@ pub struct Results {
     /// `--suite`, when one was used.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub suite: Option<String>,
+    /// With `--shard`: every cell of the whole matrix, in index order, as
+    /// [`cell_key`] writes it, so that `merge` combines only shards of one
+    /// matrix (absent without `--shard`, and in older files).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub matrix: Vec<String>,
     /// Every run, in matrix order.
     pub runs: Vec<RunResult>,
+}
+
+/// A cell of the matrix as [`Results::matrix`] lists it:
+/// `workload/collector/parameter seed=S scale=X`.
+pub fn cell_key(workload: &str, collector: &str, parameter: &str, seed: u64, scale: f64) -> String {
+    format!("{workload}/{collector}/{parameter} seed={seed} scale={scale}")
 }
 
 /// Reads a `results.json` (or the one in folder `path`), checking it is
@@ -177,6 +188,17 @@ impl RunResult {
             f.push('‡');
         }
         f
+    }
+
+    /// Its cell, as [`Results::matrix`] lists it.
+    pub fn cell_key(&self) -> String {
+        cell_key(
+            &self.workload,
+            &self.collector,
+            &self.parameter,
+            self.seed,
+            self.scale,
+        )
     }
 
     /// The bench id, `workload/collector/parameter`.

@@ -169,6 +169,41 @@ fn run_takes_a_trace_on_standard_input() {
     );
 }
 
+/// `run --trace <(cat FILE)`: a pipe can be read once; `run` copies it for
+/// its runs (as it copies standard input) and removes the copy at the end.
+#[cfg(unix)]
+#[test]
+fn run_copies_a_trace_that_is_not_a_regular_file() {
+    let tmp = scratch("pipe");
+    std::fs::create_dir_all(&tmp).unwrap();
+    let trace = concat!(env!("CARGO_MANIFEST_DIR"), "/../traces/seed_cycle.gctrace");
+    // The shell makes the pipe (bash's process substitution, /dev/fd/N).
+    let out = std::process::Command::new("bash")
+        .args([
+            "-c",
+            "exec \"$0\" run --trace <(cat \"$1\") --collector refcount --collector marksweep",
+            env!("CARGO_BIN_EXE_gc-bench"),
+            trace,
+        ])
+        .env("TMPDIR", &tmp)
+        .output()
+        .expect("this test needs bash, for its process substitution");
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let s = text(&out.stdout);
+    for collector in ["refcount", "marksweep"] {
+        assert!(
+            s.lines().any(|l| {
+                let w: Vec<&str> = l.split_whitespace().collect();
+                w.len() > 2 && w[0].starts_with("/dev/fd/") && w[1] == collector && w[2] == "ok"
+            }),
+            "{s}"
+        );
+    }
+    let left: Vec<_> = std::fs::read_dir(&tmp).unwrap().collect();
+    assert!(left.is_empty(), "{left:?}");
+    std::fs::remove_dir_all(&tmp).unwrap();
+}
+
 #[test]
 fn a_run_that_fails_is_reported_as_failed_and_exits_1() {
     let dir = scratch("failed");

@@ -23,6 +23,136 @@ fn load(dir: &Path) -> Result<Results, String> {
     results::load(dir)
 }
 
+/// Checks that each set of results is whole (an `ok` run has its metrics)
+/// and that, when there are several, they are shards of one matrix: each
+/// `--shard K/N` with the same N and no K twice, the same `--repeat`,
+/// `--warmup`, `--suite` and gc-bench version, the same collectors with the
+/// same effective settings, the same list of cells (`matrix`, written by
+/// `run --shard`), each run the cell its index names; and in files without
+/// that list, each workload at one scale.
+pub fn check_parts(parts: &[(String, Results)]) -> Result<(), String> {
+    for (name, r) in parts {
+        if let Some(run) = r
+            .runs
+            .iter()
+            .find(|run| run.status == Status::Ok && run.metrics.is_none())
+        {
+            return Err(format!(
+                "{name}: run {} (#{}) is ok but has no metrics",
+                run.id(),
+                run.index
+            ));
+        }
+        if let Some(run) = r
+            .runs
+            .iter()
+            .find(|run| !r.matrix.is_empty() && r.matrix.get(run.index) != Some(&run.cell_key()))
+        {
+            return Err(format!(
+                "{name}: run {} (#{}) is not cell #{} of its matrix",
+                run.id(),
+                run.index,
+                run.index
+            ));
+        }
+    }
+    if parts.len() < 2 {
+        return Ok(());
+    }
+    let mut shards: Vec<(usize, usize, &str)> = Vec::new();
+    for (name, r) in parts {
+        if r.shards.is_empty() {
+            return Err(format!(
+                "{name} holds a whole run, not shards (`run --shard K/N --out DIR` writes shards)"
+            ));
+        }
+        for s in &r.shards {
+            let (k, n) = crate::cmd::run::parse_shard(s).map_err(|e| format!("{name}: {e}"))?;
+            if let Some((_, n2, other)) = shards.iter().find(|(_, n2, _)| *n2 != n) {
+                return Err(format!(
+                    "{other} and {name} are shards of different matrices: slices of {n2} and of {n}"
+                ));
+            }
+            if let Some((_, _, other)) = shards.iter().find(|(k2, ..)| *k2 == k) {
+                return Err(format!("shard {k}/{n} is in both {other} and {name}"));
+            }
+            shards.push((k, n, name));
+        }
+    }
+    let (first_name, first) = &parts[0];
+    for (name, r) in &parts[1..] {
+        let differ = |what: &str, a: &dyn std::fmt::Display, b: &dyn std::fmt::Display| {
+            Err(format!(
+                "{first_name} and {name} are shards of different matrices: {what} {a} and {b}"
+            ))
+        };
+        if first.repeat != r.repeat {
+            return differ("--repeat", &first.repeat, &r.repeat);
+        }
+        if first.warmup != r.warmup {
+            return differ("--warmup", &first.warmup, &r.warmup);
+        }
+        if first.suite != r.suite {
+            let show = |s: &Option<String>| s.clone().unwrap_or_else(|| "none".into());
+            return differ("--suite", &show(&first.suite), &show(&r.suite));
+        }
+        if first.version != r.version {
+            return differ("gc-bench", &first.version, &r.version);
+        }
+        if !first.settings.is_empty() && !r.settings.is_empty() {
+            let names = |r: &Results| {
+                r.settings
+                    .iter()
+                    .map(|s| s.collector.as_str())
+                    .collect::<Vec<_>>()
+                    .join(",")
+            };
+            if names(first) != names(r) {
+                return differ("collectors", &names(first), &names(r));
+            }
+            for (a, b) in first.settings.iter().zip(&r.settings) {
+                let show = |s: Option<&(String, String)>| {
+                    s.map_or_else(|| "(none)".to_owned(), |(k, v)| format!("{k}={v}"))
+                };
+                if let Some(i) = (0..a.settings.len().max(b.settings.len()))
+                    .find(|&i| a.settings.get(i) != b.settings.get(i))
+                {
+                    return differ(
+                        &format!("{} settings", a.collector),
+                        &show(a.settings.get(i)),
+                        &show(b.settings.get(i)),
+                    );
+                }
+            }
+        }
+        if !first.matrix.is_empty() && !r.matrix.is_empty() && first.matrix != r.matrix {
+            let cells = |r: &Results| format!("({} cells)", r.matrix.len());
+            return match first.matrix.iter().zip(&r.matrix).position(|(a, b)| a != b) {
+                Some(i) => differ(&format!("cell #{i}"), &first.matrix[i], &r.matrix[i]),
+                None => differ("matrices", &cells(first), &cells(r)),
+            };
+        }
+    }
+    let mut scales: Vec<(&str, f64, &str, &str)> = Vec::new();
+    for (name, r) in parts {
+        for run in &r.runs {
+            match scales.iter().find(|(w, ..)| *w == run.workload) {
+                Some((_, scale, parameter, other))
+                    if *scale != run.scale || *parameter != run.parameter =>
+                {
+                    return Err(format!(
+                        "{other} and {name} are shards of different matrices: {} at scale {scale} ({parameter}) and {} ({})",
+                        run.workload, run.scale, run.parameter
+                    ));
+                }
+                Some(_) => {}
+                None => scales.push((&run.workload, run.scale, &run.parameter, name)),
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Combines result sets; refuses two that both hold the same run.
 pub fn combine(parts: Vec<(String, Results)>) -> Result<Results, String> {
     let mut all: Option<Results> = None;
@@ -82,19 +212,36 @@ pub fn missing_shards(shards: &[String]) -> Vec<String> {
         .collect()
 }
 
-/// Runs the subcommand.
+/// Runs the subcommand: every input is read and checked before `--out`
+/// is created; exit 1 (after writing) when a merged run failed.
 pub fn main(args: Args) -> Result<i32, String> {
-    if let Some(dir) = &args.out {
-        bench_harness::atomic::prepare_dir(dir)?;
-    }
     let mut parts = Vec::new();
     for d in &args.dirs {
         parts.push((d.display().to_string(), load(d)?));
     }
+    check_parts(&parts)?;
     let merged = combine(parts)?;
+    let created = args.out.as_ref().filter(|dir| !dir.exists()).cloned();
+    let written = write(&args, &merged);
+    if written.is_err()
+        && let Some(dir) = created
+    {
+        // Only if empty: nothing of ours is left half-written in it.
+        let _ = std::fs::remove_dir(dir);
+    }
+    written?;
+    let failed = merged.runs.iter().any(|r| r.status == Status::Failed);
+    Ok(if failed { 1 } else { 0 })
+}
+
+/// Prints the merged table and writes `--out`'s files.
+fn write(args: &Args, merged: &Results) -> Result<(), String> {
+    if let Some(dir) = &args.out {
+        bench_harness::atomic::prepare_dir(dir)?;
+    }
     let mut out = Out::stdout();
     report::table(&merged.runs).print(&mut out);
-    for n in report::notes(&merged) {
+    for n in report::notes(merged) {
         out.line(&n);
     }
     let missing = missing_shards(&merged.shards);
@@ -104,13 +251,12 @@ pub fn main(args: Args) -> Result<i32, String> {
     out.flush();
     if let Some(dir) = &args.out {
         let command: Vec<String> = std::env::args().collect();
-        report::write_outputs(dir, &merged, &command.join(" "))?;
+        report::write_outputs(dir, merged, &command.join(" "))?;
         out.line(&format!(
             "wrote the merged results and report in {}",
             dir.display()
         ));
         out.flush();
     }
-    let failed = merged.runs.iter().any(|r| r.status == Status::Failed);
-    Ok(if failed { 1 } else { 0 })
+    Ok(())
 }

@@ -20,6 +20,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
 
 use bench_harness::bundled;
+use bench_harness::child;
 use bench_harness::collectors::{
     CollectorName, WithCollector, dispatch, effective_settings, parse_pair,
 };
@@ -231,7 +232,8 @@ enum Input {
     /// A workload and the scale it runs at.
     Workload(&'static Workload, f64),
     /// A file given with `--trace` (its name in reports, and the file the
-    /// runs read: the same, except for standard input) …
+    /// runs read: the same, except for standard input and other files that
+    /// are not regular, which are copied) …
     Trace(String, PathBuf, Trace),
     /// … or a bundled scenario (its name) …
     Scenario(&'static str, Trace),
@@ -251,6 +253,17 @@ struct Cell<'a> {
 }
 
 impl Cell<'_> {
+    /// Its key in a shard's list of the whole matrix.
+    fn key(&self) -> String {
+        results::cell_key(
+            self.name(),
+            self.collector.name(),
+            &self.parameter,
+            self.seed,
+            self.scale,
+        )
+    }
+
     fn name(&self) -> &str {
         match self.input {
             Input::Workload(w, _) => w.name,
@@ -316,6 +329,7 @@ fn run_in_child(cell: &Cell<'_>, args: &Args, bar: &ProgressBar) -> Result<Metri
     let exe = std::env::current_exe().map_err(|e| format!("cannot find gc-bench itself: {e}"))?;
     let mut cmd = std::process::Command::new(exe);
     cmd.arg("cell")
+        .args([child::PARENT_FLAG, &child::parent_arg()])
         .args(["--collector", cell.collector.name()])
         .args(["--seed", &cell.seed.to_string()])
         .args(["--scale", &cell.scale.to_string()]);
@@ -438,10 +452,16 @@ pub struct CellArgs {
     /// Skip verification.
     #[arg(long)]
     pub no_verify: bool,
+    /// The `gc-bench` process that started this one: this one dies with it.
+    #[arg(long = "parent-pid", value_name = "PID")]
+    pub parent_pid: Option<u32>,
 }
 
 /// Runs the hidden `cell` subcommand.
 pub fn cell(args: CellArgs) -> Result<i32, String> {
+    if let Some(parent) = args.parent_pid {
+        child::die_with_parent(parent)?;
+    }
     if let Some(WorkloadArg::Python(path)) = &args.workload {
         let outcome = bench_harness::python::run(args.collector, &args.config, path);
         let line = serde_json::to_string(&outcome).map_err(|e| e.to_string())?;
@@ -515,28 +535,40 @@ fn config_for(collector: CollectorName, pairs: &[(String, String)]) -> Vec<(Stri
         .collect()
 }
 
-/// A trace read from standard input, saved for the child processes.
+/// A trace that can be read only once (standard input, a pipe, a FIFO,
+/// `/dev/fd/N`, a device), copied to a temporary file for the child
+/// processes: removed when `run` ends, and on SIGINT, SIGTERM or SIGHUP.
 #[derive(Debug)]
-struct StdinTrace(PathBuf);
+struct TraceCopy(interrupt_cleanup::TempFile);
 
-impl StdinTrace {
-    fn write(text: &str) -> Result<StdinTrace, String> {
-        let path =
-            std::env::temp_dir().join(format!("gc-bench-stdin-{}.gctrace", std::process::id()));
-        bench_harness::atomic::write(&path, text.as_bytes())?;
-        Ok(StdinTrace(path))
+impl TraceCopy {
+    fn write(path: &std::path::Path, text: &str) -> Result<TraceCopy, String> {
+        let prefix = if path.as_os_str() == "-" {
+            "gc-bench-stdin-"
+        } else {
+            "gc-bench-trace-"
+        };
+        let fail = |e: std::io::Error| format!("cannot copy the trace {}: {e}", path.display());
+        let mut file = interrupt_cleanup::file_in(
+            tempfile::Builder::new().prefix(prefix).suffix(".gctrace"),
+            &std::env::temp_dir(),
+        )
+        .map_err(fail)?;
+        std::io::Write::write_all(&mut file, text.as_bytes()).map_err(fail)?;
+        file.as_file().sync_all().map_err(fail)?;
+        Ok(TraceCopy(file))
     }
 }
 
-impl Drop for StdinTrace {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.0);
-    }
+/// Whether `path` can be read again by each run: a regular file (or a
+/// link to one), not standard input, a pipe, a FIFO or a device.
+fn rereadable(path: &std::path::Path) -> bool {
+    path.as_os_str() != "-" && std::fs::metadata(path).is_ok_and(|m| m.is_file())
 }
 
 /// What the matrix is made of.
 struct Plan {
-    _stdin_files: Vec<StdinTrace>,
+    _trace_copies: Vec<TraceCopy>,
     inputs: Vec<Input>,
     collectors: Vec<CollectorName>,
     seeds: Vec<u64>,
@@ -546,9 +578,9 @@ struct Plan {
 fn plan(args: &Args) -> Result<Plan, String> {
     workloads::check_scale(args.scale)?;
     let mut inputs: Vec<Input> = Vec::new();
-    let mut stdin_files = Vec::new();
+    let mut trace_copies = Vec::new();
     add_workloads(args, &mut inputs)?;
-    add_traces(args, &mut inputs, &mut stdin_files)?;
+    add_traces(args, &mut inputs, &mut trace_copies)?;
     if args.scenarios {
         for (name, text) in bundled::TRACES {
             let t = Trace::parse(text).map_err(|e| format!("{name}: {e}"))?;
@@ -557,7 +589,7 @@ fn plan(args: &Args) -> Result<Plan, String> {
     }
     let collectors = chosen_collectors(args)?;
     Ok(Plan {
-        _stdin_files: stdin_files,
+        _trace_copies: trace_copies,
         inputs,
         collectors,
         seeds: distinct_seeds(&args.seeds),
@@ -606,22 +638,24 @@ fn add_workloads(args: &Args, inputs: &mut Vec<Input>) -> Result<(), String> {
     Ok(())
 }
 
-/// The traces of `--trace`, parsed; standard input's is copied to a file
-/// the child processes read.
+/// The traces of `--trace`, parsed; standard input's, and any other that
+/// is not a regular file, is copied to a file the child processes read.
 fn add_traces(
     args: &Args,
     inputs: &mut Vec<Input>,
-    stdin_files: &mut Vec<StdinTrace>,
+    copies: &mut Vec<TraceCopy>,
 ) -> Result<(), String> {
     for path in &args.traces {
+        let rereadable = rereadable(path);
         let text = crate::cmd::replay::read_source(path)?;
         let t = Trace::parse(&text).map_err(|e| format!("{}: {e}", path.display()))?;
-        if path.as_os_str() == "-" {
-            // The runs are child processes: they read standard input's
-            // trace from a file, removed when `run` ends.
-            let file = StdinTrace::write(&text)?;
-            inputs.push(Input::Trace("-".into(), file.0.clone(), t));
-            stdin_files.push(file);
+        if !rereadable {
+            // The runs are child processes: each would find the pipe
+            // drained; they read a copy, removed when `run` ends.
+            let copy = TraceCopy::write(path, &text)?;
+            let name = path.display().to_string();
+            inputs.push(Input::Trace(name, copy.0.path().to_path_buf(), t));
+            copies.push(copy);
         } else {
             inputs.push(Input::Trace(path.display().to_string(), path.clone(), t));
         }
@@ -689,7 +723,7 @@ pub fn main(mut args: Args) -> Result<i32, String> {
         args.warmup = args.warmup.max(1);
     }
     let Plan {
-        _stdin_files,
+        _trace_copies,
         inputs,
         collectors,
         seeds,
@@ -707,12 +741,13 @@ pub fn main(mut args: Args) -> Result<i32, String> {
     let machine = Machine::detect(&command);
     let settings = collector_settings(&collectors, &args)?;
     let mut cells = matrix(&inputs, &collectors, &seeds)?;
-    let shards = match args.shard {
+    let (shards, whole_matrix) = match args.shard {
         Some((k, n)) => {
+            let whole: Vec<String> = cells.iter().map(Cell::key).collect();
             cells.retain(|c| c.index % n == k - 1);
-            vec![format!("{k}/{n}")]
+            (vec![format!("{k}/{n}")], whole)
         }
-        None => Vec::new(),
+        None => (Vec::new(), Vec::new()),
     };
     let jobs = usize::from(args.jobs);
     let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
@@ -737,6 +772,7 @@ pub fn main(mut args: Args) -> Result<i32, String> {
         warmup: args.warmup,
         order_seed,
         suite: args.suite.map(|_| "research".to_owned()),
+        matrix: whole_matrix,
         runs,
     };
     report_results(&results, &args, &command, started)

@@ -93,6 +93,10 @@ fn run_child(
     let exe = std::env::current_exe().map_err(|e| format!("cannot find gc-bench itself: {e}"))?;
     let mut cmd = std::process::Command::new(exe);
     cmd.arg("cell")
+        .args([
+            bench_harness::child::PARENT_FLAG,
+            &bench_harness::child::parent_arg(),
+        ])
         .args(["--workload", w.name])
         .args(["--collector", collector.name()])
         .args(["--seed", &args.seed.to_string()])

@@ -12,8 +12,9 @@
 //! says so in notes.
 //!
 //! The files (trace, program, both event streams) go to a temporary folder
-//! that is removed at the end, or to `--keep DIR`, each written whole or
-//! not at all. Nothing is kept in memory that grows with the trace: the
+//! that is removed at the end (and on SIGINT, SIGTERM or SIGHUP, through
+//! `interrupt_cleanup`), or to `--keep DIR`, each written whole or not at
+//! all. Nothing is kept in memory that grows with the trace: the
 //! operations are generated again for each use, and the event streams are
 //! added up (and written to `--keep`) line by line. The runtime is given
 //! [`Request::timeout`] to answer and to run the program.
@@ -31,7 +32,7 @@ use gc_any::{Strategy, WithCollector};
 use gc_core::Inspect;
 use gc_core::tooling::replay::{Record, Replayer};
 use gc_core::tooling::trace::{Line, Op};
-use tempfile::{NamedTempFile, TempDir};
+use interrupt_cleanup::{TempDir, TempFile};
 
 use crate::export::{ExportError, Lines, Options, write_python_program};
 pub use comparison::{Comparison, observations};
@@ -228,11 +229,12 @@ impl WorkDir {
                     .map_err(|e| format!("cannot create output folder {}: {e}", dir.display()))?;
                 Ok(WorkDir::Kept(dir.to_path_buf()))
             }
-            None => tempfile::Builder::new()
-                .prefix("gc-bench-compare-")
-                .tempdir()
-                .map(WorkDir::Temporary)
-                .map_err(|e| format!("cannot create a temporary folder: {e}")),
+            None => interrupt_cleanup::dir_in(
+                tempfile::Builder::new().prefix("gc-bench-compare-"),
+                &std::env::temp_dir(),
+            )
+            .map(WorkDir::Temporary)
+            .map_err(|e| format!("cannot create a temporary folder: {e}")),
         }
     }
 
@@ -255,14 +257,14 @@ impl WorkDir {
 /// folder, renamed into place by [`Whole::persist`] (dropped before, it
 /// is removed).
 struct Whole {
-    file: BufWriter<NamedTempFile>,
+    file: BufWriter<TempFile>,
     path: PathBuf,
 }
 
 impl Whole {
     fn create(dir: &Path, name: &str) -> Result<Whole, String> {
         let path = dir.join(name);
-        let file = NamedTempFile::new_in(dir)
+        let file = interrupt_cleanup::file_in(&tempfile::Builder::new(), dir)
             .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
         Ok(Whole {
             file: BufWriter::new(file),
@@ -279,7 +281,7 @@ impl Whole {
         let fail = |e: &dyn std::fmt::Display| format!("cannot write {}: {e}", path.display());
         let file = self.file.into_inner().map_err(|e| fail(&e.into_error()))?;
         file.as_file().sync_all().map_err(|e| fail(&e))?;
-        file.persist(&path).map_err(|e| fail(&e.error))?;
+        file.persist(&path).map_err(|e| fail(&e))?;
         Ok(())
     }
 }

@@ -1,0 +1,211 @@
+//! Temporary files and folders that do not outlive an interrupted process.
+//!
+//! [`file_in`] and [`dir_in`] create them with `tempfile` (removed when
+//! dropped, as usual) and also record their paths. The first of them
+//! installs a handler (`signal-hook`) for SIGINT, SIGTERM and SIGHUP: on
+//! any of these, every recorded path still present is removed and the
+//! process exits with status 128 + the signal's number (130, 143, 129).
+//! Creation and removal hold one lock, so a signal never falls between a
+//! file's creation and its recording. Persisting a file (renaming it into
+//! place) forgets it.
+//!
+//! Limits: SIGKILL cannot be caught (what it interrupts stays); outside Unix
+//! no handler is installed, and only dropping removes the temporaries.
+
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+use std::fs::File;
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard, PoisonError};
+
+/// The paths to remove on an interrupt, each under the id of its guard.
+#[derive(Debug, Default)]
+struct Registry {
+    next_id: u64,
+    paths: Vec<(u64, PathBuf)>,
+    handler_installed: bool,
+}
+
+static REGISTRY: Mutex<Registry> = Mutex::new(Registry {
+    next_id: 0,
+    paths: Vec::new(),
+    handler_installed: false,
+});
+
+fn registry() -> MutexGuard<'static, Registry> {
+    REGISTRY.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Removes `path`, a file or a folder, if it is there.
+fn remove(path: &Path) {
+    if path.is_dir() {
+        let _ = std::fs::remove_dir_all(path);
+    } else {
+        let _ = std::fs::remove_file(path);
+    }
+}
+
+/// Removes every recorded path (under the lock, which it keeps: nothing
+/// is created after) and exits with `128 + signal`.
+#[cfg(unix)]
+fn clean_up_and_exit(signal: i32) -> ! {
+    let registry = registry();
+    for (_, path) in &registry.paths {
+        remove(path);
+    }
+    std::process::exit(128 + signal)
+}
+
+#[cfg(unix)]
+fn install_handler(registry: &mut Registry) -> io::Result<()> {
+    use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
+    if registry.handler_installed {
+        return Ok(());
+    }
+    let mut signals = signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP])?;
+    std::thread::Builder::new()
+        .name("interrupt-cleanup".into())
+        .spawn(move || {
+            if let Some(signal) = signals.forever().next() {
+                clean_up_and_exit(signal);
+            }
+        })?;
+    registry.handler_installed = true;
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn install_handler(_registry: &mut Registry) -> io::Result<()> {
+    Ok(())
+}
+
+/// Runs `create` under the lock and records the path of what it made.
+fn recorded<T>(
+    create: impl FnOnce() -> io::Result<T>,
+    path: impl FnOnce(&T) -> &Path,
+) -> io::Result<(T, Guard)> {
+    let mut registry = registry();
+    install_handler(&mut registry)?;
+    let made = create()?;
+    let id = registry.next_id;
+    registry.next_id += 1;
+    registry.paths.push((id, path(&made).to_path_buf()));
+    Ok((made, Guard { id }))
+}
+
+/// Forgets its path when dropped.
+#[derive(Debug)]
+struct Guard {
+    id: u64,
+}
+
+impl Drop for Guard {
+    fn drop(&mut self) {
+        registry().paths.retain(|(id, _)| *id != self.id);
+    }
+}
+
+/// A temporary file, removed when dropped or on an interrupt, unless
+/// [`persist`](TempFile::persist)ed first.
+#[derive(Debug)]
+pub struct TempFile {
+    // Removed before its path is forgotten (fields drop in order): an
+    // interrupt in between removes a path that is already gone.
+    file: tempfile::NamedTempFile,
+    _guard: Guard,
+}
+
+/// Creates a temporary file in `dir`, named by `builder` (its prefix,
+/// suffix and permissions).
+pub fn file_in(builder: &tempfile::Builder<'_, '_>, dir: &Path) -> io::Result<TempFile> {
+    let (file, guard) = recorded(|| builder.tempfile_in(dir), |f| f.path())?;
+    Ok(TempFile {
+        file,
+        _guard: guard,
+    })
+}
+
+impl TempFile {
+    /// Its path.
+    pub fn path(&self) -> &Path {
+        self.file.path()
+    }
+
+    /// The open file.
+    pub fn as_file(&self) -> &File {
+        self.file.as_file()
+    }
+
+    /// Renames it to `path` (replacing any file there) and forgets it.
+    pub fn persist(self, path: &Path) -> io::Result<File> {
+        self.file.persist(path).map_err(|e| e.error)
+    }
+}
+
+impl Write for TempFile {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.file.write(buf)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.file.flush()
+    }
+}
+
+/// A temporary folder, removed with its contents when dropped or on an
+/// interrupt.
+#[derive(Debug)]
+pub struct TempDir {
+    // As in `TempFile`: removed first, forgotten second.
+    dir: tempfile::TempDir,
+    _guard: Guard,
+}
+
+/// Creates a temporary folder in `dir`, named by `builder`.
+pub fn dir_in(builder: &tempfile::Builder<'_, '_>, dir: &Path) -> io::Result<TempDir> {
+    let (dir, guard) = recorded(|| builder.tempdir_in(dir), |d| d.path())?;
+    Ok(TempDir { dir, _guard: guard })
+}
+
+impl TempDir {
+    /// Its path.
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn recorded_paths() -> Vec<PathBuf> {
+        registry().paths.iter().map(|(_, p)| p.clone()).collect()
+    }
+
+    #[test]
+    fn temporaries_are_recorded_while_they_live() {
+        let parent = tempfile::tempdir().unwrap();
+        let dir = dir_in(tempfile::Builder::new().prefix("d-"), parent.path()).unwrap();
+        let mut file = file_in(tempfile::Builder::new().prefix("f-"), dir.path()).unwrap();
+        file.write_all(b"x").unwrap();
+        let (d, f) = (dir.path().to_path_buf(), file.path().to_path_buf());
+        assert!(recorded_paths().contains(&d) && recorded_paths().contains(&f));
+        let kept = parent.path().join("kept");
+        file.persist(&kept).unwrap();
+        assert!(!recorded_paths().contains(&f));
+        assert_eq!(std::fs::read(&kept).unwrap(), b"x");
+        drop(dir);
+        assert!(!d.exists());
+        assert!(!recorded_paths().contains(&d));
+    }
+
+    #[test]
+    fn a_failed_creation_records_nothing() {
+        let missing = Path::new("/nonexistent/interrupt-cleanup");
+        assert!(file_in(&tempfile::Builder::new(), missing).is_err());
+        assert!(dir_in(&tempfile::Builder::new(), missing).is_err());
+        assert!(!recorded_paths().iter().any(|p| p.starts_with(missing)));
+    }
+}
