@@ -60,36 +60,53 @@ pub(crate) struct RememberedSet {
 
 impl RememberedSet {
     /// The barrier before writing slot `index` of `obj`.
+    ///
+    /// # Safety
+    ///
+    /// `obj` is a live object of the heap this remembered set belongs to
+    /// (the set keeps its address, opened by that heap's next minor
+    /// collection).
     #[inline(always)]
-    pub(crate) fn write_barrier(&mut self, obj: ObjRef<'_>, index: usize) {
+    pub(crate) unsafe fn write_barrier(&mut self, obj: ObjRef<'_>, index: usize) {
         #[cfg(test)]
         if self.off {
             return;
         }
         if obj.has(TRACK_YOUNG_PTRS) {
-            self.remember_young_pointer(obj, index);
+            // SAFETY: the caller's guarantee.
+            unsafe { self.remember_young_pointer(obj, index) };
         }
     }
 
     /// The slow path: remembered set, or a card.
+    ///
+    /// # Safety
+    ///
+    /// As for [`write_barrier`](Self::write_barrier).
     #[cold]
     #[inline(never)]
-    fn remember_young_pointer(&mut self, obj: ObjRef<'_>, index: usize) {
+    unsafe fn remember_young_pointer(&mut self, obj: ObjRef<'_>, index: usize) {
         if obj.has(HAS_CARDS) {
             obj.mark_card(index);
             if !obj.has(CARDS_SET) {
-                obj.add(CARDS_SET);
+                // SAFETY: it enters the cards list right here.
+                unsafe { obj.add(CARDS_SET) };
                 self.with_cards.push(obj.ptr());
             }
         } else {
-            obj.remove(TRACK_YOUNG_PTRS);
+            // SAFETY: it enters the remembered set right here.
+            unsafe { obj.remove(TRACK_YOUNG_PTRS) };
             self.objects.push(obj.ptr());
         }
     }
 
     /// An object just promoted, with slots to trace (it gets
     /// `TRACK_YOUNG_PTRS` when traced).
-    pub(crate) fn push_promoted(&mut self, obj: ObjRef<'_>) {
+    ///
+    /// # Safety
+    ///
+    /// As for [`write_barrier`](Self::write_barrier).
+    pub(crate) unsafe fn push_promoted(&mut self, obj: ObjRef<'_>) {
         self.objects.push(obj.ptr());
     }
 

@@ -710,8 +710,12 @@ impl Collector for IncMiniMark {
         for (slot, m) in obj.slots().iter().enumerate().zip(members) {
             if let Some(h) = m {
                 let value = open_root(&self.roots, &self.access, *h)?;
-                self.remembered.write_barrier(obj, slot.0);
-                slot.1.set(Some(value));
+                // SAFETY: `obj` and `value` are live objects of this heap
+                // (just allocated; a root); the barrier runs first.
+                unsafe {
+                    self.remembered.write_barrier(obj, slot.0);
+                    slot.1.set(Some(value));
+                }
             }
         }
         // Rooted before any finalizer hook runs: a hook may allocate, and
@@ -763,8 +767,12 @@ impl Collector for IncMiniMark {
             len: slots.len(),
             kind: "node",
         })?;
-        self.remembered.write_barrier(obj, index);
-        slot.set(value);
+        // SAFETY: `obj` and `value` are roots of this heap, so live; the
+        // barrier runs first.
+        unsafe {
+            self.remembered.write_barrier(obj, index);
+            slot.set(value);
+        }
         Ok(())
     }
 
@@ -786,7 +794,8 @@ impl Collector for IncMiniMark {
 
     fn set_finalizer(&mut self, object: Handle, finalizer: Finalizer) -> Result<(), GcError> {
         let obj = open_root(&self.roots, &self.access, object)?;
-        self.finalizers.register(obj, finalizer);
+        // SAFETY: a root of this heap: live.
+        unsafe { self.finalizers.register(obj, finalizer) };
         Ok(())
     }
 

@@ -35,24 +35,29 @@ pub(crate) struct Ordered {
 
 impl Finalizers {
     /// Gives `obj` a finalizer (at most once per object, PEP 442).
-    pub(crate) fn register(&mut self, obj: ObjRef<'_>, finalizer: Finalizer) {
+    ///
+    /// # Safety
+    ///
+    /// `obj` is a live object of the heap these lists belong to (they keep
+    /// its address, opened by that heap's collections).
+    pub(crate) unsafe fn register(&mut self, obj: ObjRef<'_>, finalizer: Finalizer) {
         if obj.has(FINALIZED) {
             return;
         }
         match finalizer {
             Finalizer::Resurrect => {
-                obj.remove(FIN_HOOK);
-                obj.add(FIN_RESURRECT);
+                obj.remove_info(FIN_HOOK);
+                obj.add_info(FIN_RESURRECT);
             }
-            Finalizer::Notify => obj.remove(FIN_RESURRECT | FIN_HOOK),
+            Finalizer::Notify => obj.remove_info(FIN_RESURRECT | FIN_HOOK),
             // The hook may keep the object: it is ordered as a resurrecting
             // finalizer's (PyPy's finalizer queue).
-            Finalizer::Run => obj.add(FIN_RESURRECT | FIN_HOOK),
+            Finalizer::Run => obj.add_info(FIN_RESURRECT | FIN_HOOK),
         }
         if obj.has(HAS_FINALIZER) {
             return;
         }
-        obj.add(HAS_FINALIZER);
+        obj.add_info(HAS_FINALIZER);
         if obj.has(OLD) {
             self.old.push_back(obj.ptr());
         } else {
@@ -150,8 +155,8 @@ impl Finalizers {
         weaks.clear_unreachable(access);
         for (x, now) in decided {
             if now {
-                x.remove(HAS_FINALIZER);
-                x.add(FINALIZED);
+                x.remove_info(HAS_FINALIZER);
+                x.add_info(FINALIZED);
                 ordered.finalized.push(x.ptr());
                 bump_2_to_3(x);
             } else {
@@ -172,7 +177,8 @@ fn mark_temporary(x: ObjRef<'_>) -> usize {
     while let Some(y) = pending.pop() {
         match fin_state(*y) {
             0 => {
-                y.add(FINALIZATION_ORDERING);
+                // SAFETY: the finalizer ordering's own bit, during it.
+                unsafe { y.add(FINALIZATION_ORDERING) };
                 bytes += y.size_bytes();
                 pending.extend(y.slots().iter().filter_map(Slot::get));
             }
@@ -188,7 +194,8 @@ fn bump_2_to_3(obj: ObjRef<'_>) {
     let mut stack = vec![obj];
     while let Some(y) = stack.pop() {
         if fin_state(*y) == 2 {
-            y.remove(FINALIZATION_ORDERING);
+            // SAFETY: as in `mark_temporary`.
+            unsafe { y.remove(FINALIZATION_ORDERING) };
             stack.extend(y.slots().iter().filter_map(Slot::get));
         }
     }

@@ -106,6 +106,11 @@ pub(crate) const MORE_PENDING: u64 = 1 << 14;
 /// after allocation, like `MORE_PENDING`.
 pub(crate) const FIN_HOOK: u64 = 1 << 15;
 
+/// The flags that say what kind of finalizer an object has and whether it
+/// ran: read by the finalizer ordering to decide *which* finalizer runs
+/// and whether its object's weak references stay, never what is freed.
+pub(crate) const INFO_BITS: u64 = HAS_FINALIZER | FIN_RESURRECT | FIN_HOOK | FINALIZED;
+
 const FLAG_MASK: u64 = (1 << 12) - 1;
 const KIND_SHIFT: u32 = 12;
 const ID_SHIFT: u32 = 16;
@@ -280,8 +285,21 @@ impl<'h> Block<'h> {
 
     /// Overwrites word 0's flags, kind and id; the layout bits
     /// (`FORWARDED`, `HAS_CARDS`, `FREE_BLOCK`) keep their value.
+    ///
+    /// # Safety
+    ///
+    /// The flags that decide what survives and what the next collection
+    /// looks at ([`OLD`], [`VISITED`], [`TRACK_YOUNG_PTRS`], [`CARDS_SET`],
+    /// [`MORE_PENDING`], [`FINALIZATION_ORDERING`]) change only as the
+    /// collector's invariants say: `OLD` only on an object outside the
+    /// nursery; `TRACK_YOUNG_PTRS` cleared (or `CARDS_SET` set) only as the
+    /// object enters the remembered set (or the cards list), and set only
+    /// once it is traced; `VISITED` only by the marking or the sweep;
+    /// `MORE_PENDING` only as the object goes on a grey stack; the
+    /// ordering bit only during the finalizer ordering. Other bits are
+    /// free ([`add_info`](Self::add_info) is the safe way).
     #[inline(always)]
-    pub(crate) fn set_tid(self, tid: u64) {
+    pub(crate) unsafe fn set_tid(self, tid: u64) {
         let kept = self.tid() & LAYOUT_BITS;
         // SAFETY: as in `tid`; only this module writes the layout bits.
         unsafe { self.ptr.as_ptr().write((tid & !LAYOUT_BITS) | kept) }
@@ -294,15 +312,50 @@ impl<'h> Block<'h> {
     }
 
     /// Sets header flags (not the layout bits).
+    ///
+    /// # Safety
+    ///
+    /// As for [`set_tid`](Self::set_tid).
     #[inline]
-    pub(crate) fn add(self, flags: u64) {
-        self.set_tid(self.tid() | flags);
+    pub(crate) unsafe fn add(self, flags: u64) {
+        // SAFETY: the caller's guarantee.
+        unsafe { self.set_tid(self.tid() | flags) };
     }
 
     /// Clears header flags (not the layout bits).
+    ///
+    /// # Safety
+    ///
+    /// As for [`set_tid`](Self::set_tid).
     #[inline]
-    pub(crate) fn remove(self, flags: u64) {
-        self.set_tid(self.tid() & !flags);
+    pub(crate) unsafe fn remove(self, flags: u64) {
+        // SAFETY: the caller's guarantee.
+        unsafe { self.set_tid(self.tid() & !flags) };
+    }
+
+    /// Sets informational flags ([`INFO_BITS`]: what kind of finalizer,
+    /// whether it ran), which no collection relies on for memory safety.
+    ///
+    /// # Panics
+    ///
+    /// When `flags` has another bit.
+    #[inline]
+    pub(crate) fn add_info(self, flags: u64) {
+        assert_eq!(flags & !INFO_BITS, 0, "not an informational flag");
+        // SAFETY: only informational bits change.
+        unsafe { self.add(flags) };
+    }
+
+    /// Clears informational flags ([`INFO_BITS`]).
+    ///
+    /// # Panics
+    ///
+    /// When `flags` has another bit.
+    #[inline]
+    pub(crate) fn remove_info(self, flags: u64) {
+        assert_eq!(flags & !INFO_BITS, 0, "not an informational flag");
+        // SAFETY: only informational bits change.
+        unsafe { self.remove(flags) };
     }
 
     /// The object's kind.
@@ -426,10 +479,16 @@ impl Slot {
         self.0.get()
     }
 
-    /// Writes the slot *without* a barrier: callers run the barrier first
-    /// (mutator writes) or are the collector (forwarding).
+    /// Writes the slot *without* a barrier.
+    ///
+    /// # Safety
+    ///
+    /// `value` is nil or a live object of the heap this slot's object
+    /// belongs to, and the write keeps the write barrier's invariant: the
+    /// barrier ran for this slot first (mutator writes), or the caller is
+    /// the minor collection forwarding the slot to a copy it traces.
     #[inline(always)]
-    pub(crate) fn set(&self, value: Option<ObjRef<'_>>) {
+    pub(crate) unsafe fn set(&self, value: Option<ObjRef<'_>>) {
         self.0.set(value.map(|o| o.ptr()));
     }
 }
@@ -601,14 +660,25 @@ mod tests {
         assert_eq!(o.payload_len(), 20);
         assert_eq!(o.size_bytes(), (2 + 3) * 8 + 24);
         assert!(!o.has(OLD) && !o.has(VISITED));
-        o.add(VISITED | FORWARDED | HAS_CARDS);
+        // SAFETY: a lone object of no heap: no collection reads its flags.
+        unsafe { o.add(VISITED | FORWARDED | HAS_CARDS) };
         assert!(o.has(VISITED), "flags are set");
         assert!(!o.has(FORWARDED | HAS_CARDS), "layout bits are not");
-        o.remove(VISITED);
+        // SAFETY: as above.
+        unsafe { o.remove(VISITED) };
+        o.add_info(FINALIZED);
+        assert!(o.has(FINALIZED));
+        o.remove_info(FINALIZED);
+        let refused = std::panic::catch_unwind(|| o.add_info(OLD));
+        assert!(
+            refused.is_err() && !o.has(OLD),
+            "OLD is no informational flag"
+        );
         assert!(o.slots().get(3).is_none(), "slot access is checked");
         assert!(o.cards().is_empty() && !o.mark_card(0) && !o.card_is_set(0));
         assert_eq!(o.slots()[2].get(), None);
-        o.slots()[1].set(Some(o));
+        // SAFETY: `o` itself, live; no barrier in a heap without collections.
+        unsafe { o.slots()[1].set(Some(o)) };
         assert_eq!(o.slots()[1].get(), Some(o));
         let mut copy_mem = vec![0u64; 16];
         let to = NonNull::new(copy_mem.as_mut_ptr()).unwrap();

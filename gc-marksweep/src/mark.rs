@@ -68,21 +68,31 @@ impl GreyStacks {
 
     /// A minor collection found a root referring to `obj`: grey it (once:
     /// `MORE_PENDING` says it is on a stack already) unless it is black.
+    ///
+    /// # Safety
+    ///
+    /// `obj` is a live old object of the heap these stacks belong to.
     #[inline]
-    pub(crate) fn grey_root(&mut self, obj: ObjRef<'_>) {
+    pub(crate) unsafe fn grey_root(&mut self, obj: ObjRef<'_>) {
         if !obj.has(VISITED | MORE_PENDING) {
-            obj.add(MORE_PENDING);
+            // SAFETY: it goes on a grey stack right here.
+            unsafe { obj.add(MORE_PENDING) };
             self.roots.push(obj.ptr());
         }
     }
 
     /// A minor collection found a black object referring to `obj`: grey it
     /// unless it is black or grey already.
+    ///
+    /// # Safety
+    ///
+    /// As for [`grey_root`](Self::grey_root).
     #[inline]
-    pub(crate) fn grey_referent(&mut self, obj: ObjRef<'_>) {
+    pub(crate) unsafe fn grey_referent(&mut self, obj: ObjRef<'_>) {
         let tid = obj.tid();
         if tid & (VISITED | MORE_PENDING) == 0 {
-            obj.set_tid(tid | MORE_PENDING);
+            // SAFETY: it goes on a grey stack right here.
+            unsafe { obj.set_tid(tid | MORE_PENDING) };
             self.objects.push(obj.ptr());
         }
     }
@@ -95,7 +105,9 @@ impl GreyStacks {
         if tid & VISITED != 0 {
             return 0;
         }
-        obj.set_tid((tid | VISITED | TRACK_YOUNG_PTRS) & !MORE_PENDING);
+        // SAFETY: the marking blackens a grey object (off its stack now)
+        // and puts it on the barrier's slow path (see `barrier.rs`).
+        unsafe { obj.set_tid((tid | VISITED | TRACK_YOUNG_PTRS) & !MORE_PENDING) };
         for slot in obj.slots() {
             if let Some(child) = slot.get() {
                 if !child.has(VISITED) {

@@ -133,7 +133,8 @@ impl Young {
             let moved = copier.drag_out(unsafe { root.open(shared) });
             *root = moved.ptr();
             if let Some(grey) = copier.marking.as_deref_mut() {
-                grey.grey_root(moved);
+                // SAFETY: a root of this heap, copied out: live and old.
+                unsafe { grey.grey_root(moved) };
             }
         }
         finalizers.promote_young(shared, |obj| copier.drag_out(obj));
@@ -192,7 +193,8 @@ impl Copier<'_> {
         self.report.promoted_payload += copy.payload_len() as u64;
         if copy.slot_count() > 0 {
             // Traced (and given TRACK_YOUNG_PTRS) by `collect_oldrefs`.
-            self.remembered.push_promoted(copy);
+            // SAFETY: the live copy, in this heap's old generation.
+            unsafe { self.remembered.push_promoted(copy) };
         }
         copy
     }
@@ -212,11 +214,17 @@ impl Copier<'_> {
             if let Some(child) = slot.get() {
                 let moved = self.drag_out(child);
                 if moved != child {
-                    slot.set(Some(moved));
+                    // SAFETY: forwarding: `moved` is the live copy of what
+                    // the slot held, in this heap; the slot's object is
+                    // traced by this collection (the barrier's invariant
+                    // holds once it ends).
+                    unsafe { slot.set(Some(moved)) };
                 }
                 if black {
                     if let Some(grey) = self.marking.as_deref_mut() {
-                        grey.grey_referent(moved);
+                        // SAFETY: referent of a live old object of this
+                        // heap, copied out: live and old.
+                        unsafe { grey.grey_referent(moved) };
                     }
                 }
             }
@@ -232,7 +240,8 @@ impl Copier<'_> {
             // in `header.rs`).
             let obj = unsafe { obj.open(access) };
             let tid = obj.tid();
-            obj.set_tid(tid | TRACK_YOUNG_PTRS);
+            // SAFETY: traced now, so back on the barrier's fast path.
+            unsafe { obj.set_tid(tid | TRACK_YOUNG_PTRS) };
             let black = self.marking.is_some() && tid & VISITED != 0;
             self.trace_slots(obj.slots(), black);
         }
@@ -245,7 +254,8 @@ impl Copier<'_> {
         while let Some(obj) = self.remembered.pop_with_cards() {
             // SAFETY: the cards list holds live old objects.
             let obj = unsafe { obj.open(access) };
-            obj.remove(CARDS_SET);
+            // SAFETY: off the cards list, its dirty cards scanned below.
+            unsafe { obj.remove(CARDS_SET) };
             let black = self.marking.is_some() && obj.has(VISITED);
             let slots = obj.slots();
             for (j, card_byte) in obj.cards().iter().enumerate() {

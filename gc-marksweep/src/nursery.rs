@@ -131,7 +131,8 @@ mod tests {
             // SAFETY: `alloc` returned `bytes` writable, aligned bytes.
             let o = unsafe { init_object(p, tid, 1, payload) };
             if let Some(&prev) = made.last() {
-                // SAFETY: both allocated since the last reset: live.
+                // SAFETY: both allocated since the last reset: live; no
+                // collection runs, so no barrier is needed.
                 unsafe { o.open(&access).slots()[0].set(Some(prev.open(&access))) };
             }
             made.push(o);

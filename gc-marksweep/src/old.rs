@@ -103,7 +103,8 @@ impl OldGen {
             // SAFETY: a large object waiting for the sweeper is not freed.
             let obj = unsafe { ptr.open_block(access) };
             if obj.has(VISITED) {
-                obj.remove(VISITED);
+                // SAFETY: the sweep clears the mark of a survivor.
+                unsafe { obj.remove(VISITED) };
                 self.large.push(ptr);
             } else {
                 let bytes = obj.size_bytes();
@@ -128,14 +129,14 @@ impl OldGen {
         limit: usize,
         access: &mut Access,
     ) -> (Swept, bool) {
-        // SAFETY: the caller's guarantee is the sweep's contract.
-        let (count, done) = unsafe {
-            self.pages.sweep(limit, access, |o| {
-                let live = o.has(VISITED);
-                o.remove(VISITED);
-                live
-            })
+        let keep = |o: Block<'_>| {
+            let live = o.has(VISITED);
+            // SAFETY: the sweep clears the mark it reads.
+            unsafe { o.remove(VISITED) };
+            live
         };
+        // SAFETY: the caller's guarantee is the sweep's contract.
+        let (count, done) = unsafe { self.pages.sweep(limit, access, keep) };
         let mut swept = Swept::default();
         swept.add(count.objects, count.payload);
         (swept, done)

@@ -479,7 +479,8 @@ mod tests {
             // SAFETY: just allocated, none freed.
             let open = |p: ObjPtr| unsafe { p.open(&access) };
             for w in objs.windows(2) {
-                open(w[1]).slots()[0].set(Some(open(w[0])));
+                // SAFETY: both live; no collection runs: no barrier.
+                unsafe { open(w[1]).slots()[0].set(Some(open(w[0]))) };
             }
             assert_eq!(
                 pages.used_bytes(),
@@ -488,7 +489,8 @@ mod tests {
             // Keep every third object.
             for (i, &o) in objs.iter().enumerate() {
                 if i % 3 == 0 {
-                    open(o).add(VISITED);
+                    // SAFETY: the mark the sweep below reads, as marking sets it.
+                    unsafe { open(o).add(VISITED) };
                 }
             }
         }
@@ -498,7 +500,8 @@ mod tests {
         pages.prepare_sweep();
         let keep = |o: Block<'_>| {
             let live = o.has(VISITED);
-            o.remove(VISITED);
+            // SAFETY: the sweep clears the mark it reads.
+            unsafe { o.remove(VISITED) };
             live
         };
         let mut freed = 0;
@@ -557,7 +560,8 @@ mod tests {
             assert!(o.mark_card(slots - 1) && !o.mark_card(slots - 2));
             assert!(o.card_is_set(slots - 1) && !o.card_is_set(0));
             assert!(!o.mark_card(slots + 100_000), "out of range: no card");
-            o.slots()[slots - 1].set(Some(o));
+            // SAFETY: `o` itself, live; no collection runs: no barrier.
+            unsafe { o.slots()[slots - 1].set(Some(o)) };
             assert_eq!(o.slots()[slots - 1].get(), Some(o));
         }
         // SAFETY: allocated by `alloc_large` with cards, used no more.
