@@ -481,14 +481,17 @@ impl IncMiniMark {
         // The id first: once the nursery has handed out the bytes, they
         // must hold an object (the nursery walk parses them).
         let id = self.fresh_id()?;
-        let ptr = match self.young.alloc(bytes) {
+        // SAFETY: initialised right below, before the nursery is used again.
+        let ptr = match unsafe { self.young.alloc(bytes) } {
             Some(p) => p,
             None => {
                 if let Err(e) = self.collect_and_reserve() {
                     self.next_id -= 1;
                     return Err(e);
                 }
-                self.young.alloc(bytes).expect("an empty nursery has room")
+                // SAFETY: as above.
+                let p = unsafe { self.young.alloc(bytes) };
+                p.expect("an empty nursery has room")
             }
         };
         // SAFETY: the nursery returned `bytes` writable, aligned bytes of
@@ -547,8 +550,9 @@ impl IncMiniMark {
         // `cards` zeroed card words, in the same allocation, owned by the
         // old generation.
         let ptr = unsafe { init_object(ptr, make_tid(kind, id, flags), slots, payload) };
-        // SAFETY: just initialised: live.
-        self.old.add_large(unsafe { ptr.open(&self.access) });
+        // SAFETY: just allocated by `alloc_large` and initialised: live,
+        // not registered yet.
+        unsafe { self.old.add_large(ptr.open(&self.access)) };
         self.stats.on_alloc(payload as u64);
         self.note_old_size();
         Ok(ptr)

@@ -91,9 +91,14 @@ impl Young {
 
     /// Room for an object of `bytes`, or `None` when the nursery is full.
     /// Count it with [`note_alloc`](Self::note_alloc) once initialised.
+    ///
+    /// # Safety
+    ///
+    /// As for [`Nursery::alloc`]: initialised before any other call.
     #[inline]
-    pub(crate) fn alloc(&mut self, bytes: usize) -> Option<NonNull<u64>> {
-        self.nursery.alloc(bytes)
+    pub(crate) unsafe fn alloc(&mut self, bytes: usize) -> Option<NonNull<u64>> {
+        // SAFETY: the caller's guarantee.
+        unsafe { self.nursery.alloc(bytes) }
     }
 
     /// Counts an object just initialised in the nursery.
@@ -180,13 +185,16 @@ impl Copier<'_> {
             return copy;
         }
         let bytes = obj.size_bytes();
-        let (ptr, extra) = self.old.alloc_promoted(bytes);
+        // SAFETY: initialised right below by the copy.
+        let (ptr, extra) = unsafe { self.old.alloc_promoted(bytes) };
         // SAFETY: a nursery object (no cards) not forwarded yet;
         // `alloc_promoted` returned `bytes` fresh bytes of the old
         // generation, disjoint from the nursery.
         let copy = unsafe { move_object(obj, ptr, OLD | extra) };
         if extra != 0 {
-            self.old.add_large(copy);
+            // SAFETY: allocated individually by `alloc_promoted` just now
+            // (`extra` says so) and initialised, not registered yet.
+            unsafe { self.old.add_large(copy) };
         }
         self.report.promoted_bytes += bytes;
         self.report.promoted_objects += 1;

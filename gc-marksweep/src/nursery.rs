@@ -51,8 +51,14 @@ impl Nursery {
 
     /// Room for `bytes` (a multiple of the word size, at least two words),
     /// or `None` when the nursery is full. The memory is uninitialised.
+    ///
+    /// # Safety
+    ///
+    /// The caller initialises the memory as an object of `bytes` bytes
+    /// ([`init_object`](crate::header::init_object)) before any other call
+    /// on this nursery: [`for_each`](Self::for_each) parses it.
     #[inline]
-    pub(crate) fn alloc(&mut self, bytes: usize) -> Option<NonNull<u64>> {
+    pub(crate) unsafe fn alloc(&mut self, bytes: usize) -> Option<NonNull<u64>> {
         debug_assert!(bytes >= 2 * WORD && bytes % WORD == 0);
         if bytes > self.capacity - self.used {
             return None;
@@ -126,7 +132,10 @@ mod tests {
         loop {
             let payload = (id % 3) as usize * 5;
             let bytes = object_bytes(1, payload);
-            let Some(p) = n.alloc(bytes) else { break };
+            // SAFETY: initialised right below.
+            let Some(p) = (unsafe { n.alloc(bytes) }) else {
+                break;
+            };
             let tid = make_tid(Kind::Node, id, 0);
             // SAFETY: `alloc` returned `bytes` writable, aligned bytes.
             let o = unsafe { init_object(p, tid, 1, payload) };
@@ -152,14 +161,18 @@ mod tests {
         let mut count = 0;
         n.for_each(&access, |_| count += 1);
         assert_eq!(count, 0);
-        assert!(n.alloc(object_bytes(0, 0)).is_some());
+        // SAFETY: the nursery is not used again.
+        assert!(unsafe { n.alloc(object_bytes(0, 0)) }.is_some());
     }
 
     #[test]
     fn too_big_is_refused() {
         let mut n = Nursery::new(64).unwrap();
-        assert!(n.alloc(72).is_none());
-        assert!(n.alloc(64).is_some());
-        assert!(n.alloc(16).is_none());
+        // SAFETY: nothing walks this nursery.
+        unsafe {
+            assert!(n.alloc(72).is_none());
+            assert!(n.alloc(64).is_some());
+            assert!(n.alloc(16).is_none());
+        }
     }
 }

@@ -54,9 +54,16 @@ impl OldGen {
     /// bytes, else an individual allocation (register it with
     /// [`add_large`](Self::add_large) once initialised). Returns the extra
     /// header flags.
-    pub(crate) fn alloc_promoted(&mut self, bytes: usize) -> (NonNull<u64>, u64) {
+    ///
+    /// # Safety
+    ///
+    /// As for [`PageAllocator::alloc`]: the caller initialises the memory
+    /// as an object of `bytes` bytes before any other call on this old
+    /// generation.
+    pub(crate) unsafe fn alloc_promoted(&mut self, bytes: usize) -> (NonNull<u64>, u64) {
         if bytes <= SMALL_REQUEST_THRESHOLD {
-            (self.pages.alloc(bytes), 0)
+            // SAFETY: the caller's guarantee.
+            (unsafe { self.pages.alloc(bytes) }, 0)
         } else {
             (pages::alloc_large(bytes, 0), LARGE)
         }
@@ -68,8 +75,16 @@ impl OldGen {
         pages::alloc_large(bytes, cards)
     }
 
-    /// Registers an initialised large object.
-    pub(crate) fn add_large(&mut self, obj: ObjRef<'_>) {
+    /// Registers an initialised large object: the sweep frees it once it
+    /// is unmarked.
+    ///
+    /// # Safety
+    ///
+    /// `obj` was allocated individually by this old generation
+    /// ([`alloc_large`](Self::alloc_large), or
+    /// [`alloc_promoted`](Self::alloc_promoted) answering `LARGE`), is
+    /// initialised, and is not registered yet.
+    pub(crate) unsafe fn add_large(&mut self, obj: ObjRef<'_>) {
         self.large_bytes += obj.size_bytes();
         self.large.push(obj.ptr());
     }

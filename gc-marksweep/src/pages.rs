@@ -139,11 +139,26 @@ impl PageAllocator {
         unsafe { arena.base.add(offset) }
     }
 
-    /// A block of `bytes` (a multiple of 8, at most
+    /// A block of `bytes` (a multiple of 8, from 16 to
     /// [`SMALL_REQUEST_THRESHOLD`]); the memory is uninitialised.
+    ///
+    /// # Safety
+    ///
+    /// The caller initialises the block as an object of `bytes` bytes
+    /// ([`init_object`](crate::header::init_object)) before any other call
+    /// on this allocator: [`for_each`](Self::for_each) and the sweep parse
+    /// it.
+    ///
+    /// # Panics
+    ///
+    /// When `bytes` is not such a size (a block must hold a free-list link
+    /// in word 1, and blocks stay word-aligned).
     #[inline]
-    pub(crate) fn alloc(&mut self, bytes: usize) -> NonNull<u64> {
-        debug_assert!(bytes % WORD == 0 && (2 * WORD..=SMALL_REQUEST_THRESHOLD).contains(&bytes));
+    pub(crate) unsafe fn alloc(&mut self, bytes: usize) -> NonNull<u64> {
+        assert!(
+            bytes % WORD == 0 && (2 * WORD..=SMALL_REQUEST_THRESHOLD).contains(&bytes),
+            "page block of {bytes} bytes"
+        );
         let class = bytes / WORD;
         let page = match self.current[class] {
             Some(p) => p,
@@ -276,7 +291,9 @@ impl PageAllocator {
             // The sweep streams through memory the caches do not hold: the
             // next page is prefetched while this one is swept.
             let next = self.to_sweep.last().map(|&p| self.page_base(p));
-            self.sweep_page(page, next, access, &mut keep, &mut count);
+            // SAFETY: the page was handed to the sweeper; the caller's
+            // guarantee covers what `keep` refuses.
+            unsafe { self.sweep_page(page, next, access, &mut keep, &mut count) };
         }
         let done = self.to_sweep.is_empty();
         if done {
@@ -285,11 +302,16 @@ impl PageAllocator {
         (count, done)
     }
 
-    fn sweep_page(
+    /// Sweeps one page: the objects `keep` refuses become free blocks.
+    ///
+    /// # Safety
+    ///
+    /// As for [`sweep`](Self::sweep), for this page.
+    unsafe fn sweep_page(
         &mut self,
         page: u32,
         next: Option<NonNull<u8>>,
-        access: &Access,
+        access: &mut Access,
         keep: &mut impl FnMut(Block<'_>) -> bool,
         count: &mut SweepCount,
     ) {
@@ -313,7 +335,7 @@ impl PageAllocator {
             } else {
                 // SAFETY: a block below `uninit` without FREE_BLOCK is an
                 // object (objects never carry that bit) of this heap.
-                let obj = unsafe { Block::from_raw(b, access) };
+                let obj = unsafe { Block::from_raw(b, &*access) };
                 if keep(obj) {
                     live += 1;
                     false
@@ -425,9 +447,22 @@ fn large_layout(total_bytes: usize) -> Layout {
 
 /// Allocates a large object of `bytes` with `cards` card words in front,
 /// zeroed. Returns the header pointer.
+///
+/// # Panics
+///
+/// When `bytes` is under two words or not whole words, or the total
+/// overflows.
 pub(crate) fn alloc_large(bytes: usize, cards: usize) -> NonNull<u64> {
-    let layout = large_layout(bytes + cards * WORD);
-    // SAFETY: the layout's size is non-zero (an object is at least 16 bytes).
+    assert!(
+        bytes >= 2 * WORD && bytes % WORD == 0,
+        "large object of {bytes} bytes"
+    );
+    let total = cards
+        .checked_mul(WORD)
+        .and_then(|c| c.checked_add(bytes))
+        .expect("large object size overflows");
+    let layout = large_layout(total);
+    // SAFETY: the layout's size is non-zero (checked: at least 16 bytes).
     let base = unsafe { alloc_zeroed(layout) };
     let base =
         NonNull::new(base.cast::<u64>()).unwrap_or_else(|| std::alloc::handle_alloc_error(layout));
@@ -460,9 +495,28 @@ mod tests {
 
     fn obj(pages: &mut PageAllocator, id: u64, slots: usize, payload: usize) -> ObjPtr {
         let bytes = object_bytes(slots, payload);
-        let p = pages.alloc(bytes);
-        // SAFETY: `alloc` returned `bytes` writable bytes.
-        unsafe { init_object(p, make_tid(Kind::Node, id, 0), slots, payload) }
+        // SAFETY: initialised right below; `alloc` returned `bytes`
+        // writable bytes.
+        unsafe {
+            let p = pages.alloc(bytes);
+            init_object(p, make_tid(Kind::Node, id, 0), slots, payload)
+        }
+    }
+
+    #[test]
+    fn odd_sizes_are_refused() {
+        let mut pages = PageAllocator::default();
+        for bytes in [0, 8, 20, SMALL_REQUEST_THRESHOLD + 8] {
+            let refused = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                // SAFETY: refused before any memory is handed out.
+                unsafe { pages.alloc(bytes) }
+            }));
+            assert!(refused.is_err(), "{bytes} bytes accepted");
+        }
+        for (bytes, cards) in [(0, 0), (12, 0), (16, usize::MAX / 4)] {
+            let refused = std::panic::catch_unwind(|| alloc_large(bytes, cards));
+            assert!(refused.is_err(), "{bytes} + {cards} cards accepted");
+        }
     }
 
     #[test]
