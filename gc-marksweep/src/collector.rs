@@ -28,7 +28,7 @@ use crate::major::{MajorCollector, State, StepReport, StepScope};
 use crate::minor::{MinorReport, MinorScope, Young};
 use crate::nursery::Nursery;
 use crate::old::OldGen;
-use crate::weak::{WeakEntry, WeakTable};
+use crate::weak::WeakTable;
 
 /// Counters beyond [`Stats`]: what PyPy's `gc-minor` and `gc-collect-*`
 /// logs print.
@@ -208,6 +208,23 @@ impl IncMiniMark {
     /// configuration runs it after every collection; it is slow.
     pub fn check_heap(&self) -> Result<(), String> {
         check::check(&self.snapshot())
+    }
+
+    /// Test builds only: leaves the write barrier out, to show that the
+    /// tests catch its absence.
+    ///
+    /// # Safety
+    ///
+    /// Without the barrier, a minor collection can free a young object an
+    /// old one still refers to. The caller reads nothing such a slot could
+    /// lead to after a collection: it only checks the heap (which looks
+    /// references up by address before reading them), or runs with `zeal`
+    /// or `debug` on, whose check after every collection panics on the
+    /// first dangling reference, before the mutator runs again.
+    #[cfg(test)]
+    pub(crate) unsafe fn without_barrier(mut self) -> Self {
+        self.remembered.off = true;
+        self
     }
 
     /// One minor collection followed by one major step (PyPy's
@@ -471,9 +488,12 @@ impl IncMiniMark {
     /// Allocates an object and initialises it (nil slots, zero payload).
     #[inline]
     fn allocate(&mut self, kind: Kind, slots: usize, payload: usize) -> Result<ObjPtr, GcError> {
+        // The limits (2^24 slots, 2^30 payload bytes) keep `object_bytes`
+        // from overflowing and the lengths within `init_object`'s 32 bits.
+        Shape::Node { slots, payload }.check()?;
         let bytes = object_bytes(slots, payload);
         if bytes >= self.large_threshold {
-            return self.allocate_large(kind, slots, payload, bytes);
+            return self.allocate_large(kind, slots, payload);
         }
         if self.config.zeal {
             self.collect_and_reserve()?;
@@ -525,15 +545,16 @@ impl IncMiniMark {
     }
 
     /// PyPy's `external_malloc`: a large object is born old, in its own
-    /// allocation, with cards when it has slots.
+    /// allocation, with cards when it has slots. The shape is checked
+    /// (by `allocate`).
     #[cold]
     fn allocate_large(
         &mut self,
         kind: Kind,
         slots: usize,
         payload: usize,
-        bytes: usize,
     ) -> Result<ObjPtr, GcError> {
+        let bytes = object_bytes(slots, payload);
         let reserve = bytes as f64 + (self.young.capacity() / 2) as f64;
         if self.enabled && self.threshold_reached(bytes as f64) {
             self.minor_collection_with_major_progress(reserve);
@@ -594,7 +615,7 @@ impl IncMiniMark {
             stored.extend(list.into_iter().map(|p| (Holder::List(name), p)));
         }
         for w in self.weaks.iter() {
-            stored.extend(w.target.map(|t| (Holder::Weak(w.id), t)));
+            stored.extend(w.target().map(|t| (Holder::Weak(w.id()), t)));
         }
         Snapshot {
             objects,
@@ -649,12 +670,7 @@ impl Collector for IncMiniMark {
             next_major_threshold: major.next_threshold(),
             ..MarkSweepStats::default()
         };
-        #[cfg_attr(not(test), allow(unused_mut))]
-        let mut remembered = RememberedSet::default();
-        #[cfg(test)]
-        {
-            remembered.off = config.no_barrier;
-        }
+        let remembered = RememberedSet::default();
         Ok(IncMiniMark {
             // SAFETY: one token for this heap; its memory is freed only by
             // `Nursery::reset`, `PageAllocator::sweep` and `free_large`,
@@ -682,7 +698,7 @@ impl Collector for IncMiniMark {
 
     #[inline]
     fn alloc(&mut self, shape: Shape) -> Result<Handle, GcError> {
-        shape.check()?;
+        // `allocate` checks the shape.
         let obj = self.allocate(shape.kind(), shape.slots(), shape.payload());
         let made = obj.map(|obj| self.roots.insert(obj));
         self.finish();
@@ -694,12 +710,7 @@ impl Collector for IncMiniMark {
         for m in members.iter().flatten() {
             self.get(*m)?;
         }
-        Shape::Node {
-            slots: members.len(),
-            payload: 0,
-        }
-        .check()?;
-        // The allocation may move the members: they are opened after it
+        // The allocation checks the shape. It may move the members: they are opened after it
         // (the borrow checker would refuse an `ObjRef` held across it).
         let ptr = match self.allocate(Kind::Tuple, members.len(), 0) {
             Ok(ptr) => ptr,
@@ -804,23 +815,16 @@ impl Collector for IncMiniMark {
     }
 
     fn weak(&mut self, object: Handle, callback: bool) -> Result<WeakHandle, GcError> {
-        let obj = self.get(object)?;
-        let young = !obj.has(OLD);
-        let target = Some(obj.ptr());
+        let obj = open_root(&self.roots, &self.access, object)?;
         let id = self.next_weak_id;
         self.next_weak_id += 1;
-        let entry = WeakEntry {
-            id,
-            target,
-            callback,
-            pending: None,
-        };
-        Ok(self.weaks.insert(entry, young))
+        // SAFETY: a root of this heap: live.
+        Ok(unsafe { self.weaks.insert(id, obj, callback) })
     }
 
     fn upgrade(&mut self, weak: WeakHandle) -> Result<Option<Handle>, GcError> {
         let entry = self.weaks.get(weak)?;
-        Ok(entry.target.map(|t| self.roots.insert(t)))
+        Ok(entry.target().map(|t| self.roots.insert(t)))
     }
 
     fn release_weak(&mut self, weak: WeakHandle) -> Result<(), GcError> {
@@ -889,7 +893,7 @@ impl Collector for IncMiniMark {
 
 impl Inspect for IncMiniMark {
     fn weak_id(&self, weak: WeakHandle) -> Result<WeakId, GcError> {
-        Ok(WeakId(self.weaks.get(weak)?.id))
+        Ok(WeakId(self.weaks.get(weak)?.id()))
     }
 
     fn live_objects(&self) -> Vec<ObjectId> {

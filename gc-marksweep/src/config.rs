@@ -97,10 +97,6 @@ pub struct MarkSweepConfig {
     /// Run the heap consistency check after every minor collection and
     /// major step, panicking on a violation (`debug`, `PYPY_GC_DEBUG`).
     pub debug: bool,
-    /// Test builds only: leave the write barrier out, to show that the
-    /// tests catch its absence.
-    #[cfg(test)]
-    pub no_barrier: bool,
 }
 
 /// The portable default's `max_delta`: 1 GiB, an eighth of 8 GiB (the RAM
@@ -122,8 +118,6 @@ impl Default for MarkSweepConfig {
             large_object: LARGE_OBJECT,
             zeal: false,
             debug: false,
-            #[cfg(test)]
-            no_barrier: false,
         }
     }
 }

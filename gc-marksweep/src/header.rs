@@ -584,8 +584,9 @@ impl<'h> ObjRef<'h> {
 ///
 /// # Safety
 ///
-/// `ptr` is 8-aligned and valid for writes of `object_bytes(slots,
-/// payload)` bytes; with `HAS_CARDS` in `tid`, the `card_words(slots)`
+/// `slots` and `payload` are under 2^32 (the lengths word holds each in
+/// 32 bits; `Shape::check`'s limits are far below); `ptr` is 8-aligned
+/// and valid for writes of `object_bytes(slots, payload)` bytes; with `HAS_CARDS` in `tid`, the `card_words(slots)`
 /// words in front of it belong to the same allocation and are zeroed. The
 /// memory is the heap's: freed only as the [`Access`] contract says.
 pub(crate) unsafe fn init_object(

@@ -1,6 +1,6 @@
 //! Tests that need the crate's insides: the write barrier can be switched
-//! off here (`MarkSweepConfig::no_barrier` exists only in test builds), to
-//! show that the tests catch its absence.
+//! off here (`IncMiniMark::without_barrier`, an unsafe fn of test builds
+//! only), to show that the tests catch its absence.
 
 use gc_core::tooling::testing::{Profile, arb_trace};
 use gc_core::{Collector, CollectorExt, Generation, Inspect};
@@ -9,10 +9,9 @@ use proptest::test_runner::TestRunner;
 
 use crate::{IncMiniMark, MarkSweepConfig};
 
-fn heap(no_barrier: bool) -> IncMiniMark {
+fn heap() -> IncMiniMark {
     let config = MarkSweepConfig {
         nursery: 4096,
-        no_barrier,
         ..MarkSweepConfig::pypy()
     };
     IncMiniMark::with_config(config).unwrap()
@@ -23,7 +22,7 @@ fn heap(no_barrier: bool) -> IncMiniMark {
 /// remembered set.
 #[test]
 fn old_to_young_survives_a_minor_through_the_barrier() {
-    let mut h = heap(false);
+    let mut h = heap();
     let old = h.alloc_node(1, 0).unwrap();
     h.collect(Generation::YOUNGEST).unwrap(); // `old` is promoted
     let young = h.alloc_node(0, 4).unwrap();
@@ -46,7 +45,9 @@ fn old_to_young_survives_a_minor_through_the_barrier() {
 /// young object is gone while the old one still refers to its address.
 #[test]
 fn without_the_barrier_the_same_test_fails() {
-    let mut h = heap(true);
+    // SAFETY: after the minor collection below, the test reads no slot:
+    // it checks the heap and the live set only.
+    let mut h = unsafe { heap().without_barrier() };
     let old = h.alloc_node(1, 0).unwrap();
     h.collect(Generation::YOUNGEST).unwrap();
     let young = h.alloc_node(0, 4).unwrap();
@@ -78,11 +79,10 @@ fn zeal_catches_a_missing_barrier() {
         let trace = strategy.new_tree(&mut runner).unwrap().current();
         let with_barrier = IncMiniMark::with_config(MarkSweepConfig::zeal(96)).unwrap();
         gc_core::tooling::oracle::check_trace(with_barrier, &trace).unwrap();
-        let without = IncMiniMark::with_config(MarkSweepConfig {
-            no_barrier: true,
-            ..MarkSweepConfig::zeal(96)
-        })
-        .unwrap();
+        let without = IncMiniMark::with_config(MarkSweepConfig::zeal(96)).unwrap();
+        // SAFETY: zeal checks the heap after every collection and panics
+        // on the first dangling reference, before the trace reads it.
+        let without = unsafe { without.without_barrier() };
         let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             gc_core::tooling::oracle::check_trace(without, &trace)
         }));

@@ -5,7 +5,7 @@
 
 use gc_core::{GcError, HeapId, ObjectId, RootTable, WeakHandle, WeakId};
 
-use crate::header::{Access, OLD, ObjPtr};
+use crate::header::{Access, OLD, ObjPtr, ObjRef};
 use crate::mark::survives;
 
 /// A weak reference as the mutator holds it (PyPy's weakrefs are heap
@@ -13,12 +13,26 @@ use crate::mark::survives;
 /// referent dead).
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct WeakEntry {
-    pub(crate) id: u64,
-    pub(crate) target: Option<ObjPtr>,
-    pub(crate) callback: bool,
+    id: u64,
+    /// A live object of this heap, or nil once cleared (only this module
+    /// writes it).
+    target: Option<ObjPtr>,
+    callback: bool,
     /// The referent died: its callback runs after the next major
     /// collection, if this weak reference still lives then.
-    pub(crate) pending: Option<ObjectId>,
+    pending: Option<ObjectId>,
+}
+
+impl WeakEntry {
+    /// The weak reference's id.
+    pub(crate) fn id(&self) -> u64 {
+        self.id
+    }
+
+    /// The referent, unless cleared.
+    pub(crate) fn target(&self) -> Option<ObjPtr> {
+        self.target
+    }
 }
 
 /// The weak references of one heap.
@@ -43,8 +57,24 @@ impl WeakTable {
         }
     }
 
-    /// A new entry; `young` when its referent is in the nursery.
-    pub(crate) fn insert(&mut self, entry: WeakEntry, young: bool) -> WeakHandle {
+    /// A new weak reference `id` to `target`.
+    ///
+    /// # Safety
+    ///
+    /// `target` is a live object of the heap this table belongs to.
+    pub(crate) unsafe fn insert(
+        &mut self,
+        id: u64,
+        target: ObjRef<'_>,
+        callback: bool,
+    ) -> WeakHandle {
+        let young = !target.has(OLD);
+        let entry = WeakEntry {
+            id,
+            target: Some(target.ptr()),
+            callback,
+            pending: None,
+        };
         let slot = match self.free.pop() {
             Some(s) => {
                 self.entries[s as usize] = Some(entry);
