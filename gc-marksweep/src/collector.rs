@@ -12,8 +12,8 @@ use std::time::Instant;
 use gc_core::embed::{self, EmbedState, ObjectView};
 use gc_core::{
     CollectDetail, CollectKind, Collection, Collector, Control, ControlOutcome, Event, EventLog,
-    Finalizer, GcError, Generation, Handle, HeapId, Inspect, Kind, ObjectId, RootList, RootTable,
-    Shape, Stats, Traits, Trigger, WeakHandle, WeakId,
+    Finalizer, GcError, Generation, Handle, HeapId, Inspect, Kind, ObjectId, RootList, Shape,
+    Stats, Traits, Trigger, WeakHandle, WeakId,
 };
 
 use crate::barrier::RememberedSet;
@@ -28,6 +28,7 @@ use crate::major::{MajorCollector, State, StepReport, StepScope};
 use crate::minor::{MinorReport, MinorScope, Young};
 use crate::nursery::Nursery;
 use crate::old::OldGen;
+use crate::roots::Roots;
 use crate::weak::WeakTable;
 
 /// Counters beyond [`Stats`]: what PyPy's `gc-minor` and `gc-collect-*`
@@ -134,7 +135,8 @@ pub struct IncMiniMark {
     /// The right to read objects (see `header.rs`): borrowed by every
     /// `ObjRef`, taken `&mut` by whatever frees or moves objects.
     access: Access,
-    roots: RootTable<ObjPtr>,
+    /// The handles and the saved list (objects resurrected by finalizers).
+    roots: Roots,
     weaks: WeakTable,
     next_weak_id: u64,
     next_id: u64,
@@ -143,8 +145,6 @@ pub struct IncMiniMark {
     pub(crate) remembered: RememberedSet,
     major: MajorCollector,
     finalizers: Finalizers,
-    /// The saved list (a root): objects resurrected by finalizers.
-    saved: Vec<ObjPtr>,
     /// `gc enable`/`gc disable`: automatic major collections on or off.
     enabled: bool,
     stats: Stats,
@@ -303,16 +303,17 @@ impl IncMiniMark {
     /// statistics' counters.
     fn run_minor(&mut self) -> MinorReport {
         let started = Instant::now();
-        let report = self.young.collect(MinorScope {
+        let scope = MinorScope {
             access: &mut self.access,
             roots: &mut self.roots,
-            saved: &mut self.saved,
             finalizers: &mut self.finalizers,
             weaks: &mut self.weaks,
             remembered: &mut self.remembered,
             old: &mut self.old,
             marking: self.major.marking(),
-        });
+        };
+        // SAFETY: every part of the scope is this heap's.
+        let report = unsafe { self.young.collect(scope) };
         self.stats.freed += report.freed;
         self.stats.live_objects -= report.freed;
         self.stats.live_bytes -= report.freed_payload;
@@ -344,16 +345,21 @@ impl IncMiniMark {
     /// callbacks are reported, the counters updated.
     fn run_step(&mut self, reserving: f64, unlimited: bool) -> StepReport {
         let started = Instant::now();
+        assert!(
+            self.young.is_empty() && self.remembered.is_empty(),
+            "a major step runs right after a minor collection"
+        );
         let scope = StepScope {
             access: &mut self.access,
             config: &self.config,
             roots: &self.roots,
-            saved: &self.saved,
             old: &mut self.old,
             finalizers: &mut self.finalizers,
             weaks: &mut self.weaks,
         };
-        let report = self.major.step(scope, reserving, unlimited);
+        // SAFETY: every part of the scope is this heap's, and the nursery
+        // and the remembered set are empty (asserted above).
+        let report = unsafe { self.major.step(scope, reserving, unlimited) };
         let freed = report.freed;
         self.stats.freed += freed.objects;
         self.stats.live_objects -= freed.objects;
@@ -401,10 +407,12 @@ impl IncMiniMark {
             if hook && self.embed.has_hook() {
                 // The hook runs once the operation is over; the root keeps
                 // the object (and what it reaches) until then.
-                let root = self.roots.insert(ptr);
+                // SAFETY: live (above), of this heap.
+                let root = unsafe { self.roots.insert(ptr) };
                 self.embed.queue(root);
             } else if resurrect && !hook {
-                self.saved.push(ptr);
+                // SAFETY: as above.
+                unsafe { self.roots.save(ptr) };
                 self.stats.saved += 1;
             }
         }
@@ -602,8 +610,8 @@ impl IncMiniMark {
         let mut objects = Vec::new();
         self.for_each_object(|o, live| objects.push((o, live)));
         let mut stored: Vec<(Holder, ObjPtr)> = Vec::new();
-        stored.extend(self.roots.iter().map(|r| (Holder::List("a root"), r)));
-        let saved: [(&'static str, &[ObjPtr]); 1] = [("the saved list", &self.saved)];
+        stored.extend(self.roots.handles().map(|r| (Holder::List("a root"), r)));
+        let saved: [(&'static str, &[ObjPtr]); 1] = [("the saved list", self.roots.saved())];
         let lists = saved
             .into_iter()
             .chain(self.remembered.lists())
@@ -630,11 +638,7 @@ impl IncMiniMark {
 
 /// The object a root handle names.
 #[inline]
-fn open_root<'h>(
-    roots: &RootTable<ObjPtr>,
-    access: &'h Access,
-    h: Handle,
-) -> Result<ObjRef<'h>, GcError> {
+fn open_root<'h>(roots: &Roots, access: &'h Access, h: Handle) -> Result<ObjRef<'h>, GcError> {
     let ptr = roots.get(h)?;
     // SAFETY: roots are live objects (invariant in `header.rs`).
     Ok(unsafe { ptr.open(access) })
@@ -676,7 +680,7 @@ impl Collector for IncMiniMark {
             // `Nursery::reset`, `PageAllocator::sweep` and `free_large`,
             // which take it `&mut`, or when the heap is dropped.
             access: unsafe { Access::new() },
-            roots: RootTable::new(heap),
+            roots: Roots::new(heap),
             weaks: WeakTable::new(heap),
             next_weak_id: 0,
             next_id: 0,
@@ -685,7 +689,6 @@ impl Collector for IncMiniMark {
             remembered,
             major,
             finalizers: Finalizers::default(),
-            saved: Vec::new(),
             enabled: true,
             stats: Stats::default(),
             gc,
@@ -700,7 +703,8 @@ impl Collector for IncMiniMark {
     fn alloc(&mut self, shape: Shape) -> Result<Handle, GcError> {
         // `allocate` checks the shape.
         let obj = self.allocate(shape.kind(), shape.slots(), shape.payload());
-        let made = obj.map(|obj| self.roots.insert(obj));
+        // SAFETY: just allocated in this heap: live.
+        let made = obj.map(|obj| unsafe { self.roots.insert(obj) });
         self.finish();
         made
     }
@@ -735,18 +739,18 @@ impl Collector for IncMiniMark {
         }
         // Rooted before any finalizer hook runs: a hook may allocate, and
         // a collection then moves the tuple.
-        let handle = self.roots.insert(ptr);
+        // SAFETY: just allocated in this heap: live.
+        let handle = unsafe { self.roots.insert(ptr) };
         self.finish();
         Ok(handle)
     }
 
     fn clone_handle(&mut self, handle: Handle) -> Result<Handle, GcError> {
-        let obj = self.roots.get(handle)?;
-        Ok(self.roots.insert(obj))
+        self.roots.clone_handle(handle)
     }
 
     fn release(&mut self, handle: Handle) -> Result<(), GcError> {
-        self.roots.remove(handle).map(drop)
+        self.roots.remove(handle)
     }
 
     fn slot(&mut self, object: Handle, index: usize) -> Result<Option<Handle>, GcError> {
@@ -757,7 +761,8 @@ impl Collector for IncMiniMark {
             len: slots.len(),
             kind: obj.kind().name(),
         })?;
-        Ok(slot.get().map(|v| self.roots.insert(v.ptr())))
+        // SAFETY: a slot of a live object of this heap: live, this heap's.
+        Ok(slot.get().map(|v| unsafe { self.roots.insert(v.ptr()) }))
     }
 
     #[inline]
@@ -824,7 +829,9 @@ impl Collector for IncMiniMark {
 
     fn upgrade(&mut self, weak: WeakHandle) -> Result<Option<Handle>, GcError> {
         let entry = self.weaks.get(weak)?;
-        Ok(entry.target().map(|t| self.roots.insert(t)))
+        // SAFETY: a weak target is a live object of this heap (cleared
+        // before it dies).
+        Ok(entry.target().map(|t| unsafe { self.roots.insert(t) }))
     }
 
     fn release_weak(&mut self, weak: WeakHandle) -> Result<(), GcError> {
@@ -832,9 +839,8 @@ impl Collector for IncMiniMark {
     }
 
     fn take_saved(&mut self) -> Vec<Handle> {
-        let saved = std::mem::take(&mut self.saved);
         self.stats.saved = 0;
-        saved.into_iter().map(|o| self.roots.insert(o)).collect()
+        self.roots.unsave()
     }
 
     fn collect(&mut self, generation: Generation) -> Result<u64, GcError> {
@@ -879,7 +885,7 @@ impl Collector for IncMiniMark {
     }
 
     fn root_count(&self) -> usize {
-        self.roots.len()
+        self.roots.handle_count()
     }
 
     fn embed_state(&mut self) -> &mut EmbedState<Self> {
@@ -905,7 +911,8 @@ impl Inspect for IncMiniMark {
     fn root_list(&self, list: RootList) -> Vec<ObjectId> {
         match list {
             RootList::Saved => self
-                .saved
+                .roots
+                .saved()
                 .iter()
                 // SAFETY: the saved list is a root: live objects.
                 .map(|o| unsafe { o.open(&self.access) }.id())

@@ -175,6 +175,7 @@ mod minor;
 mod nursery;
 mod old;
 mod pages;
+mod roots;
 mod weak;
 
 pub use collector::{IncMiniMark, MarkSweepStats, MsView};

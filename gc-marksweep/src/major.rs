@@ -43,7 +43,7 @@
 //! - **Finalizing** (one step): back to Scanning, then the callbacks of weak
 //!   references cleared since the last major collection. (The finalizers
 
-use gc_core::{ObjectId, RootTable, WeakId};
+use gc_core::{ObjectId, WeakId};
 
 use crate::config::MarkSweepConfig;
 use crate::finalizers::Finalizers;
@@ -51,6 +51,7 @@ use crate::header::{Access, ObjPtr};
 use crate::mark::GreyStacks;
 use crate::old::{OldGen, Swept};
 use crate::pages::{PAGE_SIZE, SMALL_REQUEST_THRESHOLD};
+use crate::roots::Roots;
 use crate::weak::WeakTable;
 
 /// The major collection's phase (PyPy's `gc_state`).
@@ -121,13 +122,13 @@ pub(crate) struct StepReport {
     pub(crate) weak_callbacks: Vec<(WeakId, ObjectId)>,
 }
 
-/// Everything a major step reads or updates besides its own state. The
-/// nursery is empty (every step follows a minor collection).
+/// Everything a major step reads or updates besides its own state: the
+/// parts of the same heap ([`MajorCollector::step`] relies on it).
 pub(crate) struct StepScope<'a> {
     pub(crate) access: &'a mut Access,
     pub(crate) config: &'a MarkSweepConfig,
-    pub(crate) roots: &'a RootTable<ObjPtr>,
-    pub(crate) saved: &'a [ObjPtr],
+    /// The handles and the saved list.
+    pub(crate) roots: &'a Roots,
     pub(crate) old: &'a mut OldGen,
     pub(crate) finalizers: &'a mut Finalizers,
     pub(crate) weaks: &'a mut WeakTable,
@@ -196,7 +197,14 @@ impl MajorCollector {
 
     /// One major step; see the [module docs](self). `unlimited` finishes
     /// the phase in one go (full collections).
-    pub(crate) fn step(
+    ///
+    /// # Safety
+    ///
+    /// Every part of `scope` belongs to the heap this collector belongs
+    /// to, and a minor collection of that heap ran right before: its
+    /// nursery and remembered set are empty, so no young object or
+    /// unscanned old one refers to what the sweep frees.
+    pub(crate) unsafe fn step(
         &mut self,
         scope: StepScope<'_>,
         reserving: f64,
@@ -224,8 +232,8 @@ impl MajorCollector {
     fn scan(&mut self, scope: &StepScope<'_>) {
         self.pacing.size_objects_made_old = 0;
         self.pacing.threshold_objects_made_old = self.nursery / 2;
-        let roots = scope.roots.iter().chain(scope.saved.iter().copied());
-        self.grey.start(roots);
+        // SAFETY: this heap's roots (the caller's guarantee): live objects.
+        unsafe { self.grey.start(scope.roots.iter()) };
         self.pacing.used_at_cycle_start = scope.old.total_used();
         self.pacing.marked_in_cycle = 0;
         self.state = State::Marking;

@@ -42,7 +42,11 @@ pub(crate) struct GreyStacks {
 
 impl GreyStacks {
     /// A new cycle: the roots are the only greys.
-    pub(crate) fn start(&mut self, roots: impl Iterator<Item = ObjPtr>) {
+    ///
+    /// # Safety
+    ///
+    /// `roots` are live objects of the heap these stacks belong to.
+    pub(crate) unsafe fn start(&mut self, roots: impl Iterator<Item = ObjPtr>) {
         self.objects.clear();
         self.roots.clear();
         self.objects.extend(roots);

@@ -7,8 +7,6 @@
 
 use std::ptr::NonNull;
 
-use gc_core::RootTable;
-
 use crate::barrier::RememberedSet;
 use crate::finalizers::Finalizers;
 use crate::header::{
@@ -18,6 +16,7 @@ use crate::header::{
 use crate::mark::GreyStacks;
 use crate::nursery::Nursery;
 use crate::old::OldGen;
+use crate::roots::Roots;
 use crate::weak::WeakTable;
 
 /// How many slots ahead `trace_slots` prefetches referents.
@@ -54,12 +53,12 @@ pub(crate) struct MinorReport {
     pub(crate) card_slots_scanned: u64,
 }
 
-/// Everything a minor collection reads or updates besides the nursery.
+/// Everything a minor collection reads or updates besides the nursery:
+/// the parts of the same heap ([`Young::collect`] relies on it).
 pub(crate) struct MinorScope<'a> {
     pub(crate) access: &'a mut Access,
-    pub(crate) roots: &'a mut RootTable<ObjPtr>,
-    /// The saved list (a root).
-    pub(crate) saved: &'a mut Vec<ObjPtr>,
+    /// The handles and the saved list.
+    pub(crate) roots: &'a mut Roots,
     pub(crate) finalizers: &'a mut Finalizers,
     pub(crate) weaks: &'a mut WeakTable,
     pub(crate) remembered: &'a mut RememberedSet,
@@ -114,11 +113,17 @@ impl Young {
     }
 
     /// One minor collection.
-    pub(crate) fn collect(&mut self, scope: MinorScope<'_>) -> MinorReport {
+    ///
+    /// # Safety
+    ///
+    /// Every part of `scope` belongs to the heap whose nursery this is
+    /// (its token, roots, finalizers, weak references, remembered set, old
+    /// generation and grey stacks): the collection forwards the references
+    /// those hold, then frees the nursery.
+    pub(crate) unsafe fn collect(&mut self, scope: MinorScope<'_>) -> MinorReport {
         let MinorScope {
             access,
             roots,
-            saved,
             finalizers,
             weaks,
             remembered,
@@ -132,16 +137,18 @@ impl Young {
             marking,
             report: MinorReport::default(),
         };
-        for root in roots.iter_mut().chain(saved.iter_mut()) {
+        let forward = |root: ObjPtr| {
             // SAFETY: roots and the saved list hold live objects (invariant
-            // in `header.rs`).
+            // in `header.rs`) of this heap (the caller's guarantee).
             let moved = copier.drag_out(unsafe { root.open(shared) });
-            *root = moved.ptr();
             if let Some(grey) = copier.marking.as_deref_mut() {
                 // SAFETY: a root of this heap, copied out: live and old.
                 unsafe { grey.grey_root(moved) };
             }
-        }
+            moved.ptr()
+        };
+        // SAFETY: each root becomes its live copy (or stays, when old).
+        unsafe { roots.forward(forward) };
         finalizers.promote_young(shared, |obj| copier.drag_out(obj));
         loop {
             copier.collect_cardrefs(shared);

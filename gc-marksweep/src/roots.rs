@@ -1,0 +1,100 @@
+//! The roots: the handle table and the saved list (objects resurrected by
+//! finalizers). Both hold live objects of this heap (the invariant in
+//! `header.rs`), so an address goes in only from them or through an
+//! `unsafe fn` whose caller vouches for it.
+
+use gc_core::{GcError, Handle, HeapId, RootTable};
+
+use crate::header::ObjPtr;
+
+/// The heap's roots. See the [module docs](self).
+#[derive(Debug)]
+pub(crate) struct Roots {
+    handles: RootTable<ObjPtr>,
+    saved: Vec<ObjPtr>,
+}
+
+impl Roots {
+    /// No roots, for the heap `heap`.
+    pub(crate) fn new(heap: HeapId) -> Self {
+        Roots {
+            handles: RootTable::new(heap),
+            saved: Vec::new(),
+        }
+    }
+
+    /// A new handle to `obj`.
+    ///
+    /// # Safety
+    ///
+    /// `obj` is a live object of this heap.
+    #[inline]
+    pub(crate) unsafe fn insert(&mut self, obj: ObjPtr) -> Handle {
+        self.handles.insert(obj)
+    }
+
+    /// The object `h` names.
+    #[inline]
+    pub(crate) fn get(&self, h: Handle) -> Result<ObjPtr, GcError> {
+        self.handles.get(h)
+    }
+
+    /// A second handle to the object `h` names.
+    pub(crate) fn clone_handle(&mut self, h: Handle) -> Result<Handle, GcError> {
+        let obj = self.handles.get(h)?;
+        Ok(self.handles.insert(obj))
+    }
+
+    /// Drops a handle.
+    pub(crate) fn remove(&mut self, h: Handle) -> Result<(), GcError> {
+        self.handles.remove(h).map(drop)
+    }
+
+    /// Live handles.
+    pub(crate) fn handle_count(&self) -> usize {
+        self.handles.len()
+    }
+
+    /// Appends `obj` to the saved list.
+    ///
+    /// # Safety
+    ///
+    /// As for [`insert`](Self::insert).
+    pub(crate) unsafe fn save(&mut self, obj: ObjPtr) {
+        self.saved.push(obj);
+    }
+
+    /// The saved list.
+    pub(crate) fn saved(&self) -> &[ObjPtr] {
+        &self.saved
+    }
+
+    /// Empties the saved list, giving each of its objects a handle.
+    pub(crate) fn unsave(&mut self) -> Vec<Handle> {
+        let saved = std::mem::take(&mut self.saved);
+        saved.into_iter().map(|o| self.handles.insert(o)).collect()
+    }
+
+    /// The handles' objects.
+    pub(crate) fn handles(&self) -> impl Iterator<Item = ObjPtr> + '_ {
+        self.handles.iter()
+    }
+
+    /// Every root: the handles' objects, then the saved list.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = ObjPtr> + '_ {
+        self.handles.iter().chain(self.saved.iter().copied())
+    }
+
+    /// Replaces every root by `f`'s answer (a minor collection forwarding
+    /// them to their copies).
+    ///
+    /// # Safety
+    ///
+    /// `f` answers a live object of this heap.
+    #[inline]
+    pub(crate) unsafe fn forward(&mut self, mut f: impl FnMut(ObjPtr) -> ObjPtr) {
+        for root in self.handles.iter_mut().chain(self.saved.iter_mut()) {
+            *root = f(*root);
+        }
+    }
+}
