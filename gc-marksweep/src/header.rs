@@ -43,13 +43,19 @@
 //! > freed; every one in a root, a work list, a weak entry or a slot of a
 //! > live object is live.**
 //!
-//! It is maintained where memory is released, and nowhere else: the unsafe
-//! functions that do it (`Nursery::reset`
+//! It is maintained where memory is released and where addresses are
+//! stored, and nowhere else: the unsafe functions that release memory
+//! (`Nursery::reset`
 //! after every stored reference into the nursery was forwarded,
 //! `PageAllocator::sweep` and
 //! `free_large` only on unmarked objects after a
-//! complete marking) state it as their callers' obligation; the `unsafe`
-//! opens rely on it. An `ObjPtr` is only ever made from an object (never
+//! complete marking) state it as their callers' obligation; every function
+//! that stores an address the collector opens later (a root or the saved
+//! list, the remembered set, a grey stack, a finalizer or weak entry, a
+//! slot) is an `unsafe fn` whose caller vouches for a live object of the
+//! same heap, or takes it from such a store; the header flags that decide
+//! what survives are set only through `unsafe fn`s. The `unsafe` opens
+//! rely on it. An `ObjPtr` is only ever made from an object (never
 //! from an integer), and the header bits that decide what the other words
 //! mean ([`FORWARDED`], [`HAS_CARDS`], [`FREE_BLOCK`]) are written only in
 //! this module, so no safe flag update can make a slot or card read leave
