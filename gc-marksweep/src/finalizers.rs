@@ -72,7 +72,12 @@ impl Finalizers {
 
     /// Minor collections: the young registered objects survive (only a
     /// major collection decides they are garbage); `promote` copies one.
-    pub(crate) fn promote_young<'h>(
+    ///
+    /// # Safety
+    ///
+    /// `promote` answers a live old object of the heap these lists belong
+    /// to (the copy of the object it is given).
+    pub(crate) unsafe fn promote_young<'h>(
         &mut self,
         access: &'h Access,
         mut promote: impl FnMut(ObjRef<'h>) -> ObjRef<'h>,
@@ -103,7 +108,12 @@ impl Finalizers {
     /// is finalized now (one per strongly connected component); the rest
     /// stay registered for the next major collection. Weak references to
     /// objects that are not really alive are cleared.
-    pub(crate) fn order(
+    ///
+    /// # Safety
+    ///
+    /// These lists and `grey` belong to the heap `access` guards, and its
+    /// nursery is empty (as for [`GreyStacks::mark`]).
+    pub(crate) unsafe fn order(
         &mut self,
         access: &Access,
         grey: &mut GreyStacks,
@@ -128,7 +138,9 @@ impl Finalizers {
             marked.push(x);
             ordered.kept_alive += mark_temporary(x);
             // 1 -> 2 over x's closure: mark it.
-            grey.mark_from(access, x);
+            // SAFETY: a registered object of this heap; the caller's
+            // guarantee for the rest.
+            unsafe { grey.mark_from(access, x) };
         }
         // Decide first: `x` is finalized now iff it is still in state 2
         // (no later finalizable object reached it). Deciding before any

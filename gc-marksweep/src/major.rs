@@ -255,7 +255,9 @@ impl MajorCollector {
         // one more normal budget (see the module docs: bounded steps,
         // guaranteed termination).
         let budget = budget.saturating_mul(1 + self.pacing.chasing_steps as usize);
-        let (remaining, chased) = self.grey.mark(scope.access, budget);
+        // SAFETY: the scope is this heap's and its nursery is empty
+        // (`step`'s contract, the only caller).
+        let (remaining, chased) = unsafe { self.grey.mark(scope.access, budget) };
         let p = &mut self.pacing;
         p.marked_in_cycle = p
             .marked_in_cycle
@@ -282,9 +284,12 @@ impl MajorCollector {
     /// never run on an object the mutator can reach), weak references to
     /// dead objects cleared, everything handed to the sweeper.
     fn finish_marking(&mut self, scope: StepScope<'_>) -> StepReport {
-        let ordered = scope
-            .finalizers
-            .order(scope.access, &mut self.grey, scope.weaks);
+        // SAFETY: as in `mark_step`.
+        let ordered = unsafe {
+            scope
+                .finalizers
+                .order(scope.access, &mut self.grey, scope.weaks)
+        };
         self.pacing.kept_alive_by_finalizer = ordered.kept_alive;
         scope.old.prepare_sweep();
         self.state = State::Sweeping;

@@ -125,18 +125,29 @@ impl GreyStacks {
     /// Visits grey objects until `budget` bytes are marked or none is left;
     /// once the ordinary greys run out (and `chase`), the roots' greys too.
     /// Returns what is left of the budget and whether it chased.
-    pub(crate) fn mark(&mut self, access: &Access, budget: usize) -> (usize, bool) {
-        let mut remaining = self.mark_objects(access, budget);
+    ///
+    /// # Safety
+    ///
+    /// These stacks belong to the heap `access` guards, and its nursery is
+    /// empty: every object marking reaches is old (blackening sets the
+    /// barrier bit, never set on a nursery object).
+    pub(crate) unsafe fn mark(&mut self, access: &Access, budget: usize) -> (usize, bool) {
+        // SAFETY: the caller's guarantee.
+        let mut remaining = unsafe { self.mark_objects(access, budget) };
         let mut chased = false;
         if self.objects.is_empty() && !self.roots.is_empty() {
             std::mem::swap(&mut self.objects, &mut self.roots);
-            remaining = self.mark_objects(access, remaining.max(1));
+            // SAFETY: as above.
+            remaining = unsafe { self.mark_objects(access, remaining.max(1)) };
             chased = true;
         }
         (remaining, chased)
     }
 
-    fn mark_objects(&mut self, access: &Access, budget: usize) -> usize {
+    /// # Safety
+    ///
+    /// As for [`mark`](Self::mark).
+    unsafe fn mark_objects(&mut self, access: &Access, budget: usize) -> usize {
         let mut remaining = budget;
         while remaining > 0 {
             let Some(obj) = self.objects.pop() else {
@@ -149,7 +160,11 @@ impl GreyStacks {
     }
 
     /// Marks everything reachable from `obj` (finalizer ordering).
-    pub(crate) fn mark_from(&mut self, access: &Access, obj: ObjRef<'_>) {
+    ///
+    /// # Safety
+    ///
+    /// As for [`mark`](Self::mark), and `obj` is an object of that heap.
+    pub(crate) unsafe fn mark_from(&mut self, access: &Access, obj: ObjRef<'_>) {
         self.objects.push(obj.ptr());
         while let Some(obj) = self.objects.pop() {
             // SAFETY: as in `mark_objects`.

@@ -149,7 +149,8 @@ impl Young {
         };
         // SAFETY: each root becomes its live copy (or stays, when old).
         unsafe { roots.forward(forward) };
-        finalizers.promote_young(shared, |obj| copier.drag_out(obj));
+        // SAFETY: `drag_out` answers the live copy in this heap.
+        unsafe { finalizers.promote_young(shared, |obj| copier.drag_out(obj)) };
         loop {
             copier.collect_cardrefs(shared);
             copier.collect_oldrefs(shared);
