@@ -338,6 +338,16 @@ impl<C: Strategy> Heap<C> {
         self.c.set_slot(obj.handle(), i, v.map(|r| r.handle()))
     }
 
+    /// Gives a node `slots` slots in place; `false` when the strategy
+    /// cannot (marksweep: see `Collector::resize`).
+    pub fn resize(&mut self, obj: &Root, slots: usize) -> Result<bool, GcError> {
+        match self.c.resize(obj.handle(), slots) {
+            Ok(()) => Ok(true),
+            Err(GcError::Unsupported { .. }) => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
     /// `view(obj).kind()`.
     pub fn kind(&self, obj: &Root) -> Result<Kind, GcError> {
         Ok(self.c.view(obj.handle())?.kind())

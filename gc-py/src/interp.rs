@@ -373,17 +373,22 @@ impl<C: Strategy> Interp<C> {
         }
     }
 
-    /// Makes room for `n` logical slots (CPython's list_resize: the item
-    /// array grows; here an overflow storage node replaces the inline
-    /// slots, since a heap object cannot change its size).
+    /// Makes room for `n` logical slots, as CPython's list_resize grows a
+    /// list's item array: the node itself grows, its last slot (the
+    /// overflow slot, nil) moving to the end. On a strategy that cannot
+    /// resize objects (marksweep), an overflow storage node replaces the
+    /// inline slots, as PyPy's lists keep their items in a second object.
     pub fn gs_reserve(&mut self, obj: &Root, n: usize) -> R<()> {
         let cap = self.gs_cap(obj)?;
         if n <= cap {
             return Ok(());
         }
         let new_cap = n.max(cap + cap / 2 + 4);
-        let st = self.heap.node(new_cap, &[tag::STORAGE])?;
         let old = self.storage(obj)?;
+        if old.is_none() && self.heap.resize(obj, new_cap + 1)? {
+            return Ok(());
+        }
+        let st = self.heap.node(new_cap, &[tag::STORAGE])?;
         for i in 0..cap {
             let v = match &old {
                 Some(s) => self.heap.get(s, i)?,

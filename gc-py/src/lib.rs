@@ -12,8 +12,8 @@
 //!   (a tuple for tuples) whose slots hold its items; an instance keeps its
 //!   attributes inline in its own slots (as CPython 3.11), in the order of
 //!   its class's attribute layout. Past the slots it was made with, a list,
-//!   dict or instance moves its items to one overflow storage node (a
-//!   second container; a heap object cannot grow in place);
+//!   dict or instance grows in place (on `marksweep`, which cannot resize
+//!   an object, it moves its items to one overflow storage node);
 //! - `str` and `int` values (64-bit; overflow is an `OverflowError`),
 //!   `None`, `True` and `False` are untracked atoms once stored in a
 //!   container (the evaluator keeps them unboxed in variables);
@@ -40,11 +40,12 @@
 //! collection once `__del__`s have run and returns the sum — CPython's
 //! number (with `gc.collect(0)`, the second collection is of generation 1).
 //!
-//! Where gc-py departs from CPython's numbers: a list, dict or instance
-//! that outgrows the slots it was made with (lists: 4 or their initial
-//! length, dicts: 5 entries, instances: the attributes assigned in their
-//! class's methods) becomes two containers (the node cannot grow in place);
-//! dicts of atoms stay tracked (`gc.is_tracked({})` is `True`; the API has
+//! A list, dict or instance that outgrows the slots it was made with
+//! grows in place (`Collector::resize`), staying one container, as in
+//! CPython; on `marksweep`, which cannot resize an object, it moves its
+//! items to a second container, as PyPy's lists keep theirs.
+//!
+//! Where gc-py departs from CPython's numbers: dicts of atoms stay tracked (`gc.is_tracked({})` is `True`; the API has
 //! no untrack); `gc.garbage` has `len()` and `clear()` only (the collector
 //! lists its objects by id, with no roots to them).
 //!

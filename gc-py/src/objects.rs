@@ -11,9 +11,10 @@
 //!   slot for overflow;
 //! - tuple: a tuple of the members.
 //!
-//! A list, dict or instance is one container while its items fit in the
-//! slots it was made with; past that, an overflow storage node holds them
-//! all (a second container) — a heap object cannot grow in place.
+//! A list, dict or instance is one container: past the slots it was made
+//! with, the node grows in place (`Interp::gs_reserve`). Only on a strategy
+//! that cannot resize objects (marksweep) does an overflow storage node
+//! hold the items (a second container).
 
 use std::collections::HashSet;
 use std::rc::Rc;

@@ -129,6 +129,12 @@ impl<'s, C: Collector> Scope<'s, C> {
         self.heap.view(object.handle)
     }
 
+    /// Changes a node's number of slots in place (see
+    /// [`Collector::resize`]; marksweep refuses).
+    pub fn resize(&mut self, object: Local<'_>, slots: usize) -> Result<(), GcError> {
+        self.heap.resize(object.handle, slots)
+    }
+
     /// The object's payload, to write.
     pub fn payload_mut(&mut self, object: Local<'_>) -> Result<&mut [u8], GcError> {
         self.heap.payload_mut(object.handle)

@@ -426,6 +426,16 @@ impl<P: RcPolicy> RcHeap<P> {
         Ok(r)
     }
 
+    /// The node `object` roots, to resize.
+    fn node_to_resize(&self, object: Handle) -> Result<ObjRef, GcError> {
+        let r = self.resolve(object)?;
+        match self.header(r).kind() {
+            Some(Kind::Node) => Ok(r),
+            Some(kind) => Err(GcError::Immutable(kind)),
+            None => Err(GcError::StaleHandle),
+        }
+    }
+
     fn resolve_weak(&self, w: WeakHandle) -> Result<ObjRef, GcError> {
         self.weak_roots.get(w)
     }
@@ -643,6 +653,41 @@ impl<P: RcPolicy> Collector for RcHeap<P> {
         let range = &mut self.objects[r.index()].slots;
         let old = std::mem::replace(&mut self.slot_arena.get_mut(range)[index], value);
         self.dec_slot(old);
+        self.finish();
+        Ok(())
+    }
+
+    fn resize(&mut self, object: Handle, slots: usize) -> Result<(), GcError> {
+        if slots > crate::MAX_SLOTS {
+            return Err(GcError::TooLarge {
+                what: "slots",
+                requested: slots,
+                limit: crate::MAX_SLOTS,
+            });
+        }
+        let r = self.node_to_resize(object)?;
+        let old_size = self.counted_size(r);
+        let new_size = canonical_size(slots, self.cold[r.index()].payload.len());
+        if new_size > old_size {
+            let room = self.room_for(new_size - old_size);
+            self.finish();
+            room?;
+        }
+        // Again: a collection made for room may have run embedder code
+        // that released the object's handle.
+        let r = self.node_to_resize(object)?;
+        let old = self.objects[r.index()].slots;
+        let new = self.slot_arena.resized(&old, slots)?;
+        self.objects[r.index()].slots = new;
+        self.limit.remove(old_size);
+        self.limit.add(new_size);
+        // The slots cut off still hold their references, in the old range,
+        // which no object owns any more: drop them, then free the range.
+        for i in slots..old.len() {
+            let cut = self.slot_arena.slot(&old, i);
+            self.dec_slot(cut);
+        }
+        self.slot_arena.free(old);
         self.finish();
         Ok(())
     }
