@@ -70,8 +70,8 @@ impl SlotRange {
         self.len == 0
     }
 
-    /// The slots, when they are kept in the range itself (at most
-    /// [`INLINE_MAX`] of them): read without the arena.
+    /// The slots, when they are kept in the range itself (at most two of
+    /// them): read without the arena.
     #[inline(always)]
     pub fn inline_slots(&self) -> Option<&[Slot]> {
         if self.is_inline() {
