@@ -63,7 +63,7 @@ mod sealed {
     /// separate halves were stored by the callee and loaded as a word by
     /// the caller, which stalls store-to-load forwarding on every handle
     /// an operation returns).
-    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+    #[derive(Clone, Copy, PartialEq, Eq, Hash)]
     pub struct RawHandle {
         /// The index in the low half, the generation in the high half.
         key: u64,
@@ -87,6 +87,16 @@ mod sealed {
         #[inline]
         pub(crate) fn generation(self) -> u32 {
             (self.key >> 32) as u32
+        }
+    }
+
+    impl std::fmt::Debug for RawHandle {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.debug_struct("RawHandle")
+                .field("heap", &self.heap)
+                .field("index", &self.index())
+                .field("generation", &self.generation())
+                .finish()
         }
     }
 
