@@ -26,10 +26,11 @@
 //! ## 2. Scopes: roots with nothing to release
 //!
 //! Work with a heap inside a [`Scope`] ([`Embedding::scope`]). Everything
-//! you allocate or read as a root is a [`Local`]: a `Copy` handle that
-//! lives until its scope ends, when all of them are released at once (V8's
-//! `HandleScope`, JNI's local frames). The compiler keeps a local from
-//! leaving its scope.
+//! you allocate or read as a root is a [`Local`]: a `Copy` word naming a
+//! root on the heap's local stack, which lives until its scope ends, when
+//! all of them are released at once (V8's `HandleScope`, JNI's local
+//! frames). The compiler keeps a local from leaving its scope;
+//! [`Scope::handle`] gives its raw [`Handle`].
 //!
 //! ```
 //! use gc_core::{Collector, CollectorExt, Embedding, GcError};
@@ -255,19 +256,23 @@
 //!
 //! - A local: a root-table slot and a push onto the heap's local stack,
 //!   released in one pass when its scope ends — what a raw handle costs,
-//!   plus the stack. Measured on binary trees built with a child scope per
-//!   node (`cargo run --release -p gc-any --example tree_costs`, one run):
-//!   1.2–1.4× the raw handle API on the reference-counting strategies,
-//!   2.3× on marksweep, whose bump allocation leaves little else to pay.
+//!   plus the stack; the local itself is one word. A child scope's escaped
+//!   local keeps its root and moves to where the child began. Measured on
+//!   binary trees built with a child scope per node (`cargo run --release
+//!   -p gc-any --example tree_costs`, one run, see the README):
+//!   1.1–1.2× the raw handle API on the reference-counting strategies,
+//!   1.4× on marksweep, whose bump allocation leaves little else to pay.
 //! - A [`Root`]: a local's cost, plus a shared pointer, and one uncontended
 //!   lock when dropped.
 //! - A view read: the strategy's own memory reads, nothing else. Counting
-//!   a tree's nodes through views costs 0.9× the same walk over
+//!   a tree's nodes through views costs less than the same walk over
 //!   `std::rc::Rc<RefCell<_>>` on marksweep (the view is the object's
-//!   address), about 2× on the reference-counting strategies (a step reads
-//!   the header table, then the next header).
-//! - `gc_any::AnyCollector`: one `match` per call (1.2–1.5× on building,
-//!   3–7× on view walks); `gc_any::dispatch` costs nothing per call.
+//!   address), and about 1.1× it on the reference-counting strategies
+//!   when the tree is in cache (a view is the heap and the object's
+//!   header; a step reads a slot from the header, then indexes the header
+//!   table).
+//! - `gc_any::AnyCollector`: one `match` per call (1.1–1.5× on building,
+//!   more on view walks); `gc_any::dispatch` costs nothing per call.
 //!
 //! ## The raw handle API
 //!

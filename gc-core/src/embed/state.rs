@@ -5,8 +5,10 @@
 use std::any::Any;
 use std::collections::VecDeque;
 use std::fmt;
+use std::num::NonZeroU32;
 use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
 
 use super::root::{ReleaseQueue, Released};
 use crate::{Collector, Handle};
@@ -28,6 +30,9 @@ enum Hook<C> {
 /// [`EmbedState::needs_finish`] says so.
 pub struct EmbedState<C> {
     pub(super) locals: Vec<Handle>,
+    /// Process-unique (wrapping after 2^32 states), so that a
+    /// [`Local`](super::Local) names a place on this stack only.
+    pub(super) stamp: NonZeroU32,
     pub(super) released: Arc<ReleaseQueue>,
     hook: Hook<C>,
     /// Objects chosen for finalization, each held by a root, in order.
@@ -38,8 +43,11 @@ pub struct EmbedState<C> {
 
 impl<C> Default for EmbedState<C> {
     fn default() -> Self {
+        static NEXT_STAMP: AtomicU32 = AtomicU32::new(1);
+        let stamp = NEXT_STAMP.fetch_add(1, Ordering::Relaxed);
         EmbedState {
             locals: Vec::new(),
+            stamp: NonZeroU32::new(stamp).unwrap_or(NonZeroU32::MIN),
             released: Arc::default(),
             hook: Hook::None,
             pending: VecDeque::new(),

@@ -70,6 +70,17 @@ impl SlotRange {
         self.len == 0
     }
 
+    /// The slots, when they are kept in the range itself (at most two of
+    /// them): read without the arena.
+    #[inline(always)]
+    pub fn inline_slots(&self) -> Option<&[Slot]> {
+        if self.is_inline() {
+            Some(&self.inline[..self.len()])
+        } else {
+            None
+        }
+    }
+
     #[inline]
     fn is_large(&self) -> bool {
         self.len as usize > SMALL_MAX

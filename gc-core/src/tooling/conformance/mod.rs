@@ -671,6 +671,8 @@ macro_rules! conformance_suite {
                 child_scope_keeps_only_what_it_returns, views_read_without_roots,
                 outstanding_roots_count_raw_handles, events_are_recorded_only_when_asked,
                 resize_keeps_identity_or_is_refused,
+                locals_of_another_heap_are_refused,
+                child_scope_keeps_its_local_while_hooks_run,
                 $($case),*);
         }
     };
