@@ -14,11 +14,13 @@
 //! Reads go through views ([`ObjectView`]) that borrow the heap and make no
 //! root at all.
 
+mod lend;
 mod root;
 mod scope;
 mod state;
 mod view;
 
+pub use lend::{lend, with_lent};
 pub use root::{Root, WeakRoot};
 pub(crate) use scope::hook_for;
 pub use scope::{Embedding, Finalize, Local, Scope, report_leaks};
