@@ -345,7 +345,10 @@ fn pop_above<C: Collector>(heap: &mut C, base: usize) -> Option<Handle> {
 /// intact, and a scope to read it, allocate, or store it somewhere (which
 /// resurrects it). Generic over the strategy, so one hook serves a heap
 /// chosen at run time as well as a concrete one; install it with
-/// [`Collector::on_finalize`].
+/// [`Collector::on_finalize`]. A hook that needs the embedder's own state
+/// (to run the runtime itself) is installed with
+/// [`Embedding::on_finalize_with`], or reaches it with
+/// [`with_lent`](super::with_lent).
 ///
 /// A panic in the hook is caught; the operation that ran it completes (the
 /// heap stays consistent) and the panic is resumed when that operation
