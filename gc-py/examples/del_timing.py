@@ -53,3 +53,16 @@ holder[0] = Noisy("z")
 print("replaced")
 del holder
 print("end")
+
+# A weak reference's callback runs right after the __del__ of its referent.
+import weakref
+
+
+def callback(w):
+    print("callback")
+
+
+items = [Noisy("weakly held")]
+w = weakref.ref(items[0], callback)
+print("clearing", items.clear(), "cleared")
+print("done")

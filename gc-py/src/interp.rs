@@ -1110,6 +1110,8 @@ impl<'h, C: Strategy> Interp<'h, C> {
         // call runs (CPython releases each as soon as it is used).
         if self.st.lend_in_ops && self.heap.due() {
             self.lend(|h| h.flush())?;
+            // And the callbacks of the weak references they cleared.
+            self.weak_callbacks()?;
         }
         match f {
             Value::Func(func) => self.call_func(&func, args),

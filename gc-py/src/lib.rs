@@ -27,11 +27,13 @@
 //! where the modelled runtime runs it: under reference counting at the
 //! moment the last reference goes, inside the statement (a temporary
 //! dropped by an argument's evaluation goes before the call it is passed
-//! to, as CPython releases it); on `generational` inside the collection,
+//! to, as CPython releases it, and the callbacks of the weak references
+//! it cleared follow); on `generational` inside the collection (after the
+//! callbacks of the weak references the collection cleared),
 //! which then frees what `__del__` left unreachable and counts it, so
 //! `gc.collect()` is one collection returning CPython's number; under
-//! `marksweep`, after a collection, at the next statement boundary, as on
-//! PyPy. At exit, `generational` does what CPython's finalization does (a
+//! `marksweep`, after the collection (before `gc.collect()` returns, else
+//! at the next statement boundary), as on PyPy. At exit, `generational` does what CPython's finalization does (a
 //! collection, then the globals and what only they hold finalized together
 //! in one more); `refcount` drops the globals in order; `marksweep`, as
 //! PyPy, runs no finalizer.
