@@ -208,6 +208,55 @@
 //! # Ok::<(), GcError>(())
 //! ```
 //!
+//! A real runtime's finalizer needs the runtime — its frames, class
+//! table, output — which the runtime is using when the heap calls the
+//! hook. So the runtime *lends* its state ([`embed::lend`]) around the
+//! operations that may finalize, and installs the hook with
+//! [`Embedding::on_finalize_with`]: the hook gets `&mut` that state and a
+//! scope of the heap, and can run the runtime's own code on the object,
+//! at exactly the moments listed above (inside the collection, at count
+//! zero). A finalizer due while nothing is lent waits, rooted, for the
+//! next operation that lends (a runtime that runs finalizers between
+//! bytecodes, as PyPy does, lends only there). `gc-py` runs `__del__` this
+//! way.
+//!
+//! ```
+//! use gc_core::prelude::*;
+//! use gc_core::embed::lend;
+//! use gc_generational::Generational;
+//!
+//! /// The runtime's own state, which `__del__` writes to.
+//! struct Interp { output: Vec<String>, saved: Vec<Root> }
+//!
+//! let mut heap = Generational::new_default()?;
+//! heap.on_finalize_with(|it: &mut Interp, s: &mut Scope<'_, Generational>, obj| {
+//!     let name = s.view(obj).and_then(|o| o.payload_as::<u8>()).unwrap_or(0);
+//!     it.output.push(format!("del {}", name as char));
+//!     if name == b'b' {
+//!         it.saved.extend(s.root(obj)); // resurrects it
+//!     }
+//! });
+//! let mut it = Interp { output: Vec::new(), saved: Vec::new() };
+//! heap.scope(|s| {
+//!     let (a, b) = (s.node(1, 1)?, s.node(1, 1)?);
+//!     for (n, name) in [(a, b'a'), (b, b'b')] {
+//!         s.set_payload_as(n, name)?;
+//!         s.set_finalizer(n, Finalizer::Run)?;
+//!     }
+//!     s.set(a, 0, Some(b))?;
+//!     s.set(b, 0, Some(a))?;
+//!     Ok::<_, GcError>(())
+//! })?;
+//! // One collection: both finalizers run inside it; `b` saved itself and
+//! // `a` with it, so nothing is collected (CPython 3.9+ counts the same).
+//! let collected = lend(&mut it, || heap.collect_full())?;
+//! assert_eq!((collected, it.output.join(", ")), (0, "del a, del b".to_string()));
+//! it.saved.clear();
+//! assert_eq!(lend(&mut it, || heap.collect_full())?, 2); // finalized once
+//! assert_eq!(it.output.len(), 2);
+//! # Ok::<(), GcError>(())
+//! ```
+//!
 //! Weak references: [`Scope::weak`] makes a [`WeakRoot`];
 //! [`Scope::upgrade`] gives a local while the referent lives. With
 //! `callback`, the referent's death is reported as an
@@ -303,7 +352,7 @@
 //! `gc-refcount` and `gc-generational`; its heap's internals are for
 //! strategy crates.
 
-#![forbid(unsafe_code)]
+#![deny(unsafe_code)]
 #![warn(missing_docs)]
 
 mod collector;

@@ -453,7 +453,10 @@ fn pop_above<C: Collector>(heap: &mut C, base: usize) -> Option<Handle> {
 /// intact, and a scope to read it, allocate, or store it somewhere (which
 /// resurrects it). Generic over the strategy, so one hook serves a heap
 /// chosen at run time as well as a concrete one; install it with
-/// [`Collector::on_finalize`].
+/// [`Collector::on_finalize`]. A hook that needs the embedder's own state
+/// (to run the runtime itself) is installed with
+/// [`Embedding::on_finalize_with`], or reaches it with
+/// [`with_lent`](super::with_lent).
 ///
 /// A panic in the hook is caught; the operation that ran it completes (the
 /// heap stays consistent) and the panic is resumed when that operation
@@ -471,6 +474,24 @@ pub(crate) fn hook_for<C: Collector, F: Finalize>(mut hook: F) -> FinalizeHook<C
             let object = s.push(object);
             hook.finalize(s, object);
         });
+        true
+    })
+}
+
+/// Wraps `hook`, which needs a value of type `X` lent by the embedder
+/// ([`lend`](super::lend)), as the form a strategy stores.
+fn hook_with<C: Collector, X: 'static>(
+    mut hook: impl for<'s, 'o> FnMut(&mut X, &mut Scope<'s, C>, Local<'o>) + Send + 'static,
+) -> FinalizeHook<C> {
+    Box::new(move |heap: &mut C, h: Handle| {
+        super::with_lent(|cx: &mut X| {
+            run_scope(heap, |s| {
+                let object = s.heap.clone_handle(h).expect("the heap roots it");
+                let object = s.push(object);
+                hook(cx, s, object);
+            });
+        })
+        .is_some()
     })
 }
 
@@ -496,6 +517,26 @@ pub trait Embedding: Collector {
     fn outstanding_roots(&self) -> usize {
         let state = self.embed_state_ref();
         self.root_count() - state.internal_roots() - state.dropped_roots()
+    }
+
+    /// Installs a finalizer hook that runs with the embedder's own state:
+    /// `hook` gets the `&mut X` the embedder [lends](super::lend) around
+    /// the operations that may finalize, so it can run the runtime itself
+    /// (its frames, class table, output) on the object — inside the
+    /// collection that found it, at the moment its count reaches zero —
+    /// exactly where a [`Finalize`] hook runs. A finalizer due while no `X`
+    /// is lent (or while the hook runs further up) waits, rooted, until the
+    /// next operation that lends one. Replaces any hook installed before.
+    ///
+    /// The hook is this strategy's own (it takes a `Scope<Self>`): on a
+    /// heap chosen at run time (`gc_any::AnyCollector`), install a generic
+    /// [`Finalize`] instead and reach the state with
+    /// [`with_lent`](super::with_lent).
+    fn on_finalize_with<X: 'static>(
+        &mut self,
+        hook: impl for<'s, 'o> FnMut(&mut X, &mut Scope<'s, Self>, Local<'o>) + Send + 'static,
+    ) {
+        self.embed_state().set_hook(Some(hook_with(hook)));
     }
 
     /// Releases dropped roots now, and runs the finalizers that are due.

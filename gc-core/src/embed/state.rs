@@ -14,8 +14,11 @@ use super::root::{ReleaseQueue, Released};
 use crate::{Collector, Handle};
 
 /// The embedder's finalizer, as a strategy stores it: called with the heap
-/// and a root to the object (which the heap releases afterwards).
-pub type FinalizeHook<C> = Box<dyn FnMut(&mut C, Handle) + Send>;
+/// and a root to the object (which the heap releases afterwards). Returns
+/// `false` when it cannot run now (the state it needs is not
+/// [lent](super::lend)): the object then waits, rooted, for the next
+/// operation.
+pub type FinalizeHook<C> = Box<dyn FnMut(&mut C, Handle) -> bool + Send>;
 
 enum Hook<C> {
     None,
@@ -120,8 +123,9 @@ impl<C> EmbedState<C> {
 }
 
 /// Calls the hook on `root`'s object now, if it is idle, and releases
-/// `root`; returns `false` (doing nothing) when the hook is busy or absent,
-/// so that the caller queues the object instead. A strategy calls it where
+/// `root`; returns `false` (keeping `root`) when the hook is busy, absent
+/// or cannot run now (its context is not lent), so that the caller queues
+/// the object instead. A strategy calls it where
 /// its finalizers run in the middle of a collection (CPython's
 /// `finalize_garbage`); a panic in the hook is kept and resumed by
 /// [`finish`] once the operation is over.
@@ -135,8 +139,12 @@ pub fn run_hook_now<C: Collector>(heap: &mut C, root: Handle) -> bool {
     if matches!(state.hook, Hook::Running) {
         state.hook = Hook::Idle(hook);
     }
-    if let Err(payload) = outcome {
-        state.panic.get_or_insert(payload);
+    match outcome {
+        Ok(true) => {}
+        Ok(false) => return false,
+        Err(payload) => {
+            state.panic.get_or_insert(payload);
+        }
     }
     let _ = heap.release(root);
     true
@@ -146,7 +154,9 @@ pub fn run_hook_now<C: Collector>(heap: &mut C, root: Handle) -> bool {
 /// releasing each root afterwards (which frees the object if nothing else
 /// holds it now), then resumes the first panic a hook raised, once the heap
 /// is consistent again. Re-entrant calls (from an operation the hook makes)
-/// return at once: the outermost one drains the queue.
+/// return at once: the outermost one drains the queue. When the hook
+/// cannot run now (it is running further up, or its context is not lent),
+/// the rest of the queue waits for the next operation.
 pub fn finish<C: Collector>(heap: &mut C) {
     let state = heap.embed_state();
     if state.finishing {
@@ -159,6 +169,11 @@ pub fn finish<C: Collector>(heap: &mut C) {
             break;
         };
         if !run_hook_now(heap, root) {
+            if heap.embed_state_ref().has_hook() {
+                // Not now: it keeps its turn.
+                heap.embed_state().pending.push_front(root);
+                break;
+            }
             // No hook (it was removed): the object was finalized already;
             // dropping the root frees it like a `Notify` finalizer's.
             let _ = heap.release(root);
