@@ -65,14 +65,17 @@
 //!   allocator and copying with forwarding stubs, which an index-based safe
 //!   design could only imitate. The unsafe code is confined to `header.rs`
 //!   (object layout and `ObjRef` accessors), `nursery.rs`,
-//!   `pages.rs`, the copy in `minor.rs` and the payload slices of
+//!   `pages.rs`, `space.rs` (initialising new objects), the copy in
+//!   `minor.rs` and the payload slices of
 //!   `collector.rs`, each block with a `// SAFETY:` comment; the crate's
 //!   unit tests (these modules' own, plus whole-collector runs that reach
 //!   every unsafe path) pass under Miri. The collector stores addresses
 //!   (`ObjPtr`) that read nothing until opened (`unsafe`); an opened
-//!   `ObjRef<'h>` borrows the heap's `Access` token, which everything that
-//!   frees or moves objects takes `&mut`, so the borrow checker proves that
-//!   no reference outlives a collection. The invariant on stored addresses
+//!   `ObjRef<'h>` borrows the heap's `Access` token, which lives in one
+//!   `Space` with the nursery and the old generation it guards
+//!   (`space.rs`); everything that frees, moves or replaces objects takes
+//!   the space `&mut`, so the borrow checker proves that no reference
+//!   outlives a collection. The invariant on stored addresses
 //!   is stated once, in `header.rs`, and is the contract of the three
 //!   `unsafe fn`s that release memory; slot and card access is checked
 //!   (slices). The debug heap check verifies it by address before reading
@@ -176,6 +179,7 @@ mod nursery;
 mod old;
 mod pages;
 mod roots;
+mod space;
 mod weak;
 
 pub use collector::{IncMiniMark, MarkSweepStats, MsView};

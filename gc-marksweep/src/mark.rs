@@ -103,8 +103,13 @@ impl GreyStacks {
 
     /// PyPy's `visit`: blacken `obj` (and put it back on the barrier's
     /// slow path), grey its white children; returns the bytes marked.
+    ///
+    /// # Safety
+    ///
+    /// As for [`mark`](Self::mark): `obj` is a live old object of the heap
+    /// these stacks belong to, whose nursery is empty.
     #[inline]
-    fn visit(&mut self, obj: ObjRef<'_>) -> usize {
+    unsafe fn visit(&mut self, obj: ObjRef<'_>) -> usize {
         let tid = obj.tid();
         if tid & VISITED != 0 {
             return 0;
@@ -153,8 +158,9 @@ impl GreyStacks {
             let Some(obj) = self.objects.pop() else {
                 break;
             };
-            // SAFETY: grey objects are live (invariant in `header.rs`).
-            remaining = remaining.saturating_sub(self.visit(unsafe { obj.open(access) }));
+            // SAFETY: grey objects are live (invariant in `header.rs`) and
+            // old (the nursery is empty: the caller's guarantee).
+            remaining = remaining.saturating_sub(unsafe { self.visit(obj.open(access)) });
         }
         remaining
     }
@@ -168,7 +174,7 @@ impl GreyStacks {
         self.objects.push(obj.ptr());
         while let Some(obj) = self.objects.pop() {
             // SAFETY: as in `mark_objects`.
-            self.visit(unsafe { obj.open(access) });
+            unsafe { self.visit(obj.open(access)) };
         }
     }
 }

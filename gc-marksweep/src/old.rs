@@ -24,7 +24,7 @@ impl Swept {
 }
 
 /// The old generation: it owns every old object's memory.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(crate) struct OldGen {
     pages: PageAllocator,
     /// Large objects outside the sweep.
@@ -35,6 +35,23 @@ pub(crate) struct OldGen {
 }
 
 impl OldGen {
+    /// An empty old generation.
+    ///
+    /// # Safety
+    ///
+    /// As for [`PageAllocator::new`]: the old generation is kept with the
+    /// token that guards its memory (in a `Space`, which frees its large
+    /// objects with [`free_all`](Self::free_all) when dropped).
+    pub(crate) unsafe fn new() -> Self {
+        OldGen {
+            // SAFETY: the caller's guarantee.
+            pages: unsafe { PageAllocator::new() },
+            large: Vec::new(),
+            sweep_large: Vec::new(),
+            large_bytes: 0,
+        }
+    }
+
     /// PyPy's `get_total_memory_used`: page blocks plus large objects.
     pub(crate) fn total_used(&self) -> usize {
         self.pages.used_bytes() + self.large_bytes
@@ -158,9 +175,11 @@ impl OldGen {
     }
 
     /// Every old object not yet freed, with the object itself when it is
-    /// known to be live: not an unmarked one waiting for the sweeper.
+    /// known to be live: not an unmarked one waiting for the sweeper. The
+    /// objects borrow the old generation too, so nothing frees them while
+    /// they are in use.
     pub(crate) fn for_each<'h>(
-        &self,
+        &'h self,
         access: &'h Access,
         mut f: impl FnMut(Block<'h>, Option<ObjRef<'h>>),
     ) {

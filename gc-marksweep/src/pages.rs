@@ -93,8 +93,15 @@ pub(crate) struct PageAllocator {
     arenas_count: usize,
 }
 
-impl Default for PageAllocator {
-    fn default() -> Self {
+impl PageAllocator {
+    /// An allocator with no arena yet.
+    ///
+    /// # Safety
+    ///
+    /// The allocator is kept with the [`Access`] token that guards its
+    /// objects (in a `Space`, through its `OldGen`): it is not dropped,
+    /// replaced or swapped while an object opened through that token lives.
+    pub(crate) unsafe fn new() -> Self {
         PageAllocator {
             arenas: Vec::new(),
             free_arena_slots: Vec::new(),
@@ -393,8 +400,9 @@ impl PageAllocator {
     }
 
     /// Calls `f` on every object in a page, saying whether its page waits
-    /// for the sweeper (then it may be dead).
-    pub(crate) fn for_each<'h>(&self, access: &'h Access, mut f: impl FnMut(Block<'h>, bool)) {
+    /// for the sweeper (then it may be dead). The objects borrow the
+    /// allocator too, so nothing frees them while they are in use.
+    pub(crate) fn for_each<'h>(&'h self, access: &'h Access, mut f: impl FnMut(Block<'h>, bool)) {
         let pages = self.in_use.iter().map(|&p| (p, false));
         for (page, pending) in pages.chain(self.to_sweep.iter().map(|&p| (p, true))) {
             let base = self.page_base(page);
@@ -403,6 +411,8 @@ impl PageAllocator {
             while offset < info.uninit as usize {
                 // SAFETY: as in `sweep_page`: blocks below `uninit` are
                 // initialised, and those without FREE_BLOCK are objects.
+                // The block borrows the allocator for `'h`, so no sweep
+                // (`&mut self`) or drop frees it while it is used.
                 unsafe {
                     let b = base.add(offset).cast::<u64>();
                     if b.as_ptr().read() & FREE_BLOCK == 0 {
@@ -505,7 +515,8 @@ mod tests {
 
     #[test]
     fn odd_sizes_are_refused() {
-        let mut pages = PageAllocator::default();
+        // SAFETY: no object is opened.
+        let mut pages = unsafe { PageAllocator::new() };
         for bytes in [0, 8, 20, SMALL_REQUEST_THRESHOLD + 8] {
             let refused = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                 // SAFETY: refused before any memory is handed out.
@@ -522,9 +533,9 @@ mod tests {
     #[test]
     fn alloc_sweep_reuse_and_free_arenas() {
         // SAFETY: the token guards only `pages`, freed only by `sweep`
-        // (which takes it `&mut`) or after both are gone.
-        let mut access = unsafe { Access::new() };
-        let mut pages = PageAllocator::default();
+        // (which takes it `&mut`) or after both are gone; `pages` is
+        // dropped after every object opened through the token.
+        let (mut access, mut pages) = unsafe { (Access::new(), PageAllocator::new()) };
         let n = if cfg!(miri) { 600 } else { 20_000 };
         let objs: Vec<ObjPtr> = (0..n)
             .map(|i| obj(&mut pages, i, 1, (i % 7) as usize))

@@ -113,13 +113,20 @@ impl WeakTable {
     /// Minor collections: each entry that had a young referent follows
     /// its copy, or is cleared (queuing its callback); the list is
     /// forgotten.
-    pub(crate) fn forward_young(&mut self, access: &Access) {
+    ///
+    /// # Safety
+    ///
+    /// Called by a minor collection of the heap this table belongs to,
+    /// after every surviving young object was copied: `access` is that
+    /// heap's token and the nursery is not reset yet.
+    pub(crate) unsafe fn forward_young(&mut self, access: &Access) {
         for slot in self.young.drain(..) {
             let Some(weak) = self.entries[slot as usize].as_mut() else {
                 continue;
             };
             // SAFETY: a weak target is a live object (invariant in
-            // `header.rs`: cleared before its referent is freed).
+            // `header.rs`: cleared before its referent is freed) of the
+            // heap `access` guards (the caller's guarantee).
             let Some(target) = weak.target.map(|t| unsafe { t.open(access) }) else {
                 continue;
             };
@@ -139,12 +146,18 @@ impl WeakTable {
 
     /// The end of marking: references to objects that are not really alive
     /// (dead, or kept only for a finalizer) are cleared, callbacks queued.
-    pub(crate) fn clear_unreachable(&mut self, access: &Access) {
+    ///
+    /// # Safety
+    ///
+    /// `access` is the token of the heap this table belongs to, and
+    /// nothing was swept since the marking started.
+    pub(crate) unsafe fn clear_unreachable(&mut self, access: &Access) {
         for weak in self.entries.iter_mut().flatten() {
             if let Some(target) = weak.target {
-                // SAFETY: at the end of marking nothing was swept yet: every
-                // weak target is allocated (maybe dead: only its header is
-                // read).
+                // SAFETY: nothing was swept since the marking started (the
+                // caller's guarantee): every weak target is an allocated
+                // object of the heap `access` guards (maybe dead: only its
+                // header is read).
                 let target = unsafe { target.open_block(access) };
                 if !survives(target) {
                     weak.target = None;
