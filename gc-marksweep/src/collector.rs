@@ -223,11 +223,15 @@ impl IncMiniMark {
     }
 
     /// One minor collection followed by one major step (PyPy's
-    /// `gc.collect_step()`), whatever `gc disable` says.
-    pub fn collect_step(&mut self) {
-        self.minor_collection(Trigger::Explicit);
-        self.major_step(Trigger::Explicit, 0.0);
+    /// `gc.collect_step()`), whatever `gc disable` says. `OutOfMemory`
+    /// when the system refuses what the collection needs (the heap stays
+    /// consistent and usable).
+    pub fn collect_step(&mut self) -> Result<(), GcError> {
+        let done = self
+            .minor_collection(Trigger::Explicit)
+            .and_then(|_| self.major_step(Trigger::Explicit, 0.0));
         self.finish();
+        done
     }
 
     /// Ends an operation that may have collected: runs the finalizer hook
@@ -297,7 +301,7 @@ impl IncMiniMark {
 
     /// One minor collection, without an event: the collector's and the
     /// statistics' counters.
-    fn run_minor(&mut self) -> MinorReport {
+    fn run_minor(&mut self) -> Result<MinorReport, GcError> {
         let started = Instant::now();
         let scope = MinorScope {
             roots: &mut self.roots,
@@ -308,7 +312,7 @@ impl IncMiniMark {
         };
         // SAFETY: every part of the scope is this heap's, and they are
         // every place outside objects where the heap stores addresses.
-        let report = unsafe { self.space.minor(scope) };
+        let report = unsafe { self.space.minor(scope)? };
         self.stats.freed += report.freed;
         self.stats.live_objects -= report.freed;
         self.stats.live_bytes -= report.freed_payload;
@@ -322,23 +326,23 @@ impl IncMiniMark {
         self.gc.minor_time_ns += pause;
         self.gc.max_minor_pause_ns = self.gc.max_minor_pause_ns.max(pause);
         self.debug_check(|| "a minor collection".into());
-        report
+        Ok(report)
     }
 
     /// One minor collection, reported; returns the young objects freed.
-    fn minor_collection(&mut self, trigger: Trigger) -> u64 {
+    fn minor_collection(&mut self, trigger: Trigger) -> Result<u64, GcError> {
         let started = Instant::now();
-        let report = self.run_minor();
+        let report = self.run_minor()?;
         let mut promoted = Promoted::default();
         promoted.add(&report);
         let pause = started.elapsed().as_nanos() as u64;
         self.record_event(trigger, Self::MINOR, report.freed, pause, promoted);
-        report.freed
+        Ok(report.freed)
     }
 
     /// One major step, without an event: its finalizers run, its weak
     /// callbacks are reported, the counters updated.
-    fn run_step(&mut self, reserving: f64, unlimited: bool) -> StepReport {
+    fn run_step(&mut self, reserving: f64, unlimited: bool) -> Result<StepReport, GcError> {
         let started = Instant::now();
         assert!(
             self.space.young().is_empty() && self.remembered.is_empty(),
@@ -353,7 +357,7 @@ impl IncMiniMark {
         };
         // SAFETY: every part of the scope is this heap's, and the nursery
         // and the remembered set are empty (asserted above).
-        let report = unsafe { self.major.step(scope, reserving, unlimited) };
+        let report = unsafe { self.major.step(scope, reserving, unlimited)? };
         let freed = report.freed;
         self.stats.freed += freed.objects;
         self.stats.live_objects -= freed.objects;
@@ -372,14 +376,14 @@ impl IncMiniMark {
         self.gc.major_time_ns += pause;
         self.gc.max_step_pause_ns = self.gc.max_step_pause_ns.max(pause);
         self.debug_check(|| format!("a major step ({})", self.major.state().name()));
-        report
+        Ok(report)
     }
 
     /// One major step, reported as `major-step`, or `major` when it
     /// completes a cycle's sweep.
-    fn major_step(&mut self, trigger: Trigger, reserving: f64) {
+    fn major_step(&mut self, trigger: Trigger, reserving: f64) -> Result<(), GcError> {
         let started = Instant::now();
-        let report = self.run_step(reserving, false);
+        let report = self.run_step(reserving, false)?;
         let kind = if report.completed {
             Self::MAJOR
         } else {
@@ -388,6 +392,7 @@ impl IncMiniMark {
         let pause = started.elapsed().as_nanos() as u64;
         let freed = report.freed.objects;
         self.record_event(trigger, kind, freed, pause, Promoted::default());
+        Ok(())
     }
 
     /// Runs the finalizers decided by the marking that just ended.
@@ -421,9 +426,9 @@ impl IncMiniMark {
     /// An explicit or automatic full collection: finishes the cycle in
     /// progress, then runs a whole new one (PyPy's
     /// `minor_and_major_collection`), reported as one `major` event.
-    fn full_collection(&mut self, trigger: Trigger) -> u64 {
+    fn full_collection(&mut self, trigger: Trigger) -> Result<u64, GcError> {
         let started = Instant::now();
-        let first = self.run_minor();
+        let first = self.run_minor()?;
         let mut freed = first.freed;
         let mut promoted = Promoted::default();
         promoted.add(&first);
@@ -431,7 +436,7 @@ impl IncMiniMark {
         // new one runs; every step but the last may be followed by a minor.
         let mut finishing_previous = self.major.state() != State::Scanning;
         loop {
-            freed += self.run_step(0.0, true).freed.objects;
+            freed += self.run_step(0.0, true)?.freed.objects;
             if self.major.state() == State::Scanning {
                 if !finishing_previous {
                     break;
@@ -439,14 +444,14 @@ impl IncMiniMark {
                 finishing_previous = false;
             }
             if self.minor_needed() {
-                let minor = self.run_minor();
+                let minor = self.run_minor()?;
                 freed += minor.freed;
                 promoted.add(&minor);
             }
         }
         let pause = started.elapsed().as_nanos() as u64;
         self.record_event(trigger, Self::MAJOR, freed, pause, promoted);
-        freed
+        Ok(freed)
     }
 
     /// Inside a full collection: a minor collection only when the mutator
@@ -459,21 +464,22 @@ impl IncMiniMark {
     /// then (unless `gc disable`) a major step when a cycle runs or the
     /// threshold is reached — and more minor-plus-step pairs while the
     /// minors promote more than the pacing allows.
-    fn minor_collection_with_major_progress(&mut self, extra: f64) {
-        self.minor_collection(Trigger::Auto);
+    fn minor_collection_with_major_progress(&mut self, extra: f64) -> Result<(), GcError> {
+        self.minor_collection(Trigger::Auto)?;
         if !self.enabled {
-            return;
+            return Ok(());
         }
         if self.major.state() != State::Scanning
             || self.threshold_reached(extra)
             || self.config.zeal
         {
-            self.major_step(Trigger::Auto, extra);
+            self.major_step(Trigger::Auto, extra)?;
             while self.major.state() != State::Scanning && self.major.behind(extra as usize) {
-                self.minor_collection(Trigger::Auto);
-                self.major_step(Trigger::Auto, extra as usize as f64);
+                self.minor_collection(Trigger::Auto)?;
+                self.major_step(Trigger::Auto, extra as usize as f64)?;
             }
         }
+        Ok(())
     }
 
     /// PyPy's `threshold_reached`.
@@ -509,25 +515,30 @@ impl IncMiniMark {
         }
         let id = self.fresh_id()?;
         let obj = match self.space.alloc_young(kind, id, slots, payload) {
-            Some(obj) => obj,
-            None => {
-                if let Err(e) = self.collect_and_reserve() {
-                    self.next_id -= 1;
-                    return Err(e);
-                }
-                let obj = self.space.alloc_young(kind, id, slots, payload);
-                obj.expect("an empty nursery has room")
-            }
+            Ok(Some(obj)) => Ok(obj),
+            Ok(None) => self.collect_and_reserve().and_then(|()| {
+                let obj = self.space.alloc_young(kind, id, slots, payload)?;
+                Ok(obj.expect("an empty nursery has room"))
+            }),
+            Err(e) => Err(e),
         };
-        self.stats.on_alloc(payload as u64);
-        Ok(obj)
+        match obj {
+            Ok(obj) => {
+                self.stats.on_alloc(payload as u64);
+                Ok(obj)
+            }
+            Err(e) => {
+                self.next_id -= 1;
+                Err(e)
+            }
+        }
     }
 
     /// The nursery is full: a minor collection with major progress (PyPy's
     /// `collect_and_reserve`), then the heap limit.
     #[cold]
     fn collect_and_reserve(&mut self) -> Result<(), GcError> {
-        self.minor_collection_with_major_progress(0.0);
+        self.minor_collection_with_major_progress(0.0)?;
         self.check_limit(0)
     }
 
@@ -538,7 +549,7 @@ impl IncMiniMark {
         if max == 0 || self.space.old().total_used() + extra <= max {
             return Ok(());
         }
-        self.full_collection(Trigger::Auto);
+        self.full_collection(Trigger::Auto)?;
         if self.space.old().total_used() + extra > max {
             return Err(GcError::OutOfMemory { limit: max as u64 });
         }
@@ -558,11 +569,17 @@ impl IncMiniMark {
         let bytes = object_bytes(slots, payload);
         let reserve = bytes as f64 + (self.space.young().capacity() / 2) as f64;
         if self.enabled && self.threshold_reached(bytes as f64) {
-            self.minor_collection_with_major_progress(reserve);
+            self.minor_collection_with_major_progress(reserve)?;
         }
         self.check_limit(bytes)?;
         let id = self.fresh_id()?;
-        let ptr = self.space.alloc_large(kind, id, slots, payload);
+        let ptr = match self.space.alloc_large(kind, id, slots, payload) {
+            Ok(ptr) => ptr,
+            Err(e) => {
+                self.next_id -= 1;
+                return Err(e);
+            }
+        };
         self.stats.on_alloc(payload as u64);
         self.note_old_size();
         Ok(ptr)
@@ -716,9 +733,14 @@ impl Collector for IncMiniMark {
                 // SAFETY: this heap's roots and token.
                 let value = unsafe { open_root(&self.roots, self.space.access(), *h) }?;
                 // SAFETY: `obj` and `value` are live objects of this heap
-                // (just allocated; a root); the barrier runs first.
+                // (just allocated; a root); the barrier runs first, and
+                // when it fails the slot is not written (the unrooted
+                // tuple is garbage).
                 unsafe {
-                    self.remembered.write_barrier(obj, slot.0);
+                    if let Err(e) = self.remembered.write_barrier(obj, slot.0) {
+                        self.finish();
+                        return Err(e);
+                    }
                     slot.1.set(Some(value));
                 }
             }
@@ -777,9 +799,9 @@ impl Collector for IncMiniMark {
             kind: "node",
         })?;
         // SAFETY: `obj` and `value` are roots of this heap, so live; the
-        // barrier runs first.
+        // barrier runs first (when it fails, nothing is written).
         unsafe {
-            self.remembered.write_barrier(obj, index);
+            self.remembered.write_barrier(obj, index)?;
             slot.set(value);
         }
         Ok(())
@@ -805,17 +827,17 @@ impl Collector for IncMiniMark {
         // SAFETY: this heap's roots and token.
         let obj = unsafe { open_root(&self.roots, self.space.access(), object) }?;
         // SAFETY: a root of this heap: live.
-        unsafe { self.finalizers.register(obj, finalizer) };
-        Ok(())
+        unsafe { self.finalizers.register(obj, finalizer) }
     }
 
     fn weak(&mut self, object: Handle, callback: bool) -> Result<WeakHandle, GcError> {
         // SAFETY: this heap's roots and token.
         let obj = unsafe { open_root(&self.roots, self.space.access(), object) }?;
         let id = self.next_weak_id;
-        self.next_weak_id += 1;
         // SAFETY: a root of this heap: live.
-        Ok(unsafe { self.weaks.insert(id, obj, callback) })
+        let weak = unsafe { self.weaks.insert(id, obj, callback) }?;
+        self.next_weak_id += 1;
+        Ok(weak)
     }
 
     fn upgrade(&mut self, weak: WeakHandle) -> Result<Option<Handle>, GcError> {
@@ -844,7 +866,7 @@ impl Collector for IncMiniMark {
             self.minor_collection(Trigger::Explicit)
         };
         self.finish();
-        Ok(collected)
+        collected
     }
 
     fn control(&mut self, control: Control) -> Result<ControlOutcome, GcError> {

@@ -6,13 +6,14 @@
 
 use std::collections::VecDeque;
 
-use gc_core::Finalizer;
+use gc_core::{Finalizer, GcError};
 
 use crate::header::{
     Access, FIN_HOOK, FIN_RESURRECT, FINALIZATION_ORDERING, FINALIZED, HAS_FINALIZER, OLD, ObjPtr,
     ObjRef, Slot, VISITED,
 };
 use crate::mark::{GreyStacks, fin_state};
+use crate::system;
 use crate::weak::WeakTable;
 
 /// The objects registered for finalization.
@@ -34,15 +35,27 @@ pub(crate) struct Ordered {
 }
 
 impl Finalizers {
-    /// Gives `obj` a finalizer (at most once per object, PEP 442).
+    /// Gives `obj` a finalizer (at most once per object, PEP 442), or
+    /// `OutOfMemory` (nothing changed) when the list cannot grow.
     ///
     /// # Safety
     ///
     /// `obj` is a live object of the heap these lists belong to (they keep
     /// its address, opened by that heap's collections).
-    pub(crate) unsafe fn register(&mut self, obj: ObjRef<'_>, finalizer: Finalizer) {
+    pub(crate) unsafe fn register(
+        &mut self,
+        obj: ObjRef<'_>,
+        finalizer: Finalizer,
+    ) -> Result<(), GcError> {
         if obj.has(FINALIZED) {
-            return;
+            return Ok(());
+        }
+        if !obj.has(HAS_FINALIZER) {
+            if obj.has(OLD) {
+                system::reserve_deque(&mut self.old, 1)?;
+            } else {
+                system::reserve(&mut self.young, 1)?;
+            }
         }
         match finalizer {
             Finalizer::Resurrect => {
@@ -55,7 +68,7 @@ impl Finalizers {
             Finalizer::Run => obj.add_info(FIN_RESURRECT | FIN_HOOK),
         }
         if obj.has(HAS_FINALIZER) {
-            return;
+            return Ok(());
         }
         obj.add_info(HAS_FINALIZER);
         if obj.has(OLD) {
@@ -63,6 +76,13 @@ impl Finalizers {
         } else {
             self.young.push(obj.ptr());
         }
+        Ok(())
+    }
+
+    /// Before a minor collection: room in the old list for the young
+    /// entries, or `OutOfMemory`.
+    pub(crate) fn reserve_promotion(&mut self) -> Result<(), GcError> {
+        system::reserve_deque(&mut self.old, self.young.len())
     }
 
     /// Some young object has a finalizer.

@@ -43,7 +43,7 @@
 //! - **Finalizing** (one step): back to Scanning, then the callbacks of weak
 //!   references cleared since the last major collection. (The finalizers
 
-use gc_core::{ObjectId, WeakId};
+use gc_core::{GcError, ObjectId, WeakId};
 
 use crate::config::MarkSweepConfig;
 use crate::finalizers::Finalizers;
@@ -205,31 +205,35 @@ impl MajorCollector {
     /// to, and a minor collection of that heap ran right before: its
     /// nursery and remembered set are empty, so no young object or
     /// unscanned old one refers to what the sweep frees.
+    ///
+    /// `OutOfMemory` when the system refuses what the step needs (room on
+    /// the grey stack, or for the sweep's lists): the step stops where it
+    /// was, consistent, and the next one resumes there.
     pub(crate) unsafe fn step(
         &mut self,
         scope: StepScope<'_>,
         reserving: f64,
         unlimited: bool,
-    ) -> StepReport {
+    ) -> Result<StepReport, GcError> {
         self.pacing.threshold_objects_made_old += self.nursery / 2;
         match self.state {
             State::Scanning => {
                 // SAFETY: the scope is this heap's (the caller's guarantee).
-                unsafe { self.scan(&scope) };
-                StepReport::default()
+                unsafe { self.scan(&scope)? };
+                Ok(StepReport::default())
             }
             // SAFETY: the caller's guarantee.
             State::Marking => unsafe { self.mark_step(scope, unlimited) },
             // SAFETY: the caller's guarantee; this collector enters
             // Sweeping only at the end of a complete marking
             // (`finish_marking`).
-            State::Sweeping => unsafe { self.sweep_step(scope, reserving, unlimited) },
+            State::Sweeping => Ok(unsafe { self.sweep_step(scope, reserving, unlimited) }),
             State::Finalizing => {
                 self.state = State::Scanning;
-                StepReport {
+                Ok(StepReport {
                     weak_callbacks: scope.weaks.take_callbacks(),
                     ..StepReport::default()
-                }
+                })
             }
         }
     }
@@ -240,14 +244,15 @@ impl MajorCollector {
     ///
     /// The roots of `scope` belong to the heap this collector (and its
     /// grey stacks) belongs to.
-    unsafe fn scan(&mut self, scope: &StepScope<'_>) {
+    unsafe fn scan(&mut self, scope: &StepScope<'_>) -> Result<(), GcError> {
+        // SAFETY: this heap's roots (the caller's guarantee): live objects.
+        unsafe { self.grey.start(scope.roots.len(), scope.roots.iter())? };
         self.pacing.size_objects_made_old = 0;
         self.pacing.threshold_objects_made_old = self.nursery / 2;
-        // SAFETY: this heap's roots (the caller's guarantee): live objects.
-        unsafe { self.grey.start(scope.roots.iter()) };
         self.pacing.used_at_cycle_start = scope.space.old().total_used();
         self.pacing.marked_in_cycle = 0;
         self.state = State::Marking;
+        Ok(())
     }
 
     /// Marking: one bounded step, then the end of marking if no grey
@@ -256,7 +261,11 @@ impl MajorCollector {
     /// # Safety
     ///
     /// As for [`step`](Self::step).
-    unsafe fn mark_step(&mut self, scope: StepScope<'_>, unlimited: bool) -> StepReport {
+    unsafe fn mark_step(
+        &mut self,
+        scope: StepScope<'_>,
+        unlimited: bool,
+    ) -> Result<StepReport, GcError> {
         let budget = if unlimited {
             usize::MAX
         } else {
@@ -272,7 +281,7 @@ impl MajorCollector {
         let budget = budget.saturating_mul(1 + self.pacing.chasing_steps as usize);
         // SAFETY: the scope is this heap's and its nursery is empty (the
         // caller's guarantee).
-        let (remaining, chased) = unsafe { self.grey.mark(scope.space.access(), budget) };
+        let (remaining, chased) = unsafe { self.grey.mark(scope.space.access(), budget)? };
         let p = &mut self.pacing;
         p.marked_in_cycle = p
             .marked_in_cycle
@@ -289,7 +298,7 @@ impl MajorCollector {
         if chased || outpaced || self.pacing.chasing_steps > 0 {
             self.pacing.chasing_steps += 1;
         }
-        StepReport::default()
+        Ok(StepReport::default())
     }
 
     /// No grey object is left: every reachable object is black. The
@@ -305,7 +314,10 @@ impl MajorCollector {
     /// As for [`step`](Self::step), and the marking is complete: no grey
     /// object is left (the sweep that follows frees every unmarked
     /// object).
-    unsafe fn finish_marking(&mut self, scope: StepScope<'_>) -> StepReport {
+    unsafe fn finish_marking(&mut self, scope: StepScope<'_>) -> Result<StepReport, GcError> {
+        // First what the sweep needs, so that it never allocates: on a
+        // refusal nothing changed and the next step ends the marking.
+        scope.space.reserve_sweep()?;
         // SAFETY: the caller's guarantee (as for `GreyStacks::mark`).
         let ordered = unsafe {
             scope
@@ -315,10 +327,10 @@ impl MajorCollector {
         self.pacing.kept_alive_by_finalizer = ordered.kept_alive;
         scope.space.prepare_sweep();
         self.state = State::Sweeping;
-        StepReport {
+        Ok(StepReport {
             finalized: ordered.finalized,
             ..StepReport::default()
-        }
+        })
     }
 
     /// Sweeping: large objects first, then pages, one kind per step

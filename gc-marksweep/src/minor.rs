@@ -7,6 +7,8 @@
 
 use std::ptr::NonNull;
 
+use gc_core::GcError;
+
 use crate::barrier::RememberedSet;
 use crate::finalizers::Finalizers;
 use crate::header::{
@@ -16,7 +18,9 @@ use crate::header::{
 use crate::mark::GreyStacks;
 use crate::nursery::Nursery;
 use crate::old::OldGen;
+use crate::pages::SMALL_REQUEST_THRESHOLD;
 use crate::roots::Roots;
+use crate::system;
 use crate::weak::WeakTable;
 
 /// How many slots ahead `trace_slots` prefetches referents.
@@ -37,6 +41,11 @@ pub(crate) struct Young {
     /// collection.
     objects: u64,
     payload: u64,
+    /// The young objects over 280 bytes (a promoted one is allocated
+    /// individually, in a block reserved before the minor collection),
+    /// and their bytes.
+    medium: Vec<ObjPtr>,
+    medium_bytes: usize,
 }
 
 /// What one minor collection did.
@@ -79,6 +88,8 @@ impl Young {
             nursery,
             objects: 0,
             payload: 0,
+            medium: Vec::new(),
+            medium_bytes: 0,
         }
     }
 
@@ -104,11 +115,31 @@ impl Young {
         unsafe { self.nursery.alloc(bytes) }
     }
 
-    /// Counts an object just initialised in the nursery.
+    /// Room to note one more object of `bytes` (call before
+    /// [`alloc`](Self::alloc)): `OutOfMemory` when the system refuses.
     #[inline]
-    pub(crate) fn note_alloc(&mut self, payload: usize) {
+    pub(crate) fn reserve_note(&mut self, bytes: usize) -> Result<(), GcError> {
+        if bytes > SMALL_REQUEST_THRESHOLD {
+            system::reserve(&mut self.medium, 1)?;
+        }
+        Ok(())
+    }
+
+    /// Counts `obj` (of `bytes`), just initialised in the nursery.
+    ///
+    /// # Safety
+    ///
+    /// `obj` is the object of `bytes` bytes just allocated in this
+    /// nursery and initialised (its address is kept and opened by the
+    /// next minor collection).
+    #[inline]
+    pub(crate) unsafe fn note_alloc(&mut self, obj: ObjPtr, bytes: usize, payload: usize) {
         self.objects += 1;
         self.payload += payload as u64;
+        if bytes > SMALL_REQUEST_THRESHOLD {
+            self.medium.push(obj);
+            self.medium_bytes += bytes;
+        }
     }
 
     /// Every young object (all live: see `IncMiniMark::for_each_object`).
@@ -116,7 +147,51 @@ impl Young {
         self.nursery.for_each(access, f);
     }
 
-    /// One minor collection (called by `Space::minor`).
+    /// Makes sure the minor collection allocates nothing: old-generation
+    /// room for every nursery object, list capacity for what it records.
+    ///
+    /// # Safety
+    ///
+    /// As for [`collect`](Self::collect).
+    unsafe fn reserve(
+        &self,
+        access: &Access,
+        old: &mut OldGen,
+        scope: &mut MinorScope<'_>,
+    ) -> Result<(), GcError> {
+        let medium = self.medium.iter().map(|&p| {
+            // SAFETY: a young object of this heap (the caller's
+            // guarantee), live until the nursery is reset.
+            let obj = unsafe { p.open_block(access) };
+            (obj.addr(), obj.size_bytes())
+        });
+        let small_bytes = self.nursery.used() - self.medium_bytes;
+        let small_objects = self.objects as usize - self.medium.len();
+        old.reserve_promotion(small_bytes, small_objects, medium)?;
+        let lists = (|| {
+            // Every promoted object with slots is traced from the
+            // remembered set; every young finalizer entry moves to the
+            // old list.
+            scope.remembered.reserve_promoted(self.objects as usize)?;
+            scope.finalizers.reserve_promotion()?;
+            if let Some(grey) = scope.marking.as_deref_mut() {
+                let roots = scope.roots.len();
+                // SAFETY: the remembered set is this heap's (the
+                // caller's guarantee).
+                let referents = unsafe { scope.remembered.grey_bound(access) };
+                grey.reserve_minor(roots, referents)?;
+            }
+            Ok(())
+        })();
+        if lists.is_err() {
+            old.end_promotion();
+        }
+        lists
+    }
+
+    /// One minor collection (called by `Space::minor`), or `OutOfMemory`
+    /// when the system refuses what it may need, reserved before anything
+    /// changes (then no object moved, and the heap is as it was).
     ///
     /// # Safety
     ///
@@ -128,8 +203,10 @@ impl Young {
         &mut self,
         access: &mut Access,
         old: &mut OldGen,
-        scope: MinorScope<'_>,
-    ) -> MinorReport {
+        mut scope: MinorScope<'_>,
+    ) -> Result<MinorReport, GcError> {
+        // SAFETY: the caller's guarantee.
+        unsafe { self.reserve(access, old, &mut scope)? };
         let MinorScope {
             roots,
             finalizers,
@@ -179,12 +256,15 @@ impl Young {
         report.freed_payload = self.payload - report.promoted_payload;
         self.objects = 0;
         self.payload = 0;
+        old.end_promotion();
+        self.medium.clear();
+        self.medium_bytes = 0;
         // SAFETY: every root, saved object, finalizer entry, weak target
         // and slot of the remembered set and of the copies was forwarded
         // above; old objects outside the remembered set and the cards list
         // refer to no young object (the write barrier's invariant).
         unsafe { self.nursery.reset(access) };
-        report
+        Ok(report)
     }
 }
 
@@ -220,7 +300,7 @@ impl Copier<'_> {
         }
         let bytes = obj.size_bytes();
         // SAFETY: initialised right below by the copy.
-        let (ptr, extra) = unsafe { self.old.alloc_promoted(bytes) };
+        let (ptr, extra) = unsafe { self.old.alloc_promoted(bytes, obj.addr()) };
         // SAFETY: a nursery object (no cards) not forwarded yet;
         // `alloc_promoted` returned `bytes` fresh bytes of the old
         // generation, disjoint from the nursery.

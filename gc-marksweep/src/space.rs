@@ -13,7 +13,7 @@
 //! elsewhere can take one out, swap one in or drop one while an object
 //! opened through the token lives.
 
-use gc_core::Kind;
+use gc_core::{GcError, Kind};
 
 use crate::header::{
     Access, Block, HAS_CARDS, LARGE, OLD, ObjPtr, ObjRef, TRACK_YOUNG_PTRS, card_words,
@@ -89,7 +89,8 @@ impl Space {
     }
 
     /// A new object in the nursery (nil slots, zero payload) with header
-    /// `make_tid(kind, id, 0)`, or `None` when the nursery is full.
+    /// `make_tid(kind, id, 0)`, or `None` when the nursery is full, or
+    /// `OutOfMemory` when the system refuses room to note it.
     ///
     /// # Panics
     ///
@@ -102,25 +103,29 @@ impl Space {
         id: u64,
         slots: usize,
         payload: usize,
-    ) -> Option<ObjPtr> {
+    ) -> Result<Option<ObjPtr>, GcError> {
         assert!(
             slots <= MAX_LENGTH && payload <= MAX_LENGTH,
             "object too large"
         );
         let bytes = object_bytes(slots, payload);
+        self.young.reserve_note(bytes)?;
         // SAFETY: initialised right below, before the nursery is used
         // again.
-        let ptr = unsafe { self.young.alloc(bytes)? };
+        let Some(ptr) = (unsafe { self.young.alloc(bytes) }) else {
+            return Ok(None);
+        };
         // SAFETY: the nursery returned `bytes` writable, aligned bytes of
         // this space's memory; the lengths are under 2^32 (asserted).
         let obj = unsafe { init_object(ptr, make_tid(kind, id, 0), slots, payload) };
-        self.young.note_alloc(payload);
-        Some(obj)
+        // SAFETY: just allocated in this nursery and initialised.
+        unsafe { self.young.note_alloc(obj, bytes, payload) };
+        Ok(Some(obj))
     }
 
     /// A new large object born old (PyPy's `external_malloc`), in its own
     /// allocation, with cards when it has slots; registered with the old
-    /// generation.
+    /// generation. `OutOfMemory` when the system refuses.
     ///
     /// # Panics
     ///
@@ -131,14 +136,14 @@ impl Space {
         id: u64,
         slots: usize,
         payload: usize,
-    ) -> ObjPtr {
+    ) -> Result<ObjPtr, GcError> {
         assert!(
             slots <= MAX_LENGTH && payload <= MAX_LENGTH,
             "object too large"
         );
         let bytes = object_bytes(slots, payload);
         let cards = if slots > 0 { card_words(slots) } else { 0 };
-        let ptr = self.old.alloc_large(bytes, cards);
+        let ptr = self.old.alloc_large(bytes, cards)?;
         let mut flags = OLD | LARGE | TRACK_YOUNG_PTRS;
         if cards > 0 {
             flags |= HAS_CARDS;
@@ -150,12 +155,13 @@ impl Space {
         // SAFETY: just allocated by `alloc_large` and initialised: live,
         // not registered yet.
         unsafe { self.old.add_large(ptr.open(&self.access)) };
-        ptr
+        Ok(ptr)
     }
 
     /// One minor collection: the nursery's survivors are copied into the
     /// old generation, every reference in `scope` forwarded, the nursery
-    /// reset.
+    /// reset. `OutOfMemory` when the system refuses the room reserved
+    /// before anything moves (then nothing did).
     ///
     /// # Safety
     ///
@@ -163,10 +169,16 @@ impl Space {
     /// roots, finalizers, weak references, remembered set and grey stacks
     /// hold this space's objects, and they are every place outside the
     /// space's objects where its young objects' addresses are stored.
-    pub(crate) unsafe fn minor(&mut self, scope: MinorScope<'_>) -> MinorReport {
+    pub(crate) unsafe fn minor(&mut self, scope: MinorScope<'_>) -> Result<MinorReport, GcError> {
         // SAFETY: the token, nursery and old generation are this space's;
         // the caller's guarantee for the rest.
         unsafe { self.young.collect(&mut self.access, &mut self.old, scope) }
+    }
+
+    /// Room for what the sweep's lists can grow to (see
+    /// [`OldGen::reserve_sweep`]), or `OutOfMemory`.
+    pub(crate) fn reserve_sweep(&mut self) -> Result<(), GcError> {
+        self.old.reserve_sweep()
     }
 
     /// The end of marking: every old object goes to the sweeper.

@@ -7,6 +7,7 @@ use gc_core::{GcError, HeapId, ObjectId, RootTable, WeakHandle, WeakId};
 
 use crate::header::{Access, OLD, ObjPtr, ObjRef};
 use crate::mark::survives;
+use crate::system;
 
 /// A weak reference as the mutator holds it (PyPy's weakrefs are heap
 /// objects; ours live here, cleared by the collection that finds the
@@ -57,7 +58,8 @@ impl WeakTable {
         }
     }
 
-    /// A new weak reference `id` to `target`.
+    /// A new weak reference `id` to `target`, or `OutOfMemory` (nothing
+    /// changed) when the table cannot grow.
     ///
     /// # Safety
     ///
@@ -67,8 +69,12 @@ impl WeakTable {
         id: u64,
         target: ObjRef<'_>,
         callback: bool,
-    ) -> WeakHandle {
+    ) -> Result<WeakHandle, GcError> {
         let young = !target.has(OLD);
+        system::reserve(&mut self.entries, 1)?;
+        if young {
+            system::reserve(&mut self.young, 1)?;
+        }
         let entry = WeakEntry {
             id,
             target: Some(target.ptr()),
@@ -88,7 +94,7 @@ impl WeakTable {
         if young {
             self.young.push(slot);
         }
-        self.handles.insert(slot)
+        Ok(self.handles.insert(slot))
     }
 
     pub(crate) fn get(&self, h: WeakHandle) -> Result<&WeakEntry, GcError> {
