@@ -9,6 +9,7 @@
 
 use std::time::Instant;
 
+use gc_core::config::refused;
 use gc_core::embed::{self, EmbedState, ObjectView};
 use gc_core::{
     CollectDetail, CollectKind, Collection, Collector, Control, ControlOutcome, Event, EventLog,
@@ -24,7 +25,7 @@ use crate::header::{Access, Block, FIN_HOOK, FIN_RESURRECT, MAX_ID, ObjPtr, ObjR
 use crate::major::{MajorCollector, State, StepReport, StepScope};
 use crate::minor::{MinorReport, MinorScope};
 use crate::roots::Roots;
-use crate::space::Space;
+use crate::space::{NoRoom, Space};
 use crate::weak::WeakTable;
 
 /// Counters beyond [`Stats`]: what PyPy's `gc-minor` and `gc-collect-*`
@@ -514,13 +515,37 @@ impl IncMiniMark {
             self.collect_and_reserve()?;
         }
         let id = self.fresh_id()?;
-        let obj = match self.space.alloc_young(kind, id, slots, payload) {
-            Ok(Some(obj)) => Ok(obj),
-            Ok(None) => self.collect_and_reserve().and_then(|()| {
-                let obj = self.space.alloc_young(kind, id, slots, payload)?;
-                Ok(obj.expect("an empty nursery has room"))
+        match self.space.alloc_young(kind, id, slots, payload) {
+            Ok(obj) => {
+                self.stats.on_alloc(payload as u64);
+                Ok(obj)
+            }
+            Err(no_room) => self.allocate_slow(no_room, kind, id, slots, payload),
+        }
+    }
+
+    /// The nursery had no room for object `id` (or the system refused
+    /// room to note it): collect and try again, or give `id` back and
+    /// fail.
+    #[cold]
+    #[inline(never)]
+    fn allocate_slow(
+        &mut self,
+        no_room: NoRoom,
+        kind: Kind,
+        id: u64,
+        slots: usize,
+        payload: usize,
+    ) -> Result<ObjPtr, GcError> {
+        let obj = match no_room {
+            NoRoom::Refused => Err(refused()),
+            NoRoom::Full => self.collect_and_reserve().and_then(|()| {
+                match self.space.alloc_young(kind, id, slots, payload) {
+                    Ok(obj) => Ok(obj),
+                    Err(NoRoom::Refused) => Err(refused()),
+                    Err(NoRoom::Full) => panic!("an empty nursery has room"),
+                }
             }),
-            Err(e) => Err(e),
         };
         match obj {
             Ok(obj) => {

@@ -43,6 +43,16 @@ impl Drop for Space {
     }
 }
 
+/// Why [`Space::alloc_young`] made no object (small, so that its result
+/// stays in registers on the allocation fast path).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum NoRoom {
+    /// The nursery is full: collect, then try again.
+    Full,
+    /// The system refused room to note the object (`OutOfMemory`).
+    Refused,
+}
+
 /// The largest slot count or payload length an object's lengths word holds
 /// (32 bits each; `Shape::check`'s limits are far below).
 const MAX_LENGTH: usize = u32::MAX as usize;
@@ -89,8 +99,8 @@ impl Space {
     }
 
     /// A new object in the nursery (nil slots, zero payload) with header
-    /// `make_tid(kind, id, 0)`, or `None` when the nursery is full, or
-    /// `OutOfMemory` when the system refuses room to note it.
+    /// `make_tid(kind, id, 0)`, or why not: the nursery is full, or the
+    /// system refused room to note it (nothing changed either way).
     ///
     /// # Panics
     ///
@@ -103,24 +113,26 @@ impl Space {
         id: u64,
         slots: usize,
         payload: usize,
-    ) -> Result<Option<ObjPtr>, GcError> {
+    ) -> Result<ObjPtr, NoRoom> {
         assert!(
             slots <= MAX_LENGTH && payload <= MAX_LENGTH,
             "object too large"
         );
         let bytes = object_bytes(slots, payload);
-        self.young.reserve_note(bytes)?;
+        if self.young.reserve_note(bytes).is_err() {
+            return Err(NoRoom::Refused);
+        }
         // SAFETY: initialised right below, before the nursery is used
         // again.
         let Some(ptr) = (unsafe { self.young.alloc(bytes) }) else {
-            return Ok(None);
+            return Err(NoRoom::Full);
         };
         // SAFETY: the nursery returned `bytes` writable, aligned bytes of
         // this space's memory; the lengths are under 2^32 (asserted).
         let obj = unsafe { init_object(ptr, make_tid(kind, id, 0), slots, payload) };
         // SAFETY: just allocated in this nursery and initialised.
         unsafe { self.young.note_alloc(obj, bytes, payload) };
-        Ok(Some(obj))
+        Ok(obj)
     }
 
     /// A new large object born old (PyPy's `external_malloc`), in its own
