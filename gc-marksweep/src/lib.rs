@@ -65,7 +65,8 @@
 //!   allocator and copying with forwarding stubs, which an index-based safe
 //!   design could only imitate. The unsafe code is confined to `header.rs`
 //!   (object layout and `ObjRef` accessors), `nursery.rs`,
-//!   `pages.rs`, `space.rs` (initialising new objects), the copy in
+//!   `pages.rs`, `space.rs` (initialising new objects), `system.rs`
+//!   (the calls to the system allocator), the copy in
 //!   `minor.rs` and the payload slices of
 //!   `collector.rs`, each block with a `// SAFETY:` comment; the crate's
 //!   unit tests (these modules' own, plus whole-collector runs that reach
