@@ -106,7 +106,7 @@ impl Space {
     ///
     /// When `slots` or `payload` is 2^32 or more (the lengths word holds
     /// each in 32 bits; callers check the shape first).
-    #[inline]
+    #[inline(always)]
     pub(crate) fn alloc_young(
         &mut self,
         kind: Kind,
