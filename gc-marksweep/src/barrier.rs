@@ -40,7 +40,10 @@
 //! [`IncMiniMark::check_heap`](crate::IncMiniMark::check_heap) verifies
 //! the invariant (zeal tests run it after every collection).
 
-use crate::header::{CARDS_SET, HAS_CARDS, ObjPtr, ObjRef, TRACK_YOUNG_PTRS};
+use gc_core::GcError;
+
+use crate::header::{Access, CARD_SLOTS, CARDS_SET, HAS_CARDS, ObjPtr, ObjRef, TRACK_YOUNG_PTRS};
+use crate::system;
 
 /// The old objects the next minor collection must trace, filled by the
 /// write barrier (and by the minor collection itself with the objects it
@@ -59,7 +62,9 @@ pub(crate) struct RememberedSet {
 }
 
 impl RememberedSet {
-    /// The barrier before writing slot `index` of `obj`.
+    /// The barrier before writing slot `index` of `obj`; `OutOfMemory`
+    /// (nothing recorded: the slot must not be written) when the system
+    /// refuses room in the set.
     ///
     /// # Safety
     ///
@@ -67,15 +72,20 @@ impl RememberedSet {
     /// (the set keeps its address, opened by that heap's next minor
     /// collection).
     #[inline(always)]
-    pub(crate) unsafe fn write_barrier(&mut self, obj: ObjRef<'_>, index: usize) {
+    pub(crate) unsafe fn write_barrier(
+        &mut self,
+        obj: ObjRef<'_>,
+        index: usize,
+    ) -> Result<(), GcError> {
         #[cfg(test)]
         if self.off {
-            return;
+            return Ok(());
         }
         if obj.has(TRACK_YOUNG_PTRS) {
             // SAFETY: the caller's guarantee.
-            unsafe { self.remember_young_pointer(obj, index) };
+            return unsafe { self.remember_young_pointer(obj, index) };
         }
+        Ok(())
     }
 
     /// The slow path: remembered set, or a card.
@@ -85,19 +95,58 @@ impl RememberedSet {
     /// As for [`write_barrier`](Self::write_barrier).
     #[cold]
     #[inline(never)]
-    unsafe fn remember_young_pointer(&mut self, obj: ObjRef<'_>, index: usize) {
+    unsafe fn remember_young_pointer(
+        &mut self,
+        obj: ObjRef<'_>,
+        index: usize,
+    ) -> Result<(), GcError> {
         if obj.has(HAS_CARDS) {
-            obj.mark_card(index);
             if !obj.has(CARDS_SET) {
+                system::reserve(&mut self.with_cards, 1)?;
                 // SAFETY: it enters the cards list right here.
                 unsafe { obj.add(CARDS_SET) };
                 self.with_cards.push(obj.ptr());
             }
+            obj.mark_card(index);
         } else {
+            system::reserve(&mut self.objects, 1)?;
             // SAFETY: it enters the remembered set right here.
             unsafe { obj.remove(TRACK_YOUNG_PTRS) };
             self.objects.push(obj.ptr());
         }
+        Ok(())
+    }
+
+    /// Room for `promoted` more objects (a minor collection's copies),
+    /// or `OutOfMemory`.
+    pub(crate) fn reserve_promoted(&mut self, promoted: usize) -> Result<(), GcError> {
+        system::reserve(&mut self.objects, promoted)
+    }
+
+    /// At most how many referents the next minor collection greys from
+    /// the objects remembered now: the slots of the remembered objects and
+    /// of the dirty cards.
+    ///
+    /// # Safety
+    ///
+    /// `access` is the token of the heap this set belongs to.
+    pub(crate) unsafe fn grey_bound(&self, access: &Access) -> usize {
+        let mut bound = 0usize;
+        for &p in &self.objects {
+            // SAFETY: remembered objects are live objects of that heap.
+            bound = bound.saturating_add(unsafe { p.open(access) }.slot_count());
+        }
+        for &p in &self.with_cards {
+            // SAFETY: as above.
+            let obj = unsafe { p.open(access) };
+            let dirty: usize = obj
+                .cards()
+                .iter()
+                .map(|b| b.get().count_ones() as usize)
+                .sum();
+            bound = bound.saturating_add(dirty.saturating_mul(CARD_SLOTS).min(obj.slot_count()));
+        }
+        bound
     }
 
     /// An object just promoted, with slots to trace (it gets

@@ -9,6 +9,7 @@
 
 use std::time::Instant;
 
+use gc_core::config::refused;
 use gc_core::embed::{self, EmbedState, ObjectView};
 use gc_core::{
     CollectDetail, CollectKind, Collection, Collector, Control, ControlOutcome, Event, EventLog,
@@ -20,15 +21,11 @@ use crate::barrier::RememberedSet;
 use crate::check::{self, Holder, Snapshot};
 use crate::config::MarkSweepConfig;
 use crate::finalizers::Finalizers;
-use crate::header::{
-    Access, Block, FIN_HOOK, FIN_RESURRECT, HAS_CARDS, LARGE, MAX_ID, OLD, ObjPtr, ObjRef,
-    TRACK_YOUNG_PTRS, card_words, init_object, make_tid, object_bytes,
-};
+use crate::header::{Access, Block, FIN_HOOK, FIN_RESURRECT, MAX_ID, ObjPtr, ObjRef, object_bytes};
 use crate::major::{MajorCollector, State, StepReport, StepScope};
-use crate::minor::{MinorReport, MinorScope, Young};
-use crate::nursery::Nursery;
-use crate::old::OldGen;
+use crate::minor::{MinorReport, MinorScope};
 use crate::roots::Roots;
+use crate::space::{NoRoom, Space};
 use crate::weak::WeakTable;
 
 /// Counters beyond [`Stats`]: what PyPy's `gc-minor` and `gc-collect-*`
@@ -132,16 +129,15 @@ impl Promoted {
 #[derive(Debug)]
 pub struct IncMiniMark {
     config: MarkSweepConfig,
-    /// The right to read objects (see `header.rs`): borrowed by every
-    /// `ObjRef`, taken `&mut` by whatever frees or moves objects.
-    access: Access,
+    /// The nursery, the old generation and the right to read objects
+    /// (see `space.rs`, `header.rs`): borrowed by every `ObjRef`, taken
+    /// `&mut` by whatever frees or moves objects. Never replaced.
+    space: Space,
     /// The handles and the saved list (objects resurrected by finalizers).
     roots: Roots,
     weaks: WeakTable,
     next_weak_id: u64,
     next_id: u64,
-    young: Young,
-    old: OldGen,
     pub(crate) remembered: RememberedSet,
     major: MajorCollector,
     finalizers: Finalizers,
@@ -162,9 +158,8 @@ unsafe impl Send for IncMiniMark {}
 
 impl Drop for IncMiniMark {
     fn drop(&mut self) {
+        // The space frees the objects when it is dropped, after this.
         embed::report_leaks(self);
-        // SAFETY: the heap is going away, so nothing uses its objects again.
-        unsafe { self.old.free_all(&mut self.access) };
     }
 }
 
@@ -186,12 +181,13 @@ impl IncMiniMark {
     /// generation and page-allocator sizes, pauses.
     pub fn gc_stats(&self) -> MarkSweepStats {
         let mut s = self.gc;
-        let pages = self.old.pages();
-        s.old_bytes = self.old.total_used() as u64;
+        let old = self.space.old();
+        let pages = old.pages();
+        s.old_bytes = old.total_used() as u64;
         s.page_bytes_used = pages.used_bytes() as u64;
         s.arena_bytes = pages.arena_bytes() as u64;
         s.arenas = pages.arenas_count() as u64;
-        s.large_bytes = self.old.large_bytes() as u64;
+        s.large_bytes = old.large_bytes() as u64;
         s.next_major_threshold = self.major.next_threshold();
         s
     }
@@ -228,11 +224,15 @@ impl IncMiniMark {
     }
 
     /// One minor collection followed by one major step (PyPy's
-    /// `gc.collect_step()`), whatever `gc disable` says.
-    pub fn collect_step(&mut self) {
-        self.minor_collection(Trigger::Explicit);
-        self.major_step(Trigger::Explicit, 0.0);
+    /// `gc.collect_step()`), whatever `gc disable` says. `OutOfMemory`
+    /// when the system refuses what the collection needs (the heap stays
+    /// consistent and usable).
+    pub fn collect_step(&mut self) -> Result<(), GcError> {
+        let done = self
+            .minor_collection(Trigger::Explicit)
+            .and_then(|_| self.major_step(Trigger::Explicit, 0.0));
         self.finish();
+        done
     }
 
     /// Ends an operation that may have collected: runs the finalizer hook
@@ -256,15 +256,16 @@ impl IncMiniMark {
         promoted: Promoted,
     ) {
         self.note_old_size();
-        let pages = self.old.pages();
+        let old = self.space.old();
+        let pages = old.pages();
         let detail = CollectDetail {
             promoted_objects: promoted.objects,
             promoted_bytes: promoted.bytes,
-            old_bytes: self.old.total_used() as u64,
+            old_bytes: old.total_used() as u64,
             peak_old_bytes: self.gc.peak_old_bytes,
             pages_reserved_bytes: pages.arena_bytes() as u64,
             pages_used_bytes: pages.used_bytes() as u64,
-            large_bytes: self.old.large_bytes() as u64,
+            large_bytes: old.large_bytes() as u64,
         };
         let generation = if kind == Self::MINOR {
             Generation::YOUNGEST
@@ -286,7 +287,7 @@ impl IncMiniMark {
     }
 
     fn note_old_size(&mut self) {
-        let used = self.old.total_used() as u64;
+        let used = self.space.old().total_used() as u64;
         self.gc.peak_old_bytes = self.gc.peak_old_bytes.max(used);
     }
 
@@ -301,19 +302,18 @@ impl IncMiniMark {
 
     /// One minor collection, without an event: the collector's and the
     /// statistics' counters.
-    fn run_minor(&mut self) -> MinorReport {
+    fn run_minor(&mut self) -> Result<MinorReport, GcError> {
         let started = Instant::now();
         let scope = MinorScope {
-            access: &mut self.access,
             roots: &mut self.roots,
             finalizers: &mut self.finalizers,
             weaks: &mut self.weaks,
             remembered: &mut self.remembered,
-            old: &mut self.old,
             marking: self.major.marking(),
         };
-        // SAFETY: every part of the scope is this heap's.
-        let report = unsafe { self.young.collect(scope) };
+        // SAFETY: every part of the scope is this heap's, and they are
+        // every place outside objects where the heap stores addresses.
+        let report = unsafe { self.space.minor(scope)? };
         self.stats.freed += report.freed;
         self.stats.live_objects -= report.freed;
         self.stats.live_bytes -= report.freed_payload;
@@ -327,44 +327,44 @@ impl IncMiniMark {
         self.gc.minor_time_ns += pause;
         self.gc.max_minor_pause_ns = self.gc.max_minor_pause_ns.max(pause);
         self.debug_check(|| "a minor collection".into());
-        report
+        Ok(report)
     }
 
     /// One minor collection, reported; returns the young objects freed.
-    fn minor_collection(&mut self, trigger: Trigger) -> u64 {
+    fn minor_collection(&mut self, trigger: Trigger) -> Result<u64, GcError> {
         let started = Instant::now();
-        let report = self.run_minor();
+        let report = self.run_minor()?;
         let mut promoted = Promoted::default();
         promoted.add(&report);
         let pause = started.elapsed().as_nanos() as u64;
         self.record_event(trigger, Self::MINOR, report.freed, pause, promoted);
-        report.freed
+        Ok(report.freed)
     }
 
     /// One major step, without an event: its finalizers run, its weak
     /// callbacks are reported, the counters updated.
-    fn run_step(&mut self, reserving: f64, unlimited: bool) -> StepReport {
+    fn run_step(&mut self, reserving: f64, unlimited: bool) -> Result<StepReport, GcError> {
         let started = Instant::now();
         assert!(
-            self.young.is_empty() && self.remembered.is_empty(),
+            self.space.young().is_empty() && self.remembered.is_empty(),
             "a major step runs right after a minor collection"
         );
         let scope = StepScope {
-            access: &mut self.access,
+            space: &mut self.space,
             config: &self.config,
             roots: &self.roots,
-            old: &mut self.old,
             finalizers: &mut self.finalizers,
             weaks: &mut self.weaks,
         };
         // SAFETY: every part of the scope is this heap's, and the nursery
         // and the remembered set are empty (asserted above).
-        let report = unsafe { self.major.step(scope, reserving, unlimited) };
+        let report = unsafe { self.major.step(scope, reserving, unlimited)? };
         let freed = report.freed;
         self.stats.freed += freed.objects;
         self.stats.live_objects -= freed.objects;
         self.stats.live_bytes -= freed.payload;
-        self.execute_finalizers(&report.finalized);
+        // SAFETY: decided by this heap's marking, in this step.
+        unsafe { self.execute_finalizers(&report.finalized) };
         for &(weak, object) in &report.weak_callbacks {
             self.stats.weak_callbacks += 1;
             self.events.push(Event::WeakCallback { weak, object });
@@ -377,14 +377,14 @@ impl IncMiniMark {
         self.gc.major_time_ns += pause;
         self.gc.max_step_pause_ns = self.gc.max_step_pause_ns.max(pause);
         self.debug_check(|| format!("a major step ({})", self.major.state().name()));
-        report
+        Ok(report)
     }
 
     /// One major step, reported as `major-step`, or `major` when it
     /// completes a cycle's sweep.
-    fn major_step(&mut self, trigger: Trigger, reserving: f64) {
+    fn major_step(&mut self, trigger: Trigger, reserving: f64) -> Result<(), GcError> {
         let started = Instant::now();
-        let report = self.run_step(reserving, false);
+        let report = self.run_step(reserving, false)?;
         let kind = if report.completed {
             Self::MAJOR
         } else {
@@ -393,14 +393,20 @@ impl IncMiniMark {
         let pause = started.elapsed().as_nanos() as u64;
         let freed = report.freed.objects;
         self.record_event(trigger, kind, freed, pause, Promoted::default());
+        Ok(())
     }
 
     /// Runs the finalizers decided by the marking that just ended.
-    fn execute_finalizers(&mut self, finalized: &[ObjPtr]) {
+    ///
+    /// # Safety
+    ///
+    /// `finalized` are live objects of this heap: the ones the marking
+    /// that just ended decided to finalize (kept for this cycle by the
+    /// ordering), with no collection since.
+    unsafe fn execute_finalizers(&mut self, finalized: &[ObjPtr]) {
         for &ptr in finalized {
-            // SAFETY: decided at the end of this marking: live (kept for
-            // this cycle by the ordering).
-            let obj = unsafe { ptr.open(&self.access) };
+            // SAFETY: the caller's guarantee.
+            let obj = unsafe { ptr.open(self.space.access()) };
             let (id, hook, resurrect) = (obj.id(), obj.has(FIN_HOOK), obj.has(FIN_RESURRECT));
             self.stats.finalized += 1;
             self.events.push(Event::Finalize { object: id });
@@ -421,9 +427,9 @@ impl IncMiniMark {
     /// An explicit or automatic full collection: finishes the cycle in
     /// progress, then runs a whole new one (PyPy's
     /// `minor_and_major_collection`), reported as one `major` event.
-    fn full_collection(&mut self, trigger: Trigger) -> u64 {
+    fn full_collection(&mut self, trigger: Trigger) -> Result<u64, GcError> {
         let started = Instant::now();
-        let first = self.run_minor();
+        let first = self.run_minor()?;
         let mut freed = first.freed;
         let mut promoted = Promoted::default();
         promoted.add(&first);
@@ -431,7 +437,7 @@ impl IncMiniMark {
         // new one runs; every step but the last may be followed by a minor.
         let mut finishing_previous = self.major.state() != State::Scanning;
         loop {
-            freed += self.run_step(0.0, true).freed.objects;
+            freed += self.run_step(0.0, true)?.freed.objects;
             if self.major.state() == State::Scanning {
                 if !finishing_previous {
                     break;
@@ -439,46 +445,48 @@ impl IncMiniMark {
                 finishing_previous = false;
             }
             if self.minor_needed() {
-                let minor = self.run_minor();
+                let minor = self.run_minor()?;
                 freed += minor.freed;
                 promoted.add(&minor);
             }
         }
         let pause = started.elapsed().as_nanos() as u64;
         self.record_event(trigger, Self::MAJOR, freed, pause, promoted);
-        freed
+        Ok(freed)
     }
 
     /// Inside a full collection: a minor collection only when the mutator
     /// (a finalizer run) could have changed something since the last one.
     fn minor_needed(&self) -> bool {
-        !self.young.is_empty() || !self.remembered.is_empty() || self.finalizers.has_young()
+        !self.space.young().is_empty() || !self.remembered.is_empty() || self.finalizers.has_young()
     }
 
     /// PyPy's `minor_collection_with_major_progress`: a minor collection,
     /// then (unless `gc disable`) a major step when a cycle runs or the
     /// threshold is reached — and more minor-plus-step pairs while the
     /// minors promote more than the pacing allows.
-    fn minor_collection_with_major_progress(&mut self, extra: f64) {
-        self.minor_collection(Trigger::Auto);
+    fn minor_collection_with_major_progress(&mut self, extra: f64) -> Result<(), GcError> {
+        self.minor_collection(Trigger::Auto)?;
         if !self.enabled {
-            return;
+            return Ok(());
         }
         if self.major.state() != State::Scanning
             || self.threshold_reached(extra)
             || self.config.zeal
         {
-            self.major_step(Trigger::Auto, extra);
+            self.major_step(Trigger::Auto, extra)?;
             while self.major.state() != State::Scanning && self.major.behind(extra as usize) {
-                self.minor_collection(Trigger::Auto);
-                self.major_step(Trigger::Auto, extra as usize as f64);
+                self.minor_collection(Trigger::Auto)?;
+                self.major_step(Trigger::Auto, extra as usize as f64)?;
             }
         }
+        Ok(())
     }
 
     /// PyPy's `threshold_reached`.
     fn threshold_reached(&self, extra: f64) -> bool {
-        self.major.threshold_reached(self.old.total_used(), extra)
+        self.major
+            .threshold_reached(self.space.old().total_used(), extra)
     }
 
     fn fresh_id(&mut self) -> Result<u64, GcError> {
@@ -506,35 +514,56 @@ impl IncMiniMark {
         if self.config.zeal {
             self.collect_and_reserve()?;
         }
-        // The id first: once the nursery has handed out the bytes, they
-        // must hold an object (the nursery walk parses them).
         let id = self.fresh_id()?;
-        // SAFETY: initialised right below, before the nursery is used again.
-        let ptr = match unsafe { self.young.alloc(bytes) } {
-            Some(p) => p,
-            None => {
-                if let Err(e) = self.collect_and_reserve() {
-                    self.next_id -= 1;
-                    return Err(e);
-                }
-                // SAFETY: as above.
-                let p = unsafe { self.young.alloc(bytes) };
-                p.expect("an empty nursery has room")
+        match self.space.alloc_young(kind, id, slots, payload) {
+            Ok(obj) => {
+                self.stats.on_alloc(payload as u64);
+                Ok(obj)
             }
+            Err(no_room) => self.allocate_slow(no_room, kind, id, slots, payload),
+        }
+    }
+
+    /// The nursery had no room for object `id` (or the system refused
+    /// room to note it): collect and try again, or give `id` back and
+    /// fail.
+    #[cold]
+    #[inline(never)]
+    fn allocate_slow(
+        &mut self,
+        no_room: NoRoom,
+        kind: Kind,
+        id: u64,
+        slots: usize,
+        payload: usize,
+    ) -> Result<ObjPtr, GcError> {
+        let obj = match no_room {
+            NoRoom::Refused => Err(refused()),
+            NoRoom::Full => self.collect_and_reserve().and_then(|()| {
+                match self.space.alloc_young(kind, id, slots, payload) {
+                    Ok(obj) => Ok(obj),
+                    Err(NoRoom::Refused) => Err(refused()),
+                    Err(NoRoom::Full) => panic!("an empty nursery has room"),
+                }
+            }),
         };
-        // SAFETY: the nursery returned `bytes` writable, aligned bytes of
-        // this heap's memory.
-        let obj = unsafe { init_object(ptr, make_tid(kind, id, 0), slots, payload) };
-        self.young.note_alloc(payload);
-        self.stats.on_alloc(payload as u64);
-        Ok(obj)
+        match obj {
+            Ok(obj) => {
+                self.stats.on_alloc(payload as u64);
+                Ok(obj)
+            }
+            Err(e) => {
+                self.next_id -= 1;
+                Err(e)
+            }
+        }
     }
 
     /// The nursery is full: a minor collection with major progress (PyPy's
     /// `collect_and_reserve`), then the heap limit.
     #[cold]
     fn collect_and_reserve(&mut self) -> Result<(), GcError> {
-        self.minor_collection_with_major_progress(0.0);
+        self.minor_collection_with_major_progress(0.0)?;
         self.check_limit(0)
     }
 
@@ -542,11 +571,11 @@ impl IncMiniMark {
     /// exceed `max_heap` even after a full collection.
     fn check_limit(&mut self, extra: usize) -> Result<(), GcError> {
         let max = self.config.max_heap;
-        if max == 0 || self.old.total_used() + extra <= max {
+        if max == 0 || self.space.old().total_used() + extra <= max {
             return Ok(());
         }
-        self.full_collection(Trigger::Auto);
-        if self.old.total_used() + extra > max {
+        self.full_collection(Trigger::Auto)?;
+        if self.space.old().total_used() + extra > max {
             return Err(GcError::OutOfMemory { limit: max as u64 });
         }
         Ok(())
@@ -563,25 +592,19 @@ impl IncMiniMark {
         payload: usize,
     ) -> Result<ObjPtr, GcError> {
         let bytes = object_bytes(slots, payload);
-        let reserve = bytes as f64 + (self.young.capacity() / 2) as f64;
+        let reserve = bytes as f64 + (self.space.young().capacity() / 2) as f64;
         if self.enabled && self.threshold_reached(bytes as f64) {
-            self.minor_collection_with_major_progress(reserve);
+            self.minor_collection_with_major_progress(reserve)?;
         }
         self.check_limit(bytes)?;
         let id = self.fresh_id()?;
-        let cards = if slots > 0 { card_words(slots) } else { 0 };
-        let ptr = self.old.alloc_large(bytes, cards);
-        let mut flags = OLD | LARGE | TRACK_YOUNG_PTRS;
-        if cards > 0 {
-            flags |= HAS_CARDS;
-        }
-        // SAFETY: `alloc_large` returned `bytes` writable bytes after the
-        // `cards` zeroed card words, in the same allocation, owned by the
-        // old generation.
-        let ptr = unsafe { init_object(ptr, make_tid(kind, id, flags), slots, payload) };
-        // SAFETY: just allocated by `alloc_large` and initialised: live,
-        // not registered yet.
-        unsafe { self.old.add_large(ptr.open(&self.access)) };
+        let ptr = match self.space.alloc_large(kind, id, slots, payload) {
+            Ok(ptr) => ptr,
+            Err(e) => {
+                self.next_id -= 1;
+                return Err(e);
+            }
+        };
         self.stats.on_alloc(payload as u64);
         self.note_old_size();
         Ok(ptr)
@@ -589,20 +612,14 @@ impl IncMiniMark {
 
     #[inline]
     fn get(&self, h: Handle) -> Result<ObjRef<'_>, GcError> {
-        open_root(&self.roots, &self.access, h)
+        // SAFETY: this heap's roots and token.
+        unsafe { open_root(&self.roots, self.space.access(), h) }
     }
 
     /// Every object not yet freed, with the object itself when it is
     /// known to be live: not an unmarked one waiting for the sweeper.
-    fn for_each_object<'h>(&'h self, mut f: impl FnMut(Block<'h>, Option<ObjRef<'h>>)) {
-        // Young objects are live: a major step (the only freeing of old
-        // objects) runs with an empty nursery, so no young object refers
-        // to a freed one.
-        self.young.for_each(&self.access, |o| {
-            // SAFETY: see above.
-            f(o, Some(unsafe { o.assume_live() }));
-        });
-        self.old.for_each(&self.access, f);
+    fn for_each_object<'h>(&'h self, f: impl FnMut(Block<'h>, Option<ObjRef<'h>>)) {
+        self.space.for_each_object(f);
     }
 
     /// What the consistency check looks at.
@@ -637,10 +654,20 @@ impl IncMiniMark {
 }
 
 /// The object a root handle names.
+///
+/// # Safety
+///
+/// `roots` and `access` belong to the same heap (its roots are live
+/// objects of the heap that token guards).
 #[inline]
-fn open_root<'h>(roots: &Roots, access: &'h Access, h: Handle) -> Result<ObjRef<'h>, GcError> {
+unsafe fn open_root<'h>(
+    roots: &Roots,
+    access: &'h Access,
+    h: Handle,
+) -> Result<ObjRef<'h>, GcError> {
     let ptr = roots.get(h)?;
-    // SAFETY: roots are live objects (invariant in `header.rs`).
+    // SAFETY: roots are live objects (invariant in `header.rs`) of the
+    // heap `access` guards (the caller's guarantee).
     Ok(unsafe { ptr.open(access) })
 }
 
@@ -662,30 +689,30 @@ impl Collector for IncMiniMark {
 
     fn with_config(config: MarkSweepConfig) -> Result<Self, GcError> {
         let heap = HeapId::fresh();
-        let nursery = Nursery::new(config.nursery_bytes()).ok_or_else(|| {
+        // SAFETY: the heap keeps the space in its private `space` field for
+        // its whole life and never replaces, swaps or moves it out; the
+        // addresses it stores into it (roots, lists, weak entries) are
+        // dropped with it.
+        let space = unsafe { Space::new(config.nursery_bytes()) }.ok_or_else(|| {
             GcError::Config(format!(
                 "nursery: cannot allocate {} bytes",
                 config.nursery_bytes()
             ))
         })?;
-        let large_threshold = config.large_object.min(nursery.capacity() + 1);
-        let major = MajorCollector::new(&config, nursery.capacity());
+        let capacity = space.young().capacity();
+        let large_threshold = config.large_object.min(capacity + 1);
+        let major = MajorCollector::new(&config, capacity);
         let gc = MarkSweepStats {
             next_major_threshold: major.next_threshold(),
             ..MarkSweepStats::default()
         };
         let remembered = RememberedSet::default();
         Ok(IncMiniMark {
-            // SAFETY: one token for this heap; its memory is freed only by
-            // `Nursery::reset`, `PageAllocator::sweep` and `free_large`,
-            // which take it `&mut`, or when the heap is dropped.
-            access: unsafe { Access::new() },
+            space,
             roots: Roots::new(heap),
             weaks: WeakTable::new(heap),
             next_weak_id: 0,
             next_id: 0,
-            young: Young::new(nursery),
-            old: OldGen::default(),
             remembered,
             major,
             finalizers: Finalizers::default(),
@@ -725,14 +752,20 @@ impl Collector for IncMiniMark {
         };
         // SAFETY: just allocated, so live; nothing collects before it is
         // rooted below.
-        let obj = unsafe { ptr.open(&self.access) };
+        let obj = unsafe { ptr.open(self.space.access()) };
         for (slot, m) in obj.slots().iter().enumerate().zip(members) {
             if let Some(h) = m {
-                let value = open_root(&self.roots, &self.access, *h)?;
+                // SAFETY: this heap's roots and token.
+                let value = unsafe { open_root(&self.roots, self.space.access(), *h) }?;
                 // SAFETY: `obj` and `value` are live objects of this heap
-                // (just allocated; a root); the barrier runs first.
+                // (just allocated; a root); the barrier runs first, and
+                // when it fails the slot is not written (the unrooted
+                // tuple is garbage).
                 unsafe {
-                    self.remembered.write_barrier(obj, slot.0);
+                    if let Err(e) = self.remembered.write_barrier(obj, slot.0) {
+                        self.finish();
+                        return Err(e);
+                    }
                     slot.1.set(Some(value));
                 }
             }
@@ -754,7 +787,8 @@ impl Collector for IncMiniMark {
     }
 
     fn slot(&mut self, object: Handle, index: usize) -> Result<Option<Handle>, GcError> {
-        let obj = open_root(&self.roots, &self.access, object)?;
+        // SAFETY: this heap's roots and token.
+        let obj = unsafe { open_root(&self.roots, self.space.access(), object) }?;
         let slots = obj.slots();
         let slot = slots.get(index).ok_or(GcError::SlotOutOfRange {
             index,
@@ -772,9 +806,11 @@ impl Collector for IncMiniMark {
         index: usize,
         value: Option<Handle>,
     ) -> Result<(), GcError> {
-        let obj = open_root(&self.roots, &self.access, object)?;
+        // SAFETY: this heap's roots and token.
+        let obj = unsafe { open_root(&self.roots, self.space.access(), object) }?;
         let value = match value {
-            Some(h) => Some(open_root(&self.roots, &self.access, h)?),
+            // SAFETY: this heap's roots and token.
+            Some(h) => Some(unsafe { open_root(&self.roots, self.space.access(), h) }?),
             None => None,
         };
         let kind = obj.kind();
@@ -788,9 +824,9 @@ impl Collector for IncMiniMark {
             kind: "node",
         })?;
         // SAFETY: `obj` and `value` are roots of this heap, so live; the
-        // barrier runs first.
+        // barrier runs first (when it fails, nothing is written).
         unsafe {
-            self.remembered.write_barrier(obj, index);
+            self.remembered.write_barrier(obj, index)?;
             slot.set(value);
         }
         Ok(())
@@ -827,18 +863,20 @@ impl Collector for IncMiniMark {
     }
 
     fn set_finalizer(&mut self, object: Handle, finalizer: Finalizer) -> Result<(), GcError> {
-        let obj = open_root(&self.roots, &self.access, object)?;
+        // SAFETY: this heap's roots and token.
+        let obj = unsafe { open_root(&self.roots, self.space.access(), object) }?;
         // SAFETY: a root of this heap: live.
-        unsafe { self.finalizers.register(obj, finalizer) };
-        Ok(())
+        unsafe { self.finalizers.register(obj, finalizer) }
     }
 
     fn weak(&mut self, object: Handle, callback: bool) -> Result<WeakHandle, GcError> {
-        let obj = open_root(&self.roots, &self.access, object)?;
+        // SAFETY: this heap's roots and token.
+        let obj = unsafe { open_root(&self.roots, self.space.access(), object) }?;
         let id = self.next_weak_id;
-        self.next_weak_id += 1;
         // SAFETY: a root of this heap: live.
-        Ok(unsafe { self.weaks.insert(id, obj, callback) })
+        let weak = unsafe { self.weaks.insert(id, obj, callback) }?;
+        self.next_weak_id += 1;
+        Ok(weak)
     }
 
     fn upgrade(&mut self, weak: WeakHandle) -> Result<Option<Handle>, GcError> {
@@ -867,7 +905,7 @@ impl Collector for IncMiniMark {
             self.minor_collection(Trigger::Explicit)
         };
         self.finish();
-        Ok(collected)
+        collected
     }
 
     fn control(&mut self, control: Control) -> Result<ControlOutcome, GcError> {
@@ -882,8 +920,9 @@ impl Collector for IncMiniMark {
 
     fn stats(&self) -> Stats {
         // The nursery, the page allocator's arenas, the large objects.
+        let old = self.space.old();
         let footprint =
-            self.young.capacity() + self.old.pages().arena_bytes() + self.old.large_bytes();
+            self.space.young().capacity() + old.pages().arena_bytes() + old.large_bytes();
         Stats {
             footprint_bytes: footprint as u64,
             ..self.stats
@@ -929,7 +968,7 @@ impl Inspect for IncMiniMark {
                 .saved()
                 .iter()
                 // SAFETY: the saved list is a root: live objects.
-                .map(|o| unsafe { o.open(&self.access) }.id())
+                .map(|o| unsafe { o.open(self.space.access()) }.id())
                 .collect(),
             RootList::Garbage => Vec::new(),
         }

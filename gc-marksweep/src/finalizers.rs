@@ -6,13 +6,14 @@
 
 use std::collections::VecDeque;
 
-use gc_core::Finalizer;
+use gc_core::{Finalizer, GcError};
 
 use crate::header::{
     Access, FIN_HOOK, FIN_RESURRECT, FINALIZATION_ORDERING, FINALIZED, HAS_FINALIZER, OLD, ObjPtr,
     ObjRef, Slot, VISITED,
 };
 use crate::mark::{GreyStacks, fin_state};
+use crate::system;
 use crate::weak::WeakTable;
 
 /// The objects registered for finalization.
@@ -34,15 +35,27 @@ pub(crate) struct Ordered {
 }
 
 impl Finalizers {
-    /// Gives `obj` a finalizer (at most once per object, PEP 442).
+    /// Gives `obj` a finalizer (at most once per object, PEP 442), or
+    /// `OutOfMemory` (nothing changed) when the list cannot grow.
     ///
     /// # Safety
     ///
     /// `obj` is a live object of the heap these lists belong to (they keep
     /// its address, opened by that heap's collections).
-    pub(crate) unsafe fn register(&mut self, obj: ObjRef<'_>, finalizer: Finalizer) {
+    pub(crate) unsafe fn register(
+        &mut self,
+        obj: ObjRef<'_>,
+        finalizer: Finalizer,
+    ) -> Result<(), GcError> {
         if obj.has(FINALIZED) {
-            return;
+            return Ok(());
+        }
+        if !obj.has(HAS_FINALIZER) {
+            if obj.has(OLD) {
+                system::reserve_deque(&mut self.old, 1)?;
+            } else {
+                system::reserve(&mut self.young, 1)?;
+            }
         }
         match finalizer {
             Finalizer::Resurrect => {
@@ -55,7 +68,7 @@ impl Finalizers {
             Finalizer::Run => obj.add_info(FIN_RESURRECT | FIN_HOOK),
         }
         if obj.has(HAS_FINALIZER) {
-            return;
+            return Ok(());
         }
         obj.add_info(HAS_FINALIZER);
         if obj.has(OLD) {
@@ -63,6 +76,13 @@ impl Finalizers {
         } else {
             self.young.push(obj.ptr());
         }
+        Ok(())
+    }
+
+    /// Before a minor collection: room in the old list for the young
+    /// entries, or `OutOfMemory`.
+    pub(crate) fn reserve_promotion(&mut self) -> Result<(), GcError> {
+        system::reserve_deque(&mut self.old, self.young.len())
     }
 
     /// Some young object has a finalizer.
@@ -111,8 +131,9 @@ impl Finalizers {
     ///
     /// # Safety
     ///
-    /// These lists and `grey` belong to the heap `access` guards, and its
-    /// nursery is empty (as for [`GreyStacks::mark`]).
+    /// These lists, `grey` and `weaks` belong to the heap `access` guards,
+    /// whose marking just ended (no grey object left, nothing swept since
+    /// it started), and its nursery is empty (as for [`GreyStacks::mark`]).
     pub(crate) unsafe fn order(
         &mut self,
         access: &Access,
@@ -121,7 +142,9 @@ impl Finalizers {
     ) -> Ordered {
         let mut ordered = Ordered::default();
         if self.old.is_empty() {
-            weaks.clear_unreachable(access);
+            // SAFETY: the end of this heap's marking (the caller's
+            // guarantee), before its sweep.
+            unsafe { weaks.clear_unreachable(access) };
             return ordered;
         }
         // SAFETY: the finalizer lists hold live objects (invariant in
@@ -136,7 +159,8 @@ impl Finalizers {
                 continue;
             }
             marked.push(x);
-            ordered.kept_alive += mark_temporary(x);
+            // SAFETY: during the ordering, on an object of this heap.
+            ordered.kept_alive += unsafe { mark_temporary(x) };
             // 1 -> 2 over x's closure: mark it.
             // SAFETY: a registered object of this heap; the caller's
             // guarantee for the rest.
@@ -162,15 +186,18 @@ impl Finalizers {
             .chain(&still_registered)
             .filter(|x| resurrecting(x))
         {
-            bump_2_to_3(x);
+            // SAFETY: as above.
+            unsafe { bump_2_to_3(x) };
         }
-        weaks.clear_unreachable(access);
+        // SAFETY: as above.
+        unsafe { weaks.clear_unreachable(access) };
         for (x, now) in decided {
             if now {
                 x.remove_info(HAS_FINALIZER);
                 x.add_info(FINALIZED);
                 ordered.finalized.push(x.ptr());
-                bump_2_to_3(x);
+                // SAFETY: as above.
+                unsafe { bump_2_to_3(x) };
             } else {
                 still_registered.push_back(x);
             }
@@ -183,18 +210,26 @@ impl Finalizers {
 /// 0 -> 1 over the unreachable objects reachable from `x` (PyPy's
 /// `_recursively_bump_finalization_state_from_0_to_1`, with state-2
 /// objects met on the way bumped to 3); returns their bytes.
-fn mark_temporary(x: ObjRef<'_>) -> usize {
+///
+/// # Safety
+///
+/// Called by the finalizer ordering ([`Finalizers::order`]) on an object
+/// of the heap it orders: the ordering bit decides what survives, and is
+/// set only during it.
+unsafe fn mark_temporary(x: ObjRef<'_>) -> usize {
     let mut bytes = 0;
     let mut pending = vec![x];
     while let Some(y) = pending.pop() {
         match fin_state(*y) {
             0 => {
-                // SAFETY: the finalizer ordering's own bit, during it.
+                // SAFETY: the finalizer ordering's own bit, during it (the
+                // caller's guarantee).
                 unsafe { y.add(FINALIZATION_ORDERING) };
                 bytes += y.size_bytes();
                 pending.extend(y.slots().iter().filter_map(Slot::get));
             }
-            2 => bump_2_to_3(y),
+            // SAFETY: the caller's guarantee.
+            2 => unsafe { bump_2_to_3(y) },
             _ => {}
         }
     }
@@ -202,7 +237,11 @@ fn mark_temporary(x: ObjRef<'_>) -> usize {
 }
 
 /// Clears the ordering bit over the state-2 objects reachable from `obj`.
-fn bump_2_to_3(obj: ObjRef<'_>) {
+///
+/// # Safety
+///
+/// As for [`mark_temporary`].
+unsafe fn bump_2_to_3(obj: ObjRef<'_>) {
     let mut stack = vec![obj];
     while let Some(y) = stack.pop() {
         if fin_state(*y) == 2 {

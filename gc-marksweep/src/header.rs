@@ -32,11 +32,18 @@
 //!   which may be dead (waiting for the sweeper: its slots may dangle), so
 //!   only its header can be read.
 //!
-//! `'h` is a borrow of the heap's [`Access`] token, and every operation that
-//! frees, reuses or moves object memory (resetting the nursery, sweeping
-//! pages, freeing a large object) takes the token `&mut`: the borrow checker
-//! proves that no `ObjRef`/`Block` outlives the memory it reads, including
-//! across a moving minor collection. What the borrow checker cannot see is
+//! `'h` is a borrow of the heap's [`Access`] token, which lives inside the
+//! heap's `Space` (`space.rs`) together with the memory it guards (the
+//! nursery and the old generation) and is reached only through
+//! `Space::access(&self)`: an `ObjRef<'h>` borrows the whole space. Every
+//! operation that frees, reuses or moves object memory (resetting the
+//! nursery, sweeping pages, freeing a large object) takes the token
+//! `&mut`, which only `&mut Space` gives, and so does replacing, swapping
+//! or dropping the space or its parts (those parts are made only by
+//! `unsafe fn`s, so no safe code outside `space.rs` can hold one to swap
+//! in): the borrow checker proves that no `ObjRef`/`Block` outlives the
+//! memory it reads, including across a moving minor collection. What the
+//! borrow checker cannot see is
 //! the *stored* `ObjPtr`s; that is the invariant the collector maintains:
 //!
 //! > **Every stored `ObjPtr` the collector reads is an object not yet
@@ -165,7 +172,8 @@ const LAYOUT_BITS: u64 = HAS_CARDS | FORWARDED | FREE_BLOCK;
 
 /// The capability to read a heap's objects: [`ObjRef`]s and [`Block`]s
 /// borrow it, and every operation that frees, reuses or moves object memory
-/// takes it `&mut`. One per heap. See the [module docs](self).
+/// takes it `&mut`. One per heap, kept in its `Space` with the memory it
+/// guards. See the [module docs](self).
 #[derive(Debug)]
 pub(crate) struct Access(());
 

@@ -65,14 +65,18 @@
 //!   allocator and copying with forwarding stubs, which an index-based safe
 //!   design could only imitate. The unsafe code is confined to `header.rs`
 //!   (object layout and `ObjRef` accessors), `nursery.rs`,
-//!   `pages.rs`, the copy in `minor.rs` and the payload slices of
+//!   `pages.rs`, `space.rs` (initialising new objects), `system.rs`
+//!   (the calls to the system allocator), the copy in
+//!   `minor.rs` and the payload slices of
 //!   `collector.rs`, each block with a `// SAFETY:` comment; the crate's
 //!   unit tests (these modules' own, plus whole-collector runs that reach
 //!   every unsafe path) pass under Miri. The collector stores addresses
 //!   (`ObjPtr`) that read nothing until opened (`unsafe`); an opened
-//!   `ObjRef<'h>` borrows the heap's `Access` token, which everything that
-//!   frees or moves objects takes `&mut`, so the borrow checker proves that
-//!   no reference outlives a collection. The invariant on stored addresses
+//!   `ObjRef<'h>` borrows the heap's `Access` token, which lives in one
+//!   `Space` with the nursery and the old generation it guards
+//!   (`space.rs`); everything that frees, moves or replaces objects takes
+//!   the space `&mut`, so the borrow checker proves that no reference
+//!   outlives a collection. The invariant on stored addresses
 //!   is stated once, in `header.rs`, and is the contract of the three
 //!   `unsafe fn`s that release memory; slot and card access is checked
 //!   (slices). The debug heap check verifies it by address before reading
@@ -126,6 +130,17 @@
 //!   collection and before each large allocation; when the old generation
 //!   is over it even after a full collection, the allocation fails with
 //!   `OutOfMemory` and the heap is unchanged and usable.
+//! - **Memory the system refuses** is `OutOfMemory` too, never an abort
+//!   (PyPy aborts): arenas, large objects and the collector's lists get
+//!   memory fallibly (`system.rs`). A minor collection first reserves
+//!   what promoting the whole nursery could need (free pages, a block per
+//!   young object over 280 bytes, work-list room), a marking step the grey
+//!   stack's room before blackening an object, the end of marking what
+//!   the sweep's lists can grow to (the sweep allocates nothing); a
+//!   refused reservation changes nothing and the operation can be retried.
+//!   Not covered yet: the finalizer ordering's temporary lists, the
+//!   saved list and the weak-callback list (and gc-core's handle table
+//!   and event log), which still abort if refused.
 //! - **Finalizer timing**: PyPy decides the finalizers at the end of
 //!   marking and runs them one state later (`FINALIZING`, after the sweep);
 //!   here they run in the step that decides them. The mutator runs between
@@ -153,6 +168,10 @@
 //!   writes, finalizer order on a chain and a cycle (run on `pypy3` too when
 //!   it is installed), `OutOfMemory`, `gc disable`, incremental marking
 //!   under mutation, thresholds, events against statistics.
+//! - `tests/limit.rs`: memory the system refuses (a refusing global
+//!   allocator in the test binary) during a minor collection's promotion,
+//!   a major cycle's marking and for a large object: `OutOfMemory`, every
+//!   object intact, the heap usable afterwards.
 //! - `tests/replay.rs`: the spec's seed trace with `expect@marksweep`.
 //! - unit tests (`cargo +nightly miri test -p gc-marksweep --lib`): the
 //!   layout, nursery and page allocator, the barrier test with the barrier
@@ -176,6 +195,8 @@ mod nursery;
 mod old;
 mod pages;
 mod roots;
+mod space;
+mod system;
 mod weak;
 
 pub use collector::{IncMiniMark, MarkSweepStats, MsView};

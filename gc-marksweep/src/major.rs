@@ -43,15 +43,16 @@
 //! - **Finalizing** (one step): back to Scanning, then the callbacks of weak
 //!   references cleared since the last major collection. (The finalizers
 
-use gc_core::{ObjectId, WeakId};
+use gc_core::{GcError, ObjectId, WeakId};
 
 use crate::config::MarkSweepConfig;
 use crate::finalizers::Finalizers;
-use crate::header::{Access, ObjPtr};
+use crate::header::ObjPtr;
 use crate::mark::GreyStacks;
-use crate::old::{OldGen, Swept};
+use crate::old::Swept;
 use crate::pages::{PAGE_SIZE, SMALL_REQUEST_THRESHOLD};
 use crate::roots::Roots;
+use crate::space::Space;
 use crate::weak::WeakTable;
 
 /// The major collection's phase (PyPy's `gc_state`).
@@ -125,11 +126,11 @@ pub(crate) struct StepReport {
 /// Everything a major step reads or updates besides its own state: the
 /// parts of the same heap ([`MajorCollector::step`] relies on it).
 pub(crate) struct StepScope<'a> {
-    pub(crate) access: &'a mut Access,
+    /// The heap's memory and its token.
+    pub(crate) space: &'a mut Space,
     pub(crate) config: &'a MarkSweepConfig,
     /// The handles and the saved list.
     pub(crate) roots: &'a Roots,
-    pub(crate) old: &'a mut OldGen,
     pub(crate) finalizers: &'a mut Finalizers,
     pub(crate) weaks: &'a mut WeakTable,
 }
@@ -204,44 +205,67 @@ impl MajorCollector {
     /// to, and a minor collection of that heap ran right before: its
     /// nursery and remembered set are empty, so no young object or
     /// unscanned old one refers to what the sweep frees.
+    ///
+    /// `OutOfMemory` when the system refuses what the step needs (room on
+    /// the grey stack, or for the sweep's lists): the step stops where it
+    /// was, consistent, and the next one resumes there.
     pub(crate) unsafe fn step(
         &mut self,
         scope: StepScope<'_>,
         reserving: f64,
         unlimited: bool,
-    ) -> StepReport {
+    ) -> Result<StepReport, GcError> {
         self.pacing.threshold_objects_made_old += self.nursery / 2;
         match self.state {
             State::Scanning => {
-                self.scan(&scope);
-                StepReport::default()
+                // SAFETY: the scope is this heap's (the caller's guarantee).
+                unsafe { self.scan(&scope)? };
+                Ok(StepReport::default())
             }
-            State::Marking => self.mark_step(scope, unlimited),
-            State::Sweeping => self.sweep_step(scope, reserving, unlimited),
+            // SAFETY: the caller's guarantee.
+            State::Marking => unsafe { self.mark_step(scope, unlimited) },
+            // SAFETY: the caller's guarantee; this collector enters
+            // Sweeping only at the end of a complete marking
+            // (`finish_marking`).
+            State::Sweeping => Ok(unsafe { self.sweep_step(scope, reserving, unlimited) }),
             State::Finalizing => {
                 self.state = State::Scanning;
-                StepReport {
+                Ok(StepReport {
                     weak_callbacks: scope.weaks.take_callbacks(),
                     ..StepReport::default()
-                }
+                })
             }
         }
     }
 
     /// Scanning: the roots and the saved list become grey.
-    fn scan(&mut self, scope: &StepScope<'_>) {
+    ///
+    /// # Safety
+    ///
+    /// The roots of `scope` belong to the heap this collector (and its
+    /// grey stacks) belongs to.
+    unsafe fn scan(&mut self, scope: &StepScope<'_>) -> Result<(), GcError> {
+        // SAFETY: this heap's roots (the caller's guarantee): live objects.
+        unsafe { self.grey.start(scope.roots.len(), scope.roots.iter())? };
         self.pacing.size_objects_made_old = 0;
         self.pacing.threshold_objects_made_old = self.nursery / 2;
-        // SAFETY: this heap's roots (the caller's guarantee): live objects.
-        unsafe { self.grey.start(scope.roots.iter()) };
-        self.pacing.used_at_cycle_start = scope.old.total_used();
+        self.pacing.used_at_cycle_start = scope.space.old().total_used();
         self.pacing.marked_in_cycle = 0;
         self.state = State::Marking;
+        Ok(())
     }
 
     /// Marking: one bounded step, then the end of marking if no grey
     /// object is left.
-    fn mark_step(&mut self, scope: StepScope<'_>, unlimited: bool) -> StepReport {
+    ///
+    /// # Safety
+    ///
+    /// As for [`step`](Self::step).
+    unsafe fn mark_step(
+        &mut self,
+        scope: StepScope<'_>,
+        unlimited: bool,
+    ) -> Result<StepReport, GcError> {
         let budget = if unlimited {
             usize::MAX
         } else {
@@ -255,9 +279,9 @@ impl MajorCollector {
         // one more normal budget (see the module docs: bounded steps,
         // guaranteed termination).
         let budget = budget.saturating_mul(1 + self.pacing.chasing_steps as usize);
-        // SAFETY: the scope is this heap's and its nursery is empty
-        // (`step`'s contract, the only caller).
-        let (remaining, chased) = unsafe { self.grey.mark(scope.access, budget) };
+        // SAFETY: the scope is this heap's and its nursery is empty (the
+        // caller's guarantee).
+        let (remaining, chased) = unsafe { self.grey.mark(scope.space.access(), budget)? };
         let p = &mut self.pacing;
         p.marked_in_cycle = p
             .marked_in_cycle
@@ -268,12 +292,13 @@ impl MajorCollector {
         let outpaced = p.marked_in_cycle > 2 * p.used_at_cycle_start;
         if self.grey.is_empty() {
             self.pacing.chasing_steps = 0;
-            return self.finish_marking(scope);
+            // SAFETY: the caller's guarantee, and no grey object is left.
+            return unsafe { self.finish_marking(scope) };
         }
         if chased || outpaced || self.pacing.chasing_steps > 0 {
             self.pacing.chasing_steps += 1;
         }
-        StepReport::default()
+        Ok(StepReport::default())
     }
 
     /// No grey object is left: every reachable object is black. The
@@ -283,25 +308,46 @@ impl MajorCollector {
     /// reference kept for a resurrecting finalizer — a finalizer must
     /// never run on an object the mutator can reach), weak references to
     /// dead objects cleared, everything handed to the sweeper.
-    fn finish_marking(&mut self, scope: StepScope<'_>) -> StepReport {
-        // SAFETY: as in `mark_step`.
+    ///
+    /// # Safety
+    ///
+    /// As for [`step`](Self::step), and the marking is complete: no grey
+    /// object is left (the sweep that follows frees every unmarked
+    /// object).
+    unsafe fn finish_marking(&mut self, scope: StepScope<'_>) -> Result<StepReport, GcError> {
+        // First what the sweep needs, so that it never allocates: on a
+        // refusal nothing changed and the next step ends the marking.
+        scope.space.reserve_sweep()?;
+        // SAFETY: the caller's guarantee (as for `GreyStacks::mark`).
         let ordered = unsafe {
             scope
                 .finalizers
-                .order(scope.access, &mut self.grey, scope.weaks)
+                .order(scope.space.access(), &mut self.grey, scope.weaks)
         };
         self.pacing.kept_alive_by_finalizer = ordered.kept_alive;
-        scope.old.prepare_sweep();
+        scope.space.prepare_sweep();
         self.state = State::Sweeping;
-        StepReport {
+        Ok(StepReport {
             finalized: ordered.finalized,
             ..StepReport::default()
-        }
+        })
     }
 
     /// Sweeping: large objects first, then pages, one kind per step
     /// (PyPy); at the end, the next threshold.
-    fn sweep_step(&mut self, scope: StepScope<'_>, reserving: f64, unlimited: bool) -> StepReport {
+    ///
+    /// # Safety
+    ///
+    /// As for [`step`](Self::step), in the Sweeping state (which only
+    /// [`finish_marking`](Self::finish_marking) enters): the marking of
+    /// `scope`'s heap is complete, so nothing live refers to an unmarked
+    /// object and weak references to them were cleared.
+    unsafe fn sweep_step(
+        &mut self,
+        scope: StepScope<'_>,
+        reserving: f64,
+        unlimited: bool,
+    ) -> StepReport {
         let nursery = self.nursery;
         let (large_limit, page_limit) = if unlimited {
             (usize::MAX, usize::MAX)
@@ -314,21 +360,22 @@ impl MajorCollector {
             )
         };
         let mut report = StepReport::default();
-        let swept_large = scope.old.sweeping_large();
+        let swept_large = scope.space.sweeping_large();
         if swept_large {
-            // SAFETY: marking is complete (Sweeping follows it), so nothing
-            // live refers to an unmarked object, and weak references to
-            // them were cleared.
-            report.freed = unsafe { scope.old.sweep_large(large_limit, scope.access) };
+            // SAFETY: marking is complete (the caller's guarantee), so
+            // nothing live refers to an unmarked object, and weak
+            // references to them were cleared.
+            report.freed = unsafe { scope.space.sweep_large(large_limit) };
         }
-        if !scope.old.sweeping_large() && (unlimited || !swept_large) {
+        if !scope.space.sweeping_large() && (unlimited || !swept_large) {
             // SAFETY: as above; objects promoted since are on pages not
             // handed to the sweeper.
-            let (swept, done) = unsafe { scope.old.sweep_pages(page_limit, scope.access) };
+            let (swept, done) = unsafe { scope.space.sweep_pages(page_limit) };
             report.freed.objects += swept.objects;
             report.freed.payload += swept.payload;
             if done {
-                self.finish_sweeping(scope.config, scope.old.total_used(), reserving);
+                let used = scope.space.old().total_used();
+                self.finish_sweeping(scope.config, used, reserving);
                 report.completed = true;
             }
         }

@@ -8,9 +8,12 @@
 //! barrier's slow path and the next minor collection greys what was
 //! written (see `barrier.rs` for the marking invariant this keeps).
 
+use gc_core::GcError;
+
 use crate::header::{
     Access, Block, FINALIZATION_ORDERING, MORE_PENDING, ObjPtr, ObjRef, TRACK_YOUNG_PTRS, VISITED,
 };
+use crate::system;
 
 /// The finalization state of an old object during the finalizer ordering
 /// (PyPy's four states; if x refers to y then `state(y) >= state(x)`).
@@ -41,15 +44,23 @@ pub(crate) struct GreyStacks {
 }
 
 impl GreyStacks {
-    /// A new cycle: the roots are the only greys.
+    /// A new cycle: the roots are the only greys. `OutOfMemory` (nothing
+    /// changed) when the stack cannot grow to hold them.
     ///
     /// # Safety
     ///
     /// `roots` are live objects of the heap these stacks belong to.
-    pub(crate) unsafe fn start(&mut self, roots: impl Iterator<Item = ObjPtr>) {
+    /// `n` is how many `roots` yields.
+    pub(crate) unsafe fn start(
+        &mut self,
+        n: usize,
+        roots: impl Iterator<Item = ObjPtr>,
+    ) -> Result<(), GcError> {
         self.objects.clear();
+        system::reserve(&mut self.objects, n)?;
         self.roots.clear();
         self.objects.extend(roots);
+        Ok(())
     }
 
     /// No grey object is left.
@@ -68,6 +79,13 @@ impl GreyStacks {
             ("the grey stack", &self.objects),
             ("the roots' grey stack", &self.roots),
         ]
+    }
+
+    /// Before a minor collection during marking: room for `roots` more
+    /// roots' greys and `referents` more greys, or `OutOfMemory`.
+    pub(crate) fn reserve_minor(&mut self, roots: usize, referents: usize) -> Result<(), GcError> {
+        system::reserve(&mut self.roots, roots)?;
+        system::reserve(&mut self.objects, referents)
     }
 
     /// A minor collection found a root referring to `obj`: grey it (once:
@@ -103,8 +121,13 @@ impl GreyStacks {
 
     /// PyPy's `visit`: blacken `obj` (and put it back on the barrier's
     /// slow path), grey its white children; returns the bytes marked.
+    ///
+    /// # Safety
+    ///
+    /// As for [`mark`](Self::mark): `obj` is a live old object of the heap
+    /// these stacks belong to, whose nursery is empty.
     #[inline]
-    fn visit(&mut self, obj: ObjRef<'_>) -> usize {
+    unsafe fn visit(&mut self, obj: ObjRef<'_>) -> usize {
         let tid = obj.tid();
         if tid & VISITED != 0 {
             return 0;
@@ -124,39 +147,71 @@ impl GreyStacks {
 
     /// Visits grey objects until `budget` bytes are marked or none is left;
     /// once the ordinary greys run out (and `chase`), the roots' greys too.
-    /// Returns what is left of the budget and whether it chased.
+    /// Returns what is left of the budget and whether it chased, or
+    /// `OutOfMemory` when the grey stack cannot grow: the object being
+    /// visited stays grey, so marking resumes where it stopped.
     ///
     /// # Safety
     ///
     /// These stacks belong to the heap `access` guards, and its nursery is
     /// empty: every object marking reaches is old (blackening sets the
     /// barrier bit, never set on a nursery object).
-    pub(crate) unsafe fn mark(&mut self, access: &Access, budget: usize) -> (usize, bool) {
+    pub(crate) unsafe fn mark(
+        &mut self,
+        access: &Access,
+        budget: usize,
+    ) -> Result<(usize, bool), GcError> {
         // SAFETY: the caller's guarantee.
-        let mut remaining = unsafe { self.mark_objects(access, budget) };
+        let mut remaining = unsafe { self.mark_objects(access, budget)? };
         let mut chased = false;
         if self.objects.is_empty() && !self.roots.is_empty() {
             std::mem::swap(&mut self.objects, &mut self.roots);
             // SAFETY: as above.
-            remaining = unsafe { self.mark_objects(access, remaining.max(1)) };
+            remaining = unsafe { self.mark_objects(access, remaining.max(1))? };
             chased = true;
         }
-        (remaining, chased)
+        Ok((remaining, chased))
+    }
+
+    /// Room on the grey stack for what visiting `obj` pushes (its white
+    /// children), or `OutOfMemory`. Counts them only when the stack's
+    /// spare room might not do.
+    #[inline]
+    fn reserve_children(&mut self, obj: ObjRef<'_>) -> Result<(), GcError> {
+        let spare = self.objects.capacity() - self.objects.len();
+        if obj.slot_count() <= spare || obj.has(VISITED) {
+            return Ok(());
+        }
+        let white = obj
+            .slots()
+            .iter()
+            .filter(|slot| slot.get().is_some_and(|child| !child.has(VISITED)))
+            .count();
+        system::reserve(&mut self.objects, white)
     }
 
     /// # Safety
     ///
     /// As for [`mark`](Self::mark).
-    unsafe fn mark_objects(&mut self, access: &Access, budget: usize) -> usize {
+    unsafe fn mark_objects(&mut self, access: &Access, budget: usize) -> Result<usize, GcError> {
         let mut remaining = budget;
         while remaining > 0 {
-            let Some(obj) = self.objects.pop() else {
+            let Some(ptr) = self.objects.pop() else {
                 break;
             };
             // SAFETY: grey objects are live (invariant in `header.rs`).
-            remaining = remaining.saturating_sub(self.visit(unsafe { obj.open(access) }));
+            let obj = unsafe { ptr.open(access) };
+            // Room for its children before it turns black.
+            if let Err(e) = self.reserve_children(obj) {
+                // Still grey; its place on the stack was just freed.
+                self.objects.push(ptr);
+                return Err(e);
+            }
+            // SAFETY: a live object of this heap, old (the nursery is
+            // empty: the caller's guarantee).
+            remaining = remaining.saturating_sub(unsafe { self.visit(obj) });
         }
-        remaining
+        Ok(remaining)
     }
 
     /// Marks everything reachable from `obj` (finalizer ordering).
@@ -168,7 +223,7 @@ impl GreyStacks {
         self.objects.push(obj.ptr());
         while let Some(obj) = self.objects.pop() {
             // SAFETY: as in `mark_objects`.
-            self.visit(unsafe { obj.open(access) });
+            unsafe { self.visit(obj.open(access)) };
         }
     }
 }

@@ -7,6 +7,8 @@
 
 use std::ptr::NonNull;
 
+use gc_core::GcError;
+
 use crate::barrier::RememberedSet;
 use crate::finalizers::Finalizers;
 use crate::header::{
@@ -16,7 +18,9 @@ use crate::header::{
 use crate::mark::GreyStacks;
 use crate::nursery::Nursery;
 use crate::old::OldGen;
+use crate::pages::SMALL_REQUEST_THRESHOLD;
 use crate::roots::Roots;
+use crate::system;
 use crate::weak::WeakTable;
 
 /// How many slots ahead `trace_slots` prefetches referents.
@@ -37,6 +41,11 @@ pub(crate) struct Young {
     /// collection.
     objects: u64,
     payload: u64,
+    /// The young objects over 280 bytes (a promoted one is allocated
+    /// individually, in a block reserved before the minor collection),
+    /// and their bytes.
+    medium: Vec<ObjPtr>,
+    medium_bytes: usize,
 }
 
 /// What one minor collection did.
@@ -53,16 +62,15 @@ pub(crate) struct MinorReport {
     pub(crate) card_slots_scanned: u64,
 }
 
-/// Everything a minor collection reads or updates besides the nursery:
-/// the parts of the same heap ([`Young::collect`] relies on it).
+/// Everything a minor collection reads or updates besides the space (the
+/// nursery, the old generation and the token): the parts of the same heap
+/// ([`Young::collect`] relies on it).
 pub(crate) struct MinorScope<'a> {
-    pub(crate) access: &'a mut Access,
     /// The handles and the saved list.
     pub(crate) roots: &'a mut Roots,
     pub(crate) finalizers: &'a mut Finalizers,
     pub(crate) weaks: &'a mut WeakTable,
     pub(crate) remembered: &'a mut RememberedSet,
-    pub(crate) old: &'a mut OldGen,
     /// The grey stacks, during marking: what the mutator can reach is
     /// greyed.
     pub(crate) marking: Option<&'a mut GreyStacks>,
@@ -70,11 +78,18 @@ pub(crate) struct MinorScope<'a> {
 
 impl Young {
     /// A young generation on `nursery`.
-    pub(crate) fn new(nursery: Nursery) -> Self {
+    ///
+    /// # Safety
+    ///
+    /// As for [`Nursery::new`]: the young generation is kept with the
+    /// token that guards its memory (in a `Space`).
+    pub(crate) unsafe fn new(nursery: Nursery) -> Self {
         Young {
             nursery,
             objects: 0,
             payload: 0,
+            medium: Vec::new(),
+            medium_bytes: 0,
         }
     }
 
@@ -100,11 +115,31 @@ impl Young {
         unsafe { self.nursery.alloc(bytes) }
     }
 
-    /// Counts an object just initialised in the nursery.
+    /// Room to note one more object of `bytes` (call before
+    /// [`alloc`](Self::alloc)): `OutOfMemory` when the system refuses.
     #[inline]
-    pub(crate) fn note_alloc(&mut self, payload: usize) {
+    pub(crate) fn reserve_note(&mut self, bytes: usize) -> Result<(), GcError> {
+        if bytes > SMALL_REQUEST_THRESHOLD {
+            system::reserve(&mut self.medium, 1)?;
+        }
+        Ok(())
+    }
+
+    /// Counts `obj` (of `bytes`), just initialised in the nursery.
+    ///
+    /// # Safety
+    ///
+    /// `obj` is the object of `bytes` bytes just allocated in this
+    /// nursery and initialised (its address is kept and opened by the
+    /// next minor collection).
+    #[inline]
+    pub(crate) unsafe fn note_alloc(&mut self, obj: ObjPtr, bytes: usize, payload: usize) {
         self.objects += 1;
         self.payload += payload as u64;
+        if bytes > SMALL_REQUEST_THRESHOLD {
+            self.medium.push(obj);
+            self.medium_bytes += bytes;
+        }
     }
 
     /// Every young object (all live: see `IncMiniMark::for_each_object`).
@@ -112,26 +147,76 @@ impl Young {
         self.nursery.for_each(access, f);
     }
 
-    /// One minor collection.
+    /// Makes sure the minor collection allocates nothing: old-generation
+    /// room for every nursery object, list capacity for what it records.
     ///
     /// # Safety
     ///
-    /// Every part of `scope` belongs to the heap whose nursery this is
-    /// (its token, roots, finalizers, weak references, remembered set, old
-    /// generation and grey stacks): the collection forwards the references
-    /// those hold, then frees the nursery.
-    pub(crate) unsafe fn collect(&mut self, scope: MinorScope<'_>) -> MinorReport {
+    /// As for [`collect`](Self::collect).
+    unsafe fn reserve(
+        &self,
+        access: &Access,
+        old: &mut OldGen,
+        scope: &mut MinorScope<'_>,
+    ) -> Result<(), GcError> {
+        let medium = self.medium.iter().map(|&p| {
+            // SAFETY: a young object of this heap (the caller's
+            // guarantee), live until the nursery is reset.
+            let obj = unsafe { p.open_block(access) };
+            (obj.addr(), obj.size_bytes())
+        });
+        let small_bytes = self.nursery.used() - self.medium_bytes;
+        let small_objects = self.objects as usize - self.medium.len();
+        old.reserve_promotion(small_bytes, small_objects, medium)?;
+        let lists = (|| {
+            // Every promoted object with slots is traced from the
+            // remembered set; every young finalizer entry moves to the
+            // old list.
+            scope.remembered.reserve_promoted(self.objects as usize)?;
+            scope.finalizers.reserve_promotion()?;
+            if let Some(grey) = scope.marking.as_deref_mut() {
+                let roots = scope.roots.len();
+                // SAFETY: the remembered set is this heap's (the
+                // caller's guarantee).
+                let referents = unsafe { scope.remembered.grey_bound(access) };
+                grey.reserve_minor(roots, referents)?;
+            }
+            Ok(())
+        })();
+        if lists.is_err() {
+            old.end_promotion();
+        }
+        lists
+    }
+
+    /// One minor collection (called by `Space::minor`), or `OutOfMemory`
+    /// when the system refuses what it may need, reserved before anything
+    /// changes (then no object moved, and the heap is as it was).
+    ///
+    /// # Safety
+    ///
+    /// `access` is the token that guards this nursery and `old`, and every
+    /// part of `scope` belongs to the same heap (its roots, finalizers,
+    /// weak references, remembered set and grey stacks): the collection
+    /// forwards the references those hold, then frees the nursery.
+    pub(crate) unsafe fn collect(
+        &mut self,
+        access: &mut Access,
+        old: &mut OldGen,
+        mut scope: MinorScope<'_>,
+    ) -> Result<MinorReport, GcError> {
+        // SAFETY: the caller's guarantee.
+        unsafe { self.reserve(access, old, &mut scope)? };
         let MinorScope {
-            access,
             roots,
             finalizers,
             weaks,
             remembered,
-            old,
             marking,
         } = scope;
         let shared: &Access = access;
         let mut copier = Copier {
+            access: shared,
             old,
             remembered,
             marking,
@@ -139,8 +224,9 @@ impl Young {
         };
         let forward = |root: ObjPtr| {
             // SAFETY: roots and the saved list hold live objects (invariant
-            // in `header.rs`) of this heap (the caller's guarantee).
-            let moved = copier.drag_out(unsafe { root.open(shared) });
+            // in `header.rs`) of this heap (the caller's guarantee); the
+            // copier's parts are this heap's.
+            let moved = unsafe { copier.drag_out(root.open(shared)) };
             if let Some(grey) = copier.marking.as_deref_mut() {
                 // SAFETY: a root of this heap, copied out: live and old.
                 unsafe { grey.grey_root(moved) };
@@ -149,32 +235,45 @@ impl Young {
         };
         // SAFETY: each root becomes its live copy (or stays, when old).
         unsafe { roots.forward(forward) };
-        // SAFETY: `drag_out` answers the live copy in this heap.
+        // SAFETY: a finalizer list's object is a live object of this heap,
+        // so `drag_out` may copy it, and answers the live copy in this heap.
         unsafe { finalizers.promote_young(shared, |obj| copier.drag_out(obj)) };
         loop {
-            copier.collect_cardrefs(shared);
-            copier.collect_oldrefs(shared);
+            // SAFETY: the copier's parts are this heap's (built above from
+            // the caller's guarantee).
+            unsafe {
+                copier.collect_cardrefs();
+                copier.collect_oldrefs();
+            }
             if !copier.remembered.has_cards() {
                 break;
             }
         }
-        weaks.forward_young(shared);
+        // SAFETY: this heap's minor collection, every survivor copied.
+        unsafe { weaks.forward_young(shared) };
         let mut report = copier.report;
         report.freed = self.objects - report.promoted_objects;
         report.freed_payload = self.payload - report.promoted_payload;
         self.objects = 0;
         self.payload = 0;
+        old.end_promotion();
+        self.medium.clear();
+        self.medium_bytes = 0;
         // SAFETY: every root, saved object, finalizer entry, weak target
         // and slot of the remembered set and of the copies was forwarded
         // above; old objects outside the remembered set and the cards list
         // refer to no young object (the write barrier's invariant).
         unsafe { self.nursery.reset(access) };
-        report
+        Ok(report)
     }
 }
 
-/// The copying half of a minor collection.
+/// The copying half of a minor collection. Its parts are one heap's (the
+/// methods' `# Safety`): made only by [`Young::collect`].
 struct Copier<'a> {
+    /// The token of the heap being collected (shared while objects are
+    /// copied; the nursery is reset after the copier is gone).
+    access: &'a Access,
     old: &'a mut OldGen,
     remembered: &'a mut RememberedSet,
     marking: Option<&'a mut GreyStacks>,
@@ -184,8 +283,15 @@ struct Copier<'a> {
 impl Copier<'_> {
     /// PyPy's `_trace_drag_out`: the new address of `obj`, copying it out
     /// of the nursery the first time it is reached.
+    ///
+    /// # Safety
+    ///
+    /// `obj` is a live object of the heap whose nursery is being collected
+    /// (the one this copier's old generation, remembered set and grey
+    /// stacks belong to), and the caller stores the answer wherever it
+    /// stored `obj` (the copy is the object from now on).
     #[inline]
-    fn drag_out<'h>(&mut self, obj: ObjRef<'h>) -> ObjRef<'h> {
+    unsafe fn drag_out<'h>(&mut self, obj: ObjRef<'h>) -> ObjRef<'h> {
         if obj.has(OLD) {
             return obj;
         }
@@ -194,7 +300,7 @@ impl Copier<'_> {
         }
         let bytes = obj.size_bytes();
         // SAFETY: initialised right below by the copy.
-        let (ptr, extra) = unsafe { self.old.alloc_promoted(bytes) };
+        let (ptr, extra) = unsafe { self.old.alloc_promoted(bytes, obj.addr()) };
         // SAFETY: a nursery object (no cards) not forwarded yet;
         // `alloc_promoted` returned `bytes` fresh bytes of the old
         // generation, disjoint from the nursery.
@@ -219,7 +325,13 @@ impl Copier<'_> {
     /// (the object is black during marking), every white referent also
     /// becomes grey: the barrier's half of the marking invariant, at the
     /// cost of the slots the minor collection reads anyway.
-    fn trace_slots(&mut self, slots: &[Slot], black: bool) {
+    ///
+    /// # Safety
+    ///
+    /// `slots` are the slots of a live old object of the heap being
+    /// collected, which this collection traces (the barrier's invariant
+    /// holds for it once the collection ends).
+    unsafe fn trace_slots(&mut self, slots: &[Slot], black: bool) {
         for (i, slot) in slots.iter().enumerate() {
             // The referents of a long object are scattered over the nursery:
             // fetch the header `PREFETCH_AHEAD` slots ahead so that the
@@ -228,7 +340,9 @@ impl Copier<'_> {
                 ahead.prefetch();
             }
             if let Some(child) = slot.get() {
-                let moved = self.drag_out(child);
+                // SAFETY: a slot of a live object of this heap: live, this
+                // heap's; the slot is forwarded right below.
+                let moved = unsafe { self.drag_out(child) };
                 if moved != child {
                     // SAFETY: forwarding: `moved` is the live copy of what
                     // the slot held, in this heap; the slot's object is
@@ -250,25 +364,37 @@ impl Copier<'_> {
     /// PyPy's `collect_oldrefs_to_nursery`: trace the remembered set (and
     /// the objects just promoted), putting each back on the barrier's fast
     /// path.
-    fn collect_oldrefs(&mut self, access: &Access) {
+    ///
+    /// # Safety
+    ///
+    /// The copier's parts (token, old generation, remembered set, grey
+    /// stacks) belong to the heap whose nursery is being collected.
+    unsafe fn collect_oldrefs(&mut self) {
+        let access = self.access;
         while let Some(obj) = self.remembered.pop_object() {
             // SAFETY: the remembered set holds live old objects (invariant
-            // in `header.rs`).
+            // in `header.rs`) of this heap (the caller's guarantee).
             let obj = unsafe { obj.open(access) };
             let tid = obj.tid();
             // SAFETY: traced now, so back on the barrier's fast path.
             unsafe { obj.set_tid(tid | TRACK_YOUNG_PTRS) };
             let black = self.marking.is_some() && tid & VISITED != 0;
-            self.trace_slots(obj.slots(), black);
+            // SAFETY: a live old object of this heap, traced right here.
+            unsafe { self.trace_slots(obj.slots(), black) };
         }
     }
 
     /// PyPy's `collect_cardrefs_to_nursery`: for every large node with a
     /// dirty card, rescan the slots of its dirty cards only, and clear them.
     /// During marking the white referents of a black one become grey.
-    fn collect_cardrefs(&mut self, access: &Access) {
+    ///
+    /// # Safety
+    ///
+    /// As for [`collect_oldrefs`](Self::collect_oldrefs).
+    unsafe fn collect_cardrefs(&mut self) {
+        let access = self.access;
         while let Some(obj) = self.remembered.pop_with_cards() {
-            // SAFETY: the cards list holds live old objects.
+            // SAFETY: the cards list holds live old objects of this heap.
             let obj = unsafe { obj.open(access) };
             // SAFETY: off the cards list, its dirty cards scanned below.
             unsafe { obj.remove(CARDS_SET) };
@@ -283,7 +409,9 @@ impl Copier<'_> {
                     if start < slots.len() {
                         let end = (start + CARD_SLOTS).min(slots.len());
                         self.report.card_slots_scanned += (end - start) as u64;
-                        self.trace_slots(&slots[start..end], black);
+                        // SAFETY: slots of a live old object of this heap
+                        // whose dirty cards this collection traces.
+                        unsafe { self.trace_slots(&slots[start..end], black) };
                     }
                 }
             }

@@ -27,7 +27,13 @@ pub(crate) struct Nursery {
 impl Nursery {
     /// A nursery of `capacity` bytes (rounded up to a word), or `None` when
     /// the system cannot provide it.
-    pub(crate) fn new(capacity: usize) -> Option<Self> {
+    ///
+    /// # Safety
+    ///
+    /// The nursery is kept with the [`Access`] token that guards its
+    /// objects (in a `Space`): it is not dropped, replaced or swapped while
+    /// an object opened through that token lives.
+    pub(crate) unsafe fn new(capacity: usize) -> Option<Self> {
         let capacity = capacity.max(2 * WORD).checked_next_multiple_of(WORD)?;
         let bump = Bump::<WORD>::try_with_min_align_and_capacity(capacity).ok()?;
         // No second chunk, ever: our own budget says when to collect.
@@ -100,9 +106,9 @@ impl Nursery {
                 // SAFETY: the allocated part of a chunk is a gap-free
                 // sequence of whole objects (word-aligned, whole-word sizes,
                 // min_align = WORD), each initialised by `init_object` right
-                // after its allocation; `start + offset` is the next one,
-                // and the nursery is this heap's memory, freed only by
-                // `reset`, which takes the token `&mut`.
+                // after its allocation; `start + offset` is the next one.
+                // The block borrows the nursery for `'h`, so it is neither
+                // reset (`&mut self`) nor dropped while the block is used.
                 let obj = unsafe {
                     Block::from_raw(
                         NonNull::new_unchecked(start.add(offset).cast::<u64>()),
@@ -124,9 +130,9 @@ mod tests {
 
     #[test]
     fn bump_until_full_walk_and_reset() {
-        // SAFETY: the token guards only `n`, reset below with it.
-        let mut access = unsafe { Access::new() };
-        let mut n = Nursery::new(256).unwrap();
+        // SAFETY: the token guards only `n`, reset below with it; `n` is
+        // dropped after every object opened through the token.
+        let (mut access, mut n) = unsafe { (Access::new(), Nursery::new(256).unwrap()) };
         let mut made: Vec<ObjPtr> = Vec::new();
         let mut id = 0;
         loop {
@@ -167,9 +173,9 @@ mod tests {
 
     #[test]
     fn too_big_is_refused() {
-        let mut n = Nursery::new(64).unwrap();
-        // SAFETY: nothing walks this nursery.
+        // SAFETY: nothing walks this nursery, and no object is opened.
         unsafe {
+            let mut n = Nursery::new(64).unwrap();
             assert!(n.alloc(72).is_none());
             assert!(n.alloc(64).is_some());
             assert!(n.alloc(16).is_none());

@@ -4,8 +4,22 @@
 
 use std::ptr::NonNull;
 
+use gc_core::GcError;
+
 use crate::header::{Access, Block, LARGE, ObjPtr, ObjRef, VISITED};
 use crate::pages::{self, PageAllocator, SMALL_REQUEST_THRESHOLD};
+use crate::system;
+
+/// A block taken from the system ahead of a minor collection for one young
+/// object over 280 bytes, which it may promote.
+#[derive(Debug)]
+struct Reserved {
+    /// The young object's address.
+    young: usize,
+    bytes: usize,
+    /// Taken by the promotion, or still to be given back.
+    block: Option<NonNull<u64>>,
+}
 
 /// What a sweep step freed.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -24,9 +38,15 @@ impl Swept {
 }
 
 /// The old generation: it owns every old object's memory.
-#[derive(Debug, Default)]
+///
+/// Capacity invariant (so that the sweep never allocates): `large` has
+/// room for `sweep_large`'s objects.
+#[derive(Debug)]
 pub(crate) struct OldGen {
     pages: PageAllocator,
+    /// Blocks for the young objects over 280 bytes the minor collection
+    /// in progress may promote, by young address.
+    promotion: Vec<Reserved>,
     /// Large objects outside the sweep.
     large: Vec<ObjPtr>,
     /// Large objects waiting for the sweeper (`raw_malloc_might_sweep`).
@@ -35,6 +55,24 @@ pub(crate) struct OldGen {
 }
 
 impl OldGen {
+    /// An empty old generation.
+    ///
+    /// # Safety
+    ///
+    /// As for [`PageAllocator::new`]: the old generation is kept with the
+    /// token that guards its memory (in a `Space`, which frees its large
+    /// objects with [`free_all`](Self::free_all) when dropped).
+    pub(crate) unsafe fn new() -> Self {
+        OldGen {
+            // SAFETY: the caller's guarantee.
+            pages: unsafe { PageAllocator::new() },
+            promotion: Vec::new(),
+            large: Vec::new(),
+            sweep_large: Vec::new(),
+            large_bytes: 0,
+        }
+    }
+
     /// PyPy's `get_total_memory_used`: page blocks plus large objects.
     pub(crate) fn total_used(&self) -> usize {
         self.pages.used_bytes() + self.large_bytes
@@ -50,28 +88,100 @@ impl OldGen {
         self.large_bytes
     }
 
-    /// Room for a promoted object of `bytes`: a page block up to 280
-    /// bytes, else an individual allocation (register it with
-    /// [`add_large`](Self::add_large) once initialised). Returns the extra
-    /// header flags.
+    /// Before a minor collection: makes sure promoting `small_bytes` of
+    /// objects up to 280 bytes (`small_objects` of them) and the `medium`
+    /// young objects over 280 bytes (address and size) asks the system for
+    /// nothing: free pages, a block per medium object, list capacity.
+    /// `OutOfMemory` when the system refuses; then nothing is held for the
+    /// promotion, and the heap is unchanged otherwise (spare arenas and
+    /// list capacity may stay).
+    pub(crate) fn reserve_promotion(
+        &mut self,
+        small_bytes: usize,
+        small_objects: usize,
+        medium: impl ExactSizeIterator<Item = (usize, usize)>,
+    ) -> Result<(), GcError> {
+        debug_assert!(self.promotion.is_empty());
+        self.pages
+            .reserve(pages::pages_for(small_bytes, small_objects))?;
+        let n = medium.len();
+        if n == 0 {
+            return Ok(());
+        }
+        system::reserve(&mut self.large, self.sweep_large.len() + n)?;
+        system::reserve(&mut self.promotion, n)?;
+        for (young, bytes) in medium {
+            match pages::alloc_large(bytes, 0) {
+                Ok(block) => self.promotion.push(Reserved {
+                    young,
+                    bytes,
+                    block: Some(block),
+                }),
+                Err(e) => {
+                    self.end_promotion();
+                    return Err(e);
+                }
+            }
+        }
+        self.promotion.sort_unstable_by_key(|r| r.young);
+        Ok(())
+    }
+
+    /// After a minor collection: the blocks reserved for objects that did
+    /// not survive go back to the system.
+    pub(crate) fn end_promotion(&mut self) {
+        for r in self.promotion.drain(..) {
+            if let Some(block) = r.block {
+                // SAFETY: allocated by `alloc_large(r.bytes, 0)` above and
+                // never handed out.
+                unsafe { pages::free_block(block, r.bytes) };
+            }
+        }
+    }
+
+    /// Room for the promoted copy of the young object at `young` of
+    /// `bytes`: a page block up to 280 bytes, else the block reserved for
+    /// it (register it with [`add_large`](Self::add_large) once
+    /// initialised). Returns the extra header flags.
     ///
     /// # Safety
     ///
     /// As for [`PageAllocator::alloc`]: the caller initialises the memory
     /// as an object of `bytes` bytes before any other call on this old
     /// generation.
-    pub(crate) unsafe fn alloc_promoted(&mut self, bytes: usize) -> (NonNull<u64>, u64) {
+    ///
+    /// # Panics
+    ///
+    /// When [`reserve_promotion`](Self::reserve_promotion) did not make
+    /// room for it.
+    pub(crate) unsafe fn alloc_promoted(
+        &mut self,
+        bytes: usize,
+        young: usize,
+    ) -> (NonNull<u64>, u64) {
         if bytes <= SMALL_REQUEST_THRESHOLD {
             // SAFETY: the caller's guarantee.
             (unsafe { self.pages.alloc(bytes) }, 0)
         } else {
-            (pages::alloc_large(bytes, 0), LARGE)
+            let at = self
+                .promotion
+                .binary_search_by_key(&young, |r| r.young)
+                .expect("block not reserved");
+            let r = &mut self.promotion[at];
+            assert_eq!(r.bytes, bytes, "block reserved for another size");
+            (r.block.take().expect("block taken twice"), LARGE)
         }
     }
 
     /// Room for a large object born old, with `cards` zeroed card words in
-    /// front (register it with [`add_large`](Self::add_large)).
-    pub(crate) fn alloc_large(&mut self, bytes: usize, cards: usize) -> NonNull<u64> {
+    /// front (register it with [`add_large`](Self::add_large)), or
+    /// `OutOfMemory`.
+    pub(crate) fn alloc_large(
+        &mut self,
+        bytes: usize,
+        cards: usize,
+    ) -> Result<NonNull<u64>, GcError> {
+        system::reserve(&mut self.large, self.sweep_large.len() + 1)?;
         pages::alloc_large(bytes, cards)
     }
 
@@ -86,15 +196,28 @@ impl OldGen {
     /// initialised, and is not registered yet.
     pub(crate) unsafe fn add_large(&mut self, obj: ObjRef<'_>) {
         self.large_bytes += obj.size_bytes();
+        // Within the capacity `alloc_large` or `reserve_promotion` made
+        // sure of.
         self.large.push(obj.ptr());
     }
 
+    /// Makes sure [`prepare_sweep`](Self::prepare_sweep) and the sweep
+    /// that follows allocate nothing: `OutOfMemory` when the system
+    /// refuses (nothing else changes).
+    pub(crate) fn reserve_sweep(&mut self) -> Result<(), GcError> {
+        self.pages.reserve_sweep()?;
+        debug_assert!(self.sweep_large.is_empty());
+        // `sweep_large` becomes `large`, refilled with the survivors.
+        system::reserve(&mut self.sweep_large, self.large.len())
+    }
+
     /// The end of marking: every object in use goes to the sweeper; new
-    /// ones (promoted meanwhile) are not swept this cycle.
+    /// ones (promoted meanwhile) are not swept this cycle. Allocates
+    /// nothing after [`reserve_sweep`](Self::reserve_sweep).
     pub(crate) fn prepare_sweep(&mut self) {
         self.pages.prepare_sweep();
         debug_assert!(self.sweep_large.is_empty());
-        self.sweep_large = std::mem::take(&mut self.large);
+        std::mem::swap(&mut self.sweep_large, &mut self.large);
     }
 
     /// Large objects wait for the sweeper.
@@ -120,6 +243,7 @@ impl OldGen {
             if obj.has(VISITED) {
                 // SAFETY: the sweep clears the mark of a survivor.
                 unsafe { obj.remove(VISITED) };
+                // Within the capacity invariant: no allocation.
                 self.large.push(ptr);
             } else {
                 let bytes = obj.size_bytes();
@@ -158,9 +282,11 @@ impl OldGen {
     }
 
     /// Every old object not yet freed, with the object itself when it is
-    /// known to be live: not an unmarked one waiting for the sweeper.
+    /// known to be live: not an unmarked one waiting for the sweeper. The
+    /// objects borrow the old generation too, so nothing frees them while
+    /// they are in use.
     pub(crate) fn for_each<'h>(
-        &self,
+        &'h self,
         access: &'h Access,
         mut f: impl FnMut(Block<'h>, Option<ObjRef<'h>>),
     ) {

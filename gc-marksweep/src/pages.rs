@@ -25,10 +25,13 @@
 //! (1,536 pages with a 4 MiB nursery) took ~5.5 ms on the 1 GiB perf run,
 //! with it mostly under 2 ms.
 
-use std::alloc::{Layout, alloc, alloc_zeroed, dealloc};
+use std::alloc::Layout;
 use std::ptr::NonNull;
 
+use gc_core::GcError;
+
 use crate::header::{Access, Block, FREE_BLOCK, ObjPtr, WORD};
+use crate::system;
 
 /// Bytes per arena (PyPy: `65536 * WORD`).
 pub const ARENA_SIZE: usize = 512 * 1024;
@@ -39,11 +42,51 @@ pub const PAGES_PER_ARENA: usize = ARENA_SIZE / PAGE_SIZE;
 /// The largest object (in bytes) served from pages (PyPy: `35 * WORD`).
 pub const SMALL_REQUEST_THRESHOLD: usize = 280;
 const NCLASSES: usize = SMALL_REQUEST_THRESHOLD / WORD + 1;
+/// Size classes in use (blocks of 2 to 35 words).
+const USED_CLASSES: usize = NCLASSES - 2;
+
+/// The fewest bytes of blocks a page of any size class holds.
+const MIN_PAGE_USE: usize = {
+    let mut min = PAGE_SIZE;
+    let mut block = 2 * WORD;
+    while block <= SMALL_REQUEST_THRESHOLD {
+        let used = PAGE_SIZE / block * block;
+        if used < min {
+            min = used;
+        }
+        block += WORD;
+    }
+    min
+};
+
+/// Fresh pages that `bytes` of blocks in `objects` objects can need at
+/// most: a page of a class holds at least [`MIN_PAGE_USE`] bytes of
+/// blocks, plus one partly filled page per class used.
+pub(crate) fn pages_for(bytes: usize, objects: usize) -> usize {
+    if bytes == 0 {
+        return 0;
+    }
+    bytes.div_ceil(MIN_PAGE_USE) + objects.min(USED_CLASSES)
+}
 
 #[derive(Debug)]
 struct Arena {
     base: NonNull<u8>,
+    /// Its free pages; capacity for all of them from the start, so the
+    /// sweep's pushes never allocate.
     free_pages: Vec<u16>,
+}
+
+impl Arena {
+    /// A new arena from the system, all pages free.
+    fn new() -> Result<Arena, GcError> {
+        let mut free_pages = Vec::new();
+        system::reserve(&mut free_pages, PAGES_PER_ARENA)?;
+        // Popped from the end: pages are handed out in address order.
+        free_pages.extend((0..PAGES_PER_ARENA as u16).rev());
+        let base = system::alloc(arena_layout())?;
+        Ok(Arena { base, free_pages })
+    }
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -74,10 +117,19 @@ pub(crate) struct SweepCount {
 }
 
 /// The size-class page allocator. See the [module docs](self).
+///
+/// Capacity invariants (so that the sweep never allocates): `in_use` has
+/// room for `to_sweep`'s pages, `partial[c]` for the pages of class `c`
+/// waiting for the sweeper, `free_arena_slots` for every arena.
 #[derive(Debug)]
 pub(crate) struct PageAllocator {
     arenas: Vec<Option<Arena>>,
     free_arena_slots: Vec<u32>,
+    /// Arenas taken from the system ahead of need by [`reserve`]
+    /// (Self::reserve), not counted as held until a page is needed.
+    spares: Vec<Arena>,
+    /// Free pages in the live arenas.
+    free_pages: usize,
     pages: Vec<PageInfo>,
     current_arena: Option<u32>,
     /// Per size class: the page being allocated from.
@@ -93,11 +145,20 @@ pub(crate) struct PageAllocator {
     arenas_count: usize,
 }
 
-impl Default for PageAllocator {
-    fn default() -> Self {
+impl PageAllocator {
+    /// An allocator with no arena yet.
+    ///
+    /// # Safety
+    ///
+    /// The allocator is kept with the [`Access`] token that guards its
+    /// objects (in a `Space`, through its `OldGen`): it is not dropped,
+    /// replaced or swapped while an object opened through that token lives.
+    pub(crate) unsafe fn new() -> Self {
         PageAllocator {
             arenas: Vec::new(),
             free_arena_slots: Vec::new(),
+            spares: Vec::new(),
+            free_pages: 0,
             pages: Vec::new(),
             current_arena: None,
             current: [None; NCLASSES],
@@ -139,6 +200,30 @@ impl PageAllocator {
         unsafe { arena.base.add(offset) }
     }
 
+    /// Makes sure `pages` fresh pages can be handed out without asking
+    /// the system (free pages of the live arenas, else spare arenas taken
+    /// now), and that handing them out allocates nothing: `OutOfMemory`
+    /// when the system refuses.
+    pub(crate) fn reserve(&mut self, pages: usize) -> Result<(), GcError> {
+        let have = self.free_pages + self.spares.len() * PAGES_PER_ARENA;
+        if have < pages {
+            let more = (pages - have).div_ceil(PAGES_PER_ARENA);
+            system::reserve(&mut self.spares, more)?;
+            for _ in 0..more {
+                let arena = Arena::new()?;
+                self.spares.push(arena);
+            }
+        }
+        // Room to install every spare and to track every page.
+        let spares = self.spares.len();
+        system::reserve(&mut self.arenas, spares)?;
+        system::reserve(&mut self.pages, spares * PAGES_PER_ARENA)?;
+        let more_slots = self.arenas.len() + spares - self.free_arena_slots.len();
+        system::reserve(&mut self.free_arena_slots, more_slots)?;
+        system::reserve(&mut self.in_use, self.to_sweep.len() + pages)?;
+        Ok(())
+    }
+
     /// A block of `bytes` (a multiple of 8, from 16 to
     /// [`SMALL_REQUEST_THRESHOLD`]); the memory is uninitialised.
     ///
@@ -152,7 +237,8 @@ impl PageAllocator {
     /// # Panics
     ///
     /// When `bytes` is not such a size (a block must hold a free-list link
-    /// in word 1, and blocks stay word-aligned).
+    /// in word 1, and blocks stay word-aligned), or when a fresh page is
+    /// needed beyond what [`reserve`](Self::reserve) made sure of.
     #[inline]
     pub(crate) unsafe fn alloc(&mut self, bytes: usize) -> NonNull<u64> {
         assert!(
@@ -217,12 +303,17 @@ impl PageAllocator {
             .as_mut()
             .and_then(|a| a.free_pages.pop())
             .expect("arena with a free page");
+        self.free_pages -= 1;
         let page = arena * PAGES_PER_ARENA as u32 + u32::from(index);
         self.pages[page as usize] = PageInfo {
             block: block as u32,
             uninit: 0,
             free_list: None,
         };
+        assert!(
+            self.in_use.capacity() > self.in_use.len() + self.to_sweep.len(),
+            "page not reserved"
+        );
         self.in_use.push(page);
         page
     }
@@ -231,23 +322,18 @@ impl PageAllocator {
         self.arenas[a as usize].as_ref().expect("live arena")
     }
 
+    /// Installs a spare arena (taken by [`reserve`](Self::reserve)).
     fn new_arena(&mut self) -> u32 {
-        // SAFETY: the layout has a non-zero size.
-        let base = unsafe { alloc(arena_layout()) };
-        let base =
-            NonNull::new(base).unwrap_or_else(|| std::alloc::handle_alloc_error(arena_layout()));
-        let arena = Arena {
-            base,
-            // Popped from the end: pages are handed out in address order.
-            free_pages: (0..PAGES_PER_ARENA as u16).rev().collect(),
-        };
+        let arena = self.spares.pop().expect("arena not reserved");
         self.arenas_count += 1;
+        self.free_pages += PAGES_PER_ARENA;
         match self.free_arena_slots.pop() {
             Some(slot) => {
                 self.arenas[slot as usize] = Some(arena);
                 slot
             }
             None => {
+                // Within the capacity `reserve` made sure of.
                 self.arenas.push(Some(arena));
                 self.pages
                     .extend(std::iter::repeat_n(EMPTY_PAGE, PAGES_PER_ARENA));
@@ -256,11 +342,30 @@ impl PageAllocator {
         }
     }
 
+    /// Makes sure [`prepare_sweep`](Self::prepare_sweep) and the sweep
+    /// that follows allocate nothing: `OutOfMemory` when the system
+    /// refuses (nothing else changes).
+    pub(crate) fn reserve_sweep(&mut self) -> Result<(), GcError> {
+        debug_assert!(self.to_sweep.is_empty());
+        // `to_sweep` becomes `in_use`, which the sweep refills with the
+        // surviving pages.
+        system::reserve(&mut self.to_sweep, self.in_use.len())?;
+        let mut per_class = [0usize; NCLASSES];
+        for &page in &self.in_use {
+            per_class[self.pages[page as usize].block as usize / WORD] += 1;
+        }
+        for (partial, n) in self.partial.iter_mut().zip(per_class) {
+            system::reserve(partial, n)?;
+        }
+        Ok(())
+    }
+
     /// PyPy's `mass_free_prepare`: every page in use goes to the sweeper;
-    /// allocation continues on other pages.
+    /// allocation continues on other pages. Allocates nothing after
+    /// [`reserve_sweep`](Self::reserve_sweep).
     pub(crate) fn prepare_sweep(&mut self) {
         debug_assert!(self.to_sweep.is_empty());
-        self.to_sweep = std::mem::take(&mut self.in_use);
+        std::mem::swap(&mut self.to_sweep, &mut self.in_use);
         self.current = [None; NCLASSES];
         for p in &mut self.partial {
             p.clear();
@@ -360,7 +465,9 @@ impl PageAllocator {
             }
             offset += block;
         }
+        // The pushes below stay within the capacity the invariants give.
         if live == 0 {
+            self.free_pages += 1;
             self.pages[page as usize] = EMPTY_PAGE;
             let arena = self.arenas[page as usize / PAGES_PER_ARENA]
                 .as_mut()
@@ -383,18 +490,21 @@ impl PageAllocator {
             let empty = matches!(&self.arenas[i], Some(a) if a.free_pages.len() == PAGES_PER_ARENA);
             if empty && self.current_arena != Some(i as u32) {
                 let arena = self.arenas[i].take().expect("checked");
-                // SAFETY: allocated in `new_arena` with this layout; every page
-                // is free, so no object or free-list link points into it.
-                unsafe { dealloc(arena.base.as_ptr(), arena_layout()) };
+                // SAFETY: allocated by `Arena::new` with this layout; every
+                // page is free, so no object or free-list link points into
+                // it.
+                unsafe { system::dealloc(arena.base, arena_layout()) };
                 self.free_arena_slots.push(i as u32);
                 self.arenas_count -= 1;
+                self.free_pages -= PAGES_PER_ARENA;
             }
         }
     }
 
     /// Calls `f` on every object in a page, saying whether its page waits
-    /// for the sweeper (then it may be dead).
-    pub(crate) fn for_each<'h>(&self, access: &'h Access, mut f: impl FnMut(Block<'h>, bool)) {
+    /// for the sweeper (then it may be dead). The objects borrow the
+    /// allocator too, so nothing frees them while they are in use.
+    pub(crate) fn for_each<'h>(&'h self, access: &'h Access, mut f: impl FnMut(Block<'h>, bool)) {
         let pages = self.in_use.iter().map(|&p| (p, false));
         for (page, pending) in pages.chain(self.to_sweep.iter().map(|&p| (p, true))) {
             let base = self.page_base(page);
@@ -403,6 +513,8 @@ impl PageAllocator {
             while offset < info.uninit as usize {
                 // SAFETY: as in `sweep_page`: blocks below `uninit` are
                 // initialised, and those without FREE_BLOCK are objects.
+                // The block borrows the allocator for `'h`, so no sweep
+                // (`&mut self`) or drop frees it while it is used.
                 unsafe {
                     let b = base.add(offset).cast::<u64>();
                     if b.as_ptr().read() & FREE_BLOCK == 0 {
@@ -417,10 +529,11 @@ impl PageAllocator {
 
 impl Drop for PageAllocator {
     fn drop(&mut self) {
-        for arena in self.arenas.iter_mut().filter_map(Option::take) {
-            // SAFETY: allocated in `new_arena` with this layout; the heap is
-            // going away, nothing refers into it any more.
-            unsafe { dealloc(arena.base.as_ptr(), arena_layout()) };
+        let live = self.arenas.iter_mut().filter_map(Option::take);
+        for arena in live.chain(self.spares.drain(..)) {
+            // SAFETY: allocated by `Arena::new` with this layout; the heap
+            // is going away, nothing refers into it any more.
+            unsafe { system::dealloc(arena.base, arena_layout()) };
         }
     }
 }
@@ -446,13 +559,14 @@ fn large_layout(total_bytes: usize) -> Layout {
 }
 
 /// Allocates a large object of `bytes` with `cards` card words in front,
-/// zeroed. Returns the header pointer.
+/// zeroed. Returns the header pointer, or `OutOfMemory` when the system
+/// refuses.
 ///
 /// # Panics
 ///
 /// When `bytes` is under two words or not whole words, or the total
 /// overflows.
-pub(crate) fn alloc_large(bytes: usize, cards: usize) -> NonNull<u64> {
+pub(crate) fn alloc_large(bytes: usize, cards: usize) -> Result<NonNull<u64>, GcError> {
     assert!(
         bytes >= 2 * WORD && bytes % WORD == 0,
         "large object of {bytes} bytes"
@@ -462,12 +576,20 @@ pub(crate) fn alloc_large(bytes: usize, cards: usize) -> NonNull<u64> {
         .and_then(|c| c.checked_add(bytes))
         .expect("large object size overflows");
     let layout = large_layout(total);
-    // SAFETY: the layout's size is non-zero (checked: at least 16 bytes).
-    let base = unsafe { alloc_zeroed(layout) };
-    let base =
-        NonNull::new(base.cast::<u64>()).unwrap_or_else(|| std::alloc::handle_alloc_error(layout));
+    let base = system::alloc_zeroed(layout)?.cast::<u64>();
     // SAFETY: `cards` words lie inside the allocation, before the header.
-    unsafe { base.add(cards) }
+    Ok(unsafe { base.add(cards) })
+}
+
+/// Frees a block of `bytes` allocated by [`alloc_large`] without cards
+/// and never initialised as an object.
+///
+/// # Safety
+///
+/// `block` came from `alloc_large(bytes, 0)` and is not used again.
+pub(crate) unsafe fn free_block(block: NonNull<u64>, bytes: usize) {
+    // SAFETY: the caller's guarantee: this layout, no cards in front.
+    unsafe { system::dealloc(block.cast(), large_layout(bytes)) };
 }
 
 /// Frees a large object allocated by [`alloc_large`].
@@ -484,7 +606,7 @@ pub(crate) unsafe fn free_large(obj: ObjPtr, access: &mut Access) {
     let layout = large_layout(block.size_bytes() + cards * WORD);
     // SAFETY: the caller guarantees `obj` came from `alloc_large`, whose
     // base is `cards` words before the header, with this layout.
-    unsafe { dealloc(obj.as_ptr().as_ptr().sub(cards).cast(), layout) };
+    unsafe { system::dealloc(obj.as_ptr().sub(cards).cast(), layout) };
 }
 
 #[cfg(test)]
@@ -495,6 +617,7 @@ mod tests {
 
     fn obj(pages: &mut PageAllocator, id: u64, slots: usize, payload: usize) -> ObjPtr {
         let bytes = object_bytes(slots, payload);
+        pages.reserve(1).unwrap();
         // SAFETY: initialised right below; `alloc` returned `bytes`
         // writable bytes.
         unsafe {
@@ -505,7 +628,8 @@ mod tests {
 
     #[test]
     fn odd_sizes_are_refused() {
-        let mut pages = PageAllocator::default();
+        // SAFETY: no object is opened.
+        let mut pages = unsafe { PageAllocator::new() };
         for bytes in [0, 8, 20, SMALL_REQUEST_THRESHOLD + 8] {
             let refused = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                 // SAFETY: refused before any memory is handed out.
@@ -522,9 +646,9 @@ mod tests {
     #[test]
     fn alloc_sweep_reuse_and_free_arenas() {
         // SAFETY: the token guards only `pages`, freed only by `sweep`
-        // (which takes it `&mut`) or after both are gone.
-        let mut access = unsafe { Access::new() };
-        let mut pages = PageAllocator::default();
+        // (which takes it `&mut`) or after both are gone; `pages` is
+        // dropped after every object opened through the token.
+        let (mut access, mut pages) = unsafe { (Access::new(), PageAllocator::new()) };
         let n = if cfg!(miri) { 600 } else { 20_000 };
         let objs: Vec<ObjPtr> = (0..n)
             .map(|i| obj(&mut pages, i, 1, (i % 7) as usize))
@@ -603,7 +727,7 @@ mod tests {
         let slots = if cfg!(miri) { 2000 } else { 100_000 };
         let bytes = object_bytes(slots, 3);
         let cards = card_words(slots);
-        let p = alloc_large(bytes, cards);
+        let p = alloc_large(bytes, cards).unwrap();
         // SAFETY: fresh allocation of `bytes` after `cards` zeroed words.
         let ptr = unsafe { init_object(p, make_tid(Kind::Node, 1, HAS_CARDS), slots, 3) };
         {

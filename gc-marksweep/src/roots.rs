@@ -80,6 +80,11 @@ impl Roots {
         self.handles.iter()
     }
 
+    /// How many roots [`iter`](Self::iter) yields.
+    pub(crate) fn len(&self) -> usize {
+        self.handles.len() + self.saved.len()
+    }
+
     /// Every root: the handles' objects, then the saved list.
     pub(crate) fn iter(&self) -> impl Iterator<Item = ObjPtr> + '_ {
         self.handles.iter().chain(self.saved.iter().copied())

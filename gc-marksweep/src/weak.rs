@@ -7,6 +7,7 @@ use gc_core::{GcError, HeapId, ObjectId, RootTable, WeakHandle, WeakId};
 
 use crate::header::{Access, OLD, ObjPtr, ObjRef};
 use crate::mark::survives;
+use crate::system;
 
 /// A weak reference as the mutator holds it (PyPy's weakrefs are heap
 /// objects; ours live here, cleared by the collection that finds the
@@ -57,7 +58,8 @@ impl WeakTable {
         }
     }
 
-    /// A new weak reference `id` to `target`.
+    /// A new weak reference `id` to `target`, or `OutOfMemory` (nothing
+    /// changed) when the table cannot grow.
     ///
     /// # Safety
     ///
@@ -67,8 +69,12 @@ impl WeakTable {
         id: u64,
         target: ObjRef<'_>,
         callback: bool,
-    ) -> WeakHandle {
+    ) -> Result<WeakHandle, GcError> {
         let young = !target.has(OLD);
+        system::reserve(&mut self.entries, 1)?;
+        if young {
+            system::reserve(&mut self.young, 1)?;
+        }
         let entry = WeakEntry {
             id,
             target: Some(target.ptr()),
@@ -88,7 +94,7 @@ impl WeakTable {
         if young {
             self.young.push(slot);
         }
-        self.handles.insert(slot)
+        Ok(self.handles.insert(slot))
     }
 
     pub(crate) fn get(&self, h: WeakHandle) -> Result<&WeakEntry, GcError> {
@@ -113,13 +119,20 @@ impl WeakTable {
     /// Minor collections: each entry that had a young referent follows
     /// its copy, or is cleared (queuing its callback); the list is
     /// forgotten.
-    pub(crate) fn forward_young(&mut self, access: &Access) {
+    ///
+    /// # Safety
+    ///
+    /// Called by a minor collection of the heap this table belongs to,
+    /// after every surviving young object was copied: `access` is that
+    /// heap's token and the nursery is not reset yet.
+    pub(crate) unsafe fn forward_young(&mut self, access: &Access) {
         for slot in self.young.drain(..) {
             let Some(weak) = self.entries[slot as usize].as_mut() else {
                 continue;
             };
             // SAFETY: a weak target is a live object (invariant in
-            // `header.rs`: cleared before its referent is freed).
+            // `header.rs`: cleared before its referent is freed) of the
+            // heap `access` guards (the caller's guarantee).
             let Some(target) = weak.target.map(|t| unsafe { t.open(access) }) else {
                 continue;
             };
@@ -139,12 +152,18 @@ impl WeakTable {
 
     /// The end of marking: references to objects that are not really alive
     /// (dead, or kept only for a finalizer) are cleared, callbacks queued.
-    pub(crate) fn clear_unreachable(&mut self, access: &Access) {
+    ///
+    /// # Safety
+    ///
+    /// `access` is the token of the heap this table belongs to, and
+    /// nothing was swept since the marking started.
+    pub(crate) unsafe fn clear_unreachable(&mut self, access: &Access) {
         for weak in self.entries.iter_mut().flatten() {
             if let Some(target) = weak.target {
-                // SAFETY: at the end of marking nothing was swept yet: every
-                // weak target is allocated (maybe dead: only its header is
-                // read).
+                // SAFETY: nothing was swept since the marking started (the
+                // caller's guarantee): every weak target is an allocated
+                // object of the heap `access` guards (maybe dead: only its
+                // header is read).
                 let target = unsafe { target.open_block(access) };
                 if !survives(target) {
                     weak.target = None;
