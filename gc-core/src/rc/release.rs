@@ -161,6 +161,7 @@ impl<P: RcPolicy> RcHeap<P> {
             self.report_finalized(r);
             if f & flags::RESURRECT != 0 {
                 self.objects[r.index()].rc += 1;
+                debug_assert!(self.saved.len() < self.saved.capacity(), "reserved");
                 self.saved.push(r);
                 P::on_resurrect(self, r);
                 return false;

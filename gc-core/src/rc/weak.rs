@@ -6,6 +6,7 @@
 
 use std::collections::HashMap;
 use std::collections::TryReserveError;
+use std::collections::hash_map::Entry;
 
 use super::ObjRef;
 
@@ -38,12 +39,12 @@ impl WeakRegistry {
     pub fn try_reserve(&mut self, target: ObjRef) -> Result<(), TryReserveError> {
         self.target_of.try_reserve(1)?;
         self.of_target.try_reserve(1)?;
-        match self.of_target.get_mut(&target) {
-            Some(list) => list.try_reserve(1),
-            None => {
+        match self.of_target.entry(target) {
+            Entry::Occupied(mut list) => list.get_mut().try_reserve(1),
+            Entry::Vacant(entry) => {
                 let mut list = Vec::new();
                 list.try_reserve_exact(1)?;
-                self.of_target.insert(target, list);
+                entry.insert(list);
                 Ok(())
             }
         }
