@@ -130,7 +130,7 @@ impl<R: Copy, H: HandleType> RootTable<R, H> {
     /// Makes room for `additional` more roots: that many inserts (and the
     /// removals of every root) then allocate nothing. Memory the system
     /// refuses is [`GcError::OutOfMemory`], and the table is unchanged.
-    #[inline]
+    #[inline(always)]
     pub fn try_reserve(&mut self, additional: usize) -> Result<(), GcError> {
         if additional <= self.free.len() {
             return Ok(());
@@ -153,7 +153,7 @@ impl<R: Copy, H: HandleType> RootTable<R, H> {
 
     /// Adds a root and returns its handle; [`GcError::OutOfMemory`] when
     /// the table must grow and the system refuses the memory.
-    #[inline]
+    #[inline(always)]
     pub fn try_insert(&mut self, target: R) -> Result<H, GcError> {
         self.try_reserve(1)?;
         Ok(self.insert(target))
