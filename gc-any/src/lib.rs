@@ -458,6 +458,9 @@ impl Collector for AnyCollector {
     ) -> Result<(), GcError> {
         each!(&mut self.inner, c => c.set_slot(object, index, value))
     }
+    fn resize(&mut self, object: Handle, slots: usize) -> Result<(), GcError> {
+        each!(&mut self.inner, c => c.resize(object, slots))
+    }
     fn payload_mut(&mut self, object: Handle) -> Result<&mut [u8], GcError> {
         each!(&mut self.inner, c => c.payload_mut(object))
     }

@@ -182,6 +182,20 @@ pub trait Collector: Sized + Send {
         value: Option<Handle>,
     ) -> Result<(), GcError>;
 
+    /// Changes a node's number of slots in place, as CPython's
+    /// `list_resize` grows a list's item array: the object keeps its
+    /// identity, its payload and every handle to it; the slots it keeps
+    /// keep their values, new slots are nil, and the references in slots
+    /// past the new count are dropped (as by `set_slot(.., None)`). Not an
+    /// allocation for a strategy's collection counters (CPython's
+    /// generation-0 count does not move either), but it counts against the
+    /// heap limit. Tuples and atoms are [`GcError::Immutable`]. A strategy
+    /// whose objects cannot change size where they are (marksweep: objects
+    /// sit end to end in the nursery and in size-class pages) returns
+    /// [`GcError::Unsupported`]: the embedder then keeps a second object
+    /// for the items, as PyPy's lists do.
+    fn resize(&mut self, object: Handle, slots: usize) -> Result<(), GcError>;
+
     /// A view of the object, to read it (its kind, identity, slots and
     /// payload, and what it refers to) without making roots; valid while
     /// the heap is borrowed.

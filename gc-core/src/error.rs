@@ -67,6 +67,15 @@ pub enum GcError {
     /// A configuration key the collector does not know, or a bad value.
     #[error("bad configuration: {0}")]
     Config(String),
+    /// An operation this strategy does not offer (its docs say which and
+    /// why), such as resizing an object in place.
+    #[error("not supported by the {strategy} collector: {what}")]
+    Unsupported {
+        /// The strategy's name.
+        strategy: &'static str,
+        /// The operation.
+        what: &'static str,
+    },
 }
 
 fn out_of_memory(limit: u64) -> String {
@@ -141,6 +150,13 @@ mod tests {
                 GcError::Config("unknown key `x`".into()),
                 "bad configuration: unknown key `x`",
             ),
+            (
+                GcError::Unsupported {
+                    strategy: "marksweep",
+                    what: "resizing an object in place",
+                },
+                "not supported by the marksweep collector: resizing an object in place",
+            ),
         ];
         for (error, message) in cases {
             // A new variant fails to compile here until it has a case.
@@ -154,7 +170,8 @@ mod tests {
                 | GcError::TooMany { .. }
                 | GcError::PayloadTooShort { .. }
                 | GcError::InvalidGeneration(_)
-                | GcError::Config(_) => {}
+                | GcError::Config(_)
+                | GcError::Unsupported { .. } => {}
             }
             assert_eq!(error.to_string(), message);
         }

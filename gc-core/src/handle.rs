@@ -57,11 +57,47 @@ impl WeakHandle {
 mod sealed {
     /// The common form of strong and weak handles (unnameable outside
     /// this module's crate, so no other crate can make a handle).
-    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+    ///
+    /// The index and the generation share one word, so that a handle is
+    /// written and read as one word and one half-word everywhere (three
+    /// separate halves were stored by the callee and loaded as a word by
+    /// the caller, which stalls store-to-load forwarding on every handle
+    /// an operation returns).
+    #[derive(Clone, Copy, PartialEq, Eq, Hash)]
     pub struct RawHandle {
+        /// The index in the low half, the generation in the high half.
+        key: u64,
         pub(crate) heap: super::HeapId,
-        pub(crate) index: u32,
-        pub(crate) generation: u32,
+    }
+
+    impl RawHandle {
+        #[inline]
+        pub(crate) fn new(heap: super::HeapId, index: u32, generation: u32) -> Self {
+            RawHandle {
+                key: u64::from(index) | (u64::from(generation) << 32),
+                heap,
+            }
+        }
+
+        #[inline]
+        pub(crate) fn index(self) -> u32 {
+            self.key as u32
+        }
+
+        #[inline]
+        pub(crate) fn generation(self) -> u32 {
+            (self.key >> 32) as u32
+        }
+    }
+
+    impl std::fmt::Debug for RawHandle {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.debug_struct("RawHandle")
+                .field("heap", &self.heap)
+                .field("index", &self.index())
+                .field("generation", &self.generation())
+                .finish()
+        }
     }
 
     pub trait Sealed: Copy {
@@ -180,11 +216,11 @@ impl<R: Copy, H: HandleType> RootTable<R, H> {
                 i
             }
         };
-        H::from_raw(RawHandle {
-            heap: self.heap,
+        H::from_raw(RawHandle::new(
+            self.heap,
             index,
-            generation: self.entries[index as usize].generation,
-        })
+            self.entries[index as usize].generation,
+        ))
     }
 
     #[inline]
@@ -192,8 +228,8 @@ impl<R: Copy, H: HandleType> RootTable<R, H> {
         if h.heap != self.heap {
             return Err(GcError::ForeignHandle);
         }
-        match self.entries.get(h.index as usize) {
-            Some(e) if e.generation == h.generation && e.target.is_some() => Ok(e),
+        match self.entries.get(h.index() as usize) {
+            Some(e) if e.generation == h.generation() && e.target.is_some() => Ok(e),
             _ => Err(GcError::StaleHandle),
         }
     }
@@ -211,10 +247,10 @@ impl<R: Copy, H: HandleType> RootTable<R, H> {
     pub fn remove(&mut self, h: H) -> Result<R, GcError> {
         let h = h.raw();
         self.entry(h)?;
-        let e = &mut self.entries[h.index as usize];
+        let e = &mut self.entries[h.index() as usize];
         e.generation = e.generation.wrapping_add(1);
         let target = e.target.take().expect("checked by entry");
-        self.free.push(h.index);
+        self.free.push(h.index());
         Ok(target)
     }
 

@@ -16,7 +16,7 @@
 //!
 //! | your runtime has | use |
 //! | --- | --- |
-//! | an instance with fields, a graph vertex, a list or dict | [`Kind::Node`]: one slot per reference, scalars in the payload; grow by allocating a bigger node and copying, as CPython reallocates `ob_item` |
+//! | an instance with fields, a graph vertex, a list or dict | [`Kind::Node`]: one slot per reference, scalars in the payload; grow it in place with [`Collector::resize`] (same object, as CPython reallocates `ob_item`), or, on a strategy that refuses (marksweep), keep the items in a second node |
 //! | an immutable aggregate (a tuple, a frozen record) | [`Kind::Tuple`]: members fixed at creation |
 //! | a leaf: a string, a number, a byte buffer | [`Kind::Atom`]: payload only, never traced |
 //!
@@ -26,10 +26,11 @@
 //! ## 2. Scopes: roots with nothing to release
 //!
 //! Work with a heap inside a [`Scope`] ([`Embedding::scope`]). Everything
-//! you allocate or read as a root is a [`Local`]: a `Copy` handle that
-//! lives until its scope ends, when all of them are released at once (V8's
-//! `HandleScope`, JNI's local frames). The compiler keeps a local from
-//! leaving its scope.
+//! you allocate or read as a root is a [`Local`]: a `Copy` word naming a
+//! root on the heap's local stack, which lives until its scope ends, when
+//! all of them are released at once (V8's `HandleScope`, JNI's local
+//! frames). The compiler keeps a local from leaving its scope;
+//! [`Scope::handle`] gives its raw [`Handle`].
 //!
 //! ```
 //! use gc_core::{Collector, CollectorExt, Embedding, GcError};
@@ -207,6 +208,55 @@
 //! # Ok::<(), GcError>(())
 //! ```
 //!
+//! A real runtime's finalizer needs the runtime — its frames, class
+//! table, output — which the runtime is using when the heap calls the
+//! hook. So the runtime *lends* its state ([`embed::lend`]) around the
+//! operations that may finalize, and installs the hook with
+//! [`Embedding::on_finalize_with`]: the hook gets `&mut` that state and a
+//! scope of the heap, and can run the runtime's own code on the object,
+//! at exactly the moments listed above (inside the collection, at count
+//! zero). A finalizer due while nothing is lent waits, rooted, for the
+//! next operation that lends (a runtime that runs finalizers between
+//! bytecodes, as PyPy does, lends only there). `gc-py` runs `__del__` this
+//! way.
+//!
+//! ```
+//! use gc_core::prelude::*;
+//! use gc_core::embed::lend;
+//! use gc_generational::Generational;
+//!
+//! /// The runtime's own state, which `__del__` writes to.
+//! struct Interp { output: Vec<String>, saved: Vec<Root> }
+//!
+//! let mut heap = Generational::new_default()?;
+//! heap.on_finalize_with(|it: &mut Interp, s: &mut Scope<'_, Generational>, obj| {
+//!     let name = s.view(obj).and_then(|o| o.payload_as::<u8>()).unwrap_or(0);
+//!     it.output.push(format!("del {}", name as char));
+//!     if name == b'b' {
+//!         it.saved.extend(s.root(obj)); // resurrects it
+//!     }
+//! });
+//! let mut it = Interp { output: Vec::new(), saved: Vec::new() };
+//! heap.scope(|s| {
+//!     let (a, b) = (s.node(1, 1)?, s.node(1, 1)?);
+//!     for (n, name) in [(a, b'a'), (b, b'b')] {
+//!         s.set_payload_as(n, name)?;
+//!         s.set_finalizer(n, Finalizer::Run)?;
+//!     }
+//!     s.set(a, 0, Some(b))?;
+//!     s.set(b, 0, Some(a))?;
+//!     Ok::<_, GcError>(())
+//! })?;
+//! // One collection: both finalizers run inside it; `b` saved itself and
+//! // `a` with it, so nothing is collected (CPython 3.9+ counts the same).
+//! let collected = lend(&mut it, || heap.collect_full())?;
+//! assert_eq!((collected, it.output.join(", ")), (0, "del a, del b".to_string()));
+//! it.saved.clear();
+//! assert_eq!(lend(&mut it, || heap.collect_full())?, 2); // finalized once
+//! assert_eq!(it.output.len(), 2);
+//! # Ok::<(), GcError>(())
+//! ```
+//!
 //! Weak references: [`Scope::weak`] makes a [`WeakRoot`];
 //! [`Scope::upgrade`] gives a local while the referent lives. With
 //! `callback`, the referent's death is reported as an
@@ -255,19 +305,23 @@
 //!
 //! - A local: a root-table slot and a push onto the heap's local stack,
 //!   released in one pass when its scope ends — what a raw handle costs,
-//!   plus the stack. Measured on binary trees built with a child scope per
-//!   node (`cargo run --release -p gc-any --example tree_costs`, one run):
-//!   1.2–1.4× the raw handle API on the reference-counting strategies,
-//!   2.3× on marksweep, whose bump allocation leaves little else to pay.
+//!   plus the stack; the local itself is one word. A child scope's escaped
+//!   local keeps its root and moves to where the child began. Measured on
+//!   binary trees built with a child scope per node (`cargo run --release
+//!   -p gc-any --example tree_costs`, one run, see the README):
+//!   1.1–1.2× the raw handle API on the reference-counting strategies,
+//!   1.4× on marksweep, whose bump allocation leaves little else to pay.
 //! - A [`Root`]: a local's cost, plus a shared pointer, and one uncontended
 //!   lock when dropped.
 //! - A view read: the strategy's own memory reads, nothing else. Counting
-//!   a tree's nodes through views costs 0.9× the same walk over
+//!   a tree's nodes through views costs less than the same walk over
 //!   `std::rc::Rc<RefCell<_>>` on marksweep (the view is the object's
-//!   address), about 2× on the reference-counting strategies (a step reads
-//!   the header table, then the next header).
-//! - `gc_any::AnyCollector`: one `match` per call (1.2–1.5× on building,
-//!   3–7× on view walks); `gc_any::dispatch` costs nothing per call.
+//!   address), and about 1.1× it on the reference-counting strategies
+//!   when the tree is in cache (a view is the heap and the object's
+//!   header; a step reads a slot from the header, then indexes the header
+//!   table).
+//! - `gc_any::AnyCollector`: one `match` per call (1.1–1.5× on building,
+//!   more on view walks); `gc_any::dispatch` costs nothing per call.
 //!
 //! ## The raw handle API
 //!
@@ -298,7 +352,7 @@
 //! `gc-refcount` and `gc-generational`; its heap's internals are for
 //! strategy crates.
 
-#![forbid(unsafe_code)]
+#![deny(unsafe_code)]
 #![warn(missing_docs)]
 
 mod collector;

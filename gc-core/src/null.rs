@@ -249,6 +249,36 @@ impl Collector for NullCollector {
         Ok(())
     }
 
+    fn resize(&mut self, object: Handle, slots: usize) -> Result<(), GcError> {
+        if slots > crate::MAX_SLOTS {
+            return Err(GcError::TooLarge {
+                what: "slots",
+                requested: slots,
+                limit: crate::MAX_SLOTS,
+            });
+        }
+        let i = self.roots.get(object)? as usize;
+        let o = &self.objects[i];
+        if o.kind != Kind::Node {
+            return Err(GcError::Immutable(o.kind));
+        }
+        let (old, payload) = (o.slots.len(), o.payload.len());
+        let mut resized = Vec::new();
+        resized
+            .try_reserve_exact(slots)
+            .map_err(|_| config::refused())?;
+        resized.extend((0..slots).map(|k| o.slots.get(k).copied().flatten()));
+        if slots > old {
+            // Never frees: the heap holds what the object grew by.
+            let grown = canonical_size(slots, payload) - canonical_size(old, payload);
+            self.limit.check(grown)?;
+            self.limit.add(grown);
+            self.slot_count += (slots - old) as u64;
+        }
+        self.objects[i].slots = resized.into_boxed_slice();
+        Ok(())
+    }
+
     fn payload_mut(&mut self, object: Handle) -> Result<&mut [u8], GcError> {
         let i = self.roots.get(object)?;
         Ok(&mut self.objects[i as usize].payload)

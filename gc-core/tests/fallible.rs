@@ -131,3 +131,20 @@ fn every_operation_refused_then_retried_changes_nothing() {
     .unwrap();
     assert!(refusals > 20, "{refusals} refused");
 }
+
+/// A node that grows needs a new box: refused, `OutOfMemory`, the node as
+/// it was.
+#[test]
+fn a_refused_resize_changes_nothing() {
+    let mut h = NullCollector::new_default().unwrap();
+    let a = h.alloc_node(2, 0).unwrap();
+    h.set_slot(a, 1, Some(a)).unwrap();
+    assert_eq!(with_budget(0, 0, || h.resize(a, 50)).0, Err(REFUSED));
+    assert_eq!(h.slot_count(a).unwrap(), 2);
+    h.resize(a, 50).unwrap();
+    let got = h.slot(a, 1).unwrap().unwrap();
+    assert!(h.same_object(got, a).unwrap());
+    for x in [a, got] {
+        h.release(x).unwrap();
+    }
+}

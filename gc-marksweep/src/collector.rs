@@ -796,6 +796,20 @@ impl Collector for IncMiniMark {
         Ok(())
     }
 
+    /// Not offered: an object sits between others in the nursery or in
+    /// a page of its size class, so it cannot change size where it is,
+    /// and objects refer to it by address. The embedder keeps a second
+    /// object for the items, as PyPy's lists do (see [`Collector::resize`]).
+    fn resize(&mut self, object: Handle, _slots: usize) -> Result<(), GcError> {
+        match self.view(object)?.kind() {
+            Kind::Node => Err(GcError::Unsupported {
+                strategy: Self::TRAITS.name,
+                what: "resizing an object in place",
+            }),
+            kind => Err(GcError::Immutable(kind)),
+        }
+    }
+
     fn payload_mut(&mut self, object: Handle) -> Result<&mut [u8], GcError> {
         let obj = self.get(object)?;
         // SAFETY: `&mut self` makes the slice unique: every other payload

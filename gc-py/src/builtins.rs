@@ -5,8 +5,8 @@ use std::rc::Rc;
 
 use gc_core::Control;
 
-use crate::heap::{Root, Strategy};
-use crate::interp::{Interp, R, WeakEntry, err};
+use crate::heap::{Heap, Root, Strategy};
+use crate::interp::{Interp, R, State, WeakEntry, err};
 use crate::value::{Builtin, Module, Value, ViewKind, tag};
 
 /// `gc.DEBUG_SAVEALL`.
@@ -37,7 +37,7 @@ fn int_arg(it_name: &str, v: &Value) -> R<i64> {
     }
 }
 
-impl<C: Strategy> Interp<C> {
+impl<C: Strategy> Interp<'_, C> {
     pub fn module_attr(&mut self, m: Module, name: &str) -> R<Value> {
         use Builtin::*;
         // What the modelled runtime's modules lack: PyPy's `gc` has no
@@ -51,7 +51,7 @@ impl<C: Strategy> Interp<C> {
             (
                 Module::Gc,
                 "get_count" | "get_threshold" | "set_threshold" | "is_tracked" | "freeze"
-                | "unfreeze" | "get_freeze_count" | "set_debug" | "DEBUG_SAVEALL",
+                | "unfreeze" | "get_freeze_count" | "set_debug" | "DEBUG_SAVEALL" | "callbacks",
             ) if self.heap.name() == "marksweep" => Some("is PyPy's, whose gc module has none"),
             (Module::Gc, "get_count" | "get_threshold") if self.heap.get_threshold().is_none() => {
                 Some("has no generations with counts and thresholds")
@@ -82,6 +82,7 @@ impl<C: Strategy> Interp<C> {
             (Module::Gc, "get_freeze_count") => GcGetFreezeCount,
             (Module::Gc, "set_debug") => GcSetDebug,
             (Module::Gc, "garbage") => return Ok(Value::Garbage),
+            (Module::Gc, "callbacks") => return self.gc_callbacks_list(),
             (Module::Gc, "DEBUG_SAVEALL") => return Ok(Value::Int(DEBUG_SAVEALL)),
             (Module::Weakref, "ref") => WeakrefRef,
             (Module::Sys, "getrefcount") => SysGetRefCount,
@@ -101,7 +102,7 @@ impl<C: Strategy> Interp<C> {
     pub fn weak_target(&mut self, w: &Root) -> R<Value> {
         let i = self.extra(w)? as usize;
         let me = self.heap.id(w)?;
-        let Some(e) = self.weaks.get(i).and_then(|e| e.as_ref()) else {
+        let Some(e) = self.st.weaks.get(i).and_then(|e| e.as_ref()) else {
             return Ok(Value::None);
         };
         if e.atom != me {
@@ -136,11 +137,11 @@ impl<C: Strategy> Interp<C> {
             );
         }
         // A slot of a dead weakref object is reused.
-        let index = self.weak_free.pop().unwrap_or(self.weaks.len());
+        let index = self.st.weak_free.pop().unwrap_or(self.st.weaks.len());
         let mut p = [0u8; 5];
         p[0] = tag::WEAK;
         p[1..].copy_from_slice(&(index as u32).to_le_bytes());
-        let atom = self.heap.atom(&p)?;
+        let atom = self.lend(|hp| hp.atom(&p))?;
         // The weakref object's own death comes to the finalizer queue, so
         // its weak references can be released.
         self.heap.set_finalizer(&atom, true)?;
@@ -153,12 +154,12 @@ impl<C: Strategy> Interp<C> {
             id,
             atom: self.heap.id(&atom)?,
         });
-        if index == self.weaks.len() {
-            self.weaks.push(entry);
+        if index == self.st.weaks.len() {
+            self.st.weaks.push(entry);
         } else {
-            self.weaks[index] = entry;
+            self.st.weaks[index] = entry;
         }
-        self.weak_by_id.insert(id, index);
+        self.st.weak_by_id.insert(id, index);
         Ok(Value::Obj(atom))
     }
 
@@ -208,7 +209,7 @@ impl<C: Strategy> Interp<C> {
                     line.push_str(&self.str_of(a)?);
                 }
                 line.push_str(&end);
-                let _ = self.out.write_all(line.as_bytes());
+                let _ = self.st.out.write_all(line.as_bytes());
                 Ok(Value::None)
             }
             Len => {
@@ -447,8 +448,8 @@ impl<C: Strategy> Interp<C> {
             }
             GcEnable | GcDisable => {
                 arity(name, &args, 0, 0)?;
-                self.gc_enabled = b == GcEnable;
-                self.heap.control(if self.gc_enabled {
+                self.st.gc_enabled = b == GcEnable;
+                self.heap.control(if self.st.gc_enabled {
                     Control::Enable
                 } else {
                     Control::Disable
@@ -457,7 +458,7 @@ impl<C: Strategy> Interp<C> {
             }
             GcIsEnabled => {
                 arity(name, &args, 0, 0)?;
-                Ok(Value::Bool(self.gc_enabled))
+                Ok(Value::Bool(self.st.gc_enabled))
             }
             GcGetCount | GcGetThreshold => {
                 arity(name, &args, 0, 0)?;
@@ -589,12 +590,12 @@ impl<C: Strategy> Interp<C> {
                         "recursion limit must be greater or equal than 1",
                     );
                 }
-                self.recursion_limit = (n as usize).min(crate::MAX_RECURSION_LIMIT);
+                self.st.recursion_limit = (n as usize).min(crate::MAX_RECURSION_LIMIT);
                 Ok(Value::None)
             }
             SysGetRecursionLimit => {
                 arity(name, &args, 0, 0)?;
-                Ok(Value::Int(self.recursion_limit as i64))
+                Ok(Value::Int(self.st.recursion_limit as i64))
             }
         }
     }
@@ -602,26 +603,79 @@ impl<C: Strategy> Interp<C> {
     /// `gc.collect(generation)`: collects, runs the finalizers and weak
     /// callbacks the collection asked for, and answers as the modelled
     /// runtime does (CPython: the number found unreachable; PyPy: `None`).
+    /// `gc.callbacks`: one list for the run, made at first use, whose
+    /// functions the collector calls around every collection (on the
+    /// strategies that have the hook; elsewhere the list is never called,
+    /// as no collection of the kind happens).
+    fn gc_callbacks_list(&mut self) -> R<Value> {
+        if self.st.gc_callbacks.is_none() {
+            let Value::Obj(l) = self.new_list(Vec::new())? else {
+                return err("SystemError", "a new list is a heap object");
+            };
+            self.heap.on_collection(gc_callback::<C>);
+            self.st.gc_callbacks = Some(l);
+        }
+        match &self.st.gc_callbacks {
+            Some(l) => Ok(Value::Obj(self.heap.dup(l)?)),
+            None => Ok(Value::None),
+        }
+    }
+
+    /// Calls every function of `gc.callbacks` with `phase` and the info
+    /// dict, walking the list by index while it may change (CPython's
+    /// `invoke_gc_callback`).
+    fn run_gc_callbacks(&mut self, phase: &str, info: [u64; 3]) -> R<()> {
+        let l = match &self.st.gc_callbacks {
+            Some(l) => self.heap.dup(l)?,
+            None => return Ok(()),
+        };
+        let mut i = 0;
+        while i < self.extra(&l)? as usize {
+            let cb = self.list_item(&l, i)?;
+            let d = self.new_dict(3)?;
+            for (k, v) in ["generation", "collected", "uncollectable"]
+                .into_iter()
+                .zip(info)
+            {
+                self.dict_set(&d, Value::Str(Rc::from(k)), Value::Int(v as i64))?;
+            }
+            let what = self.repr(&cb)?;
+            let args = vec![Value::Str(Rc::from(phase)), Value::Obj(d)];
+            if let Err(e) = self.call(cb, args, Vec::new()) {
+                self.report_ignored(e, &what)?;
+            }
+            i += 1;
+        }
+        Ok(())
+    }
+
     pub fn gc_collect(&mut self, generation: u64) -> R<Value> {
         self.safe_point()?;
-        let mut n = self.heap.collect(generation)?;
-        let before = self.del_runs;
+        // One collection, as CPython's: `__del__` runs inside it (the state
+        // is lent), and what is still unreachable afterwards is freed and
+        // counted by the same collection.
+        let n = self.collect_lent(generation)?;
         self.safe_point()?;
-        if self.heap.collect_returns_count() && self.del_runs != before {
-            // CPython runs `__del__` inside the collection, then frees what
-            // is still unreachable in the same collection and counts it
-            // (3.9+: resurrected objects are not counted). The collector can
-            // only hand finalizable objects back on its saved list, which
-            // resurrects them all (so the first count leaves them out); the
-            // ones `__del__` did not resurrect are freed, and counted, by a
-            // second collection here.
-            n += self.heap.collect(generation.max(1))?;
-            self.safe_point()?;
-        }
         if self.heap.collect_returns_count() {
             Ok(Value::Int(n as i64))
         } else {
             Ok(Value::None)
         }
     }
+}
+
+/// The collector's `gc.callbacks` hook: runs the program's callbacks with
+/// the interpreter's state, when it is lent (every operation that may
+/// collect lends it on the strategies with the hook).
+fn gc_callback<C: Strategy>(c: &mut C, phase: &'static str, info: [u64; 3]) {
+    gc_core::embed::with_lent(|st: &mut State| {
+        let mut it = Interp {
+            heap: Heap::new(c),
+            st,
+        };
+        if let Err(e) = it.run_gc_callbacks(phase, info) {
+            it.st.del_error.get_or_insert(e);
+        }
+        let _ = it.heap.flush();
+    });
 }

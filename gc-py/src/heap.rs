@@ -6,22 +6,17 @@
 //! through [`Heap`]: allocation and slot writes go through scopes
 //! ([`Embedding::scope`]), reads through views ([`ObjectView`]: no root is
 //! made to read an atom or test a slot), finalizers through the finalizer
-//! hook ([`Collector::on_finalize`] with [`Finalizer::Run`]).
+//! hook ([`Embedding::on_finalize_with`] with [`Finalizer::Run`]).
 //!
-//! The hook cannot run the program's `__del__` itself: it is `Send +
-//! 'static` and is called from inside the heap operation the interpreter
-//! is making, so it cannot reach the interpreter (its classes, frames,
-//! output). It roots the object on a queue instead (which resurrects it),
-//! and the interpreter runs `__del__` at its next safe point
-//! ([`Heap::drain`]) and drops the root. See the crate docs for what that
-//! changes.
-
-use std::sync::{Arc, Mutex, PoisonError};
+//! `__del__` runs the interpreter itself: the hook gets the interpreter's
+//! state, which the interpreter [lends](gc_core::embed::lend) around the
+//! heap operations that may finalize (`Interp::lend`), and the heap it is
+//! called with — inside the collection that found the object, or at the
+//! moment its count reached zero.
 
 use gc_core::{
-    Collector, CollectorExt, Control, ControlOutcome, Embedding, Event, Finalize, Finalizer,
-    GcError, Generation, Handle, Inspect, Kind, Local, ObjectId, ObjectView, RootList, Scope,
-    WeakId,
+    CollectorExt, Control, ControlOutcome, Embedding, Event, Finalizer, GcError, Generation,
+    Handle, Inspect, Kind, ObjectId, ObjectView, RootList, WeakId,
 };
 use gc_generational::{GcModule, Generational};
 use gc_marksweep::IncMiniMark;
@@ -63,6 +58,28 @@ pub trait Strategy: Inspect + 'static {
     /// Live objects that are containers (nodes and tuples) and atoms,
     /// when the strategy can tell (for the leak report).
     fn live_by_kind(&self) -> Option<(u64, u64)>;
+    /// Has `f` called with ("start" | "stop", [generation, collected,
+    /// uncollectable]) around every collection (`gc.callbacks`); `false`
+    /// when the strategy has no such hook.
+    fn on_collection(&mut self, f: fn(&mut Self, &'static str, [u64; 3])) -> bool {
+        let _ = f;
+        false
+    }
+    /// A root to each object of `gc.garbage`, in order.
+    fn garbage_roots(&mut self) -> Vec<Handle> {
+        Vec::new()
+    }
+}
+
+fn rc_garbage<P: gc_core::rc::RcPolicy>(heap: &mut gc_core::rc::RcHeap<P>) -> Vec<Handle> {
+    let garbage = heap.garbage.clone();
+    garbage
+        .into_iter()
+        .map(|r| {
+            heap.inc(r);
+            heap.root_object(r)
+        })
+        .collect()
 }
 
 fn rc_live<P: gc_core::rc::RcPolicy>(heap: &gc_core::rc::RcHeap<P>) -> (u64, u64) {
@@ -101,6 +118,25 @@ impl Strategy for Generational {
     fn live_by_kind(&self) -> Option<(u64, u64)> {
         Some(rc_live(self))
     }
+    fn on_collection(&mut self, f: fn(&mut Self, &'static str, [u64; 3])) -> bool {
+        self.gc()
+            .callbacks()
+            .push(gc_generational::callback(move |heap, phase, info| {
+                f(
+                    heap,
+                    phase.as_str(),
+                    [
+                        u64::from(info.generation),
+                        info.collected,
+                        info.uncollectable,
+                    ],
+                )
+            }));
+        true
+    }
+    fn garbage_roots(&mut self) -> Vec<Handle> {
+        rc_garbage(self)
+    }
 }
 
 impl Strategy for RefCount {
@@ -122,6 +158,9 @@ impl Strategy for RefCount {
     }
     fn live_by_kind(&self) -> Option<(u64, u64)> {
         Some(rc_live(self))
+    }
+    fn garbage_roots(&mut self) -> Vec<Handle> {
+        rc_garbage(self)
     }
 }
 
@@ -169,11 +208,16 @@ impl Strategy for IncMiniMark {
     }
 }
 
-/// The heap of one interpreter: the collector and the finalizer queue.
+/// The heap of one interpreter: the collector, borrowed (a finalizer gets
+/// the heap it is called with).
 #[derive(Debug)]
-pub struct Heap<C: Strategy> {
-    c: C,
-    finalize: Arc<Mutex<Vec<Root>>>,
+pub struct Heap<'h, C: Strategy> {
+    c: &'h mut C,
+}
+
+/// What the interpreter keeps of the collector's events.
+#[derive(Debug, Default)]
+pub struct Log {
     events: Vec<Event>,
     /// With tracing on: collections as `(end ns, pause ns, kind)`.
     pub trace: Option<Trace>,
@@ -190,48 +234,29 @@ pub struct Trace {
     pub collections: Vec<(u64, u64, &'static str)>,
 }
 
-/// The finalizer hook: keeps the object (a resurrection) until the
-/// interpreter's next safe point runs its `__del__`.
-struct KeepForDel(Arc<Mutex<Vec<Root>>>);
-
-impl Finalize for KeepForDel {
-    fn finalize<H: Collector>(&mut self, scope: &mut Scope<'_, H>, object: Local<'_>) {
-        if let Ok(r) = scope.root(object) {
-            self.0
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .push(r);
-        }
-    }
-}
-
 /// What [`Heap::drain`] found since the last call.
 #[derive(Debug, Default)]
 pub struct Drained {
-    /// Objects the finalizer hook kept: run `__del__`, then drop.
-    pub saved: Vec<Root>,
     /// Weak references whose referent died (with a callback).
     pub weak_callbacks: Vec<WeakId>,
 }
 
-impl<C: Strategy> Heap<C> {
-    /// A heap configured from `KEY=VALUE` pairs.
-    pub fn new(pairs: &[(String, String)]) -> Result<Self, String> {
-        let mut config = C::Config::default();
-        for (k, v) in pairs {
-            gc_core::Config::set(&mut config, k, v)
-                .map_err(|e| format!("collector `{}`: {e}", C::TRAITS.name))?;
-        }
-        let mut c = C::with_config(config).map_err(|e| e.to_string())?;
-        c.record_events(true);
-        let finalize: Arc<Mutex<Vec<Root>>> = Arc::default();
-        c.on_finalize(KeepForDel(Arc::clone(&finalize)));
-        Ok(Heap {
-            c,
-            finalize,
-            events: Vec::new(),
-            trace: None,
-        })
+/// A collector configured from `KEY=VALUE` pairs, recording events.
+pub fn make<C: Strategy>(pairs: &[(String, String)]) -> Result<C, String> {
+    let mut config = C::Config::default();
+    for (k, v) in pairs {
+        gc_core::Config::set(&mut config, k, v)
+            .map_err(|e| format!("collector `{}`: {e}", C::TRAITS.name))?;
+    }
+    let mut c = C::with_config(config).map_err(|e| e.to_string())?;
+    c.record_events(true);
+    Ok(c)
+}
+
+impl<'h, C: Strategy> Heap<'h, C> {
+    /// The interpreter's access to `c`.
+    pub fn new(c: &'h mut C) -> Self {
+        Heap { c }
     }
 
     /// The strategy's name.
@@ -251,8 +276,14 @@ impl<C: Strategy> Heap<C> {
     /// Releases every dropped root (this is when reference counting frees)
     /// and runs the finalizer hook on what is due.
     pub fn flush(&mut self) -> Result<(), GcError> {
-        Embedding::flush(&mut self.c);
+        Embedding::flush(self.c);
         Ok(())
+    }
+
+    /// Are roots waiting to be released, or finalizers to run?
+    pub fn due(&self) -> bool {
+        let s = self.c.embed_state_ref();
+        s.dropped_roots() > 0 || s.internal_roots() > 0
     }
 
     /// `scope.node(slots, payload)`.
@@ -338,6 +369,16 @@ impl<C: Strategy> Heap<C> {
         self.c.set_slot(obj.handle(), i, v.map(|r| r.handle()))
     }
 
+    /// Gives a node `slots` slots in place; `false` when the strategy
+    /// cannot (marksweep: see `Collector::resize`).
+    pub fn resize(&mut self, obj: &Root, slots: usize) -> Result<bool, GcError> {
+        match self.c.resize(obj.handle(), slots) {
+            Ok(()) => Ok(true),
+            Err(GcError::Unsupported { .. }) => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
     /// `view(obj).kind()`.
     pub fn kind(&self, obj: &Root) -> Result<Kind, GcError> {
         Ok(self.c.view(obj.handle())?.kind())
@@ -412,22 +453,17 @@ impl<C: Strategy> Heap<C> {
         self.c.scope(|s| s.control(control))
     }
 
-    /// Flushes, then takes what is due: the objects the finalizer hook
-    /// kept, and the weak callbacks reported.
-    pub fn drain(&mut self) -> Result<Drained, GcError> {
+    /// Flushes, then takes the weak callbacks reported (and records the
+    /// collections in `log`'s trace).
+    pub fn drain(&mut self, log: &mut Log) -> Result<Drained, GcError> {
         self.flush()?;
-        let mut out = Drained {
-            saved: std::mem::take(
-                &mut *self.finalize.lock().unwrap_or_else(PoisonError::into_inner),
-            ),
-            ..Drained::default()
-        };
-        self.c.drain_events(&mut self.events);
-        for e in self.events.drain(..) {
+        let mut out = Drained::default();
+        self.c.drain_events(&mut log.events);
+        for e in log.events.drain(..) {
             match e {
                 Event::WeakCallback { weak, .. } => out.weak_callbacks.push(weak),
                 Event::Collect(c) => {
-                    if let Some(t) = &mut self.trace {
+                    if let Some(t) = &mut log.trace {
                         let end = t.start.elapsed().as_nanos() as u64;
                         t.collections.push((end, c.pause_ns, c.kind.name()));
                     }
@@ -465,6 +501,22 @@ impl<C: Strategy> Heap<C> {
         self.c.get_freeze_count()
     }
 
+    /// Installs `f` as the `gc.callbacks` entry point (see
+    /// [`Strategy::on_collection`]).
+    pub fn on_collection(&mut self, f: fn(&mut C, &'static str, [u64; 3])) -> bool {
+        self.c.on_collection(f)
+    }
+
+    /// The objects of `gc.garbage`, in order.
+    pub fn garbage(&mut self) -> Result<Vec<Root>, GcError> {
+        let handles = self.c.garbage_roots();
+        let mut out = Vec::with_capacity(handles.len());
+        for h in handles {
+            out.push(self.wrap(h)?);
+        }
+        Ok(out)
+    }
+
     /// `len(gc.garbage)`.
     pub fn garbage_len(&mut self) -> usize {
         self.c.root_list(RootList::Garbage).len()
@@ -472,10 +524,6 @@ impl<C: Strategy> Heap<C> {
 
     /// Live objects: (all, containers and atoms when known).
     pub fn live(&mut self) -> Result<(u64, Option<(u64, u64)>), GcError> {
-        self.flush()?;
-        drop(std::mem::take(
-            &mut *self.finalize.lock().unwrap_or_else(PoisonError::into_inner),
-        ));
         self.flush()?;
         Ok((self.c.stats().live_objects, self.c.live_by_kind()))
     }

@@ -6,7 +6,9 @@ use std::rc::Rc;
 
 use rustpython_parser::ast::{self, Ranged};
 
-use crate::heap::{Heap, Root, Slot, Strategy, Weak};
+use gc_core::{Local, Scope};
+
+use crate::heap::{Heap, Log, Root, Slot, Strategy, Weak};
 use crate::source::{LineIndex, Unsupported};
 use crate::value::{Builtin, Class, Func, Module, Value, tag};
 
@@ -160,9 +162,18 @@ pub struct WeakEntry {
     pub atom: gc_core::ObjectId,
 }
 
-/// The interpreter over a heap of strategy `C`.
-pub struct Interp<C: Strategy> {
-    pub heap: Heap<C>,
+/// The interpreter over a heap of strategy `C`: the heap and the
+/// interpreter's own state, both borrowed, so that a finalizer can make one
+/// from the heap it is called with and the state lent to it.
+pub struct Interp<'h, C: Strategy> {
+    pub heap: Heap<'h, C>,
+    pub st: &'h mut State,
+}
+
+/// Everything the interpreter keeps besides the heap: frames, classes,
+/// output. Lent to the finalizer hook around the heap operations that may
+/// finalize ([`Interp::lend`]).
+pub struct State {
     pub file: String,
     pub lines: LineIndex,
     pub globals: Vars,
@@ -185,23 +196,23 @@ pub struct Interp<C: Strategy> {
     pub statements: u64,
     /// With tracing on: the live heap every 1,024 statements.
     pub samples: Option<Vec<(u64, u64, u64)>>,
+    /// The collector's events seen so far.
+    pub log: Log,
+    /// An error that must stop the program (an unsupported construct),
+    /// raised in a `__del__` the heap ran.
+    pub del_error: Option<Exc>,
+    /// `gc.callbacks`, once the program asked for it.
+    pub gc_callbacks: Option<Root>,
+    /// Lend the state to every heap operation that may finalize (CPython:
+    /// `__del__` at count zero and inside the collection), or only at safe
+    /// points and `gc.collect()` (PyPy runs finalizers after the
+    /// collection, between bytecodes).
+    pub lend_in_ops: bool,
 }
 
-/// Atoms kept for the whole run: None, True, False and the small ints.
-pub struct Consts {
-    pub none: Root,
-    pub t: Root,
-    pub f: Root,
-    pub ints: Vec<Root>,
-}
-
-const SMALL_MIN: i64 = -5;
-const SMALL_MAX: i64 = 256;
-
-impl<C: Strategy> Interp<C> {
-    pub fn new(heap: Heap<C>, file: String, lines: LineIndex, out: Box<dyn Write>) -> R<Self> {
-        let mut it = Interp {
-            heap,
+impl State {
+    pub fn new(file: String, lines: LineIndex, out: Box<dyn Write>, lend_in_ops: bool) -> Self {
+        State {
             file,
             lines,
             globals: Vars::default(),
@@ -220,16 +231,98 @@ impl<C: Strategy> Interp<C> {
             del_runs: 0,
             statements: 0,
             samples: None,
-        };
-        let none = it.heap.atom(&[tag::NONE])?;
-        let t = it.heap.atom(&[tag::TRUE])?;
-        let f = it.heap.atom(&[tag::FALSE])?;
+            log: Log::default(),
+            del_error: None,
+            gc_callbacks: None,
+            lend_in_ops,
+        }
+    }
+}
+
+/// The finalizer hook: runs `obj`'s `__del__` (or a weakref object's
+/// clean-up) with the interpreter's state, on the heap that finalizes it.
+pub fn run_finalizer<C: Strategy>(st: &mut State, s: &mut Scope<'_, C>, obj: Local<'_>) {
+    let Ok(root) = s.root(obj) else { return };
+    let mut it = Interp {
+        heap: Heap::new(s.heap()),
+        st,
+    };
+    // A collection clears weak references (their callbacks run) before
+    // it finalizes, as CPython's `handle_weakrefs` does.
+    let r = it.weak_callbacks().and_then(|_| it.run_del(root));
+    if let Err(e) = r {
+        it.st.del_error.get_or_insert(e);
+    }
+    // What `__del__` dropped goes now: inside the collection that runs it,
+    // whose next step asks what the finalizers resurrected.
+    let _ = it.heap.flush();
+}
+
+/// Atoms kept for the whole run: None, True, False and the small ints.
+pub struct Consts {
+    pub none: Root,
+    pub t: Root,
+    pub f: Root,
+    pub ints: Vec<Root>,
+}
+
+const SMALL_MIN: i64 = -5;
+const SMALL_MAX: i64 = 256;
+
+impl<'h, C: Strategy> Interp<'h, C> {
+    /// Makes the constants (None, True, False, the small ints).
+    pub fn init(&mut self) -> R<()> {
+        let none = self.lend(|hp| hp.atom(&[tag::NONE]))?;
+        let t = self.lend(|hp| hp.atom(&[tag::TRUE]))?;
+        let f = self.lend(|hp| hp.atom(&[tag::FALSE]))?;
         let mut ints = Vec::new();
         for i in SMALL_MIN..=SMALL_MAX {
-            ints.push(it.heap.atom(&int_payload(i))?);
+            ints.push(self.lend(|hp| hp.atom(&int_payload(i)))?);
         }
-        it.consts = Some(Consts { none, t, f, ints });
-        Ok(it)
+        self.st.consts = Some(Consts { none, t, f, ints });
+        Ok(())
+    }
+
+    /// Runs the heap operation `f` with the state lent to the finalizer
+    /// hook (when finalizers run inside operations: see
+    /// [`State::lend_in_ops`]), then what it left due; an error a `__del__`
+    /// raised that must stop the program comes out here.
+    pub fn lend<T>(
+        &mut self,
+        f: impl FnOnce(&mut Heap<'h, C>) -> Result<T, gc_core::GcError>,
+    ) -> R<T> {
+        let r = if self.st.lend_in_ops {
+            self.lend_always(f)
+        } else {
+            f(&mut self.heap)
+        };
+        if let Some(e) = self.st.del_error.take() {
+            return Err(e);
+        }
+        Ok(r?)
+    }
+
+    /// [`Interp::lend`] whatever the strategy (a safe point, `gc.collect()`).
+    fn lend_always<T>(
+        &mut self,
+        f: impl FnOnce(&mut Heap<'h, C>) -> Result<T, gc_core::GcError>,
+    ) -> Result<T, gc_core::GcError> {
+        let heap = &mut self.heap;
+        gc_core::embed::lend(&mut *self.st, || {
+            let r = f(heap);
+            let _ = heap.flush();
+            r
+        })
+    }
+
+    /// Collects `generation` with the state lent: `__del__` runs inside the
+    /// collection.
+    pub fn collect_lent(&mut self, generation: u64) -> R<u64> {
+        let r = self.lend_always(|h| h.collect(generation));
+        if let Some(e) = self.st.del_error.take() {
+            return Err(e);
+        }
+        Ok(r?)
     }
 
     // ----- values and slots -------------------------------------------
@@ -248,7 +341,7 @@ impl<C: Strategy> Interp<C> {
     }
 
     fn boxed_new(&mut self, v: &Value) -> R<Root> {
-        let c = self.consts.take().expect("constants");
+        let c = self.st.consts.take().expect("constants");
         let r = match v {
             Value::None => self.heap.dup(&c.none),
             Value::Bool(true) => self.heap.dup(&c.t),
@@ -258,20 +351,20 @@ impl<C: Strategy> Interp<C> {
             }
             _ => Err(gc_core::GcError::StaleHandle),
         };
-        self.consts = Some(c);
+        self.st.consts = Some(c);
         if let Ok(r) = r {
             return Ok(r);
         }
         match v {
-            Value::Int(i) => Ok(self.heap.atom(&int_payload(*i))?),
+            Value::Int(i) => self.lend(|hp| hp.atom(&int_payload(*i))),
             Value::Str(s) => {
                 let mut p = Vec::with_capacity(s.len() + 1);
                 p.push(tag::STR);
                 p.extend_from_slice(s.as_bytes());
-                Ok(self.heap.atom(&p)?)
+                self.lend(|hp| hp.atom(&p))
             }
-            Value::Func(f) => Ok(self.heap.atom(&idx_payload(tag::FUNC, f.index))?),
-            Value::Class(c) => Ok(self.heap.atom(&idx_payload(tag::CLASS, c.index))?),
+            Value::Func(f) => self.lend(|hp| hp.atom(&idx_payload(tag::FUNC, f.index))),
+            Value::Class(c) => self.lend(|hp| hp.atom(&idx_payload(tag::CLASS, c.index))),
             other => err(
                 "TypeError",
                 format!(
@@ -288,8 +381,8 @@ impl<C: Strategy> Interp<C> {
             Atom::Str(s) => Value::Str(s),
             Atom::None => Value::None,
             Atom::Bool(b) => Value::Bool(b),
-            Atom::Func(i) => Value::Func(self.funcs[i as usize].clone()),
-            Atom::Class(i) => Value::Class(self.classes[i as usize].clone()),
+            Atom::Func(i) => Value::Func(self.st.funcs[i as usize].clone()),
+            Atom::Class(i) => Value::Class(self.st.classes[i as usize].clone()),
             Atom::Other => return None,
         })
     }
@@ -333,7 +426,7 @@ impl<C: Strategy> Interp<C> {
         let mut p = [0u8; 5];
         p[0] = t;
         p[1..5].copy_from_slice(&extra.to_le_bytes());
-        Ok(self.heap.node(inline + 1, &p)?)
+        self.lend(|hp| hp.node(inline + 1, &p))
     }
 
     fn storage(&mut self, obj: &Root) -> R<Option<Root>> {
@@ -368,36 +461,41 @@ impl<C: Strategy> Interp<C> {
 
     pub fn gs_set(&mut self, obj: &Root, i: usize, v: Option<&Root>) -> R<()> {
         match self.storage(obj)? {
-            Some(s) => Ok(self.heap.set(&s, i, v)?),
-            None => Ok(self.heap.set(obj, i, v)?),
+            Some(s) => self.lend(|hp| hp.set(&s, i, v)),
+            None => self.lend(|hp| hp.set(obj, i, v)),
         }
     }
 
-    /// Makes room for `n` logical slots (CPython's list_resize: the item
-    /// array grows; here an overflow storage node replaces the inline
-    /// slots, since a heap object cannot change its size).
+    /// Makes room for `n` logical slots, as CPython's list_resize grows a
+    /// list's item array: the node itself grows, its last slot (the
+    /// overflow slot, nil) moving to the end. On a strategy that cannot
+    /// resize objects (marksweep), an overflow storage node replaces the
+    /// inline slots, as PyPy's lists keep their items in a second object.
     pub fn gs_reserve(&mut self, obj: &Root, n: usize) -> R<()> {
         let cap = self.gs_cap(obj)?;
         if n <= cap {
             return Ok(());
         }
         let new_cap = n.max(cap + cap / 2 + 4);
-        let st = self.heap.node(new_cap, &[tag::STORAGE])?;
         let old = self.storage(obj)?;
+        if old.is_none() && self.lend(|hp| hp.resize(obj, new_cap + 1))? {
+            return Ok(());
+        }
+        let st = self.lend(|hp| hp.node(new_cap, &[tag::STORAGE]))?;
         for i in 0..cap {
             let v = match &old {
                 Some(s) => self.heap.get(s, i)?,
                 None => self.heap.get(obj, i)?,
             };
             if let Some(v) = v {
-                self.heap.set(&st, i, Some(&v))?;
+                self.lend(|hp| hp.set(&st, i, Some(&v)))?;
                 if old.is_none() {
-                    self.heap.set(obj, i, None)?;
+                    self.lend(|hp| hp.set(obj, i, None))?;
                 }
             }
         }
         let last = self.heap.slot_count(obj)? - 1;
-        self.heap.set(obj, last, Some(&st))?;
+        self.lend(|hp| hp.set(obj, last, Some(&st)))?;
         Ok(())
     }
 
@@ -413,7 +511,7 @@ impl<C: Strategy> Interp<C> {
     // ----- errors and lines ---------------------------------------------
 
     pub fn line_of(&self, node: &impl Ranged) -> usize {
-        self.lines.line(node.start().to_usize())
+        self.st.lines.line(node.start().to_usize())
     }
 
     pub fn unsupported<T>(&self, node: &impl Ranged, what: impl Into<String>) -> R<T> {
@@ -424,7 +522,8 @@ impl<C: Strategy> Interp<C> {
     }
 
     fn frame_name(&self) -> Rc<str> {
-        self.frames
+        self.st
+            .frames
             .last()
             .map(|f| f.name.clone())
             .unwrap_or_else(|| Rc::from("<module>"))
@@ -433,9 +532,9 @@ impl<C: Strategy> Interp<C> {
     // ----- variables ------------------------------------------------------
 
     fn lookup(&mut self, name: &str) -> R<Value> {
-        let v = match self.frames.last().and_then(|f| f.locals.get(name)) {
+        let v = match self.st.frames.last().and_then(|f| f.locals.get(name)) {
             Some(v) => Some(v),
-            None => self.globals.get(name),
+            None => self.st.globals.get(name),
         };
         match v {
             Some(v) => dup_value(&mut self.heap, v),
@@ -447,17 +546,17 @@ impl<C: Strategy> Interp<C> {
     }
 
     fn store(&mut self, name: &str, v: Value) {
-        let old = match self.frames.last_mut() {
+        let old = match self.st.frames.last_mut() {
             Some(f) => f.locals.set(name, v),
-            None => self.globals.set(name, v),
+            None => self.st.globals.set(name, v),
         };
         drop(old);
     }
 
     fn delete_name(&mut self, name: &str) -> R<()> {
-        let old = match self.frames.last_mut() {
+        let old = match self.st.frames.last_mut() {
             Some(f) => f.locals.remove(name),
-            None => self.globals.remove(name),
+            None => self.st.globals.remove(name),
         };
         match old {
             Some(_) => Ok(()),
@@ -488,14 +587,14 @@ impl<C: Strategy> Interp<C> {
     }
 
     fn exec_stmt(&mut self, s: &'static ast::Stmt) -> R<Flow> {
-        self.line = self.line_of(s);
-        self.statements += 1;
-        if self.statements % 1024 == 0
-            && let Some(t) = &self.heap.trace
+        self.st.line = self.line_of(s);
+        self.st.statements += 1;
+        if self.st.statements % 1024 == 0
+            && let Some(t) = &self.st.log.trace
         {
             let ns = t.start.elapsed().as_nanos() as u64;
             let st = self.heap.stats();
-            if let Some(samples) = &mut self.samples {
+            if let Some(samples) = &mut self.st.samples {
                 samples.push((ns, st.live_bytes, st.live_objects));
             }
         }
@@ -672,9 +771,9 @@ impl<C: Strategy> Interp<C> {
             name,
             params,
             body: &f.body,
-            index: self.funcs.len() as u32,
+            index: self.st.funcs.len() as u32,
         });
-        self.funcs.push(func.clone());
+        self.st.funcs.push(func.clone());
         func
     }
 
@@ -715,11 +814,11 @@ impl<C: Strategy> Interp<C> {
             base,
             attrs: Default::default(),
             layout: std::cell::RefCell::new(layout),
-            index: self.classes.len() as u32,
+            index: self.st.classes.len() as u32,
         });
-        self.classes.push(class.clone());
+        self.st.classes.push(class.clone());
         for s in &c.body {
-            self.line = self.line_of(s);
+            self.st.line = self.line_of(s);
             match s {
                 ast::Stmt::FunctionDef(f) => {
                     let func = self.make_func(f, Some(c.name.as_str()));
@@ -1012,6 +1111,13 @@ impl<C: Strategy> Interp<C> {
     }
 
     pub fn call(&mut self, f: Value, mut args: Vec<Value>, kwargs: Vec<(&str, Value)>) -> R<Value> {
+        // The temporaries the arguments' evaluation dropped go before the
+        // call runs (CPython releases each as soon as it is used).
+        if self.st.lend_in_ops && self.heap.due() {
+            self.lend(|h| h.flush())?;
+            // And the callbacks of the weak references they cleared.
+            self.weak_callbacks()?;
+        }
         match f {
             Value::Func(func) => self.call_func(&func, args),
             Value::Method(func, me) => {
@@ -1051,21 +1157,21 @@ impl<C: Strategy> Interp<C> {
                 ),
             );
         }
-        if self.depth >= self.recursion_limit {
+        if self.st.depth >= self.st.recursion_limit {
             return err("RecursionError", "maximum recursion depth exceeded");
         }
         let mut locals = Vars::default();
         for (p, a) in func.params.iter().zip(args) {
             locals.bind(p, a);
         }
-        self.frames.push(Frame {
+        self.st.frames.push(Frame {
             locals,
             name: func.name.clone(),
         });
-        self.depth += 1;
+        self.st.depth += 1;
         let r = self.exec_block(func.body);
-        self.depth -= 1;
-        let frame = self.frames.pop();
+        self.st.depth -= 1;
+        let frame = self.st.frames.pop();
         drop(frame);
         let v = match r? {
             Flow::Return(v) => v,
@@ -1111,27 +1217,43 @@ impl<C: Strategy> Interp<C> {
 
     // ----- finalizers, weak callbacks ---------------------------------------
 
-    /// Runs what the collector asked for since the last call: `__del__` of
-    /// each saved object, weak-reference callbacks; releases the weak
+    /// Runs what is due since the last call: the finalizers waiting for
+    /// the state to be lent (on `marksweep`, every one: PyPy runs them
+    /// between bytecodes), weak-reference callbacks; releases the weak
     /// references of dead weakref objects. Called between statements.
     pub fn safe_point(&mut self) -> R<()> {
         loop {
-            let d = self.heap.drain()?;
-            if d.saved.is_empty() && d.weak_callbacks.is_empty() {
+            let r = self.lend_always(|h| h.flush());
+            if let Some(e) = self.st.del_error.take() {
+                return Err(e);
+            }
+            r?;
+            if !self.weak_callbacks()? {
                 return Ok(());
             }
+        }
+    }
+
+    /// Runs the weak-reference callbacks reported since the last call;
+    /// returns whether there were any.
+    fn weak_callbacks(&mut self) -> R<bool> {
+        let d = self.heap.drain(&mut self.st.log)?;
+        if d.weak_callbacks.is_empty() {
+            return Ok(false);
+        }
+        {
             for id in d.weak_callbacks {
-                let Some(&i) = self.weak_by_id.get(&id) else {
+                let Some(&i) = self.st.weak_by_id.get(&id) else {
                     continue;
                 };
-                let Some(entry) = self.weaks[i].as_ref() else {
+                let Some(entry) = self.st.weaks[i].as_ref() else {
                     continue;
                 };
                 let cb = match &entry.callback {
                     Some(v) => dup_value(&mut self.heap, v)?,
                     None => continue,
                 };
-                let me = match &self.weaks[i] {
+                let me = match &self.st.weaks[i] {
                     Some(e) => self.heap.upgrade(&e.myself)?,
                     None => None,
                 };
@@ -1143,10 +1265,8 @@ impl<C: Strategy> Interp<C> {
                     }
                 }
             }
-            for obj in d.saved {
-                self.run_del(obj)?;
-            }
         }
+        Ok(true)
     }
 
     fn run_del(&mut self, obj: Root) -> R<()> {
@@ -1156,25 +1276,25 @@ impl<C: Strategy> Interp<C> {
                 // A weakref object died: drop its weak references.
                 let i = self.extra(&obj)? as usize;
                 let me = self.heap.id(&obj)?;
-                let mine = matches!(self.weaks.get(i), Some(Some(e)) if e.atom == me);
-                if mine && let Some(e) = self.weaks.get_mut(i).and_then(Option::take) {
-                    self.weak_by_id.remove(&e.id);
-                    self.weak_free.push(i);
+                let mine = matches!(self.st.weaks.get(i), Some(Some(e)) if e.atom == me);
+                if mine && let Some(e) = self.st.weaks.get_mut(i).and_then(Option::take) {
+                    self.st.weak_by_id.remove(&e.id);
+                    self.st.weak_free.push(i);
                 }
                 return Ok(());
             }
             _ => return Ok(()),
         }
-        let k = self.classes[self.extra(&obj)? as usize].clone();
+        let k = self.st.classes[self.extra(&obj)? as usize].clone();
         let del = k.lookup("__del__", |v| match v {
             Value::Func(f) => Some(f.clone()),
             _ => None,
         });
         let Some(Some(del)) = del else { return Ok(()) };
-        self.del_runs += 1;
-        let line = self.line;
+        self.st.del_runs += 1;
+        let line = self.st.line;
         let r = self.call_func(&del, vec![Value::Obj(obj)]);
-        self.line = line;
+        self.st.line = line;
         if let Err(e) = r {
             let what = format!(
                 "<function {} at {}>",
@@ -1186,17 +1306,19 @@ impl<C: Strategy> Interp<C> {
         Ok(())
     }
 
-    fn report_ignored(&mut self, e: Exc, what: &str) -> R<()> {
+    /// CPython's `PyErr_WriteUnraisable`: `Exception ignored in: {what}`
+    /// and the traceback's last lines, on stderr.
+    pub fn report_ignored(&mut self, e: Exc, what: &str) -> R<()> {
         match e {
             Exc::Unsupported(u) => Err(Exc::Unsupported(u)),
             Exc::Py(p) => {
-                let _ = self.out.flush();
+                let _ = self.st.out.flush();
                 eprintln!("Exception ignored in: {what}");
                 eprintln!("Traceback (most recent call last):");
                 eprintln!(
                     "  File \"{}\", line {}, in {}",
-                    self.file,
-                    p.line.unwrap_or(self.line),
+                    self.st.file,
+                    p.line.unwrap_or(self.st.line),
                     p.func.as_deref().unwrap_or("<module>")
                 );
                 eprintln!("{}: {}", p.kind, p.msg);
@@ -1210,7 +1332,7 @@ impl<C: Strategy> Interp<C> {
     /// the strategies that model CPython. PyPy runs no finalizer at exit.
     pub fn shutdown(&mut self) -> R<()> {
         self.safe_point()?;
-        let _ = self.out.flush();
+        let _ = self.st.out.flush();
         if !self.heap.collect_returns_count() {
             return Ok(());
         }
@@ -1222,30 +1344,30 @@ impl<C: Strategy> Interp<C> {
         // then becomes garbage the same way.
         if self.heap.name() == "generational" {
             self.gc_collect(2)?;
-            let vals = self.globals.drain();
+            let vals = self.st.globals.drain();
             let mut boxed = Vec::with_capacity(vals.len());
             for v in &vals {
                 if let Ok(b) = self.boxed(v) {
                     boxed.push(b);
                 }
             }
-            let dict = self.heap.node(boxed.len() + 1, &[tag::STORAGE])?;
+            let dict = self.lend(|hp| hp.node(boxed.len() + 1, &[tag::STORAGE]))?;
             for (i, b) in boxed.iter().enumerate() {
-                self.heap.set(&dict, i, Some(b))?;
+                self.lend(|hp| hp.set(&dict, i, Some(b)))?;
             }
-            self.heap.set(&dict, boxed.len(), Some(&dict))?;
+            self.lend(|hp| hp.set(&dict, boxed.len(), Some(&dict)))?;
             drop(boxed);
             drop(vals);
             drop(dict);
             self.safe_point()?;
             self.gc_collect(2)?;
         } else {
-            for v in self.globals.drain() {
+            for v in self.st.globals.drain() {
                 drop(v);
                 self.safe_point()?;
             }
         }
-        let _ = self.out.flush();
+        let _ = self.st.out.flush();
         Ok(())
     }
 }

@@ -12,8 +12,8 @@
 //!   (a tuple for tuples) whose slots hold its items; an instance keeps its
 //!   attributes inline in its own slots (as CPython 3.11), in the order of
 //!   its class's attribute layout. Past the slots it was made with, a list,
-//!   dict or instance moves its items to one overflow storage node (a
-//!   second container; a heap object cannot grow in place);
+//!   dict or instance grows in place (on `marksweep`, which cannot resize
+//!   an object, it moves its items to one overflow storage node);
 //! - `str` and `int` values (64-bit; overflow is an `OverflowError`),
 //!   `None`, `True` and `False` are untracked atoms once stored in a
 //!   container (the evaluator keeps them unboxed in variables);
@@ -23,30 +23,36 @@
 //!
 //! `__del__` runs the program's method with `self` readable, once per
 //! object (PEP 442), and may resurrect `self`; an exception leaving it is
-//! printed as `Exception ignored in: …` and the program goes on. Under
-//! reference counting it runs at the end of the statement that dropped the
-//! last reference (CPython: at once, inside the statement); under
-//! `marksweep`, after a collection, as on PyPy. At exit, `generational`
-//! does what CPython's finalization does (a collection, then the globals
-//! and what only they hold finalized together in one more); `refcount`
-//! drops the globals in order; `marksweep`, as PyPy, runs no finalizer.
+//! printed as `Exception ignored in: …` and the program goes on. It runs
+//! where the modelled runtime runs it: under reference counting at the
+//! moment the last reference goes, inside the statement (a temporary
+//! dropped by an argument's evaluation goes before the call it is passed
+//! to, as CPython releases it, and the callbacks of the weak references
+//! it cleared follow); on `generational` inside the collection (after the
+//! callbacks of the weak references the collection cleared),
+//! which then frees what `__del__` left unreachable and counts it, so
+//! `gc.collect()` is one collection returning CPython's number; under
+//! `marksweep`, after the collection (before `gc.collect()` returns, else
+//! at the next statement boundary), as on PyPy. At exit, `generational` does what CPython's finalization does (a
+//! collection, then the globals and what only they hold finalized together
+//! in one more); `refcount` drops the globals in order; `marksweep`, as
+//! PyPy, runs no finalizer.
 //!
-//! The finalizer hook of `gc_core` cannot run the interpreter (it is called
-//! inside the heap's operations and must be `Send + 'static`), so it keeps
-//! the object on a queue and `__del__` runs at the next safe point. That
-//! resurrects the object for the collection that found it: CPython
-//! (3.9+) counts and frees unresurrected finalized garbage in the same
-//! collection, so on `generational` `gc.collect()` runs a second
-//! collection once `__del__`s have run and returns the sum — CPython's
-//! number (with `gc.collect(0)`, the second collection is of generation 1).
+//! The finalizer hook is the interpreter itself: the heap calls it
+//! ([`gc_core::Embedding::on_finalize_with`]) with the interpreter's state,
+//! which the interpreter lends ([`gc_core::embed::lend`]) around every heap
+//! operation that may finalize.
 //!
-//! Where gc-py departs from CPython's numbers: a list, dict or instance
-//! that outgrows the slots it was made with (lists: 4 or their initial
-//! length, dicts: 5 entries, instances: the attributes assigned in their
-//! class's methods) becomes two containers (the node cannot grow in place);
-//! dicts of atoms stay tracked (`gc.is_tracked({})` is `True`; the API has
-//! no untrack); `gc.garbage` has `len()` and `clear()` only (the collector
-//! lists its objects by id, with no roots to them).
+//! A list, dict or instance that outgrows the slots it was made with
+//! grows in place (`Collector::resize`), staying one container, as in
+//! CPython; on `marksweep`, which cannot resize an object, it moves its
+//! items to a second container, as PyPy's lists keep theirs.
+//!
+//! Where gc-py departs from CPython's numbers: dicts of atoms stay tracked
+//! (`gc.is_tracked({})` is `True`; the API has no untrack); `gc.garbage`
+//! is read as a list of its objects (`len`, indexing, iteration, `repr`,
+//! `clear()`), but appending to it is not supported (the collector owns
+//! the list).
 //!
 //! ## The subset
 //!
@@ -70,8 +76,11 @@
 //!
 //! Modules: `gc` (`collect`, `enable`, `disable`, `isenabled`,
 //! `get_count`, `get_threshold`, `set_threshold`, `is_tracked`, `freeze`,
-//! `unfreeze`, `get_freeze_count`, `garbage` — `len` and `clear()` —,
-//! `set_debug(gc.DEBUG_SAVEALL | 0)`), `weakref.ref(obj[, callback])`,
+//! `unfreeze`, `get_freeze_count`, `garbage`, `set_debug(gc.DEBUG_SAVEALL
+//! | 0)`, `callbacks` — a list whose functions are called with `"start"` /
+//! `"stop"` and `{"generation", "collected", "uncollectable"}` around every
+//! collection, automatic ones included, on `generational`),
+//! `weakref.ref(obj[, callback])`,
 //! `sys.getrefcount`, `sys.setrecursionlimit`, `sys.getrecursionlimit`.
 //!
 //! On `marksweep`, `gc.collect()` returns `None`, as on PyPy, and a cycle
@@ -80,7 +89,7 @@
 //! runtime's modules lack is an `AttributeError` that says why: on
 //! `marksweep`, as on PyPy, `sys.getrefcount` and the generation API of
 //! `gc` (`get_count`, `get_threshold`, `set_threshold`, `is_tracked`,
-//! `freeze`, `unfreeze`, `get_freeze_count`, `set_debug`); on `refcount`,
+//! `freeze`, `unfreeze`, `get_freeze_count`, `set_debug`, `callbacks`); on `refcount`,
 //! `gc.get_count` and `gc.get_threshold` (no generations).
 //!
 //! Anything else is `FILE:LINE: <construct> is not supported` (exit 2).
@@ -103,8 +112,9 @@ use std::io::Write;
 
 use rustpython_parser::{Parse, ParseErrorType, ast};
 
+use gc_core::Embedding;
 pub use heap::{Heap, Strategy};
-use interp::{Exc, Interp};
+use interp::{Exc, Interp, State};
 pub use source::{LineIndex, Unsupported};
 
 /// The highest `sys.setrecursionlimit` accepts (what the evaluator's
@@ -339,31 +349,37 @@ fn run_program<C: Strategy>(
     }
     // The program's functions refer to its statements for the whole run.
     let program: &'static [ast::Stmt] = Box::leak(program.into_boxed_slice());
-    let heap = match Heap::<C>::new(pairs) {
-        Ok(h) => h,
+    let mut c = match heap::make::<C>(pairs) {
+        Ok(c) => c,
         Err(e) => {
             eprintln!("gc-py: {e}");
             return EXIT_UNSUPPORTED;
         }
     };
+    c.on_finalize_with(interp::run_finalizer::<C>);
     let out: Box<dyn Write> = match output {
         Output::Stdout => Box::new(std::io::BufWriter::new(std::io::stdout())),
         Output::Discard => Box::new(std::io::sink()),
     };
-    let mut it = match Interp::new(heap, file.to_owned(), LineIndex::new(source), out) {
-        Ok(it) => it,
-        Err(_) => {
-            eprintln!("gc-py: cannot set up the heap");
-            return EXIT_ERROR;
-        }
+    // PyPy runs finalizers between bytecodes, after the collection; CPython
+    // at count zero and inside the collection.
+    let lend_in_ops = C::COLLECT_RETURNS_COUNT;
+    let mut st = State::new(file.to_owned(), LineIndex::new(source), out, lend_in_ops);
+    let mut it = Interp {
+        heap: Heap::new(&mut c),
+        st: &mut st,
     };
+    if it.init().is_err() {
+        eprintln!("gc-py: cannot set up the heap");
+        return EXIT_ERROR;
+    }
     let started = std::time::Instant::now();
     if traced {
-        it.heap.trace = Some(heap::Trace {
+        it.st.log.trace = Some(heap::Trace {
             start: started,
             collections: Vec::new(),
         });
-        it.samples = Some(vec![(0, 0, 0)]);
+        it.st.samples = Some(vec![(0, 0, 0)]);
     }
     let mut r = it.exec_block(program).map(|_| ());
     if r.is_ok() {
@@ -372,11 +388,11 @@ fn run_program<C: Strategy>(
     }
     outcome.wall = started.elapsed();
     outcome.stats = it.heap.stats();
-    outcome.statements = it.statements;
-    if let Some(t) = it.heap.trace.take() {
+    outcome.statements = it.st.statements;
+    if let Some(t) = it.st.log.trace.take() {
         outcome.collections = t.collections;
     }
-    if let Some(mut s) = it.samples.take() {
+    if let Some(mut s) = it.st.samples.take() {
         let st = outcome.stats;
         s.push((
             outcome.wall.as_nanos() as u64,
@@ -388,7 +404,7 @@ fn run_program<C: Strategy>(
     if r.is_ok() {
         r = it.shutdown();
     }
-    let _ = it.out.flush();
+    let _ = it.st.out.flush();
     let status = match r {
         Ok(()) => EXIT_OK,
         Err(Exc::Unsupported(u)) => {
@@ -399,7 +415,7 @@ fn run_program<C: Strategy>(
             eprintln!("Traceback (most recent call last):");
             eprintln!(
                 "  File \"{file}\", line {}, in {}",
-                p.line.unwrap_or(it.line),
+                p.line.unwrap_or(it.st.line),
                 p.func.as_deref().unwrap_or("<module>")
             );
             eprintln!("{}: {}", p.kind, p.msg);
@@ -413,18 +429,18 @@ fn run_program<C: Strategy>(
 }
 
 /// On `refcount`, what is left once every root is gone leaked in cycles.
-fn report_leaks<C: Strategy>(it: &mut Interp<C>) {
+fn report_leaks<C: Strategy>(it: &mut Interp<'_, C>) {
     if it.heap.name() != "refcount" {
         return;
     }
-    it.frames.clear();
-    drop(it.globals.drain());
+    it.st.frames.clear();
+    drop(it.st.globals.drain());
     // Class attributes are roots held by the (immortal) classes, not leaks.
-    for k in &it.classes {
+    for k in &it.st.classes {
         drop(std::mem::take(&mut *k.attrs.borrow_mut()));
     }
-    it.consts = None;
-    it.weaks.clear();
+    it.st.consts = None;
+    it.st.weaks.clear();
     if let Ok((all, Some((containers, atoms)))) = it.heap.live()
         && all > 0
     {

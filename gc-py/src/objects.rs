@@ -11,9 +11,10 @@
 //!   slot for overflow;
 //! - tuple: a tuple of the members.
 //!
-//! A list, dict or instance is one container while its items fit in the
-//! slots it was made with; past that, an overflow storage node holds them
-//! all (a second container) — a heap object cannot grow in place.
+//! A list, dict or instance is one container: past the slots it was made
+//! with, the node grows in place (`Interp::gs_reserve`). Only on a strategy
+//! that cannot resize objects (marksweep) does an overflow storage node
+//! hold the items (a second container).
 
 use std::collections::HashSet;
 use std::rc::Rc;
@@ -24,7 +25,7 @@ use crate::heap::{Root, Strategy};
 use crate::interp::{Interp, R, err, fake_addr};
 use crate::value::{Builtin, Class, Value, ViewKind, tag};
 
-impl<C: Strategy> Interp<C> {
+impl<C: Strategy> Interp<'_, C> {
     // ----- construction --------------------------------------------------
 
     pub fn new_list(&mut self, items: Vec<Value>) -> R<Value> {
@@ -32,7 +33,7 @@ impl<C: Strategy> Interp<C> {
         let l = self.new_container(tag::LIST, items.len() as u32, items.len().max(4))?;
         for (i, v) in items.iter().enumerate() {
             let b = self.boxed(v)?;
-            self.heap.set(&l, i, Some(&b))?;
+            self.lend(|hp| hp.set(&l, i, Some(&b)))?;
         }
         Ok(Value::Obj(l))
     }
@@ -43,7 +44,7 @@ impl<C: Strategy> Interp<C> {
             boxed.push(self.boxed(v)?);
         }
         let refs: Vec<Option<&Root>> = boxed.iter().map(Some).collect();
-        Ok(Value::Obj(self.heap.tuple(&refs)?))
+        Ok(Value::Obj(self.lend(|hp| hp.tuple(&refs))?))
     }
 
     pub fn new_dict(&mut self, n: usize) -> R<Root> {
@@ -195,9 +196,15 @@ impl<C: Strategy> Interp<C> {
         Ok(out)
     }
 
+    /// The objects of `gc.garbage`, in order.
+    pub fn garbage_items(&mut self) -> R<Vec<Value>> {
+        Ok(self.heap.garbage()?.into_iter().map(Value::Obj).collect())
+    }
+
     /// The items `for` and unpacking see.
     pub fn iter_values(&mut self, v: &Value) -> R<Vec<Value>> {
         match v {
+            Value::Garbage => self.garbage_items(),
             Value::View(kind, d) => {
                 let entries = self.dict_entries(d)?;
                 let mut out = Vec::with_capacity(entries.len());
@@ -246,6 +253,12 @@ impl<C: Strategy> Interp<C> {
 
     pub fn get_item(&mut self, obj: &Value, key: &Value) -> R<Value> {
         match obj {
+            Value::Garbage => {
+                let items = self.garbage_items()?;
+                let i = self.index(key, items.len(), "list")?;
+                let mut items = items;
+                Ok(items.swap_remove(i))
+            }
             Value::Obj(r) => match self.tag_of(r)? {
                 tag::LIST => {
                     let n = self.extra(r)? as usize;
@@ -333,7 +346,7 @@ impl<C: Strategy> Interp<C> {
         if self.tag_of(r)? != tag::INSTANCE {
             return Ok(None);
         }
-        Ok(Some(self.classes[self.extra(r)? as usize].clone()))
+        Ok(Some(self.st.classes[self.extra(r)? as usize].clone()))
     }
 
     pub fn get_attr(&mut self, obj: Value, name: &str) -> R<Value> {
@@ -341,7 +354,7 @@ impl<C: Strategy> Interp<C> {
             Value::Obj(r) => {
                 let t = self.tag_of(&r)?;
                 if t == tag::INSTANCE {
-                    let k = self.classes[self.extra(&r)? as usize].clone();
+                    let k = self.st.classes[self.extra(&r)? as usize].clone();
                     if let Some(i) = k.slot_of(name, false)
                         && i < self.gs_cap(&r)?
                         && self.gs_has(&r, i)?
@@ -415,7 +428,7 @@ impl<C: Strategy> Interp<C> {
     pub fn set_attr(&mut self, obj: &Value, name: &str, v: Value) -> R<()> {
         match obj {
             Value::Obj(r) if self.tag_of(r)? == tag::INSTANCE => {
-                let k = self.classes[self.extra(r)? as usize].clone();
+                let k = self.st.classes[self.extra(r)? as usize].clone();
                 let i = k.slot_of(name, true).expect("added");
                 self.gs_reserve(r, i + 1)?;
                 let b = self.boxed(&v)?;
@@ -732,7 +745,7 @@ impl<C: Strategy> Interp<C> {
                 Ok(b't') => "tuple".into(),
                 Ok(tag::WEAK) => "weakref.ReferenceType".into(),
                 Ok(tag::INSTANCE) => match self.extra(r) {
-                    Ok(k) => self.classes[k as usize].name.to_string(),
+                    Ok(k) => self.st.classes[k as usize].name.to_string(),
                     Err(_) => "object".into(),
                 },
                 _ => "object".into(),
@@ -820,14 +833,12 @@ impl<C: Strategy> Interp<C> {
                 format!("{}([{}])", k.name(), parts.join(", "))
             }
             Value::Garbage => {
-                if self.heap.garbage_len() == 0 {
-                    "[]".into()
-                } else {
-                    return err(
-                        "NotImplementedError",
-                        "gc-py cannot show the objects in gc.garbage (the collector lists only their ids); use len(gc.garbage)",
-                    );
+                let items = self.garbage_items()?;
+                let mut parts = Vec::with_capacity(items.len());
+                for x in &items {
+                    parts.push(self.repr_in(x, seen)?);
                 }
+                format!("[{}]", parts.join(", "))
             }
             Value::Obj(r) => {
                 let id = self.heap.id(r)?;

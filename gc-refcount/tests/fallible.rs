@@ -242,3 +242,29 @@ fn the_release_cascade_allocates_nothing() {
     let again = h.alloc_node(1, 0).unwrap();
     h.release(again).unwrap();
 }
+
+/// A node that grows needs new slots: refused, it is `OutOfMemory` and the
+/// node keeps its slots and what they hold; with memory it grows. Shrinking
+/// into the header's own slots allocates nothing.
+#[test]
+fn a_refused_resize_changes_nothing() {
+    let mut h = RefCount::new_default().unwrap();
+    let a = h.alloc_node(3, 0).unwrap();
+    let b = h.alloc_atom(0).unwrap();
+    h.set_slot(a, 0, Some(b)).unwrap();
+    h.release(b).unwrap();
+    let before = (h.live_set(), h.stats().live_bytes);
+    for slots in [5, 300] {
+        assert_eq!(with_budget(0, 0, || h.resize(a, slots)).0, Err(REFUSED));
+        assert_eq!(h.slot_count(a).unwrap(), 3);
+        assert_eq!((h.live_set(), h.stats().live_bytes), before);
+    }
+    h.resize(a, 300).unwrap();
+    assert_eq!(h.slot_count(a).unwrap(), 300);
+    refusing_all(|| h.resize(a, 1)).unwrap();
+    let got = h.slot(a, 0).unwrap().unwrap();
+    assert_eq!(h.object_id(got).unwrap(), ObjectId(1));
+    h.release(got).unwrap();
+    refusing_all(|| h.release(a)).unwrap();
+    assert_eq!(h.stats().live_objects, 0);
+}

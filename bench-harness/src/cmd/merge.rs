@@ -32,33 +32,49 @@ fn load(dir: &Path) -> Result<Results, String> {
 /// that list, each workload at one scale.
 pub fn check_parts(parts: &[(String, Results)]) -> Result<(), String> {
     for (name, r) in parts {
-        if let Some(run) = r
-            .runs
-            .iter()
-            .find(|run| run.status == Status::Ok && run.metrics.is_none())
-        {
-            return Err(format!(
-                "{name}: run {} (#{}) is ok but has no metrics",
-                run.id(),
-                run.index
-            ));
-        }
-        if let Some(run) = r
-            .runs
-            .iter()
-            .find(|run| !r.matrix.is_empty() && r.matrix.get(run.index) != Some(&run.cell_key()))
-        {
-            return Err(format!(
-                "{name}: run {} (#{}) is not cell #{} of its matrix",
-                run.id(),
-                run.index,
-                run.index
-            ));
-        }
+        check_whole(name, r)?;
     }
     if parts.len() < 2 {
         return Ok(());
     }
+    check_shard_numbers(parts)?;
+    let (first_name, first) = &parts[0];
+    for (name, r) in &parts[1..] {
+        check_same_matrix(first_name, first, name, r)?;
+    }
+    check_scales(parts)
+}
+
+/// An `ok` run has its metrics, and each run is the cell its index names.
+fn check_whole(name: &str, r: &Results) -> Result<(), String> {
+    if let Some(run) = r
+        .runs
+        .iter()
+        .find(|run| run.status == Status::Ok && run.metrics.is_none())
+    {
+        return Err(format!(
+            "{name}: run {} (#{}) is ok but has no metrics",
+            run.id(),
+            run.index
+        ));
+    }
+    if let Some(run) = r
+        .runs
+        .iter()
+        .find(|run| !r.matrix.is_empty() && r.matrix.get(run.index) != Some(&run.cell_key()))
+    {
+        return Err(format!(
+            "{name}: run {} (#{}) is not cell #{} of its matrix",
+            run.id(),
+            run.index,
+            run.index
+        ));
+    }
+    Ok(())
+}
+
+/// Every part is a set of shards `K/N` with one N and no K twice.
+fn check_shard_numbers(parts: &[(String, Results)]) -> Result<(), String> {
     let mut shards: Vec<(usize, usize, &str)> = Vec::new();
     for (name, r) in parts {
         if r.shards.is_empty() {
@@ -76,63 +92,76 @@ pub fn check_parts(parts: &[(String, Results)]) -> Result<(), String> {
             if let Some((_, _, other)) = shards.iter().find(|(k2, ..)| *k2 == k) {
                 return Err(format!("shard {k}/{n} is in both {other} and {name}"));
             }
-            shards.push((k, n, name));
+            shards.push((k, n, name.as_str()));
         }
     }
-    let (first_name, first) = &parts[0];
-    for (name, r) in &parts[1..] {
-        let differ = |what: &str, a: &dyn std::fmt::Display, b: &dyn std::fmt::Display| {
-            Err(format!(
-                "{first_name} and {name} are shards of different matrices: {what} {a} and {b}"
-            ))
+    Ok(())
+}
+
+/// `r` was run with `first`'s repeat, warmup, suite, version, collector
+/// settings and list of cells.
+fn check_same_matrix(
+    first_name: &str,
+    first: &Results,
+    name: &str,
+    r: &Results,
+) -> Result<(), String> {
+    let differ = |what: &str, a: &dyn std::fmt::Display, b: &dyn std::fmt::Display| {
+        Err(format!(
+            "{first_name} and {name} are shards of different matrices: {what} {a} and {b}"
+        ))
+    };
+    if first.repeat != r.repeat {
+        return differ("--repeat", &first.repeat, &r.repeat);
+    }
+    if first.warmup != r.warmup {
+        return differ("--warmup", &first.warmup, &r.warmup);
+    }
+    if first.suite != r.suite {
+        let show = |s: &Option<String>| s.clone().unwrap_or_else(|| "none".into());
+        return differ("--suite", &show(&first.suite), &show(&r.suite));
+    }
+    if first.version != r.version {
+        return differ("gc-bench", &first.version, &r.version);
+    }
+    if !first.settings.is_empty() && !r.settings.is_empty() {
+        let names = |r: &Results| {
+            r.settings
+                .iter()
+                .map(|s| s.collector.as_str())
+                .collect::<Vec<_>>()
+                .join(",")
         };
-        if first.repeat != r.repeat {
-            return differ("--repeat", &first.repeat, &r.repeat);
+        if names(first) != names(r) {
+            return differ("collectors", &names(first), &names(r));
         }
-        if first.warmup != r.warmup {
-            return differ("--warmup", &first.warmup, &r.warmup);
-        }
-        if first.suite != r.suite {
-            let show = |s: &Option<String>| s.clone().unwrap_or_else(|| "none".into());
-            return differ("--suite", &show(&first.suite), &show(&r.suite));
-        }
-        if first.version != r.version {
-            return differ("gc-bench", &first.version, &r.version);
-        }
-        if !first.settings.is_empty() && !r.settings.is_empty() {
-            let names = |r: &Results| {
-                r.settings
-                    .iter()
-                    .map(|s| s.collector.as_str())
-                    .collect::<Vec<_>>()
-                    .join(",")
+        for (a, b) in first.settings.iter().zip(&r.settings) {
+            let show = |s: Option<&(String, String)>| {
+                s.map_or_else(|| "(none)".to_owned(), |(k, v)| format!("{k}={v}"))
             };
-            if names(first) != names(r) {
-                return differ("collectors", &names(first), &names(r));
+            if let Some(i) = (0..a.settings.len().max(b.settings.len()))
+                .find(|&i| a.settings.get(i) != b.settings.get(i))
+            {
+                return differ(
+                    &format!("{} settings", a.collector),
+                    &show(a.settings.get(i)),
+                    &show(b.settings.get(i)),
+                );
             }
-            for (a, b) in first.settings.iter().zip(&r.settings) {
-                let show = |s: Option<&(String, String)>| {
-                    s.map_or_else(|| "(none)".to_owned(), |(k, v)| format!("{k}={v}"))
-                };
-                if let Some(i) = (0..a.settings.len().max(b.settings.len()))
-                    .find(|&i| a.settings.get(i) != b.settings.get(i))
-                {
-                    return differ(
-                        &format!("{} settings", a.collector),
-                        &show(a.settings.get(i)),
-                        &show(b.settings.get(i)),
-                    );
-                }
-            }
-        }
-        if !first.matrix.is_empty() && !r.matrix.is_empty() && first.matrix != r.matrix {
-            let cells = |r: &Results| format!("({} cells)", r.matrix.len());
-            return match first.matrix.iter().zip(&r.matrix).position(|(a, b)| a != b) {
-                Some(i) => differ(&format!("cell #{i}"), &first.matrix[i], &r.matrix[i]),
-                None => differ("matrices", &cells(first), &cells(r)),
-            };
         }
     }
+    if !first.matrix.is_empty() && !r.matrix.is_empty() && first.matrix != r.matrix {
+        let cells = |r: &Results| format!("({} cells)", r.matrix.len());
+        return match first.matrix.iter().zip(&r.matrix).position(|(a, b)| a != b) {
+            Some(i) => differ(&format!("cell #{i}"), &first.matrix[i], &r.matrix[i]),
+            None => differ("matrices", &cells(first), &cells(r)),
+        };
+    }
+    Ok(())
+}
+
+/// Each workload was run at one scale (and parameter) in every part.
+fn check_scales(parts: &[(String, Results)]) -> Result<(), String> {
     let mut scales: Vec<(&str, f64, &str, &str)> = Vec::new();
     for (name, r) in parts {
         for run in &r.runs {
@@ -146,7 +175,7 @@ pub fn check_parts(parts: &[(String, Results)]) -> Result<(), String> {
                     ));
                 }
                 Some(_) => {}
-                None => scales.push((&run.workload, run.scale, &run.parameter, name)),
+                None => scales.push((&run.workload, run.scale, &run.parameter, name.as_str())),
             }
         }
     }

@@ -289,24 +289,14 @@ fn plan_workload(
     Ok(ws)
 }
 
-/// Runs the subcommand.
+/// Runs the subcommand: plan every point (finding minimum heaps on the
+/// way), run the points' repetitions interleaved, then report.
 pub fn main(args: Args) -> Result<i32, String> {
     workloads::check_scale(args.scale)?;
     for w in &args.workloads {
         w.check(args.scale)?;
     }
-    let collectors: Vec<CollectorName> = if args.collectors.is_empty() {
-        CollectorName::ALL.to_vec()
-    } else {
-        let mut v: Vec<CollectorName> = Vec::new();
-        for &c in &args.collectors {
-            if !v.contains(&c) {
-                v.push(c);
-            }
-        }
-        v.sort_by_key(|c| CollectorName::ALL.iter().position(|x| x == c));
-        v
-    };
+    let collectors = chosen_collectors(&args.collectors);
     let settings = collectors
         .iter()
         .map(|&c| {
@@ -336,40 +326,12 @@ pub fn main(args: Args) -> Result<i32, String> {
         let ws = plan_workload(done.len(), w, &collectors, &factors, &args, &mut specs)?;
         done.push(ws);
     }
-    // Every point's repetitions, in rounds, each round in a random order.
     let order_seed = args.order_seed.unwrap_or_else(|| {
         std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_nanos() as u64)
     });
-    let mut outcomes: Vec<Result<Vec<Metrics>, String>> =
-        specs.iter().map(|_| Ok(Vec::new())).collect();
-    for (i, _) in interleaved_order(specs.len(), usize::from(args.repeat), order_seed) {
-        let spec = &specs[i];
-        let Ok(runs) = &mut outcomes[i] else { continue };
-        let w = args
-            .workloads
-            .iter()
-            .find(|w| w.name == done[spec.workload].workload)
-            .ok_or("lost a workload")?;
-        let config = config_for(spec.collector, &args.config, &spec.extra);
-        match run_child(w, spec.collector, &args, &config) {
-            Ok(m) => runs.push(m),
-            Err(e) => outcomes[i] = Err(e),
-        }
-    }
-    for (spec, outcome) in specs.iter().zip(outcomes) {
-        let ws = &mut done[spec.workload];
-        match outcome {
-            Ok(runs) => ws.points.push(summarise(spec, &runs)),
-            Err(e) => ws
-                .failures
-                .push(format!("{}/{}: {e}", spec.collector.name(), spec.setting)),
-        }
-    }
-    for ws in &mut done {
-        sweep::finish(ws);
-    }
+    measure(&specs, &mut done, &args, order_seed)?;
     let results = SweepResults {
         tool: "gc-bench sweep".into(),
         version: env!("CARGO_PKG_VERSION").into(),
@@ -383,8 +345,73 @@ pub fn main(args: Args) -> Result<i32, String> {
         seed: args.seed,
         workloads: done,
     };
+    let failed = print_table(&results, started.elapsed().as_secs_f64());
+    if let Some(dir) = &args.out {
+        write_files(dir, &results)?;
+    }
+    Ok(if failed { 1 } else { 0 })
+}
+
+/// The collectors asked for, without duplicates, in the usual order
+/// (default: all).
+fn chosen_collectors(given: &[CollectorName]) -> Vec<CollectorName> {
+    if given.is_empty() {
+        return CollectorName::ALL.to_vec();
+    }
+    let mut v: Vec<CollectorName> = Vec::new();
+    for &c in given {
+        if !v.contains(&c) {
+            v.push(c);
+        }
+    }
+    v.sort_by_key(|c| CollectorName::ALL.iter().position(|x| x == c));
+    v
+}
+
+/// Runs every point's repetitions, in rounds, each round in a random
+/// order, and files each point's summary (or its failure) in its
+/// workload's sweep.
+fn measure(
+    specs: &[Spec],
+    done: &mut [WorkloadSweep],
+    args: &Args,
+    order_seed: u64,
+) -> Result<(), String> {
+    let mut outcomes: Vec<Result<Vec<Metrics>, String>> =
+        specs.iter().map(|_| Ok(Vec::new())).collect();
+    for (i, _) in interleaved_order(specs.len(), usize::from(args.repeat), order_seed) {
+        let spec = &specs[i];
+        let Ok(runs) = &mut outcomes[i] else { continue };
+        let w = args
+            .workloads
+            .iter()
+            .find(|w| w.name == done[spec.workload].workload)
+            .ok_or("lost a workload")?;
+        let config = config_for(spec.collector, &args.config, &spec.extra);
+        match run_child(w, spec.collector, args, &config) {
+            Ok(m) => runs.push(m),
+            Err(e) => outcomes[i] = Err(e),
+        }
+    }
+    for (spec, outcome) in specs.iter().zip(outcomes) {
+        let ws = &mut done[spec.workload];
+        match outcome {
+            Ok(runs) => ws.points.push(summarise(spec, &runs)),
+            Err(e) => ws
+                .failures
+                .push(format!("{}/{}: {e}", spec.collector.name(), spec.setting)),
+        }
+    }
+    for ws in done.iter_mut() {
+        sweep::finish(ws);
+    }
+    Ok(())
+}
+
+/// Prints the table and the failures; true when a point failed.
+fn print_table(results: &SweepResults, seconds: f64) -> bool {
     let mut out = Out::stdout();
-    sweep::report::table(&results).print(&mut out);
+    sweep::report::table(results).print(&mut out);
     let mut failed = false;
     for w in &results.workloads {
         for f in &w.failures {
@@ -392,40 +419,38 @@ pub fn main(args: Args) -> Result<i32, String> {
             out.line(&format!("FAILED {}: {f}", w.workload));
         }
     }
+    let points: usize = results.workloads.iter().map(|w| w.points.len()).sum();
+    out.line(&format!("{points} points in {seconds:.1} s"));
+    out.flush();
+    failed
+}
+
+/// Writes sweep.json, points.csv, the figures and report.md into `dir`,
+/// all or nothing.
+fn write_files(dir: &std::path::Path, results: &SweepResults) -> Result<(), String> {
+    let mut files: Vec<(String, String)> = vec![
+        (
+            "sweep.json".into(),
+            serde_json::to_string_pretty(results).map_err(|e| e.to_string())?,
+        ),
+        ("points.csv".into(), sweep::report::csv(results)),
+        ("lbo.svg".into(), sweep::plot::lbo(results)?),
+        ("report.md".into(), sweep::report::markdown(results)),
+    ];
+    for w in &results.workloads {
+        files.push((format!("{}.svg", w.workload), sweep::plot::workload(w)?));
+    }
+    let refs: Vec<(&str, &[u8])> = files
+        .iter()
+        .map(|(n, t)| (n.as_str(), t.as_bytes()))
+        .collect();
+    bench_harness::atomic::write_all(dir, &refs)?;
+    let mut out = Out::stdout();
     out.line(&format!(
-        "{} points in {:.1} s",
-        results
-            .workloads
-            .iter()
-            .map(|w| w.points.len())
-            .sum::<usize>(),
-        started.elapsed().as_secs_f64()
+        "wrote {0}/report.md, sweep.json, points.csv and {1} SVG figures in {0}",
+        dir.display(),
+        results.workloads.len() + 1
     ));
     out.flush();
-    if let Some(dir) = &args.out {
-        let mut files: Vec<(String, String)> = vec![
-            (
-                "sweep.json".into(),
-                serde_json::to_string_pretty(&results).map_err(|e| e.to_string())?,
-            ),
-            ("points.csv".into(), sweep::report::csv(&results)),
-            ("lbo.svg".into(), sweep::plot::lbo(&results)?),
-            ("report.md".into(), sweep::report::markdown(&results)),
-        ];
-        for w in &results.workloads {
-            files.push((format!("{}.svg", w.workload), sweep::plot::workload(w)?));
-        }
-        let refs: Vec<(&str, &[u8])> = files
-            .iter()
-            .map(|(n, t)| (n.as_str(), t.as_bytes()))
-            .collect();
-        bench_harness::atomic::write_all(dir, &refs)?;
-        out.line(&format!(
-            "wrote {0}/report.md, sweep.json, points.csv and {1} SVG figures in {0}",
-            dir.display(),
-            results.workloads.len() + 1
-        ));
-        out.flush();
-    }
-    Ok(if failed { 1 } else { 0 })
+    Ok(())
 }

@@ -13,12 +13,19 @@
 //!
 //! Reads go through views ([`ObjectView`]) that borrow the heap and make no
 //! root at all.
+//!
+//! Finalizers run the embedder's code: a [`Finalize`] hook, or one
+//! installed with [`Embedding::on_finalize_with`] that also gets the
+//! embedder's own state, [lent](lend) around the operations that may
+//! finalize.
 
+mod lend;
 mod root;
 mod scope;
 mod state;
 mod view;
 
+pub use lend::{lend, with_lent};
 pub use root::{Root, WeakRoot};
 pub(crate) use scope::hook_for;
 pub use scope::{Embedding, Finalize, Local, Scope, report_leaks};

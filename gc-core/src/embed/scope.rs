@@ -2,6 +2,7 @@
 //! every [`Local`] made inside a [`Scope`] is released when the scope ends.
 
 use std::marker::PhantomData;
+use std::num::{NonZeroU32, NonZeroU64};
 use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 use std::sync::Arc;
 
@@ -16,20 +17,44 @@ use crate::{
 type Brand<'s> = PhantomData<fn(&'s ()) -> &'s ()>;
 
 /// A root that lives until the end of the [`Scope`] that made it: `Copy`,
-/// twelve bytes, nothing to release. The brand `'s` keeps it from leaving
-/// its scope (the compiler refuses it); inside, it works with that scope
-/// and any scope nested in it.
+/// eight bytes (one register), nothing to release. The brand `'s` keeps it
+/// from leaving its scope (the compiler refuses it); inside, it works with
+/// that scope and any scope nested in it. [`Scope::handle`] gives its raw
+/// handle.
+///
+/// It names its place on the heap's local stack, which holds the root
+/// handle, together with the stack's stamp: a local of another heap (or of
+/// a stack that was replaced) does not match the stamp and is
+/// [`GcError::ForeignHandle`], never another object.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Local<'s> {
-    handle: Handle,
+    /// The stack's stamp in the low 32 bits, the place in the high 32
+    /// ([`NO_PLACE`] for a place that does not fit).
+    key: NonZeroU64,
     _brand: Brand<'s>,
 }
 
+/// The place of a local beyond `u32::MAX - 1` on the stack: never resolves.
+const NO_PLACE: u32 = u32::MAX;
+
 impl Local<'_> {
-    /// The raw handle (valid until the scope ends), for the raw
-    /// [`Collector`] API.
-    pub fn handle(self) -> Handle {
-        self.handle
+    #[inline]
+    fn new(stamp: NonZeroU32, place: usize) -> Self {
+        let place = u32::try_from(place).unwrap_or(NO_PLACE);
+        Local {
+            key: NonZeroU64::from(stamp) | (u64::from(place) << 32),
+            _brand: PhantomData,
+        }
+    }
+
+    #[inline]
+    fn stamp(self) -> u32 {
+        self.key.get() as u32
+    }
+
+    #[inline]
+    fn place(self) -> u32 {
+        (self.key.get() >> 32) as u32
     }
 }
 
@@ -56,11 +81,37 @@ impl<'s, C: Collector> Scope<'s, C> {
 
     #[inline]
     fn push(&mut self, handle: Handle) -> Local<'s> {
-        self.heap.embed_state().locals.push(handle);
-        Local {
-            handle,
-            _brand: PhantomData,
+        let state = self.heap.embed_state();
+        let place = state.locals.len();
+        state.locals.push(handle);
+        Local::new(state.stamp, place)
+    }
+
+    /// The raw handle of `local` (valid until its scope ends), for the raw
+    /// [`Collector`] API. A local of another heap is
+    /// [`GcError::ForeignHandle`].
+    #[inline]
+    pub fn handle(&self, local: Local<'_>) -> Result<Handle, GcError> {
+        let state = self.heap.embed_state_ref();
+        if local.stamp() != state.stamp.get() {
+            return Err(GcError::ForeignHandle);
         }
+        match state.locals.get(local.place() as usize) {
+            Some(&h) if local.place() != NO_PLACE => Ok(h),
+            _ => Err(GcError::StaleHandle),
+        }
+    }
+
+    #[inline]
+    fn handles<const N: usize>(
+        &self,
+        members: &[Option<Local<'_>>; N],
+    ) -> Result<[Option<Handle>; N], GcError> {
+        let mut out = [None; N];
+        for (o, m) in out.iter_mut().zip(members) {
+            *o = m.map(|m| self.handle(m)).transpose()?;
+        }
+        Ok(out)
     }
 
     /// Runs the finalizers that are due and releases dropped roots: called
@@ -89,27 +140,42 @@ impl<'s, C: Collector> Scope<'s, C> {
     }
 
     /// A tuple of `members` (`None` is nil).
+    #[inline]
     pub fn tuple(&mut self, members: &[Option<Local<'_>>]) -> Result<Local<'s>, GcError> {
         self.settle();
-        const INLINE: usize = 8;
-        let h = if members.len() <= INLINE {
-            let mut buf = [None; INLINE];
-            for (b, m) in buf.iter_mut().zip(members) {
-                *b = m.map(Local::handle);
-            }
-            self.heap.alloc_tuple(&buf[..members.len()])?
+        let h = if let Ok(pair) = <&[_; 2]>::try_from(members) {
+            // Pairs (tree nodes, cons cells): no buffer to zero.
+            let buf = self.handles(pair)?;
+            self.heap.alloc_tuple(&buf)?
         } else {
-            let handles: Vec<Option<Handle>> =
-                members.iter().map(|m| m.map(Local::handle)).collect();
-            self.heap.alloc_tuple(&handles)?
+            self.alloc_tuple_of(members)?
         };
         Ok(self.push(h))
+    }
+
+    #[inline(never)]
+    fn alloc_tuple_of(&mut self, members: &[Option<Local<'_>>]) -> Result<Handle, GcError> {
+        const INLINE: usize = 8;
+        if members.len() <= INLINE {
+            let mut buf = [None; INLINE];
+            for (b, m) in buf.iter_mut().zip(members) {
+                *b = m.map(|m| self.handle(m)).transpose()?;
+            }
+            self.heap.alloc_tuple(&buf[..members.len()])
+        } else {
+            let handles = members
+                .iter()
+                .map(|m| m.map(|m| self.handle(m)).transpose())
+                .collect::<Result<Vec<_>, _>>()?;
+            self.heap.alloc_tuple(&handles)
+        }
     }
 
     /// What slot `index` of `object` holds, as a new local (a root: use
     /// [`Scope::view`] to read without one).
     pub fn get(&mut self, object: Local<'_>, index: usize) -> Result<Option<Local<'s>>, GcError> {
-        Ok(self.heap.slot(object.handle, index)?.map(|h| self.push(h)))
+        let object = self.handle(object)?;
+        Ok(self.heap.slot(object, index)?.map(|h| self.push(h)))
     }
 
     /// Writes slot `index` of a node (through the strategy's barrier).
@@ -119,19 +185,28 @@ impl<'s, C: Collector> Scope<'s, C> {
         index: usize,
         value: Option<Local<'_>>,
     ) -> Result<(), GcError> {
-        self.heap
-            .set_slot(object.handle, index, value.map(Local::handle))
+        let object = self.handle(object)?;
+        let value = value.map(|v| self.handle(v)).transpose()?;
+        self.heap.set_slot(object, index, value)
     }
 
     /// A view of `object` for reading without roots; valid until the next
     /// call that needs `&mut self`.
     pub fn view(&self, object: Local<'_>) -> Result<C::View<'_>, GcError> {
-        self.heap.view(object.handle)
+        self.heap.view(self.handle(object)?)
+    }
+
+    /// Changes a node's number of slots in place (see
+    /// [`Collector::resize`]; marksweep refuses).
+    pub fn resize(&mut self, object: Local<'_>, slots: usize) -> Result<(), GcError> {
+        let object = self.handle(object)?;
+        self.heap.resize(object, slots)
     }
 
     /// The object's payload, to write.
     pub fn payload_mut(&mut self, object: Local<'_>) -> Result<&mut [u8], GcError> {
-        self.heap.payload_mut(object.handle)
+        let object = self.handle(object)?;
+        self.heap.payload_mut(object)
     }
 
     /// Writes `value` over the first `size_of::<T>()` bytes of the payload
@@ -142,7 +217,8 @@ impl<'s, C: Collector> Scope<'s, C> {
         value: T,
     ) -> Result<(), GcError> {
         let bytes = bytemuck::bytes_of(&value);
-        let payload = self.heap.payload_mut(object.handle)?;
+        let object = self.handle(object)?;
+        let payload = self.heap.payload_mut(object)?;
         let len = payload.len();
         payload
             .get_mut(..bytes.len())
@@ -156,22 +232,23 @@ impl<'s, C: Collector> Scope<'s, C> {
 
     /// The object's kind.
     pub fn kind(&self, object: Local<'_>) -> Result<Kind, GcError> {
-        self.heap.kind(object.handle)
+        self.heap.kind(self.handle(object)?)
     }
 
     /// The object's identity.
     pub fn id(&self, object: Local<'_>) -> Result<ObjectId, GcError> {
-        self.heap.object_id(object.handle)
+        self.heap.object_id(self.handle(object)?)
     }
 
     /// Are both locals the same object?
     pub fn same(&self, a: Local<'_>, b: Local<'_>) -> Result<bool, GcError> {
-        Ok(self.heap.object_id(a.handle)? == self.heap.object_id(b.handle)?)
+        Ok(self.id(a)? == self.id(b)?)
     }
 
     /// A root to `object` that outlives this scope (released when dropped).
     pub fn root(&mut self, object: Local<'_>) -> Result<Root, GcError> {
-        let h = self.heap.clone_handle(object.handle)?;
+        let object = self.handle(object)?;
+        let h = self.heap.clone_handle(object)?;
         let queue = Arc::clone(&self.heap.embed_state().released);
         Ok(Root::new(h, queue))
     }
@@ -193,7 +270,8 @@ impl<'s, C: Collector> Scope<'s, C> {
     /// as a weak-callback event while the weak reference lives.
     pub fn weak(&mut self, object: Local<'_>, callback: bool) -> Result<WeakRoot, GcError> {
         self.settle();
-        let w = self.heap.weak(object.handle, callback)?;
+        let object = self.handle(object)?;
+        let w = self.heap.weak(object, callback)?;
         let queue = Arc::clone(&self.heap.embed_state().released);
         Ok(WeakRoot::new(w, queue))
     }
@@ -210,7 +288,8 @@ impl<'s, C: Collector> Scope<'s, C> {
         object: Local<'_>,
         finalizer: Finalizer,
     ) -> Result<(), GcError> {
-        self.heap.set_finalizer(object.handle, finalizer)
+        let object = self.handle(object)?;
+        self.heap.set_finalizer(object, finalizer)
     }
 
     /// Collects `generation` (2: everything); returns what the strategy
@@ -250,71 +329,101 @@ impl<'s, C: Collector> Scope<'s, C> {
     /// Runs `f` in a nested scope and keeps the local it returns, as a
     /// local of this scope; every other local `f` made is released
     /// (V8's `EscapableHandleScope`).
+    ///
+    /// The local that escapes keeps its root: it takes the place on the
+    /// local stack where the nested scope began, so escaping costs no
+    /// release and no new root.
     pub fn child<E>(
         &mut self,
         f: impl for<'i> FnOnce(&mut Scope<'i, C>) -> Result<Local<'i>, E>,
     ) -> Result<Local<'s>, E> {
-        let base = self.heap.embed_state().locals.len();
-        // The inner scope must not release on its own: this function does,
-        // keeping the local that escapes.
-        let outcome = catch_unwind(AssertUnwindSafe(|| {
-            let mut inner = std::mem::ManuallyDrop::new(Scope::enter(&mut *self.heap));
-            f(&mut inner).map(Local::handle)
-        }));
-        let kept = match &outcome {
-            Ok(Ok(h)) => Some(*h),
-            _ => None,
+        // The inner scope releases its locals when dropped: when `f` fails
+        // or panics. When it succeeds, they are released here instead,
+        // but for the one that escapes.
+        let mut inner = Scope::enter(&mut *self.heap);
+        let base = inner.base;
+        // Its key only: the local itself borrows the heap for the inner
+        // scope's lifetime.
+        let key = match f(&mut inner) {
+            Ok(local) => local.key,
+            Err(e) => return Err(e),
         };
-        let found = release_above(self.heap, base, kept);
-        let result = match outcome {
-            Ok(result) => result,
-            Err(payload) => resume_unwind(payload),
+        std::mem::forget(inner);
+        let local = Local::<'s> {
+            key,
+            _brand: PhantomData,
         };
-        result.map(|h| {
-            if found {
-                self.push(h)
-            } else {
-                // Not one of the inner scope's own (an outer local passed
-                // through): this scope needs a root of its own.
-                let again = self
-                    .heap
-                    .clone_handle(h)
-                    .expect("an outer local is live while its scope is");
-                self.push(again)
+        let hooked = self.heap.has_finalize_hook();
+        let state = self.heap.embed_state();
+        let place = local.place() as usize;
+        let own = local.stamp() == state.stamp.get()
+            && local.place() != NO_PLACE
+            && (base..state.locals.len()).contains(&place);
+        if own {
+            if hooked {
+                // A release may run the hook, which may panic: the kept
+                // local goes to `base` first, so that it stays a local of
+                // this scope whatever happens. (The others keep their
+                // order.)
+                state.locals[base..=place].rotate_right(1);
+                let stamp = state.stamp;
+                release_above(self.heap, base + 1);
+                return Ok(Local::new(stamp, base));
             }
-        })
+            // No embedder code runs: take the kept local out, release the
+            // rest, put it back at `base`. Usually it is the last local
+            // made.
+            let kept = if place + 1 == state.locals.len() {
+                state.locals.pop()
+            } else {
+                Some(state.locals.remove(place))
+            };
+            release_above(self.heap, base);
+            return Ok(self.push(kept.expect("the place is on the stack")));
+        }
+        // Not one of the inner scope's own (only a local of an enclosing
+        // scope can be, passed through): this scope needs a root of its
+        // own.
+        release_above(self.heap, base);
+        let again = self
+            .handle(local)
+            .and_then(|h| self.heap.clone_handle(h))
+            .expect("a local of this heap is live while its scope is");
+        Ok(self.push(again))
     }
 }
 
 impl<C: Collector> Drop for Scope<'_, C> {
     fn drop(&mut self) {
-        release_above(self.heap, self.base, None);
+        release_above(self.heap, self.base);
     }
 }
 
-/// Releases the locals above `base` on the heap's local stack, last first,
-/// except the first one equal to `keep` (which is left out of the stack;
-/// the caller owns it now). Returns whether `keep` was found.
+/// Releases the locals above `base` on the heap's local stack, last first.
 ///
 /// Pops one at a time: a finalizer hook run by a release makes a scope of
 /// its own above, which is gone again before the release returns. A panic
 /// in a hook does not stop the loop: every local is released, then the
 /// first panic is passed on (dropped if the thread is already unwinding,
 /// where a second panic would abort).
-fn release_above<C: Collector>(heap: &mut C, base: usize, keep: Option<Handle>) -> bool {
-    let mut kept = false;
+#[inline]
+fn release_above<C: Collector>(heap: &mut C, base: usize) {
+    if heap.has_finalize_hook() {
+        return release_above_hooked(heap, base);
+    }
+    while let Some(h) = pop_above(heap, base) {
+        // No embedder code can run, so a release cannot panic, nor install
+        // a hook. (Stale only if the embedder released the raw handle by
+        // hand.)
+        let _ = heap.release(h);
+    }
+}
+
+/// [`release_above`] where a release may run the finalizer hook.
+#[inline(never)]
+fn release_above_hooked<C: Collector>(heap: &mut C, base: usize) {
     let mut panic = None;
     while let Some(h) = pop_above(heap, base) {
-        if !kept && Some(h) == keep {
-            kept = true;
-            continue;
-        }
-        if !heap.has_finalize_hook() {
-            // No embedder code can run, so a release cannot panic. (Stale
-            // only if the embedder released the raw handle by hand.)
-            let _ = heap.release(h);
-            continue;
-        }
         let released = catch_unwind(AssertUnwindSafe(|| {
             let _ = heap.release(h);
         }));
@@ -327,7 +436,6 @@ fn release_above<C: Collector>(heap: &mut C, base: usize, keep: Option<Handle>) 
             resume_unwind(payload);
         }
     }
-    kept
 }
 
 #[inline]
@@ -345,7 +453,10 @@ fn pop_above<C: Collector>(heap: &mut C, base: usize) -> Option<Handle> {
 /// intact, and a scope to read it, allocate, or store it somewhere (which
 /// resurrects it). Generic over the strategy, so one hook serves a heap
 /// chosen at run time as well as a concrete one; install it with
-/// [`Collector::on_finalize`].
+/// [`Collector::on_finalize`]. A hook that needs the embedder's own state
+/// (to run the runtime itself) is installed with
+/// [`Embedding::on_finalize_with`], or reaches it with
+/// [`with_lent`](super::with_lent).
 ///
 /// A panic in the hook is caught; the operation that ran it completes (the
 /// heap stays consistent) and the panic is resumed when that operation
@@ -363,6 +474,24 @@ pub(crate) fn hook_for<C: Collector, F: Finalize>(mut hook: F) -> FinalizeHook<C
             let object = s.push(object);
             hook.finalize(s, object);
         });
+        true
+    })
+}
+
+/// Wraps `hook`, which needs a value of type `X` lent by the embedder
+/// ([`lend`](super::lend)), as the form a strategy stores.
+fn hook_with<C: Collector, X: 'static>(
+    mut hook: impl for<'s, 'o> FnMut(&mut X, &mut Scope<'s, C>, Local<'o>) + Send + 'static,
+) -> FinalizeHook<C> {
+    Box::new(move |heap: &mut C, h: Handle| {
+        super::with_lent(|cx: &mut X| {
+            run_scope(heap, |s| {
+                let object = s.heap.clone_handle(h).expect("the heap roots it");
+                let object = s.push(object);
+                hook(cx, s, object);
+            });
+        })
+        .is_some()
     })
 }
 
@@ -388,6 +517,26 @@ pub trait Embedding: Collector {
     fn outstanding_roots(&self) -> usize {
         let state = self.embed_state_ref();
         self.root_count() - state.internal_roots() - state.dropped_roots()
+    }
+
+    /// Installs a finalizer hook that runs with the embedder's own state:
+    /// `hook` gets the `&mut X` the embedder [lends](super::lend) around
+    /// the operations that may finalize, so it can run the runtime itself
+    /// (its frames, class table, output) on the object — inside the
+    /// collection that found it, at the moment its count reaches zero —
+    /// exactly where a [`Finalize`] hook runs. A finalizer due while no `X`
+    /// is lent (or while the hook runs further up) waits, rooted, until the
+    /// next operation that lends one. Replaces any hook installed before.
+    ///
+    /// The hook is this strategy's own (it takes a `Scope<Self>`): on a
+    /// heap chosen at run time (`gc_any::AnyCollector`), install a generic
+    /// [`Finalize`] instead and reach the state with
+    /// [`with_lent`](super::with_lent).
+    fn on_finalize_with<X: 'static>(
+        &mut self,
+        hook: impl for<'s, 'o> FnMut(&mut X, &mut Scope<'s, Self>, Local<'o>) + Send + 'static,
+    ) {
+        self.embed_state().set_hook(Some(hook_with(hook)));
     }
 
     /// Releases dropped roots now, and runs the finalizers that are due.

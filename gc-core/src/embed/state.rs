@@ -5,15 +5,20 @@
 use std::any::Any;
 use std::collections::VecDeque;
 use std::fmt;
+use std::num::NonZeroU32;
 use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
 
 use super::root::{ReleaseQueue, Released};
 use crate::{Collector, Handle};
 
 /// The embedder's finalizer, as a strategy stores it: called with the heap
-/// and a root to the object (which the heap releases afterwards).
-pub type FinalizeHook<C> = Box<dyn FnMut(&mut C, Handle) + Send>;
+/// and a root to the object (which the heap releases afterwards). Returns
+/// `false` when it cannot run now (the state it needs is not
+/// [lent](super::lend)): the object then waits, rooted, for the next
+/// operation.
+pub type FinalizeHook<C> = Box<dyn FnMut(&mut C, Handle) -> bool + Send>;
 
 enum Hook<C> {
     None,
@@ -28,6 +33,9 @@ enum Hook<C> {
 /// [`EmbedState::needs_finish`] says so.
 pub struct EmbedState<C> {
     pub(super) locals: Vec<Handle>,
+    /// Process-unique (wrapping after 2^32 states), so that a
+    /// [`Local`](super::Local) names a place on this stack only.
+    pub(super) stamp: NonZeroU32,
     pub(super) released: Arc<ReleaseQueue>,
     hook: Hook<C>,
     /// Objects chosen for finalization, each held by a root, in order.
@@ -38,8 +46,11 @@ pub struct EmbedState<C> {
 
 impl<C> Default for EmbedState<C> {
     fn default() -> Self {
+        static NEXT_STAMP: AtomicU32 = AtomicU32::new(1);
+        let stamp = NEXT_STAMP.fetch_add(1, Ordering::Relaxed);
         EmbedState {
             locals: Vec::new(),
+            stamp: NonZeroU32::new(stamp).unwrap_or(NonZeroU32::MIN),
             released: Arc::default(),
             hook: Hook::None,
             pending: VecDeque::new(),
@@ -122,8 +133,9 @@ impl<C> EmbedState<C> {
 }
 
 /// Calls the hook on `root`'s object now, if it is idle, and releases
-/// `root`; returns `false` (doing nothing) when the hook is busy or absent,
-/// so that the caller queues the object instead. A strategy calls it where
+/// `root`; returns `false` (keeping `root`) when the hook is busy, absent
+/// or cannot run now (its context is not lent), so that the caller queues
+/// the object instead. A strategy calls it where
 /// its finalizers run in the middle of a collection (CPython's
 /// `finalize_garbage`); a panic in the hook is kept and resumed by
 /// [`finish`] once the operation is over.
@@ -137,8 +149,12 @@ pub fn run_hook_now<C: Collector>(heap: &mut C, root: Handle) -> bool {
     if matches!(state.hook, Hook::Running) {
         state.hook = Hook::Idle(hook);
     }
-    if let Err(payload) = outcome {
-        state.panic.get_or_insert(payload);
+    match outcome {
+        Ok(true) => {}
+        Ok(false) => return false,
+        Err(payload) => {
+            state.panic.get_or_insert(payload);
+        }
     }
     let _ = heap.release(root);
     true
@@ -148,7 +164,9 @@ pub fn run_hook_now<C: Collector>(heap: &mut C, root: Handle) -> bool {
 /// releasing each root afterwards (which frees the object if nothing else
 /// holds it now), then resumes the first panic a hook raised, once the heap
 /// is consistent again. Re-entrant calls (from an operation the hook makes)
-/// return at once: the outermost one drains the queue.
+/// return at once: the outermost one drains the queue. When the hook
+/// cannot run now (it is running further up, or its context is not lent),
+/// the rest of the queue waits for the next operation.
 pub fn finish<C: Collector>(heap: &mut C) {
     let state = heap.embed_state();
     if state.finishing {
@@ -161,6 +179,11 @@ pub fn finish<C: Collector>(heap: &mut C) {
             break;
         };
         if !run_hook_now(heap, root) {
+            if heap.embed_state_ref().has_hook() {
+                // Not now: it keeps its turn.
+                heap.embed_state().pending.push_front(root);
+                break;
+            }
             // No hook (it was removed): the object was finalized already;
             // dropping the root frees it like a `Notify` finalizer's.
             let _ = heap.release(root);

@@ -498,6 +498,16 @@ impl<P: RcPolicy> RcHeap<P> {
         Ok(r)
     }
 
+    /// The node `object` roots, to resize.
+    fn node_to_resize(&self, object: Handle) -> Result<ObjRef, GcError> {
+        let r = self.resolve(object)?;
+        match self.header(r).kind() {
+            Some(Kind::Node) => Ok(r),
+            Some(kind) => Err(GcError::Immutable(kind)),
+            None => Err(GcError::StaleHandle),
+        }
+    }
+
     fn resolve_weak(&self, w: WeakHandle) -> Result<ObjRef, GcError> {
         self.weak_roots.get(w)
     }
@@ -509,14 +519,14 @@ impl<P: RcPolicy> Drop for RcHeap<P> {
     }
 }
 
-/// A view of one object of an [`RcHeap`]: the heap, the object's index and
-/// its slots (read once, when the view is made, so a walk loads each
-/// object's header once).
+/// A view of one object of an [`RcHeap`]: the heap and the object's
+/// header. Two pointers, passed in registers: a step of a walk is one
+/// bounds-checked index into the header table, and the slots of an object
+/// with up to two are read from its header itself.
 #[derive(Debug)]
 pub struct RcView<'a, P: RcPolicy> {
     heap: &'a RcHeap<P>,
-    object: ObjRef,
-    slots: &'a [Slot],
+    header: &'a Header<P::Extra>,
 }
 
 impl<P: RcPolicy> Clone for RcView<'_, P> {
@@ -531,7 +541,7 @@ impl<'a, P: RcPolicy> RcView<'a, P> {
     fn out_of_range(self, index: usize) -> GcError {
         GcError::SlotOutOfRange {
             index,
-            len: self.slots.len(),
+            len: self.header.slots.len(),
             kind: self.kind().name(),
         }
     }
@@ -540,9 +550,25 @@ impl<'a, P: RcPolicy> RcView<'a, P> {
     fn new(heap: &'a RcHeap<P>, object: ObjRef) -> Self {
         RcView {
             heap,
-            object,
-            slots: heap.slots(object),
+            header: heap.header(object),
         }
+    }
+
+    /// Slot `index` of an object whose slots are in the arena.
+    #[inline(never)]
+    fn arena_slot(self, index: usize) -> Result<Slot, GcError> {
+        match self.heap.slot_arena.get(&self.header.slots).get(index) {
+            Some(&s) => Ok(s),
+            None => Err(self.out_of_range(index)),
+        }
+    }
+
+    /// The object's index in the header table (the header is an element
+    /// of `heap.objects`, so the distance is an exact multiple).
+    fn index(self) -> usize {
+        let base = self.heap.objects.as_ptr() as usize;
+        (self.header as *const Header<P::Extra> as usize - base)
+            / std::mem::size_of::<Header<P::Extra>>()
     }
 }
 
@@ -550,26 +576,33 @@ impl<'a, P: RcPolicy> ObjectView<'a> for RcView<'a, P> {
     fn kind(self) -> Kind {
         // A view is made only from a root or a slot: never a weak
         // reference object or a free entry.
-        self.heap.header(self.object).kind().unwrap_or(Kind::Atom)
+        self.header.kind().unwrap_or(Kind::Atom)
     }
     fn id(self) -> ObjectId {
-        ObjectId(self.heap.id(self.object))
+        ObjectId(self.heap.cold[self.index()].id)
     }
     fn slot_count(self) -> usize {
-        self.slots.len()
+        self.header.slots.len()
     }
     #[inline(always)]
     fn slot(self, index: usize) -> Result<Option<Self>, GcError> {
-        match self.slots.get(index) {
-            Some(s) => Ok(s.map(|object| RcView::new(self.heap, object))),
-            None => Err(self.out_of_range(index)),
-        }
+        // Objects of up to two slots keep them in the header: the arena
+        // path stays out of line, so that a walk keeps only the header
+        // table in registers.
+        let slot = match self.header.slots.inline_slots() {
+            Some(slots) => match slots.get(index) {
+                Some(&s) => s,
+                None => return Err(self.out_of_range(index)),
+            },
+            None => self.arena_slot(index)?,
+        };
+        Ok(slot.map(|object| RcView::new(self.heap, object)))
     }
     fn payload(self) -> &'a [u8] {
-        &self.heap.cold[self.object.index()].payload
+        &self.heap.cold[self.index()].payload
     }
     fn same(self, other: Self) -> bool {
-        std::ptr::eq(self.heap, other.heap) && self.object == other.object
+        std::ptr::eq(self.header, other.header)
     }
 }
 
@@ -718,6 +751,41 @@ impl<P: RcPolicy> Collector for RcHeap<P> {
         let range = &mut self.objects[r.index()].slots;
         let old = std::mem::replace(&mut self.slot_arena.get_mut(range)[index], value);
         self.dec_slot(old);
+        self.finish();
+        Ok(())
+    }
+
+    fn resize(&mut self, object: Handle, slots: usize) -> Result<(), GcError> {
+        if slots > crate::MAX_SLOTS {
+            return Err(GcError::TooLarge {
+                what: "slots",
+                requested: slots,
+                limit: crate::MAX_SLOTS,
+            });
+        }
+        let r = self.node_to_resize(object)?;
+        let old_size = self.counted_size(r);
+        let new_size = canonical_size(slots, self.cold[r.index()].payload.len());
+        if new_size > old_size {
+            let room = self.room_for(new_size - old_size);
+            self.finish();
+            room?;
+        }
+        // Again: a collection made for room may have run embedder code
+        // that released the object's handle.
+        let r = self.node_to_resize(object)?;
+        let old = self.objects[r.index()].slots;
+        let new = self.slot_arena.resized(&old, slots)?;
+        self.objects[r.index()].slots = new;
+        self.limit.remove(old_size);
+        self.limit.add(new_size);
+        // The slots cut off still hold their references, in the old range,
+        // which no object owns any more: drop them, then free the range.
+        for i in slots..old.len() {
+            let cut = self.slot_arena.slot(&old, i);
+            self.dec_slot(cut);
+        }
+        self.slot_arena.free(old);
         self.finish();
         Ok(())
     }

@@ -70,6 +70,17 @@ impl SlotRange {
         self.len == 0
     }
 
+    /// The slots, when they are kept in the range itself (at most two of
+    /// them): read without the arena.
+    #[inline(always)]
+    pub fn inline_slots(&self) -> Option<&[Slot]> {
+        if self.is_inline() {
+            Some(&self.inline[..self.len()])
+        } else {
+            None
+        }
+    }
+
     #[inline]
     fn is_large(&self) -> bool {
         self.len as usize > SMALL_MAX
@@ -191,6 +202,27 @@ impl SlotArena {
         Ok(range)
     }
 
+    /// A range of `len` slots holding the first `min(len, old.len())` slots
+    /// of `old`, nil after. `old` is left as it was, to be read and then
+    /// [freed](Self::free) by the caller (nothing is freed on an error).
+    pub fn resized(&mut self, old: &SlotRange, len: usize) -> Result<SlotRange, GcError> {
+        let keep = len.min(old.len());
+        if old.is_inline() {
+            // The old slots are in `old` itself, not in the arena.
+            let kept = &old.inline[..keep];
+            return self.alloc_with(len, |cells| {
+                cells[..keep].copy_from_slice(kept);
+                cells[keep..].fill(None);
+            });
+        }
+        let mut new = self.alloc(len)?;
+        for i in 0..keep {
+            let v = self.get(old)[i];
+            self.get_mut(&mut new)[i] = v;
+        }
+        Ok(new)
+    }
+
     /// Gives the range back. Its slots must hold no counted references any
     /// more (the caller dropped them); they are not read again.
     #[inline]
@@ -284,6 +316,32 @@ mod tests {
         let again = a.alloc(100_000).unwrap();
         assert_eq!(again.start(), big.start());
         assert!(a.get(&again).iter().all(Option::is_none));
+    }
+
+    #[test]
+    fn resized_ranges_keep_their_first_slots() {
+        let mut a = SlotArena::default();
+        for (from, to) in [
+            (1, 2),
+            (2, 3),
+            (3, 7),
+            (7, 2),
+            (5, 300),
+            (300, 4),
+            (4, 0),
+            (0, 3),
+        ] {
+            let slots: Vec<Slot> = (0..from).map(|i| r(i + 10)).collect();
+            let old = a.alloc_copy(&slots).unwrap();
+            let new = a.resized(&old, to).unwrap();
+            assert_eq!(a.get(&old), &slots[..], "the old range is left as it was");
+            let keep = from.min(to);
+            assert_eq!(&a.get(&new)[..keep], &slots[..keep], "{from} -> {to}");
+            assert!(a.get(&new)[keep..].iter().all(Option::is_none));
+            assert_eq!(a.get(&new).len(), to);
+            a.free(old);
+            a.free(new);
+        }
     }
 
     #[test]

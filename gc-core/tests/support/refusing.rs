@@ -197,6 +197,9 @@ impl<C: Collector> Collector for Armed<C> {
     ) -> Result<(), GcError> {
         self.run(|c| c.set_slot(object, index, value))
     }
+    fn resize(&mut self, object: Handle, slots: usize) -> Result<(), GcError> {
+        self.run(|c| c.resize(object, slots))
+    }
     fn view(&self, object: Handle) -> Result<C::View<'_>, GcError> {
         self.inner.view(object)
     }

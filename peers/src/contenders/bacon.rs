@@ -82,5 +82,6 @@ impl Trace for List {
 
 cc_workloads!(
     collect_cycles,
+    batched: true,
     Some("collect_cycles scans buffered roots only")
 );

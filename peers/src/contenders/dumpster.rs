@@ -15,7 +15,7 @@ use super::{Outcome, pyramid_total};
 fn same<T: Trace>(a: &Cc<T>, b: &Cc<T>) -> bool {
     Cc::ptr_eq(a, b)
 }
-use crate::workload::{Op, Sizes, Workload, tree_plan};
+use crate::workload::{BATCH, Op, Sizes, Workload, tree_plan};
 
 #[derive(Trace)]
 struct Tree {
@@ -58,114 +58,8 @@ struct GraphNode {
 #[derive(Trace)]
 struct List(Vec<Cc<List>>);
 
-pub(crate) fn run(w: Workload, s: &Sizes, ops: &[Op]) -> Result<Outcome, String> {
-    match w {
-        Workload::BinaryTrees => {
-            let (stretch, long_lived, rounds) = tree_plan(s.tree_depth);
-            let mut total = check(&make(stretch));
-            let long = make(long_lived);
-            for (d, k) in rounds {
-                for _ in 0..k {
-                    total += check(&make(d));
-                }
-            }
-            total += check(&long);
-            drop(long);
-            Ok(Outcome::check(total))
-        }
-        Workload::ListChurn => {
-            let mut total = 0;
-            for _ in 0..s.rings {
-                let first = Cc::new(RingNode {
-                    prev: RefCell::new(None),
-                    next: RefCell::new(None),
-                });
-                let mut last = first.clone();
-                for _ in 1..s.ring_len {
-                    let node = Cc::new(RingNode {
-                        prev: RefCell::new(Some(last.clone())),
-                        next: RefCell::new(None),
-                    });
-                    *last.next.borrow_mut() = Some(node.clone());
-                    last = node;
-                }
-                *last.next.borrow_mut() = Some(first.clone());
-                *first.prev.borrow_mut() = Some(last.clone());
-                let mut node = first.clone();
-                loop {
-                    total += 1;
-                    let next = node.next.borrow().clone().expect("a ring");
-                    node = next;
-                    if same(&node, &first) {
-                        break;
-                    }
-                }
-                loop {
-                    total += 1;
-                    let prev = node.prev.borrow().clone().expect("a ring");
-                    node = prev;
-                    if same(&node, &first) {
-                        break;
-                    }
-                }
-                drop((first, last, node));
-            }
-            collect();
-            Ok(Outcome::check(total))
-        }
-        Workload::Graph => {
-            let mut table: Vec<Cc<GraphNode>> = (0..s.graph_nodes)
-                .map(|k| {
-                    Cc::new(GraphNode {
-                        edges: RefCell::new(Default::default()),
-                        value: k as u64,
-                    })
-                })
-                .collect();
-            let mut value = s.graph_nodes as u64;
-            for op in ops {
-                let (i, j) = (op.i as usize, op.j as usize);
-                match op.code {
-                    0 => {
-                        let mut edges: [Option<Cc<GraphNode>>; 4] = Default::default();
-                        edges[0] = Some(table[j].clone());
-                        table[i] = Cc::new(GraphNode {
-                            edges: RefCell::new(edges),
-                            value,
-                        });
-                        value += 1;
-                    }
-                    c @ 1..=4 => {
-                        let target = table[j].clone();
-                        table[i].edges.borrow_mut()[c as usize - 1] = Some(target);
-                    }
-                    c => table[i].edges.borrow_mut()[c as usize - 5] = None,
-                }
-            }
-            let mut seen = HashSet::new();
-            let mut stack: Vec<Cc<GraphNode>> = table.clone();
-            let mut total = 0u64;
-            while let Some(n) = stack.pop() {
-                if !seen.insert(Cc::as_ptr(&n) as usize) {
-                    continue;
-                }
-                total = total.wrapping_add(1 + n.value);
-                stack.extend(n.edges.borrow().iter().flatten().cloned());
-            }
-            drop(table);
-            collect();
-            Ok(Outcome::check(total))
-        }
-        Workload::Traversal => {
-            let mut top = Cc::new(List(Vec::new()));
-            for n in 0..s.levels {
-                top = Cc::new(List(vec![top; n]));
-            }
-            for _ in 0..2 * s.loops {
-                collect();
-            }
-            let total = pyramid_total(top.clone(), |l| l.0.len(), |l, k| l.0[k].clone(), same);
-            Ok(Outcome::check(total).note("collect scans pointers dropped since the last only"))
-        }
-    }
-}
+cc_workloads!(
+    collect,
+    batched: false,
+    Some("collect scans pointers dropped since the last only")
+);

@@ -97,4 +97,4 @@ impl Trace for List {
     }
 }
 
-cc_workloads!(collect_thread_cycles, None::<&str>);
+cc_workloads!(collect_thread_cycles, batched: true, None::<&str>);

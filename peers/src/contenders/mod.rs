@@ -2,11 +2,14 @@
 //! the embedding API, and the Python runtimes.
 
 /// The workloads over a `Cc<T>` whose cycles are reclaimed by a call,
-/// `$collect()` (gcmodule and bacon-rajan-cc have the same shape): expands
-/// to the module's `run`, using the module's own `Cc`, node types, `make`,
-/// `check` and `same`.
+/// `$collect()` (gcmodule, bacon-rajan-cc and dumpster have the same
+/// shape): expands to the module's `run`, using the module's own `Cc`,
+/// node types, `make`, `check` and `same`. With `batched: true` the
+/// workloads call `$collect()` after every batch of allocations or
+/// updates (the crate collects only when called); with `false` only at the
+/// end (the crate collects by itself).
 macro_rules! cc_workloads {
-    ($collect:ident, $traversal_note:expr) => {
+    ($collect:ident, batched: $batched:expr, $traversal_note:expr) => {
         pub(crate) fn run(w: Workload, s: &Sizes, ops: &[Op]) -> Result<Outcome, String> {
             match w {
                 Workload::BinaryTrees => {
@@ -58,16 +61,23 @@ macro_rules! cc_workloads {
                             }
                         }
                         drop((first, last, node));
-                        if r % s.rings_per_batch() == 0 {
+                        if $batched && r % s.rings_per_batch() == 0 {
                             $collect();
                         }
                     }
                     $collect();
-                    Ok(Outcome::check(total).note(&format!(
-                        "{} every {} rings",
-                        stringify!($collect),
-                        s.rings_per_batch()
-                    )))
+                    Ok(Outcome::check(total).note(&if $batched {
+                        format!(
+                            "{} every {} rings",
+                            stringify!($collect),
+                            s.rings_per_batch()
+                        )
+                    } else {
+                        format!(
+                            "automatic collections, {}() at the end",
+                            stringify!($collect)
+                        )
+                    }))
                 }
                 Workload::Graph => {
                     let mut table: Vec<Cc<GraphNode>> = (0..s.graph_nodes)
@@ -97,7 +107,7 @@ macro_rules! cc_workloads {
                             }
                             c => table[i].edges.borrow_mut()[c as usize - 5] = None,
                         }
-                        if (step + 1) % BATCH == 0 {
+                        if $batched && (step + 1) % BATCH == 0 {
                             $collect();
                         }
                     }
@@ -113,8 +123,15 @@ macro_rules! cc_workloads {
                     }
                     drop(table);
                     $collect();
-                    Ok(Outcome::check(total)
-                        .note(concat!(stringify!($collect), " every 10,000 updates")))
+                    Ok(Outcome::check(total).note(if $batched {
+                        concat!(stringify!($collect), " every 10,000 updates")
+                    } else {
+                        concat!(
+                            "automatic collections, ",
+                            stringify!($collect),
+                            "() at the end"
+                        )
+                    }))
                 }
                 Workload::Traversal => {
                     let mut top = Cc::new(List(Vec::new()));

@@ -321,68 +321,16 @@ pub fn run(req: &Request<'_>) -> Result<Comparison, String> {
         other => other.to_string(),
     })??;
 
-    let trace_file = format!("{}.gctrace", w.name);
-    let program_file = format!("{}.py", w.name);
-    let mut out = Whole::create(dir.path(), &trace_file)?;
-    trace.write_text(&mut out.file).map_err(|e| out.error(e))?;
-    out.persist()?;
-    let mut out = Whole::create(dir.path(), &program_file)?;
-    let options = Options {
-        source: trace_file.clone(),
-        expect_as: None,
-    };
-    write_python_program(&trace, &options, &mut out.file).map_err(|e| match e {
-        ExportError::Trace(e) => format!("the generated trace: {e}"),
-        ExportError::Write(e) => out.error(e),
-    })?;
-    let program_bytes = out
-        .file
-        .get_ref()
-        .as_file()
-        .metadata()
-        .map_or(0, |m| m.len());
-    out.persist()?;
-
-    let kept_note = || match dir.kept() {
-        None => String::new(),
-        Some(d) => format!(" (the trace and the program are in {})", d.display()),
-    };
-    let theirs_file = format!("{}.{}.jsonl", w.name, rt.implementation);
-    let mut theirs_jsonl = dir
-        .kept()
-        .map(|d| Whole::create(d, &theirs_file))
-        .transpose()?;
-    let mut theirs = Tally::default();
-    let mut summary = false;
-    let mut n = 0;
-    let source = format!("{}'s events", rt.name);
-    rt.run(
+    let (program_file, program_bytes) = write_trace_and_program(&trace, &dir, w.name)?;
+    let theirs = run_theirs(
+        &rt,
+        &dir,
         &dir.path().join(&program_file),
         &settings.env,
-        req.timeout,
-        &mut |line| {
-            n += 1;
-            if let Some(f) = theirs_jsonl.as_mut() {
-                writeln!(f.file, "{line}").map_err(|e| f.error(e))?;
-            }
-            if !line.trim().is_empty() {
-                summary = theirs
-                    .add_line(line)
-                    .map_err(|e| format!("{source}, line {n}: {e}"))?;
-            }
-            Ok(())
-        },
-    )
-    .map_err(|e| format!("{e}{}", kept_note()))?;
-    if !summary {
-        return Err(format!(
-            "{source}: no summary event at the end{}",
-            kept_note()
-        ));
-    }
-    if let (Some(o), Some(t)) = (ours_jsonl, theirs_jsonl) {
+        req,
+    )?;
+    if let Some(o) = ours_jsonl {
         o.persist()?;
-        t.persist()?;
     }
     let mut notes = settings.notes.clone();
     notes.extend(observations(
@@ -405,6 +353,85 @@ pub fn run(req: &Request<'_>) -> Result<Comparison, String> {
         notes,
         kept: dir.kept().map(|d| d.display().to_string()),
     })
+}
+
+/// Writes `NAME.gctrace` and the Python program that replays it into the
+/// work folder; returns the program's file name and size.
+fn write_trace_and_program(
+    trace: &TraceLines<'_>,
+    dir: &WorkDir,
+    name: &str,
+) -> Result<(String, u64), String> {
+    let trace_file = format!("{name}.gctrace");
+    let program_file = format!("{name}.py");
+    let mut out = Whole::create(dir.path(), &trace_file)?;
+    trace.write_text(&mut out.file).map_err(|e| out.error(e))?;
+    out.persist()?;
+    let mut out = Whole::create(dir.path(), &program_file)?;
+    let options = Options {
+        source: trace_file.clone(),
+        expect_as: None,
+    };
+    write_python_program(trace, &options, &mut out.file).map_err(|e| match e {
+        ExportError::Trace(e) => format!("the generated trace: {e}"),
+        ExportError::Write(e) => out.error(e),
+    })?;
+    let program_bytes = out
+        .file
+        .get_ref()
+        .as_file()
+        .metadata()
+        .map_or(0, |m| m.len());
+    out.persist()?;
+    Ok((program_file, program_bytes))
+}
+
+/// Runs the program on the runtime and tallies its events (kept as
+/// `NAME.IMPLEMENTATION.jsonl` with `--keep`); an error when it ends
+/// without its summary event.
+fn run_theirs(
+    rt: &Runtime,
+    dir: &WorkDir,
+    program: &Path,
+    env: &[(String, Option<String>)],
+    req: &Request<'_>,
+) -> Result<Tally, String> {
+    let kept_note = || match dir.kept() {
+        None => String::new(),
+        Some(d) => format!(" (the trace and the program are in {})", d.display()),
+    };
+    let theirs_file = format!("{}.{}.jsonl", req.workload.name, rt.implementation);
+    let mut theirs_jsonl = dir
+        .kept()
+        .map(|d| Whole::create(d, &theirs_file))
+        .transpose()?;
+    let mut theirs = Tally::default();
+    let mut summary = false;
+    let mut n = 0;
+    let source = format!("{}'s events", rt.name);
+    rt.run(program, env, req.timeout, &mut |line| {
+        n += 1;
+        if let Some(f) = theirs_jsonl.as_mut() {
+            writeln!(f.file, "{line}").map_err(|e| f.error(e))?;
+        }
+        if !line.trim().is_empty() {
+            summary = theirs
+                .add_line(line)
+                .map_err(|e| format!("{source}, line {n}: {e}"))?;
+        }
+        Ok(())
+    })
+    .map_err(|e| format!("{e}{}", kept_note()))?;
+    if !summary {
+        return Err(format!(
+            "{source}: no summary event at the end{}",
+            kept_note()
+        ));
+    }
+    if let Some(t) = theirs_jsonl {
+        t.persist()?;
+    }
+    Ok(theirs)
 }
 
 #[cfg(test)]

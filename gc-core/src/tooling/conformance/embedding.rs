@@ -309,3 +309,79 @@ pub fn events_are_recorded_only_when_asked<C: Inspect>() {
     h.drain_events(&mut events);
     assert!(!events.is_empty(), "recorded once asked");
 }
+
+/// A local names a place on its own heap's local stack: another heap's
+/// scope refuses it, and its raw handle is the object's.
+pub fn locals_of_another_heap_are_refused<C: Inspect>() {
+    let mut h1 = heap::<C>();
+    let mut h2 = heap::<C>();
+    h1.scope(|s1| {
+        let a = s1.node(0, 3).unwrap();
+        let raw = s1.handle(a).unwrap();
+        assert_eq!(s1.heap_ref().view(raw).unwrap().id(), s1.id(a).unwrap());
+        h2.scope(|s2| {
+            let b = s2.node(0, 0).unwrap();
+            assert_eq!(s2.kind(a), Err(GcError::ForeignHandle));
+            assert_eq!(s2.handle(a), Err(GcError::ForeignHandle));
+            assert!(matches!(s2.view(a), Err(GcError::ForeignHandle)));
+            assert_eq!(s2.tuple(&[Some(a)]), Err(GcError::ForeignHandle));
+            assert_eq!(s2.kind(b), Ok(Kind::Node));
+        });
+        assert_eq!(s1.view(a).unwrap().payload().len(), 3);
+    });
+    assert_eq!(h1.outstanding_roots(), 0);
+    assert_eq!(h2.outstanding_roots(), 0);
+}
+
+/// A child scope keeps the local it returns, the last one made or an
+/// earlier one, also while releasing its others runs the finalizer hook;
+/// a hook that panics there leaves the kept local with the parent scope
+/// (released when the parent ends), not leaked.
+pub fn child_scope_keeps_its_local_while_hooks_run<C: Inspect>() {
+    let mut h = heap::<C>();
+    let count = Count::default();
+    h.on_finalize(count.clone());
+    h.scope(|s| {
+        for keep_last in [true, false] {
+            let kept = s
+                .child(|inner| {
+                    let first = inner.node(0, 1)?;
+                    inner.set_finalizer(first, Finalizer::Run)?;
+                    let middle = inner.node(0, 2)?;
+                    let last = inner.node(0, 3)?;
+                    inner.set_finalizer(last, Finalizer::Run)?;
+                    Ok::<_, GcError>(if keep_last { last } else { middle })
+                })
+                .unwrap();
+            let len = if keep_last { 3 } else { 2 };
+            assert_eq!(s.view(kept).unwrap().payload().len(), len);
+        }
+        assert_eq!(s.heap_ref().outstanding_roots(), 2);
+    });
+    assert_eq!(h.outstanding_roots(), 0);
+    collect_until_settled(&mut h);
+    assert_eq!(
+        *count.0.lock().unwrap(),
+        if traits::<C>().frees_objects { 4 } else { 0 }
+    );
+    assert_eq!(live(&h), if traits::<C>().frees_objects { 0 } else { 6 });
+
+    let mut h = heap::<C>();
+    h.on_finalize(Fail);
+    h.scope(|s| {
+        let outcome = catch_unwind(AssertUnwindSafe(|| {
+            s.child(|inner| {
+                let temp = inner.node(0, 0)?;
+                inner.set_finalizer(temp, Finalizer::Run)?;
+                inner.node(0, 5)
+            })
+        }));
+        // A reference counter runs the hook as the child scope ends.
+        assert_eq!(outcome.is_err(), traits::<C>().reference_counting);
+        assert_eq!(s.heap_ref().outstanding_roots(), 1, "the kept local");
+    });
+    assert_eq!(h.outstanding_roots(), 0);
+    h.clear_on_finalize();
+    collect_until_settled(&mut h);
+    assert_eq!(live(&h), if traits::<C>().frees_objects { 0 } else { 2 });
+}

@@ -27,7 +27,7 @@
 
 use crate::{
     CollectorExt, Event, Finalizer, GcError, Generation, Handle, Inspect, Kind, ObjectId,
-    WeakHandle,
+    ObjectView, WeakHandle,
 };
 
 mod embedding;
@@ -550,6 +550,76 @@ pub fn live_set_keeps_everything<C: Inspect>() {
     assert_eq!(live(&h), 300);
 }
 
+/// A node resized in place keeps its identity, its handles, its payload
+/// and the slots it keeps; new slots are nil; the references cut off are
+/// dropped (a counted referent dies at once). A strategy that cannot
+/// resize says so with [`GcError::Unsupported`] — only a moving one may —
+/// and leaves the node as it was. Tuples and atoms are immutable.
+pub fn resize_keeps_identity_or_is_refused<C: Inspect>() {
+    let mut h = heap::<C>();
+    let list = h.alloc_node(2, 4).unwrap();
+    h.payload_mut(list).unwrap().copy_from_slice(b"list");
+    let (a, b) = (h.alloc_node(0, 0).unwrap(), h.alloc_node(0, 0).unwrap());
+    h.set_slot(list, 0, Some(a)).unwrap();
+    h.set_slot(list, 1, Some(b)).unwrap();
+    let (a_id, b_id, id) = (
+        h.object_id(a).unwrap(),
+        h.object_id(b).unwrap(),
+        h.object_id(list).unwrap(),
+    );
+    h.release(a).unwrap();
+    h.release(b).unwrap();
+    let tuple = h.alloc_tuple(&[None]).unwrap();
+    assert_eq!(h.resize(tuple, 3), Err(GcError::Immutable(Kind::Tuple)));
+    match h.resize(list, 6) {
+        Err(GcError::Unsupported { strategy, .. }) => {
+            assert!(traits::<C>().moves_objects, "{strategy} refuses to resize");
+            assert_eq!(h.slot_count(list).unwrap(), 2);
+            return;
+        }
+        other => other.unwrap(),
+    }
+    let slot_id = |h: &C, i: usize| h.view(list).unwrap().slot(i).unwrap().map(|v| v.id());
+    assert_eq!(h.object_id(list).unwrap(), id);
+    assert_eq!(h.slot_count(list).unwrap(), 6);
+    assert_eq!(h.payload(list).unwrap(), b"list");
+    assert_eq!(slot_id(&h, 0), Some(a_id));
+    assert_eq!(slot_id(&h, 1), Some(b_id));
+    assert!((2..6).all(|i| slot_id(&h, i).is_none()));
+    h.set_slot(list, 5, Some(list)).unwrap();
+    h.collect_full().unwrap();
+    assert!(
+        h.live_set().contains(&b_id),
+        "the resized node keeps its referents"
+    );
+    // Shrinking to one slot drops `b` and the self-reference.
+    h.resize(list, 1).unwrap();
+    assert_eq!(slot_id(&h, 0), Some(a_id));
+    if traits::<C>().reference_counting {
+        assert!(
+            !h.live_set().contains(&b_id),
+            "a counted referent cut off dies at once"
+        );
+    }
+    h.collect_full().unwrap();
+    if traits::<C>().frees_objects {
+        assert!(!h.live_set().contains(&b_id));
+    }
+    assert!(h.live_set().contains(&a_id));
+    h.release(list).unwrap();
+    h.release(tuple).unwrap();
+
+    // Growing counts against the heap limit, and a refusal changes nothing.
+    let mut small = C::from_pairs([("max_heap", "4096")]).unwrap();
+    let node = small.alloc_node(1, 0).unwrap();
+    assert!(matches!(
+        small.resize(node, 100_000),
+        Err(GcError::OutOfMemory { limit: 4096 })
+    ));
+    assert_eq!(small.slot_count(node).unwrap(), 1);
+    small.release(node).unwrap();
+}
+
 /// Runs every case against a collector type, one `#[test]` each, in a
 /// module `conformance`. With a limitation (`no_counts`, `leaks_cycles`
 /// or `never_frees`), the cases the strategy cannot pass are replaced by
@@ -600,6 +670,9 @@ macro_rules! conformance_suite {
                 root_outlives_its_scope_and_releases_when_dropped,
                 child_scope_keeps_only_what_it_returns, views_read_without_roots,
                 outstanding_roots_count_raw_handles, events_are_recorded_only_when_asked,
+                resize_keeps_identity_or_is_refused,
+                locals_of_another_heap_are_refused,
+                child_scope_keeps_its_local_while_hooks_run,
                 $($case),*);
         }
     };
