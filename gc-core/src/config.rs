@@ -16,8 +16,9 @@
 //! the collector runs to make room, fails with
 //! [`GcError::OutOfMemory`](crate::GcError::OutOfMemory); nothing is
 //! allocated, nothing reachable is freed, and the heap goes on working. An
-//! allocation the system refuses is `OutOfMemory` too (with the limit in
-//! force, `0` when none is).
+//! allocation the system refuses is `OutOfMemory` too, with a `limit` of
+//! 0 whatever the limit in force ([`refused`]): its message says the
+//! system refused the allocation, where the limit's names it in bytes.
 //!
 //! What counts is every object allocated and not yet freed, outside a
 //! nursery (a fixed space, allocated when the heap is made, that comes on

@@ -163,7 +163,42 @@ impl<R: Copy, H: HandleType> RootTable<R, H> {
         self.heap
     }
 
-    /// Adds a root and returns its handle.
+    /// Makes room for `additional` more roots: that many inserts (and the
+    /// removals of every root) then allocate nothing. Memory the system
+    /// refuses is [`GcError::OutOfMemory`], and the table is unchanged.
+    #[inline(always)]
+    pub fn try_reserve(&mut self, additional: usize) -> Result<(), GcError> {
+        if additional <= self.free.len() {
+            return Ok(());
+        }
+        self.grow(additional - self.free.len())
+    }
+
+    #[cold]
+    fn grow(&mut self, new_entries: usize) -> Result<(), GcError> {
+        let refused = |_| crate::config::refused();
+        self.entries.try_reserve(new_entries).map_err(refused)?;
+        // The free list can hold every entry, so that `remove` never
+        // allocates.
+        let entries = self.entries.len() + new_entries;
+        self.free
+            .try_reserve(entries - self.free.len())
+            .map_err(refused)?;
+        Ok(())
+    }
+
+    /// Adds a root and returns its handle; [`GcError::OutOfMemory`] when
+    /// the table must grow and the system refuses the memory.
+    #[inline(always)]
+    pub fn try_insert(&mut self, target: R) -> Result<H, GcError> {
+        self.try_reserve(1)?;
+        Ok(self.insert(target))
+    }
+
+    /// Adds a root and returns its handle. It allocates only when the table
+    /// grows (never after [`RootTable::try_reserve`] made room), and aborts
+    /// if the system refuses that memory: a heap that must not abort calls
+    /// [`RootTable::try_insert`], or reserves first.
     #[inline]
     pub fn insert(&mut self, target: R) -> H {
         let index = match self.free.pop() {
@@ -177,6 +212,7 @@ impl<R: Copy, H: HandleType> RootTable<R, H> {
                     generation: 0,
                     target: Some(target),
                 });
+                self.free.reserve(self.entries.len() - self.free.len());
                 i
             }
         };
@@ -206,6 +242,7 @@ impl<R: Copy, H: HandleType> RootTable<R, H> {
     }
 
     /// Removes the root and returns its target; the handle becomes stale.
+    /// Never allocates.
     #[inline]
     pub fn remove(&mut self, h: H) -> Result<R, GcError> {
         let h = h.raw();
@@ -253,6 +290,29 @@ mod tests {
         assert_eq!(t.get(b), Ok(2));
         assert_eq!(t.remove(a), Err(GcError::StaleHandle));
         assert_eq!(t.len(), 1);
+    }
+
+    #[test]
+    fn reserved_inserts_and_every_removal_allocate_nothing() {
+        let mut t: RootTable<u32> = RootTable::new(HeapId::fresh());
+        t.try_reserve(3).unwrap();
+        let capacities = |t: &RootTable<u32>| (t.entries.capacity(), t.free.capacity());
+        let before = capacities(&t);
+        let hs: Vec<_> = (0..3).map(|i| t.try_insert(i).unwrap()).collect();
+        for h in hs {
+            t.remove(h).unwrap();
+        }
+        assert_eq!(capacities(&t), before);
+        // Freed entries count as room; unreserved inserts keep the free
+        // list able to hold every entry.
+        t.try_reserve(3).unwrap();
+        assert_eq!(capacities(&t), before);
+        let more: Vec<_> = (0..10).map(|i| t.insert(i)).collect();
+        assert!(t.free.capacity() >= t.entries.len());
+        for h in more {
+            t.remove(h).unwrap();
+        }
+        assert_eq!(t.len(), 0);
     }
 
     #[test]

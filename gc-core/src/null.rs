@@ -148,6 +148,7 @@ impl NullCollector {
         let payload_bytes =
             bytemuck::allocation::try_zeroed_slice_box(payload).map_err(|()| config::refused())?;
         self.objects.try_reserve(1).map_err(|_| config::refused())?;
+        self.roots.try_reserve(1)?;
         self.limit.add(canonical_size(slots.len(), payload));
         self.slot_count += slots.len() as u64;
         self.objects.push(NullObject {
@@ -208,7 +209,7 @@ impl Collector for NullCollector {
 
     fn clone_handle(&mut self, handle: Handle) -> Result<Handle, GcError> {
         let i = self.roots.get(handle)?;
-        Ok(self.roots.insert(i))
+        self.roots.try_insert(i)
     }
 
     fn release(&mut self, handle: Handle) -> Result<(), GcError> {
@@ -222,7 +223,7 @@ impl Collector for NullCollector {
             len: o.slots.len(),
             kind: o.kind.name(),
         })?;
-        Ok(v.map(|v| self.roots.insert(v)))
+        v.map(|v| self.roots.try_insert(v)).transpose()
     }
 
     #[inline]
@@ -298,13 +299,14 @@ impl Collector for NullCollector {
     fn weak(&mut self, object: Handle, _callback: bool) -> Result<WeakHandle, GcError> {
         let i = self.roots.get(object)?;
         let id = self.next_weak_id;
+        let weak = self.weak_roots.try_insert((id, i))?;
         self.next_weak_id += 1;
-        Ok(self.weak_roots.insert((id, i)))
+        Ok(weak)
     }
 
     fn upgrade(&mut self, weak: WeakHandle) -> Result<Option<Handle>, GcError> {
         let (_, i) = self.weak_roots.get(weak)?;
-        Ok(Some(self.roots.insert(i)))
+        self.roots.try_insert(i).map(Some)
     }
 
     fn release_weak(&mut self, weak: WeakHandle) -> Result<(), GcError> {

@@ -19,9 +19,9 @@ fn is_container(heap: &Heap, r: ObjRef) -> bool {
 }
 
 /// `gc_collect_impl`: an explicit collection; 0 while one runs.
-pub(crate) fn collect_explicit(heap: &mut Heap, generation: usize) -> u64 {
+pub(crate) fn collect_explicit(heap: &mut Heap, generation: usize) -> Result<u64, GcError> {
     if heap.policy.collecting {
-        return 0;
+        return Ok(0);
     }
     heap.policy.collecting = true;
     let n = phases::collect_with_callback(heap, generation, Trigger::Explicit);
@@ -81,12 +81,14 @@ impl RcPolicy for CycleGc {
 
     /// The heap limit is reached: a full collection (automatic, even under
     /// `gc.disable()`, as PyPy collects before refusing), unless one runs.
-    fn make_room(heap: &mut Heap) {
+    fn make_room(heap: &mut Heap) -> Result<(), GcError> {
         if !heap.policy.collecting {
             heap.policy.collecting = true;
-            phases::collect_with_callback(heap, 2, Trigger::Auto);
+            let done = phases::collect_with_callback(heap, 2, Trigger::Auto);
             heap.policy.collecting = false;
+            done?;
         }
+        Ok(())
     }
 
     /// `_PyObject_GC_Link` counts a container only once its memory is
@@ -112,7 +114,7 @@ impl RcPolicy for CycleGc {
             });
         }
         if what != AllocKind::Atom {
-            generations::link_container(heap);
+            generations::link_container(heap)?;
         }
         Ok(())
     }
@@ -151,7 +153,7 @@ impl RcPolicy for CycleGc {
     }
 
     fn collect(heap: &mut Heap, generation: Generation) -> Result<u64, GcError> {
-        Ok(collect_explicit(heap, usize::from(generation.number())))
+        collect_explicit(heap, usize::from(generation.number()))
     }
 
     fn control(heap: &mut Heap, control: Control) -> Result<ControlOutcome, GcError> {

@@ -60,7 +60,7 @@ impl Gc<'_> {
         if generation > 2 {
             return Err(GcError::InvalidGeneration(generation));
         }
-        Ok(collector::collect_explicit(self.heap, generation as usize))
+        collector::collect_explicit(self.heap, generation as usize)
     }
 
     /// `gc.enable()`.

@@ -12,7 +12,7 @@
 //! numbers up to date). Generation 0 always qualifies, because the trigger
 //! needed `count0 > threshold0`.
 
-use gc_core::Trigger;
+use gc_core::{GcError, Trigger};
 
 use crate::phases;
 use crate::state::Heap;
@@ -22,9 +22,11 @@ pub const DEFAULT_THRESHOLDS: [u64; 3] = [700, 10, 10];
 
 /// `_PyObject_GC_Link`: counts a new container and, when the count passes
 /// threshold 0 and automatic collection is on and no collection is
-/// running, collects before the container exists.
+/// running, collects before the container exists. When the system refuses
+/// the memory that collection needs, nothing is counted or collected and
+/// the allocation is refused.
 #[inline]
-pub(crate) fn link_container(heap: &mut Heap) {
+pub(crate) fn link_container(heap: &mut Heap) -> Result<(), GcError> {
     let p = &mut heap.policy;
     p.gens[0].count += 1;
     if p.gens[0].count > p.gens[0].threshold
@@ -33,17 +35,23 @@ pub(crate) fn link_container(heap: &mut Heap) {
         && !p.collecting
     {
         p.collecting = true;
-        collect_generations(heap);
+        let done = collect_generations(heap);
         heap.policy.collecting = false;
+        if done.is_err() {
+            heap.policy.gens[0].count -= 1;
+        }
+        return done;
     }
+    Ok(())
 }
 
 /// `gc_collect_generations`: picks the generation and collects it (the
 /// caller holds `collecting`).
-fn collect_generations(heap: &mut Heap) {
+fn collect_generations(heap: &mut Heap) -> Result<(), GcError> {
     if let Some(g) = choose(heap) {
-        phases::collect_with_callback(heap, g, Trigger::Auto);
+        phases::collect_with_callback(heap, g, Trigger::Auto)?;
     }
+    Ok(())
 }
 
 /// The generation an automatic collection would take now, if any.

@@ -402,13 +402,17 @@ pub(crate) fn flip_scan_parity<P: ListPolicy>(h: &mut RcHeap<P>) -> Unscanned {
 }
 
 /// Debug builds, after every collection: the module's invariant, for every
-/// tracked object, and the scratch lists are empty.
+/// tracked object, and the scratch lists are empty. (It allocates nothing:
+/// a collection must not.)
 #[cfg(debug_assertions)]
 pub(crate) fn check_lists<P: ListPolicy>(h: &RcHeap<P>) {
     let parity = h.policy.lists().scan_parity;
     for list in [List::Gen0, List::Gen1, List::Gen2, List::Permanent] {
-        for x in members(h, list) {
+        let head = list.head();
+        let mut x = next(h, head);
+        while x != head {
             let o = &h.objects[x as usize];
+            x = next(h, x);
             assert!(o.flags & TRACKED != 0, "untracked object in {list:?}");
             assert_eq!(
                 generation_bits(o.flags),

@@ -1,9 +1,14 @@
 //! One collection, in CPython 3.11's order (`gc_collect_main`).
 //!
 //! Every phase walks a list or an object's slots with a loop; nothing
-//! recurses, whatever the shape of the heap. The only memory a collection
-//! allocates is the list of weak references of a dying object that has
-//! some. Passes that cannot change anything (weak references when no
+//! recurses, whatever the shape of the heap. A collection allocates
+//! nothing once it has started, so it cannot fail half-way: its lists are
+//! links in the objects' headers, a dying object's weak references come
+//! out of the registry's own list, what finalizers add (saved-list
+//! entries, roots for the hook) was reserved when they were set, and
+//! under DEBUG_SAVEALL room in `gc.garbage` for every object is reserved
+//! before anything changes (refused, the collection is `OutOfMemory`
+//! and nothing ran). Passes that cannot change anything (weak references when no
 //! garbage has any, finalizers when none has one, the second reachability
 //! pass when no finalizer resurrected, tuple untracking when no tuple
 //! survived) are skipped; the result is the same as CPython's.
@@ -11,9 +16,9 @@
 use std::time::{Duration, Instant};
 
 use gc_core::rc::flags;
-use gc_core::{CollectKind, Collection, Generation, Trigger};
+use gc_core::{CollectKind, Collection, GcError, Generation, Trigger};
 
-use crate::debug::{self, DEBUG_COLLECTABLE, DEBUG_STATS};
+use crate::debug::{self, DEBUG_COLLECTABLE, DEBUG_SAVEALL, DEBUG_STATS};
 use crate::header::{List, merge};
 use crate::state::{CallbackInfo, Heap, Phase, invoke_callbacks};
 
@@ -40,8 +45,14 @@ pub const KINDS: [CollectKind; 3] = [
 ];
 
 /// `gc_collect_with_callback`: "start" callbacks, the collection, "stop"
-/// callbacks. Returns collected + uncollectable.
-pub(crate) fn collect_with_callback(heap: &mut Heap, generation: usize, trigger: Trigger) -> u64 {
+/// callbacks. Returns collected + uncollectable; `OutOfMemory`, before any
+/// of it, when the system refuses the memory the collection needs.
+pub(crate) fn collect_with_callback(
+    heap: &mut Heap,
+    generation: usize,
+    trigger: Trigger,
+) -> Result<u64, GcError> {
+    reserve(heap)?;
     let g = generation as u8;
     invoke_callbacks(
         heap,
@@ -62,7 +73,22 @@ pub(crate) fn collect_with_callback(heap: &mut Heap, generation: usize, trigger:
             uncollectable: n,
         },
     );
-    m + n
+    Ok(m + n)
+}
+
+/// Makes room for everything the collection will add to a list: under
+/// DEBUG_SAVEALL, `gc.garbage` may take every object. (A callback or a
+/// finalizer that turns DEBUG_SAVEALL on during the collection gets no
+/// such room: `delete_garbage` then keeps what it cannot save
+/// uncollected.)
+fn reserve(heap: &mut Heap) -> Result<(), GcError> {
+    if heap.policy.debug & DEBUG_SAVEALL != 0 {
+        let all = heap.table_len();
+        heap.garbage
+            .try_reserve(all)
+            .map_err(|_| gc_core::config::refused())?;
+    }
+    Ok(())
 }
 
 /// `gc_collect_main`: returns (collected, uncollectable).

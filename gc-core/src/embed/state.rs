@@ -86,6 +86,16 @@ impl<C> EmbedState<C> {
         self.pending.push_back(root);
     }
 
+    /// Makes room to queue `additional` more objects, so that
+    /// [`EmbedState::queue`] then allocates nothing (a strategy reserves
+    /// when a finalizer is set, and queues without failing when it runs).
+    /// Memory the system refuses is [`GcError::OutOfMemory`](crate::GcError::OutOfMemory).
+    pub fn try_reserve_queue(&mut self, additional: usize) -> Result<(), crate::GcError> {
+        self.pending
+            .try_reserve(additional)
+            .map_err(|_| crate::config::refused())
+    }
+
     /// Does the operation that is ending have to call [`finish`]?
     #[inline]
     pub fn needs_finish(&self) -> bool {

@@ -63,9 +63,13 @@ pub trait RcPolicy: Sized + Debug + Send {
 
     /// An allocation would take the heap past its limit: free what a
     /// collection can (CPython's collector: a full collection) before the
-    /// allocation is refused. Runs like [`RcPolicy::before_alloc`].
+    /// allocation is refused. Runs like [`RcPolicy::before_alloc`]; an
+    /// error (the collection could not get the memory it needs) refuses
+    /// the allocation.
     #[inline]
-    fn make_room(_heap: &mut RcHeap<Self>) {}
+    fn make_room(_heap: &mut RcHeap<Self>) -> Result<(), GcError> {
+        Ok(())
+    }
 
     /// The allocation that [`RcPolicy::before_alloc`] ran for was refused
     /// (heap limit, refused memory): no object was made (CPython counts a
@@ -146,8 +150,17 @@ pub struct RcHeap<P: RcPolicy> {
     #[doc(hidden)]
     pub policy: P,
     dealloc_stack: Vec<release::Frame>,
-    trash_later: Vec<ObjRef>,
+    /// CPython's `trash_delete_later`: the last object deposited, linked to
+    /// the one before through its count word (see `release.rs`).
+    trash_later: Option<ObjRef>,
     trash_nesting: u32,
+    /// Live objects whose `Resurrect` finalizer has not run: the saved
+    /// list always has room for this many more entries.
+    pending_resurrect: usize,
+    /// Live objects whose `Run` finalizer has not run: the embedding
+    /// layer's queue always has room for this many more, the root table
+    /// for one more than that (see `hook_room`).
+    pending_hooks: usize,
     /// Bytes of objects against `max_heap` (canonical layout).
     limit: HeapLimit,
 }
@@ -156,7 +169,7 @@ impl<P: RcPolicy> RcHeap<P> {
     /// An empty heap.
     pub fn new(config: &P::Config) -> Result<Self, GcError> {
         let heap = HeapId::fresh();
-        Ok(RcHeap {
+        RcHeap {
             objects: Vec::new(),
             slot_arena: SlotArena::default(),
             cold: Vec::new(),
@@ -173,10 +186,22 @@ impl<P: RcPolicy> RcHeap<P> {
             next_weak_id: 0,
             policy: P::new(config)?,
             dealloc_stack: Vec::new(),
-            trash_later: Vec::new(),
+            trash_later: None,
             trash_nesting: 0,
+            pending_resurrect: 0,
+            pending_hooks: 0,
             limit: HeapLimit::new(P::max_heap(config) as u64),
-        })
+        }
+        .with_dealloc_stack()
+    }
+
+    /// Reserves the release cascade's stack, whose depth the trashcan
+    /// bounds, so that freeing never allocates.
+    fn with_dealloc_stack(mut self) -> Result<Self, GcError> {
+        self.dealloc_stack
+            .try_reserve_exact(release::MAX_FRAMES)
+            .map_err(|_| config::refused())?;
+        Ok(self)
     }
 
     /// The header of `r`.
@@ -212,11 +237,50 @@ impl<P: RcPolicy> RcHeap<P> {
 
     /// A root handle for `r`, whose count the caller has already raised
     /// for it (a strategy rooting an object it hands to the finalizer
-    /// hook).
-    #[doc(hidden)]
+    /// hook, after [`Self::report_finalized`]: the table has room for it,
+    /// so this allocates nothing).
     #[doc(hidden)]
     pub fn root_object(&mut self, r: ObjRef) -> Handle {
         self.roots.insert(r)
+    }
+
+    /// Makes room for one more root (and keeps the room the pending hook
+    /// finalizers need), so that the next [`RootTable::insert`] cannot
+    /// fail or allocate.
+    #[inline]
+    fn reserve_root(&mut self) -> Result<(), GcError> {
+        self.roots
+            .try_reserve(1 + self.hook_room(self.pending_hooks))
+    }
+
+    /// The roots kept spare for `pending` hook finalizers: one each (the
+    /// root that holds the object until the hook has run), and one for the
+    /// hook's own root to the object (hooks run one at a time).
+    #[inline]
+    fn hook_room(&self, pending: usize) -> usize {
+        if pending == 0 { 0 } else { pending + 1 }
+    }
+
+    /// How an object with `flag_bits` counts in the pending finalizers:
+    /// (resurrecting, running the hook), each 0 or 1.
+    #[inline]
+    fn pending_finalizer(flag_bits: u32) -> (usize, usize) {
+        if flag_bits & flags::HAS_FINALIZER == 0 || flag_bits & flags::FINALIZED != 0 {
+            return (0, 0);
+        }
+        (
+            usize::from(flag_bits & flags::RESURRECT != 0),
+            usize::from(flag_bits & flags::RUN_HOOK != 0),
+        )
+    }
+
+    /// The finalizer of an object with `flag_bits` will not run any more
+    /// (it ran, or the object is freed): its reserved room is spare.
+    #[inline]
+    fn forget_pending(&mut self, flag_bits: u32) {
+        let (resurrect, hook) = Self::pending_finalizer(flag_bits);
+        self.pending_resurrect -= resurrect;
+        self.pending_hooks -= hook;
     }
 
     /// The roots' targets (each counted once in its object's `rc`).
@@ -302,9 +366,14 @@ impl<P: RcPolicy> RcHeap<P> {
         self.events.push(event);
     }
 
-    /// Reports that the finalizer of `r` ran, and marks it finalized.
+    /// Reports that the finalizer of `r` ran, and marks it finalized. The
+    /// room kept for it (a saved-list entry for `Resurrect`; a root and a
+    /// queue entry for `Run`) is then the caller's to use without
+    /// allocating.
     #[doc(hidden)]
     pub fn report_finalized(&mut self, r: ObjRef) {
+        let f = self.objects[r.index()].flags;
+        self.forget_pending(f);
         self.objects[r.index()].flags |= flags::FINALIZED;
         let id = self.id(r);
         self.stats.finalized += 1;
@@ -326,17 +395,19 @@ impl<P: RcPolicy> RcHeap<P> {
     /// May run the finalizer hook's queue, like [`RcPolicy::before_alloc`].
     fn room_for(&mut self, bytes: u64) -> Result<(), GcError> {
         if self.limit.would_exceed(bytes) {
-            P::make_room(self);
+            P::make_room(self)?;
             self.limit.check(bytes)?;
         }
         Ok(())
     }
 
     /// Makes room for one more entry in the object table (and for its
-    /// index on the free list once it is freed), so that [`Self::allocate`]
-    /// cannot fail and freeing never allocates. Memory the system refuses
-    /// is `OutOfMemory`.
+    /// index on the free list once it is freed), and for a root to it, so
+    /// that [`Self::allocate`] and [`Self::new_object`] cannot fail and
+    /// freeing never allocates. Memory the system refuses is
+    /// `OutOfMemory`.
     fn reserve_entry(&mut self) -> Result<(), GcError> {
+        self.reserve_root()?;
         if !self.free_list.is_empty() {
             return Ok(());
         }
@@ -397,7 +468,8 @@ impl<P: RcPolicy> RcHeap<P> {
         bytemuck::allocation::try_zeroed_slice_box(len).map_err(|()| config::refused())
     }
 
-    /// Makes the object once everything it needs is in hand.
+    /// Makes the object once everything it needs is in hand
+    /// ([`Self::reserve_entry`] made room for it and its root).
     fn new_object(&mut self, kind_bits: u32, slots: SlotRange, payload: Box<[u8]>) -> Handle {
         let id = self.next_id;
         let bytes = payload.len() as u64;
@@ -630,6 +702,7 @@ impl<P: RcPolicy> Collector for RcHeap<P> {
     #[inline]
     fn clone_handle(&mut self, handle: Handle) -> Result<Handle, GcError> {
         let r = self.resolve(handle)?;
+        self.reserve_root()?;
         self.inc(r);
         Ok(self.roots.insert(r))
     }
@@ -655,10 +728,12 @@ impl<P: RcPolicy> Collector for RcHeap<P> {
                 len: h.slots.len(),
                 kind: h.kind().map_or("weakref", Kind::name),
             })?;
-        Ok(value.map(|v| {
-            self.inc(v);
-            self.roots.insert(v)
-        }))
+        let Some(v) = value else {
+            return Ok(None);
+        };
+        self.reserve_root()?;
+        self.inc(v);
+        Ok(Some(self.roots.insert(v)))
     }
 
     #[inline]
@@ -727,6 +802,32 @@ impl<P: RcPolicy> Collector for RcHeap<P> {
 
     fn set_finalizer(&mut self, object: Handle, finalizer: Finalizer) -> Result<(), GcError> {
         let r = self.resolve(object)?;
+        // Room for what the finalizer will add when it runs (in the middle
+        // of a release cascade or a collection, which must not fail).
+        let before = self.header(r).flags;
+        let (resurrect, hook) = if before & flags::FINALIZED != 0 {
+            (0, 0)
+        } else {
+            match finalizer {
+                Finalizer::Notify => (0, 0),
+                Finalizer::Resurrect => (1, 0),
+                Finalizer::Run => (0, 1),
+            }
+        };
+        let (had_resurrect, had_hook) = Self::pending_finalizer(before);
+        if resurrect > had_resurrect {
+            self.saved
+                .try_reserve(self.pending_resurrect + 1)
+                .map_err(|_| config::refused())?;
+        }
+        if hook > had_hook {
+            self.roots
+                .try_reserve(self.hook_room(self.pending_hooks + 1))?;
+            self.embed.try_reserve_queue(self.pending_hooks + 1)?;
+        }
+        self.forget_pending(before);
+        self.pending_resurrect += resurrect;
+        self.pending_hooks += hook;
         let h = self.header_mut(r);
         h.flags |= flags::HAS_FINALIZER;
         h.flags &= !(flags::RESURRECT | flags::RUN_HOOK);
@@ -742,6 +843,7 @@ impl<P: RcPolicy> Collector for RcHeap<P> {
         let target = self.resolve(object)?;
         if !callback {
             if let Some(w) = self.weakrefs.basic_of(target) {
+                self.weak_roots.try_reserve(1)?;
                 self.inc(w);
                 return Ok(self.weak_roots.insert(w));
             }
@@ -754,7 +856,16 @@ impl<P: RcPolicy> Collector for RcHeap<P> {
         collected?;
         // Again, as in `alloc_tuple`: the hook may have released the handle.
         let target = self.resolve(object)?;
-        if let Err(e) = self.reserve_entry() {
+        // The registry last: nothing can fail once it has room.
+        let reserved = self
+            .reserve_entry()
+            .and_then(|()| self.weak_roots.try_reserve(1))
+            .and_then(|()| {
+                self.weakrefs
+                    .try_reserve(target)
+                    .map_err(|_| config::refused())
+            });
+        if let Err(e) = reserved {
             P::alloc_refused(self, AllocKind::Weakref);
             return Err(e);
         }
@@ -770,10 +881,12 @@ impl<P: RcPolicy> Collector for RcHeap<P> {
 
     fn upgrade(&mut self, weak: WeakHandle) -> Result<Option<Handle>, GcError> {
         let w = self.resolve_weak(weak)?;
-        Ok(self.weakrefs.target(w).map(|t| {
-            self.inc(t);
-            self.roots.insert(t)
-        }))
+        let Some(t) = self.weakrefs.target(w) else {
+            return Ok(None);
+        };
+        self.reserve_root()?;
+        self.inc(t);
+        Ok(Some(self.roots.insert(t)))
     }
 
     fn release_weak(&mut self, weak: WeakHandle) -> Result<(), GcError> {
@@ -782,9 +895,24 @@ impl<P: RcPolicy> Collector for RcHeap<P> {
         Ok(())
     }
 
+    /// The saved list's entries as roots. Its signature has no error: when
+    /// the system refuses the memory for the handles, it hands out none
+    /// and the entries stay on the saved list (still roots, nothing lost).
+    /// The list keeps its room for the pending `Resurrect` finalizers.
     fn take_saved(&mut self) -> Vec<Handle> {
-        let saved = std::mem::take(&mut self.saved);
-        saved.into_iter().map(|r| self.roots.insert(r)).collect()
+        let n = self.saved.len();
+        let mut out = Vec::new();
+        if out.try_reserve_exact(n).is_err()
+            || self
+                .roots
+                .try_reserve(n + self.hook_room(self.pending_hooks))
+                .is_err()
+        {
+            return Vec::new();
+        }
+        // Each entry's count moves from the list to its root.
+        out.extend(self.saved.drain(..).map(|r| self.roots.insert(r)));
+        out
     }
 
     fn collect(&mut self, generation: Generation) -> Result<u64, GcError> {

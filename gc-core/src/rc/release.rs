@@ -15,12 +15,23 @@
 //! deep). That changes the order of events in structures deeper than 50, so
 //! we do the same: the stack never holds more than 50 frames, and a linked
 //! list of any length is freed 49 links at a time.
+//!
+//! Freeing never allocates, so it cannot fail: the stack's room is
+//! reserved when the heap is made (the trashcan bounds its depth), the
+//! deposited objects are linked through their own count words (zero and
+//! unused once deposited; CPython links them through their GC headers),
+//! and what a finalizer adds (a saved-list entry, a root and a queue entry
+//! for the hook) was reserved when the finalizer was set (`set_finalizer`).
 
 use super::{ObjRef, RcHeap, RcPolicy, flags};
 use crate::Collector;
 
 /// CPython's `_PyTrash_UNWIND_LEVEL`.
 const TRASH_UNWIND_LEVEL: u32 = 50;
+
+/// The most frames the stack holds: the trashcan's frames, and one leaf (an
+/// atom or a weak-reference object, which has no slots) above them.
+pub(super) const MAX_FRAMES: usize = TRASH_UNWIND_LEVEL as usize + 1;
 
 #[derive(Debug, Clone, Copy)]
 pub(super) struct Frame {
@@ -45,18 +56,38 @@ impl<P: RcPolicy> RcHeap<P> {
     #[cold]
     pub(super) fn dealloc(&mut self, r: ObjRef) {
         if self.uses_trashcan(r) && self.trash_nesting >= TRASH_UNWIND_LEVEL {
-            self.trash_later.push(r);
+            self.deposit(r);
             return;
         }
         self.dealloc_tree(r);
-        if self.trash_nesting == 0 && !self.trash_later.is_empty() {
+        if self.trash_nesting == 0 && self.trash_later.is_some() {
             // `_PyTrash_thread_destroy_chain`.
             self.trash_nesting += 1;
-            while let Some(op) = self.trash_later.pop() {
+            while let Some(op) = self.take_deposited() {
                 self.dealloc_tree(op);
             }
             self.trash_nesting -= 1;
         }
+    }
+
+    /// `_PyTrash_thread_deposit_object`: `r` (count zero, referred to by
+    /// nothing) goes on the list of objects to deallocate later, linked to
+    /// the previous one through its count word.
+    fn deposit(&mut self, r: ObjRef) {
+        let previous = self.trash_later.map_or(0, |p| p.index() as u32 + 1);
+        self.objects[r.index()].rc = previous;
+        self.trash_later = Some(r);
+    }
+
+    /// The last object deposited, if any, off the list (its count zero
+    /// again).
+    fn take_deposited(&mut self) -> Option<ObjRef> {
+        let r = self.trash_later?;
+        let previous = std::mem::take(&mut self.objects[r.index()].rc);
+        self.trash_later = previous
+            .checked_sub(1)
+            .and_then(|i| ObjRef::from_index(i as usize));
+        Some(r)
     }
 
     /// Starts the deallocation of `r` (count zero): enters the trashcan,
@@ -111,9 +142,10 @@ impl<P: RcPolicy> RcHeap<P> {
             h.rc -= 1;
             if h.rc == 0 {
                 if self.uses_trashcan(child) && self.trash_nesting >= TRASH_UNWIND_LEVEL {
-                    self.trash_later.push(child);
+                    self.deposit(child);
                 } else {
                     stack.extend(self.open(child));
+                    debug_assert!(stack.len() <= MAX_FRAMES, "the trashcan bounds the stack");
                 }
             }
         }
@@ -129,6 +161,7 @@ impl<P: RcPolicy> RcHeap<P> {
             self.report_finalized(r);
             if f & flags::RESURRECT != 0 {
                 self.objects[r.index()].rc += 1;
+                debug_assert!(self.saved.len() < self.saved.capacity(), "reserved");
                 self.saved.push(r);
                 P::on_resurrect(self, r);
                 return false;
@@ -144,7 +177,7 @@ impl<P: RcPolicy> RcHeap<P> {
             }
         }
         if f & flags::HAS_WEAKREFS != 0 {
-            self.clear_weakrefs(r, true);
+            let _callbacks_reported = self.clear_weakrefs(r, true);
         }
         true
     }
@@ -152,22 +185,23 @@ impl<P: RcPolicy> RcHeap<P> {
     /// Clears every weak reference to `target`; with `callbacks`, reports
     /// the callback of each that has one (in CPython's list order). Returns
     /// the weak references with callbacks, for a collector that reports them
-    /// later.
+    /// later. Allocates nothing: the registry hands over its own list.
     #[doc(hidden)]
-    pub fn clear_weakrefs(&mut self, target: ObjRef, callbacks: bool) -> Vec<ObjRef> {
+    pub fn clear_weakrefs(
+        &mut self,
+        target: ObjRef,
+        callbacks: bool,
+    ) -> impl Iterator<Item = ObjRef> + use<P> {
         self.objects[target.index()].flags &= !flags::HAS_WEAKREFS;
-        let with_callback: Vec<ObjRef> = self
-            .weakrefs
-            .clear(target)
-            .into_iter()
-            .filter_map(|(w, cb)| cb.then_some(w))
-            .collect();
+        let list = self.weakrefs.clear(target);
         if callbacks {
-            for &w in &with_callback {
-                self.report_weak_callback(w, target);
+            for &(w, cb) in &list {
+                if cb {
+                    self.report_weak_callback(w, target);
+                }
             }
         }
-        with_callback
+        list.into_iter().filter_map(|(w, cb)| cb.then_some(w))
     }
 
     /// Releases the memory of an object whose slots are already clear.
@@ -193,6 +227,9 @@ impl<P: RcPolicy> RcHeap<P> {
     fn release_memory(&mut self, r: ObjRef) {
         let counted = self.counted_size(r);
         self.limit.remove(counted);
+        // A finalizer that never ran (a strategy freeing outside the
+        // contracts above) gives its room back.
+        self.forget_pending(self.objects[r.index()].flags);
         let h = &mut self.objects[r.index()];
         let was_weakref = h.kind_bits() == flags::WEAKREF;
         let payload = if h.flags & flags::HAS_PAYLOAD != 0 {

@@ -5,6 +5,8 @@
 //! slot-write or traversal paths, so a hash map is fine here.
 
 use std::collections::HashMap;
+use std::collections::TryReserveError;
+use std::collections::hash_map::Entry;
 
 use super::ObjRef;
 
@@ -32,7 +34,24 @@ impl WeakRegistry {
         }
     }
 
-    /// Registers weak reference `weak` to `target`.
+    /// Makes room to register one more weak reference to `target`, so
+    /// that [`WeakRegistry::add`] then allocates nothing.
+    pub fn try_reserve(&mut self, target: ObjRef) -> Result<(), TryReserveError> {
+        self.target_of.try_reserve(1)?;
+        self.of_target.try_reserve(1)?;
+        match self.of_target.entry(target) {
+            Entry::Occupied(mut list) => list.get_mut().try_reserve(1),
+            Entry::Vacant(entry) => {
+                let mut list = Vec::new();
+                list.try_reserve_exact(1)?;
+                entry.insert(list);
+                Ok(())
+            }
+        }
+    }
+
+    /// Registers weak reference `weak` to `target` (allocating only when
+    /// [`WeakRegistry::try_reserve`] did not make room).
     pub fn add(&mut self, target: ObjRef, weak: ObjRef, callback: bool) {
         self.target_of.insert(weak, target);
         let list = self.of_target.entry(target).or_default();

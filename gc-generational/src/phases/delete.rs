@@ -67,33 +67,44 @@ pub(super) fn free_closed_garbage(heap: &mut Heap, collectable: List, scan: &Sca
 }
 
 /// Debug builds: the closure test the counts stand for, by walking every
-/// slot of the garbage.
+/// slot of the garbage (allocating nothing: a collection must not).
 #[cfg(debug_assertions)]
 fn walk_finds_closed(heap: &Heap, collectable: List) -> bool {
-    header::members(heap, collectable).into_iter().all(|x| {
+    let head = collectable.head();
+    let mut x = first(heap, collectable);
+    while x != head {
         let h = &heap.objects[x as usize];
-        h.flags & flags::KIND_MASK != flags::WEAKREF
+        let closed = h.flags & flags::KIND_MASK != flags::WEAKREF
             && heap
                 .slot_arena
                 .get(&h.slots)
                 .iter()
                 .flatten()
-                .all(|child| heap.objects[child.index()].flags & UNREACHABLE != 0)
-    })
+                .all(|child| heap.objects[child.index()].flags & UNREACHABLE != 0);
+        if !closed {
+            return false;
+        }
+        x = next(heap, x);
+    }
+    true
 }
 
 /// `delete_garbage`: with DEBUG_SAVEALL, into `gc.garbage`; otherwise clear
 /// the object's slots (`tp_clear`; tuples have none) so that reference
 /// counting frees the cycle. An object still alive afterwards moves to
-/// `old`.
+/// `old`. (`gc.garbage` has room for every object unless DEBUG_SAVEALL
+/// was turned on during the collection; then an object it has no room
+/// for, the memory refused, moves to `old` uncollected.)
 pub(super) fn delete_garbage(heap: &mut Heap, collectable: List, old: List) {
     let saveall = heap.policy.debug & DEBUG_SAVEALL != 0;
     while !is_empty(heap, collectable) {
         let x = first(heap, collectable);
         let r = header::object(x);
         if saveall {
-            heap.inc(r);
-            heap.garbage.push(r);
+            if heap.garbage.try_reserve(1).is_ok() {
+                heap.inc(r);
+                heap.garbage.push(r);
+            }
         } else if heap.objects[x as usize].flags & flags::KIND_MASK == flags::NODE {
             heap.inc(r);
             heap.clear_slots(r);

@@ -1,0 +1,267 @@
+//! Memory the system refuses (simulated by this binary's allocator, see
+//! `gc-core/tests/support/refusing.rs`) is `OutOfMemory`, never an abort,
+//! inside a collection too: a collection allocates nothing once it has
+//! started (finalizers that resurrect or run the hook, weak callbacks, the
+//! release cascades of `delete_garbage`), and under DEBUG_SAVEALL, whose
+//! `gc.garbage` grows, it is refused before anything changes — explicit,
+//! automatic (inside an allocation) or run to make room under `max_heap`.
+
+#[path = "../../gc-core/tests/support/refusing.rs"]
+mod refusing;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use gc_core::tooling::testing::{Profile, arb_trace};
+use gc_core::{
+    Collector, CollectorExt, Control, Finalize, Finalizer, GcError, Handle, Inspect, Local,
+    ObjectId, RootList, Scope,
+};
+use gc_generational::{GcModule, Generational, GenerationalConfig};
+use proptest::prelude::*;
+use refusing::{Refusing, refusing_all, replay_with_refusals, with_budget};
+
+#[global_allocator]
+static ALLOCATOR: Refusing = Refusing;
+
+const REFUSED: GcError = GcError::OutOfMemory { limit: 0 };
+
+/// Automatic collection off: collections happen where the trace says, so
+/// a refused and retried allocation cannot move one.
+fn explicit_only() -> Generational {
+    Generational::from_pairs([("threshold0", "0")]).unwrap()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig {
+        cases: if cfg!(miri) { 2 } else { 200 },
+        max_shrink_iters: 1000,
+        ..ProptestConfig::default()
+    })]
+
+    /// Every operation of random traces (collections among them), refused
+    /// memory from its first, second, … allocation on: `OutOfMemory`, and
+    /// the same heap as a run that was never refused once it is retried.
+    #[test]
+    fn a_refused_operation_changes_nothing(
+        trace in arb_trace(if cfg!(miri) { 30 } else { 300 }, Profile::Mutator)
+    ) {
+        let budgets = [0, 1, 2, 3, 5, 8];
+        match replay_with_refusals(explicit_only(), explicit_only(), &trace, &budgets) {
+            Ok(refusals) => prop_assert!(refusals > 0, "nothing was refused"),
+            Err(e) => prop_assert!(false, "{e}"),
+        }
+    }
+}
+
+/// Counts its runs without allocating.
+#[derive(Clone, Default)]
+struct Count(Arc<AtomicUsize>);
+
+impl Finalize for Count {
+    fn finalize<C: Collector>(&mut self, _: &mut Scope<'_, C>, _: Local<'_>) {
+        self.0.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+/// An unreachable two-node cycle; returns its ids.
+fn garbage_cycle(h: &mut Generational, finalizer: Option<Finalizer>) -> [ObjectId; 2] {
+    let a = h.alloc_node(1, 8).unwrap();
+    let b = h.alloc_node(1, 8).unwrap();
+    h.set_slot(a, 0, Some(b)).unwrap();
+    h.set_slot(b, 0, Some(a)).unwrap();
+    if let Some(f) = finalizer {
+        h.set_finalizer(a, f).unwrap();
+    }
+    let ids = [h.object_id(a).unwrap(), h.object_id(b).unwrap()];
+    h.release(a).unwrap();
+    h.release(b).unwrap();
+    ids
+}
+
+/// Garbage with every kind of finalizer and weak references with
+/// callbacks, collected with every allocation refused: the collection
+/// needs nothing, finds what it finds with memory, and keeps exactly what
+/// was resurrected.
+#[test]
+fn a_collection_allocates_nothing() {
+    let mut h = explicit_only();
+    let count = Count::default();
+    h.on_finalize(count.clone());
+    // Warm the hook up once, so that its scope's local stack has room (the
+    // embedding layer's, not the heap's).
+    let warm = h.alloc_atom(0).unwrap();
+    h.set_finalizer(warm, Finalizer::Run).unwrap();
+    h.release(warm).unwrap();
+    assert_eq!(count.0.load(Ordering::Relaxed), 1);
+
+    let mut resurrected = Vec::new();
+    let mut weaks = Vec::new();
+    let mut garbage = 0;
+    for i in 0..300 {
+        let f = match i % 4 {
+            0 => None,
+            1 => Some(Finalizer::Notify),
+            2 => Some(Finalizer::Run),
+            _ => Some(Finalizer::Resurrect),
+        };
+        let ids = garbage_cycle(&mut h, f);
+        if i % 4 == 3 {
+            resurrected.extend(ids);
+        } else {
+            garbage += 2;
+        }
+        if i % 5 == 0 {
+            // A weak reference with a callback to a cycle's member (the
+            // member made last is still in no register: make a new one).
+            let x = h.alloc_node(1, 0).unwrap();
+            h.set_slot(x, 0, Some(x)).unwrap();
+            weaks.push(h.weak(x, true).unwrap());
+            h.release(x).unwrap();
+            garbage += 1;
+        }
+    }
+    let collected = refusing_all(|| h.collect_full()).unwrap();
+    assert_eq!(
+        collected, garbage,
+        "what a finalizer resurrected is not collected"
+    );
+    assert_eq!(count.0.load(Ordering::Relaxed), 1 + 75);
+    assert_eq!(h.stats().finalized, 1 + 3 * 75);
+    assert_eq!(h.stats().weak_callbacks, weaks.len() as u64);
+    let live: Vec<ObjectId> = h.live_set().into_iter().collect();
+    resurrected.sort();
+    assert_eq!(live, resurrected, "the resurrected cycles alone survive");
+    let saved = h.root_list(RootList::Saved);
+    assert_eq!(saved.len(), 75);
+    // Later operations: the saved objects come back as roots, and once
+    // dropped nothing is left (their finalizers ran already).
+    h.unsave().unwrap();
+    assert_eq!(h.collect_full().unwrap(), resurrected.len() as u64);
+    assert_eq!(h.stats().live_objects, 0);
+    for w in weaks {
+        assert_eq!(h.upgrade(w).unwrap(), None);
+        h.release_weak(w).unwrap();
+    }
+}
+
+/// Under DEBUG_SAVEALL a collection may put every object in `gc.garbage`:
+/// refused that room, it is `OutOfMemory` before anything changed (no
+/// callback, no finalizer, no count, no object moved or freed), and with
+/// memory it runs as if never refused.
+#[test]
+fn a_collection_refused_its_room_changes_nothing() {
+    let mut h = explicit_only();
+    h.control(Control::DebugSaveAll).unwrap();
+    let kept = h.alloc_node(1, 0).unwrap();
+    let mut cycles = Vec::new();
+    for i in 0..20 {
+        let f = (i % 2 == 0).then_some(Finalizer::Notify);
+        cycles.extend(garbage_cycle(&mut h, f));
+    }
+    let before = (
+        h.live_set(),
+        h.stats(),
+        h.gc().get_count(),
+        h.gc().get_stats(),
+    );
+    let (result, refused) = with_budget(0, 0, || h.collect_full());
+    assert_eq!(result, Err(REFUSED));
+    assert!(refused > 0);
+    assert_eq!(
+        (
+            h.live_set(),
+            h.stats(),
+            h.gc().get_count(),
+            h.gc().get_stats()
+        ),
+        before
+    );
+    assert!(h.gc().garbage().is_empty());
+    // With memory: all of it in `gc.garbage`, finalizers run once.
+    assert_eq!(h.collect_full().unwrap(), cycles.len() as u64);
+    let mut garbage = h.gc().garbage();
+    garbage.sort();
+    cycles.sort();
+    assert_eq!(garbage, cycles);
+    assert_eq!(h.stats().finalized, 10);
+    h.control(Control::DebugOff).unwrap();
+    h.control(Control::GarbageClear).unwrap();
+    h.collect_full().unwrap();
+    assert_eq!(h.live_set().len(), 1);
+    h.release(kept).unwrap();
+}
+
+/// The automatic collection inside an allocation, refused its room: the
+/// allocation is `OutOfMemory`, generation 0's count is as it was, and the
+/// next allocation with memory collects.
+#[test]
+fn an_automatic_collection_refused_refuses_the_allocation() {
+    let mut h = Generational::from_pairs([("threshold0", "10")]).unwrap();
+    h.control(Control::DebugSaveAll).unwrap();
+    let cycle = garbage_cycle(&mut h, None);
+    let mut held: Vec<Handle> = Vec::new();
+    while h.gc().get_count().0 < 10 {
+        held.push(h.alloc_atom(0).unwrap());
+        held.push(h.alloc_node(0, 0).unwrap());
+    }
+    let before = (h.live_set(), h.gc().get_count(), h.stats().collections);
+    let (result, _) = with_budget(0, 0, || h.alloc_node(0, 0));
+    assert_eq!(result, Err(REFUSED));
+    assert_eq!(
+        (h.live_set(), h.gc().get_count(), h.stats().collections),
+        before
+    );
+    held.push(h.alloc_node(0, 0).unwrap());
+    assert_eq!(
+        h.stats().collections[0],
+        1,
+        "collected inside the allocation"
+    );
+    let mut garbage = h.gc().garbage();
+    garbage.sort();
+    assert_eq!(garbage, cycle);
+    for x in held {
+        h.release(x).unwrap();
+    }
+    h.control(Control::DebugOff).unwrap();
+    h.control(Control::GarbageClear).unwrap();
+    h.collect_full().unwrap();
+    assert_eq!(h.stats().live_objects, 0);
+}
+
+/// Past `max_heap` a full collection makes room first; refused the memory
+/// it needs (DEBUG_SAVEALL), the allocation is `OutOfMemory` for the
+/// system, not the limit, and nothing changed.
+#[test]
+fn the_collection_that_makes_room_refused_refuses_the_allocation() {
+    let mut h = Generational::with_config(GenerationalConfig {
+        max_heap: 4 * 32,
+        ..GenerationalConfig::default()
+    })
+    .unwrap();
+    h.control(Control::DebugSaveAll).unwrap();
+    let kept = h.alloc_node(1, 8).unwrap();
+    let cycle = garbage_cycle(&mut h, None);
+    let live = h.alloc_node(1, 8).unwrap();
+    let before = (h.live_set(), h.stats().collections);
+    let (result, _) = with_budget(0, 0, || h.alloc_node(1, 8));
+    assert_eq!(result, Err(REFUSED));
+    assert_eq!((h.live_set(), h.stats().collections), before);
+    // With memory the collection runs; the cycle is saved, not freed, so
+    // the limit refuses.
+    assert_eq!(
+        h.alloc_node(1, 8),
+        Err(GcError::OutOfMemory { limit: 4 * 32 })
+    );
+    let mut garbage = h.gc().garbage();
+    garbage.sort();
+    assert_eq!(garbage, cycle);
+    h.control(Control::DebugOff).unwrap();
+    h.control(Control::GarbageClear).unwrap();
+    let again = h.alloc_node(1, 8).unwrap();
+    for x in [kept, live, again] {
+        h.release(x).unwrap();
+    }
+    assert_eq!(h.stats().live_objects, 0);
+}
