@@ -54,9 +54,21 @@ fn runtime_available(exe: &str) -> Option<String> {
     let out = Command::new(exe).arg("--version").output().ok()?;
     let mut v = String::from_utf8_lossy(&out.stdout).into_owned();
     v.push_str(&String::from_utf8_lossy(&out.stderr));
-    out.status
-        .success()
-        .then(|| v.lines().next().unwrap_or("").trim().to_owned())
+    out.status.success().then(|| runtime_name(&v))
+}
+
+/// `Python 3.11.7`, or for PyPy (whose `--version` prints `Python 3.9.16
+/// (…)` then `[PyPy 7.3.11 with GCC …]`) `PyPy 7.3.11 (Python 3.9.16)`.
+fn runtime_name(version_output: &str) -> String {
+    let first = version_output.lines().next().unwrap_or("").trim();
+    let pypy = version_output
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("[PyPy "))
+        .and_then(|rest| rest.split_whitespace().next());
+    match (pypy, first.split_whitespace().nth(1)) {
+        (Some(pypy), Some(python)) => format!("PyPy {pypy} (Python {python})"),
+        _ => first.to_owned(),
+    }
 }
 
 fn time_process(exe: &str, args: &[&str], dir: &std::path::Path) -> Result<Duration, String> {
