@@ -481,13 +481,8 @@ impl<P: RcPolicy> RcHeap<P> {
     }
 
     fn node_to_write(&self, object: Handle, index: usize) -> Result<ObjRef, GcError> {
-        let r = self.resolve(object)?;
+        let r = self.node(object)?;
         let h = self.header(r);
-        match h.kind() {
-            Some(Kind::Node) => {}
-            Some(kind) => return Err(GcError::Immutable(kind)),
-            None => return Err(GcError::StaleHandle),
-        }
         if index >= h.slots.len() {
             return Err(GcError::SlotOutOfRange {
                 index,
@@ -498,8 +493,9 @@ impl<P: RcPolicy> RcHeap<P> {
         Ok(r)
     }
 
-    /// The node `object` roots, to resize.
-    fn node_to_resize(&self, object: Handle) -> Result<ObjRef, GcError> {
+    /// The node `object` roots (tuples and atoms are immutable).
+    #[inline]
+    fn node(&self, object: Handle) -> Result<ObjRef, GcError> {
         let r = self.resolve(object)?;
         match self.header(r).kind() {
             Some(Kind::Node) => Ok(r),
@@ -763,7 +759,10 @@ impl<P: RcPolicy> Collector for RcHeap<P> {
                 limit: crate::MAX_SLOTS,
             });
         }
-        let r = self.node_to_resize(object)?;
+        let r = self.node(object)?;
+        if slots == self.objects[r.index()].slots.len() {
+            return Ok(());
+        }
         let old_size = self.counted_size(r);
         let new_size = canonical_size(slots, self.cold[r.index()].payload.len());
         if new_size > old_size {
@@ -773,7 +772,7 @@ impl<P: RcPolicy> Collector for RcHeap<P> {
         }
         // Again: a collection made for room may have run embedder code
         // that released the object's handle.
-        let r = self.node_to_resize(object)?;
+        let r = self.node(object)?;
         let old = self.objects[r.index()].slots;
         let new = self.slot_arena.resized(&old, slots)?;
         self.objects[r.index()].slots = new;
