@@ -139,6 +139,18 @@ impl RcPolicy for CycleGc {
         }
     }
 
+    /// `MAINTAIN_TRACKING`: a node tracked as a dict that is untracked
+    /// starts being tracked when it is given a member that may be tracked.
+    #[inline]
+    fn on_store(heap: &mut Heap, container: ObjRef, value: ObjRef) {
+        let f = heap.objects[container.index()].flags;
+        if f & (header::DICT_TRACKING | TRACKED) == header::DICT_TRACKING
+            && header::may_be_tracked(heap.objects[value.index()].flags)
+        {
+            header::track(heap, container.index() as u32);
+        }
+    }
+
     /// `subtype_dealloc` re-tracks the object at the tail of generation 0
     /// before its finalizer, and a resurrected object stays there.
     fn on_resurrect(heap: &mut Heap, object: ObjRef) {

@@ -193,6 +193,52 @@ impl Gc<'_> {
         Ok(self.heap.objects[r.index()].flags & TRACKED != 0)
     }
 
+    /// Tracks node `obj` as CPython tracks a dict: untracked while none of
+    /// its slots refers to an object that may be tracked (a container
+    /// other than an untracked tuple), tracked again by the first
+    /// [`set_slot`](Collector::set_slot) that stores one
+    /// (`MAINTAIN_TRACKING`), untracked again by a full collection that
+    /// finds none (`untrack_dicts`). So `gc.is_tracked({})` and
+    /// `gc.is_tracked({"a": 1})` are false, `gc.is_tracked({"a": []})` is
+    /// true. Called during a collection (from a finalizer or callback), it
+    /// only marks the node; the next full collection may untrack it.
+    ///
+    /// ```
+    /// use gc_core::{Collector, CollectorExt};
+    /// use gc_generational::{GcModule, Generational};
+    ///
+    /// let mut heap = Generational::new_default()?;
+    /// let d = heap.alloc_node(2, 0)?;           // d = {}
+    /// heap.gc().track_as_dict(d)?;
+    /// assert!(!heap.gc().is_tracked(d)?);
+    /// let l = heap.alloc_node(0, 0)?;
+    /// heap.set_slot(d, 1, Some(l))?;            // d[k] = []
+    /// assert!(heap.gc().is_tracked(d)?);
+    /// heap.set_slot(d, 1, None)?;               // del d[k]
+    /// assert!(heap.gc().is_tracked(d)?);        // until a full collection
+    /// heap.gc().collect(2)?;
+    /// assert!(!heap.gc().is_tracked(d)?);
+    /// # Ok::<(), gc_core::GcError>(())
+    /// ```
+    pub fn track_as_dict(&mut self, obj: Handle) -> Result<(), GcError> {
+        let r = self.heap.resolve(obj)?;
+        let x = r.index();
+        let f = self.heap.objects[x].flags;
+        match f & flags::KIND_MASK {
+            flags::NODE => {}
+            flags::TUPLE => return Err(GcError::Immutable(gc_core::Kind::Tuple)),
+            _ => return Err(GcError::Immutable(gc_core::Kind::Atom)),
+        }
+        self.heap.objects[x].flags |= header::DICT_TRACKING;
+        if f & TRACKED != 0
+            && !self.heap.policy.collecting
+            && header::holds_nothing_trackable(self.heap, x as u32)
+        {
+            header::untrack(self.heap, x as u32);
+        }
+        Ok(())
+    }
+
     /// `gc.is_finalized(obj)`.
     pub fn is_finalized(&self, obj: Handle) -> Result<bool, GcError> {
         let r = self.heap.resolve(obj)?;
@@ -211,6 +257,19 @@ impl Gc<'_> {
             .iter()
             .map(|&r| ObjectId(self.heap.id(r)))
             .collect()
+    }
+
+    /// `gc.garbage.append(obj)`: the program's own entry, after what
+    /// DEBUG_SAVEALL kept so far; it holds a reference, as every entry.
+    pub fn garbage_append(&mut self, obj: Handle) -> Result<(), GcError> {
+        let r = self.heap.resolve(obj)?;
+        self.heap
+            .garbage
+            .try_reserve(1)
+            .map_err(|_| gc_core::config::refused())?;
+        self.heap.inc(r);
+        self.heap.garbage.push(r);
+        Ok(())
     }
 
     /// `gc.garbage.clear()` (last entry released first, as `list.clear`).

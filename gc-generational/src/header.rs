@@ -68,6 +68,37 @@ pub const PERMANENT: u32 = 3;
 /// no pass to mark every object first.
 pub const SCAN_PARITY: u32 = 1 << (flags::STRATEGY_SHIFT + 5);
 
+/// The object is tracked as CPython tracks a dict (set by
+/// [`Gc::track_as_dict`](crate::Gc::track_as_dict)): untracked while none
+/// of its slots refers to an object that [may be tracked](may_be_tracked),
+/// tracked again by the first slot write that stores one
+/// (`MAINTAIN_TRACKING`), untracked again by a full collection that finds
+/// none (`untrack_dicts`). Keeps the invariant that no untracked object
+/// refers to a tracked one.
+pub const DICT_TRACKING: u32 = 1 << (flags::STRATEGY_SHIFT + 6);
+
+/// `_PyObject_GC_MAY_BE_TRACKED` from an object's flags: a container,
+/// unless it is a tuple that is not tracked (atoms never are).
+#[inline]
+pub fn may_be_tracked(f: u32) -> bool {
+    match f & flags::KIND_MASK {
+        flags::ATOM => false,
+        flags::TUPLE => f & TRACKED != 0,
+        _ => true,
+    }
+}
+
+/// No slot of object `x` refers to an object that may be tracked
+/// (`_PyDict_MaybeUntrack`'s test; `_PyTuple_MaybeUntrack`'s for a tuple).
+pub(crate) fn holds_nothing_trackable<P: RcPolicy>(h: &RcHeap<P>, x: u32) -> bool {
+    let slots = h.objects[x as usize].slots;
+    h.slot_arena
+        .get(&slots)
+        .iter()
+        .flatten()
+        .all(|m| !may_be_tracked(h.objects[m.index()].flags))
+}
+
 /// The generation bits of `f`.
 #[inline]
 pub fn generation_bits(f: u32) -> u32 {

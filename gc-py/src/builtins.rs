@@ -56,6 +56,9 @@ impl<C: Strategy> Interp<'_, C> {
             (Module::Gc, "get_count" | "get_threshold") if self.heap.get_threshold().is_none() => {
                 Some("has no generations with counts and thresholds")
             }
+            (Module::Gc, "is_tracked") if self.heap.get_threshold().is_none() => {
+                Some("has no cycle collector to track objects")
+            }
             _ => None,
         };
         if let Some(why) = missing {
@@ -81,7 +84,7 @@ impl<C: Strategy> Interp<'_, C> {
             (Module::Gc, "unfreeze") => GcUnfreeze,
             (Module::Gc, "get_freeze_count") => GcGetFreezeCount,
             (Module::Gc, "set_debug") => GcSetDebug,
-            (Module::Gc, "garbage") => return Ok(Value::Garbage),
+            (Module::Gc, "garbage") => return self.gc_garbage(),
             (Module::Gc, "callbacks") => return self.gc_callbacks_list(),
             (Module::Gc, "DEBUG_SAVEALL") => return Ok(Value::Int(DEBUG_SAVEALL)),
             (Module::Weakref, "ref") => WeakrefRef,
@@ -435,6 +438,12 @@ impl<C: Strategy> Interp<'_, C> {
                 self.heap.control(Control::GarbageClear)?;
                 Ok(Value::None)
             }
+            GarbageAppend => {
+                arity(name, &args, 1, 1)?;
+                let b = self.boxed(&args[0])?;
+                self.heap.garbage_append(&b)?;
+                Ok(Value::None)
+            }
             GcCollect => {
                 arity(name, &args, 0, 1)?;
                 let generation = match args.first() {
@@ -616,6 +625,25 @@ impl<C: Strategy> Interp<'_, C> {
             self.st.gc_callbacks = Some(l);
         }
         match &self.st.gc_callbacks {
+            Some(l) => Ok(Value::Obj(self.heap.dup(l)?)),
+            None => Ok(Value::None),
+        }
+    }
+
+    /// `gc.garbage`: the collector's list where it keeps one (DEBUG_SAVEALL
+    /// fills it); elsewhere a list of the program's own, made at first use
+    /// (PyPy's `gc.garbage` is a plain list nothing fills).
+    fn gc_garbage(&mut self) -> R<Value> {
+        if self.heap.keeps_garbage() {
+            return Ok(Value::Garbage);
+        }
+        if self.st.gc_garbage.is_none() {
+            let Value::Obj(l) = self.new_list(Vec::new())? else {
+                return err("SystemError", "a new list is a heap object");
+            };
+            self.st.gc_garbage = Some(l);
+        }
+        match &self.st.gc_garbage {
             Some(l) => Ok(Value::Obj(self.heap.dup(l)?)),
             None => Ok(Value::None),
         }

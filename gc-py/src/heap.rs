@@ -55,6 +55,12 @@ pub trait Strategy: Inspect + 'static {
     fn is_tracked(&mut self, h: Handle) -> Result<bool, GcError>;
     /// `gc.get_freeze_count()`.
     fn get_freeze_count(&mut self) -> u64;
+    /// A new dict: the strategy tracks it as CPython tracks dicts, where
+    /// it tracks objects at all (untracked while it holds only atoms).
+    fn track_as_dict(&mut self, h: Handle) -> Result<(), GcError> {
+        let _ = h;
+        Ok(())
+    }
     /// Live objects that are containers (nodes and tuples) and atoms,
     /// when the strategy can tell (for the leak report).
     fn live_by_kind(&self) -> Option<(u64, u64)>;
@@ -65,9 +71,20 @@ pub trait Strategy: Inspect + 'static {
         let _ = f;
         false
     }
+    /// Whether the collector keeps `gc.garbage` (DEBUG_SAVEALL fills it);
+    /// elsewhere `gc.garbage` is a list of the program's own.
+    const KEEPS_GARBAGE: bool = false;
     /// A root to each object of `gc.garbage`, in order.
     fn garbage_roots(&mut self) -> Vec<Handle> {
         Vec::new()
+    }
+    /// `gc.garbage.append(obj)`, where the collector keeps `gc.garbage`.
+    fn garbage_append(&mut self, h: Handle) -> Result<(), GcError> {
+        let _ = h;
+        Err(GcError::Unsupported {
+            strategy: Self::TRAITS.name,
+            what: "a garbage list",
+        })
     }
 }
 
@@ -115,6 +132,9 @@ impl Strategy for Generational {
     fn get_freeze_count(&mut self) -> u64 {
         self.gc().get_freeze_count()
     }
+    fn track_as_dict(&mut self, h: Handle) -> Result<(), GcError> {
+        self.gc().track_as_dict(h)
+    }
     fn live_by_kind(&self) -> Option<(u64, u64)> {
         Some(rc_live(self))
     }
@@ -134,8 +154,12 @@ impl Strategy for Generational {
             }));
         true
     }
+    const KEEPS_GARBAGE: bool = true;
     fn garbage_roots(&mut self) -> Vec<Handle> {
         rc_garbage(self)
+    }
+    fn garbage_append(&mut self, h: Handle) -> Result<(), GcError> {
+        self.gc().garbage_append(h)
     }
 }
 
@@ -158,9 +182,6 @@ impl Strategy for RefCount {
     }
     fn live_by_kind(&self) -> Option<(u64, u64)> {
         Some(rc_live(self))
-    }
-    fn garbage_roots(&mut self) -> Vec<Handle> {
-        rc_garbage(self)
     }
 }
 
@@ -491,6 +512,11 @@ impl<'h, C: Strategy> Heap<'h, C> {
         self.c.get_threshold()
     }
 
+    /// A new dict, tracked as CPython tracks dicts.
+    pub fn track_as_dict(&mut self, obj: &Root) -> Result<(), GcError> {
+        self.c.track_as_dict(obj.handle())
+    }
+
     /// `gc.is_tracked(obj)`.
     pub fn is_tracked(&mut self, obj: &Root) -> Result<bool, GcError> {
         self.c.is_tracked(obj.handle())
@@ -515,6 +541,16 @@ impl<'h, C: Strategy> Heap<'h, C> {
             out.push(self.wrap(h)?);
         }
         Ok(out)
+    }
+
+    /// Whether the collector keeps `gc.garbage`.
+    pub fn keeps_garbage(&self) -> bool {
+        C::KEEPS_GARBAGE
+    }
+
+    /// `gc.garbage.append(obj)`.
+    pub fn garbage_append(&mut self, obj: &Root) -> Result<(), GcError> {
+        self.c.garbage_append(obj.handle())
     }
 
     /// `len(gc.garbage)`.

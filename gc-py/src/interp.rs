@@ -203,6 +203,8 @@ pub struct State {
     pub del_error: Option<Exc>,
     /// `gc.callbacks`, once the program asked for it.
     pub gc_callbacks: Option<Root>,
+    /// `gc.garbage` where the collector keeps none, once asked for.
+    pub gc_garbage: Option<Root>,
     /// Lend the state to every heap operation that may finalize (CPython:
     /// `__del__` at count zero and inside the collection), or only at safe
     /// points and `gc.collect()` (PyPy runs finalizers after the
@@ -234,6 +236,7 @@ impl State {
             log: Log::default(),
             del_error: None,
             gc_callbacks: None,
+            gc_garbage: None,
             lend_in_ops,
         }
     }
@@ -401,6 +404,16 @@ impl<'h, C: Strategy> Interp<'h, C> {
                 },
             },
         }
+    }
+
+    /// What `r` is to the program: an atom decoded, else the object.
+    pub fn root_value(&mut self, r: Root) -> R<Value> {
+        if self.heap.kind(&r)? == gc_core::Kind::Atom
+            && let Some(v) = self.atom_value(decode_atom(self.heap.payload(&r)?))
+        {
+            return Ok(v);
+        }
+        Ok(Value::Obj(r))
     }
 
     /// The value of logical slot `i` of a list, dict or instance.
@@ -1330,6 +1343,26 @@ impl<'h, C: Strategy> Interp<'h, C> {
     /// At exit: what CPython's finalization does with `__main__`'s
     /// globals (cleared first assigned first, then a last collection), on
     /// the strategies that model CPython. PyPy runs no finalizer at exit.
+    /// Whether `gc.callbacks` holds a function of the program: through its
+    /// `__globals__` it keeps the main module's globals alive past the
+    /// module teardown (CPython clears the callbacks list after it), so
+    /// none of them is finalized.
+    fn callbacks_hold_globals(&mut self) -> R<bool> {
+        let Some(l) = &self.st.gc_callbacks else {
+            return Ok(false);
+        };
+        let l = self.heap.dup(l)?;
+        for i in 0..self.extra(&l)? as usize {
+            if matches!(
+                self.list_item(&l, i)?,
+                Value::Func(_) | Value::Method(..) | Value::Class(_)
+            ) {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+
     pub fn shutdown(&mut self) -> R<()> {
         self.safe_point()?;
         let _ = self.st.out.flush();
@@ -1344,6 +1377,9 @@ impl<'h, C: Strategy> Interp<'h, C> {
         // then becomes garbage the same way.
         if self.heap.name() == "generational" {
             self.gc_collect(2)?;
+            if self.callbacks_hold_globals()? {
+                return Ok(());
+            }
             let vals = self.st.globals.drain();
             let mut boxed = Vec::with_capacity(vals.len());
             for v in &vals {
@@ -1359,6 +1395,9 @@ impl<'h, C: Strategy> Interp<'h, C> {
             drop(boxed);
             drop(vals);
             drop(dict);
+            // The last collection calls no `gc.callbacks` (CPython's
+            // `_PyGC_CollectNoFail`).
+            self.st.gc_callbacks = None;
             self.safe_point()?;
             self.gc_collect(2)?;
         } else {
@@ -1366,6 +1405,10 @@ impl<'h, C: Strategy> Interp<'h, C> {
                 drop(v);
                 self.safe_point()?;
             }
+            // The `gc` module's lists go with the module.
+            self.st.gc_callbacks = None;
+            self.st.gc_garbage = None;
+            self.safe_point()?;
         }
         let _ = self.st.out.flush();
         Ok(())

@@ -48,11 +48,19 @@
 //! CPython; on `marksweep`, which cannot resize an object, it moves its
 //! items to a second container, as PyPy's lists keep theirs.
 //!
-//! Where gc-py departs from CPython's numbers: dicts of atoms stay tracked
-//! (`gc.is_tracked({})` is `True`; the API has no untrack); `gc.garbage`
-//! is read as a list of its objects (`len`, indexing, iteration, `repr`,
-//! `clear()`), but appending to it is not supported (the collector owns
-//! the list).
+//! Dicts are tracked as CPython tracks them (on `generational`,
+//! `Gc::track_as_dict`): `gc.is_tracked({})` and `gc.is_tracked({"a": 1})`
+//! are `False` until a container is stored, and a full collection
+//! untracks a dict that holds none again. Functions and classes are atoms
+//! here, so a dict that holds only those is untracked where CPython
+//! tracks it.
+//!
+//! `gc.garbage` is a list the program may `append` to, index, iterate
+//! and `clear()`; on `generational` it is the collector's own list, which
+//! DEBUG_SAVEALL fills, elsewhere (PyPy's, a refcount-only runtime's) a
+//! plain list nothing fills. At exit, the last collection calls no
+//! `gc.callbacks`, and a program function in `gc.callbacks` keeps the
+//! globals alive (its `__globals__`), as in CPython.
 //!
 //! ## The subset
 //!
@@ -90,7 +98,8 @@
 //! `marksweep`, as on PyPy, `sys.getrefcount` and the generation API of
 //! `gc` (`get_count`, `get_threshold`, `set_threshold`, `is_tracked`,
 //! `freeze`, `unfreeze`, `get_freeze_count`, `set_debug`, `callbacks`); on `refcount`,
-//! `gc.get_count` and `gc.get_threshold` (no generations).
+//! `gc.get_count`, `gc.get_threshold` (no generations) and `gc.is_tracked`
+//! (no cycle collector to track objects).
 //!
 //! Anything else is `FILE:LINE: <construct> is not supported` (exit 2).
 //! A syntax error is printed as CPython prints it (exit 1), an uncaught

@@ -49,7 +49,9 @@ impl<C: Strategy> Interp<'_, C> {
 
     pub fn new_dict(&mut self, n: usize) -> R<Root> {
         // CPython's smallest dict table holds 5 entries.
-        self.new_container(tag::DICT, 0, 2 * n.max(5))
+        let d = self.new_container(tag::DICT, 0, 2 * n.max(5))?;
+        self.heap.track_as_dict(&d)?;
+        Ok(d)
     }
 
     // ----- lists -----------------------------------------------------------
@@ -198,7 +200,12 @@ impl<C: Strategy> Interp<'_, C> {
 
     /// The objects of `gc.garbage`, in order.
     pub fn garbage_items(&mut self) -> R<Vec<Value>> {
-        Ok(self.heap.garbage()?.into_iter().map(Value::Obj).collect())
+        let roots = self.heap.garbage()?;
+        let mut out = Vec::with_capacity(roots.len());
+        for r in roots {
+            out.push(self.root_value(r)?);
+        }
+        Ok(out)
     }
 
     /// The items `for` and unpacking see.
@@ -414,6 +421,7 @@ impl<C: Strategy> Interp<'_, C> {
             }
             Value::Module(m) => self.module_attr(m, name),
             Value::Garbage if name == "clear" => Ok(Value::Builtin(Builtin::GarbageClear)),
+            Value::Garbage if name == "append" => Ok(Value::Builtin(Builtin::GarbageAppend)),
             Value::Func(f) if name == "__name__" => Ok(Value::Str(f.name.clone())),
             other => err(
                 "AttributeError",

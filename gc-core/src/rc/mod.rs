@@ -87,6 +87,11 @@ pub trait RcPolicy: Sized + Debug + Send {
     #[inline]
     fn after_alloc(_heap: &mut RcHeap<Self>, _object: ObjRef) {}
 
+    /// Runs after slot `index` of node `container` was made to refer to
+    /// `value` (CPython's dict: `MAINTAIN_TRACKING`).
+    #[inline]
+    fn on_store(_heap: &mut RcHeap<Self>, _container: ObjRef, _value: ObjRef) {}
+
     /// Runs just before an object's memory is released (CPython: untrack it,
     /// uncount it). The object's slots are already cleared.
     #[inline]
@@ -746,6 +751,9 @@ impl<P: RcPolicy> Collector for RcHeap<P> {
         }
         let range = &mut self.objects[r.index()].slots;
         let old = std::mem::replace(&mut self.slot_arena.get_mut(range)[index], value);
+        if let Some(v) = value {
+            P::on_store(self, r, v);
+        }
         self.dec_slot(old);
         self.finish();
         Ok(())

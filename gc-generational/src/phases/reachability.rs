@@ -5,7 +5,8 @@ use gc_core::rc::{ObjRef, flags};
 
 use super::refs::{subtract_refs, update_refs};
 use crate::header::{
-    COLLECTING, List, Placement, UNREACHABLE, Unscanned, append, first, move_to, unlink,
+    COLLECTING, DICT_TRACKING, List, Placement, UNREACHABLE, Unscanned, append, first, move_to,
+    unlink,
 };
 use crate::state::Heap;
 
@@ -19,6 +20,9 @@ pub(super) struct Scan {
     pub(super) unreachable: u64,
     /// Reachable tuples (candidates for untracking).
     pub(super) tuples: u64,
+    /// Reachable nodes tracked as dicts (candidates for untracking in a
+    /// full collection).
+    pub(super) dicts: u64,
     /// The union of the flags of every object that was moved to the
     /// unreachable list (some may have come back).
     pub(super) garbage_flags: u32,
@@ -104,6 +108,7 @@ pub(super) fn move_unreachable(
             h.extra.refs = 0;
             scan.reachable += 1;
             scan.tuples += u64::from(kind == flags::TUPLE);
+            scan.dicts += u64::from(h.flags & DICT_TRACKING != 0);
             x = h.extra.next;
         } else {
             let after = h.extra.next;

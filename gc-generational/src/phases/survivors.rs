@@ -1,10 +1,11 @@
-//! What the scan leaves reachable: tuples that can never be part of a
-//! cycle are untracked, and the rest is promoted.
+//! What the scan leaves reachable: tuples (and, in a full collection,
+//! dicts) that can never be part of a cycle are untracked, and the rest is
+//! promoted.
 
 use gc_core::rc::flags;
 
 use super::reachability::Scan;
-use crate::header::{List, TRACKED, first, merge, untrack};
+use crate::header::{DICT_TRACKING, List, first, holds_nothing_trackable, merge, untrack};
 use crate::state::Heap;
 
 /// What is left in `young` after the scan survives: tuples that can never
@@ -29,6 +30,11 @@ pub(super) fn promote_survivors(
         }
         merge(heap, young, old);
     } else {
+        // Dicts only in full collections, as CPython (issue #14775: no
+        // quadratic dict build-up).
+        if scan.dicts > 0 {
+            survivors -= untrack_dicts(heap, young);
+        }
         heap.policy.long_lived_pending = 0;
         heap.policy.long_lived_total = survivors;
     }
@@ -44,7 +50,7 @@ fn untrack_tuples(heap: &mut Heap, young: List) -> u64 {
     while x != head {
         let h = &heap.objects[x as usize];
         let after = h.extra.next;
-        if h.flags & flags::KIND_MASK == flags::TUPLE && tuple_may_untrack(heap, x) {
+        if h.flags & flags::KIND_MASK == flags::TUPLE && holds_nothing_trackable(heap, x) {
             untrack(heap, x);
             untracked += 1;
         }
@@ -53,19 +59,22 @@ fn untrack_tuples(heap: &mut Heap, young: List) -> u64 {
     untracked
 }
 
-/// Every member is nil, an atom, or an untracked tuple
-/// (`!_PyObject_GC_MAY_BE_TRACKED`).
-fn tuple_may_untrack(heap: &Heap, x: u32) -> bool {
-    let slots = heap.objects[x as usize].slots;
-    heap.slot_arena.get(&slots).iter().all(|m| match m {
-        None => true,
-        Some(c) => {
-            let f = heap.objects[c.index()].flags;
-            match f & flags::KIND_MASK {
-                flags::ATOM => true,
-                flags::TUPLE => f & TRACKED == 0,
-                _ => false,
-            }
+/// `untrack_dicts`: a surviving node tracked as a dict
+/// ([`DICT_TRACKING`]) none of whose slots refers to an object that may be
+/// tracked stops being tracked (`_PyDict_MaybeUntrack`); a later slot write
+/// that stores one tracks it again. Returns how many were untracked.
+fn untrack_dicts(heap: &mut Heap, young: List) -> u64 {
+    let head = young.head();
+    let mut untracked = 0;
+    let mut x = first(heap, young);
+    while x != head {
+        let h = &heap.objects[x as usize];
+        let after = h.extra.next;
+        if h.flags & DICT_TRACKING != 0 && holds_nothing_trackable(heap, x) {
+            untrack(heap, x);
+            untracked += 1;
         }
-    })
+        x = after;
+    }
+    untracked
 }
