@@ -44,19 +44,7 @@ pub(super) fn promote_survivors(
 /// untracked tuples will never be part of a cycle; stop tracking it
 /// (`_PyTuple_MaybeUntrack`). Returns how many were untracked.
 fn untrack_tuples(heap: &mut Heap, young: List) -> u64 {
-    let head = young.head();
-    let mut untracked = 0;
-    let mut x = first(heap, young);
-    while x != head {
-        let h = &heap.objects[x as usize];
-        let after = h.extra.next;
-        if h.flags & flags::KIND_MASK == flags::TUPLE && holds_nothing_trackable(heap, x) {
-            untrack(heap, x);
-            untracked += 1;
-        }
-        x = after;
-    }
-    untracked
+    untrack_where(heap, young, |f| f & flags::KIND_MASK == flags::TUPLE)
 }
 
 /// `untrack_dicts`: a surviving node tracked as a dict
@@ -64,13 +52,19 @@ fn untrack_tuples(heap: &mut Heap, young: List) -> u64 {
 /// tracked stops being tracked (`_PyDict_MaybeUntrack`); a later slot write
 /// that stores one tracks it again. Returns how many were untracked.
 fn untrack_dicts(heap: &mut Heap, young: List) -> u64 {
+    untrack_where(heap, young, |f| f & DICT_TRACKING != 0)
+}
+
+/// Walks `young` once, untracking each object whose flags pass `candidate`
+/// and that holds nothing that may be tracked; returns how many.
+fn untrack_where(heap: &mut Heap, young: List, candidate: impl Fn(u32) -> bool) -> u64 {
     let head = young.head();
     let mut untracked = 0;
     let mut x = first(heap, young);
     while x != head {
         let h = &heap.objects[x as usize];
         let after = h.extra.next;
-        if h.flags & DICT_TRACKING != 0 && holds_nothing_trackable(heap, x) {
+        if candidate(h.flags) && holds_nothing_trackable(heap, x) {
             untrack(heap, x);
             untracked += 1;
         }
