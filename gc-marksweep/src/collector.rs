@@ -349,12 +349,24 @@ impl IncMiniMark {
             self.space.young().is_empty() && self.remembered.is_empty(),
             "a major step runs right after a minor collection"
         );
+        if self.major.state() == State::Marking {
+            // Room for what the finalizers the end of marking may decide
+            // add (saved-list entries, the hook's roots and queue): they
+            // run after it, when a refusal could no longer be undone.
+            let n = self.finalizers.old_len();
+            self.roots.reserve_finalized(n)?;
+            if self.embed.has_hook() {
+                self.embed.try_reserve_queue(n)?;
+            }
+        }
         let scope = StepScope {
             space: &mut self.space,
             config: &self.config,
             roots: &self.roots,
             finalizers: &mut self.finalizers,
             weaks: &mut self.weaks,
+            // The nursery is empty (asserted above).
+            old_objects: self.stats.live_objects as usize,
         };
         // SAFETY: every part of the scope is this heap's, and the nursery
         // and the remembered set are empty (asserted above).

@@ -61,7 +61,15 @@ impl Roots {
     ///
     /// As for [`insert`](Self::insert).
     pub(crate) unsafe fn save(&mut self, obj: ObjPtr) {
+        debug_assert!(self.saved.len() < self.saved.capacity(), "reserved");
         self.saved.push(obj);
+    }
+
+    /// Room for `n` more entries on the saved list and `n` more handles
+    /// (what running `n` finalizers may add), or `OutOfMemory`.
+    pub(crate) fn reserve_finalized(&mut self, n: usize) -> Result<(), GcError> {
+        crate::system::reserve(&mut self.saved, n)?;
+        self.handles.try_reserve(n)
     }
 
     /// The saved list.
