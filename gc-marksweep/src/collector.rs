@@ -740,6 +740,8 @@ impl Collector for IncMiniMark {
 
     #[inline]
     fn alloc(&mut self, shape: Shape) -> Result<Handle, GcError> {
+        // Its handle's room first: refused, nothing is allocated.
+        self.roots.reserve_handles(1)?;
         // `allocate` checks the shape.
         let obj = self.allocate(shape.kind(), shape.slots(), shape.payload());
         // SAFETY: just allocated in this heap: live.
@@ -753,6 +755,7 @@ impl Collector for IncMiniMark {
         for m in members.iter().flatten() {
             self.get(*m)?;
         }
+        self.roots.reserve_handles(1)?;
         // The allocation checks the shape. It may move the members: they are opened after it
         // (the borrow checker would refuse an `ObjRef` held across it).
         let ptr = match self.allocate(Kind::Tuple, members.len(), 0) {
@@ -807,8 +810,12 @@ impl Collector for IncMiniMark {
             len: slots.len(),
             kind: obj.kind().name(),
         })?;
+        let Some(value) = slot.get().map(|v| v.ptr()) else {
+            return Ok(None);
+        };
+        self.roots.reserve_handles(1)?;
         // SAFETY: a slot of a live object of this heap: live, this heap's.
-        Ok(slot.get().map(|v| unsafe { self.roots.insert(v.ptr()) }))
+        Ok(Some(unsafe { self.roots.insert(value) }))
     }
 
     #[inline]
@@ -892,10 +899,13 @@ impl Collector for IncMiniMark {
     }
 
     fn upgrade(&mut self, weak: WeakHandle) -> Result<Option<Handle>, GcError> {
-        let entry = self.weaks.get(weak)?;
+        let Some(target) = self.weaks.get(weak)?.target() else {
+            return Ok(None);
+        };
+        self.roots.reserve_handles(1)?;
         // SAFETY: a weak target is a live object of this heap (cleared
         // before it dies).
-        Ok(entry.target().map(|t| unsafe { self.roots.insert(t) }))
+        Ok(Some(unsafe { self.roots.insert(target) }))
     }
 
     fn release_weak(&mut self, weak: WeakHandle) -> Result<(), GcError> {
@@ -903,8 +913,12 @@ impl Collector for IncMiniMark {
     }
 
     fn take_saved(&mut self) -> Vec<Handle> {
-        self.stats.saved = 0;
-        self.roots.unsave()
+        // Refused, it hands out nothing and the saved list stays.
+        let handles = self.roots.unsave();
+        if self.roots.saved().is_empty() {
+            self.stats.saved = 0;
+        }
+        handles
     }
 
     fn collect(&mut self, generation: Generation) -> Result<u64, GcError> {

@@ -20,7 +20,9 @@
 //! the saved list, the handle table and the hook's queue get room for
 //! every finalizer the step may decide to run (`collector.rs`); the step
 //! that reports the weak callbacks makes their list before it takes them
-//! (`weak.rs`). When a reservation fails the operation returns
+//! (`weak.rs`); an operation that makes a handle reserves its room in the
+//! handle table first (`roots.rs`), and `take_saved` refused hands out
+//! nothing. When a reservation fails the operation returns
 //! `OutOfMemory` having changed nothing the heap relies on, and it can be
 //! retried.
 //!

@@ -500,3 +500,72 @@ fn refused_while_weak_callbacks_are_queued() {
     h.collect_full().unwrap();
     assert_eq!(h.stats().live_objects, 0);
 }
+
+/// The handle table growing past what the system gives: the allocation
+/// (or copy of a handle, or read of a slot) that needed it is
+/// `OutOfMemory` and allocates nothing; `take_saved` refused hands out
+/// nothing and leaves the saved list as it was.
+#[test]
+fn refused_handles_and_saved_list() {
+    let mut h = IncMiniMark::with_config(config(64 * 1024)).unwrap();
+    let node = h.alloc_node(1, 8).unwrap();
+    let child = h.alloc_node(0, 8).unwrap();
+    h.set_slot(node, 0, Some(child)).unwrap();
+    refuse_from(64 * 1024);
+    let mut handles = Vec::new();
+    let err = loop {
+        match h.alloc_node(0, 8) {
+            Ok(x) => handles.push(x),
+            Err(e) => break e,
+        }
+    };
+    assert_eq!(err, REFUSED);
+    assert!(handles.len() > 1000, "{} handles", handles.len());
+    let allocated = h.stats().allocated;
+    assert_eq!(allocated, handles.len() as u64 + 2, "nothing allocated");
+    assert_eq!(h.alloc_atom(8).map(drop), Err(REFUSED));
+    assert_eq!(h.alloc_tuple(&[Some(node)]).map(drop), Err(REFUSED));
+    assert_eq!(h.clone_handle(node).map(drop), Err(REFUSED));
+    assert_eq!(h.slot(node, 0).map(drop), Err(REFUSED));
+    assert_eq!(h.stats().allocated, allocated);
+    // A released handle makes room.
+    h.release(handles.pop().unwrap()).unwrap();
+    let again = h.slot(node, 0).unwrap().expect("the child");
+    assert_eq!(h.object_id(again), h.object_id(child));
+    give();
+    for x in handles.drain(..).chain([again, child]) {
+        h.release(x).unwrap();
+    }
+    h.collect_full().unwrap();
+    assert_eq!(h.stats().live_objects, 2);
+
+    // 20,000 resurrected objects on the saved list: taking them needs a
+    // list and handles the system refuses.
+    for _ in 0..20_000 {
+        let x = h.alloc_node(0, 8).unwrap();
+        h.set_finalizer(x, Finalizer::Resurrect).unwrap();
+        h.release(x).unwrap();
+    }
+    h.collect_full().unwrap();
+    let saved = h.root_list(RootList::Saved);
+    assert_eq!(saved.len(), 20_000);
+    refuse_from(64 * 1024);
+    assert!(h.take_saved().is_empty(), "refused: nothing handed out");
+    give();
+    assert_eq!(h.root_list(RootList::Saved), saved, "the saved list stays");
+    assert_eq!(h.stats().saved, 20_000);
+    let taken = h.take_saved();
+    assert_eq!(taken.len(), 20_000);
+    assert_eq!(h.stats().saved, 0);
+    let mut ids: Vec<ObjectId> = taken.iter().map(|&x| h.object_id(x).unwrap()).collect();
+    ids.sort();
+    let mut want = saved;
+    want.sort();
+    assert_eq!(ids, want);
+    for x in taken {
+        h.release(x).unwrap();
+    }
+    h.release(node).unwrap();
+    h.collect_full().unwrap();
+    assert_eq!(h.stats().live_objects, 0);
+}
