@@ -744,8 +744,14 @@ impl Collector for IncMiniMark {
         self.roots.reserve_handles(1)?;
         // `allocate` checks the shape.
         let obj = self.allocate(shape.kind(), shape.slots(), shape.payload());
-        // SAFETY: just allocated in this heap: live.
-        let made = obj.map(|obj| unsafe { self.roots.insert(obj) });
+        let made = obj.and_then(|obj| {
+            // Again: finalizer hooks queued by a collection inside
+            // `allocate` may have taken that room (refused now, the
+            // unrooted object is garbage).
+            self.roots.reserve_handles(1)?;
+            // SAFETY: just allocated in this heap: live.
+            Ok(unsafe { self.roots.insert(obj) })
+        });
         self.finish();
         made
     }
@@ -786,7 +792,11 @@ impl Collector for IncMiniMark {
             }
         }
         // Rooted before any finalizer hook runs: a hook may allocate, and
-        // a collection then moves the tuple.
+        // a collection then moves the tuple. (Room again, as in `alloc`.)
+        if let Err(e) = self.roots.reserve_handles(1) {
+            self.finish();
+            return Err(e);
+        }
         // SAFETY: just allocated in this heap: live.
         let handle = unsafe { self.roots.insert(ptr) };
         self.finish();
