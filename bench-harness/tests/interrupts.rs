@@ -1,4 +1,5 @@
-//! Process hygiene: `gc-bench`'s child processes die with it, and its
+//! Process hygiene: `gc-bench`'s child processes die with it (its runs
+//! however it ends, `compare`'s runtime when interrupted), and its
 //! temporary files do not outlive an interrupt (SIGINT, SIGTERM).
 //!
 //! No test here measures time: each waits for a condition (a process or a
@@ -210,60 +211,68 @@ fn record_removes_its_temporary_file_when_interrupted() {
     }
 }
 
+/// `compare` interrupted (the signal sent to it alone, not to its process
+/// group): its folder is removed and the runtime it started is killed.
 #[test]
-fn compare_removes_its_folder_when_interrupted() {
-    let tmp = scratch("compare");
-    // A runtime that says it is CPython, then runs "the program" forever.
-    let runtime = tmp.join("hangs.sh");
-    let pid_file = tmp.join("runtime.pid");
-    std::fs::write(
-        &runtime,
-        format!(
-            "#!/bin/sh\nif [ \"$1\" = -c ]; then printf 'cpython\\n3.11\\n3.11.7\\n'; exit 0; fi\necho $$ > {}\nexec sleep 600\n",
-            pid_file.display()
-        ),
-    )
-    .unwrap();
-    std::fs::set_permissions(
-        &runtime,
-        std::os::unix::fs::PermissionsExt::from_mode(0o755),
-    )
-    .unwrap();
-    let mut compare = start(
-        &[
-            "compare",
-            "--workload",
-            "cycle_churn",
-            "--collector",
-            "generational",
-            "--scale",
-            "0.01",
-            "--runtime",
-            runtime.to_str().unwrap(),
-        ],
-        &tmp,
-        Stdio::null(),
-    );
-    let running = while_running(&mut compare, || {
-        std::fs::read_to_string(&pid_file).is_ok_and(|p| p.trim().parse::<i32>().is_ok())
-    });
-    let stop_runtime = || {
-        if let Some(pid) = std::fs::read_to_string(&pid_file)
-            .ok()
-            .and_then(|p| p.trim().parse::<i32>().ok())
-        {
-            let _ = kill(Pid::from_raw(pid), Signal::SIGKILL);
+fn compare_removes_its_folder_and_kills_its_runtime_when_interrupted() {
+    for (sig, code) in [(Signal::SIGINT, 130), (Signal::SIGTERM, 143)] {
+        let tmp = scratch("compare");
+        // A runtime that says it is CPython, then runs "the program"
+        // forever.
+        let runtime = tmp.join("hangs.sh");
+        let pid_file = tmp.join("runtime.pid");
+        std::fs::write(
+            &runtime,
+            format!(
+                "#!/bin/sh\nif [ \"$1\" = -c ]; then printf 'cpython\\n3.11\\n3.11.7\\n'; exit 0; fi\necho $$ > {}\nexec sleep 600\n",
+                pid_file.display()
+            ),
+        )
+        .unwrap();
+        std::fs::set_permissions(
+            &runtime,
+            std::os::unix::fs::PermissionsExt::from_mode(0o755),
+        )
+        .unwrap();
+        let mut compare = start(
+            &[
+                "compare",
+                "--workload",
+                "cycle_churn",
+                "--collector",
+                "generational",
+                "--scale",
+                "0.01",
+                "--runtime",
+                runtime.to_str().unwrap(),
+            ],
+            &tmp,
+            Stdio::null(),
+        );
+        let runtime_pid = || {
+            std::fs::read_to_string(&pid_file)
+                .ok()
+                .and_then(|p| p.trim().parse::<u32>().ok())
+        };
+        let running = while_running(&mut compare, || runtime_pid().is_some());
+        let stop_runtime = || {
+            if let Some(pid) = runtime_pid() {
+                let _ = kill(Pid::from_raw(pid as i32), Signal::SIGKILL);
+            }
+        };
+        if !running {
+            let _ = compare.kill();
+            panic!("the runtime never started the program");
         }
-    };
-    if !running {
-        let _ = compare.kill();
-        panic!("the runtime never started the program");
+        let pid = runtime_pid().unwrap();
+        assert_eq!(entries(&tmp, "gc-bench-compare-").len(), 1);
+        signal(&compare, sig);
+        let status = compare.wait().unwrap();
+        let died = eventually(|| ended(pid));
+        stop_runtime();
+        assert!(died, "the runtime ran on after compare got {sig}");
+        assert_eq!(status.code(), Some(code), "after {sig}: {status}");
+        assert_eq!(entries(&tmp, "gc-bench-compare-"), Vec::<String>::new());
+        std::fs::remove_dir_all(&tmp).unwrap();
     }
-    assert_eq!(entries(&tmp, "gc-bench-compare-").len(), 1);
-    signal(&compare, Signal::SIGINT);
-    let status = compare.wait().unwrap();
-    stop_runtime();
-    assert_eq!(status.code(), Some(130), "{status}");
-    assert_eq!(entries(&tmp, "gc-bench-compare-"), Vec::<String>::new());
-    std::fs::remove_dir_all(&tmp).unwrap();
 }

@@ -1,6 +1,16 @@
 //! `gc.set_debug` flags and what they print (through `tracing`, target
 //! `gc_generational`, at level INFO; CPython prints the same lines to
 //! standard error).
+//!
+//! Printing allocates nothing of the collector's (issue #14): the lists
+//! are walked in place and each line goes to `tracing` as format
+//! arguments, so DEBUG_STATS and DEBUG_COLLECTABLE add no way for a
+//! collection to be refused memory, and no line is skipped or cut. What
+//! the installed subscriber does to write a line is its own:
+//! `tracing-subscriber`'s fmt layer (gc-bench's) formats into a per-thread
+//! buffer that grows to the longest line so far, and aborts if the system
+//! refuses that growth — a subscriber that must never abort formats into
+//! fixed room (as the one in `tests/fallible.rs` does).
 
 use gc_core::GcError;
 use gc_core::rc::flags;

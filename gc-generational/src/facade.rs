@@ -24,8 +24,11 @@
 //! and `garbage` return [`ObjectId`]s, not objects (a [`Handle`] is a root,
 //! and listing the heap should not keep it alive); weak-reference objects,
 //! which CPython lists, are left out of `get_objects` because they are not
-//! objects of the trace model.
+//! objects of the trace model. Every list the facade makes is sized first
+//! and its memory asked for fallibly: refused, the call is
+//! [`GcError::OutOfMemory`] and changed nothing (issue #14).
 
+use gc_core::config::refused;
 use gc_core::rc::flags;
 use gc_core::{Collector, CollectorExt, GcError, Handle, ObjectId};
 
@@ -133,47 +136,69 @@ impl Gc<'_> {
             Some(2) => &[List::Gen2],
             Some(g) => return Err(GcError::InvalidGeneration(g)),
         };
-        Ok(lists
-            .iter()
-            .flat_map(|&l| header::members(self.heap, l))
-            .filter_map(|x| gc_core::rc::ObjRef::from_index(x as usize))
-            .filter(|&r| self.heap.header(r).flags & flags::KIND_MASK != flags::WEAKREF)
-            .map(|r| ObjectId(self.heap.id(r)))
-            .collect())
+        collect_sized(
+            lists
+                .iter()
+                .flat_map(|&l| header::members(self.heap, l))
+                .filter_map(|x| gc_core::rc::ObjRef::from_index(x as usize))
+                .filter(|&r| self.heap.header(r).flags & flags::KIND_MASK != flags::WEAKREF)
+                .map(|r| ObjectId(self.heap.id(r))),
+        )
     }
 
     /// `gc.get_referrers(*objs)`: tracked objects (generations 0 to 2) with
     /// a slot referring to one of `objs`.
     pub fn get_referrers(&self, objs: &[Handle]) -> Result<Vec<ObjectId>, GcError> {
-        let targets = objs
-            .iter()
-            .map(|&h| self.heap.resolve(h))
-            .collect::<Result<Vec<_>, _>>()?;
-        let mut out = Vec::new();
-        for l in [List::Gen0, List::Gen1, List::Gen2] {
-            for r in header::members(self.heap, l)
-                .into_iter()
-                .filter_map(|x| gc_core::rc::ObjRef::from_index(x as usize))
-            {
-                if self
-                    .heap
-                    .slots(r)
-                    .iter()
-                    .flatten()
-                    .any(|s| targets.contains(s))
-                {
-                    out.push(ObjectId(self.heap.id(r)));
-                }
-            }
+        let mut targets = Vec::new();
+        targets
+            .try_reserve_exact(objs.len())
+            .map_err(|_| refused())?;
+        for &h in objs {
+            targets.push(self.heap.resolve(h)?);
         }
-        Ok(out)
+        collect_sized(
+            [List::Gen0, List::Gen1, List::Gen2]
+                .into_iter()
+                .flat_map(|l| header::members(self.heap, l))
+                .filter_map(|x| gc_core::rc::ObjRef::from_index(x as usize))
+                .filter(|&r| {
+                    self.heap
+                        .slots(r)
+                        .iter()
+                        .flatten()
+                        .any(|s| targets.contains(s))
+                })
+                .map(|r| ObjectId(self.heap.id(r))),
+        )
     }
 
     /// `gc.get_referents(*objs)`: new roots to what the objects' slots hold
     /// (atoms included), in `tp_traverse` order: a node's slots first to
     /// last, a tuple's members last to first.
+    /// Refused memory (for the list or a root) is `OutOfMemory`, with the
+    /// roots made so far released.
     pub fn get_referents(&mut self, objs: &[Handle]) -> Result<Vec<Handle>, GcError> {
+        let mut slots = 0;
+        for &h in objs {
+            slots += self.heap.slot_count(h)?;
+        }
         let mut out = Vec::new();
+        out.try_reserve_exact(slots).map_err(|_| refused())?;
+        match self.referents_into(objs, &mut out) {
+            Ok(()) => Ok(out),
+            Err(e) => {
+                for r in out {
+                    // A root made just above: releasing it frees nothing
+                    // (the slot still refers to the object).
+                    self.heap.release(r)?;
+                }
+                Err(e)
+            }
+        }
+    }
+
+    /// `get_referents`' walk, pushing into room reserved for every slot.
+    fn referents_into(&mut self, objs: &[Handle], out: &mut Vec<Handle>) -> Result<(), GcError> {
         for &h in objs {
             let n = self.heap.slot_count(h)?;
             let tuple = self.heap.kind(h)? == gc_core::Kind::Tuple;
@@ -184,7 +209,7 @@ impl Gc<'_> {
                 }
             }
         }
-        Ok(out)
+        Ok(())
     }
 
     /// `gc.is_tracked(obj)`.
@@ -251,12 +276,8 @@ impl Gc<'_> {
     }
 
     /// `gc.garbage`: what DEBUG_SAVEALL kept, in order.
-    pub fn garbage(&self) -> Vec<ObjectId> {
-        self.heap
-            .garbage
-            .iter()
-            .map(|&r| ObjectId(self.heap.id(r)))
-            .collect()
+    pub fn garbage(&self) -> Result<Vec<ObjectId>, GcError> {
+        collect_sized(self.heap.garbage.iter().map(|&r| ObjectId(self.heap.id(r))))
     }
 
     /// `gc.garbage.append(obj)`: the program's own entry, after what
@@ -278,9 +299,20 @@ impl Gc<'_> {
     }
 
     /// `gc.callbacks`: called with "start" and "stop" around every
-    /// collection, in list order.
+    /// collection, in list order. Growing the `Vec` is the caller's: its
+    /// `push` aborts if the system refuses; [`add_callback`](Self::add_callback)
+    /// (or `try_reserve` first) does not.
     pub fn callbacks(&mut self) -> &mut Vec<GcCallback> {
         &mut self.heap.policy.callbacks
+    }
+
+    /// `gc.callbacks.append(callback)`, or `OutOfMemory` (the list
+    /// unchanged) when the system refuses the room.
+    pub fn add_callback(&mut self, callback: GcCallback) -> Result<(), GcError> {
+        let callbacks = &mut self.heap.policy.callbacks;
+        callbacks.try_reserve(1).map_err(|_| refused())?;
+        callbacks.push(callback);
+        Ok(())
     }
 
     /// `long_lived_total` and `long_lived_pending` (not in CPython's API;
@@ -299,7 +331,7 @@ impl Gc<'_> {
             .into_iter()
             .enumerate()
         {
-            if header::members(self.heap, l).contains(&x) {
+            if header::members(self.heap, l).any(|m| m == x) {
                 return Ok(Some(i as u8));
             }
         }
@@ -310,4 +342,14 @@ impl Gc<'_> {
     pub fn heap(&mut self) -> &mut Generational {
         self.heap
     }
+}
+
+/// The items of `items` in a `Vec` sized by a first walk, or `OutOfMemory`
+/// when the system refuses it.
+fn collect_sized<T>(items: impl Iterator<Item = T> + Clone) -> Result<Vec<T>, GcError> {
+    let mut out = Vec::new();
+    out.try_reserve_exact(items.clone().count())
+        .map_err(|_| refused())?;
+    out.extend(items);
+    Ok(out)
 }

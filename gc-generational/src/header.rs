@@ -311,16 +311,15 @@ pub(crate) fn size<P: ListPolicy>(h: &RcHeap<P>, list: List) -> u64 {
     n
 }
 
-/// The objects of `list`, in order.
-pub(crate) fn members<P: ListPolicy>(h: &RcHeap<P>, list: List) -> Vec<u32> {
+/// The objects of `list`, in order (a walk of the links: allocates
+/// nothing).
+pub(crate) fn members<P: ListPolicy>(
+    h: &RcHeap<P>,
+    list: List,
+) -> impl Iterator<Item = u32> + Clone + '_ {
     let head = list.head();
-    let mut out = Vec::new();
-    let mut x = next(h, head);
-    while x != head {
-        out.push(x);
-        x = next(h, x);
-    }
-    out
+    std::iter::successors(Some(next(h, head)), move |&x| Some(next(h, x)))
+        .take_while(move |&x| x != head)
 }
 
 /// Clears `bits` on every object of `list`.

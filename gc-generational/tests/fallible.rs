@@ -5,19 +5,24 @@
 //! release cascades of `delete_garbage`), and under DEBUG_SAVEALL, whose
 //! `gc.garbage` grows, it is refused before anything changes — explicit,
 //! automatic (inside an allocation) or run to make room under `max_heap`.
+//! DEBUG_STATS / DEBUG_COLLECTABLE output allocates nothing; the `gc`
+//! facade's lists are `OutOfMemory` when refused.
 
 #[path = "../../gc-core/tests/support/refusing.rs"]
 mod refusing;
 
-use std::sync::Arc;
+use std::fmt::{self, Write as _};
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 
 use gc_core::tooling::testing::{Profile, arb_trace};
 use gc_core::{
     Collector, CollectorExt, Control, Finalize, Finalizer, GcError, Handle, Inspect, Local,
     ObjectId, RootList, Scope,
 };
-use gc_generational::{GcModule, Generational, GenerationalConfig};
+use gc_generational::{
+    DEBUG_COLLECTABLE, DEBUG_STATS, GcModule, Generational, GenerationalConfig, callback,
+};
 use proptest::prelude::*;
 use refusing::{Refusing, refusing_all, replay_with_refusals, with_budget};
 
@@ -177,10 +182,10 @@ fn a_collection_refused_its_room_changes_nothing() {
         ),
         before
     );
-    assert!(h.gc().garbage().is_empty());
+    assert!(h.gc().garbage().unwrap().is_empty());
     // With memory: all of it in `gc.garbage`, finalizers run once.
     assert_eq!(h.collect_full().unwrap(), cycles.len() as u64);
-    let mut garbage = h.gc().garbage();
+    let mut garbage = h.gc().garbage().unwrap();
     garbage.sort();
     cycles.sort();
     assert_eq!(garbage, cycles);
@@ -218,7 +223,7 @@ fn an_automatic_collection_refused_refuses_the_allocation() {
         1,
         "collected inside the allocation"
     );
-    let mut garbage = h.gc().garbage();
+    let mut garbage = h.gc().garbage().unwrap();
     garbage.sort();
     assert_eq!(garbage, cycle);
     for x in held {
@@ -254,7 +259,7 @@ fn the_collection_that_makes_room_refused_refuses_the_allocation() {
         h.alloc_node(1, 8),
         Err(GcError::OutOfMemory { limit: 4 * 32 })
     );
-    let mut garbage = h.gc().garbage();
+    let mut garbage = h.gc().garbage().unwrap();
     garbage.sort();
     assert_eq!(garbage, cycle);
     h.control(Control::DebugOff).unwrap();
@@ -263,5 +268,205 @@ fn the_collection_that_makes_room_refused_refuses_the_allocation() {
     for x in [kept, live, again] {
         h.release(x).unwrap();
     }
+    assert_eq!(h.stats().live_objects, 0);
+}
+
+/// One line of debug output, in fixed room (longer lines are cut).
+#[derive(Clone, Copy)]
+struct Line {
+    text: [u8; 96],
+    len: usize,
+}
+
+impl fmt::Write for Line {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        let n = s.len().min(self.text.len() - self.len);
+        self.text[self.len..self.len + n].copy_from_slice(&s.as_bytes()[..n]);
+        self.len += n;
+        Ok(())
+    }
+}
+
+impl tracing::field::Visit for Line {
+    fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn fmt::Debug) {
+        if field.name() == "message" {
+            let _ = write!(self, "{value:?}");
+        }
+    }
+}
+
+/// The lines `gc_generational` printed, kept without allocating (room
+/// for 64).
+struct Lines {
+    lines: [Line; 64],
+    n: usize,
+}
+
+impl Lines {
+    fn take(&mut self) -> Vec<String> {
+        let out = self.lines[..self.n.min(64)]
+            .iter()
+            .map(|l| String::from_utf8(l.text[..l.len].to_vec()).unwrap())
+            .collect();
+        self.n = 0;
+        out
+    }
+}
+
+/// A subscriber that never allocates: each line goes into [`Lines`].
+struct Capture(Arc<Mutex<Lines>>);
+
+impl tracing::Subscriber for Capture {
+    fn enabled(&self, _: &tracing::Metadata<'_>) -> bool {
+        true
+    }
+    fn new_span(&self, _: &tracing::span::Attributes<'_>) -> tracing::span::Id {
+        tracing::span::Id::from_u64(1)
+    }
+    fn record(&self, _: &tracing::span::Id, _: &tracing::span::Record<'_>) {}
+    fn record_follows_from(&self, _: &tracing::span::Id, _: &tracing::span::Id) {}
+    fn event(&self, event: &tracing::Event<'_>) {
+        if event.metadata().target() != "gc_generational" {
+            return;
+        }
+        let mut line = Line {
+            text: [0; 96],
+            len: 0,
+        };
+        event.record(&mut line);
+        let mut lines = self.0.lock().unwrap();
+        let n = lines.n;
+        if n < 64 {
+            lines.lines[n] = line;
+        }
+        lines.n += 1;
+    }
+    fn enter(&self, _: &tracing::span::Id) {}
+    fn exit(&self, _: &tracing::span::Id) {}
+}
+
+/// DEBUG_STATS and DEBUG_COLLECTABLE print every line of a collection
+/// that is refused every allocation: the collection allocates nothing,
+/// prints everything, and collects.
+#[test]
+fn debug_output_allocates_nothing() {
+    let lines = Arc::new(Mutex::new(Lines {
+        lines: [Line {
+            text: [0; 96],
+            len: 0,
+        }; 64],
+        n: 0,
+    }));
+    tracing::subscriber::with_default(Capture(lines.clone()), || {
+        let mut h = explicit_only();
+        h.gc().set_debug(DEBUG_STATS | DEBUG_COLLECTABLE);
+        // Once with memory: `tracing` registers each line's call site.
+        garbage_cycle(&mut h, None);
+        assert_eq!(h.collect_full().unwrap(), 2);
+        assert_eq!(lines.lock().unwrap().take().len(), 6);
+        let mut ids = Vec::new();
+        ids.extend(garbage_cycle(&mut h, Some(Finalizer::Notify)));
+        ids.extend(garbage_cycle(&mut h, None));
+        assert_eq!(refusing_all(|| h.collect_full()).unwrap(), 4);
+        let got = lines.lock().unwrap().take();
+        assert_eq!(got.len(), 8, "{got:?}");
+        assert_eq!(got[0], "gc: collecting generation 2...");
+        assert_eq!(got[1], "gc: objects in each generation: 4 0 0");
+        assert_eq!(got[2], "gc: objects in permanent generation: 0");
+        let mut collectable = got[3..7].to_vec();
+        collectable.sort();
+        let mut want: Vec<String> = ids
+            .iter()
+            .map(|id| format!("gc: collectable <node #{}>", id.0))
+            .collect();
+        want.sort();
+        assert_eq!(collectable, want);
+        assert!(
+            got[7].starts_with("gc: done, 4 unreachable, 0 uncollectable, "),
+            "{}",
+            got[7]
+        );
+        assert_eq!(h.stats().live_objects, 0);
+    });
+}
+
+/// The `gc` module's lists, refused their memory: `OutOfMemory`, nothing
+/// changed (no root left behind by `get_referents`); with memory, the
+/// answers.
+#[test]
+fn the_gc_modules_lists_refused_are_out_of_memory() {
+    let mut h = explicit_only();
+    let a = h.alloc_node(2, 0).unwrap();
+    let b = h.alloc_node(0, 0).unwrap();
+    h.set_slot(a, 0, Some(b)).unwrap();
+    h.set_slot(a, 1, Some(b)).unwrap();
+    let (ai, bi) = (h.object_id(a).unwrap(), h.object_id(b).unwrap());
+    h.control(Control::DebugSaveAll).unwrap();
+    let mut cycle = garbage_cycle(&mut h, None).to_vec();
+    assert_eq!(h.collect(gc_core::Generation::YOUNGEST).unwrap(), 2);
+    let roots = h.root_count();
+
+    let refused_all = |h: &mut Generational| {
+        let cb = callback(|_, _, _| {});
+        let gc = &mut h.gc();
+        [
+            with_budget(0, 0, || gc.get_objects(None).map(drop)),
+            with_budget(0, 0, || gc.get_objects(Some(1)).map(drop)),
+            with_budget(0, 0, || gc.get_referrers(&[b]).map(drop)),
+            with_budget(0, 0, || gc.garbage().map(drop)),
+            with_budget(0, 0, || gc.get_referents(&[a]).map(drop)),
+            with_budget(0, 0, || gc.add_callback(cb)),
+        ]
+    };
+    for (i, (result, refused)) in refused_all(&mut h).into_iter().enumerate() {
+        assert_eq!(result, Err(REFUSED), "list {i}");
+        assert!(refused > 0, "list {i}");
+    }
+    assert_eq!(h.root_count(), roots);
+    assert!(h.gc().callbacks().is_empty());
+    // `get_referents` refused a root after its list: the roots it made
+    // are released.
+    for budget in 1..4 {
+        let (result, _) = with_budget(budget, u64::MAX, || h.gc().get_referents(&[a]));
+        match result {
+            Ok(got) => {
+                assert_eq!(got.len(), 2);
+                for r in got {
+                    h.release(r).unwrap();
+                }
+            }
+            Err(e) => assert_eq!(e, REFUSED),
+        }
+        assert_eq!(h.root_count(), roots, "budget {budget}");
+    }
+    // Walks without a list allocate nothing.
+    assert_eq!(refusing_all(|| h.gc().generation_of(a)).unwrap(), Some(1));
+
+    // With memory, the answers.
+    let mut objects = h.gc().get_objects(None).unwrap();
+    objects.sort();
+    let mut want = vec![ai, bi];
+    want.extend(&cycle);
+    want.sort();
+    assert_eq!(objects, want, "the cycle is in gc.garbage, still tracked");
+    assert_eq!(h.gc().get_referrers(&[b]).unwrap(), vec![ai]);
+    let mut garbage = h.gc().garbage().unwrap();
+    garbage.sort();
+    cycle.sort();
+    assert_eq!(garbage, cycle);
+    let referents = h.gc().get_referents(&[a]).unwrap();
+    assert_eq!(referents.len(), 2);
+    for r in referents {
+        assert_eq!(h.object_id(r).unwrap(), bi);
+        h.release(r).unwrap();
+    }
+    h.gc().add_callback(callback(|_, _, _| {})).unwrap();
+    assert_eq!(h.gc().callbacks().len(), 1);
+    h.gc().callbacks().clear();
+    h.control(Control::DebugOff).unwrap();
+    h.control(Control::GarbageClear).unwrap();
+    h.release(a).unwrap();
+    h.release(b).unwrap();
+    h.collect_full().unwrap();
     assert_eq!(h.stats().live_objects, 0);
 }

@@ -349,12 +349,24 @@ impl IncMiniMark {
             self.space.young().is_empty() && self.remembered.is_empty(),
             "a major step runs right after a minor collection"
         );
+        if self.major.state() == State::Marking {
+            // Room for what the finalizers the end of marking may decide
+            // add (saved-list entries, the hook's roots and queue): they
+            // run after it, when a refusal could no longer be undone.
+            let n = self.finalizers.old_len();
+            self.roots.reserve_finalized(n)?;
+            if self.embed.has_hook() {
+                self.embed.try_reserve_queue(n)?;
+            }
+        }
         let scope = StepScope {
             space: &mut self.space,
             config: &self.config,
             roots: &self.roots,
             finalizers: &mut self.finalizers,
             weaks: &mut self.weaks,
+            // The nursery is empty (asserted above).
+            old_objects: self.stats.live_objects as usize,
         };
         // SAFETY: every part of the scope is this heap's, and the nursery
         // and the remembered set are empty (asserted above).
@@ -728,10 +740,18 @@ impl Collector for IncMiniMark {
 
     #[inline]
     fn alloc(&mut self, shape: Shape) -> Result<Handle, GcError> {
+        // Its handle's room first: refused, nothing is allocated.
+        self.roots.reserve_handles(1)?;
         // `allocate` checks the shape.
         let obj = self.allocate(shape.kind(), shape.slots(), shape.payload());
-        // SAFETY: just allocated in this heap: live.
-        let made = obj.map(|obj| unsafe { self.roots.insert(obj) });
+        let made = obj.and_then(|obj| {
+            // Again: finalizer hooks queued by a collection inside
+            // `allocate` may have taken that room (refused now, the
+            // unrooted object is garbage).
+            self.roots.reserve_handles(1)?;
+            // SAFETY: just allocated in this heap: live.
+            Ok(unsafe { self.roots.insert(obj) })
+        });
         self.finish();
         made
     }
@@ -741,6 +761,7 @@ impl Collector for IncMiniMark {
         for m in members.iter().flatten() {
             self.get(*m)?;
         }
+        self.roots.reserve_handles(1)?;
         // The allocation checks the shape. It may move the members: they are opened after it
         // (the borrow checker would refuse an `ObjRef` held across it).
         let ptr = match self.allocate(Kind::Tuple, members.len(), 0) {
@@ -771,7 +792,11 @@ impl Collector for IncMiniMark {
             }
         }
         // Rooted before any finalizer hook runs: a hook may allocate, and
-        // a collection then moves the tuple.
+        // a collection then moves the tuple. (Room again, as in `alloc`.)
+        if let Err(e) = self.roots.reserve_handles(1) {
+            self.finish();
+            return Err(e);
+        }
         // SAFETY: just allocated in this heap: live.
         let handle = unsafe { self.roots.insert(ptr) };
         self.finish();
@@ -795,8 +820,12 @@ impl Collector for IncMiniMark {
             len: slots.len(),
             kind: obj.kind().name(),
         })?;
+        let Some(value) = slot.get().map(|v| v.ptr()) else {
+            return Ok(None);
+        };
+        self.roots.reserve_handles(1)?;
         // SAFETY: a slot of a live object of this heap: live, this heap's.
-        Ok(slot.get().map(|v| unsafe { self.roots.insert(v.ptr()) }))
+        Ok(Some(unsafe { self.roots.insert(value) }))
     }
 
     #[inline]
@@ -880,10 +909,13 @@ impl Collector for IncMiniMark {
     }
 
     fn upgrade(&mut self, weak: WeakHandle) -> Result<Option<Handle>, GcError> {
-        let entry = self.weaks.get(weak)?;
+        let Some(target) = self.weaks.get(weak)?.target() else {
+            return Ok(None);
+        };
+        self.roots.reserve_handles(1)?;
         // SAFETY: a weak target is a live object of this heap (cleared
         // before it dies).
-        Ok(entry.target().map(|t| unsafe { self.roots.insert(t) }))
+        Ok(Some(unsafe { self.roots.insert(target) }))
     }
 
     fn release_weak(&mut self, weak: WeakHandle) -> Result<(), GcError> {
@@ -891,8 +923,12 @@ impl Collector for IncMiniMark {
     }
 
     fn take_saved(&mut self) -> Vec<Handle> {
-        self.stats.saved = 0;
-        self.roots.unsave()
+        // Refused, it hands out nothing and the saved list stays.
+        let handles = self.roots.unsave();
+        if self.roots.saved().is_empty() {
+            self.stats.saved = 0;
+        }
+        handles
     }
 
     fn collect(&mut self, generation: Generation) -> Result<u64, GcError> {

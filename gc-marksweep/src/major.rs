@@ -133,6 +133,9 @@ pub(crate) struct StepScope<'a> {
     pub(crate) roots: &'a Roots,
     pub(crate) finalizers: &'a mut Finalizers,
     pub(crate) weaks: &'a mut WeakTable,
+    /// Objects in the old generation (all there are: the nursery is
+    /// empty).
+    pub(crate) old_objects: usize,
 }
 
 impl MajorCollector {
@@ -207,8 +210,9 @@ impl MajorCollector {
     /// unscanned old one refers to what the sweep frees.
     ///
     /// `OutOfMemory` when the system refuses what the step needs (room on
-    /// the grey stack, or for the sweep's lists): the step stops where it
-    /// was, consistent, and the next one resumes there.
+    /// the grey stack, for the sweep's lists, for the finalizer
+    /// ordering's lists, for the weak callbacks due): the step stops where
+    /// it was, consistent, and the next one resumes there.
     pub(crate) unsafe fn step(
         &mut self,
         scope: StepScope<'_>,
@@ -229,9 +233,11 @@ impl MajorCollector {
             // (`finish_marking`).
             State::Sweeping => Ok(unsafe { self.sweep_step(scope, reserving, unlimited) }),
             State::Finalizing => {
+                // Refused, the callbacks stay queued for the next step.
+                let weak_callbacks = scope.weaks.take_callbacks()?;
                 self.state = State::Scanning;
                 Ok(StepReport {
-                    weak_callbacks: scope.weaks.take_callbacks(),
+                    weak_callbacks,
                     ..StepReport::default()
                 })
             }
@@ -318,12 +324,12 @@ impl MajorCollector {
         // First what the sweep needs, so that it never allocates: on a
         // refusal nothing changed and the next step ends the marking.
         scope.space.reserve_sweep()?;
+        // And what the finalizer ordering needs: every old object that was
+        // not blackened this cycle is white.
+        let white = scope.old_objects.saturating_sub(self.grey.blackened());
+        scope.finalizers.reserve_ordering(white)?;
         // SAFETY: the caller's guarantee (as for `GreyStacks::mark`).
-        let ordered = unsafe {
-            scope
-                .finalizers
-                .order(scope.space.access(), &mut self.grey, scope.weaks)
-        };
+        let ordered = unsafe { scope.finalizers.order(scope.space.access(), scope.weaks) };
         self.pacing.kept_alive_by_finalizer = ordered.kept_alive;
         scope.space.prepare_sweep();
         self.state = State::Sweeping;

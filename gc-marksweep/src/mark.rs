@@ -11,7 +11,8 @@
 use gc_core::GcError;
 
 use crate::header::{
-    Access, Block, FINALIZATION_ORDERING, MORE_PENDING, ObjPtr, ObjRef, TRACK_YOUNG_PTRS, VISITED,
+    Access, Block, FINALIZATION_ORDERING, MORE_PENDING, ObjPtr, ObjRef, Slot, TRACK_YOUNG_PTRS,
+    VISITED,
 };
 use crate::system;
 
@@ -41,6 +42,11 @@ pub(crate) struct GreyStacks {
     /// Roots' referents greyed by minor collections during marking: visited
     /// once the other greys run out.
     roots: Vec<ObjPtr>,
+    /// Objects blackened since the cycle started: at the end of marking
+    /// every other old object is white (only a visit sets [`VISITED`], and
+    /// the sweep clears it on every object), which bounds what the
+    /// finalizer ordering walks.
+    blackened: usize,
 }
 
 impl GreyStacks {
@@ -60,7 +66,13 @@ impl GreyStacks {
         system::reserve(&mut self.objects, n)?;
         self.roots.clear();
         self.objects.extend(roots);
+        self.blackened = 0;
         Ok(())
+    }
+
+    /// Objects blackened since the cycle started.
+    pub(crate) fn blackened(&self) -> usize {
+        self.blackened
     }
 
     /// No grey object is left.
@@ -135,6 +147,7 @@ impl GreyStacks {
         // SAFETY: the marking blackens a grey object (off its stack now)
         // and puts it on the barrier's slow path (see `barrier.rs`).
         unsafe { obj.set_tid((tid | VISITED | TRACK_YOUNG_PTRS) & !MORE_PENDING) };
+        self.blackened += 1;
         for slot in obj.slots() {
             if let Some(child) = slot.get() {
                 if !child.has(VISITED) {
@@ -213,17 +226,44 @@ impl GreyStacks {
         }
         Ok(remaining)
     }
+}
 
-    /// Marks everything reachable from `obj` (finalizer ordering).
-    ///
-    /// # Safety
-    ///
-    /// As for [`mark`](Self::mark), and `obj` is an object of that heap.
-    pub(crate) unsafe fn mark_from(&mut self, access: &Access, obj: ObjRef<'_>) {
-        self.objects.push(obj.ptr());
-        while let Some(obj) = self.objects.pop() {
-            // SAFETY: as in `mark_objects`.
-            unsafe { self.visit(obj.open(access)) };
+/// Marks everything reachable from `obj` (the finalizer ordering, at the
+/// end of marking: no grey object is left). An object is blackened as it
+/// goes on `stack`, so it goes there at most once: with room for every
+/// object that was white when the marking ended, this allocates nothing.
+///
+/// # Safety
+///
+/// As for [`GreyStacks::mark`]: `obj` is a live old object of the heap
+/// `access` guards, whose nursery is empty.
+pub(crate) unsafe fn mark_from(access: &Access, obj: ObjRef<'_>, stack: &mut Vec<ObjPtr>) {
+    // SAFETY: the caller's guarantee.
+    unsafe { blacken(obj, stack) };
+    while let Some(ptr) = stack.pop() {
+        // SAFETY: pushed above or below: a live object of this heap (its
+        // children are live: the invariant in `header.rs`).
+        let obj = unsafe { ptr.open(access) };
+        for child in obj.slots().iter().filter_map(Slot::get) {
+            // SAFETY: as above.
+            unsafe { blacken(child, stack) };
         }
+    }
+}
+
+/// Blackens `obj` (as a visit does) and pushes it, unless it is black.
+///
+/// # Safety
+///
+/// As for [`mark_from`].
+#[inline]
+unsafe fn blacken(obj: ObjRef<'_>, stack: &mut Vec<ObjPtr>) {
+    let tid = obj.tid();
+    if tid & VISITED == 0 {
+        // SAFETY: as in `GreyStacks::visit` (the caller's guarantee); it
+        // goes on the stack right here, so its children are greyed.
+        unsafe { obj.set_tid((tid | VISITED | TRACK_YOUNG_PTRS) & !MORE_PENDING) };
+        debug_assert!(stack.len() < stack.capacity(), "reserved by the ordering");
+        stack.push(obj.ptr());
     }
 }

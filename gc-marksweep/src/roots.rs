@@ -23,7 +23,15 @@ impl Roots {
         }
     }
 
-    /// A new handle to `obj`.
+    /// Room for `n` more handles (that many [`insert`](Self::insert)s then
+    /// allocate nothing), or `OutOfMemory`.
+    #[inline]
+    pub(crate) fn reserve_handles(&mut self, n: usize) -> Result<(), GcError> {
+        self.handles.try_reserve(n)
+    }
+
+    /// A new handle to `obj`. Allocates (and aborts if the system refuses)
+    /// unless [`reserve_handles`](Self::reserve_handles) made room.
     ///
     /// # Safety
     ///
@@ -42,7 +50,7 @@ impl Roots {
     /// A second handle to the object `h` names.
     pub(crate) fn clone_handle(&mut self, h: Handle) -> Result<Handle, GcError> {
         let obj = self.handles.get(h)?;
-        Ok(self.handles.insert(obj))
+        self.handles.try_insert(obj)
     }
 
     /// Drops a handle.
@@ -61,7 +69,15 @@ impl Roots {
     ///
     /// As for [`insert`](Self::insert).
     pub(crate) unsafe fn save(&mut self, obj: ObjPtr) {
+        debug_assert!(self.saved.len() < self.saved.capacity(), "reserved");
         self.saved.push(obj);
+    }
+
+    /// Room for `n` more entries on the saved list and `n` more handles
+    /// (what running `n` finalizers may add), or `OutOfMemory`.
+    pub(crate) fn reserve_finalized(&mut self, n: usize) -> Result<(), GcError> {
+        crate::system::reserve(&mut self.saved, n)?;
+        self.handles.try_reserve(n)
     }
 
     /// The saved list.
@@ -69,10 +85,18 @@ impl Roots {
         &self.saved
     }
 
-    /// Empties the saved list, giving each of its objects a handle.
+    /// Empties the saved list, giving each of its objects a handle; when
+    /// the system refuses the room for them, hands out nothing and the
+    /// list stays as it is.
     pub(crate) fn unsave(&mut self) -> Vec<Handle> {
+        let n = self.saved.len();
+        let mut out = Vec::new();
+        if out.try_reserve_exact(n).is_err() || self.handles.try_reserve(n).is_err() {
+            return Vec::new();
+        }
         let saved = std::mem::take(&mut self.saved);
-        saved.into_iter().map(|o| self.handles.insert(o)).collect()
+        out.extend(saved.into_iter().map(|o| self.handles.insert(o)));
+        out
     }
 
     /// The handles' objects.

@@ -14,9 +14,17 @@
 //! room for an object's children before it blackens the object
 //! (`mark.rs`); the end of marking reserves what the sweep's lists can
 //! grow to before it hands anything to the sweeper, so the sweep never
-//! allocates (`pages.rs`, `old.rs`). When a reservation fails the
-//! operation returns `OutOfMemory` having changed nothing the heap relies
-//! on, and it can be retried.
+//! allocates (`pages.rs`, `old.rs`), and what the finalizer ordering
+//! uses — its lists, and a stack as long as the objects still white —
+//! before it decides anything (`finalizers.rs`); before each marking step
+//! the saved list, the handle table and the hook's queue get room for
+//! every finalizer the step may decide to run (`collector.rs`); the step
+//! that reports the weak callbacks makes their list before it takes them
+//! (`weak.rs`); an operation that makes a handle reserves its room in the
+//! handle table first (`roots.rs`), and `take_saved` refused hands out
+//! nothing. When a reservation fails the operation returns
+//! `OutOfMemory` having changed nothing the heap relies on, and it can be
+//! retried.
 //!
 //! Tests simulate refusal with a refusing global allocator in the test
 //! binary (`tests/limit.rs`), so the real paths (null from

@@ -176,11 +176,16 @@ impl WeakTable {
     }
 
     /// The callbacks due (weak references cleared since the last major
-    /// collection that still live), in table order.
-    pub(crate) fn take_callbacks(&mut self) -> Vec<(WeakId, ObjectId)> {
+    /// collection that still live), in table order, or `OutOfMemory`
+    /// (nothing taken: they stay due) when the list cannot be made.
+    pub(crate) fn take_callbacks(&mut self) -> Result<Vec<(WeakId, ObjectId)>, GcError> {
+        let due = self.iter().filter(|weak| weak.pending.is_some()).count();
+        let mut callbacks = Vec::new();
+        system::reserve(&mut callbacks, due)?;
         let entries = self.entries.iter_mut().flatten();
-        entries
-            .filter_map(|weak| weak.pending.take().map(|object| (WeakId(weak.id), object)))
-            .collect()
+        callbacks.extend(
+            entries.filter_map(|weak| weak.pending.take().map(|object| (WeakId(weak.id), object))),
+        );
+        Ok(callbacks)
     }
 }

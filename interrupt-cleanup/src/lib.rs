@@ -1,16 +1,20 @@
-//! Temporary files and folders that do not outlive an interrupted process.
+//! Temporary files and folders, and child processes, that do not outlive
+//! an interrupted process.
 //!
 //! [`file_in`] and [`dir_in`] create them with `tempfile` (removed when
-//! dropped, as usual) and also record their paths. The first of them
-//! installs a handler (`signal-hook`) for SIGINT, SIGTERM and SIGHUP: on
-//! any of these, every recorded path still present is removed and the
-//! process exits with status 128 + the signal's number (130, 143, 129).
-//! Creation and removal hold one lock, so a signal never falls between a
-//! file's creation and its recording. Persisting a file (renaming it into
+//! dropped, as usual) and also record their paths; [`spawn`] starts a
+//! process and records its id until its guard is dropped. The first of
+//! them installs a handler (`signal-hook`) for SIGINT, SIGTERM and SIGHUP:
+//! on any of these, every recorded process is killed (SIGKILL), every
+//! recorded path still present is removed, and the process exits with
+//! status 128 + the signal's number (130, 143, 129). Creation and removal
+//! hold one lock, so a signal never falls between a file's creation (a
+//! process's start) and its recording. Persisting a file (renaming it into
 //! place) forgets it.
 //!
-//! Limits: SIGKILL cannot be caught (what it interrupts stays); outside Unix
-//! no handler is installed, and only dropping removes the temporaries.
+//! Limits: SIGKILL cannot be caught (what it interrupts stays, and the
+//! processes run on); outside Unix no handler is installed, and only
+//! dropping removes the temporaries.
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
@@ -18,19 +22,23 @@
 use std::fs::File;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
+use std::process::{Child, Command};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
-/// The paths to remove on an interrupt, each under the id of its guard.
+/// The paths to remove and the processes to kill on an interrupt, each
+/// under the id of its guard.
 #[derive(Debug, Default)]
 struct Registry {
     next_id: u64,
     paths: Vec<(u64, PathBuf)>,
+    children: Vec<(u64, u32)>,
     handler_installed: bool,
 }
 
 static REGISTRY: Mutex<Registry> = Mutex::new(Registry {
     next_id: 0,
     paths: Vec::new(),
+    children: Vec::new(),
     handler_installed: false,
 });
 
@@ -47,11 +55,21 @@ fn remove(path: &Path) {
     }
 }
 
-/// Removes every recorded path (under the lock, which it keeps: nothing
-/// is created after) and exits with `128 + signal`.
+/// Kills every recorded process, then removes every recorded path (under
+/// the lock, which it keeps: nothing is created or started after), and
+/// exits with `128 + signal`.
 #[cfg(unix)]
 fn clean_up_and_exit(signal: i32) -> ! {
+    use nix::sys::signal::{Signal, kill};
+    use nix::unistd::Pid;
     let registry = registry();
+    for &(_, pid) in &registry.children {
+        if let Ok(pid) = i32::try_from(pid) {
+            // Gone already (a zombie not yet reaped keeps its id): nothing
+            // to do.
+            let _ = kill(Pid::from_raw(pid), Signal::SIGKILL);
+        }
+    }
     for (_, path) in &registry.paths {
         remove(path);
     }
@@ -95,7 +113,7 @@ fn recorded<T>(
     Ok((made, Guard { id }))
 }
 
-/// Forgets its path when dropped.
+/// Forgets its path (or process) when dropped.
 #[derive(Debug)]
 struct Guard {
     id: u64,
@@ -103,8 +121,37 @@ struct Guard {
 
 impl Drop for Guard {
     fn drop(&mut self) {
-        registry().paths.retain(|(id, _)| *id != self.id);
+        let mut registry = registry();
+        registry.paths.retain(|(id, _)| *id != self.id);
+        registry.children.retain(|(id, _)| *id != self.id);
     }
+}
+
+/// A process started by [`spawn`]: an interrupt kills it while this lives.
+#[derive(Debug)]
+pub struct ChildGuard {
+    _guard: Guard,
+}
+
+/// Starts `cmd` (as [`Command::spawn`]) and records the process, so that
+/// an interrupt kills it (SIGKILL) before this process exits, until the
+/// returned guard is dropped. Drop the guard as soon as the child has been
+/// waited for: its id may then name another process. (A child that ended
+/// keeps its id until it is waited for, so an interrupt between its end
+/// and the wait signals nobody else.)
+pub fn spawn(cmd: &mut Command) -> io::Result<(Child, ChildGuard)> {
+    let mut registry = registry();
+    install_handler(&mut registry)?;
+    let child = cmd.spawn()?;
+    let id = registry.next_id;
+    registry.next_id += 1;
+    registry.children.push((id, child.id()));
+    Ok((
+        child,
+        ChildGuard {
+            _guard: Guard { id },
+        },
+    ))
 }
 
 /// A temporary file, removed when dropped or on an interrupt, unless
@@ -199,6 +246,23 @@ mod tests {
         drop(dir);
         assert!(!d.exists());
         assert!(!recorded_paths().contains(&d));
+    }
+
+    #[test]
+    fn a_child_is_recorded_until_its_guard_is_dropped() {
+        let recorded = || {
+            registry()
+                .children
+                .iter()
+                .map(|&(_, p)| p)
+                .collect::<Vec<_>>()
+        };
+        let (mut child, guard) = spawn(&mut Command::new("true")).unwrap();
+        assert!(recorded().contains(&child.id()));
+        child.wait().unwrap();
+        drop(guard);
+        assert!(!recorded().contains(&child.id()));
+        assert!(spawn(&mut Command::new("/nonexistent/interrupt-cleanup")).is_err());
     }
 
     #[test]

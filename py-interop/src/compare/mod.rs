@@ -13,8 +13,8 @@
 //!
 //! The files (trace, program, both event streams) go to a temporary folder
 //! that is removed at the end (and on SIGINT, SIGTERM or SIGHUP, through
-//! `interrupt_cleanup`), or to `--keep DIR`, each written whole or not at
-//! all. Nothing is kept in memory that grows with the trace: the
+//! `interrupt_cleanup`, which also kills the runtime then), or to `--keep
+//! DIR`, each written whole or not at all. Nothing is kept in memory that grows with the trace: the
 //! operations are generated again for each use, and the event streams are
 //! added up (and written to `--keep`) line by line. The runtime is given
 //! [`Request::timeout`] to answer and to run the program.

@@ -147,8 +147,9 @@ fn run_child(
     cmd.stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
-    let mut child = cmd
-        .spawn()
+    // Killed if `gc-bench` is interrupted (SIGINT, SIGTERM, SIGHUP sent
+    // to it alone) while it runs.
+    let (mut child, guard) = interrupt_cleanup::spawn(&mut cmd)
         .map_err(|e| format!("cannot run {}: {e}", cmd.get_program().to_string_lossy()))?;
     let (stdout, stderr) = (child.stdout.take(), child.stderr.take());
     let (Some(stdout), Some(mut stderr)) = (stdout, stderr) else {
@@ -189,6 +190,8 @@ fn run_child(
             }
             other => other,
         };
+        // Waited for: its id is no longer its own.
+        drop(guard);
         let _ = tx.send(Report::Exited(exited));
     });
     let mut status = None;
