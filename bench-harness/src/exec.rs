@@ -363,14 +363,17 @@ struct Verified {
 /// model of its `ops` operations, after the final full collection.
 fn verify<C: Inspect>(exec: &Exec<C>, source: Source<'_>, ops: u64) -> Result<Verified, String> {
     let c = &exec.m.collector;
-    let ids = |v: Vec<gc_core::ObjectId>| -> Vec<u64> { v.into_iter().map(|o| o.0).collect() };
-    let garbage = ids(c.root_list(RootList::Garbage));
-    let mut live = ids(c.live_objects());
+    let ids = |v: Result<Vec<gc_core::ObjectId>, gc_core::GcError>| -> Result<Vec<u64>, String> {
+        let v = v.map_err(|e| format!("inspecting the heap: {e}"))?;
+        Ok(v.into_iter().map(|o| o.0).collect())
+    };
+    let garbage = ids(c.root_list(RootList::Garbage))?;
+    let mut live = ids(c.live_objects())?;
     live.sort_unstable();
     let traits = C::TRAITS;
     let model = Model::new(verdict::needs_rc_live(&traits), garbage);
     let (model, live_size) = replay_model(model, exec, source, ops).map_err(failed)?;
-    let saved = ids(c.root_list(RootList::Saved));
+    let saved = ids(c.root_list(RootList::Saved))?;
     let judged = verdict::saved(&saved, &model.saved())
         .and_then(|()| verdict::live_set(&traits, &model, &live, Moment::AfterFullCollection));
     let passed = judged.map_err(|e| failed(e.to_string()))?;

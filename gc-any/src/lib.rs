@@ -495,7 +495,7 @@ impl Collector for AnyCollector {
     fn record_events(&mut self, on: bool) {
         each!(&mut self.inner, c => c.record_events(on))
     }
-    fn drain_events(&mut self, out: &mut Vec<Event>) {
+    fn drain_events(&mut self, out: &mut Vec<Event>) -> Result<(), GcError> {
         each!(&mut self.inner, c => c.drain_events(out))
     }
     fn root_count(&self) -> usize {
@@ -525,11 +525,11 @@ impl Inspect for AnyCollector {
         each!(&self.inner, c => c.weak_id(weak))
     }
 
-    fn live_objects(&self) -> Vec<ObjectId> {
+    fn live_objects(&self) -> Result<Vec<ObjectId>, GcError> {
         each!(&self.inner, c => c.live_objects())
     }
 
-    fn root_list(&self, list: RootList) -> Vec<ObjectId> {
+    fn root_list(&self, list: RootList) -> Result<Vec<ObjectId>, GcError> {
         each!(&self.inner, c => c.root_list(list))
     }
 }

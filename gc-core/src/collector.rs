@@ -228,7 +228,11 @@ pub trait Collector: Sized + Send {
     /// nobody drains keeps none.
     fn record_events(&mut self, on: bool);
     /// Moves the events recorded since the last call into `out`.
-    fn drain_events(&mut self, out: &mut Vec<Event>);
+    /// [`GcError::OutOfMemory`] when the system refused the memory to
+    /// record some of them (those since the last call are then dropped,
+    /// never handed out with a gap; recording goes on), or to grow `out`
+    /// (nothing moves). See [`EventLog`](crate::EventLog).
+    fn drain_events(&mut self, out: &mut Vec<Event>) -> Result<(), GcError>;
     /// Roots held through handles: the embedder's, plus those the embedding
     /// layer holds itself (see [`Embedding::outstanding_roots`](crate::Embedding::outstanding_roots)).
     fn root_count(&self) -> usize;
@@ -261,18 +265,22 @@ pub trait Collector: Sized + Send {
 /// the identities that events carry. The oracle, the conformance suite,
 /// the replayer (which names weak references in its records) and the
 /// harness's verification use it; a mutator needs only [`Collector`].
-/// Every strategy implements it. Slow answers are fine here.
+/// Every strategy implements it. Slow answers are fine here; the lists
+/// are built fallibly: memory the system refuses is
+/// [`GcError::OutOfMemory`], the heap unchanged.
 pub trait Inspect: Collector {
     /// The weak reference's identity (what [`Event::WeakCallback`] names).
     fn weak_id(&self, weak: WeakHandle) -> Result<WeakId, GcError>;
     /// Every object allocated and not yet freed (for verification; slow).
-    fn live_objects(&self) -> Vec<ObjectId>;
+    fn live_objects(&self) -> Result<Vec<ObjectId>, GcError>;
     /// The objects on a collector-held root list (for verification).
-    fn root_list(&self, list: RootList) -> Vec<ObjectId>;
+    fn root_list(&self, list: RootList) -> Result<Vec<ObjectId>, GcError>;
 
-    /// The live objects as a sorted set.
-    fn live_set(&self) -> std::collections::BTreeSet<ObjectId> {
-        self.live_objects().into_iter().collect()
+    /// The live objects in ascending order (each once: a sorted set).
+    fn live_set(&self) -> Result<Vec<ObjectId>, GcError> {
+        let mut live = self.live_objects()?;
+        live.sort_unstable();
+        Ok(live)
     }
 }
 

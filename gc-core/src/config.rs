@@ -256,6 +256,22 @@ pub fn refused() -> GcError {
     GcError::OutOfMemory { limit: 0 }
 }
 
+/// `items` in a new vector, allocated fallibly (for answers such as
+/// [`Inspect`](crate::Inspect)'s): room for `len` is reserved first, and
+/// the vector grows if there are more. [`GcError::OutOfMemory`] if the
+/// system refuses the memory.
+pub fn try_collect<T>(len: usize, items: impl IntoIterator<Item = T>) -> Result<Vec<T>, GcError> {
+    let mut v = Vec::new();
+    v.try_reserve_exact(len).map_err(|_| refused())?;
+    for item in items {
+        if v.len() == v.capacity() {
+            v.try_reserve(1).map_err(|_| refused())?;
+        }
+        v.push(item);
+    }
+    Ok(v)
+}
+
 /// An object's size in the canonical layout: a 16-byte header, 8 bytes per
 /// slot, then the payload.
 #[inline]

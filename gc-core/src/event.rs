@@ -162,19 +162,44 @@ pub enum Event {
 /// none, so an embedder pays no memory for them. The replayer, the
 /// harness and the tests turn it on with
 /// [`Collector::record_events`](crate::Collector::record_events).
+///
+/// Recording never fails an operation: an event the system refuses the
+/// memory for is counted as lost instead, and so is every later one until
+/// the next drain, which reports the loss
+/// ([`GcError::OutOfMemory`](crate::GcError::OutOfMemory)) and hands out
+/// nothing, so no caller mistakes a stream with a gap for the whole one.
 #[derive(Debug, Default)]
 pub struct EventLog {
     recording: bool,
     events: Vec<Event>,
+    /// Events dropped since the last drain because memory was refused.
+    lost: u64,
 }
 
 impl EventLog {
-    /// Records `event` if recording is on; drops it otherwise.
+    /// Records `event` if recording is on; drops it otherwise. Allocates
+    /// only when the log is full, fallibly: refused, the event is lost
+    /// (see [`EventLog::drain_into`]).
     #[inline]
     pub fn push(&mut self, event: Event) {
-        if self.recording {
-            self.events.push(event);
+        if !self.recording {
+            return;
         }
+        if self.lost == 0
+            && (self.events.len() < self.events.capacity() || self.events.try_reserve(1).is_ok())
+        {
+            self.events.push(event);
+        } else {
+            self.lose();
+        }
+    }
+
+    /// Once one event is lost, the rest until the drain are worthless: the
+    /// log keeps none of them (and frees what it held).
+    #[cold]
+    fn lose(&mut self) {
+        self.lost += 1;
+        self.events = Vec::new();
     }
 
     /// Records a collection the strategy has just finished: counts it in
@@ -196,11 +221,13 @@ impl EventLog {
         }));
     }
 
-    /// Turns recording on or off; turning it off drops what was recorded.
+    /// Turns recording on or off; turning it off drops what was recorded
+    /// (and forgets any loss).
     pub fn set_recording(&mut self, on: bool) {
         self.recording = on;
         if !on {
             self.events = Vec::new();
+            self.lost = 0;
         }
     }
 
@@ -209,8 +236,26 @@ impl EventLog {
         self.recording
     }
 
+    /// Events lost since the last drain (memory for them was refused).
+    pub fn lost(&self) -> u64 {
+        self.lost
+    }
+
     /// Moves the recorded events to the end of `out`.
-    pub fn drain_into(&mut self, out: &mut Vec<Event>) {
+    ///
+    /// `Err(OutOfMemory)` when events were lost since the last drain: the
+    /// log is then empty again (recording goes on) and `out` unchanged;
+    /// or when `out` cannot grow: nothing moves, and a later drain may
+    /// succeed.
+    pub fn drain_into(&mut self, out: &mut Vec<Event>) -> Result<(), crate::GcError> {
+        if self.lost > 0 {
+            self.lost = 0;
+            self.events.clear();
+            return Err(crate::config::refused());
+        }
+        out.try_reserve(self.events.len())
+            .map_err(|_| crate::config::refused())?;
         out.append(&mut self.events);
+        Ok(())
     }
 }

@@ -286,7 +286,9 @@
 //! A heap records its collection, finalizer and weak-callback events only
 //! after [`Collector::record_events`]`(true)`; drain them with
 //! [`Collector::drain_events`]. An embedder that never asks pays no memory
-//! for them. Running totals are always in [`Collector::stats`].
+//! for them. Recording never fails an operation: events the system refuses
+//! memory for are lost, and the next drain says so
+//! ([`GcError::OutOfMemory`]) instead of handing out a stream with a gap. Running totals are always in [`Collector::stats`].
 //!
 //! ## 9. What [`Traits`] mean for you
 //!
@@ -311,8 +313,9 @@
 //!   -p gc-any --example tree_costs`, one run, see the README):
 //!   1.1–1.2× the raw handle API on the reference-counting strategies,
 //!   1.4× on marksweep, whose bump allocation leaves little else to pay.
-//! - A [`Root`]: a local's cost, plus a shared pointer, and one uncontended
-//!   lock when dropped.
+//! - A [`Root`]: a local's cost, plus a shared pointer, the room for its
+//!   handle in the heap's release queue, and one uncontended lock when made
+//!   and one when dropped (its drop allocates nothing).
 //! - A view read: the strategy's own memory reads, nothing else. Counting
 //!   a tree's nodes through views costs less than the same walk over
 //!   `std::rc::Rc<RefCell<_>>` on marksweep (the view is the object's

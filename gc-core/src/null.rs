@@ -186,7 +186,7 @@ impl Collector for NullCollector {
             next_weak_id: 0,
             stats: Stats::default(),
             events: EventLog::default(),
-            embed: EmbedState::default(),
+            embed: EmbedState::try_new()?,
             slot_count: 0,
             limit: HeapLimit::new(config.max_heap as u64),
         })
@@ -353,8 +353,8 @@ impl Collector for NullCollector {
         self.events.set_recording(on);
     }
 
-    fn drain_events(&mut self, out: &mut Vec<Event>) {
-        self.events.drain_into(out);
+    fn drain_events(&mut self, out: &mut Vec<Event>) -> Result<(), GcError> {
+        self.events.drain_into(out)
     }
 
     fn root_count(&self) -> usize {
@@ -375,12 +375,13 @@ impl Inspect for NullCollector {
         Ok(WeakId(self.weak_roots.get(weak)?.0))
     }
 
-    fn live_objects(&self) -> Vec<ObjectId> {
-        (0..self.objects.len() as u64).map(ObjectId).collect()
+    fn live_objects(&self) -> Result<Vec<ObjectId>, GcError> {
+        let n = self.objects.len();
+        config::try_collect(n, (0..n as u64).map(ObjectId))
     }
 
-    fn root_list(&self, _list: RootList) -> Vec<ObjectId> {
-        Vec::new()
+    fn root_list(&self, _list: RootList) -> Result<Vec<ObjectId>, GcError> {
+        Ok(Vec::new())
     }
 }
 
@@ -410,7 +411,7 @@ mod tests {
         h.set_slot(a, 1, Some(b)).unwrap();
         let got = h.slot(a, 1).unwrap().unwrap();
         assert!(h.same_object(got, b).unwrap());
-        assert_eq!(h.live_objects().len(), 2);
+        assert_eq!(h.live_objects().unwrap().len(), 2);
         for x in [a, b, got] {
             h.release(x).unwrap();
         }

@@ -134,10 +134,10 @@ fn a_collection_allocates_nothing() {
     assert_eq!(count.0.load(Ordering::Relaxed), 1 + 75);
     assert_eq!(h.stats().finalized, 1 + 3 * 75);
     assert_eq!(h.stats().weak_callbacks, weaks.len() as u64);
-    let live: Vec<ObjectId> = h.live_set().into_iter().collect();
+    let live: Vec<ObjectId> = h.live_set().unwrap().into_iter().collect();
     resurrected.sort();
     assert_eq!(live, resurrected, "the resurrected cycles alone survive");
-    let saved = h.root_list(RootList::Saved);
+    let saved = h.root_list(RootList::Saved).unwrap();
     assert_eq!(saved.len(), 75);
     // Later operations: the saved objects come back as roots, and once
     // dropped nothing is left (their finalizers ran already).
@@ -165,7 +165,7 @@ fn a_collection_refused_its_room_changes_nothing() {
         cycles.extend(garbage_cycle(&mut h, f));
     }
     let before = (
-        h.live_set(),
+        h.live_set().unwrap(),
         h.stats(),
         h.gc().get_count(),
         h.gc().get_stats(),
@@ -175,7 +175,7 @@ fn a_collection_refused_its_room_changes_nothing() {
     assert!(refused > 0);
     assert_eq!(
         (
-            h.live_set(),
+            h.live_set().unwrap(),
             h.stats(),
             h.gc().get_count(),
             h.gc().get_stats()
@@ -193,7 +193,7 @@ fn a_collection_refused_its_room_changes_nothing() {
     h.control(Control::DebugOff).unwrap();
     h.control(Control::GarbageClear).unwrap();
     h.collect_full().unwrap();
-    assert_eq!(h.live_set().len(), 1);
+    assert_eq!(h.live_set().unwrap().len(), 1);
     h.release(kept).unwrap();
 }
 
@@ -210,11 +210,19 @@ fn an_automatic_collection_refused_refuses_the_allocation() {
         held.push(h.alloc_atom(0).unwrap());
         held.push(h.alloc_node(0, 0).unwrap());
     }
-    let before = (h.live_set(), h.gc().get_count(), h.stats().collections);
+    let before = (
+        h.live_set().unwrap(),
+        h.gc().get_count(),
+        h.stats().collections,
+    );
     let (result, _) = with_budget(0, 0, || h.alloc_node(0, 0));
     assert_eq!(result, Err(REFUSED));
     assert_eq!(
-        (h.live_set(), h.gc().get_count(), h.stats().collections),
+        (
+            h.live_set().unwrap(),
+            h.gc().get_count(),
+            h.stats().collections
+        ),
         before
     );
     held.push(h.alloc_node(0, 0).unwrap());
@@ -249,10 +257,10 @@ fn the_collection_that_makes_room_refused_refuses_the_allocation() {
     let kept = h.alloc_node(1, 8).unwrap();
     let cycle = garbage_cycle(&mut h, None);
     let live = h.alloc_node(1, 8).unwrap();
-    let before = (h.live_set(), h.stats().collections);
+    let before = (h.live_set().unwrap(), h.stats().collections);
     let (result, _) = with_budget(0, 0, || h.alloc_node(1, 8));
     assert_eq!(result, Err(REFUSED));
-    assert_eq!((h.live_set(), h.stats().collections), before);
+    assert_eq!((h.live_set().unwrap(), h.stats().collections), before);
     // With memory the collection runs; the cycle is saved, not freed, so
     // the limit refuses.
     assert_eq!(

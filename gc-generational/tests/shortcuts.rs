@@ -18,7 +18,7 @@ fn heap() -> Generational {
 
 fn finalized(h: &mut Generational) -> Vec<ObjectId> {
     let mut v = Vec::new();
-    h.drain_events(&mut v);
+    h.drain_events(&mut v).unwrap();
     v.into_iter()
         .filter_map(|e| match e {
             Event::Finalize { object } => Some(object),

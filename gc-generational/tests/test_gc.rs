@@ -53,7 +53,7 @@ enum Ev {
 
 fn events(h: &mut Generational) -> Vec<Ev> {
     let mut v = Vec::new();
-    h.drain_events(&mut v);
+    h.drain_events(&mut v).unwrap();
     v.into_iter()
         .filter_map(|e| match e {
             Event::Finalize { object } => Some(Ev::Del(object)),
@@ -849,7 +849,7 @@ fn immortal_objects_are_never_counted_freed_or_collected() {
     assert_eq!(collect(&mut h, 2), 0);
     assert_eq!(h.stats().live_objects, 2);
     assert!(h.gc().get_objects(Some(2)).unwrap().contains(&ai));
-    let r = h.live_objects();
+    let r = h.live_objects().unwrap();
     assert_eq!(r.len(), 2);
     assert_eq!(h.header(gc_core::rc::ObjRef::from_index(0).unwrap()).rc, rc);
 }

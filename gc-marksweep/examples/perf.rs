@@ -58,7 +58,7 @@ fn main() {
         .unwrap();
         let long_lived = tree(&mut h, 18);
         h.collect(gc_core::Generation::YOUNGEST).unwrap();
-        h.drain_events(&mut Vec::new());
+        h.drain_events(&mut Vec::new()).unwrap();
         let started = Instant::now();
         for _ in 0..2000 {
             let t = tree(&mut h, 12);
@@ -66,7 +66,7 @@ fn main() {
         }
         let mut pauses = Vec::new();
         let mut events = Vec::new();
-        h.drain_events(&mut events);
+        h.drain_events(&mut events).unwrap();
         for e in &events {
             if let gc_core::Event::Collect(c) = e {
                 if c.kind == IncMiniMark::MINOR {

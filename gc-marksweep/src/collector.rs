@@ -732,7 +732,7 @@ impl Collector for IncMiniMark {
             stats: Stats::default(),
             gc,
             events: EventLog::default(),
-            embed: EmbedState::default(),
+            embed: EmbedState::try_new()?,
             large_threshold,
             config,
         })
@@ -969,8 +969,8 @@ impl Collector for IncMiniMark {
         self.events.set_recording(on);
     }
 
-    fn drain_events(&mut self, out: &mut Vec<Event>) {
-        self.events.drain_into(out);
+    fn drain_events(&mut self, out: &mut Vec<Event>) -> Result<(), GcError> {
+        self.events.drain_into(out)
     }
 
     fn root_count(&self) -> usize {
@@ -991,22 +991,33 @@ impl Inspect for IncMiniMark {
         Ok(WeakId(self.weaks.get(weak)?.id()))
     }
 
-    fn live_objects(&self) -> Vec<ObjectId> {
-        let mut ids = Vec::new();
-        self.for_each_object(|o, _| ids.push(o.id()));
+    fn live_objects(&self) -> Result<Vec<ObjectId>, GcError> {
+        let mut ids = Ok(Vec::new());
+        self.for_each_object(|o, _| {
+            if let Ok(v) = &mut ids {
+                if v.try_reserve(1).is_ok() {
+                    v.push(o.id());
+                } else {
+                    ids = Err(refused());
+                }
+            }
+        });
         ids
     }
 
-    fn root_list(&self, list: RootList) -> Vec<ObjectId> {
+    fn root_list(&self, list: RootList) -> Result<Vec<ObjectId>, GcError> {
         match list {
-            RootList::Saved => self
-                .roots
-                .saved()
-                .iter()
-                // SAFETY: the saved list is a root: live objects.
-                .map(|o| unsafe { o.open(self.space.access()) }.id())
-                .collect(),
-            RootList::Garbage => Vec::new(),
+            RootList::Saved => {
+                let saved = self.roots.saved();
+                gc_core::config::try_collect(
+                    saved.len(),
+                    saved
+                        .iter()
+                        // SAFETY: the saved list is a root: live objects.
+                        .map(|o| unsafe { o.open(self.space.access()) }.id()),
+                )
+            }
+            RootList::Garbage => Ok(Vec::new()),
         }
     }
 }

@@ -17,7 +17,7 @@ fn small(nursery: usize) -> MarkSweepConfig {
 
 fn events(h: &mut IncMiniMark) -> Vec<Event> {
     let mut v = Vec::new();
-    h.drain_events(&mut v);
+    h.drain_events(&mut v).unwrap();
     v
 }
 

@@ -30,7 +30,7 @@ fn heap(nursery: usize) -> IncMiniMark {
 /// Every collect event with its detail; checks that each one has one.
 fn collections(h: &mut IncMiniMark) -> Vec<(CollectEvent, CollectDetail)> {
     let mut events = Vec::new();
-    h.drain_events(&mut events);
+    h.drain_events(&mut events).unwrap();
     events
         .iter()
         .filter_map(|e| match e {

@@ -265,12 +265,12 @@ fn refused_large_object() {
 /// saved list, and the counters of finalizers, saved objects and weak
 /// callbacks.
 fn observed(h: &IncMiniMark) -> (Vec<ObjectId>, Vec<ObjectId>, [u64; 4]) {
-    let mut live = h.live_objects();
+    let mut live = h.live_objects().unwrap();
     live.sort();
     let s = h.stats();
     (
         live,
-        h.root_list(RootList::Saved),
+        h.root_list(RootList::Saved).unwrap(),
         [s.live_objects, s.finalized, s.saved, s.weak_callbacks],
     )
 }
@@ -469,7 +469,7 @@ fn refused_while_weak_callbacks_are_queued() {
     for (x, out) in [&mut h, &mut clean].into_iter().zip(&mut events) {
         x.record_events(true);
         x.collect_step().unwrap();
-        x.drain_events(out);
+        x.drain_events(out).unwrap();
         x.record_events(false);
         out.retain(|e| matches!(e, Event::WeakCallback { .. }));
         assert_eq!(x.phase(), "scanning");
@@ -547,12 +547,16 @@ fn refused_handles_and_saved_list() {
         h.release(x).unwrap();
     }
     h.collect_full().unwrap();
-    let saved = h.root_list(RootList::Saved);
+    let saved = h.root_list(RootList::Saved).unwrap();
     assert_eq!(saved.len(), 20_000);
     refuse_from(64 * 1024);
     assert!(h.take_saved().is_empty(), "refused: nothing handed out");
     give();
-    assert_eq!(h.root_list(RootList::Saved), saved, "the saved list stays");
+    assert_eq!(
+        h.root_list(RootList::Saved).unwrap(),
+        saved,
+        "the saved list stays"
+    );
     assert_eq!(h.stats().saved, 20_000);
     let taken = h.take_saved();
     assert_eq!(taken.len(), 20_000);

@@ -219,7 +219,7 @@ impl<C: Strategy> Interp<'_, C> {
                 arity(name, &args, 1, 1)?;
                 let n = match &args[0] {
                     Value::Str(s) => s.chars().count(),
-                    Value::Garbage => self.heap.garbage_len(),
+                    Value::Garbage => self.heap.garbage_len()?,
                     Value::View(_, d) => self.extra(d)? as usize,
                     Value::Range(..) => self.iter_values(&args[0])?.len(),
                     Value::Obj(r) => match self.tag_of(r)? {

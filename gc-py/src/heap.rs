@@ -289,7 +289,7 @@ impl<'h, C: Strategy> Heap<'h, C> {
     /// handle over).
     fn wrap(&mut self, h: Handle) -> Result<Root, GcError> {
         self.c.scope(|s| {
-            let l = s.adopt(h);
+            let l = s.adopt(h)?;
             s.root(l)
         })
     }
@@ -479,7 +479,7 @@ impl<'h, C: Strategy> Heap<'h, C> {
     pub fn drain(&mut self, log: &mut Log) -> Result<Drained, GcError> {
         self.flush()?;
         let mut out = Drained::default();
-        self.c.drain_events(&mut log.events);
+        self.c.drain_events(&mut log.events)?;
         for e in log.events.drain(..) {
             match e {
                 Event::WeakCallback { weak, .. } => out.weak_callbacks.push(weak),
@@ -554,8 +554,8 @@ impl<'h, C: Strategy> Heap<'h, C> {
     }
 
     /// `len(gc.garbage)`.
-    pub fn garbage_len(&mut self) -> usize {
-        self.c.root_list(RootList::Garbage).len()
+    pub fn garbage_len(&mut self) -> Result<usize, GcError> {
+        Ok(self.c.root_list(RootList::Garbage)?.len())
     }
 
     /// Live objects: (all, containers and atoms when known).

@@ -507,7 +507,7 @@ impl<C: Strategy> Interp<'_, C> {
                 b't' => self.heap.slot_count(r)? != 0,
                 _ => true,
             },
-            Value::Garbage => self.heap.garbage_len() != 0,
+            Value::Garbage => self.heap.garbage_len()? != 0,
             Value::View(_, d) => self.extra(d)? != 0,
             _ => true,
         })

@@ -60,7 +60,7 @@ fn dropping_a_chain_through_the_middle_slot_keeps_the_order() {
     }
     heap.release(head.unwrap()).unwrap();
     let mut events = Vec::new();
-    heap.drain_events(&mut events);
+    heap.drain_events(&mut events).unwrap();
     let order: Vec<_> = events
         .iter()
         .filter_map(|e| match e {
@@ -101,7 +101,7 @@ fn a_tuple_releases_its_members_last_to_first_like_tupledealloc() {
     }
     heap.release(tuple).unwrap();
     let mut events = Vec::new();
-    heap.drain_events(&mut events);
+    heap.drain_events(&mut events).unwrap();
     let order: Vec<_> = events
         .iter()
         .filter_map(|e| match e {

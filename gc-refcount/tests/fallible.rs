@@ -11,13 +11,17 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use gc_core::tooling::testing::{Profile, arb_trace};
+use gc_core::tooling::trace::Trace;
 use gc_core::{
     Collector, CollectorExt, Finalize, Finalizer, GcError, Handle, Inspect, Local, ObjectId,
     RootList, Scope,
 };
+use gc_core::{Embedding, Generation};
 use gc_refcount::RefCount;
 use proptest::prelude::*;
-use refusing::{Refusing, refusing_all, replay_with_refusals, with_budget};
+use refusing::{
+    Refusing, refusing_all, replay_events_with_refusals, replay_with_refusals, with_budget,
+};
 
 #[global_allocator]
 static ALLOCATOR: Refusing = Refusing;
@@ -50,6 +54,101 @@ proptest! {
             Err(e) => prop_assert!(false, "{e}"),
         }
     }
+
+    /// The same with events recorded: every line's events are those of the
+    /// run never refused, or the line says they were lost.
+    #[test]
+    fn events_are_all_there_or_reported_lost(
+        trace in arb_trace(if cfg!(miri) { 30 } else { 300 }, Profile::WithControls)
+    ) {
+        let r = replay_events_with_refusals(
+            RefCount::new_default().unwrap(),
+            RefCount::new_default().unwrap(),
+            &trace,
+            &[0, 1, 2, 3, 5, 8],
+        );
+        if let Err(e) = r {
+            prop_assert!(false, "{e}");
+        }
+    }
+}
+
+/// Chains of objects with finalizers, each with a weak callback on its
+/// tail, dropped whole: each drop's events come in a burst the event log
+/// grows for. Refused memory: a line's events are those of a run never
+/// refused, or the line says it lost them; the heap is the same either way,
+/// and later lines' events are whole again.
+#[test]
+fn bursts_of_events_are_all_there_or_reported_lost() {
+    let mut text = String::from("gctrace 1\n");
+    for i in 0..120 {
+        text += "new r0 node 1 0\nfin r0\nweak w0 r0 cb\n";
+        for _ in 0..(i % 16) {
+            text += "new r1 node 1 0\nfin r1\nset r1.0 r0\nmov r0 r1\ndel r1\n";
+        }
+        text += "del r0\n";
+        if i % 5 == 0 {
+            text += "collect\n";
+        }
+    }
+    let trace = Trace::parse(&text).unwrap();
+    let (refusals, losses) = replay_events_with_refusals(
+        RefCount::new_default().unwrap(),
+        RefCount::new_default().unwrap(),
+        &trace,
+        &[0, 1, 2, 3, 5, 8, 0, 0],
+    )
+    .unwrap();
+    assert!(refusals > 0, "nothing refused");
+    assert!(losses > 0, "no event lost");
+}
+
+/// A heap whose making is refused memory at its first, second …
+/// allocation is `OutOfMemory`, never an abort.
+#[test]
+fn making_a_heap_is_refused_cleanly() {
+    let made = (0..256).find_map(
+        |k| match with_budget(k, u64::MAX, RefCount::new_default).0 {
+            Ok(h) => Some((k, h)),
+            Err(e) => {
+                assert_eq!(e, REFUSED);
+                None
+            }
+        },
+    );
+    let (k, mut h) = made.expect("made with memory");
+    assert!(k > 0);
+    let a = h.alloc_node(0, 0).unwrap();
+    h.release(a).unwrap();
+}
+
+/// A hook whose local the system refuses memory for does not run then: its
+/// object waits, rooted, and the hook runs on it, intact, at the next
+/// operation that has the memory. Nothing is lost, nothing runs twice.
+#[test]
+fn a_hook_refused_its_local_waits() {
+    let mut h = RefCount::new_default().unwrap();
+    let count = Count::default();
+    h.on_finalize(count.clone());
+    let x = h.alloc_node(0, 0).unwrap();
+    h.set_finalizer(x, Finalizer::Run).unwrap();
+    // A new heap's local stack has no room yet: the hook cannot make its
+    // local.
+    let (released, refused) = with_budget(0, 0, || h.release(x));
+    assert_eq!(released, Ok(()));
+    assert!(refused > 0);
+    assert_eq!(count.0.load(Ordering::Relaxed), 0);
+    assert_eq!(h.embed_state_ref().internal_roots(), 1);
+    assert_eq!((h.stats().live_objects, h.stats().finalized), (1, 1));
+    // Still refused: still waiting.
+    with_budget(0, 0, || h.flush());
+    assert_eq!(count.0.load(Ordering::Relaxed), 0);
+    h.flush();
+    assert_eq!(count.0.load(Ordering::Relaxed), 1);
+    assert_eq!(h.embed_state_ref().internal_roots(), 0);
+    assert_eq!((h.stats().live_objects, h.stats().finalized), (0, 1));
+    h.collect(Generation::FULL).unwrap();
+    assert_eq!(count.0.load(Ordering::Relaxed), 1);
 }
 
 /// Each operation that needs memory (a payload, slots in the arena or a
@@ -59,7 +158,7 @@ proptest! {
 fn each_allocating_operation_refused_is_out_of_memory() {
     let mut h = RefCount::new_default().unwrap();
     let a = h.alloc_node(300, 8).unwrap(); // slots in a box of their own
-    let before = (h.live_set(), h.stats().allocated, h.root_count());
+    let before = (h.live_set().unwrap(), h.stats().allocated, h.root_count());
     let (results, refused) = with_budget(0, 0, || {
         [
             h.alloc_atom(1).map(drop),
@@ -78,7 +177,10 @@ fn each_allocating_operation_refused_is_out_of_memory() {
         REFUSED.to_string(),
         "out of memory: the system refused the allocation"
     );
-    assert_eq!((h.live_set(), h.stats().allocated, h.root_count()), before);
+    assert_eq!(
+        (h.live_set().unwrap(), h.stats().allocated, h.root_count()),
+        before
+    );
     // With memory again, everything works.
     let b = h.alloc_node(4, 0).unwrap();
     h.set_slot(a, 299, Some(b)).unwrap();
@@ -228,10 +330,10 @@ fn the_release_cascade_allocates_nothing() {
     refusing_all(|| h.release(head)).unwrap();
     assert_eq!(count.0.load(Ordering::Relaxed), 1 + hooks);
     assert_eq!(h.stats().weak_callbacks, weaks.len() as u64);
-    let mut saved = h.root_list(RootList::Saved);
+    let mut saved = h.root_list(RootList::Saved).unwrap();
     saved.sort();
     assert_eq!(saved, resurrecting);
-    let live: Vec<ObjectId> = h.live_set().into_iter().collect();
+    let live: Vec<ObjectId> = h.live_set().unwrap().into_iter().collect();
     assert_eq!(live, resurrecting, "only the resurrected are alive");
     for w in weaks {
         assert_eq!(h.upgrade(w).unwrap(), None);
@@ -253,11 +355,11 @@ fn a_refused_resize_changes_nothing() {
     let b = h.alloc_atom(0).unwrap();
     h.set_slot(a, 0, Some(b)).unwrap();
     h.release(b).unwrap();
-    let before = (h.live_set(), h.stats().live_bytes);
+    let before = (h.live_set().unwrap(), h.stats().live_bytes);
     for slots in [5, 300] {
         assert_eq!(with_budget(0, 0, || h.resize(a, slots)).0, Err(REFUSED));
         assert_eq!(h.slot_count(a).unwrap(), 3);
-        assert_eq!((h.live_set(), h.stats().live_bytes), before);
+        assert_eq!((h.live_set().unwrap(), h.stats().live_bytes), before);
     }
     h.resize(a, 300).unwrap();
     assert_eq!(h.slot_count(a).unwrap(), 300);

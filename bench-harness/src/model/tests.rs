@@ -74,6 +74,7 @@ fn agrees_with_the_oracle_and_the_refcount_collector() {
                 let live: Vec<u64> = replayer
                     .collector_mut()
                     .live_set()
+                    .unwrap()
                     .into_iter()
                     .map(|o| o.0)
                     .collect();
@@ -130,7 +131,7 @@ fn agrees_with_the_oracle_across_compactions_on_marksweep() {
                     finalized += 1;
                 }
             }
-            let garbage = replayer.collector().root_list(RootList::Garbage);
+            let garbage = replayer.collector().root_list(RootList::Garbage).unwrap();
             assert!(
                 garbage.is_empty(),
                 "{}: marksweep keeps no garbage list",
@@ -153,7 +154,7 @@ fn agrees_with_the_oracle_across_compactions_on_marksweep() {
         };
         step(&last, true);
         let c = replayer.collector();
-        let live: Vec<u64> = c.live_set().into_iter().map(|o| o.0).collect();
+        let live: Vec<u64> = c.live_set().unwrap().into_iter().map(|o| o.0).collect();
         let t = <IncMiniMark as gc_core::Collector>::TRAITS;
         let m = verdict::live_set(&t, &model, &live, Moment::AfterFullCollection).unwrap();
         let o = verdict::live_set(&t, &oracle, &live, Moment::AfterFullCollection).unwrap();

@@ -22,6 +22,7 @@
 mod lend;
 mod root;
 mod scope;
+mod shared;
 mod state;
 mod view;
 

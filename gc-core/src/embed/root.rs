@@ -1,11 +1,12 @@
 //! Roots that outlive a scope: [`Root`] and [`WeakRoot`], released when
 //! dropped.
 
-use std::sync::Mutex;
+use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, PoisonError};
+use std::sync::{Mutex, MutexGuard, PoisonError};
 
-use crate::{Handle, HeapId, WeakHandle};
+use super::shared::Shared;
+use crate::{GcError, Handle, HeapId, WeakHandle};
 
 #[derive(Debug, Clone, Copy)]
 pub(super) enum Released {
@@ -16,17 +17,54 @@ pub(super) enum Released {
 /// Where a dropped root leaves its handle until the heap's next
 /// operation releases it. Shared by the heap and its roots, so a root may
 /// be dropped after its heap (its handle then goes nowhere).
+///
+/// A `Drop` must not allocate: every root reserves its place in the queue
+/// when it is made ([`ReleaseQueue::reserve`], which may be refused), so
+/// that `handles` always has room for every root still out.
 #[derive(Debug, Default)]
 pub(super) struct ReleaseQueue {
     any: AtomicBool,
     strong: AtomicUsize,
-    handles: Mutex<Vec<Released>>,
+    queue: Mutex<Queue>,
+}
+
+#[derive(Debug, Default)]
+struct Queue {
+    /// Dropped roots' handles, oldest first.
+    handles: VecDeque<Released>,
+    /// Roots made and not yet dropped: `handles` has room for them.
+    reserved: usize,
 }
 
 impl ReleaseQueue {
+    fn lock(&self) -> MutexGuard<'_, Queue> {
+        self.queue.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Makes room for the handle of one more root, which then drops
+    /// without allocating. Memory the system refuses is `OutOfMemory`.
+    pub(super) fn reserve(&self) -> Result<(), GcError> {
+        let mut q = self.lock();
+        let reserved = q.reserved + 1;
+        q.handles
+            .try_reserve(reserved)
+            .map_err(|_| crate::config::refused())?;
+        q.reserved = reserved;
+        Ok(())
+    }
+
+    /// Gives back the room of a root that will not be dropped into the
+    /// queue (never made, or its handle taken back).
+    pub(super) fn unreserve(&self) {
+        let mut q = self.lock();
+        q.reserved = q.reserved.saturating_sub(1);
+    }
+
+    /// A dropped root's handle, in the room it reserved: no allocation.
     fn push(&self, r: Released) {
-        let mut handles = self.handles.lock().unwrap_or_else(PoisonError::into_inner);
-        handles.push(r);
+        let mut q = self.lock();
+        q.reserved = q.reserved.saturating_sub(1);
+        q.handles.push_back(r);
         if matches!(r, Released::Strong(_)) {
             self.strong.fetch_add(1, Ordering::Relaxed);
         }
@@ -42,13 +80,35 @@ impl ReleaseQueue {
         self.strong.load(Ordering::Relaxed)
     }
 
-    pub(super) fn take(&self) -> Vec<Released> {
-        let mut handles = self.handles.lock().unwrap_or_else(PoisonError::into_inner);
-        self.any.store(false, Ordering::Release);
-        self.strong.store(0, Ordering::Relaxed);
-        std::mem::take(&mut *handles)
+    /// Handles waiting now.
+    pub(super) fn len(&self) -> usize {
+        self.lock().handles.len()
+    }
+
+    /// Moves the oldest waiting handles, at most `out.len()` of them, to
+    /// the front of `out`; returns how many. The queue keeps its room.
+    pub(super) fn pop_into(&self, out: &mut [Option<Released>]) -> usize {
+        let mut q = self.lock();
+        let mut n = 0;
+        for o in out.iter_mut() {
+            let Some(r) = q.handles.pop_front() else {
+                break;
+            };
+            if matches!(r, Released::Strong(_)) {
+                self.strong.fetch_sub(1, Ordering::Relaxed);
+            }
+            *o = Some(r);
+            n += 1;
+        }
+        if q.handles.is_empty() {
+            self.any.store(false, Ordering::Release);
+        }
+        n
     }
 }
+
+/// A heap's release queue, shared with its roots.
+pub(super) type SharedQueue = Shared<ReleaseQueue>;
 
 /// A root that outlives any scope: keep one in your own structures (a
 /// global, a cache entry, an interpreter frame). It keeps its object alive
@@ -56,18 +116,21 @@ impl ReleaseQueue {
 /// once with [`Scope::unroot`](super::Scope::unroot)).
 ///
 /// Make one with [`Scope::root`](super::Scope::root); read through it with
-/// [`Scope::local`](super::Scope::local). It costs one shared pointer and,
-/// when dropped, one lock of an uncontended mutex — keep the cheap
+/// [`Scope::local`](super::Scope::local). It costs one shared pointer, the
+/// room for its handle in the heap's release queue (reserved when it is
+/// made, so that dropping it never allocates) and a lock of an uncontended
+/// mutex when made and when dropped — keep the cheap
 /// [`Local`](super::Local)s for the rest.
 #[derive(Debug)]
 pub struct Root {
     handle: Handle,
     /// `None` only once the handle was given back by [`Root::into_handle`].
-    queue: Option<Arc<ReleaseQueue>>,
+    queue: Option<SharedQueue>,
 }
 
 impl Root {
-    pub(super) fn new(handle: Handle, queue: Arc<ReleaseQueue>) -> Self {
+    /// `queue` has room for `handle` ([`ReleaseQueue::reserve`]).
+    pub(super) fn new(handle: Handle, queue: SharedQueue) -> Self {
         Root {
             handle,
             queue: Some(queue),
@@ -87,7 +150,9 @@ impl Root {
 
     /// Gives the handle back without queueing it: the caller releases it.
     pub(super) fn into_handle(mut self) -> Handle {
-        self.queue = None;
+        if let Some(queue) = self.queue.take() {
+            queue.unreserve();
+        }
         self.handle
     }
 }
@@ -106,11 +171,12 @@ impl Drop for Root {
 #[derive(Debug)]
 pub struct WeakRoot {
     handle: WeakHandle,
-    queue: Arc<ReleaseQueue>,
+    queue: SharedQueue,
 }
 
 impl WeakRoot {
-    pub(super) fn new(handle: WeakHandle, queue: Arc<ReleaseQueue>) -> Self {
+    /// `queue` has room for `handle` ([`ReleaseQueue::reserve`]).
+    pub(super) fn new(handle: WeakHandle, queue: SharedQueue) -> Self {
         WeakRoot { handle, queue }
     }
 

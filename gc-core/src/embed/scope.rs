@@ -4,13 +4,12 @@
 use std::marker::PhantomData;
 use std::num::{NonZeroU32, NonZeroU64};
 use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
-use std::sync::Arc;
 
 use super::root::{Root, WeakRoot};
 use super::state::{self, FinalizeHook};
 use crate::{
     Collector, CollectorExt, Control, ControlOutcome, Finalizer, GcError, Generation, Handle, Kind,
-    ObjectId, Shape,
+    ObjectId, Shape, config,
 };
 
 /// Invariant in `'s`: a brand that keeps scopes apart.
@@ -56,6 +55,14 @@ impl Local<'_> {
     fn place(self) -> u32 {
         (self.key.get() >> 32) as u32
     }
+
+    /// The same stamp at [`NO_PLACE`]: a local that never resolves.
+    fn unresolvable(self) -> Self {
+        Local {
+            key: self.key | (u64::from(NO_PLACE) << 32),
+            _brand: PhantomData,
+        }
+    }
 }
 
 /// A region of code whose local roots are released together when it ends.
@@ -79,12 +86,38 @@ impl<'s, C: Collector> Scope<'s, C> {
         }
     }
 
+    /// Makes room on the local stack for the local the operation about to
+    /// run will push, so that memory the system refuses fails the
+    /// operation before it changes anything.
     #[inline]
-    fn push(&mut self, handle: Handle) -> Local<'s> {
+    fn room(&mut self) -> Result<(), GcError> {
+        let locals = &mut self.heap.embed_state().locals;
+        if locals.len() == locals.capacity() {
+            locals.try_reserve(1).map_err(|_| config::refused())?;
+        }
+        Ok(())
+    }
+
+    /// Makes `handle`, a root this scope owns, a local. Allocates only if
+    /// [`Scope::room`] was not called (or a finalizer used the room), and
+    /// fallibly: refused, the root is released.
+    #[inline]
+    fn push(&mut self, handle: Handle) -> Result<Local<'s>, GcError> {
         let state = self.heap.embed_state();
         let place = state.locals.len();
+        if place == state.locals.capacity() && state.locals.try_reserve(1).is_err() {
+            let _ = self.heap.release(handle);
+            return Err(config::refused());
+        }
         state.locals.push(handle);
-        Local::new(state.stamp, place)
+        Ok(Local::new(state.stamp, place))
+    }
+
+    /// A new local to the object `handle` roots (a root of its own).
+    fn clone_local(&mut self, handle: Handle) -> Result<Local<'s>, GcError> {
+        self.room()?;
+        let h = self.heap.clone_handle(handle)?;
+        self.push(h)
     }
 
     /// The raw handle of `local` (valid until its scope ends), for the raw
@@ -124,17 +157,19 @@ impl<'s, C: Collector> Scope<'s, C> {
     /// A node with `slots` nil slots and `payload` zeroed bytes.
     pub fn node(&mut self, slots: usize, payload: usize) -> Result<Local<'s>, GcError> {
         self.settle();
+        self.room()?;
         let h = self.heap.alloc(Shape::Node { slots, payload })?;
-        Ok(self.push(h))
+        self.push(h)
     }
 
     /// An atom holding `bytes` (a string, a number, a buffer).
     pub fn atom(&mut self, bytes: &[u8]) -> Result<Local<'s>, GcError> {
         self.settle();
+        self.room()?;
         let h = self.heap.alloc(Shape::Atom {
             payload: bytes.len(),
         })?;
-        let local = self.push(h);
+        let local = self.push(h)?;
         self.heap.payload_mut(h)?.copy_from_slice(bytes);
         Ok(local)
     }
@@ -143,6 +178,7 @@ impl<'s, C: Collector> Scope<'s, C> {
     #[inline]
     pub fn tuple(&mut self, members: &[Option<Local<'_>>]) -> Result<Local<'s>, GcError> {
         self.settle();
+        self.room()?;
         let h = if let Ok(pair) = <&[_; 2]>::try_from(members) {
             // Pairs (tree nodes, cons cells): no buffer to zero.
             let buf = self.handles(pair)?;
@@ -150,7 +186,7 @@ impl<'s, C: Collector> Scope<'s, C> {
         } else {
             self.alloc_tuple_of(members)?
         };
-        Ok(self.push(h))
+        self.push(h)
     }
 
     #[inline(never)]
@@ -175,7 +211,11 @@ impl<'s, C: Collector> Scope<'s, C> {
     /// [`Scope::view`] to read without one).
     pub fn get(&mut self, object: Local<'_>, index: usize) -> Result<Option<Local<'s>>, GcError> {
         let object = self.handle(object)?;
-        Ok(self.heap.slot(object, index)?.map(|h| self.push(h)))
+        self.room()?;
+        self.heap
+            .slot(object, index)?
+            .map(|h| self.push(h))
+            .transpose()
     }
 
     /// Writes slot `index` of a node (through the strategy's barrier).
@@ -248,9 +288,15 @@ impl<'s, C: Collector> Scope<'s, C> {
     /// A root to `object` that outlives this scope (released when dropped).
     pub fn root(&mut self, object: Local<'_>) -> Result<Root, GcError> {
         let object = self.handle(object)?;
-        let h = self.heap.clone_handle(object)?;
-        let queue = Arc::clone(&self.heap.embed_state().released);
-        Ok(Root::new(h, queue))
+        let queue = self.heap.embed_state().released.clone();
+        queue.reserve()?;
+        match self.heap.clone_handle(object) {
+            Ok(h) => Ok(Root::new(h, queue)),
+            Err(e) => {
+                queue.unreserve();
+                Err(e)
+            }
+        }
     }
 
     /// Releases `root` now instead of at the heap's next operation (a
@@ -262,8 +308,7 @@ impl<'s, C: Collector> Scope<'s, C> {
 
     /// A local to the object `root` holds.
     pub fn local(&mut self, root: &Root) -> Result<Local<'s>, GcError> {
-        let h = self.heap.clone_handle(root.handle())?;
-        Ok(self.push(h))
+        self.clone_local(root.handle())
     }
 
     /// A weak reference to `object`; with `callback`, its death is reported
@@ -271,14 +316,24 @@ impl<'s, C: Collector> Scope<'s, C> {
     pub fn weak(&mut self, object: Local<'_>, callback: bool) -> Result<WeakRoot, GcError> {
         self.settle();
         let object = self.handle(object)?;
-        let w = self.heap.weak(object, callback)?;
-        let queue = Arc::clone(&self.heap.embed_state().released);
-        Ok(WeakRoot::new(w, queue))
+        let queue = self.heap.embed_state().released.clone();
+        queue.reserve()?;
+        match self.heap.weak(object, callback) {
+            Ok(w) => Ok(WeakRoot::new(w, queue)),
+            Err(e) => {
+                queue.unreserve();
+                Err(e)
+            }
+        }
     }
 
     /// A local to the referent of `weak`, or `None` once it is dead.
     pub fn upgrade(&mut self, weak: &WeakRoot) -> Result<Option<Local<'s>>, GcError> {
-        Ok(self.heap.upgrade(weak.handle())?.map(|h| self.push(h)))
+        self.room()?;
+        self.heap
+            .upgrade(weak.handle())?
+            .map(|h| self.push(h))
+            .transpose()
     }
 
     /// Gives `object` a finalizer ([`Finalizer::Run`] calls the hook set
@@ -305,7 +360,9 @@ impl<'s, C: Collector> Scope<'s, C> {
     }
 
     /// Takes ownership of a raw root: it becomes a local of this scope.
-    pub fn adopt(&mut self, handle: Handle) -> Local<'s> {
+    /// If the system refuses the memory for it, the root is released and
+    /// the answer is [`GcError::OutOfMemory`].
+    pub fn adopt(&mut self, handle: Handle) -> Result<Local<'s>, GcError> {
         self.push(handle)
     }
 
@@ -373,23 +430,23 @@ impl<'s, C: Collector> Scope<'s, C> {
             // No embedder code runs: take the kept local out, release the
             // rest, put it back at `base`. Usually it is the last local
             // made.
-            let kept = if place + 1 == state.locals.len() {
-                state.locals.pop()
-            } else {
-                Some(state.locals.remove(place))
-            };
+            let kept = state.locals.remove(place);
             release_above(self.heap, base);
-            return Ok(self.push(kept.expect("the place is on the stack")));
+            // The stack is lower than before by at least the kept local:
+            // it goes back without allocating.
+            let state = self.heap.embed_state();
+            let place = state.locals.len();
+            state.locals.push(kept);
+            return Ok(Local::new(state.stamp, place));
         }
-        // Not one of the inner scope's own (only a local of an enclosing
-        // scope can be, passed through): this scope needs a root of its
-        // own.
+        // Not one of the inner scope's own: a local of an enclosing scope,
+        // passed through, lives as long as this scope and stays what it
+        // was; any other never resolves again (its place may be reused).
         release_above(self.heap, base);
-        let again = self
-            .handle(local)
-            .and_then(|h| self.heap.clone_handle(h))
-            .expect("a local of this heap is live while its scope is");
-        Ok(self.push(again))
+        if local.place() as usize >= base {
+            return Ok(local.unresolvable());
+        }
+        Ok(local)
     }
 }
 
@@ -470,11 +527,13 @@ pub trait Finalize: Send + 'static {
 pub(crate) fn hook_for<C: Collector, F: Finalize>(mut hook: F) -> FinalizeHook<C> {
     Box::new(move |heap: &mut C, h: Handle| {
         run_scope(heap, |s| {
-            let object = s.heap.clone_handle(h).expect("the heap roots it");
-            let object = s.push(object);
+            // Refused memory for the local: not now (the object waits).
+            let Ok(object) = s.clone_local(h) else {
+                return false;
+            };
             hook.finalize(s, object);
-        });
-        true
+            true
+        })
     })
 }
 
@@ -486,12 +545,15 @@ fn hook_with<C: Collector, X: 'static>(
     Box::new(move |heap: &mut C, h: Handle| {
         super::with_lent(|cx: &mut X| {
             run_scope(heap, |s| {
-                let object = s.heap.clone_handle(h).expect("the heap roots it");
-                let object = s.push(object);
+                // Refused memory for the local: not now (the object waits).
+                let Ok(object) = s.clone_local(h) else {
+                    return false;
+                };
                 hook(cx, s, object);
-            });
+                true
+            })
         })
-        .is_some()
+        .unwrap_or(false)
     })
 }
 

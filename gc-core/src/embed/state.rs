@@ -7,10 +7,10 @@ use std::collections::VecDeque;
 use std::fmt;
 use std::num::NonZeroU32;
 use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 
-use super::root::{ReleaseQueue, Released};
+use super::root::{ReleaseQueue, Released, SharedQueue};
+use super::shared::Shared;
 use crate::{Collector, Handle};
 
 /// The embedder's finalizer, as a strategy stores it: called with the heap
@@ -36,7 +36,7 @@ pub struct EmbedState<C> {
     /// Process-unique (wrapping after 2^32 states), so that a
     /// [`Local`](super::Local) names a place on this stack only.
     pub(super) stamp: NonZeroU32,
-    pub(super) released: Arc<ReleaseQueue>,
+    pub(super) released: SharedQueue,
     hook: Hook<C>,
     /// Objects chosen for finalization, each held by a root, in order.
     pending: VecDeque<Handle>,
@@ -44,14 +44,22 @@ pub struct EmbedState<C> {
     finishing: bool,
 }
 
-impl<C> Default for EmbedState<C> {
-    fn default() -> Self {
+impl<C> EmbedState<C> {
+    /// The state of a new heap: its one allocation is the release queue
+    /// it shares with its roots; memory the system refuses is
+    /// [`GcError::OutOfMemory`](crate::GcError::OutOfMemory) (the heap is
+    /// not made).
+    pub fn try_new() -> Result<Self, crate::GcError> {
+        Ok(Self::with_queue(Shared::try_new(ReleaseQueue::default())?))
+    }
+
+    fn with_queue(released: SharedQueue) -> Self {
         static NEXT_STAMP: AtomicU32 = AtomicU32::new(1);
         let stamp = NEXT_STAMP.fetch_add(1, Ordering::Relaxed);
         EmbedState {
             locals: Vec::new(),
             stamp: NonZeroU32::new(stamp).unwrap_or(NonZeroU32::MIN),
-            released: Arc::default(),
+            released,
             hook: Hook::None,
             pending: VecDeque::new(),
             panic: None,
@@ -115,12 +123,9 @@ impl<C> EmbedState<C> {
 
     /// A state for a layer over the heap that owns `inner` (a collector
     /// that holds another): roots dropped through either layer go to one
-    /// queue, and either releases them.
+    /// queue, and either releases them. Allocates nothing.
     pub fn layered_over<D>(inner: &EmbedState<D>) -> Self {
-        EmbedState {
-            released: Arc::clone(&inner.released),
-            ..EmbedState::default()
-        }
+        Self::with_queue(inner.released.clone())
     }
 
     /// Installs or removes the hook (see [`Collector::on_finalize`]).
@@ -204,12 +209,30 @@ pub fn release_dropped<C: Collector>(heap: &mut C) {
     if !heap.embed_state_ref().released.has_any() {
         return;
     }
-    let queue = Arc::clone(&heap.embed_state().released);
-    for released in queue.take() {
-        // A handle is stale only if the embedder released it by hand too.
-        let _ = match released {
-            Released::Strong(h) => heap.release(h),
-            Released::Weak(w) => heap.release_weak(w),
-        };
+    release_queued(heap);
+}
+
+/// The handles queued when it starts, oldest first, a few at a time (the
+/// queue keeps its room; a release may run a hook that drops roots, which
+/// wait for the next call).
+#[inline(never)]
+fn release_queued<C: Collector>(heap: &mut C) {
+    let queue = heap.embed_state().released.clone();
+    let mut left = queue.len();
+    let mut batch = [None; 16];
+    while left > 0 {
+        let n = queue.pop_into(&mut batch[..left.min(16)]);
+        if n == 0 {
+            break;
+        }
+        left -= n;
+        for released in batch[..n].iter_mut().filter_map(Option::take) {
+            // A handle is stale only if the embedder released it by hand
+            // too.
+            let _ = match released {
+                Released::Strong(h) => heap.release(h),
+                Released::Weak(w) => heap.release_weak(w),
+            };
+        }
     }
 }

@@ -185,7 +185,7 @@ impl<P: RcPolicy> RcHeap<P> {
             garbage: Vec::new(),
             weakrefs: WeakRegistry::default(),
             events: EventLog::default(),
-            embed: EmbedState::default(),
+            embed: EmbedState::try_new()?,
             stats: Stats::default(),
             next_id: 0,
             next_weak_id: 0,
@@ -954,8 +954,8 @@ impl<P: RcPolicy> Collector for RcHeap<P> {
         self.events.set_recording(on);
     }
 
-    fn drain_events(&mut self, out: &mut Vec<Event>) {
-        self.events.drain_into(out);
+    fn drain_events(&mut self, out: &mut Vec<Event>) -> Result<(), GcError> {
+        self.events.drain_into(out)
     }
 
     fn root_count(&self) -> usize {
@@ -976,20 +976,21 @@ impl<P: RcPolicy> Inspect for RcHeap<P> {
         Ok(WeakId(self.id(self.resolve_weak(weak)?)))
     }
 
-    fn live_objects(&self) -> Vec<ObjectId> {
-        self.objects
+    fn live_objects(&self) -> Result<Vec<ObjectId>, GcError> {
+        let live = self
+            .objects
             .iter()
             .zip(&self.cold)
             .filter(|(h, _)| !h.has(flags::FREE) && h.kind_bits() != flags::WEAKREF)
-            .map(|(_, c)| ObjectId(c.id))
-            .collect()
+            .map(|(_, c)| ObjectId(c.id));
+        crate::config::try_collect(self.table_len(), live)
     }
 
-    fn root_list(&self, list: RootList) -> Vec<ObjectId> {
+    fn root_list(&self, list: RootList) -> Result<Vec<ObjectId>, GcError> {
         let list = match list {
             RootList::Saved => &self.saved,
             RootList::Garbage => &self.garbage,
         };
-        list.iter().map(|&r| ObjectId(self.id(r))).collect()
+        crate::config::try_collect(list.len(), list.iter().map(|&r| ObjectId(self.id(r))))
     }
 }

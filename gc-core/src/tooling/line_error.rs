@@ -35,6 +35,11 @@ pub enum LineErrorKind {
     /// The collector refused the operation.
     #[error("{0}")]
     Refused(GcError),
+    /// The line ran, but the collector lost events (some since the last
+    /// line, the system refused the memory to record them), so the event
+    /// stream would have a gap.
+    #[error("{0}: the collector's events of this line were lost")]
+    EventsLost(GcError),
     /// The collector refused an access to the object in a register.
     #[error("{error} (in {object})")]
     RefusedIn {

@@ -95,13 +95,15 @@ impl<C: Collector> Mutator<C> {
     }
 
     /// Executes one line and moves the collector's events into
-    /// [`Mutator::events`]; `Err` is a trace error or a failed `expect`
-    /// ([`LineErrorKind::ExpectFailed`]).
+    /// [`Mutator::events`]; `Err` is a trace error, a failed `expect`
+    /// ([`LineErrorKind::ExpectFailed`]), or events the collector lost
+    /// ([`LineErrorKind::EventsLost`], after the line ran).
     #[inline]
     pub fn step(&mut self, line: &Line) -> Result<(), LineError> {
         let result = self.execute(&line.op);
-        self.take_events();
+        let drained = self.take_events();
         result.map_err(|e| e.at(line.number))?;
+        drained.map_err(|e| LineErrorKind::EventsLost(e).at(line.number))?;
         match self.failed_expect(&line.op) {
             Some((field, expected, actual)) => Err(LineErrorKind::ExpectFailed {
                 field,
@@ -115,10 +117,11 @@ impl<C: Collector> Mutator<C> {
 
     /// Moves the collector's new events into [`Mutator::events`], noting
     /// the latest collection's counts for `expect collected/uncollectable`.
+    /// `Err` as [`Collector::drain_events`] (nothing taken).
     #[inline]
-    pub fn take_events(&mut self) {
+    pub fn take_events(&mut self) -> Result<(), GcError> {
         let from = self.events.len();
-        self.collector.drain_events(&mut self.events);
+        self.collector.drain_events(&mut self.events)?;
         if let Some(Event::Collect(c)) = self.events[from..]
             .iter()
             .rev()
@@ -126,6 +129,7 @@ impl<C: Collector> Mutator<C> {
         {
             self.last_collect = (c.collected, c.uncollectable);
         }
+        Ok(())
     }
 
     /// For an `expect` that applies to this collector and does not hold:

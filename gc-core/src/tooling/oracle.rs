@@ -420,11 +420,17 @@ pub fn check_trace<C: Inspect>(collector: C, trace: &Trace) -> Result<(), String
             }
         }
         if mode == Mode::Observed {
-            oracle.set_garbage(ids(replayer.collector().root_list(RootList::Garbage)));
+            oracle.set_garbage(ids(replayer
+                .collector()
+                .root_list(RootList::Garbage)
+                .map_err(|e| fail(e.to_string()))?));
         }
 
-        let live = ids(replayer.collector().live_objects());
-        let saved: Vec<u64> = ids(replayer.collector().root_list(RootList::Saved));
+        let c = replayer.collector();
+        let live = ids(c.live_objects().map_err(|e| fail(e.to_string()))?);
+        let saved = ids(c
+            .root_list(RootList::Saved)
+            .map_err(|e| fail(e.to_string()))?);
         verdict::saved(&saved, oracle.saved()).map_err(|e| fail(e.to_string()))?;
         let full = matches!(line.op, Op::Collect(None) | Op::Collect(Some(2)));
         let moment = if full {

@@ -17,6 +17,7 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 
 use gc_core::embed::EmbedState;
+use gc_core::tooling::line_error::LineErrorKind;
 use gc_core::tooling::mutator::Mutator;
 use gc_core::tooling::trace::Trace;
 use gc_core::{
@@ -140,6 +141,11 @@ pub struct Armed<C: Collector> {
     embed: EmbedState<Armed<C>>,
     /// Allocations each call may make before refusals start; `None`: all.
     pub budget: Option<u64>,
+    /// Whether `record_events(true)` reaches the heap (off: a replay that
+    /// retries refused lines must not see events lost by lines that ran).
+    pub record: bool,
+    /// Calls that returned `OutOfMemory` so far.
+    pub refused_calls: u64,
 }
 
 impl<C: Collector> Armed<C> {
@@ -149,17 +155,23 @@ impl<C: Collector> Armed<C> {
             inner,
             embed,
             budget: None,
+            record: false,
+            refused_calls: 0,
         }
     }
 
-    fn run<R>(&mut self, f: impl FnOnce(&mut C) -> R) -> R {
-        match self.budget {
+    fn run<R>(&mut self, f: impl FnOnce(&mut C) -> Result<R, GcError>) -> Result<R, GcError> {
+        let r = match self.budget {
             None => f(&mut self.inner),
             Some(k) => {
                 let inner = &mut self.inner;
                 with_budget(k, u64::MAX, || f(inner)).0
             }
+        };
+        if matches!(r, Err(GcError::OutOfMemory { .. })) {
+            self.refused_calls += 1;
         }
+        r
     }
 }
 
@@ -230,13 +242,12 @@ impl<C: Collector> Collector for Armed<C> {
     fn stats(&self) -> Stats {
         self.inner.stats()
     }
-    /// Never on: the event log is the one structure that still grows
-    /// without a check (see ARCHITECTURE.md).
-    fn record_events(&mut self, _on: bool) {
-        self.inner.record_events(false);
+    /// On only with [`Armed::record`].
+    fn record_events(&mut self, on: bool) {
+        self.inner.record_events(on && self.record);
     }
-    fn drain_events(&mut self, out: &mut Vec<Event>) {
-        self.inner.drain_events(out);
+    fn drain_events(&mut self, out: &mut Vec<Event>) -> Result<(), GcError> {
+        self.inner.drain_events(out)
     }
     fn root_count(&self) -> usize {
         self.inner.root_count()
@@ -253,10 +264,10 @@ impl<C: Inspect> Inspect for Armed<C> {
     fn weak_id(&self, weak: WeakHandle) -> Result<WeakId, GcError> {
         self.inner.weak_id(weak)
     }
-    fn live_objects(&self) -> Vec<ObjectId> {
+    fn live_objects(&self) -> Result<Vec<ObjectId>, GcError> {
         self.inner.live_objects()
     }
-    fn root_list(&self, list: RootList) -> Vec<ObjectId> {
+    fn root_list(&self, list: RootList) -> Result<Vec<ObjectId>, GcError> {
         self.inner.root_list(list)
     }
 }
@@ -265,12 +276,12 @@ impl<C: Inspect> Inspect for Armed<C> {
 /// the counters a refused operation must not move.
 fn observed<C: Inspect>(c: &C) -> (Vec<ObjectId>, Vec<ObjectId>, Vec<ObjectId>, [u64; 6]) {
     let s = c.stats();
-    let mut live = c.live_objects();
+    let mut live = c.live_objects().unwrap();
     live.sort();
     (
         live,
-        c.root_list(RootList::Saved),
-        c.root_list(RootList::Garbage),
+        c.root_list(RootList::Saved).unwrap(),
+        c.root_list(RootList::Garbage).unwrap(),
         [
             s.allocated,
             s.live_objects,
@@ -335,4 +346,83 @@ pub fn replay_with_refusals<C: Inspect>(
         }
     }
     Ok(refusals)
+}
+
+/// An event without its time (which differs from run to run).
+fn timeless(events: impl IntoIterator<Item = Event>) -> Vec<Event> {
+    events
+        .into_iter()
+        .map(|e| match e {
+            Event::Collect(mut c) => {
+                c.pause_ns = 0;
+                Event::Collect(c)
+            }
+            e => e,
+        })
+        .collect()
+}
+
+/// [`replay_with_refusals`] with events recorded: after every line the
+/// heap that was refused memory reported the same events as the one that
+/// never was, or (the line ran, but the memory to record some of its events
+/// was refused) said it lost them, and reported nothing; a refused
+/// operation reported nothing either. Returns how many operations were
+/// refused and how many lines lost their events.
+pub fn replay_events_with_refusals<C: Inspect>(
+    clean: C,
+    faulty: C,
+    trace: &Trace,
+    budgets: &[u64],
+) -> Result<(u64, u64), String> {
+    let mut clean = Mutator::new(clean);
+    let mut armed = Armed::new(faulty);
+    armed.record = true;
+    let mut faulty = Mutator::new(armed);
+    let (mut refusals, mut losses) = (0, 0);
+    let lost = LineErrorKind::EventsLost(GcError::OutOfMemory { limit: 0 });
+    for (i, line) in trace.lines.iter().enumerate() {
+        let fail = |m: String| format!("line {}: {} ({})", line.number, m, line.op);
+        clean
+            .step(line)
+            .map_err(|e| fail(format!("clean run: {e}")))?;
+        let want = timeless(clean.events.drain(..));
+        faulty.collector.budget = Some(budgets[i % budgets.len()]);
+        let refused_before = faulty.collector.refused_calls;
+        let first = faulty.step(line);
+        faulty.collector.budget = None;
+        let got = timeless(faulty.events.drain(..));
+        match first {
+            Ok(()) if got == want => {}
+            Ok(()) => return Err(fail(format!("events {got:?}, never refused {want:?}"))),
+            Err(e) if faulty.collector.refused_calls > refused_before => {
+                if !e
+                    .to_string()
+                    .contains(&GcError::OutOfMemory { limit: 0 }.to_string())
+                {
+                    return Err(fail(format!("refused memory gave `{e}`")));
+                }
+                if !got.is_empty() {
+                    return Err(fail(format!("a refused operation reported {got:?}")));
+                }
+                refusals += 1;
+                faulty
+                    .step(line)
+                    .map_err(|e| fail(format!("retried with memory: {e}")))?;
+                let again = timeless(faulty.events.drain(..));
+                if again != want {
+                    return Err(fail(format!("events {again:?}, never refused {want:?}")));
+                }
+            }
+            Err(e) if e.kind == lost && got.is_empty() => losses += 1,
+            Err(e) => return Err(fail(format!("`{e}`, events {got:?}"))),
+        }
+        let (a, b) = (
+            observed(&clean.collector),
+            observed(&faulty.collector.inner),
+        );
+        if a != b {
+            return Err(fail(format!("clean {a:?}\nfaulty {b:?}")));
+        }
+    }
+    Ok((refusals, losses))
 }

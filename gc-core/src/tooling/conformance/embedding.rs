@@ -302,11 +302,11 @@ pub fn events_are_recorded_only_when_asked<C: Inspect>() {
     });
     collect_until_settled(&mut h);
     let mut events = Vec::new();
-    h.drain_events(&mut events);
+    h.drain_events(&mut events).unwrap();
     assert!(events.is_empty(), "{events:?}");
     h.record_events(true);
     h.collect(Generation::FULL).unwrap();
-    h.drain_events(&mut events);
+    h.drain_events(&mut events).unwrap();
     assert!(!events.is_empty(), "recorded once asked");
 }
 

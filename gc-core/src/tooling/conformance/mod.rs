@@ -100,7 +100,7 @@ fn live<C: Inspect>(h: &C) -> u64 {
 
 fn drained<C: Inspect>(h: &mut C) -> Vec<Event> {
     let mut v = Vec::new();
-    h.drain_events(&mut v);
+    h.drain_events(&mut v).unwrap();
     v
 }
 
@@ -126,7 +126,7 @@ pub fn self_cycle<C: Inspect>() {
 pub fn self_cycle_leaks<C: Inspect>() {
     let h = dropped_self_cycle::<C>();
     assert_eq!(live(&h), 1);
-    assert_eq!(h.live_objects().len(), 1);
+    assert_eq!(h.live_objects().unwrap().len(), 1);
 }
 
 /// The seed's two nodes pointing at each other, both with finalizers,
@@ -531,7 +531,7 @@ fn one_in_three_kept<C: Inspect>() -> (C, Vec<Handle>) {
         }
     }
     h.collect_full().unwrap();
-    assert_eq!(h.live_objects().len() as u64, live(&h));
+    assert_eq!(h.live_objects().unwrap().len() as u64, live(&h));
     (h, keep)
 }
 
@@ -539,8 +539,9 @@ fn one_in_three_kept<C: Inspect>() -> (C, Vec<Handle>) {
 pub fn live_count_matches_live_set<C: Inspect>() {
     let (h, keep) = one_in_three_kept::<C>();
     assert_eq!(live(&h), 100);
-    let kept: Vec<ObjectId> = keep.iter().map(|&k| h.object_id(k).unwrap()).collect();
-    assert_eq!(h.live_set(), kept.into_iter().collect());
+    let mut kept: Vec<ObjectId> = keep.iter().map(|&k| h.object_id(k).unwrap()).collect();
+    kept.sort_unstable();
+    assert_eq!(h.live_set().unwrap(), kept);
 }
 
 /// Limitation: a strategy that never frees keeps every object in its live
@@ -589,7 +590,7 @@ pub fn resize_keeps_identity_or_is_refused<C: Inspect>() {
     h.set_slot(list, 5, Some(list)).unwrap();
     h.collect_full().unwrap();
     assert!(
-        h.live_set().contains(&b_id),
+        h.live_set().unwrap().contains(&b_id),
         "the resized node keeps its referents"
     );
     // Shrinking to one slot drops `b` and the self-reference.
@@ -597,15 +598,15 @@ pub fn resize_keeps_identity_or_is_refused<C: Inspect>() {
     assert_eq!(slot_id(&h, 0), Some(a_id));
     if traits::<C>().reference_counting {
         assert!(
-            !h.live_set().contains(&b_id),
+            !h.live_set().unwrap().contains(&b_id),
             "a counted referent cut off dies at once"
         );
     }
     h.collect_full().unwrap();
     if traits::<C>().frees_objects {
-        assert!(!h.live_set().contains(&b_id));
+        assert!(!h.live_set().unwrap().contains(&b_id));
     }
-    assert!(h.live_set().contains(&a_id));
+    assert!(h.live_set().unwrap().contains(&a_id));
     h.release(list).unwrap();
     h.release(tuple).unwrap();
 
