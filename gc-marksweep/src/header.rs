@@ -71,6 +71,7 @@
 
 use std::cell::Cell;
 use std::marker::PhantomData;
+use std::mem::MaybeUninit;
 use std::ops::Deref;
 use std::ptr::NonNull;
 
@@ -634,6 +635,7 @@ pub(crate) unsafe fn init_object(
 /// `from` is neither forwarded nor carrying cards; `to` is 8-aligned,
 /// valid for writes of `from.size_bytes()` bytes, does not overlap `from`,
 /// and is the heap's memory (freed only as the [`Access`] contract says).
+#[inline(always)]
 pub(crate) unsafe fn move_object<'h>(from: ObjRef<'h>, to: NonNull<u64>, flags: u64) -> ObjRef<'h> {
     let tid = from.tid();
     debug_assert_eq!(tid & LAYOUT_BITS, 0);
@@ -643,7 +645,7 @@ pub(crate) unsafe fn move_object<'h>(from: ObjRef<'h>, to: NonNull<u64>, flags: 
     // Copying words keeps the slots' provenance. Word 1 of the stub then
     // holds the copy (with its provenance), and FORWARDED says so.
     unsafe {
-        std::ptr::copy_nonoverlapping(src, to.as_ptr(), words);
+        copy_words(src, to.as_ptr(), words);
         to.as_ptr().write((tid | flags) & !LAYOUT_BITS);
         src.add(1).cast::<NonNull<u64>>().write(to);
         src.write(tid | FORWARDED);
@@ -652,6 +654,40 @@ pub(crate) unsafe fn move_object<'h>(from: ObjRef<'h>, to: NonNull<u64>, flags: 
         ptr: to,
         _memory: PhantomData,
     })
+}
+
+/// `copy_nonoverlapping` of `words` words, with the common small sizes
+/// done as word moves rather than a call to `memcpy` (a minor collection
+/// copies tens of thousands of objects of a few words; a `match` of
+/// fixed-size `copy_nonoverlapping`s is merged back into one call).
+///
+/// # Safety
+///
+/// As for `copy_nonoverlapping::<u64>(src, dst, words)`.
+#[inline(always)]
+unsafe fn copy_words(src: *const u64, dst: *mut u64, words: usize) {
+    // Moved as `MaybeUninit` words, which keep the slots' provenance
+    // (as `copy_nonoverlapping` does; a `u64` read would drop it).
+    let (src, dst) = (
+        src.cast::<MaybeUninit<u64>>(),
+        dst.cast::<MaybeUninit<u64>>(),
+    );
+    macro_rules! moves {
+        ($($i:literal)*) => {
+            // SAFETY: the caller's guarantee: `src` readable and `dst`
+            // writable for `words` words, each index below `words`.
+            unsafe { $(dst.add($i).write(src.add($i).read());)* }
+        };
+    }
+    match words {
+        2 => moves!(0 1),
+        3 => moves!(0 1 2),
+        4 => moves!(0 1 2 3),
+        5 => moves!(0 1 2 3 4),
+        6 => moves!(0 1 2 3 4 5),
+        // SAFETY: the caller's guarantee.
+        _ => unsafe { std::ptr::copy_nonoverlapping(src, dst, words) },
+    }
 }
 
 #[cfg(test)]

@@ -13,7 +13,7 @@ use crate::barrier::RememberedSet;
 use crate::finalizers::Finalizers;
 use crate::header::{
     Access, Block, CARD_SLOTS, CARDS_PER_BYTE, CARDS_SET, OLD, ObjPtr, ObjRef, Slot,
-    TRACK_YOUNG_PTRS, VISITED, move_object,
+    TRACK_YOUNG_PTRS, VISITED, move_object, object_bytes,
 };
 use crate::mark::GreyStacks;
 use crate::nursery::Nursery;
@@ -31,6 +31,26 @@ use crate::weak::WeakTable;
 /// slots ahead lets the misses overlap; 8, 16 and 32 were measured and 16
 /// was best by a little.
 const PREFETCH_AHEAD: usize = 16;
+
+/// Slots classified (young or not) per pass of `trace_slots`.
+const SCAN_CHUNK: usize = 64;
+/// Up to this many slots, `trace_slots` follows each young referent at
+/// once (no classifying pass).
+const SHORT_SLOTS: usize = 4;
+
+/// Hints the cache to fetch the byte at `addr`; no effect on the
+/// program's state (a prefetch never faults, whatever the address).
+#[inline(always)]
+fn prefetch(addr: usize) {
+    #[cfg(all(target_arch = "x86_64", not(miri)))]
+    // SAFETY: a prefetch never faults and reads nothing the program sees.
+    unsafe {
+        use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
+        _mm_prefetch::<_MM_HINT_T0>(std::ptr::without_provenance::<i8>(addr));
+    }
+    #[cfg(not(all(target_arch = "x86_64", not(miri))))]
+    let _ = addr;
+}
 
 /// The nursery and what was allocated in it since the last minor
 /// collection.
@@ -113,6 +133,19 @@ impl Young {
     pub(crate) unsafe fn alloc(&mut self, bytes: usize) -> Option<NonNull<u64>> {
         // SAFETY: the caller's guarantee.
         unsafe { self.nursery.alloc(bytes) }
+    }
+
+    /// [`alloc`](Self::alloc) of `bytes` stopped at one of the nursery's
+    /// steps: moves on to the next (see [`Nursery::extend`]); false when
+    /// the nursery is full.
+    #[cold]
+    pub(crate) fn extend(&mut self, bytes: usize) -> bool {
+        self.nursery.extend(bytes)
+    }
+
+    /// Bytes allocated since the last minor collection.
+    pub(crate) fn used(&self) -> usize {
+        self.nursery.used()
     }
 
     /// Room to note one more object of `bytes` (call before
@@ -215,8 +248,11 @@ impl Young {
             marking,
         } = scope;
         let shared: &Access = access;
+        let (young_start, young_bytes) = self.nursery.span();
         let mut copier = Copier {
             access: shared,
+            young_start,
+            young_bytes,
             old,
             remembered,
             marking,
@@ -274,6 +310,11 @@ struct Copier<'a> {
     /// The token of the heap being collected (shared while objects are
     /// copied; the nursery is reset after the copier is gone).
     access: &'a Access,
+    /// The nursery's allocated bytes `[young_start, young_start +
+    /// young_bytes)`: an address inside is a young object, one outside an
+    /// old one (PyPy's `is_in_nursery`), told without reading the object.
+    young_start: usize,
+    young_bytes: usize,
     old: &'a mut OldGen,
     remembered: &'a mut RememberedSet,
     marking: Option<&'a mut GreyStacks>,
@@ -281,6 +322,13 @@ struct Copier<'a> {
 }
 
 impl Copier<'_> {
+    /// `addr` is a young object's (PyPy's `is_in_nursery`: an address
+    /// comparison, so an old referent's header is never read).
+    #[inline(always)]
+    fn is_young(&self, addr: usize) -> bool {
+        addr.wrapping_sub(self.young_start) < self.young_bytes
+    }
+
     /// PyPy's `_trace_drag_out`: the new address of `obj`, copying it out
     /// of the nursery the first time it is reached.
     ///
@@ -290,15 +338,19 @@ impl Copier<'_> {
     /// (the one this copier's old generation, remembered set and grey
     /// stacks belong to), and the caller stores the answer wherever it
     /// stored `obj` (the copy is the object from now on).
-    #[inline]
+    #[inline(always)]
     unsafe fn drag_out<'h>(&mut self, obj: ObjRef<'h>) -> ObjRef<'h> {
-        if obj.has(OLD) {
+        if !self.is_young(obj.addr()) {
+            debug_assert!(obj.has(OLD), "an object outside the nursery is old");
             return obj;
         }
+        debug_assert!(!obj.has(OLD), "a nursery object is young");
         if let Some(copy) = obj.forwarded() {
             return copy;
         }
-        let bytes = obj.size_bytes();
+        // Read once, before the copy (the stub's header changes).
+        let (slots, payload) = (obj.slot_count(), obj.payload_len());
+        let bytes = object_bytes(slots, payload);
         // SAFETY: initialised right below by the copy.
         let (ptr, extra) = unsafe { self.old.alloc_promoted(bytes, obj.addr()) };
         // SAFETY: a nursery object (no cards) not forwarded yet;
@@ -312,8 +364,8 @@ impl Copier<'_> {
         }
         self.report.promoted_bytes += bytes;
         self.report.promoted_objects += 1;
-        self.report.promoted_payload += copy.payload_len() as u64;
-        if copy.slot_count() > 0 {
+        self.report.promoted_payload += payload as u64;
+        if slots > 0 {
             // Traced (and given TRACK_YOUNG_PTRS) by `collect_oldrefs`.
             // SAFETY: the live copy, in this heap's old generation.
             unsafe { self.remembered.push_promoted(copy) };
@@ -332,12 +384,82 @@ impl Copier<'_> {
     /// collected, which this collection traces (the barrier's invariant
     /// holds for it once the collection ends).
     unsafe fn trace_slots(&mut self, slots: &[Slot], black: bool) {
+        if black && self.marking.is_some() {
+            // SAFETY: the caller's guarantee.
+            unsafe { self.trace_slots_black(slots) };
+            return;
+        }
+        // The common case, and the one long arrays' dirty cards make hot.
+        // Per chunk of slots, a first pass tells the young referents from
+        // nil and old ones (never read) by one address comparison, without
+        // a branch, and prefetches their headers: the referents of a long
+        // object are scattered over the nursery, and the misses overlap
+        // instead of stalling one by one. The second pass copies them out.
+        let (start, bytes) = (self.young_start, self.young_bytes);
+        if slots.len() <= SHORT_SLOTS {
+            // A small object: its few referents are read right away.
+            for slot in slots {
+                let addr = slot.ptr().map_or(0, ObjPtr::addr);
+                if addr.wrapping_sub(start) < bytes {
+                    // SAFETY: the caller's guarantee, for this slot, which
+                    // holds a young object.
+                    unsafe { self.forward_young(slot) };
+                }
+            }
+            return;
+        }
+        for chunk in slots.chunks(SCAN_CHUNK) {
+            let mut young = [0u8; SCAN_CHUNK];
+            let mut n = 0;
+            for (i, slot) in chunk.iter().enumerate() {
+                let addr = slot.ptr().map_or(0, ObjPtr::addr);
+                let is_young = addr.wrapping_sub(start) < bytes;
+                young[n] = i as u8;
+                n += usize::from(is_young);
+                // The slot itself (in the cache already) when not young.
+                let own = std::ptr::from_ref(slot).addr();
+                prefetch(if is_young { addr } else { own });
+            }
+            for &i in &young[..n] {
+                // SAFETY: the caller's guarantee, for this slot, which
+                // holds a young object.
+                unsafe { self.forward_young(&chunk[usize::from(i)]) };
+            }
+        }
+    }
+
+    /// Forwards `slot`, which holds a young object (copying it out the
+    /// first time).
+    ///
+    /// # Safety
+    ///
+    /// `slot` is a slot of a live old object of the heap being collected,
+    /// which this collection traces.
+    #[inline(always)]
+    unsafe fn forward_young(&mut self, slot: &Slot) {
+        if let Some(child) = slot.get() {
+            // SAFETY: a slot of a live object of this heap: live, this
+            // heap's; the slot is forwarded right below.
+            let moved = unsafe { self.drag_out(child) };
+            // SAFETY: forwarding: `moved` is the live copy of what the
+            // slot held, in this heap; the slot's object is traced by this
+            // collection (the barrier's invariant holds once it ends).
+            unsafe { slot.set(Some(moved)) };
+        }
+    }
+
+    /// [`trace_slots`](Self::trace_slots) of a black object during
+    /// marking: every referent is also greyed when white.
+    ///
+    /// # Safety
+    ///
+    /// As for [`trace_slots`](Self::trace_slots).
+    unsafe fn trace_slots_black(&mut self, slots: &[Slot]) {
         for (i, slot) in slots.iter().enumerate() {
-            // The referents of a long object are scattered over the nursery:
-            // fetch the header `PREFETCH_AHEAD` slots ahead so that the
-            // misses overlap instead of stalling one by one.
             if let Some(ahead) = slots.get(i + PREFETCH_AHEAD).and_then(Slot::get) {
-                ahead.prefetch();
+                if self.is_young(ahead.addr()) {
+                    ahead.prefetch();
+                }
             }
             if let Some(child) = slot.get() {
                 // SAFETY: a slot of a live object of this heap: live, this
@@ -350,12 +472,10 @@ impl Copier<'_> {
                     // holds once it ends).
                     unsafe { slot.set(Some(moved)) };
                 }
-                if black {
-                    if let Some(grey) = self.marking.as_deref_mut() {
-                        // SAFETY: referent of a live old object of this
-                        // heap, copied out: live and old.
-                        unsafe { grey.grey_referent(moved) };
-                    }
+                if let Some(grey) = self.marking.as_deref_mut() {
+                    // SAFETY: referent of a live old object of this heap,
+                    // copied out: live and old.
+                    unsafe { grey.grey_referent(moved) };
                 }
             }
         }

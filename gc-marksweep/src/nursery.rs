@@ -22,7 +22,15 @@ pub(crate) struct Nursery {
     bump: Bump<WORD>,
     capacity: usize,
     used: usize,
+    /// Allocation stops here (at most `capacity`) until
+    /// [`extend`](Self::extend) moves it on by a step: the points where
+    /// the space does a little work between collections (PyPy moves its
+    /// `nursery_top` in steps the same way, to clean the nursery lazily).
+    limit: usize,
 }
+
+/// The nursery's fill is cut into this many steps (see `Nursery::limit`).
+pub(crate) const NURSERY_STEPS: usize = 8;
 
 impl Nursery {
     /// A nursery of `capacity` bytes (rounded up to a word), or `None` when
@@ -42,6 +50,7 @@ impl Nursery {
             bump,
             capacity,
             used: 0,
+            limit: first_limit(capacity),
         })
     }
 
@@ -66,13 +75,28 @@ impl Nursery {
     #[inline]
     pub(crate) unsafe fn alloc(&mut self, bytes: usize) -> Option<NonNull<u64>> {
         debug_assert!(bytes >= 2 * WORD && bytes % WORD == 0);
-        if bytes > self.capacity - self.used {
+        if bytes > self.limit - self.used {
             return None;
         }
         let layout = Layout::from_size_align(bytes, WORD).ok()?;
         let p = self.bump.try_alloc_layout(layout).ok()?;
         self.used += bytes;
         Some(p.cast())
+    }
+
+    /// The addresses of the objects allocated since the last reset, as
+    /// `(lowest, bytes)`: every young object lies inside, nothing else
+    /// does (one chunk, gap-free).
+    pub(crate) fn span(&self) -> (usize, usize) {
+        if self.used == 0 {
+            return (0, 0);
+        }
+        // SAFETY: no allocation happens while the iterator lives (we hold
+        // `&self`); only the addresses are used.
+        let mut chunks = unsafe { self.bump.iter_allocated_chunks_raw() };
+        let (start, len) = chunks.next().unwrap_or((std::ptr::null_mut(), 0));
+        debug_assert!(chunks.next().is_none() && len == self.used);
+        (start as usize, len)
     }
 
     /// Forgets every object: the next allocation reuses the chunk from its
@@ -87,6 +111,19 @@ impl Nursery {
         let _ = access;
         self.bump.reset();
         self.used = 0;
+        self.limit = first_limit(self.capacity);
+    }
+
+    /// [`alloc`](Self::alloc) of `bytes` stopped at the step limit: moves
+    /// it on by a step (or to the end), so that `bytes` fit; false when
+    /// they do not fit in the whole nursery (it is full: collect).
+    pub(crate) fn extend(&mut self, bytes: usize) -> bool {
+        if bytes > self.capacity - self.used {
+            return false;
+        }
+        let next = (self.limit + step(self.capacity)).max(self.used + bytes);
+        self.limit = next.min(self.capacity);
+        true
     }
 
     /// Calls `f` on every object allocated since the last reset (newest
@@ -122,6 +159,15 @@ impl Nursery {
     }
 }
 
+/// Bytes per step of the limit.
+fn step(capacity: usize) -> usize {
+    capacity.div_ceil(NURSERY_STEPS)
+}
+
+fn first_limit(capacity: usize) -> usize {
+    step(capacity).min(capacity)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -139,7 +185,7 @@ mod tests {
             let payload = (id % 3) as usize * 5;
             let bytes = object_bytes(1, payload);
             // SAFETY: initialised right below.
-            let Some(p) = (unsafe { n.alloc(bytes) }) else {
+            let Some(p) = (unsafe { alloc(&mut n, bytes) }) else {
                 break;
             };
             let tid = make_tid(Kind::Node, id, 0);
@@ -168,7 +214,39 @@ mod tests {
         n.for_each(&access, |_| count += 1);
         assert_eq!(count, 0);
         // SAFETY: the nursery is not used again.
-        assert!(unsafe { n.alloc(object_bytes(0, 0)) }.is_some());
+        assert!(unsafe { alloc(&mut n, object_bytes(0, 0)) }.is_some());
+    }
+
+    /// `alloc`, moving the step limit on as the space does.
+    ///
+    /// # Safety
+    ///
+    /// As for [`Nursery::alloc`].
+    unsafe fn alloc(n: &mut Nursery, bytes: usize) -> Option<NonNull<u64>> {
+        // SAFETY: the caller's guarantee.
+        unsafe {
+            n.alloc(bytes)
+                .or_else(|| n.extend(bytes).then(|| n.alloc(bytes)).flatten())
+        }
+    }
+
+    #[test]
+    fn the_limit_moves_in_steps() {
+        // SAFETY: nothing walks this nursery, and no object is opened.
+        unsafe {
+            let mut n = Nursery::new(8 * 64).unwrap();
+            let mut extends = 0;
+            while n
+                .alloc(16)
+                .or_else(|| {
+                    extends += 1;
+                    n.extend(16).then(|| n.alloc(16)).flatten()
+                })
+                .is_some()
+            {}
+            assert_eq!(n.used(), 8 * 64, "the whole nursery is used");
+            assert_eq!(extends, NURSERY_STEPS, "7 steps on, then full");
+        }
     }
 
     #[test]
@@ -176,9 +254,10 @@ mod tests {
         // SAFETY: nothing walks this nursery, and no object is opened.
         unsafe {
             let mut n = Nursery::new(64).unwrap();
-            assert!(n.alloc(72).is_none());
-            assert!(n.alloc(64).is_some());
-            assert!(n.alloc(16).is_none());
+            assert!(alloc(&mut n, 72).is_none());
+            assert!(n.alloc(64).is_none(), "stops at the first step");
+            assert!(alloc(&mut n, 64).is_some());
+            assert!(alloc(&mut n, 16).is_none());
         }
     }
 }

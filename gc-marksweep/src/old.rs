@@ -88,6 +88,11 @@ impl OldGen {
         self.large_bytes
     }
 
+    /// Pre-faulting between collections (see [`PageAllocator::prefault`]).
+    pub(crate) fn prefault(&mut self, bytes: usize, max_arenas: usize) {
+        self.pages.prefault(bytes, max_arenas);
+    }
+
     /// Before a minor collection: makes sure promoting `small_bytes` of
     /// objects up to 280 bytes (`small_objects` of them) and the `medium`
     /// young objects over 280 bytes (address and size) asks the system for
@@ -154,6 +159,7 @@ impl OldGen {
     ///
     /// When [`reserve_promotion`](Self::reserve_promotion) did not make
     /// room for it.
+    #[inline(always)]
     pub(crate) unsafe fn alloc_promoted(
         &mut self,
         bytes: usize,
@@ -163,14 +169,21 @@ impl OldGen {
             // SAFETY: the caller's guarantee.
             (unsafe { self.pages.alloc(bytes) }, 0)
         } else {
-            let at = self
-                .promotion
-                .binary_search_by_key(&young, |r| r.young)
-                .expect("block not reserved");
-            let r = &mut self.promotion[at];
-            assert_eq!(r.bytes, bytes, "block reserved for another size");
-            (r.block.take().expect("block taken twice"), LARGE)
+            self.take_reserved(bytes, young)
         }
+    }
+
+    /// The block reserved for the young object at `young` of `bytes`
+    /// (over 280 bytes), with the `LARGE` flag.
+    #[inline(never)]
+    fn take_reserved(&mut self, bytes: usize, young: usize) -> (NonNull<u64>, u64) {
+        let at = self
+            .promotion
+            .binary_search_by_key(&young, |r| r.young)
+            .expect("block not reserved");
+        let r = &mut self.promotion[at];
+        assert_eq!(r.bytes, bytes, "block reserved for another size");
+        (r.block.take().expect("block taken twice"), LARGE)
     }
 
     /// Room for a large object born old, with `cards` zeroed card words in

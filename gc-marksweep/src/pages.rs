@@ -24,6 +24,16 @@
 //! prefetches the next page while it walks one: without it a sweep step
 //! (1,536 pages with a 4 MiB nursery) took ~5.5 ms on the 1 GiB perf run,
 //! with it mostly under 2 ms.
+//!
+//! Pre-faulting: the first write to a page the system has just given
+//! costs a page fault (≈2 ms per 4 MiB here), and a minor collection that
+//! promotes most of a 4 MiB nursery used to take all of them inside its
+//! pause. Between collections, at each step of the nursery's fill
+//! (`nursery.rs`), `PageAllocator::prefault` writes one byte per 4 KiB
+//! of spare arenas (taking them from the system if needed) until the free
+//! pages already mapped cover what the next minor is expected to promote;
+//! `PageAllocator::new_arena` installs a touched spare first. Which
+//! pages and arenas are used, and so every counter, is unchanged.
 
 use std::alloc::Layout;
 use std::ptr::NonNull;
@@ -75,6 +85,9 @@ struct Arena {
     /// Its free pages; capacity for all of them from the start, so the
     /// sweep's pushes never allocate.
     free_pages: Vec<u16>,
+    /// Every page of it was written once before it was installed
+    /// ([`PageAllocator::prefault`]): writing to it takes no page fault.
+    touched: bool,
 }
 
 impl Arena {
@@ -85,9 +98,36 @@ impl Arena {
         // Popped from the end: pages are handed out in address order.
         free_pages.extend((0..PAGES_PER_ARENA as u16).rev());
         let base = system::alloc(arena_layout())?;
-        Ok(Arena { base, free_pages })
+        Ok(Arena {
+            base,
+            free_pages,
+            touched: false,
+        })
+    }
+
+    /// Writes one byte of every system page of the arena, so that the
+    /// kernel maps them now rather than at the first write of a minor
+    /// collection's promotion.
+    ///
+    /// # Safety
+    ///
+    /// The arena holds no object and no free-list link (a spare).
+    unsafe fn touch(&mut self) {
+        #[cfg(not(miri))]
+        for offset in (0..ARENA_SIZE).step_by(OS_PAGE) {
+            // SAFETY: inside the arena's allocation (`offset <
+            // ARENA_SIZE`), which is ours and holds nothing (the caller's
+            // guarantee); a volatile write so it is not elided.
+            unsafe { self.base.add(offset).write_volatile(0) };
+        }
+        self.touched = true;
     }
 }
+
+/// The system's page size as far as [`Arena::touch`] cares (a smaller
+/// real page would only leave some pages to fault later).
+#[cfg(not(miri))]
+const OS_PAGE: usize = 4096;
 
 #[derive(Debug, Clone, Copy)]
 struct PageInfo {
@@ -132,8 +172,8 @@ pub(crate) struct PageAllocator {
     free_pages: usize,
     pages: Vec<PageInfo>,
     current_arena: Option<u32>,
-    /// Per size class: the page being allocated from.
-    current: [Option<u32>; NCLASSES],
+    /// Per size class: the page being allocated from, and its address.
+    current: [Option<(u32, NonNull<u8>)>; NCLASSES],
     /// Per size class: pages with free blocks (after a sweep).
     partial: [Vec<u32>; NCLASSES],
     /// Every page holding blocks, outside the sweep.
@@ -239,25 +279,49 @@ impl PageAllocator {
     /// When `bytes` is not such a size (a block must hold a free-list link
     /// in word 1, and blocks stay word-aligned), or when a fresh page is
     /// needed beyond what [`reserve`](Self::reserve) made sure of.
-    #[inline]
+    #[inline(always)]
     pub(crate) unsafe fn alloc(&mut self, bytes: usize) -> NonNull<u64> {
         assert!(
             bytes % WORD == 0 && (2 * WORD..=SMALL_REQUEST_THRESHOLD).contains(&bytes),
             "page block of {bytes} bytes"
         );
         let class = bytes / WORD;
-        let page = match self.current[class] {
-            Some(p) => p,
+        // The fast path (a minor collection's promotion is a run of
+        // these): the current page's untouched tail, which stays current.
+        if let Some((page, base)) = self.current[class] {
+            let info = &mut self.pages[page as usize];
+            let offset = info.uninit as usize;
+            if info.free_list.is_none() && offset + 2 * bytes <= PAGE_SIZE {
+                info.uninit += bytes as u32;
+                self.used += bytes;
+                // SAFETY: `offset + bytes <= PAGE_SIZE`: inside the page.
+                return unsafe { base.add(offset) }.cast();
+            }
+        }
+        // SAFETY: the caller's guarantee.
+        unsafe { self.alloc_slow(bytes) }
+    }
+
+    /// [`alloc`](Self::alloc) when the fast path does not apply.
+    ///
+    /// # Safety
+    ///
+    /// As for [`alloc`](Self::alloc), with `bytes` checked.
+    #[inline(never)]
+    unsafe fn alloc_slow(&mut self, bytes: usize) -> NonNull<u64> {
+        let class = bytes / WORD;
+        let (page, base) = match self.current[class] {
+            Some(current) => current,
             None => {
                 let p = match self.partial[class].pop() {
                     Some(p) => p,
                     None => self.fresh_page(bytes),
                 };
-                self.current[class] = Some(p);
-                p
+                let current = (p, self.page_base(p));
+                self.current[class] = Some(current);
+                current
             }
         };
-        let base = self.page_base(page);
         let info = &mut self.pages[page as usize];
         let block = match info.free_list {
             Some(b) => {
@@ -322,9 +386,52 @@ impl PageAllocator {
         self.arenas[a as usize].as_ref().expect("live arena")
     }
 
-    /// Installs a spare arena (taken by [`reserve`](Self::reserve)).
+    /// Pre-faulting, outside collections: makes sure that at least
+    /// `bytes` of free pages can be handed out without a page fault (free
+    /// pages of arenas installed already touched, and touched spares), by
+    /// touching up to `max_arenas` spare arenas, taking them from the
+    /// system when there is none to touch. Best effort: when the system
+    /// refuses an arena it stops, and the minor collection's reservation
+    /// decides (as it would have).
+    pub(crate) fn prefault(&mut self, bytes: usize, max_arenas: usize) {
+        let installed: usize = self
+            .arenas
+            .iter()
+            .flatten()
+            .filter(|a| a.touched)
+            .map(|a| a.free_pages.len() * PAGE_SIZE)
+            .sum();
+        let spare = self.spares.iter().filter(|a| a.touched).count() * ARENA_SIZE;
+        let mut have = installed + spare;
+        for _ in 0..max_arenas {
+            if have >= bytes {
+                return;
+            }
+            let at = match self.spares.iter().position(|a| !a.touched) {
+                Some(at) => at,
+                None => {
+                    let Ok(arena) =
+                        system::reserve(&mut self.spares, 1).and_then(|()| Arena::new())
+                    else {
+                        return;
+                    };
+                    self.spares.push(arena);
+                    self.spares.len() - 1
+                }
+            };
+            // SAFETY: a spare arena holds no object and no link.
+            unsafe { self.spares[at].touch() };
+            have += ARENA_SIZE;
+        }
+    }
+
+    /// Installs a spare arena (taken by [`reserve`](Self::reserve)), a
+    /// touched one first.
     fn new_arena(&mut self) -> u32 {
-        let arena = self.spares.pop().expect("arena not reserved");
+        let at = self.spares.iter().rposition(|a| a.touched);
+        let at = at.unwrap_or(self.spares.len().wrapping_sub(1));
+        assert!(at < self.spares.len(), "arena not reserved");
+        let arena = self.spares.swap_remove(at);
         self.arenas_count += 1;
         self.free_pages += PAGES_PER_ARENA;
         match self.free_arena_slots.pop() {

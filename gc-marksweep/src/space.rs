@@ -20,7 +20,7 @@ use crate::header::{
     init_object, make_tid, object_bytes,
 };
 use crate::minor::{MinorReport, MinorScope, Young};
-use crate::nursery::Nursery;
+use crate::nursery::{NURSERY_STEPS, Nursery};
 use crate::old::{OldGen, Swept};
 
 /// The heap's memory and its token. See the [module docs](self).
@@ -32,6 +32,10 @@ pub(crate) struct Space {
     access: Access,
     young: Young,
     old: OldGen,
+    /// The share of the nursery the last minor collection promoted (1
+    /// before the first): how much old-generation memory
+    /// [`prefault`](Self::prefault) makes ready for the next one.
+    promoted_share: f64,
 }
 
 impl Drop for Space {
@@ -76,6 +80,7 @@ impl Space {
                 access: Access::new(),
                 young: Young::new(Nursery::new(nursery)?),
                 old: OldGen::new(),
+                promoted_share: 1.0,
             })
         }
     }
@@ -124,8 +129,19 @@ impl Space {
         }
         // SAFETY: initialised right below, before the nursery is used
         // again.
-        let Some(ptr) = (unsafe { self.young.alloc(bytes) }) else {
-            return Err(NoRoom::Full);
+        let ptr = match unsafe { self.young.alloc(bytes) } {
+            Some(ptr) => ptr,
+            None => {
+                if !self.young.extend(bytes) {
+                    return Err(NoRoom::Full);
+                }
+                self.prefault();
+                // SAFETY: as above.
+                match unsafe { self.young.alloc(bytes) } {
+                    Some(ptr) => ptr,
+                    None => return Err(NoRoom::Full),
+                }
+            }
         };
         // SAFETY: the nursery returned `bytes` writable, aligned bytes of
         // this space's memory; the lengths are under 2^32 (asserted).
@@ -133,6 +149,20 @@ impl Space {
         // SAFETY: just allocated in this nursery and initialised.
         unsafe { self.young.note_alloc(obj, bytes, payload) };
         Ok(obj)
+    }
+
+    /// At each step of the nursery's fill (between collections): touches
+    /// old-generation memory ahead of the next minor collection, so that
+    /// its promotion writes to pages already mapped instead of taking a
+    /// page fault per 4 KiB inside the pause (≈2 ms per 4 MiB promoted
+    /// here). How much: the share the last minor promoted of what the
+    /// nursery holds by the end of this step; at most two arenas a step.
+    #[cold]
+    fn prefault(&mut self) {
+        let step = self.young.capacity().div_ceil(NURSERY_STEPS);
+        let ahead = (self.young.used() + step).min(self.young.capacity());
+        let want = (ahead as f64 * self.promoted_share) as usize;
+        self.old.prefault(want, 2);
     }
 
     /// A new large object born old (PyPy's `external_malloc`), in its own
@@ -182,9 +212,14 @@ impl Space {
     /// hold this space's objects, and they are every place outside the
     /// space's objects where its young objects' addresses are stored.
     pub(crate) unsafe fn minor(&mut self, scope: MinorScope<'_>) -> Result<MinorReport, GcError> {
+        let used = self.young.used();
         // SAFETY: the token, nursery and old generation are this space's;
         // the caller's guarantee for the rest.
-        unsafe { self.young.collect(&mut self.access, &mut self.old, scope) }
+        let report = unsafe { self.young.collect(&mut self.access, &mut self.old, scope) }?;
+        if used > 0 {
+            self.promoted_share = (report.promoted_bytes as f64 / used as f64).min(1.0);
+        }
+        Ok(report)
     }
 
     /// Room for what the sweep's lists can grow to (see

@@ -24,7 +24,8 @@
 //! handle table first (`roots.rs`), and `take_saved` refused hands out
 //! nothing. When a reservation fails the operation returns
 //! `OutOfMemory` having changed nothing the heap relies on, and it can be
-//! retried.
+//! retried. Pre-faulting spare arenas between minor collections
+//! (`pages.rs`) is best effort: a refusal only stops it.
 //!
 //! Tests simulate refusal with a refusing global allocator in the test
 //! binary (`tests/limit.rs`), so the real paths (null from
