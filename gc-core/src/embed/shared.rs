@@ -2,7 +2,10 @@
 //! [`Root`](super::Root)s it hands out share (the release queue). It is
 //! `std::sync::Arc` without weak counts, made with `try_new`, which
 //! `Arc` has only on nightly: memory the system refuses is
-//! [`GcError::OutOfMemory`] for the heap being made, not an abort.
+//! [`GcError::OutOfMemory`] for the heap being made, not an abort. (No
+//! crate does this on stable: `fallible_collections`' `FallibleArc` goes
+//! through a `Box` and `Arc::from`, which allocates again and may abort,
+//! and is deprecated for it.)
 
 #![allow(unsafe_code)]
 
