@@ -430,7 +430,11 @@ impl<'s, C: Collector> Scope<'s, C> {
             // No embedder code runs: take the kept local out, release the
             // rest, put it back at `base`. Usually it is the last local
             // made.
-            let kept = state.locals.remove(place);
+            let kept = if place + 1 == state.locals.len() {
+                state.locals.pop().expect("the place is on the stack")
+            } else {
+                state.locals.remove(place)
+            };
             release_above(self.heap, base);
             // The stack is lower than before by at least the kept local:
             // it goes back without allocating.
