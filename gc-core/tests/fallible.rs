@@ -368,3 +368,24 @@ fn inspect_answers_are_refused_cleanly() {
         h.release(x).unwrap();
     }
 }
+
+/// A loan the thread's stack of loans has no room for: the call runs with
+/// nothing lent (a finalizer due then waits), and the next loan works.
+#[test]
+fn a_loan_refused_runs_the_call_with_nothing_lent() {
+    std::thread::spawn(|| {
+        let mut state = 7u32;
+        // The thread's stack of loans is empty and has no room yet.
+        let (seen, refused) = with_budget(0, 0, || {
+            gc_core::embed::lend(&mut state, || {
+                gc_core::embed::with_lent(|x: &mut u32| *x).is_none()
+            })
+        });
+        assert!(seen, "nothing lent");
+        assert_eq!(refused, 1);
+        let seen = gc_core::embed::lend(&mut state, || gc_core::embed::with_lent(|x: &mut u32| *x));
+        assert_eq!(seen, Some(7));
+    })
+    .join()
+    .unwrap();
+}

@@ -138,9 +138,9 @@
 //!   stack's room before blackening an object, the end of marking what
 //!   the sweep's lists can grow to (the sweep allocates nothing); a
 //!   refused reservation changes nothing and the operation can be retried.
-//!   Not covered yet: the finalizer ordering's temporary lists, the
-//!   saved list and the weak-callback list (and gc-core's handle table
-//!   and event log), which still abort if refused.
+//!   The finalizer ordering's lists, the saved list, the weak-callback
+//!   list and the handle table are reserved the same way; the event log
+//!   drops what it cannot hold and says so (`drain_events`).
 //! - **Finalizer timing**: PyPy decides the finalizers at the end of
 //!   marking and runs them one state later (`FINALIZING`, after the sweep);
 //!   here they run in the step that decides them. The mutator runs between

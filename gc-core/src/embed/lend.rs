@@ -55,17 +55,25 @@ thread_local! {
 /// assert_eq!(output, ["deleted"]);
 /// assert!(with_lent(|_: &mut Vec<String>| ()).is_none()); // the loan is over
 /// ```
+///
+/// If the system refuses the memory for the loan (the thread's stack of
+/// loans must grow), `f` runs with nothing lent: a finalizer due meanwhile
+/// waits, its object rooted, as when nothing is lent.
 pub fn lend<X: 'static, R>(cx: &mut X, f: impl FnOnce() -> R) -> R {
     let ptr = (cx as *mut X).cast::<()>();
     let depth = LOANS.with(|l| {
         let mut l = l.borrow_mut();
+        l.try_reserve(1).ok()?;
         l.push(Loan {
             ty: TypeId::of::<X>(),
             ptr,
             busy: false,
         });
-        l.len()
+        Some(l.len())
     });
+    let Some(depth) = depth else {
+        return f();
+    };
     /// Ends the loan when `lend` returns or unwinds.
     struct End(usize);
     impl Drop for End {
