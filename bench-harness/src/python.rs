@@ -2,11 +2,15 @@
 //! every object in the collector of the cell, measured like any workload.
 //!
 //! A program is not an operation stream, so there is nothing to replay
-//! into the verifier's model: these runs are reported unverified, their
-//! "operations" are the statements executed, and a pause is placed at the
-//! end of the statement during which its collection ran. The program's
-//! output is discarded; an error in it (its exit status is not 0) fails the
-//! run, with gc-py's message on the child's stderr.
+//! into the verifier's model. gc-py checks its end instead: after full
+//! collections (on the strategies that collect cycles), the objects the
+//! program can still reach from its roots must be exactly the live ones
+//! (refcount and null: at least the live ones, the rest counted as
+//! leaked); a mismatch fails the run. Its "operations" are the statements
+//! executed, and a pause is placed at the end of the statement during
+//! which its collection ran. The program's output is discarded; an error
+//! in it (its exit status is not 0) fails the run, with gc-py's message on
+//! the child's stderr.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -39,6 +43,16 @@ pub fn run(
             o.status
         ));
     }
+    let end = match o.end_check {
+        Some(Ok(end)) => end,
+        Some(Err(e)) => return Err(format!("{}: the live set at the end: {e}", path.display())),
+        None => {
+            return Err(format!(
+                "{}: the live set at the end was not checked",
+                path.display()
+            ));
+        }
+    };
     let wall_ns = o.wall.as_nanos() as u64;
     let s = o.stats;
     let mut log = PauseLog::default();
@@ -74,7 +88,7 @@ pub fn run(
         peak_rss_bytes: peak_rss,
         rss_shared: !rss_reset,
         verifier_peak_rss_bytes: None,
-        leaked_objects: None,
+        leaked_objects: Some(end.unreachable),
         finalizers_run: s.finalized,
         weak_callbacks: s.weak_callbacks,
         old_generation: None,
@@ -93,11 +107,25 @@ mod tests {
             let m = run(c, &[], &path).unwrap_or_else(|e| panic!("{}: {e}", c.name()));
             assert!(m.ops > 1000, "{}: {} statements", c.name(), m.ops);
             assert!(m.allocations > 1000);
+            if c.name() == "generational" || c.name() == "marksweep" {
+                assert_eq!(m.leaked_objects, Some(0), "{}", c.name());
+            }
             if c.name() != "null" && c.name() != "refcount" {
                 // The program calls gc.collect() at each of its 8 failures.
                 assert!(m.pauses.count >= 8, "{}: {:?}", c.name(), m.pauses);
             }
         }
+    }
+
+    #[test]
+    fn the_end_is_checked_and_leaks_counted() {
+        let path =
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../gc-py/examples/seed1_node_cycle.py");
+        let leaked = |c| run(c, &[], &path).unwrap().leaked_objects;
+        // Node('A') and Node('B') and their names: left in a cycle.
+        assert_eq!(leaked(CollectorName::Refcount), Some(4));
+        assert_eq!(leaked(CollectorName::Generational), Some(0));
+        assert_eq!(leaked(CollectorName::Marksweep), Some(0));
     }
 
     #[test]

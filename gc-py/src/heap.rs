@@ -558,6 +558,11 @@ impl<'h, C: Strategy> Heap<'h, C> {
         Ok(self.c.root_list(RootList::Garbage)?.len())
     }
 
+    /// The identities of the live objects, sorted.
+    pub fn live_ids(&self) -> Result<Vec<ObjectId>, GcError> {
+        self.c.live_set()
+    }
+
     /// Live objects: (all, containers and atoms when known).
     pub fn live(&mut self) -> Result<(u64, Option<(u64, u64)>), GcError> {
         self.flush()?;

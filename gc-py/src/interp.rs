@@ -110,6 +110,10 @@ pub struct Vars {
 }
 
 impl Vars {
+    /// The values bound.
+    pub fn values(&self) -> impl Iterator<Item = &Value> {
+        self.slots.iter().filter_map(|(_, v)| v.as_ref())
+    }
     pub fn get(&self, name: &str) -> Option<&Value> {
         self.index.get(name).and_then(|&i| self.slots[i].1.as_ref())
     }

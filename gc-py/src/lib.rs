@@ -116,6 +116,8 @@ mod interp;
 mod objects;
 mod source;
 mod value;
+mod verify;
+pub use verify::EndCheck;
 
 use std::io::Write;
 
@@ -208,6 +210,9 @@ pub struct Outcome {
     /// With [`run_traced`]: the live heap every 1,024 statements, as
     /// `(ns, live payload bytes, live objects)`.
     pub samples: Vec<(u64, u64, u64)>,
+    /// With [`run_traced`], when the program ended well: the live set at
+    /// its end checked against what it can reach ([`verify`]).
+    pub end_check: Option<Result<EndCheck, String>>,
 }
 
 /// Parses and runs `source` (shown as `file`) on the named collector,
@@ -324,6 +329,7 @@ impl Outcome {
             statements: 0,
             collections: Vec::new(),
             samples: Vec::new(),
+            end_check: None,
         }
     }
 }
@@ -409,6 +415,9 @@ fn run_program<C: Strategy>(
             st.live_objects,
         ));
         outcome.samples = s;
+    }
+    if traced && r.is_ok() {
+        outcome.end_check = Some(verify::live_at_end(&mut it));
     }
     if r.is_ok() {
         r = it.shutdown();

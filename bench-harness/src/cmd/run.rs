@@ -991,9 +991,9 @@ fn run_result(cell: &Cell<'_>, measured: Vec<Result<Metrics, String>>, args: &Ar
         index: cell.index,
         status,
         error,
-        // A Python program is not an operation stream the
-        // verifier can replay: its runs are reported unverified.
-        verified: !args.no_verify && metrics.is_some() && !matches!(cell.input, Input::Python(..)),
+        // A Python program's run is verified by gc-py's check of its
+        // end (`python.rs`), a failed check fails the run.
+        verified: !args.no_verify && metrics.is_some(),
         metrics,
         repeat_wall_ns: repetitions.iter().map(|r| r.wall_ns).collect(),
         repetitions,
