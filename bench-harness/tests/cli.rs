@@ -992,7 +992,8 @@ fn a_python_program_is_a_workload() {
         assert!(
             stdout.lines().any(|l| l.contains("seed2_self_list.py")
                 && l.contains(collector)
-                && l.contains("ok (unverified)")),
+                && l.contains(" ok ")
+                && !l.contains("unverified")),
             "{collector}: {stdout}"
         );
     }
