@@ -1,0 +1,248 @@
+//! The local stack of a heap's scopes: what each [`Local`](super::Local)
+//! names. An entry is either a root of the heap's table (a [`Handle`],
+//! released when the entry is popped), or, on a heap that scans the stack
+//! itself (marksweep), the object's address: a root the collector finds
+//! on the stack and rewrites when it moves the object, so that making
+//! and dropping a local touches no root table (V8's handle scopes,
+//! PyPy's shadow stack).
+//!
+//! A heap that scans its stack keeps it where only it and this layer
+//! reach it ([`Collector::local_stack`](crate::Collector::local_stack)
+//! takes a [`LocalsKey`], which only this layer makes): no safe code can
+//! swap it with another heap's or write an address into it.
+
+#![allow(unsafe_code)]
+
+use std::num::NonZeroU32;
+use std::ptr::NonNull;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use crate::{GcError, Handle, HeapId, config};
+
+/// Proof that the embedding layer asks: only it can make one, so only it
+/// reaches a heap's [`LocalStack`] and pushes locals through the
+/// `*_local` methods of [`Collector`](crate::Collector).
+#[derive(Clone, Copy, Debug)]
+pub struct LocalsKey(());
+
+impl LocalsKey {
+    pub(super) const KEY: LocalsKey = LocalsKey(());
+}
+
+/// One local.
+#[derive(Clone, Copy, Debug)]
+pub(super) enum Entry {
+    /// A root of the heap's table, released when the entry is popped.
+    Root(Handle),
+    /// An object the heap roots while the entry is on the stack; `serial`
+    /// tells this entry from any other that takes its place later.
+    Object { addr: NonNull<u8>, serial: u32 },
+    /// A local whose handle the embedder released by hand: stale.
+    Released,
+}
+
+/// The local stack of a heap's scopes. See the [module docs](self).
+#[derive(Debug)]
+pub struct LocalStack {
+    pub(super) entries: Vec<Entry>,
+    /// Process-unique (wrapping after 2^32 stacks), so that a
+    /// [`Local`](super::Local) names a place on this stack only.
+    pub(super) stamp: NonZeroU32,
+    /// The heap whose objects the stack holds, for a heap that scans it
+    /// ([`LocalStack::scanned`]); `None`: only handles.
+    heap: Option<HeapId>,
+    /// The next object entry's serial (wrapping).
+    serial: u32,
+}
+
+// SAFETY: the addresses are only data here: the heap that pushed them
+// reads them (through `unsafe fn`s whose callers vouch for them), on the
+// thread that owns the heap; the rest is plain data.
+unsafe impl Send for LocalStack {}
+// SAFETY: as above: shared, the stack only hands out copies of its data.
+unsafe impl Sync for LocalStack {}
+
+impl Default for LocalStack {
+    fn default() -> Self {
+        Self::with_heap(None)
+    }
+}
+
+impl LocalStack {
+    fn with_heap(heap: Option<HeapId>) -> Self {
+        static NEXT_STAMP: AtomicU32 = AtomicU32::new(1);
+        let stamp = NEXT_STAMP.fetch_add(1, Ordering::Relaxed);
+        LocalStack {
+            entries: Vec::new(),
+            stamp: NonZeroU32::new(stamp).unwrap_or(NonZeroU32::MIN),
+            heap,
+            serial: 0,
+        }
+    }
+
+    /// A stack for the heap `heap`, which scans it: it may push objects
+    /// ([`LocalStack::push_object`]) and treats [`LocalStack::objects`] as
+    /// roots.
+    pub fn scanned(heap: HeapId) -> Self {
+        Self::with_heap(Some(heap))
+    }
+
+    /// Locals on the stack.
+    #[inline]
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// No local on the stack.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// Makes room for one more local, or `OutOfMemory`.
+    #[inline]
+    pub fn reserve_one(&mut self) -> Result<(), GcError> {
+        if self.entries.len() == self.entries.capacity() {
+            self.entries.try_reserve(1).map_err(|_| config::refused())?;
+        }
+        Ok(())
+    }
+
+    /// Pushes a root of the heap's table as a local (released when
+    /// popped): its place, or `OutOfMemory` when there is no room and the
+    /// system refuses it (the handle is then not pushed: the caller still
+    /// owns it).
+    #[inline]
+    pub(super) fn push_root(&mut self, handle: Handle) -> Result<usize, GcError> {
+        self.reserve_one()?;
+        let place = self.entries.len();
+        self.entries.push(Entry::Root(handle));
+        Ok(place)
+    }
+
+    /// Pushes `addr` as a local: the heap roots it while it is on the
+    /// stack. Its place, or `OutOfMemory` when there is no room and the
+    /// system refuses it (nothing pushed).
+    ///
+    /// # Safety
+    ///
+    /// The stack was made with [`LocalStack::scanned`] for the heap that
+    /// calls, `addr` is a live object of that heap, and the heap treats
+    /// [`LocalStack::objects`] as roots, rewriting them
+    /// ([`LocalStack::forward`]) when it moves their objects.
+    #[inline]
+    pub unsafe fn push_object(&mut self, addr: NonNull<u8>) -> Result<usize, GcError> {
+        self.reserve_one()?;
+        let place = self.entries.len();
+        // Its handle names the place below `LOCAL_BIT`.
+        if place >= crate::handle::LOCAL_BIT as usize {
+            return Err(GcError::TooMany {
+                what: "locals",
+                limit: u64::from(crate::handle::LOCAL_BIT),
+            });
+        }
+        let serial = self.serial;
+        self.serial = serial.wrapping_add(1);
+        self.entries.push(Entry::Object { addr, serial });
+        Ok(place)
+    }
+
+    /// The handle of the local at `place`: its table root, or a handle
+    /// that names the place (valid while the entry stays there); `None`
+    /// past the top.
+    #[inline]
+    pub(super) fn handle_at(&self, place: usize) -> Option<Result<Handle, GcError>> {
+        Some(match *self.entries.get(place)? {
+            Entry::Root(h) => Ok(h),
+            Entry::Object { serial, .. } => match self.heap {
+                // Below `LOCAL_BIT`: pushed there (`push_object`), and
+                // entries only move down.
+                Some(heap) => Ok(Handle::local(heap, place as u32, serial)),
+                None => Err(GcError::StaleHandle),
+            },
+            Entry::Released => Err(GcError::StaleHandle),
+        })
+    }
+
+    /// The object a handle of this stack's heap names, if it is a local's
+    /// handle (`Ok(None)`: a table's handle, for the caller to look up).
+    /// A local's handle of another heap is [`GcError::ForeignHandle`]; one
+    /// whose local is gone (its scope ended) or released is
+    /// [`GcError::StaleHandle`].
+    #[inline]
+    pub fn object(&self, handle: Handle) -> Result<Option<NonNull<u8>>, GcError> {
+        let Some((place, serial)) = handle.local_place() else {
+            return Ok(None);
+        };
+        if self.heap != Some(handle.heap()) {
+            return Err(GcError::ForeignHandle);
+        }
+        match self.entries.get(place as usize) {
+            Some(&Entry::Object { addr, serial: s }) if s == serial => Ok(Some(addr)),
+            _ => Err(GcError::StaleHandle),
+        }
+    }
+
+    /// Releases a local's handle by hand: the local is stale from then on
+    /// (its object is no longer rooted by it). `Ok(false)`: not a local's
+    /// handle (a table's, for the caller to release).
+    #[inline]
+    pub fn release(&mut self, handle: Handle) -> Result<bool, GcError> {
+        let Some((place, _)) = handle.local_place() else {
+            return Ok(false);
+        };
+        self.object(handle)?;
+        self.entries[place as usize] = Entry::Released;
+        Ok(true)
+    }
+
+    /// The objects on the stack (roots of the heap that scans it).
+    pub fn objects(&self) -> impl Iterator<Item = NonNull<u8>> + '_ {
+        self.entries.iter().filter_map(|e| match *e {
+            Entry::Object { addr, .. } => Some(addr),
+            _ => None,
+        })
+    }
+
+    /// How many [`LocalStack::objects`] there are.
+    pub fn object_count(&self) -> usize {
+        self.objects().count()
+    }
+
+    /// Replaces every object on the stack by `f`'s answer (a moving
+    /// collection forwarding them to their copies).
+    ///
+    /// # Safety
+    ///
+    /// `f` answers a live object of the heap that scans the stack.
+    pub unsafe fn forward(&mut self, mut f: impl FnMut(NonNull<u8>) -> NonNull<u8>) {
+        for e in &mut self.entries {
+            if let Entry::Object { addr, .. } = e {
+                *addr = f(*addr);
+            }
+        }
+    }
+
+    /// Pops the top local if it is above `base`.
+    #[inline]
+    pub(super) fn pop_above(&mut self, base: usize) -> Option<Entry> {
+        if self.entries.len() > base {
+            self.entries.pop()
+        } else {
+            None
+        }
+    }
+
+    /// Pops every local above `base` if none is a table's root (nothing
+    /// to release); `false` (nothing popped) otherwise.
+    #[inline]
+    pub(super) fn truncate_objects(&mut self, base: usize) -> bool {
+        let Some(above) = self.entries.get(base..) else {
+            return true;
+        };
+        if above.iter().any(|e| matches!(e, Entry::Root(_))) {
+            return false;
+        }
+        self.entries.truncate(base);
+        true
+    }
+}
