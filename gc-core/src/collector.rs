@@ -278,14 +278,14 @@ pub trait Collector: Sized + Send {
     /// [`Collector::alloc`], the object made a local on
     /// [`Collector::local_stack`]: its place there. By default the root
     /// `alloc` returns, pushed.
-    #[inline]
+    #[inline(always)]
     fn alloc_local(&mut self, shape: Shape, key: LocalsKey) -> Result<usize, GcError> {
         let h = self.alloc(shape)?;
         crate::embed::push_root(self, h, key)
     }
     /// [`Collector::alloc_tuple`], the tuple made a local (as
     /// [`Collector::alloc_local`]).
-    #[inline]
+    #[inline(always)]
     fn alloc_tuple_local(
         &mut self,
         members: &[Option<Handle>],
@@ -294,9 +294,28 @@ pub trait Collector: Sized + Send {
         let h = self.alloc_tuple(members)?;
         crate::embed::push_root(self, h, key)
     }
+    /// [`Collector::alloc_tuple_local`] of two members given as places
+    /// on [`Collector::local_stack`] (a tree node, a cons cell: the
+    /// embedding layer's commonest tuple). By default their handles, to
+    /// `alloc_tuple_local`.
+    #[inline]
+    fn alloc_pair_local(
+        &mut self,
+        members: [Option<usize>; 2],
+        key: LocalsKey,
+    ) -> Result<usize, GcError> {
+        let stack = self.local_stack_ref(key);
+        let mut handles = [None; 2];
+        for (h, m) in handles.iter_mut().zip(members) {
+            *h = m
+                .map(|p| stack.handle_at(p).unwrap_or(Err(GcError::StaleHandle)))
+                .transpose()?;
+        }
+        self.alloc_tuple_local(&handles, key)
+    }
     /// [`Collector::slot`], the referent made a local (as
     /// [`Collector::alloc_local`]).
-    #[inline]
+    #[inline(always)]
     fn slot_local(
         &mut self,
         object: Handle,

@@ -672,6 +672,9 @@ trait Rooting {
     type Root;
     /// Makes room for one root, or `OutOfMemory`.
     fn reserve(roots: &mut Roots) -> Result<(), GcError>;
+    /// The object `h` names (looked up where this rooting's handles
+    /// mostly are first).
+    fn resolve(roots: &Roots, h: Handle) -> Result<ObjPtr, GcError>;
     /// Roots `obj` (with room reserved, it allocates nothing).
     ///
     /// # Safety
@@ -690,6 +693,10 @@ impl Rooting for TableRoot {
         roots.reserve_handles(1)
     }
     #[inline(always)]
+    fn resolve(roots: &Roots, h: Handle) -> Result<ObjPtr, GcError> {
+        roots.get(h)
+    }
+    #[inline(always)]
     unsafe fn root(roots: &mut Roots, obj: ObjPtr) -> Result<Handle, GcError> {
         roots.reserve_handles(1)?;
         // SAFETY: the caller's guarantee.
@@ -705,6 +712,10 @@ impl Rooting for LocalRoot {
     #[inline(always)]
     fn reserve(roots: &mut Roots) -> Result<(), GcError> {
         roots.locals_mut().reserve_one()
+    }
+    #[inline(always)]
+    fn resolve(roots: &Roots, h: Handle) -> Result<ObjPtr, GcError> {
+        roots.get_local_first(h)
     }
     #[inline(always)]
     unsafe fn root(roots: &mut Roots, obj: ObjPtr) -> Result<usize, GcError> {
@@ -735,9 +746,20 @@ impl IncMiniMark {
     /// `alloc_tuple`, rooted as `R` says.
     #[inline(always)]
     fn make_tuple<R: Rooting>(&mut self, members: &[Option<Handle>]) -> Result<R::Root, GcError> {
+        self.make_tuple_of::<R, _>(members, R::resolve)
+    }
+
+    /// `alloc_tuple` of members named as `resolve` reads them (handles,
+    /// or places on the local stack), rooted as `R` says.
+    #[inline(always)]
+    fn make_tuple_of<R: Rooting, M: Copy>(
+        &mut self,
+        members: &[Option<M>],
+        resolve: impl Fn(&Roots, M) -> Result<ObjPtr, GcError>,
+    ) -> Result<R::Root, GcError> {
         // Check every member first: an error leaves the heap unchanged.
         for m in members.iter().flatten() {
-            self.get(*m)?;
+            resolve(&self.roots, *m)?;
         }
         R::reserve(&mut self.roots)?;
         // The allocation checks the shape. It may move the members: they are opened after it
@@ -754,8 +776,10 @@ impl IncMiniMark {
         let obj = unsafe { ptr.open(self.space.access()) };
         for (slot, m) in obj.slots().iter().enumerate().zip(members) {
             if let Some(h) = m {
-                // SAFETY: this heap's roots and token.
-                let value = unsafe { open_root(&self.roots, self.space.access(), *h) }?;
+                let value = resolve(&self.roots, *h)?;
+                // SAFETY: a root of this heap: live (invariant in
+                // `header.rs`), opened with this heap's token.
+                let value = unsafe { value.open(self.space.access()) };
                 // SAFETY: `obj` and `value` are live objects of this heap
                 // (just allocated; a root); the barrier runs first, and
                 // when it fails the slot is not written (the unrooted
@@ -784,8 +808,10 @@ impl IncMiniMark {
         object: Handle,
         index: usize,
     ) -> Result<Option<R::Root>, GcError> {
-        // SAFETY: this heap's roots and token.
-        let obj = unsafe { open_root(&self.roots, self.space.access(), object) }?;
+        let obj = R::resolve(&self.roots, object)?;
+        // SAFETY: a root of this heap: live (invariant in `header.rs`),
+        // opened with this heap's token.
+        let obj = unsafe { obj.open(self.space.access()) };
         let slots = obj.slots();
         let slot = slots.get(index).ok_or(GcError::SlotOutOfRange {
             index,
@@ -888,6 +914,14 @@ impl Collector for IncMiniMark {
         _: LocalsKey,
     ) -> Result<usize, GcError> {
         self.make_tuple::<LocalRoot>(members)
+    }
+
+    fn alloc_pair_local(
+        &mut self,
+        members: [Option<usize>; 2],
+        _: LocalsKey,
+    ) -> Result<usize, GcError> {
+        self.make_tuple_of::<LocalRoot, _>(&members, Roots::local_at)
     }
 
     #[inline]

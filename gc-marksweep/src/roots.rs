@@ -5,7 +5,7 @@
 //! goes in only from them or through an `unsafe fn` whose caller vouches
 //! for it.
 
-use gc_core::embed::LocalStack;
+use gc_core::embed::{Held, LocalStack};
 use gc_core::{GcError, Handle, HeapId, RootTable};
 
 use crate::header::ObjPtr;
@@ -76,10 +76,51 @@ impl Roots {
     /// The object `h` names (a table's handle or a local's).
     #[inline]
     pub(crate) fn get(&self, h: Handle) -> Result<ObjPtr, GcError> {
-        match self.locals.object(h)? {
-            // SAFETY: the stack hands back what `push_local` pushed.
-            Some(local) => Ok(unsafe { ObjPtr::from_local(local) }),
+        // The table first: a local's handle is not in it (its index is
+        // past the table's end), and the raw API pays nothing more.
+        if let Ok(obj) = self.handles.get(h) {
+            return Ok(obj);
+        }
+        self.get_not_in_table(h)
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn get_not_in_table(&self, h: Handle) -> Result<ObjPtr, GcError> {
+        match self.get_local(h) {
+            Some(got) => got,
             None => self.handles.get(h),
+        }
+    }
+
+    /// The same, trying the local stack first (the embedding layer's
+    /// operations, whose handles are mostly locals').
+    #[inline]
+    pub(crate) fn get_local_first(&self, h: Handle) -> Result<ObjPtr, GcError> {
+        match self.get_local(h) {
+            Some(got) => got,
+            None => self.handles.get(h),
+        }
+    }
+
+    /// The object the local at `place` on the stack holds.
+    #[inline]
+    pub(crate) fn local_at(&self, place: usize) -> Result<ObjPtr, GcError> {
+        match self.locals.held(place)? {
+            // SAFETY: the stack hands back what `push_local` pushed.
+            Held::Object(local) => Ok(unsafe { ObjPtr::from_local(local) }),
+            Held::Root(h) => self.handles.get(h),
+        }
+    }
+
+    /// The object a local's handle names; `None` for a table's handle.
+    #[inline]
+    fn get_local(&self, h: Handle) -> Option<Result<ObjPtr, GcError>> {
+        match self.locals.object(h) {
+            // SAFETY: the stack hands back what `push_local` pushed.
+            Ok(Some(local)) => Some(Ok(unsafe { ObjPtr::from_local(local) })),
+            Ok(None) => None,
+            Err(e) => Some(Err(e)),
         }
     }
 

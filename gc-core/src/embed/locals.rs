@@ -41,6 +41,15 @@ pub(super) enum Entry {
     Released,
 }
 
+/// What a local holds, for the heap that owns the stack.
+#[derive(Clone, Copy, Debug)]
+pub enum Held {
+    /// An object the heap pushed ([`LocalStack::push_object`]).
+    Object(NonNull<u8>),
+    /// A root of the heap's table.
+    Root(Handle),
+}
+
 /// The local stack of a heap's scopes. See the [module docs](self).
 #[derive(Debug)]
 pub struct LocalStack {
@@ -53,6 +62,9 @@ pub struct LocalStack {
     heap: Option<HeapId>,
     /// The next object entry's serial (wrapping).
     serial: u32,
+    /// Every [`Entry::Root`] is below this place: popping locals at or
+    /// above it releases nothing.
+    root_top: usize,
 }
 
 // SAFETY: the addresses are only data here: the heap that pushed them
@@ -77,6 +89,7 @@ impl LocalStack {
             stamp: NonZeroU32::new(stamp).unwrap_or(NonZeroU32::MIN),
             heap,
             serial: 0,
+            root_top: 0,
         }
     }
 
@@ -85,6 +98,12 @@ impl LocalStack {
     /// roots.
     pub fn scanned(heap: HeapId) -> Self {
         Self::with_heap(Some(heap))
+    }
+
+    /// Was it made [`LocalStack::scanned`] (may it hold objects)?
+    #[inline]
+    pub fn is_scanned(&self) -> bool {
+        self.heap.is_some()
     }
 
     /// Locals on the stack.
@@ -116,7 +135,28 @@ impl LocalStack {
         self.reserve_one()?;
         let place = self.entries.len();
         self.entries.push(Entry::Root(handle));
+        self.root_top = place + 1;
         Ok(place)
+    }
+
+    /// Puts back a local taken off the stack (a child scope's escaped
+    /// local) at the top: its place. There is room: the stack is lower
+    /// than when the local was taken.
+    #[inline]
+    pub(super) fn push_back(&mut self, entry: Entry) -> usize {
+        let place = self.entries.len();
+        self.entries.push(entry);
+        if matches!(entry, Entry::Root(_)) {
+            self.root_top = place + 1;
+        }
+        place
+    }
+
+    /// Moves the local at `place` down to `base`, the ones between up by
+    /// one.
+    pub(super) fn rotate_down(&mut self, base: usize, place: usize) {
+        self.entries[base..=place].rotate_right(1);
+        self.root_top = self.root_top.max(place + 1);
     }
 
     /// Pushes `addr` as a local: the heap roots it while it is on the
@@ -150,7 +190,7 @@ impl LocalStack {
     /// that names the place (valid while the entry stays there); `None`
     /// past the top.
     #[inline]
-    pub(super) fn handle_at(&self, place: usize) -> Option<Result<Handle, GcError>> {
+    pub fn handle_at(&self, place: usize) -> Option<Result<Handle, GcError>> {
         Some(match *self.entries.get(place)? {
             Entry::Root(h) => Ok(h),
             Entry::Object { serial, .. } => match self.heap {
@@ -161,6 +201,31 @@ impl LocalStack {
             },
             Entry::Released => Err(GcError::StaleHandle),
         })
+    }
+
+    /// What the local at `place` holds; [`GcError::StaleHandle`] past
+    /// the top or for a local released by hand.
+    #[inline]
+    pub fn held(&self, place: usize) -> Result<Held, GcError> {
+        match self.entries.get(place) {
+            Some(&Entry::Object { addr, .. }) => Ok(Held::Object(addr)),
+            Some(&Entry::Root(h)) => Ok(Held::Root(h)),
+            _ => Err(GcError::StaleHandle),
+        }
+    }
+
+    /// A child scope's escape when no local at or above `base` is a
+    /// table's root: the local at `place` (the top) moves to `base`, the
+    /// rest is dropped (nothing to release). `false`: not that case,
+    /// nothing changed.
+    #[inline]
+    pub(super) fn escape_objects(&mut self, base: usize, place: usize) -> bool {
+        if self.root_top > base || place + 1 != self.entries.len() {
+            return false;
+        }
+        self.entries.swap(base, place);
+        self.entries.truncate(base + 1);
+        true
     }
 
     /// The object a handle of this stack's heap names, if it is a local's
@@ -222,7 +287,8 @@ impl LocalStack {
         }
     }
 
-    /// Pops the top local if it is above `base`.
+    /// Pops the top local if it is above `base` (then call
+    /// [`LocalStack::popped`]).
     #[inline]
     pub(super) fn pop_above(&mut self, base: usize) -> Option<Entry> {
         if self.entries.len() > base {
@@ -232,14 +298,17 @@ impl LocalStack {
         }
     }
 
+    /// After popping: every table root is below the top.
+    #[inline]
+    pub(super) fn popped(&mut self) {
+        self.root_top = self.root_top.min(self.entries.len());
+    }
+
     /// Pops every local above `base` if none is a table's root (nothing
     /// to release); `false` (nothing popped) otherwise.
     #[inline]
     pub(super) fn truncate_objects(&mut self, base: usize) -> bool {
-        let Some(above) = self.entries.get(base..) else {
-            return true;
-        };
-        if above.iter().any(|e| matches!(e, Entry::Root(_))) {
+        if base < self.root_top {
             return false;
         }
         self.entries.truncate(base);

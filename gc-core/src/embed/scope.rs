@@ -155,6 +155,29 @@ impl<'s, C: Collector> Scope<'s, C> {
         Ok(out)
     }
 
+    /// The places of `members` on this heap's stack (which the heap
+    /// checks): a local of another stack is [`GcError::ForeignHandle`].
+    #[inline]
+    fn places<const N: usize>(
+        &self,
+        members: &[Option<Local<'_>>; N],
+    ) -> Result<[Option<usize>; N], GcError> {
+        let stamp = self.heap.local_stack_ref(KEY).stamp.get();
+        let mut out = [None; N];
+        for (o, m) in out.iter_mut().zip(members) {
+            if let Some(m) = m {
+                if m.stamp() != stamp {
+                    return Err(GcError::ForeignHandle);
+                }
+                if m.place() == NO_PLACE {
+                    return Err(GcError::StaleHandle);
+                }
+                *o = Some(m.place() as usize);
+            }
+        }
+        Ok(out)
+    }
+
     /// Runs the finalizers that are due and releases dropped roots: called
     /// where the operation may have freed or collected.
     #[inline]
@@ -190,9 +213,15 @@ impl<'s, C: Collector> Scope<'s, C> {
         self.settle();
         self.room()?;
         let place = if let Ok(pair) = <&[_; 2]>::try_from(members) {
-            // Pairs (tree nodes, cons cells): no buffer to zero.
-            let buf = self.handles(pair)?;
-            self.heap.alloc_tuple_local(&buf, KEY)?
+            // Pairs (tree nodes, cons cells): no buffer to zero. A heap
+            // that scans its stack reads the members there.
+            if self.heap.local_stack_ref(KEY).is_scanned() {
+                let places = self.places(pair)?;
+                self.heap.alloc_pair_local(places, KEY)?
+            } else {
+                let buf = self.handles(pair)?;
+                self.heap.alloc_tuple_local(&buf, KEY)?
+            }
         } else {
             self.alloc_tuple_of(members)?
         };
@@ -431,26 +460,26 @@ impl<'s, C: Collector> Scope<'s, C> {
                 // local goes to `base` first, so that it stays a local of
                 // this scope whatever happens. (The others keep their
                 // order.)
-                stack.entries[base..=place].rotate_right(1);
+                stack.rotate_down(base, place);
                 release_above(self.heap, base + 1);
                 return Ok(Local::new(stamp, base));
             }
-            // No embedder code runs: take the kept local out, release the
-            // rest, put it back at `base`. Usually it is the last local
-            // made.
+            // No embedder code runs. Only objects the heap roots itself,
+            // the kept one last made: it moves down, the rest is dropped.
+            if stack.escape_objects(base, place) {
+                return Ok(Local::new(stamp, base));
+            }
+            // Take the kept local out, release the rest, put it back at
+            // `base`. Usually it is the last local made.
             let kept = if place + 1 == stack.len() {
                 stack.entries.pop().expect("the place is on the stack")
             } else {
                 stack.entries.remove(place)
             };
-            if !stack.truncate_objects(base) {
-                release_above(self.heap, base);
-            }
+            release_above(self.heap, base);
             // The stack is lower than before by at least the kept local:
             // it goes back without allocating.
-            let stack = locals(self.heap);
-            let place = stack.len();
-            stack.entries.push(kept);
+            let place = locals(self.heap).push_back(kept);
             return Ok(Local::new(stamp, place));
         }
         // Not one of the inner scope's own: a local of an enclosing scope,
@@ -479,6 +508,10 @@ impl<C: Collector> Drop for Scope<'_, C> {
 /// where a second panic would abort).
 #[inline]
 fn release_above<C: Collector>(heap: &mut C, base: usize) {
+    // Only objects the heap roots itself: nothing to release.
+    if locals(heap).truncate_objects(base) {
+        return;
+    }
     if heap.has_finalize_hook() {
         return release_above_hooked(heap, base);
     }
@@ -488,6 +521,7 @@ fn release_above<C: Collector>(heap: &mut C, base: usize) {
         // hand.)
         let _ = heap.release(h);
     }
+    locals(heap).popped();
 }
 
 /// [`release_above`] where a release may run the finalizer hook.
@@ -502,6 +536,7 @@ fn release_above_hooked<C: Collector>(heap: &mut C, base: usize) {
             panic.get_or_insert(payload);
         }
     }
+    locals(heap).popped();
     if let Some(payload) = panic {
         if !std::thread::panicking() {
             resume_unwind(payload);

@@ -216,7 +216,7 @@ pub fn finish<C: Collector>(heap: &mut C) {
 /// place. Memory the system refuses for it is
 /// [`GcError::OutOfMemory`](crate::GcError::OutOfMemory), and the root is
 /// released.
-#[inline]
+#[inline(always)]
 pub fn push_root<C: Collector>(
     heap: &mut C,
     handle: Handle,
