@@ -230,6 +230,6 @@ fn run_takes_the_nursery_from_config_and_pypy_gc_nursery_only_with_the_pypy_pres
     assert_eq!(by_config.1, "16384");
     assert_eq!(minors(&["preset=pypy"], Some("16KB")), by_config);
     let portable = minors(&[], Some("16KB"));
-    assert_eq!(portable.1, (4 << 20).to_string());
+    assert_eq!(portable.1, (512 << 10).to_string());
     assert!(portable.0 < by_config.0, "{portable:?}");
 }

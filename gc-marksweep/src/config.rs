@@ -7,8 +7,12 @@ use gc_core::config::{self, Accepts, Key, MAX_HEAP};
 use gc_core::{Config, GcError};
 
 /// PyPy's nursery when the cache size is unknown or small (`env.py`,
-/// `NURSERY_SIZE_UNKNOWN_CACHE`).
+/// `NURSERY_SIZE_UNKNOWN_CACHE`, in its recent sources; older ones had
+/// 1 MiB). The nursery of [`MarkSweepConfig::pypy`] on such machines.
 pub const NURSERY_SIZE_UNKNOWN_CACHE: usize = 4 * 1024 * 1024;
+/// The portable default nursery: 512 KiB on every machine (why: see
+/// [`MarkSweepConfig`]).
+pub const PORTABLE_NURSERY: usize = 512 * 1024;
 /// PyPy's `nonlarge_max + 1`: objects of this many bytes or more are born
 /// in the large-object space ((16384 + 512) words).
 pub const LARGE_OBJECT: usize = (16384 + 512) * 8;
@@ -23,11 +27,25 @@ pub const LARGE_OBJECT: usize = (16384 + 512) * 8;
 ///
 /// [`Default`] is **portable**: the same numbers on every machine and in
 /// every environment, so that a result measured here means the same thing
-/// on another machine. Its nursery is fixed at 4 MiB
-/// ([`NURSERY_SIZE_UNKNOWN_CACHE`]), the size PyPy's own `env.py` falls
-/// back to when it cannot tell the cache size: it is PyPy's nursery on a
-/// machine that reports no cache, and what it picks wherever the reported
-/// last-level cache is 8 MiB or less. `max_delta` is fixed at 1 GiB
+/// on another machine. Its nursery is fixed at 512 KiB
+/// ([`PORTABLE_NURSERY`]):
+///
+/// - it is PyPy's own heuristic, "about half of the L2 cache"
+///   (`best_nursery_size_for_L2cache` in `env.py`), applied to the 1 MiB
+///   of L2 per core common on current x86 and Arm server cores, instead of
+///   to whatever cache a machine reports (PyPy reads `/proc/cpuinfo`'s
+///   `cache size`, which on this project's VMs is a 260–480 MiB L3);
+/// - it keeps minor pauses short: with it every workload of `gc-bench
+///   run`'s default matrix has a minor-pause p99 of at most about 0.7 ms
+///   on this project's 2-core VMs, where at 1 MiB `large_arrays` and
+///   `random_graph` reach 0.9–1.2 ms and at 4 MiB (the default before)
+///   `large_arrays`' minors took 2.5–3 ms: a minor collection copies what
+///   survives, and on `large_arrays` nearly everything the nursery holds
+///   survives (it is stored in long-lived arrays).
+///
+/// The price is more minor collections (each pays for rescanning roots
+/// and dirty cards) and, through the pacing below, earlier and smaller
+/// major collections. `max_delta` is fixed at 1 GiB
 /// ([`PORTABLE_MAX_DELTA`]: an eighth of 8 GiB, the RAM this crate assumes
 /// when it cannot read it) instead of an eighth of this machine's RAM.
 /// `Default` reads no `PYPY_GC_*` variable.
@@ -52,7 +70,7 @@ pub const LARGE_OBJECT: usize = (16384 + 512) * 8;
 /// old generation, and 12 of the 15 workloads of `gc-bench run`'s default
 /// matrix never collected at all. That is why the default is no longer
 /// the cache rule. The crate's longest-step figure (3.3 ms on a 1 GiB old
-/// generation) is measured with the 4 MiB nursery:
+/// generation) is measured with a 4 MiB nursery, which the example sets:
 /// `GC_PERF_TREES=16384 cargo run --release -p gc-marksweep --example perf`.
 /// To choose the nursery: `nursery` here (`--config nursery=16MB` for
 /// `gc-bench run` and `replay`). The other sizes then follow from it
@@ -60,7 +78,7 @@ pub const LARGE_OBJECT: usize = (16384 + 512) * 8;
 #[derive(Clone, Debug, PartialEq)]
 pub struct MarkSweepConfig {
     /// Nursery size in bytes (`nursery`, `PYPY_GC_NURSERY`). Default:
-    /// 4 MiB on every machine; [`MarkSweepConfig::pypy`] and `nursery=auto`
+    /// 512 KiB on every machine; [`MarkSweepConfig::pypy`] and `nursery=auto`
     /// take PyPy's cache rule instead (see [above](Self)).
     pub nursery: usize,
     /// Start a major collection when the old generation reaches this
@@ -335,13 +353,13 @@ pub fn nursery_for_cache(cache: Option<usize>) -> usize {
     }
 }
 
-/// The portable nursery: [`NURSERY_SIZE_UNKNOWN_CACHE`] everywhere.
+/// The portable nursery: [`PORTABLE_NURSERY`] everywhere.
 fn portable_nursery_size() -> usize {
     if cfg!(miri) {
         // Miri interprets every byte: keep it small.
         return 64 * 1024;
     }
-    NURSERY_SIZE_UNKNOWN_CACHE
+    PORTABLE_NURSERY
 }
 
 /// PyPy's rule for this machine's cache (computed once).
@@ -432,12 +450,12 @@ const KEY_TABLE: [Key; 11] = [
     Key::new(
         "preset",
         Accepts::Described("portable or pypy"),
-        "portable (the default: 4MB nursery everywhere) or pypy (PyPy's cache rule and RAM / 8, then PYPY_GC_* from the environment); later keys override",
+        "portable (the default: 512KB nursery everywhere) or pypy (PyPy's cache rule and RAM / 8, then PYPY_GC_* from the environment); later keys override",
     ),
     size(
         "nursery",
         16,
-        "nursery size in bytes, PyPy units (4MB, 512KB; default 4MB), or auto: PyPy's rule, half the last-level cache if over 8MB; PYPY_GC_NURSERY",
+        "nursery size in bytes, PyPy units (4MB, 512KB; default 512KB), or auto: PyPy's rule, half the last-level cache if over 8MB; PYPY_GC_NURSERY",
     )
     .alias(&["PYPY_GC_NURSERY"]),
     factor(
@@ -559,7 +577,8 @@ mod tests {
     )]
     fn the_default_is_portable_and_pypy_is_explicit() {
         let d = MarkSweepConfig::default();
-        assert_eq!(d.nursery, 4 << 20);
+        assert_eq!(d.nursery, PORTABLE_NURSERY);
+        assert_eq!(PORTABLE_NURSERY, 512 << 10);
         assert_eq!(d.max_delta, PORTABLE_MAX_DELTA);
         assert_eq!(d, MarkSweepConfig::default());
         let p = MarkSweepConfig::pypy_rules();
@@ -576,9 +595,9 @@ mod tests {
         let r = MarkSweepConfig::default().resolved();
         let get = |k: &str| r.iter().find(|(n, _)| *n == k).unwrap().1.clone();
         assert_eq!(r.len(), MarkSweepConfig::KEYS.len() - 1); // all but preset
-        assert_eq!(get("nursery"), (4u64 << 20).to_string());
-        assert_eq!(get("min_heap"), (32u64 << 20).to_string());
-        assert_eq!(get("increment_step"), (16u64 << 20).to_string());
+        assert_eq!(get("nursery"), (512u64 << 10).to_string());
+        assert_eq!(get("min_heap"), (4u64 << 20).to_string());
+        assert_eq!(get("increment_step"), (2u64 << 20).to_string());
         assert_eq!(get("max_delta"), (1u64 << 30).to_string());
     }
 

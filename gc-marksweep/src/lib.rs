@@ -108,8 +108,9 @@
 //!   machine: the longest steps were the last marking steps of each cycle
 //!   (2–3 budgets of deferred re-greyed work) and the page-sweep steps
 //!   (~5.5 ms each, memory-bound). Earlier (1 MiB step, PyPy's
-//!   non-incremental finish) it was ~40–100 ms. That figure needs the
-//!   4 MiB nursery, the portable default; with PyPy's cache rule
+//!   non-incremental finish) it was ~40–100 ms. That figure needs a
+//!   4 MiB nursery (the example sets it; the portable default is
+//!   512 KiB); with PyPy's cache rule
 //!   (`MarkSweepConfig::pypy`, `nursery=auto`) a VM reporting a 480 MiB
 //!   cache gets a 240 MiB nursery, a step marks 960 MiB, and a 1 GiB old
 //!   generation is marked in about one step (see [`MarkSweepConfig`]).
@@ -204,7 +205,7 @@ mod weak;
 pub use collector::{IncMiniMark, MarkSweepStats, MsView};
 pub use config::{
     LARGE_OBJECT, MarkSweepConfig, NURSERY_SIZE_UNKNOWN_CACHE, PORTABLE_MAX_DELTA,
-    last_level_cache, nursery_for_cache, parse_bytes,
+    PORTABLE_NURSERY, last_level_cache, nursery_for_cache, parse_bytes,
 };
 pub use pages::{ARENA_SIZE, PAGE_SIZE, PAGES_PER_ARENA, SMALL_REQUEST_THRESHOLD};
 

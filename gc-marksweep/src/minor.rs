@@ -416,12 +416,13 @@ impl Copier<'_> {
             let mut n = 0;
             for (i, slot) in chunk.iter().enumerate() {
                 let addr = slot.ptr().map_or(0, ObjPtr::addr);
-                let is_young = addr.wrapping_sub(start) < bytes;
                 young[n] = i as u8;
-                n += usize::from(is_young);
-                // The slot itself (in the cache already) when not young.
-                let own = std::ptr::from_ref(slot).addr();
-                prefetch(if is_young { addr } else { own });
+                n += usize::from(addr.wrapping_sub(start) < bytes);
+            }
+            for &i in &young[..n] {
+                if let Some(addr) = chunk[usize::from(i)].ptr().map(ObjPtr::addr) {
+                    prefetch(addr);
+                }
             }
             for &i in &young[..n] {
                 // SAFETY: the caller's guarantee, for this slot, which
