@@ -108,6 +108,8 @@ pub(crate) struct MajorCollector {
     pacing: Pacing,
     grey: GreyStacks,
     nursery: usize,
+    /// Marking steps that ran with `parallel_mark` threads.
+    parallel_steps: u64,
 }
 
 /// What one major step did.
@@ -156,6 +158,7 @@ impl MajorCollector {
             pacing,
             grey: GreyStacks::default(),
             nursery,
+            parallel_steps: 0,
         }
     }
 
@@ -172,6 +175,11 @@ impl MajorCollector {
     /// The grey stacks while marking (minor collections grey into them).
     pub(crate) fn marking(&mut self) -> Option<&mut GreyStacks> {
         (self.state == State::Marking).then_some(&mut self.grey)
+    }
+
+    /// Marking steps that ran with `parallel_mark` threads.
+    pub(crate) fn parallel_steps(&self) -> u64 {
+        self.parallel_steps
     }
 
     /// The grey stacks (for the consistency check).
@@ -285,9 +293,31 @@ impl MajorCollector {
         // one more normal budget (see the module docs: bounded steps,
         // guaranteed termination).
         let budget = budget.saturating_mul(1 + self.pacing.chasing_steps as usize);
-        // SAFETY: the scope is this heap's and its nursery is empty (the
-        // caller's guarantee).
-        let (remaining, chased) = unsafe { self.grey.mark(scope.space.access(), budget)? };
+        // With `parallel_mark` threads when the budget covers every old
+        // byte not yet marked (so the step marks everything left, as the
+        // sequential marking would: the same result, see `mark.rs`) and
+        // that is enough work to be worth the threads.
+        let threads = scope.config.parallel_mark_threads();
+        let left = scope
+            .space
+            .old()
+            .total_used()
+            .saturating_sub(self.pacing.marked_in_cycle);
+        let parallel = threads > 1 && budget > left && left >= scope.config.parallel_mark_min;
+        let access = scope.space.access();
+        let (remaining, chased) = if parallel {
+            self.parallel_steps += 1;
+            // SAFETY: as below, and `left` bounds the bytes not yet black:
+            // every old object's bytes are in `total_used` (page blocks
+            // and large objects are allocated at their objects' size), and
+            // the `marked_in_cycle` bytes are of objects blackened this
+            // cycle, still black and allocated (no sweep during marking).
+            unsafe { self.grey.mark_parallel(access, budget, threads)? }
+        } else {
+            // SAFETY: the scope is this heap's and its nursery is empty
+            // (the caller's guarantee).
+            unsafe { self.grey.mark(access, budget)? }
+        };
         let p = &mut self.pacing;
         p.marked_in_cycle = p
             .marked_in_cycle
