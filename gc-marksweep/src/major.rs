@@ -43,6 +43,8 @@
 //! - **Finalizing** (one step): back to Scanning, then the callbacks of weak
 //!   references cleared since the last major collection. (The finalizers
 
+use std::time::Instant;
+
 use gc_core::{GcError, ObjectId, WeakId};
 
 use crate::config::MarkSweepConfig;
@@ -110,6 +112,8 @@ pub(crate) struct MajorCollector {
     nursery: usize,
     /// Marking steps that ran with `parallel_mark` threads.
     parallel_steps: u64,
+    /// Time in `GreyStacks::mark` and `mark_parallel`.
+    mark_time_ns: u64,
 }
 
 /// What one major step did.
@@ -159,6 +163,7 @@ impl MajorCollector {
             grey: GreyStacks::default(),
             nursery,
             parallel_steps: 0,
+            mark_time_ns: 0,
         }
     }
 
@@ -177,9 +182,10 @@ impl MajorCollector {
         (self.state == State::Marking).then_some(&mut self.grey)
     }
 
-    /// Marking steps that ran with `parallel_mark` threads.
-    pub(crate) fn parallel_steps(&self) -> u64 {
-        self.parallel_steps
+    /// Marking steps that ran with `parallel_mark` threads, and the time
+    /// spent marking (visiting greys).
+    pub(crate) fn mark_counters(&self) -> (u64, u64) {
+        (self.parallel_steps, self.mark_time_ns)
     }
 
     /// The grey stacks (for the consistency check).
@@ -305,19 +311,22 @@ impl MajorCollector {
             .saturating_sub(self.pacing.marked_in_cycle);
         let parallel = threads > 1 && budget > left && left >= scope.config.parallel_mark_min;
         let access = scope.space.access();
-        let (remaining, chased) = if parallel {
+        let started = Instant::now();
+        let marked = if parallel {
             self.parallel_steps += 1;
             // SAFETY: as below, and `left` bounds the bytes not yet black:
             // every old object's bytes are in `total_used` (page blocks
             // and large objects are allocated at their objects' size), and
             // the `marked_in_cycle` bytes are of objects blackened this
             // cycle, still black and allocated (no sweep during marking).
-            unsafe { self.grey.mark_parallel(access, budget, threads)? }
+            unsafe { self.grey.mark_parallel(access, budget, threads) }
         } else {
             // SAFETY: the scope is this heap's and its nursery is empty
             // (the caller's guarantee).
-            unsafe { self.grey.mark(access, budget)? }
+            unsafe { self.grey.mark(access, budget) }
         };
+        self.mark_time_ns += started.elapsed().as_nanos() as u64;
+        let (remaining, chased) = marked?;
         let p = &mut self.pacing;
         p.marked_in_cycle = p
             .marked_in_cycle
