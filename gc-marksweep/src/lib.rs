@@ -96,7 +96,9 @@
 //!   finishes them (and everything white they reach) non-incrementally
 //!   once the other greys run out. Here the minor collection, which reads
 //!   their written slots anyway, greys the white objects they refer to, so
-//!   what the mutator adds during marking is marked as the cycle goes;
+//!   what the mutator adds during marking is marked as the cycle goes
+//!   (a written black large node with cards is re-greyed, but visited by
+//!   the next step, not deferred);
 //!   steps are bounded, with a budget that grows only when the mutator
 //!   outpaces the marking (termination is still guaranteed; see
 //!   `major.rs`). The page sweep prefetches the next page. On a 1 GiB old

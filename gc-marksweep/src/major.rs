@@ -17,14 +17,21 @@
 //!   greys the white objects it now refers to, on the ordinary grey stack
 //!   (see `minor.rs`, `mark.rs`). So a black object stays black for the rest of the
 //!   cycle, and the objects promoted during marking are marked as the
-//!   cycle goes, not all at its end. (PyPy re-greys the written object and
+//!   cycle goes, not all at its end. The exception is a large node with
+//!   cards: greying the referents of its dirty cards would make the minor
+//!   collection read the header of every one of them (most are old: a
+//!   4 × 65,536-slot `large_arrays` took 2.5–7 ms per minor during
+//!   marking), so the minor collection traces its dirty cards as a white
+//!   object's and puts the node itself back on the grey stack, which the
+//!   next step visits whole (PyPy's rule, without PyPy's deferral). (PyPy re-greys the written object and
 //!   visits the re-greyed ones only once the other greys run out; on a
 //!   1 GiB heap with a 4 MiB nursery that deferred everything the cycle
 //!   promoted through a re-greyed 16,384-slot node, and the last 2–3 steps
 //!   of each cycle took 2–3 normal budgets: the longest step.) The roots
 //!   greyed by minor collections still wait on the roots' grey stack
 //!   until the other greys run out. Termination: every object is marked at
-//!   most once per cycle, and every step that ends with work left after the
+//!   most once per cycle (a large node with cards once more per minor
+//!   collection that found it black and written), and every step that ends with work left after the
 //!   cycle's greys ran out, or after more than twice the heap at the
 //!   cycle's start was marked (the mutator outpacing the marking), grows
 //!   the budget by one normal budget: after `k` such steps it is `k + 1`
@@ -331,8 +338,8 @@ impl MajorCollector {
         p.marked_in_cycle = p
             .marked_in_cycle
             .saturating_add(budget.saturating_sub(remaining));
-        // Objects are never re-greyed once black, so a cycle marks each
-        // object at most once; more than twice the heap at the cycle's
+        // Only written large nodes are re-greyed once black, so a cycle
+        // marks each other object at most once; more than twice the heap at the cycle's
         // start means the mutator outpaces the marking.
         let outpaced = p.marked_in_cycle > 2 * p.used_at_cycle_start;
         if self.grey.is_empty() {

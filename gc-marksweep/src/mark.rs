@@ -201,6 +201,30 @@ impl GreyStacks {
         }
     }
 
+    /// A minor collection traced the dirty cards of `obj`, a black large
+    /// node, without greying their referents: make it grey again (off
+    /// [`VISITED`], on the grey stack), so that the next marking step
+    /// traces it whole — PyPy's `collect_cardrefs_to_nursery` during
+    /// marking, except that PyPy defers it to the end of marking (as the
+    /// roots' greys here). Room on the stack was reserved by
+    /// [`reserve_minor`](Self::reserve_minor).
+    ///
+    /// # Safety
+    ///
+    /// `obj` is a live, black old object of the heap these stacks belong
+    /// to, blackened in this cycle.
+    pub(crate) unsafe fn regrey(&mut self, obj: ObjRef<'_>) {
+        let tid = obj.tid();
+        debug_assert!(tid & VISITED != 0 && tid & MORE_PENDING == 0);
+        // SAFETY: it goes on a grey stack right here; no longer black, so
+        // no black object refers to a white one through it.
+        unsafe { obj.set_tid((tid & !VISITED) | MORE_PENDING) };
+        // Blackened again when it is visited.
+        self.blackened -= 1;
+        debug_assert!(self.objects.len() < self.objects.capacity());
+        self.objects.push(obj.ptr());
+    }
+
     /// A minor collection found a black object referring to `obj`: grey it
     /// unless it is black or grey already.
     ///

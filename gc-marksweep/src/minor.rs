@@ -209,9 +209,12 @@ impl Young {
             scope.finalizers.reserve_promotion()?;
             if let Some(grey) = scope.marking.as_deref_mut() {
                 let roots = scope.roots.len();
+                // The remembered objects' referents, and the large nodes
+                // with dirty cards (greyed again when black).
                 // SAFETY: the remembered set is this heap's (the
                 // caller's guarantee).
-                let referents = unsafe { scope.remembered.grey_bound(access) };
+                let referents = unsafe { scope.remembered.grey_bound(access) }
+                    .saturating_add(scope.remembered.with_cards_len());
                 grey.reserve_minor(roots, referents)?;
             }
             Ok(())
@@ -518,6 +521,11 @@ impl Copier<'_> {
             let obj = unsafe { obj.open(access) };
             // SAFETY: off the cards list, its dirty cards scanned below.
             unsafe { obj.remove(CARDS_SET) };
+            // A black one is traced as a white one, then made grey again
+            // (PyPy's rule): greying the referents of every dirty card here
+            // would read the header of each (most of them old), which made
+            // the minor collections of long arrays written during marking
+            // take milliseconds.
             let black = self.marking.is_some() && obj.has(VISITED);
             let slots = obj.slots();
             for (j, card_byte) in obj.cards().iter().enumerate() {
@@ -531,8 +539,15 @@ impl Copier<'_> {
                         self.report.card_slots_scanned += (end - start) as u64;
                         // SAFETY: slots of a live old object of this heap
                         // whose dirty cards this collection traces.
-                        unsafe { self.trace_slots(&slots[start..end], black) };
+                        unsafe { self.trace_slots(&slots[start..end], false) };
                     }
+                }
+            }
+            if black {
+                if let Some(grey) = self.marking.as_deref_mut() {
+                    // SAFETY: a live old object of this heap, black (tested
+                    // above: only marking blackens).
+                    unsafe { grey.regrey(obj) };
                 }
             }
         }
