@@ -100,15 +100,17 @@ pub struct MarkSweepConfig {
     /// Threads that mark (`parallel_mark`; not a PyPy setting). 1, the
     /// default, is the sequential marking; 0 means the cores available
     /// (`std::thread::available_parallelism`). With more than one, a
-    /// marking step whose budget covers every old byte not yet marked
-    /// (every step of a full collection, and an incremental step once what
-    /// is left fits its budget) marks with that many threads when what is
-    /// left is at least [`parallel_mark_min`](Self::parallel_mark_min):
-    /// the same objects are marked and the step reports the same, only
-    /// sooner (see `mark.rs`). Smaller steps stay sequential.
+    /// marking step whose budget exceeds the whole old generation (every
+    /// step of a full collection, and an incremental step while the old
+    /// generation fits its budget) marks with that many threads when the
+    /// old generation is at least
+    /// [`parallel_mark_min`](Self::parallel_mark_min): the same objects
+    /// are marked and the step reports the same (see `mark.rs`); whether
+    /// sooner depends on the machine (on 2 cores it is slower: README).
+    /// Other steps stay sequential.
     pub parallel_mark: usize,
-    /// The least marking work, in bytes not yet marked, for which
-    /// `parallel_mark` starts threads (`parallel_mark_min`; default
+    /// The least old generation, in bytes, for which `parallel_mark`
+    /// starts threads (`parallel_mark_min`; default
     /// 4 MiB: below that, starting and joining the threads costs about
     /// what they save; 0 = whenever the budget allows, for tests).
     pub parallel_mark_min: usize,
@@ -530,12 +532,12 @@ const KEY_TABLE: [Key; 13] = [
             min: 0,
             max: MAX_MARK_THREADS as u64,
         },
-        "threads that mark a step whose budget covers what is left (1 = sequential, the default; 0 = the cores available); same result, sooner",
+        "threads that mark a step whose budget exceeds the old generation (1 = sequential, the default; 0 = the cores available); same result",
     ),
     size(
         "parallel_mark_min",
         0,
-        "mark with parallel_mark threads only when at least this many bytes are left to mark (4MB)",
+        "mark with parallel_mark threads only from this many bytes of old generation (4MB)",
     ),
 ];
 

@@ -160,9 +160,9 @@
 //!   ignored.
 //! - **Parallel marking** (`parallel_mark=N`, not in PyPy; default 1):
 //!   a marking step that will mark everything left (every step of a full
-//!   collection, an incremental step once what is left fits its budget)
-//!   marks with N threads when at least `parallel_mark_min` bytes are
-//!   left, with the sequential step's exact result (`mark.rs` has the
+//!   collection, an incremental step while the old generation fits its
+//!   budget) marks with N threads when the old generation is at least
+//!   `parallel_mark_min` bytes, with the sequential step's exact result (`mark.rs` has the
 //!   invariant); steps that may stop half-way stay sequential.
 
 //!

@@ -306,26 +306,24 @@ impl MajorCollector {
         // one more normal budget (see the module docs: bounded steps,
         // guaranteed termination).
         let budget = budget.saturating_mul(1 + self.pacing.chasing_steps as usize);
-        // With `parallel_mark` threads when the budget covers every old
-        // byte not yet marked (so the step marks everything left, as the
+        // With `parallel_mark` threads when the budget covers the whole
+        // old generation (so the step marks everything left, as the
         // sequential marking would: the same result, see `mark.rs`) and
-        // that is enough work to be worth the threads.
+        // that is enough work to be worth the threads. (Not the old
+        // generation minus what this cycle marked: a large node re-greyed
+        // by a minor collection is counted in `marked_in_cycle` again.)
         let threads = scope.config.parallel_mark_threads();
-        let left = scope
-            .space
-            .old()
-            .total_used()
-            .saturating_sub(self.pacing.marked_in_cycle);
-        let parallel = threads > 1 && budget > left && left >= scope.config.parallel_mark_min;
+        let old = scope.space.old().total_used();
+        let parallel = threads > 1 && budget > old && old >= scope.config.parallel_mark_min;
         let access = scope.space.access();
         let started = Instant::now();
         let marked = if parallel {
             self.parallel_steps += 1;
-            // SAFETY: as below, and `left` bounds the bytes not yet black:
-            // every old object's bytes are in `total_used` (page blocks
-            // and large objects are allocated at their objects' size), and
-            // the `marked_in_cycle` bytes are of objects blackened this
-            // cycle, still black and allocated (no sweep during marking).
+            // SAFETY: as below, and `old` bounds the bytes a step can
+            // blacken: every old object's bytes are in `total_used` (page
+            // blocks and large objects are allocated at their objects'
+            // size), and no object is blackened twice in one step (no
+            // minor collection runs in it to re-grey one).
             unsafe { self.grey.mark_parallel(access, budget, threads) }
         } else {
             // SAFETY: the scope is this heap's and its nursery is empty

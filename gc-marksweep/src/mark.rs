@@ -12,13 +12,13 @@
 //!
 //! **When.** A marking step runs with `N` threads
 //! ([`GreyStacks::mark_parallel`]) only when its byte budget is more than
-//! every old byte not yet marked (`total_used - marked_in_cycle`, an upper
-//! bound: see `major.rs`), so the sequential marking would certainly mark
-//! everything left in this step too, and when that bound is at least
-//! `parallel_mark_min` (4 MiB by default: below it, starting and joining
-//! the threads is not repaid). That is every marking step of a full
-//! (non-incremental) collection, whose budget is unlimited, and an
-//! incremental step once what is left fits its budget. A step that might
+//! the whole old generation (`total_used`, which bounds what one step can
+//! blacken: see `major.rs`), so the sequential marking would certainly
+//! mark everything left in this step too, and when the old generation is
+//! at least `parallel_mark_min` (4 MiB by default: below it, starting and
+//! joining the threads is not repaid). That is every marking step of a
+//! full (non-incremental) collection, whose budget is unlimited, and an
+//! incremental step while the old generation fits its budget. A step that might
 //! stop half-way stays sequential: which objects a partial step blackens
 //! depends on the visiting order, and the mutator runs before the next
 //! step, so a different order could keep different floating garbage.

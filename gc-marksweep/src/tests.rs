@@ -102,7 +102,7 @@ fn zeal_catches_a_missing_barrier() {
 /// arena release, finalizers with resurrection, weak references.
 ///
 /// Run sequentially and with two marking threads (on every step whose
-/// budget covers what is left: `parallel_mark_min=0`), which must give the
+/// budget covers the old generation: `parallel_mark_min=0`), which must give the
 /// same events, times aside: the parallel marking's unsafe paths (atomic
 /// headers, objects read from several threads) under Miri too.
 #[test]

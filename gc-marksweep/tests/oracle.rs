@@ -32,7 +32,7 @@ fn cases(n: u32) -> u32 {
 }
 
 /// Checks `trace` on `config`, then on `config` with two marking threads
-/// (`parallel_mark=2`, on every step whose budget covers what is left:
+/// (`parallel_mark=2`, on every step whose budget covers the old generation:
 /// `parallel_mark_min=0`), whose replay must also give the sequential
 /// one's records, times aside.
 fn run(

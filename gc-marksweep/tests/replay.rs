@@ -56,7 +56,7 @@ fn the_seed_cycle_on_marksweep() {
 
 /// Every bundled trace (`traces/`, `traces/cpython/`) replays with two
 /// marking threads (`parallel_mark=2`, on every step whose budget covers
-/// what is left: `parallel_mark_min=0`) to the same records as with the
+/// the old generation: `parallel_mark_min=0`) to the same records as with the
 /// sequential marking, times aside and memory detail included: the same
 /// objects survive, the same finalizers run in the same order, the same
 /// collections happen. With the default nursery and with a 64 KiB one (as
