@@ -117,6 +117,8 @@ pub(crate) struct MajorCollector {
     pacing: Pacing,
     grey: GreyStacks,
     nursery: usize,
+    /// `parallel_mark`, resolved once (0: the cores available).
+    mark_threads: usize,
     /// Marking steps that ran with `parallel_mark` threads.
     parallel_steps: u64,
     /// Time in `GreyStacks::mark` and `mark_parallel`.
@@ -169,6 +171,7 @@ impl MajorCollector {
             pacing,
             grey: GreyStacks::default(),
             nursery,
+            mark_threads: config.parallel_mark_threads(),
             parallel_steps: 0,
             mark_time_ns: 0,
         }
@@ -312,7 +315,7 @@ impl MajorCollector {
         // that is enough work to be worth the threads. (Not the old
         // generation minus what this cycle marked: a large node re-greyed
         // by a minor collection is counted in `marked_in_cycle` again.)
-        let threads = scope.config.parallel_mark_threads();
+        let threads = self.mark_threads;
         let old = scope.space.old().total_used();
         let parallel = threads > 1 && budget > old && old >= scope.config.parallel_mark_min;
         let access = scope.space.access();
