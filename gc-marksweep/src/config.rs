@@ -115,6 +115,23 @@ pub struct MarkSweepConfig {
     /// Run the heap consistency check after every minor collection and
     /// major step, panicking on a violation (`debug`, `PYPY_GC_DEBUG`).
     pub debug: bool,
+    /// Threads that mark (`parallel_mark`; not a PyPy setting). 1, the
+    /// default, is the sequential marking; 0 means the cores available
+    /// (`std::thread::available_parallelism`). With more than one, a
+    /// marking step whose budget exceeds the whole old generation (every
+    /// step of a full collection, and an incremental step while the old
+    /// generation fits its budget) marks with that many threads when the
+    /// old generation is at least
+    /// [`parallel_mark_min`](Self::parallel_mark_min): the same objects
+    /// are marked and the step reports the same (see `mark.rs`); whether
+    /// sooner depends on the machine (on 2 cores it is slower: README).
+    /// Other steps stay sequential.
+    pub parallel_mark: usize,
+    /// The least old generation, in bytes, for which `parallel_mark`
+    /// starts threads (`parallel_mark_min`; default
+    /// 4 MiB: below that, starting and joining the threads costs about
+    /// what they save; 0 = whenever the budget allows, for tests).
+    pub parallel_mark_min: usize,
 }
 
 /// The portable default's `max_delta`: 1 GiB, an eighth of 8 GiB (the RAM
@@ -136,9 +153,14 @@ impl Default for MarkSweepConfig {
             large_object: LARGE_OBJECT,
             zeal: false,
             debug: false,
+            parallel_mark: 1,
+            parallel_mark_min: PARALLEL_MARK_MIN,
         }
     }
 }
+
+/// The default [`MarkSweepConfig::parallel_mark_min`]: 4 MiB.
+pub const PARALLEL_MARK_MIN: usize = 4 << 20;
 
 impl MarkSweepConfig {
     /// PyPy's rules, as PyPy applies them at start-up: the nursery from
@@ -179,7 +201,18 @@ impl MarkSweepConfig {
             ("large_object", self.large_object.to_string()),
             ("zeal", self.zeal.to_string()),
             ("debug", self.debug.to_string()),
+            ("parallel_mark", self.parallel_mark_threads().to_string()),
+            ("parallel_mark_min", self.parallel_mark_min.to_string()),
         ]
+    }
+
+    /// The threads that mark: `parallel_mark`, 0 resolved to the cores
+    /// available (1 when that cannot be told).
+    pub fn parallel_mark_threads(&self) -> usize {
+        match self.parallel_mark {
+            0 => std::thread::available_parallelism().map_or(1, usize::from),
+            n => n,
+        }
     }
 }
 
@@ -446,7 +479,7 @@ const fn factor(name: &'static str, help: &'static str) -> Key {
 
 /// The keys, with PyPy's variable names as aliases. The nursery's upper
 /// bound is this machine's memory, checked in `set`.
-const KEY_TABLE: [Key; 11] = [
+const KEY_TABLE: [Key; 13] = [
     Key::new(
         "preset",
         Accepts::Described("portable or pypy"),
@@ -511,7 +544,23 @@ const KEY_TABLE: [Key; 11] = [
         "true: check the heap's consistency after every collection; PYPY_GC_DEBUG",
     )
     .alias(&["PYPY_GC_DEBUG"]),
+    Key::new(
+        "parallel_mark",
+        Accepts::Whole {
+            min: 0,
+            max: MAX_MARK_THREADS as u64,
+        },
+        "threads that mark a step whose budget exceeds the old generation (1 = sequential, the default; 0 = the cores available); same result",
+    ),
+    size(
+        "parallel_mark_min",
+        0,
+        "mark with parallel_mark threads only from this many bytes of old generation (4MB)",
+    ),
 ];
+
+/// The most threads `parallel_mark` takes.
+pub const MAX_MARK_THREADS: usize = 256;
 
 impl Config for MarkSweepConfig {
     const KEYS: &'static [(&'static str, &'static str)] = &config::pairs(&KEY_TABLE);
@@ -549,6 +598,8 @@ impl Config for MarkSweepConfig {
             "increment_step" => self.increment_step = key.size(value)?,
             "large_object" => self.large_object = key.size(value)?,
             "zeal" => self.zeal = key.boolean(value)?,
+            "parallel_mark" => self.parallel_mark = key.whole(value)? as usize,
+            "parallel_mark_min" => self.parallel_mark_min = key.size(value)?,
             "debug" => {
                 // PyPy's levels (0, 1, 2) or a boolean.
                 self.debug = match value.trim().parse::<u8>() {

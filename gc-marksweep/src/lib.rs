@@ -159,29 +159,41 @@
 //! - **`gc disable`**: automatic major steps stop; minor collections go on;
 //!   explicit collections still run (PyPy). CPython's other controls are
 //!   ignored.
+//! - **Parallel marking** (`parallel_mark=N`, not in PyPy; default 1):
+//!   a marking step that will mark everything left (every step of a full
+//!   collection, an incremental step while the old generation fits its
+//!   budget) marks with N threads when the old generation is at least
+//!   `parallel_mark_min` bytes, with the sequential step's exact result (`mark.rs` has the
+//!   invariant); steps that may stop half-way stay sequential.
 
 //!
 //! ## Tests and tools
 //!
-//! - `tests/conformance.rs`: the gc-core suite.
+//! - `tests/conformance.rs`: the gc-core suite, sequential and with
+//!   `parallel_mark=2`.
 //! - `tests/oracle.rs`: 1,000 random traces each in four configurations
 //!   (defaults, small nursery, large objects with cards, zeal) against the
-//!   reachability oracle (`PROPTEST_CASES=N` for longer hunts).
+//!   reachability oracle (`PROPTEST_CASES=N` for longer hunts), each also
+//!   with `parallel_mark=2`, whose records must equal the sequential ones.
 //! - `tests/behaviour.rs`: cards on a 100,000-slot node and under random
 //!   writes, finalizer order on a chain and a cycle (run on `pypy3` too when
 //!   it is installed), `OutOfMemory`, `gc disable`, incremental marking
 //!   under mutation, thresholds, events against statistics.
 //! - `tests/limit.rs`: memory the system refuses (a refusing global
 //!   allocator in the test binary) during a minor collection's promotion,
-//!   a major cycle's marking and for a large object: `OutOfMemory`, every
-//!   object intact, the heap usable afterwards.
-//! - `tests/replay.rs`: the spec's seed trace with `expect@marksweep`.
+//!   a major cycle's marking (sequential and parallel) and for a large
+//!   object: `OutOfMemory`, every object intact, the heap usable
+//!   afterwards.
+//! - `tests/replay.rs`: the spec's seed trace with `expect@marksweep`;
+//!   every bundled trace gives the same records with `parallel_mark=2`.
 //! - unit tests (`cargo +nightly miri test -p gc-marksweep --lib`): the
 //!   layout, nursery and page allocator, the barrier test with the barrier
 //!   switched off (test builds only), zeal catching a missing barrier, and
 //!   one whole-collector run reaching every unsafe path.
 //! - `examples/check_trace.rs` replays a gctrace file against the oracle;
-//!   `examples/perf.rs` prints rough numbers for the targets.
+//!   `examples/perf.rs` prints rough numbers for the targets;
+//!   `examples/parmark.rs` times full collections sequential against
+//!   `parallel_mark=N`.
 
 #![deny(unsafe_op_in_unsafe_fn)]
 
@@ -204,8 +216,8 @@ mod weak;
 
 pub use collector::{IncMiniMark, MarkSweepStats, MsView};
 pub use config::{
-    LARGE_OBJECT, MarkSweepConfig, NURSERY_SIZE_UNKNOWN_CACHE, PORTABLE_MAX_DELTA,
-    PORTABLE_NURSERY, last_level_cache, nursery_for_cache, parse_bytes,
+    LARGE_OBJECT, MAX_MARK_THREADS, MarkSweepConfig, NURSERY_SIZE_UNKNOWN_CACHE, PARALLEL_MARK_MIN,
+    PORTABLE_MAX_DELTA, PORTABLE_NURSERY, last_level_cache, nursery_for_cache, parse_bytes,
 };
 pub use pages::{ARENA_SIZE, PAGE_SIZE, PAGES_PER_ARENA, SMALL_REQUEST_THRESHOLD};
 

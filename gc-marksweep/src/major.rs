@@ -50,6 +50,8 @@
 //! - **Finalizing** (one step): back to Scanning, then the callbacks of weak
 //!   references cleared since the last major collection. (The finalizers
 
+use std::time::Instant;
+
 use gc_core::{GcError, ObjectId, WeakId};
 
 use crate::config::MarkSweepConfig;
@@ -115,6 +117,12 @@ pub(crate) struct MajorCollector {
     pacing: Pacing,
     grey: GreyStacks,
     nursery: usize,
+    /// `parallel_mark`, resolved once (0: the cores available).
+    mark_threads: usize,
+    /// Marking steps that ran with `parallel_mark` threads.
+    parallel_steps: u64,
+    /// Time in `GreyStacks::mark` and `mark_parallel`.
+    mark_time_ns: u64,
 }
 
 /// What one major step did.
@@ -163,6 +171,9 @@ impl MajorCollector {
             pacing,
             grey: GreyStacks::default(),
             nursery,
+            mark_threads: config.parallel_mark_threads(),
+            parallel_steps: 0,
+            mark_time_ns: 0,
         }
     }
 
@@ -179,6 +190,12 @@ impl MajorCollector {
     /// The grey stacks while marking (minor collections grey into them).
     pub(crate) fn marking(&mut self) -> Option<&mut GreyStacks> {
         (self.state == State::Marking).then_some(&mut self.grey)
+    }
+
+    /// Marking steps that ran with `parallel_mark` threads, and the time
+    /// spent marking (visiting greys).
+    pub(crate) fn mark_counters(&self) -> (u64, u64) {
+        (self.parallel_steps, self.mark_time_ns)
     }
 
     /// The grey stacks (for the consistency check).
@@ -292,9 +309,32 @@ impl MajorCollector {
         // one more normal budget (see the module docs: bounded steps,
         // guaranteed termination).
         let budget = budget.saturating_mul(1 + self.pacing.chasing_steps as usize);
-        // SAFETY: the scope is this heap's and its nursery is empty (the
-        // caller's guarantee).
-        let (remaining, chased) = unsafe { self.grey.mark(scope.space.access(), budget)? };
+        // With `parallel_mark` threads when the budget covers the whole
+        // old generation (so the step marks everything left, as the
+        // sequential marking would: the same result, see `mark.rs`) and
+        // that is enough work to be worth the threads. (Not the old
+        // generation minus what this cycle marked: a large node re-greyed
+        // by a minor collection is counted in `marked_in_cycle` again.)
+        let threads = self.mark_threads;
+        let old = scope.space.old().total_used();
+        let parallel = threads > 1 && budget > old && old >= scope.config.parallel_mark_min;
+        let access = scope.space.access();
+        let started = Instant::now();
+        let marked = if parallel {
+            self.parallel_steps += 1;
+            // SAFETY: as below, and `old` bounds the bytes a step can
+            // blacken: every old object's bytes are in `total_used` (page
+            // blocks and large objects are allocated at their objects'
+            // size), and no object is blackened twice in one step (no
+            // minor collection runs in it to re-grey one).
+            unsafe { self.grey.mark_parallel(access, budget, threads) }
+        } else {
+            // SAFETY: the scope is this heap's and its nursery is empty
+            // (the caller's guarantee).
+            unsafe { self.grey.mark(access, budget) }
+        };
+        self.mark_time_ns += started.elapsed().as_nanos() as u64;
+        let (remaining, chased) = marked?;
         let p = &mut self.pacing;
         p.marked_in_cycle = p
             .marked_in_cycle
