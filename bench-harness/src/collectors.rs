@@ -106,7 +106,7 @@ mod tests {
         for (k, _) in MarkSweepConfig::KEYS.iter().filter(|(k, _)| *k != "preset") {
             assert!(keys.contains(k), "{k} missing from {keys:?}");
         }
-        assert!(ms.contains(&("nursery".into(), (4u64 << 20).to_string())));
+        assert!(ms.contains(&("nursery".into(), (512u64 << 10).to_string())));
         let pairs = [("nursery".to_owned(), "1MB".to_owned())];
         let ms = effective_settings(CollectorName::Marksweep, &pairs).unwrap();
         assert!(ms.contains(&("min_heap".into(), (8u64 << 20).to_string())));

@@ -13,6 +13,11 @@ mod pause_log;
 pub use mmu::MmuPoint;
 pub use pause_log::{HIGHEST_NS, PauseLog, PauseStats, PauseSummary, SIGNIFICANT_DIGITS};
 
+/// The kind of collection whose pauses are also summarised alone
+/// ([`Metrics::minor_pauses`](crate::results::Metrics::minor_pauses)):
+/// marksweep's minor collections (gc-py's on marksweep too).
+pub const MINOR: &str = gc_marksweep::IncMiniMark::MINOR.name();
+
 /// A run's old-generation totals, from the memory counters a collector
 /// reports after each collection ([`CollectDetail`], `marksweep` only).
 /// Collectors that report none have no such totals (`None` in

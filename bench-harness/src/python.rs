@@ -16,7 +16,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use crate::collectors::CollectorName;
-use crate::metrics::{self, PauseLog};
+use crate::metrics::{self, MINOR, PauseLog};
 use crate::results::Metrics;
 
 /// What a `--workload` starts with to name a Python program.
@@ -56,8 +56,12 @@ pub fn run(
     let wall_ns = o.wall.as_nanos() as u64;
     let s = o.stats;
     let mut log = PauseLog::default();
-    for &(end_ns, len_ns, _) in &o.collections {
+    let mut minor = PauseLog::default();
+    for &(end_ns, len_ns, kind) in &o.collections {
         log.record(end_ns.min(wall_ns), len_ns);
+        if kind == MINOR {
+            minor.record(end_ns.min(wall_ns), len_ns);
+        }
     }
     let pauses = log.summary(wall_ns);
     let mut kinds: BTreeMap<String, u64> = BTreeMap::new();
@@ -75,6 +79,7 @@ pub fn run(
         allocs_per_sec: s.allocated as f64 / secs,
         collections: kinds,
         pauses: pauses.stats,
+        minor_pauses: minor.stats_if_any(),
         pause_histogram: pauses.histogram,
         mmu: pauses.mmu,
         peak_live_bytes: s.peak_live_bytes,

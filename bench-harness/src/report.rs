@@ -114,6 +114,7 @@ pub fn table(runs: &[RunResult]) -> Table {
         "Malloc/s",
         "collections",
         "pause p50/p90/p99/max µs",
+        "minor p99 µs",
         "MMU 1ms/10ms",
         "live MiB (objects)",
         "footprint MiB (×live)",
@@ -167,6 +168,7 @@ pub fn table(runs: &[RunResult]) -> Table {
                             us(m.pauses.max_ns)
                         )
                     },
+                    m.minor_pauses.as_ref().map_or("-".into(), |p| us(p.p99_ns)),
                     format!("{}/{}", mmu_at(1_000_000), mmu_at(10_000_000)),
                     match &m.live {
                         Some(l) => format!("{} ({})", mib(l.peak_bytes), count(l.peak_objects)),
@@ -297,7 +299,7 @@ fn csv_field(s: &str) -> String {
 /// `results.csv`: one row per run.
 pub fn csv(results: &Results) -> String {
     let mut out = String::from(
-        "workload,collector,seed,scale,parameter,status,error,verified,ops,allocations,wall_ns,wall_ci_low_ns,wall_ci_high_ns,repetitions,lbo_overhead,gc_ns,mutator_ns,ops_per_sec,allocs_per_sec,wall_vs_null,collections,pauses,pause_p50_ns,pause_p90_ns,pause_p99_ns,pause_max_ns,mmu_1ms,mmu_10ms,peak_live_bytes,peak_live_objects,live_peak_objects,live_peak_bytes,peak_footprint_bytes,space_overhead,peak_rss_bytes,rss_shared,verifier_peak_rss_bytes,leaked_objects,finalizers_run,weak_callbacks,promoted_objects,promoted_bytes,peak_old_bytes,peak_pages_reserved_bytes,pages_used_at_peak_bytes,page_fragmentation\n",
+        "workload,collector,seed,scale,parameter,status,error,verified,ops,allocations,wall_ns,wall_ci_low_ns,wall_ci_high_ns,repetitions,lbo_overhead,gc_ns,mutator_ns,ops_per_sec,allocs_per_sec,wall_vs_null,collections,pauses,pause_p50_ns,pause_p90_ns,pause_p99_ns,pause_max_ns,mmu_1ms,mmu_10ms,peak_live_bytes,peak_live_objects,live_peak_objects,live_peak_bytes,peak_footprint_bytes,space_overhead,peak_rss_bytes,rss_shared,verifier_peak_rss_bytes,leaked_objects,finalizers_run,weak_callbacks,promoted_objects,promoted_bytes,peak_old_bytes,peak_pages_reserved_bytes,pages_used_at_peak_bytes,page_fragmentation,minor_pauses,minor_pause_p99_ns,minor_pause_max_ns\n",
     );
     let lbo = crate::lbo::overheads(&results.runs);
     for (i, r) in results.runs.iter().enumerate() {
@@ -369,8 +371,17 @@ pub fn csv(results: &Results) -> String {
                 ]),
                 None => f.extend(std::iter::repeat_n(String::new(), 6)),
             }
+            // Empty for collectors without minor collections.
+            match &m.minor_pauses {
+                Some(p) => f.extend([
+                    p.count.to_string(),
+                    p.p99_ns.to_string(),
+                    p.max_ns.to_string(),
+                ]),
+                None => f.extend(std::iter::repeat_n(String::new(), 3)),
+            }
         } else {
-            f.extend(std::iter::repeat_n(String::new(), 38));
+            f.extend(std::iter::repeat_n(String::new(), 41));
         }
         out.push_str(&f.join(","));
         out.push('\n');
@@ -535,6 +546,10 @@ const METHOD: &str = "## How to read this
   3 significant digits (HdrHistogram): a percentile is at most 1/1024
   (< 0.1 %) above the exact one, exact below 2 µs; count, total and max
   are exact.
+- **minor p99**: the same percentile over the minor collections alone
+  (`marksweep`'s nursery collections, which the mutator waits for most
+  often: the figure its default nursery is chosen by); `-` for a
+  collector without them. The CSV has their count, p99 and maximum.
 - **MMU** (minimum mutator utilisation, Cheng and Blelloch 2001): for a
   window size w, the smallest fraction of any w-long interval of the run
   left to the mutator; `-` when the run is shorter than the window.
@@ -667,10 +682,17 @@ mod tests {
         let text = csv(&results);
         let rows: Vec<Vec<&str>> = text.lines().map(|l| l.split(',').collect()).collect();
         assert!(rows.iter().all(|r| r.len() == rows[0].len()), "{text}");
-        let tail = |r: &Vec<&str>| r[r.len() - 6..].join(",");
+        // The old generation's 6 columns, then the minor pauses' 3.
+        let tail = |r: &Vec<&str>| r[r.len() - 9..r.len() - 3].join(",");
         assert_eq!(tail(&rows[1]), ",,,,,");
         assert_eq!(tail(&rows[2]), "3,96,96,1024,256,0.7500");
         assert_eq!(tail(&rows[3]), ",,,,,");
+        let minor = |r: &Vec<&str>| r[r.len() - 3..].join(",");
+        assert_eq!(
+            minor(&rows[0]),
+            "minor_pauses,minor_pause_p99_ns,minor_pause_max_ns"
+        );
+        assert!(rows[1..].iter().all(|r| minor(r) == ",,"), "{text}");
 
         let md = markdown(&results, "gc-bench run");
         let section = md.split("## Old generation").nth(1).unwrap();

@@ -246,6 +246,12 @@ pub struct Metrics {
     pub collections: BTreeMap<String, u64>,
     /// Pause statistics.
     pub pauses: PauseStats,
+    /// The pauses of minor collections alone (kind `minor`: a nursery
+    /// collector's young-generation collections), whose p99 is the figure
+    /// a nursery's size is chosen by; absent for collectors that run none
+    /// (and in files written before it existed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub minor_pauses: Option<PauseStats>,
     /// Pause counts per power-of-two bucket, `(lower bound ns, count)`.
     pub pause_histogram: Vec<(u64, u64)>,
     /// Minimum mutator utilisation, log-spaced windows (computed as the

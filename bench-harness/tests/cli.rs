@@ -408,7 +408,8 @@ fn repeat_interleaves_rounds_reports_a_ci_and_diff_compares_two_results() {
     assert!(t.contains("cycle_churn/refcount/"), "{t}");
     assert!(t.contains("cycle_churn/marksweep/"), "{t}");
     assert!(t.contains("wall B/A") && t.contains("footprint B/A"), "{t}");
-    // The 64 KiB nursery holds less than 4 MiB: a significant change.
+    // The 64 KiB nursery holds less than the default 512 KiB: a
+    // significant change.
     let ms = t
         .lines()
         .find(|l| l.starts_with("cycle_churn/marksweep"))

@@ -150,10 +150,11 @@ fn run_reports_old_generation_totals_for_marksweep_only() {
         "pages_used_at_peak_bytes",
         "page_fragmentation",
     ];
-    assert_eq!(rows[0][rows[0].len() - 6..], columns);
+    let at = rows[0].iter().position(|c| *c == columns[0]).unwrap();
+    assert_eq!(rows[0][at..at + 6], columns);
     for row in &rows[1..] {
         assert_eq!(row.len(), rows[0].len(), "{row:?}");
-        let tail = &row[row.len() - 6..];
+        let tail = &row[at..at + 6];
         if row[1] == "marksweep" {
             assert!(tail.iter().all(|v| !v.is_empty()), "{row:?}");
             let f: f64 = tail[5].parse().unwrap();
@@ -229,6 +230,6 @@ fn run_takes_the_nursery_from_config_and_pypy_gc_nursery_only_with_the_pypy_pres
     assert_eq!(by_config.1, "16384");
     assert_eq!(minors(&["preset=pypy"], Some("16KB")), by_config);
     let portable = minors(&[], Some("16KB"));
-    assert_eq!(portable.1, (4 << 20).to_string());
+    assert_eq!(portable.1, (512 << 10).to_string());
     assert!(portable.0 < by_config.0, "{portable:?}");
 }

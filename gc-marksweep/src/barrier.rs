@@ -21,12 +21,13 @@
 //! ([`VISITED`](crate::header::VISITED)). So after a black object is
 //! written, it is in the remembered set (or the cards list), whatever was
 //! written. The next minor collection, which traces the slots of those
-//! objects (all of them, or those of the dirty cards) anyway, greys every
-//! white object a black one of those lists refers to (pushes it on
-//! the grey stack; PyPy re-greys the black object itself, which here
-//! deferred most of a cycle's marking to its last steps: see `major.rs`),
-//! and greys every root's referent that is not black (on the roots' grey
-//! stack). Hence, at the end of every minor collection
+//! objects anyway, greys every white object a black remembered object
+//! refers to (pushes it on the grey stack; PyPy re-greys the black object
+//! itself, which here deferred most of a cycle's marking to its last
+//! steps: see `major.rs`), makes a black large node with dirty cards grey
+//! again (PyPy's rule for them: greying the referents of its dirty cards
+//! would read every one's header), and greys every root's referent that
+//! is not black (on the roots' grey stack). Hence, at the end of every minor collection
 //! and after every marking step:
 //!
 //! > **no black object refers to a white object**; white objects reachable
@@ -42,7 +43,7 @@
 
 use gc_core::GcError;
 
-use crate::header::{Access, CARD_SLOTS, CARDS_SET, HAS_CARDS, ObjPtr, ObjRef, TRACK_YOUNG_PTRS};
+use crate::header::{Access, CARDS_SET, HAS_CARDS, ObjPtr, ObjRef, TRACK_YOUNG_PTRS};
 use crate::system;
 
 /// The old objects the next minor collection must trace, filled by the
@@ -124,8 +125,8 @@ impl RememberedSet {
     }
 
     /// At most how many referents the next minor collection greys from
-    /// the objects remembered now: the slots of the remembered objects and
-    /// of the dirty cards.
+    /// the objects remembered now: the slots of the remembered objects
+    /// (a large node with dirty cards greys none: it is greyed itself).
     ///
     /// # Safety
     ///
@@ -136,17 +137,12 @@ impl RememberedSet {
             // SAFETY: remembered objects are live objects of that heap.
             bound = bound.saturating_add(unsafe { p.open(access) }.slot_count());
         }
-        for &p in &self.with_cards {
-            // SAFETY: as above.
-            let obj = unsafe { p.open(access) };
-            let dirty: usize = obj
-                .cards()
-                .iter()
-                .map(|b| b.get().count_ones() as usize)
-                .sum();
-            bound = bound.saturating_add(dirty.saturating_mul(CARD_SLOTS).min(obj.slot_count()));
-        }
         bound
+    }
+
+    /// Large nodes with dirty cards.
+    pub(crate) fn with_cards_len(&self) -> usize {
+        self.with_cards.len()
     }
 
     /// An object just promoted, with slots to trace (it gets

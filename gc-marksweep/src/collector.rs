@@ -68,6 +68,11 @@ pub struct MarkSweepStats {
     pub major_time_ns: u64,
     /// The next major collection starts at this many bytes of old generation.
     pub next_major_threshold: f64,
+    /// Marking steps that marked with `parallel_mark` threads.
+    pub parallel_mark_steps: u64,
+    /// Time spent visiting grey objects (the marking proper, sequential or
+    /// parallel; not the end of marking's finalizer ordering nor the sweep).
+    pub mark_time_ns: u64,
 }
 
 /// A view of one object of an [`IncMiniMark`] heap, valid while the heap is
@@ -189,6 +194,7 @@ impl IncMiniMark {
         s.arenas = pages.arenas_count() as u64;
         s.large_bytes = old.large_bytes() as u64;
         s.next_major_threshold = self.major.next_threshold();
+        (s.parallel_mark_steps, s.mark_time_ns) = self.major.mark_counters();
         s
     }
 

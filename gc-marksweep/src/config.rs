@@ -7,8 +7,12 @@ use gc_core::config::{self, Accepts, Key, MAX_HEAP};
 use gc_core::{Config, GcError};
 
 /// PyPy's nursery when the cache size is unknown or small (`env.py`,
-/// `NURSERY_SIZE_UNKNOWN_CACHE`).
+/// `NURSERY_SIZE_UNKNOWN_CACHE`, in its recent sources; older ones had
+/// 1 MiB). The nursery of [`MarkSweepConfig::pypy`] on such machines.
 pub const NURSERY_SIZE_UNKNOWN_CACHE: usize = 4 * 1024 * 1024;
+/// The portable default nursery: 512 KiB on every machine (why: see
+/// [`MarkSweepConfig`]).
+pub const PORTABLE_NURSERY: usize = 512 * 1024;
 /// PyPy's `nonlarge_max + 1`: objects of this many bytes or more are born
 /// in the large-object space ((16384 + 512) words).
 pub const LARGE_OBJECT: usize = (16384 + 512) * 8;
@@ -23,11 +27,25 @@ pub const LARGE_OBJECT: usize = (16384 + 512) * 8;
 ///
 /// [`Default`] is **portable**: the same numbers on every machine and in
 /// every environment, so that a result measured here means the same thing
-/// on another machine. Its nursery is fixed at 4 MiB
-/// ([`NURSERY_SIZE_UNKNOWN_CACHE`]), the size PyPy's own `env.py` falls
-/// back to when it cannot tell the cache size: it is PyPy's nursery on a
-/// machine that reports no cache, and what it picks wherever the reported
-/// last-level cache is 8 MiB or less. `max_delta` is fixed at 1 GiB
+/// on another machine. Its nursery is fixed at 512 KiB
+/// ([`PORTABLE_NURSERY`]):
+///
+/// - it is PyPy's own heuristic, "about half of the L2 cache"
+///   (`best_nursery_size_for_L2cache` in `env.py`), applied to the 1 MiB
+///   of L2 per core common on current x86 and Arm server cores, instead of
+///   to whatever cache a machine reports (PyPy reads `/proc/cpuinfo`'s
+///   `cache size`, which on this project's VMs is a 260–480 MiB L3);
+/// - it keeps minor pauses short: with it every workload of `gc-bench
+///   run`'s default matrix has a minor-pause p99 of at most about 0.7 ms
+///   on this project's 2-core VMs, where at 1 MiB `large_arrays` and
+///   `random_graph` reach 0.9–1.2 ms and at 4 MiB (the default before)
+///   `large_arrays`' minors took 2.5–3 ms: a minor collection copies what
+///   survives, and on `large_arrays` nearly everything the nursery holds
+///   survives (it is stored in long-lived arrays).
+///
+/// The price is more minor collections (each pays for rescanning roots
+/// and dirty cards) and, through the pacing below, earlier and smaller
+/// major collections. `max_delta` is fixed at 1 GiB
 /// ([`PORTABLE_MAX_DELTA`]: an eighth of 8 GiB, the RAM this crate assumes
 /// when it cannot read it) instead of an eighth of this machine's RAM.
 /// `Default` reads no `PYPY_GC_*` variable.
@@ -52,7 +70,7 @@ pub const LARGE_OBJECT: usize = (16384 + 512) * 8;
 /// old generation, and 12 of the 15 workloads of `gc-bench run`'s default
 /// matrix never collected at all. That is why the default is no longer
 /// the cache rule. The crate's longest-step figure (3.3 ms on a 1 GiB old
-/// generation) is measured with the 4 MiB nursery:
+/// generation) is measured with a 4 MiB nursery, which the example sets:
 /// `GC_PERF_TREES=16384 cargo run --release -p gc-marksweep --example perf`.
 /// To choose the nursery: `nursery` here (`--config nursery=16MB` for
 /// `gc-bench run` and `replay`). The other sizes then follow from it
@@ -60,7 +78,7 @@ pub const LARGE_OBJECT: usize = (16384 + 512) * 8;
 #[derive(Clone, Debug, PartialEq)]
 pub struct MarkSweepConfig {
     /// Nursery size in bytes (`nursery`, `PYPY_GC_NURSERY`). Default:
-    /// 4 MiB on every machine; [`MarkSweepConfig::pypy`] and `nursery=auto`
+    /// 512 KiB on every machine; [`MarkSweepConfig::pypy`] and `nursery=auto`
     /// take PyPy's cache rule instead (see [above](Self)).
     pub nursery: usize,
     /// Start a major collection when the old generation reaches this
@@ -97,6 +115,23 @@ pub struct MarkSweepConfig {
     /// Run the heap consistency check after every minor collection and
     /// major step, panicking on a violation (`debug`, `PYPY_GC_DEBUG`).
     pub debug: bool,
+    /// Threads that mark (`parallel_mark`; not a PyPy setting). 1, the
+    /// default, is the sequential marking; 0 means the cores available
+    /// (`std::thread::available_parallelism`). With more than one, a
+    /// marking step whose budget exceeds the whole old generation (every
+    /// step of a full collection, and an incremental step while the old
+    /// generation fits its budget) marks with that many threads when the
+    /// old generation is at least
+    /// [`parallel_mark_min`](Self::parallel_mark_min): the same objects
+    /// are marked and the step reports the same (see `mark.rs`); whether
+    /// sooner depends on the machine (on 2 cores it is slower: README).
+    /// Other steps stay sequential.
+    pub parallel_mark: usize,
+    /// The least old generation, in bytes, for which `parallel_mark`
+    /// starts threads (`parallel_mark_min`; default
+    /// 4 MiB: below that, starting and joining the threads costs about
+    /// what they save; 0 = whenever the budget allows, for tests).
+    pub parallel_mark_min: usize,
 }
 
 /// The portable default's `max_delta`: 1 GiB, an eighth of 8 GiB (the RAM
@@ -118,9 +153,14 @@ impl Default for MarkSweepConfig {
             large_object: LARGE_OBJECT,
             zeal: false,
             debug: false,
+            parallel_mark: 1,
+            parallel_mark_min: PARALLEL_MARK_MIN,
         }
     }
 }
+
+/// The default [`MarkSweepConfig::parallel_mark_min`]: 4 MiB.
+pub const PARALLEL_MARK_MIN: usize = 4 << 20;
 
 impl MarkSweepConfig {
     /// PyPy's rules, as PyPy applies them at start-up: the nursery from
@@ -161,7 +201,18 @@ impl MarkSweepConfig {
             ("large_object", self.large_object.to_string()),
             ("zeal", self.zeal.to_string()),
             ("debug", self.debug.to_string()),
+            ("parallel_mark", self.parallel_mark_threads().to_string()),
+            ("parallel_mark_min", self.parallel_mark_min.to_string()),
         ]
+    }
+
+    /// The threads that mark: `parallel_mark`, 0 resolved to the cores
+    /// available (1 when that cannot be told).
+    pub fn parallel_mark_threads(&self) -> usize {
+        match self.parallel_mark {
+            0 => std::thread::available_parallelism().map_or(1, usize::from),
+            n => n,
+        }
     }
 }
 
@@ -335,13 +386,13 @@ pub fn nursery_for_cache(cache: Option<usize>) -> usize {
     }
 }
 
-/// The portable nursery: [`NURSERY_SIZE_UNKNOWN_CACHE`] everywhere.
+/// The portable nursery: [`PORTABLE_NURSERY`] everywhere.
 fn portable_nursery_size() -> usize {
     if cfg!(miri) {
         // Miri interprets every byte: keep it small.
         return 64 * 1024;
     }
-    NURSERY_SIZE_UNKNOWN_CACHE
+    PORTABLE_NURSERY
 }
 
 /// PyPy's rule for this machine's cache (computed once).
@@ -428,16 +479,16 @@ const fn factor(name: &'static str, help: &'static str) -> Key {
 
 /// The keys, with PyPy's variable names as aliases. The nursery's upper
 /// bound is this machine's memory, checked in `set`.
-const KEY_TABLE: [Key; 11] = [
+const KEY_TABLE: [Key; 13] = [
     Key::new(
         "preset",
         Accepts::Described("portable or pypy"),
-        "portable (the default: 4MB nursery everywhere) or pypy (PyPy's cache rule and RAM / 8, then PYPY_GC_* from the environment); later keys override",
+        "portable (the default: 512KB nursery everywhere) or pypy (PyPy's cache rule and RAM / 8, then PYPY_GC_* from the environment); later keys override",
     ),
     size(
         "nursery",
         16,
-        "nursery size in bytes, PyPy units (4MB, 512KB; default 4MB), or auto: PyPy's rule, half the last-level cache if over 8MB; PYPY_GC_NURSERY",
+        "nursery size in bytes, PyPy units (4MB, 512KB; default 512KB), or auto: PyPy's rule, half the last-level cache if over 8MB; PYPY_GC_NURSERY",
     )
     .alias(&["PYPY_GC_NURSERY"]),
     factor(
@@ -493,7 +544,23 @@ const KEY_TABLE: [Key; 11] = [
         "true: check the heap's consistency after every collection; PYPY_GC_DEBUG",
     )
     .alias(&["PYPY_GC_DEBUG"]),
+    Key::new(
+        "parallel_mark",
+        Accepts::Whole {
+            min: 0,
+            max: MAX_MARK_THREADS as u64,
+        },
+        "threads that mark a step whose budget exceeds the old generation (1 = sequential, the default; 0 = the cores available); same result",
+    ),
+    size(
+        "parallel_mark_min",
+        0,
+        "mark with parallel_mark threads only from this many bytes of old generation (4MB)",
+    ),
 ];
+
+/// The most threads `parallel_mark` takes.
+pub const MAX_MARK_THREADS: usize = 256;
 
 impl Config for MarkSweepConfig {
     const KEYS: &'static [(&'static str, &'static str)] = &config::pairs(&KEY_TABLE);
@@ -531,6 +598,8 @@ impl Config for MarkSweepConfig {
             "increment_step" => self.increment_step = key.size(value)?,
             "large_object" => self.large_object = key.size(value)?,
             "zeal" => self.zeal = key.boolean(value)?,
+            "parallel_mark" => self.parallel_mark = key.whole(value)? as usize,
+            "parallel_mark_min" => self.parallel_mark_min = key.size(value)?,
             "debug" => {
                 // PyPy's levels (0, 1, 2) or a boolean.
                 self.debug = match value.trim().parse::<u8>() {
@@ -559,7 +628,8 @@ mod tests {
     )]
     fn the_default_is_portable_and_pypy_is_explicit() {
         let d = MarkSweepConfig::default();
-        assert_eq!(d.nursery, 4 << 20);
+        assert_eq!(d.nursery, PORTABLE_NURSERY);
+        assert_eq!(PORTABLE_NURSERY, 512 << 10);
         assert_eq!(d.max_delta, PORTABLE_MAX_DELTA);
         assert_eq!(d, MarkSweepConfig::default());
         let p = MarkSweepConfig::pypy_rules();
@@ -576,9 +646,9 @@ mod tests {
         let r = MarkSweepConfig::default().resolved();
         let get = |k: &str| r.iter().find(|(n, _)| *n == k).unwrap().1.clone();
         assert_eq!(r.len(), MarkSweepConfig::KEYS.len() - 1); // all but preset
-        assert_eq!(get("nursery"), (4u64 << 20).to_string());
-        assert_eq!(get("min_heap"), (32u64 << 20).to_string());
-        assert_eq!(get("increment_step"), (16u64 << 20).to_string());
+        assert_eq!(get("nursery"), (512u64 << 10).to_string());
+        assert_eq!(get("min_heap"), (4u64 << 20).to_string());
+        assert_eq!(get("increment_step"), (2u64 << 20).to_string());
         assert_eq!(get("max_delta"), (1u64 << 30).to_string());
     }
 

@@ -74,6 +74,7 @@ use std::marker::PhantomData;
 use std::mem::MaybeUninit;
 use std::ops::Deref;
 use std::ptr::NonNull;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use gc_core::{Kind, ObjectId};
 
@@ -469,6 +470,143 @@ impl<'h> Block<'h> {
     #[inline]
     pub(crate) unsafe fn assume_live(self) -> ObjRef<'h> {
         ObjRef(self)
+    }
+}
+
+/// A live old object as a thread of the parallel marking sees it
+/// (`mark.rs`): its header word is read and updated only atomically, its
+/// lengths and slots only read. Several threads hold these at once, so it
+/// is `Send` and `Sync`; it is made only by [`ObjPtr::open_shared`], whose
+/// contract rules out every other access to the header while they do.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct SharedRef<'h> {
+    ptr: NonNull<u64>,
+    _memory: PhantomData<&'h Access>,
+}
+
+// SAFETY: a `SharedRef` reads its object's lengths and slots, which no
+// thread writes while any `SharedRef` of the heap is in use, and touches
+// its header only through an `AtomicU64` (the `open_shared` contract): no
+// data race, whichever thread holds it.
+unsafe impl Send for SharedRef<'_> {}
+// SAFETY: as above: every access through a `&SharedRef` is a read of
+// unchanging words or an atomic access to the header.
+unsafe impl Sync for SharedRef<'_> {}
+
+impl ObjPtr {
+    /// The live old object this points to, for the parallel marking.
+    ///
+    /// # Safety
+    ///
+    /// `self` is a live old object of the heap `access` guards (so not
+    /// forwarded, not in the nursery), and while this `SharedRef<'h>` (or
+    /// any other of the heap) is in use, no thread writes the heap's
+    /// objects' lengths or slots, nor reads or writes their header words
+    /// other than through a `SharedRef` (atomically).
+    #[inline(always)]
+    pub(crate) unsafe fn open_shared<'h>(self, access: &'h Access) -> SharedRef<'h> {
+        let _ = access;
+        SharedRef {
+            ptr: self.0,
+            _memory: PhantomData,
+        }
+    }
+}
+
+impl<'h> SharedRef<'h> {
+    /// The address as stored.
+    #[inline(always)]
+    pub(crate) fn ptr(self) -> ObjPtr {
+        ObjPtr(self.ptr)
+    }
+
+    #[inline(always)]
+    fn header(self) -> &'h AtomicU64 {
+        // SAFETY: word 0 of a live object is 8-aligned (every object is,
+        // and `AtomicU64` has `u64`'s alignment on the 64-bit targets this
+        // crate supports: the header packs 48 id bits into a `u64` word
+        // anyway) and valid for `'h`; while `SharedRef`s are in use every
+        // access to it is atomic (the `open_shared` contract).
+        unsafe { AtomicU64::from_ptr(self.ptr.as_ptr()) }
+    }
+
+    /// Word 0, read atomically.
+    #[inline(always)]
+    pub(crate) fn tid(self) -> u64 {
+        self.header().load(Ordering::Relaxed)
+    }
+
+    /// Black already ([`VISITED`]).
+    #[inline(always)]
+    pub(crate) fn is_black(self) -> bool {
+        self.tid() & VISITED != 0
+    }
+
+    /// Blackens the object as the sequential visit does (`VISITED` and
+    /// [`TRACK_YOUNG_PTRS`] set, [`MORE_PENDING`] cleared) in one atomic
+    /// read-modify-write; true for the one call that found it not black.
+    ///
+    /// # Safety
+    ///
+    /// As for [`Block::set_tid`]: only the marking blackens, a grey object
+    /// (reachable, so live).
+    #[inline(always)]
+    pub(crate) unsafe fn blacken(self) -> bool {
+        let header = self.header();
+        let mut tid = header.load(Ordering::Relaxed);
+        loop {
+            if tid & VISITED != 0 {
+                return false;
+            }
+            // The layout bits are left as they are (only this module
+            // writes them, never during marking).
+            let black = (tid | VISITED | TRACK_YOUNG_PTRS) & !MORE_PENDING;
+            match header.compare_exchange_weak(tid, black, Ordering::Relaxed, Ordering::Relaxed) {
+                Ok(_) => return true,
+                Err(now) => tid = now,
+            }
+        }
+    }
+
+    /// Word 1: an old object is never forwarded, so it holds the lengths.
+    #[inline(always)]
+    fn lengths(self) -> u64 {
+        // SAFETY: word 1 of a live object, not written while `SharedRef`s
+        // are in use (the `open_shared` contract).
+        unsafe { self.ptr.as_ptr().add(1).read() }
+    }
+
+    /// Number of slots.
+    #[inline(always)]
+    pub(crate) fn slot_count(self) -> usize {
+        (self.lengths() & 0xffff_ffff) as usize
+    }
+
+    /// Total bytes (without card bytes), as [`Block::size_bytes`].
+    #[inline(always)]
+    pub(crate) fn size_bytes(self) -> usize {
+        let l = self.lengths();
+        object_bytes((l & 0xffff_ffff) as usize, (l >> 32) as usize)
+    }
+
+    /// The objects its slots refer to (nil slots skipped).
+    #[inline(always)]
+    pub(crate) fn children(self) -> impl Iterator<Item = SharedRef<'h>> {
+        let len = self.slot_count();
+        // SAFETY: the `len` slots follow the header inside the live object,
+        // initialised; while `SharedRef`s are in use no thread writes them
+        // (the `open_shared` contract), so several threads may read them
+        // at once (through `Cell::get`: plain reads, no write anywhere).
+        let slots: &'h [Slot] = unsafe {
+            std::slice::from_raw_parts(self.ptr.as_ptr().add(HEADER_WORDS).cast::<Slot>(), len)
+        };
+        // A slot of a live object is nil or a live object of the same heap
+        // (the module docs' invariant), old since the nursery is empty
+        // during marking: what `open_shared` asks of the pointer.
+        slots.iter().filter_map(Slot::ptr).map(|p| SharedRef {
+            ptr: p.0,
+            _memory: PhantomData,
+        })
     }
 }
 

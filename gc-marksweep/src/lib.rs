@@ -96,7 +96,9 @@
 //!   finishes them (and everything white they reach) non-incrementally
 //!   once the other greys run out. Here the minor collection, which reads
 //!   their written slots anyway, greys the white objects they refer to, so
-//!   what the mutator adds during marking is marked as the cycle goes;
+//!   what the mutator adds during marking is marked as the cycle goes
+//!   (a written black large node with cards is re-greyed, but visited by
+//!   the next step, not deferred);
 //!   steps are bounded, with a budget that grows only when the mutator
 //!   outpaces the marking (termination is still guaranteed; see
 //!   `major.rs`). The page sweep prefetches the next page. On a 1 GiB old
@@ -106,8 +108,9 @@
 //!   machine: the longest steps were the last marking steps of each cycle
 //!   (2–3 budgets of deferred re-greyed work) and the page-sweep steps
 //!   (~5.5 ms each, memory-bound). Earlier (1 MiB step, PyPy's
-//!   non-incremental finish) it was ~40–100 ms. That figure needs the
-//!   4 MiB nursery, the portable default; with PyPy's cache rule
+//!   non-incremental finish) it was ~40–100 ms. That figure needs a
+//!   4 MiB nursery (the example sets it; the portable default is
+//!   512 KiB); with PyPy's cache rule
 //!   (`MarkSweepConfig::pypy`, `nursery=auto`) a VM reporting a 480 MiB
 //!   cache gets a 240 MiB nursery, a step marks 960 MiB, and a 1 GiB old
 //!   generation is marked in about one step (see [`MarkSweepConfig`]).
@@ -156,29 +159,41 @@
 //! - **`gc disable`**: automatic major steps stop; minor collections go on;
 //!   explicit collections still run (PyPy). CPython's other controls are
 //!   ignored.
+//! - **Parallel marking** (`parallel_mark=N`, not in PyPy; default 1):
+//!   a marking step that will mark everything left (every step of a full
+//!   collection, an incremental step while the old generation fits its
+//!   budget) marks with N threads when the old generation is at least
+//!   `parallel_mark_min` bytes, with the sequential step's exact result (`mark.rs` has the
+//!   invariant); steps that may stop half-way stay sequential.
 
 //!
 //! ## Tests and tools
 //!
-//! - `tests/conformance.rs`: the gc-core suite.
+//! - `tests/conformance.rs`: the gc-core suite, sequential and with
+//!   `parallel_mark=2`.
 //! - `tests/oracle.rs`: 1,000 random traces each in four configurations
 //!   (defaults, small nursery, large objects with cards, zeal) against the
-//!   reachability oracle (`PROPTEST_CASES=N` for longer hunts).
+//!   reachability oracle (`PROPTEST_CASES=N` for longer hunts), each also
+//!   with `parallel_mark=2`, whose records must equal the sequential ones.
 //! - `tests/behaviour.rs`: cards on a 100,000-slot node and under random
 //!   writes, finalizer order on a chain and a cycle (run on `pypy3` too when
 //!   it is installed), `OutOfMemory`, `gc disable`, incremental marking
 //!   under mutation, thresholds, events against statistics.
 //! - `tests/limit.rs`: memory the system refuses (a refusing global
 //!   allocator in the test binary) during a minor collection's promotion,
-//!   a major cycle's marking and for a large object: `OutOfMemory`, every
-//!   object intact, the heap usable afterwards.
-//! - `tests/replay.rs`: the spec's seed trace with `expect@marksweep`.
+//!   a major cycle's marking (sequential and parallel) and for a large
+//!   object: `OutOfMemory`, every object intact, the heap usable
+//!   afterwards.
+//! - `tests/replay.rs`: the spec's seed trace with `expect@marksweep`;
+//!   every bundled trace gives the same records with `parallel_mark=2`.
 //! - unit tests (`cargo +nightly miri test -p gc-marksweep --lib`): the
 //!   layout, nursery and page allocator, the barrier test with the barrier
 //!   switched off (test builds only), zeal catching a missing barrier, and
 //!   one whole-collector run reaching every unsafe path.
 //! - `examples/check_trace.rs` replays a gctrace file against the oracle;
-//!   `examples/perf.rs` prints rough numbers for the targets.
+//!   `examples/perf.rs` prints rough numbers for the targets;
+//!   `examples/parmark.rs` times full collections sequential against
+//!   `parallel_mark=N`.
 
 #![deny(unsafe_op_in_unsafe_fn)]
 
@@ -201,8 +216,8 @@ mod weak;
 
 pub use collector::{IncMiniMark, MarkSweepStats, MsView};
 pub use config::{
-    LARGE_OBJECT, MarkSweepConfig, NURSERY_SIZE_UNKNOWN_CACHE, PORTABLE_MAX_DELTA,
-    last_level_cache, nursery_for_cache, parse_bytes,
+    LARGE_OBJECT, MAX_MARK_THREADS, MarkSweepConfig, NURSERY_SIZE_UNKNOWN_CACHE, PARALLEL_MARK_MIN,
+    PORTABLE_MAX_DELTA, PORTABLE_NURSERY, last_level_cache, nursery_for_cache, parse_bytes,
 };
 pub use pages::{ARENA_SIZE, PAGE_SIZE, PAGES_PER_ARENA, SMALL_REQUEST_THRESHOLD};
 

@@ -17,14 +17,21 @@
 //!   greys the white objects it now refers to, on the ordinary grey stack
 //!   (see `minor.rs`, `mark.rs`). So a black object stays black for the rest of the
 //!   cycle, and the objects promoted during marking are marked as the
-//!   cycle goes, not all at its end. (PyPy re-greys the written object and
+//!   cycle goes, not all at its end. The exception is a large node with
+//!   cards: greying the referents of its dirty cards would make the minor
+//!   collection read the header of every one of them (most are old: a
+//!   4 × 65,536-slot `large_arrays` took 2.5–7 ms per minor during
+//!   marking), so the minor collection traces its dirty cards as a white
+//!   object's and puts the node itself back on the grey stack, which the
+//!   next step visits whole (PyPy's rule, without PyPy's deferral). (PyPy re-greys the written object and
 //!   visits the re-greyed ones only once the other greys run out; on a
 //!   1 GiB heap with a 4 MiB nursery that deferred everything the cycle
 //!   promoted through a re-greyed 16,384-slot node, and the last 2–3 steps
 //!   of each cycle took 2–3 normal budgets: the longest step.) The roots
 //!   greyed by minor collections still wait on the roots' grey stack
 //!   until the other greys run out. Termination: every object is marked at
-//!   most once per cycle, and every step that ends with work left after the
+//!   most once per cycle (a large node with cards once more per minor
+//!   collection that found it black and written), and every step that ends with work left after the
 //!   cycle's greys ran out, or after more than twice the heap at the
 //!   cycle's start was marked (the mutator outpacing the marking), grows
 //!   the budget by one normal budget: after `k` such steps it is `k + 1`
@@ -42,6 +49,8 @@
 //!   `set_major_threshold_from`).
 //! - **Finalizing** (one step): back to Scanning, then the callbacks of weak
 //!   references cleared since the last major collection. (The finalizers
+
+use std::time::Instant;
 
 use gc_core::{GcError, ObjectId, WeakId};
 
@@ -108,6 +117,12 @@ pub(crate) struct MajorCollector {
     pacing: Pacing,
     grey: GreyStacks,
     nursery: usize,
+    /// `parallel_mark`, resolved once (0: the cores available).
+    mark_threads: usize,
+    /// Marking steps that ran with `parallel_mark` threads.
+    parallel_steps: u64,
+    /// Time in `GreyStacks::mark` and `mark_parallel`.
+    mark_time_ns: u64,
 }
 
 /// What one major step did.
@@ -156,6 +171,9 @@ impl MajorCollector {
             pacing,
             grey: GreyStacks::default(),
             nursery,
+            mark_threads: config.parallel_mark_threads(),
+            parallel_steps: 0,
+            mark_time_ns: 0,
         }
     }
 
@@ -172,6 +190,12 @@ impl MajorCollector {
     /// The grey stacks while marking (minor collections grey into them).
     pub(crate) fn marking(&mut self) -> Option<&mut GreyStacks> {
         (self.state == State::Marking).then_some(&mut self.grey)
+    }
+
+    /// Marking steps that ran with `parallel_mark` threads, and the time
+    /// spent marking (visiting greys).
+    pub(crate) fn mark_counters(&self) -> (u64, u64) {
+        (self.parallel_steps, self.mark_time_ns)
     }
 
     /// The grey stacks (for the consistency check).
@@ -285,15 +309,38 @@ impl MajorCollector {
         // one more normal budget (see the module docs: bounded steps,
         // guaranteed termination).
         let budget = budget.saturating_mul(1 + self.pacing.chasing_steps as usize);
-        // SAFETY: the scope is this heap's and its nursery is empty (the
-        // caller's guarantee).
-        let (remaining, chased) = unsafe { self.grey.mark(scope.space.access(), budget)? };
+        // With `parallel_mark` threads when the budget covers the whole
+        // old generation (so the step marks everything left, as the
+        // sequential marking would: the same result, see `mark.rs`) and
+        // that is enough work to be worth the threads. (Not the old
+        // generation minus what this cycle marked: a large node re-greyed
+        // by a minor collection is counted in `marked_in_cycle` again.)
+        let threads = self.mark_threads;
+        let old = scope.space.old().total_used();
+        let parallel = threads > 1 && budget > old && old >= scope.config.parallel_mark_min;
+        let access = scope.space.access();
+        let started = Instant::now();
+        let marked = if parallel {
+            self.parallel_steps += 1;
+            // SAFETY: as below, and `old` bounds the bytes a step can
+            // blacken: every old object's bytes are in `total_used` (page
+            // blocks and large objects are allocated at their objects'
+            // size), and no object is blackened twice in one step (no
+            // minor collection runs in it to re-grey one).
+            unsafe { self.grey.mark_parallel(access, budget, threads) }
+        } else {
+            // SAFETY: the scope is this heap's and its nursery is empty
+            // (the caller's guarantee).
+            unsafe { self.grey.mark(access, budget) }
+        };
+        self.mark_time_ns += started.elapsed().as_nanos() as u64;
+        let (remaining, chased) = marked?;
         let p = &mut self.pacing;
         p.marked_in_cycle = p
             .marked_in_cycle
             .saturating_add(budget.saturating_sub(remaining));
-        // Objects are never re-greyed once black, so a cycle marks each
-        // object at most once; more than twice the heap at the cycle's
+        // Only written large nodes are re-greyed once black, so a cycle
+        // marks each other object at most once; more than twice the heap at the cycle's
         // start means the mutator outpaces the marking.
         let outpaced = p.marked_in_cycle > 2 * p.used_at_cycle_start;
         if self.grey.is_empty() {

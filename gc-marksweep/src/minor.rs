@@ -209,9 +209,12 @@ impl Young {
             scope.finalizers.reserve_promotion()?;
             if let Some(grey) = scope.marking.as_deref_mut() {
                 let roots = scope.roots.len();
+                // The remembered objects' referents, and the large nodes
+                // with dirty cards (greyed again when black).
                 // SAFETY: the remembered set is this heap's (the
                 // caller's guarantee).
-                let referents = unsafe { scope.remembered.grey_bound(access) };
+                let referents = unsafe { scope.remembered.grey_bound(access) }
+                    .saturating_add(scope.remembered.with_cards_len());
                 grey.reserve_minor(roots, referents)?;
             }
             Ok(())
@@ -413,12 +416,13 @@ impl Copier<'_> {
             let mut n = 0;
             for (i, slot) in chunk.iter().enumerate() {
                 let addr = slot.ptr().map_or(0, ObjPtr::addr);
-                let is_young = addr.wrapping_sub(start) < bytes;
                 young[n] = i as u8;
-                n += usize::from(is_young);
-                // The slot itself (in the cache already) when not young.
-                let own = std::ptr::from_ref(slot).addr();
-                prefetch(if is_young { addr } else { own });
+                n += usize::from(addr.wrapping_sub(start) < bytes);
+            }
+            for &i in &young[..n] {
+                if let Some(addr) = chunk[usize::from(i)].ptr().map(ObjPtr::addr) {
+                    prefetch(addr);
+                }
             }
             for &i in &young[..n] {
                 // SAFETY: the caller's guarantee, for this slot, which
@@ -518,6 +522,11 @@ impl Copier<'_> {
             let obj = unsafe { obj.open(access) };
             // SAFETY: off the cards list, its dirty cards scanned below.
             unsafe { obj.remove(CARDS_SET) };
+            // A black one is traced as a white one, then made grey again
+            // (PyPy's rule): greying the referents of every dirty card here
+            // would read the header of each (most of them old), which made
+            // the minor collections of long arrays written during marking
+            // take milliseconds.
             let black = self.marking.is_some() && obj.has(VISITED);
             let slots = obj.slots();
             for (j, card_byte) in obj.cards().iter().enumerate() {
@@ -531,8 +540,15 @@ impl Copier<'_> {
                         self.report.card_slots_scanned += (end - start) as u64;
                         // SAFETY: slots of a live old object of this heap
                         // whose dirty cards this collection traces.
-                        unsafe { self.trace_slots(&slots[start..end], black) };
+                        unsafe { self.trace_slots(&slots[start..end], false) };
                     }
+                }
+            }
+            if black {
+                if let Some(grey) = self.marking.as_deref_mut() {
+                    // SAFETY: a live old object of this heap, black (tested
+                    // above: only marking blackens).
+                    unsafe { grey.regrey(obj) };
                 }
             }
         }

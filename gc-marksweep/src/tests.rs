@@ -100,14 +100,32 @@ fn zeal_catches_a_missing_barrier() {
 /// reset, copying into pages and into individual allocations, forwarding,
 /// cards, incremental marking and sweeping of pages and large objects,
 /// arena release, finalizers with resurrection, weak references.
+///
+/// Run sequentially and with two marking threads (on every step whose
+/// budget covers the old generation: `parallel_mark_min=0`), which must give the
+/// same events, times aside: the parallel marking's unsafe paths (atomic
+/// headers, objects read from several threads) under Miri too.
 #[test]
 fn every_unsafe_path_in_one_small_run() {
+    let sequential = unsafe_paths_run(1);
+    let parallel = unsafe_paths_run(2);
+    assert_eq!(sequential.len(), parallel.len());
+    for (i, (s, p)) in sequential.iter().zip(&parallel).enumerate() {
+        assert_eq!(s, p, "event {i}");
+    }
+}
+
+/// The events of [`every_unsafe_path_in_one_small_run`] with
+/// `parallel_mark` threads, their times zeroed.
+fn unsafe_paths_run(parallel_mark: usize) -> Vec<gc_core::Event> {
     let config = MarkSweepConfig {
         nursery: 1024,
         increment_step: 128,
         min_heap: 2048,
         large_object: 900,
         debug: true,
+        parallel_mark,
+        parallel_mark_min: 0,
         ..MarkSweepConfig::pypy()
     };
     let mut h = IncMiniMark::with_config(config).unwrap();
@@ -166,6 +184,19 @@ fn every_unsafe_path_in_one_small_run() {
     assert!(h.stats().finalized > 0 && h.stats().weak_callbacks > 0);
     assert_eq!(h.gc_stats().large_bytes, 0);
     assert!(h.gc_stats().arenas <= 1, "empty arenas were returned");
+    assert_eq!(
+        h.gc_stats().parallel_mark_steps > 0,
+        parallel_mark > 1,
+        "the parallel marking ran"
+    );
+    let mut events = Vec::new();
+    h.drain_events(&mut events).unwrap();
+    for event in &mut events {
+        if let gc_core::Event::Collect(c) = event {
+            c.pause_ns = 0;
+        }
+    }
+    events
 }
 
 /// The embedding layer over moving objects, for Miri: views read objects

@@ -521,6 +521,63 @@ fn card_marking_under_random_writes() {
     assert!(h.gc_stats().majors > 0 && h.gc_stats().card_slots_scanned > 0);
 }
 
+/// A black large node written during marking: its next minor collection
+/// traces the dirty card without greying its referents and makes the node
+/// grey again (PyPy's `collect_cardrefs_to_nursery` rule), so marking
+/// traces it whole later. What was written into it survives the cycle,
+/// with everything else it refers to; the heap check after every
+/// collection finds no black object referring to a white one.
+#[test]
+fn black_card_node_written_during_marking_is_traced_again() {
+    let config = MarkSweepConfig {
+        nursery: 64 * 1024,
+        increment_step: 1,
+        debug: true,
+        ..MarkSweepConfig::pypy()
+    };
+    let mut h = IncMiniMark::with_config(config).unwrap();
+    let n = 20_000;
+    let big = h.alloc_node(n, 0).unwrap(); // born old, with cards
+    let mut old = Vec::new();
+    for i in (0..n).step_by(100) {
+        let x = h.alloc_node(0, 8).unwrap();
+        old.push((i, h.object_id(x).unwrap()));
+        h.set_slot(big, i, Some(x)).unwrap();
+        h.release(x).unwrap();
+    }
+    h.collect(Generation::YOUNGEST).unwrap();
+    // Start a cycle (the roots become grey), then one marking step of
+    // the smallest budget: it visits the last grey pushed, the only root
+    // `big`, which turns black with its 200 referents grey.
+    h.collect_step().unwrap();
+    h.collect_step().unwrap();
+    assert_eq!(h.phase(), "marking");
+    // Written while black: the only reference to a young node.
+    let young = h.alloc_node(0, 8).unwrap();
+    let young_id = h.object_id(young).unwrap();
+    h.set_slot(big, 12_345, Some(young)).unwrap();
+    h.release(young).unwrap();
+    let scanned = h.gc_stats().card_slots_scanned;
+    while h.phase() != "scanning" {
+        h.collect_step().unwrap();
+    }
+    assert_eq!(
+        h.gc_stats().card_slots_scanned - scanned,
+        128,
+        "one dirty card"
+    );
+    let got = h.slot(big, 12_345).unwrap().expect("kept through the card");
+    assert_eq!(h.object_id(got).unwrap(), young_id);
+    h.release(got).unwrap();
+    for (i, id) in old {
+        let got = h.slot(big, i).unwrap().expect("kept by the node");
+        assert_eq!(h.object_id(got).unwrap(), id);
+        h.release(got).unwrap();
+    }
+    assert_eq!(h.stats().live_objects, 1 + 200 + 1);
+    h.check_heap().unwrap();
+}
+
 #[test]
 fn an_impossible_nursery_is_a_configuration_error() {
     let config = MarkSweepConfig {

@@ -11,9 +11,12 @@
 //! paths are exercised — a null from `std::alloc`, an `Err` from
 //! `try_reserve` — and small allocations (the test harness, the handle
 //! table) still succeed. Arenas (512 KiB) and large blocks are refused.
+//! The parallel marking's threads are refused by arming every thread,
+//! which a test does only alone in a child process of this binary.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use gc_core::embed::ObjectView;
 use gc_core::{
@@ -31,11 +34,16 @@ thread_local! {
     static REFUSE_FROM: Cell<usize> = const { Cell::new(usize::MAX) };
 }
 
+/// Requests of at least this many bytes fail on every thread (only in a
+/// test that runs alone in its own process: see [`isolated`]).
+static REFUSE_EVERYWHERE_FROM: AtomicUsize = AtomicUsize::new(usize::MAX);
+
 fn refused(size: usize) -> bool {
     // A const-initialised `Cell` has no destructor and allocates nothing,
     // so reading it inside the allocator is fine (and after the thread's
     // locals are gone, nothing is refused).
-    REFUSE_FROM.try_with(|r| size >= r.get()).unwrap_or(false)
+    size >= REFUSE_EVERYWHERE_FROM.load(Ordering::Relaxed)
+        || REFUSE_FROM.try_with(|r| size >= r.get()).unwrap_or(false)
 }
 
 // SAFETY: every call is forwarded to `System` unchanged, except that some
@@ -232,6 +240,84 @@ fn refused_during_a_major_cycle() {
     h.check_heap().unwrap();
     check(&h);
     assert_eq!(h.stats().live_objects, width as u64 + 1);
+    h.release(wide).unwrap();
+    h.collect_full().unwrap();
+    assert_eq!(h.stats().live_objects, 0);
+}
+
+/// Runs the test `name` alone in a child process of this test binary
+/// (the refusal on every thread would otherwise reach the tests running
+/// beside it) and returns false; in that child, returns true: the caller
+/// then runs the test's body.
+fn isolated(name: &str) -> bool {
+    const CHILD: &str = "GC_MARKSWEEP_LIMIT_ISOLATED";
+    if std::env::var_os(CHILD).is_some() {
+        return true;
+    }
+    let status = std::process::Command::new(std::env::current_exe().unwrap())
+        .args([name, "--exact", "--test-threads=1"])
+        .env(CHILD, "1")
+        .status()
+        .unwrap();
+    assert!(status.success(), "{name} in its own process: {status}");
+    false
+}
+
+/// The same refusal with two marking threads (`parallel_mark=2`): the
+/// thread that takes the wide node cannot reserve room for its children
+/// (refused on every thread), the step stops with the node still grey on
+/// that thread's stack, which the grey stacks keep (parked): the heap is
+/// consistent and the next collection resumes and completes the marking.
+#[test]
+fn refused_during_a_parallel_marking() {
+    if !isolated("refused_during_a_parallel_marking") {
+        return;
+    }
+    let width = 20_000;
+    let mut h = IncMiniMark::with_config(MarkSweepConfig {
+        parallel_mark: 2,
+        parallel_mark_min: 0,
+        ..config(64 * 1024)
+    })
+    .unwrap();
+    let wide = h.alloc_node(width, 0).unwrap();
+    for i in 0..width {
+        let child = h.alloc_node(0, 8).unwrap();
+        h.payload_mut(child)
+            .unwrap()
+            .copy_from_slice(&(i as u64).to_le_bytes());
+        h.set_slot(wide, i, Some(child)).unwrap();
+        h.release(child).unwrap();
+    }
+    let garbage = h.alloc_node(3, 0).unwrap();
+    h.collect(Generation::YOUNGEST).unwrap();
+    h.release(garbage).unwrap();
+    let check = |h: &IncMiniMark| {
+        let view = h.view(wide).unwrap();
+        for i in 0..width {
+            let child = view.slot(i).unwrap().expect("child kept");
+            assert_eq!(child.payload(), &(i as u64).to_le_bytes()[..]);
+        }
+    };
+    REFUSE_EVERYWHERE_FROM.store(64 * 1024, Ordering::Relaxed);
+    let refused = h.collect_full();
+    REFUSE_EVERYWHERE_FROM.store(usize::MAX, Ordering::Relaxed);
+    assert_eq!(refused, Err(REFUSED));
+    assert_eq!(h.phase(), "marking", "stopped in the middle of marking");
+    assert_eq!(h.gc_stats().parallel_mark_steps, 1);
+    assert_eq!(h.stats().live_objects, width as u64 + 2, "nothing freed");
+    h.check_heap().unwrap();
+    check(&h);
+    h.collect_full().unwrap();
+    assert_eq!(h.phase(), "scanning");
+    assert!(h.gc_stats().parallel_mark_steps >= 2);
+    h.check_heap().unwrap();
+    check(&h);
+    assert_eq!(
+        h.stats().live_objects,
+        width as u64 + 1,
+        "the garbage freed"
+    );
     h.release(wide).unwrap();
     h.collect_full().unwrap();
     assert_eq!(h.stats().live_objects, 0);

@@ -9,10 +9,13 @@
 //! minors and incremental majors interleaved with the mutator, the heap
 //! check after each), a large-object-heavy one (cards), and zeal (a nursery
 //! of a few objects, a minor collection at every allocation, a major step
-//! at every minor, the heap check after each).
+//! at every minor, the heap check after each). Each also with two marking
+//! threads (`parallel_mark=2`), which must match the oracle and give the
+//! same records as the sequential marking, times aside.
 
 use gc_core::Collector;
 use gc_core::tooling::oracle::check_trace;
+use gc_core::tooling::replay::{Replayer, replay_with};
 use gc_core::tooling::testing::{Profile, arb_trace};
 use gc_marksweep::{IncMiniMark, MarkSweepConfig};
 use proptest::prelude::*;
@@ -28,15 +31,58 @@ fn cases(n: u32) -> u32 {
         .unwrap_or(n)
 }
 
+/// Checks `trace` on `config`, then on `config` with two marking threads
+/// (`parallel_mark=2`, on every step whose budget covers the old generation:
+/// `parallel_mark_min=0`), whose replay must also give the sequential
+/// one's records, times aside.
 fn run(
     config: MarkSweepConfig,
     trace: &gc_core::tooling::trace::Trace,
 ) -> Result<(), TestCaseError> {
-    let heap = IncMiniMark::with_config(config).unwrap();
-    if let Err(e) = check_trace(heap, trace) {
-        return Err(TestCaseError::fail(format!("{e}\n{}", trace.to_text())));
+    let parallel = MarkSweepConfig {
+        parallel_mark: 2,
+        parallel_mark_min: 0,
+        ..config.clone()
+    };
+    for config in [config.clone(), parallel.clone()] {
+        let heap = IncMiniMark::with_config(config.clone()).unwrap();
+        if let Err(e) = check_trace(heap, trace) {
+            return Err(TestCaseError::fail(format!(
+                "parallel_mark={}: {e}\n{}",
+                config.parallel_mark,
+                trace.to_text()
+            )));
+        }
     }
+    let records = |config: MarkSweepConfig| {
+        let heap = IncMiniMark::with_config(config).unwrap();
+        let mut out = Vec::new();
+        let replayer = Replayer::new(heap).with_detail(true);
+        replay_with(trace, replayer, |r| out.push(mask_times(&r.to_json())));
+        out
+    };
+    let (sequential, parallel) = (records(config), records(parallel));
+    prop_assert_eq!(
+        sequential,
+        parallel,
+        "the parallel marking changed the records\n{}",
+        trace.to_text()
+    );
     Ok(())
+}
+
+/// A record's JSON with every `…_ns` number zeroed.
+fn mask_times(json: &str) -> String {
+    let mut out = String::with_capacity(json.len());
+    let mut rest = json;
+    while let Some(at) = rest.find("_ns\":") {
+        let (head, tail) = rest.split_at(at + "_ns\":".len());
+        out.push_str(head);
+        out.push('0');
+        rest = tail.trim_start_matches(|c: char| c.is_ascii_digit());
+    }
+    out.push_str(rest);
+    out
 }
 
 proptest! {

@@ -5,7 +5,9 @@
 //! runs (every round runs every cell once, so a slow spell of a shared
 //! machine hits all contenders alike) with its spread (fastest–slowest),
 //! the ratio to `rc`, and each contender's per-object header in bytes.
-//! `--format json` prints the same rows as a JSON list; `--quick` runs
+//! For `marksweep` it also shows the minor-pause p99 (nearest rank over a
+//! run's minor collections, the largest over the runs; its events are
+//! recorded for that, one per collection). `--format json` prints the same rows as a JSON list; `--quick` runs
 //! small sizes for CI. Every run computes a check value that must be the
 //! same for every contender (a mismatch is reported and the exit status is
 //! 1); a missing Python runtime is a row saying so, never a failure.

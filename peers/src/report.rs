@@ -28,6 +28,8 @@ pub struct Row {
     pub ratio_to_rc: Option<f64>,
     /// Median GC time the runtime reported (Python runtimes).
     pub gc_ms: Option<f64>,
+    /// The largest of the runs' minor-pause p99s (`marksweep`).
+    pub minor_p99_ms: Option<f64>,
     /// The check value.
     pub check: Option<u64>,
     /// `ok`, `skipped`, `failed` or `check-mismatch`.
@@ -107,6 +109,11 @@ pub fn row(w: Workload, c: Contender, cell: &Cell, expected: Option<u64>) -> Row
         spread_pct: med.and_then(|m| Some((max? - min?) / m * 100.0)),
         ratio_to_rc: None,
         gc_ms: (!gcs.is_empty()).then(|| median(&gcs)),
+        minor_p99_ms: cell
+            .samples
+            .iter()
+            .filter_map(|s| s.outcome.minor_p99_ms)
+            .reduce(f64::max),
         check,
         status: status.to_owned(),
         note,
@@ -142,8 +149,8 @@ fn ms(x: f64) -> String {
 /// The table, as Markdown.
 pub fn table(rows: &[Row]) -> String {
     let mut out = String::from(
-        "| workload | contender | header B | median ms | spread (min–max ms) | × rc | GC ms | note |\n\
-         | --- | --- | ---: | ---: | --- | ---: | ---: | --- |\n",
+        "| workload | contender | header B | median ms | spread (min–max ms) | × rc | GC ms | minor p99 ms | note |\n\
+         | --- | --- | ---: | ---: | --- | ---: | ---: | ---: | --- |\n",
     );
     for r in rows {
         let (median, spread) = match (r.median_ms, r.min_ms, r.max_ms, r.spread_pct) {
@@ -154,13 +161,14 @@ pub fn table(rows: &[Row]) -> String {
         };
         let ratio = r.ratio_to_rc.map_or("–".to_owned(), |x| format!("{x:.2}"));
         let gc = r.gc_ms.map_or("–".to_owned(), ms);
+        let minor = r.minor_p99_ms.map_or("–".to_owned(), ms);
         let note = match r.status.as_str() {
             "ok" => r.note.clone(),
             s => format!("**{s}**: {}", r.note),
         };
         out.push_str(&format!(
-            "| {} | {} | {} | {} | {} | {} | {} | {} |\n",
-            r.workload, r.contender, r.header_bytes, median, spread, ratio, gc, note
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
+            r.workload, r.contender, r.header_bytes, median, spread, ratio, gc, minor, note
         ));
     }
     out

@@ -115,6 +115,14 @@ impl PauseLog {
         }
     }
 
+    /// The count, total, percentiles and maximum; `None` when no pause
+    /// was recorded (for a log of one kind of pause, such as the minor
+    /// collections').
+    pub fn stats_if_any(&mut self) -> Option<PauseStats> {
+        self.flush();
+        (self.count > 0).then(|| self.stats())
+    }
+
     /// Nearest-rank percentile `p` (0–100) from the histogram, no more
     /// than the longest pause (0 when there is none).
     fn percentile(&self, p: f64) -> u64 {

@@ -227,10 +227,10 @@ const HOW_TO_READ: &str = "## How to read this
   random order, so that a drift of the machine does not masquerade as a
   trend along the heap factors.
 - `marksweep`'s budget bounds its old generation only: its nursery
-  (4 MiB by default) comes on top and is part of its footprint, so on a
-  workload whose old generation is small the nursery dominates the
+  (512 KiB by default) comes on top and is part of its footprint, so on
+  a workload whose old generation is small the nursery dominates the
   footprint and the budget changes little; give it a smaller nursery
-  (`--config nursery=256KB`) or a larger `--scale` to see the trade-off.
+  (`--config nursery=128KB`) or a larger `--scale` to see the trade-off.
 ";
 
 #[cfg(test)]

@@ -312,6 +312,9 @@ pub struct Outcome {
     pub check: u64,
     /// GC time the runtime reported (Python runtimes).
     pub gc_ms: Option<f64>,
+    /// The 99th percentile (nearest rank) of the run's minor-collection
+    /// pauses (`marksweep`, from its events).
+    pub minor_p99_ms: Option<f64>,
     /// A remark for the table.
     pub note: Option<String>,
 }
@@ -321,6 +324,7 @@ impl Outcome {
         Outcome {
             check,
             gc_ms: None,
+            minor_p99_ms: None,
             note: None,
         }
     }
@@ -398,10 +402,36 @@ fn run_rust(c: Contender, w: Workload, s: &Sizes, ops: &[Op]) -> Result<Outcome,
         }
         Contender::Marksweep => {
             let mut heap = gc_marksweep::IncMiniMark::new_default().map_err(gc_err)?;
-            ours::run(&mut heap, w, s, ops, false).map_err(gc_err)
+            // Events on, for the minor pauses: one per collection.
+            gc_core::Collector::record_events(&mut heap, true);
+            let mut outcome = ours::run(&mut heap, w, s, ops, false).map_err(gc_err)?;
+            let mut events = Vec::new();
+            gc_core::Collector::drain_events(&mut heap, &mut events).map_err(|e| e.to_string())?;
+            outcome.minor_p99_ms = minor_p99_ms(&events);
+            Ok(outcome)
         }
         Contender::Cpython | Contender::Pypy => unreachable!("run as a process"),
     }
+}
+
+/// The nearest-rank 99th percentile of the minor collections' pauses among
+/// `events`, in milliseconds (`None` without any).
+fn minor_p99_ms(events: &[gc_core::Event]) -> Option<f64> {
+    let mut pauses: Vec<u64> = events
+        .iter()
+        .filter_map(|e| match e {
+            gc_core::Event::Collect(c) if c.kind == gc_marksweep::IncMiniMark::MINOR => {
+                Some(c.pause_ns)
+            }
+            _ => None,
+        })
+        .collect();
+    if pauses.is_empty() {
+        return None;
+    }
+    pauses.sort_unstable();
+    let rank = (pauses.len() * 99).div_ceil(100);
+    Some(pauses[rank - 1] as f64 / 1e6)
 }
 
 /// The traversal's check: lists and references met walking down the

@@ -120,6 +120,7 @@ pub(crate) fn run(path: &str, w: Workload, s: &Sizes, ops: &[Op]) -> Result<Samp
         outcome: Outcome {
             check,
             gc_ms: Some(gc_ms),
+            minor_p99_ms: None,
             note: Some(format!("{events:.0} GC events")),
         },
     })

@@ -78,6 +78,12 @@ pub fn for_pair(
                             .into(),
                     );
                 }
+                if c.parallel_mark_threads() > 1 {
+                    s.notes.push(format!(
+                        "parallel_mark={} has no PyPy variable: PyPy marks with one thread",
+                        c.parallel_mark
+                    ));
+                }
                 if c.large_object != gc_marksweep::LARGE_OBJECT {
                     s.notes.push(format!(
                         "large_object={} has no PyPy variable: PyPy keeps its own ({})",

@@ -294,7 +294,7 @@ pub fn outstanding_roots_count_raw_handles<C: Inspect>() {
 /// A heap records no events until asked: an embedder who never drains
 /// them keeps none.
 pub fn events_are_recorded_only_when_asked<C: Inspect>() {
-    let mut h = C::with_config(C::Config::default()).expect("default configuration");
+    let mut h = C::with_config(super::configured::<C>()).expect("the suite's configuration");
     h.scope(|s| {
         let a = s.node(1, 0).unwrap();
         s.set(a, 0, Some(a)).unwrap();

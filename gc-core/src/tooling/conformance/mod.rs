@@ -25,18 +25,60 @@
 //! [`Traits`](crate::Traits) declare the limitation it was run with, so a
 //! strategy cannot pick an easier suite than it claims.
 
+use std::cell::RefCell;
+
 use crate::{
-    CollectorExt, Event, Finalizer, GcError, Generation, Handle, Inspect, Kind, ObjectId,
-    ObjectView, WeakHandle,
+    Collector, CollectorExt, Config, Event, Finalizer, GcError, Generation, Handle, Inspect, Kind,
+    ObjectId, ObjectView, WeakHandle,
 };
 
 mod embedding;
 pub use embedding::*;
 
 fn heap<C: Inspect>() -> C {
-    let mut heap = C::new_default().expect("default configuration");
+    let mut heap = C::with_config(configured::<C>()).expect("the suite's configuration");
     heap.record_events(true);
     heap
+}
+
+thread_local! {
+    /// The `KEY=VALUE` pairs of the case running on this thread (none:
+    /// the default configuration).
+    static PAIRS: RefCell<Vec<(&'static str, &'static str)>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Runs `case` with every heap it makes configured from `pairs` set on
+/// top of the default configuration (what the suite's `config [..]` form
+/// runs each case with; no pairs: the default configuration).
+pub fn with_pairs(pairs: &[(&'static str, &'static str)], case: fn()) {
+    /// Clears the pairs however the case ends.
+    struct Reset;
+    impl Drop for Reset {
+        fn drop(&mut self) {
+            PAIRS.with(|p| p.borrow_mut().clear());
+        }
+    }
+    PAIRS.with(|p| *p.borrow_mut() = pairs.to_vec());
+    let _reset = Reset;
+    case();
+}
+
+/// The configuration the cases' heaps are made with: the default, with
+/// the pairs of [`with_pairs`] set.
+///
+/// # Panics
+///
+/// When the collector refuses one of the pairs.
+pub fn configured<C: Collector>() -> C::Config {
+    let mut config = C::Config::default();
+    PAIRS.with(|p| {
+        for (key, value) in p.borrow().iter() {
+            if let Err(e) = config.set(key, value) {
+                panic!("the suite's configuration {key}={value}: {e}");
+            }
+        }
+    });
+    config
 }
 
 /// What the strategy under test is (asked of a heap, so that a collector
@@ -625,45 +667,64 @@ pub fn resize_keeps_identity_or_is_refused<C: Inspect>() {
 /// module `conformance`. With a limitation (`no_counts`, `leaks_cycles`
 /// or `never_frees`), the cases the strategy cannot pass are replaced by
 /// cases that assert the limitation (see the [module docs](crate::tooling::conformance)).
+///
+/// A second run of the same suite with another configuration names its
+/// module and the `KEY=VALUE` pairs set on top of the default
+/// configuration (see [`with_pairs`](crate::tooling::conformance::with_pairs)):
+///
+/// ```ignore
+/// gc_core::conformance_suite!(gc_marksweep::IncMiniMark, no_counts);
+/// gc_core::conformance_suite!(gc_marksweep::IncMiniMark, no_counts,
+///     mod parallel_marking, config ["parallel_mark" = "2", "parallel_mark_min" = "0"]);
+/// ```
 #[macro_export]
 macro_rules! conformance_suite {
     ($collector:ty) => {
-        $crate::conformance_suite!(@suite $collector;
+        $crate::conformance_suite!(@full $collector; conformance; []);
+    };
+    ($collector:ty, $limit:ident) => {
+        $crate::conformance_suite!(@$limit $collector; conformance; []);
+    };
+    ($collector:ty, $limit:ident, mod $module:ident, config [$($key:literal = $value:literal),* $(,)?]) => {
+        $crate::conformance_suite!(@$limit $collector; $module; [$(($key, $value)),*]);
+    };
+    (@full $collector:ty; $module:ident; $pairs:tt) => {
+        $crate::conformance_suite!(@suite $collector; $module; $pairs;
             declared_traits_match_the_suite,
             self_cycle, two_node_cycle, weak_reference_to_cycle, finalizer_hook_reads_its_object,
             finalizer_hook_runs_at_count_zero);
     };
-    ($collector:ty, no_counts) => {
-        $crate::conformance_suite!(@suite $collector;
+    (@no_counts $collector:ty; $module:ident; $pairs:tt) => {
+        $crate::conformance_suite!(@suite $collector; $module; $pairs;
             declared_traits_match_no_counts,
             self_cycle, two_node_cycle, weak_reference_to_cycle, finalizer_hook_reads_its_object,
             finalizer_hook_waits_for_a_collection);
     };
-    ($collector:ty, leaks_cycles) => {
-        $crate::conformance_suite!(@suite $collector;
+    (@leaks_cycles $collector:ty; $module:ident; $pairs:tt) => {
+        $crate::conformance_suite!(@suite $collector; $module; $pairs;
             declared_traits_match_leaks_cycles,
             self_cycle_leaks, two_node_cycle_leaks, weak_reference_to_leaked_cycle_upgrades,
             finalizer_hook_never_runs_on_a_leaked_cycle, finalizer_hook_runs_at_count_zero);
     };
-    ($collector:ty, never_frees) => {
-        $crate::conformance_suite!(@common $collector;
+    (@never_frees $collector:ty; $module:ident; $pairs:tt) => {
+        $crate::conformance_suite!(@common $collector; $module; $pairs;
             declared_traits_match_never_frees,
             self_cycle_leaks, two_node_cycle_leaks, weak_reference_to_leaked_cycle_upgrades,
             finalizer_hook_never_runs_on_a_leaked_cycle,
             tree_dropped_is_never_freed, deep_chain_is_never_freed, nothing_dies,
             live_set_keeps_everything);
     };
-    (@suite $collector:ty; $($case:ident),* $(,)?) => {
-        $crate::conformance_suite!(@common $collector;
+    (@suite $collector:ty; $module:ident; $pairs:tt; $($case:ident),* $(,)?) => {
+        $crate::conformance_suite!(@common $collector; $module; $pairs;
             tree_dropped, deep_chain, finalizer_runs_once, resurrection_keeps_referents,
             weak_reference_cleared, weak_callback, live_count_matches_live_set,
             finalizer_hook_can_resurrect, finalizer_hook_panic_is_resumed_after_the_operation,
             $($case),*);
     };
-    (@common $collector:ty; $($case:ident),* $(,)?) => {
+    (@common $collector:ty; $module:ident; $pairs:tt; $($case:ident),* $(,)?) => {
         /// The gc-core conformance suite.
-        mod conformance {
-            $crate::conformance_suite!(@cases $collector;
+        mod $module {
+            $crate::conformance_suite!(@cases $collector; $pairs;
                 weak_to_live_object, stale_handle_error,
                 foreign_handle_error, slot_out_of_range, tuple_and_atom_are_immutable,
                 tuple_keeps_members_alive, handles_survive_collections,
@@ -677,11 +738,14 @@ macro_rules! conformance_suite {
                 $($case),*);
         }
     };
-    (@cases $collector:ty; $($case:ident),* $(,)?) => {
+    (@cases $collector:ty; $pairs:tt; $($case:ident),* $(,)?) => {
         $(
             #[test]
             fn $case() {
-                $crate::tooling::conformance::$case::<$collector>();
+                $crate::tooling::conformance::with_pairs(
+                    &$pairs,
+                    $crate::tooling::conformance::$case::<$collector>,
+                );
             }
         )*
     };
