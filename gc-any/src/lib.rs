@@ -51,7 +51,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-use gc_core::embed::{EmbedState, LocalStack, LocalsKey};
+use gc_core::embed::{EmbedState, LocalStack, LocalsKey, LocalsMut};
 use gc_core::{
     Collector, Config, Control, ControlOutcome, Event, Finalize, Finalizer, GcError, Generation,
     Handle, Inspect, Kind, NullCollector, ObjectId, ObjectView, RootList, Shape, Stats, Traits,
@@ -521,7 +521,7 @@ impl Collector for AnyCollector {
     // The scopes' locals live on the held strategy's own stack (a
     // marksweep heap scans it), not in this layer.
     #[inline]
-    fn local_stack(&mut self, key: LocalsKey) -> &mut LocalStack {
+    fn local_stack(&mut self, key: LocalsKey) -> LocalsMut<'_> {
         each!(&mut self.inner, c => c.local_stack(key))
     }
     #[inline]

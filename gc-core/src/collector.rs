@@ -1,6 +1,6 @@
 //! The [`Collector`] trait every strategy implements, and what it is made of.
 
-use crate::embed::{EmbedState, LocalStack, LocalsKey, ObjectView};
+use crate::embed::{EmbedState, LocalStack, LocalsKey, LocalsMut, ObjectView};
 use crate::{Event, Finalizer, GcError, Handle, Kind, ObjectId, Shape, Stats, WeakHandle, WeakId};
 
 /// What a strategy is, declared once as [`Collector::TRAITS`]. The
@@ -267,7 +267,7 @@ pub trait Collector: Sized + Send {
     /// ([`LocalStack::scanned`]) where no other code reaches it, and
     /// overrides the `*_local` methods to push objects on it.
     #[inline]
-    fn local_stack(&mut self, key: LocalsKey) -> &mut LocalStack {
+    fn local_stack(&mut self, key: LocalsKey) -> LocalsMut<'_> {
         self.embed_state().default_locals(key)
     }
     /// The same, to read.

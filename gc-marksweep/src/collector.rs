@@ -10,7 +10,7 @@
 use std::time::Instant;
 
 use gc_core::config::refused;
-use gc_core::embed::{self, EmbedState, LocalStack, LocalsKey, ObjectView};
+use gc_core::embed::{self, EmbedState, LocalStack, LocalsKey, LocalsMut, ObjectView};
 use gc_core::{
     CollectDetail, CollectKind, Collection, Collector, Control, ControlOutcome, Event, EventLog,
     Finalizer, GcError, Generation, Handle, HeapId, Inspect, Kind, ObjectId, RootList, Shape,
@@ -946,8 +946,8 @@ impl Collector for IncMiniMark {
     }
 
     #[inline]
-    fn local_stack(&mut self, _: LocalsKey) -> &mut LocalStack {
-        self.roots.locals_mut()
+    fn local_stack(&mut self, _: LocalsKey) -> LocalsMut<'_> {
+        LocalsMut::new(self.roots.locals_mut())
     }
 
     #[inline]

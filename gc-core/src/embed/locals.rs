@@ -7,9 +7,12 @@
 //! PyPy's shadow stack).
 //!
 //! A heap that scans its stack keeps it where only it and this layer
-//! reach it ([`Collector::local_stack`](crate::Collector::local_stack)
-//! takes a [`LocalsKey`], which only this layer makes): no safe code can
-//! swap it with another heap's or write an address into it.
+//! reach it: [`Collector::local_stack`](crate::Collector::local_stack)
+//! takes a [`LocalsKey`], which only this layer makes, and answers a
+//! [`LocalsMut`], which changes the stack only through this layer's
+//! operations. No safe code can swap a scanned stack with another heap's
+//! (its objects would then be rooted by the wrong heap), take it, or write
+//! an address into it.
 
 #![allow(unsafe_code)]
 
@@ -27,6 +30,31 @@ pub struct LocalsKey(());
 
 impl LocalsKey {
     pub(super) const KEY: LocalsKey = LocalsKey(());
+}
+
+/// A heap's local stack, lent to the embedding layer: it reads it
+/// (through `Deref`) and changes it with its own operations only; it is
+/// not a `&mut LocalStack`, which `std::mem::swap` could exchange with
+/// another heap's.
+#[derive(Debug)]
+pub struct LocalsMut<'a>(pub(super) &'a mut LocalStack);
+
+impl<'a> LocalsMut<'a> {
+    /// Lends `stack` (a heap's own, from its
+    /// [`Collector::local_stack`](crate::Collector::local_stack)).
+    #[inline]
+    pub fn new(stack: &'a mut LocalStack) -> Self {
+        LocalsMut(stack)
+    }
+}
+
+impl std::ops::Deref for LocalsMut<'_> {
+    type Target = LocalStack;
+
+    #[inline]
+    fn deref(&self) -> &LocalStack {
+        self.0
+    }
 }
 
 /// One local.

@@ -28,7 +28,7 @@ mod state;
 mod view;
 
 pub use lend::{lend, with_lent};
-pub use locals::{Held, LocalStack, LocalsKey};
+pub use locals::{Held, LocalStack, LocalsKey, LocalsMut};
 pub use root::{Root, WeakRoot};
 pub(crate) use scope::hook_for;
 pub use scope::{Embedding, Finalize, Local, Scope, report_leaks};

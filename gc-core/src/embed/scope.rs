@@ -83,7 +83,7 @@ const KEY: LocalsKey = LocalsKey::KEY;
 /// The heap's local stack.
 #[inline]
 fn locals<C: Collector>(heap: &mut C) -> &mut LocalStack {
-    heap.local_stack(KEY)
+    heap.local_stack(KEY).0
 }
 
 impl<'s, C: Collector> Scope<'s, C> {

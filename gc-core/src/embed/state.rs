@@ -7,7 +7,7 @@ use std::collections::VecDeque;
 use std::fmt;
 use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 
-use super::locals::{LocalStack, LocalsKey};
+use super::locals::{LocalStack, LocalsKey, LocalsMut};
 use super::root::{ReleaseQueue, Released, SharedQueue};
 use super::shared::Shared;
 use crate::{Collector, Handle};
@@ -126,9 +126,9 @@ impl<C> EmbedState<C> {
     /// The local stack kept here, for [`Collector::local_stack`]'s
     /// default.
     #[inline]
-    pub fn default_locals(&mut self, key: LocalsKey) -> &mut LocalStack {
+    pub fn default_locals(&mut self, key: LocalsKey) -> LocalsMut<'_> {
         let _ = key;
-        &mut self.locals
+        LocalsMut::new(&mut self.locals)
     }
 
     /// The same, to read.
@@ -222,7 +222,7 @@ pub fn push_root<C: Collector>(
     handle: Handle,
     key: LocalsKey,
 ) -> Result<usize, crate::GcError> {
-    match heap.local_stack(key).push_root(handle) {
+    match heap.local_stack(key).0.push_root(handle) {
         Ok(place) => Ok(place),
         Err(e) => {
             let _ = heap.release(handle);
