@@ -316,7 +316,8 @@
 //!   began. Measured on binary trees built with a child scope per node
 //!   (`cargo run --release -p gc-any --example tree_costs`, one run, see
 //!   the README): about 1.0× the raw handle API on the
-//!   reference-counting strategies, below it (0.9×) on marksweep.
+//!   reference-counting strategies (1.06–1.26× its instructions), below
+//!   it on marksweep (0.5–0.8× under load; 1.06× its instructions).
 //! - A [`Root`]: a local's cost, plus a shared pointer, the room for its
 //!   handle in the heap's release queue, and one uncontended lock when made
 //!   and one when dropped (its drop allocates nothing).
