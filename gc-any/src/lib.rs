@@ -51,7 +51,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-use gc_core::embed::EmbedState;
+use gc_core::embed::{EmbedState, LocalStack, LocalsKey, LocalsMut};
 use gc_core::{
     Collector, Config, Control, ControlOutcome, Event, Finalize, Finalizer, GcError, Generation,
     Handle, Inspect, Kind, NullCollector, ObjectId, ObjectView, RootList, Shape, Stats, Traits,
@@ -517,6 +517,45 @@ impl Collector for AnyCollector {
     }
     fn embed_state_ref(&self) -> &EmbedState<Self> {
         &self.layer
+    }
+    // The scopes' locals live on the held strategy's own stack (a
+    // marksweep heap scans it), not in this layer.
+    #[inline]
+    fn local_stack(&mut self, key: LocalsKey) -> LocalsMut<'_> {
+        each!(&mut self.inner, c => c.local_stack(key))
+    }
+    #[inline]
+    fn local_stack_ref(&self, key: LocalsKey) -> &LocalStack {
+        each!(&self.inner, c => c.local_stack_ref(key))
+    }
+    #[inline]
+    fn alloc_local(&mut self, shape: Shape, key: LocalsKey) -> Result<usize, GcError> {
+        each!(&mut self.inner, c => c.alloc_local(shape, key))
+    }
+    #[inline]
+    fn alloc_tuple_local(
+        &mut self,
+        members: &[Option<Handle>],
+        key: LocalsKey,
+    ) -> Result<usize, GcError> {
+        each!(&mut self.inner, c => c.alloc_tuple_local(members, key))
+    }
+    #[inline]
+    fn alloc_pair_local(
+        &mut self,
+        members: [Option<usize>; 2],
+        key: LocalsKey,
+    ) -> Result<usize, GcError> {
+        each!(&mut self.inner, c => c.alloc_pair_local(members, key))
+    }
+    #[inline]
+    fn slot_local(
+        &mut self,
+        object: Handle,
+        index: usize,
+        key: LocalsKey,
+    ) -> Result<Option<usize>, GcError> {
+        each!(&mut self.inner, c => c.slot_local(object, index, key))
     }
 }
 

@@ -1,6 +1,6 @@
 //! The [`Collector`] trait every strategy implements, and what it is made of.
 
-use crate::embed::{EmbedState, ObjectView};
+use crate::embed::{EmbedState, LocalStack, LocalsKey, LocalsMut, ObjectView};
 use crate::{Event, Finalizer, GcError, Handle, Kind, ObjectId, Shape, Stats, WeakHandle, WeakId};
 
 /// What a strategy is, declared once as [`Collector::TRAITS`]. The
@@ -259,6 +259,73 @@ pub trait Collector: Sized + Send {
     fn embed_state(&mut self) -> &mut EmbedState<Self>;
     /// The same, to read.
     fn embed_state_ref(&self) -> &EmbedState<Self>;
+
+    /// The local stack of the embedding layer's scopes (only that layer
+    /// makes a [`LocalsKey`]). By default the one in the
+    /// [`EmbedState`], which holds roots of the heap's table; a strategy
+    /// that scans its scopes' locals itself keeps its own
+    /// ([`LocalStack::scanned`]) where no other code reaches it, and
+    /// overrides the `*_local` methods to push objects on it.
+    #[inline]
+    fn local_stack(&mut self, key: LocalsKey) -> LocalsMut<'_> {
+        self.embed_state().default_locals(key)
+    }
+    /// The same, to read.
+    #[inline]
+    fn local_stack_ref(&self, key: LocalsKey) -> &LocalStack {
+        self.embed_state_ref().default_locals_ref(key)
+    }
+    /// [`Collector::alloc`], the object made a local on
+    /// [`Collector::local_stack`]: its place there. By default the root
+    /// `alloc` returns, pushed.
+    #[inline(always)]
+    fn alloc_local(&mut self, shape: Shape, key: LocalsKey) -> Result<usize, GcError> {
+        let h = self.alloc(shape)?;
+        crate::embed::push_root(self, h, key)
+    }
+    /// [`Collector::alloc_tuple`], the tuple made a local (as
+    /// [`Collector::alloc_local`]).
+    #[inline(always)]
+    fn alloc_tuple_local(
+        &mut self,
+        members: &[Option<Handle>],
+        key: LocalsKey,
+    ) -> Result<usize, GcError> {
+        let h = self.alloc_tuple(members)?;
+        crate::embed::push_root(self, h, key)
+    }
+    /// [`Collector::alloc_tuple_local`] of two members given as places
+    /// on [`Collector::local_stack`] (a tree node, a cons cell: the
+    /// embedding layer's commonest tuple). By default their handles, to
+    /// `alloc_tuple_local`.
+    #[inline]
+    fn alloc_pair_local(
+        &mut self,
+        members: [Option<usize>; 2],
+        key: LocalsKey,
+    ) -> Result<usize, GcError> {
+        let stack = self.local_stack_ref(key);
+        let mut handles = [None; 2];
+        for (h, m) in handles.iter_mut().zip(members) {
+            *h = m
+                .map(|p| stack.handle_at(p).unwrap_or(Err(GcError::StaleHandle)))
+                .transpose()?;
+        }
+        self.alloc_tuple_local(&handles, key)
+    }
+    /// [`Collector::slot`], the referent made a local (as
+    /// [`Collector::alloc_local`]).
+    #[inline(always)]
+    fn slot_local(
+        &mut self,
+        object: Handle,
+        index: usize,
+        key: LocalsKey,
+    ) -> Result<Option<usize>, GcError> {
+        self.slot(object, index)?
+            .map(|h| crate::embed::push_root(self, h, key))
+            .transpose()
+    }
 }
 
 /// What only a checker asks of a heap: its whole live set, its root lists,

@@ -45,7 +45,28 @@ impl Handle {
     pub fn heap(self) -> HeapId {
         self.0.heap
     }
+
+    /// A handle to the local at `place` on the embedding layer's local
+    /// stack of `heap`, pushed as `serial` (see `embed::state`): its index
+    /// has [`LOCAL_BIT`] set, which no [`RootTable`] index has.
+    #[inline]
+    pub(crate) fn local(heap: HeapId, place: u32, serial: u32) -> Self {
+        Handle(RawHandle::new(heap, place | LOCAL_BIT, serial))
+    }
+
+    /// The place and serial of a handle made by [`Handle::local`], or
+    /// `None` for a root table's handle.
+    #[inline]
+    pub(crate) fn local_place(self) -> Option<(u32, u32)> {
+        let index = self.0.index();
+        (index & LOCAL_BIT != 0).then(|| (index & !LOCAL_BIT, self.0.generation()))
+    }
 }
+
+/// The index bit that tells a local's handle (a place on the embedding
+/// layer's local stack) from a root table's: a table never holds
+/// `LOCAL_BIT` entries or more.
+pub(crate) const LOCAL_BIT: u32 = 1 << 31;
 
 impl WeakHandle {
     /// The heap this handle belongs to.
@@ -176,6 +197,13 @@ impl<R: Copy, H: HandleType> RootTable<R, H> {
 
     #[cold]
     fn grow(&mut self, new_entries: usize) -> Result<(), GcError> {
+        // Indices stay below `LOCAL_BIT`, which marks a local's handle.
+        if self.entries.len() + new_entries > LOCAL_BIT as usize {
+            return Err(GcError::TooMany {
+                what: "handles",
+                limit: u64::from(LOCAL_BIT),
+            });
+        }
         let refused = |_| crate::config::refused();
         self.entries.try_reserve(new_entries).map_err(refused)?;
         // The free list can hold every entry, so that `remove` never
@@ -207,6 +235,9 @@ impl<R: Copy, H: HandleType> RootTable<R, H> {
                 i
             }
             None => {
+                // Below `LOCAL_BIT` after `try_reserve` (an unreserved
+                // insert past it names no local: only a heap that reserves
+                // reads the bit).
                 let i = u32::try_from(self.entries.len()).unwrap_or(u32::MAX);
                 self.entries.push(RootEntry {
                     generation: 0,

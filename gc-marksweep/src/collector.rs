@@ -10,7 +10,7 @@
 use std::time::Instant;
 
 use gc_core::config::refused;
-use gc_core::embed::{self, EmbedState, ObjectView};
+use gc_core::embed::{self, EmbedState, LocalStack, LocalsKey, LocalsMut, ObjectView};
 use gc_core::{
     CollectDetail, CollectKind, Collection, Collector, Control, ControlOutcome, Event, EventLog,
     Finalizer, GcError, Generation, Handle, HeapId, Inspect, Kind, ObjectId, RootList, Shape,
@@ -520,7 +520,7 @@ impl IncMiniMark {
     }
 
     /// Allocates an object and initialises it (nil slots, zero payload).
-    #[inline]
+    #[inline(always)]
     fn allocate(&mut self, kind: Kind, slots: usize, payload: usize) -> Result<ObjPtr, GcError> {
         // The limits (2^24 slots, 2^30 payload bytes) keep `object_bytes`
         // from overflowing and the lengths within `init_object`'s 32 bits.
@@ -671,6 +671,167 @@ impl IncMiniMark {
     }
 }
 
+/// Where an operation roots the object it answers: a handle of the
+/// table, or a local on the scopes' stack.
+trait Rooting {
+    /// What the operation answers: the handle, or the local's place.
+    type Root;
+    /// Makes room for one root, or `OutOfMemory`.
+    fn reserve(roots: &mut Roots) -> Result<(), GcError>;
+    /// The object `h` names (looked up where this rooting's handles
+    /// mostly are first).
+    fn resolve(roots: &Roots, h: Handle) -> Result<ObjPtr, GcError>;
+    /// Roots `obj` (with room reserved, it allocates nothing).
+    ///
+    /// # Safety
+    ///
+    /// `obj` is a live object of the heap `roots` belongs to.
+    unsafe fn root(roots: &mut Roots, obj: ObjPtr) -> Result<Self::Root, GcError>;
+}
+
+/// A handle of the table: the raw API.
+struct TableRoot;
+
+impl Rooting for TableRoot {
+    type Root = Handle;
+    #[inline(always)]
+    fn reserve(roots: &mut Roots) -> Result<(), GcError> {
+        roots.reserve_handles(1)
+    }
+    #[inline(always)]
+    fn resolve(roots: &Roots, h: Handle) -> Result<ObjPtr, GcError> {
+        roots.get(h)
+    }
+    #[inline(always)]
+    unsafe fn root(roots: &mut Roots, obj: ObjPtr) -> Result<Handle, GcError> {
+        roots.reserve_handles(1)?;
+        // SAFETY: the caller's guarantee.
+        Ok(unsafe { roots.insert(obj) })
+    }
+}
+
+/// A local on the scopes' stack: the embedding layer.
+struct LocalRoot;
+
+impl Rooting for LocalRoot {
+    type Root = usize;
+    #[inline(always)]
+    fn reserve(roots: &mut Roots) -> Result<(), GcError> {
+        roots.locals_mut().reserve_one()
+    }
+    #[inline(always)]
+    fn resolve(roots: &Roots, h: Handle) -> Result<ObjPtr, GcError> {
+        roots.get_local_first(h)
+    }
+    #[inline(always)]
+    unsafe fn root(roots: &mut Roots, obj: ObjPtr) -> Result<usize, GcError> {
+        // SAFETY: the caller's guarantee.
+        unsafe { roots.push_local(obj) }
+    }
+}
+
+impl IncMiniMark {
+    /// `alloc`, rooted as `R` says.
+    #[inline]
+    fn make<R: Rooting>(&mut self, shape: Shape) -> Result<R::Root, GcError> {
+        // Its root's room first: refused, nothing is allocated.
+        R::reserve(&mut self.roots)?;
+        // `allocate` checks the shape.
+        let obj = self.allocate(shape.kind(), shape.slots(), shape.payload());
+        let made = obj.and_then(|obj| {
+            // Again: finalizer hooks queued by a collection inside
+            // `allocate` may have taken that room (refused now, the
+            // unrooted object is garbage).
+            // SAFETY: just allocated in this heap: live.
+            unsafe { R::root(&mut self.roots, obj) }
+        });
+        self.finish();
+        made
+    }
+
+    /// `alloc_tuple`, rooted as `R` says.
+    #[inline(always)]
+    fn make_tuple<R: Rooting>(&mut self, members: &[Option<Handle>]) -> Result<R::Root, GcError> {
+        self.make_tuple_of::<R, _>(members, R::resolve)
+    }
+
+    /// `alloc_tuple` of members named as `resolve` reads them (handles,
+    /// or places on the local stack), rooted as `R` says.
+    #[inline(always)]
+    fn make_tuple_of<R: Rooting, M: Copy>(
+        &mut self,
+        members: &[Option<M>],
+        resolve: impl Fn(&Roots, M) -> Result<ObjPtr, GcError>,
+    ) -> Result<R::Root, GcError> {
+        // Check every member first: an error leaves the heap unchanged.
+        for m in members.iter().flatten() {
+            resolve(&self.roots, *m)?;
+        }
+        R::reserve(&mut self.roots)?;
+        // The allocation checks the shape. It may move the members: they are opened after it
+        // (the borrow checker would refuse an `ObjRef` held across it).
+        let ptr = match self.allocate(Kind::Tuple, members.len(), 0) {
+            Ok(ptr) => ptr,
+            Err(e) => {
+                self.finish();
+                return Err(e);
+            }
+        };
+        // SAFETY: just allocated, so live; nothing collects before it is
+        // rooted below.
+        let obj = unsafe { ptr.open(self.space.access()) };
+        for (slot, m) in obj.slots().iter().enumerate().zip(members) {
+            if let Some(h) = m {
+                let value = resolve(&self.roots, *h)?;
+                // SAFETY: a root of this heap: live (invariant in
+                // `header.rs`), opened with this heap's token.
+                let value = unsafe { value.open(self.space.access()) };
+                // SAFETY: `obj` and `value` are live objects of this heap
+                // (just allocated; a root); the barrier runs first, and
+                // when it fails the slot is not written (the unrooted
+                // tuple is garbage).
+                unsafe {
+                    if let Err(e) = self.remembered.write_barrier(obj, slot.0) {
+                        self.finish();
+                        return Err(e);
+                    }
+                    slot.1.set(Some(value));
+                }
+            }
+        }
+        // Rooted before any finalizer hook runs: a hook may allocate, and
+        // a collection then moves the tuple. (Room again, as in `alloc`.)
+        // SAFETY: just allocated in this heap: live.
+        let root = unsafe { R::root(&mut self.roots, ptr) };
+        self.finish();
+        root
+    }
+
+    /// `slot`, the referent rooted as `R` says.
+    #[inline]
+    fn read_slot<R: Rooting>(
+        &mut self,
+        object: Handle,
+        index: usize,
+    ) -> Result<Option<R::Root>, GcError> {
+        let obj = R::resolve(&self.roots, object)?;
+        // SAFETY: a root of this heap: live (invariant in `header.rs`),
+        // opened with this heap's token.
+        let obj = unsafe { obj.open(self.space.access()) };
+        let slots = obj.slots();
+        let slot = slots.get(index).ok_or(GcError::SlotOutOfRange {
+            index,
+            len: slots.len(),
+            kind: obj.kind().name(),
+        })?;
+        let Some(value) = slot.get().map(|v| v.ptr()) else {
+            return Ok(None);
+        };
+        // SAFETY: a slot of a live object of this heap: live, this heap's.
+        unsafe { R::root(&mut self.roots, value) }.map(Some)
+    }
+}
+
 /// The object a root handle names.
 ///
 /// # Safety
@@ -746,67 +907,52 @@ impl Collector for IncMiniMark {
 
     #[inline]
     fn alloc(&mut self, shape: Shape) -> Result<Handle, GcError> {
-        // Its handle's room first: refused, nothing is allocated.
-        self.roots.reserve_handles(1)?;
-        // `allocate` checks the shape.
-        let obj = self.allocate(shape.kind(), shape.slots(), shape.payload());
-        let made = obj.and_then(|obj| {
-            // Again: finalizer hooks queued by a collection inside
-            // `allocate` may have taken that room (refused now, the
-            // unrooted object is garbage).
-            self.roots.reserve_handles(1)?;
-            // SAFETY: just allocated in this heap: live.
-            Ok(unsafe { self.roots.insert(obj) })
-        });
-        self.finish();
-        made
+        self.make::<TableRoot>(shape)
     }
 
     fn alloc_tuple(&mut self, members: &[Option<Handle>]) -> Result<Handle, GcError> {
-        // Check every member first: an error leaves the heap unchanged.
-        for m in members.iter().flatten() {
-            self.get(*m)?;
-        }
-        self.roots.reserve_handles(1)?;
-        // The allocation checks the shape. It may move the members: they are opened after it
-        // (the borrow checker would refuse an `ObjRef` held across it).
-        let ptr = match self.allocate(Kind::Tuple, members.len(), 0) {
-            Ok(ptr) => ptr,
-            Err(e) => {
-                self.finish();
-                return Err(e);
-            }
-        };
-        // SAFETY: just allocated, so live; nothing collects before it is
-        // rooted below.
-        let obj = unsafe { ptr.open(self.space.access()) };
-        for (slot, m) in obj.slots().iter().enumerate().zip(members) {
-            if let Some(h) = m {
-                // SAFETY: this heap's roots and token.
-                let value = unsafe { open_root(&self.roots, self.space.access(), *h) }?;
-                // SAFETY: `obj` and `value` are live objects of this heap
-                // (just allocated; a root); the barrier runs first, and
-                // when it fails the slot is not written (the unrooted
-                // tuple is garbage).
-                unsafe {
-                    if let Err(e) = self.remembered.write_barrier(obj, slot.0) {
-                        self.finish();
-                        return Err(e);
-                    }
-                    slot.1.set(Some(value));
-                }
-            }
-        }
-        // Rooted before any finalizer hook runs: a hook may allocate, and
-        // a collection then moves the tuple. (Room again, as in `alloc`.)
-        if let Err(e) = self.roots.reserve_handles(1) {
-            self.finish();
-            return Err(e);
-        }
-        // SAFETY: just allocated in this heap: live.
-        let handle = unsafe { self.roots.insert(ptr) };
-        self.finish();
-        Ok(handle)
+        self.make_tuple::<TableRoot>(members)
+    }
+
+    fn alloc_tuple_local(
+        &mut self,
+        members: &[Option<Handle>],
+        _: LocalsKey,
+    ) -> Result<usize, GcError> {
+        self.make_tuple::<LocalRoot>(members)
+    }
+
+    fn alloc_pair_local(
+        &mut self,
+        members: [Option<usize>; 2],
+        _: LocalsKey,
+    ) -> Result<usize, GcError> {
+        self.make_tuple_of::<LocalRoot, _>(&members, Roots::local_at)
+    }
+
+    #[inline]
+    fn alloc_local(&mut self, shape: Shape, _: LocalsKey) -> Result<usize, GcError> {
+        self.make::<LocalRoot>(shape)
+    }
+
+    #[inline]
+    fn slot_local(
+        &mut self,
+        object: Handle,
+        index: usize,
+        _: LocalsKey,
+    ) -> Result<Option<usize>, GcError> {
+        self.read_slot::<LocalRoot>(object, index)
+    }
+
+    #[inline]
+    fn local_stack(&mut self, _: LocalsKey) -> LocalsMut<'_> {
+        LocalsMut::new(self.roots.locals_mut())
+    }
+
+    #[inline]
+    fn local_stack_ref(&self, _: LocalsKey) -> &LocalStack {
+        self.roots.locals()
     }
 
     fn clone_handle(&mut self, handle: Handle) -> Result<Handle, GcError> {
@@ -818,23 +964,9 @@ impl Collector for IncMiniMark {
     }
 
     fn slot(&mut self, object: Handle, index: usize) -> Result<Option<Handle>, GcError> {
-        // SAFETY: this heap's roots and token.
-        let obj = unsafe { open_root(&self.roots, self.space.access(), object) }?;
-        let slots = obj.slots();
-        let slot = slots.get(index).ok_or(GcError::SlotOutOfRange {
-            index,
-            len: slots.len(),
-            kind: obj.kind().name(),
-        })?;
-        let Some(value) = slot.get().map(|v| v.ptr()) else {
-            return Ok(None);
-        };
-        self.roots.reserve_handles(1)?;
-        // SAFETY: a slot of a live object of this heap: live, this heap's.
-        Ok(Some(unsafe { self.roots.insert(value) }))
+        self.read_slot::<TableRoot>(object, index)
     }
 
-    #[inline]
     fn set_slot(
         &mut self,
         object: Handle,

@@ -210,6 +210,23 @@ impl ObjPtr {
         self.0
     }
 
+    /// The address as the scopes' local stack keeps it.
+    #[inline]
+    pub(crate) fn to_local(self) -> NonNull<u8> {
+        self.0.cast()
+    }
+
+    /// An address the local stack kept, back.
+    ///
+    /// # Safety
+    ///
+    /// `local` came from [`ObjPtr::to_local`] (the local stack hands back
+    /// only what the heap pushed and forwarded).
+    #[inline]
+    pub(crate) unsafe fn from_local(local: NonNull<u8>) -> Self {
+        ObjPtr(local.cast())
+    }
+
     /// The live object this points to, readable while `access` is borrowed.
     ///
     /// # Safety

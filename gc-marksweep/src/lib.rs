@@ -2,7 +2,9 @@
 //!
 //! Young objects are bump-allocated in a nursery (a `bumpalo` chunk). When
 //! it is full, a **minor collection** copies the survivors — found from the
-//! roots (the handle table and the saved list), the remembered set of old
+//! roots (the handle table, the embedding layer's local stack — its scopes'
+//! locals are objects this heap roots itself, as PyPy's shadow stack — and
+//! the saved list), the remembered set of old
 //! objects written since the last minor collection, and the dirty cards of
 //! large nodes — into the old generation, forwards every reference to them
 //! and resets the nursery; its cost is proportional to the survivors. A
@@ -81,7 +83,8 @@
 //!   `unsafe fn`s that release memory; slot and card access is checked
 //!   (slices). The debug heap check verifies it by address before reading
 //!   anything. The mutator only ever holds generation-checked
-//!   [`Handle`](gc_core::Handle)s, so stale handles are errors.
+//!   [`Handle`](gc_core::Handle)s (a scope's local: its place on the local
+//!   stack and the entry's serial), so stale handles are errors.
 //! - **Header**: two words (PyPy: one). Our objects are sized per instance,
 //!   so the slot count and payload length need a word; the object id rides
 //!   in the flag word's high bits.

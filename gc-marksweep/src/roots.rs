@@ -1,8 +1,11 @@
-//! The roots: the handle table and the saved list (objects resurrected by
-//! finalizers). Both hold live objects of this heap (the invariant in
-//! `header.rs`), so an address goes in only from them or through an
-//! `unsafe fn` whose caller vouches for it.
+//! The roots: the handle table, the scopes' local stack (the embedding
+//! layer's locals, objects this heap roots itself, as PyPy's shadow
+//! stack) and the saved list (objects resurrected by finalizers). All hold
+//! live objects of this heap (the invariant in `header.rs`), so an address
+//! goes in only from them or through an `unsafe fn` whose caller vouches
+//! for it.
 
+use gc_core::embed::{Held, LocalStack};
 use gc_core::{GcError, Handle, HeapId, RootTable};
 
 use crate::header::ObjPtr;
@@ -11,6 +14,9 @@ use crate::header::ObjPtr;
 #[derive(Debug)]
 pub(crate) struct Roots {
     handles: RootTable<ObjPtr>,
+    /// The scopes' locals: handles, or objects pushed by
+    /// [`push_local`](Self::push_local), rooted while they are on it.
+    locals: LocalStack,
     saved: Vec<ObjPtr>,
 }
 
@@ -19,6 +25,7 @@ impl Roots {
     pub(crate) fn new(heap: HeapId) -> Self {
         Roots {
             handles: RootTable::new(heap),
+            locals: LocalStack::scanned(heap),
             saved: Vec::new(),
         }
     }
@@ -41,26 +48,99 @@ impl Roots {
         self.handles.insert(obj)
     }
 
-    /// The object `h` names.
+    /// Pushes `obj` on the local stack: its place, or `OutOfMemory`
+    /// (nothing pushed).
+    ///
+    /// # Safety
+    ///
+    /// As for [`insert`](Self::insert).
+    #[inline]
+    pub(crate) unsafe fn push_local(&mut self, obj: ObjPtr) -> Result<usize, GcError> {
+        // SAFETY: `locals` was made `scanned` for this heap, `obj` is one
+        // of its live objects (the caller's guarantee), and the stack's
+        // objects are roots: `iter` yields them, `forward` rewrites them.
+        unsafe { self.locals.push_object(obj.to_local()) }
+    }
+
+    /// The scopes' local stack.
+    pub(crate) fn locals(&self) -> &LocalStack {
+        &self.locals
+    }
+
+    /// The same, to change: the embedding layer only pops, moves and
+    /// pushes handles (it cannot push objects: that is `unsafe`).
+    pub(crate) fn locals_mut(&mut self) -> &mut LocalStack {
+        &mut self.locals
+    }
+
+    /// The object `h` names (a table's handle or a local's).
     #[inline]
     pub(crate) fn get(&self, h: Handle) -> Result<ObjPtr, GcError> {
-        self.handles.get(h)
+        // The table first: a local's handle is not in it (its index is
+        // past the table's end), and the raw API pays nothing more.
+        if let Ok(obj) = self.handles.get(h) {
+            return Ok(obj);
+        }
+        self.get_not_in_table(h)
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn get_not_in_table(&self, h: Handle) -> Result<ObjPtr, GcError> {
+        match self.get_local(h) {
+            Some(got) => got,
+            None => self.handles.get(h),
+        }
+    }
+
+    /// The same, trying the local stack first (the embedding layer's
+    /// operations, whose handles are mostly locals').
+    #[inline]
+    pub(crate) fn get_local_first(&self, h: Handle) -> Result<ObjPtr, GcError> {
+        match self.get_local(h) {
+            Some(got) => got,
+            None => self.handles.get(h),
+        }
+    }
+
+    /// The object the local at `place` on the stack holds.
+    #[inline]
+    pub(crate) fn local_at(&self, place: usize) -> Result<ObjPtr, GcError> {
+        match self.locals.held(place)? {
+            // SAFETY: the stack hands back what `push_local` pushed.
+            Held::Object(local) => Ok(unsafe { ObjPtr::from_local(local) }),
+            Held::Root(h) => self.handles.get(h),
+        }
+    }
+
+    /// The object a local's handle names; `None` for a table's handle.
+    #[inline]
+    fn get_local(&self, h: Handle) -> Option<Result<ObjPtr, GcError>> {
+        match self.locals.object(h) {
+            // SAFETY: the stack hands back what `push_local` pushed.
+            Ok(Some(local)) => Some(Ok(unsafe { ObjPtr::from_local(local) })),
+            Ok(None) => None,
+            Err(e) => Some(Err(e)),
+        }
     }
 
     /// A second handle to the object `h` names.
     pub(crate) fn clone_handle(&mut self, h: Handle) -> Result<Handle, GcError> {
-        let obj = self.handles.get(h)?;
+        let obj = self.get(h)?;
         self.handles.try_insert(obj)
     }
 
-    /// Drops a handle.
+    /// Drops a handle (a local's: its local is stale from then on).
     pub(crate) fn remove(&mut self, h: Handle) -> Result<(), GcError> {
+        if self.locals.release(h)? {
+            return Ok(());
+        }
         self.handles.remove(h).map(drop)
     }
 
-    /// Live handles.
+    /// Live handles and objects on the local stack.
     pub(crate) fn handle_count(&self) -> usize {
-        self.handles.len()
+        self.handles.len() + self.locals.object_count()
     }
 
     /// Appends `obj` to the saved list.
@@ -99,19 +179,25 @@ impl Roots {
         out
     }
 
-    /// The handles' objects.
+    /// The handles' objects and the local stack's.
     pub(crate) fn handles(&self) -> impl Iterator<Item = ObjPtr> + '_ {
-        self.handles.iter()
+        // SAFETY: the stack hands back what `push_local` pushed.
+        let locals = self
+            .locals
+            .objects()
+            .map(|l| unsafe { ObjPtr::from_local(l) });
+        self.handles.iter().chain(locals)
     }
 
     /// How many roots [`iter`](Self::iter) yields.
     pub(crate) fn len(&self) -> usize {
-        self.handles.len() + self.saved.len()
+        self.handle_count() + self.saved.len()
     }
 
-    /// Every root: the handles' objects, then the saved list.
+    /// Every root: the handles' objects, the local stack's, then the saved
+    /// list.
     pub(crate) fn iter(&self) -> impl Iterator<Item = ObjPtr> + '_ {
-        self.handles.iter().chain(self.saved.iter().copied())
+        self.handles().chain(self.saved.iter().copied())
     }
 
     /// Replaces every root by `f`'s answer (a minor collection forwarding
@@ -124,6 +210,11 @@ impl Roots {
     pub(crate) unsafe fn forward(&mut self, mut f: impl FnMut(ObjPtr) -> ObjPtr) {
         for root in self.handles.iter_mut().chain(self.saved.iter_mut()) {
             *root = f(*root);
+        }
+        // SAFETY: `f` answers a live object of this heap (the caller's
+        // guarantee); the stack hands back what `push_local` pushed.
+        unsafe {
+            self.locals.forward(|l| f(ObjPtr::from_local(l)).to_local());
         }
     }
 }

@@ -288,3 +288,55 @@ fn a_hook_that_allocates_after_a_tuple_is_made_moves_it_safely() {
     h.check_heap().unwrap();
     assert_eq!(h.stats().finalized, 40, "the hook ran for every one");
 }
+
+/// Locals are objects on the scopes' stack, rooted by the heap itself:
+/// they survive minor and major collections (moved, forwarded), their
+/// handles work with the raw API while their scope lives, and are stale
+/// after it ends or after a release by hand; another heap's are foreign.
+#[test]
+fn locals_on_the_stack_are_roots_the_collections_forward() {
+    use gc_core::{Embedding, GcError, ObjectView};
+    let mut h = heap();
+    let mut other = heap();
+    let other_handle = other.scope(|s| {
+        let a = s.node(0, 0).unwrap();
+        s.handle(a).unwrap()
+    });
+    let kept = h.scope(|s| {
+        let leaf = s.atom(b"leaf").unwrap();
+        let pair = s.tuple(&[Some(leaf), None]).unwrap();
+        let id = s.id(pair).unwrap();
+        assert_eq!(s.heap_ref().root_count(), 2, "two locals");
+        // Enough garbage to run several minor collections.
+        for _ in 0..2000 {
+            s.scope(|s| {
+                s.node(4, 16).unwrap();
+            });
+        }
+        s.collect(Generation::FULL).unwrap();
+        s.heap_ref().check_heap().unwrap();
+        assert_eq!(s.id(pair).unwrap(), id);
+        let got = s.get(pair, 0).unwrap().unwrap();
+        assert_eq!(s.view(got).unwrap().payload(), b"leaf");
+        // A local's raw handle works with the raw API.
+        let raw = s.handle(pair).unwrap();
+        let copy = s.heap().clone_handle(raw).unwrap();
+        assert_eq!(s.heap().object_id(copy).unwrap(), id);
+        s.heap().release(copy).unwrap();
+        assert_eq!(
+            s.heap().object_id(other_handle),
+            Err(GcError::ForeignHandle)
+        );
+        // Released by hand: the local is stale, not another object.
+        let raw_leaf = s.handle(leaf).unwrap();
+        s.heap().release(raw_leaf).unwrap();
+        assert_eq!(s.id(leaf), Err(GcError::StaleHandle));
+        assert_eq!(s.heap().object_id(raw_leaf), Err(GcError::StaleHandle));
+        (raw, id)
+    });
+    assert_eq!(h.object_id(kept.0), Err(GcError::StaleHandle));
+    assert_eq!(h.outstanding_roots(), 0);
+    h.collect(Generation::FULL).unwrap();
+    h.check_heap().unwrap();
+    assert!(!h.live_set().unwrap().contains(&kept.1));
+}

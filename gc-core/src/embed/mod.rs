@@ -20,6 +20,7 @@
 //! finalize.
 
 mod lend;
+mod locals;
 mod root;
 mod scope;
 mod shared;
@@ -27,8 +28,9 @@ mod state;
 mod view;
 
 pub use lend::{lend, with_lent};
+pub use locals::{Held, LocalStack, LocalsKey, LocalsMut};
 pub use root::{Root, WeakRoot};
 pub(crate) use scope::hook_for;
 pub use scope::{Embedding, Finalize, Local, Scope, report_leaks};
-pub use state::{EmbedState, FinalizeHook, finish, release_dropped, run_hook_now};
+pub use state::{EmbedState, FinalizeHook, finish, push_root, release_dropped, run_hook_now};
 pub use view::ObjectView;

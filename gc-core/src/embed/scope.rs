@@ -5,11 +5,12 @@ use std::marker::PhantomData;
 use std::num::{NonZeroU32, NonZeroU64};
 use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 
+use super::locals::{Entry, LocalStack, LocalsKey};
 use super::root::{Root, WeakRoot};
 use super::state::{self, FinalizeHook};
 use crate::{
     Collector, CollectorExt, Control, ControlOutcome, Finalizer, GcError, Generation, Handle, Kind,
-    ObjectId, Shape, config,
+    ObjectId, Shape,
 };
 
 /// Invariant in `'s`: a brand that keeps scopes apart.
@@ -22,8 +23,9 @@ type Brand<'s> = PhantomData<fn(&'s ()) -> &'s ()>;
 /// handle.
 ///
 /// It names its place on the heap's local stack, which holds the root
-/// handle, together with the stack's stamp: a local of another heap (or of
-/// a stack that was replaced) does not match the stamp and is
+/// (a handle, or on a heap that scans the stack, the object itself),
+/// together with the stack's stamp: a local of another heap (or of a stack
+/// that was replaced) does not match the stamp and is
 /// [`GcError::ForeignHandle`], never another object.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Local<'s> {
@@ -76,9 +78,17 @@ pub struct Scope<'s, C: Collector> {
     _brand: Brand<'s>,
 }
 
+const KEY: LocalsKey = LocalsKey::KEY;
+
+/// The heap's local stack.
+#[inline]
+fn locals<C: Collector>(heap: &mut C) -> &mut LocalStack {
+    heap.local_stack(KEY).0
+}
+
 impl<'s, C: Collector> Scope<'s, C> {
     fn enter(heap: &'s mut C) -> Self {
-        let base = heap.embed_state().locals.len();
+        let base = heap.local_stack_ref(KEY).len();
         Scope {
             heap,
             base,
@@ -91,11 +101,13 @@ impl<'s, C: Collector> Scope<'s, C> {
     /// operation before it changes anything.
     #[inline]
     fn room(&mut self) -> Result<(), GcError> {
-        let locals = &mut self.heap.embed_state().locals;
-        if locals.len() == locals.capacity() {
-            locals.try_reserve(1).map_err(|_| config::refused())?;
-        }
-        Ok(())
+        locals(self.heap).reserve_one()
+    }
+
+    /// The local at `place`, which the heap just pushed.
+    #[inline]
+    fn at(&self, place: usize) -> Local<'s> {
+        Local::new(self.heap.local_stack_ref(KEY).stamp, place)
     }
 
     /// Makes `handle`, a root this scope owns, a local. Allocates only if
@@ -103,14 +115,8 @@ impl<'s, C: Collector> Scope<'s, C> {
     /// fallibly: refused, the root is released.
     #[inline]
     fn push(&mut self, handle: Handle) -> Result<Local<'s>, GcError> {
-        let state = self.heap.embed_state();
-        let place = state.locals.len();
-        if place == state.locals.capacity() && state.locals.try_reserve(1).is_err() {
-            let _ = self.heap.release(handle);
-            return Err(config::refused());
-        }
-        state.locals.push(handle);
-        Ok(Local::new(state.stamp, place))
+        let place = state::push_root(self.heap, handle, KEY)?;
+        Ok(self.at(place))
     }
 
     /// A new local to the object `handle` roots (a root of its own).
@@ -125,14 +131,16 @@ impl<'s, C: Collector> Scope<'s, C> {
     /// [`GcError::ForeignHandle`].
     #[inline]
     pub fn handle(&self, local: Local<'_>) -> Result<Handle, GcError> {
-        let state = self.heap.embed_state_ref();
-        if local.stamp() != state.stamp.get() {
+        let stack = self.heap.local_stack_ref(KEY);
+        if local.stamp() != stack.stamp.get() {
             return Err(GcError::ForeignHandle);
         }
-        match state.locals.get(local.place() as usize) {
-            Some(&h) if local.place() != NO_PLACE => Ok(h),
-            _ => Err(GcError::StaleHandle),
+        if local.place() == NO_PLACE {
+            return Err(GcError::StaleHandle);
         }
+        stack
+            .handle_at(local.place() as usize)
+            .unwrap_or(Err(GcError::StaleHandle))
     }
 
     #[inline]
@@ -143,6 +151,29 @@ impl<'s, C: Collector> Scope<'s, C> {
         let mut out = [None; N];
         for (o, m) in out.iter_mut().zip(members) {
             *o = m.map(|m| self.handle(m)).transpose()?;
+        }
+        Ok(out)
+    }
+
+    /// The places of `members` on this heap's stack (which the heap
+    /// checks): a local of another stack is [`GcError::ForeignHandle`].
+    #[inline]
+    fn places<const N: usize>(
+        &self,
+        members: &[Option<Local<'_>>; N],
+    ) -> Result<[Option<usize>; N], GcError> {
+        let stamp = self.heap.local_stack_ref(KEY).stamp.get();
+        let mut out = [None; N];
+        for (o, m) in out.iter_mut().zip(members) {
+            if let Some(m) = m {
+                if m.stamp() != stamp {
+                    return Err(GcError::ForeignHandle);
+                }
+                if m.place() == NO_PLACE {
+                    return Err(GcError::StaleHandle);
+                }
+                *o = Some(m.place() as usize);
+            }
         }
         Ok(out)
     }
@@ -158,18 +189,20 @@ impl<'s, C: Collector> Scope<'s, C> {
     pub fn node(&mut self, slots: usize, payload: usize) -> Result<Local<'s>, GcError> {
         self.settle();
         self.room()?;
-        let h = self.heap.alloc(Shape::Node { slots, payload })?;
-        self.push(h)
+        let place = self.heap.alloc_local(Shape::Node { slots, payload }, KEY)?;
+        Ok(self.at(place))
     }
 
     /// An atom holding `bytes` (a string, a number, a buffer).
     pub fn atom(&mut self, bytes: &[u8]) -> Result<Local<'s>, GcError> {
         self.settle();
         self.room()?;
-        let h = self.heap.alloc(Shape::Atom {
+        let shape = Shape::Atom {
             payload: bytes.len(),
-        })?;
-        let local = self.push(h)?;
+        };
+        let place = self.heap.alloc_local(shape, KEY)?;
+        let local = self.at(place);
+        let h = self.handle(local)?;
         self.heap.payload_mut(h)?.copy_from_slice(bytes);
         Ok(local)
     }
@@ -179,31 +212,37 @@ impl<'s, C: Collector> Scope<'s, C> {
     pub fn tuple(&mut self, members: &[Option<Local<'_>>]) -> Result<Local<'s>, GcError> {
         self.settle();
         self.room()?;
-        let h = if let Ok(pair) = <&[_; 2]>::try_from(members) {
-            // Pairs (tree nodes, cons cells): no buffer to zero.
-            let buf = self.handles(pair)?;
-            self.heap.alloc_tuple(&buf)?
+        let place = if let Ok(pair) = <&[_; 2]>::try_from(members) {
+            // Pairs (tree nodes, cons cells): no buffer to zero. A heap
+            // that scans its stack reads the members there.
+            if self.heap.local_stack_ref(KEY).is_scanned() {
+                let places = self.places(pair)?;
+                self.heap.alloc_pair_local(places, KEY)?
+            } else {
+                let buf = self.handles(pair)?;
+                self.heap.alloc_tuple_local(&buf, KEY)?
+            }
         } else {
             self.alloc_tuple_of(members)?
         };
-        self.push(h)
+        Ok(self.at(place))
     }
 
     #[inline(never)]
-    fn alloc_tuple_of(&mut self, members: &[Option<Local<'_>>]) -> Result<Handle, GcError> {
+    fn alloc_tuple_of(&mut self, members: &[Option<Local<'_>>]) -> Result<usize, GcError> {
         const INLINE: usize = 8;
         if members.len() <= INLINE {
             let mut buf = [None; INLINE];
             for (b, m) in buf.iter_mut().zip(members) {
                 *b = m.map(|m| self.handle(m)).transpose()?;
             }
-            self.heap.alloc_tuple(&buf[..members.len()])
+            self.heap.alloc_tuple_local(&buf[..members.len()], KEY)
         } else {
             let handles = members
                 .iter()
                 .map(|m| m.map(|m| self.handle(m)).transpose())
                 .collect::<Result<Vec<_>, _>>()?;
-            self.heap.alloc_tuple(&handles)
+            self.heap.alloc_tuple_local(&handles, KEY)
         }
     }
 
@@ -212,10 +251,8 @@ impl<'s, C: Collector> Scope<'s, C> {
     pub fn get(&mut self, object: Local<'_>, index: usize) -> Result<Option<Local<'s>>, GcError> {
         let object = self.handle(object)?;
         self.room()?;
-        self.heap
-            .slot(object, index)?
-            .map(|h| self.push(h))
-            .transpose()
+        let place = self.heap.slot_local(object, index, KEY)?;
+        Ok(place.map(|p| self.at(p)))
     }
 
     /// Writes slot `index` of a node (through the strategy's barrier).
@@ -411,37 +448,39 @@ impl<'s, C: Collector> Scope<'s, C> {
             _brand: PhantomData,
         };
         let hooked = self.heap.has_finalize_hook();
-        let state = self.heap.embed_state();
+        let stack = locals(self.heap);
+        let stamp = stack.stamp;
         let place = local.place() as usize;
-        let own = local.stamp() == state.stamp.get()
+        let own = local.stamp() == stamp.get()
             && local.place() != NO_PLACE
-            && (base..state.locals.len()).contains(&place);
+            && (base..stack.len()).contains(&place);
         if own {
             if hooked {
                 // A release may run the hook, which may panic: the kept
                 // local goes to `base` first, so that it stays a local of
                 // this scope whatever happens. (The others keep their
                 // order.)
-                state.locals[base..=place].rotate_right(1);
-                let stamp = state.stamp;
+                stack.rotate_down(base, place);
                 release_above(self.heap, base + 1);
                 return Ok(Local::new(stamp, base));
             }
-            // No embedder code runs: take the kept local out, release the
-            // rest, put it back at `base`. Usually it is the last local
-            // made.
-            let kept = if place + 1 == state.locals.len() {
-                state.locals.pop().expect("the place is on the stack")
+            // No embedder code runs. Only objects the heap roots itself,
+            // the kept one last made: it moves down, the rest is dropped.
+            if stack.escape_objects(base, place) {
+                return Ok(Local::new(stamp, base));
+            }
+            // Take the kept local out, release the rest, put it back at
+            // `base`. Usually it is the last local made.
+            let kept = if place + 1 == stack.len() {
+                stack.entries.pop().expect("the place is on the stack")
             } else {
-                state.locals.remove(place)
+                stack.entries.remove(place)
             };
             release_above(self.heap, base);
             // The stack is lower than before by at least the kept local:
             // it goes back without allocating.
-            let state = self.heap.embed_state();
-            let place = state.locals.len();
-            state.locals.push(kept);
-            return Ok(Local::new(state.stamp, place));
+            let place = locals(self.heap).push_back(kept);
+            return Ok(Local::new(stamp, place));
         }
         // Not one of the inner scope's own: a local of an enclosing scope,
         // passed through, lives as long as this scope and stays what it
@@ -469,6 +508,10 @@ impl<C: Collector> Drop for Scope<'_, C> {
 /// where a second panic would abort).
 #[inline]
 fn release_above<C: Collector>(heap: &mut C, base: usize) {
+    // Only objects the heap roots itself: nothing to release.
+    if locals(heap).truncate_objects(base) {
+        return;
+    }
     if heap.has_finalize_hook() {
         return release_above_hooked(heap, base);
     }
@@ -478,6 +521,7 @@ fn release_above<C: Collector>(heap: &mut C, base: usize) {
         // hand.)
         let _ = heap.release(h);
     }
+    locals(heap).popped();
 }
 
 /// [`release_above`] where a release may run the finalizer hook.
@@ -492,6 +536,7 @@ fn release_above_hooked<C: Collector>(heap: &mut C, base: usize) {
             panic.get_or_insert(payload);
         }
     }
+    locals(heap).popped();
     if let Some(payload) = panic {
         if !std::thread::panicking() {
             resume_unwind(payload);
@@ -499,14 +544,19 @@ fn release_above_hooked<C: Collector>(heap: &mut C, base: usize) {
     }
 }
 
+/// Pops the locals above `base` down to the next one that holds a table
+/// root, and answers that root (for the caller to release); `None` once
+/// the stack is down to `base`. Objects the heap roots itself need no
+/// release.
 #[inline]
 fn pop_above<C: Collector>(heap: &mut C, base: usize) -> Option<Handle> {
-    let locals = &mut heap.embed_state().locals;
-    if locals.len() > base {
-        locals.pop()
-    } else {
-        None
+    let stack = locals(heap);
+    while let Some(entry) = stack.pop_above(base) {
+        if let Entry::Root(h) = entry {
+            return Some(h);
+        }
     }
+    None
 }
 
 /// The embedder's finalizer: what runs on each object given

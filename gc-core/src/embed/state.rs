@@ -5,10 +5,9 @@
 use std::any::Any;
 use std::collections::VecDeque;
 use std::fmt;
-use std::num::NonZeroU32;
 use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
-use std::sync::atomic::{AtomicU32, Ordering};
 
+use super::locals::{LocalStack, LocalsKey, LocalsMut};
 use super::root::{ReleaseQueue, Released, SharedQueue};
 use super::shared::Shared;
 use crate::{Collector, Handle};
@@ -32,10 +31,9 @@ enum Hook<C> {
 /// end of every operation that may free or collect, once
 /// [`EmbedState::needs_finish`] says so.
 pub struct EmbedState<C> {
-    pub(super) locals: Vec<Handle>,
-    /// Process-unique (wrapping after 2^32 states), so that a
-    /// [`Local`](super::Local) names a place on this stack only.
-    pub(super) stamp: NonZeroU32,
+    /// The scopes' locals, unless the heap keeps them itself (see
+    /// [`Collector::local_stack`]).
+    pub(super) locals: LocalStack,
     pub(super) released: SharedQueue,
     hook: Hook<C>,
     /// Objects chosen for finalization, each held by a root, in order.
@@ -54,11 +52,8 @@ impl<C> EmbedState<C> {
     }
 
     fn with_queue(released: SharedQueue) -> Self {
-        static NEXT_STAMP: AtomicU32 = AtomicU32::new(1);
-        let stamp = NEXT_STAMP.fetch_add(1, Ordering::Relaxed);
         EmbedState {
-            locals: Vec::new(),
-            stamp: NonZeroU32::new(stamp).unwrap_or(NonZeroU32::MIN),
+            locals: LocalStack::default(),
             released,
             hook: Hook::None,
             pending: VecDeque::new(),
@@ -126,6 +121,21 @@ impl<C> EmbedState<C> {
     /// queue, and either releases them. Allocates nothing.
     pub fn layered_over<D>(inner: &EmbedState<D>) -> Self {
         Self::with_queue(inner.released.clone())
+    }
+
+    /// The local stack kept here, for [`Collector::local_stack`]'s
+    /// default.
+    #[inline]
+    pub fn default_locals(&mut self, key: LocalsKey) -> LocalsMut<'_> {
+        let _ = key;
+        LocalsMut::new(&mut self.locals)
+    }
+
+    /// The same, to read.
+    #[inline]
+    pub fn default_locals_ref(&self, key: LocalsKey) -> &LocalStack {
+        let _ = key;
+        &self.locals
     }
 
     /// Installs or removes the hook (see [`Collector::on_finalize`]).
@@ -198,6 +208,26 @@ pub fn finish<C: Collector>(heap: &mut C) {
     state.finishing = false;
     if let Some(payload) = state.panic.take() {
         resume_unwind(payload);
+    }
+}
+
+/// Makes `handle`, a root the caller gives up, a local on the heap's local
+/// stack (the default of the `*_local` methods of [`Collector`]): its
+/// place. Memory the system refuses for it is
+/// [`GcError::OutOfMemory`](crate::GcError::OutOfMemory), and the root is
+/// released.
+#[inline(always)]
+pub fn push_root<C: Collector>(
+    heap: &mut C,
+    handle: Handle,
+    key: LocalsKey,
+) -> Result<usize, crate::GcError> {
+    match heap.local_stack(key).0.push_root(handle) {
+        Ok(place) => Ok(place),
+        Err(e) => {
+            let _ = heap.release(handle);
+            Err(e)
+        }
     }
 }
 

@@ -1,0 +1,345 @@
+//! The local stack of a heap's scopes: what each [`Local`](super::Local)
+//! names. An entry is either a root of the heap's table (a [`Handle`],
+//! released when the entry is popped), or, on a heap that scans the stack
+//! itself (marksweep), the object's address: a root the collector finds
+//! on the stack and rewrites when it moves the object, so that making
+//! and dropping a local touches no root table (V8's handle scopes,
+//! PyPy's shadow stack).
+//!
+//! A heap that scans its stack keeps it where only it and this layer
+//! reach it: [`Collector::local_stack`](crate::Collector::local_stack)
+//! takes a [`LocalsKey`], which only this layer makes, and answers a
+//! [`LocalsMut`], which changes the stack only through this layer's
+//! operations. No safe code can swap a scanned stack with another heap's
+//! (its objects would then be rooted by the wrong heap), take it, or write
+//! an address into it.
+
+#![allow(unsafe_code)]
+
+use std::num::NonZeroU32;
+use std::ptr::NonNull;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use crate::{GcError, Handle, HeapId, config};
+
+/// Proof that the embedding layer asks: only it can make one, so only it
+/// reaches a heap's [`LocalStack`] and pushes locals through the
+/// `*_local` methods of [`Collector`](crate::Collector).
+#[derive(Clone, Copy, Debug)]
+pub struct LocalsKey(());
+
+impl LocalsKey {
+    pub(super) const KEY: LocalsKey = LocalsKey(());
+}
+
+/// A heap's local stack, lent to the embedding layer: it reads it
+/// (through `Deref`) and changes it with its own operations only; it is
+/// not a `&mut LocalStack`, which `std::mem::swap` could exchange with
+/// another heap's.
+#[derive(Debug)]
+pub struct LocalsMut<'a>(pub(super) &'a mut LocalStack);
+
+impl<'a> LocalsMut<'a> {
+    /// Lends `stack` (a heap's own, from its
+    /// [`Collector::local_stack`](crate::Collector::local_stack)).
+    #[inline]
+    pub fn new(stack: &'a mut LocalStack) -> Self {
+        LocalsMut(stack)
+    }
+}
+
+impl std::ops::Deref for LocalsMut<'_> {
+    type Target = LocalStack;
+
+    #[inline]
+    fn deref(&self) -> &LocalStack {
+        self.0
+    }
+}
+
+/// One local.
+#[derive(Clone, Copy, Debug)]
+pub(super) enum Entry {
+    /// A root of the heap's table, released when the entry is popped.
+    Root(Handle),
+    /// An object the heap roots while the entry is on the stack; `serial`
+    /// tells this entry from any other that takes its place later.
+    Object { addr: NonNull<u8>, serial: u32 },
+    /// A local whose handle the embedder released by hand: stale.
+    Released,
+}
+
+/// What a local holds, for the heap that owns the stack.
+#[derive(Clone, Copy, Debug)]
+pub enum Held {
+    /// An object the heap pushed ([`LocalStack::push_object`]).
+    Object(NonNull<u8>),
+    /// A root of the heap's table.
+    Root(Handle),
+}
+
+/// The local stack of a heap's scopes. See the [module docs](self).
+#[derive(Debug)]
+pub struct LocalStack {
+    pub(super) entries: Vec<Entry>,
+    /// Process-unique (wrapping after 2^32 stacks), so that a
+    /// [`Local`](super::Local) names a place on this stack only.
+    pub(super) stamp: NonZeroU32,
+    /// The heap whose objects the stack holds, for a heap that scans it
+    /// ([`LocalStack::scanned`]); `None`: only handles.
+    heap: Option<HeapId>,
+    /// The next object entry's serial (wrapping).
+    serial: u32,
+    /// Every [`Entry::Root`] is below this place: popping locals at or
+    /// above it releases nothing.
+    root_top: usize,
+}
+
+// SAFETY: the addresses are only data here: the heap that pushed them
+// reads them (through `unsafe fn`s whose callers vouch for them), on the
+// thread that owns the heap; the rest is plain data.
+unsafe impl Send for LocalStack {}
+// SAFETY: as above: shared, the stack only hands out copies of its data.
+unsafe impl Sync for LocalStack {}
+
+impl Default for LocalStack {
+    fn default() -> Self {
+        Self::with_heap(None)
+    }
+}
+
+impl LocalStack {
+    fn with_heap(heap: Option<HeapId>) -> Self {
+        static NEXT_STAMP: AtomicU32 = AtomicU32::new(1);
+        let stamp = NEXT_STAMP.fetch_add(1, Ordering::Relaxed);
+        LocalStack {
+            entries: Vec::new(),
+            stamp: NonZeroU32::new(stamp).unwrap_or(NonZeroU32::MIN),
+            heap,
+            serial: 0,
+            root_top: 0,
+        }
+    }
+
+    /// A stack for the heap `heap`, which scans it: it may push objects
+    /// ([`LocalStack::push_object`]) and treats [`LocalStack::objects`] as
+    /// roots.
+    pub fn scanned(heap: HeapId) -> Self {
+        Self::with_heap(Some(heap))
+    }
+
+    /// Was it made [`LocalStack::scanned`] (may it hold objects)?
+    #[inline]
+    pub fn is_scanned(&self) -> bool {
+        self.heap.is_some()
+    }
+
+    /// Locals on the stack.
+    #[inline]
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// No local on the stack.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// Makes room for one more local, or `OutOfMemory`.
+    #[inline]
+    pub fn reserve_one(&mut self) -> Result<(), GcError> {
+        if self.entries.len() == self.entries.capacity() {
+            self.entries.try_reserve(1).map_err(|_| config::refused())?;
+        }
+        Ok(())
+    }
+
+    /// Pushes a root of the heap's table as a local (released when
+    /// popped): its place, or `OutOfMemory` when there is no room and the
+    /// system refuses it (the handle is then not pushed: the caller still
+    /// owns it).
+    #[inline]
+    pub(super) fn push_root(&mut self, handle: Handle) -> Result<usize, GcError> {
+        self.reserve_one()?;
+        let place = self.entries.len();
+        self.entries.push(Entry::Root(handle));
+        self.root_top = place + 1;
+        Ok(place)
+    }
+
+    /// Puts back a local taken off the stack (a child scope's escaped
+    /// local) at the top: its place. There is room: the stack is lower
+    /// than when the local was taken.
+    #[inline]
+    pub(super) fn push_back(&mut self, entry: Entry) -> usize {
+        let place = self.entries.len();
+        self.entries.push(entry);
+        if matches!(entry, Entry::Root(_)) {
+            self.root_top = place + 1;
+        }
+        place
+    }
+
+    /// Moves the local at `place` down to `base`, the ones between up by
+    /// one.
+    pub(super) fn rotate_down(&mut self, base: usize, place: usize) {
+        self.entries[base..=place].rotate_right(1);
+        self.root_top = self.root_top.max(place + 1);
+    }
+
+    /// Pushes `addr` as a local: the heap roots it while it is on the
+    /// stack. Its place, or `OutOfMemory` when there is no room and the
+    /// system refuses it (nothing pushed).
+    ///
+    /// # Safety
+    ///
+    /// The stack was made with [`LocalStack::scanned`] for the heap that
+    /// calls, `addr` is a live object of that heap, and the heap treats
+    /// [`LocalStack::objects`] as roots, rewriting them
+    /// ([`LocalStack::forward`]) when it moves their objects.
+    #[inline]
+    pub unsafe fn push_object(&mut self, addr: NonNull<u8>) -> Result<usize, GcError> {
+        self.reserve_one()?;
+        let place = self.entries.len();
+        // Its handle names the place below `LOCAL_BIT`.
+        if place >= crate::handle::LOCAL_BIT as usize {
+            return Err(GcError::TooMany {
+                what: "locals",
+                limit: u64::from(crate::handle::LOCAL_BIT),
+            });
+        }
+        let serial = self.serial;
+        self.serial = serial.wrapping_add(1);
+        self.entries.push(Entry::Object { addr, serial });
+        Ok(place)
+    }
+
+    /// The handle of the local at `place`: its table root, or a handle
+    /// that names the place (valid while the entry stays there); `None`
+    /// past the top.
+    #[inline]
+    pub fn handle_at(&self, place: usize) -> Option<Result<Handle, GcError>> {
+        Some(match *self.entries.get(place)? {
+            Entry::Root(h) => Ok(h),
+            Entry::Object { serial, .. } => match self.heap {
+                // Below `LOCAL_BIT`: pushed there (`push_object`), and
+                // entries only move down.
+                Some(heap) => Ok(Handle::local(heap, place as u32, serial)),
+                None => Err(GcError::StaleHandle),
+            },
+            Entry::Released => Err(GcError::StaleHandle),
+        })
+    }
+
+    /// What the local at `place` holds; [`GcError::StaleHandle`] past
+    /// the top or for a local released by hand.
+    #[inline]
+    pub fn held(&self, place: usize) -> Result<Held, GcError> {
+        match self.entries.get(place) {
+            Some(&Entry::Object { addr, .. }) => Ok(Held::Object(addr)),
+            Some(&Entry::Root(h)) => Ok(Held::Root(h)),
+            _ => Err(GcError::StaleHandle),
+        }
+    }
+
+    /// A child scope's escape when no local at or above `base` is a
+    /// table's root: the local at `place` (the top) moves to `base`, the
+    /// rest is dropped (nothing to release). `false`: not that case,
+    /// nothing changed.
+    #[inline]
+    pub(super) fn escape_objects(&mut self, base: usize, place: usize) -> bool {
+        if self.root_top > base || place + 1 != self.entries.len() {
+            return false;
+        }
+        self.entries.swap(base, place);
+        self.entries.truncate(base + 1);
+        true
+    }
+
+    /// The object a handle of this stack's heap names, if it is a local's
+    /// handle (`Ok(None)`: a table's handle, for the caller to look up).
+    /// A local's handle of another heap is [`GcError::ForeignHandle`]; one
+    /// whose local is gone (its scope ended) or released is
+    /// [`GcError::StaleHandle`].
+    #[inline]
+    pub fn object(&self, handle: Handle) -> Result<Option<NonNull<u8>>, GcError> {
+        let Some((place, serial)) = handle.local_place() else {
+            return Ok(None);
+        };
+        if self.heap != Some(handle.heap()) {
+            return Err(GcError::ForeignHandle);
+        }
+        match self.entries.get(place as usize) {
+            Some(&Entry::Object { addr, serial: s }) if s == serial => Ok(Some(addr)),
+            _ => Err(GcError::StaleHandle),
+        }
+    }
+
+    /// Releases a local's handle by hand: the local is stale from then on
+    /// (its object is no longer rooted by it). `Ok(false)`: not a local's
+    /// handle (a table's, for the caller to release).
+    #[inline]
+    pub fn release(&mut self, handle: Handle) -> Result<bool, GcError> {
+        let Some((place, _)) = handle.local_place() else {
+            return Ok(false);
+        };
+        self.object(handle)?;
+        self.entries[place as usize] = Entry::Released;
+        Ok(true)
+    }
+
+    /// The objects on the stack (roots of the heap that scans it).
+    pub fn objects(&self) -> impl Iterator<Item = NonNull<u8>> + '_ {
+        self.entries.iter().filter_map(|e| match *e {
+            Entry::Object { addr, .. } => Some(addr),
+            _ => None,
+        })
+    }
+
+    /// How many [`LocalStack::objects`] there are.
+    pub fn object_count(&self) -> usize {
+        self.objects().count()
+    }
+
+    /// Replaces every object on the stack by `f`'s answer (a moving
+    /// collection forwarding them to their copies).
+    ///
+    /// # Safety
+    ///
+    /// `f` answers a live object of the heap that scans the stack.
+    pub unsafe fn forward(&mut self, mut f: impl FnMut(NonNull<u8>) -> NonNull<u8>) {
+        for e in &mut self.entries {
+            if let Entry::Object { addr, .. } = e {
+                *addr = f(*addr);
+            }
+        }
+    }
+
+    /// Pops the top local if it is above `base` (then call
+    /// [`LocalStack::popped`]).
+    #[inline]
+    pub(super) fn pop_above(&mut self, base: usize) -> Option<Entry> {
+        if self.entries.len() > base {
+            self.entries.pop()
+        } else {
+            None
+        }
+    }
+
+    /// After popping: every table root is below the top.
+    #[inline]
+    pub(super) fn popped(&mut self) {
+        self.root_top = self.root_top.min(self.entries.len());
+    }
+
+    /// Pops every local above `base` if none is a table's root (nothing
+    /// to release); `false` (nothing popped) otherwise.
+    #[inline]
+    pub(super) fn truncate_objects(&mut self, base: usize) -> bool {
+        if base < self.root_top {
+            return false;
+        }
+        self.entries.truncate(base);
+        true
+    }
+}
