@@ -20,6 +20,9 @@ use gc_core::tooling::testing::{Profile, arb_trace};
 use gc_marksweep::{IncMiniMark, MarkSweepConfig};
 use proptest::prelude::*;
 
+mod common;
+use common::mask_times;
+
 /// `n` cases, or `PROPTEST_CASES` when set (for longer hunts).
 fn cases(n: u32) -> u32 {
     if cfg!(miri) {
@@ -69,20 +72,6 @@ fn run(
         trace.to_text()
     );
     Ok(())
-}
-
-/// A record's JSON with every `…_ns` number zeroed.
-fn mask_times(json: &str) -> String {
-    let mut out = String::with_capacity(json.len());
-    let mut rest = json;
-    while let Some(at) = rest.find("_ns\":") {
-        let (head, tail) = rest.split_at(at + "_ns\":".len());
-        out.push_str(head);
-        out.push('0');
-        rest = tail.trim_start_matches(|c: char| c.is_ascii_digit());
-    }
-    out.push_str(rest);
-    out
 }
 
 proptest! {

@@ -9,6 +9,9 @@ use gc_core::tooling::replay::{Record, Replayer, replay};
 use gc_core::tooling::trace::Trace;
 use gc_marksweep::{IncMiniMark, MarkSweepConfig};
 
+mod common;
+use common::mask_times;
+
 const SEED: &str = "gctrace 1
 new r0 node 1 16      # a = Node(\"A\")
 new r1 node 1 16      # b = Node(\"B\")
@@ -104,18 +107,4 @@ fn bundled_traces_replay_the_same_with_parallel_marking() {
         }
     }
     assert!(parallel_steps > 0, "the parallel marking ran");
-}
-
-/// A record's JSON with every `…_ns` number zeroed.
-fn mask_times(json: &str) -> String {
-    let mut out = String::with_capacity(json.len());
-    let mut rest = json;
-    while let Some(at) = rest.find("_ns\":") {
-        let (head, tail) = rest.split_at(at + "_ns\":".len());
-        out.push_str(head);
-        out.push('0');
-        rest = tail.trim_start_matches(|c: char| c.is_ascii_digit());
-    }
-    out.push_str(rest);
-    out
 }
