@@ -93,6 +93,11 @@ pub struct LocalStack {
     /// Every [`Entry::Root`] is below this place: popping locals at or
     /// above it releases nothing.
     root_top: usize,
+    /// Scopes entered on this stack and not yet ended (wrapping): a scope
+    /// pushes and pops only while it is the innermost one here, so that no
+    /// scope pops another's locals (`Scope::heap` lends `&mut C`, so heaps
+    /// can be swapped under live scopes).
+    pub(super) depth: u32,
 }
 
 // SAFETY: the addresses are only data here: the heap that pushed them
@@ -118,6 +123,7 @@ impl LocalStack {
             heap,
             serial: 0,
             root_top: 0,
+            depth: 0,
         }
     }
 

@@ -75,6 +75,14 @@ impl Local<'_> {
 pub struct Scope<'s, C: Collector> {
     heap: &'s mut C,
     base: usize,
+    /// The stack it was entered on, and its depth there: it changes that
+    /// stack only while the heap still holds it and it is the innermost
+    /// scope on it (the embedder may swap heaps under live scopes through
+    /// [`Scope::heap`]; a scope then ending on another heap's stack must
+    /// not pop that stack's locals, which would let them name other
+    /// objects later).
+    stamp: NonZeroU32,
+    depth: u32,
     _brand: Brand<'s>,
 }
 
@@ -88,12 +96,34 @@ fn locals<C: Collector>(heap: &mut C) -> &mut LocalStack {
 
 impl<'s, C: Collector> Scope<'s, C> {
     fn enter(heap: &'s mut C) -> Self {
-        let base = heap.local_stack_ref(KEY).len();
+        let stack = locals(heap);
+        let base = stack.len();
+        let stamp = stack.stamp;
+        stack.depth = stack.depth.wrapping_add(1);
+        let depth = stack.depth;
         Scope {
             heap,
             base,
+            stamp,
+            depth,
             _brand: PhantomData,
         }
+    }
+
+    /// Is the heap's stack still the one this scope was entered on, with
+    /// this scope the innermost there? Only then may it push or pop.
+    #[inline]
+    fn owns_top(&self) -> bool {
+        let stack = self.heap.local_stack_ref(KEY);
+        stack.stamp == self.stamp && stack.depth == self.depth
+    }
+
+    /// Ends the scope's hold on the stack ([`Scope::owns_top`] checked):
+    /// the enclosing scope is the innermost again.
+    #[inline]
+    fn leave(&mut self) {
+        let stack = locals(self.heap);
+        stack.depth = stack.depth.wrapping_sub(1);
     }
 
     /// Makes room on the local stack for the local the operation about to
@@ -101,6 +131,9 @@ impl<'s, C: Collector> Scope<'s, C> {
     /// operation before it changes anything.
     #[inline]
     fn room(&mut self) -> Result<(), GcError> {
+        if !self.owns_top() {
+            return Err(GcError::ForeignHandle);
+        }
         locals(self.heap).reserve_one()
     }
 
@@ -115,6 +148,10 @@ impl<'s, C: Collector> Scope<'s, C> {
     /// fallibly: refused, the root is released.
     #[inline]
     fn push(&mut self, handle: Handle) -> Result<Local<'s>, GcError> {
+        if !self.owns_top() {
+            let _ = self.heap.release(handle);
+            return Err(GcError::ForeignHandle);
+        }
         let place = state::push_root(self.heap, handle, KEY)?;
         Ok(self.at(place))
     }
@@ -404,7 +441,10 @@ impl<'s, C: Collector> Scope<'s, C> {
     }
 
     /// The collector itself, for its own API (a strategy's statistics, the
-    /// raw handle calls).
+    /// raw handle calls). A heap swapped under a live scope is not its
+    /// heap any more: the scope then makes no local
+    /// ([`GcError::ForeignHandle`]) and pops none on ending (its locals
+    /// stay rooted), so that no local names another object.
     pub fn heap(&mut self) -> &mut C {
         self.heap
     }
@@ -442,11 +482,19 @@ impl<'s, C: Collector> Scope<'s, C> {
             Ok(local) => local.key,
             Err(e) => return Err(e),
         };
-        std::mem::forget(inner);
         let local = Local::<'s> {
             key,
             _brand: PhantomData,
         };
+        if !inner.owns_top() {
+            // The heap was swapped under it: its locals stay where they
+            // are (rooted until their stack's own scope ends), and the one
+            // it answers never resolves.
+            std::mem::forget(inner);
+            return Ok(local.unresolvable());
+        }
+        inner.leave();
+        std::mem::forget(inner);
         let hooked = self.heap.has_finalize_hook();
         let stack = locals(self.heap);
         let stamp = stack.stamp;
@@ -495,7 +543,13 @@ impl<'s, C: Collector> Scope<'s, C> {
 
 impl<C: Collector> Drop for Scope<'_, C> {
     fn drop(&mut self) {
-        release_above(self.heap, self.base);
+        // Not the innermost scope on its own stack (heaps were swapped
+        // under it): its locals stay rooted rather than pop another
+        // scope's.
+        if self.owns_top() {
+            self.leave();
+            release_above(self.heap, self.base);
+        }
     }
 }
 
@@ -528,7 +582,18 @@ fn release_above<C: Collector>(heap: &mut C, base: usize) {
 #[inline(never)]
 fn release_above_hooked<C: Collector>(heap: &mut C, base: usize) {
     let mut panic = None;
-    while let Some(h) = pop_above(heap, base) {
+    // The hook may swap the heap (its scope lends `&mut C`): the popping
+    // stops on any stack but this one, as it was.
+    let stack = locals(heap);
+    let (stamp, depth) = (stack.stamp, stack.depth);
+    loop {
+        let stack = locals(heap);
+        if stack.stamp != stamp || stack.depth != depth {
+            break;
+        }
+        let Some(h) = pop_above(heap, base) else {
+            break;
+        };
         let released = catch_unwind(AssertUnwindSafe(|| {
             let _ = heap.release(h);
         }));
