@@ -181,11 +181,10 @@ impl Roots {
 
     /// The handles' objects and the local stack's.
     pub(crate) fn handles(&self) -> impl Iterator<Item = ObjPtr> + '_ {
-        // SAFETY: the stack hands back what `push_local` pushed.
-        let locals = self
-            .locals
-            .objects()
-            .map(|l| unsafe { ObjPtr::from_local(l) });
+        let locals = self.locals.objects().map(|l| {
+            // SAFETY: the stack hands back what `push_local` pushed.
+            unsafe { ObjPtr::from_local(l) }
+        });
         self.handles.iter().chain(locals)
     }
 
