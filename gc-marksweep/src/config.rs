@@ -36,7 +36,8 @@ pub const LARGE_OBJECT: usize = (16384 + 512) * 8;
 ///   to whatever cache a machine reports (PyPy reads `/proc/cpuinfo`'s
 ///   `cache size`, which on this project's VMs is a 260–480 MiB L3);
 /// - it keeps minor pauses short: with it every workload of `gc-bench
-///   run`'s default matrix has a minor-pause p99 of at most about 0.7 ms
+///   run`'s default matrix has a minor-pause p99 of at most 0.74 ms
+///   (median of five runs; the largest single run 1.12 ms, `large_arrays`)
 ///   on this project's 2-core VMs, where at 1 MiB `large_arrays` and
 ///   `random_graph` reach 0.9–1.2 ms and at 4 MiB (the default before)
 ///   `large_arrays`' minors took 2.5–3 ms: a minor collection copies what
