@@ -557,6 +557,10 @@ impl Collector for AnyCollector {
     ) -> Result<Option<usize>, GcError> {
         each!(&mut self.inner, c => c.slot_local(object, index, key))
     }
+    #[inline]
+    fn drop_counted_local(&mut self, index: u32, key: LocalsKey) {
+        each!(&mut self.inner, c => c.drop_counted_local(index, key))
+    }
 }
 
 impl Inspect for AnyCollector {

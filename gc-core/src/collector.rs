@@ -313,6 +313,13 @@ pub trait Collector: Sized + Send {
         }
         self.alloc_tuple_local(&handles, key)
     }
+    /// Drops the count a popped local held ([`Held::Counted`](crate::embed::Held::Counted): only a
+    /// reference-counting heap's stack holds one, and that heap overrides
+    /// this), freeing the object when it was the last. By default nothing.
+    #[inline]
+    fn drop_counted_local(&mut self, index: u32, key: LocalsKey) {
+        let _ = (index, key);
+    }
     /// [`Collector::slot`], the referent made a local (as
     /// [`Collector::alloc_local`]).
     #[inline(always)]

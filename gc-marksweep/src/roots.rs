@@ -110,6 +110,8 @@ impl Roots {
             // SAFETY: the stack hands back what `push_local` pushed.
             Held::Object(local) => Ok(unsafe { ObjPtr::from_local(local) }),
             Held::Root(h) => self.handles.get(h),
+            // Only a reference-counting heap's stack holds one.
+            Held::Counted(_) => Err(GcError::StaleHandle),
         }
     }
 

@@ -1,10 +1,11 @@
 //! The local stack of a heap's scopes: what each [`Local`](super::Local)
-//! names. An entry is either a root of the heap's table (a [`Handle`],
-//! released when the entry is popped), or, on a heap that scans the stack
-//! itself (marksweep), the object's address: a root the collector finds
-//! on the stack and rewrites when it moves the object, so that making
-//! and dropping a local touches no root table (V8's handle scopes,
-//! PyPy's shadow stack).
+//! names. An entry is a root of the heap's table (a [`Handle`], released
+//! when the entry is popped); or, on a heap that scans the stack itself
+//! (marksweep), the object's address: a root the collector finds on the
+//! stack and rewrites when it moves the object (V8's handle scopes,
+//! PyPy's shadow stack); or, on a reference-counting heap, the object's
+//! index in its table together with one count, dropped when the entry is
+//! popped. Either way, making and dropping a local touches no root table.
 //!
 //! A heap that scans its stack keeps it where only it and this layer
 //! reach it: [`Collector::local_stack`](crate::Collector::local_stack)
@@ -65,6 +66,9 @@ pub(super) enum Entry {
     /// An object the heap roots while the entry is on the stack; `serial`
     /// tells this entry from any other that takes its place later.
     Object { addr: NonNull<u8>, serial: u32 },
+    /// An object of a reference-counting heap (its index in the heap's
+    /// table), which the entry holds one count of; `serial` as above.
+    Counted { index: u32, serial: u32 },
     /// A local whose handle the embedder released by hand: stale.
     Released,
 }
@@ -74,8 +78,19 @@ pub(super) enum Entry {
 pub enum Held {
     /// An object the heap pushed ([`LocalStack::push_object`]).
     Object(NonNull<u8>),
+    /// An object of a reference-counting heap, by its index, with one
+    /// count (pushed by that heap).
+    Counted(u32),
     /// A root of the heap's table.
     Root(Handle),
+}
+
+impl Entry {
+    /// Must popping it drop something (a table root, a count)?
+    #[inline]
+    fn needs_release(self) -> bool {
+        matches!(self, Entry::Root(_) | Entry::Counted { .. })
+    }
 }
 
 /// The local stack of a heap's scopes. See the [module docs](self).
@@ -86,12 +101,15 @@ pub struct LocalStack {
     /// [`Local`](super::Local) names a place on this stack only.
     pub(super) stamp: NonZeroU32,
     /// The heap whose objects the stack holds, for a heap that scans it
-    /// ([`LocalStack::scanned`]); `None`: only handles.
+    /// ([`LocalStack::scanned`]) or counts them ([`LocalStack::counted`]);
+    /// `None`: only handles.
     heap: Option<HeapId>,
+    /// Made [`LocalStack::counted`]: its objects are counted entries.
+    counted: bool,
     /// The next object entry's serial (wrapping).
     serial: u32,
-    /// Every [`Entry::Root`] is below this place: popping locals at or
-    /// above it releases nothing.
+    /// Every entry that [needs a release](Entry::needs_release) is below
+    /// this place: popping locals at or above it releases nothing.
     root_top: usize,
     /// Scopes entered on this stack and not yet ended (wrapping): a scope
     /// pushes and pops only while it is the innermost one here, so that no
@@ -121,6 +139,7 @@ impl LocalStack {
             entries: Vec::new(),
             stamp: NonZeroU32::new(stamp).unwrap_or(NonZeroU32::MIN),
             heap,
+            counted: false,
             serial: 0,
             root_top: 0,
             depth: 0,
@@ -134,9 +153,19 @@ impl LocalStack {
         Self::with_heap(Some(heap))
     }
 
-    /// Was it made [`LocalStack::scanned`] (may it hold objects)?
+    /// A stack for the reference-counting heap `heap`, whose locals each
+    /// hold a count of their object ([`LocalStack::push_counted`]).
+    pub(crate) fn counted(heap: HeapId) -> Self {
+        LocalStack {
+            counted: true,
+            ..Self::with_heap(Some(heap))
+        }
+    }
+
+    /// Was it made [`LocalStack::scanned`] or [`LocalStack::counted`] (may
+    /// it hold objects rather than handles)?
     #[inline]
-    pub fn is_scanned(&self) -> bool {
+    pub fn holds_objects(&self) -> bool {
         self.heap.is_some()
     }
 
@@ -180,7 +209,7 @@ impl LocalStack {
     pub(super) fn push_back(&mut self, entry: Entry) -> usize {
         let place = self.entries.len();
         self.entries.push(entry);
-        if matches!(entry, Entry::Root(_)) {
+        if entry.needs_release() {
             self.root_top = place + 1;
         }
         place
@@ -205,18 +234,46 @@ impl LocalStack {
     /// ([`LocalStack::forward`]) when it moves their objects.
     #[inline]
     pub unsafe fn push_object(&mut self, addr: NonNull<u8>) -> Result<usize, GcError> {
+        self.room_for_object()?;
+        let serial = self.next_serial();
+        self.entries.push(Entry::Object { addr, serial });
+        Ok(self.entries.len() - 1)
+    }
+
+    /// Makes room for one more object entry, whose handle names its place
+    /// below `LOCAL_BIT`: then [`LocalStack::push_counted`] cannot fail.
+    #[inline]
+    pub(crate) fn room_for_object(&mut self) -> Result<(), GcError> {
         self.reserve_one()?;
-        let place = self.entries.len();
-        // Its handle names the place below `LOCAL_BIT`.
-        if place >= crate::handle::LOCAL_BIT as usize {
+        if self.entries.len() >= crate::handle::LOCAL_BIT as usize {
             return Err(GcError::TooMany {
                 what: "locals",
                 limit: u64::from(crate::handle::LOCAL_BIT),
             });
         }
+        Ok(())
+    }
+
+    #[inline]
+    fn next_serial(&mut self) -> u32 {
         let serial = self.serial;
         self.serial = serial.wrapping_add(1);
-        self.entries.push(Entry::Object { addr, serial });
+        serial
+    }
+
+    /// Pushes the object `index` (the heap's name for it) of a
+    /// reference-counting heap, whose count the caller raised for the
+    /// entry: its place, or `OutOfMemory` (nothing pushed) as
+    /// [`LocalStack::push_object`]. Allocates nothing after
+    /// [`LocalStack::room_for_object`].
+    #[inline]
+    pub(crate) fn push_counted(&mut self, index: u32) -> Result<usize, GcError> {
+        debug_assert!(self.counted);
+        self.room_for_object()?;
+        let serial = self.next_serial();
+        let place = self.entries.len();
+        self.entries.push(Entry::Counted { index, serial });
+        self.root_top = place + 1;
         Ok(place)
     }
 
@@ -227,7 +284,7 @@ impl LocalStack {
     pub fn handle_at(&self, place: usize) -> Option<Result<Handle, GcError>> {
         Some(match *self.entries.get(place)? {
             Entry::Root(h) => Ok(h),
-            Entry::Object { serial, .. } => match self.heap {
+            Entry::Object { serial, .. } | Entry::Counted { serial, .. } => match self.heap {
                 // Below `LOCAL_BIT`: pushed there (`push_object`), and
                 // entries only move down.
                 Some(heap) => Ok(Handle::local(heap, place as u32, serial)),
@@ -243,6 +300,7 @@ impl LocalStack {
     pub fn held(&self, place: usize) -> Result<Held, GcError> {
         match self.entries.get(place) {
             Some(&Entry::Object { addr, .. }) => Ok(Held::Object(addr)),
+            Some(&Entry::Counted { index, .. }) => Ok(Held::Counted(index)),
             Some(&Entry::Root(h)) => Ok(Held::Root(h)),
             _ => Err(GcError::StaleHandle),
         }
@@ -269,6 +327,18 @@ impl LocalStack {
     /// [`GcError::StaleHandle`].
     #[inline]
     pub fn object(&self, handle: Handle) -> Result<Option<NonNull<u8>>, GcError> {
+        match self.local(handle)? {
+            Some(Held::Object(addr)) => Ok(Some(addr)),
+            Some(_) => Err(GcError::StaleHandle),
+            None => Ok(None),
+        }
+    }
+
+    /// What the local a handle of this stack's heap names holds (`None`: a
+    /// table's handle, for the caller to look up; errors as
+    /// [`LocalStack::object`]).
+    #[inline]
+    pub fn local(&self, handle: Handle) -> Result<Option<Held>, GcError> {
         let Some((place, serial)) = handle.local_place() else {
             return Ok(None);
         };
@@ -276,7 +346,10 @@ impl LocalStack {
             return Err(GcError::ForeignHandle);
         }
         match self.entries.get(place as usize) {
-            Some(&Entry::Object { addr, serial: s }) if s == serial => Ok(Some(addr)),
+            Some(&Entry::Object { addr, serial: s }) if s == serial => Ok(Some(Held::Object(addr))),
+            Some(&Entry::Counted { index, serial: s }) if s == serial => {
+                Ok(Some(Held::Counted(index)))
+            }
             _ => Err(GcError::StaleHandle),
         }
     }
@@ -286,12 +359,18 @@ impl LocalStack {
     /// handle (a table's, for the caller to release).
     #[inline]
     pub fn release(&mut self, handle: Handle) -> Result<bool, GcError> {
-        let Some((place, _)) = handle.local_place() else {
-            return Ok(false);
-        };
-        self.object(handle)?;
-        self.entries[place as usize] = Entry::Released;
-        Ok(true)
+        Ok(self.take(handle)?.is_some())
+    }
+
+    /// As [`LocalStack::release`], answering what the local held, for the
+    /// heap to drop (a count); `None`: not a local's handle.
+    #[inline]
+    pub(crate) fn take(&mut self, handle: Handle) -> Result<Option<Held>, GcError> {
+        let held = self.local(handle)?;
+        if let (Some(_), Some((place, _))) = (held, handle.local_place()) {
+            self.entries[place as usize] = Entry::Released;
+        }
+        Ok(held)
     }
 
     /// The objects on the stack (roots of the heap that scans it).
@@ -302,9 +381,21 @@ impl LocalStack {
         })
     }
 
-    /// How many [`LocalStack::objects`] there are.
+    /// The counted objects on the stack, by index (each holds one count).
+    pub(crate) fn counted_objects(&self) -> impl Iterator<Item = u32> + '_ {
+        self.entries.iter().filter_map(|e| match *e {
+            Entry::Counted { index, .. } => Some(index),
+            _ => None,
+        })
+    }
+
+    /// How many locals hold an object rather than a table's root (scanned
+    /// or counted).
     pub fn object_count(&self) -> usize {
-        self.objects().count()
+        self.entries
+            .iter()
+            .filter(|e| matches!(e, Entry::Object { .. } | Entry::Counted { .. }))
+            .count()
     }
 
     /// Replaces every object on the stack by `f`'s answer (a moving

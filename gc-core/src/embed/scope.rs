@@ -5,7 +5,7 @@ use std::marker::PhantomData;
 use std::num::{NonZeroU32, NonZeroU64};
 use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 
-use super::locals::{Entry, LocalStack, LocalsKey};
+use super::locals::{Entry, Held, LocalStack, LocalsKey};
 use super::root::{Root, WeakRoot};
 use super::state::{self, FinalizeHook};
 use crate::{
@@ -251,8 +251,8 @@ impl<'s, C: Collector> Scope<'s, C> {
         self.room()?;
         let place = if let Ok(pair) = <&[_; 2]>::try_from(members) {
             // Pairs (tree nodes, cons cells): no buffer to zero. A heap
-            // that scans its stack reads the members there.
-            if self.heap.local_stack_ref(KEY).is_scanned() {
+            // whose stack holds objects reads the members there.
+            if self.heap.local_stack_ref(KEY).holds_objects() {
                 let places = self.places(pair)?;
                 self.heap.alloc_pair_local(places, KEY)?
             } else {
@@ -569,11 +569,11 @@ fn release_above<C: Collector>(heap: &mut C, base: usize) {
     if heap.has_finalize_hook() {
         return release_above_hooked(heap, base);
     }
-    while let Some(h) = pop_above(heap, base) {
+    while let Some(held) = pop_above(heap, base) {
         // No embedder code can run, so a release cannot panic, nor install
         // a hook. (Stale only if the embedder released the raw handle by
         // hand.)
-        let _ = heap.release(h);
+        release_held(heap, held);
     }
     locals(heap).popped();
 }
@@ -591,12 +591,10 @@ fn release_above_hooked<C: Collector>(heap: &mut C, base: usize) {
         if stack.stamp != stamp || stack.depth != depth {
             break;
         }
-        let Some(h) = pop_above(heap, base) else {
+        let Some(held) = pop_above(heap, base) else {
             break;
         };
-        let released = catch_unwind(AssertUnwindSafe(|| {
-            let _ = heap.release(h);
-        }));
+        let released = catch_unwind(AssertUnwindSafe(|| release_held(heap, held)));
         if let Err(payload) = released {
             panic.get_or_insert(payload);
         }
@@ -610,18 +608,32 @@ fn release_above_hooked<C: Collector>(heap: &mut C, base: usize) {
 }
 
 /// Pops the locals above `base` down to the next one that holds a table
-/// root, and answers that root (for the caller to release); `None` once
-/// the stack is down to `base`. Objects the heap roots itself need no
+/// root or a count, and answers it (for the caller to release); `None`
+/// once the stack is down to `base`. Objects the heap roots itself need no
 /// release.
 #[inline]
-fn pop_above<C: Collector>(heap: &mut C, base: usize) -> Option<Handle> {
+fn pop_above<C: Collector>(heap: &mut C, base: usize) -> Option<Held> {
     let stack = locals(heap);
     while let Some(entry) = stack.pop_above(base) {
-        if let Entry::Root(h) = entry {
-            return Some(h);
+        match entry {
+            Entry::Root(h) => return Some(Held::Root(h)),
+            Entry::Counted { index, .. } => return Some(Held::Counted(index)),
+            Entry::Object { .. } | Entry::Released => {}
         }
     }
     None
+}
+
+/// Drops what a popped local held.
+#[inline]
+fn release_held<C: Collector>(heap: &mut C, held: Held) {
+    match held {
+        Held::Root(h) => {
+            let _ = heap.release(h);
+        }
+        Held::Counted(index) => heap.drop_counted_local(index, KEY),
+        Held::Object(_) => {}
+    }
 }
 
 /// The embedder's finalizer: what runs on each object given

@@ -20,6 +20,18 @@ impl ObjRef {
             .map(ObjRef)
     }
 
+    /// Its raw value (the index plus one), which a counted local holds.
+    #[inline]
+    pub(crate) fn raw(self) -> u32 {
+        self.0.get()
+    }
+
+    /// The reference whose [`ObjRef::raw`] value is `raw`.
+    #[inline]
+    pub(crate) fn from_raw(raw: u32) -> Option<Self> {
+        NonZeroU32::new(raw).map(ObjRef)
+    }
+
     /// The header index.
     #[inline]
     pub fn index(self) -> usize {

@@ -24,7 +24,7 @@ pub use weak::WeakRegistry;
 use std::fmt::Debug;
 
 use crate::config::{self, HeapLimit, canonical_size};
-use crate::embed::{self, EmbedState, ObjectView};
+use crate::embed::{self, EmbedState, Held, LocalStack, LocalsKey, LocalsMut, ObjectView};
 use crate::{
     Collector, Config, Control, ControlOutcome, Event, EventLog, Finalizer, GcError, Generation,
     Handle, HeapId, Inspect, Kind, ObjectId, RootList, RootTable, Shape, Stats, Traits, WeakHandle,
@@ -131,6 +131,10 @@ pub struct RcHeap<P: RcPolicy> {
     cold: Vec<Cold>,
     free_list: Vec<u32>,
     roots: RootTable<ObjRef>,
+    /// The scopes' locals: table roots, or objects by index, each local
+    /// holding one count (so that making and dropping a local touches no
+    /// table).
+    locals: LocalStack,
     weak_roots: RootTable<ObjRef, WeakHandle>,
     /// Objects resurrected by finalizers (a root list; each entry counts).
     #[doc(hidden)]
@@ -180,6 +184,7 @@ impl<P: RcPolicy> RcHeap<P> {
             cold: Vec::new(),
             free_list: Vec::new(),
             roots: RootTable::new(heap),
+            locals: LocalStack::counted(heap),
             weak_roots: RootTable::new(heap),
             saved: Vec::new(),
             garbage: Vec::new(),
@@ -234,10 +239,40 @@ impl<P: RcPolicy> RcHeap<P> {
         self.cold[r.index()].id
     }
 
-    /// The object a root handle refers to.
+    /// The object a root handle refers to (a table's root or a local's).
     #[inline]
     pub fn resolve(&self, h: Handle) -> Result<ObjRef, GcError> {
+        if h.local_place().is_some() {
+            return self.resolve_local(h);
+        }
         self.roots.get(h)
+    }
+
+    #[inline]
+    fn resolve_local(&self, h: Handle) -> Result<ObjRef, GcError> {
+        match self.locals.local(h)? {
+            Some(Held::Counted(raw)) => ObjRef::from_raw(raw).ok_or(GcError::StaleHandle),
+            _ => Err(GcError::StaleHandle),
+        }
+    }
+
+    /// The object the local at `place` holds.
+    #[inline]
+    fn local_at(&self, place: usize) -> Result<ObjRef, GcError> {
+        match self.locals.held(place)? {
+            Held::Counted(raw) => ObjRef::from_raw(raw).ok_or(GcError::StaleHandle),
+            Held::Root(h) => self.roots.get(h),
+            Held::Object(_) => Err(GcError::StaleHandle),
+        }
+    }
+
+    /// Makes `r`, whose count the caller raised for it, a local: its
+    /// place. If the system refuses the memory, the count is dropped again.
+    #[inline]
+    fn push_local(&mut self, r: ObjRef) -> Result<usize, GcError> {
+        self.locals
+            .push_counted(r.raw())
+            .inspect_err(|_| self.dec(r))
     }
 
     /// A root handle for `r`, whose count the caller has already raised
@@ -288,23 +323,31 @@ impl<P: RcPolicy> RcHeap<P> {
         self.pending_hooks -= hook;
     }
 
-    /// The roots' targets (each counted once in its object's `rc`).
+    /// The roots' targets, the scopes' locals' included (each counted
+    /// once in its object's `rc`).
     pub fn root_targets(&self) -> impl Iterator<Item = ObjRef> + '_ {
-        self.roots.iter()
+        self.roots.iter().chain(self.counted_locals())
+    }
+
+    /// The objects the scopes' locals hold a count of.
+    fn counted_locals(&self) -> impl Iterator<Item = ObjRef> + '_ {
+        self.locals.counted_objects().filter_map(ObjRef::from_raw)
     }
 
     /// Calls `f` with the header of the target of every counted reference
-    /// that is not a slot: each root handle, each weak handle (on its
-    /// weak-reference object), each saved- and garbage-list entry, once per
-    /// reference. With the slots of live objects these make up every count
+    /// that is not a slot: each root handle and local, each weak handle (on
+    /// its weak-reference object), each saved- and garbage-list entry, once
+    /// per reference. With the slots of live objects these make up every count
     /// (the [`Header`] invariant), so a collector can learn which objects
     /// are referenced from outside the heap's objects without walking them.
     #[doc(hidden)]
     pub fn for_each_outside_reference(&mut self, mut f: impl FnMut(&mut Header<P::Extra>)) {
         let objects = &mut self.objects;
+        let locals = self.locals.counted_objects().filter_map(ObjRef::from_raw);
         let targets = self
             .roots
             .iter()
+            .chain(locals)
             .chain(self.weak_roots.iter())
             .chain(self.saved.iter().copied())
             .chain(self.garbage.iter().copied());
@@ -474,15 +517,87 @@ impl<P: RcPolicy> RcHeap<P> {
     }
 
     /// Makes the object once everything it needs is in hand
-    /// ([`Self::reserve_entry`] made room for it and its root).
-    fn new_object(&mut self, kind_bits: u32, slots: SlotRange, payload: Box<[u8]>) -> Handle {
+    /// ([`Self::reserve_entry`] made room for it and its root): its count
+    /// of 1 is the caller's, to root it.
+    fn new_object(&mut self, kind_bits: u32, slots: SlotRange, payload: Box<[u8]>) -> ObjRef {
         let id = self.next_id;
         let bytes = payload.len() as u64;
         let r = self.allocate(kind_bits, id, slots, payload);
         self.next_id += 1;
         self.stats.on_alloc(bytes);
         P::after_alloc(self, r);
-        self.roots.insert(r)
+        r
+    }
+
+    /// [`Collector::alloc`] up to the root: the new object, whose count
+    /// of 1 the caller roots. The caller then calls [`Self::finish`].
+    #[inline]
+    fn alloc_object(&mut self, shape: Shape) -> Result<ObjRef, GcError> {
+        shape.check()?;
+        let (bits, what) = match shape {
+            Shape::Node { .. } => (flags::NODE, AllocKind::Node),
+            Shape::Atom { .. } => (flags::ATOM, AllocKind::Atom),
+        };
+        P::before_alloc(self, what)?;
+        let parts = self
+            .room_for(canonical_size(shape.slots(), shape.payload()))
+            .and_then(|()| self.reserve_entry())
+            .and_then(|()| Self::new_payload(shape.payload()))
+            .and_then(|payload| Ok((self.slot_arena.alloc(shape.slots())?, payload)));
+        match parts {
+            Ok((slots, payload)) => Ok(self.new_object(bits, slots, payload)),
+            Err(e) => {
+                P::alloc_refused(self, what);
+                Err(e)
+            }
+        }
+    }
+
+    /// [`Collector::alloc_tuple`] of `len` members, `member(heap, i)`
+    /// resolving member `i` (again after the policy's hook, which may run
+    /// embedder code): the new tuple, whose count of 1 the caller roots.
+    #[inline]
+    fn tuple_object(
+        &mut self,
+        len: usize,
+        member: impl Fn(&Self, usize) -> Result<Option<ObjRef>, GcError>,
+    ) -> Result<ObjRef, GcError> {
+        if len > crate::MAX_SLOTS {
+            return Err(GcError::TooLarge {
+                what: "slots",
+                requested: len,
+                limit: crate::MAX_SLOTS,
+            });
+        }
+        let check = |heap: &Self| (0..len).try_for_each(|i| member(heap, i).map(drop));
+        check(self)?;
+        let collected = P::before_alloc(self, AllocKind::Tuple).and_then(|()| {
+            self.room_for(canonical_size(len, 0))
+                .inspect_err(|_| P::alloc_refused(self, AllocKind::Tuple))
+        });
+        self.finish();
+        collected?;
+        // Again: code run by the policy's hook (a `gc.callbacks` function,
+        // a finalizer) may have released a member's handle, and with it the
+        // member.
+        check(self)?;
+        let mut slots = match self
+            .reserve_entry()
+            .and_then(|()| self.slot_arena.alloc(len))
+        {
+            Ok(slots) => slots,
+            Err(e) => {
+                P::alloc_refused(self, AllocKind::Tuple);
+                return Err(e);
+            }
+        };
+        for i in 0..len {
+            if let Some(r) = member(self, i)? {
+                self.inc(r);
+                self.slot_arena.get_mut(&mut slots)[i] = Some(r);
+            }
+        }
+        Ok(self.new_object(flags::TUPLE, slots, Box::default()))
     }
 
     fn node_to_write(&self, object: Handle, index: usize) -> Result<ObjRef, GcError> {
@@ -632,72 +747,16 @@ impl<P: RcPolicy> Collector for RcHeap<P> {
 
     #[inline]
     fn alloc(&mut self, shape: Shape) -> Result<Handle, GcError> {
-        shape.check()?;
-        let (bits, what) = match shape {
-            Shape::Node { .. } => (flags::NODE, AllocKind::Node),
-            Shape::Atom { .. } => (flags::ATOM, AllocKind::Atom),
-        };
-        let made = P::before_alloc(self, what).and_then(|()| {
-            let parts = self
-                .room_for(canonical_size(shape.slots(), shape.payload()))
-                .and_then(|()| self.reserve_entry())
-                .and_then(|()| Self::new_payload(shape.payload()))
-                .and_then(|payload| Ok((self.slot_arena.alloc(shape.slots())?, payload)));
-            match parts {
-                Ok((slots, payload)) => Ok(self.new_object(bits, slots, payload)),
-                Err(e) => {
-                    P::alloc_refused(self, what);
-                    Err(e)
-                }
-            }
-        });
+        // `reserve_entry` made room for the root.
+        let made = self.alloc_object(shape).map(|r| self.roots.insert(r));
         self.finish();
         made
     }
 
     fn alloc_tuple(&mut self, members: &[Option<Handle>]) -> Result<Handle, GcError> {
-        if members.len() > crate::MAX_SLOTS {
-            return Err(GcError::TooLarge {
-                what: "slots",
-                requested: members.len(),
-                limit: crate::MAX_SLOTS,
-            });
-        }
-        let check = |heap: &Self| {
-            members
-                .iter()
-                .flatten()
-                .try_for_each(|&h| heap.resolve(h).map(drop))
-        };
-        check(self)?;
-        let collected = P::before_alloc(self, AllocKind::Tuple).and_then(|()| {
-            self.room_for(canonical_size(members.len(), 0))
-                .inspect_err(|_| P::alloc_refused(self, AllocKind::Tuple))
-        });
-        self.finish();
-        collected?;
-        // Again: code run by the policy's hook (a `gc.callbacks` function,
-        // a finalizer) may have released a member's handle, and with it the
-        // member.
-        check(self)?;
-        let mut slots = match self
-            .reserve_entry()
-            .and_then(|()| self.slot_arena.alloc(members.len()))
-        {
-            Ok(slots) => slots,
-            Err(e) => {
-                P::alloc_refused(self, AllocKind::Tuple);
-                return Err(e);
-            }
-        };
-        for (i, m) in members.iter().enumerate() {
-            if let Some(h) = m {
-                let r = self.resolve(*h)?;
-                self.inc(r);
-                self.slot_arena.get_mut(&mut slots)[i] = Some(r);
-            }
-        }
-        Ok(self.new_object(flags::TUPLE, slots, Box::default()))
+        let member = |heap: &Self, i: usize| members[i].map(|h| heap.resolve(h)).transpose();
+        let r = self.tuple_object(members.len(), member)?;
+        Ok(self.roots.insert(r))
     }
 
     #[inline]
@@ -710,7 +769,14 @@ impl<P: RcPolicy> Collector for RcHeap<P> {
 
     #[inline]
     fn release(&mut self, handle: Handle) -> Result<(), GcError> {
-        let r = self.roots.remove(handle)?;
+        let r = if handle.local_place().is_some() {
+            match self.locals.take(handle)? {
+                Some(Held::Counted(raw)) => ObjRef::from_raw(raw).ok_or(GcError::StaleHandle)?,
+                _ => return Err(GcError::StaleHandle),
+            }
+        } else {
+            self.roots.remove(handle)?
+        };
         self.dec(r);
         self.finish();
         Ok(())
@@ -959,7 +1025,7 @@ impl<P: RcPolicy> Collector for RcHeap<P> {
     }
 
     fn root_count(&self) -> usize {
-        self.roots.len()
+        self.roots.len() + self.locals.object_count()
     }
 
     fn embed_state(&mut self) -> &mut EmbedState<Self> {
@@ -968,6 +1034,82 @@ impl<P: RcPolicy> Collector for RcHeap<P> {
 
     fn embed_state_ref(&self) -> &EmbedState<Self> {
         &self.embed
+    }
+
+    // The scopes' locals hold counts, not table roots.
+    #[inline]
+    fn local_stack(&mut self, _: LocalsKey) -> LocalsMut<'_> {
+        LocalsMut::new(&mut self.locals)
+    }
+
+    #[inline]
+    fn local_stack_ref(&self, _: LocalsKey) -> &LocalStack {
+        &self.locals
+    }
+
+    #[inline]
+    fn alloc_local(&mut self, shape: Shape, _: LocalsKey) -> Result<usize, GcError> {
+        self.locals.room_for_object()?;
+        let made = self.alloc_object(shape).and_then(|r| self.push_local(r));
+        self.finish();
+        made
+    }
+
+    #[inline]
+    fn alloc_tuple_local(
+        &mut self,
+        members: &[Option<Handle>],
+        _: LocalsKey,
+    ) -> Result<usize, GcError> {
+        self.locals.room_for_object()?;
+        let member = |heap: &Self, i: usize| members[i].map(|h| heap.resolve(h)).transpose();
+        let r = self.tuple_object(members.len(), member)?;
+        self.push_local(r)
+    }
+
+    #[inline]
+    fn alloc_pair_local(
+        &mut self,
+        members: [Option<usize>; 2],
+        _: LocalsKey,
+    ) -> Result<usize, GcError> {
+        self.locals.room_for_object()?;
+        let member = |heap: &Self, i: usize| members[i].map(|p| heap.local_at(p)).transpose();
+        let r = self.tuple_object(2, member)?;
+        self.push_local(r)
+    }
+
+    #[inline]
+    fn slot_local(
+        &mut self,
+        object: Handle,
+        index: usize,
+        _: LocalsKey,
+    ) -> Result<Option<usize>, GcError> {
+        let r = self.resolve(object)?;
+        let h = self.header(r);
+        let value = *self
+            .slot_arena
+            .get(&h.slots)
+            .get(index)
+            .ok_or(GcError::SlotOutOfRange {
+                index,
+                len: h.slots.len(),
+                kind: h.kind().map_or("weakref", Kind::name),
+            })?;
+        let Some(v) = value else {
+            return Ok(None);
+        };
+        self.inc(v);
+        self.push_local(v).map(Some)
+    }
+
+    #[inline]
+    fn drop_counted_local(&mut self, index: u32, _: LocalsKey) {
+        if let Some(r) = ObjRef::from_raw(index) {
+            self.dec(r);
+            self.finish();
+        }
     }
 }
 
