@@ -189,7 +189,9 @@ impl<R: Copy, H: HandleType> RootTable<R, H> {
     /// refuses is [`GcError::OutOfMemory`], and the table is unchanged.
     #[inline(always)]
     pub fn try_reserve(&mut self, additional: usize) -> Result<(), GcError> {
-        if additional <= self.free.len() {
+        // Free entries, and room for new ones (the free list has room for
+        // every entry the vector has room for: see `grow`).
+        if additional <= self.free.len() + (self.entries.capacity() - self.entries.len()) {
             return Ok(());
         }
         self.grow(additional - self.free.len())
@@ -206,11 +208,10 @@ impl<R: Copy, H: HandleType> RootTable<R, H> {
         }
         let refused = |_| crate::config::refused();
         self.entries.try_reserve(new_entries).map_err(refused)?;
-        // The free list can hold every entry, so that `remove` never
-        // allocates.
-        let entries = self.entries.len() + new_entries;
+        // The free list can hold every entry the vector has room for, so
+        // that `remove` never allocates.
         self.free
-            .try_reserve(entries - self.free.len())
+            .try_reserve(self.entries.capacity() - self.free.len())
             .map_err(refused)?;
         Ok(())
     }
@@ -243,7 +244,10 @@ impl<R: Copy, H: HandleType> RootTable<R, H> {
                     generation: 0,
                     target: Some(target),
                 });
-                self.free.reserve(self.entries.len() - self.free.len());
+                // Only an unreserved insert can have grown the vector.
+                if self.free.capacity() < self.entries.capacity() {
+                    self.free.reserve(self.entries.capacity() - self.free.len());
+                }
                 i
             }
         };

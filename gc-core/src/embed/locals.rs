@@ -320,6 +320,23 @@ impl LocalStack {
         true
     }
 
+    /// Takes the local at `place` (below the top) for the caller to
+    /// release, leaving a stale entry in its place.
+    #[inline]
+    pub(super) fn take_at(&mut self, place: usize) -> Entry {
+        std::mem::replace(&mut self.entries[place], Entry::Released)
+    }
+
+    /// Moves the top local down to `base` and drops everything between
+    /// (the caller released it: [`LocalStack::take_at`]).
+    #[inline]
+    pub(super) fn keep_top_at(&mut self, base: usize) {
+        let top = self.entries.len() - 1;
+        self.entries.swap(base, top);
+        self.entries.truncate(base + 1);
+        self.root_top = self.root_top.min(base + 1);
+    }
+
     /// The object a handle of this stack's heap names, if it is a local's
     /// handle (`Ok(None)`: a table's handle, for the caller to look up).
     /// A local's handle of another heap is [`GcError::ForeignHandle`]; one

@@ -517,13 +517,19 @@ impl<'s, C: Collector> Scope<'s, C> {
             if stack.escape_objects(base, place) {
                 return Ok(Local::new(stamp, base));
             }
-            // Take the kept local out, release the rest, put it back at
-            // `base`. Usually it is the last local made.
-            let kept = if place + 1 == stack.len() {
-                stack.entries.pop().expect("the place is on the stack")
-            } else {
-                stack.entries.remove(place)
-            };
+            // Usually the kept local is the last one made: release the
+            // ones below it, last first, then move it down to `base`.
+            if place + 1 == stack.len() {
+                for i in (base..place).rev() {
+                    let entry = locals(self.heap).take_at(i);
+                    release_entry(self.heap, entry);
+                }
+                locals(self.heap).keep_top_at(base);
+                return Ok(Local::new(stamp, base));
+            }
+            // Otherwise take the kept local out, release the rest, put it
+            // back at `base`.
+            let kept = stack.entries.remove(place);
             release_above(self.heap, base);
             // The stack is lower than before by at least the kept local:
             // it goes back without allocating.
@@ -624,8 +630,20 @@ fn pop_above<C: Collector>(heap: &mut C, base: usize) -> Option<Held> {
     None
 }
 
+/// Drops what a local taken off the stack held.
+#[inline(always)]
+fn release_entry<C: Collector>(heap: &mut C, entry: Entry) {
+    match entry {
+        Entry::Root(h) => {
+            let _ = heap.release(h);
+        }
+        Entry::Counted { index, .. } => heap.drop_counted_local(index, KEY),
+        Entry::Object { .. } | Entry::Released => {}
+    }
+}
+
 /// Drops what a popped local held.
-#[inline]
+#[inline(always)]
 fn release_held<C: Collector>(heap: &mut C, held: Held) {
     match held {
         Held::Root(h) => {

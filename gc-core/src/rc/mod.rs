@@ -430,12 +430,17 @@ impl<P: RcPolicy> RcHeap<P> {
         });
     }
 
-    /// The bytes of heap limit the object `r` counts for.
+    /// The bytes of heap limit the object `r` counts for (its payload's
+    /// length read only if it has one: the cold table stays cold).
+    #[inline]
     fn counted_size(&self, r: ObjRef) -> u64 {
-        canonical_size(
-            self.objects[r.index()].slots.len(),
-            self.cold[r.index()].payload.len(),
-        )
+        let h = &self.objects[r.index()];
+        let payload = if h.flags & flags::HAS_PAYLOAD != 0 {
+            self.cold[r.index()].payload.len()
+        } else {
+            0
+        };
+        canonical_size(h.slots.len(), payload)
     }
 
     /// Makes sure an object of `bytes` (canonical layout) fits under the
@@ -454,11 +459,18 @@ impl<P: RcPolicy> RcHeap<P> {
     /// that [`Self::allocate`] and [`Self::new_object`] cannot fail and
     /// freeing never allocates. Memory the system refuses is
     /// `OutOfMemory`.
+    #[inline]
     fn reserve_entry(&mut self) -> Result<(), GcError> {
         self.reserve_root()?;
         if !self.free_list.is_empty() {
             return Ok(());
         }
+        self.grow_entries()
+    }
+
+    /// [`Self::reserve_entry`] when no entry is free.
+    #[inline(never)]
+    fn grow_entries(&mut self) -> Result<(), GcError> {
         let len = self.objects.len();
         if ObjRef::from_index(len).is_none() {
             return Err(GcError::TooMany {
@@ -474,6 +486,7 @@ impl<P: RcPolicy> RcHeap<P> {
     }
 
     /// Puts an object in the table; [`Self::reserve_entry`] made room.
+    #[inline(always)]
     fn allocate(
         &mut self,
         flag_bits: u32,
@@ -492,6 +505,7 @@ impl<P: RcPolicy> RcHeap<P> {
             extra: P::Extra::default(),
             slots,
         };
+        let payload_len = payload.len();
         let cold = Cold { id, payload };
         let index = match self.free_list.pop() {
             Some(i) => {
@@ -506,7 +520,7 @@ impl<P: RcPolicy> RcHeap<P> {
             }
         };
         let r = ObjRef::from_index(index).expect("checked by reserve_entry");
-        self.limit.add(self.counted_size(r));
+        self.limit.add(canonical_size(slots.len(), payload_len));
         r
     }
 
@@ -519,6 +533,7 @@ impl<P: RcPolicy> RcHeap<P> {
     /// Makes the object once everything it needs is in hand
     /// ([`Self::reserve_entry`] made room for it and its root): its count
     /// of 1 is the caller's, to root it.
+    #[inline(always)]
     fn new_object(&mut self, kind_bits: u32, slots: SlotRange, payload: Box<[u8]>) -> ObjRef {
         let id = self.next_id;
         let bytes = payload.len() as u64;

@@ -93,10 +93,13 @@ impl<P: RcPolicy> RcHeap<P> {
     /// Starts the deallocation of `r` (count zero): enters the trashcan,
     /// runs the finalizer, clears weak references. The frame to push, or
     /// `None` when the finalizer resurrected the object.
+    #[inline(always)]
     fn open(&mut self, r: ObjRef) -> Option<Frame> {
         let trashcan = self.uses_trashcan(r);
         self.trash_nesting += u32::from(trashcan);
-        if self.begin_dealloc(r) {
+        // Most objects have neither a finalizer nor weak references.
+        let f = self.objects[r.index()].flags;
+        if f & (flags::HAS_FINALIZER | flags::HAS_WEAKREFS) == 0 || self.begin_dealloc(r) {
             Some(Frame {
                 object: r,
                 next_slot: 0,
@@ -144,8 +147,10 @@ impl<P: RcPolicy> RcHeap<P> {
                 if self.uses_trashcan(child) && self.trash_nesting >= TRASH_UNWIND_LEVEL {
                     self.deposit(child);
                 } else {
-                    stack.extend(self.open(child));
-                    debug_assert!(stack.len() <= MAX_FRAMES, "the trashcan bounds the stack");
+                    if let Some(frame) = self.open(child) {
+                        debug_assert!(stack.len() < MAX_FRAMES, "the trashcan bounds the stack");
+                        stack.push(frame);
+                    }
                 }
             }
         }
@@ -155,6 +160,7 @@ impl<P: RcPolicy> RcHeap<P> {
     /// The first half of deallocation, as in CPython: the finalizer (once;
     /// it may resurrect), then weak references. Returns false when the
     /// object was resurrected and must not be freed.
+    #[inline(never)]
     fn begin_dealloc(&mut self, r: ObjRef) -> bool {
         let f = self.objects[r.index()].flags;
         if f & flags::HAS_FINALIZER != 0 && f & flags::FINALIZED == 0 {
@@ -227,9 +233,13 @@ impl<P: RcPolicy> RcHeap<P> {
     fn release_memory(&mut self, r: ObjRef) {
         let counted = self.counted_size(r);
         self.limit.remove(counted);
-        // A finalizer that never ran (a strategy freeing outside the
-        // contracts above) gives its room back.
-        self.forget_pending(self.objects[r.index()].flags);
+        let h = &mut self.objects[r.index()];
+        if h.flags & flags::HAS_FINALIZER != 0 {
+            // A finalizer that never ran (a strategy freeing outside the
+            // contracts above) gives its room back.
+            let f = h.flags;
+            self.forget_pending(f);
+        }
         let h = &mut self.objects[r.index()];
         let was_weakref = h.kind_bits() == flags::WEAKREF;
         let payload = if h.flags & flags::HAS_PAYLOAD != 0 {

@@ -110,8 +110,15 @@ impl SlotArena {
     }
 
     /// A range of `len` nil slots.
-    #[inline]
+    #[inline(always)]
     pub fn alloc(&mut self, len: usize) -> Result<SlotRange, GcError> {
+        // Inline ranges (the commonest objects) without a call.
+        if len <= INLINE_MAX {
+            return Ok(SlotRange {
+                len: len as u32,
+                inline: [None; INLINE_MAX],
+            });
+        }
         self.alloc_with(len, |cells| cells.fill(None))
     }
 
@@ -225,11 +232,15 @@ impl SlotArena {
 
     /// Gives the range back. Its slots must hold no counted references any
     /// more (the caller dropped them); they are not read again.
-    #[inline]
+    #[inline(always)]
     pub fn free(&mut self, range: SlotRange) {
-        if range.is_inline() {
-            return;
+        if !range.is_inline() {
+            self.free_in_arena(range);
         }
+    }
+
+    #[inline(never)]
+    fn free_in_arena(&mut self, range: SlotRange) {
         let start = range.start();
         if range.is_large() {
             self.large[start] = Box::default();
