@@ -306,18 +306,18 @@
 //! ## 10. What it costs
 //!
 //! - A local: a push onto the heap's local stack, released in one pass
-//!   when its scope ends; the local itself is one word. On the
-//!   reference-counting strategies the stack holds root-table handles
-//!   (what a raw handle costs, plus the push); marksweep scans its stack
-//!   itself (a local there is the object's address, which its collections
-//!   treat as a root and rewrite when they move the object), so a local
-//!   touches no root table and a scope's end is one truncation. A child
-//!   scope's escaped local keeps its root and moves to where the child
-//!   began. Measured on binary trees built with a child scope per node
-//!   (`cargo run --release -p gc-any --example tree_costs`, one run, see
-//!   the README): about 1.0× the raw handle API on the
-//!   reference-counting strategies (1.06–1.26× its instructions), below
-//!   it on marksweep (0.5–0.8× under load; 1.06× its instructions).
+//!   when its scope ends; the local itself is one word. No local touches
+//!   a root table: on the reference-counting strategies a local is the
+//!   object's index with one count of it (dropped when the local is
+//!   popped); marksweep scans its stack itself (a local there is the
+//!   object's address, which its collections treat as a root and rewrite
+//!   when they move the object), so a scope's end is one truncation. A
+//!   child scope's escaped local keeps its root and moves to where the
+//!   child began. Measured on binary trees built with a child scope per
+//!   node (`cargo run --release -p gc-any --example tree_costs`, see the
+//!   README): about the raw handle API's cost on the reference-counting
+//!   strategies (0.98–1.08× refcount, 1.05× generational, in time; the
+//!   same instructions within 2 %), below it on marksweep (0.8–0.9×).
 //! - A [`Root`]: a local's cost, plus a shared pointer, the room for its
 //!   handle in the heap's release queue, and one uncontended lock when made
 //!   and one when dropped (its drop allocates nothing).

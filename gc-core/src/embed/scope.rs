@@ -248,18 +248,23 @@ impl<'s, C: Collector> Scope<'s, C> {
     #[inline]
     pub fn tuple(&mut self, members: &[Option<Local<'_>>]) -> Result<Local<'s>, GcError> {
         self.settle();
-        self.room()?;
+        if !self.owns_top() {
+            return Err(GcError::ForeignHandle);
+        }
         let place = if let Ok(pair) = <&[_; 2]>::try_from(members) {
             // Pairs (tree nodes, cons cells): no buffer to zero. A heap
-            // whose stack holds objects reads the members there.
+            // whose stack holds objects reads the members there (and
+            // makes room for the new local before it allocates).
             if self.heap.local_stack_ref(KEY).holds_objects() {
                 let places = self.places(pair)?;
                 self.heap.alloc_pair_local(places, KEY)?
             } else {
+                locals(self.heap).reserve_one()?;
                 let buf = self.handles(pair)?;
                 self.heap.alloc_tuple_local(&buf, KEY)?
             }
         } else {
+            locals(self.heap).reserve_one()?;
             self.alloc_tuple_of(members)?
         };
         Ok(self.at(place))
