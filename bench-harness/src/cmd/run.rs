@@ -345,6 +345,7 @@ fn run_in_child(cell: &Cell<'_>, args: &Args, bar: &ProgressBar) -> Result<Metri
     if args.no_verify {
         cmd.arg("--no-verify");
     }
+    cmd.arg("--harness");
     for _ in 0..crate::cmd::VERBOSE.load(Ordering::Relaxed) {
         cmd.arg("-v");
     }
@@ -452,6 +453,10 @@ pub struct CellArgs {
     /// Skip verification.
     #[arg(long)]
     pub no_verify: bool,
+    /// After the run, time the harness alone on the same operations
+    /// (`metrics.harness_ns_per_op`).
+    #[arg(long)]
+    pub harness: bool,
     /// The `gc-bench` process that started this one: this one dies with it.
     #[arg(long = "parent-pid", value_name = "PID")]
     pub parent_pid: Option<u32>,
@@ -502,6 +507,7 @@ pub fn cell(args: CellArgs) -> Result<i32, String> {
     let options = Options {
         verify: !args.no_verify,
         own_process: true,
+        harness: args.harness,
     };
     let outcome: Result<Metrics, String> =
         dispatch(args.collector, &args.config, RunCell { source, options }).and_then(|r| r);
