@@ -124,6 +124,9 @@ pub struct Options {
 /// Live-heap samples, thinned by half whenever they reach `LIMIT`.
 struct Sampler {
     every: u64,
+    /// The operation count of the next sample: the next multiple of
+    /// `every` (kept so that the loop compares instead of dividing).
+    next: u64,
     samples: Vec<(u64, u64, u64)>,
     peak_objects: u64,
 }
@@ -139,6 +142,13 @@ impl Sampler {
             self.samples = kept;
             self.every *= 2;
         }
+    }
+
+    /// Adds the sample taken after `ops` operations (`add`), and moves on
+    /// to the next multiple of `every` (doubled, maybe, by this one).
+    fn add_at(&mut self, ops: u64, t: u64, bytes: u64, objects: u64) {
+        self.add(t, bytes, objects);
+        self.next = (ops / self.every + 1) * self.every;
     }
 }
 
@@ -198,10 +208,11 @@ impl<C: Inspect> Exec<C> {
                 self.events(Some(now));
             }
             self.ops += 1;
-            if self.ops % self.sampler.every == 0 {
+            if self.ops == self.sampler.next {
                 let s = self.m.collector.stats();
                 let now = base + start.elapsed().as_nanos() as u64;
-                self.sampler.add(now, s.live_bytes, s.live_objects);
+                self.sampler
+                    .add_at(self.ops, now, s.live_bytes, s.live_objects);
                 self.peak_footprint = self.peak_footprint.max(s.footprint_bytes);
             }
         }
@@ -253,6 +264,7 @@ impl<C: Inspect> Exec<C> {
             kinds: BTreeMap::new(),
             sampler: Sampler {
                 every: 1024,
+                next: 1024,
                 samples: vec![(0, 0, 0)],
                 peak_objects: 0,
             },
@@ -642,6 +654,38 @@ mod tests {
         let bad = Trace::parse("gctrace 1\nset r0.0 nil\n").unwrap();
         let e = harness(Source::Trace(&bad), true).unwrap_err();
         assert!(e.starts_with("line 2: register r0 is empty"), "{e}");
+    }
+
+    /// The live-heap samples fall every 1,024 operations, then every
+    /// 2,048 once thinned, as the division they replace put them.
+    #[test]
+    fn samples_fall_on_multiples_of_the_interval() {
+        let mut s = Sampler {
+            every: 1024,
+            next: 1024,
+            samples: vec![(0, 0, 0)],
+            peak_objects: 0,
+        };
+        let mut at = Vec::new();
+        for ops in 1..=1024 * 1000u64 {
+            if ops == s.next {
+                at.push(ops);
+                s.add_at(ops, ops, 0, 0);
+            }
+        }
+        let want: Vec<u64> = (1..=1024 * 1000u64)
+            .scan(1024u64, |every, ops| {
+                let due = ops % *every == 0;
+                if due && ops / 1024 == 511 {
+                    // The 512th sample thins them: every doubles.
+                    *every *= 2;
+                }
+                Some(due.then_some(ops))
+            })
+            .flatten()
+            .collect();
+        assert_eq!(at, want);
+        assert_eq!(s.every, 2048);
     }
 
     #[test]
