@@ -279,9 +279,10 @@ impl Cell<'_> {
 type Combined = (Metrics, Vec<Repetition>, Option<Estimate>, Option<Estimate>);
 
 /// A cell's outcome from its measured repetitions (in round order): the
-/// repetition with the median wall time stands for it, with every
-/// repetition and the medians' 95% CIs beside it (none for one
-/// repetition). Any failed repetition fails the cell.
+/// repetition with the median wall time stands for it (with the median of
+/// every repetition's harness figure), with every repetition and the
+/// medians' 95% CIs beside it (none for one repetition). Any failed
+/// repetition fails the cell.
 fn combine(outcomes: Vec<Result<Metrics, String>>) -> Result<Combined, String> {
     let several = outcomes.len() > 1;
     let mut runs = Vec::new();
@@ -311,8 +312,15 @@ fn combine(outcomes: Vec<Result<Metrics, String>>) -> Result<Combined, String> {
     let mut order: Vec<usize> = (0..runs.len()).collect();
     order.sort_by_key(|&i| reps[i].wall_ns);
     let median = order[(runs.len() - 1) / 2];
+    // The harness's figure: the median over the repetitions too (one
+    // measurement of it is as noisy as one of the run).
+    let mut harness: Vec<f64> = runs.iter().filter_map(|m| m.harness_ns_per_op).collect();
+    harness.sort_by(f64::total_cmp);
+    let harness = harness.get(harness.len().wrapping_sub(1) / 2).copied();
+    let mut representative = runs.swap_remove(median);
+    representative.harness_ns_per_op = harness;
     Ok((
-        runs.swap_remove(median),
+        representative,
         reps,
         Some(median_ci(&walls)),
         Some(median_ci(&gcs)),
@@ -414,6 +422,27 @@ mod tests {
         assert_eq!(research_scale(0.25, 2_000_000), 82.0);
         // Already long enough: unchanged.
         assert_eq!(research_scale(2.0, 900_000_000), 2.0);
+    }
+
+    /// With repetitions, the median-wall repetition stands for the cell,
+    /// and the harness's figure is the median of every repetition's.
+    #[test]
+    fn repetitions_keep_the_median_run_and_the_median_harness_figure() {
+        let m = |wall_ns, harness| Metrics {
+            wall_ns,
+            harness_ns_per_op: Some(harness),
+            ..Metrics::default()
+        };
+        let (rep, reps, wall, _) =
+            combine(vec![Ok(m(30, 1.0)), Ok(m(10, 9.0)), Ok(m(20, 5.0))]).unwrap();
+        assert_eq!(rep.wall_ns, 20);
+        assert_eq!(rep.harness_ns_per_op, Some(5.0));
+        assert_eq!(reps.len(), 3);
+        assert_eq!(wall.unwrap().value, 20.0);
+        let (rep, ..) = combine(vec![Ok(m(30, 1.0)), Ok(m(10, 9.0))]).unwrap();
+        assert_eq!((rep.wall_ns, rep.harness_ns_per_op), (10, Some(1.0)));
+        let (rep, ..) = combine(vec![Ok(m(7, 2.0))]).unwrap();
+        assert_eq!(rep.harness_ns_per_op, Some(2.0));
     }
 
     #[test]
