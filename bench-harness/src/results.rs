@@ -244,9 +244,13 @@ pub struct Metrics {
     /// The harness's own time per operation, measured in the run's process
     /// after the run: the same operations through the same loop into a
     /// sink that keeps only handles and slots (`exec::harness`), so
-    /// `harness_ns_per_op / ns_per_op` is the share of this run's time
-    /// that is not its collector's (an upper bound). Absent when not
-    /// measured (`gc-bench sweep`'s bisection probes, older files).
+    /// `harness_ns_per_op / ns_per_op` is the share of a run's time on
+    /// these operations that is not its collector's (an upper bound).
+    /// `run` measures it in the first collector's run of each workload
+    /// and seed (the operations are the same for every collector; the
+    /// reports show it beside every run of that workload), `sweep` in
+    /// every point's runs; absent elsewhere (`sweep`'s bisection probes,
+    /// older files).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub harness_ns_per_op: Option<f64>,
     /// Objects allocated.

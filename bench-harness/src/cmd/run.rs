@@ -169,6 +169,7 @@ fn calibrate(
                 seed: args.seeds.first().copied().unwrap_or(1),
                 scale,
                 parameter: String::new(),
+                harness: false,
             };
             let started = Instant::now();
             let m = run_in_child(&cell, args, &bar)
@@ -250,6 +251,9 @@ struct Cell<'a> {
     seed: u64,
     scale: f64,
     parameter: String,
+    /// Time the harness alone after the run (the first collector's cell
+    /// of each input and seed).
+    harness: bool,
 }
 
 impl Cell<'_> {
@@ -353,7 +357,9 @@ fn run_in_child(cell: &Cell<'_>, args: &Args, bar: &ProgressBar) -> Result<Metri
     if args.no_verify {
         cmd.arg("--no-verify");
     }
-    cmd.arg("--harness");
+    if cell.harness {
+        cmd.arg("--harness");
+    }
     for _ in 0..crate::cmd::VERBOSE.load(Ordering::Relaxed) {
         cmd.arg("-v");
     }
@@ -872,6 +878,9 @@ fn matrix<'a>(
                     seed,
                     scale,
                     parameter: parameter.clone(),
+                    // Once per input and seed: the operations, and so the
+                    // harness's work, are the same for every collector.
+                    harness: collector == collectors[0] && !matches!(input, Input::Python(_)),
                 });
             }
         }
