@@ -24,6 +24,7 @@ pub mod plots;
 pub mod python;
 pub mod report;
 pub mod results;
+pub mod sink;
 pub mod soak;
 pub mod sweep;
 pub mod table;

@@ -71,6 +71,8 @@ pub fn run(
     let secs = (wall_ns as f64 / 1e9).max(1e-9);
     Ok(Metrics {
         ops: o.statements,
+        ns_per_op: crate::results::ns_per_op(wall_ns, o.statements),
+        harness_ns_per_op: None,
         allocations: s.allocated,
         wall_ns,
         gc_ns: s.gc_time_ns,

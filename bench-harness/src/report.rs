@@ -48,6 +48,64 @@ fn millions(v: f64) -> String {
     format!("{:.2}", v / 1e6)
 }
 
+/// The harness's time per operation for `r`'s operations: its own
+/// measurement, else that of another run of the same workload, seed and
+/// scale (`run` measures it in one run of each: the operations are the
+/// same for every collector).
+pub fn harness_of(all: &[RunResult], r: &RunResult) -> Option<f64> {
+    let own = r.metrics.as_ref().and_then(|m| m.harness_ns_per_op);
+    own.or_else(|| {
+        all.iter()
+            .filter(|b| b.workload == r.workload && b.seed == r.seed && b.scale == r.scale)
+            .find_map(|b| b.metrics.as_ref()?.harness_ns_per_op)
+    })
+}
+
+/// Wall time per operation, and the harness's beside it when it was
+/// measured: `41.2 (6.3)`.
+fn per_op(m: &Metrics, harness: Option<f64>) -> String {
+    let ns = crate::results::ns_per_op(m.wall_ns, m.ops);
+    match harness {
+        Some(h) => format!("{ns:.1} ({h:.1})"),
+        None => format!("{ns:.1}"),
+    }
+}
+
+/// The line under the table on the harness's own cost: its range over
+/// the runs, and its share of the null collector's time per operation
+/// (on the same workload, seed and scale); `None` when no run measured
+/// it.
+pub fn harness_note(runs: &[RunResult]) -> Option<String> {
+    let measured: Vec<f64> = runs
+        .iter()
+        .filter_map(|r| r.metrics.as_ref()?.harness_ns_per_op)
+        .collect();
+    let lo = measured.iter().copied().reduce(f64::min)?;
+    let hi = measured.iter().copied().reduce(f64::max)?;
+    let mut shares: Vec<f64> = runs
+        .iter()
+        .filter(|r| r.collector == "null")
+        .filter_map(|r| {
+            let m = r.metrics.as_ref()?;
+            let ns = crate::results::ns_per_op(m.wall_ns, m.ops);
+            (ns > 0.0).then(|| harness_of(runs, r).map(|h| h / ns))?
+        })
+        .collect();
+    shares.sort_by(f64::total_cmp);
+    let of_null = match (shares.first(), shares.last()) {
+        (Some(a), Some(b)) => format!(
+            "; {:.0}–{:.0}% of null's time per operation (median {:.0}%)",
+            100.0 * a,
+            100.0 * b,
+            100.0 * shares[(shares.len() - 1) / 2]
+        ),
+        _ => String::new(),
+    };
+    Some(format!(
+        "ns/op (harness): wall time per operation; in brackets the harness's own on the same operations, measured once per workload and seed after its first collector's run, in its process (the same loop into a sink that keeps only handles and slots: an upper bound): {lo:.1}–{hi:.1} ns/op{of_null}"
+    ))
+}
+
 fn ratio(v: f64, base: Option<f64>) -> String {
     match base {
         Some(b) if b > 0.0 => format!(" ({:.2}×)", v / b),
@@ -111,6 +169,7 @@ pub fn table(runs: &[RunResult]) -> Table {
         "LBO",
         "gc ms (% of wall)",
         "Mops/s",
+        "ns/op (harness)",
         "Malloc/s",
         "collections",
         "pause p50/p90/p99/max µs",
@@ -155,6 +214,7 @@ pub fn table(runs: &[RunResult]) -> Table {
                         100.0 * m.gc_ns as f64 / m.wall_ns.max(1) as f64
                     ),
                     millions(m.ops_per_sec),
+                    per_op(m, harness_of(runs, r)),
                     millions(m.allocs_per_sec),
                     collections(m),
                     if m.pauses.count == 0 {
@@ -260,6 +320,7 @@ pub fn notes(results: &Results) -> Vec<String> {
                 .into(),
         );
     }
+    v.extend(harness_note(&results.runs));
     let flagged = |c: char| results.runs.iter().any(|r| r.flags().contains(c));
     if flagged('†') {
         v.push(format!(
@@ -299,7 +360,7 @@ fn csv_field(s: &str) -> String {
 /// `results.csv`: one row per run.
 pub fn csv(results: &Results) -> String {
     let mut out = String::from(
-        "workload,collector,seed,scale,parameter,status,error,verified,ops,allocations,wall_ns,wall_ci_low_ns,wall_ci_high_ns,repetitions,lbo_overhead,gc_ns,mutator_ns,ops_per_sec,allocs_per_sec,wall_vs_null,collections,pauses,pause_p50_ns,pause_p90_ns,pause_p99_ns,pause_max_ns,mmu_1ms,mmu_10ms,peak_live_bytes,peak_live_objects,live_peak_objects,live_peak_bytes,peak_footprint_bytes,space_overhead,peak_rss_bytes,rss_shared,verifier_peak_rss_bytes,leaked_objects,finalizers_run,weak_callbacks,promoted_objects,promoted_bytes,peak_old_bytes,peak_pages_reserved_bytes,pages_used_at_peak_bytes,page_fragmentation,minor_pauses,minor_pause_p99_ns,minor_pause_max_ns\n",
+        "workload,collector,seed,scale,parameter,status,error,verified,ops,allocations,wall_ns,wall_ci_low_ns,wall_ci_high_ns,repetitions,lbo_overhead,gc_ns,mutator_ns,ops_per_sec,allocs_per_sec,wall_vs_null,collections,pauses,pause_p50_ns,pause_p90_ns,pause_p99_ns,pause_max_ns,mmu_1ms,mmu_10ms,peak_live_bytes,peak_live_objects,live_peak_objects,live_peak_bytes,peak_footprint_bytes,space_overhead,peak_rss_bytes,rss_shared,verifier_peak_rss_bytes,leaked_objects,finalizers_run,weak_callbacks,promoted_objects,promoted_bytes,peak_old_bytes,peak_pages_reserved_bytes,pages_used_at_peak_bytes,page_fragmentation,minor_pauses,minor_pause_p99_ns,minor_pause_max_ns,ns_per_op,harness_ns_per_op\n",
     );
     let lbo = crate::lbo::overheads(&results.runs);
     for (i, r) in results.runs.iter().enumerate() {
@@ -380,8 +441,12 @@ pub fn csv(results: &Results) -> String {
                 ]),
                 None => f.extend(std::iter::repeat_n(String::new(), 3)),
             }
+            f.extend([
+                format!("{:.2}", crate::results::ns_per_op(m.wall_ns, m.ops)),
+                harness_of(&results.runs, r).map_or(String::new(), |h| format!("{h:.2}")),
+            ]);
         } else {
-            f.extend(std::iter::repeat_n(String::new(), 41));
+            f.extend(std::iter::repeat_n(String::new(), 43));
         }
         out.push_str(&f.join(","));
         out.push('\n');
@@ -537,6 +602,21 @@ const METHOD: &str = "## How to read this
   counting) cost stays in its `wall − gc`: its own overhead is a looser
   bound, and it rarely sets the baseline. `null`'s `wall − gc` is its
   wall time, including the cache misses of never reusing memory.
+- **ns/op (harness)**: wall time per operation (`metrics.ns_per_op` in
+  the JSON); in brackets the harness's own time per operation
+  (`metrics.harness_ns_per_op` of the run that measured it), measured
+  once per workload and seed, in the process of its first collector's
+  run, after that run: the same operations, generated off the clock in
+  the same chunks,
+  through the same loop (the trace executor's registers, the event drain,
+  the `wget` answers kept for the verifier, the live-heap samples every
+  1,024 operations) into a sink that keeps only handles and slots — the
+  least a collector must do to answer the operations as `null` does.
+  It is an upper bound of the harness's cost (the sink's handle table is
+  every collector's cost too); what lies between it and a collector's
+  figure is the collector's. The line under the table gives its range
+  and its share of `null`'s time per operation. Verification itself (the
+  model's replay and the verdict) is never on the clock.
 - **gc ms (% of wall)**: time inside collections (the sum of the
   collectors' own pause measurements), and its share of wall time; the
   rest is mutator time (both are in the JSON and CSV). Reference counting
@@ -640,6 +720,8 @@ mod tests {
             verified: true,
             metrics: (status == Status::Ok).then(|| Metrics {
                 wall_ns: 1,
+                ops: 4,
+                harness_ns_per_op: (collector == "refcount").then_some(0.1),
                 old_generation: old,
                 ..Metrics::default()
             }),
@@ -682,17 +764,31 @@ mod tests {
         let text = csv(&results);
         let rows: Vec<Vec<&str>> = text.lines().map(|l| l.split(',').collect()).collect();
         assert!(rows.iter().all(|r| r.len() == rows[0].len()), "{text}");
-        // The old generation's 6 columns, then the minor pauses' 3.
-        let tail = |r: &Vec<&str>| r[r.len() - 9..r.len() - 3].join(",");
+        // The old generation's 6 columns, then the minor pauses' 3, then
+        // the time per operation and the harness's.
+        let tail = |r: &Vec<&str>| r[r.len() - 11..r.len() - 5].join(",");
         assert_eq!(tail(&rows[1]), ",,,,,");
         assert_eq!(tail(&rows[2]), "3,96,96,1024,256,0.7500");
         assert_eq!(tail(&rows[3]), ",,,,,");
-        let minor = |r: &Vec<&str>| r[r.len() - 3..].join(",");
+        let minor = |r: &Vec<&str>| r[r.len() - 5..r.len() - 2].join(",");
         assert_eq!(
             minor(&rows[0]),
             "minor_pauses,minor_pause_p99_ns,minor_pause_max_ns"
         );
         assert!(rows[1..].iter().all(|r| minor(r) == ",,"), "{text}");
+        let per_op = |r: &Vec<&str>| r[r.len() - 2..].join(",");
+        assert_eq!(per_op(&rows[0]), "ns_per_op,harness_ns_per_op");
+        // 1 ns over 4 operations; the harness measured in the first run
+        // stands for every run of the workload.
+        assert_eq!(per_op(&rows[1]), "0.25,0.10");
+        assert_eq!(per_op(&rows[2]), "0.25,0.10");
+        assert_eq!(per_op(&rows[3]), ",");
+        let other = RunResult {
+            workload: "v".into(),
+            ..run("marksweep", Status::Ok, None)
+        };
+        assert_eq!(harness_of(&results.runs, &other), None);
+        assert_eq!(harness_of(&results.runs, &results.runs[1]), Some(0.1));
 
         let md = markdown(&results, "gc-bench run");
         let section = md.split("## Old generation").nth(1).unwrap();

@@ -86,6 +86,15 @@ pub fn load(path: &std::path::Path) -> Result<Results, String> {
     Ok(r)
 }
 
+/// Nanoseconds per operation, `wall_ns / ops` (0 without operations).
+pub fn ns_per_op(wall_ns: u64, ops: u64) -> f64 {
+    if ops == 0 {
+        0.0
+    } else {
+        wall_ns as f64 / ops as f64
+    }
+}
+
 fn one() -> u16 {
     1
 }
@@ -228,6 +237,22 @@ pub enum Status {
 pub struct Metrics {
     /// Operations executed.
     pub ops: u64,
+    /// Wall time per operation, `wall_ns / ops` (0 in files written
+    /// before it was recorded).
+    #[serde(default)]
+    pub ns_per_op: f64,
+    /// The harness's own time per operation, measured in the run's process
+    /// after the run: the same operations through the same loop into a
+    /// sink that keeps only handles and slots (`exec::harness`), so
+    /// `harness_ns_per_op / ns_per_op` is the share of a run's time on
+    /// these operations that is not its collector's (an upper bound).
+    /// `run` measures it in the first collector's run of each workload
+    /// and seed (the operations are the same for every collector; the
+    /// reports show it beside every run of that workload), `sweep` in
+    /// every point's runs; absent elsewhere (`sweep`'s bisection probes,
+    /// older files).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub harness_ns_per_op: Option<f64>,
     /// Objects allocated.
     pub allocations: u64,
     /// Wall time of the operations (generation of the workload and the

@@ -227,6 +227,85 @@ fn a_run_that_fails_is_reported_as_failed_and_exits_1() {
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
+/// `run` reports the harness's own time per operation beside every run's:
+/// in results.json (`metrics.ns_per_op` of every run,
+/// `metrics.harness_ns_per_op` of the first collector's run of each
+/// workload, which measures it), the CSV's last two columns and the
+/// table (for every run of the workload). The harness does a subset of
+/// what `null` does per operation (the same loop, a sink without memory),
+/// so its figure is below null's; on `cycle_churn` null takes about three
+/// times the harness's time per operation (in release and debug builds),
+/// far beyond timing noise.
+#[test]
+fn run_reports_the_harness_cost_per_operation_beside_null() {
+    let dir = scratch("harness");
+    let out = gc_bench(
+        &[
+            "run",
+            "--workload",
+            "cycle_churn",
+            "--collector",
+            "null",
+            "--collector",
+            "refcount",
+            "--scale",
+            "0.3",
+            "--out",
+            dir.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let s = text(&out.stdout);
+    assert!(s.lines().next().unwrap().contains("ns/op (harness)"), "{s}");
+    assert!(
+        s.lines()
+            .any(|l| l.starts_with("ns/op (harness): ")
+                && l.contains("of null's time per operation")),
+        "{s}"
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("results.json")).unwrap()).unwrap();
+    let runs = json["runs"].as_array().unwrap();
+    assert_eq!(runs.len(), 2);
+    for r in runs {
+        let m = &r["metrics"];
+        let (ops, wall) = (m["ops"].as_u64().unwrap(), m["wall_ns"].as_u64().unwrap());
+        let ns = m["ns_per_op"].as_f64().unwrap();
+        assert!(ns > 0.0, "{m}");
+        assert!((ns - wall as f64 / ops as f64).abs() < 1e-6 * ns, "{m}");
+        if r["collector"] == "null" {
+            let harness = m["harness_ns_per_op"].as_f64().unwrap();
+            assert!(harness > 0.0, "{m}");
+            assert!(harness <= ns, "harness {harness} ns/op above null's {ns}");
+        } else {
+            assert!(m.get("harness_ns_per_op").is_none(), "{m}");
+        }
+    }
+    let csv = std::fs::read_to_string(dir.join("results.csv")).unwrap();
+    let header: Vec<&str> = csv.lines().next().unwrap().split(',').collect();
+    assert_eq!(
+        header[header.len() - 2..],
+        ["ns_per_op", "harness_ns_per_op"]
+    );
+    // Both figures on every row: the workload's harness beside each run.
+    let harness: Vec<&str> = csv
+        .lines()
+        .skip(1)
+        .map(|r| r.rsplit(',').next().unwrap())
+        .collect();
+    assert_eq!(harness.len(), 2);
+    assert_eq!(harness[0], harness[1]);
+    for row in csv.lines().skip(1) {
+        let last: Vec<&str> = row.rsplit(',').take(2).collect();
+        assert!(
+            last.iter().all(|v| v.parse::<f64>().unwrap() > 0.0),
+            "{row}"
+        );
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
 #[test]
 fn out_writes_json_csv_svg_figures_and_a_report() {
     let dir = scratch("out");

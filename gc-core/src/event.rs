@@ -247,7 +247,11 @@ impl EventLog {
     /// log is then empty again (recording goes on) and `out` unchanged;
     /// or when `out` cannot grow: nothing moves, and a later drain may
     /// succeed.
+    #[inline]
     pub fn drain_into(&mut self, out: &mut Vec<Event>) -> Result<(), crate::GcError> {
+        if self.events.is_empty() && self.lost == 0 {
+            return Ok(());
+        }
         if self.lost > 0 {
             self.lost = 0;
             self.events.clear();

@@ -169,6 +169,7 @@ fn calibrate(
                 seed: args.seeds.first().copied().unwrap_or(1),
                 scale,
                 parameter: String::new(),
+                harness: false,
             };
             let started = Instant::now();
             let m = run_in_child(&cell, args, &bar)
@@ -250,6 +251,9 @@ struct Cell<'a> {
     seed: u64,
     scale: f64,
     parameter: String,
+    /// Time the harness alone after the run (the first collector's cell
+    /// of each input and seed).
+    harness: bool,
 }
 
 impl Cell<'_> {
@@ -279,9 +283,10 @@ impl Cell<'_> {
 type Combined = (Metrics, Vec<Repetition>, Option<Estimate>, Option<Estimate>);
 
 /// A cell's outcome from its measured repetitions (in round order): the
-/// repetition with the median wall time stands for it, with every
-/// repetition and the medians' 95% CIs beside it (none for one
-/// repetition). Any failed repetition fails the cell.
+/// repetition with the median wall time stands for it (with the median of
+/// every repetition's harness figure), with every repetition and the
+/// medians' 95% CIs beside it (none for one repetition). Any failed
+/// repetition fails the cell.
 fn combine(outcomes: Vec<Result<Metrics, String>>) -> Result<Combined, String> {
     let several = outcomes.len() > 1;
     let mut runs = Vec::new();
@@ -311,8 +316,15 @@ fn combine(outcomes: Vec<Result<Metrics, String>>) -> Result<Combined, String> {
     let mut order: Vec<usize> = (0..runs.len()).collect();
     order.sort_by_key(|&i| reps[i].wall_ns);
     let median = order[(runs.len() - 1) / 2];
+    // The harness's figure: the median over the repetitions too (one
+    // measurement of it is as noisy as one of the run).
+    let mut harness: Vec<f64> = runs.iter().filter_map(|m| m.harness_ns_per_op).collect();
+    harness.sort_by(f64::total_cmp);
+    let harness = harness.get(harness.len().wrapping_sub(1) / 2).copied();
+    let mut representative = runs.swap_remove(median);
+    representative.harness_ns_per_op = harness;
     Ok((
-        runs.swap_remove(median),
+        representative,
         reps,
         Some(median_ci(&walls)),
         Some(median_ci(&gcs)),
@@ -344,6 +356,9 @@ fn run_in_child(cell: &Cell<'_>, args: &Args, bar: &ProgressBar) -> Result<Metri
     }
     if args.no_verify {
         cmd.arg("--no-verify");
+    }
+    if cell.harness {
+        cmd.arg("--harness");
     }
     for _ in 0..crate::cmd::VERBOSE.load(Ordering::Relaxed) {
         cmd.arg("-v");
@@ -415,6 +430,27 @@ mod tests {
         assert_eq!(research_scale(2.0, 900_000_000), 2.0);
     }
 
+    /// With repetitions, the median-wall repetition stands for the cell,
+    /// and the harness's figure is the median of every repetition's.
+    #[test]
+    fn repetitions_keep_the_median_run_and_the_median_harness_figure() {
+        let m = |wall_ns, harness| Metrics {
+            wall_ns,
+            harness_ns_per_op: Some(harness),
+            ..Metrics::default()
+        };
+        let (rep, reps, wall, _) =
+            combine(vec![Ok(m(30, 1.0)), Ok(m(10, 9.0)), Ok(m(20, 5.0))]).unwrap();
+        assert_eq!(rep.wall_ns, 20);
+        assert_eq!(rep.harness_ns_per_op, Some(5.0));
+        assert_eq!(reps.len(), 3);
+        assert_eq!(wall.unwrap().value, 20.0);
+        let (rep, ..) = combine(vec![Ok(m(30, 1.0)), Ok(m(10, 9.0))]).unwrap();
+        assert_eq!((rep.wall_ns, rep.harness_ns_per_op), (10, Some(1.0)));
+        let (rep, ..) = combine(vec![Ok(m(7, 2.0))]).unwrap();
+        assert_eq!(rep.harness_ns_per_op, Some(2.0));
+    }
+
     #[test]
     fn shards_are_k_of_n() {
         assert_eq!(parse_shard("2/4"), Ok((2, 4)));
@@ -452,6 +488,10 @@ pub struct CellArgs {
     /// Skip verification.
     #[arg(long)]
     pub no_verify: bool,
+    /// After the run, time the harness alone on the same operations
+    /// (`metrics.harness_ns_per_op`).
+    #[arg(long)]
+    pub harness: bool,
     /// The `gc-bench` process that started this one: this one dies with it.
     #[arg(long = "parent-pid", value_name = "PID")]
     pub parent_pid: Option<u32>,
@@ -502,6 +542,7 @@ pub fn cell(args: CellArgs) -> Result<i32, String> {
     let options = Options {
         verify: !args.no_verify,
         own_process: true,
+        harness: args.harness,
     };
     let outcome: Result<Metrics, String> =
         dispatch(args.collector, &args.config, RunCell { source, options }).and_then(|r| r);
@@ -837,6 +878,9 @@ fn matrix<'a>(
                     seed,
                     scale,
                     parameter: parameter.clone(),
+                    // Once per input and seed: the operations, and so the
+                    // harness's work, are the same for every collector.
+                    harness: collector == collectors[0] && !matches!(input, Input::Python(_)),
                 });
             }
         }

@@ -83,12 +83,15 @@ fn config_for(
     v
 }
 
-/// One verified run in a child process (`gc-bench cell`).
+/// One verified run in a child process (`gc-bench cell`); with `harness`,
+/// the harness's own cost is measured after it (`metrics.harness_ns_per_op`:
+/// for the points, not for the bisection's probes).
 fn run_child(
     w: &Workload,
     collector: CollectorName,
     args: &Args,
     config: &[(String, String)],
+    harness: bool,
 ) -> Result<Metrics, String> {
     let exe = std::env::current_exe().map_err(|e| format!("cannot find gc-bench itself: {e}"))?;
     let mut cmd = std::process::Command::new(exe);
@@ -103,6 +106,9 @@ fn run_child(
         .args(["--scale", &args.scale.to_string()]);
     for (k, v) in config {
         cmd.args(["--config", &format!("{k}={v}")]);
+    }
+    if harness {
+        cmd.arg("--harness");
     }
     let out = cmd
         .stdin(std::process::Stdio::null())
@@ -150,6 +156,8 @@ fn summarise(spec: &Spec, runs: &[Metrics]) -> Point {
     let mut order: Vec<usize> = (0..runs.len()).collect();
     order.sort_by_key(|&i| runs[i].wall_ns);
     let median = &runs[order[(runs.len() - 1) / 2]];
+    let mut harness: Vec<f64> = runs.iter().filter_map(|m| m.harness_ns_per_op).collect();
+    harness.sort_by(f64::total_cmp);
     Point {
         collector: spec.collector.name().to_owned(),
         setting: spec.setting.clone(),
@@ -157,6 +165,8 @@ fn summarise(spec: &Spec, runs: &[Metrics]) -> Point {
         heap_factor: spec.heap_factor,
         wall: median_ci(&walls),
         gc: median_ci(&gcs),
+        ns_per_op: bench_harness::results::ns_per_op(median.wall_ns, median.ops),
+        harness_ns_per_op: harness.get(harness.len().wrapping_sub(1) / 2).copied(),
         footprint_bytes: feet[(feet.len() - 1) / 2],
         live_bytes: median.live.as_ref().map_or(0, |l| l.peak_bytes),
         collections: collections(median),
@@ -172,6 +182,7 @@ fn min_heap(w: &Workload, collector: CollectorName, args: &Args) -> Result<MinHe
         collector,
         args,
         &config_for(collector, &args.config, &[]),
+        false,
     )?;
     let peak = unbounded.old_generation.map_or(0, |o| o.peak_old_bytes);
     let mut probes = Vec::new();
@@ -182,6 +193,7 @@ fn min_heap(w: &Workload, collector: CollectorName, args: &Args) -> Result<MinHe
             collector,
             args,
             &config_for(collector, &args.config, &extra),
+            false,
         ) {
             Ok(_) => Ok(true),
             Err(e) if is_out_of_memory(&e) => Ok(false),
@@ -388,7 +400,7 @@ fn measure(
             .find(|w| w.name == done[spec.workload].workload)
             .ok_or("lost a workload")?;
         let config = config_for(spec.collector, &args.config, &spec.extra);
-        match run_child(w, spec.collector, args, &config) {
+        match run_child(w, spec.collector, args, &config, true) {
             Ok(m) => runs.push(m),
             Err(e) => outcomes[i] = Err(e),
         }

@@ -101,6 +101,14 @@ pub struct Point {
     pub wall: Estimate,
     /// Median GC time with its CI.
     pub gc: Estimate,
+    /// Wall time per operation of the run with the median wall time (0 in
+    /// files written before it was recorded).
+    #[serde(default)]
+    pub ns_per_op: f64,
+    /// The harness's own time per operation, the median over the
+    /// repetitions (`Metrics::harness_ns_per_op`; absent in older files).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub harness_ns_per_op: Option<f64>,
     /// Median peak footprint (bytes the collector held).
     pub footprint_bytes: u64,
     /// The live size's peak (canonical bytes), the same for every point.
@@ -256,6 +264,8 @@ mod tests {
             heap_factor: None,
             wall: e(wall),
             gc: e(gc),
+            ns_per_op: 0.0,
+            harness_ns_per_op: None,
             footprint_bytes: footprint,
             live_bytes: 1,
             collections: String::new(),

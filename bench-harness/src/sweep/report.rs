@@ -34,6 +34,7 @@ pub fn table(s: &SweepResults) -> Table {
         "setting",
         "wall ms",
         "gc ms",
+        "ns/op (harness)",
         "footprint MiB (×live)",
         "LBO",
         "Pareto",
@@ -54,6 +55,10 @@ fn row(w: &WorkloadSweep, p: &Point) -> Vec<String> {
         p.setting.clone(),
         format!("{}{}", ms(p.wall.value), ci(&p.wall)),
         ms(p.gc.value),
+        match p.harness_ns_per_op {
+            Some(h) => format!("{:.1} ({h:.1})", p.ns_per_op),
+            None => format!("{:.1}", p.ns_per_op),
+        },
         if p.live_bytes > 0 {
             format!(
                 "{} ({:.2}×)",
@@ -72,7 +77,7 @@ fn row(w: &WorkloadSweep, p: &Point) -> Vec<String> {
 /// `points.csv`: one row per point.
 pub fn csv(s: &SweepResults) -> String {
     let mut out = String::from(
-        "workload,collector,setting,heap_factor,max_heap_bytes,wall_ns,wall_ci_low_ns,wall_ci_high_ns,gc_ns,peak_footprint_bytes,live_peak_bytes,space_overhead,lbo_overhead,pareto\n",
+        "workload,collector,setting,heap_factor,max_heap_bytes,wall_ns,wall_ci_low_ns,wall_ci_high_ns,gc_ns,peak_footprint_bytes,live_peak_bytes,space_overhead,lbo_overhead,pareto,ns_per_op,harness_ns_per_op\n",
     );
     for w in &s.workloads {
         for p in &w.points {
@@ -100,6 +105,9 @@ pub fn csv(s: &SweepResults) -> String {
                 },
                 p.lbo.map_or(String::new(), |o| format!("{o:.4}")),
                 p.pareto.to_string(),
+                format!("{:.2}", p.ns_per_op),
+                p.harness_ns_per_op
+                    .map_or(String::new(), |h| format!("{h:.2}")),
             ];
             out.push_str(&fields.join(","));
             out.push('\n');
@@ -210,6 +218,12 @@ const HOW_TO_READ: &str = "## How to read this
   no other point beats on both time and footprint. A point above and to
   the right of the frontier is dominated: some setting of some
   collector is both faster and smaller.
+- **ns/op (harness)**: wall time per operation of the median run; in
+  brackets the harness's own time per operation (the median over the
+  repetitions), measured in each run's process after the run: the same
+  operations through the same loop into a sink that keeps only handles
+  and slots (an upper bound; `gc-bench run`'s report says more). What
+  lies between the two is the collector's.
 - **LBO** (lower-bound overhead; Cai, Blackburn et al., ISPASS 2022): the
   baseline is the least `wall − gc` over every collector and setting of
   the workload (an upper bound of an ideal collector's cost), and each
@@ -253,6 +267,8 @@ mod tests {
             heap_factor: Some(1.5),
             wall: e(10.0),
             gc: e(2.0),
+            ns_per_op: 2.5,
+            harness_ns_per_op: Some(1.0),
             footprint_bytes: 200,
             live_bytes: 100,
             collections: "minor:1".into(),
@@ -298,11 +314,13 @@ mod tests {
                 "100",
                 "2.0000",
                 "0.2500",
-                "true"
+                "true",
+                "2.50",
+                "1.00"
             ]
         );
         let md = super::markdown(&s);
         assert!(md.contains("![w: time against peak footprint](w.svg)"));
-        assert!(md.contains("| w | marksweep | max_heap=1.5× | 0.0 | 0.0 | 0.00 (2.00×) | +25% | yes | minor:1 |"), "{md}");
+        assert!(md.contains("| w | marksweep | max_heap=1.5× | 0.0 | 0.0 | 2.5 (1.0) | 0.00 (2.00×) | +25% | yes | minor:1 |"), "{md}");
     }
 }
