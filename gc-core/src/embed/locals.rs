@@ -332,7 +332,16 @@ impl LocalStack {
     #[inline]
     pub(super) fn keep_top_at(&mut self, base: usize) {
         let top = self.entries.len() - 1;
-        self.entries.swap(base, top);
+        // Copied field by field, and the entry at `base` not read: it was
+        // just written (a stale entry), and a wide load of a narrow store
+        // stalls store-to-load forwarding.
+        let kept = match self.entries[top] {
+            Entry::Counted { index, serial } => Entry::Counted { index, serial },
+            Entry::Object { addr, serial } => Entry::Object { addr, serial },
+            Entry::Root(h) => Entry::Root(h),
+            Entry::Released => Entry::Released,
+        };
+        self.entries[base] = kept;
         self.entries.truncate(base + 1);
         self.root_top = self.root_top.min(base + 1);
     }

@@ -506,16 +506,22 @@ impl<P: RcPolicy> RcHeap<P> {
             slots,
         };
         let payload_len = payload.len();
-        let cold = Cold { id, payload };
         let index = match self.free_list.pop() {
             Some(i) => {
                 self.objects[i as usize] = header;
-                self.cold[i as usize] = cold;
+                // A free entry's payload is empty (`release_memory` takes
+                // it): written only when the new one is not, so that the
+                // old one (long out of cache) is not read to be dropped.
+                let cold = &mut self.cold[i as usize];
+                cold.id = id;
+                if payload_len != 0 {
+                    cold.payload = payload;
+                }
                 i as usize
             }
             None => {
                 self.objects.push(header);
-                self.cold.push(cold);
+                self.cold.push(Cold { id, payload });
                 self.objects.len() - 1
             }
         };
