@@ -66,9 +66,11 @@ pub(super) enum Entry {
     /// An object the heap roots while the entry is on the stack; `serial`
     /// tells this entry from any other that takes its place later.
     Object { addr: NonNull<u8>, serial: u32 },
-    /// An object of a reference-counting heap (its index in the heap's
-    /// table), which the entry holds one count of; `serial` as above.
-    Counted { index: u32, serial: u32 },
+    /// An object of a reference-counting heap, which the entry holds one
+    /// count of: its index in the heap's table in the low half of `key`,
+    /// the serial (as above) in the high half. One word, so that it is
+    /// written and read whole (see [`LocalStack::keep_top_at`]).
+    Counted { key: u64 },
     /// A local whose handle the embedder released by hand: stale.
     Released,
 }
@@ -86,6 +88,25 @@ pub enum Held {
 }
 
 impl Entry {
+    #[inline]
+    fn counted(index: u32, serial: u32) -> Self {
+        Entry::Counted {
+            key: u64::from(index) | (u64::from(serial) << 32),
+        }
+    }
+
+    /// A counted entry's object index (the low half of its key).
+    #[inline]
+    pub(super) fn index_of(key: u64) -> u32 {
+        key as u32
+    }
+
+    /// A counted entry's serial (the high half of its key).
+    #[inline]
+    fn serial_of(key: u64) -> u32 {
+        (key >> 32) as u32
+    }
+
     /// Must popping it drop something (a table root, a count)?
     #[inline]
     fn needs_release(self) -> bool {
@@ -272,9 +293,20 @@ impl LocalStack {
         self.room_for_object()?;
         let serial = self.next_serial();
         let place = self.entries.len();
-        self.entries.push(Entry::Counted { index, serial });
+        self.entries.push(Entry::counted(index, serial));
         self.root_top = place + 1;
         Ok(place)
+    }
+
+    /// The handle naming the object local at `place` with `serial`.
+    #[inline]
+    fn local_handle(&self, place: usize, serial: u32) -> Result<Handle, GcError> {
+        match self.heap {
+            // Below `LOCAL_BIT`: pushed there (`room_for_object`), and
+            // entries only move down.
+            Some(heap) => Ok(Handle::local(heap, place as u32, serial)),
+            None => Err(GcError::StaleHandle),
+        }
     }
 
     /// The handle of the local at `place`: its table root, or a handle
@@ -284,12 +316,8 @@ impl LocalStack {
     pub fn handle_at(&self, place: usize) -> Option<Result<Handle, GcError>> {
         Some(match *self.entries.get(place)? {
             Entry::Root(h) => Ok(h),
-            Entry::Object { serial, .. } | Entry::Counted { serial, .. } => match self.heap {
-                // Below `LOCAL_BIT`: pushed there (`push_object`), and
-                // entries only move down.
-                Some(heap) => Ok(Handle::local(heap, place as u32, serial)),
-                None => Err(GcError::StaleHandle),
-            },
+            Entry::Object { serial, .. } => self.local_handle(place, serial),
+            Entry::Counted { key } => self.local_handle(place, Entry::serial_of(key)),
             Entry::Released => Err(GcError::StaleHandle),
         })
     }
@@ -300,7 +328,7 @@ impl LocalStack {
     pub fn held(&self, place: usize) -> Result<Held, GcError> {
         match self.entries.get(place) {
             Some(&Entry::Object { addr, .. }) => Ok(Held::Object(addr)),
-            Some(&Entry::Counted { index, .. }) => Ok(Held::Counted(index)),
+            Some(&Entry::Counted { key }) => Ok(Held::Counted(Entry::index_of(key))),
             Some(&Entry::Root(h)) => Ok(Held::Root(h)),
             _ => Err(GcError::StaleHandle),
         }
@@ -332,16 +360,16 @@ impl LocalStack {
     #[inline]
     pub(super) fn keep_top_at(&mut self, base: usize) {
         let top = self.entries.len() - 1;
-        // Copied field by field, and the entry at `base` not read: it was
-        // just written (a stale entry), and a wide load of a narrow store
-        // stalls store-to-load forwarding.
-        let kept = match self.entries[top] {
-            Entry::Counted { index, serial } => Entry::Counted { index, serial },
-            Entry::Object { addr, serial } => Entry::Object { addr, serial },
-            Entry::Root(h) => Entry::Root(h),
-            Entry::Released => Entry::Released,
-        };
-        self.entries[base] = kept;
+        if top != base {
+            // Copied field by field over the entry at `base`, which is not
+            // read: both were just written field by field, and a wide load
+            // of narrow stores stalls store-to-load forwarding (a swap or a
+            // plain copy spent most of this call waiting on it).
+            self.entries[base] = match self.entries[top] {
+                Entry::Counted { key } => Entry::Counted { key },
+                other => other,
+            };
+        }
         self.entries.truncate(base + 1);
         self.root_top = self.root_top.min(base + 1);
     }
@@ -373,8 +401,8 @@ impl LocalStack {
         }
         match self.entries.get(place as usize) {
             Some(&Entry::Object { addr, serial: s }) if s == serial => Ok(Some(Held::Object(addr))),
-            Some(&Entry::Counted { index, serial: s }) if s == serial => {
-                Ok(Some(Held::Counted(index)))
+            Some(&Entry::Counted { key }) if Entry::serial_of(key) == serial => {
+                Ok(Some(Held::Counted(Entry::index_of(key))))
             }
             _ => Err(GcError::StaleHandle),
         }
@@ -410,7 +438,7 @@ impl LocalStack {
     /// The counted objects on the stack, by index (each holds one count).
     pub(crate) fn counted_objects(&self) -> impl Iterator<Item = u32> + '_ {
         self.entries.iter().filter_map(|e| match *e {
-            Entry::Counted { index, .. } => Some(index),
+            Entry::Counted { key } => Some(Entry::index_of(key)),
             _ => None,
         })
     }

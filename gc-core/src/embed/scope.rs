@@ -628,7 +628,7 @@ fn pop_above<C: Collector>(heap: &mut C, base: usize) -> Option<Held> {
     while let Some(entry) = stack.pop_above(base) {
         match entry {
             Entry::Root(h) => return Some(Held::Root(h)),
-            Entry::Counted { index, .. } => return Some(Held::Counted(index)),
+            Entry::Counted { key } => return Some(Held::Counted(Entry::index_of(key))),
             Entry::Object { .. } | Entry::Released => {}
         }
     }
@@ -642,7 +642,7 @@ fn release_entry<C: Collector>(heap: &mut C, entry: Entry) {
         Entry::Root(h) => {
             let _ = heap.release(h);
         }
-        Entry::Counted { index, .. } => heap.drop_counted_local(index, KEY),
+        Entry::Counted { key } => heap.drop_counted_local(Entry::index_of(key), KEY),
         Entry::Object { .. } | Entry::Released => {}
     }
 }
