@@ -315,9 +315,10 @@
 //!   child scope's escaped local keeps its root and moves to where the
 //!   child began. Measured on binary trees built with a child scope per
 //!   node (`cargo run --release -p gc-any --example tree_costs`, see the
-//!   README): about the raw handle API's cost on the reference-counting
-//!   strategies (0.98–1.08× refcount, 1.05× generational, in time; the
-//!   same instructions within 2 %), below it on marksweep (0.8–0.9×).
+//!   README): the raw handle API's cost on the reference-counting
+//!   strategies (0.95–1.04× on refcount, 1.00–1.05× on generational, in
+//!   time; the same instructions within 2 %), below it on marksweep
+//!   (0.76–0.80×).
 //! - A [`Root`]: a local's cost, plus a shared pointer, the room for its
 //!   handle in the heap's release queue, and one uncontended lock when made
 //!   and one when dropped (its drop allocates nothing).
