@@ -183,7 +183,7 @@ impl LocalStack {
         }
     }
 
-    /// Was it made [`LocalStack::scanned`] or [`LocalStack::counted`] (may
+    /// Was it made [`LocalStack::scanned`] or `LocalStack::counted` (may
     /// it hold objects rather than handles)?
     #[inline]
     pub fn holds_objects(&self) -> bool {
