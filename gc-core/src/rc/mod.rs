@@ -621,6 +621,22 @@ impl<P: RcPolicy> RcHeap<P> {
         Ok(self.new_object(flags::TUPLE, slots, Box::default()))
     }
 
+    /// What slot `index` of the object `object` roots holds.
+    #[inline]
+    fn slot_value(&self, object: Handle, index: usize) -> Result<Slot, GcError> {
+        let r = self.resolve(object)?;
+        let h = self.header(r);
+        self.slot_arena
+            .get(&h.slots)
+            .get(index)
+            .copied()
+            .ok_or(GcError::SlotOutOfRange {
+                index,
+                len: h.slots.len(),
+                kind: h.kind().map_or("weakref", Kind::name),
+            })
+    }
+
     fn node_to_write(&self, object: Handle, index: usize) -> Result<ObjRef, GcError> {
         let r = self.node(object)?;
         let h = self.header(r);
@@ -805,18 +821,7 @@ impl<P: RcPolicy> Collector for RcHeap<P> {
 
     #[inline]
     fn slot(&mut self, object: Handle, index: usize) -> Result<Option<Handle>, GcError> {
-        let r = self.resolve(object)?;
-        let h = self.header(r);
-        let value = *self
-            .slot_arena
-            .get(&h.slots)
-            .get(index)
-            .ok_or(GcError::SlotOutOfRange {
-                index,
-                len: h.slots.len(),
-                kind: h.kind().map_or("weakref", Kind::name),
-            })?;
-        let Some(v) = value else {
+        let Some(v) = self.slot_value(object, index)? else {
             return Ok(None);
         };
         self.reserve_root()?;
@@ -1107,18 +1112,7 @@ impl<P: RcPolicy> Collector for RcHeap<P> {
         index: usize,
         _: LocalsKey,
     ) -> Result<Option<usize>, GcError> {
-        let r = self.resolve(object)?;
-        let h = self.header(r);
-        let value = *self
-            .slot_arena
-            .get(&h.slots)
-            .get(index)
-            .ok_or(GcError::SlotOutOfRange {
-                index,
-                len: h.slots.len(),
-                kind: h.kind().map_or("weakref", Kind::name),
-            })?;
-        let Some(v) = value else {
+        let Some(v) = self.slot_value(object, index)? else {
             return Ok(None);
         };
         self.inc(v);
