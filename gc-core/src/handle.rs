@@ -189,9 +189,11 @@ impl<R: Copy, H: HandleType> RootTable<R, H> {
     /// refuses is [`GcError::OutOfMemory`], and the table is unchanged.
     #[inline(always)]
     pub fn try_reserve(&mut self, additional: usize) -> Result<(), GcError> {
-        // Free entries, and room for new ones (the free list has room for
-        // every entry the vector has room for: see `grow`).
-        if additional <= self.free.len() + (self.entries.capacity() - self.entries.len()) {
+        // Free entries, and new ones both vectors have room for (the free
+        // list must be able to hold every entry).
+        let spare = (self.entries.capacity() - self.entries.len())
+            .min(self.free.capacity().saturating_sub(self.entries.len()));
+        if additional <= self.free.len() + spare {
             return Ok(());
         }
         self.grow(additional - self.free.len())
@@ -244,10 +246,8 @@ impl<R: Copy, H: HandleType> RootTable<R, H> {
                     generation: 0,
                     target: Some(target),
                 });
-                // Only an unreserved insert can have grown the vector.
-                if self.free.capacity() < self.entries.capacity() {
-                    self.free.reserve(self.entries.capacity() - self.free.len());
-                }
+                // Allocates only on an insert that was not reserved.
+                self.free.reserve(self.entries.len() - self.free.len());
                 i
             }
         };
