@@ -1006,6 +1006,33 @@ fn a_callback_that_releases_a_member_of_the_tuple_being_made_is_an_error_not_cor
 }
 
 #[test]
+fn a_tuple_refused_for_a_stale_member_gives_back_the_members_it_took() {
+    let mut h = Generational::new_default().unwrap();
+    let keep = node(&mut h, 0);
+    let m = node(&mut h, 0);
+    // The tuple's allocation collects first (its count passes 1); the
+    // callback frees `m`.
+    h.gc().set_threshold(1, None, None);
+    let victim = std::sync::Arc::new(std::sync::Mutex::new(Some(m)));
+    let v = victim.clone();
+    h.gc()
+        .callbacks()
+        .push(gc_generational::callback(move |h, phase, _| {
+            if let (Phase::Start, Some(m)) = (phase, v.lock().unwrap().take()) {
+                h.release(m).unwrap();
+            }
+        }));
+    // The first member is taken before the second is found stale: it must
+    // be given back, or `keep` would outlive its last root.
+    assert_eq!(
+        h.alloc_tuple(&[Some(keep), Some(m)]),
+        Err(gc_core::GcError::StaleHandle)
+    );
+    h.release(keep).unwrap();
+    assert_eq!(h.stats().live_objects, 0);
+}
+
+#[test]
 fn callbacks_that_change_the_list_follow_cpythons_list_walk() {
     // cb1 removes itself and appends cb3 at "start"; the walk goes on by
     // index, so cb2 is skipped once. CPython 3.11.7:

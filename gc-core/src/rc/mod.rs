@@ -598,10 +598,6 @@ impl<P: RcPolicy> RcHeap<P> {
         });
         self.finish();
         collected?;
-        // Again: code run by the policy's hook (a `gc.callbacks` function,
-        // a finalizer) may have released a member's handle, and with it the
-        // member.
-        check(self)?;
         let mut slots = match self
             .reserve_entry()
             .and_then(|()| self.slot_arena.alloc(len))
@@ -612,10 +608,28 @@ impl<P: RcPolicy> RcHeap<P> {
                 return Err(e);
             }
         };
+        // Each member resolved again: code run by the policy's hook (a
+        // `gc.callbacks` function, a finalizer) may have released a
+        // member's handle, and with it the member. Then the members taken
+        // so far are given back (each still has its root, so none is
+        // freed) and nothing is made.
         for i in 0..len {
-            if let Some(r) = member(self, i)? {
-                self.inc(r);
-                self.slot_arena.get_mut(&mut slots)[i] = Some(r);
+            match member(self, i) {
+                Ok(Some(r)) => {
+                    self.inc(r);
+                    self.slot_arena.get_mut(&mut slots)[i] = Some(r);
+                }
+                Ok(None) => {}
+                Err(e) => {
+                    for j in 0..i {
+                        let taken = self.slot_arena.get_mut(&mut slots)[j].take();
+                        self.dec_slot(taken);
+                    }
+                    // (The policy's count stays, as when this check came
+                    // before the room was taken.)
+                    self.slot_arena.free(slots);
+                    return Err(e);
+                }
             }
         }
         Ok(self.new_object(flags::TUPLE, slots, Box::default()))

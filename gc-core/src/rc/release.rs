@@ -23,7 +23,8 @@
 //! and what a finalizer adds (a saved-list entry, a root and a queue entry
 //! for the hook) was reserved when the finalizer was set (`set_finalizer`).
 
-use super::{ObjRef, RcHeap, RcPolicy, flags};
+use super::slots::INLINE_MAX;
+use super::{ObjRef, RcHeap, RcPolicy, Slot, flags};
 use crate::Collector;
 
 /// CPython's `_PyTrash_UNWIND_LEVEL`.
@@ -36,9 +37,19 @@ pub(super) const MAX_FRAMES: usize = TRASH_UNWIND_LEVEL as usize + 1;
 #[derive(Debug, Clone, Copy)]
 pub(super) struct Frame {
     object: ObjRef,
-    next_slot: usize,
+    next_slot: u32,
+    /// An object with up to [`INLINE_MAX`] slots: how many, and the slots
+    /// themselves, copied out when it was opened in the order they are
+    /// dropped (nothing reads its slots while it is being freed: it is
+    /// unreachable), so that dropping them reads no header.
+    /// [`IN_ARENA`]: its slots are read from the arena one at a time.
+    inline_len: u32,
+    inline: [Slot; INLINE_MAX],
     trashcan: bool,
 }
+
+/// [`Frame::inline_len`] of an object whose slots are in the arena.
+const IN_ARENA: u32 = u32::MAX;
 
 impl<P: RcPolicy> RcHeap<P> {
     /// Does the object's deallocation go through CPython's trashcan (nodes
@@ -100,9 +111,30 @@ impl<P: RcPolicy> RcHeap<P> {
         // Most objects have neither a finalizer nor weak references.
         let f = self.objects[r.index()].flags;
         if f & (flags::HAS_FINALIZER | flags::HAS_WEAKREFS) == 0 || self.begin_dealloc(r) {
+            let h = &self.objects[r.index()];
+            let mut inline = [None; INLINE_MAX];
+            let inline_len = match h.slots.inline_slots() {
+                Some(slots) => {
+                    // CPython's `tupledealloc` drops the members last
+                    // first; `subtype_dealloc` clears a node's slots in
+                    // order.
+                    if h.kind_bits() == flags::TUPLE {
+                        inline
+                            .iter_mut()
+                            .zip(slots.iter().rev())
+                            .for_each(|(d, s)| *d = *s);
+                    } else {
+                        inline.iter_mut().zip(slots).for_each(|(d, s)| *d = *s);
+                    }
+                    slots.len() as u32
+                }
+                None => IN_ARENA,
+            };
             Some(Frame {
                 object: r,
                 next_slot: 0,
+                inline_len,
+                inline,
                 trashcan,
             })
         } else {
@@ -121,21 +153,28 @@ impl<P: RcPolicy> RcHeap<P> {
             let top = stack.last_mut().expect("above base");
             let object = top.object;
             let i = top.next_slot;
-            let h = &mut self.objects[object.index()];
-            let reverse = h.kind_bits() == flags::TUPLE;
-            let slots = self.slot_arena.get_mut(&mut h.slots);
-            if i >= slots.len() {
+            let next = if top.inline_len != IN_ARENA {
+                (i < top.inline_len).then(|| top.inline[i as usize])
+            } else {
+                let h = &mut self.objects[object.index()];
+                let reverse = h.kind_bits() == flags::TUPLE;
+                let slots = self.slot_arena.get_mut(&mut h.slots);
+                let i = i as usize;
+                // As in `open`: a tuple's members last first.
+                (i < slots.len()).then(|| {
+                    let k = if reverse { slots.len() - 1 - i } else { i };
+                    slots[k].take()
+                })
+            };
+            let Some(slot) = next else {
                 let trashcan = top.trashcan;
                 stack.pop();
                 self.free_object(object);
                 self.trash_nesting -= u32::from(trashcan);
                 continue;
-            }
+            };
             top.next_slot += 1;
-            // CPython's `tupledealloc` drops the members last first;
-            // `subtype_dealloc` clears a node's slots in order.
-            let k = if reverse { slots.len() - 1 - i } else { i };
-            let Some(child) = slots[k].take() else {
+            let Some(child) = slot else {
                 continue;
             };
             let h = &mut self.objects[child.index()];
