@@ -4,34 +4,10 @@
 //! (callsite interest is cached process-wide), which made this test fail
 //! once in a loaded CI run when it lived in `test_gc.rs`.
 
-use gc_core::{Collector, CollectorExt, Handle};
+mod common;
+use common::{collect, heap, node, self_loop};
+use gc_core::Collector;
 use gc_generational::GcModule;
-use gc_generational::{Generational, GenerationalConfig};
-
-fn heap() -> Generational {
-    let mut h = Generational::with_config(GenerationalConfig {
-        enabled: false,
-        ..GenerationalConfig::default()
-    })
-    .unwrap();
-    h.record_events(true);
-    h
-}
-
-fn node(h: &mut Generational, slots: usize) -> Handle {
-    h.alloc_node(slots, 0).unwrap()
-}
-
-/// `o.slot = o`.
-fn self_loop(h: &mut Generational, slots: usize) -> Handle {
-    let n = node(h, slots);
-    h.set_slot(n, 0, Some(n)).unwrap();
-    n
-}
-
-fn collect(h: &mut Generational, g: u64) -> u64 {
-    h.gc().collect(g).unwrap()
-}
 
 #[test]
 fn debug_stats_and_collectable_lines_go_to_tracing() {

@@ -13,28 +13,8 @@ use gc_generational::{
     CallbackInfo, DEBUG_SAVEALL, GcModule, Generational, GenerationalConfig, Phase,
 };
 
-/// A heap with automatic collection off, as the scripts run
-/// (`gc.disable()` first).
-fn heap() -> Generational {
-    let mut h = Generational::with_config(GenerationalConfig {
-        enabled: false,
-        ..GenerationalConfig::default()
-    })
-    .unwrap();
-    h.record_events(true);
-    h
-}
-
-fn node(h: &mut Generational, slots: usize) -> Handle {
-    h.alloc_node(slots, 0).unwrap()
-}
-
-/// `o.slot = o`.
-fn self_loop(h: &mut Generational, slots: usize) -> Handle {
-    let n = node(h, slots);
-    h.set_slot(n, 0, Some(n)).unwrap();
-    n
-}
+mod common;
+use common::{collect, heap, node, self_loop};
 
 fn id(h: &Generational, o: Handle) -> ObjectId {
     h.object_id(o).unwrap()
@@ -61,10 +41,6 @@ fn events(h: &mut Generational) -> Vec<Ev> {
             Event::Collect(_) => None,
         })
         .collect()
-}
-
-fn collect(h: &mut Generational, g: u64) -> u64 {
-    h.gc().collect(g).unwrap()
 }
 
 // ---- test_gc.GCTests ----------------------------------------------------
@@ -969,21 +945,26 @@ fn deep_deallocation_goes_through_the_trashcan() {
     );
 }
 
+/// A `gc.callbacks` function that releases `victim` when the next
+/// collection starts (code that runs inside an allocation).
+fn release_at_next_collection(h: &mut Generational, victim: Handle) {
+    let victim = std::sync::Mutex::new(Some(victim));
+    h.gc()
+        .callbacks()
+        .push(gc_generational::callback(move |h, phase, _| {
+            if let (Phase::Start, Some(v)) = (phase, victim.lock().unwrap().take()) {
+                h.release(v).unwrap();
+            }
+        }));
+}
+
 #[test]
 fn a_callback_that_releases_a_member_of_the_tuple_being_made_is_an_error_not_corruption() {
     let mut h = Generational::new_default().unwrap();
     h.record_events(true);
     h.gc().set_threshold(1, None, None);
     let m = node(&mut h, 0);
-    let victim = std::sync::Arc::new(std::sync::Mutex::new(Some(m)));
-    let v = victim.clone();
-    h.gc()
-        .callbacks()
-        .push(gc_generational::callback(move |h, phase, _| {
-            if let (Phase::Start, Some(m)) = (phase, v.lock().unwrap().take()) {
-                h.release(m).unwrap();
-            }
-        }));
+    release_at_next_collection(&mut h, m);
     // The tuple's allocation collects first; the callback frees `m`.
     assert_eq!(
         h.alloc_tuple(&[Some(m)]),
@@ -991,16 +972,8 @@ fn a_callback_that_releases_a_member_of_the_tuple_being_made_is_an_error_not_cor
     );
     assert_eq!(h.stats().live_objects, 0);
     let w = node(&mut h, 0);
-    let victim = std::sync::Arc::new(std::sync::Mutex::new(Some(w)));
-    let v = victim.clone();
     h.gc().callbacks().clear();
-    h.gc()
-        .callbacks()
-        .push(gc_generational::callback(move |h, phase, _| {
-            if let (Phase::Start, Some(w)) = (phase, v.lock().unwrap().take()) {
-                h.release(w).unwrap();
-            }
-        }));
+    release_at_next_collection(&mut h, w);
     assert_eq!(h.weak(w, true), Err(gc_core::GcError::StaleHandle));
     assert_eq!(h.stats().live_objects, 0);
 }
@@ -1013,15 +986,7 @@ fn a_tuple_refused_for_a_stale_member_gives_back_the_members_it_took() {
     // The tuple's allocation collects first (its count passes 1); the
     // callback frees `m`.
     h.gc().set_threshold(1, None, None);
-    let victim = std::sync::Arc::new(std::sync::Mutex::new(Some(m)));
-    let v = victim.clone();
-    h.gc()
-        .callbacks()
-        .push(gc_generational::callback(move |h, phase, _| {
-            if let (Phase::Start, Some(m)) = (phase, v.lock().unwrap().take()) {
-                h.release(m).unwrap();
-            }
-        }));
+    release_at_next_collection(&mut h, m);
     // The first member is taken before the second is found stale: it must
     // be given back, or `keep` would outlive its last root.
     assert_eq!(
