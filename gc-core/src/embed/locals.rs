@@ -109,7 +109,7 @@ impl Entry {
 
     /// Must popping it drop something (a table root, a count)?
     #[inline]
-    fn needs_release(self) -> bool {
+    pub(super) fn needs_release(self) -> bool {
         matches!(self, Entry::Root(_) | Entry::Counted { .. })
     }
 }

@@ -5,7 +5,7 @@ use std::marker::PhantomData;
 use std::num::{NonZeroU32, NonZeroU64};
 use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 
-use super::locals::{Entry, Held, LocalStack, LocalsKey};
+use super::locals::{Entry, LocalStack, LocalsKey};
 use super::root::{Root, WeakRoot};
 use super::state::{self, FinalizeHook};
 use crate::{
@@ -580,11 +580,11 @@ fn release_above<C: Collector>(heap: &mut C, base: usize) {
     if heap.has_finalize_hook() {
         return release_above_hooked(heap, base);
     }
-    while let Some(held) = pop_above(heap, base) {
+    while let Some(entry) = pop_above(heap, base) {
         // No embedder code can run, so a release cannot panic, nor install
         // a hook. (Stale only if the embedder released the raw handle by
         // hand.)
-        release_held(heap, held);
+        release_entry(heap, entry);
     }
     locals(heap).popped();
 }
@@ -602,10 +602,10 @@ fn release_above_hooked<C: Collector>(heap: &mut C, base: usize) {
         if stack.stamp != stamp || stack.depth != depth {
             break;
         }
-        let Some(held) = pop_above(heap, base) else {
+        let Some(entry) = pop_above(heap, base) else {
             break;
         };
-        let released = catch_unwind(AssertUnwindSafe(|| release_held(heap, held)));
+        let released = catch_unwind(AssertUnwindSafe(|| release_entry(heap, entry)));
         if let Err(payload) = released {
             panic.get_or_insert(payload);
         }
@@ -623,19 +623,17 @@ fn release_above_hooked<C: Collector>(heap: &mut C, base: usize) {
 /// once the stack is down to `base`. Objects the heap roots itself need no
 /// release.
 #[inline]
-fn pop_above<C: Collector>(heap: &mut C, base: usize) -> Option<Held> {
+fn pop_above<C: Collector>(heap: &mut C, base: usize) -> Option<Entry> {
     let stack = locals(heap);
     while let Some(entry) = stack.pop_above(base) {
-        match entry {
-            Entry::Root(h) => return Some(Held::Root(h)),
-            Entry::Counted { key } => return Some(Held::Counted(Entry::index_of(key))),
-            Entry::Object { .. } | Entry::Released => {}
+        if entry.needs_release() {
+            return Some(entry);
         }
     }
     None
 }
 
-/// Drops what a local taken off the stack held.
+/// Drops what a local taken off the stack held (a table root, a count).
 #[inline(always)]
 fn release_entry<C: Collector>(heap: &mut C, entry: Entry) {
     match entry {
@@ -644,18 +642,6 @@ fn release_entry<C: Collector>(heap: &mut C, entry: Entry) {
         }
         Entry::Counted { key } => heap.drop_counted_local(Entry::index_of(key), KEY),
         Entry::Object { .. } | Entry::Released => {}
-    }
-}
-
-/// Drops what a popped local held.
-#[inline(always)]
-fn release_held<C: Collector>(heap: &mut C, held: Held) {
-    match held {
-        Held::Root(h) => {
-            let _ = heap.release(h);
-        }
-        Held::Counted(index) => heap.drop_counted_local(index, KEY),
-        Held::Object(_) => {}
     }
 }
 
