@@ -168,3 +168,182 @@ fn visit_reachable(heap: &mut Heap, child: ObjRef, young: List, unscanned: Unsca
     move_to(heap, c, young);
     true
 }
+
+#[cfg(test)]
+mod tests {
+    //! The scan against CPython's own procedure (the object moved to the
+    //! unreachable list as soon as it is found at 0, and back when
+    //! rescued): on random heaps, both leave the same objects in the same
+    //! order in both lists, and report the same [`Scan`].
+
+    use gc_core::{Collector, CollectorExt, Control, Handle};
+
+    use super::*;
+    use crate::header::{append, next, unlink};
+    use crate::phases::refs::update_and_subtract_refs;
+
+    /// `move_unreachable` as `Modules/gcmodule.c` (3.11) writes it.
+    fn cpython_move_unreachable(heap: &mut Heap, young: List, unreachable: List) -> Scan {
+        let head = young.head();
+        let mut scan = Scan::default();
+        let placed = Placement::new(heap, young);
+        let mut x = first(heap, young);
+        while x != head {
+            let h = &heap.objects[x as usize];
+            if h.extra.refs > 0 || h.flags & flags::IMMORTAL != 0 {
+                let (slots, kind) = (h.slots, h.flags & flags::KIND_MASK);
+                let n = slots.len();
+                for k in 0..n {
+                    let i = if kind == flags::TUPLE { n - 1 - k } else { k };
+                    let Some(child) = heap.slot_arena.slot(&slots, i) else {
+                        continue;
+                    };
+                    let c = &mut heap.objects[child.index()];
+                    if c.flags & UNREACHABLE == 0 {
+                        if Unscanned::COLLECTING.test(c.flags) && c.extra.refs == 0 {
+                            c.extra.refs = 1;
+                        }
+                        continue;
+                    }
+                    c.flags &= !UNREACHABLE;
+                    c.extra.refs = 1;
+                    let c = child.index() as u32;
+                    unlink(heap, c);
+                    append(heap, c, young);
+                    scan.unreachable -= 1;
+                    let (count, held) = references(heap, c);
+                    scan.garbage_counts -= count;
+                    scan.garbage_slots -= held;
+                }
+                let h = &mut heap.objects[x as usize];
+                h.flags = placed.apply(h.flags & !COLLECTING);
+                h.extra.refs = 0;
+                scan.reachable += 1;
+                scan.tuples += u64::from(kind == flags::TUPLE);
+                scan.dicts += u64::from(h.flags & DICT_TRACKING != 0);
+                x = h.extra.next;
+            } else {
+                let after = h.extra.next;
+                move_to(heap, x, unreachable);
+                let h = &mut heap.objects[x as usize];
+                h.flags |= COLLECTING | UNREACHABLE;
+                scan.garbage_flags |= h.flags;
+                scan.unreachable += 1;
+                let (count, held) = references(heap, x);
+                scan.garbage_counts += count;
+                scan.garbage_slots += held;
+                x = after;
+            }
+        }
+        scan
+    }
+
+    /// SplitMix64: a tiny deterministic generator.
+    fn next_random(state: &mut u64) -> u64 {
+        *state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = *state;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// A heap of random nodes and tuples in generation 0 (automatic
+    /// collection off), some still rooted, the same for the same seed.
+    fn random_heap(seed: u64) -> Heap {
+        let mut rng = seed;
+        let mut heap = Heap::new_default().unwrap();
+        heap.control(Control::Disable).unwrap();
+        let objects = 1 + (next_random(&mut rng) % 60) as usize;
+        let mut made: Vec<Handle> = Vec::new();
+        for _ in 0..objects {
+            let pick = |rng: &mut u64, made: &[Handle]| {
+                (!made.is_empty() && next_random(rng) % 4 != 0)
+                    .then(|| made[(next_random(rng) % made.len() as u64) as usize])
+            };
+            let h = if next_random(&mut rng) % 3 == 0 {
+                let members = [pick(&mut rng, &made), pick(&mut rng, &made)];
+                heap.alloc_tuple(&members).unwrap()
+            } else {
+                let slots = (next_random(&mut rng) % 4) as usize;
+                let n = heap.alloc_node(slots, 0).unwrap();
+                for i in 0..slots {
+                    // Back edges as well as forward ones: cycles.
+                    let target = if next_random(&mut rng) % 5 == 0 {
+                        Some(n)
+                    } else {
+                        pick(&mut rng, &made)
+                    };
+                    heap.set_slot(n, i, target).unwrap();
+                }
+                n
+            };
+            made.push(h);
+        }
+        // Later writes into earlier nodes: parents made before children.
+        for _ in 0..objects / 2 {
+            let from = made[(next_random(&mut rng) % made.len() as u64) as usize];
+            let to = made[(next_random(&mut rng) % made.len() as u64) as usize];
+            let _ = heap.set_slot(from, 0, Some(to));
+        }
+        for h in made {
+            if next_random(&mut rng) % 4 != 0 {
+                heap.release(h).unwrap();
+            }
+        }
+        heap
+    }
+
+    fn order(heap: &Heap, list: List) -> Vec<u32> {
+        let head = list.head();
+        let mut out = Vec::new();
+        let mut x = first(heap, list);
+        while x != head {
+            out.push(x);
+            x = next(heap, x);
+        }
+        out
+    }
+
+    #[test]
+    fn the_scan_leaves_both_lists_as_cpython_does() {
+        for seed in 0..500 {
+            let mut ours = random_heap(seed);
+            let mut theirs = random_heap(seed);
+            let young = List::Gen0;
+            assert_eq!(order(&ours, young), order(&theirs, young), "seed {seed}");
+            let u = update_and_subtract_refs(&mut ours, young, 0);
+            let a = move_unreachable(&mut ours, young, List::Unreachable, young, u);
+            update_and_subtract_refs(&mut theirs, young, 0);
+            let b = cpython_move_unreachable(&mut theirs, young, List::Unreachable);
+            for list in [young, List::Unreachable] {
+                assert_eq!(
+                    order(&ours, list),
+                    order(&theirs, list),
+                    "seed {seed} {list:?}"
+                );
+            }
+            assert_eq!(
+                (
+                    a.reachable,
+                    a.unreachable,
+                    a.tuples,
+                    a.dicts,
+                    a.garbage_flags
+                ),
+                (
+                    b.reachable,
+                    b.unreachable,
+                    b.tuples,
+                    b.dicts,
+                    b.garbage_flags
+                ),
+                "seed {seed}"
+            );
+            assert_eq!(
+                (a.garbage_counts, a.garbage_slots),
+                (b.garbage_counts, b.garbage_slots),
+                "seed {seed}"
+            );
+        }
+    }
+}
