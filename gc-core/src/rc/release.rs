@@ -62,6 +62,18 @@ impl<P: RcPolicy> RcHeap<P> {
         )
     }
 
+    /// An object whose deallocation is its freeing alone: no finalizer,
+    /// no weak reference, and no slot that holds anything (an atom, a
+    /// leaf of a tree).
+    #[inline(always)]
+    fn is_bare_leaf(&self, r: ObjRef) -> bool {
+        let h = &self.objects[r.index()];
+        h.flags & (flags::HAS_FINALIZER | flags::HAS_WEAKREFS) == 0
+            && h.slots
+                .inline_slots()
+                .is_some_and(|slots| slots.iter().all(Option::is_none))
+    }
+
     /// The object's count reached zero: finalize it, clear its weak
     /// references and free it and whatever only it kept alive.
     #[cold]
@@ -185,6 +197,10 @@ impl<P: RcPolicy> RcHeap<P> {
             if h.rc == 0 {
                 if self.uses_trashcan(child) && self.trash_nesting >= TRASH_UNWIND_LEVEL {
                     self.deposit(child);
+                } else if self.is_bare_leaf(child) {
+                    // Opening it, dropping its nil slots and closing it
+                    // would do nothing else: freed in the same order.
+                    self.free_object(child);
                 } else {
                     if let Some(frame) = self.open(child) {
                         debug_assert!(stack.len() < MAX_FRAMES, "the trashcan bounds the stack");
@@ -250,6 +266,7 @@ impl<P: RcPolicy> RcHeap<P> {
     }
 
     /// Releases the memory of an object whose slots are already clear.
+    #[inline(always)]
     fn free_object(&mut self, r: ObjRef) {
         P::on_free(self, r);
         self.release_memory(r);
@@ -269,6 +286,7 @@ impl<P: RcPolicy> RcHeap<P> {
         self.release_memory(r);
     }
 
+    #[inline(always)]
     fn release_memory(&mut self, r: ObjRef) {
         let counted = self.counted_size(r);
         self.limit.remove(counted);
