@@ -38,6 +38,9 @@ impl RcPolicy for PureRc {
         frees_finalized_later: false,
     };
 
+    /// Nothing runs before an allocation: no collection to make room.
+    const ALLOC_RUNS_NO_CODE: bool = true;
+
     fn new(_config: &RefCountConfig) -> Result<Self, GcError> {
         Ok(PureRc)
     }

@@ -18,6 +18,7 @@ mod slots;
 mod weak;
 
 pub use header::{Cold, Header, ObjRef, Slot, flags};
+use slots::INLINE_MAX;
 pub use slots::{SMALL_MAX, SlotArena, SlotRange};
 pub use weak::WeakRegistry;
 
@@ -76,6 +77,12 @@ pub trait RcPolicy: Sized + Debug + Send {
     /// container only once its memory is allocated: undo the count).
     #[inline]
     fn alloc_refused(_heap: &mut RcHeap<Self>, _what: AllocKind) {}
+
+    /// [`RcPolicy::before_alloc`] and [`RcPolicy::make_room`] never run
+    /// embedder code (no collection, no callback): then the members of a
+    /// new tuple, resolved before them, are not resolved again after. A
+    /// policy that may collect there leaves it `false`.
+    const ALLOC_RUNS_NO_CODE: bool = false;
 
     /// Runs before an object is allocated (CPython: count it, maybe collect).
     #[inline]
@@ -455,13 +462,15 @@ impl<P: RcPolicy> RcHeap<P> {
     }
 
     /// Makes room for one more entry in the object table (and for its
-    /// index on the free list once it is freed), and for a root to it, so
-    /// that [`Self::allocate`] and [`Self::new_object`] cannot fail and
-    /// freeing never allocates. Memory the system refuses is
-    /// `OutOfMemory`.
+    /// index on the free list once it is freed), and, when `rooted`, for a
+    /// root to it (a local of the heap's own stack needs none), so that
+    /// [`Self::allocate`] and [`Self::new_object`] cannot fail and freeing
+    /// never allocates. Memory the system refuses is `OutOfMemory`.
     #[inline]
-    fn reserve_entry(&mut self) -> Result<(), GcError> {
-        self.reserve_root()?;
+    fn reserve_entry(&mut self, rooted: bool) -> Result<(), GcError> {
+        if rooted {
+            self.reserve_root()?;
+        }
         if !self.free_list.is_empty() {
             return Ok(());
         }
@@ -551,9 +560,10 @@ impl<P: RcPolicy> RcHeap<P> {
     }
 
     /// [`Collector::alloc`] up to the root: the new object, whose count
-    /// of 1 the caller roots. The caller then calls [`Self::finish`].
+    /// of 1 the caller roots (in the root table when `rooted`, else as a
+    /// local). The caller then calls [`Self::finish`].
     #[inline]
-    fn alloc_object(&mut self, shape: Shape) -> Result<ObjRef, GcError> {
+    fn alloc_object(&mut self, shape: Shape, rooted: bool) -> Result<ObjRef, GcError> {
         shape.check()?;
         let (bits, what) = match shape {
             Shape::Node { .. } => (flags::NODE, AllocKind::Node),
@@ -562,7 +572,7 @@ impl<P: RcPolicy> RcHeap<P> {
         P::before_alloc(self, what)?;
         let parts = self
             .room_for(canonical_size(shape.slots(), shape.payload()))
-            .and_then(|()| self.reserve_entry())
+            .and_then(|()| self.reserve_entry(rooted))
             .and_then(|()| Self::new_payload(shape.payload()))
             .and_then(|payload| Ok((self.slot_arena.alloc(shape.slots())?, payload)));
         match parts {
@@ -575,13 +585,16 @@ impl<P: RcPolicy> RcHeap<P> {
     }
 
     /// [`Collector::alloc_tuple`] of `len` members, `member(heap, i)`
-    /// resolving member `i` (again after the policy's hook, which may run
-    /// embedder code): the new tuple, whose count of 1 the caller roots.
+    /// resolving member `i`: the new tuple, whose count of 1 the caller
+    /// roots (in the root table when `rooted`, else as a local). The
+    /// members are resolved again after the policy's hook, which may run
+    /// embedder code, unless nothing can have run.
     #[inline]
     fn tuple_object(
         &mut self,
         len: usize,
         member: impl Fn(&Self, usize) -> Result<Option<ObjRef>, GcError>,
+        rooted: bool,
     ) -> Result<ObjRef, GcError> {
         if len > crate::MAX_SLOTS {
             return Err(GcError::TooLarge {
@@ -590,16 +603,29 @@ impl<P: RcPolicy> RcHeap<P> {
                 limit: crate::MAX_SLOTS,
             });
         }
-        let check = |heap: &Self| (0..len).try_for_each(|i| member(heap, i).map(drop));
-        check(self)?;
+        let mut resolved = [None; INLINE_MAX];
+        for i in 0..len {
+            let m = member(self, i)?;
+            if let Some(r) = resolved.get_mut(i) {
+                *r = m;
+            }
+        }
+        let bytes = canonical_size(len, 0);
+        // Nothing below runs embedder code: the policy's hook runs none,
+        // the limit is far, no hook finalizer is due. Then no member can
+        // have been released meanwhile.
+        let quiet = P::ALLOC_RUNS_NO_CODE
+            && len <= INLINE_MAX
+            && !self.limit.would_exceed(bytes)
+            && !self.embed.needs_finish();
         let collected = P::before_alloc(self, AllocKind::Tuple).and_then(|()| {
-            self.room_for(canonical_size(len, 0))
+            self.room_for(bytes)
                 .inspect_err(|_| P::alloc_refused(self, AllocKind::Tuple))
         });
         self.finish();
         collected?;
         let mut slots = match self
-            .reserve_entry()
+            .reserve_entry(rooted)
             .and_then(|()| self.slot_arena.alloc(len))
         {
             Ok(slots) => slots,
@@ -608,13 +634,19 @@ impl<P: RcPolicy> RcHeap<P> {
                 return Err(e);
             }
         };
-        // Each member resolved again: code run by the policy's hook (a
-        // `gc.callbacks` function, a finalizer) may have released a
-        // member's handle, and with it the member. Then the members taken
-        // so far are given back (each still has its root, so none is
-        // freed) and nothing is made.
+        // Otherwise each member is resolved again: code run by the
+        // policy's hook (a `gc.callbacks` function, a finalizer) may have
+        // released a member's handle, and with it the member. Then the
+        // members taken so far are given back (each still has its root, so
+        // none is freed) and nothing is made.
         for i in 0..len {
-            match member(self, i) {
+            let m = if quiet {
+                // `len <= INLINE_MAX`: every member was kept.
+                Ok(resolved.get(i).copied().flatten())
+            } else {
+                member(self, i)
+            };
+            match m {
                 Ok(Some(r)) => {
                     self.inc(r);
                     self.slot_arena.get_mut(&mut slots)[i] = Some(r);
@@ -799,14 +831,14 @@ impl<P: RcPolicy> Collector for RcHeap<P> {
     #[inline]
     fn alloc(&mut self, shape: Shape) -> Result<Handle, GcError> {
         // `reserve_entry` made room for the root.
-        let made = self.alloc_object(shape).map(|r| self.roots.insert(r));
+        let made = self.alloc_object(shape, true).map(|r| self.roots.insert(r));
         self.finish();
         made
     }
 
     fn alloc_tuple(&mut self, members: &[Option<Handle>]) -> Result<Handle, GcError> {
         let member = |heap: &Self, i: usize| members[i].map(|h| heap.resolve(h)).transpose();
-        let r = self.tuple_object(members.len(), member)?;
+        let r = self.tuple_object(members.len(), member, true)?;
         Ok(self.roots.insert(r))
     }
 
@@ -971,7 +1003,7 @@ impl<P: RcPolicy> Collector for RcHeap<P> {
         let target = self.resolve(object)?;
         // The registry last: nothing can fail once it has room.
         let reserved = self
-            .reserve_entry()
+            .reserve_entry(true)
             .and_then(|()| self.weak_roots.try_reserve(1))
             .and_then(|()| {
                 self.weakrefs
@@ -1090,7 +1122,9 @@ impl<P: RcPolicy> Collector for RcHeap<P> {
     #[inline]
     fn alloc_local(&mut self, shape: Shape, _: LocalsKey) -> Result<usize, GcError> {
         self.locals.room_for_object()?;
-        let made = self.alloc_object(shape).and_then(|r| self.push_local(r));
+        let made = self
+            .alloc_object(shape, false)
+            .and_then(|r| self.push_local(r));
         self.finish();
         made
     }
@@ -1103,7 +1137,7 @@ impl<P: RcPolicy> Collector for RcHeap<P> {
     ) -> Result<usize, GcError> {
         self.locals.room_for_object()?;
         let member = |heap: &Self, i: usize| members[i].map(|h| heap.resolve(h)).transpose();
-        let r = self.tuple_object(members.len(), member)?;
+        let r = self.tuple_object(members.len(), member, false)?;
         self.push_local(r)
     }
 
@@ -1115,7 +1149,7 @@ impl<P: RcPolicy> Collector for RcHeap<P> {
     ) -> Result<usize, GcError> {
         self.locals.room_for_object()?;
         let member = |heap: &Self, i: usize| members[i].map(|p| heap.local_at(p)).transpose();
-        let r = self.tuple_object(2, member)?;
+        let r = self.tuple_object(2, member, false)?;
         self.push_local(r)
     }
 
