@@ -611,19 +611,22 @@ impl<P: RcPolicy> RcHeap<P> {
             }
         }
         let bytes = canonical_size(len, 0);
-        // Nothing below runs embedder code: the policy's hook runs none,
-        // the limit is far, no hook finalizer is due. Then no member can
-        // have been released meanwhile.
+        // Quiet: the policy's hook does nothing, the limit is far and no
+        // hook finalizer is due, so the hook, `room_for` and `finish`
+        // would do nothing (they are skipped), and no member can be
+        // released before it is taken.
         let quiet = P::ALLOC_RUNS_NO_CODE
             && len <= INLINE_MAX
             && !self.limit.would_exceed(bytes)
             && !self.embed.needs_finish();
-        let collected = P::before_alloc(self, AllocKind::Tuple).and_then(|()| {
-            self.room_for(bytes)
-                .inspect_err(|_| P::alloc_refused(self, AllocKind::Tuple))
-        });
-        self.finish();
-        collected?;
+        if !quiet {
+            let collected = P::before_alloc(self, AllocKind::Tuple).and_then(|()| {
+                self.room_for(bytes)
+                    .inspect_err(|_| P::alloc_refused(self, AllocKind::Tuple))
+            });
+            self.finish();
+            collected?;
+        }
         let mut slots = match self
             .reserve_entry(rooted)
             .and_then(|()| self.slot_arena.alloc(len))
