@@ -338,7 +338,7 @@ impl LocalStack {
     /// table's root: the local at `place` (the top) moves to `base`, the
     /// rest is dropped (nothing to release). `false`: not that case,
     /// nothing changed.
-    #[inline]
+    #[inline(always)]
     pub(super) fn escape_objects(&mut self, base: usize, place: usize) -> bool {
         if self.root_top > base || place + 1 != self.entries.len() {
             return false;
@@ -357,7 +357,7 @@ impl LocalStack {
 
     /// Moves the top local down to `base` and drops everything between
     /// (the caller released it: [`LocalStack::take_at`]).
-    #[inline]
+    #[inline(always)]
     pub(super) fn keep_top_at(&mut self, base: usize) {
         let top = self.entries.len() - 1;
         if top != base {
