@@ -864,20 +864,22 @@ impl<'h> ObjRef<'h> {
 /// # Safety
 ///
 /// `from` is a nursery object (no cards), not moved since it was found
-/// unmoved (its header words are still those `from` holds); `to` is
-/// 8-aligned, valid for writes of `from.size_bytes()` bytes, does not
-/// overlap `from`, and is the heap's memory (freed only as the [`Access`]
-/// contract says).
+/// unmoved (its header words are still those `from` holds), of `bytes`
+/// bytes (`from.size_bytes()`, which the caller computed anyway); `to` is
+/// 8-aligned, valid for writes of `bytes` bytes, does not overlap `from`,
+/// and is the heap's memory (freed only as the [`Access`] contract says).
 #[inline(always)]
 pub(crate) unsafe fn move_object<'h>(
     from: Unmoved<'h>,
+    bytes: usize,
     to: NonNull<u64>,
     flags: u64,
 ) -> ObjRef<'h> {
     let tid = from.tid;
     debug_assert_eq!(tid & LAYOUT_BITS, 0);
     debug_assert_eq!(from.obj.tid(), tid, "moved since it was found");
-    let words = from.size_bytes() / WORD;
+    debug_assert_eq!(bytes, from.size_bytes());
+    let words = bytes / WORD;
     let src = from.obj.ptr.as_ptr();
     // SAFETY: `from` is live for `words` words; the caller guarantees `to`.
     // Copying words keeps the slots' provenance. Word 1 of the stub then
@@ -976,8 +978,9 @@ mod tests {
         let Found::Unmoved(unmoved) = o.find() else {
             panic!("a fresh object is not forwarded");
         };
+        let bytes = unmoved.size_bytes();
         // SAFETY: distinct buffer with room for the object; no cards.
-        let c = unsafe { move_object(unmoved, to, OLD) };
+        let c = unsafe { move_object(unmoved, bytes, to, OLD) };
         assert!(matches!(o.find(), Found::Moved(m) if m == c));
         assert_eq!(c.id(), ObjectId(12345));
         assert!(c.has(OLD) && !c.has(FORWARDED));

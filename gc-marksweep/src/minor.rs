@@ -371,10 +371,10 @@ impl Copier<'_> {
         let bytes = object_bytes(slots, payload);
         // SAFETY: initialised right below by the copy.
         let (ptr, extra) = unsafe { self.old.alloc_promoted(bytes, young) };
-        // SAFETY: a nursery object (no cards) found unmoved just above;
-        // `alloc_promoted` returned `bytes` fresh bytes of the old
-        // generation, disjoint from the nursery.
-        let copy = unsafe { move_object(obj, ptr, OLD | extra) };
+        // SAFETY: a nursery object (no cards) of `bytes` bytes, found
+        // unmoved just above; `alloc_promoted` returned `bytes` fresh bytes
+        // of the old generation, disjoint from the nursery.
+        let copy = unsafe { move_object(obj, bytes, ptr, OLD | extra) };
         if extra != 0 {
             // SAFETY: allocated individually by `alloc_promoted` just now
             // (`extra` says so) and initialised, not registered yet.
