@@ -23,7 +23,7 @@ use crate::roots::Roots;
 use crate::system;
 use crate::weak::WeakTable;
 
-/// How many slots ahead `trace_slots` prefetches referents.
+/// How many slots ahead `trace_slots_black` prefetches referents.
 ///
 /// The survivors of a minor collection on long arrays (`large_arrays`) are
 /// scattered over the nursery, and reading each one's header was a cache
@@ -34,8 +34,8 @@ const PREFETCH_AHEAD: usize = 16;
 
 /// Slots classified (young or not) per pass of `trace_slots`.
 const SCAN_CHUNK: usize = 64;
-/// Up to this many slots, `trace_slots` follows each young referent at
-/// once (no classifying pass).
+/// Up to this many slots, `collect_oldrefs` and `trace_slots` follow each
+/// young referent at once (no classifying pass).
 const SHORT_SLOTS: usize = 4;
 
 /// Hints the cache to fetch the byte at `addr`; no effect on the
