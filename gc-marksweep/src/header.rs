@@ -645,8 +645,16 @@ impl Slot {
     }
 
     /// The stored address, unopened (for the consistency check).
+    #[inline(always)]
     pub(crate) fn ptr(&self) -> Option<ObjPtr> {
         self.0.get()
+    }
+
+    /// The stored address as an integer: 0 for nil (for address-range
+    /// tests, which then need no separate nil test).
+    #[inline(always)]
+    pub(crate) fn addr(&self) -> usize {
+        self.0.get().map_or(0, ObjPtr::addr)
     }
 
     /// Writes the slot *without* a barrier.
@@ -781,21 +789,98 @@ pub(crate) unsafe fn init_object(
     ObjPtr(ptr)
 }
 
+/// A nursery object as a minor collection finds it, told by one read of
+/// its header word: copied out already, or not yet.
+#[derive(Debug)]
+pub(crate) enum Found<'h> {
+    /// Forwarded: the live copy.
+    Moved(ObjRef<'h>),
+    /// Not forwarded: the object with its header word and lengths, as
+    /// [`move_object`] copies it.
+    Unmoved(Unmoved<'h>),
+}
+
+/// A nursery object not forwarded when its header was read
+/// ([`ObjRef::find`]), with the two header words read then.
+#[derive(Debug)]
+pub(crate) struct Unmoved<'h> {
+    obj: ObjRef<'h>,
+    tid: u64,
+    lengths: u64,
+}
+
+impl Unmoved<'_> {
+    /// Number of slots.
+    #[inline(always)]
+    pub(crate) fn slot_count(&self) -> usize {
+        (self.lengths & 0xffff_ffff) as usize
+    }
+
+    /// Payload bytes.
+    #[inline(always)]
+    pub(crate) fn payload_len(&self) -> usize {
+        (self.lengths >> 32) as usize
+    }
+
+    /// Total bytes (a nursery object has no cards).
+    #[inline(always)]
+    pub(crate) fn size_bytes(&self) -> usize {
+        object_bytes(self.slot_count(), self.payload_len())
+    }
+}
+
+impl<'h> ObjRef<'h> {
+    /// Its copy when forwarded, else the object with its header words
+    /// (what [`forwarded`](Block::forwarded) and the lengths tell, with
+    /// one test of [`FORWARDED`]).
+    #[inline(always)]
+    pub(crate) fn find(self) -> Found<'h> {
+        let tid = self.tid();
+        let word1 = self.ptr.as_ptr().wrapping_add(1);
+        if tid & FORWARDED != 0 {
+            // SAFETY: FORWARDED is set only by `move_object`, after it
+            // wrote the live copy's address into word 1 (keeping its
+            // provenance).
+            let copy = unsafe { word1.cast::<NonNull<u64>>().read() };
+            return Found::Moved(ObjRef(Block {
+                ptr: copy,
+                _memory: PhantomData,
+            }));
+        }
+        Found::Unmoved(Unmoved {
+            obj: self,
+            tid,
+            // SAFETY: word 1 of an allocated object that is not forwarded
+            // holds its lengths.
+            lengths: unsafe { word1.read() },
+        })
+    }
+}
+
 /// Copies the nursery object `from` to `to`, adds `flags` to the copy's
 /// header and turns `from` into a forwarding stub to the copy
 /// (`FORWARDED`, the copy's address in word 1). Returns the copy.
 ///
 /// # Safety
 ///
-/// `from` is neither forwarded nor carrying cards; `to` is 8-aligned,
-/// valid for writes of `from.size_bytes()` bytes, does not overlap `from`,
+/// `from` is a nursery object (no cards), not moved since it was found
+/// unmoved (its header words are still those `from` holds), of `bytes`
+/// bytes (`from.size_bytes()`, which the caller computed anyway); `to` is
+/// 8-aligned, valid for writes of `bytes` bytes, does not overlap `from`,
 /// and is the heap's memory (freed only as the [`Access`] contract says).
 #[inline(always)]
-pub(crate) unsafe fn move_object<'h>(from: ObjRef<'h>, to: NonNull<u64>, flags: u64) -> ObjRef<'h> {
-    let tid = from.tid();
+pub(crate) unsafe fn move_object<'h>(
+    from: Unmoved<'h>,
+    bytes: usize,
+    to: NonNull<u64>,
+    flags: u64,
+) -> ObjRef<'h> {
+    let tid = from.tid;
     debug_assert_eq!(tid & LAYOUT_BITS, 0);
-    let words = from.size_bytes() / WORD;
-    let src = from.ptr.as_ptr();
+    debug_assert_eq!(from.obj.tid(), tid, "moved since it was found");
+    debug_assert_eq!(bytes, from.size_bytes());
+    let words = bytes / WORD;
+    let src = from.obj.ptr.as_ptr();
     // SAFETY: `from` is live for `words` words; the caller guarantees `to`.
     // Copying words keeps the slots' provenance. Word 1 of the stub then
     // holds the copy (with its provenance), and FORWARDED says so.
@@ -840,6 +925,8 @@ unsafe fn copy_words(src: *const u64, dst: *mut u64, words: usize) {
         4 => moves!(0 1 2 3),
         5 => moves!(0 1 2 3 4),
         6 => moves!(0 1 2 3 4 5),
+        7 => moves!(0 1 2 3 4 5 6),
+        8 => moves!(0 1 2 3 4 5 6 7),
         // SAFETY: the caller's guarantee.
         _ => unsafe { std::ptr::copy_nonoverlapping(src, dst, words) },
     }
@@ -888,8 +975,13 @@ mod tests {
         assert_eq!(o.slots()[1].get(), Some(o));
         let mut copy_mem = vec![0u64; 16];
         let to = NonNull::new(copy_mem.as_mut_ptr()).unwrap();
+        let Found::Unmoved(unmoved) = o.find() else {
+            panic!("a fresh object is not forwarded");
+        };
+        let bytes = unmoved.size_bytes();
         // SAFETY: distinct buffer with room for the object; no cards.
-        let c = unsafe { move_object(o, to, OLD) };
+        let c = unsafe { move_object(unmoved, bytes, to, OLD) };
+        assert!(matches!(o.find(), Found::Moved(m) if m == c));
         assert_eq!(c.id(), ObjectId(12345));
         assert!(c.has(OLD) && !c.has(FORWARDED));
         assert_eq!(c.slots()[1].get(), Some(o));

@@ -12,7 +12,7 @@ use gc_core::GcError;
 use crate::barrier::RememberedSet;
 use crate::finalizers::Finalizers;
 use crate::header::{
-    Access, Block, CARD_SLOTS, CARDS_PER_BYTE, CARDS_SET, OLD, ObjPtr, ObjRef, Slot,
+    Access, Block, CARD_SLOTS, CARDS_PER_BYTE, CARDS_SET, Found, OLD, ObjPtr, ObjRef, Slot,
     TRACK_YOUNG_PTRS, VISITED, move_object, object_bytes,
 };
 use crate::mark::GreyStacks;
@@ -23,7 +23,7 @@ use crate::roots::Roots;
 use crate::system;
 use crate::weak::WeakTable;
 
-/// How many slots ahead `trace_slots` prefetches referents.
+/// How many slots ahead `trace_slots_black` prefetches referents.
 ///
 /// The survivors of a minor collection on long arrays (`large_arrays`) are
 /// scattered over the nursery, and reading each one's header was a cache
@@ -34,8 +34,8 @@ const PREFETCH_AHEAD: usize = 16;
 
 /// Slots classified (young or not) per pass of `trace_slots`.
 const SCAN_CHUNK: usize = 64;
-/// Up to this many slots, `trace_slots` follows each young referent at
-/// once (no classifying pass).
+/// Up to this many slots, `collect_oldrefs` and `trace_slots` follow each
+/// young referent at once (no classifying pass).
 const SHORT_SLOTS: usize = 4;
 
 /// Hints the cache to fetch the byte at `addr`; no effect on the
@@ -347,19 +347,34 @@ impl Copier<'_> {
             debug_assert!(obj.has(OLD), "an object outside the nursery is old");
             return obj;
         }
+        // SAFETY: the caller's guarantee, for a young object.
+        unsafe { self.drag_out_young(obj) }
+    }
+
+    /// [`drag_out`](Self::drag_out) of an object known to be young.
+    ///
+    /// # Safety
+    ///
+    /// As for [`drag_out`](Self::drag_out), and `obj` is in the nursery.
+    #[inline(always)]
+    unsafe fn drag_out_young<'h>(&mut self, obj: ObjRef<'h>) -> ObjRef<'h> {
+        debug_assert!(self.is_young(obj.addr()));
         debug_assert!(!obj.has(OLD), "a nursery object is young");
-        if let Some(copy) = obj.forwarded() {
-            return copy;
-        }
-        // Read once, before the copy (the stub's header changes).
+        let young = obj.addr();
+        // One read of the header tells a copy from an object to copy (and
+        // keeps its words for the copy: the stub's header changes).
+        let obj = match obj.find() {
+            Found::Moved(copy) => return copy,
+            Found::Unmoved(obj) => obj,
+        };
         let (slots, payload) = (obj.slot_count(), obj.payload_len());
         let bytes = object_bytes(slots, payload);
         // SAFETY: initialised right below by the copy.
-        let (ptr, extra) = unsafe { self.old.alloc_promoted(bytes, obj.addr()) };
-        // SAFETY: a nursery object (no cards) not forwarded yet;
-        // `alloc_promoted` returned `bytes` fresh bytes of the old
-        // generation, disjoint from the nursery.
-        let copy = unsafe { move_object(obj, ptr, OLD | extra) };
+        let (ptr, extra) = unsafe { self.old.alloc_promoted(bytes, young) };
+        // SAFETY: a nursery object (no cards) of `bytes` bytes, found
+        // unmoved just above; `alloc_promoted` returned `bytes` fresh bytes
+        // of the old generation, disjoint from the nursery.
+        let copy = unsafe { move_object(obj, bytes, ptr, OLD | extra) };
         if extra != 0 {
             // SAFETY: allocated individually by `alloc_promoted` just now
             // (`extra` says so) and initialised, not registered yet.
@@ -376,59 +391,64 @@ impl Copier<'_> {
         copy
     }
 
-    /// Drags out what `slots` (of an old object) refer to. When `black`
-    /// (the object is black during marking), every white referent also
-    /// becomes grey: the barrier's half of the marking invariant, at the
-    /// cost of the slots the minor collection reads anyway.
+    /// Drags out what `slots` (of an old object) refer to.
     ///
     /// # Safety
     ///
     /// `slots` are the slots of a live old object of the heap being
     /// collected, which this collection traces (the barrier's invariant
     /// holds for it once the collection ends).
-    unsafe fn trace_slots(&mut self, slots: &[Slot], black: bool) {
-        if black && self.marking.is_some() {
-            // SAFETY: the caller's guarantee.
-            unsafe { self.trace_slots_black(slots) };
-            return;
-        }
-        // The common case, and the one long arrays' dirty cards make hot.
-        // Per chunk of slots, a first pass tells the young referents from
-        // nil and old ones (never read) by one address comparison, without
-        // a branch, and prefetches their headers: the referents of a long
-        // object are scattered over the nursery, and the misses overlap
-        // instead of stalling one by one. The second pass copies them out.
+    unsafe fn trace_slots(&mut self, slots: &[Slot]) {
         let (start, bytes) = (self.young_start, self.young_bytes);
         if slots.len() <= SHORT_SLOTS {
             // A small object: its few referents are read right away.
             for slot in slots {
-                let addr = slot.ptr().map_or(0, ObjPtr::addr);
-                if addr.wrapping_sub(start) < bytes {
-                    // SAFETY: the caller's guarantee, for this slot, which
-                    // holds a young object.
-                    unsafe { self.forward_young(slot) };
-                }
+                // SAFETY: the caller's guarantee, for this slot.
+                unsafe { self.trace_slot(slot, start, bytes) };
             }
             return;
         }
+        // The one long arrays' dirty cards make hot. Per chunk of slots, a
+        // first pass tells the young referents from nil and old ones
+        // (never read) by one address comparison, without a branch, and
+        // prefetches their headers: the referents of a long object are
+        // scattered over the nursery, and the misses overlap instead of
+        // stalling one by one. The second pass copies them out.
         for chunk in slots.chunks(SCAN_CHUNK) {
             let mut young = [0u8; SCAN_CHUNK];
             let mut n = 0;
             for (i, slot) in chunk.iter().enumerate() {
-                let addr = slot.ptr().map_or(0, ObjPtr::addr);
                 young[n] = i as u8;
-                n += usize::from(addr.wrapping_sub(start) < bytes);
+                n += usize::from(slot.addr().wrapping_sub(start) < bytes);
             }
             for &i in &young[..n] {
-                if let Some(addr) = chunk[usize::from(i)].ptr().map(ObjPtr::addr) {
-                    prefetch(addr);
-                }
+                prefetch(chunk[usize::from(i)].addr());
             }
             for &i in &young[..n] {
                 // SAFETY: the caller's guarantee, for this slot, which
-                // holds a young object.
+                // holds a young object (tested above).
                 unsafe { self.forward_young(&chunk[usize::from(i)]) };
             }
+        }
+    }
+
+    /// Forwards `slot` when it holds a young object (copying it out the
+    /// first time): nil and old referents are told by one address
+    /// comparison (nil is address 0, outside the nursery), never read.
+    /// `start` and `bytes` are the nursery's span (`young_start`,
+    /// `young_bytes`), passed in so that loops keep them in registers.
+    ///
+    /// # Safety
+    ///
+    /// `slot` is a slot of a live old object of the heap being collected,
+    /// which this collection traces.
+    #[inline(always)]
+    unsafe fn trace_slot(&mut self, slot: &Slot, start: usize, bytes: usize) {
+        debug_assert_eq!((start, bytes), (self.young_start, self.young_bytes));
+        if slot.addr().wrapping_sub(start) < bytes {
+            // SAFETY: the caller's guarantee, for this slot, which holds a
+            // young object (tested right above).
+            unsafe { self.forward_young(slot) };
         }
     }
 
@@ -437,19 +457,19 @@ impl Copier<'_> {
     ///
     /// # Safety
     ///
-    /// `slot` is a slot of a live old object of the heap being collected,
-    /// which this collection traces.
+    /// `slot` holds a young object, and is a slot of a live old object of
+    /// the heap being collected, which this collection traces.
     #[inline(always)]
     unsafe fn forward_young(&mut self, slot: &Slot) {
-        if let Some(child) = slot.get() {
-            // SAFETY: a slot of a live object of this heap: live, this
-            // heap's; the slot is forwarded right below.
-            let moved = unsafe { self.drag_out(child) };
-            // SAFETY: forwarding: `moved` is the live copy of what the
-            // slot held, in this heap; the slot's object is traced by this
-            // collection (the barrier's invariant holds once it ends).
-            unsafe { slot.set(Some(moved)) };
-        }
+        // SAFETY: a young object is not nil (the caller's guarantee).
+        let child = unsafe { slot.get().unwrap_unchecked() };
+        // SAFETY: a slot of a live object of this heap: live, this heap's,
+        // young; the slot is forwarded right below.
+        let moved = unsafe { self.drag_out_young(child) };
+        // SAFETY: forwarding: `moved` is the live copy of what the slot
+        // held, in this heap; the slot's object is traced by this
+        // collection (the barrier's invariant holds once it ends).
+        unsafe { slot.set(Some(moved)) };
     }
 
     /// [`trace_slots`](Self::trace_slots) of a black object during
@@ -495,6 +515,8 @@ impl Copier<'_> {
     /// stacks) belong to the heap whose nursery is being collected.
     unsafe fn collect_oldrefs(&mut self) {
         let access = self.access;
+        let (start, bytes) = (self.young_start, self.young_bytes);
+        let marking = self.marking.is_some();
         while let Some(obj) = self.remembered.pop_object() {
             // SAFETY: the remembered set holds live old objects (invariant
             // in `header.rs`) of this heap (the caller's guarantee).
@@ -502,9 +524,24 @@ impl Copier<'_> {
             let tid = obj.tid();
             // SAFETY: traced now, so back on the barrier's fast path.
             unsafe { obj.set_tid(tid | TRACK_YOUNG_PTRS) };
-            let black = self.marking.is_some() && tid & VISITED != 0;
-            // SAFETY: a live old object of this heap, traced right here.
-            unsafe { self.trace_slots(obj.slots(), black) };
+            let slots = obj.slots();
+            if marking && tid & VISITED != 0 {
+                // SAFETY: a live old object of this heap, black, traced
+                // right here.
+                unsafe { self.trace_slots_black(slots) };
+            } else if slots.len() <= SHORT_SLOTS {
+                // Most remembered and promoted objects: their few slots
+                // are scanned in this loop, which keeps the nursery's
+                // span in registers.
+                for slot in slots {
+                    // SAFETY: a slot of a live old object of this heap,
+                    // traced right here.
+                    unsafe { self.trace_slot(slot, start, bytes) };
+                }
+            } else {
+                // SAFETY: a live old object of this heap, traced here.
+                unsafe { self.trace_slots(slots) };
+            }
         }
     }
 
@@ -540,7 +577,7 @@ impl Copier<'_> {
                         self.report.card_slots_scanned += (end - start) as u64;
                         // SAFETY: slots of a live old object of this heap
                         // whose dirty cards this collection traces.
-                        unsafe { self.trace_slots(&slots[start..end], false) };
+                        unsafe { self.trace_slots(&slots[start..end]) };
                     }
                 }
             }

@@ -286,12 +286,26 @@ impl PageAllocator {
             "page block of {bytes} bytes"
         );
         let class = bytes / WORD;
-        // The fast path (a minor collection's promotion is a run of
-        // these): the current page's untouched tail, which stays current.
+        // The fast paths (a minor collection's promotion is a run of
+        // these): the current page's next free block, or its untouched
+        // tail, which stays current.
         if let Some((page, base)) = self.current[class] {
             let info = &mut self.pages[page as usize];
+            if let Some(block) = info.free_list {
+                // As `alloc_slow` does with a current page.
+                // SAFETY: a free-list block is a free block of this page
+                // whose word 1 holds the next free block (written by
+                // `sweep_page`).
+                let next = unsafe { block.as_ptr().add(1).cast::<Option<NonNull<u64>>>().read() };
+                info.free_list = next;
+                if next.is_none() && info.uninit as usize + bytes > PAGE_SIZE {
+                    self.current[class] = None;
+                }
+                self.used += bytes;
+                return block;
+            }
             let offset = info.uninit as usize;
-            if info.free_list.is_none() && offset + 2 * bytes <= PAGE_SIZE {
+            if offset + 2 * bytes <= PAGE_SIZE {
                 info.uninit += bytes as u32;
                 self.used += bytes;
                 // SAFETY: `offset + bytes <= PAGE_SIZE`: inside the page.
