@@ -120,7 +120,7 @@ impl RcPolicy for CycleGc {
     }
 
     /// `_PyObject_GC_TRACK` of a new container.
-    #[inline]
+    #[inline(always)]
     fn after_alloc(heap: &mut Heap, object: ObjRef) {
         if is_container(heap, object) {
             header::track(heap, object.index() as u32);
@@ -128,7 +128,7 @@ impl RcPolicy for CycleGc {
     }
 
     /// `PyObject_GC_Del`: untrack, and uncount.
-    #[inline]
+    #[inline(always)]
     fn on_free(heap: &mut Heap, object: ObjRef) {
         let f = heap.objects[object.index()].flags;
         if f & TRACKED != 0 {

@@ -201,7 +201,7 @@ pub(crate) trait ListPolicy: RcPolicy<Extra = GcHead> {
     fn lists_mut(&mut self) -> &mut Lists;
 }
 
-#[inline]
+#[inline(always)]
 fn links<P: ListPolicy>(h: &RcHeap<P>, x: u32) -> &GcHead {
     if x >= HEAD_BASE {
         &h.policy.lists().heads[(x - HEAD_BASE) as usize]
@@ -210,7 +210,7 @@ fn links<P: ListPolicy>(h: &RcHeap<P>, x: u32) -> &GcHead {
     }
 }
 
-#[inline]
+#[inline(always)]
 fn links_mut<P: ListPolicy>(h: &mut RcHeap<P>, x: u32) -> &mut GcHead {
     if x >= HEAD_BASE {
         &mut h.policy.lists_mut().heads[(x - HEAD_BASE) as usize]
@@ -238,7 +238,7 @@ pub(crate) fn is_empty<P: ListPolicy>(h: &RcHeap<P>, list: List) -> bool {
 }
 
 /// Appends object `x` (not in any list) at the tail of `list`.
-#[inline]
+#[inline(always)]
 pub(crate) fn append<P: ListPolicy>(h: &mut RcHeap<P>, x: u32, list: List) {
     let head = list.head();
     let last = links(h, head).prev;
@@ -250,7 +250,7 @@ pub(crate) fn append<P: ListPolicy>(h: &mut RcHeap<P>, x: u32, list: List) {
 }
 
 /// Takes object `x` out of whatever list it is in.
-#[inline]
+#[inline(always)]
 pub(crate) fn unlink<P: ListPolicy>(h: &mut RcHeap<P>, x: u32) {
     let GcHead { prev, next, .. } = *links(h, x);
     links_mut(h, prev).next = next;
@@ -354,7 +354,7 @@ impl Placement {
 
 /// `_PyObject_GC_TRACK`: appends object `x` (untracked) to the tail of
 /// generation 0.
-#[inline]
+#[inline(always)]
 pub(crate) fn track<P: ListPolicy>(h: &mut RcHeap<P>, x: u32) {
     append(h, x, List::Gen0);
     let placed = Placement::new(h, List::Gen0);
@@ -364,7 +364,7 @@ pub(crate) fn track<P: ListPolicy>(h: &mut RcHeap<P>, x: u32) {
 
 /// `_PyObject_GC_UNTRACK`: unlinks object `x`; only the finalized flag
 /// survives.
-#[inline]
+#[inline(always)]
 pub(crate) fn untrack<P: ListPolicy>(h: &mut RcHeap<P>, x: u32) {
     unlink(h, x);
     h.objects[x as usize].flags &= !(TRACKED | COLLECTING | UNREACHABLE);
