@@ -69,7 +69,7 @@ pub mod flags {
     pub const IMMORTAL: u32 = 1 << 7;
     /// On a weak-reference object: it has a callback.
     pub const WEAK_CALLBACK: u32 = 1 << 8;
-    /// The payload is not empty (its [`Cold`](super::Cold) entry must be
+    /// The payload is not empty (its cold payload entry must be
     /// cleared when the object is freed).
     pub const HAS_PAYLOAD: u32 = 1 << 9;
     /// The finalizer calls the embedder's hook (`Finalizer::Run`).
@@ -80,7 +80,7 @@ pub mod flags {
 
 /// One object's hot words: its count, flags, the strategy's own words and
 /// where its slots are. A collection reads nothing else; the object's
-/// identity and payload are in its [`Cold`] entry.
+/// identity and payload are in the cold tables ([`COLD_BYTES`]).
 ///
 /// Invariant: `rc` equals the number of root handles, slots of live objects,
 /// saved- and garbage-list entries that refer to this object (for a weak
@@ -98,15 +98,12 @@ pub struct Header<X> {
     pub slots: SlotRange,
 }
 
-/// What a collection never reads: the object's gctrace id (a
-/// [`WeakId`](crate::WeakId) for a weak reference) and its payload.
-#[derive(Debug, Default)]
-pub struct Cold {
-    /// The gctrace id.
-    pub id: u64,
-    /// The opaque payload.
-    pub payload: Box<[u8]>,
-}
+/// Bytes an object takes outside its header, in the heap's two cold
+/// tables (what a collection never reads): its gctrace id (a
+/// [`WeakId`](crate::WeakId) for a weak reference) and its payload box.
+/// Two tables rather than one of pairs: every allocation writes an id and
+/// seldom a payload, so the ids stay dense in the cache.
+pub const COLD_BYTES: usize = std::mem::size_of::<u64>() + std::mem::size_of::<Box<[u8]>>();
 
 impl<X> Header<X> {
     /// The `flags::KIND_MASK` bits.

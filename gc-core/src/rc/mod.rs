@@ -17,7 +17,7 @@ mod release;
 mod slots;
 mod weak;
 
-pub use header::{Cold, Header, ObjRef, Slot, flags};
+pub use header::{COLD_BYTES, Header, ObjRef, Slot, flags};
 use slots::INLINE_MAX;
 pub use slots::{SMALL_MAX, SlotArena, SlotRange};
 pub use weak::WeakRegistry;
@@ -134,8 +134,9 @@ pub struct RcHeap<P: RcPolicy> {
     /// The slots of every object (see [`Header::slots`]).
     #[doc(hidden)]
     pub slot_arena: SlotArena,
-    /// Ids and payloads, indexed as `objects`.
-    cold: Vec<Cold>,
+    /// Ids and payloads (the cold tables), indexed as `objects`.
+    ids: Vec<u64>,
+    payloads: Vec<Box<[u8]>>,
     free_list: Vec<u32>,
     roots: RootTable<ObjRef>,
     /// The scopes' locals: table roots, or objects by index, each local
@@ -188,7 +189,8 @@ impl<P: RcPolicy> RcHeap<P> {
         RcHeap {
             objects: Vec::new(),
             slot_arena: SlotArena::default(),
-            cold: Vec::new(),
+            ids: Vec::new(),
+            payloads: Vec::new(),
             free_list: Vec::new(),
             roots: RootTable::new(heap),
             locals: LocalStack::counted(heap),
@@ -243,7 +245,7 @@ impl<P: RcPolicy> RcHeap<P> {
     /// The gctrace id of `r` (a weak id for a weak-reference object).
     #[inline]
     pub fn id(&self, r: ObjRef) -> u64 {
-        self.cold[r.index()].id
+        self.ids[r.index()]
     }
 
     /// The object a root handle refers to (a table's root or a local's).
@@ -443,7 +445,7 @@ impl<P: RcPolicy> RcHeap<P> {
     fn counted_size(&self, r: ObjRef) -> u64 {
         let h = &self.objects[r.index()];
         let payload = if h.flags & flags::HAS_PAYLOAD != 0 {
-            self.cold[r.index()].payload.len()
+            self.payloads[r.index()].len()
         } else {
             0
         };
@@ -489,7 +491,8 @@ impl<P: RcPolicy> RcHeap<P> {
         }
         let refused = |_| config::refused();
         self.objects.try_reserve(1).map_err(refused)?;
-        self.cold.try_reserve(1).map_err(refused)?;
+        self.ids.try_reserve(1).map_err(refused)?;
+        self.payloads.try_reserve(1).map_err(refused)?;
         self.free_list.try_reserve(len + 1).map_err(refused)?;
         Ok(())
     }
@@ -521,16 +524,16 @@ impl<P: RcPolicy> RcHeap<P> {
                 // A free entry's payload is empty (`release_memory` takes
                 // it): written only when the new one is not, so that the
                 // old one (long out of cache) is not read to be dropped.
-                let cold = &mut self.cold[i as usize];
-                cold.id = id;
+                self.ids[i as usize] = id;
                 if payload_len != 0 {
-                    cold.payload = payload;
+                    self.payloads[i as usize] = payload;
                 }
                 i as usize
             }
             None => {
                 self.objects.push(header);
-                self.cold.push(Cold { id, payload });
+                self.ids.push(id);
+                self.payloads.push(payload);
                 self.objects.len() - 1
             }
         };
@@ -781,7 +784,7 @@ impl<'a, P: RcPolicy> ObjectView<'a> for RcView<'a, P> {
         self.header.kind().unwrap_or(Kind::Atom)
     }
     fn id(self) -> ObjectId {
-        ObjectId(self.heap.cold[self.index()].id)
+        ObjectId(self.heap.ids[self.index()])
     }
     fn slot_count(self) -> usize {
         self.header.slots.len()
@@ -801,7 +804,7 @@ impl<'a, P: RcPolicy> ObjectView<'a> for RcView<'a, P> {
         Ok(slot.map(|object| RcView::new(self.heap, object)))
     }
     fn payload(self) -> &'a [u8] {
-        &self.heap.cold[self.index()].payload
+        &self.heap.payloads[self.index()]
     }
     fn same(self, other: Self) -> bool {
         std::ptr::eq(self.header, other.header)
@@ -913,7 +916,7 @@ impl<P: RcPolicy> Collector for RcHeap<P> {
             return Ok(());
         }
         let old_size = self.counted_size(r);
-        let new_size = canonical_size(slots, self.cold[r.index()].payload.len());
+        let new_size = canonical_size(slots, self.payloads[r.index()].len());
         if new_size > old_size {
             let room = self.room_for(new_size - old_size);
             self.finish();
@@ -940,7 +943,7 @@ impl<P: RcPolicy> Collector for RcHeap<P> {
 
     fn payload_mut(&mut self, object: Handle) -> Result<&mut [u8], GcError> {
         let r = self.resolve(object)?;
-        Ok(&mut self.cold[r.index()].payload)
+        Ok(&mut self.payloads[r.index()])
     }
 
     #[inline]
@@ -1081,7 +1084,8 @@ impl<P: RcPolicy> Collector for RcHeap<P> {
         // Headers and cold entries (free entries included: the vectors
         // only grow), the slot arena, the payloads.
         let footprint = self.objects.capacity() * std::mem::size_of::<Header<P::Extra>>()
-            + self.cold.capacity() * std::mem::size_of::<Cold>()
+            + self.ids.capacity() * std::mem::size_of::<u64>()
+            + self.payloads.capacity() * std::mem::size_of::<Box<[u8]>>()
             + self.slot_arena.held_bytes();
         Stats {
             garbage: self.garbage.len() as u64,
@@ -1188,9 +1192,9 @@ impl<P: RcPolicy> Inspect for RcHeap<P> {
         let live = self
             .objects
             .iter()
-            .zip(&self.cold)
+            .zip(&self.ids)
             .filter(|(h, _)| !h.has(flags::FREE) && h.kind_bits() != flags::WEAKREF)
-            .map(|(_, c)| ObjectId(c.id));
+            .map(|(_, &id)| ObjectId(id));
         crate::config::try_collect(self.table_len(), live)
     }
 

@@ -300,7 +300,7 @@ impl<P: RcPolicy> RcHeap<P> {
         let h = &mut self.objects[r.index()];
         let was_weakref = h.kind_bits() == flags::WEAKREF;
         let payload = if h.flags & flags::HAS_PAYLOAD != 0 {
-            std::mem::take(&mut self.cold[r.index()].payload).len() as u64
+            std::mem::take(&mut self.payloads[r.index()]).len() as u64
         } else {
             0
         };

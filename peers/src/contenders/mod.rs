@@ -267,7 +267,7 @@ impl Contender {
     ///   (`src/types.rs`).
     /// - `refcount`, `generational`: `size_of` of `gc_core::rc::Header`
     ///   (count, flags, slot range; `generational` adds CPython's two links
-    ///   and `gc_refs` as `u32`s) plus the cold `Cold` entry (id, payload box)
+    ///   and `gc_refs` as `u32`s) plus the cold tables' entries (`COLD_BYTES`: id, payload box)
     ///   every object has; computed, not typed in.
     /// - `marksweep`: 16 — two header words, PyPy's `tid` plus a length word
     ///   (`gc-marksweep/src/header.rs`).
@@ -279,7 +279,7 @@ impl Contender {
     ///   `typeptr` word, which this figure leaves out as CPython's leaves out
     ///   nothing — read the two Python figures as a lower bound for PyPy.
     pub fn header_bytes(self) -> usize {
-        use gc_core::rc::{Cold, Header};
+        use gc_core::rc::{COLD_BYTES, Header};
         match self {
             Contender::Rc => 16,
             Contender::Bumpalo => 0,
@@ -288,9 +288,9 @@ impl Contender {
             Contender::Dumpster => 8,
             Contender::Gc => 24,
             Contender::GcArena => 16,
-            Contender::Refcount => size_of::<Header<()>>() + size_of::<Cold>(),
+            Contender::Refcount => size_of::<Header<()>>() + COLD_BYTES,
             Contender::Generational => {
-                size_of::<Header<gc_generational::header::GcHead>>() + size_of::<Cold>()
+                size_of::<Header<gc_generational::header::GcHead>>() + COLD_BYTES
             }
             Contender::Marksweep => 16,
             Contender::Cpython => 32,
