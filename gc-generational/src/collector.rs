@@ -100,6 +100,12 @@ impl RcPolicy for CycleGc {
         }
     }
 
+    /// The next container only counts: no collection starts in it.
+    #[inline]
+    fn alloc_is_quiet(heap: &Heap) -> bool {
+        generations::link_is_quiet(heap)
+    }
+
     /// `_PyObject_GC_Link`: count the container, and collect inside the
     /// allocation, before the new object exists, when the count passes
     /// threshold 0.

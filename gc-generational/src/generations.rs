@@ -15,7 +15,7 @@
 use gc_core::{GcError, Trigger};
 
 use crate::phases;
-use crate::state::Heap;
+use crate::state::{CycleGc, Heap};
 
 /// CPython's default thresholds, `gc.get_threshold()`.
 pub const DEFAULT_THRESHOLDS: [u64; 3] = [700, 10, 10];
@@ -29,11 +29,7 @@ pub const DEFAULT_THRESHOLDS: [u64; 3] = [700, 10, 10];
 pub(crate) fn link_container(heap: &mut Heap) -> Result<(), GcError> {
     let p = &mut heap.policy;
     p.gens[0].count += 1;
-    if p.gens[0].count > p.gens[0].threshold
-        && p.enabled
-        && p.gens[0].threshold != 0
-        && !p.collecting
-    {
+    if collection_due(p, p.gens[0].count) {
         p.collecting = true;
         let done = collect_generations(heap);
         heap.policy.collecting = false;
@@ -43,6 +39,22 @@ pub(crate) fn link_container(heap: &mut Heap) -> Result<(), GcError> {
         return done;
     }
     Ok(())
+}
+
+/// Would [`link_container`] collect when generation 0's count becomes
+/// `count` (it passes threshold 0, automatic collection is on and none is
+/// running)?
+#[inline]
+fn collection_due(p: &CycleGc, count: u64) -> bool {
+    count > p.gens[0].threshold && p.enabled && p.gens[0].threshold != 0 && !p.collecting
+}
+
+/// Does [`link_container`] only count the next container (no collection,
+/// so no callback or finalizer runs)?
+#[inline]
+pub(crate) fn link_is_quiet(heap: &Heap) -> bool {
+    let p = &heap.policy;
+    !collection_due(p, p.gens[0].count + 1)
 }
 
 /// `gc_collect_generations`: picks the generation and collects it (the

@@ -39,7 +39,10 @@ impl RcPolicy for PureRc {
     };
 
     /// Nothing runs before an allocation: no collection to make room.
-    const ALLOC_RUNS_NO_CODE: bool = true;
+    #[inline]
+    fn alloc_is_quiet(_heap: &RcHeap<Self>) -> bool {
+        true
+    }
 
     fn new(_config: &RefCountConfig) -> Result<Self, GcError> {
         Ok(PureRc)

@@ -78,11 +78,16 @@ pub trait RcPolicy: Sized + Debug + Send {
     #[inline]
     fn alloc_refused(_heap: &mut RcHeap<Self>, _what: AllocKind) {}
 
-    /// [`RcPolicy::before_alloc`] and [`RcPolicy::make_room`] never run
-    /// embedder code (no collection, no callback): then the members of a
-    /// new tuple, resolved before them, are not resolved again after. A
-    /// policy that may collect there leaves it `false`.
-    const ALLOC_RUNS_NO_CODE: bool = false;
+    /// Would [`RcPolicy::before_alloc`] for a container run no embedder
+    /// code now (no collection, no callback)? Then the members of a new
+    /// tuple, resolved before it, are not resolved again after it. The
+    /// default, `false`, is always safe; a policy that never collects there
+    /// answers `true`, one that collects on a count answers whether this
+    /// allocation stays under it.
+    #[inline]
+    fn alloc_is_quiet(_heap: &RcHeap<Self>) -> bool {
+        false
+    }
 
     /// Runs before an object is allocated (CPython: count it, maybe collect).
     #[inline]
@@ -614,15 +619,17 @@ impl<P: RcPolicy> RcHeap<P> {
             }
         }
         let bytes = canonical_size(len, 0);
-        // Quiet: the policy's hook does nothing, the limit is far and no
-        // hook finalizer is due, so the hook, `room_for` and `finish`
-        // would do nothing (they are skipped), and no member can be
-        // released before it is taken.
-        let quiet = P::ALLOC_RUNS_NO_CODE
-            && len <= INLINE_MAX
+        // Quiet: the policy's hook runs no code, the limit is far and no
+        // hook finalizer is due, so `room_for` and `finish` would do
+        // nothing (they are skipped), and no member can be released before
+        // it is taken.
+        let quiet = len <= INLINE_MAX
+            && P::alloc_is_quiet(self)
             && !self.limit.would_exceed(bytes)
             && !self.embed.needs_finish();
-        if !quiet {
+        if quiet {
+            P::before_alloc(self, AllocKind::Tuple)?;
+        } else {
             let collected = P::before_alloc(self, AllocKind::Tuple).and_then(|()| {
                 self.room_for(bytes)
                     .inspect_err(|_| P::alloc_refused(self, AllocKind::Tuple))
