@@ -18,6 +18,14 @@ fn is_container(heap: &Heap, r: ObjRef) -> bool {
     heap.objects[r.index()].is_gc_container()
 }
 
+/// Has the object table reached the indices that name the list heads
+/// (from `HEAD_BASE` up), with no free entry left? Then no object can be
+/// made.
+#[inline]
+fn table_full(heap: &Heap) -> bool {
+    heap.objects.len() >= HEAD_BASE as usize && heap.table_len() == heap.objects.len()
+}
+
 /// `gc_collect_impl`: an explicit collection; 0 while one runs.
 pub(crate) fn collect_explicit(heap: &mut Heap, generation: usize) -> Result<u64, GcError> {
     if heap.policy.collecting {
@@ -100,10 +108,10 @@ impl RcPolicy for CycleGc {
         }
     }
 
-    /// The next container only counts: no collection starts in it.
+    /// Counts the container when no collection starts in it.
     #[inline]
-    fn alloc_is_quiet(heap: &Heap) -> bool {
-        generations::link_is_quiet(heap)
+    fn quiet_before_alloc(heap: &mut Heap) -> bool {
+        !table_full(heap) && generations::link_quietly(heap)
     }
 
     /// `_PyObject_GC_Link`: count the container, and collect inside the
@@ -111,9 +119,9 @@ impl RcPolicy for CycleGc {
     /// threshold 0.
     #[inline]
     fn before_alloc(heap: &mut Heap, what: AllocKind) -> Result<(), GcError> {
-        // List heads are named by the indices from `HEAD_BASE` up: refuse
-        // the allocation that would give an object one of them.
-        if heap.objects.len() >= HEAD_BASE as usize && heap.table_len() == heap.objects.len() {
+        // Refuse the allocation that would give an object a list head's
+        // index.
+        if table_full(heap) {
             return Err(GcError::TooMany {
                 what: "objects",
                 limit: u64::from(HEAD_BASE),

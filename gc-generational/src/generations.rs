@@ -49,12 +49,17 @@ fn collection_due(p: &CycleGc, count: u64) -> bool {
     count > p.gens[0].threshold && p.enabled && p.gens[0].threshold != 0 && !p.collecting
 }
 
-/// Does [`link_container`] only count the next container (no collection,
-/// so no callback or finalizer runs)?
+/// [`link_container`] when it would only count: counts and answers
+/// `true`; when it would collect, changes nothing and answers `false`.
 #[inline]
-pub(crate) fn link_is_quiet(heap: &Heap) -> bool {
-    let p = &heap.policy;
-    !collection_due(p, p.gens[0].count + 1)
+pub(crate) fn link_quietly(heap: &mut Heap) -> bool {
+    let p = &mut heap.policy;
+    let count = p.gens[0].count + 1;
+    if collection_due(p, count) {
+        return false;
+    }
+    p.gens[0].count = count;
+    true
 }
 
 /// `gc_collect_generations`: picks the generation and collects it (the

@@ -40,7 +40,7 @@ impl RcPolicy for PureRc {
 
     /// Nothing runs before an allocation: no collection to make room.
     #[inline]
-    fn alloc_is_quiet(_heap: &RcHeap<Self>) -> bool {
+    fn quiet_before_alloc(_heap: &mut RcHeap<Self>) -> bool {
         true
     }
 

@@ -78,14 +78,16 @@ pub trait RcPolicy: Sized + Debug + Send {
     #[inline]
     fn alloc_refused(_heap: &mut RcHeap<Self>, _what: AllocKind) {}
 
-    /// Would [`RcPolicy::before_alloc`] for a container run no embedder
-    /// code now (no collection, no callback)? Then the members of a new
-    /// tuple, resolved before it, are not resolved again after it. The
+    /// [`RcPolicy::before_alloc`] for a tuple, when it would run no
+    /// embedder code now (no collection, no callback): does what it would
+    /// (count the container) and answers `true`. Otherwise changes nothing
+    /// and answers `false`, and the full path runs. Then the members of a
+    /// new tuple, resolved before it, are not resolved again after it. The
     /// default, `false`, is always safe; a policy that never collects there
     /// answers `true`, one that collects on a count answers whether this
     /// allocation stays under it.
     #[inline]
-    fn alloc_is_quiet(_heap: &RcHeap<Self>) -> bool {
+    fn quiet_before_alloc(_heap: &mut RcHeap<Self>) -> bool {
         false
     }
 
@@ -623,13 +625,12 @@ impl<P: RcPolicy> RcHeap<P> {
         // hook finalizer is due, so `room_for` and `finish` would do
         // nothing (they are skipped), and no member can be released before
         // it is taken.
+        // (The policy's question last: answering `true`, it has counted.)
         let quiet = len <= INLINE_MAX
-            && P::alloc_is_quiet(self)
             && !self.limit.would_exceed(bytes)
-            && !self.embed.needs_finish();
-        if quiet {
-            P::before_alloc(self, AllocKind::Tuple)?;
-        } else {
+            && !self.embed.needs_finish()
+            && P::quiet_before_alloc(self);
+        if !quiet {
             let collected = P::before_alloc(self, AllocKind::Tuple).and_then(|()| {
                 self.room_for(bytes)
                     .inspect_err(|_| P::alloc_refused(self, AllocKind::Tuple))
