@@ -63,7 +63,10 @@
 //! - `refcount`, `generational`, `marksweep`: this workspace's strategies
 //!   through the embedding API (`gc_core::prelude`: scopes, `Scope::child`,
 //!   views for every walk and check), each made with `new_default()`.
-//!   `refcount` clears the rings' links by hand, as `rc` does.
+//!   `refcount` clears the rings' links by hand, as `rc` does. Their GC
+//!   time is the sum of their collections' pauses (`Stats::gc_time_ns`);
+//!   reference counting's freeing is inside the mutator's operations and
+//!   is not counted.
 //! - `cpython`, `pypy`: `peers/python/peers.py` on `python3` / `pypy3`,
 //!   when installed; their GC time comes from `gc.callbacks` / `gc.hooks`.
 //!

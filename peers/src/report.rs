@@ -26,7 +26,8 @@ pub struct Row {
     pub spread_pct: Option<f64>,
     /// Median / `rc`'s median.
     pub ratio_to_rc: Option<f64>,
-    /// Median GC time the runtime reported (Python runtimes).
+    /// Median time in collections (Python runtimes: as they report it;
+    /// ours: the sum of their collections' pauses).
     pub gc_ms: Option<f64>,
     /// The largest of the runs' minor-pause p99s (`marksweep`).
     pub minor_p99_ms: Option<f64>,

@@ -310,7 +310,8 @@ impl fmt::Display for Contender {
 pub struct Outcome {
     /// The workload's check value (the same for every contender).
     pub check: u64,
-    /// GC time the runtime reported (Python runtimes).
+    /// Time in collections: as the runtime reported it (Python runtimes),
+    /// or the heap's [`Stats::gc_time_ns`](gc_core::Stats) (ours).
     pub gc_ms: Option<f64>,
     /// The 99th percentile (nearest rank) of the run's minor-collection
     /// pauses (`marksweep`, from its events).
@@ -394,11 +395,13 @@ fn run_rust(c: Contender, w: Workload, s: &Sizes, ops: &[Op]) -> Result<Outcome,
         Contender::GcArena => arena::run(w, s, ops),
         Contender::Refcount => {
             let mut heap = gc_refcount::RefCount::new_default().map_err(gc_err)?;
-            ours::run(&mut heap, w, s, ops, true).map_err(gc_err)
+            let outcome = ours::run(&mut heap, w, s, ops, true).map_err(gc_err)?;
+            Ok(with_gc_time(&heap, outcome))
         }
         Contender::Generational => {
             let mut heap = gc_generational::Generational::new_default().map_err(gc_err)?;
-            ours::run(&mut heap, w, s, ops, false).map_err(gc_err)
+            let outcome = ours::run(&mut heap, w, s, ops, false).map_err(gc_err)?;
+            Ok(with_gc_time(&heap, outcome))
         }
         Contender::Marksweep => {
             let mut heap = gc_marksweep::IncMiniMark::new_default().map_err(gc_err)?;
@@ -408,10 +411,19 @@ fn run_rust(c: Contender, w: Workload, s: &Sizes, ops: &[Op]) -> Result<Outcome,
             let mut events = Vec::new();
             gc_core::Collector::drain_events(&mut heap, &mut events).map_err(|e| e.to_string())?;
             outcome.minor_p99_ms = minor_p99_ms(&events);
-            Ok(outcome)
+            Ok(with_gc_time(&heap, outcome))
         }
         Contender::Cpython | Contender::Pypy => unreachable!("run as a process"),
     }
+}
+
+/// `outcome` with the heap's time in collections (the sum of their
+/// pauses: minor collections and major steps, or CPython-style
+/// collections; reference counting's freeing is the mutator's, not GC
+/// time).
+fn with_gc_time<C: gc_core::Collector>(heap: &C, mut outcome: Outcome) -> Outcome {
+    outcome.gc_ms = Some(heap.stats().gc_time_ns as f64 / 1e6);
+    outcome
 }
 
 /// The nearest-rank 99th percentile of the minor collections' pauses among
