@@ -240,26 +240,28 @@ pub(crate) fn is_empty<P: ListPolicy>(h: &RcHeap<P>, list: List) -> bool {
 /// Appends object `x` (not in any list) at the tail of `list`.
 #[inline(always)]
 pub(crate) fn append<P: ListPolicy>(h: &mut RcHeap<P>, x: u32, list: List) {
+    debug_assert!(x < HEAD_BASE, "only objects are list members");
     let head = list.head();
-    let last = links(h, head).prev;
+    let last = h.policy.lists().heads[list as usize].prev;
     links_mut(h, last).next = x;
-    let l = links_mut(h, x);
+    let l = &mut h.objects[x as usize].extra;
     l.prev = last;
     l.next = head;
-    links_mut(h, head).prev = x;
+    h.policy.lists_mut().heads[list as usize].prev = x;
 }
 
 /// Takes object `x` out of whatever list it is in.
 #[inline(always)]
 pub(crate) fn unlink<P: ListPolicy>(h: &mut RcHeap<P>, x: u32) {
-    let GcHead { prev, next, .. } = *links(h, x);
+    debug_assert!(x < HEAD_BASE, "only objects are list members");
+    let GcHead { prev, next, .. } = h.objects[x as usize].extra;
     links_mut(h, prev).next = next;
     links_mut(h, next).prev = prev;
 }
 
 /// Moves object `x` from its list to the tail of `list` (a scratch list,
 /// or a generation list whose bits the caller sets: see [`Placement`]).
-#[inline]
+#[inline(always)]
 pub(crate) fn move_to<P: ListPolicy>(h: &mut RcHeap<P>, x: u32, list: List) {
     unlink(h, x);
     append(h, x, list);

@@ -1,7 +1,7 @@
 //! `move_unreachable`: which collected objects are reachable from outside
 //! the collection, and what the scan saw of the rest.
 
-use gc_core::rc::{ObjRef, flags};
+use gc_core::rc::{ObjRef, Slot, flags};
 
 use super::refs::{subtract_refs, update_refs};
 use crate::header::{
@@ -107,11 +107,26 @@ pub(super) fn move_unreachable(
             // (`subtype_traverse`), a tuple's members last to first
             // (`tupletraverse`). It decides the order in which objects are
             // rescued to the tail of `young`.
-            let n = slots.len();
-            for k in 0..n {
-                let i = if kind == flags::TUPLE { n - 1 - k } else { k };
-                if let Some(child) = heap.slot_arena.slot(&slots, i) {
-                    waiting -= u64::from(visit_reachable(heap, child, young, unscanned));
+            if let Some(inline) = slots.inline_slots() {
+                // Up to two slots, in the copied range itself: no arena
+                // lookup per slot.
+                let mut visit = |child: Slot| {
+                    if let Some(child) = child {
+                        waiting -= u64::from(visit_reachable(heap, child, young, unscanned));
+                    }
+                };
+                if kind == flags::TUPLE {
+                    inline.iter().rev().for_each(|&c| visit(c));
+                } else {
+                    inline.iter().for_each(|&c| visit(c));
+                }
+            } else {
+                let n = slots.len();
+                for k in 0..n {
+                    let i = if kind == flags::TUPLE { n - 1 - k } else { k };
+                    if let Some(child) = heap.slot_arena.slot(&slots, i) {
+                        waiting -= u64::from(visit_reachable(heap, child, young, unscanned));
+                    }
                 }
             }
             let h = &mut heap.objects[x as usize];
