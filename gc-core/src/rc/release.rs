@@ -78,7 +78,7 @@ impl<P: RcPolicy> RcHeap<P> {
     /// references and free it and whatever only it kept alive.
     #[cold]
     pub(super) fn dealloc(&mut self, r: ObjRef) {
-        if self.uses_trashcan(r) && self.trash_nesting >= TRASH_UNWIND_LEVEL {
+        if self.trash_nesting >= TRASH_UNWIND_LEVEL && self.uses_trashcan(r) {
             self.deposit(r);
             return;
         }
@@ -195,7 +195,7 @@ impl<P: RcPolicy> RcHeap<P> {
             }
             h.rc -= 1;
             if h.rc == 0 {
-                if self.uses_trashcan(child) && self.trash_nesting >= TRASH_UNWIND_LEVEL {
+                if self.trash_nesting >= TRASH_UNWIND_LEVEL && self.uses_trashcan(child) {
                     self.deposit(child);
                 } else if self.is_bare_leaf(child) {
                     // Opening it, dropping its nil slots and closing it
