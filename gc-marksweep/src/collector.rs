@@ -807,6 +807,90 @@ impl IncMiniMark {
         root
     }
 
+    /// `alloc_pair_local`: a tuple of the objects the locals at `members`
+    /// hold, pushed on the local stack. Each member is looked up once
+    /// unless the allocation collected: only a minor collection moves
+    /// objects (and it forwards the stack), so the addresses read before
+    /// stay right while [`Space::moves`] has not changed.
+    #[inline(always)]
+    fn make_pair_local(&mut self, members: [Option<usize>; 2]) -> Result<usize, GcError> {
+        // Check both first: an error leaves the heap unchanged.
+        let [left, right] = members;
+        let mut values = [self.local_object(left)?, self.local_object(right)?];
+        // The local's room first: refused, nothing is allocated.
+        LocalRoot::reserve(&mut self.roots)?;
+        let moves = self.space.moves();
+        let ptr = match self.allocate(Kind::Tuple, 2, 0) {
+            Ok(ptr) => ptr,
+            Err(e) => {
+                self.finish();
+                return Err(e);
+            }
+        };
+        if self.space.moves() != moves {
+            // A collection moved them: read the forwarded stack again.
+            values = [self.local_object(left)?, self.local_object(right)?];
+        }
+        for (index, value) in values.into_iter().enumerate() {
+            if let Some(value) = value {
+                // SAFETY: `ptr` was just allocated, so it is live, with two
+                // slots; `value` is the object of a local of this heap, read
+                // since the last collection: live.
+                if let Err(e) = unsafe { self.init_slot(ptr, index, value) } {
+                    self.finish();
+                    return Err(e);
+                }
+            }
+        }
+        // Rooted before any finalizer hook runs (see `make_tuple_of`).
+        // SAFETY: just allocated in this heap: live.
+        let root = unsafe { LocalRoot::root(&mut self.roots, ptr) };
+        self.finish();
+        root
+    }
+
+    /// The object the local at `place` holds, if any.
+    #[inline(always)]
+    fn local_object(&self, place: Option<usize>) -> Result<Option<ObjPtr>, GcError> {
+        match place {
+            Some(place) => self.roots.local_at(place).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// Writes `value` into slot `index` of `obj`, a tuple being made,
+    /// through the barrier (a young tuple needs none: it checks a flag).
+    ///
+    /// # Safety
+    ///
+    /// `obj` and `value` are live objects of this heap; `obj` has a slot
+    /// `index`. When the barrier fails the slot is not written.
+    #[inline(always)]
+    unsafe fn init_slot(
+        &mut self,
+        obj: ObjPtr,
+        index: usize,
+        value: ObjPtr,
+    ) -> Result<(), GcError> {
+        // SAFETY: the caller's guarantee; opened with this heap's token.
+        let (obj, value) = unsafe {
+            (
+                obj.open(self.space.access()),
+                value.open(self.space.access()),
+            )
+        };
+        let Some(slot) = obj.slots().get(index) else {
+            return Ok(());
+        };
+        // SAFETY: both live objects of this heap (the caller's
+        // guarantee); the barrier runs first.
+        unsafe {
+            self.remembered.write_barrier(obj, index)?;
+            slot.set(Some(value));
+        }
+        Ok(())
+    }
+
     /// `slot`, the referent rooted as `R` says.
     #[inline]
     fn read_slot<R: Rooting>(
@@ -922,12 +1006,13 @@ impl Collector for IncMiniMark {
         self.make_tuple::<LocalRoot>(members)
     }
 
+    #[inline(always)]
     fn alloc_pair_local(
         &mut self,
         members: [Option<usize>; 2],
         _: LocalsKey,
     ) -> Result<usize, GcError> {
-        self.make_tuple_of::<LocalRoot, _>(&members, Roots::local_at)
+        self.make_pair_local(members)
     }
 
     #[inline]
