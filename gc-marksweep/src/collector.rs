@@ -94,7 +94,9 @@ impl<'a> ObjectView<'a> for MsView<'a> {
     }
     #[inline(always)]
     fn slot(self, index: usize) -> Result<Option<Self>, GcError> {
-        let slots = self.obj.slots();
+        // SAFETY: a view borrows the heap for `'a`, and a minor collection
+        // (the only time forwarded stubs exist) takes it `&mut`.
+        let slots = unsafe { self.obj.slots_unforwarded() };
         match slots.get(index) {
             Some(slot) => Ok(slot.get().map(|obj| MsView { obj })),
             None => Err(GcError::SlotOutOfRange {
