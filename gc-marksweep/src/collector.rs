@@ -21,7 +21,9 @@ use crate::barrier::RememberedSet;
 use crate::check::{self, Holder, Snapshot};
 use crate::config::MarkSweepConfig;
 use crate::finalizers::Finalizers;
-use crate::header::{Access, Block, FIN_HOOK, FIN_RESURRECT, MAX_ID, ObjPtr, ObjRef, object_bytes};
+use crate::header::{
+    Access, Block, FIN_HOOK, FIN_RESURRECT, MAX_ID, ObjPtr, ObjRef, TRACK_YOUNG_PTRS, object_bytes,
+};
 use crate::major::{MajorCollector, State, StepReport, StepScope};
 use crate::minor::{MinorReport, MinorScope};
 use crate::roots::Roots;
@@ -833,14 +835,33 @@ impl IncMiniMark {
             // A collection moved them: read the forwarded stack again.
             values = [self.local_object(left)?, self.local_object(right)?];
         }
-        for (index, value) in values.into_iter().enumerate() {
-            if let Some(value) = value {
-                // SAFETY: `ptr` was just allocated, so it is live, with two
-                // slots; `value` is the object of a local of this heap, read
-                // since the last collection: live.
-                if let Err(e) = unsafe { self.init_slot(ptr, index, value) } {
-                    self.finish();
-                    return Err(e);
+        // SAFETY: just allocated, so live; opened with this heap's token.
+        let obj = unsafe { ptr.open(self.space.access()) };
+        if !obj.has(TRACK_YOUNG_PTRS) {
+            // Young: the barrier has nothing to do. A new tuple is no
+            // forwarded stub (no minor collection is under way).
+            // SAFETY: as said.
+            if let [left, right] = unsafe { obj.slots_unforwarded() } {
+                let access = self.space.access();
+                // SAFETY: the objects of locals of this heap, read since
+                // the last collection: live, opened with this heap's
+                // token; written into a young object (no barrier).
+                unsafe {
+                    left.set(values[0].map(|v| v.open(access)));
+                    right.set(values[1].map(|v| v.open(access)));
+                }
+            }
+        } else {
+            // Born old (a large object): through the barrier.
+            for (index, value) in values.into_iter().enumerate() {
+                if let Some(value) = value {
+                    // SAFETY: `ptr` is live, with two slots; `value` is the
+                    // object of a local of this heap, read since the last
+                    // collection: live.
+                    if let Err(e) = unsafe { self.init_slot(ptr, index, value) } {
+                        self.finish();
+                        return Err(e);
+                    }
                 }
             }
         }
