@@ -690,7 +690,9 @@ impl<'h> ObjRef<'h> {
     /// # Safety
     ///
     /// No minor collection is under way: only one makes forwarded stubs,
-    /// and it resets the nursery before it returns.
+    /// and it resets the nursery before it returns (it refuses before
+    /// moving anything when memory is refused, and panics in between only
+    /// on a broken internal invariant).
     #[inline(always)]
     pub(crate) unsafe fn slots_unforwarded(self) -> &'h [Slot] {
         // SAFETY: not a stub (the caller's guarantee), so word 1 of the
