@@ -21,7 +21,9 @@ use crate::barrier::RememberedSet;
 use crate::check::{self, Holder, Snapshot};
 use crate::config::MarkSweepConfig;
 use crate::finalizers::Finalizers;
-use crate::header::{Access, Block, FIN_HOOK, FIN_RESURRECT, MAX_ID, ObjPtr, ObjRef, object_bytes};
+use crate::header::{
+    Access, Block, FIN_HOOK, FIN_RESURRECT, MAX_ID, ObjPtr, ObjRef, TRACK_YOUNG_PTRS, object_bytes,
+};
 use crate::major::{MajorCollector, State, StepReport, StepScope};
 use crate::minor::{MinorReport, MinorScope};
 use crate::roots::Roots;
@@ -94,7 +96,9 @@ impl<'a> ObjectView<'a> for MsView<'a> {
     }
     #[inline(always)]
     fn slot(self, index: usize) -> Result<Option<Self>, GcError> {
-        let slots = self.obj.slots();
+        // SAFETY: a view borrows the heap for `'a`, and a minor collection
+        // (the only time forwarded stubs exist) takes it `&mut`.
+        let slots = unsafe { self.obj.slots_unforwarded() };
         match slots.get(index) {
             Some(slot) => Ok(slot.get().map(|obj| MsView { obj })),
             None => Err(GcError::SlotOutOfRange {
@@ -807,6 +811,109 @@ impl IncMiniMark {
         root
     }
 
+    /// `alloc_pair_local`: a tuple of the objects the locals at `members`
+    /// hold, pushed on the local stack. Each member is looked up once
+    /// unless the allocation collected: only a minor collection moves
+    /// objects (and it forwards the stack), so the addresses read before
+    /// stay right while [`Space::moves`] has not changed.
+    #[inline(always)]
+    fn make_pair_local(&mut self, members: [Option<usize>; 2]) -> Result<usize, GcError> {
+        // Check both first: an error leaves the heap unchanged.
+        let [left, right] = members;
+        let mut values = [self.local_object(left)?, self.local_object(right)?];
+        // The local's room first: refused, nothing is allocated.
+        LocalRoot::reserve(&mut self.roots)?;
+        let moves = self.space.moves();
+        let ptr = match self.allocate(Kind::Tuple, 2, 0) {
+            Ok(ptr) => ptr,
+            Err(e) => {
+                self.finish();
+                return Err(e);
+            }
+        };
+        if self.space.moves() != moves {
+            // A collection moved them: read the forwarded stack again.
+            values = [self.local_object(left)?, self.local_object(right)?];
+        }
+        // SAFETY: just allocated, so live; opened with this heap's token.
+        let obj = unsafe { ptr.open(self.space.access()) };
+        if !obj.has(TRACK_YOUNG_PTRS) {
+            // Young: the barrier has nothing to do. A new tuple is no
+            // forwarded stub (no minor collection is under way).
+            // SAFETY: as said.
+            if let [left, right] = unsafe { obj.slots_unforwarded() } {
+                let access = self.space.access();
+                // SAFETY: the objects of locals of this heap, read since
+                // the last collection: live, opened with this heap's
+                // token; written into a young object (no barrier).
+                unsafe {
+                    left.set(values[0].map(|v| v.open(access)));
+                    right.set(values[1].map(|v| v.open(access)));
+                }
+            }
+        } else {
+            // Born old (a large object): through the barrier.
+            for (index, value) in values.into_iter().enumerate() {
+                if let Some(value) = value {
+                    // SAFETY: `ptr` is live, with two slots; `value` is the
+                    // object of a local of this heap, read since the last
+                    // collection: live.
+                    if let Err(e) = unsafe { self.init_slot(ptr, index, value) } {
+                        self.finish();
+                        return Err(e);
+                    }
+                }
+            }
+        }
+        // Rooted before any finalizer hook runs (see `make_tuple_of`).
+        // SAFETY: just allocated in this heap: live.
+        let root = unsafe { LocalRoot::root(&mut self.roots, ptr) };
+        self.finish();
+        root
+    }
+
+    /// The object the local at `place` holds, if any.
+    #[inline(always)]
+    fn local_object(&self, place: Option<usize>) -> Result<Option<ObjPtr>, GcError> {
+        match place {
+            Some(place) => self.roots.local_at(place).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// Writes `value` into slot `index` of `obj`, a tuple being made,
+    /// through the barrier (a young tuple needs none: it checks a flag).
+    ///
+    /// # Safety
+    ///
+    /// `obj` and `value` are live objects of this heap; `obj` has a slot
+    /// `index`. When the barrier fails the slot is not written.
+    #[inline(always)]
+    unsafe fn init_slot(
+        &mut self,
+        obj: ObjPtr,
+        index: usize,
+        value: ObjPtr,
+    ) -> Result<(), GcError> {
+        // SAFETY: the caller's guarantee; opened with this heap's token.
+        let (obj, value) = unsafe {
+            (
+                obj.open(self.space.access()),
+                value.open(self.space.access()),
+            )
+        };
+        let Some(slot) = obj.slots().get(index) else {
+            return Ok(());
+        };
+        // SAFETY: both live objects of this heap (the caller's
+        // guarantee); the barrier runs first.
+        unsafe {
+            self.remembered.write_barrier(obj, index)?;
+            slot.set(Some(value));
+        }
+        Ok(())
+    }
+
     /// `slot`, the referent rooted as `R` says.
     #[inline]
     fn read_slot<R: Rooting>(
@@ -922,12 +1029,13 @@ impl Collector for IncMiniMark {
         self.make_tuple::<LocalRoot>(members)
     }
 
+    #[inline(always)]
     fn alloc_pair_local(
         &mut self,
         members: [Option<usize>; 2],
         _: LocalsKey,
     ) -> Result<usize, GcError> {
-        self.make_tuple_of::<LocalRoot, _>(&members, Roots::local_at)
+        self.make_pair_local(members)
     }
 
     #[inline]

@@ -684,6 +684,25 @@ impl<'h> ObjRef<'h> {
         }
     }
 
+    /// [`slots`](Self::slots) of an object that is not a forwarded stub,
+    /// without the test for one (the mutator's reads through views).
+    ///
+    /// # Safety
+    ///
+    /// No minor collection is under way: only one makes forwarded stubs,
+    /// and it resets the nursery before it returns (it refuses before
+    /// moving anything when memory is refused, and panics in between only
+    /// on a broken internal invariant).
+    #[inline(always)]
+    pub(crate) unsafe fn slots_unforwarded(self) -> &'h [Slot] {
+        // SAFETY: not a stub (the caller's guarantee), so word 1 of the
+        // live object holds its lengths; then as in `slots`.
+        unsafe {
+            let len = (self.ptr.as_ptr().add(1).read() & 0xffff_ffff) as usize;
+            std::slice::from_raw_parts(self.ptr.as_ptr().add(HEADER_WORDS).cast::<Slot>(), len)
+        }
+    }
+
     /// The payload bytes.
     pub(crate) fn payload(self) -> &'h [u8] {
         // SAFETY: the payload follows the slots inside the object (maybe

@@ -129,7 +129,7 @@ impl Young {
     /// # Safety
     ///
     /// As for [`Nursery::alloc`]: initialised before any other call.
-    #[inline]
+    #[inline(always)]
     pub(crate) unsafe fn alloc(&mut self, bytes: usize) -> Option<NonNull<u64>> {
         // SAFETY: the caller's guarantee.
         unsafe { self.nursery.alloc(bytes) }

@@ -72,7 +72,7 @@ impl Nursery {
     /// The caller initialises the memory as an object of `bytes` bytes
     /// ([`init_object`](crate::header::init_object)) before any other call
     /// on this nursery: [`for_each`](Self::for_each) parses it.
-    #[inline]
+    #[inline(always)]
     pub(crate) unsafe fn alloc(&mut self, bytes: usize) -> Option<NonNull<u64>> {
         debug_assert!(bytes >= 2 * WORD && bytes % WORD == 0);
         if bytes > self.limit - self.used {

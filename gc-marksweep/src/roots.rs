@@ -54,7 +54,7 @@ impl Roots {
     /// # Safety
     ///
     /// As for [`insert`](Self::insert).
-    #[inline]
+    #[inline(always)]
     pub(crate) unsafe fn push_local(&mut self, obj: ObjPtr) -> Result<usize, GcError> {
         // SAFETY: `locals` was made `scanned` for this heap, `obj` is one
         // of its live objects (the caller's guarantee), and the stack's
@@ -104,7 +104,7 @@ impl Roots {
     }
 
     /// The object the local at `place` on the stack holds.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn local_at(&self, place: usize) -> Result<ObjPtr, GcError> {
         match self.locals.held(place)? {
             // SAFETY: the stack hands back what `push_local` pushed.

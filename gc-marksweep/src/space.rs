@@ -36,6 +36,10 @@ pub(crate) struct Space {
     /// before the first): how much old-generation memory
     /// [`prefault`](Self::prefault) makes ready for the next one.
     promoted_share: f64,
+    /// Minor collections started (wrapping): an address read before an
+    /// operation is still its object's while this has not changed, since
+    /// only a minor collection moves objects.
+    moves: u64,
 }
 
 impl Drop for Space {
@@ -81,6 +85,7 @@ impl Space {
                 young: Young::new(Nursery::new(nursery)?),
                 old: OldGen::new(),
                 promoted_share: 1.0,
+                moves: 0,
             })
         }
     }
@@ -89,6 +94,13 @@ impl Space {
     #[inline(always)]
     pub(crate) fn access(&self) -> &Access {
         &self.access
+    }
+
+    /// Minor collections started so far (wrapping): unchanged, no object
+    /// has moved.
+    #[inline(always)]
+    pub(crate) fn moves(&self) -> u64 {
+        self.moves
     }
 
     /// The young generation (read only).
@@ -212,6 +224,7 @@ impl Space {
     /// hold this space's objects, and they are every place outside the
     /// space's objects where its young objects' addresses are stored.
     pub(crate) unsafe fn minor(&mut self, scope: MinorScope<'_>) -> Result<MinorReport, GcError> {
+        self.moves = self.moves.wrapping_add(1);
         let used = self.young.used();
         // SAFETY: the token, nursery and old generation are this space's;
         // the caller's guarantee for the rest.

@@ -202,12 +202,18 @@ impl LocalStack {
     }
 
     /// Makes room for one more local, or `OutOfMemory`.
-    #[inline]
+    #[inline(always)]
     pub fn reserve_one(&mut self) -> Result<(), GcError> {
         if self.entries.len() == self.entries.capacity() {
-            self.entries.try_reserve(1).map_err(|_| config::refused())?;
+            return self.grow();
         }
         Ok(())
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn grow(&mut self) -> Result<(), GcError> {
+        self.entries.try_reserve(1).map_err(|_| config::refused())
     }
 
     /// Pushes a root of the heap's table as a local (released when
@@ -253,7 +259,7 @@ impl LocalStack {
     /// calls, `addr` is a live object of that heap, and the heap treats
     /// [`LocalStack::objects`] as roots, rewriting them
     /// ([`LocalStack::forward`]) when it moves their objects.
-    #[inline]
+    #[inline(always)]
     pub unsafe fn push_object(&mut self, addr: NonNull<u8>) -> Result<usize, GcError> {
         self.room_for_object()?;
         let serial = self.next_serial();
@@ -263,7 +269,7 @@ impl LocalStack {
 
     /// Makes room for one more object entry, whose handle names its place
     /// below `LOCAL_BIT`: then [`LocalStack::push_counted`] cannot fail.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn room_for_object(&mut self) -> Result<(), GcError> {
         self.reserve_one()?;
         if self.entries.len() >= crate::handle::LOCAL_BIT as usize {
@@ -275,7 +281,7 @@ impl LocalStack {
         Ok(())
     }
 
-    #[inline]
+    #[inline(always)]
     fn next_serial(&mut self) -> u32 {
         let serial = self.serial;
         self.serial = serial.wrapping_add(1);
@@ -324,7 +330,7 @@ impl LocalStack {
 
     /// What the local at `place` holds; [`GcError::StaleHandle`] past
     /// the top or for a local released by hand.
-    #[inline]
+    #[inline(always)]
     pub fn held(&self, place: usize) -> Result<Held, GcError> {
         match self.entries.get(place) {
             Some(&Entry::Object { addr, .. }) => Ok(Held::Object(addr)),
@@ -343,7 +349,17 @@ impl LocalStack {
         if self.root_top > base || place + 1 != self.entries.len() {
             return false;
         }
-        self.entries.swap(base, place);
+        if place != base {
+            // Copied field by field over the entry at `base`, which is
+            // dropped unread: the kept one was just written field by
+            // field, and a wide load of narrow stores stalls
+            // store-to-load forwarding (a swap spent most of the escape
+            // waiting on it; see `keep_top_at`).
+            self.entries[base] = match self.entries[place] {
+                Entry::Object { addr, serial } => Entry::Object { addr, serial },
+                other => other,
+            };
+        }
         self.entries.truncate(base + 1);
         true
     }
