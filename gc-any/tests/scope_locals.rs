@@ -109,3 +109,36 @@ fn locals_keep_their_objects_alive_and_are_counted_as_roots() {
         }
     }
 }
+
+/// A finalizer hook that swaps heaps at the end of an allocation (the
+/// allocation collected, found the finalizer due, and ran it last): the
+/// new local was pushed on the first heap's stack, so it must not name a
+/// place on the heap swapped in.
+#[test]
+fn a_local_made_while_a_finalizer_swaps_heaps_is_foreign_to_the_other_heap() {
+    use gc_core::embed::lend;
+    use gc_core::{CollectorExt, Control, Finalizer, Scope};
+    use gc_generational::Generational;
+
+    let mut x = Generational::new_default().unwrap();
+    let mut y = Generational::new_default().unwrap();
+    x.on_finalize_with(
+        |spare: &mut Generational, s: &mut Scope<'_, Generational>, _| {
+            std::mem::swap(s.heap(), spare);
+        },
+    );
+    x.scope(|s| {
+        s.scope(|i| -> Result<(), GcError> {
+            let a = i.node(1, 0)?;
+            i.set(a, 0, Some(a))?;
+            i.set_finalizer(a, Finalizer::Run)
+        })
+        .unwrap();
+        // The next container collects generation 0, which finds the
+        // cycle; its finalizer runs when the allocation ends.
+        s.control(Control::Threshold(1, None, None)).unwrap();
+        let made = lend(&mut y, || s.node(0, 0)).unwrap();
+        assert_eq!(s.handle(made), Err(GcError::ForeignHandle));
+        assert_eq!(s.view(made).map(|_| ()), Err(GcError::ForeignHandle));
+    });
+}

@@ -137,10 +137,15 @@ impl<'s, C: Collector> Scope<'s, C> {
         locals(self.heap).reserve_one()
     }
 
-    /// The local at `place`, which the heap just pushed.
+    /// The local at `place`, which the heap just pushed on this scope's
+    /// stack. Named with the stamp of the stack the scope was entered on
+    /// (every operation checks it still owns that stack before pushing),
+    /// not the heap's stamp after the operation: a finalizer hook run at
+    /// its end may have swapped heaps, and the new local must not then
+    /// name a place on the other heap's stack.
     #[inline]
     fn at(&self, place: usize) -> Local<'s> {
-        Local::new(self.heap.local_stack_ref(KEY).stamp, place)
+        Local::new(self.stamp, place)
     }
 
     /// Makes `handle`, a root this scope owns, a local. Allocates only if
