@@ -90,10 +90,15 @@ pub fn may_be_tracked(f: u32) -> bool {
 
 /// No slot of object `x` refers to an object that may be tracked
 /// (`_PyDict_MaybeUntrack`'s test; `_PyTuple_MaybeUntrack`'s for a tuple).
+#[inline(always)]
 pub(crate) fn holds_nothing_trackable<P: RcPolicy>(h: &RcHeap<P>, x: u32) -> bool {
     let slots = h.objects[x as usize].slots;
-    h.slot_arena
-        .get(&slots)
+    // Up to two slots are in the (copied) range itself: no arena lookup.
+    let members = match slots.inline_slots() {
+        Some(inline) => inline,
+        None => h.slot_arena.get(&slots),
+    };
+    members
         .iter()
         .flatten()
         .all(|m| !may_be_tracked(h.objects[m.index()].flags))

@@ -781,25 +781,17 @@ impl IncMiniMark {
                 return Err(e);
             }
         };
-        // SAFETY: just allocated, so live; nothing collects before it is
-        // rooted below.
-        let obj = unsafe { ptr.open(self.space.access()) };
-        for (slot, m) in obj.slots().iter().enumerate().zip(members) {
+        for (index, m) in members.iter().enumerate() {
             if let Some(h) = m {
                 let value = resolve(&self.roots, *h)?;
-                // SAFETY: a root of this heap: live (invariant in
-                // `header.rs`), opened with this heap's token.
-                let value = unsafe { value.open(self.space.access()) };
-                // SAFETY: `obj` and `value` are live objects of this heap
-                // (just allocated; a root); the barrier runs first, and
-                // when it fails the slot is not written (the unrooted
-                // tuple is garbage).
-                unsafe {
-                    if let Err(e) = self.remembered.write_barrier(obj, slot.0) {
-                        self.finish();
-                        return Err(e);
-                    }
-                    slot.1.set(Some(value));
+                // SAFETY: `ptr` was just allocated with a slot per member
+                // (nothing collects before it is rooted below); `value` is
+                // a root of this heap: live (invariant in `header.rs`).
+                // When the barrier fails the slot is not written (the
+                // unrooted tuple is garbage).
+                if let Err(e) = unsafe { self.init_slot(ptr, index, value) } {
+                    self.finish();
+                    return Err(e);
                 }
             }
         }

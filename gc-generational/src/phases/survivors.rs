@@ -5,9 +5,7 @@
 use gc_core::rc::flags;
 
 use super::reachability::Scan;
-use crate::header::{
-    DICT_TRACKING, List, first, holds_nothing_trackable, may_be_tracked, merge, untrack,
-};
+use crate::header::{DICT_TRACKING, List, first, holds_nothing_trackable, merge, untrack};
 use crate::state::Heap;
 
 /// What is left in `young` after the scan survives: tuples that can never
@@ -66,20 +64,9 @@ fn untrack_where(heap: &mut Heap, young: List, candidate: impl Fn(u32) -> bool) 
     while x != head {
         let h = &heap.objects[x as usize];
         let after = h.extra.next;
-        if candidate(h.flags) {
-            // Up to two slots are in the header (copied): read in place.
-            let slots = h.slots;
-            let nothing = match slots.inline_slots() {
-                Some(inline) => inline
-                    .iter()
-                    .flatten()
-                    .all(|m| !may_be_tracked(heap.objects[m.index()].flags)),
-                None => holds_nothing_trackable(heap, x),
-            };
-            if nothing {
-                untrack(heap, x);
-                untracked += 1;
-            }
+        if candidate(h.flags) && holds_nothing_trackable(heap, x) {
+            untrack(heap, x);
+            untracked += 1;
         }
         x = after;
     }
