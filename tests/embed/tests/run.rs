@@ -17,6 +17,9 @@ fn embed_check(args: &[&str]) -> (bool, String, String) {
 
 #[test]
 fn every_strategy_runs_the_three_programs() {
+    // Each strategy runs once (the programs take seconds in a test
+    // build); its output is checked for what every strategy prints, then
+    // for what only it prints.
     for strategy in ["refcount", "generational", "marksweep", "null"] {
         let (ok, out, err) = embed_check(&[strategy]);
         assert!(ok, "{strategy}: {err}\n{out}");
@@ -25,15 +28,18 @@ fn every_strategy_runs_the_three_programs() {
             "{out}"
         );
         assert!(out.contains("lru: "), "{out}");
+        match strategy {
+            "generational" => assert!(
+                out.contains("Node('A') deleted\nNode('B') deleted\ngc.collect() -> 2"),
+                "{out}"
+            ),
+            "refcount" => {
+                assert!(!out.contains("deleted"), "{out}");
+                assert!(out.contains("4 objects leaked in a cycle"), "{out}");
+            }
+            _ => {}
+        }
     }
-    let (_, out, _) = embed_check(&["generational"]);
-    assert!(
-        out.contains("Node('A') deleted\nNode('B') deleted\ngc.collect() -> 2"),
-        "{out}"
-    );
-    let (_, out, _) = embed_check(&["refcount"]);
-    assert!(!out.contains("deleted"), "{out}");
-    assert!(out.contains("4 objects leaked in a cycle"), "{out}");
     let (_, out, _) = embed_check(&["marksweep", "nursery=64KB"]);
     assert!(out.contains("Node('A') deleted"), "{out}");
 }
