@@ -47,8 +47,10 @@
 //! [`Finalize`] installed with
 //! [`Collector::on_finalize`], which hands it to the strategy held;
 //! [`Embedding::on_finalize_with`](gc_core::Embedding::on_finalize_with)
-//! takes a concrete strategy's scope and is never called here (see its
-//! docs for reaching the embedder's state through `with_lent` instead).
+//! takes a concrete strategy's scope and is never called here: run the
+//! runtime through [`dispatch`] to keep it (its finalizers then wait for
+//! the state to be lent), or reach the state from a `Finalize` hook with
+//! `with_lent` (see its docs).
 //!
 //! ## What the indirection costs
 //!
