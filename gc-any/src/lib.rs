@@ -33,8 +33,24 @@
 //!     Ok::<_, gc_core::GcError>(total)
 //! })?;
 //! assert_eq!(total, 81);
+//!
+//! // No settings: give the empty slice its type (a bare `&[]` does not
+//! // infer); pairs read from a command line pass as `&Vec<(String, String)>`.
+//! let none: &[(&str, &str)] = &[];
+//! assert_eq!(AnyCollector::from_name("refcount", none)?.strategy().name(), "refcount");
+//! let pairs = vec![("threshold0".to_string(), "100".to_string())];
+//! assert!(AnyCollector::from_name("generational", &pairs).is_ok());
 //! # Ok::<(), gc_core::GcError>(())
 //! ```
+//!
+//! A finalizer hook on an `AnyCollector` is a generic
+//! [`Finalize`] installed with
+//! [`Collector::on_finalize`], which hands it to the strategy held;
+//! [`Embedding::on_finalize_with`](gc_core::Embedding::on_finalize_with)
+//! takes a concrete strategy's scope and is never called here: run the
+//! runtime through [`dispatch`] to keep it (its finalizers then wait for
+//! the state to be lent), or reach the state from a `Finalize` hook with
+//! `with_lent` (see its docs).
 //!
 //! ## What the indirection costs
 //!

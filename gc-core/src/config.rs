@@ -14,7 +14,7 @@
 //! of objects the heap may hold, `0` (the default) for no limit. An
 //! allocation that would take the heap past it, even after the collection
 //! the collector runs to make room, fails with
-//! [`GcError::OutOfMemory`](crate::GcError::OutOfMemory); nothing is
+//! [`GcError::OutOfMemory`]; nothing is
 //! allocated, nothing reachable is freed, and the heap goes on working. An
 //! allocation the system refuses is `OutOfMemory` too, with a `limit` of
 //! 0 whatever the limit in force ([`refused`]): its message says the

@@ -102,8 +102,9 @@ pub struct Collection {
 /// Memory counters of one collection (or step), beyond the spec's
 /// `collect` event: what a generational, page-allocating collector
 /// (`gc-marksweep`) can say about its old generation. A collector that has
-/// them pushes [`Event::CollectDetail`] right after the
-/// [`Event::Collect`] it belongs to; one that has none pushes nothing.
+/// them hands them in [`Collection::detail`], and they travel in the
+/// [`CollectEvent::detail`] of the [`Event::Collect`] they belong to; for
+/// one that has none, that field is `None`.
 ///
 /// `replay --events jsonl --detail` writes it as a `detail` object on that
 /// collect line; without `--detail` (the spec's format) it is dropped. All

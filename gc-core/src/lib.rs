@@ -110,7 +110,8 @@
 //!
 //! Forgotten roots do not go unseen: [`Embedding::outstanding_roots`] counts
 //! what you hold, and a heap dropped while holding some says how many
-//! (debug builds: a `tracing` warning on target `gc_core::leaks`).
+//! (debug builds: a `tracing` warning on target `gc_core::leaks`, which
+//! only a program that installs a `tracing` subscriber sees).
 //!
 //! ## 4. Reading without roots
 //!
@@ -218,7 +219,11 @@
 //! zero). A finalizer due while nothing is lent waits, rooted, for the
 //! next operation that lends (a runtime that runs finalizers between
 //! bytecodes, as PyPy does, lends only there). `gc-py` runs `__del__` this
-//! way.
+//! way. On the reference-counting strategies a count may reach zero at
+//! almost any call: a scope's end, a slot overwritten, a dropped [`Root`]
+//! released at the heap's next operation. Lend around those too, or lend
+//! later and call [`Embedding::flush`] to run what waits; finalizers
+//! still waiting when the heap is dropped never run.
 //!
 //! ```
 //! use gc_core::prelude::*;
@@ -257,10 +262,24 @@
 //! # Ok::<(), GcError>(())
 //! ```
 //!
+//! `on_finalize_with` takes the strategy's own scope type, so it is for a
+//! heap of a concrete type: on `gc_any::AnyCollector` it compiles but the
+//! strategy held never calls it. To choose the strategy at run time and
+//! keep it, run the runtime generic over `C: Collector` through
+//! `gc_any::dispatch` (each strategy's own type). On an `AnyCollector`,
+//! install a generic [`Finalize`] with [`Collector::on_finalize`] and
+//! reach the state with [`embed::with_lent`]; such a hook does not wait
+//! for a loan: it runs when its object is due, and `with_lent` answers
+//! `None` if nothing is lent then, so lend around every operation that
+//! may finalize.
+//!
 //! Weak references: [`Scope::weak`] makes a [`WeakRoot`];
 //! [`Scope::upgrade`] gives a local while the referent lives. With
 //! `callback`, the referent's death is reported as an
-//! [`Event::WeakCallback`].
+//! [`Event::WeakCallback`] on a heap that records events (section 8); the
+//! event names the referent by [`ObjectId`], so note [`Scope::id`] when
+//! you make the weak reference to know whose it is. A weak reference
+//! dropped before its referent dies reports nothing.
 //!
 //! ## 6. Choosing and configuring a strategy
 //!

@@ -83,10 +83,13 @@
 //! untracking (no dicts), free lists (a trace's every container allocation
 //! counts; a CPython program must keep its tuples longer than 20 members and
 //! refill the free lists a full collection empties, as the program written
-//! by `gc-bench export --python` does), and callbacks that act on the heap from
-//! inside a collection (finalizers and weak callbacks only report; a
-//! `gc.callbacks` function gets the heap and may do anything, outside the
-//! collection proper).
+//! by `gc-bench export --python` does), and weak-reference callbacks that
+//! act on the heap from inside a collection (they only report, as
+//! [`Event::WeakCallback`](gc_core::Event::WeakCallback)s; a `gc.callbacks`
+//! function gets the heap and may do anything, outside the collection
+//! proper). Finalizers do act: a [`Finalizer::Run`](gc_core::Finalizer::Run)
+//! object's hook runs the embedder's code inside the collection, as
+//! CPython's `finalize_garbage` does (`gc_core`'s guide, section 5).
 //!
 //! ## Cost
 //!

@@ -114,7 +114,8 @@ impl Entry {
     }
 }
 
-/// The local stack of a heap's scopes. See the [module docs](self).
+/// The local stack of a heap's scopes: what each [`Local`](super::Local)
+/// names (a table root, an object the heap scans, or a counted index).
 #[derive(Debug)]
 pub struct LocalStack {
     pub(super) entries: Vec<Entry>,

@@ -736,9 +736,15 @@ pub trait Embedding: Collector {
     /// next operation that lends one. Replaces any hook installed before.
     ///
     /// The hook is this strategy's own (it takes a `Scope<Self>`): on a
-    /// heap chosen at run time (`gc_any::AnyCollector`), install a generic
+    /// heap chosen at run time (`gc_any::AnyCollector`) it compiles, but the
+    /// strategy held never calls it (and [`Collector::has_finalize_hook`]
+    /// stays `false`). Use it there through `gc_any::dispatch`, which runs
+    /// generic code with the strategy's own type; or install a generic
     /// [`Finalize`] instead and reach the state with
-    /// [`with_lent`](super::with_lent).
+    /// [`with_lent`](super::with_lent); that hook runs
+    /// when its object is due whether or not anything is lent (`with_lent`
+    /// then answers `None`), so lend around every operation that may
+    /// finalize.
     fn on_finalize_with<X: 'static>(
         &mut self,
         hook: impl for<'s, 'o> FnMut(&mut X, &mut Scope<'s, Self>, Local<'o>) + Send + 'static,

@@ -59,7 +59,7 @@ pub trait RcPolicy: Sized + Debug + Send {
     fn new(config: &Self::Config) -> Result<Self, GcError>;
 
     /// The heap limit `config` sets (`max_heap` in bytes, 0: none; see
-    /// [`config`](crate::config)).
+    /// [`config`]).
     fn max_heap(config: &Self::Config) -> usize;
 
     /// An allocation would take the heap past its limit: free what a

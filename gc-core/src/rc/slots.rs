@@ -26,7 +26,7 @@ pub const SMALL_MAX: usize = 256;
 /// The slots kept inline in a [`SlotRange`].
 pub const INLINE_MAX: usize = 2;
 
-/// Where one object's slots are: up to [`INLINE_MAX`] of them in the range
+/// Where one object's slots are: up to `INLINE_MAX` (2) of them in the range
 /// itself, more in `len` cells of the arena from `start` (for a large
 /// object, `start` names its box). Read them through [`SlotArena::get`]
 /// (a copy of the range reads as the slots were when it was copied); write

@@ -1,5 +1,5 @@
-//! Runs a parsed trace against any [`Collector`] and produces the spec's
-//! events.
+//! Runs a parsed trace against any [`Collector`](crate::Collector) and
+//! produces the spec's events.
 //!
 //! Registers map to root [`Handle`]s, weak registers to [`WeakHandle`]s.
 //! Each operation is one or two collector calls; the collector's events are
@@ -221,8 +221,9 @@ impl<C: Inspect> Replayer<C> {
         }
     }
 
-    /// With `true`, every collect record carries the [`CollectDetail`] the
-    /// collector reported right after it (`replay --detail`); collectors
+    /// With `true`, every collect record carries the
+    /// [`CollectDetail`](crate::CollectDetail) the collector reported with
+    /// it (`replay --detail`); collectors
     /// that report none give the spec's records either way. Default
     /// `false`: the spec's records exactly.
     pub fn with_detail(mut self, detail: bool) -> Self {

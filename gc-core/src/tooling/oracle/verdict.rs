@@ -66,7 +66,7 @@ pub struct Passed {
 /// At most this many ids are named in a message (with the total).
 const NAMED: usize = 16;
 
-/// Sorted ids, named in a message: `[#1, #4]`, or the first [`NAMED`] of
+/// Sorted ids, named in a message: `[#1, #4]`, or the first `NAMED` (16) of
 /// them and how many there are.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Ids {

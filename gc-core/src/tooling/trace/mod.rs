@@ -1,7 +1,7 @@
 //! The gctrace v1 format (`shared/spec/gctrace.md`): a plain-text program of
 //! heap operations. [`Lines`] reads one as a stream and [`Trace::parse`]
 //! whole, reporting the first mistake as `line N: …` (a
-//! [`LineError`](crate::tooling::line_error::LineError)); `Display` on [`Op`] writes one
+//! [`LineError`]); `Display` on [`Op`] writes one
 //! line back, so a generated workload can be recorded and replayed.
 
 mod parse;
