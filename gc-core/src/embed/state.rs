@@ -159,20 +159,29 @@ pub fn run_hook_now<C: Collector>(heap: &mut C, root: Handle) -> bool {
     let Hook::Idle(mut hook) = std::mem::replace(&mut state.hook, Hook::Running) else {
         return false;
     };
+    // The operations the hook makes, and the release of its root below,
+    // end inside this call, which may be inside a collection: their own
+    // end must neither run queued hooks nor resume a panic (that would
+    // unwind through the collection half-done). The outermost operation's
+    // `finish` does both.
+    let outer = std::mem::replace(&mut state.finishing, true);
     let outcome = catch_unwind(AssertUnwindSafe(|| hook(heap, root)));
     let state = heap.embed_state();
     if matches!(state.hook, Hook::Running) {
         state.hook = Hook::Idle(hook);
     }
-    match outcome {
-        Ok(true) => {}
-        Ok(false) => return false,
+    let ran = match outcome {
+        Ok(ran) => ran,
         Err(payload) => {
             state.panic.get_or_insert(payload);
+            true
         }
+    };
+    if ran {
+        let _ = heap.release(root);
     }
-    let _ = heap.release(root);
-    true
+    heap.embed_state().finishing = outer;
+    ran
 }
 
 /// Ends an operation: runs the hook on every queued object, in order,

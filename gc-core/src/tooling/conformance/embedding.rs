@@ -275,6 +275,43 @@ pub fn finalizer_hook_panic_is_resumed_after_the_operation<C: Inspect>() {
     assert_eq!(h.outstanding_roots(), 0);
 }
 
+/// A hook that panics only the first time it runs.
+struct FailOnce(bool);
+
+impl Finalize for FailOnce {
+    fn finalize<C: Collector>(&mut self, _: &mut Scope<'_, C>, _: Local<'_>) {
+        if !std::mem::replace(&mut self.0, true) {
+            panic!("finalizer failed");
+        }
+    }
+}
+
+/// A hook that panics inside a collection (garbage in a cycle is
+/// finalized there, not at count zero) has its panic resumed when the
+/// operation returns, and the collector goes on collecting: the cycle it
+/// finalized and later garbage cycles are freed.
+pub fn finalizer_hook_panic_in_a_collection_leaves_it_collecting<C: Inspect>() {
+    let mut h = heap::<C>();
+    h.on_finalize(FailOnce(false));
+    h.scope(|s| {
+        let a = s.node(1, 0).unwrap();
+        s.set_finalizer(a, Finalizer::Run).unwrap();
+        s.set(a, 0, Some(a)).unwrap();
+    });
+    let outcome = catch_unwind(AssertUnwindSafe(|| collect_until_settled(&mut h)));
+    let message = outcome.expect_err("the panic is resumed");
+    assert_eq!(message.downcast_ref::<&str>(), Some(&"finalizer failed"));
+    h.scope(|s| {
+        let b = s.node(1, 0).unwrap();
+        s.set(b, 0, Some(b)).unwrap();
+    });
+    collect_until_settled(&mut h);
+    collect_until_settled(&mut h);
+    assert_eq!(h.stats().finalized, 1);
+    assert_eq!(live(&h), 0, "both cycles are freed");
+    assert_eq!(h.outstanding_roots(), 0);
+}
+
 /// Raw handles count as outstanding until released.
 pub fn outstanding_roots_count_raw_handles<C: Inspect>() {
     let mut h = heap::<C>();

@@ -692,13 +692,15 @@ macro_rules! conformance_suite {
         $crate::conformance_suite!(@suite $collector; $module; $pairs;
             declared_traits_match_the_suite,
             self_cycle, two_node_cycle, weak_reference_to_cycle, finalizer_hook_reads_its_object,
-            finalizer_hook_runs_at_count_zero);
+            finalizer_hook_runs_at_count_zero,
+            finalizer_hook_panic_in_a_collection_leaves_it_collecting);
     };
     (@no_counts $collector:ty; $module:ident; $pairs:tt) => {
         $crate::conformance_suite!(@suite $collector; $module; $pairs;
             declared_traits_match_no_counts,
             self_cycle, two_node_cycle, weak_reference_to_cycle, finalizer_hook_reads_its_object,
-            finalizer_hook_waits_for_a_collection);
+            finalizer_hook_waits_for_a_collection,
+            finalizer_hook_panic_in_a_collection_leaves_it_collecting);
     };
     (@leaks_cycles $collector:ty; $module:ident; $pairs:tt) => {
         $crate::conformance_suite!(@suite $collector; $module; $pairs;
