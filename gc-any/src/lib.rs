@@ -47,9 +47,10 @@
 //! [`Finalize`] installed with
 //! [`Collector::on_finalize`], which hands it to the strategy held;
 //! [`Embedding::on_finalize_with`](gc_core::Embedding::on_finalize_with)
-//! takes a concrete strategy's scope and is never called here: run the
-//! runtime through [`dispatch`] to keep it (its finalizers then wait for
-//! the state to be lent), or reach the state from a `Finalize` hook with
+//! takes a concrete strategy's scope, which the strategy held would never
+//! call, so it is refused here (`GcError::Unsupported`): run the runtime
+//! through [`dispatch`] to keep it (its finalizers then wait for the
+//! state to be lent), or reach the state from a `Finalize` hook with
 //! `with_lent` (see its docs).
 //!
 //! ## What the indirection costs
@@ -161,7 +162,13 @@ pub fn configured<C: Collector>(
     for (key, value) in pairs {
         config
             .set(key.as_ref(), value.as_ref())
-            .map_err(|e| GcError::Config(format!("collector `{}`: {e}", C::TRAITS.name)))?;
+            .map_err(|e| match e {
+                // Named once: "bad configuration: collector `x`: …".
+                GcError::Config(why) => {
+                    GcError::Config(format!("collector `{}`: {why}", C::TRAITS.name))
+                }
+                other => other,
+            })?;
     }
     Ok(config)
 }
@@ -528,6 +535,8 @@ impl Collector for AnyCollector {
     fn has_finalize_hook(&self) -> bool {
         each!(&self.inner, c => c.has_finalize_hook())
     }
+    // The held strategy calls its own hook, never this layer's.
+    const CALLS_OWN_HOOK: bool = false;
     fn embed_state(&mut self) -> &mut EmbedState<Self> {
         &mut self.layer
     }
@@ -644,5 +653,38 @@ mod tests {
             assert_eq!(*runs.lock().unwrap(), 1, "{s}");
             assert_eq!(heap.outstanding_roots(), 0);
         }
+    }
+
+    #[test]
+    fn a_bad_setting_names_its_collector_once() {
+        let e = AnyCollector::from_name("null", &[("nursery", "1MB")]).unwrap_err();
+        let text = e.to_string();
+        assert!(
+            text.starts_with("bad configuration: collector `null`: "),
+            "{text}"
+        );
+        assert_eq!(text.matches("bad configuration").count(), 1, "{text}");
+    }
+
+    /// A hook typed for `AnyCollector`'s scopes would never be called by
+    /// the strategy it holds: it is refused, and nothing is installed.
+    #[test]
+    fn a_hook_typed_for_the_layer_is_refused() {
+        use gc_core::{Embedding, Scope};
+        let none: &[(&str, &str)] = &[];
+        let mut heap = AnyCollector::new(Strategy::Generational, none).unwrap();
+        let refused = heap.on_finalize_with(|_: &mut u32, _: &mut Scope<'_, AnyCollector>, _| {});
+        assert!(
+            matches!(
+                refused,
+                Err(GcError::Unsupported {
+                    strategy: "any",
+                    ..
+                })
+            ),
+            "{refused:?}"
+        );
+        assert!(!heap.has_finalize_hook());
+        assert!(!heap.embed_state_ref().has_hook());
     }
 }

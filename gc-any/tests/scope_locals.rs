@@ -126,7 +126,8 @@ fn a_local_made_while_a_finalizer_swaps_heaps_is_foreign_to_the_other_heap() {
         |spare: &mut Generational, s: &mut Scope<'_, Generational>, _| {
             std::mem::swap(s.heap(), spare);
         },
-    );
+    )
+    .unwrap();
     x.scope(|s| {
         s.scope(|i| -> Result<(), GcError> {
             let a = i.node(1, 0)?;

@@ -254,6 +254,13 @@ pub trait Collector: Sized + Send {
     fn has_finalize_hook(&self) -> bool {
         self.embed_state_ref().has_hook()
     }
+    /// Does this heap call the finalizer hook kept in its own
+    /// [`EmbedState`]? Every strategy does. A layer that forwards every
+    /// call to a strategy it holds (`gc_any::AnyCollector`) does not: the
+    /// strategy calls its own, so a hook typed for the layer's scopes
+    /// ([`Embedding::on_finalize_with`](crate::Embedding::on_finalize_with))
+    /// would never run, and is refused.
+    const CALLS_OWN_HOOK: bool = true;
     /// The embedding layer's state in this heap (scopes' locals, dropped
     /// roots, the finalizer hook). For the embedding layer and strategies.
     fn embed_state(&mut self) -> &mut EmbedState<Self>;

@@ -240,7 +240,7 @@
 //!     if name == b'b' {
 //!         it.saved.extend(s.root(obj)); // resurrects it
 //!     }
-//! });
+//! })?;
 //! let mut it = Interp { output: Vec::new(), saved: Vec::new() };
 //! heap.scope(|s| {
 //!     let (a, b) = (s.node(1, 1)?, s.node(1, 1)?);
@@ -263,8 +263,8 @@
 //! ```
 //!
 //! `on_finalize_with` takes the strategy's own scope type, so it is for a
-//! heap of a concrete type: on `gc_any::AnyCollector` it compiles but the
-//! strategy held never calls it. To choose the strategy at run time and
+//! heap of a concrete type: on `gc_any::AnyCollector`, whose strategy
+//! would never call it, it is refused (`GcError::Unsupported`). To choose the strategy at run time and
 //! keep it, run the runtime generic over `C: Collector` through
 //! `gc_any::dispatch` (each strategy's own type). On an `AnyCollector`,
 //! install a generic [`Finalize`] with [`Collector::on_finalize`] and

@@ -24,7 +24,8 @@ fn install<C: Collector>(heap: &mut C) {
         if rt.keep.contains(&name) {
             rt.saved.extend(s.root(obj));
         }
-    });
+    })
+    .expect("a strategy runs its own hook");
 }
 
 /// A node named `name` with a finalizer, as a root.
@@ -159,7 +160,8 @@ fn a_finalizer_may_run_a_nested_operation_that_finalizes_after_it() {
             s.unroot(r).unwrap();
             rt.log.push("released".into());
         }
-    });
+    })
+    .unwrap();
     let mut rt = Runtime::default();
     let (a, b) = heap
         .scope(|s| Ok::<_, GcError>((named(s, b'a')?, named(s, b'b')?)))

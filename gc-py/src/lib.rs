@@ -371,7 +371,10 @@ fn run_program<C: Strategy>(
             return EXIT_UNSUPPORTED;
         }
     };
-    c.on_finalize_with(interp::run_finalizer::<C>);
+    if let Err(e) = c.on_finalize_with(interp::run_finalizer::<C>) {
+        eprintln!("gc-py: {e}");
+        return EXIT_UNSUPPORTED;
+    }
     let out: Box<dyn Write> = match output {
         Output::Stdout => Box::new(std::io::BufWriter::new(std::io::stdout())),
         Output::Discard => Box::new(std::io::sink()),

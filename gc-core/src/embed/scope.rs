@@ -735,21 +735,28 @@ pub trait Embedding: Collector {
     /// is lent (or while the hook runs further up) waits, rooted, until the
     /// next operation that lends one. Replaces any hook installed before.
     ///
-    /// The hook is this strategy's own (it takes a `Scope<Self>`): on a
-    /// heap chosen at run time (`gc_any::AnyCollector`) it compiles, but the
-    /// strategy held never calls it (and [`Collector::has_finalize_hook`]
-    /// stays `false`). Use it there through `gc_any::dispatch`, which runs
-    /// generic code with the strategy's own type; or install a generic
-    /// [`Finalize`] instead and reach the state with
-    /// [`with_lent`](super::with_lent); that hook runs
-    /// when its object is due whether or not anything is lent (`with_lent`
-    /// then answers `None`), so lend around every operation that may
-    /// finalize.
+    /// The hook is this strategy's own (it takes a `Scope<Self>`). A heap
+    /// chosen at run time (`gc_any::AnyCollector`) never calls a hook
+    /// typed for it: there it is refused ([`GcError::Unsupported`]), and
+    /// nothing is installed. Use it there through `gc_any::dispatch`,
+    /// which runs generic code with the strategy's own type; or install a
+    /// generic [`Finalize`] with [`Collector::on_finalize`] and reach the
+    /// state with [`with_lent`](super::with_lent) (that hook runs when its
+    /// object is due whether or not anything is lent, and `with_lent` then
+    /// answers `None`, so lend around every operation that may finalize).
     fn on_finalize_with<X: 'static>(
         &mut self,
         hook: impl for<'s, 'o> FnMut(&mut X, &mut Scope<'s, Self>, Local<'o>) + Send + 'static,
-    ) {
+    ) -> Result<(), GcError> {
+        if !Self::CALLS_OWN_HOOK {
+            return Err(GcError::Unsupported {
+                strategy: "any",
+                what: "on_finalize_with (the hook takes the strategy's own scope type: \
+                       install it through gc_any::dispatch)",
+            });
+        }
         self.embed_state().set_hook(Some(hook_with(hook)));
+        Ok(())
     }
 
     /// Releases dropped roots now, and runs the finalizers that are due.
