@@ -4,7 +4,7 @@
 //! local name another object, on every strategy.
 
 use gc_any::{AnyCollector, Strategy};
-use gc_core::{Collector, Embedding, GcError, Generation, ObjectView};
+use gc_core::{Collector, CollectorExt, Embedding, GcError, Generation, ObjectView};
 
 fn heap(s: Strategy) -> AnyCollector {
     let none: &[(&str, &str)] = &[];
@@ -41,6 +41,30 @@ fn locals_of_another_heap_or_stale_are_errors_on_every_strategy() {
             );
             assert_eq!(sx.heap().payload_mut(hb).map(|p| p[0]), Ok(3));
         });
+    }
+}
+
+/// `Scope::adopt` refuses what is not a live root of its own heap, and
+/// changes nothing: the stack and the root count are as they were.
+#[test]
+fn adopting_a_stale_or_foreign_handle_is_refused() {
+    for s in Strategy::ALL {
+        let mut x = heap(s);
+        let mut y = heap(s);
+        let released = x.alloc_node(0, 0).unwrap();
+        x.release(released).unwrap();
+        let theirs = y.alloc_node(0, 0).unwrap();
+        x.scope(|sx| {
+            let before = sx.heap().root_count();
+            assert_eq!(sx.adopt(released), Err(GcError::StaleHandle), "{s:?}");
+            assert_eq!(sx.adopt(theirs), Err(GcError::ForeignHandle), "{s:?}");
+            assert_eq!(sx.heap().root_count(), before, "{s:?}");
+            let mine = sx.heap().alloc_node(0, 0).unwrap();
+            let local = sx.adopt(mine).unwrap();
+            assert_eq!(sx.handle(local), Ok(mine), "{s:?}");
+        });
+        assert_eq!(x.outstanding_roots(), 0, "{s:?}");
+        y.release(theirs).unwrap();
     }
 }
 

@@ -444,9 +444,13 @@ impl<'s, C: Collector> Scope<'s, C> {
     }
 
     /// Takes ownership of a raw root: it becomes a local of this scope.
-    /// If the system refuses the memory for it, the root is released and
-    /// the answer is [`GcError::OutOfMemory`].
+    /// A stale handle or one of another heap is refused
+    /// ([`GcError::StaleHandle`], [`GcError::ForeignHandle`]) and nothing
+    /// changes. If the system refuses the memory for it, the root is
+    /// released and the answer is [`GcError::OutOfMemory`]. (The handle of
+    /// a [`Root`] is that root's: adopted, the `Root` goes stale.)
     pub fn adopt(&mut self, handle: Handle) -> Result<Local<'s>, GcError> {
+        self.heap.kind(handle)?;
         self.push(handle)
     }
 
