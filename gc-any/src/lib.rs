@@ -535,6 +535,9 @@ impl Collector for AnyCollector {
     fn has_finalize_hook(&self) -> bool {
         each!(&self.inner, c => c.has_finalize_hook())
     }
+    fn waiting_finalizers(&self) -> usize {
+        each!(&self.inner, c => c.waiting_finalizers())
+    }
     // The held strategy calls its own hook, never this layer's.
     const CALLS_OWN_HOOK: bool = false;
     fn embed_state(&mut self) -> &mut EmbedState<Self> {

@@ -117,6 +117,34 @@ pub trait Config: Default + Clone + std::fmt::Debug {
     fn set(&mut self, key: &str, value: &str) -> Result<(), GcError>;
 }
 
+/// One `KEY=VALUE` setting as [`CollectorExt::from_pairs`] takes it: a
+/// pair of strings (`&str` or `String`), or a reference to one, so that a
+/// slice, an array and a `Vec` of pairs all serve.
+pub trait Setting {
+    /// The key.
+    fn key(&self) -> &str;
+    /// Its value.
+    fn value(&self) -> &str;
+}
+
+impl<K: AsRef<str>, V: AsRef<str>> Setting for (K, V) {
+    fn key(&self) -> &str {
+        self.0.as_ref()
+    }
+    fn value(&self) -> &str {
+        self.1.as_ref()
+    }
+}
+
+impl<S: Setting> Setting for &S {
+    fn key(&self) -> &str {
+        (**self).key()
+    }
+    fn value(&self) -> &str {
+        (**self).value()
+    }
+}
+
 /// The configuration of a collector that takes none.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct NoConfig;
@@ -253,6 +281,15 @@ pub trait Collector: Sized + Send {
     /// code)?
     fn has_finalize_hook(&self) -> bool {
         self.embed_state_ref().has_hook()
+    }
+    /// Objects whose finalizer is due but waits for the hook (it was
+    /// busy, or the state an
+    /// [`on_finalize_with`](crate::Embedding::on_finalize_with) hook needs
+    /// was not lent): each runs at the next operation that can run it, or
+    /// at [`Embedding::flush`](crate::Embedding::flush). A heap dropped
+    /// with some never runs them (debug builds warn, as for leaked roots).
+    fn waiting_finalizers(&self) -> usize {
+        self.embed_state_ref().internal_roots()
     }
     /// Does this heap call the finalizer hook kept in its own
     /// [`EmbedState`]? Every strategy does. A layer that forwards every
@@ -395,13 +432,23 @@ pub trait CollectorExt: Collector {
     fn new_default() -> Result<Self, GcError> {
         Self::with_config(Self::Config::default())
     }
-    /// A heap configured from `KEY=VALUE` pairs.
-    fn from_pairs<'a>(
-        pairs: impl IntoIterator<Item = (&'a str, &'a str)>,
-    ) -> Result<Self, GcError> {
+    /// A heap configured from `KEY=VALUE` pairs ([`Setting`]s): `&str`
+    /// or `String` pairs, in a slice, an array or a `Vec`, by value or by
+    /// reference.
+    ///
+    /// ```
+    /// use gc_core::{CollectorExt, NullCollector};
+    ///
+    /// let from_args: Vec<(String, String)> = vec![("max_heap".into(), "1MB".into())];
+    /// NullCollector::from_pairs(&from_args)?;
+    /// NullCollector::from_pairs(&[("max_heap", "1MB")])?;
+    /// NullCollector::from_pairs([("max_heap", "1MB")])?;
+    /// # Ok::<(), gc_core::GcError>(())
+    /// ```
+    fn from_pairs(pairs: impl IntoIterator<Item = impl Setting>) -> Result<Self, GcError> {
         let mut config = Self::Config::default();
-        for (k, v) in pairs {
-            config.set(k, v)?;
+        for pair in pairs {
+            config.set(pair.key(), pair.value())?;
         }
         Self::with_config(config)
     }

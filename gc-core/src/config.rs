@@ -7,6 +7,8 @@
 //! Every value is checked when it is set, before a heap is made: a value
 //! outside a key's range is refused with one line naming the key, the
 //! value given and what the key accepts, never clamped or saturated.
+//! (`gc_any::AnyConfig` keeps a strategy's pairs until the heap is made,
+//! since its `collector` key may come last: they are checked then.)
 //!
 //! # The heap limit: `max_heap`
 //!

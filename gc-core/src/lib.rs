@@ -397,7 +397,7 @@ pub mod tooling;
 
 pub use collector::{
     Collector, CollectorExt, Config, Control, ControlOutcome, Generation, Inspect, NoConfig,
-    RootList, Traits,
+    RootList, Setting, Traits,
 };
 pub use embed::{Embedding, Finalize, Local, ObjectView, Root, Scope, WeakRoot};
 pub use error::GcError;

@@ -74,11 +74,13 @@ fn a_finalizer_due_while_nothing_is_lent_waits_rooted_for_the_next_loan() {
     assert!(rt.log.is_empty());
     assert_eq!(heap.stats().live_objects, 1);
     assert_eq!(heap.outstanding_roots(), 0);
+    assert_eq!(heap.waiting_finalizers(), 1);
     heap.flush();
     assert_eq!(heap.stats().live_objects, 1);
     lend(&mut rt, || heap.flush());
     assert_eq!(rt.log, ["del a"]);
     assert_eq!(heap.stats().live_objects, 0);
+    assert_eq!(heap.waiting_finalizers(), 0);
 }
 
 #[test]

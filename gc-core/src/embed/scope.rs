@@ -788,6 +788,16 @@ pub fn report_leaks<C: Collector>(heap: &C) {
                 heap.traits().name
             );
         }
+        let waiting = heap.waiting_finalizers();
+        if waiting > 0 {
+            tracing::warn!(
+                target: "gc_core::leaks",
+                finalizers = waiting,
+                "a {} heap was dropped with {waiting} finalizer(s) that never ran \
+                 (the hook was busy, or its state was not lent)",
+                heap.traits().name
+            );
+        }
     }
     #[cfg(not(debug_assertions))]
     let _ = heap;
