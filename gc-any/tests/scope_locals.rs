@@ -135,10 +135,129 @@ fn a_local_made_while_a_finalizer_swaps_heaps_is_foreign_to_the_other_heap() {
         })
         .unwrap();
         // The next container collects generation 0, which finds the
-        // cycle; its finalizer runs when the allocation ends.
+        // cycle; its finalizer runs inside that collection (a strategy
+        // that runs it when the allocation ends has pushed the local
+        // first). Either the allocation fails, or its local is foreign.
         s.control(Control::Threshold(1, None, None)).unwrap();
-        let made = lend(&mut y, || s.node(0, 0)).unwrap();
-        assert_eq!(s.handle(made), Err(GcError::ForeignHandle));
-        assert_eq!(s.view(made).map(|_| ()), Err(GcError::ForeignHandle));
+        match lend(&mut y, || s.node(0, 0)) {
+            Ok(made) => {
+                assert_eq!(s.handle(made), Err(GcError::ForeignHandle));
+                assert_eq!(s.view(made).map(|_| ()), Err(GcError::ForeignHandle));
+            }
+            Err(e) => assert_eq!(e, GcError::ForeignHandle),
+        }
+    });
+}
+
+/// A finalizer hook that swaps heaps in the middle of an allocation, before
+/// the new local is pushed (generational runs finalizers inside the
+/// collection the allocation starts): the local is pushed on the heap
+/// swapped in, at a place that the first heap's stack also has. Named with
+/// the first stack's stamp, it would name that stack's local there (`keep`)
+/// once the heaps are swapped back: it must never resolve to it.
+#[test]
+fn a_local_pushed_on_the_heap_a_finalizer_swapped_in_never_names_the_first_heaps_local() {
+    use gc_core::embed::lend;
+    use gc_core::{CollectorExt, Control, Finalizer, Kind, Scope};
+    use gc_generational::Generational;
+
+    let mut x = Generational::new_default().unwrap();
+    let mut y = Generational::new_default().unwrap();
+    x.on_finalize_with(
+        |spare: &mut Generational, s: &mut Scope<'_, Generational>, _| {
+            std::mem::swap(s.heap(), spare);
+        },
+    );
+    x.scope(|s| {
+        // Place 0 of x's stack; y's stack is empty.
+        let keep = s.atom(&[42]).unwrap();
+        s.scope(|i| -> Result<(), GcError> {
+            let a = i.node(1, 0)?;
+            i.set(a, 0, Some(a))?;
+            i.set_finalizer(a, Finalizer::Run)
+        })
+        .unwrap();
+        s.control(Control::Threshold(1, None, None)).unwrap();
+        // Collects, finds the cycle, runs its finalizer (the swap), then
+        // makes the node on y's heap, where it would go to place 0 of y's
+        // stack: the allocation must fail, or its local never resolve.
+        let made = lend(&mut y, || s.node(0, 0));
+        // Back on x's heap.
+        std::mem::swap(s.heap(), &mut y);
+        let made = match made {
+            Ok(made) => made,
+            Err(e) => {
+                assert_eq!(e, GcError::ForeignHandle);
+                assert_eq!(s.view(keep).unwrap().payload(), &[42]);
+                return;
+            }
+        };
+        match s.view(made) {
+            Ok(v) => assert_eq!(
+                (v.kind(), v.payload().len()),
+                (Kind::Node, 0),
+                "the new node's local names `keep`"
+            ),
+            Err(e) => assert!(
+                matches!(e, GcError::ForeignHandle | GcError::StaleHandle),
+                "{e:?}"
+            ),
+        }
+        assert_eq!(s.view(keep).unwrap().payload(), &[42]);
+    });
+}
+
+/// The same through a pair on reference counting: a finalizer due from
+/// before (nothing was lent when its object died) runs at the start of the
+/// next tuple, swaps heaps, and the tuple's members would be read at their
+/// places on the other heap's stack (its locals), the tuple pushed there,
+/// and named as a place of the first heap's stack (`c`).
+#[test]
+fn a_pair_made_after_a_finalizer_swapped_heaps_takes_no_local_of_the_other_heap() {
+    use gc_core::embed::lend;
+    use gc_core::{CollectorExt, Finalizer, Kind, Scope};
+    use gc_refcount::RefCount;
+
+    let mut x = RefCount::new_default().unwrap();
+    let mut y = RefCount::new_default().unwrap();
+    x.on_finalize_with(|spare: &mut RefCount, s: &mut Scope<'_, RefCount>, _| {
+        std::mem::swap(s.heap(), spare);
+    });
+    x.scope(|s| {
+        let a = s.atom(&[1]).unwrap();
+        let b = s.atom(&[2]).unwrap();
+        let c = s.atom(&[3]).unwrap();
+        // Dies with its scope while nothing is lent: its finalizer waits.
+        s.scope(|i| -> Result<(), GcError> {
+            let f = i.node(0, 0)?;
+            i.set_finalizer(f, Finalizer::Run)
+        })
+        .unwrap();
+        y.scope(|sy| {
+            let _ya = sy.atom(&[10]).unwrap();
+            let _yb = sy.atom(&[20]).unwrap();
+            let made = lend(sy.heap(), || s.tuple(&[Some(a), Some(b)]));
+            std::mem::swap(s.heap(), sy.heap());
+            match made {
+                Ok(t) => match s.view(t) {
+                    Ok(v) => {
+                        assert_eq!(v.kind(), Kind::Tuple, "the pair's local names `c`");
+                        assert_eq!(v.slot(0).unwrap().unwrap().payload(), &[1]);
+                        assert_eq!(v.slot(1).unwrap().unwrap().payload(), &[2]);
+                    }
+                    Err(e) => assert!(
+                        matches!(e, GcError::ForeignHandle | GcError::StaleHandle),
+                        "{e:?}"
+                    ),
+                },
+                Err(e) => assert!(
+                    matches!(e, GcError::ForeignHandle | GcError::StaleHandle),
+                    "{e:?}"
+                ),
+            }
+        });
+        for (l, v) in [(a, 1), (b, 2), (c, 3)] {
+            assert_eq!(s.view(l).unwrap().payload(), &[v]);
+        }
     });
 }

@@ -139,10 +139,12 @@ impl<'s, C: Collector> Scope<'s, C> {
 
     /// The local at `place`, which the heap just pushed on this scope's
     /// stack. Named with the stamp of the stack the scope was entered on
-    /// (every operation checks it still owns that stack before pushing),
-    /// not the heap's stamp after the operation: a finalizer hook run at
-    /// its end may have swapped heaps, and the new local must not then
-    /// name a place on the other heap's stack.
+    /// (every operation checks it still owns that stack before it starts,
+    /// and a heap pushes only on the stack it held then, or fails: see
+    /// [`Collector::local_stack`]), not the heap's stamp after the
+    /// operation: a finalizer hook run at its end may have swapped heaps,
+    /// and the new local must not then name a place on the other heap's
+    /// stack.
     #[inline]
     fn at(&self, place: usize) -> Local<'s> {
         Local::new(self.stamp, place)
