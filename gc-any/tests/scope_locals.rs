@@ -261,3 +261,80 @@ fn a_pair_made_after_a_finalizer_swapped_heaps_takes_no_local_of_the_other_heap(
         }
     });
 }
+
+/// A child scope run while the parent's heap is swapped for another (the
+/// parent is not on that heap's stack): the local that escapes goes to the
+/// place where the child began on the other heap's stack, which no scope of
+/// the parent holds (the other heap's own scope pops it when it ends). It
+/// must never resolve to what takes that place later.
+#[test]
+fn a_local_escaping_a_child_run_on_a_swapped_heap_never_names_a_later_local() {
+    for s in Strategy::ALL {
+        let mut x = heap(s);
+        let mut y = heap(s);
+        x.scope(|sx| {
+            let e = y.scope(|sy| {
+                std::mem::swap(sx.heap(), sy.heap());
+                // The child runs on y's stack, at its place 0.
+                let e = sx.child(|i| i.atom(&[1])).unwrap();
+                std::mem::swap(sx.heap(), sy.heap());
+                e
+                // `sy` ends on y's heap and pops its stack down to 0.
+            });
+            y.scope(|sy| {
+                let z = sy.atom(&[99]).unwrap();
+                std::mem::swap(sx.heap(), sy.heap());
+                match sx.view(e) {
+                    Ok(v) => assert_eq!(v.payload(), &[1], "{s:?}: `e` names `z`"),
+                    Err(e) => assert!(
+                        matches!(e, GcError::ForeignHandle | GcError::StaleHandle),
+                        "{s:?}: {e:?}"
+                    ),
+                }
+                std::mem::swap(sx.heap(), sy.heap());
+                assert_eq!(sy.view(z).unwrap().payload(), &[99]);
+            });
+        });
+    }
+}
+
+/// The same on the parent's own stack, where a later scope is the innermost
+/// (heaps swapped under both): the child's local, kept above that scope's
+/// base, is popped when that scope ends, and the parent must not name what
+/// it pushes there next.
+#[test]
+fn a_local_escaping_a_child_above_a_later_scope_never_names_a_later_local() {
+    for s in Strategy::ALL {
+        let mut x = heap(s);
+        let mut y = heap(s);
+        x.scope(|sa| {
+            let a0 = sa.atom(&[1]).unwrap();
+            let e = y.scope(|sb| {
+                std::mem::swap(sa.heap(), sb.heap());
+                let e = sb.scope(|t| {
+                    // `t` is the innermost scope on x's stack.
+                    let _t1 = t.atom(&[2]).unwrap();
+                    std::mem::swap(sa.heap(), t.heap());
+                    let e = sa.child(|i| i.atom(&[3])).unwrap();
+                    std::mem::swap(sa.heap(), t.heap());
+                    e
+                    // `t` ends on x's heap and pops its stack down to 1.
+                });
+                std::mem::swap(sa.heap(), sb.heap());
+                e
+            });
+            let n1 = sa.atom(&[4]).unwrap();
+            let n2 = sa.atom(&[5]).unwrap();
+            match sa.view(e) {
+                Ok(v) => assert_eq!(v.payload(), &[3], "{s:?}: `e` names a later local"),
+                Err(e) => assert!(
+                    matches!(e, GcError::ForeignHandle | GcError::StaleHandle),
+                    "{s:?}: {e:?}"
+                ),
+            }
+            for (l, v) in [(a0, 1), (n1, 4), (n2, 5)] {
+                assert_eq!(sa.view(l).unwrap().payload(), &[v], "{s:?}");
+            }
+        });
+    }
+}

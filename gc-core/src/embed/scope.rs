@@ -505,6 +505,15 @@ impl<'s, C: Collector> Scope<'s, C> {
             std::mem::forget(inner);
             return Ok(local.unresolvable());
         }
+        if inner.stamp != self.stamp || inner.depth != self.depth.wrapping_add(1) {
+            // It ran on a stack where this scope is not the one under it
+            // (the heap was swapped under this scope before it began): a
+            // local kept at its base would be held by no scope of this
+            // one's (the scope under it there pops it). Its locals go with
+            // it, and the one it answers never resolves.
+            drop(inner);
+            return Ok(local.unresolvable());
+        }
         inner.leave();
         std::mem::forget(inner);
         let hooked = self.heap.has_finalize_hook();
