@@ -160,10 +160,206 @@ fn a_local_made_while_a_finalizer_swaps_heaps_is_foreign_to_the_other_heap() {
         })
         .unwrap();
         // The next container collects generation 0, which finds the
-        // cycle; its finalizer runs when the allocation ends.
+        // cycle; its finalizer runs inside that collection (a strategy
+        // that runs it when the allocation ends has pushed the local
+        // first). Either the allocation fails, or its local is foreign.
         s.control(Control::Threshold(1, None, None)).unwrap();
-        let made = lend(&mut y, || s.node(0, 0)).unwrap();
-        assert_eq!(s.handle(made), Err(GcError::ForeignHandle));
-        assert_eq!(s.view(made).map(|_| ()), Err(GcError::ForeignHandle));
+        match lend(&mut y, || s.node(0, 0)) {
+            Ok(made) => {
+                assert_eq!(s.handle(made), Err(GcError::ForeignHandle));
+                assert_eq!(s.view(made).map(|_| ()), Err(GcError::ForeignHandle));
+            }
+            Err(e) => assert_eq!(e, GcError::ForeignHandle),
+        }
     });
+}
+
+/// A finalizer hook that swaps heaps in the middle of an allocation, before
+/// the new local is pushed (generational runs finalizers inside the
+/// collection the allocation starts): the local is pushed on the heap
+/// swapped in, at a place that the first heap's stack also has. Named with
+/// the first stack's stamp, it would name that stack's local there (`keep`)
+/// once the heaps are swapped back: it must never resolve to it.
+#[test]
+fn a_local_pushed_on_the_heap_a_finalizer_swapped_in_never_names_the_first_heaps_local() {
+    use gc_core::embed::lend;
+    use gc_core::{CollectorExt, Control, Finalizer, Kind, Scope};
+    use gc_generational::Generational;
+
+    let mut x = Generational::new_default().unwrap();
+    let mut y = Generational::new_default().unwrap();
+    x.on_finalize_with(
+        |spare: &mut Generational, s: &mut Scope<'_, Generational>, _| {
+            std::mem::swap(s.heap(), spare);
+        },
+    );
+    x.scope(|s| {
+        // Place 0 of x's stack; y's stack is empty.
+        let keep = s.atom(&[42]).unwrap();
+        s.scope(|i| -> Result<(), GcError> {
+            let a = i.node(1, 0)?;
+            i.set(a, 0, Some(a))?;
+            i.set_finalizer(a, Finalizer::Run)
+        })
+        .unwrap();
+        s.control(Control::Threshold(1, None, None)).unwrap();
+        // Collects, finds the cycle, runs its finalizer (the swap), then
+        // makes the node on y's heap, where it would go to place 0 of y's
+        // stack: the allocation must fail, or its local never resolve.
+        let made = lend(&mut y, || s.node(0, 0));
+        // Back on x's heap.
+        std::mem::swap(s.heap(), &mut y);
+        let made = match made {
+            Ok(made) => made,
+            Err(e) => {
+                assert_eq!(e, GcError::ForeignHandle);
+                assert_eq!(s.view(keep).unwrap().payload(), &[42]);
+                return;
+            }
+        };
+        match s.view(made) {
+            Ok(v) => assert_eq!(
+                (v.kind(), v.payload().len()),
+                (Kind::Node, 0),
+                "the new node's local names `keep`"
+            ),
+            Err(e) => assert!(
+                matches!(e, GcError::ForeignHandle | GcError::StaleHandle),
+                "{e:?}"
+            ),
+        }
+        assert_eq!(s.view(keep).unwrap().payload(), &[42]);
+    });
+}
+
+/// The same through a pair on reference counting: a finalizer due from
+/// before (nothing was lent when its object died) runs at the start of the
+/// next tuple, swaps heaps, and the tuple's members would be read at their
+/// places on the other heap's stack (its locals), the tuple pushed there,
+/// and named as a place of the first heap's stack (`c`).
+#[test]
+fn a_pair_made_after_a_finalizer_swapped_heaps_takes_no_local_of_the_other_heap() {
+    use gc_core::embed::lend;
+    use gc_core::{CollectorExt, Finalizer, Kind, Scope};
+    use gc_refcount::RefCount;
+
+    let mut x = RefCount::new_default().unwrap();
+    let mut y = RefCount::new_default().unwrap();
+    x.on_finalize_with(|spare: &mut RefCount, s: &mut Scope<'_, RefCount>, _| {
+        std::mem::swap(s.heap(), spare);
+    });
+    x.scope(|s| {
+        let a = s.atom(&[1]).unwrap();
+        let b = s.atom(&[2]).unwrap();
+        let c = s.atom(&[3]).unwrap();
+        // Dies with its scope while nothing is lent: its finalizer waits.
+        s.scope(|i| -> Result<(), GcError> {
+            let f = i.node(0, 0)?;
+            i.set_finalizer(f, Finalizer::Run)
+        })
+        .unwrap();
+        y.scope(|sy| {
+            let _ya = sy.atom(&[10]).unwrap();
+            let _yb = sy.atom(&[20]).unwrap();
+            let made = lend(sy.heap(), || s.tuple(&[Some(a), Some(b)]));
+            std::mem::swap(s.heap(), sy.heap());
+            match made {
+                Ok(t) => match s.view(t) {
+                    Ok(v) => {
+                        assert_eq!(v.kind(), Kind::Tuple, "the pair's local names `c`");
+                        assert_eq!(v.slot(0).unwrap().unwrap().payload(), &[1]);
+                        assert_eq!(v.slot(1).unwrap().unwrap().payload(), &[2]);
+                    }
+                    Err(e) => assert!(
+                        matches!(e, GcError::ForeignHandle | GcError::StaleHandle),
+                        "{e:?}"
+                    ),
+                },
+                Err(e) => assert!(
+                    matches!(e, GcError::ForeignHandle | GcError::StaleHandle),
+                    "{e:?}"
+                ),
+            }
+        });
+        for (l, v) in [(a, 1), (b, 2), (c, 3)] {
+            assert_eq!(s.view(l).unwrap().payload(), &[v]);
+        }
+    });
+}
+
+/// A child scope run while the parent's heap is swapped for another (the
+/// parent is not on that heap's stack): the local that escapes goes to the
+/// place where the child began on the other heap's stack, which no scope of
+/// the parent holds (the other heap's own scope pops it when it ends). It
+/// must never resolve to what takes that place later.
+#[test]
+fn a_local_escaping_a_child_run_on_a_swapped_heap_never_names_a_later_local() {
+    for s in Strategy::ALL {
+        let mut x = heap(s);
+        let mut y = heap(s);
+        x.scope(|sx| {
+            let e = y.scope(|sy| {
+                std::mem::swap(sx.heap(), sy.heap());
+                // The child runs on y's stack, at its place 0.
+                let e = sx.child(|i| i.atom(&[1])).unwrap();
+                std::mem::swap(sx.heap(), sy.heap());
+                e
+                // `sy` ends on y's heap and pops its stack down to 0.
+            });
+            y.scope(|sy| {
+                let z = sy.atom(&[99]).unwrap();
+                std::mem::swap(sx.heap(), sy.heap());
+                match sx.view(e) {
+                    Ok(v) => assert_eq!(v.payload(), &[1], "{s:?}: `e` names `z`"),
+                    Err(e) => assert!(
+                        matches!(e, GcError::ForeignHandle | GcError::StaleHandle),
+                        "{s:?}: {e:?}"
+                    ),
+                }
+                std::mem::swap(sx.heap(), sy.heap());
+                assert_eq!(sy.view(z).unwrap().payload(), &[99]);
+            });
+        });
+    }
+}
+
+/// The same on the parent's own stack, where a later scope is the innermost
+/// (heaps swapped under both): the child's local, kept above that scope's
+/// base, is popped when that scope ends, and the parent must not name what
+/// it pushes there next.
+#[test]
+fn a_local_escaping_a_child_above_a_later_scope_never_names_a_later_local() {
+    for s in Strategy::ALL {
+        let mut x = heap(s);
+        let mut y = heap(s);
+        x.scope(|sa| {
+            let a0 = sa.atom(&[1]).unwrap();
+            let e = y.scope(|sb| {
+                std::mem::swap(sa.heap(), sb.heap());
+                let e = sb.scope(|t| {
+                    // `t` is the innermost scope on x's stack.
+                    let _t1 = t.atom(&[2]).unwrap();
+                    std::mem::swap(sa.heap(), t.heap());
+                    let e = sa.child(|i| i.atom(&[3])).unwrap();
+                    std::mem::swap(sa.heap(), t.heap());
+                    e
+                    // `t` ends on x's heap and pops its stack down to 1.
+                });
+                std::mem::swap(sa.heap(), sb.heap());
+                e
+            });
+            let n1 = sa.atom(&[4]).unwrap();
+            let n2 = sa.atom(&[5]).unwrap();
+            match sa.view(e) {
+                Ok(v) => assert_eq!(v.payload(), &[3], "{s:?}: `e` names a later local"),
+                Err(e) => assert!(
+                    matches!(e, GcError::ForeignHandle | GcError::StaleHandle),
+                    "{s:?}: {e:?}"
+                ),
+            }
+            for (l, v) in [(a0, 1), (n1, 4), (n2, 5)] {
+                assert_eq!(sa.view(l).unwrap().payload(), &[v], "{s:?}");
+            }
+        });
+    }
 }

@@ -310,6 +310,12 @@ pub trait Collector: Sized + Send {
     /// that scans its scopes' locals itself keeps its own
     /// ([`LocalStack::scanned`]) where no other code reaches it, and
     /// overrides the `*_local` methods to push objects on it.
+    ///
+    /// A `*_local` method pushes its local on the stack the heap held when
+    /// it was called, or pushes nothing: when code it runs before the push
+    /// (a finalizer hook, a callback) swapped heaps (`Scope::heap` lends
+    /// `&mut Self`), it answers [`GcError::ForeignHandle`], since the scope
+    /// that asked names the place as one of its own stack's.
     #[inline]
     fn local_stack(&mut self, key: LocalsKey) -> LocalsMut<'_> {
         self.embed_state().default_locals(key)
@@ -324,8 +330,9 @@ pub trait Collector: Sized + Send {
     /// `alloc` returns, pushed.
     #[inline(always)]
     fn alloc_local(&mut self, shape: Shape, key: LocalsKey) -> Result<usize, GcError> {
+        let stack = self.local_stack_ref(key).stamp();
         let h = self.alloc(shape)?;
-        crate::embed::push_root(self, h, key)
+        crate::embed::push_root_on(self, stack, h, key)
     }
     /// [`Collector::alloc_tuple`], the tuple made a local (as
     /// [`Collector::alloc_local`]).
@@ -335,8 +342,9 @@ pub trait Collector: Sized + Send {
         members: &[Option<Handle>],
         key: LocalsKey,
     ) -> Result<usize, GcError> {
+        let stack = self.local_stack_ref(key).stamp();
         let h = self.alloc_tuple(members)?;
-        crate::embed::push_root(self, h, key)
+        crate::embed::push_root_on(self, stack, h, key)
     }
     /// [`Collector::alloc_tuple_local`] of two members given as places
     /// on [`Collector::local_stack`] (a tree node, a cons cell: the
@@ -373,8 +381,9 @@ pub trait Collector: Sized + Send {
         index: usize,
         key: LocalsKey,
     ) -> Result<Option<usize>, GcError> {
+        let stack = self.local_stack_ref(key).stamp();
         self.slot(object, index)?
-            .map(|h| crate::embed::push_root(self, h, key))
+            .map(|h| crate::embed::push_root_on(self, stack, h, key))
             .transpose()
     }
 }

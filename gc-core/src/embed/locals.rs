@@ -191,6 +191,14 @@ impl LocalStack {
         self.heap.is_some()
     }
 
+    /// The stack's process-unique stamp: unchanged, the heap holding it
+    /// is the same (heaps can be swapped under an operation that runs
+    /// embedder code, through `Scope::heap`).
+    #[inline]
+    pub(crate) fn stamp(&self) -> NonZeroU32 {
+        self.stamp
+    }
+
     /// Locals on the stack.
     #[inline]
     pub fn len(&self) -> usize {

@@ -139,10 +139,12 @@ impl<'s, C: Collector> Scope<'s, C> {
 
     /// The local at `place`, which the heap just pushed on this scope's
     /// stack. Named with the stamp of the stack the scope was entered on
-    /// (every operation checks it still owns that stack before pushing),
-    /// not the heap's stamp after the operation: a finalizer hook run at
-    /// its end may have swapped heaps, and the new local must not then
-    /// name a place on the other heap's stack.
+    /// (every operation checks it still owns that stack before it starts,
+    /// and a heap pushes only on the stack it held then, or fails: see
+    /// [`Collector::local_stack`]), not the heap's stamp after the
+    /// operation: a finalizer hook run at its end may have swapped heaps,
+    /// and the new local must not then name a place on the other heap's
+    /// stack.
     #[inline]
     fn at(&self, place: usize) -> Local<'s> {
         Local::new(self.stamp, place)
@@ -505,6 +507,15 @@ impl<'s, C: Collector> Scope<'s, C> {
             // are (rooted until their stack's own scope ends), and the one
             // it answers never resolves.
             std::mem::forget(inner);
+            return Ok(local.unresolvable());
+        }
+        if inner.stamp != self.stamp || inner.depth != self.depth.wrapping_add(1) {
+            // It ran on a stack where this scope is not the one under it
+            // (the heap was swapped under this scope before it began): a
+            // local kept at its base would be held by no scope of this
+            // one's (the scope under it there pops it). Its locals go with
+            // it, and the one it answers never resolves.
+            drop(inner);
             return Ok(local.unresolvable());
         }
         inner.leave();

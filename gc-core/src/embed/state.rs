@@ -5,6 +5,7 @@
 use std::any::Any;
 use std::collections::VecDeque;
 use std::fmt;
+use std::num::NonZeroU32;
 use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 
 use super::locals::{LocalStack, LocalsKey, LocalsMut};
@@ -238,6 +239,28 @@ pub fn push_root<C: Collector>(
             Err(e)
         }
     }
+}
+
+/// [`push_root`] on the stack whose stamp is `stack`, the one the
+/// operation started with (see [`Collector::local_stack`]): when code the
+/// operation ran swapped heaps, nothing is pushed and the answer is
+/// [`GcError::ForeignHandle`](crate::GcError::ForeignHandle), and
+/// `handle` is released if it is a root of the heap swapped in (made after
+/// the swap); a root of the heap swapped out stays in that heap's table
+/// (it is not here to release it).
+#[inline(always)]
+pub(crate) fn push_root_on<C: Collector>(
+    heap: &mut C,
+    stack: NonZeroU32,
+    handle: Handle,
+    key: LocalsKey,
+) -> Result<usize, crate::GcError> {
+    if heap.local_stack_ref(key).stamp() != stack {
+        // `ForeignHandle` when it is the other heap's.
+        let _ = heap.release(handle);
+        return Err(crate::GcError::ForeignHandle);
+    }
+    push_root(heap, handle, key)
 }
 
 /// Releases the roots dropped since the last call ([`Root`](super::Root)

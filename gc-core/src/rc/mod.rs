@@ -23,6 +23,7 @@ pub use slots::{SMALL_MAX, SlotArena, SlotRange};
 pub use weak::WeakRegistry;
 
 use std::fmt::Debug;
+use std::num::NonZeroU32;
 
 use crate::config::{self, HeapLimit, canonical_size};
 use crate::embed::{self, EmbedState, Held, LocalStack, LocalsKey, LocalsMut, ObjectView};
@@ -289,6 +290,24 @@ impl<P: RcPolicy> RcHeap<P> {
         self.locals
             .push_counted(r.raw())
             .inspect_err(|_| self.dec(r))
+    }
+
+    /// [`Self::push_local`] on the stack whose stamp is `stack`, the one
+    /// the operation started with. Code the operation ran before the push
+    /// (a `gc.callbacks` function, a finalizer hook: in a collection the
+    /// allocation started, or due from before) may have swapped heaps
+    /// (`Scope::heap` lends `&mut C`): a place on the other heap's stack
+    /// would be named by the scope that asked as a place on its own, that
+    /// is, another object. Then `r` (made on the heap swapped in) is
+    /// dropped and the answer is [`GcError::ForeignHandle`].
+    #[inline]
+    fn push_local_on(&mut self, stack: NonZeroU32, r: ObjRef) -> Result<usize, GcError> {
+        if self.locals.stamp() != stack {
+            self.dec(r);
+            self.finish();
+            return Err(GcError::ForeignHandle);
+        }
+        self.push_local(r)
     }
 
     /// A root handle for `r`, whose count the caller has already raised
@@ -1137,9 +1156,10 @@ impl<P: RcPolicy> Collector for RcHeap<P> {
     #[inline]
     fn alloc_local(&mut self, shape: Shape, _: LocalsKey) -> Result<usize, GcError> {
         self.locals.room_for_object()?;
+        let stack = self.locals.stamp();
         let made = self
             .alloc_object(shape, false)
-            .and_then(|r| self.push_local(r));
+            .and_then(|r| self.push_local_on(stack, r));
         self.finish();
         made
     }
@@ -1151,9 +1171,10 @@ impl<P: RcPolicy> Collector for RcHeap<P> {
         _: LocalsKey,
     ) -> Result<usize, GcError> {
         self.locals.room_for_object()?;
+        let stack = self.locals.stamp();
         let member = |heap: &Self, i: usize| members[i].map(|h| heap.resolve(h)).transpose();
         let r = self.tuple_object(members.len(), member, false)?;
-        self.push_local(r)
+        self.push_local_on(stack, r)
     }
 
     #[inline]
@@ -1163,9 +1184,12 @@ impl<P: RcPolicy> Collector for RcHeap<P> {
         _: LocalsKey,
     ) -> Result<usize, GcError> {
         self.locals.room_for_object()?;
+        // (After a swap the members are read on the other heap's stack:
+        // the tuple made of them is dropped again, unseen.)
+        let stack = self.locals.stamp();
         let member = |heap: &Self, i: usize| members[i].map(|p| heap.local_at(p)).transpose();
         let r = self.tuple_object(2, member, false)?;
-        self.push_local(r)
+        self.push_local_on(stack, r)
     }
 
     #[inline]
