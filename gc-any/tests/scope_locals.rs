@@ -192,7 +192,8 @@ fn a_local_pushed_on_the_heap_a_finalizer_swapped_in_never_names_the_first_heaps
         |spare: &mut Generational, s: &mut Scope<'_, Generational>, _| {
             std::mem::swap(s.heap(), spare);
         },
-    );
+    )
+    .unwrap();
     x.scope(|s| {
         // Place 0 of x's stack; y's stack is empty.
         let keep = s.atom(&[42]).unwrap();
@@ -247,7 +248,8 @@ fn a_pair_made_after_a_finalizer_swapped_heaps_takes_no_local_of_the_other_heap(
     let mut y = RefCount::new_default().unwrap();
     x.on_finalize_with(|spare: &mut RefCount, s: &mut Scope<'_, RefCount>, _| {
         std::mem::swap(s.heap(), spare);
-    });
+    })
+    .unwrap();
     x.scope(|s| {
         let a = s.atom(&[1]).unwrap();
         let b = s.atom(&[2]).unwrap();
