@@ -487,6 +487,9 @@ impl<'s, C: Collector> Scope<'s, C> {
         &mut self,
         f: impl for<'i> FnOnce(&mut Scope<'i, C>) -> Result<Local<'i>, E>,
     ) -> Result<Local<'s>, E> {
+        if !self.owns_top() {
+            return self.child_off_top(f);
+        }
         // The inner scope releases its locals when dropped: when `f` fails
         // or panics. When it succeeds, they are released here instead,
         // but for the one that escapes.
@@ -507,15 +510,6 @@ impl<'s, C: Collector> Scope<'s, C> {
             // are (rooted until their stack's own scope ends), and the one
             // it answers never resolves.
             std::mem::forget(inner);
-            return Ok(local.unresolvable());
-        }
-        if inner.stamp != self.stamp || inner.depth != self.depth.wrapping_add(1) {
-            // It ran on a stack where this scope is not the one under it
-            // (the heap was swapped under this scope before it began): a
-            // local kept at its base would be held by no scope of this
-            // one's (the scope under it there pops it). Its locals go with
-            // it, and the one it answers never resolves.
-            drop(inner);
             return Ok(local.unresolvable());
         }
         inner.leave();
@@ -569,6 +563,30 @@ impl<'s, C: Collector> Scope<'s, C> {
             return Ok(local.unresolvable());
         }
         Ok(local)
+    }
+}
+
+impl<'s, C: Collector> Scope<'s, C> {
+    /// [`Scope::child`] when this scope is not the innermost on the heap's
+    /// stack (the heap was swapped under it before the child began): a
+    /// local kept at the child's base would be held by no scope of this
+    /// one's (the scope under it there pops it). `f` runs in a scope of its
+    /// own, whose locals all go with it, and the local it answers never
+    /// resolves.
+    #[cold]
+    #[inline(never)]
+    fn child_off_top<E>(
+        &mut self,
+        f: impl for<'i> FnOnce(&mut Scope<'i, C>) -> Result<Local<'i>, E>,
+    ) -> Result<Local<'s>, E> {
+        let mut inner = Scope::enter(&mut *self.heap);
+        let key = f(&mut inner)?.key;
+        drop(inner);
+        Ok(Local::<'s> {
+            key,
+            _brand: PhantomData,
+        }
+        .unresolvable())
     }
 }
 

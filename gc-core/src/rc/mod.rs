@@ -300,14 +300,21 @@ impl<P: RcPolicy> RcHeap<P> {
     /// would be named by the scope that asked as a place on its own, that
     /// is, another object. Then `r` (made on the heap swapped in) is
     /// dropped and the answer is [`GcError::ForeignHandle`].
-    #[inline]
+    #[inline(always)]
     fn push_local_on(&mut self, stack: NonZeroU32, r: ObjRef) -> Result<usize, GcError> {
         if self.locals.stamp() != stack {
-            self.dec(r);
-            self.finish();
-            return Err(GcError::ForeignHandle);
+            return self.drop_foreign_local(r);
         }
         self.push_local(r)
+    }
+
+    /// [`Self::push_local_on`] after a swap: `r` is dropped.
+    #[cold]
+    #[inline(never)]
+    fn drop_foreign_local(&mut self, r: ObjRef) -> Result<usize, GcError> {
+        self.dec(r);
+        self.finish();
+        Err(GcError::ForeignHandle)
     }
 
     /// A root handle for `r`, whose count the caller has already raised
@@ -650,12 +657,19 @@ impl<P: RcPolicy> RcHeap<P> {
             && !self.embed.needs_finish()
             && P::quiet_before_alloc(self);
         if !quiet {
+            // Code may run from here on (the policy's hook, finalizers
+            // due), and it may swap heaps through `Scope::heap`: a tuple
+            // made as a local is then refused (see `push_local_on`).
+            let stack = self.locals.stamp();
             let collected = P::before_alloc(self, AllocKind::Tuple).and_then(|()| {
                 self.room_for(bytes)
                     .inspect_err(|_| P::alloc_refused(self, AllocKind::Tuple))
             });
             self.finish();
             collected?;
+            if !rooted && self.locals.stamp() != stack {
+                return Err(GcError::ForeignHandle);
+            }
         }
         let mut slots = match self
             .reserve_entry(rooted)
@@ -1171,10 +1185,10 @@ impl<P: RcPolicy> Collector for RcHeap<P> {
         _: LocalsKey,
     ) -> Result<usize, GcError> {
         self.locals.room_for_object()?;
-        let stack = self.locals.stamp();
+        // (`tuple_object` refuses a local made after a swap.)
         let member = |heap: &Self, i: usize| members[i].map(|h| heap.resolve(h)).transpose();
         let r = self.tuple_object(members.len(), member, false)?;
-        self.push_local_on(stack, r)
+        self.push_local(r)
     }
 
     #[inline]
@@ -1184,12 +1198,11 @@ impl<P: RcPolicy> Collector for RcHeap<P> {
         _: LocalsKey,
     ) -> Result<usize, GcError> {
         self.locals.room_for_object()?;
-        // (After a swap the members are read on the other heap's stack:
-        // the tuple made of them is dropped again, unseen.)
-        let stack = self.locals.stamp();
+        // (`tuple_object` refuses a local made after a swap, before it
+        // takes the members again.)
         let member = |heap: &Self, i: usize| members[i].map(|p| heap.local_at(p)).transpose();
         let r = self.tuple_object(2, member, false)?;
-        self.push_local_on(stack, r)
+        self.push_local(r)
     }
 
     #[inline]
