@@ -134,31 +134,45 @@ fn locals_keep_their_objects_alive_and_are_counted_as_roots() {
     }
 }
 
-/// A finalizer hook that swaps heaps at the end of an allocation (the
-/// allocation collected, found the finalizer due, and ran it last): the
-/// new local was pushed on the first heap's stack, so it must not name a
-/// place on the heap swapped in.
-#[test]
-fn a_local_made_while_a_finalizer_swaps_heaps_is_foreign_to_the_other_heap() {
-    use gc_core::embed::lend;
-    use gc_core::{CollectorExt, Control, Finalizer, Scope};
+/// Two generational heaps; the first's finalizer hook swaps the heap it
+/// runs on with the one lent to it.
+fn heaps_whose_finalizer_swaps_them()
+-> (gc_generational::Generational, gc_generational::Generational) {
+    use gc_core::{CollectorExt, Scope};
     use gc_generational::Generational;
-
     let mut x = Generational::new_default().unwrap();
-    let mut y = Generational::new_default().unwrap();
+    let y = Generational::new_default().unwrap();
     x.on_finalize_with(
         |spare: &mut Generational, s: &mut Scope<'_, Generational>, _| {
             std::mem::swap(s.heap(), spare);
         },
     )
     .unwrap();
+    (x, y)
+}
+
+/// A dropped self-cycle whose finalizer runs the hook.
+fn finalizable_garbage_cycle<C: Collector>(s: &mut gc_core::Scope<'_, C>) {
+    s.scope(|i| -> Result<(), GcError> {
+        let a = i.node(1, 0)?;
+        i.set(a, 0, Some(a))?;
+        i.set_finalizer(a, gc_core::Finalizer::Run)
+    })
+    .unwrap();
+}
+
+/// A finalizer hook that swaps heaps at the end of an allocation (the
+/// allocation collected, found the finalizer due, and ran it last): the
+/// new local was pushed on the first heap's stack, so it must not name a
+/// place on the heap swapped in.
+#[test]
+fn a_local_made_while_a_finalizer_swaps_heaps_is_foreign_to_the_other_heap() {
+    use gc_core::Control;
+    use gc_core::embed::lend;
+
+    let (mut x, mut y) = heaps_whose_finalizer_swaps_them();
     x.scope(|s| {
-        s.scope(|i| -> Result<(), GcError> {
-            let a = i.node(1, 0)?;
-            i.set(a, 0, Some(a))?;
-            i.set_finalizer(a, Finalizer::Run)
-        })
-        .unwrap();
+        finalizable_garbage_cycle(s);
         // The next container collects generation 0, which finds the
         // cycle; its finalizer runs inside that collection (a strategy
         // that runs it when the allocation ends has pushed the local
@@ -183,26 +197,13 @@ fn a_local_made_while_a_finalizer_swaps_heaps_is_foreign_to_the_other_heap() {
 #[test]
 fn a_local_pushed_on_the_heap_a_finalizer_swapped_in_never_names_the_first_heaps_local() {
     use gc_core::embed::lend;
-    use gc_core::{CollectorExt, Control, Finalizer, Kind, Scope};
-    use gc_generational::Generational;
+    use gc_core::{Control, Kind};
 
-    let mut x = Generational::new_default().unwrap();
-    let mut y = Generational::new_default().unwrap();
-    x.on_finalize_with(
-        |spare: &mut Generational, s: &mut Scope<'_, Generational>, _| {
-            std::mem::swap(s.heap(), spare);
-        },
-    )
-    .unwrap();
+    let (mut x, mut y) = heaps_whose_finalizer_swaps_them();
     x.scope(|s| {
         // Place 0 of x's stack; y's stack is empty.
         let keep = s.atom(&[42]).unwrap();
-        s.scope(|i| -> Result<(), GcError> {
-            let a = i.node(1, 0)?;
-            i.set(a, 0, Some(a))?;
-            i.set_finalizer(a, Finalizer::Run)
-        })
-        .unwrap();
+        finalizable_garbage_cycle(s);
         s.control(Control::Threshold(1, None, None)).unwrap();
         // Collects, finds the cycle, runs its finalizer (the swap), then
         // makes the node on y's heap, where it would go to place 0 of y's
