@@ -178,7 +178,7 @@ impl Collector for Sink {
     type View<'a> = SinkView<'a>;
 
     fn with_config(_config: NoConfig) -> Result<Self, GcError> {
-        let heap = HeapId::fresh();
+        let heap = HeapId::fresh()?;
         Ok(Sink {
             objects: Vec::new(),
             slots: Vec::new(),

@@ -342,7 +342,7 @@ impl AnyCollector {
                 Inner::Marksweep(IncMiniMark::with_config(configured::<IncMiniMark>(pairs)?)?)
             }
         };
-        let layer = each!(&inner, c => EmbedState::layered_over(c.embed_state_ref()));
+        let layer = each!(&inner, c => EmbedState::layered_over(c.embed_state_ref()))?;
         Ok(AnyCollector { inner, layer })
     }
 

@@ -45,12 +45,15 @@ pub enum GcError {
         /// memory.
         limit: u64,
     },
-    /// The heap's object table (or slot space, or id space) is full.
-    #[error("too many {what}: the heap holds at most {limit}")]
+    /// The heap's object table (or slot space, or id space) is full, or
+    /// the process has made as many heaps (or local stacks) as it can
+    /// tell apart.
+    #[error("too many {what}: at most {limit}")]
     TooMany {
-        /// What ran out: "objects", "slots" or "object ids".
+        /// What ran out: "objects", "slots", "object ids", "heaps" or
+        /// "local stacks".
         what: &'static str,
-        /// How many the heap can hold.
+        /// How many there can be.
         limit: u64,
     },
     /// A typed payload read or write larger than the payload.
@@ -136,7 +139,7 @@ mod tests {
                     what: "objects",
                     limit: u64::from(u32::MAX),
                 },
-                "too many objects: the heap holds at most 4294967295",
+                "too many objects: at most 4294967295",
             ),
             (
                 GcError::PayloadTooShort { needed: 8, len: 3 },

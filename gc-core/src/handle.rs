@@ -23,11 +23,26 @@ static NEXT_HEAP_ID: AtomicU32 = AtomicU32::new(1);
 pub struct HeapId(NonZeroU32);
 
 impl HeapId {
-    /// A process-unique id (wraps after 2^32 heaps, skipping zero).
-    pub fn fresh() -> Self {
-        let n = NEXT_HEAP_ID.fetch_add(1, Ordering::Relaxed);
-        HeapId(NonZeroU32::new(n).unwrap_or(NonZeroU32::MIN))
+    /// A process-unique id. Ids are never given twice: after 2^32 − 2
+    /// heaps the next one is refused ([`GcError::TooMany`]), rather than
+    /// letting a handle of a dead heap resolve in a new one.
+    pub fn fresh() -> Result<Self, GcError> {
+        next_unique(&NEXT_HEAP_ID, "heaps").map(HeapId)
     }
+}
+
+/// The next value of a process-wide `counter` of ids that must never
+/// repeat (it starts at 1): [`GcError::TooMany`] about `what` once every
+/// one has been given, and from then on.
+pub(crate) fn next_unique(counter: &AtomicU32, what: &'static str) -> Result<NonZeroU32, GcError> {
+    counter
+        .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_add(1))
+        .ok()
+        .and_then(NonZeroU32::new)
+        .ok_or(GcError::TooMany {
+            what,
+            limit: u64::from(u32::MAX - 1),
+        })
 }
 
 use sealed::RawHandle;
@@ -316,8 +331,26 @@ mod tests {
     use super::*;
 
     #[test]
+    fn unique_ids_are_refused_rather_than_given_twice() {
+        let counter = AtomicU32::new(u32::MAX - 2);
+        let got: Vec<_> = (0..4).map(|_| next_unique(&counter, "heaps")).collect();
+        assert_eq!(got[0].clone().map(NonZeroU32::get), Ok(u32::MAX - 2));
+        assert_eq!(got[1].clone().map(NonZeroU32::get), Ok(u32::MAX - 1));
+        let refused = GcError::TooMany {
+            what: "heaps",
+            limit: u64::from(u32::MAX - 1),
+        };
+        assert_eq!(got[2], Err(refused.clone()));
+        assert_eq!(got[3], Err(refused.clone()));
+        assert_eq!(refused.to_string(), "too many heaps: at most 4294967294");
+        // From the start, the first id is 1 (0 is never an id).
+        let counter = AtomicU32::new(1);
+        assert_eq!(next_unique(&counter, "heaps").map(NonZeroU32::get), Ok(1));
+    }
+
+    #[test]
     fn released_handle_is_stale_even_after_reuse() {
-        let mut t: RootTable<u32> = RootTable::new(HeapId::fresh());
+        let mut t: RootTable<u32> = RootTable::new(HeapId::fresh().unwrap());
         let a = t.insert(1u32);
         assert_eq!(t.remove(a), Ok(1));
         let b = t.insert(2u32);
@@ -329,7 +362,7 @@ mod tests {
 
     #[test]
     fn reserved_inserts_and_every_removal_allocate_nothing() {
-        let mut t: RootTable<u32> = RootTable::new(HeapId::fresh());
+        let mut t: RootTable<u32> = RootTable::new(HeapId::fresh().unwrap());
         t.try_reserve(3).unwrap();
         let capacities = |t: &RootTable<u32>| (t.entries.capacity(), t.free.capacity());
         let before = capacities(&t);
@@ -352,8 +385,8 @@ mod tests {
 
     #[test]
     fn handle_of_another_table_is_foreign() {
-        let mut t1: RootTable<u32> = RootTable::new(HeapId::fresh());
-        let t2: RootTable<u32> = RootTable::new(HeapId::fresh());
+        let mut t1: RootTable<u32> = RootTable::new(HeapId::fresh().unwrap());
+        let t2: RootTable<u32> = RootTable::new(HeapId::fresh().unwrap());
         let a = t1.insert(7u32);
         assert_eq!(t2.get(a), Err(GcError::ForeignHandle));
     }

@@ -178,7 +178,7 @@ impl Collector for NullCollector {
     type View<'a> = NullView<'a>;
 
     fn with_config(config: NullConfig) -> Result<Self, GcError> {
-        let heap = HeapId::fresh();
+        let heap = HeapId::fresh()?;
         Ok(NullCollector {
             objects: Vec::new(),
             roots: RootTable::new(heap),

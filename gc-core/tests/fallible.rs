@@ -79,7 +79,7 @@ fn a_root_the_table_has_no_room_for_is_refused() {
 
 #[test]
 fn the_root_table_reserves_or_refuses() {
-    let mut t: RootTable<u32> = RootTable::new(HeapId::fresh());
+    let mut t: RootTable<u32> = RootTable::new(HeapId::fresh().unwrap());
     assert_eq!(with_budget(0, 0, || t.try_insert(1)).0, Err(REFUSED));
     assert!(t.is_empty());
     t.try_reserve(8).unwrap();

@@ -966,7 +966,7 @@ impl Collector for IncMiniMark {
     type View<'a> = MsView<'a>;
 
     fn with_config(config: MarkSweepConfig) -> Result<Self, GcError> {
-        let heap = HeapId::fresh();
+        let heap = HeapId::fresh()?;
         // SAFETY: the heap keeps the space in its private `space` field for
         // its whole life and never replaces, swaps or moves it out; the
         // addresses it stores into it (roots, lists, weak entries) are
@@ -987,7 +987,7 @@ impl Collector for IncMiniMark {
         let remembered = RememberedSet::default();
         Ok(IncMiniMark {
             space,
-            roots: Roots::new(heap),
+            roots: Roots::new(heap)?,
             weaks: WeakTable::new(heap),
             next_weak_id: 0,
             next_id: 0,

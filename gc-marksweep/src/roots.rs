@@ -21,13 +21,14 @@ pub(crate) struct Roots {
 }
 
 impl Roots {
-    /// No roots, for the heap `heap`.
-    pub(crate) fn new(heap: HeapId) -> Self {
-        Roots {
+    /// No roots, for the heap `heap` (`TooMany` when local-stack stamps
+    /// run out).
+    pub(crate) fn new(heap: HeapId) -> Result<Self, GcError> {
+        Ok(Roots {
             handles: RootTable::new(heap),
-            locals: LocalStack::scanned(heap),
+            locals: LocalStack::scanned(heap)?,
             saved: Vec::new(),
-        }
+        })
     }
 
     /// Room for `n` more handles (that many [`insert`](Self::insert)s then

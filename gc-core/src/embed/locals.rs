@@ -19,7 +19,7 @@
 
 use std::num::NonZeroU32;
 use std::ptr::NonNull;
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::AtomicU32;
 
 use crate::{GcError, Handle, HeapId, config};
 
@@ -147,41 +147,42 @@ unsafe impl Send for LocalStack {}
 // SAFETY: as above: shared, the stack only hands out copies of its data.
 unsafe impl Sync for LocalStack {}
 
-impl Default for LocalStack {
-    fn default() -> Self {
-        Self::with_heap(None)
-    }
-}
-
 impl LocalStack {
-    fn with_heap(heap: Option<HeapId>) -> Self {
+    fn with_heap(heap: Option<HeapId>) -> Result<Self, crate::GcError> {
         static NEXT_STAMP: AtomicU32 = AtomicU32::new(1);
-        let stamp = NEXT_STAMP.fetch_add(1, Ordering::Relaxed);
-        LocalStack {
+        Ok(LocalStack {
             entries: Vec::new(),
-            stamp: NonZeroU32::new(stamp).unwrap_or(NonZeroU32::MIN),
+            stamp: crate::handle::next_unique(&NEXT_STAMP, "local stacks")?,
             heap,
             counted: false,
             serial: 0,
             root_top: 0,
             depth: 0,
-        }
+        })
+    }
+
+    /// A stack of root-table handles (the embedding layer's own, for a
+    /// heap that keeps none). Stamps are never given twice: once 2^32 − 2
+    /// stacks have been made, [`GcError::TooMany`](crate::GcError::TooMany).
+    pub(crate) fn of_handles() -> Result<Self, crate::GcError> {
+        Self::with_heap(None)
     }
 
     /// A stack for the heap `heap`, which scans it: it may push objects
     /// ([`LocalStack::push_object`]) and treats [`LocalStack::objects`] as
-    /// roots.
-    pub fn scanned(heap: HeapId) -> Self {
+    /// roots. [`GcError::TooMany`](crate::GcError::TooMany) once 2^32 − 2
+    /// stacks have been made.
+    pub fn scanned(heap: HeapId) -> Result<Self, crate::GcError> {
         Self::with_heap(Some(heap))
     }
 
     /// A stack for the reference-counting heap `heap`, whose locals each
     /// hold a count of their object ([`LocalStack::push_counted`]).
-    pub(crate) fn counted(heap: HeapId) -> Self {
-        LocalStack {
+    pub(crate) fn counted(heap: HeapId) -> Result<Self, crate::GcError> {
+        Ok(LocalStack {
             counted: true,
-            ..Self::with_heap(Some(heap))
-        }
+            ..Self::with_heap(Some(heap))?
+        })
     }
 
     /// Was it made [`LocalStack::scanned`] or `LocalStack::counted` (may

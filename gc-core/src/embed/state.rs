@@ -49,18 +49,18 @@ impl<C> EmbedState<C> {
     /// [`GcError::OutOfMemory`](crate::GcError::OutOfMemory) (the heap is
     /// not made).
     pub fn try_new() -> Result<Self, crate::GcError> {
-        Ok(Self::with_queue(Shared::try_new(ReleaseQueue::default())?))
+        Self::with_queue(Shared::try_new(ReleaseQueue::default())?)
     }
 
-    fn with_queue(released: SharedQueue) -> Self {
-        EmbedState {
-            locals: LocalStack::default(),
+    fn with_queue(released: SharedQueue) -> Result<Self, crate::GcError> {
+        Ok(EmbedState {
+            locals: LocalStack::of_handles()?,
             released,
             hook: Hook::None,
             pending: VecDeque::new(),
             panic: None,
             finishing: false,
-        }
+        })
     }
 }
 
@@ -119,8 +119,9 @@ impl<C> EmbedState<C> {
 
     /// A state for a layer over the heap that owns `inner` (a collector
     /// that holds another): roots dropped through either layer go to one
-    /// queue, and either releases them. Allocates nothing.
-    pub fn layered_over<D>(inner: &EmbedState<D>) -> Self {
+    /// queue, and either releases them. Allocates nothing; fails only
+    /// when local-stack stamps run out ([`GcError::TooMany`](crate::GcError::TooMany)).
+    pub fn layered_over<D>(inner: &EmbedState<D>) -> Result<Self, crate::GcError> {
         Self::with_queue(inner.released.clone())
     }
 

@@ -193,7 +193,7 @@ pub struct RcHeap<P: RcPolicy> {
 impl<P: RcPolicy> RcHeap<P> {
     /// An empty heap.
     pub fn new(config: &P::Config) -> Result<Self, GcError> {
-        let heap = HeapId::fresh();
+        let heap = HeapId::fresh()?;
         RcHeap {
             objects: Vec::new(),
             slot_arena: SlotArena::default(),
@@ -201,7 +201,7 @@ impl<P: RcPolicy> RcHeap<P> {
             payloads: Vec::new(),
             free_list: Vec::new(),
             roots: RootTable::new(heap),
-            locals: LocalStack::counted(heap),
+            locals: LocalStack::counted(heap)?,
             weak_roots: RootTable::new(heap),
             saved: Vec::new(),
             garbage: Vec::new(),

@@ -150,7 +150,7 @@ pub struct Armed<C: Collector> {
 
 impl<C: Collector> Armed<C> {
     pub fn new(inner: C) -> Self {
-        let embed = EmbedState::layered_over(inner.embed_state_ref());
+        let embed = EmbedState::layered_over(inner.embed_state_ref()).expect("a stamp");
         Armed {
             inner,
             embed,
