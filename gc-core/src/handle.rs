@@ -180,6 +180,9 @@ pub struct RootTable<R, H: HandleType = Handle> {
     heap: HeapId,
     entries: Vec<RootEntry<R>>,
     free: Vec<u32>,
+    /// Entries whose generation is spent (removed `u32::MAX` times): never
+    /// reused, so that no stale handle ever resolves again.
+    retired: usize,
     _handles: std::marker::PhantomData<H>,
 }
 
@@ -190,6 +193,7 @@ impl<R: Copy, H: HandleType> RootTable<R, H> {
             heap,
             entries: Vec::new(),
             free: Vec::new(),
+            retired: 0,
             _handles: std::marker::PhantomData,
         }
     }
@@ -291,22 +295,28 @@ impl<R: Copy, H: HandleType> RootTable<R, H> {
             .map(|e| e.target.expect("checked by entry"))
     }
 
-    /// Removes the root and returns its target; the handle becomes stale.
-    /// Never allocates.
+    /// Removes the root and returns its target; the handle becomes stale
+    /// for good (an entry is reused with the next generation, and retired
+    /// when its generations are spent, rather than wrap). Never allocates.
     #[inline]
     pub fn remove(&mut self, h: H) -> Result<R, GcError> {
         let h = h.raw();
         self.entry(h)?;
         let e = &mut self.entries[h.index() as usize];
-        e.generation = e.generation.wrapping_add(1);
         let target = e.target.take().expect("checked by entry");
-        self.free.push(h.index());
+        match e.generation.checked_add(1) {
+            Some(next) => {
+                e.generation = next;
+                self.free.push(h.index());
+            }
+            None => self.retired += 1,
+        }
         Ok(target)
     }
 
     /// Number of live roots.
     pub fn len(&self) -> usize {
-        self.entries.len() - self.free.len()
+        self.entries.len() - self.free.len() - self.retired
     }
 
     /// True when no root is held.
@@ -346,6 +356,29 @@ mod tests {
         // From the start, the first id is 1 (0 is never an id).
         let counter = AtomicU32::new(1);
         assert_eq!(next_unique(&counter, "heaps").map(NonZeroU32::get), Ok(1));
+    }
+
+    #[test]
+    fn an_entry_whose_generations_are_spent_is_retired() {
+        let mut t: RootTable<u32> = RootTable::new(HeapId::fresh().unwrap());
+        let a = t.insert(1u32);
+        t.entries[a.0.index() as usize].generation = u32::MAX - 1;
+        let a = Handle(RawHandle::new(t.heap, a.0.index(), u32::MAX - 1));
+        assert_eq!(t.remove(a), Ok(1));
+        // Reused once more, with the last generation...
+        let b = t.insert(2u32);
+        assert_eq!(b.0.index(), a.0.index());
+        assert_eq!(t.len(), 1);
+        assert_eq!(t.remove(b), Ok(2));
+        // ...then retired: a new root takes a new entry, and neither old
+        // handle resolves.
+        assert_eq!(t.len(), 0);
+        let c = t.insert(3u32);
+        assert_ne!(c.0.index(), a.0.index());
+        assert_eq!(t.get(a), Err(GcError::StaleHandle));
+        assert_eq!(t.get(b), Err(GcError::StaleHandle));
+        assert_eq!(t.get(c), Ok(3));
+        assert_eq!((t.len(), t.iter().count()), (1, 1));
     }
 
     #[test]

@@ -172,7 +172,12 @@ impl<'s, C: Collector> Scope<'s, C> {
 
     /// The raw handle of `local` (valid until its scope ends), for the raw
     /// [`Collector`] API. A local of another heap is
-    /// [`GcError::ForeignHandle`].
+    /// [`GcError::ForeignHandle`]. Kept after its scope ends, the handle is
+    /// [`GcError::StaleHandle`]: a heap that keeps object locals checks it
+    /// by the place and a 32-bit push serial, so only a local pushed
+    /// exactly 2^32 pushes later at the same place would pass (root-table
+    /// handles never resolve again: their entries retire instead of
+    /// wrapping).
     #[inline]
     pub fn handle(&self, local: Local<'_>) -> Result<Handle, GcError> {
         let stack = self.heap.local_stack_ref(KEY);
