@@ -466,6 +466,13 @@ impl<'s, C: Collector> Scope<'s, C> {
     /// heap any more: the scope then makes no local
     /// ([`GcError::ForeignHandle`]) and pops none on ending (its locals
     /// stay rooted), so that no local names another object.
+    ///
+    /// Do not replace the heap (`std::mem::swap`, `replace`) from inside a
+    /// finalizer hook: the heap replaced is left with its hook running for
+    /// good (no hook runs on it again) and, when the hook ran inside a
+    /// generational collection, with that collection unfinished (it never
+    /// collects again). Nothing unsafe follows, and no local names another
+    /// object, but that heap is spent.
     pub fn heap(&mut self) -> &mut C {
         self.heap
     }
