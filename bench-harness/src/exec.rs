@@ -13,7 +13,7 @@
 //! operations are generated again and applied to [`Model`] (with the
 //! answers the collector gave to `wget` and the finalizations it reported,
 //! recorded during the run), and the oracle's
-//! [verdict](gc_core::tooling::oracle::verdict) judges the collector's
+//! [verdict] judges the collector's
 //! saved list and live set against the model's sets, by what its
 //! [`Traits`](gc_core::Traits) promise. The model keeps only what can
 //! still matter, so verification's memory follows the live set, not the
@@ -405,7 +405,7 @@ fn with_harness(mut m: Metrics, source: Source<'_>, options: Options) -> Result<
 }
 
 /// The harness alone: `source`'s operations through the run's own loop
-/// ([`Exec::chunk`]: the [`Mutator`], the event drain, `wget` answers
+/// (`Exec::chunk`: the [`Mutator`], the event drain, `wget` answers
 /// recorded when `verify`, the live-heap samples) into a [`Sink`], which
 /// keeps only handles and slots. Times what a run's clock holds besides
 /// its collector's work — an upper bound, since the sink's handle table

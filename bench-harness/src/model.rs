@@ -5,7 +5,7 @@
 //! right for property tests of a thousand operations and far too slow for a
 //! run of millions. This model applies the same operations to flat arrays
 //! (4 bytes per object and per slot) and computes, once, at the end of a
-//! run, the sets the oracle's [verdict](gc_core::tooling::oracle::verdict)
+//! run, the sets the oracle's [verdict]
 //! judges a collector's live set against ([`Expected`]); it judges nothing
 //! itself:
 //!

@@ -38,7 +38,7 @@ pub enum Slot<T> {
     Obj(Root),
 }
 
-/// What the `gc` and `sys` modules need beyond [`Collector`]: the answers
+/// What the `gc` and `sys` modules need beyond [`Collector`](gc_core::Collector): the answers
 /// only one strategy has. Implemented for the three strategies. It also
 /// asks [`Inspect`] for `gc.garbage` and for the weak reference a callback
 /// event names.

@@ -211,7 +211,7 @@ pub struct Outcome {
     /// `(ns, live payload bytes, live objects)`.
     pub samples: Vec<(u64, u64, u64)>,
     /// With [`run_traced`], when the program ended well: the live set at
-    /// its end checked against what it can reach ([`verify`]).
+    /// its end checked against what it can reach (`verify`).
     pub end_check: Option<Result<EndCheck, String>>,
 }
 

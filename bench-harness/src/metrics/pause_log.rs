@@ -57,7 +57,7 @@ pub struct PauseSummary {
 /// [`record`](Self::record) only stores the pause (cheap enough for the
 /// run's clock); the summaries take it in at [`flush`](Self::flush), which
 /// the caller may run off the clock, or by themselves once
-/// [`PENDING`] pauses wait.
+/// 16,384 pauses wait.
 #[derive(Clone, Debug)]
 pub struct PauseLog {
     /// `(end ns, length ns)` not yet summarised.
@@ -160,7 +160,7 @@ impl PauseLog {
     }
 
     /// Bytes held on the heap: allocated capacity, which stops growing
-    /// once [`PENDING`] pauses have waited at once.
+    /// once 16,384 pauses have waited at once.
     pub fn footprint(&self) -> usize {
         self.pending.capacity() * std::mem::size_of::<(u64, u64)>()
             + self.lengths.distinct_values() * std::mem::size_of::<u64>()

@@ -3,7 +3,7 @@
 //!
 //! A workload is a deterministic function of its parameters and a seed
 //! (ChaCha8, so a seed gives the same operations on every machine). It
-//! *emits* [`Op`]s into an [`Emit`]; the same stream is executed by
+//! *emits* [`Op`](gc_core::tooling::trace::Op)s into an [`Emit`]; the same stream is executed by
 //! `gc-bench run` (through [`crate::exec`]) and written out as text by
 //! `gc-bench record`, so a recorded trace replays exactly what was measured.
 //!
