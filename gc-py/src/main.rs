@@ -22,13 +22,41 @@ struct Args {
     file: std::path::PathBuf,
 }
 
-fn main() -> ExitCode {
-    let args = match Args::try_parse() {
-        Ok(a) => a,
-        Err(e) => {
+/// Parses the command line; a usage error (an unknown flag, a bad
+/// `--collector`, no file) is one line on standard error and exit status 2,
+/// as every other error of `gc-py` is; help and version print as usual.
+fn parse_args() -> Result<Args, ExitCode> {
+    use clap::error::ErrorKind;
+    Args::try_parse().map_err(|e| match e.kind() {
+        ErrorKind::DisplayHelp
+        | ErrorKind::DisplayVersion
+        | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
             let _ = e.print();
-            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
+            ExitCode::from(if e.use_stderr() { 2 } else { 0 })
         }
+        _ => {
+            let text = e.render().to_string();
+            let parts: Vec<&str> = text
+                .lines()
+                .map(str::trim)
+                .filter(|l| {
+                    !l.is_empty()
+                        && !l.starts_with("For more information")
+                        && !l.starts_with("Usage:")
+                })
+                .collect();
+            let line = parts.join(" ");
+            let line = line.strip_prefix("error: ").unwrap_or(&line);
+            eprintln!("gc-py: {line}");
+            ExitCode::from(2)
+        }
+    })
+}
+
+fn main() -> ExitCode {
+    let args = match parse_args() {
+        Ok(a) => a,
+        Err(code) => return code,
     };
     let collector =
         CollectorName::from_name(&args.collector).unwrap_or(CollectorName::Generational);
