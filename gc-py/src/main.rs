@@ -71,13 +71,34 @@ fn main() -> ExitCode {
         }
     }
     let display = args.file.display().to_string();
-    let source = match std::fs::read_to_string(&args.file) {
-        Ok(s) => s,
+    let bytes = match std::fs::read(&args.file) {
+        Ok(b) => b,
         Err(e) => {
             eprintln!("gc-py: can't open file '{display}': {e}");
             return ExitCode::from(2);
         }
     };
+    let source = match String::from_utf8(bytes) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!(
+                "{}",
+                non_utf8_message(e.as_bytes(), e.utf8_error(), &display)
+            );
+            return ExitCode::from(1);
+        }
+    };
     let status = gc_py::run(collector, &pairs, &display, &source);
     ExitCode::from(status as u8)
+}
+
+/// CPython's error for a source file that is not UTF-8 (and declares no
+/// other encoding): a `SyntaxError` naming the first bad byte and its line.
+fn non_utf8_message(bytes: &[u8], e: std::str::Utf8Error, file: &str) -> String {
+    let at = e.valid_up_to();
+    let line = bytes[..at].iter().filter(|&&b| b == b'\n').count() + 1;
+    let byte = bytes.get(at).copied().unwrap_or(0);
+    format!(
+        "SyntaxError: Non-UTF-8 code starting with '\\x{byte:02x}' in file {file} on line {line}, but no encoding declared; see https://peps.python.org/pep-0263/ for details"
+    )
 }

@@ -175,6 +175,23 @@ fn missing_file_and_bad_options_are_one_line_errors() {
     assert!(r.stderr.contains("nosuchkey"), "{}", r.stderr);
 }
 
+/// A source file that is not UTF-8 is CPython's `SyntaxError` (exit 1,
+/// the first bad byte and its line), not a file that cannot be opened.
+#[test]
+fn a_file_that_is_not_utf8_is_a_syntax_error() {
+    let dir = std::env::temp_dir().join(format!("gc-py-test-{}-utf8", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    std::fs::write(dir.join("bad.py"), b"print(1)\nx = \"a\xe9\"\n").expect("write");
+    let r = run_in(&dir, &[env!("CARGO_BIN_EXE_gc-py")], "bad.py");
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert_eq!(r.stdout, "");
+    assert_eq!(
+        r.stderr,
+        "SyntaxError: Non-UTF-8 code starting with '\\xe9' in file bad.py on line 2, but no encoding declared; see https://peps.python.org/pep-0263/ for details\n"
+    );
+}
+
 /// A usage error that clap finds (an unknown flag, an unknown collector, no
 /// file) is one line on standard error and exit status 2, like gc-py's
 /// other errors; `--help` still prints the whole help and exits 0.
