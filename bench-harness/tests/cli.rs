@@ -945,7 +945,7 @@ fn malformed_traces_exit_2_with_the_line() {
         ),
         (
             "gctrace 1\nnew r0 atom 1\nset r0.0 nil\n",
-            "line 3: cannot set a slot of a atom",
+            "line 3: cannot set a slot of an atom",
         ),
         (
             "gctrace 1\nwget r0 w0\n",

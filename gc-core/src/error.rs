@@ -24,7 +24,7 @@ pub enum GcError {
         kind: &'static str,
     },
     /// A slot write to a tuple or an atom.
-    #[error("cannot set a slot of a {}: only nodes are mutable", .0.name())]
+    #[error("cannot set a slot of {}: only nodes are mutable", .0.with_article())]
     Immutable(Kind),
     /// An allocation bigger than the object model allows.
     #[error("too many {what}: {requested} requested, at most {limit}")]
@@ -117,6 +117,10 @@ mod tests {
             (
                 GcError::Immutable(Kind::Tuple),
                 "cannot set a slot of a tuple: only nodes are mutable",
+            ),
+            (
+                GcError::Immutable(Kind::Atom),
+                "cannot set a slot of an atom: only nodes are mutable",
             ),
             (
                 GcError::TooLarge {

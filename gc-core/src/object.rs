@@ -41,6 +41,15 @@ impl Kind {
             Kind::Atom => "atom",
         }
     }
+
+    /// The name with its indefinite article, for messages ("an atom").
+    pub(crate) fn with_article(self) -> &'static str {
+        match self {
+            Kind::Node => "a node",
+            Kind::Tuple => "a tuple",
+            Kind::Atom => "an atom",
+        }
+    }
 }
 
 /// The shape of an object to allocate (tuples are made with

@@ -22,13 +22,41 @@ struct Args {
     file: std::path::PathBuf,
 }
 
-fn main() -> ExitCode {
-    let args = match Args::try_parse() {
-        Ok(a) => a,
-        Err(e) => {
+/// Parses the command line; a usage error (an unknown flag, a bad
+/// `--collector`, no file) is one line on standard error and exit status 2,
+/// as every other error of `gc-py` is; help and version print as usual.
+fn parse_args() -> Result<Args, ExitCode> {
+    use clap::error::ErrorKind;
+    Args::try_parse().map_err(|e| match e.kind() {
+        ErrorKind::DisplayHelp
+        | ErrorKind::DisplayVersion
+        | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
             let _ = e.print();
-            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
+            ExitCode::from(if e.use_stderr() { 2 } else { 0 })
         }
+        _ => {
+            let text = e.render().to_string();
+            let parts: Vec<&str> = text
+                .lines()
+                .map(str::trim)
+                .filter(|l| {
+                    !l.is_empty()
+                        && !l.starts_with("For more information")
+                        && !l.starts_with("Usage:")
+                })
+                .collect();
+            let line = parts.join(" ");
+            let line = line.strip_prefix("error: ").unwrap_or(&line);
+            eprintln!("gc-py: {line}");
+            ExitCode::from(2)
+        }
+    })
+}
+
+fn main() -> ExitCode {
+    let args = match parse_args() {
+        Ok(a) => a,
+        Err(code) => return code,
     };
     let collector =
         CollectorName::from_name(&args.collector).unwrap_or(CollectorName::Generational);
@@ -43,13 +71,34 @@ fn main() -> ExitCode {
         }
     }
     let display = args.file.display().to_string();
-    let source = match std::fs::read_to_string(&args.file) {
-        Ok(s) => s,
+    let bytes = match std::fs::read(&args.file) {
+        Ok(b) => b,
         Err(e) => {
             eprintln!("gc-py: can't open file '{display}': {e}");
             return ExitCode::from(2);
         }
     };
+    let source = match String::from_utf8(bytes) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!(
+                "{}",
+                non_utf8_message(e.as_bytes(), e.utf8_error(), &display)
+            );
+            return ExitCode::from(1);
+        }
+    };
     let status = gc_py::run(collector, &pairs, &display, &source);
     ExitCode::from(status as u8)
+}
+
+/// CPython's error for a source file that is not UTF-8 (and declares no
+/// other encoding): a `SyntaxError` naming the first bad byte and its line.
+fn non_utf8_message(bytes: &[u8], e: std::str::Utf8Error, file: &str) -> String {
+    let at = e.valid_up_to();
+    let line = bytes[..at].iter().filter(|&&b| b == b'\n').count() + 1;
+    let byte = bytes.get(at).copied().unwrap_or(0);
+    format!(
+        "SyntaxError: Non-UTF-8 code starting with '\\x{byte:02x}' in file {file} on line {line}, but no encoding declared; see https://peps.python.org/pep-0263/ for details"
+    )
 }

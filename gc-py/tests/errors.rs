@@ -175,6 +175,65 @@ fn missing_file_and_bad_options_are_one_line_errors() {
     assert!(r.stderr.contains("nosuchkey"), "{}", r.stderr);
 }
 
+/// A source file that is not UTF-8 is CPython's `SyntaxError` (exit 1,
+/// the first bad byte and its line), not a file that cannot be opened.
+#[test]
+fn a_file_that_is_not_utf8_is_a_syntax_error() {
+    let dir = std::env::temp_dir().join(format!("gc-py-test-{}-utf8", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    std::fs::write(dir.join("bad.py"), b"print(1)\nx = \"a\xe9\"\n").expect("write");
+    let r = run_in(&dir, &[env!("CARGO_BIN_EXE_gc-py")], "bad.py");
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert_eq!(r.stdout, "");
+    assert_eq!(
+        r.stderr,
+        "SyntaxError: Non-UTF-8 code starting with '\\xe9' in file bad.py on line 2, but no encoding declared; see https://peps.python.org/pep-0263/ for details\n"
+    );
+}
+
+/// A usage error that clap finds (an unknown flag, an unknown collector, no
+/// file) is one line on standard error and exit status 2, like gc-py's
+/// other errors; `--help` still prints the whole help and exits 0.
+#[test]
+fn usage_errors_are_one_line() {
+    let cases: [&[&str]; 4] = [
+        &["--collector", "nosuchcollector", "seed2_self_list.py"],
+        &["--nosuchflag", "seed2_self_list.py"],
+        &["--collector"],
+        &[],
+    ];
+    for args in cases {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_gc-py"))
+            .args(args)
+            .current_dir(examples_dir())
+            .output()
+            .expect("gc-py runs");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(out.stdout.is_empty(), "{args:?}");
+        assert_eq!(stderr.lines().count(), 1, "{args:?}: {stderr}");
+        assert!(stderr.starts_with("gc-py: "), "{args:?}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+    }
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_gc-py"))
+        .args(["--collector", "nosuchcollector", "x.py"])
+        .output()
+        .expect("gc-py runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("nosuchcollector"), "{stderr}");
+    assert!(
+        stderr.contains("refcount, generational, marksweep"),
+        "{stderr}"
+    );
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_gc-py"))
+        .arg("--help")
+        .output()
+        .expect("gc-py runs");
+    assert_eq!(out.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("--collector"));
+}
+
 #[test]
 fn weak_references_stay_right_when_their_entries_are_reused() {
     // Weakref objects die and new ones take their entries; each must

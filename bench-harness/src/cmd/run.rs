@@ -418,6 +418,15 @@ mod tests {
     }
 
     #[test]
+    fn the_expected_duration_never_reads_zero() {
+        assert_eq!(duration_words(0.2), "1 s");
+        assert_eq!(duration_words(12.4), "12 s");
+        assert_eq!(duration_words(89.0), "89 s");
+        assert_eq!(duration_words(90.0), "2 min");
+        assert_eq!(duration_words(1500.0), "25 min");
+    }
+
+    #[test]
     fn research_scales_aim_at_half_a_second_with_a_margin() {
         assert_eq!(round_up_2(1234.0), 1300.0);
         assert_eq!(round_up_2(0.0421), 0.043);
@@ -829,12 +838,22 @@ fn research_scales(
     eprintln!("research suite: calibrating the scales (one run of every cell)…");
     let (inputs, expected) = calibrate(inputs, collectors, args, rounds)?;
     eprintln!(
-        "research suite: {} warm-up + {} measured rounds; expected duration about {:.0} min",
+        "research suite: {} warm-up + {} measured rounds; expected duration about {}",
         args.warmup,
         args.repeat,
-        expected / 60.0
+        duration_words(expected)
     );
     Ok(inputs)
+}
+
+/// An expected duration for a person: seconds under a minute and a half
+/// (so a short suite does not read "about 0 min"), whole minutes above.
+fn duration_words(seconds: f64) -> String {
+    if seconds < 90.0 {
+        format!("{:.0} s", seconds.max(1.0))
+    } else {
+        format!("{:.0} min", seconds / 60.0)
+    }
 }
 
 /// Every collector's effective settings under `--config`.

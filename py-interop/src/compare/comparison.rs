@@ -47,8 +47,10 @@ pub fn observations(
         let (o, t) = (ours.kind("minor").count, theirs.kind("minor").count);
         if let Some(n) = nursery {
             if o == 0 && ours.allocated > 0 {
+                // A smaller nursery fills: suggest a quarter of this one.
+                let smaller_kib = (n / 4 / 1024).max(1);
                 notes.push(format!(
-                    "no minor collection on our side: the nursery ({:.1} MiB) holds everything the workload allocates; try --config nursery=1MB or a larger --scale",
+                    "no minor collection on our side: the nursery ({:.1} MiB) holds everything the workload allocates; try a smaller one (--config nursery={smaller_kib}KB) or a larger --scale",
                     mib(n as f64)
                 ));
             }
@@ -93,4 +95,36 @@ pub fn observations(
         if theirs.collector == "pypy" { "PyPy" } else { "the interpreter" }
     ));
     notes
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// With no minor collection on our side the note suggests a nursery
+    /// smaller than the one used (a larger one would fill even less).
+    #[test]
+    fn no_minor_suggests_a_smaller_nursery() {
+        let ours = Tally {
+            collector: "marksweep".into(),
+            allocated: 1000,
+            ..Tally::default()
+        };
+        let theirs = Tally {
+            collector: "pypy".into(),
+            ..Tally::default()
+        };
+        for (nursery, suggested) in [
+            (512 * 1024, "nursery=128KB"),
+            (1024 * 1024, "nursery=256KB"),
+            (4096, "nursery=1KB"),
+        ] {
+            let notes = observations(&ours, &theirs, Some(nursery), 0);
+            let note = notes
+                .iter()
+                .find(|n| n.starts_with("no minor collection on our side"))
+                .expect("the note");
+            assert!(note.contains(suggested), "{nursery}: {note}");
+        }
+    }
 }
