@@ -445,6 +445,10 @@ fn repeat_interleaves_rounds_reports_a_ci_and_diff_compares_two_results() {
         stderr.contains("1 warm-up and 3 measured round(s) of 2 cells"),
         "{stderr}"
     );
+    assert!(
+        stdout.contains("2 cells × 4 rounds (1 warm-up) = 8 runs in "),
+        "{stdout}"
+    );
     let json: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(a.join("results.json")).unwrap()).unwrap();
     assert_eq!(json["order_seed"], 42);

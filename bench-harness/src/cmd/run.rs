@@ -1077,11 +1077,20 @@ fn report_results(
     for n in report::notes(results) {
         out.line(&n);
     }
-    out.line(&format!(
-        "{} runs in {:.1} s",
-        results.runs.len(),
-        started.elapsed().as_secs_f64()
-    ));
+    let seconds = started.elapsed().as_secs_f64();
+    out.line(&if args.repeat > 1 || args.warmup > 0 {
+        // Every cell ran once per round: say so, rather than count cells
+        // as runs.
+        format!(
+            "{} cells × {} rounds ({} warm-up) = {} runs in {seconds:.1} s",
+            results.runs.len(),
+            u32::from(args.repeat) + u32::from(args.warmup),
+            args.warmup,
+            results.runs.len() * (usize::from(args.repeat) + usize::from(args.warmup)),
+        )
+    } else {
+        format!("{} runs in {seconds:.1} s", results.runs.len())
+    });
     out.flush();
     if let Some(dir) = &args.out {
         report::write_outputs(dir, results, command)?;
