@@ -1213,3 +1213,69 @@ fn a_repeated_seed_runs_once() {
         .collect();
     assert_eq!(seeds, [2, 1]);
 }
+
+/// `gc-bench list` names marksweep's `PYPY_GC_*` aliases, and `replay`
+/// takes them: so do `run` (and `sweep`), for the collectors that take them.
+#[test]
+fn run_takes_marksweeps_pypy_aliases() {
+    let dir = scratch("pypy-alias");
+    let out = gc_bench(
+        &[
+            "run",
+            "--workload",
+            "binary_trees",
+            "--collector",
+            "marksweep",
+            "--collector",
+            "refcount",
+            "--scale",
+            "0.01",
+            "--config",
+            "PYPY_GC_NURSERY=1MB",
+            "--out",
+            dir.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("results.json")).unwrap()).unwrap();
+    let settings = json["settings"].as_array().unwrap();
+    let of = |c: &str| {
+        settings
+            .iter()
+            .find(|s| s["collector"] == c)
+            .unwrap_or_else(|| panic!("no settings of {c}: {settings:?}"))["settings"]
+            .clone()
+    };
+    assert!(
+        of("marksweep")
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|kv| kv[0] == "nursery" && kv[1] == "1048576"),
+        "{settings:?}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+    // A run with no collector that takes it still refuses it.
+    let out = gc_bench(
+        &[
+            "run",
+            "--workload",
+            "binary_trees",
+            "--collector",
+            "refcount",
+            "--scale",
+            "0.01",
+            "--config",
+            "PYPY_GC_NURSERY=1MB",
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("no collector in this run takes the setting `PYPY_GC_NURSERY`"),
+        "{}",
+        text(&out.stderr)
+    );
+}

@@ -121,6 +121,18 @@ impl Strategy {
         }
     }
 
+    /// Does its configuration take `key` (a key of [`Strategy::keys`] or
+    /// an alias of one, such as `PYPY_GC_NURSERY`)?
+    pub fn takes(self, key: &str) -> bool {
+        use gc_core::Config;
+        match self {
+            Strategy::Null => <NullCollector as Collector>::Config::takes(key),
+            Strategy::Refcount => <RefCount as Collector>::Config::takes(key),
+            Strategy::Generational => <Generational as Collector>::Config::takes(key),
+            Strategy::Marksweep => <IncMiniMark as Collector>::Config::takes(key),
+        }
+    }
+
     /// The configuration keys it takes, each with a description.
     pub fn keys(self) -> &'static [(&'static str, &'static str)] {
         match self {
@@ -608,6 +620,19 @@ impl Inspect for AnyCollector {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_strategy_takes_its_keys_and_their_aliases_only() {
+        assert!(Strategy::Marksweep.takes("nursery"));
+        assert!(Strategy::Marksweep.takes("PYPY_GC_NURSERY"));
+        assert!(!Strategy::Refcount.takes("PYPY_GC_NURSERY"));
+        assert!(Strategy::Generational.takes("threshold0"));
+        assert!(!Strategy::Generational.takes("nursery"));
+        for s in Strategy::ALL {
+            assert!(s.keys().iter().all(|(k, _)| s.takes(k)), "{s}");
+            assert!(!s.takes("no_such_key"), "{s}");
+        }
+    }
 
     #[test]
     fn every_name_makes_its_strategy_and_bad_input_is_an_error() {

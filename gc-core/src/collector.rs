@@ -115,6 +115,14 @@ pub trait Config: Default + Clone + std::fmt::Debug {
 
     /// Sets one key from its string form.
     fn set(&mut self, key: &str, value: &str) -> Result<(), GcError>;
+
+    /// Does [`Config::set`] take `key`: one of [`Config::KEYS`], or an
+    /// alias of one (marksweep's `PYPY_GC_*` names)? A driver that hands
+    /// one list of settings to several collectors asks this to give each
+    /// only its own.
+    fn takes(key: &str) -> bool {
+        Self::KEYS.iter().any(|(name, _)| *name == key)
+    }
 }
 
 /// One `KEY=VALUE` setting as [`CollectorExt::from_pairs`] takes it: a

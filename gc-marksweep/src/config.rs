@@ -566,6 +566,10 @@ pub const MAX_MARK_THREADS: usize = 256;
 impl Config for MarkSweepConfig {
     const KEYS: &'static [(&'static str, &'static str)] = &config::pairs(&KEY_TABLE);
 
+    fn takes(key: &str) -> bool {
+        KEY_TABLE.iter().any(|k| k.answers_to(key))
+    }
+
     /// Sets one key. PyPy's variable names are accepted as keys too
     /// (`PYPY_GC_NURSERY=4MB` is `nursery=4MB`).
     fn set(&mut self, key: &str, value: &str) -> Result<(), GcError> {

@@ -577,10 +577,9 @@ impl WithCollector for RunCell<'_> {
 /// The settings that apply to `collector`: a key it does not take is left
 /// out, so one `--config` list can serve a mixed run.
 fn config_for(collector: CollectorName, pairs: &[(String, String)]) -> Vec<(String, String)> {
-    let keys = collector.keys();
     pairs
         .iter()
-        .filter(|(k, _)| keys.iter().any(|(name, _)| name == k))
+        .filter(|(k, _)| collector.takes(k))
         .cloned()
         .collect()
 }
@@ -731,9 +730,7 @@ fn chosen_collectors(args: &Args) -> Result<Vec<CollectorName>, String> {
         v
     };
     for (key, _) in &args.config {
-        let taken = collectors
-            .iter()
-            .any(|c| c.keys().iter().any(|(k, _)| k == key));
+        let taken = collectors.iter().any(|c| c.takes(key));
         if !taken {
             return Err(format!(
                 "no collector in this run takes the setting `{key}` (gc-bench list shows each collector's keys)"

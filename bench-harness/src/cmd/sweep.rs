@@ -72,10 +72,9 @@ fn config_for(
     pairs: &[(String, String)],
     extra: &[(String, String)],
 ) -> Vec<(String, String)> {
-    let keys = collector.keys();
     let mut v: Vec<(String, String)> = pairs
         .iter()
-        .filter(|(k, _)| keys.iter().any(|(name, _)| name == k))
+        .filter(|(k, _)| collector.takes(k))
         .filter(|(k, _)| !extra.iter().any(|(e, _)| e == k))
         .cloned()
         .collect();
