@@ -143,9 +143,46 @@ impl Vars {
     }
     /// Takes every value out, first assigned first.
     pub fn drain(&mut self) -> Vec<Value> {
-        self.index.clear();
-        self.slots.drain(..).filter_map(|(_, v)| v).collect()
+        self.drain_named().into_iter().map(|(_, v)| v).collect()
     }
+    /// Takes every value out with its name, first assigned first.
+    pub fn drain_named(&mut self) -> Vec<(Rc<str>, Value)> {
+        self.index.clear();
+        self.slots
+            .drain(..)
+            .filter_map(|(n, v)| v.map(|v| (n, v)))
+            .collect()
+    }
+    /// How many names were ever bound (unbound ones included).
+    pub fn len(&self) -> usize {
+        self.slots.len()
+    }
+    /// Unbinds the `i`-th name bound (in the order of first binding),
+    /// leaving the others bound: its value, if it had one.
+    pub fn take_at(&mut self, i: usize) -> Option<Value> {
+        self.slots.get_mut(i).and_then(|(_, v)| v.take())
+    }
+}
+
+/// The main module's globals during the last collection at exit
+/// (`generational`): garbage, like CPython's module dict, and still
+/// readable by the `__del__` that collection runs, as there. Values
+/// outside the heap are kept as they are; the rest are read from the
+/// container that holds the globals, re-rooted while it is still allocated.
+pub struct ExitGlobals {
+    /// Each name, with its value or its slot in the container.
+    pub names: HashMap<Rc<str>, ExitGlobal>,
+    /// The container.
+    pub dict: crate::heap::RerootKey,
+}
+
+/// One global at exit.
+pub enum ExitGlobal {
+    /// A value outside the heap (int, str, None, bool, function, class,
+    /// module, range).
+    Value(Value),
+    /// A heap object: the container's slot that holds it.
+    Slot(usize),
 }
 
 pub struct Frame {
@@ -209,6 +246,8 @@ pub struct State {
     pub gc_callbacks: Option<Root>,
     /// `gc.garbage` where the collector keeps none, once asked for.
     pub gc_garbage: Option<Root>,
+    /// The globals during the last collection at exit, on `generational`.
+    pub exit_globals: Option<ExitGlobals>,
     /// Lend the state to every heap operation that may finalize (CPython:
     /// `__del__` at count zero and inside the collection), or only at safe
     /// points and `gc.collect()` (PyPy runs finalizers after the
@@ -241,6 +280,7 @@ impl State {
             del_error: None,
             gc_callbacks: None,
             gc_garbage: None,
+            exit_globals: None,
             lend_in_ops,
         }
     }
@@ -553,12 +593,33 @@ impl<'h, C: Strategy> Interp<'h, C> {
             Some(v) => Some(v),
             None => self.st.globals.get(name),
         };
-        match v {
-            Some(v) => dup_value(&mut self.heap, v),
-            None => match Builtin::global(name) {
-                Some(b) => Ok(Value::Builtin(b)),
-                None => err("NameError", format!("name '{name}' is not defined")),
-            },
+        if let Some(v) = v {
+            return dup_value(&mut self.heap, v);
+        }
+        if let Some(v) = self.exit_global(name)? {
+            return Ok(v);
+        }
+        match Builtin::global(name) {
+            Some(b) => Ok(Value::Builtin(b)),
+            None => err("NameError", format!("name '{name}' is not defined")),
+        }
+    }
+
+    /// A global read while the last collection at exit runs
+    /// ([`ExitGlobals`]); `None` when there is no such global, or its
+    /// container is already freed.
+    fn exit_global(&mut self, name: &str) -> R<Option<Value>> {
+        let Some(g) = &self.st.exit_globals else {
+            return Ok(None);
+        };
+        let (slot, dict) = match g.names.get(name) {
+            None => return Ok(None),
+            Some(ExitGlobal::Value(v)) => return Ok(Some(dup_value(&mut self.heap, v)?)),
+            Some(ExitGlobal::Slot(i)) => (*i, g.dict),
+        };
+        match self.heap.reroot(dict)? {
+            Some(d) => Ok(Some(self.slot_value(&d, slot)?)),
+            None => Ok(None),
         }
     }
 
@@ -1384,10 +1445,21 @@ impl<'h, C: Strategy> Interp<'h, C> {
             if self.callbacks_hold_globals()? {
                 return Ok(());
             }
-            let vals = self.st.globals.drain();
+            let vals = self.st.globals.drain_named();
             let mut boxed = Vec::with_capacity(vals.len());
-            for v in &vals {
+            let mut names = HashMap::with_capacity(vals.len());
+            for (name, v) in &vals {
+                let heap_object = matches!(
+                    v,
+                    Value::Obj(_) | Value::Method(..) | Value::BoundBuiltin(..) | Value::View(..)
+                );
+                if !heap_object {
+                    names.insert(name.clone(), ExitGlobal::Value(self.dup(v)?));
+                }
                 if let Ok(b) = self.boxed(v) {
+                    if heap_object {
+                        names.insert(name.clone(), ExitGlobal::Slot(boxed.len()));
+                    }
                     boxed.push(b);
                 }
             }
@@ -1396,6 +1468,13 @@ impl<'h, C: Strategy> Interp<'h, C> {
                 self.lend(|hp| hp.set(&dict, i, Some(b)))?;
             }
             self.lend(|hp| hp.set(&dict, boxed.len(), Some(&dict)))?;
+            // The globals stay readable through the container (garbage
+            // from here on, as CPython's module dict) while the last
+            // collection runs their finalizers.
+            let exit_globals = self
+                .heap
+                .reroot_key(&dict)
+                .map(|dict| ExitGlobals { names, dict });
             drop(boxed);
             drop(vals);
             drop(dict);
@@ -1403,12 +1482,18 @@ impl<'h, C: Strategy> Interp<'h, C> {
             // `_PyGC_CollectNoFail`).
             self.st.gc_callbacks = None;
             self.safe_point()?;
-            self.gc_collect(2)?;
+            self.st.exit_globals = exit_globals;
+            let r = self.gc_collect(2);
+            self.st.exit_globals = None;
+            r?;
         } else {
-            for v in self.st.globals.drain() {
-                drop(v);
+            // One at a time, first bound first; a `__del__` this runs still
+            // reads the globals not yet unbound.
+            for i in 0..self.st.globals.len() {
+                drop(self.st.globals.take_at(i));
                 self.safe_point()?;
             }
+            drop(self.st.globals.drain());
             // The `gc` module's lists go with the module.
             self.st.gc_callbacks = None;
             self.st.gc_garbage = None;

@@ -35,8 +35,10 @@
 //! `marksweep`, after the collection (before `gc.collect()` returns, else
 //! at the next statement boundary), as on PyPy. At exit, `generational` does what CPython's finalization does (a
 //! collection, then the globals and what only they hold finalized together
-//! in one more); `refcount` drops the globals in order; `marksweep`, as
-//! PyPy, runs no finalizer.
+//! in one more, whose `__del__` still reads every global: the module's
+//! dict is garbage but intact there, as in CPython); `refcount` drops the
+//! globals one at a time in order (a `__del__` reads those not yet
+//! dropped); `marksweep`, as PyPy, runs no finalizer.
 //!
 //! The finalizer hook is the interpreter itself: the heap calls it
 //! ([`gc_core::Embedding::on_finalize_with`]) with the interpreter's state,
