@@ -105,7 +105,9 @@
 //!
 //! Anything else is `FILE:LINE: <construct> is not supported` (exit 2).
 //! A syntax error is printed as CPython prints it (exit 1), an uncaught
-//! exception as the innermost line of a traceback (exit 1). Recursion is
+//! exception as the innermost line of a traceback (exit 1), after which
+//! the exit's finalization runs as after a normal end (CPython: what the
+//! traceback's frames held, then the globals). Recursion is
 //! limited to 1000 calls (`RecursionError`), and the evaluator runs on a
 //! thread with a large stack, so the process never overflows its stack.
 
@@ -424,11 +426,28 @@ fn run_program<C: Strategy>(
     if traced && r.is_ok() {
         outcome.end_check = Some(verify::live_at_end(&mut it));
     }
-    if r.is_ok() {
-        r = it.shutdown();
+    // An uncaught exception is printed first; then, as CPython's
+    // `Py_FinalizeEx` after `PyErr_Print`, the exit's finalization runs
+    // (what the traceback's frames held goes first, then the globals).
+    let mut status = report_end(it.st, file, r);
+    if status != EXIT_UNSUPPORTED {
+        let end = it.shutdown();
+        let end_status = report_end(it.st, file, end);
+        if status == EXIT_OK {
+            status = end_status;
+        }
     }
-    let _ = it.st.out.flush();
-    let status = match r {
+    if status == EXIT_OK && output == Output::Stdout {
+        report_leaks(&mut it);
+    }
+    status
+}
+
+/// Prints how the program (or its exit) ended, if with an error: the
+/// exit status.
+fn report_end(st: &mut State, file: &str, r: Result<(), Exc>) -> i32 {
+    let _ = st.out.flush();
+    match r {
         Ok(()) => EXIT_OK,
         Err(Exc::Unsupported(u)) => {
             eprintln!("{file}:{}: {} is not supported", u.line, u.what);
@@ -438,17 +457,13 @@ fn run_program<C: Strategy>(
             eprintln!("Traceback (most recent call last):");
             eprintln!(
                 "  File \"{file}\", line {}, in {}",
-                p.line.unwrap_or(it.st.line),
+                p.line.unwrap_or(st.line),
                 p.func.as_deref().unwrap_or("<module>")
             );
             eprintln!("{}: {}", p.kind, p.msg);
             EXIT_ERROR
         }
-    };
-    if status == EXIT_OK && output == Output::Stdout {
-        report_leaks(&mut it);
     }
-    status
 }
 
 /// On `refcount`, what is left once every root is gone leaked in cycles.
