@@ -313,6 +313,9 @@ pub struct Trace {
 pub struct Drained {
     /// Weak references whose referent died (with a callback).
     pub weak_callbacks: Vec<WeakId>,
+    /// Objects finalized by a collection, sorted: what it found dead (a
+    /// finalizer event followed by that collection's end).
+    pub died_in_collection: Vec<ObjectId>,
 }
 
 /// A collector configured from `KEY=VALUE` pairs, recording events.
@@ -533,18 +536,22 @@ impl<'h, C: Strategy> Heap<'h, C> {
         self.flush()?;
         let mut out = Drained::default();
         self.c.drain_events(&mut log.events)?;
+        // Finalized since the last collection's end seen.
+        let mut finalized = Vec::new();
         for e in log.events.drain(..) {
             match e {
                 Event::WeakCallback { weak, .. } => out.weak_callbacks.push(weak),
+                Event::Finalize { object } => finalized.push(object),
                 Event::Collect(c) => {
+                    out.died_in_collection.append(&mut finalized);
                     if let Some(t) = &mut log.trace {
                         let end = t.start.elapsed().as_nanos() as u64;
                         t.collections.push((end, c.pause_ns, c.kind.name()));
                     }
                 }
-                _ => {}
             }
         }
+        out.died_in_collection.sort_unstable();
         Ok(out)
     }
     /// `sys.getrefcount(obj)` without the argument's own reference

@@ -1327,6 +1327,13 @@ impl<'h, C: Strategy> Interp<'h, C> {
                 let Some(entry) = self.st.weaks[i].as_ref() else {
                     continue;
                 };
+                // A weakref object that died in the collection that killed
+                // its referent calls nothing back: CPython skips the
+                // weakrefs that are garbage themselves, and PyPy's dead
+                // weakref is never called back.
+                if d.died_in_collection.binary_search(&entry.atom).is_ok() {
+                    continue;
+                }
                 let cb = match &entry.callback {
                     Some(v) => dup_value(&mut self.heap, v)?,
                     None => continue,

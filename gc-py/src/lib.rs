@@ -40,6 +40,13 @@
 //! globals one at a time in order (a `__del__` reads those not yet
 //! dropped); `marksweep`, as PyPy, runs no finalizer.
 //!
+//! A weak reference object that dies in the collection that finds its
+//! referent dead calls nothing back (CPython skips the weakrefs in the
+//! garbage; PyPy never calls back a dead weakref). On `generational` the
+//! weakref object, an atom, is not in the collector's unreachable set, so
+//! one that the collection frees only after a `__del__` of the same
+//! garbage has run is still called back (before that `__del__`).
+//!
 //! The finalizer hook is the interpreter itself: the heap calls it
 //! ([`gc_core::Embedding::on_finalize_with`]) with the interpreter's state,
 //! which the interpreter lends ([`gc_core::embed::lend`]) around every heap
