@@ -108,9 +108,10 @@ impl<C: Strategy> Interp<'_, C> {
         let Some(e) = self.st.weaks.get(i).and_then(|e| e.as_ref()) else {
             return Ok(Value::None);
         };
-        if e.atom != me {
+        if e.atom != me || e.cleared {
             // This weakref object was finalized (a garbage cycle's
-            // `__del__` still reads it) and its entry went to another.
+            // `__del__` still reads it) and its entry went to another; or
+            // it was cleared before its referent's `__del__` (marksweep).
             return Ok(Value::None);
         }
         let target = self.heap.upgrade(&e.target);
@@ -150,12 +151,15 @@ impl<C: Strategy> Interp<'_, C> {
         self.heap.set_finalizer(&atom, true)?;
         let (target_weak, id) = self.heap.weak(r, callback.is_some())?;
         let (myself, _) = self.heap.weak(&atom, false)?;
+        let target_id = self.heap.id(r)?;
         let entry = Some(WeakEntry {
             target: target_weak,
             myself,
             callback,
             id,
             atom: self.heap.id(&atom)?,
+            target_id,
+            cleared: false,
         });
         if index == self.st.weaks.len() {
             self.st.weaks.push(entry);
@@ -163,6 +167,11 @@ impl<C: Strategy> Interp<'_, C> {
             self.st.weaks[index] = entry;
         }
         self.st.weak_by_id.insert(id, index);
+        self.st
+            .weaks_by_target
+            .entry(target_id)
+            .or_default()
+            .push(index);
         Ok(Value::Obj(atom))
     }
 

@@ -201,6 +201,11 @@ pub struct WeakEntry {
     pub id: gc_core::WeakId,
     /// The weakref object's own id (an entry is reused once it dies).
     pub atom: gc_core::ObjectId,
+    /// The referent's id.
+    pub target_id: gc_core::ObjectId,
+    /// Cleared before the referent's `__del__` ran (PyPy's
+    /// `clear_all_weakrefs`): reads `None` from then on.
+    pub cleared: bool,
 }
 
 /// The interpreter over a heap of strategy `C`: the heap and the
@@ -225,6 +230,9 @@ pub struct State {
     /// Free entries of `weaks`.
     pub weak_free: Vec<usize>,
     pub weak_by_id: HashMap<gc_core::WeakId, usize>,
+    /// The live entries of `weaks` by referent (on `marksweep`, to clear
+    /// them before the referent's `__del__`).
+    pub weaks_by_target: HashMap<gc_core::ObjectId, Vec<usize>>,
     pub consts: Option<Consts>,
     pub depth: usize,
     pub recursion_limit: usize,
@@ -267,6 +275,7 @@ impl State {
             weaks: Vec::new(),
             weak_free: Vec::new(),
             weak_by_id: HashMap::new(),
+            weaks_by_target: HashMap::new(),
             consts: None,
             depth: 0,
             recursion_limit: DEFAULT_RECURSION_LIMIT,
@@ -1316,6 +1325,13 @@ impl<'h, C: Strategy> Interp<'h, C> {
     /// returns whether there were any.
     fn weak_callbacks(&mut self) -> R<bool> {
         let d = self.heap.drain(&mut self.st.log)?;
+        if self.heap.name() == "marksweep" {
+            // PyPy clears the weak references to every object a collection
+            // keeps alive for its finalizer before any finalizer runs.
+            for id in &d.died_in_collection {
+                self.clear_weakrefs_to(*id);
+            }
+        }
         if d.weak_callbacks.is_empty() {
             return Ok(false);
         }
@@ -1354,6 +1370,16 @@ impl<'h, C: Strategy> Interp<'h, C> {
         Ok(true)
     }
 
+    /// Clears the weak references to the object `id` names: they read
+    /// `None` from now on (their callbacks still run when it is freed).
+    fn clear_weakrefs_to(&mut self, id: gc_core::ObjectId) {
+        for i in self.st.weaks_by_target.remove(&id).unwrap_or_default() {
+            if let Some(Some(e)) = self.st.weaks.get_mut(i) {
+                e.cleared = true;
+            }
+        }
+    }
+
     fn run_del(&mut self, obj: Root) -> R<()> {
         match self.tag_of(&obj)? {
             tag::INSTANCE => {}
@@ -1364,6 +1390,12 @@ impl<'h, C: Strategy> Interp<'h, C> {
                 let mine = matches!(self.st.weaks.get(i), Some(Some(e)) if e.atom == me);
                 if mine && let Some(e) = self.st.weaks.get_mut(i).and_then(Option::take) {
                     self.st.weak_by_id.remove(&e.id);
+                    if let Some(v) = self.st.weaks_by_target.get_mut(&e.target_id) {
+                        v.retain(|&j| j != i);
+                        if v.is_empty() {
+                            self.st.weaks_by_target.remove(&e.target_id);
+                        }
+                    }
                     self.st.weak_free.push(i);
                 }
                 return Ok(());
@@ -1376,6 +1408,14 @@ impl<'h, C: Strategy> Interp<'h, C> {
             _ => None,
         });
         let Some(Some(del)) = del else { return Ok(()) };
+        if self.heap.name() == "marksweep" {
+            // PyPy clears the object's weak references just before its
+            // `__del__` (`UserDelAction._call_finalizer`): they read `None`
+            // in it and after it, even if it resurrects the object; their
+            // callbacks still run when the object is freed.
+            let id = self.heap.id(&obj)?;
+            self.clear_weakrefs_to(id);
+        }
         self.st.del_runs += 1;
         let line = self.st.line;
         let r = self.call_func(&del, vec![Value::Obj(obj)]);

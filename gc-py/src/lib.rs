@@ -100,6 +100,14 @@
 //! `weakref.ref(obj[, callback])`,
 //! `sys.getrefcount`, `sys.setrecursionlimit`, `sys.getrecursionlimit`.
 //!
+//! On `marksweep`, as in PyPy's interpreter, the weak references to the
+//! objects a collection finalizes are cleared before the first `__del__`
+//! runs and stay cleared if it resurrects them (their callbacks run when
+//! the object is freed); the weak references to objects only such an
+//! object keeps alive still read them until they are freed, where PyPy
+//! clears those too (`gc-marksweep` keeps them, as the docs of its
+//! resurrecting finalizers say).
+//!
 //! On `marksweep`, `gc.collect()` returns `None`, as on PyPy, and a cycle
 //! of objects with `__del__` is finalized one object per collection (what
 //! pypy3 7.3 does; `gc-marksweep`'s tests record it). What the modelled
