@@ -790,22 +790,39 @@ impl<'h, C: Strategy> Interp<'h, C> {
             List(Root),
             Items(Vec<Value>),
         }
+        // A dict (or a view of one) must keep its size while iterated
+        // (CPython's dict iterator checks it at every step).
+        let dict = match &it {
+            Value::Obj(r) if self.tag_of(r)? == tag::DICT => Some(self.heap.dup(r)?),
+            Value::View(_, r) => Some(self.heap.dup(r)?),
+            _ => None,
+        };
+        let dict_len = match &dict {
+            Some(d) => self.extra(d)?,
+            None => 0,
+        };
         let src = match it {
             Value::Range(a, b, c) => Src::Range(a, b, c),
             Value::Obj(r) if self.tag_of(&r)? == tag::LIST => Src::List(r),
-            other => Src::Items(self.iter_values(&other)?),
+            other => {
+                // Taken from the back: reversed.
+                let mut v = self.iter_values(&other)?;
+                v.reverse();
+                Src::Items(v)
+            }
         };
         let mut k: usize = 0;
         let mut cur = match src {
             Src::Range(a, _, _) => a,
             _ => 0,
         };
-        let mut items = match src {
-            Src::Items(ref v) => v.len(),
-            _ => 0,
-        };
         let mut src = src;
         loop {
+            if let Some(d) = &dict
+                && self.extra(d)? != dict_len
+            {
+                return err("RuntimeError", "dictionary changed size during iteration");
+            }
             let v = match &mut src {
                 Src::Range(_, b, c) => {
                     if (*c > 0 && cur >= *b) || (*c < 0 && cur <= *b) {
@@ -824,13 +841,10 @@ impl<'h, C: Strategy> Interp<'h, C> {
                     k += 1;
                     v
                 }
-                Src::Items(v) => {
-                    if items == 0 {
-                        break;
-                    }
-                    items -= 1;
-                    v.remove(0)
-                }
+                Src::Items(v) => match v.pop() {
+                    Some(x) => x,
+                    None => break,
+                },
             };
             self.assign(&f.target, v)?;
             match self.exec_block(&f.body)? {

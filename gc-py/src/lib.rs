@@ -77,7 +77,8 @@
 //! and tuples of them (`a, b = x, y`, `a = b = x`); augmented assignment
 //! (`+=`, `-=`, `*=`, `//=`, `%=`); `del` of names, attributes,
 //! subscripts; `if`/`elif`/`else`; `while`; `for … in` (range, list, tuple,
-//! dict keys, str); `break`, `continue`, `pass`; `def` with positional
+//! dict keys, str; a dict that changes size while iterated is a
+//! `RuntimeError`, as in CPython); `break`, `continue`, `pass`; `def` with positional
 //! parameters and `return` (a nested `def` sees its own variables and the
 //! globals: no closures); `class` with methods and class attributes,
 //! single inheritance; `import gc`, `import weakref`, `import sys`.

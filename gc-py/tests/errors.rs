@@ -190,3 +190,35 @@ fn weak_references_stay_right_when_their_entries_are_reused() {
         );
     }
 }
+
+#[test]
+fn a_dict_that_changes_size_while_iterated_is_a_runtime_error() {
+    // CPython checks the size at every step of the iteration, the last
+    // one included, for the dict and for its views.
+    let programs = [
+        "d = {'a': 1, 'b': 2}\nfor k in d:\n    if k == 'b':\n        d['z'] = 1\nprint('not reached')\n",
+        "d = {'a': 1, 'b': 2}\nfor v in d.values():\n    d.pop('a')\nprint('not reached')\n",
+        "d = {'a': 1}\nfor k, v in d.items():\n    d.clear()\nprint('not reached')\n",
+    ];
+    for s in STRATEGIES {
+        for p in programs {
+            let r = run_source("dictiter.py", p, s);
+            assert_eq!(r.code, 1, "{p} on {s}: {}", r.stderr);
+            assert_eq!(r.stdout, "", "{p} on {s}");
+            assert!(
+                r.stderr
+                    .ends_with("RuntimeError: dictionary changed size during iteration\n"),
+                "{p} on {s}: {}",
+                r.stderr
+            );
+        }
+        // Same size, values changed: allowed.
+        let r = run_source(
+            "dictiter.py",
+            "d = {'a': 1, 'b': 2}\nfor k in d:\n    d[k] = 0\nprint(d)\n",
+            s,
+        );
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        assert_eq!(r.stdout, "{'a': 0, 'b': 0}\n");
+    }
+}
