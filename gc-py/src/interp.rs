@@ -1246,17 +1246,7 @@ impl<'h, C: Strategy> Interp<'h, C> {
 
     pub fn call_func(&mut self, func: &Rc<Func>, args: Vec<Value>) -> R<Value> {
         if args.len() != func.params.len() {
-            let n = func.params.len();
-            return err(
-                "TypeError",
-                format!(
-                    "{}() takes {n} positional argument{} but {} {} given",
-                    func.name,
-                    if n == 1 { "" } else { "s" },
-                    args.len(),
-                    if args.len() == 1 { "was" } else { "were" }
-                ),
-            );
+            return err("TypeError", arity_message(func, args.len()));
         }
         if self.st.depth >= self.st.recursion_limit {
             return err("RecursionError", "maximum recursion depth exceeded");
@@ -1597,6 +1587,37 @@ fn collect_self_attrs(body: &[ast::Stmt], me: &str, layout: &mut Vec<Rc<str>>) {
             _ => {}
         }
     }
+}
+
+/// CPython's message for a call of `func` with `given` positional
+/// arguments that are not as many as its parameters (named by its
+/// qualified name, as CPython 3.10 and later do).
+fn arity_message(func: &Func, given: usize) -> String {
+    let n = func.params.len();
+    if given > n {
+        return format!(
+            "{}() takes {n} positional argument{} but {given} {} given",
+            func.qualname,
+            if n == 1 { "" } else { "s" },
+            if given == 1 { "was" } else { "were" }
+        );
+    }
+    let missing: Vec<String> = func.params[given..]
+        .iter()
+        .map(|p| format!("'{p}'"))
+        .collect();
+    let names = match missing.as_slice() {
+        [one] => one.clone(),
+        [a, b] => format!("{a} and {b}"),
+        [rest @ .., last] => format!("{}, and {last}", rest.join(", ")),
+        [] => String::new(),
+    };
+    format!(
+        "{}() missing {} required positional argument{}: {names}",
+        func.qualname,
+        missing.len(),
+        if missing.len() == 1 { "" } else { "s" }
+    )
 }
 
 /// A second reference to `v` (a new root for heap objects).

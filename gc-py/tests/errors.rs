@@ -222,3 +222,41 @@ fn a_dict_that_changes_size_while_iterated_is_a_runtime_error() {
         assert_eq!(r.stdout, "{'a': 0, 'b': 0}\n");
     }
 }
+
+#[test]
+fn a_call_with_too_few_or_too_many_arguments_says_what_cpython_says() {
+    let defs = "class A:\n    def m(self, x):\n        pass\ndef f(a, b, c):\n    pass\n";
+    let cases = [
+        (
+            "f(1)",
+            "f() missing 2 required positional arguments: 'b' and 'c'",
+        ),
+        (
+            "f()",
+            "f() missing 3 required positional arguments: 'a', 'b', and 'c'",
+        ),
+        (
+            "A().m()",
+            "A.m() missing 1 required positional argument: 'x'",
+        ),
+        (
+            "A().m(1, 2)",
+            "A.m() takes 2 positional arguments but 3 were given",
+        ),
+        (
+            "f(1, 2, 3, 4)",
+            "f() takes 3 positional arguments but 4 were given",
+        ),
+    ];
+    for s in STRATEGIES {
+        for (call, message) in cases {
+            let r = run_source("arity.py", &format!("{defs}{call}\n"), s);
+            assert_eq!(r.code, 1, "{call} on {s}");
+            assert!(
+                r.stderr.ends_with(&format!("TypeError: {message}\n")),
+                "{call} on {s}: {}",
+                r.stderr
+            );
+        }
+    }
+}
