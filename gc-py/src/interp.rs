@@ -704,7 +704,24 @@ impl<'h, C: Strategy> Interp<'h, C> {
             ast::Stmt::AugAssign(a) => {
                 let cur = self.eval(&a.target)?;
                 let rhs = self.eval(&a.value)?;
-                let v = self.binop(a.op, cur, rhs)?;
+                let in_place = match &cur {
+                    Value::Obj(l) if a.op == ast::Operator::Add => self.tag_of(l)? == tag::LIST,
+                    _ => false,
+                };
+                let v = if in_place {
+                    // `list += iterable` extends the list itself (CPython's
+                    // `list.__iadd__`), then stores it back.
+                    let Value::Obj(l) = &cur else {
+                        unreachable!("checked above")
+                    };
+                    for item in self.iter_values(&rhs)? {
+                        self.list_append(l, &item)?;
+                    }
+                    drop(rhs);
+                    cur
+                } else {
+                    self.binop(a.op, cur, rhs)?
+                };
                 self.assign(&a.target, v)?;
                 Ok(Flow::Normal)
             }
