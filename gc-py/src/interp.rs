@@ -1496,6 +1496,39 @@ impl<'h, C: Strategy> Interp<'h, C> {
         Ok(false)
     }
 
+    /// Whether `gc.garbage` (the collector's, which DEBUG_SAVEALL fills)
+    /// reaches a function of the program: an instance's class holds its
+    /// methods, whose `__globals__` keep the main module's globals alive
+    /// past the module teardown, so none of them is finalized (CPython).
+    fn garbage_holds_globals(&mut self) -> R<bool> {
+        if !self.heap.keeps_garbage() {
+            return Ok(false);
+        }
+        let mut todo = self.garbage_items()?;
+        let mut seen = std::collections::HashSet::new();
+        while let Some(v) = todo.pop() {
+            match v {
+                Value::Func(_) | Value::Method(..) => return Ok(true),
+                Value::Class(k) if class_holds_functions(&k) => return Ok(true),
+                Value::Obj(r) => {
+                    if !seen.insert(self.heap.id(&r)?) {
+                        continue;
+                    }
+                    if let Some(k) = self.class_of(&r)?
+                        && class_holds_functions(&k)
+                    {
+                        return Ok(true);
+                    }
+                    for i in 0..self.heap.slot_count(&r)? {
+                        todo.push(self.slot_value(&r, i)?);
+                    }
+                }
+                _ => {}
+            }
+        }
+        Ok(false)
+    }
+
     pub fn shutdown(&mut self) -> R<()> {
         self.safe_point()?;
         let _ = self.st.out.flush();
@@ -1509,8 +1542,14 @@ impl<'h, C: Strategy> Interp<'h, C> {
         // the globals go into one container that refers to itself, which
         // then becomes garbage the same way.
         if self.heap.name() == "generational" {
-            self.gc_collect(2)?;
-            if self.callbacks_hold_globals()? {
+            // CPython 3.11 collects first only while the collector is
+            // enabled (observed: after `gc.disable()`, the garbage and the
+            // globals are finalized together); the last collection runs
+            // regardless.
+            if self.st.gc_enabled {
+                self.gc_collect(2)?;
+            }
+            if self.callbacks_hold_globals()? || self.garbage_holds_globals()? {
                 return Ok(());
             }
             let vals = self.st.globals.drain_named();
@@ -1573,6 +1612,23 @@ impl<'h, C: Strategy> Interp<'h, C> {
 }
 
 // ----- helpers ----------------------------------------------------------------
+
+/// Whether `k` (or a base) holds a function of the program, which holds
+/// the main module's globals.
+fn class_holds_functions(k: &Class) -> bool {
+    let mut c = Some(k);
+    while let Some(k) = c {
+        if k.attrs
+            .borrow()
+            .values()
+            .any(|v| matches!(v, Value::Func(_)))
+        {
+            return true;
+        }
+        c = k.base.as_deref();
+    }
+    false
+}
 
 /// Adds to `layout` every attribute `me.x` assigned in `body`.
 fn collect_self_attrs(body: &[ast::Stmt], me: &str, layout: &mut Vec<Rc<str>>) {
