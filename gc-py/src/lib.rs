@@ -111,7 +111,8 @@
 //! clears those too (`gc-marksweep` keeps them, as the docs of its
 //! resurrecting finalizers say).
 //!
-//! On `marksweep`, `gc.collect()` returns `None`, as on PyPy, and a cycle
+//! On `marksweep`, `gc.collect(generation)` runs a full collection
+//! whatever the number and returns `None`, as on PyPy, and a cycle
 //! of objects with `__del__` is finalized one object per collection (what
 //! pypy3 7.3 does; `gc-marksweep`'s tests record it). What the modelled
 //! runtime's modules lack is an `AttributeError` that says why: on
