@@ -131,7 +131,9 @@ impl<C: Strategy> Interp<'_, C> {
                 ),
             );
         };
-        if matches!(self.tag_of(r)?, tag::LIST | tag::DICT | b't') {
+        // CPython's lists, dicts, tuples and weakrefs take no weak
+        // references.
+        if matches!(self.tag_of(r)?, tag::LIST | tag::DICT | b't' | tag::WEAK) {
             return err(
                 "TypeError",
                 format!(

@@ -260,3 +260,19 @@ fn a_call_with_too_few_or_too_many_arguments_says_what_cpython_says() {
         }
     }
 }
+
+#[test]
+fn a_weak_reference_to_a_weak_reference_is_refused_as_cpython_does() {
+    let src = "import weakref\nclass A:\n    pass\na = A()\nr = weakref.ref(a)\nprint('made')\nrr = weakref.ref(r)\nprint('not reached')\n";
+    for s in STRATEGIES {
+        let r = run_source("weakweak.py", src, s);
+        assert_eq!((r.code, r.stdout.as_str()), (1, "made\n"), "{s}");
+        assert!(
+            r.stderr.ends_with(
+                "TypeError: cannot create weak reference to 'weakref.ReferenceType' object\n"
+            ),
+            "{s}: {}",
+            r.stderr
+        );
+    }
+}
