@@ -33,14 +33,17 @@
 //! which then frees what `__del__` left unreachable and counts it, so
 //! `gc.collect()` is one collection returning CPython's number; under
 //! `marksweep`, after the collection (before `gc.collect()` returns, else
-//! at the next statement boundary), as on PyPy. At exit, `generational` does what CPython's finalization does (a
+//! at the next statement boundary), as on PyPy.
+//!
+//! At exit, `generational` does what CPython's finalization does: a
 //! collection while the collector is enabled, then the globals and what
 //! only they hold finalized together in one more, unless a program
 //! function in `gc.callbacks` or an instance in `gc.garbage` keeps them
-//! alive through the globals its functions hold; that one's `__del__` still reads every global: the module's
-//! dict is garbage but intact there, as in CPython); `refcount` drops the
-//! globals one at a time in order (a `__del__` reads those not yet
-//! dropped); `marksweep`, as PyPy, runs no finalizer.
+//! alive through the globals its functions hold; that one's `__del__`
+//! still reads every global (the module's dict is garbage but intact
+//! there, as in CPython). `refcount` drops the globals one at a time in
+//! order (a `__del__` reads those not yet dropped); `marksweep`, as PyPy,
+//! runs no finalizer.
 //!
 //! A weak reference object that dies in the collection that finds its
 //! referent dead calls nothing back (CPython skips the weakrefs in the
