@@ -78,6 +78,21 @@ pub trait Strategy: Inspect + 'static {
     fn garbage_roots(&mut self) -> Vec<Handle> {
         Vec::new()
     }
+    /// What finds the object `h` holds again once no root holds it
+    /// ([`Strategy::reroot`]); `None` where the strategy cannot.
+    fn reroot_key(&self, h: Handle) -> Option<RerootKey> {
+        let _ = h;
+        None
+    }
+    /// A new root to the object `key` names, if that object is still
+    /// allocated (garbage whose collection is running its finalizers, as
+    /// CPython's objects are intact until `delete_garbage`); `None` once it
+    /// is freed. What lets a `__del__` that runs in the last collection at
+    /// exit read the main module's globals, which are garbage with it.
+    fn reroot(&mut self, key: RerootKey) -> Option<Handle> {
+        let _ = key;
+        None
+    }
     /// `gc.garbage.append(obj)`, where the collector keeps `gc.garbage`.
     fn garbage_append(&mut self, h: Handle) -> Result<(), GcError> {
         let _ = h;
@@ -86,6 +101,38 @@ pub trait Strategy: Inspect + 'static {
             what: "a garbage list",
         })
     }
+}
+
+/// An object's place in the collector's table and its identity: a place
+/// is reused once its object is freed, the identity never.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RerootKey {
+    index: usize,
+    id: ObjectId,
+}
+
+fn rc_reroot_key<P: gc_core::rc::RcPolicy>(
+    heap: &gc_core::rc::RcHeap<P>,
+    h: Handle,
+) -> Option<RerootKey> {
+    let r = heap.resolve(h).ok()?;
+    Some(RerootKey {
+        index: r.index(),
+        id: ObjectId(heap.id(r)),
+    })
+}
+
+fn rc_reroot<P: gc_core::rc::RcPolicy>(
+    heap: &mut gc_core::rc::RcHeap<P>,
+    key: RerootKey,
+) -> Option<Handle> {
+    let r = gc_core::rc::ObjRef::from_index(key.index)?;
+    let header = heap.objects.get(key.index)?;
+    if header.flags & gc_core::rc::flags::FREE != 0 || heap.id(r) != key.id.0 {
+        return None;
+    }
+    heap.inc(r);
+    Some(heap.root_object(r))
 }
 
 fn rc_garbage<P: gc_core::rc::RcPolicy>(heap: &mut gc_core::rc::RcHeap<P>) -> Vec<Handle> {
@@ -157,6 +204,12 @@ impl Strategy for Generational {
     const KEEPS_GARBAGE: bool = true;
     fn garbage_roots(&mut self) -> Vec<Handle> {
         rc_garbage(self)
+    }
+    fn reroot_key(&self, h: Handle) -> Option<RerootKey> {
+        rc_reroot_key(self, h)
+    }
+    fn reroot(&mut self, key: RerootKey) -> Option<Handle> {
+        rc_reroot(self, key)
     }
     fn garbage_append(&mut self, h: Handle) -> Result<(), GcError> {
         self.gc().garbage_append(h)
@@ -260,6 +313,9 @@ pub struct Trace {
 pub struct Drained {
     /// Weak references whose referent died (with a callback).
     pub weak_callbacks: Vec<WeakId>,
+    /// Objects finalized by a collection, sorted: what it found dead (a
+    /// finalizer event followed by that collection's end).
+    pub died_in_collection: Vec<ObjectId>,
 }
 
 /// A collector configured from `KEY=VALUE` pairs, recording events.
@@ -480,18 +536,22 @@ impl<'h, C: Strategy> Heap<'h, C> {
         self.flush()?;
         let mut out = Drained::default();
         self.c.drain_events(&mut log.events)?;
+        // Finalized since the last collection's end seen.
+        let mut finalized = Vec::new();
         for e in log.events.drain(..) {
             match e {
                 Event::WeakCallback { weak, .. } => out.weak_callbacks.push(weak),
+                Event::Finalize { object } => finalized.push(object),
                 Event::Collect(c) => {
+                    out.died_in_collection.append(&mut finalized);
                     if let Some(t) = &mut log.trace {
                         let end = t.start.elapsed().as_nanos() as u64;
                         t.collections.push((end, c.pause_ns, c.kind.name()));
                     }
                 }
-                _ => {}
             }
         }
+        out.died_in_collection.sort_unstable();
         Ok(out)
     }
     /// `sys.getrefcount(obj)` without the argument's own reference
@@ -541,6 +601,20 @@ impl<'h, C: Strategy> Heap<'h, C> {
             out.push(self.wrap(h)?);
         }
         Ok(out)
+    }
+
+    /// What finds `obj`'s object again once no root holds it.
+    pub fn reroot_key(&self, obj: &Root) -> Option<RerootKey> {
+        self.c.reroot_key(obj.handle())
+    }
+
+    /// A root to the object `key` names, while it is still allocated
+    /// ([`Strategy::reroot`]).
+    pub fn reroot(&mut self, key: RerootKey) -> Result<Option<Root>, GcError> {
+        match self.c.reroot(key) {
+            Some(h) => Ok(Some(self.wrap(h)?)),
+            None => Ok(None),
+        }
     }
 
     /// Whether the collector keeps `gc.garbage`.

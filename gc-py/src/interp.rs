@@ -143,9 +143,46 @@ impl Vars {
     }
     /// Takes every value out, first assigned first.
     pub fn drain(&mut self) -> Vec<Value> {
-        self.index.clear();
-        self.slots.drain(..).filter_map(|(_, v)| v).collect()
+        self.drain_named().into_iter().map(|(_, v)| v).collect()
     }
+    /// Takes every value out with its name, first assigned first.
+    pub fn drain_named(&mut self) -> Vec<(Rc<str>, Value)> {
+        self.index.clear();
+        self.slots
+            .drain(..)
+            .filter_map(|(n, v)| v.map(|v| (n, v)))
+            .collect()
+    }
+    /// How many names were ever bound (unbound ones included).
+    pub fn len(&self) -> usize {
+        self.slots.len()
+    }
+    /// Unbinds the `i`-th name bound (in the order of first binding),
+    /// leaving the others bound: its value, if it had one.
+    pub fn take_at(&mut self, i: usize) -> Option<Value> {
+        self.slots.get_mut(i).and_then(|(_, v)| v.take())
+    }
+}
+
+/// The main module's globals during the last collection at exit
+/// (`generational`): garbage, like CPython's module dict, and still
+/// readable by the `__del__` that collection runs, as there. Values
+/// outside the heap are kept as they are; the rest are read from the
+/// container that holds the globals, re-rooted while it is still allocated.
+pub struct ExitGlobals {
+    /// Each name, with its value or its slot in the container.
+    pub names: HashMap<Rc<str>, ExitGlobal>,
+    /// The container.
+    pub dict: crate::heap::RerootKey,
+}
+
+/// One global at exit.
+pub enum ExitGlobal {
+    /// A value outside the heap (int, str, None, bool, function, class,
+    /// module, range).
+    Value(Value),
+    /// A heap object: the container's slot that holds it.
+    Slot(usize),
 }
 
 pub struct Frame {
@@ -164,6 +201,11 @@ pub struct WeakEntry {
     pub id: gc_core::WeakId,
     /// The weakref object's own id (an entry is reused once it dies).
     pub atom: gc_core::ObjectId,
+    /// The referent's id.
+    pub target_id: gc_core::ObjectId,
+    /// Cleared before the referent's `__del__` ran (PyPy's
+    /// `clear_all_weakrefs`): reads `None` from then on.
+    pub cleared: bool,
 }
 
 /// The interpreter over a heap of strategy `C`: the heap and the
@@ -188,6 +230,9 @@ pub struct State {
     /// Free entries of `weaks`.
     pub weak_free: Vec<usize>,
     pub weak_by_id: HashMap<gc_core::WeakId, usize>,
+    /// The live entries of `weaks` by referent (on `marksweep`, to clear
+    /// them before the referent's `__del__`).
+    pub weaks_by_target: HashMap<gc_core::ObjectId, Vec<usize>>,
     pub consts: Option<Consts>,
     pub depth: usize,
     pub recursion_limit: usize,
@@ -209,6 +254,8 @@ pub struct State {
     pub gc_callbacks: Option<Root>,
     /// `gc.garbage` where the collector keeps none, once asked for.
     pub gc_garbage: Option<Root>,
+    /// The globals during the last collection at exit, on `generational`.
+    pub exit_globals: Option<ExitGlobals>,
     /// Lend the state to every heap operation that may finalize (CPython:
     /// `__del__` at count zero and inside the collection), or only at safe
     /// points and `gc.collect()` (PyPy runs finalizers after the
@@ -228,6 +275,7 @@ impl State {
             weaks: Vec::new(),
             weak_free: Vec::new(),
             weak_by_id: HashMap::new(),
+            weaks_by_target: HashMap::new(),
             consts: None,
             depth: 0,
             recursion_limit: DEFAULT_RECURSION_LIMIT,
@@ -241,6 +289,7 @@ impl State {
             del_error: None,
             gc_callbacks: None,
             gc_garbage: None,
+            exit_globals: None,
             lend_in_ops,
         }
     }
@@ -553,12 +602,33 @@ impl<'h, C: Strategy> Interp<'h, C> {
             Some(v) => Some(v),
             None => self.st.globals.get(name),
         };
-        match v {
-            Some(v) => dup_value(&mut self.heap, v),
-            None => match Builtin::global(name) {
-                Some(b) => Ok(Value::Builtin(b)),
-                None => err("NameError", format!("name '{name}' is not defined")),
-            },
+        if let Some(v) = v {
+            return dup_value(&mut self.heap, v);
+        }
+        if let Some(v) = self.exit_global(name)? {
+            return Ok(v);
+        }
+        match Builtin::global(name) {
+            Some(b) => Ok(Value::Builtin(b)),
+            None => err("NameError", format!("name '{name}' is not defined")),
+        }
+    }
+
+    /// A global read while the last collection at exit runs
+    /// ([`ExitGlobals`]); `None` when there is no such global, or its
+    /// container is already freed.
+    fn exit_global(&mut self, name: &str) -> R<Option<Value>> {
+        let Some(g) = &self.st.exit_globals else {
+            return Ok(None);
+        };
+        let (slot, dict) = match g.names.get(name) {
+            None => return Ok(None),
+            Some(ExitGlobal::Value(v)) => return Ok(Some(dup_value(&mut self.heap, v)?)),
+            Some(ExitGlobal::Slot(i)) => (*i, g.dict),
+        };
+        match self.heap.reroot(dict)? {
+            Some(d) => Ok(Some(self.slot_value(&d, slot)?)),
+            None => Ok(None),
         }
     }
 
@@ -634,7 +704,24 @@ impl<'h, C: Strategy> Interp<'h, C> {
             ast::Stmt::AugAssign(a) => {
                 let cur = self.eval(&a.target)?;
                 let rhs = self.eval(&a.value)?;
-                let v = self.binop(a.op, cur, rhs)?;
+                let in_place = match &cur {
+                    Value::Obj(l) if a.op == ast::Operator::Add => self.tag_of(l)? == tag::LIST,
+                    _ => false,
+                };
+                let v = if in_place {
+                    // `list += iterable` extends the list itself (CPython's
+                    // `list.__iadd__`), then stores it back.
+                    let Value::Obj(l) = &cur else {
+                        unreachable!("checked above")
+                    };
+                    for item in self.iter_values(&rhs)? {
+                        self.list_append(l, &item)?;
+                    }
+                    drop(rhs);
+                    cur
+                } else {
+                    self.binop(a.op, cur, rhs)?
+                };
                 self.assign(&a.target, v)?;
                 Ok(Flow::Normal)
             }
@@ -720,22 +807,39 @@ impl<'h, C: Strategy> Interp<'h, C> {
             List(Root),
             Items(Vec<Value>),
         }
+        // A dict (or a view of one) must keep its size while iterated
+        // (CPython's dict iterator checks it at every step).
+        let dict = match &it {
+            Value::Obj(r) if self.tag_of(r)? == tag::DICT => Some(self.heap.dup(r)?),
+            Value::View(_, r) => Some(self.heap.dup(r)?),
+            _ => None,
+        };
+        let dict_len = match &dict {
+            Some(d) => self.extra(d)?,
+            None => 0,
+        };
         let src = match it {
             Value::Range(a, b, c) => Src::Range(a, b, c),
             Value::Obj(r) if self.tag_of(&r)? == tag::LIST => Src::List(r),
-            other => Src::Items(self.iter_values(&other)?),
+            other => {
+                // Taken from the back: reversed.
+                let mut v = self.iter_values(&other)?;
+                v.reverse();
+                Src::Items(v)
+            }
         };
         let mut k: usize = 0;
         let mut cur = match src {
             Src::Range(a, _, _) => a,
             _ => 0,
         };
-        let mut items = match src {
-            Src::Items(ref v) => v.len(),
-            _ => 0,
-        };
         let mut src = src;
         loop {
+            if let Some(d) = &dict
+                && self.extra(d)? != dict_len
+            {
+                return err("RuntimeError", "dictionary changed size during iteration");
+            }
             let v = match &mut src {
                 Src::Range(_, b, c) => {
                     if (*c > 0 && cur >= *b) || (*c < 0 && cur <= *b) {
@@ -754,13 +858,10 @@ impl<'h, C: Strategy> Interp<'h, C> {
                     k += 1;
                     v
                 }
-                Src::Items(v) => {
-                    if items == 0 {
-                        break;
-                    }
-                    items -= 1;
-                    v.remove(0)
-                }
+                Src::Items(v) => match v.pop() {
+                    Some(x) => x,
+                    None => break,
+                },
             };
             self.assign(&f.target, v)?;
             match self.exec_block(&f.body)? {
@@ -1162,17 +1263,7 @@ impl<'h, C: Strategy> Interp<'h, C> {
 
     pub fn call_func(&mut self, func: &Rc<Func>, args: Vec<Value>) -> R<Value> {
         if args.len() != func.params.len() {
-            let n = func.params.len();
-            return err(
-                "TypeError",
-                format!(
-                    "{}() takes {n} positional argument{} but {} {} given",
-                    func.name,
-                    if n == 1 { "" } else { "s" },
-                    args.len(),
-                    if args.len() == 1 { "was" } else { "were" }
-                ),
-            );
+            return err("TypeError", arity_message(func, args.len()));
         }
         if self.st.depth >= self.st.recursion_limit {
             return err("RecursionError", "maximum recursion depth exceeded");
@@ -1255,6 +1346,13 @@ impl<'h, C: Strategy> Interp<'h, C> {
     /// returns whether there were any.
     fn weak_callbacks(&mut self) -> R<bool> {
         let d = self.heap.drain(&mut self.st.log)?;
+        if self.heap.name() == "marksweep" {
+            // PyPy clears the weak references to every object a collection
+            // keeps alive for its finalizer before any finalizer runs.
+            for id in &d.died_in_collection {
+                self.clear_weakrefs_to(*id);
+            }
+        }
         if d.weak_callbacks.is_empty() {
             return Ok(false);
         }
@@ -1266,6 +1364,13 @@ impl<'h, C: Strategy> Interp<'h, C> {
                 let Some(entry) = self.st.weaks[i].as_ref() else {
                     continue;
                 };
+                // A weakref object that died in the collection that killed
+                // its referent calls nothing back: CPython skips the
+                // weakrefs that are garbage themselves, and PyPy's dead
+                // weakref is never called back.
+                if d.died_in_collection.binary_search(&entry.atom).is_ok() {
+                    continue;
+                }
                 let cb = match &entry.callback {
                     Some(v) => dup_value(&mut self.heap, v)?,
                     None => continue,
@@ -1286,6 +1391,16 @@ impl<'h, C: Strategy> Interp<'h, C> {
         Ok(true)
     }
 
+    /// Clears the weak references to the object `id` names: they read
+    /// `None` from now on (their callbacks still run when it is freed).
+    fn clear_weakrefs_to(&mut self, id: gc_core::ObjectId) {
+        for i in self.st.weaks_by_target.remove(&id).unwrap_or_default() {
+            if let Some(Some(e)) = self.st.weaks.get_mut(i) {
+                e.cleared = true;
+            }
+        }
+    }
+
     fn run_del(&mut self, obj: Root) -> R<()> {
         match self.tag_of(&obj)? {
             tag::INSTANCE => {}
@@ -1296,6 +1411,12 @@ impl<'h, C: Strategy> Interp<'h, C> {
                 let mine = matches!(self.st.weaks.get(i), Some(Some(e)) if e.atom == me);
                 if mine && let Some(e) = self.st.weaks.get_mut(i).and_then(Option::take) {
                     self.st.weak_by_id.remove(&e.id);
+                    if let Some(v) = self.st.weaks_by_target.get_mut(&e.target_id) {
+                        v.retain(|&j| j != i);
+                        if v.is_empty() {
+                            self.st.weaks_by_target.remove(&e.target_id);
+                        }
+                    }
                     self.st.weak_free.push(i);
                 }
                 return Ok(());
@@ -1308,6 +1429,14 @@ impl<'h, C: Strategy> Interp<'h, C> {
             _ => None,
         });
         let Some(Some(del)) = del else { return Ok(()) };
+        if self.heap.name() == "marksweep" {
+            // PyPy clears the object's weak references just before its
+            // `__del__` (`UserDelAction._call_finalizer`): they read `None`
+            // in it and after it, even if it resurrects the object; their
+            // callbacks still run when the object is freed.
+            let id = self.heap.id(&obj)?;
+            self.clear_weakrefs_to(id);
+        }
         self.st.del_runs += 1;
         let line = self.st.line;
         let r = self.call_func(&del, vec![Value::Obj(obj)]);
@@ -1367,6 +1496,39 @@ impl<'h, C: Strategy> Interp<'h, C> {
         Ok(false)
     }
 
+    /// Whether `gc.garbage` (the collector's, which DEBUG_SAVEALL fills)
+    /// reaches a function of the program: an instance's class holds its
+    /// methods, whose `__globals__` keep the main module's globals alive
+    /// past the module teardown, so none of them is finalized (CPython).
+    fn garbage_holds_globals(&mut self) -> R<bool> {
+        if !self.heap.keeps_garbage() {
+            return Ok(false);
+        }
+        let mut todo = self.garbage_items()?;
+        let mut seen = std::collections::HashSet::new();
+        while let Some(v) = todo.pop() {
+            match v {
+                Value::Func(_) | Value::Method(..) => return Ok(true),
+                Value::Class(k) if class_holds_functions(&k) => return Ok(true),
+                Value::Obj(r) => {
+                    if !seen.insert(self.heap.id(&r)?) {
+                        continue;
+                    }
+                    if let Some(k) = self.class_of(&r)?
+                        && class_holds_functions(&k)
+                    {
+                        return Ok(true);
+                    }
+                    for i in 0..self.heap.slot_count(&r)? {
+                        todo.push(self.slot_value(&r, i)?);
+                    }
+                }
+                _ => {}
+            }
+        }
+        Ok(false)
+    }
+
     pub fn shutdown(&mut self) -> R<()> {
         self.safe_point()?;
         let _ = self.st.out.flush();
@@ -1380,14 +1542,31 @@ impl<'h, C: Strategy> Interp<'h, C> {
         // the globals go into one container that refers to itself, which
         // then becomes garbage the same way.
         if self.heap.name() == "generational" {
-            self.gc_collect(2)?;
-            if self.callbacks_hold_globals()? {
+            // CPython 3.11 collects first only while the collector is
+            // enabled (observed: after `gc.disable()`, the garbage and the
+            // globals are finalized together); the last collection runs
+            // regardless.
+            if self.st.gc_enabled {
+                self.gc_collect(2)?;
+            }
+            if self.callbacks_hold_globals()? || self.garbage_holds_globals()? {
                 return Ok(());
             }
-            let vals = self.st.globals.drain();
+            let vals = self.st.globals.drain_named();
             let mut boxed = Vec::with_capacity(vals.len());
-            for v in &vals {
+            let mut names = HashMap::with_capacity(vals.len());
+            for (name, v) in &vals {
+                let heap_object = matches!(
+                    v,
+                    Value::Obj(_) | Value::Method(..) | Value::BoundBuiltin(..) | Value::View(..)
+                );
+                if !heap_object {
+                    names.insert(name.clone(), ExitGlobal::Value(self.dup(v)?));
+                }
                 if let Ok(b) = self.boxed(v) {
+                    if heap_object {
+                        names.insert(name.clone(), ExitGlobal::Slot(boxed.len()));
+                    }
                     boxed.push(b);
                 }
             }
@@ -1396,6 +1575,13 @@ impl<'h, C: Strategy> Interp<'h, C> {
                 self.lend(|hp| hp.set(&dict, i, Some(b)))?;
             }
             self.lend(|hp| hp.set(&dict, boxed.len(), Some(&dict)))?;
+            // The globals stay readable through the container (garbage
+            // from here on, as CPython's module dict) while the last
+            // collection runs their finalizers.
+            let exit_globals = self
+                .heap
+                .reroot_key(&dict)
+                .map(|dict| ExitGlobals { names, dict });
             drop(boxed);
             drop(vals);
             drop(dict);
@@ -1403,12 +1589,18 @@ impl<'h, C: Strategy> Interp<'h, C> {
             // `_PyGC_CollectNoFail`).
             self.st.gc_callbacks = None;
             self.safe_point()?;
-            self.gc_collect(2)?;
+            self.st.exit_globals = exit_globals;
+            let r = self.gc_collect(2);
+            self.st.exit_globals = None;
+            r?;
         } else {
-            for v in self.st.globals.drain() {
-                drop(v);
+            // One at a time, first bound first; a `__del__` this runs still
+            // reads the globals not yet unbound.
+            for i in 0..self.st.globals.len() {
+                drop(self.st.globals.take_at(i));
                 self.safe_point()?;
             }
+            drop(self.st.globals.drain());
             // The `gc` module's lists go with the module.
             self.st.gc_callbacks = None;
             self.st.gc_garbage = None;
@@ -1420,6 +1612,23 @@ impl<'h, C: Strategy> Interp<'h, C> {
 }
 
 // ----- helpers ----------------------------------------------------------------
+
+/// Whether `k` (or a base) holds a function of the program, which holds
+/// the main module's globals.
+fn class_holds_functions(k: &Class) -> bool {
+    let mut c = Some(k);
+    while let Some(k) = c {
+        if k.attrs
+            .borrow()
+            .values()
+            .any(|v| matches!(v, Value::Func(_)))
+        {
+            return true;
+        }
+        c = k.base.as_deref();
+    }
+    false
+}
 
 /// Adds to `layout` every attribute `me.x` assigned in `body`.
 fn collect_self_attrs(body: &[ast::Stmt], me: &str, layout: &mut Vec<Rc<str>>) {
@@ -1451,6 +1660,37 @@ fn collect_self_attrs(body: &[ast::Stmt], me: &str, layout: &mut Vec<Rc<str>>) {
             _ => {}
         }
     }
+}
+
+/// CPython's message for a call of `func` with `given` positional
+/// arguments that are not as many as its parameters (named by its
+/// qualified name, as CPython 3.10 and later do).
+fn arity_message(func: &Func, given: usize) -> String {
+    let n = func.params.len();
+    if given > n {
+        return format!(
+            "{}() takes {n} positional argument{} but {given} {} given",
+            func.qualname,
+            if n == 1 { "" } else { "s" },
+            if given == 1 { "was" } else { "were" }
+        );
+    }
+    let missing: Vec<String> = func.params[given..]
+        .iter()
+        .map(|p| format!("'{p}'"))
+        .collect();
+    let names = match missing.as_slice() {
+        [one] => one.clone(),
+        [a, b] => format!("{a} and {b}"),
+        [rest @ .., last] => format!("{}, and {last}", rest.join(", ")),
+        [] => String::new(),
+    };
+    format!(
+        "{}() missing {} required positional argument{}: {names}",
+        func.qualname,
+        missing.len(),
+        if missing.len() == 1 { "" } else { "s" }
+    )
 }
 
 /// A second reference to `v` (a new root for heap objects).

@@ -33,10 +33,24 @@
 //! which then frees what `__del__` left unreachable and counts it, so
 //! `gc.collect()` is one collection returning CPython's number; under
 //! `marksweep`, after the collection (before `gc.collect()` returns, else
-//! at the next statement boundary), as on PyPy. At exit, `generational` does what CPython's finalization does (a
-//! collection, then the globals and what only they hold finalized together
-//! in one more); `refcount` drops the globals in order; `marksweep`, as
-//! PyPy, runs no finalizer.
+//! at the next statement boundary), as on PyPy.
+//!
+//! At exit, `generational` does what CPython's finalization does: a
+//! collection while the collector is enabled, then the globals and what
+//! only they hold finalized together in one more, unless a program
+//! function in `gc.callbacks` or an instance in `gc.garbage` keeps them
+//! alive through the globals its functions hold; that one's `__del__`
+//! still reads every global (the module's dict is garbage but intact
+//! there, as in CPython). `refcount` drops the globals one at a time in
+//! order (a `__del__` reads those not yet dropped); `marksweep`, as PyPy,
+//! runs no finalizer.
+//!
+//! A weak reference object that dies in the collection that finds its
+//! referent dead calls nothing back (CPython skips the weakrefs in the
+//! garbage; PyPy never calls back a dead weakref). On `generational` the
+//! weakref object, an atom, is not in the collector's unreachable set, so
+//! one that the collection frees only after a `__del__` of the same
+//! garbage has run is still called back (before that `__del__`).
 //!
 //! The finalizer hook is the interpreter itself: the heap calls it
 //! ([`gc_core::Embedding::on_finalize_with`]) with the interpreter's state,
@@ -68,7 +82,8 @@
 //! and tuples of them (`a, b = x, y`, `a = b = x`); augmented assignment
 //! (`+=`, `-=`, `*=`, `//=`, `%=`); `del` of names, attributes,
 //! subscripts; `if`/`elif`/`else`; `while`; `for … in` (range, list, tuple,
-//! dict keys, str); `break`, `continue`, `pass`; `def` with positional
+//! dict keys, str; a dict that changes size while iterated is a
+//! `RuntimeError`, as in CPython); `break`, `continue`, `pass`; `def` with positional
 //! parameters and `return` (a nested `def` sees its own variables and the
 //! globals: no closures); `class` with methods and class attributes,
 //! single inheritance; `import gc`, `import weakref`, `import sys`.
@@ -91,7 +106,16 @@
 //! `weakref.ref(obj[, callback])`,
 //! `sys.getrefcount`, `sys.setrecursionlimit`, `sys.getrecursionlimit`.
 //!
-//! On `marksweep`, `gc.collect()` returns `None`, as on PyPy, and a cycle
+//! On `marksweep`, as in PyPy's interpreter, the weak references to the
+//! objects a collection finalizes are cleared before the first `__del__`
+//! runs and stay cleared if it resurrects them (their callbacks run when
+//! the object is freed); the weak references to objects only such an
+//! object keeps alive still read them until they are freed, where PyPy
+//! clears those too (`gc-marksweep` keeps them, as the docs of its
+//! resurrecting finalizers say).
+//!
+//! On `marksweep`, `gc.collect(generation)` runs a full collection
+//! whatever the number and returns `None`, as on PyPy, and a cycle
 //! of objects with `__del__` is finalized one object per collection (what
 //! pypy3 7.3 does; `gc-marksweep`'s tests record it). What the modelled
 //! runtime's modules lack is an `AttributeError` that says why: on
@@ -103,7 +127,9 @@
 //!
 //! Anything else is `FILE:LINE: <construct> is not supported` (exit 2).
 //! A syntax error is printed as CPython prints it (exit 1), an uncaught
-//! exception as the innermost line of a traceback (exit 1). Recursion is
+//! exception as the innermost line of a traceback (exit 1), after which
+//! the exit's finalization runs as after a normal end (CPython: what the
+//! traceback's frames held, then the globals). Recursion is
 //! limited to 1000 calls (`RecursionError`), and the evaluator runs on a
 //! thread with a large stack, so the process never overflows its stack.
 
@@ -422,11 +448,28 @@ fn run_program<C: Strategy>(
     if traced && r.is_ok() {
         outcome.end_check = Some(verify::live_at_end(&mut it));
     }
-    if r.is_ok() {
-        r = it.shutdown();
+    // An uncaught exception is printed first; then, as CPython's
+    // `Py_FinalizeEx` after `PyErr_Print`, the exit's finalization runs
+    // (what the traceback's frames held goes first, then the globals).
+    let mut status = report_end(it.st, file, r);
+    if status != EXIT_UNSUPPORTED {
+        let end = it.shutdown();
+        let end_status = report_end(it.st, file, end);
+        if status == EXIT_OK {
+            status = end_status;
+        }
     }
-    let _ = it.st.out.flush();
-    let status = match r {
+    if status == EXIT_OK && output == Output::Stdout {
+        report_leaks(&mut it);
+    }
+    status
+}
+
+/// Prints how the program (or its exit) ended, if with an error: the
+/// exit status.
+fn report_end(st: &mut State, file: &str, r: Result<(), Exc>) -> i32 {
+    let _ = st.out.flush();
+    match r {
         Ok(()) => EXIT_OK,
         Err(Exc::Unsupported(u)) => {
             eprintln!("{file}:{}: {} is not supported", u.line, u.what);
@@ -436,17 +479,13 @@ fn run_program<C: Strategy>(
             eprintln!("Traceback (most recent call last):");
             eprintln!(
                 "  File \"{file}\", line {}, in {}",
-                p.line.unwrap_or(it.st.line),
+                p.line.unwrap_or(st.line),
                 p.func.as_deref().unwrap_or("<module>")
             );
             eprintln!("{}: {}", p.kind, p.msg);
             EXIT_ERROR
         }
-    };
-    if status == EXIT_OK && output == Output::Stdout {
-        report_leaks(&mut it);
     }
-    status
 }
 
 /// On `refcount`, what is left once every root is gone leaked in cycles.

@@ -249,3 +249,89 @@ fn weak_references_stay_right_when_their_entries_are_reused() {
         );
     }
 }
+
+#[test]
+fn a_dict_that_changes_size_while_iterated_is_a_runtime_error() {
+    // CPython checks the size at every step of the iteration, the last
+    // one included, for the dict and for its views.
+    let programs = [
+        "d = {'a': 1, 'b': 2}\nfor k in d:\n    if k == 'b':\n        d['z'] = 1\nprint('not reached')\n",
+        "d = {'a': 1, 'b': 2}\nfor v in d.values():\n    d.pop('a')\nprint('not reached')\n",
+        "d = {'a': 1}\nfor k, v in d.items():\n    d.clear()\nprint('not reached')\n",
+    ];
+    for s in STRATEGIES {
+        for p in programs {
+            let r = run_source("dictiter.py", p, s);
+            assert_eq!(r.code, 1, "{p} on {s}: {}", r.stderr);
+            assert_eq!(r.stdout, "", "{p} on {s}");
+            assert!(
+                r.stderr
+                    .ends_with("RuntimeError: dictionary changed size during iteration\n"),
+                "{p} on {s}: {}",
+                r.stderr
+            );
+        }
+        // Same size, values changed: allowed.
+        let r = run_source(
+            "dictiter.py",
+            "d = {'a': 1, 'b': 2}\nfor k in d:\n    d[k] = 0\nprint(d)\n",
+            s,
+        );
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        assert_eq!(r.stdout, "{'a': 0, 'b': 0}\n");
+    }
+}
+
+#[test]
+fn a_call_with_too_few_or_too_many_arguments_says_what_cpython_says() {
+    let defs = "class A:\n    def m(self, x):\n        pass\ndef f(a, b, c):\n    pass\n";
+    let cases = [
+        (
+            "f(1)",
+            "f() missing 2 required positional arguments: 'b' and 'c'",
+        ),
+        (
+            "f()",
+            "f() missing 3 required positional arguments: 'a', 'b', and 'c'",
+        ),
+        (
+            "A().m()",
+            "A.m() missing 1 required positional argument: 'x'",
+        ),
+        (
+            "A().m(1, 2)",
+            "A.m() takes 2 positional arguments but 3 were given",
+        ),
+        (
+            "f(1, 2, 3, 4)",
+            "f() takes 3 positional arguments but 4 were given",
+        ),
+    ];
+    for s in STRATEGIES {
+        for (call, message) in cases {
+            let r = run_source("arity.py", &format!("{defs}{call}\n"), s);
+            assert_eq!(r.code, 1, "{call} on {s}");
+            assert!(
+                r.stderr.ends_with(&format!("TypeError: {message}\n")),
+                "{call} on {s}: {}",
+                r.stderr
+            );
+        }
+    }
+}
+
+#[test]
+fn a_weak_reference_to_a_weak_reference_is_refused_as_cpython_does() {
+    let src = "import weakref\nclass A:\n    pass\na = A()\nr = weakref.ref(a)\nprint('made')\nrr = weakref.ref(r)\nprint('not reached')\n";
+    for s in STRATEGIES {
+        let r = run_source("weakweak.py", src, s);
+        assert_eq!((r.code, r.stdout.as_str()), (1, "made\n"), "{s}");
+        assert!(
+            r.stderr.ends_with(
+                "TypeError: cannot create weak reference to 'weakref.ReferenceType' object\n"
+            ),
+            "{s}: {}",
+            r.stderr
+        );
+    }
+}
