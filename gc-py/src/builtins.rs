@@ -438,6 +438,7 @@ impl<C: Strategy> Interp<'_, C> {
                 arity(name, &args, 0, 0)?;
                 let d = me.expect("bound");
                 let n = self.extra(&d)? as usize;
+                self.dict_index_forget(&d)?;
                 self.set_extra(&d, 0)?;
                 for k in (0..2 * n).rev() {
                     self.gs_set(&d, k, None)?;

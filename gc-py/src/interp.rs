@@ -233,6 +233,8 @@ pub struct State {
     /// The live entries of `weaks` by referent (on `marksweep`, to clear
     /// them before the referent's `__del__`).
     pub weaks_by_target: HashMap<gc_core::ObjectId, Vec<usize>>,
+    /// Hash indexes of the larger dicts, by dict (see `objects::DictIndex`).
+    pub dict_index: HashMap<gc_core::ObjectId, crate::value::DictIndex>,
     pub consts: Option<Consts>,
     pub depth: usize,
     pub recursion_limit: usize,
@@ -276,6 +278,7 @@ impl State {
             weak_free: Vec::new(),
             weak_by_id: HashMap::new(),
             weaks_by_target: HashMap::new(),
+            dict_index: HashMap::new(),
             consts: None,
             depth: 0,
             recursion_limit: DEFAULT_RECURSION_LIMIT,

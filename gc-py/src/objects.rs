@@ -16,14 +16,23 @@
 //! that cannot resize objects (marksweep) does an overflow storage node
 //! hold the items (a second container).
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
+use std::hash::{DefaultHasher, Hash, Hasher};
 use std::rc::Rc;
 
 use rustpython_parser::ast;
 
 use crate::heap::{Root, Strategy};
 use crate::interp::{Interp, R, err, fake_addr};
-use crate::value::{Builtin, Class, Value, ViewKind, tag};
+use crate::value::{Builtin, Class, DictIndex, Value, ViewKind, tag};
+
+/// A dict with this many entries or more is searched through a hash index
+/// (fewer are compared key by key, as fast at that size).
+pub const INDEXED: usize = 8;
+
+/// The most dict indexes kept: past it they are all dropped (so are those
+/// of dicts that have died) and made again as needed.
+const MAX_INDEXES: usize = 4096;
 
 impl<C: Strategy> Interp<'_, C> {
     // ----- construction --------------------------------------------------
@@ -129,10 +138,27 @@ impl<C: Strategy> Interp<'_, C> {
         }
     }
 
-    /// The entry index of `key`.
+    /// The entry index of `key`: through the dict's hash index when it has
+    /// [`INDEXED`] entries or more and every key hashes here, else by
+    /// comparing every key.
     pub fn dict_find(&mut self, d: &Root, key: &Value) -> R<Option<usize>> {
         self.check_hashable(key)?;
         let n = self.extra(d)? as usize;
+        if n >= INDEXED
+            && let Some(h) = self.hash_of(key)?
+            && let Some(candidates) = self.dict_candidates(d, n, h)?
+        {
+            for k in candidates {
+                let k = k as usize;
+                if self.gs_has(d, 2 * k)? {
+                    let kv = self.gs_value(d, 2 * k)?;
+                    if self.eq(&kv, key)? {
+                        return Ok(Some(k));
+                    }
+                }
+            }
+            return Ok(None);
+        }
         for k in 0..n {
             if !self.gs_has(d, 2 * k)? {
                 continue;
@@ -155,7 +181,8 @@ impl<C: Strategy> Interp<'_, C> {
                 let kb = self.boxed(&key)?;
                 self.gs_set(d, 2 * n, Some(&kb))?;
                 self.gs_set(d, 2 * n + 1, Some(&vb))?;
-                self.set_extra(d, (n + 1) as u32)
+                self.set_extra(d, (n + 1) as u32)?;
+                self.dict_index_append(d, n, &key)
             }
         }
     }
@@ -164,6 +191,9 @@ impl<C: Strategy> Interp<'_, C> {
         let Some(k) = self.dict_find(d, key)? else {
             return Ok(None);
         };
+        // The entries after it move down one: the index is made again
+        // when next needed.
+        self.dict_index_forget(d)?;
         let n = self.extra(d)? as usize;
         let v = self.gs_value(d, 2 * k + 1)?;
         for j in 2 * k..2 * n - 2 {
@@ -174,6 +204,115 @@ impl<C: Strategy> Interp<'_, C> {
         self.gs_set(d, 2 * n - 1, None)?;
         self.set_extra(d, (n - 1) as u32)?;
         Ok(Some(v))
+    }
+
+    /// The entries whose key hashes to `h`, from the index of dict `d`
+    /// (`n` entries), made first if need be; `None` when some key of `d`
+    /// has no hash here (the caller compares every key).
+    fn dict_candidates(&mut self, d: &Root, n: usize, h: u64) -> R<Option<Vec<u32>>> {
+        let id = self.heap.id(d)?;
+        let fresh = self
+            .st
+            .dict_index
+            .get(&id)
+            .is_some_and(|ix| ix.entries == n);
+        if !fresh {
+            let index = self.build_dict_index(d, n)?;
+            if self.st.dict_index.len() >= MAX_INDEXES {
+                // Those of dicts that died go too (ids are never reused).
+                self.st.dict_index.clear();
+            }
+            self.st.dict_index.insert(id, index);
+        }
+        Ok(self.st.dict_index[&id]
+            .by_hash
+            .as_ref()
+            .map(|m| m.get(&h).cloned().unwrap_or_default()))
+    }
+
+    fn build_dict_index(&mut self, d: &Root, n: usize) -> R<DictIndex> {
+        let mut by_hash: HashMap<u64, Vec<u32>> = HashMap::with_capacity(n);
+        for k in 0..n {
+            if !self.gs_has(d, 2 * k)? {
+                continue;
+            }
+            let kv = self.gs_value(d, 2 * k)?;
+            let Some(h) = self.hash_of(&kv)? else {
+                return Ok(DictIndex {
+                    entries: n,
+                    by_hash: None,
+                });
+            };
+            by_hash.entry(h).or_default().push(k as u32);
+        }
+        Ok(DictIndex {
+            entries: n,
+            by_hash: Some(by_hash),
+        })
+    }
+
+    /// Entry `n` (key `key`) was just appended to dict `d`: its index, if
+    /// it has a current one, takes it in.
+    fn dict_index_append(&mut self, d: &Root, n: usize, key: &Value) -> R<()> {
+        let id = self.heap.id(d)?;
+        let Some(ix) = self.st.dict_index.get(&id) else {
+            return Ok(());
+        };
+        if ix.entries != n {
+            self.st.dict_index.remove(&id);
+            return Ok(());
+        }
+        let h = match ix.by_hash {
+            Some(_) => self.hash_of(key)?,
+            None => None,
+        };
+        let ix = self.st.dict_index.get_mut(&id).expect("looked up above");
+        ix.entries = n + 1;
+        match (h, ix.by_hash.as_mut()) {
+            (Some(h), Some(m)) => m.entry(h).or_default().push(n as u32),
+            _ => ix.by_hash = None,
+        }
+        Ok(())
+    }
+
+    /// Drops dict `d`'s index (its entries moved or went).
+    pub fn dict_index_forget(&mut self, d: &Root) -> R<()> {
+        let id = self.heap.id(d)?;
+        self.st.dict_index.remove(&id);
+        Ok(())
+    }
+
+    /// A hash of `v` that agrees with [`Interp::eq`] (equal values hash
+    /// alike: `True` as `1`, a tuple by its members, an instance by its
+    /// identity); `None` for a value this index does not hash (the dict is
+    /// then searched key by key).
+    fn hash_of(&mut self, v: &Value) -> R<Option<u64>> {
+        let mut s = DefaultHasher::new();
+        match v {
+            Value::None => 0u8.hash(&mut s),
+            Value::Bool(b) => (1u8, i64::from(*b)).hash(&mut s),
+            Value::Int(i) => (1u8, *i).hash(&mut s),
+            Value::Str(x) => (2u8, &**x).hash(&mut s),
+            Value::Range(a, b, c) => (3u8, a, b, c).hash(&mut s),
+            Value::Class(c) => (4u8, Rc::as_ptr(c) as usize).hash(&mut s),
+            Value::Func(f) => (5u8, Rc::as_ptr(f) as usize).hash(&mut s),
+            Value::Obj(r) => match self.tag_of(r)? {
+                b't' => {
+                    6u8.hash(&mut s);
+                    for m in self.tuple_items(r)? {
+                        let Some(h) = self.hash_of(&m)? else {
+                            return Ok(None);
+                        };
+                        h.hash(&mut s);
+                    }
+                }
+                tag::LIST | tag::DICT => return Ok(None),
+                // Equal only to itself.
+                _ => (7u8, self.heap.id(r)?).hash(&mut s),
+            },
+            _ => return Ok(None),
+        }
+        Ok(Some(s.finish()))
     }
 
     pub fn dict_entries(&mut self, d: &Root) -> R<Vec<(Value, Value)>> {

@@ -294,3 +294,15 @@ pub mod tag {
     /// Node: the overflow storage of a list, dict or instance.
     pub const STORAGE: u8 = b'S';
 }
+
+/// A dict's hash index: entry indexes by key hash, for the `entries`
+/// entries the dict had when it was last brought up to date (a dict with
+/// another count has a stale index, made again when next searched).
+/// `by_hash` is `None` when a key has no hash here.
+#[derive(Debug)]
+pub struct DictIndex {
+    /// The dict's entry count the index is up to date with.
+    pub entries: usize,
+    /// Entry indexes by key hash; `None`: a key has no hash here.
+    pub by_hash: Option<HashMap<u64, Vec<u32>>>,
+}
