@@ -506,6 +506,9 @@ impl Collector for AnyCollector {
     fn set_finalizer(&mut self, object: Handle, finalizer: Finalizer) -> Result<(), GcError> {
         each!(&mut self.inner, c => c.set_finalizer(object, finalizer))
     }
+    fn set_slot_order(&mut self, object: Handle, order: gc_core::SlotOrder) -> Result<(), GcError> {
+        each!(&mut self.inner, c => c.set_slot_order(object, order))
+    }
     fn weak(&mut self, object: Handle, callback: bool) -> Result<WeakHandle, GcError> {
         each!(&mut self.inner, c => c.weak(object, callback))
     }

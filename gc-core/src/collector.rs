@@ -241,6 +241,18 @@ pub trait Collector: Sized + Send {
 
     /// Gives the object a finalizer (it runs at most once per object).
     fn set_finalizer(&mut self, object: Handle, finalizer: Finalizer) -> Result<(), GcError>;
+    /// Sets the order in which the node's slots are dropped, cleared and
+    /// traversed ([`SlotOrder`](crate::SlotOrder)). The reference-counting
+    /// strategies keep it, since their events follow CPython's order; a
+    /// strategy with no such order checks the handle and does nothing. Not
+    /// a node: [`GcError::Immutable`].
+    fn set_slot_order(&mut self, object: Handle, order: crate::SlotOrder) -> Result<(), GcError> {
+        let _ = order;
+        match self.kind(object)? {
+            crate::Kind::Node => Ok(()),
+            kind => Err(GcError::Immutable(kind)),
+        }
+    }
     /// A weak reference to the object; with `callback`, its death is
     /// reported as [`Event::WeakCallback`] while the weak reference lives.
     fn weak(&mut self, object: Handle, callback: bool) -> Result<WeakHandle, GcError>;

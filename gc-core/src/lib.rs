@@ -404,13 +404,13 @@ pub use error::GcError;
 pub use event::{CollectDetail, CollectEvent, CollectKind, Collection, Event, EventLog, Trigger};
 pub use handle::{Handle, HandleType, HeapId, RootTable, WeakHandle};
 pub use null::{NullCollector, NullConfig, NullView};
-pub use object::{Finalizer, Kind, MAX_PAYLOAD, MAX_SLOTS, ObjectId, Shape, WeakId};
+pub use object::{Finalizer, Kind, MAX_PAYLOAD, MAX_SLOTS, ObjectId, Shape, SlotOrder, WeakId};
 pub use stats::Stats;
 
 /// The embedding API in one import: `use gc_core::prelude::*;`.
 pub mod prelude {
     pub use crate::{
         Collector, CollectorExt, Embedding, Finalize, Finalizer, GcError, Generation, Kind, Local,
-        ObjectView, Root, Scope, WeakRoot,
+        ObjectView, Root, Scope, SlotOrder, WeakRoot,
     };
 }

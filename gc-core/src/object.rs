@@ -153,3 +153,18 @@ pub enum Finalizer {
     /// Report it and call the heap's finalizer hook with the object.
     Run,
 }
+
+/// The order in which a node's slots are dropped when it is freed, cleared
+/// when a collection breaks a cycle, and traversed
+/// ([`Collector::set_slot_order`](crate::Collector::set_slot_order)).
+/// CPython drops an instance's or a dict's references first to last and
+/// a list's (like a tuple's, always) last to first, and the order decides
+/// the order of finalizers and weak-reference callbacks.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum SlotOrder {
+    /// Slot 0 first: every node's order unless said otherwise.
+    #[default]
+    FirstToLast,
+    /// The last slot first, as a tuple's (CPython's lists).
+    LastToFirst,
+}

@@ -573,6 +573,13 @@ impl<'h, C: Strategy> Heap<'h, C> {
     }
 
     /// A new dict, tracked as CPython tracks dicts.
+    /// Drops (and, in a collection, traverses and clears) the node's
+    /// slots last first, as CPython does a list's.
+    pub fn last_first(&mut self, obj: &Root) -> Result<(), GcError> {
+        self.c
+            .set_slot_order(obj.handle(), gc_core::SlotOrder::LastToFirst)
+    }
+
     pub fn track_as_dict(&mut self, obj: &Root) -> Result<(), GcError> {
         self.c.track_as_dict(obj.handle())
     }

@@ -40,6 +40,8 @@ impl<C: Strategy> Interp<'_, C> {
     pub fn new_list(&mut self, items: Vec<Value>) -> R<Value> {
         // CPython's first allocation for a growing list holds 4 items.
         let l = self.new_container(tag::LIST, items.len() as u32, items.len().max(4))?;
+        // `list_dealloc`, `_list_clear` and `list_traverse` go last first.
+        self.heap.last_first(&l)?;
         for (i, v) in items.iter().enumerate() {
             let b = self.boxed(v)?;
             self.lend(|hp| hp.set(&l, i, Some(&b)))?;

@@ -327,6 +327,19 @@ impl<'s, C: Collector> Scope<'s, C> {
         self.heap.view(self.handle(object)?)
     }
 
+    /// Sets the order in which the node's slots are dropped, cleared and
+    /// traversed (see [`Collector::set_slot_order`]): an interpreter gives
+    /// its lists [`SlotOrder::LastToFirst`](crate::SlotOrder), as CPython
+    /// frees them.
+    pub fn set_slot_order(
+        &mut self,
+        object: Local<'_>,
+        order: crate::SlotOrder,
+    ) -> Result<(), GcError> {
+        let object = self.handle(object)?;
+        self.heap.set_slot_order(object, order)
+    }
+
     /// Changes a node's number of slots in place (see
     /// [`Collector::resize`]; marksweep refuses).
     pub fn resize(&mut self, object: Local<'_>, slots: usize) -> Result<(), GcError> {

@@ -74,6 +74,9 @@ pub mod flags {
     pub const HAS_PAYLOAD: u32 = 1 << 9;
     /// The finalizer calls the embedder's hook (`Finalizer::Run`).
     pub const RUN_HOOK: u32 = 1 << 10;
+    /// The slots are dropped, cleared and traversed last first: every
+    /// tuple's, and a node's set [`SlotOrder::LastToFirst`](crate::SlotOrder).
+    pub const LAST_FIRST: u32 = 1 << 11;
     /// The first bit a strategy may use for its own flags.
     pub const STRATEGY_SHIFT: u32 = 16;
 }
@@ -110,6 +113,14 @@ impl<X> Header<X> {
     #[inline]
     pub fn kind_bits(&self) -> u32 {
         self.flags & flags::KIND_MASK
+    }
+
+    /// Are its slots dropped, cleared and traversed last first (a tuple,
+    /// or a node set [`SlotOrder::LastToFirst`](crate::SlotOrder))?
+    #[inline]
+    pub fn last_first(&self) -> bool {
+        // Every tuple has the flag from its making.
+        self.flags & flags::LAST_FIRST != 0
     }
 
     /// Is any of `bits` set?

@@ -711,7 +711,7 @@ impl<P: RcPolicy> RcHeap<P> {
                 }
             }
         }
-        Ok(self.new_object(flags::TUPLE, slots, Box::default()))
+        Ok(self.new_object(flags::TUPLE | flags::LAST_FIRST, slots, Box::default()))
     }
 
     /// What slot `index` of the object `object` roots holds.
@@ -990,6 +990,16 @@ impl<P: RcPolicy> Collector for RcHeap<P> {
     #[inline]
     fn view(&self, object: Handle) -> Result<RcView<'_, P>, GcError> {
         Ok(RcView::new(self, self.resolve(object)?))
+    }
+
+    fn set_slot_order(&mut self, object: Handle, order: crate::SlotOrder) -> Result<(), GcError> {
+        let r = self.node(object)?;
+        let h = &mut self.objects[r.index()];
+        match order {
+            crate::SlotOrder::FirstToLast => h.flags &= !flags::LAST_FIRST,
+            crate::SlotOrder::LastToFirst => h.flags |= flags::LAST_FIRST,
+        }
+        Ok(())
     }
 
     fn set_finalizer(&mut self, object: Handle, finalizer: Finalizer) -> Result<(), GcError> {

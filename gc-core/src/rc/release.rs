@@ -127,10 +127,10 @@ impl<P: RcPolicy> RcHeap<P> {
             let mut inline = [None; INLINE_MAX];
             let inline_len = match h.slots.inline_slots() {
                 Some(slots) => {
-                    // CPython's `tupledealloc` drops the members last
-                    // first; `subtype_dealloc` clears a node's slots in
-                    // order.
-                    if h.kind_bits() == flags::TUPLE {
+                    // CPython's `tupledealloc` (and `list_dealloc`) drop
+                    // the members last first; `subtype_dealloc` clears a
+                    // node's slots in order.
+                    if h.last_first() {
                         inline
                             .iter_mut()
                             .zip(slots.iter().rev())
@@ -169,7 +169,7 @@ impl<P: RcPolicy> RcHeap<P> {
                 (i < top.inline_len).then(|| top.inline[i as usize])
             } else {
                 let h = &mut self.objects[object.index()];
-                let reverse = h.kind_bits() == flags::TUPLE;
+                let reverse = h.last_first();
                 let slots = self.slot_arena.get_mut(&mut h.slots);
                 let i = i as usize;
                 // As in `open`: a tuple's members last first.
@@ -328,10 +328,14 @@ impl<P: RcPolicy> RcHeap<P> {
         loop {
             // Read the range afresh: a finalizer run by a `dec` may have
             // freed `r` (its range is then empty).
-            let range = &mut self.objects[r.index()].slots;
-            let Some(slot) = self.slot_arena.get_mut(range).get_mut(i) else {
+            let h = &mut self.objects[r.index()];
+            let reverse = h.last_first();
+            let slots = self.slot_arena.get_mut(&mut h.slots);
+            let Some(k) = (i < slots.len()).then(|| if reverse { slots.len() - 1 - i } else { i })
+            else {
                 break;
             };
+            let slot = &mut slots[k];
             let child = slot.take();
             i += 1;
             self.dec_slot(child);

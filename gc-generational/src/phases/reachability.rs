@@ -102,9 +102,10 @@ pub(super) fn move_unreachable(
     while x != head {
         let h = &heap.objects[x as usize];
         if h.extra.refs > 0 || h.flags & flags::IMMORTAL != 0 {
-            let (slots, kind) = (h.slots, h.flags & flags::KIND_MASK);
+            let (slots, kind, reverse) = (h.slots, h.flags & flags::KIND_MASK, h.last_first());
             // `tp_traverse` order: a node's slots first to last
-            // (`subtype_traverse`), a tuple's members last to first
+            // (`subtype_traverse`), a tuple's members, and a node set
+            // last-first's slots (`list_traverse`), last to first
             // (`tupletraverse`). It decides the order in which objects are
             // rescued to the tail of `young`.
             if let Some(inline) = slots.inline_slots() {
@@ -115,7 +116,7 @@ pub(super) fn move_unreachable(
                         waiting -= u64::from(visit_reachable(heap, child, young, unscanned));
                     }
                 };
-                if kind == flags::TUPLE {
+                if reverse {
                     inline.iter().rev().for_each(|&c| visit(c));
                 } else {
                     inline.iter().for_each(|&c| visit(c));
@@ -123,7 +124,7 @@ pub(super) fn move_unreachable(
             } else {
                 let n = slots.len();
                 for k in 0..n {
-                    let i = if kind == flags::TUPLE { n - 1 - k } else { k };
+                    let i = if reverse { n - 1 - k } else { k };
                     if let Some(child) = heap.slot_arena.slot(&slots, i) {
                         waiting -= u64::from(visit_reachable(heap, child, young, unscanned));
                     }
@@ -206,10 +207,10 @@ mod tests {
         while x != head {
             let h = &heap.objects[x as usize];
             if h.extra.refs > 0 || h.flags & flags::IMMORTAL != 0 {
-                let (slots, kind) = (h.slots, h.flags & flags::KIND_MASK);
+                let (slots, kind, reverse) = (h.slots, h.flags & flags::KIND_MASK, h.last_first());
                 let n = slots.len();
                 for k in 0..n {
-                    let i = if kind == flags::TUPLE { n - 1 - k } else { k };
+                    let i = if reverse { n - 1 - k } else { k };
                     let Some(child) = heap.slot_arena.slot(&slots, i) else {
                         continue;
                     };
@@ -281,6 +282,11 @@ mod tests {
             } else {
                 let slots = (next_random(&mut rng) % 4) as usize;
                 let n = heap.alloc_node(slots, 0).unwrap();
+                if next_random(&mut rng) % 3 == 0 {
+                    // A list's order: traversed last first.
+                    heap.set_slot_order(n, gc_core::SlotOrder::LastToFirst)
+                        .unwrap();
+                }
                 for i in 0..slots {
                     // Back edges as well as forward ones: cycles.
                     let target = if next_random(&mut rng) % 5 == 0 {
