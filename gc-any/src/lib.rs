@@ -625,6 +625,36 @@ mod tests {
     use super::*;
 
     #[test]
+    fn slot_order_is_for_nodes_on_every_strategy() {
+        use gc_core::{CollectorExt, Kind, SlotOrder};
+        for s in Strategy::ALL {
+            let none: &[(&str, &str)] = &[];
+            let mut heap = AnyCollector::from_name(s.name(), none).unwrap();
+            let node = heap.alloc_node(2, 0).unwrap();
+            let atom = heap.alloc_atom(4).unwrap();
+            let tuple = heap.alloc_tuple(&[Some(node)]).unwrap();
+            for order in [SlotOrder::LastToFirst, SlotOrder::FirstToLast] {
+                assert_eq!(heap.set_slot_order(node, order), Ok(()), "{s}");
+            }
+            let o = SlotOrder::LastToFirst;
+            assert_eq!(
+                heap.set_slot_order(atom, o),
+                Err(GcError::Immutable(Kind::Atom))
+            );
+            assert_eq!(
+                heap.set_slot_order(tuple, o),
+                Err(GcError::Immutable(Kind::Tuple))
+            );
+            heap.release(atom).unwrap();
+            assert_eq!(
+                heap.set_slot_order(atom, o),
+                Err(GcError::StaleHandle),
+                "{s}"
+            );
+        }
+    }
+
+    #[test]
     fn a_strategy_takes_its_keys_and_their_aliases_only() {
         assert!(Strategy::Marksweep.takes("nursery"));
         assert!(Strategy::Marksweep.takes("PYPY_GC_NURSERY"));
