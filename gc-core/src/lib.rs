@@ -16,7 +16,7 @@
 //!
 //! | your runtime has | use |
 //! | --- | --- |
-//! | an instance with fields, a graph vertex, a list or dict | [`Kind::Node`]: one slot per reference, scalars in the payload; grow it in place with [`Collector::resize`] (same object, as CPython reallocates `ob_item`), or, on a strategy that refuses (marksweep), keep the items in a second node |
+//! | an instance with fields, a graph vertex, a list or dict | [`Kind::Node`]: one slot per reference, scalars in the payload; grow it in place with [`Collector::resize`] (same object, as CPython reallocates `ob_item`), or, on a strategy that refuses (marksweep), keep the items in a second node; a list drops its items last first with [`SlotOrder::LastToFirst`] ([`Collector::set_slot_order`]) |
 //! | an immutable aggregate (a tuple, a frozen record) | [`Kind::Tuple`]: members fixed at creation |
 //! | a leaf: a string, a number, a byte buffer | [`Kind::Atom`]: payload only, never traced |
 //!
