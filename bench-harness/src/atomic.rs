@@ -77,15 +77,17 @@ fn temp_file(path: &Path) -> std::io::Result<TempFile> {
 }
 
 /// Creates `dir` (and its parents) and checks it can be written, before a
-/// long run rather than after it.
-pub fn prepare_dir(dir: &Path) -> Result<(), String> {
-    std::fs::create_dir_all(dir)
+/// long run rather than after it. A folder made here is removed if the
+/// command is interrupted (SIGINT, SIGTERM, SIGHUP) while the answer
+/// lives: keep it until the outputs are written.
+pub fn prepare_dir(dir: &Path) -> Result<interrupt_cleanup::NewDir, String> {
+    let made = interrupt_cleanup::new_dir(dir)
         .map_err(|e| format!("cannot create output folder {}: {e}", dir.display()))?;
     let probe = dir.join(format!(".gc-bench-probe{}", std::process::id()));
     std::fs::write(&probe, b"")
         .map_err(|e| format!("cannot write to output folder {}: {e}", dir.display()))?;
     let _ = std::fs::remove_file(probe);
-    Ok(())
+    Ok(made)
 }
 
 #[cfg(test)]

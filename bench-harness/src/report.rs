@@ -698,7 +698,7 @@ pub fn write_outputs(dir: &Path, results: &Results, command: &str) -> Result<(),
         ("memory.svg", plots::memory(&results.runs)?),
         ("report.md", markdown(results, command)),
     ];
-    atomic::prepare_dir(dir)?;
+    let _dir = atomic::prepare_dir(dir)?;
     let files: Vec<(&str, &[u8])> = files.iter().map(|(n, t)| (*n, t.as_bytes())).collect();
     atomic::write_all(dir, &files)
 }

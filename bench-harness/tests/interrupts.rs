@@ -276,3 +276,62 @@ fn compare_removes_its_folder_and_kills_its_runtime_when_interrupted() {
         std::fs::remove_dir_all(&tmp).unwrap();
     }
 }
+
+/// An output folder `run --out` made leaves with the interrupted run (one
+/// that was there before stays).
+#[test]
+fn run_removes_the_output_folder_it_made_when_interrupted() {
+    let tmp = scratch("out-made");
+    let out = tmp.join("o1");
+    let mut run = start(
+        &[
+            "run",
+            "--workload",
+            "cycle_churn",
+            "--collector",
+            "refcount",
+            "--repeat",
+            "100",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+        &tmp,
+        Stdio::null(),
+    );
+    // The folder is made before the first cell starts.
+    let pid = run.id();
+    assert!(
+        while_running(&mut run, || out.is_dir() && cell_of(pid).is_some()),
+        "no output folder and cell appeared"
+    );
+    signal(&run, Signal::SIGTERM);
+    assert_eq!(run.wait().unwrap().code(), Some(143));
+    assert!(!out.exists(), "the output folder it made is still there");
+    // A folder that was there already is left.
+    std::fs::create_dir_all(&out).unwrap();
+    let mut run = start(
+        &[
+            "run",
+            "--workload",
+            "cycle_churn",
+            "--collector",
+            "refcount",
+            "--repeat",
+            "100",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+        &tmp,
+        Stdio::null(),
+    );
+    let pid = run.id();
+    assert!(
+        while_running(&mut run, || cell_of(pid).is_some()),
+        "no cell appeared"
+    );
+    signal(&run, Signal::SIGTERM);
+    // Ended by the signal (no handler: nothing of its own to remove).
+    assert!(!run.wait().unwrap().success());
+    assert!(out.is_dir(), "a folder that was there before is gone");
+    std::fs::remove_dir_all(&tmp).unwrap();
+}

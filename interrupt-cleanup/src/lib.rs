@@ -2,7 +2,8 @@
 //! an interrupted process.
 //!
 //! [`file_in`] and [`dir_in`] create them with `tempfile` (removed when
-//! dropped, as usual) and also record their paths; [`spawn`] starts a
+//! dropped, as usual) and also record their paths; [`new_dir`] makes an
+//! output folder that goes only if an interrupt comes first; [`spawn`] starts a
 //! process and records its id until its guard is dropped. The first of
 //! them installs a handler (`signal-hook`) for SIGINT, SIGTERM and SIGHUP:
 //! on any of these, every recorded process is killed (SIGKILL), every
@@ -201,6 +202,30 @@ impl Write for TempFile {
     }
 }
 
+/// An output folder this process made: removed, with what is in it, on an
+/// interrupt while this lives (an interrupted command leaves no output
+/// folder behind it); kept when dropped. One that was there already is
+/// neither recorded nor removed.
+#[derive(Debug)]
+pub struct NewDir {
+    _guard: Option<Guard>,
+}
+
+/// Creates the folder `path` (and its parents) if it is not there, and
+/// records it when it was made here (see [`NewDir`]).
+pub fn new_dir(path: &Path) -> io::Result<NewDir> {
+    if path.is_dir() {
+        return Ok(NewDir { _guard: None });
+    }
+    let (_, guard) = recorded(
+        || std::fs::create_dir_all(path).map(|()| path.to_path_buf()),
+        |p| p.as_path(),
+    )?;
+    Ok(NewDir {
+        _guard: Some(guard),
+    })
+}
+
 /// A temporary folder, removed with its contents when dropped or on an
 /// interrupt.
 #[derive(Debug)]
@@ -229,6 +254,22 @@ mod tests {
 
     fn recorded_paths() -> Vec<PathBuf> {
         registry().paths.iter().map(|(_, p)| p.clone()).collect()
+    }
+
+    #[test]
+    fn a_new_output_folder_is_recorded_while_its_guard_lives_and_kept() {
+        let parent = tempfile::tempdir().unwrap();
+        let out = parent.path().join("out");
+        let guard = new_dir(&out).unwrap();
+        assert!(out.is_dir());
+        assert!(recorded_paths().contains(&out));
+        drop(guard);
+        assert!(out.is_dir(), "kept when dropped");
+        assert!(!recorded_paths().contains(&out));
+        // There already: not recorded.
+        let again = new_dir(&out).unwrap();
+        assert!(!recorded_paths().contains(&out));
+        drop(again);
     }
 
     #[test]

@@ -265,9 +265,10 @@ pub fn main(args: Args) -> Result<i32, String> {
 
 /// Prints the merged table and writes `--out`'s files.
 fn write(args: &Args, merged: &Results) -> Result<(), String> {
-    if let Some(dir) = &args.out {
-        bench_harness::atomic::prepare_dir(dir)?;
-    }
+    let _out_dir = match &args.out {
+        Some(dir) => Some(bench_harness::atomic::prepare_dir(dir)?),
+        None => None,
+    };
     let mut out = Out::stdout();
     report::table(&merged.runs).print(&mut out);
     for n in report::notes(merged) {

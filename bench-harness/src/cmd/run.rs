@@ -780,9 +780,11 @@ pub fn main(mut args: Args) -> Result<i32, String> {
     } else {
         inputs
     };
-    if let Some(dir) = &args.out {
-        bench_harness::atomic::prepare_dir(dir)?;
-    }
+    // Removed if interrupted before the outputs are written, when made here.
+    let _out_dir = match &args.out {
+        Some(dir) => Some(bench_harness::atomic::prepare_dir(dir)?),
+        None => None,
+    };
     let command: Vec<String> = std::env::args().collect();
     let command = command.join(" ");
     let machine = Machine::detect(&command);

@@ -317,9 +317,11 @@ pub fn main(args: Args) -> Result<i32, String> {
             })
         })
         .collect::<Result<Vec<_>, String>>()?;
-    if let Some(dir) = &args.out {
-        bench_harness::atomic::prepare_dir(dir)?;
-    }
+    // Removed if interrupted before the outputs are written, when made here.
+    let _out_dir = match &args.out {
+        Some(dir) => Some(bench_harness::atomic::prepare_dir(dir)?),
+        None => None,
+    };
     let factors = if args.heap_factors.is_empty() {
         HEAP_FACTORS.to_vec()
     } else {
