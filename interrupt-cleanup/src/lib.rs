@@ -32,7 +32,9 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 struct Registry {
     next_id: u64,
     paths: Vec<(u64, PathBuf)>,
-    children: Vec<(u64, u32)>,
+    /// Guard id, process id, and whether it leads a process group of its
+    /// own (killed as a group).
+    children: Vec<(u64, u32, bool)>,
     handler_installed: bool,
 }
 
@@ -61,15 +63,11 @@ fn remove(path: &Path) {
 /// exits with `128 + signal`.
 #[cfg(unix)]
 fn clean_up_and_exit(signal: i32) -> ! {
-    use nix::sys::signal::{Signal, kill};
-    use nix::unistd::Pid;
     let registry = registry();
-    for &(_, pid) in &registry.children {
-        if let Ok(pid) = i32::try_from(pid) {
-            // Gone already (a zombie not yet reaped keeps its id): nothing
-            // to do.
-            let _ = kill(Pid::from_raw(pid), Signal::SIGKILL);
-        }
+    for &(_, pid, group) in &registry.children {
+        // Gone already (a zombie not yet reaped keeps its id): nothing to
+        // do.
+        kill_child(pid, group);
     }
     for (_, path) in &registry.paths {
         remove(path);
@@ -124,14 +122,45 @@ impl Drop for Guard {
     fn drop(&mut self) {
         let mut registry = registry();
         registry.paths.retain(|(id, _)| *id != self.id);
-        registry.children.retain(|(id, _)| *id != self.id);
+        registry.children.retain(|(id, _, _)| *id != self.id);
     }
 }
 
-/// A process started by [`spawn`]: an interrupt kills it while this lives.
+/// SIGKILL to process `pid`, or to the process group it leads.
+#[cfg(unix)]
+fn kill_child(pid: u32, group: bool) {
+    use nix::sys::signal::{Signal, kill, killpg};
+    use nix::unistd::Pid;
+    if let Ok(pid) = i32::try_from(pid) {
+        let pid = Pid::from_raw(pid);
+        let _ = if group {
+            killpg(pid, Signal::SIGKILL)
+        } else {
+            kill(pid, Signal::SIGKILL)
+        };
+    }
+}
+
+#[cfg(not(unix))]
+fn kill_child(_pid: u32, _group: bool) {}
+
+/// A process started by [`spawn`] or [`spawn_group`]: an interrupt kills
+/// it while this lives.
 #[derive(Debug)]
 pub struct ChildGuard {
     _guard: Guard,
+    pid: u32,
+    group: bool,
+}
+
+impl ChildGuard {
+    /// Kills the process at once (SIGKILL) and, when it was started by
+    /// [`spawn_group`], every process of its group: what it started too.
+    /// Call it before the child is waited for (a group outlives its
+    /// leader while a member runs, so its id names nobody else).
+    pub fn kill(&self) {
+        kill_child(self.pid, self.group);
+    }
 }
 
 /// Starts `cmd` (as [`Command::spawn`]) and records the process, so that
@@ -141,16 +170,37 @@ pub struct ChildGuard {
 /// keeps its id until it is waited for, so an interrupt between its end
 /// and the wait signals nobody else.)
 pub fn spawn(cmd: &mut Command) -> io::Result<(Child, ChildGuard)> {
+    spawn_as(cmd, false)
+}
+
+/// As [`spawn`], with the child leading a process group of its own: an
+/// interrupt, or [`ChildGuard::kill`], kills the whole group, so that
+/// what the child started (a wrapper script's program) does not outlive
+/// it. (Outside Unix, as [`spawn`].)
+pub fn spawn_group(cmd: &mut Command) -> io::Result<(Child, ChildGuard)> {
+    #[cfg(unix)]
+    {
+        std::os::unix::process::CommandExt::process_group(cmd, 0);
+        spawn_as(cmd, true)
+    }
+    #[cfg(not(unix))]
+    spawn_as(cmd, false)
+}
+
+fn spawn_as(cmd: &mut Command, group: bool) -> io::Result<(Child, ChildGuard)> {
     let mut registry = registry();
     install_handler(&mut registry)?;
     let child = cmd.spawn()?;
     let id = registry.next_id;
     registry.next_id += 1;
-    registry.children.push((id, child.id()));
+    let pid = child.id();
+    registry.children.push((id, pid, group));
     Ok((
         child,
         ChildGuard {
             _guard: Guard { id },
+            pid,
+            group,
         },
     ))
 }
@@ -295,7 +345,7 @@ mod tests {
             registry()
                 .children
                 .iter()
-                .map(|&(_, p)| p)
+                .map(|&(_, p, _)| p)
                 .collect::<Vec<_>>()
         };
         let (mut child, guard) = spawn(&mut Command::new("true")).unwrap();

@@ -147,9 +147,10 @@ fn run_child(
     cmd.stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
-    // Killed if `gc-bench` is interrupted (SIGINT, SIGTERM, SIGHUP sent
-    // to it alone) while it runs.
-    let (mut child, guard) = interrupt_cleanup::spawn(&mut cmd)
+    // Killed, with what it started (a wrapper script's program), if
+    // `gc-bench` is interrupted (SIGINT, SIGTERM, SIGHUP) while it runs
+    // or when it overruns the timeout.
+    let (mut child, guard) = interrupt_cleanup::spawn_group(&mut cmd)
         .map_err(|e| format!("cannot run {}: {e}", cmd.get_program().to_string_lossy()))?;
     let (stdout, stderr) = (child.stdout.take(), child.stderr.take());
     let (Some(stdout), Some(mut stderr)) = (stdout, stderr) else {
@@ -184,6 +185,8 @@ fn run_child(
     std::thread::spawn(move || {
         let exited = match child.wait_timeout(timeout) {
             Ok(None) => {
+                // Its whole process group, before the wait.
+                guard.kill();
                 let _ = child.kill();
                 let _ = child.wait();
                 Ok(None)
@@ -328,5 +331,56 @@ mod tests {
             .run(&hangs, &[], Duration::from_millis(200), &mut |_| Ok(()))
             .unwrap_err();
         assert!(e.contains("was stopped"), "{e}");
+    }
+
+    /// A runtime stopped after the timeout takes what it started with it
+    /// (a wrapper script whose program hangs).
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_runtime_stopped_after_the_timeout_takes_its_children_along() {
+        let dir = tempfile::tempdir().unwrap();
+        let wrapper = dir.path().join("wrapper.sh");
+        let pid_file = dir.path().join("child.pid");
+        std::fs::write(
+            &wrapper,
+            format!(
+                "#!/bin/sh\nsleep 1000 &\necho $! > {}\nwait\n",
+                pid_file.display()
+            ),
+        )
+        .unwrap();
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&wrapper, std::fs::Permissions::from_mode(0o755)).unwrap();
+        }
+        let name = wrapper.to_str().unwrap();
+        let rt = Runtime {
+            name: name.to_owned(),
+            path: wrapper.clone(),
+            implementation: "cpython".into(),
+            version: "3.11.7".into(),
+            python: "3.11".into(),
+        };
+        let e = rt
+            .run(&wrapper, &[], Duration::from_millis(500), &mut |_| Ok(()))
+            .unwrap_err();
+        assert!(e.contains("was stopped"), "{e}");
+        let pid = std::fs::read_to_string(&pid_file).expect("the wrapper started its child");
+        let stat = format!("/proc/{}/stat", pid.trim());
+        // Gone, or a zombie waiting for init to reap it.
+        let alive = || {
+            std::fs::read_to_string(&stat).is_ok_and(|s| {
+                let state = s
+                    .rsplit(')')
+                    .next()
+                    .and_then(|r| r.split_whitespace().next());
+                !matches!(state, Some("Z" | "X"))
+            })
+        };
+        let until = std::time::Instant::now() + Duration::from_secs(60);
+        while alive() && std::time::Instant::now() < until {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        assert!(!alive(), "the wrapper's child outlived the timeout");
     }
 }
