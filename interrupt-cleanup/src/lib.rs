@@ -3,10 +3,12 @@
 //!
 //! [`file_in`] and [`dir_in`] create them with `tempfile` (removed when
 //! dropped, as usual) and also record their paths; [`new_dir`] makes an
-//! output folder that goes only if an interrupt comes first; [`spawn`] starts a
-//! process and records its id until its guard is dropped. The first of
-//! them installs a handler (`signal-hook`) for SIGINT, SIGTERM and SIGHUP:
-//! on any of these, every recorded process is killed (SIGKILL), every
+//! output folder that goes only if an interrupt comes first; [`spawn`]
+//! starts a process and records its id until its guard is dropped
+//! ([`spawn_group`]: in a process group of its own, killed as a group).
+//! The first of them installs a handler (`signal-hook`) for SIGINT,
+//! SIGTERM and SIGHUP: on any of these, every recorded process (or
+//! group) is killed (SIGKILL), every
 //! recorded path still present is removed, and the process exits with
 //! status 128 + the signal's number (130, 143, 129). Creation and removal
 //! hold one lock, so a signal never falls between a file's creation (a
