@@ -83,6 +83,19 @@ pub fn load(path: &std::path::Path) -> Result<Results, String> {
             FORMAT
         ));
     }
+    // gc-bench writes the metrics of every run that succeeded.
+    if let Some(run) = r
+        .runs
+        .iter()
+        .find(|run| run.status == Status::Ok && run.metrics.is_none())
+    {
+        return Err(format!(
+            "{}: run {} (#{}) is ok but has no metrics",
+            path.display(),
+            run.id(),
+            run.index
+        ));
+    }
     Ok(r)
 }
 

@@ -1279,3 +1279,39 @@ fn run_takes_marksweeps_pypy_aliases() {
         text(&out.stderr)
     );
 }
+
+/// `diff` refuses a results file that contradicts itself (a run marked ok
+/// without its metrics), as `merge` does, rather than report it as failed.
+#[test]
+fn diff_refuses_an_ok_run_without_metrics() {
+    let dir = scratch("diff-no-metrics");
+    let out = gc_bench(
+        &[
+            "run",
+            "--workload",
+            "binary_trees",
+            "--collector",
+            "refcount",
+            "--scale",
+            "0.01",
+            "--out",
+            dir.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let path = dir.join("results.json");
+    let mut json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    json["runs"][0]["metrics"] = serde_json::Value::Null;
+    std::fs::write(&path, serde_json::to_string(&json).unwrap()).unwrap();
+    let out = gc_bench(
+        &["diff", dir.to_str().unwrap(), dir.to_str().unwrap()],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stdout));
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("is ok but has no metrics"), "{stderr}");
+    assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
