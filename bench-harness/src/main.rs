@@ -43,8 +43,9 @@ enum Command {
     /// The time–space trade-off: minimum heap by bisection, heap-factor
     /// and knob sweeps, Pareto frontier, lower-bound overhead.
     Sweep(cmd::sweep::Args),
-    /// Compare two sets of results (`run --out` folders or results.json):
-    /// B/A of wall time, GC time and footprint, with 95% CIs.
+    /// Compare two sets of results (`run --out` folders or results.json),
+    /// or two sweeps (`sweep --out` folders or sweep.json): B/A of wall
+    /// time, GC time and footprint, with 95% CIs.
     Diff(cmd::diff::Args),
     /// Run a workload on our collector and on the runtime it models
     /// (pypy3, python3) and show their collections side by side.

@@ -581,6 +581,65 @@ fn sweep_finds_the_minimum_heap_and_writes_points_figures_and_report() {
     assert!(svg.contains("peak footprint (MiB)") && svg.contains("Pareto frontier"));
     let md = std::fs::read_to_string(dir.join("report.md")).unwrap();
     assert!(md.contains("## Minimum heaps") && md.contains("## How to read this"));
+
+    // `diff` compares two sweeps point by point (here the sweep with
+    // itself: every ratio 1), folder or sweep.json alike, and their
+    // minimum heaps.
+    let sweep_json = dir.join("sweep.json");
+    let out = gc_bench(
+        &["diff", dir.to_str().unwrap(), sweep_json.to_str().unwrap()],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(stdout.starts_with("point "), "{stdout}");
+    for point in [
+        "lru_cache/marksweep max_heap=1.5×",
+        "lru_cache/marksweep max_heap=3×",
+        "lru_cache/generational threshold0=700",
+        "lru_cache/refcount default",
+    ] {
+        assert!(stdout.contains(point), "{point}: {stdout}");
+    }
+    let rows: Vec<&str> = stdout
+        .lines()
+        .filter(|l| l.starts_with("lru_cache/"))
+        .collect();
+    assert_eq!(rows.len(), points.len(), "{stdout}");
+    assert!(rows.iter().all(|r| r.contains("1.000×")), "{stdout}");
+    assert!(
+        stdout.contains(&format!(
+            "lru_cache/marksweep: {min} → {min} bytes (1.000×)"
+        )),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("not compared"), "{stdout}");
+    // A sweep against a run's results is refused, in one line.
+    let run_dir = scratch("sweep-diff-run");
+    let out = gc_bench(
+        &[
+            "run",
+            "--workload",
+            "lru_cache",
+            "--collector",
+            "refcount",
+            "--scale",
+            "0.01",
+            "--out",
+            run_dir.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let out = gc_bench(
+        &["diff", dir.to_str().unwrap(), run_dir.to_str().unwrap()],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stdout));
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("diff compares two of a kind"), "{stderr}");
+    assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+    std::fs::remove_dir_all(&run_dir).unwrap();
     std::fs::remove_dir_all(&dir).unwrap();
 
     for bad in [

@@ -11,7 +11,7 @@ use bench_harness::estimate::{interleaved_order, median_ci};
 use bench_harness::machine::Machine;
 use bench_harness::output::Out;
 use bench_harness::report::collections;
-use bench_harness::results::{CollectorSettings, Metrics};
+use bench_harness::results::{CollectorSettings, Metrics, Repetition};
 use bench_harness::sweep::{
     self, BISECTION_TOLERANCE, GENERATIONAL_THRESHOLDS, HEAP_FACTORS, MinHeap, Point, SweepResults,
     WorkloadSweep,
@@ -171,6 +171,14 @@ fn summarise(spec: &Spec, runs: &[Metrics]) -> Point {
         collections: collections(median),
         lbo: None,
         pareto: false,
+        repetitions: runs
+            .iter()
+            .map(|m| Repetition {
+                wall_ns: m.wall_ns,
+                gc_ns: m.gc_ns,
+                peak_footprint_bytes: m.peak_footprint_bytes,
+            })
+            .collect(),
     }
 }
 
@@ -346,7 +354,7 @@ pub fn main(args: Args) -> Result<i32, String> {
     });
     measure(&specs, &mut done, &args, order_seed)?;
     let results = SweepResults {
-        tool: "gc-bench sweep".into(),
+        tool: sweep::TOOL.into(),
         version: env!("CARGO_PKG_VERSION").into(),
         machine,
         settings,

@@ -25,7 +25,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::estimate::Estimate;
 use crate::machine::Machine;
-use crate::results::CollectorSettings;
+use crate::results::{CollectorSettings, Repetition};
 
 /// The default heap factors (multiples of the minimum heap).
 pub const HEAP_FACTORS: [f64; 6] = [1.25, 1.5, 2.0, 3.0, 4.0, 6.0];
@@ -119,6 +119,11 @@ pub struct Point {
     pub lbo: Option<f64>,
     /// On the (footprint, wall) Pareto frontier of its workload.
     pub pareto: bool,
+    /// Every repetition's wall time, GC time and peak footprint, in the
+    /// order they ran (what `gc-bench diff` resamples; absent in files
+    /// written before it was recorded).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub repetitions: Vec<Repetition>,
 }
 
 /// The minimum heap of a budgeted collector on a workload.
@@ -177,6 +182,33 @@ pub struct SweepResults {
     /// One per workload.
     pub workloads: Vec<WorkloadSweep>,
 }
+
+impl SweepResults {
+    /// Reads a `sweep.json`, or the one in a folder written by `sweep
+    /// --out`.
+    pub fn load(path: &std::path::Path) -> Result<SweepResults, String> {
+        let path = if path.is_dir() {
+            path.join("sweep.json")
+        } else {
+            path.to_owned()
+        };
+        let text = std::fs::read_to_string(&path)
+            .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        let s: SweepResults = serde_json::from_str(&text)
+            .map_err(|e| format!("{} is not a gc-bench sweep: {e}", path.display()))?;
+        if s.tool != TOOL {
+            return Err(format!(
+                "{}: written by {:?}, expected {TOOL:?}",
+                path.display(),
+                s.tool
+            ));
+        }
+        Ok(s)
+    }
+}
+
+/// The `tool` field of every `sweep.json`.
+pub const TOOL: &str = "gc-bench sweep";
 
 /// Fills in each point's LBO (against the least `wall − gc` of the
 /// workload's points) and Pareto flag.
@@ -271,6 +303,7 @@ mod tests {
             collections: String::new(),
             lbo: None,
             pareto: false,
+            repetitions: Vec::new(),
         }
     }
 

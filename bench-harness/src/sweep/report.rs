@@ -274,6 +274,7 @@ mod tests {
             collections: "minor:1".into(),
             lbo: Some(0.25),
             pareto: true,
+            repetitions: Vec::new(),
         };
         let s = SweepResults {
             tool: "gc-bench sweep".into(),
