@@ -615,7 +615,7 @@ impl<C: Strategy> Interp<'_, C> {
                         "recursion limit must be greater or equal than 1",
                     );
                 }
-                self.st.recursion_limit = (n as usize).min(crate::MAX_RECURSION_LIMIT);
+                self.st.recursion_limit = (n as usize).min(crate::max_recursion_limit());
                 Ok(Value::None)
             }
             SysGetRecursionLimit => {

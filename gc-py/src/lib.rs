@@ -160,12 +160,32 @@ pub use heap::{Heap, Strategy};
 use interp::{Exc, Interp, State};
 pub use source::{LineIndex, Unsupported};
 
-/// The highest `sys.setrecursionlimit` accepts (what the evaluator's
-/// stack holds with a wide margin).
+/// The highest `sys.setrecursionlimit` accepts on a [`STACK_BYTES`] stack
+/// (what it holds with a wide margin); a smaller stack scales it down
+/// ([`max_recursion_limit`]).
 pub const MAX_RECURSION_LIMIT: usize = 20_000;
 
-/// The stack of the evaluator's thread.
+/// The stack of the evaluator's thread: reserved, not used, unless the
+/// program recurses deeply.
 pub const STACK_BYTES: usize = 1 << 30;
+
+/// The stacks the evaluator's thread is started with, largest first: where
+/// the address space is limited (`ulimit -v`) and the largest cannot be
+/// reserved, the next is tried. The smallest still holds CPython's default
+/// recursion limit (1,000) with the same margin.
+const STACKS: [usize; 3] = [STACK_BYTES, STACK_BYTES / 4, STACK_BYTES / 16];
+
+thread_local! {
+    /// The stack the evaluator's thread runs on (the current thread's).
+    static STACK: std::cell::Cell<usize> = const { std::cell::Cell::new(STACK_BYTES) };
+}
+
+/// The highest recursion limit `sys.setrecursionlimit` accepts on this
+/// thread's evaluator stack: [`MAX_RECURSION_LIMIT`] in proportion to it.
+pub fn max_recursion_limit() -> usize {
+    let stack = STACK.with(std::cell::Cell::get);
+    (MAX_RECURSION_LIMIT as u128 * stack as u128 / STACK_BYTES as u128) as usize
+}
 
 /// The collectors gc-py runs on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -249,7 +269,8 @@ pub struct Outcome {
 
 /// Parses and runs `source` (shown as `file`) on the named collector,
 /// printing to stdout and stderr; returns the exit status. Runs the
-/// evaluator on a thread with a [`STACK_BYTES`] stack.
+/// evaluator on a thread with a [`STACK_BYTES`] stack (or a smaller one
+/// where the address space is limited: see [`max_recursion_limit`]).
 pub fn run(collector: CollectorName, pairs: &[(String, String)], file: &str, source: &str) -> i32 {
     run_with(collector, pairs, file, source, Output::Stdout).status
 }
@@ -284,37 +305,48 @@ fn run_inner(
     output: Output,
     traced: bool,
 ) -> Outcome {
-    let pairs = pairs.to_vec();
-    let file = file.to_owned();
-    let source = source.to_owned();
-    let t = std::thread::Builder::new()
-        .name("gc-py".into())
-        .stack_size(STACK_BYTES)
-        .spawn(move || match collector {
-            CollectorName::Null => {
-                run_on::<gc_core::NullCollector>(&pairs, &file, &source, output, traced)
+    // Each attempt moves its own copies into the thread.
+    let mut refused = None;
+    for stack in STACKS {
+        let pairs = pairs.to_vec();
+        let file = file.to_owned();
+        let source = source.to_owned();
+        let t = std::thread::Builder::new()
+            .name("gc-py".into())
+            .stack_size(stack)
+            .spawn(move || {
+                STACK.with(|s| s.set(stack));
+                match collector {
+                    CollectorName::Null => {
+                        run_on::<gc_core::NullCollector>(&pairs, &file, &source, output, traced)
+                    }
+                    CollectorName::Refcount => {
+                        run_on::<gc_refcount::RefCount>(&pairs, &file, &source, output, traced)
+                    }
+                    CollectorName::Generational => run_on::<gc_generational::Generational>(
+                        &pairs, &file, &source, output, traced,
+                    ),
+                    CollectorName::Marksweep => {
+                        run_on::<gc_marksweep::IncMiniMark>(&pairs, &file, &source, output, traced)
+                    }
+                }
+            });
+        match t {
+            Ok(t) => {
+                return t.join().unwrap_or_else(|_| {
+                    eprintln!("gc-py: internal error: the evaluator thread panicked");
+                    Outcome::failed(EXIT_ERROR)
+                });
             }
-            CollectorName::Refcount => {
-                run_on::<gc_refcount::RefCount>(&pairs, &file, &source, output, traced)
-            }
-            CollectorName::Generational => {
-                run_on::<gc_generational::Generational>(&pairs, &file, &source, output, traced)
-            }
-            CollectorName::Marksweep => {
-                run_on::<gc_marksweep::IncMiniMark>(&pairs, &file, &source, output, traced)
-            }
-        });
-    let failed = |status| Outcome::failed(status);
-    match t {
-        Ok(t) => t.join().unwrap_or_else(|_| {
-            eprintln!("gc-py: internal error: the evaluator thread panicked");
-            failed(EXIT_ERROR)
-        }),
-        Err(e) => {
-            eprintln!("gc-py: cannot start the evaluator thread: {e}");
-            failed(EXIT_ERROR)
+            Err(e) => refused = Some(e),
         }
     }
+    let e = refused.map_or_else(|| "no stack size to try".to_owned(), |e| e.to_string());
+    eprintln!(
+        "gc-py: cannot start the evaluator thread (stack of {} MiB): {e}",
+        STACKS[STACKS.len() - 1] >> 20
+    );
+    Outcome::failed(EXIT_ERROR)
 }
 
 fn syntax_error(file: &str, source: &str, e: &rustpython_parser::ParseError) -> i32 {

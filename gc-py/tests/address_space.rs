@@ -1,0 +1,57 @@
+//! gc-py under a cap on its address space (`ulimit -v`): the evaluator's
+//! 1 GiB stack cannot be reserved, so it starts on a smaller one, and
+//! `sys.setrecursionlimit` accepts only what that stack holds (1,250
+//! levels on the smallest, 64 MiB, against 20,000 on 1 GiB) — a deep
+//! recursion below that limit runs, one beyond it is a `RecursionError`,
+//! never a stack overflow. Before, gc-py refused to start under any cap
+//! below about 1.1 GB.
+#![cfg(unix)]
+
+use std::process::Command;
+
+/// The cap, in KiB: room for the binary and a 64 MiB stack, not for a
+/// 256 MiB one.
+const CAP_KIB: u32 = 250_000;
+
+const PROGRAM: &str = "import sys
+print(sys.getrecursionlimit())
+sys.setrecursionlimit(100000)
+limit = sys.getrecursionlimit()
+print(limit)
+def f(n):
+    if n == 0:
+        return 0
+    return f(n - 1) + 1
+print(f(limit - 5))
+def g(n):
+    return g(n + 1)
+g(0)
+";
+
+#[test]
+fn a_capped_address_space_runs_on_a_smaller_stack_with_a_lower_limit() {
+    let dir = std::env::temp_dir().join(format!("gc-py-address-space-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("deep.py");
+    std::fs::write(&file, PROGRAM).unwrap();
+    for collector in ["refcount", "generational", "marksweep"] {
+        let out = Command::new("sh")
+            .arg("-c")
+            .arg(format!(
+                "ulimit -v {CAP_KIB} && exec \"$0\" --collector {collector} \"$1\""
+            ))
+            .arg(env!("CARGO_BIN_EXE_gc-py"))
+            .arg(&file)
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(stdout, "1000\n1250\n1245\n", "{collector}: {stderr}");
+        assert_eq!(out.status.code(), Some(1), "{collector}: {stderr}");
+        assert!(
+            stderr.ends_with("RecursionError: maximum recursion depth exceeded\n"),
+            "{collector}: {stderr}"
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
