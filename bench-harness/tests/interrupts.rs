@@ -335,3 +335,40 @@ fn run_removes_the_output_folder_it_made_when_interrupted() {
     assert!(out.is_dir(), "a folder that was there before is gone");
     std::fs::remove_dir_all(&tmp).unwrap();
 }
+
+/// `--out NEW/..` names a folder that was there (once NEW is made): an
+/// interrupt leaves it and what is in it.
+#[test]
+fn an_interrupted_run_leaves_a_folder_it_did_not_make() {
+    let tmp = scratch("out-dotdot");
+    let keep = tmp.join("keep");
+    std::fs::write(&keep, b"").unwrap();
+    let out = tmp.join("new").join("..");
+    let mut run = start(
+        &[
+            "run",
+            "--workload",
+            "cycle_churn",
+            "--collector",
+            "refcount",
+            "--repeat",
+            "100",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+        &tmp,
+        Stdio::null(),
+    );
+    let pid = run.id();
+    assert!(
+        while_running(&mut run, || cell_of(pid).is_some()),
+        "no cell appeared"
+    );
+    signal(&run, Signal::SIGTERM);
+    assert!(!run.wait().unwrap().success());
+    assert!(
+        keep.is_file(),
+        "the folder --out named, there before, was emptied"
+    );
+    std::fs::remove_dir_all(&tmp).unwrap();
+}

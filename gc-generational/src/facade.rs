@@ -174,7 +174,9 @@ impl Gc<'_> {
 
     /// `gc.get_referents(*objs)`: new roots to what the objects' slots hold
     /// (atoms included), in `tp_traverse` order: a node's slots first to
-    /// last, a tuple's members last to first.
+    /// last, a tuple's members and a node set
+    /// [`SlotOrder::LastToFirst`](gc_core::SlotOrder)'s slots (a list's)
+    /// last to first.
     /// Refused memory (for the list or a root) is `OutOfMemory`, with the
     /// roots made so far released.
     pub fn get_referents(&mut self, objs: &[Handle]) -> Result<Vec<Handle>, GcError> {
@@ -201,9 +203,11 @@ impl Gc<'_> {
     fn referents_into(&mut self, objs: &[Handle], out: &mut Vec<Handle>) -> Result<(), GcError> {
         for &h in objs {
             let n = self.heap.slot_count(h)?;
-            let tuple = self.heap.kind(h)? == gc_core::Kind::Tuple;
+            // A tuple's members, and a last-first node's slots (a list's),
+            // backwards, as `move_unreachable` visits them.
+            let reverse = self.heap.header(self.heap.resolve(h)?).last_first();
             for k in 0..n {
-                let i = if tuple { n - 1 - k } else { k };
+                let i = if reverse { n - 1 - k } else { k };
                 if let Some(r) = self.heap.slot(h, i)? {
                     out.push(r);
                 }

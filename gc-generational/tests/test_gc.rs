@@ -870,6 +870,42 @@ fn a_dying_tuple_drops_its_members_last_first() {
 }
 
 #[test]
+fn a_last_first_node_is_traversed_and_referred_last_first() {
+    // A list's `list_traverse` visits its items backwards, as a tuple's
+    // does: `gc.get_referents([a, b])` is `[b, a]` in CPython 3.11.7, and
+    // the rescue order (hence the finalizers' order) is b, a.
+    let mut h = heap();
+    let a = self_loop(&mut h, 1);
+    let b = self_loop(&mut h, 1);
+    h.set_finalizer(a, Finalizer::Notify).unwrap();
+    h.set_finalizer(b, Finalizer::Notify).unwrap();
+    let l = h.alloc_node(3, 0).unwrap();
+    h.set_slot_order(l, gc_core::SlotOrder::LastToFirst)
+        .unwrap();
+    h.set_slot(l, 0, Some(a)).unwrap();
+    h.set_slot(l, 1, Some(b)).unwrap();
+    let ids = [id(&h, b), id(&h, a)];
+    h.release(a).unwrap();
+    h.release(b).unwrap();
+    collect(&mut h, 0);
+    let referents: Vec<ObjectId> = h
+        .gc()
+        .get_referents(&[l])
+        .unwrap()
+        .into_iter()
+        .map(|r| {
+            let i = id(&h, r);
+            h.release(r).unwrap();
+            i
+        })
+        .collect();
+    assert_eq!(referents, ids.to_vec(), "gc.get_referents order");
+    h.release(l).unwrap();
+    assert_eq!(collect(&mut h, 2), 2);
+    assert_eq!(events(&mut h), ids.map(Ev::Del).to_vec());
+}
+
+#[test]
 fn a_tuple_traverses_its_members_last_first() {
     // `tupletraverse` visits the items backwards, so two self-loops held
     // only by a tuple are rescued b first, then a; the order of generation 1

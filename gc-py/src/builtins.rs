@@ -438,11 +438,24 @@ impl<C: Strategy> Interp<'_, C> {
                 arity(name, &args, 0, 0)?;
                 let d = me.expect("bound");
                 let n = self.extra(&d)? as usize;
+                // CPython's `PyDict_Clear` empties the dict before it
+                // drops an entry (a finalizer that stores into the dict
+                // keeps what it stores), then drops the entries first to
+                // last, each key before its value.
+                let mut entries = Vec::with_capacity(2 * n);
+                for k in 0..2 * n {
+                    entries.push(self.gs_get(&d, k)?);
+                }
                 self.dict_index_forget(&d)?;
                 self.set_extra(&d, 0)?;
-                for k in (0..2 * n).rev() {
+                for k in 0..2 * n {
+                    // Frees nothing: `entries` holds them.
                     self.gs_set(&d, k, None)?;
                 }
+                for entry in entries {
+                    drop(entry);
+                }
+                self.lend(|hp| hp.flush())?;
                 Ok(Value::None)
             }
             GarbageClear => {

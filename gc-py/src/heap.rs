@@ -572,7 +572,6 @@ impl<'h, C: Strategy> Heap<'h, C> {
         self.c.get_threshold()
     }
 
-    /// A new dict, tracked as CPython tracks dicts.
     /// Drops (and, in a collection, traverses and clears) the node's
     /// slots last first, as CPython does a list's.
     pub fn last_first(&mut self, obj: &Root) -> Result<(), GcError> {
@@ -580,6 +579,7 @@ impl<'h, C: Strategy> Heap<'h, C> {
             .set_slot_order(obj.handle(), gc_core::SlotOrder::LastToFirst)
     }
 
+    /// A new dict, tracked as CPython tracks dicts.
     pub fn track_as_dict(&mut self, obj: &Root) -> Result<(), GcError> {
         self.c.track_as_dict(obj.handle())
     }

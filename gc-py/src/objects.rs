@@ -117,12 +117,22 @@ impl<C: Strategy> Interp<'_, C> {
 
     pub fn list_clear(&mut self, l: &Root) -> R<()> {
         let n = self.extra(l)? as usize;
+        // CPython's `_list_clear` empties the list before it drops an
+        // item (a finalizer that appends to the list keeps what it
+        // appends), then drops the items last first.
+        let mut items = Vec::with_capacity(n);
+        for k in 0..n {
+            items.push(self.gs_get(l, k)?);
+        }
         self.set_extra(l, 0)?;
-        // CPython's list_clear drops the items last first.
-        for k in (0..n).rev() {
+        for k in 0..n {
+            // Frees nothing: `items` holds them.
             self.gs_set(l, k, None)?;
         }
-        Ok(())
+        while let Some(item) = items.pop() {
+            drop(item);
+        }
+        self.lend(|hp| hp.flush())
     }
 
     // ----- dicts -----------------------------------------------------------

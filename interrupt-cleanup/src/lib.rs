@@ -265,16 +265,39 @@ pub struct NewDir {
 
 /// Creates the folder `path` (and its parents) if it is not there, and
 /// records it when it was made here (see [`NewDir`]).
+///
+/// "Made here" means this call's `mkdir` of `path` itself succeeded: a
+/// folder another process made meanwhile, or a path such as `new/..`
+/// that names a folder already there once its parents are made, fails
+/// that `mkdir` and is not recorded. (Parents it makes are kept.)
 pub fn new_dir(path: &Path) -> io::Result<NewDir> {
-    if path.is_dir() {
-        return Ok(NewDir { _guard: None });
+    let kept = Ok(NewDir { _guard: None });
+    if path.as_os_str().is_empty() || path.is_dir() {
+        return kept;
     }
-    let (_, guard) = recorded(
-        || std::fs::create_dir_all(path).map(|()| path.to_path_buf()),
-        |p| p.as_path(),
-    )?;
+    let mut registry = registry();
+    install_handler(&mut registry)?;
+    // As `create_dir_all`, except that only a `mkdir` of `path` that
+    // succeeds counts as making it.
+    let made = match std::fs::create_dir(path) {
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            if let Some(parent) = path.parent() {
+                std::fs::create_dir_all(parent)?;
+            }
+            std::fs::create_dir(path)
+        }
+        other => other,
+    };
+    match made {
+        Ok(()) => {}
+        Err(_) if path.is_dir() => return kept,
+        Err(e) => return Err(e),
+    }
+    let id = registry.next_id;
+    registry.next_id += 1;
+    registry.paths.push((id, path.to_path_buf()));
     Ok(NewDir {
-        _guard: Some(guard),
+        _guard: Some(Guard { id }),
     })
 }
 
@@ -322,6 +345,24 @@ mod tests {
         let again = new_dir(&out).unwrap();
         assert!(!recorded_paths().contains(&out));
         drop(again);
+    }
+
+    #[test]
+    fn a_path_that_names_a_folder_already_there_is_not_recorded() {
+        // `sub/..` is not there until `sub` is made, then names the
+        // parent, which was there before: removing it on an interrupt
+        // would take the parent with everything in it.
+        let parent = tempfile::tempdir().unwrap();
+        std::fs::write(parent.path().join("keep"), b"").unwrap();
+        let out = parent.path().join("sub").join("..");
+        let guard = new_dir(&out).unwrap();
+        assert!(out.is_dir());
+        assert!(
+            !recorded_paths().contains(&out),
+            "a folder that was there is recorded for removal"
+        );
+        drop(guard);
+        assert!(parent.path().join("keep").is_file());
     }
 
     #[test]

@@ -119,8 +119,9 @@ impl Entry {
 #[derive(Debug)]
 pub struct LocalStack {
     pub(super) entries: Vec<Entry>,
-    /// Process-unique (wrapping after 2^32 stacks), so that a
-    /// [`Local`](super::Local) names a place on this stack only.
+    /// Process-unique (never given twice: making a stack fails once
+    /// 2^32 − 2 have been made), so that a [`Local`](super::Local) names a
+    /// place on this stack only.
     pub(super) stamp: NonZeroU32,
     /// The heap whose objects the stack holds, for a heap that scans it
     /// ([`LocalStack::scanned`]) or counts them ([`LocalStack::counted`]);
