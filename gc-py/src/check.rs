@@ -8,6 +8,16 @@ use rustpython_parser::ast::{self, Ranged};
 use crate::interp::{expr_name, stmt_name};
 use crate::source::{LineIndex, Unsupported};
 
+/// The special methods the evaluator calls; a class that defines any
+/// other (`__eq__`, `__hash__`, `__len__` …) is refused rather than have
+/// it silently ignored.
+pub const SPECIAL_METHODS: [&str; 4] = ["__init__", "__del__", "__repr__", "__str__"];
+
+/// `__name__`: a special method's name.
+fn is_special(name: &str) -> bool {
+    name.len() > 4 && name.starts_with("__") && name.ends_with("__")
+}
+
 struct Checker<'a> {
     lines: &'a LineIndex,
 }
@@ -109,6 +119,14 @@ impl Checker<'_> {
                 }
                 for s in &c.body {
                     match s {
+                        ast::Stmt::FunctionDef(f)
+                            if is_special(&f.name)
+                                && !SPECIAL_METHODS.contains(&f.name.as_str()) =>
+                        {
+                            // Defined and then never called would change
+                            // what the program prints without a word.
+                            return self.no(f, format!("the special method {}", f.name));
+                        }
                         ast::Stmt::FunctionDef(f) => self.function(f)?,
                         ast::Stmt::Assign(a)
                             if a.targets.len() == 1

@@ -86,7 +86,10 @@
 //! `RuntimeError`, as in CPython); `break`, `continue`, `pass`; `def` with positional
 //! parameters and `return` (a nested `def` sees its own variables and the
 //! globals: no closures); `class` with methods and class attributes,
-//! single inheritance; `import gc`, `import weakref`, `import sys`.
+//! single inheritance, and of the special methods `__init__`, `__del__`,
+//! `__repr__` and `__str__` (a class that defines another, such as
+//! `__eq__` or `__len__`, is refused rather than have it ignored);
+//! `import gc`, `import weakref`, `import sys`.
 //!
 //! Expressions: int, str, f-strings (`{x}`, `{x!r}`, `{x!s}`), `None`,
 //! `True`, `False`; `+ - * // %` on ints, `+` on strs and lists, `*` of a

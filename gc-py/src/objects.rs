@@ -137,13 +137,21 @@ impl<C: Strategy> Interp<'_, C> {
 
     // ----- dicts -----------------------------------------------------------
 
-    fn check_hashable(&self, k: &Value) -> R<()> {
+    /// A list or a dict, or a tuple that holds one at any depth, is not a
+    /// key: `TypeError: unhashable type`, naming the first such member.
+    fn check_hashable(&mut self, k: &Value) -> R<()> {
         match k {
             Value::Obj(r) => match self.tag_of(r)? {
                 tag::LIST | tag::DICT => err(
                     "TypeError",
                     format!("unhashable type: '{}'", self.type_name_of(k)),
                 ),
+                b't' => {
+                    for m in self.tuple_items(r)? {
+                        self.check_hashable(&m)?;
+                    }
+                    Ok(())
+                }
                 _ => Ok(()),
             },
             _ => Ok(()),

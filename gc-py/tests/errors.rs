@@ -82,6 +82,18 @@ fn an_unsupported_construct_exits_2_with_its_line() {
         );
         let r = run_source("uns4.py", "x = [1, 2]\ny = x[0:1]\nz = 1.5\n", s);
         assert_eq!(r.stderr, "uns4.py:2: slicing is not supported\n");
+        // A special method the evaluator would never call: refused, not
+        // ignored (`K(1) == K(1)` would print False).
+        let r = run_source(
+            "uns5.py",
+            "class K:\n    def __init__(self):\n        pass\n    def __eq__(self, other):\n        return True\nprint(K() == K())\n",
+            s,
+        );
+        assert_eq!((r.code, r.stdout.as_str()), (2, ""));
+        assert_eq!(
+            r.stderr,
+            "uns5.py:4: the special method __eq__ is not supported\n"
+        );
     }
 }
 
@@ -333,5 +345,34 @@ fn a_weak_reference_to_a_weak_reference_is_refused_as_cpython_does() {
             "{s}: {}",
             r.stderr
         );
+    }
+}
+
+/// A list, or a tuple holding one at any depth, is not a dict key, as in
+/// CPython (`TypeError: unhashable type: 'list'`).
+#[test]
+fn a_tuple_holding_a_list_is_unhashable() {
+    for s in STRATEGIES {
+        for (key, kind) in [
+            ("[1]", "list"),
+            ("(1, ([2],))", "list"),
+            ("(1, {})", "dict"),
+        ] {
+            let src =
+                format!("d = {{}}\nd[(0,)] = 1\nprint(len(d))\nd[{key}] = 2\nprint('never')\n");
+            let r = run_source("hash.py", &src, s);
+            assert_eq!(
+                (r.code, r.stdout.as_str()),
+                (1, "1\n"),
+                "{key} on {s}: {}",
+                r.stderr
+            );
+            assert!(
+                r.stderr
+                    .ends_with(&format!("TypeError: unhashable type: '{kind}'\n")),
+                "{key} on {s}: {}",
+                r.stderr
+            );
+        }
     }
 }
