@@ -361,8 +361,10 @@ mod tests {
             version: "3.11.7".into(),
             python: "3.11".into(),
         };
+        // Long enough for the wrapper to start its child and write the pid
+        // even on a loaded machine (at 500 ms it could be stopped first).
         let e = rt
-            .run(&wrapper, &[], Duration::from_millis(500), &mut |_| Ok(()))
+            .run(&wrapper, &[], Duration::from_secs(3), &mut |_| Ok(()))
             .unwrap_err();
         assert!(e.contains("was stopped"), "{e}");
         let pid = std::fs::read_to_string(&pid_file).expect("the wrapper started its child");
