@@ -132,7 +132,8 @@
 //! method in a container"); store the function or the object instead.
 //!
 //! Anything else is `FILE:LINE: <construct> is not supported` (exit 2).
-//! A syntax error is printed as CPython prints it (exit 1), an uncaught
+//! A syntax error is printed as CPython prints it (exit 1; a bracket
+//! never closed, unmatched or mismatched gets its tokenizer's message), an uncaught
 //! exception as the innermost line of a traceback (exit 1), after which
 //! the exit's finalization runs as after a normal end (CPython: what the
 //! traceback's frames held, then the globals). Recursion is
@@ -320,9 +321,7 @@ fn run_inner(
 fn syntax_error(file: &str, source: &str, e: &rustpython_parser::ParseError) -> i32 {
     let lines = LineIndex::new(source);
     let off = e.offset.to_usize().min(source.len());
-    let line = lines.line(off);
-    let col = lines.column(off);
-    let (kind, msg) = match &e.error {
+    let (kind, mut msg) = match &e.error {
         ParseErrorType::Eof => ("SyntaxError", "unexpected EOF while parsing".to_string()),
         ParseErrorType::Lexical(l) => {
             let m = l.to_string();
@@ -341,6 +340,43 @@ fn syntax_error(file: &str, source: &str, e: &rustpython_parser::ParseError) -> 
             }
         }
     };
+    let mut off = off;
+    // CPython's tokenizer error wins over the parser's: a bad closing
+    // bracket anywhere; a bracket left open at the end when the parser
+    // ran into the end, or failed on a later line than the bracket's.
+    if kind == "SyntaxError" {
+        use source::BracketError as B;
+        let line_of = |o: usize| lines.line(o);
+        match source::bracket_error(source) {
+            Some(B::Unclosed { open, offset })
+                if matches!(e.error, ParseErrorType::Eof) || line_of(off) > line_of(offset) =>
+            {
+                msg = format!("'{open}' was never closed");
+                off = offset;
+            }
+            Some(B::Unmatched { close, offset }) => {
+                msg = format!("unmatched '{close}'");
+                off = offset;
+            }
+            Some(B::Mismatch {
+                open,
+                open_offset,
+                close,
+                offset,
+            }) => {
+                msg = format!(
+                    "closing parenthesis '{close}' does not match opening parenthesis '{open}'"
+                );
+                if line_of(open_offset) != line_of(offset) {
+                    msg.push_str(&format!(" on line {}", line_of(open_offset)));
+                }
+                off = offset;
+            }
+            _ => {}
+        }
+    }
+    let line = lines.line(off);
+    let col = lines.column(off);
     eprintln!("  File \"{file}\", line {line}");
     if let Some(text) = source.lines().nth(line - 1) {
         let trimmed = text.trim_start();
