@@ -530,7 +530,9 @@ fn report_end(st: &mut State, file: &str, r: Result<(), Exc>) -> i32 {
     }
 }
 
-/// On `refcount`, what is left once every root is gone leaked in cycles.
+/// On `refcount`, what is left once every root is gone leaked in cycles:
+/// every object left (the containers in the cycles and the atoms they
+/// hold), then the two apart.
 fn report_leaks<C: Strategy>(it: &mut Interp<'_, C>) {
     if it.heap.name() != "refcount" {
         return;
@@ -547,7 +549,15 @@ fn report_leaks<C: Strategy>(it: &mut Interp<'_, C>) {
         && all > 0
     {
         eprintln!(
-            "gc-py: {containers} objects leaked in reference cycles ({containers} containers, {atoms} atoms they hold): the refcount strategy has no cycle collector"
+            "gc-py: {} leaked in reference cycles ({} and {} they hold): the refcount strategy has no cycle collector",
+            counted(all, "object"),
+            counted(containers, "container"),
+            counted(atoms, "atom")
         );
     }
+}
+
+/// `1 object`, `2 objects`.
+fn counted(n: u64, what: &str) -> String {
+    format!("{n} {what}{}", if n == 1 { "" } else { "s" })
 }
