@@ -527,6 +527,14 @@ impl<C: Strategy> Interp<'_, C> {
             GcIsTracked => {
                 arity(name, &args, 1, 1)?;
                 Ok(Value::Bool(match &args[0] {
+                    // CPython's empty tuple is a static singleton, never
+                    // tracked; here each `()` is a container of its own.
+                    Value::Obj(r)
+                        if self.heap.kind(r)? == gc_core::Kind::Tuple
+                            && self.heap.slot_count(r)? == 0 =>
+                    {
+                        false
+                    }
                     Value::Obj(r) => self.heap.is_tracked(r)?,
                     _ => false,
                 }))

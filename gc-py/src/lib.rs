@@ -65,7 +65,8 @@
 //! Dicts are tracked as CPython tracks them (on `generational`,
 //! `Gc::track_as_dict`): `gc.is_tracked({})` and `gc.is_tracked({"a": 1})`
 //! are `False` until a container is stored, and a full collection
-//! untracks a dict that holds none again. Functions and classes are atoms
+//! untracks a dict that holds none again; `gc.is_tracked(())` is `False`
+//! (CPython's empty tuple is a static singleton). Functions and classes are atoms
 //! here, so a dict that holds only those is untracked where CPython
 //! tracks it.
 //!
