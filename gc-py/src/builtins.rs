@@ -488,16 +488,16 @@ impl<C: Strategy> Interp<'_, C> {
             GcGetCount | GcGetThreshold => {
                 arity(name, &args, 0, 0)?;
                 let v = if b == GcGetCount {
-                    self.heap.get_count()?
+                    self.heap
+                        .get_count()?
+                        .map(|(a, b, c)| (a as i64, b as i64, c as i64))
                 } else {
                     self.heap.get_threshold()
                 };
                 match v {
-                    Some((a, b, c)) => self.new_tuple(vec![
-                        Value::Int(a as i64),
-                        Value::Int(b as i64),
-                        Value::Int(c as i64),
-                    ]),
+                    Some((a, b, c)) => {
+                        self.new_tuple(vec![Value::Int(a), Value::Int(b), Value::Int(c)])
+                    }
                     None => err(
                         "NotImplementedError",
                         format!(
@@ -509,19 +509,21 @@ impl<C: Strategy> Interp<'_, C> {
             }
             GcSetThreshold => {
                 arity(name, &args, 1, 3)?;
+                // C `int`s, as CPython parses them: negative values are
+                // taken (a negative threshold is always passed).
                 let mut t = Vec::new();
                 for a in &args {
                     let v = int_arg(name, a)?;
-                    if v < 0 {
-                        return err("ValueError", "thresholds must not be negative");
+                    if v > i64::from(i32::MAX) {
+                        return err("OverflowError", "signed integer is greater than maximum");
                     }
-                    t.push(v as u64);
+                    if v < i64::from(i32::MIN) {
+                        return err("OverflowError", "signed integer is less than minimum");
+                    }
+                    t.push(v);
                 }
-                self.heap.control(Control::Threshold(
-                    t[0],
-                    t.get(1).copied(),
-                    t.get(2).copied(),
-                ))?;
+                self.heap
+                    .set_threshold(t[0], t.get(1).copied(), t.get(2).copied())?;
                 Ok(Value::None)
             }
             GcIsTracked => {

@@ -50,7 +50,13 @@ pub trait Strategy: Inspect + 'static {
     /// `gc.get_count()`.
     fn get_count(&mut self) -> Option<(u64, u64, u64)>;
     /// `gc.get_threshold()`.
-    fn get_threshold(&mut self) -> Option<(u64, u64, u64)>;
+    fn get_threshold(&mut self) -> Option<(i64, i64, i64)>;
+    /// `gc.set_threshold(t0[, t1[, t2]])` with CPython's signed values,
+    /// where the strategy has thresholds of its own: whether it does.
+    fn set_threshold(&mut self, t0: i64, t1: Option<i64>, t2: Option<i64>) -> bool {
+        let _ = (t0, t1, t2);
+        false
+    }
     /// `gc.is_tracked(obj)`.
     fn is_tracked(&mut self, h: Handle) -> Result<bool, GcError>;
     /// `gc.get_freeze_count()`.
@@ -170,8 +176,12 @@ impl Strategy for Generational {
     fn get_count(&mut self) -> Option<(u64, u64, u64)> {
         Some(self.gc().get_count())
     }
-    fn get_threshold(&mut self) -> Option<(u64, u64, u64)> {
+    fn get_threshold(&mut self) -> Option<(i64, i64, i64)> {
         Some(self.gc().get_threshold())
+    }
+    fn set_threshold(&mut self, t0: i64, t1: Option<i64>, t2: Option<i64>) -> bool {
+        self.gc().set_threshold(t0, t1, t2);
+        true
     }
     fn is_tracked(&mut self, h: Handle) -> Result<bool, GcError> {
         self.gc().is_tracked(h)
@@ -224,7 +234,7 @@ impl Strategy for RefCount {
     fn get_count(&mut self) -> Option<(u64, u64, u64)> {
         None
     }
-    fn get_threshold(&mut self) -> Option<(u64, u64, u64)> {
+    fn get_threshold(&mut self) -> Option<(i64, i64, i64)> {
         None
     }
     fn is_tracked(&mut self, h: Handle) -> Result<bool, GcError> {
@@ -246,7 +256,7 @@ impl Strategy for gc_core::NullCollector {
     fn get_count(&mut self) -> Option<(u64, u64, u64)> {
         None
     }
-    fn get_threshold(&mut self) -> Option<(u64, u64, u64)> {
+    fn get_threshold(&mut self) -> Option<(i64, i64, i64)> {
         None
     }
     fn is_tracked(&mut self, h: Handle) -> Result<bool, GcError> {
@@ -268,7 +278,7 @@ impl Strategy for IncMiniMark {
     fn get_count(&mut self) -> Option<(u64, u64, u64)> {
         None
     }
-    fn get_threshold(&mut self) -> Option<(u64, u64, u64)> {
+    fn get_threshold(&mut self) -> Option<(i64, i64, i64)> {
         None
     }
     fn is_tracked(&mut self, h: Handle) -> Result<bool, GcError> {
@@ -568,8 +578,25 @@ impl<'h, C: Strategy> Heap<'h, C> {
     }
 
     /// `gc.get_threshold()`.
-    pub fn get_threshold(&mut self) -> Option<(u64, u64, u64)> {
+    pub fn get_threshold(&mut self) -> Option<(i64, i64, i64)> {
         self.c.get_threshold()
+    }
+
+    /// `gc.set_threshold(t0[, t1[, t2]])`: CPython's signed values where
+    /// the strategy keeps them, else the control (a negative value as 0).
+    pub fn set_threshold(
+        &mut self,
+        t0: i64,
+        t1: Option<i64>,
+        t2: Option<i64>,
+    ) -> Result<(), GcError> {
+        self.flush()?;
+        if self.c.set_threshold(t0, t1, t2) {
+            return Ok(());
+        }
+        let u = |t: i64| u64::try_from(t).unwrap_or(0);
+        self.control(Control::Threshold(u(t0), t1.map(u), t2.map(u)))
+            .map(|_| ())
     }
 
     /// A new dict, tracked as CPython tracks dicts.

@@ -99,7 +99,8 @@
 //! `pop`, `clear`.
 //!
 //! Modules: `gc` (`collect`, `enable`, `disable`, `isenabled`,
-//! `get_count`, `get_threshold`, `set_threshold`, `is_tracked`, `freeze`,
+//! `get_count`, `get_threshold`, `set_threshold` (C `int`s, as CPython's:
+//! a negative threshold is always passed), `is_tracked`, `freeze`,
 //! `unfreeze`, `get_freeze_count`, `garbage`, `set_debug(gc.DEBUG_SAVEALL
 //! | 0)`, `callbacks` — a list whose functions are called with `"start"` /
 //! `"stop"` and `{"generation", "collected", "uncollectable"}` around every

@@ -165,6 +165,29 @@ fn an_exception_in_del_is_ignored_as_cpython_does() {
 }
 
 #[test]
+fn a_threshold_outside_a_c_int_is_an_overflow_error() {
+    for (v, msg) in [
+        ("2147483648", "signed integer is greater than maximum"),
+        ("-2147483649", "signed integer is less than minimum"),
+    ] {
+        let r = run_source(
+            "thr.py",
+            &format!(
+                "import gc\ngc.set_threshold(-2147483648, 2147483647)\nprint(gc.get_threshold())\ngc.set_threshold(700, {v})\n"
+            ),
+            "generational",
+        );
+        assert_eq!(r.code, 1);
+        assert_eq!(r.stdout, "(-2147483648, 2147483647, 10)\n");
+        assert!(
+            r.stderr.ends_with(&format!("OverflowError: {msg}\n")),
+            "{}",
+            r.stderr
+        );
+    }
+}
+
+#[test]
 fn int_overflow_is_an_error() {
     let r = run_source(
         "ovf.py",
