@@ -23,7 +23,9 @@
 //!
 //! `__del__` runs the program's method with `self` readable, once per
 //! object (PEP 442), and may resurrect `self`; an exception leaving it is
-//! printed as `Exception ignored in: …` and the program goes on. It runs
+//! printed as `Exception ignored in: …` and the program goes on (a
+//! `__del__` that is not a function, `__del__ = 5`, is called all the
+//! same: its `TypeError` is printed so, as CPython and PyPy do). It runs
 //! where the modelled runtime runs it: under reference counting at the
 //! moment the last reference goes, inside the statement (a temporary
 //! dropped by an argument's evaluation goes before the call it is passed
