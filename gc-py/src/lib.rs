@@ -27,7 +27,10 @@
 //! `__del__` that is not a function, `__del__ = 5`, is called all the
 //! same: its `TypeError` is printed so, as CPython and PyPy do). It runs
 //! where the modelled runtime runs it: under reference counting at the
-//! moment the last reference goes, inside the statement (a temporary
+//! moment the last reference goes, inside the statement (inside a running
+//! `__del__` too: nested, as in CPython; what an object held when its
+//! `__del__` ran is finalized when it is freed, before the next object of
+//! the same container; a temporary
 //! dropped by an argument's evaluation goes before the call it is passed
 //! to, as CPython releases it, and the callbacks of the weak references
 //! it cleared follow); on `generational` inside the collection (after the
@@ -55,7 +58,9 @@
 //! garbage has run is still called back (before that `__del__`).
 //!
 //! The finalizer hook is the interpreter itself: the heap calls it
-//! ([`gc_core::Embedding::on_finalize_with`]) with the interpreter's state,
+//! ([`gc_core::Embedding::on_finalize_nested_with`] on the CPython
+//! strategies, [`gc_core::Embedding::on_finalize_with`] on `marksweep`,
+//! whose finalizers run one after another) with the interpreter's state,
 //! which the interpreter lends ([`gc_core::embed::lend`]) around every heap
 //! operation that may finalize.
 //!
@@ -443,7 +448,14 @@ fn run_program<C: Strategy>(
             return EXIT_UNSUPPORTED;
         }
     };
-    if let Err(e) = c.on_finalize_with(interp::run_finalizer::<C>) {
+    // CPython runs a `__del__` whose object a running `__del__` drops
+    // inside it (nested); PyPy runs its finalizers one after another.
+    let hooked = if C::COLLECT_RETURNS_COUNT {
+        c.on_finalize_nested_with(interp::run_finalizer::<C>)
+    } else {
+        c.on_finalize_with(interp::run_finalizer::<C>)
+    };
+    if let Err(e) = hooked {
         eprintln!("gc-py: {e}");
         return EXIT_UNSUPPORTED;
     }
