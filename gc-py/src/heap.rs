@@ -70,6 +70,12 @@ pub trait Strategy: Inspect + 'static {
     /// Live objects that are containers (nodes and tuples) and atoms,
     /// when the strategy can tell (for the leak report).
     fn live_by_kind(&self) -> Option<(u64, u64)>;
+    /// The weak references PyPy would have cleared (their referents kept
+    /// only for finalizers that ran) but the collector kept: on
+    /// `marksweep` ([`IncMiniMark::take_spared_weaks`]); empty elsewhere.
+    fn take_spared_weaks(&mut self) -> Result<Vec<WeakId>, GcError> {
+        Ok(Vec::new())
+    }
     /// Has `f` called with ("start" | "stop", [generation, collected,
     /// uncollectable]) around every collection (`gc.callbacks`); `false`
     /// when the strategy has no such hook.
@@ -290,6 +296,9 @@ impl Strategy for IncMiniMark {
     fn live_by_kind(&self) -> Option<(u64, u64)> {
         None
     }
+    fn take_spared_weaks(&mut self) -> Result<Vec<WeakId>, GcError> {
+        IncMiniMark::take_spared_weaks(self)
+    }
 }
 
 /// The heap of one interpreter: the collector, borrowed (a finalizer gets
@@ -326,6 +335,9 @@ pub struct Drained {
     /// Objects finalized by a collection, sorted: what it found dead (a
     /// finalizer event followed by that collection's end).
     pub died_in_collection: Vec<ObjectId>,
+    /// Weak references to objects kept only for those finalizers, which
+    /// the collector kept and PyPy clears ([`Strategy::take_spared_weaks`]).
+    pub spared_weaks: Vec<WeakId>,
 }
 
 /// A collector configured from `KEY=VALUE` pairs, recording events.
@@ -562,6 +574,7 @@ impl<'h, C: Strategy> Heap<'h, C> {
             }
         }
         out.died_in_collection.sort_unstable();
+        out.spared_weaks = self.c.take_spared_weaks()?;
         Ok(out)
     }
     /// `sys.getrefcount(obj)` without the argument's own reference

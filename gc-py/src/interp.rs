@@ -1372,6 +1372,16 @@ impl<'h, C: Strategy> Interp<'h, C> {
             for id in &d.died_in_collection {
                 self.clear_weakrefs_to(*id);
             }
+            // And those to what only such an object keeps alive, which the
+            // collector keeps (a resurrecting finalizer could make them
+            // reachable again).
+            for w in &d.spared_weaks {
+                if let Some(&i) = self.st.weak_by_id.get(w)
+                    && let Some(Some(e)) = self.st.weaks.get_mut(i)
+                {
+                    e.cleared = true;
+                }
+            }
         }
         if d.weak_callbacks.is_empty() {
             return Ok(false);

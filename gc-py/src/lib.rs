@@ -118,10 +118,11 @@
 //! On `marksweep`, as in PyPy's interpreter, the weak references to the
 //! objects a collection finalizes are cleared before the first `__del__`
 //! runs and stay cleared if it resurrects them (their callbacks run when
-//! the object is freed); the weak references to objects only such an
-//! object keeps alive still read them until they are freed, where PyPy
-//! clears those too (`gc-marksweep` keeps them, as the docs of its
-//! resurrecting finalizers say).
+//! the object is freed); so are the weak references to the objects only
+//! such an object keeps alive, as PyPy clears them (`gc-marksweep` keeps
+//! them, as the docs of its resurrecting finalizers say, and names them:
+//! `IncMiniMark::take_spared_weaks`), not those to what a finalizable
+//! object that waits for a later collection keeps alive.
 //!
 //! On `marksweep`, `gc.collect(generation)` runs a full collection
 //! whatever the number and returns `None`, as on PyPy, and a cycle
