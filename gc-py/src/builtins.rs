@@ -147,7 +147,14 @@ impl<C: Strategy> Interp<'_, C> {
         let mut p = [0u8; 5];
         p[0] = tag::WEAK;
         p[1..].copy_from_slice(&(index as u32).to_le_bytes());
-        let atom = self.lend(|hp| hp.atom(&p))?;
+        // CPython's weakref is a container the cycle collector tracks (it
+        // traverses its callback): counted by `gc.collect()`, saved in
+        // `gc.garbage`. Elsewhere an atom.
+        let atom = if self.heap.name() == "generational" {
+            self.lend(|hp| hp.node(0, &p))?
+        } else {
+            self.lend(|hp| hp.atom(&p))?
+        };
         // The weakref object's own death comes to the finalizer queue, so
         // its weak references can be released.
         self.heap.set_finalizer(&atom, true)?;

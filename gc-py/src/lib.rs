@@ -18,7 +18,9 @@
 //!   `None`, `True` and `False` are untracked atoms once stored in a
 //!   container (the evaluator keeps them unboxed in variables);
 //! - classes, functions and modules live outside the collected heap
-//!   (immortal); a weak reference object is an atom;
+//!   (immortal); a weak reference object is a container without slots
+//!   on `generational` (CPython's collector tracks weakrefs: `gc.collect()`
+//!   counts them, DEBUG_SAVEALL saves them), an atom elsewhere;
 //! - the roots are the frames' variables and the evaluator's temporaries.
 //!
 //! `__del__` runs the program's method with `self` readable, once per
@@ -53,9 +55,10 @@
 //! A weak reference object that dies in the collection that finds its
 //! referent dead calls nothing back (CPython skips the weakrefs in the
 //! garbage; PyPy never calls back a dead weakref). On `generational` the
-//! weakref object, an atom, is not in the collector's unreachable set, so
-//! one that the collection frees only after a `__del__` of the same
-//! garbage has run is still called back (before that `__del__`).
+//! weakref object is in the collector's unreachable set with its
+//! referent, so one that the collection frees only after a `__del__` of
+//! the same garbage has run is not called back either (that `__del__`
+//! reads it cleared).
 //!
 //! The finalizer hook is the interpreter itself: the heap calls it
 //! ([`gc_core::Embedding::on_finalize_nested_with`] on the CPython
