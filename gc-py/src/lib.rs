@@ -80,6 +80,21 @@
 //! here, so a dict that holds only those is untracked where CPython
 //! tracks it.
 //!
+//! `gc.get_count()` counts what `gc-generational` counts: every container
+//! allocated, less every one freed, since the last collection (its trace
+//! model has no free lists, on purpose: its docs say why). CPython's
+//! count moves only with the allocations that reach its allocator and
+//! the frees that leave it: a tuple, list or dict taken from its free
+//! list (refilled as they die, emptied by a full collection) counts
+//! nothing, and one freed into it uncounts nothing, the tuple
+//! `gc.get_count()` returns included; its own internal allocations
+//! (`print`'s, for one) count too. So the numbers agree only where
+//! neither is involved: straight after `gc.collect()`, `(x, 2)` counts one
+//! in both, but CPython's next `gc.get_count()` also counts the tuple the
+//! first one returned, and `l = [x]; l = None` leaves CPython's count one
+//! higher. This is documented, not modelled: automatic collections follow
+//! gc-py's count, so they may come earlier or later than CPython's.
+//!
 //! `gc.garbage` is a list the program may `append` to, index, iterate
 //! and `clear()`; on `generational` it is the collector's own list, which
 //! DEBUG_SAVEALL fills, elsewhere (PyPy's, a refcount-only runtime's) a
