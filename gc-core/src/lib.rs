@@ -223,7 +223,12 @@
 //! almost any call: a scope's end, a slot overwritten, a dropped [`Root`]
 //! released at the heap's next operation. Lend around those too, or lend
 //! later and call [`Embedding::flush`] to run what waits; finalizers
-//! still waiting when the heap is dropped never run.
+//! still waiting when the heap is dropped never run. A finalizer due
+//! while the hook runs waits for it to return; one installed with
+//! [`Embedding::on_finalize_nested_with`] (a plain function) runs inside
+//! it instead, at the end of the operation that made it due, when the
+//! hook lends the state again around that operation — CPython's nested
+//! `__del__` (`gc-py` does this on the strategies that model CPython).
 //!
 //! ```
 //! use gc_core::prelude::*;

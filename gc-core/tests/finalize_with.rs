@@ -173,3 +173,74 @@ fn a_finalizer_may_run_a_nested_operation_that_finalizes_after_it() {
     assert_eq!(rt.log, ["del a", "released", "del b"]);
     assert_eq!(heap.stats().live_objects, 0);
 }
+
+/// A nested hook: logs its start and end, and releases (with the state
+/// lent again, as the embedder lends around its own operations) a root
+/// it saved.
+fn nested(rt: &mut Runtime, s: &mut Scope<'_, RefCount>, obj: Local<'_>) {
+    let name = s.view(obj).and_then(|v| v.payload_as::<u8>()).unwrap_or(0) as char;
+    rt.log.push(format!("start {name}"));
+    if let Some(r) = rt.saved.pop() {
+        lend(rt, || s.unroot(r)).unwrap();
+    }
+    rt.log.push(format!("end {name}"));
+}
+
+#[test]
+fn a_nested_hook_runs_a_finalizer_its_operation_makes_due_inside_it() {
+    // CPython: a `__del__` that drops the last reference to another
+    // object runs that object's `__del__` inside it.
+    let mut heap = RefCount::new_default().unwrap();
+    heap.on_finalize_nested_with(nested).unwrap();
+    let mut rt = Runtime::default();
+    let (a, b) = heap
+        .scope(|s| Ok::<_, GcError>((named(s, b'a')?, named(s, b'b')?)))
+        .unwrap();
+    rt.saved.push(b);
+    lend(&mut rt, || heap.scope(|s| s.unroot(a))).unwrap();
+    assert_eq!(rt.log, ["start a", "start b", "end b", "end a"]);
+    assert_eq!(heap.stats().live_objects, 0);
+    assert_eq!(heap.outstanding_roots(), 0);
+}
+
+#[test]
+fn with_a_nested_hook_what_an_object_held_is_finalized_before_the_next_one() {
+    // A container holding a (which holds x) and b: CPython finalizes a,
+    // frees it, which finalizes x, then finalizes b. Objects queued
+    // before a hook starts wait for it and for what it leaves queued.
+    for (nested_hook, want) in [
+        (
+            true,
+            ["start a", "end a", "start x", "end x", "start b", "end b"],
+        ),
+        (
+            false,
+            ["start a", "end a", "start b", "end b", "start x", "end x"],
+        ),
+    ] {
+        let mut heap = RefCount::new_default().unwrap();
+        if nested_hook {
+            heap.on_finalize_nested_with(nested).unwrap();
+        } else {
+            heap.on_finalize_with(nested).unwrap();
+        }
+        let mut rt = Runtime::default();
+        let list = heap
+            .scope(|s| {
+                let list = s.node(2, 0)?;
+                let a = named(s, b'a')?;
+                let b = named(s, b'b')?;
+                let x = named(s, b'x')?;
+                let (la, lb, lx) = (s.local(&a)?, s.local(&b)?, s.local(&x)?);
+                s.set(la, 0, Some(lx))?;
+                s.set(list, 0, Some(la))?;
+                s.set(list, 1, Some(lb))?;
+                drop((a, b, x));
+                s.root(list)
+            })
+            .unwrap();
+        lend(&mut rt, || heap.scope(|s| s.unroot(list))).unwrap();
+        assert_eq!(rt.log, want, "nested: {nested_hook}");
+        assert_eq!(heap.stats().live_objects, 0);
+    }
+}

@@ -184,7 +184,11 @@ impl RcPolicy for CycleGc {
 
     fn control(heap: &mut Heap, control: Control) -> Result<ControlOutcome, GcError> {
         match control {
-            Control::Threshold(t0, t1, t2) => heap.policy.set_threshold(t0, t1, t2),
+            Control::Threshold(t0, t1, t2) => {
+                let signed = |t: u64| i64::try_from(t).unwrap_or(i64::MAX);
+                heap.policy
+                    .set_threshold(signed(t0), t1.map(signed), t2.map(signed))
+            }
             Control::Enable => heap.policy.enabled = true,
             Control::Disable => heap.policy.enabled = false,
             Control::Freeze => freeze(heap),

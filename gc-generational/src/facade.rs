@@ -88,14 +88,16 @@ impl Gc<'_> {
     }
 
     /// `gc.get_threshold()`.
-    pub fn get_threshold(&self) -> (u64, u64, u64) {
+    pub fn get_threshold(&self) -> (i64, i64, i64) {
         let g = &self.heap.policy.gens;
         (g[0].threshold, g[1].threshold, g[2].threshold)
     }
 
     /// `gc.set_threshold(t0[, t1[, t2]])`: missing values stay; `t0 == 0`
-    /// disables automatic collection.
-    pub fn set_threshold(&mut self, t0: u64, t1: Option<u64>, t2: Option<u64>) {
+    /// disables automatic collection; a negative threshold is always
+    /// exceeded, as CPython's `int` thresholds are (`t0 < 0`: a collection
+    /// at every container allocation).
+    pub fn set_threshold(&mut self, t0: i64, t1: Option<i64>, t2: Option<i64>) {
         self.heap.policy.set_threshold(t0, t1, t2);
     }
 

@@ -3,7 +3,9 @@
 //!
 //! Each container allocation adds one to generation 0's count; when it
 //! passes threshold 0 (default 700; 0 turns automatic collection off), a
-//! collection runs inside the allocation. It takes the oldest generation
+//! collection runs inside the allocation. Thresholds are signed, as
+//! CPython's C `int`s: a negative one is always passed (threshold 0 below
+//! zero: a collection at every container allocation). It takes the oldest generation
 //! whose count exceeds its threshold (defaults 10 and 10: generation 1 and
 //! 2 count collections of the next younger one), except that generation 2
 //! is passed over while `long_lived_pending < long_lived_total / 4` (so that
@@ -46,7 +48,14 @@ pub(crate) fn link_container(heap: &mut Heap) -> Result<(), GcError> {
 /// running)?
 #[inline]
 fn collection_due(p: &CycleGc, count: u64) -> bool {
-    count > p.gens[0].threshold && p.enabled && p.gens[0].threshold != 0 && !p.collecting
+    exceeds(count, p.gens[0].threshold) && p.enabled && p.gens[0].threshold != 0 && !p.collecting
+}
+
+/// CPython's `count > threshold` on C `int`s: a negative threshold is
+/// always exceeded.
+#[inline]
+fn exceeds(count: u64, threshold: i64) -> bool {
+    u64::try_from(threshold).map_or(true, |t| count > t)
 }
 
 /// [`link_container`] when it would only count: counts and answers
@@ -75,7 +84,7 @@ fn collect_generations(heap: &mut Heap) -> Result<(), GcError> {
 fn choose(heap: &Heap) -> Option<usize> {
     let p = &heap.policy;
     (0..3).rev().find(|&i| {
-        p.gens[i].count > p.gens[i].threshold
+        exceeds(p.gens[i].count, p.gens[i].threshold)
             && !(i == 2 && p.long_lived_pending < p.long_lived_total / 4)
     })
 }

@@ -17,8 +17,9 @@ pub(crate) type Heap = Generational;
 /// One generation's threshold and count (CPython's `gc_generation`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct GenState {
-    /// Collect when `count` exceeds this.
-    pub threshold: u64,
+    /// Collect when `count` exceeds this (a C `int` in CPython: a
+    /// negative threshold is always exceeded).
+    pub threshold: i64,
     /// Generation 0: container allocations minus deallocations since its
     /// last collection (never below 0). Generations 1 and 2: collections
     /// of the next younger generation since their own last collection.
@@ -88,7 +89,7 @@ impl CycleGc {
         CycleGc {
             lists: Lists::new(),
             gens: thresholds.map(|threshold| GenState {
-                threshold,
+                threshold: i64::try_from(threshold).unwrap_or(i64::MAX),
                 count: 0,
             }),
             enabled,
@@ -102,7 +103,7 @@ impl CycleGc {
     }
 
     /// `gc.set_threshold(t0[, t1[, t2]])`.
-    pub(crate) fn set_threshold(&mut self, t0: u64, t1: Option<u64>, t2: Option<u64>) {
+    pub(crate) fn set_threshold(&mut self, t0: i64, t1: Option<i64>, t2: Option<i64>) {
         self.gens[0].threshold = t0;
         if let Some(t) = t1 {
             self.gens[1].threshold = t;

@@ -84,7 +84,7 @@ fn log_collections(h: &mut Generational) -> (Arc<Mutex<Starts>>, Arc<AtomicUsize
 }
 
 /// `auto_trigger.py NALLOC t0,t1,t2`.
-fn auto_trigger(nalloc: usize, th: (u64, u64, u64)) -> (Starts, (u64, u64, u64)) {
+fn auto_trigger(nalloc: usize, th: (i64, i64, i64)) -> (Starts, (u64, u64, u64)) {
     let mut h = Generational::new_default().unwrap();
     h.gc().set_threshold(th.0, Some(th.1), Some(th.2));
     h.gc().collect(2).unwrap();
@@ -129,6 +129,18 @@ fn thresholds_7_3_1_many_generation_2_collections() {
     let (want, count) = parse_auto(&read("out_auto_7_3_1.txt"));
     assert_eq!(want.iter().filter(|s| s.0 == 2).count(), 12);
     assert_eq!(auto_trigger(3000, (7, 3, 1)), (want, count));
+}
+
+/// Negative thresholds, which CPython's C `int`s take, are always passed:
+/// threshold 0 below zero collects at every allocation, generations 1 and
+/// 2 below zero qualify at every collection (generation 2 still gated by
+/// the long-lived rule).
+#[test]
+fn negative_thresholds_are_always_passed() {
+    let (want, count) = parse_auto(&read("out_auto_negative.txt"));
+    assert_eq!(want.len(), 40);
+    assert!(want.iter().any(|s| s.0 == 2) && want.iter().any(|s| s.0 == 0));
+    assert_eq!(auto_trigger(40, (-1, 3, -1)), (want, count));
 }
 
 /// `long_lived.py`: generation 2 waits until the objects promoted by

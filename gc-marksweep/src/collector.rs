@@ -202,6 +202,18 @@ impl IncMiniMark {
         s
     }
 
+    /// The weak references PyPy would have cleared since the last call but
+    /// this collector kept: their referents were kept only for finalizers
+    /// that ran (the finalized objects and what only they reach, which
+    /// PyPy's `deal_with_objects_with_finalizers` unlinks before the
+    /// finalizers run), and a resurrecting finalizer could make them
+    /// reachable again, so they still read them here (see the crate
+    /// docs). An embedder that models PyPy's interpreter treats them as
+    /// cleared. `OutOfMemory` when the list cannot be made (they stay).
+    pub fn take_spared_weaks(&mut self) -> Result<Vec<WeakId>, GcError> {
+        self.weaks.take_spared()
+    }
+
     /// The phase of the major collection (`"scanning"`, `"marking"`,
     /// `"sweeping"` or `"finalizing"`).
     pub fn phase(&self) -> &'static str {

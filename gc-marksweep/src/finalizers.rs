@@ -211,6 +211,8 @@ impl Finalizers {
         for (x, now) in marked.iter_mut() {
             *now = fin_state(*open(*x)) == 2;
         }
+        // SAFETY: as above.
+        unsafe { weaks.note_finalizer_only(access) };
         // What a resurrecting finalizer keeps (now or at a later major
         // collection) can become strongly reachable again, from the saved
         // list: its weak references stay, so that a weak reference never

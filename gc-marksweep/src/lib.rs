@@ -158,7 +158,10 @@
 //!   that a *resurrecting* finalizer keeps (now or at a later cycle) stay,
 //!   because such an object becomes strongly reachable again (from the saved
 //!   list), and a weak reference must never read nil while its referent is
-//!   reachable (the workspace's oracle checks exactly that).
+//!   reachable (the workspace's oracle checks exactly that). The ones
+//!   PyPy would have cleared are named to the embedder
+//!   ([`IncMiniMark::take_spared_weaks`]), which may treat them as
+//!   cleared, as PyPy's interpreter does (`gc-py` does).
 //! - **`gc disable`**: automatic major steps stop; minor collections go on;
 //!   explicit collections still run (PyPy). CPython's other controls are
 //!   ignored.

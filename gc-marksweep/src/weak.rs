@@ -6,7 +6,7 @@
 use gc_core::{GcError, HeapId, ObjectId, RootTable, WeakHandle, WeakId};
 
 use crate::header::{Access, OLD, ObjPtr, ObjRef};
-use crate::mark::survives;
+use crate::mark::{fin_state, survives};
 use crate::system;
 
 /// A weak reference as the mutator holds it (PyPy's weakrefs are heap
@@ -22,6 +22,10 @@ pub(crate) struct WeakEntry {
     /// The referent died: its callback runs after the next major
     /// collection, if this weak reference still lives then.
     pending: Option<ObjectId>,
+    /// PyPy would have cleared it (its referent was kept only for a
+    /// finalizer that runs now), but a resurrecting finalizer kept it
+    /// (see [`WeakTable::note_finalizer_only`]).
+    spared: bool,
 }
 
 impl WeakEntry {
@@ -80,6 +84,7 @@ impl WeakTable {
             target: Some(target.ptr()),
             callback,
             pending: None,
+            spared: false,
         };
         let slot = match self.free.pop() {
             Some(s) => {
@@ -148,6 +153,44 @@ impl WeakTable {
                 }
             }
         }
+    }
+
+    /// The finalizer ordering, once it has decided which finalizers run
+    /// now: notes the references to objects kept only for those (state 2:
+    /// the objects finalized now and what only they reach), which PyPy
+    /// clears at this point; the ones [`clear_unreachable`](Self::clear_unreachable)
+    /// keeps for a resurrecting finalizer stay noted until
+    /// [`take_spared`](Self::take_spared).
+    ///
+    /// # Safety
+    ///
+    /// As for [`clear_unreachable`](Self::clear_unreachable).
+    pub(crate) unsafe fn note_finalizer_only(&mut self, access: &Access) {
+        for weak in self.entries.iter_mut().flatten() {
+            if let Some(target) = weak.target {
+                // SAFETY: as in `clear_unreachable`.
+                let target = unsafe { target.open_block(access) };
+                if fin_state(target) == 2 {
+                    weak.spared = true;
+                }
+            }
+        }
+    }
+
+    /// The weak references noted by [`note_finalizer_only`](Self::note_finalizer_only)
+    /// that still have their referent, in table order (the notes are
+    /// cleared), or `OutOfMemory` (nothing taken) when the list cannot be
+    /// made.
+    pub(crate) fn take_spared(&mut self) -> Result<Vec<WeakId>, GcError> {
+        let n = self.iter().filter(|weak| weak.spared).count();
+        let mut spared = Vec::new();
+        system::reserve(&mut spared, n)?;
+        for weak in self.entries.iter_mut().flatten() {
+            if std::mem::take(&mut weak.spared) && weak.target.is_some() {
+                spared.push(WeakId(weak.id));
+            }
+        }
+        Ok(spared)
     }
 
     /// The end of marking: references to objects that are not really alive

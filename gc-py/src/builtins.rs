@@ -147,7 +147,14 @@ impl<C: Strategy> Interp<'_, C> {
         let mut p = [0u8; 5];
         p[0] = tag::WEAK;
         p[1..].copy_from_slice(&(index as u32).to_le_bytes());
-        let atom = self.lend(|hp| hp.atom(&p))?;
+        // CPython's weakref is a container the cycle collector tracks (it
+        // traverses its callback): counted by `gc.collect()`, saved in
+        // `gc.garbage`. Elsewhere an atom.
+        let atom = if self.heap.name() == "generational" {
+            self.lend(|hp| hp.node(0, &p))?
+        } else {
+            self.lend(|hp| hp.atom(&p))?
+        };
         // The weakref object's own death comes to the finalizer queue, so
         // its weak references can be released.
         self.heap.set_finalizer(&atom, true)?;
@@ -501,16 +508,16 @@ impl<C: Strategy> Interp<'_, C> {
             GcGetCount | GcGetThreshold => {
                 arity(name, &args, 0, 0)?;
                 let v = if b == GcGetCount {
-                    self.heap.get_count()?
+                    self.heap
+                        .get_count()?
+                        .map(|(a, b, c)| (a as i64, b as i64, c as i64))
                 } else {
                     self.heap.get_threshold()
                 };
                 match v {
-                    Some((a, b, c)) => self.new_tuple(vec![
-                        Value::Int(a as i64),
-                        Value::Int(b as i64),
-                        Value::Int(c as i64),
-                    ]),
+                    Some((a, b, c)) => {
+                        self.new_tuple(vec![Value::Int(a), Value::Int(b), Value::Int(c)])
+                    }
                     None => err(
                         "NotImplementedError",
                         format!(
@@ -522,24 +529,34 @@ impl<C: Strategy> Interp<'_, C> {
             }
             GcSetThreshold => {
                 arity(name, &args, 1, 3)?;
+                // C `int`s, as CPython parses them: negative values are
+                // taken (a negative threshold is always passed).
                 let mut t = Vec::new();
                 for a in &args {
                     let v = int_arg(name, a)?;
-                    if v < 0 {
-                        return err("ValueError", "thresholds must not be negative");
+                    if v > i64::from(i32::MAX) {
+                        return err("OverflowError", "signed integer is greater than maximum");
                     }
-                    t.push(v as u64);
+                    if v < i64::from(i32::MIN) {
+                        return err("OverflowError", "signed integer is less than minimum");
+                    }
+                    t.push(v);
                 }
-                self.heap.control(Control::Threshold(
-                    t[0],
-                    t.get(1).copied(),
-                    t.get(2).copied(),
-                ))?;
+                self.heap
+                    .set_threshold(t[0], t.get(1).copied(), t.get(2).copied())?;
                 Ok(Value::None)
             }
             GcIsTracked => {
                 arity(name, &args, 1, 1)?;
                 Ok(Value::Bool(match &args[0] {
+                    // CPython's empty tuple is a static singleton, never
+                    // tracked; here each `()` is a container of its own.
+                    Value::Obj(r)
+                        if self.heap.kind(r)? == gc_core::Kind::Tuple
+                            && self.heap.slot_count(r)? == 0 =>
+                    {
+                        false
+                    }
                     Value::Obj(r) => self.heap.is_tracked(r)?,
                     _ => false,
                 }))
@@ -708,10 +725,22 @@ impl<C: Strategy> Interp<'_, C> {
 
     pub fn gc_collect(&mut self, generation: u64) -> R<Value> {
         self.safe_point()?;
+        self.st.collects += 1;
+        // PyPy (7.3) runs the finalizers its `gc.collect()` found, from a
+        // program's second call on, with all but the first inside the first
+        // one's `__del__`, before its first line (the `UserDelAction` the
+        // collection fired is performed there): that `__del__` waits for
+        // the others (its weak references cleared already, as there).
+        self.st.defer_first_del = !self.heap.collect_returns_count() && self.st.collects > 1;
         // One collection, as CPython's: `__del__` runs inside it (the state
         // is lent), and what is still unreachable afterwards is freed and
         // counted by the same collection.
-        let n = self.collect_lent(generation)?;
+        let n = self.collect_lent(generation);
+        self.st.defer_first_del = false;
+        if let Some(first) = self.st.deferred_del.take() {
+            self.run_deferred_del(first)?;
+        }
+        let n = n?;
         self.safe_point()?;
         if self.heap.collect_returns_count() {
             Ok(Value::Int(n as i64))

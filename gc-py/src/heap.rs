@@ -50,7 +50,13 @@ pub trait Strategy: Inspect + 'static {
     /// `gc.get_count()`.
     fn get_count(&mut self) -> Option<(u64, u64, u64)>;
     /// `gc.get_threshold()`.
-    fn get_threshold(&mut self) -> Option<(u64, u64, u64)>;
+    fn get_threshold(&mut self) -> Option<(i64, i64, i64)>;
+    /// `gc.set_threshold(t0[, t1[, t2]])` with CPython's signed values,
+    /// where the strategy has thresholds of its own: whether it does.
+    fn set_threshold(&mut self, t0: i64, t1: Option<i64>, t2: Option<i64>) -> bool {
+        let _ = (t0, t1, t2);
+        false
+    }
     /// `gc.is_tracked(obj)`.
     fn is_tracked(&mut self, h: Handle) -> Result<bool, GcError>;
     /// `gc.get_freeze_count()`.
@@ -64,6 +70,12 @@ pub trait Strategy: Inspect + 'static {
     /// Live objects that are containers (nodes and tuples) and atoms,
     /// when the strategy can tell (for the leak report).
     fn live_by_kind(&self) -> Option<(u64, u64)>;
+    /// The weak references PyPy would have cleared (their referents kept
+    /// only for finalizers that ran) but the collector kept: on
+    /// `marksweep` ([`IncMiniMark::take_spared_weaks`]); empty elsewhere.
+    fn take_spared_weaks(&mut self) -> Result<Vec<WeakId>, GcError> {
+        Ok(Vec::new())
+    }
     /// Has `f` called with ("start" | "stop", [generation, collected,
     /// uncollectable]) around every collection (`gc.callbacks`); `false`
     /// when the strategy has no such hook.
@@ -170,8 +182,12 @@ impl Strategy for Generational {
     fn get_count(&mut self) -> Option<(u64, u64, u64)> {
         Some(self.gc().get_count())
     }
-    fn get_threshold(&mut self) -> Option<(u64, u64, u64)> {
+    fn get_threshold(&mut self) -> Option<(i64, i64, i64)> {
         Some(self.gc().get_threshold())
+    }
+    fn set_threshold(&mut self, t0: i64, t1: Option<i64>, t2: Option<i64>) -> bool {
+        self.gc().set_threshold(t0, t1, t2);
+        true
     }
     fn is_tracked(&mut self, h: Handle) -> Result<bool, GcError> {
         self.gc().is_tracked(h)
@@ -224,7 +240,7 @@ impl Strategy for RefCount {
     fn get_count(&mut self) -> Option<(u64, u64, u64)> {
         None
     }
-    fn get_threshold(&mut self) -> Option<(u64, u64, u64)> {
+    fn get_threshold(&mut self) -> Option<(i64, i64, i64)> {
         None
     }
     fn is_tracked(&mut self, h: Handle) -> Result<bool, GcError> {
@@ -246,7 +262,7 @@ impl Strategy for gc_core::NullCollector {
     fn get_count(&mut self) -> Option<(u64, u64, u64)> {
         None
     }
-    fn get_threshold(&mut self) -> Option<(u64, u64, u64)> {
+    fn get_threshold(&mut self) -> Option<(i64, i64, i64)> {
         None
     }
     fn is_tracked(&mut self, h: Handle) -> Result<bool, GcError> {
@@ -268,7 +284,7 @@ impl Strategy for IncMiniMark {
     fn get_count(&mut self) -> Option<(u64, u64, u64)> {
         None
     }
-    fn get_threshold(&mut self) -> Option<(u64, u64, u64)> {
+    fn get_threshold(&mut self) -> Option<(i64, i64, i64)> {
         None
     }
     fn is_tracked(&mut self, h: Handle) -> Result<bool, GcError> {
@@ -279,6 +295,9 @@ impl Strategy for IncMiniMark {
     }
     fn live_by_kind(&self) -> Option<(u64, u64)> {
         None
+    }
+    fn take_spared_weaks(&mut self) -> Result<Vec<WeakId>, GcError> {
+        IncMiniMark::take_spared_weaks(self)
     }
 }
 
@@ -316,6 +335,9 @@ pub struct Drained {
     /// Objects finalized by a collection, sorted: what it found dead (a
     /// finalizer event followed by that collection's end).
     pub died_in_collection: Vec<ObjectId>,
+    /// Weak references to objects kept only for those finalizers, which
+    /// the collector kept and PyPy clears ([`Strategy::take_spared_weaks`]).
+    pub spared_weaks: Vec<WeakId>,
 }
 
 /// A collector configured from `KEY=VALUE` pairs, recording events.
@@ -552,6 +574,7 @@ impl<'h, C: Strategy> Heap<'h, C> {
             }
         }
         out.died_in_collection.sort_unstable();
+        out.spared_weaks = self.c.take_spared_weaks()?;
         Ok(out)
     }
     /// `sys.getrefcount(obj)` without the argument's own reference
@@ -568,8 +591,25 @@ impl<'h, C: Strategy> Heap<'h, C> {
     }
 
     /// `gc.get_threshold()`.
-    pub fn get_threshold(&mut self) -> Option<(u64, u64, u64)> {
+    pub fn get_threshold(&mut self) -> Option<(i64, i64, i64)> {
         self.c.get_threshold()
+    }
+
+    /// `gc.set_threshold(t0[, t1[, t2]])`: CPython's signed values where
+    /// the strategy keeps them, else the control (a negative value as 0).
+    pub fn set_threshold(
+        &mut self,
+        t0: i64,
+        t1: Option<i64>,
+        t2: Option<i64>,
+    ) -> Result<(), GcError> {
+        self.flush()?;
+        if self.c.set_threshold(t0, t1, t2) {
+            return Ok(());
+        }
+        let u = |t: i64| u64::try_from(t).unwrap_or(0);
+        self.control(Control::Threshold(u(t0), t1.map(u), t2.map(u)))
+            .map(|_| ())
     }
 
     /// Drops (and, in a collection, traverses and clears) the node's

@@ -254,6 +254,15 @@ pub struct State {
     pub del_error: Option<Exc>,
     /// `gc.callbacks`, once the program asked for it.
     pub gc_callbacks: Option<Root>,
+    /// The program has ended: what runs now runs in no frame of it.
+    pub at_exit: bool,
+    /// `gc.collect()` calls so far.
+    pub collects: u64,
+    /// On `marksweep`: the next `__del__` waits for the other finalizers
+    /// of this `gc.collect()` ([`Interp::gc_collect`]).
+    pub defer_first_del: bool,
+    /// The object whose `__del__` waits so.
+    pub deferred_del: Option<Root>,
     /// `gc.garbage` where the collector keeps none, once asked for.
     pub gc_garbage: Option<Root>,
     /// The globals during the last collection at exit, on `generational`.
@@ -292,6 +301,10 @@ impl State {
             del_error: None,
             gc_callbacks: None,
             gc_garbage: None,
+            at_exit: false,
+            collects: 0,
+            defer_first_del: false,
+            deferred_del: None,
             exit_globals: None,
             lend_in_ops,
         }
@@ -1275,6 +1288,7 @@ impl<'h, C: Strategy> Interp<'h, C> {
         for (p, a) in func.params.iter().zip(args) {
             locals.bind(p, a);
         }
+        let caller_line = self.st.line;
         self.st.frames.push(Frame {
             locals,
             name: func.name.clone(),
@@ -1283,6 +1297,9 @@ impl<'h, C: Strategy> Interp<'h, C> {
         let r = self.exec_block(func.body);
         self.st.depth -= 1;
         let frame = self.st.frames.pop();
+        // The locals go in the caller's frame, at its line (CPython pops
+        // the frame first).
+        self.st.line = caller_line;
         drop(frame);
         let v = match r? {
             Flow::Return(v) => v,
@@ -1355,6 +1372,16 @@ impl<'h, C: Strategy> Interp<'h, C> {
             for id in &d.died_in_collection {
                 self.clear_weakrefs_to(*id);
             }
+            // And those to what only such an object keeps alive, which the
+            // collector keeps (a resurrecting finalizer could make them
+            // reachable again).
+            for w in &d.spared_weaks {
+                if let Some(&i) = self.st.weak_by_id.get(w)
+                    && let Some(Some(e)) = self.st.weaks.get_mut(i)
+                {
+                    e.cleared = true;
+                }
+            }
         }
         if d.weak_callbacks.is_empty() {
             return Ok(false);
@@ -1404,6 +1431,12 @@ impl<'h, C: Strategy> Interp<'h, C> {
         }
     }
 
+    /// Runs the `__del__` that waited for the other finalizers of a
+    /// `gc.collect()` (`marksweep`).
+    pub fn run_deferred_del(&mut self, obj: Root) -> R<()> {
+        self.run_del(obj)
+    }
+
     fn run_del(&mut self, obj: Root) -> R<()> {
         match self.tag_of(&obj)? {
             tag::INSTANCE => {}
@@ -1427,11 +1460,18 @@ impl<'h, C: Strategy> Interp<'h, C> {
             _ => return Ok(()),
         }
         let k = self.st.classes[self.extra(&obj)? as usize].clone();
-        let del = k.lookup("__del__", |v| match v {
-            Value::Func(f) => Some(f.clone()),
-            _ => None,
-        });
-        let Some(Some(del)) = del else { return Ok(()) };
+        // Whatever the class holds as `__del__` is called (CPython's
+        // `slot_tp_finalize`), a value that is not a function too.
+        let mut owner = Some(k);
+        let mut del = None;
+        while let Some(c) = owner {
+            if let Some(v) = c.attrs.borrow().get("__del__") {
+                del = Some(dup_value(&mut self.heap, v)?);
+                break;
+            }
+            owner = c.base.clone();
+        }
+        let Some(del) = del else { return Ok(()) };
         if self.heap.name() == "marksweep" {
             // PyPy clears the object's weak references just before its
             // `__del__` (`UserDelAction._call_finalizer`): they read `None`
@@ -1439,9 +1479,28 @@ impl<'h, C: Strategy> Interp<'h, C> {
             // callbacks still run when the object is freed.
             let id = self.heap.id(&obj)?;
             self.clear_weakrefs_to(id);
+            if std::mem::take(&mut self.st.defer_first_del) {
+                self.st.deferred_del = Some(obj);
+                return Ok(());
+            }
         }
         self.st.del_runs += 1;
         let line = self.st.line;
+        let del = match del {
+            Value::Func(f) => f,
+            other => {
+                let what = match other {
+                    Value::None => None,
+                    _ => Some(self.repr(&other)?),
+                };
+                let r = self.call(other, vec![Value::Obj(obj)], Vec::new());
+                self.st.line = line;
+                return match r {
+                    Ok(_) => Ok(()),
+                    Err(e) => self.report_unraisable(e, what.as_deref()),
+                };
+            }
+        };
         let r = self.call_func(&del, vec![Value::Obj(obj)]);
         self.st.line = line;
         if let Err(e) = r {
@@ -1452,6 +1511,40 @@ impl<'h, C: Strategy> Interp<'h, C> {
             );
             self.report_ignored(e, &what)?;
         }
+        Ok(())
+    }
+
+    /// An exception raised by calling a `__del__` that is not a function
+    /// (`__del__ = 5`), which no frame of the program saw: CPython's
+    /// `PyErr_WriteUnraisable` names the object (not `None`) and gives the
+    /// traceback the frame that was running, if any (none at exit); PyPy
+    /// prints the object and the exception alone.
+    fn report_unraisable(&mut self, e: Exc, what: Option<&str>) -> R<()> {
+        let p = match e {
+            Exc::Unsupported(u) => return Err(Exc::Unsupported(u)),
+            Exc::Py(p) => p,
+        };
+        let _ = self.st.out.flush();
+        if self.heap.name() == "marksweep" {
+            match what {
+                Some(w) => eprintln!("Exception ignored in: {w}"),
+                None => eprintln!("Exception ignored in:"),
+            }
+        } else {
+            if let Some(w) = what {
+                eprintln!("Exception ignored in: {w}");
+            }
+            if !self.st.at_exit {
+                eprintln!("Traceback (most recent call last):");
+                eprintln!(
+                    "  File \"{}\", line {}, in {}",
+                    self.st.file,
+                    self.st.line,
+                    self.frame_name()
+                );
+            }
+        }
+        eprintln!("{}: {}", p.kind, p.msg);
         Ok(())
     }
 
@@ -1534,6 +1627,7 @@ impl<'h, C: Strategy> Interp<'h, C> {
 
     pub fn shutdown(&mut self) -> R<()> {
         self.safe_point()?;
+        self.st.at_exit = true;
         let _ = self.st.out.flush();
         if !self.heap.collect_returns_count() {
             return Ok(());

@@ -18,14 +18,21 @@
 //!   `None`, `True` and `False` are untracked atoms once stored in a
 //!   container (the evaluator keeps them unboxed in variables);
 //! - classes, functions and modules live outside the collected heap
-//!   (immortal); a weak reference object is an atom;
+//!   (immortal); a weak reference object is a container without slots
+//!   on `generational` (CPython's collector tracks weakrefs: `gc.collect()`
+//!   counts them, DEBUG_SAVEALL saves them), an atom elsewhere;
 //! - the roots are the frames' variables and the evaluator's temporaries.
 //!
 //! `__del__` runs the program's method with `self` readable, once per
 //! object (PEP 442), and may resurrect `self`; an exception leaving it is
-//! printed as `Exception ignored in: …` and the program goes on. It runs
+//! printed as `Exception ignored in: …` and the program goes on (a
+//! `__del__` that is not a function, `__del__ = 5`, is called all the
+//! same: its `TypeError` is printed so, as CPython and PyPy do). It runs
 //! where the modelled runtime runs it: under reference counting at the
-//! moment the last reference goes, inside the statement (a temporary
+//! moment the last reference goes, inside the statement (inside a running
+//! `__del__` too: nested, as in CPython; what an object held when its
+//! `__del__` ran is finalized when it is freed, before the next object of
+//! the same container; a temporary
 //! dropped by an argument's evaluation goes before the call it is passed
 //! to, as CPython releases it, and the callbacks of the weak references
 //! it cleared follow); on `generational` inside the collection (after the
@@ -48,12 +55,15 @@
 //! A weak reference object that dies in the collection that finds its
 //! referent dead calls nothing back (CPython skips the weakrefs in the
 //! garbage; PyPy never calls back a dead weakref). On `generational` the
-//! weakref object, an atom, is not in the collector's unreachable set, so
-//! one that the collection frees only after a `__del__` of the same
-//! garbage has run is still called back (before that `__del__`).
+//! weakref object is in the collector's unreachable set with its
+//! referent, so one that the collection frees only after a `__del__` of
+//! the same garbage has run is not called back either (that `__del__`
+//! reads it cleared).
 //!
 //! The finalizer hook is the interpreter itself: the heap calls it
-//! ([`gc_core::Embedding::on_finalize_with`]) with the interpreter's state,
+//! ([`gc_core::Embedding::on_finalize_nested_with`] on the CPython
+//! strategies, [`gc_core::Embedding::on_finalize_with`] on `marksweep`,
+//! whose finalizers run one after another) with the interpreter's state,
 //! which the interpreter lends ([`gc_core::embed::lend`]) around every heap
 //! operation that may finalize.
 //!
@@ -65,9 +75,25 @@
 //! Dicts are tracked as CPython tracks them (on `generational`,
 //! `Gc::track_as_dict`): `gc.is_tracked({})` and `gc.is_tracked({"a": 1})`
 //! are `False` until a container is stored, and a full collection
-//! untracks a dict that holds none again. Functions and classes are atoms
+//! untracks a dict that holds none again; `gc.is_tracked(())` is `False`
+//! (CPython's empty tuple is a static singleton). Functions and classes are atoms
 //! here, so a dict that holds only those is untracked where CPython
 //! tracks it.
+//!
+//! `gc.get_count()` counts what `gc-generational` counts: every container
+//! allocated, less every one freed, since the last collection (its trace
+//! model has no free lists, on purpose: its docs say why). CPython's
+//! count moves only with the allocations that reach its allocator and
+//! the frees that leave it: a tuple, list or dict taken from its free
+//! list (refilled as they die, emptied by a full collection) counts
+//! nothing, and one freed into it uncounts nothing, the tuple
+//! `gc.get_count()` returns included; its own internal allocations
+//! (`print`'s, for one) count too. So the numbers agree only where
+//! neither is involved: straight after `gc.collect()`, `(x, 2)` counts one
+//! in both, but CPython's next `gc.get_count()` also counts the tuple the
+//! first one returned, and `l = [x]; l = None` leaves CPython's count one
+//! higher. This is documented, not modelled: automatic collections follow
+//! gc-py's count, so they may come earlier or later than CPython's.
 //!
 //! `gc.garbage` is a list the program may `append` to, index, iterate
 //! and `clear()`; on `generational` it is the collector's own list, which
@@ -101,7 +127,8 @@
 //! `pop`, `clear`.
 //!
 //! Modules: `gc` (`collect`, `enable`, `disable`, `isenabled`,
-//! `get_count`, `get_threshold`, `set_threshold`, `is_tracked`, `freeze`,
+//! `get_count`, `get_threshold`, `set_threshold` (C `int`s, as CPython's:
+//! a negative threshold is always passed), `is_tracked`, `freeze`,
 //! `unfreeze`, `get_freeze_count`, `garbage`, `set_debug(gc.DEBUG_SAVEALL
 //! | 0)`, `callbacks` — a list whose functions are called with `"start"` /
 //! `"stop"` and `{"generation", "collected", "uncollectable"}` around every
@@ -112,15 +139,20 @@
 //! On `marksweep`, as in PyPy's interpreter, the weak references to the
 //! objects a collection finalizes are cleared before the first `__del__`
 //! runs and stay cleared if it resurrects them (their callbacks run when
-//! the object is freed); the weak references to objects only such an
-//! object keeps alive still read them until they are freed, where PyPy
-//! clears those too (`gc-marksweep` keeps them, as the docs of its
-//! resurrecting finalizers say).
+//! the object is freed); so are the weak references to the objects only
+//! such an object keeps alive, as PyPy clears them (`gc-marksweep` keeps
+//! them, as the docs of its resurrecting finalizers say, and names them:
+//! `IncMiniMark::take_spared_weaks`), not those to what a finalizable
+//! object that waits for a later collection keeps alive.
 //!
 //! On `marksweep`, `gc.collect(generation)` runs a full collection
 //! whatever the number and returns `None`, as on PyPy, and a cycle
 //! of objects with `__del__` is finalized one object per collection (what
-//! pypy3 7.3 does; `gc-marksweep`'s tests record it). What the modelled
+//! pypy3 7.3 does; `gc-marksweep`'s tests record it). The finalizers one
+//! `gc.collect()` finds run in the collector's order at a program's first
+//! call; from the second on, the first one's `__del__` waits for the
+//! others (its weak references already cleared), as pypy3 7.3 runs them
+//! inside it, before its first line: `[a, b, c]` prints b, c, a. What the modelled
 //! runtime's modules lack is an `AttributeError` that says why: on
 //! `marksweep`, as on PyPy, `sys.getrefcount` and the generation API of
 //! `gc` (`get_count`, `get_threshold`, `set_threshold`, `is_tracked`,
@@ -135,7 +167,8 @@
 //! method in a container"); store the function or the object instead.
 //!
 //! Anything else is `FILE:LINE: <construct> is not supported` (exit 2).
-//! A syntax error is printed as CPython prints it (exit 1), an uncaught
+//! A syntax error is printed as CPython prints it (exit 1; a bracket
+//! never closed, unmatched or mismatched gets its tokenizer's message), an uncaught
 //! exception as the innermost line of a traceback (exit 1), after which
 //! the exit's finalization runs as after a normal end (CPython: what the
 //! traceback's frames held, then the globals). Recursion is
@@ -355,9 +388,7 @@ fn run_inner(
 fn syntax_error(file: &str, source: &str, e: &rustpython_parser::ParseError) -> i32 {
     let lines = LineIndex::new(source);
     let off = e.offset.to_usize().min(source.len());
-    let line = lines.line(off);
-    let col = lines.column(off);
-    let (kind, msg) = match &e.error {
+    let (kind, mut msg) = match &e.error {
         ParseErrorType::Eof => ("SyntaxError", "unexpected EOF while parsing".to_string()),
         ParseErrorType::Lexical(l) => {
             let m = l.to_string();
@@ -376,6 +407,43 @@ fn syntax_error(file: &str, source: &str, e: &rustpython_parser::ParseError) -> 
             }
         }
     };
+    let mut off = off;
+    // CPython's tokenizer error wins over the parser's: a bad closing
+    // bracket anywhere; a bracket left open at the end when the parser
+    // ran into the end, or failed on a later line than the bracket's.
+    if kind == "SyntaxError" {
+        use source::BracketError as B;
+        let line_of = |o: usize| lines.line(o);
+        match source::bracket_error(source) {
+            Some(B::Unclosed { open, offset })
+                if matches!(e.error, ParseErrorType::Eof) || line_of(off) > line_of(offset) =>
+            {
+                msg = format!("'{open}' was never closed");
+                off = offset;
+            }
+            Some(B::Unmatched { close, offset }) => {
+                msg = format!("unmatched '{close}'");
+                off = offset;
+            }
+            Some(B::Mismatch {
+                open,
+                open_offset,
+                close,
+                offset,
+            }) => {
+                msg = format!(
+                    "closing parenthesis '{close}' does not match opening parenthesis '{open}'"
+                );
+                if line_of(open_offset) != line_of(offset) {
+                    msg.push_str(&format!(" on line {}", line_of(open_offset)));
+                }
+                off = offset;
+            }
+            _ => {}
+        }
+    }
+    let line = lines.line(off);
+    let col = lines.column(off);
     eprintln!("  File \"{file}\", line {line}");
     if let Some(text) = source.lines().nth(line - 1) {
         let trimmed = text.trim_start();
@@ -438,7 +506,14 @@ fn run_program<C: Strategy>(
             return EXIT_UNSUPPORTED;
         }
     };
-    if let Err(e) = c.on_finalize_with(interp::run_finalizer::<C>) {
+    // CPython runs a `__del__` whose object a running `__del__` drops
+    // inside it (nested); PyPy runs its finalizers one after another.
+    let hooked = if C::COLLECT_RETURNS_COUNT {
+        c.on_finalize_nested_with(interp::run_finalizer::<C>)
+    } else {
+        c.on_finalize_with(interp::run_finalizer::<C>)
+    };
+    if let Err(e) = hooked {
         eprintln!("gc-py: {e}");
         return EXIT_UNSUPPORTED;
     }
@@ -529,7 +604,9 @@ fn report_end(st: &mut State, file: &str, r: Result<(), Exc>) -> i32 {
     }
 }
 
-/// On `refcount`, what is left once every root is gone leaked in cycles.
+/// On `refcount`, what is left once every root is gone leaked in cycles:
+/// every object left (the containers in the cycles and the atoms they
+/// hold), then the two apart.
 fn report_leaks<C: Strategy>(it: &mut Interp<'_, C>) {
     if it.heap.name() != "refcount" {
         return;
@@ -546,7 +623,15 @@ fn report_leaks<C: Strategy>(it: &mut Interp<'_, C>) {
         && all > 0
     {
         eprintln!(
-            "gc-py: {containers} objects leaked in reference cycles ({containers} containers, {atoms} atoms they hold): the refcount strategy has no cycle collector"
+            "gc-py: {} leaked in reference cycles ({} and {} they hold): the refcount strategy has no cycle collector",
+            counted(all, "object"),
+            counted(containers, "container"),
+            counted(atoms, "atom")
         );
     }
+}
+
+/// `1 object`, `2 objects`.
+fn counted(n: u64, what: &str) -> String {
+    format!("{n} {what}{}", if n == 1 { "" } else { "s" })
 }

@@ -39,3 +39,133 @@ pub struct Unsupported {
     /// What it is.
     pub what: String,
 }
+
+/// What CPython's tokenizer finds wrong with a program's brackets: the
+/// tokenizer error that replaces the parser's own when a parse fails.
+#[derive(Debug, PartialEq, Eq)]
+pub enum BracketError {
+    /// An opening bracket still open at the end of the file: `'(' was
+    /// never closed`, at the bracket (the innermost one left open).
+    Unclosed { open: char, offset: usize },
+    /// A closing bracket with nothing open: `unmatched ')'`.
+    Unmatched { close: char, offset: usize },
+    /// A closing bracket of the wrong kind: `closing parenthesis ']' does
+    /// not match opening parenthesis '('` (`on line N` when the opening
+    /// one is on another line).
+    Mismatch {
+        open: char,
+        open_offset: usize,
+        close: char,
+        offset: usize,
+    },
+}
+
+/// The first bracket error of `source`, as CPython 3.11's tokenizer reads
+/// it: brackets inside strings (f-strings included: one token in 3.11)
+/// and comments do not count; a bad closing bracket stops the scan;
+/// otherwise the innermost bracket left open at the end, if any.
+pub fn bracket_error(source: &str) -> Option<BracketError> {
+    let b = source.as_bytes();
+    let mut open: Vec<(u8, usize)> = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'#' => {
+                while i < b.len() && b[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            q @ (b'\'' | b'"') => {
+                let triple = b.get(i + 1) == Some(&q) && b.get(i + 2) == Some(&q);
+                i += if triple { 3 } else { 1 };
+                while i < b.len() {
+                    match b[i] {
+                        // An escaped character (in a raw string too, as far
+                        // as finding the string's end goes).
+                        b'\\' => i += 1,
+                        b'\n' if !triple => break,
+                        c if c == q
+                            && (!triple
+                                || (b.get(i + 1) == Some(&q) && b.get(i + 2) == Some(&q))) =>
+                        {
+                            i += if triple { 2 } else { 0 };
+                            break;
+                        }
+                        _ => {}
+                    }
+                    i += 1;
+                }
+            }
+            c @ (b'(' | b'[' | b'{') => open.push((c, i)),
+            c @ (b')' | b']' | b'}') => {
+                let want = match c {
+                    b')' => b'(',
+                    b']' => b'[',
+                    _ => b'{',
+                };
+                match open.pop() {
+                    Some((o, _)) if o == want => {}
+                    Some((o, at)) => {
+                        return Some(BracketError::Mismatch {
+                            open: char::from(o),
+                            open_offset: at,
+                            close: char::from(c),
+                            offset: i,
+                        });
+                    }
+                    None => {
+                        return Some(BracketError::Unmatched {
+                            close: char::from(c),
+                            offset: i,
+                        });
+                    }
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    open.pop().map(|(o, at)| BracketError::Unclosed {
+        open: char::from(o),
+        offset: at,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn brackets_in_strings_and_comments_do_not_count() {
+        assert_eq!(bracket_error("x = ('(' + \"[\" + f'{{')  # ]\n"), None);
+        assert_eq!(bracket_error("x = '''(\n''' + ')'\n"), None);
+        assert_eq!(bracket_error("x = 'a\\'(' + (1)\n"), None);
+    }
+
+    #[test]
+    fn the_innermost_bracket_left_open_is_reported() {
+        assert_eq!(
+            bracket_error("x = [1, (2,\n"),
+            Some(BracketError::Unclosed {
+                open: '(',
+                offset: 8
+            })
+        );
+        assert_eq!(
+            bracket_error("x = (1]\n"),
+            Some(BracketError::Mismatch {
+                open: '(',
+                open_offset: 4,
+                close: ']',
+                offset: 6
+            })
+        );
+        assert_eq!(
+            bracket_error("x = )\n"),
+            Some(BracketError::Unmatched {
+                close: ')',
+                offset: 4
+            })
+        );
+    }
+}

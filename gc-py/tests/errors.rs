@@ -45,6 +45,45 @@ fn a_syntax_error_is_reported_as_cpython_does() {
 }
 
 #[test]
+fn a_bracket_error_is_reported_as_cpython_does() {
+    // What CPython 3.11 prints (after its `File` line) for each source.
+    let cases = [
+        (
+            "x = 1\nprint((x + 2)\ny = 3\n",
+            "line 2\n    print((x + 2)\n         ^\nSyntaxError: '(' was never closed\n",
+        ),
+        (
+            "x = [1,\n 2\n",
+            "line 1\n    x = [1,\n        ^\nSyntaxError: '[' was never closed\n",
+        ),
+        (
+            "x = 1 # (\ny = '(' + {1: 2\n",
+            "line 2\n    y = '(' + {1: 2\n              ^\nSyntaxError: '{' was never closed\n",
+        ),
+        (
+            "x = )\n",
+            "line 1\n    x = )\n        ^\nSyntaxError: unmatched ')'\n",
+        ),
+        (
+            "x = [1,\n2)\n",
+            "line 2\n    2)\n     ^\nSyntaxError: closing parenthesis ')' does not match opening parenthesis '[' on line 1\n",
+        ),
+    ];
+    for s in STRATEGIES {
+        for (source, expected) in cases {
+            let r = run_source("br.py", source, s);
+            assert_eq!(r.code, 1);
+            assert_eq!(r.stdout, "");
+            assert_eq!(
+                r.stderr,
+                format!("  File \"br.py\", {expected}"),
+                "{source:?} on {s}"
+            );
+        }
+    }
+}
+
+#[test]
 fn a_runtime_error_names_its_line() {
     for s in STRATEGIES {
         let r = run_source(
@@ -133,6 +172,29 @@ fn an_exception_in_del_is_ignored_as_cpython_does() {
         assert_eq!(
             mask(&r.stderr),
             "Exception ignored in: <function A.__del__ at 0x…>\nTraceback (most recent call last):\n  File \"del.py\", line 4, in __del__\nZeroDivisionError: integer division or modulo by zero\n"
+        );
+    }
+}
+
+#[test]
+fn a_threshold_outside_a_c_int_is_an_overflow_error() {
+    for (v, msg) in [
+        ("2147483648", "signed integer is greater than maximum"),
+        ("-2147483649", "signed integer is less than minimum"),
+    ] {
+        let r = run_source(
+            "thr.py",
+            &format!(
+                "import gc\ngc.set_threshold(-2147483648, 2147483647)\nprint(gc.get_threshold())\ngc.set_threshold(700, {v})\n"
+            ),
+            "generational",
+        );
+        assert_eq!(r.code, 1);
+        assert_eq!(r.stdout, "(-2147483648, 2147483647, 10)\n");
+        assert!(
+            r.stderr.ends_with(&format!("OverflowError: {msg}\n")),
+            "{}",
+            r.stderr
         );
     }
 }

@@ -18,7 +18,11 @@
 //! nothing lent there), keyed by type; it ends when `lend` returns or
 //! unwinds. While a hook holds the state, it is not lent again
 //! ([`with_lent`] returns `None`), so a finalizer due during a finalizer
-//! waits its turn, as in CPython.
+//! waits its turn — unless the hook is a nested one
+//! ([`Embedding::on_finalize_nested_with`](super::Embedding::on_finalize_nested_with))
+//! and the embedder lends again around its operations inside the hook:
+//! then it runs inside, as CPython runs the `__del__` of an object a
+//! running `__del__` drops.
 
 #![allow(unsafe_code)]
 

@@ -33,5 +33,7 @@ pub use root::{Root, WeakRoot};
 pub(crate) use scope::hook_for;
 pub use scope::{Embedding, Finalize, Local, Scope, report_leaks};
 pub(crate) use state::push_root_on;
-pub use state::{EmbedState, FinalizeHook, finish, push_root, release_dropped, run_hook_now};
+pub use state::{
+    EmbedState, FinalizeHook, NestedHook, finish, push_root, release_dropped, run_hook_now,
+};
 pub use view::ObjectView;

@@ -760,6 +760,26 @@ fn hook_with<C: Collector, X: 'static>(
     })
 }
 
+/// Wraps `hook`, a plain function that needs a value of type `X` lent by
+/// the embedder, as a hook that may run nested.
+fn nested_with<C: Collector + 'static, X: 'static>(
+    hook: for<'s, 'o> fn(&mut X, &mut Scope<'s, C>, Local<'o>),
+) -> super::NestedHook<C> {
+    std::sync::Arc::new(move |heap: &mut C, h: Handle| {
+        super::with_lent(|cx: &mut X| {
+            run_scope(heap, |s| {
+                // Refused memory for the local: not now (the object waits).
+                let Ok(object) = s.clone_local(h) else {
+                    return false;
+                };
+                hook(cx, s, object);
+                true
+            })
+        })
+        .unwrap_or(false)
+    })
+}
+
 fn run_scope<C: Collector, R>(heap: &mut C, f: impl for<'i> FnOnce(&mut Scope<'i, C>) -> R) -> R {
     let mut scope = Scope::enter(heap);
     f(&mut scope)
@@ -814,6 +834,32 @@ pub trait Embedding: Collector {
             });
         }
         self.embed_state().set_hook(Some(hook_with(hook)));
+        Ok(())
+    }
+
+    /// [`Embedding::on_finalize_with`] for a hook that is a plain function,
+    /// which may run again while it runs: a finalizer due during it (an
+    /// object its operations drop, or free) runs inside it, at the end of
+    /// the operation that made it due, with the `X` lent innermost (the
+    /// embedder lends around its operations inside the hook too) — as
+    /// CPython runs the `__del__` of an object that a running `__del__`
+    /// drops, nested. Objects queued before the hook started wait for it,
+    /// behind what it and the release of its object leave queued.
+    fn on_finalize_nested_with<X: 'static>(
+        &mut self,
+        hook: for<'s, 'o> fn(&mut X, &mut Scope<'s, Self>, Local<'o>),
+    ) -> Result<(), GcError>
+    where
+        Self: 'static,
+    {
+        if !Self::CALLS_OWN_HOOK {
+            return Err(GcError::Unsupported {
+                strategy: "any",
+                what: "on_finalize_nested_with (the hook takes the strategy's own scope type: \
+                       install it through gc_any::dispatch)",
+            });
+        }
+        self.embed_state().set_nested_hook(nested_with(hook));
         Ok(())
     }
 

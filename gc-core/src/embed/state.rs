@@ -20,11 +20,20 @@ use crate::{Collector, Handle};
 /// operation.
 pub type FinalizeHook<C> = Box<dyn FnMut(&mut C, Handle) -> bool + Send>;
 
+/// A hook that may run again while it runs (it wraps a plain function):
+/// a finalizer due during it runs inside it, at the end of the operation
+/// that made it due, as CPython runs a `__del__` whose object the running
+/// `__del__` drops. See
+/// [`Embedding::on_finalize_nested_with`](super::Embedding::on_finalize_nested_with).
+pub type NestedHook<C> = std::sync::Arc<dyn Fn(&mut C, Handle) -> bool + Send + Sync>;
+
 enum Hook<C> {
     None,
     Idle(FinalizeHook<C>),
     /// Taken out while it runs; a finalizer due meanwhile waits its turn.
     Running,
+    /// Never taken out: it runs nested.
+    Nested(NestedHook<C>),
 }
 
 /// The per-heap state of the embedding layer. A strategy owns one, hands
@@ -39,6 +48,10 @@ pub struct EmbedState<C> {
     hook: Hook<C>,
     /// Objects chosen for finalization, each held by a root, in order.
     pending: VecDeque<Handle>,
+    /// With a nested hook running: the objects of `pending` before this
+    /// index wait for it (they were queued before it started); [`finish`]
+    /// takes those from here on.
+    floor: usize,
     panic: Option<Box<dyn Any + Send>>,
     finishing: bool,
 }
@@ -58,6 +71,7 @@ impl<C> EmbedState<C> {
             released,
             hook: Hook::None,
             pending: VecDeque::new(),
+            floor: 0,
             panic: None,
             finishing: false,
         })
@@ -103,7 +117,7 @@ impl<C> EmbedState<C> {
     /// Does the operation that is ending have to call [`finish`]?
     #[inline]
     pub fn needs_finish(&self) -> bool {
-        !self.finishing && (!self.pending.is_empty() || self.panic.is_some())
+        !self.finishing && (self.pending.len() > self.floor || self.panic.is_some())
     }
 
     /// Roots the embedding layer holds itself (objects waiting for the
@@ -147,6 +161,20 @@ impl<C> EmbedState<C> {
             None => Hook::None,
         };
     }
+
+    /// Installs a hook that runs nested (see [`NestedHook`]).
+    pub fn set_nested_hook(&mut self, hook: NestedHook<C>) {
+        self.hook = Hook::Nested(hook);
+    }
+
+    /// The next queued object [`finish`] may take (at the floor).
+    fn take_next(&mut self) -> Option<Handle> {
+        if self.pending.len() > self.floor {
+            self.pending.remove(self.floor)
+        } else {
+            None
+        }
+    }
 }
 
 /// Calls the hook on `root`'s object now, if it is idle, and releases
@@ -158,6 +186,10 @@ impl<C> EmbedState<C> {
 /// [`finish`] once the operation is over.
 pub fn run_hook_now<C: Collector>(heap: &mut C, root: Handle) -> bool {
     let state = heap.embed_state();
+    if let Hook::Nested(hook) = &state.hook {
+        let hook = hook.clone();
+        return run_nested(heap, root, &*hook);
+    }
     let Hook::Idle(mut hook) = std::mem::replace(&mut state.hook, Hook::Running) else {
         return false;
     };
@@ -186,6 +218,42 @@ pub fn run_hook_now<C: Collector>(heap: &mut C, root: Handle) -> bool {
     ran
 }
 
+/// [`run_hook_now`] with a nested hook: the operations it makes end as
+/// any other does, running the finalizers they made due (inside this
+/// one); those queued before it wait, behind what it and the release of
+/// its object leave queued (CPython finalizes what an object's
+/// deallocation frees before the next object).
+fn run_nested<C: Collector>(
+    heap: &mut C,
+    root: Handle,
+    hook: &(dyn Fn(&mut C, Handle) -> bool + Send + Sync),
+) -> bool {
+    let state = heap.embed_state();
+    let floor = std::mem::replace(&mut state.floor, state.pending.len());
+    let outer = std::mem::replace(&mut state.finishing, false);
+    let outcome = catch_unwind(AssertUnwindSafe(|| hook(heap, root)));
+    let state = heap.embed_state();
+    state.finishing = true;
+    let ran = match outcome {
+        Ok(ran) => ran,
+        Err(payload) => {
+            state.panic.get_or_insert(payload);
+            true
+        }
+    };
+    if ran {
+        let _ = heap.release(root);
+    }
+    let state = heap.embed_state();
+    let (mine, len) = (state.floor, state.pending.len());
+    if mine > floor && len > mine {
+        state.pending.make_contiguous()[floor..len].rotate_right(len - mine);
+    }
+    state.floor = floor;
+    state.finishing = outer;
+    ran
+}
+
 /// Ends an operation: runs the hook on every queued object, in order,
 /// releasing each root afterwards (which frees the object if nothing else
 /// holds it now), then resumes the first panic a hook raised, once the heap
@@ -201,13 +269,15 @@ pub fn finish<C: Collector>(heap: &mut C) {
     state.finishing = true;
     loop {
         let state = heap.embed_state();
-        let Some(root) = state.pending.pop_front() else {
+        let Some(root) = state.take_next() else {
             break;
         };
         if !run_hook_now(heap, root) {
             if heap.embed_state_ref().has_hook() {
-                // Not now: it keeps its turn.
-                heap.embed_state().pending.push_front(root);
+                // Not now: it keeps its turn (room: it was just taken).
+                let state = heap.embed_state();
+                let at = state.floor;
+                state.pending.insert(at, root);
                 break;
             }
             // No hook (it was removed): the object was finalized already;
