@@ -725,22 +725,10 @@ impl<C: Strategy> Interp<'_, C> {
 
     pub fn gc_collect(&mut self, generation: u64) -> R<Value> {
         self.safe_point()?;
-        self.st.collects += 1;
-        // PyPy (7.3) runs the finalizers its `gc.collect()` found, from a
-        // program's second call on, with all but the first inside the first
-        // one's `__del__`, before its first line (the `UserDelAction` the
-        // collection fired is performed there): that `__del__` waits for
-        // the others (its weak references cleared already, as there).
-        self.st.defer_first_del = !self.heap.collect_returns_count() && self.st.collects > 1;
         // One collection, as CPython's: `__del__` runs inside it (the state
         // is lent), and what is still unreachable afterwards is freed and
         // counted by the same collection.
-        let n = self.collect_lent(generation);
-        self.st.defer_first_del = false;
-        if let Some(first) = self.st.deferred_del.take() {
-            self.run_deferred_del(first)?;
-        }
-        let n = n?;
+        let n = self.collect_lent(generation)?;
         self.safe_point()?;
         if self.heap.collect_returns_count() {
             Ok(Value::Int(n as i64))

@@ -256,13 +256,6 @@ pub struct State {
     pub gc_callbacks: Option<Root>,
     /// The program has ended: what runs now runs in no frame of it.
     pub at_exit: bool,
-    /// `gc.collect()` calls so far.
-    pub collects: u64,
-    /// On `marksweep`: the next `__del__` waits for the other finalizers
-    /// of this `gc.collect()` ([`Interp::gc_collect`]).
-    pub defer_first_del: bool,
-    /// The object whose `__del__` waits so.
-    pub deferred_del: Option<Root>,
     /// `gc.garbage` where the collector keeps none, once asked for.
     pub gc_garbage: Option<Root>,
     /// The globals during the last collection at exit, on `generational`.
@@ -302,9 +295,6 @@ impl State {
             gc_callbacks: None,
             gc_garbage: None,
             at_exit: false,
-            collects: 0,
-            defer_first_del: false,
-            deferred_del: None,
             exit_globals: None,
             lend_in_ops,
         }
@@ -1431,12 +1421,6 @@ impl<'h, C: Strategy> Interp<'h, C> {
         }
     }
 
-    /// Runs the `__del__` that waited for the other finalizers of a
-    /// `gc.collect()` (`marksweep`).
-    pub fn run_deferred_del(&mut self, obj: Root) -> R<()> {
-        self.run_del(obj)
-    }
-
     fn run_del(&mut self, obj: Root) -> R<()> {
         match self.tag_of(&obj)? {
             tag::INSTANCE => {}
@@ -1479,10 +1463,6 @@ impl<'h, C: Strategy> Interp<'h, C> {
             // callbacks still run when the object is freed.
             let id = self.heap.id(&obj)?;
             self.clear_weakrefs_to(id);
-            if std::mem::take(&mut self.st.defer_first_del) {
-                self.st.deferred_del = Some(obj);
-                return Ok(());
-            }
         }
         self.st.del_runs += 1;
         let line = self.st.line;

@@ -148,11 +148,7 @@
 //! On `marksweep`, `gc.collect(generation)` runs a full collection
 //! whatever the number and returns `None`, as on PyPy, and a cycle
 //! of objects with `__del__` is finalized one object per collection (what
-//! pypy3 7.3 does; `gc-marksweep`'s tests record it). The finalizers one
-//! `gc.collect()` finds run in the collector's order at a program's first
-//! call; from the second on, the first one's `__del__` waits for the
-//! others (its weak references already cleared), as pypy3 7.3 runs them
-//! inside it, before its first line: `[a, b, c]` prints b, c, a. What the modelled
+//! pypy3 7.3 does; `gc-marksweep`'s tests record it). What the modelled
 //! runtime's modules lack is an `AttributeError` that says why: on
 //! `marksweep`, as on PyPy, `sys.getrefcount` and the generation API of
 //! `gc` (`get_count`, `get_threshold`, `set_threshold`, `is_tracked`,
