@@ -845,6 +845,12 @@ pub trait Embedding: Collector {
     /// CPython runs the `__del__` of an object that a running `__del__`
     /// drops, nested. Objects queued before the hook started wait for it,
     /// behind what it and the release of its object leave queued.
+    ///
+    /// Nothing bounds the nesting but the hook: a chain of objects, each
+    /// dropping the next from its finalizer, nests as deep as the chain,
+    /// on the thread's stack. Count the depth in `X` and stop dropping (or
+    /// defer) past a limit, as CPython's recursion limit does for
+    /// `__del__` (gc-py's hook goes through its interpreter's).
     fn on_finalize_nested_with<X: 'static>(
         &mut self,
         hook: for<'s, 'o> fn(&mut X, &mut Scope<'s, Self>, Local<'o>),
