@@ -745,19 +745,7 @@ pub(crate) fn hook_for<C: Collector, F: Finalize>(mut hook: F) -> FinalizeHook<C
 fn hook_with<C: Collector, X: 'static>(
     mut hook: impl for<'s, 'o> FnMut(&mut X, &mut Scope<'s, C>, Local<'o>) + Send + 'static,
 ) -> FinalizeHook<C> {
-    Box::new(move |heap: &mut C, h: Handle| {
-        super::with_lent(|cx: &mut X| {
-            run_scope(heap, |s| {
-                // Refused memory for the local: not now (the object waits).
-                let Ok(object) = s.clone_local(h) else {
-                    return false;
-                };
-                hook(cx, s, object);
-                true
-            })
-        })
-        .unwrap_or(false)
-    })
+    Box::new(move |heap: &mut C, h: Handle| call_lent(&mut hook, heap, h))
 }
 
 /// Wraps `hook`, a plain function that needs a value of type `X` lent by
@@ -765,19 +753,28 @@ fn hook_with<C: Collector, X: 'static>(
 fn nested_with<C: Collector + 'static, X: 'static>(
     hook: for<'s, 'o> fn(&mut X, &mut Scope<'s, C>, Local<'o>),
 ) -> super::NestedHook<C> {
-    std::sync::Arc::new(move |heap: &mut C, h: Handle| {
-        super::with_lent(|cx: &mut X| {
-            run_scope(heap, |s| {
-                // Refused memory for the local: not now (the object waits).
-                let Ok(object) = s.clone_local(h) else {
-                    return false;
-                };
-                hook(cx, s, object);
-                true
-            })
+    // A function pointer is `Copy`: each (possibly nested) call has its own.
+    std::sync::Arc::new(move |heap: &mut C, h: Handle| call_lent(&mut { hook }, heap, h))
+}
+
+/// Calls `hook` on `h`'s object with the `X` the embedder lent, in a
+/// scope of its own; `false` (not now: the object waits) when no `X` is
+/// lent or the system refuses the memory for the object's local.
+fn call_lent<C: Collector, X: 'static>(
+    hook: &mut impl for<'s, 'o> FnMut(&mut X, &mut Scope<'s, C>, Local<'o>),
+    heap: &mut C,
+    h: Handle,
+) -> bool {
+    super::with_lent(|cx: &mut X| {
+        run_scope(heap, |s| {
+            let Ok(object) = s.clone_local(h) else {
+                return false;
+            };
+            hook(cx, s, object);
+            true
         })
-        .unwrap_or(false)
     })
+    .unwrap_or(false)
 }
 
 fn run_scope<C: Collector, R>(heap: &mut C, f: impl for<'i> FnOnce(&mut Scope<'i, C>) -> R) -> R {
