@@ -440,15 +440,59 @@ fn syntax_error(file: &str, source: &str, e: &rustpython_parser::ParseError) -> 
     }
     let line = lines.line(off);
     let col = lines.column(off);
+    if msg == "expected an indented block"
+        && let Some(opener) = block_opener(source, line)
+    {
+        msg.push_str(&opener);
+    }
     eprintln!("  File \"{file}\", line {line}");
     if let Some(text) = source.lines().nth(line - 1) {
         let trimmed = text.trim_start();
         let skipped = text.len() - trimmed.len();
-        eprintln!("    {}", trimmed.trim_end());
-        eprintln!("    {}^", " ".repeat(col.saturating_sub(1 + skipped)));
+        let shown = trimmed.trim_end();
+        eprintln!("    {shown}");
+        // CPython's tokenizer shows no caret for an unexpected indent, and
+        // puts it after the line for an unindent that matches no level.
+        if msg != "unexpected indent" {
+            let pad = if msg.starts_with("unindent does not match") {
+                shown.len()
+            } else {
+                col.saturating_sub(1 + skipped)
+            };
+            eprintln!("    {}^", " ".repeat(pad));
+        }
     }
     eprintln!("{kind}: {msg}");
     EXIT_ERROR
+}
+
+/// What CPython 3.11 adds to "expected an indented block": the statement
+/// that opened the block, the last line with code before `line` (1-based),
+/// as ` after 'if' statement on line 1`, ` after function definition on
+/// line 1`; `None` when that line opens no block.
+fn block_opener(source: &str, line: usize) -> Option<String> {
+    let (at, text) = source
+        .lines()
+        .enumerate()
+        .take(line.saturating_sub(1))
+        .map(|(i, l)| (i + 1, l.trim()))
+        .filter(|(_, l)| !l.is_empty() && !l.starts_with('#'))
+        .last()?;
+    if !text.ends_with(':') {
+        return None;
+    }
+    let word: String = text
+        .chars()
+        .take_while(|c| c.is_alphanumeric() || *c == '_')
+        .collect();
+    match word.as_str() {
+        "def" => Some(format!(" after function definition on line {at}")),
+        "class" => Some(format!(" after class definition on line {at}")),
+        "if" | "elif" | "else" | "for" | "while" | "try" | "except" | "finally" | "with" => {
+            Some(format!(" after '{word}' statement on line {at}"))
+        }
+        _ => None,
+    }
 }
 
 impl Outcome {

@@ -438,3 +438,44 @@ fn a_tuple_holding_a_list_is_unhashable() {
         }
     }
 }
+
+/// Indentation errors as CPython 3.11 prints them: no caret for an
+/// unexpected indent, the caret after the line for an unindent that
+/// matches no level, and the statement that opened a block left empty.
+#[test]
+fn an_indentation_error_is_reported_as_cpython_does() {
+    // What CPython 3.11 prints (after its `File` line) for each source.
+    let cases = [
+        (
+            "x = 1\n    print(2)\n",
+            "line 2\n    print(2)\nIndentationError: unexpected indent\n",
+        ),
+        (
+            "if True:\nprint(2)\n",
+            "line 2\n    print(2)\n    ^\nIndentationError: expected an indented block after 'if' statement on line 1\n",
+        ),
+        (
+            "def f():\n# c\n\nreturn 1\n",
+            "line 4\n    return 1\n    ^\nIndentationError: expected an indented block after function definition on line 1\n",
+        ),
+        (
+            "for i in range(3):\n    if i:\n        pass\n    else:\n    pass\n",
+            "line 5\n    pass\n    ^\nIndentationError: expected an indented block after 'else' statement on line 4\n",
+        ),
+        (
+            "if True:\n    x = 1\n  y = 2\n",
+            "line 3\n    y = 2\n         ^\nIndentationError: unindent does not match any outer indentation level\n",
+        ),
+    ];
+    for s in STRATEGIES {
+        for (source, expected) in cases {
+            let r = run_source("ind.py", source, s);
+            assert_eq!((r.code, r.stdout.as_str()), (1, ""), "{source:?} on {s}");
+            assert_eq!(
+                r.stderr,
+                format!("  File \"ind.py\", {expected}"),
+                "{source:?} on {s}"
+            );
+        }
+    }
+}
