@@ -204,17 +204,25 @@ pub fn run_hook_now<C: Collector>(heap: &mut C, root: Handle) -> bool {
     if matches!(state.hook, Hook::Running) {
         state.hook = Hook::Idle(hook);
     }
+    let ran = conclude(heap, root, outcome);
+    heap.embed_state().finishing = outer;
+    ran
+}
+
+/// After a hook ran on `root`'s object: keeps a panic it raised for
+/// [`finish`] to resume, and releases `root` if the hook ran (or
+/// panicked). Answers whether it ran.
+fn conclude<C: Collector>(heap: &mut C, root: Handle, outcome: std::thread::Result<bool>) -> bool {
     let ran = match outcome {
         Ok(ran) => ran,
         Err(payload) => {
-            state.panic.get_or_insert(payload);
+            heap.embed_state().panic.get_or_insert(payload);
             true
         }
     };
     if ran {
         let _ = heap.release(root);
     }
-    heap.embed_state().finishing = outer;
     ran
 }
 
@@ -232,18 +240,8 @@ fn run_nested<C: Collector>(
     let floor = std::mem::replace(&mut state.floor, state.pending.len());
     let outer = std::mem::replace(&mut state.finishing, false);
     let outcome = catch_unwind(AssertUnwindSafe(|| hook(heap, root)));
-    let state = heap.embed_state();
-    state.finishing = true;
-    let ran = match outcome {
-        Ok(ran) => ran,
-        Err(payload) => {
-            state.panic.get_or_insert(payload);
-            true
-        }
-    };
-    if ran {
-        let _ = heap.release(root);
-    }
+    heap.embed_state().finishing = true;
+    let ran = conclude(heap, root, outcome);
     let state = heap.embed_state();
     let (mine, len) = (state.floor, state.pending.len());
     if mine > floor && len > mine {
