@@ -39,12 +39,17 @@ pub(super) struct Frame {
     object: ObjRef,
     next_slot: u32,
     /// An object with up to [`INLINE_MAX`] slots: how many, and the slots
-    /// themselves, copied out when it was opened in the order they are
-    /// dropped (nothing reads its slots while it is being freed: it is
-    /// unreachable), so that dropping them reads no header.
-    /// [`IN_ARENA`]: its slots are read from the arena one at a time.
+    /// themselves, copied out whole when it was opened (nothing reads its
+    /// slots while it is being freed: it is unreachable), so that dropping
+    /// them reads no header. [`IN_ARENA`]: its slots are read from the
+    /// arena one at a time.
     inline_len: u32,
+    /// Copied in one piece, not slot by slot in the order they are
+    /// dropped: the frame is read back at once, and a wide load of narrow
+    /// stores stalls store-to-load forwarding.
     inline: [Slot; INLINE_MAX],
+    /// The slots are dropped last first (a tuple's).
+    last_first: bool,
     trashcan: bool,
 }
 
@@ -124,29 +129,19 @@ impl<P: RcPolicy> RcHeap<P> {
         let f = self.objects[r.index()].flags;
         if f & (flags::HAS_FINALIZER | flags::HAS_WEAKREFS) == 0 || self.begin_dealloc(r) {
             let h = &self.objects[r.index()];
-            let mut inline = [None; INLINE_MAX];
             let inline_len = match h.slots.inline_slots() {
-                Some(slots) => {
-                    // CPython's `tupledealloc` (and `list_dealloc`) drop
-                    // the members last first; `subtype_dealloc` clears a
-                    // node's slots in order.
-                    if h.last_first() {
-                        inline
-                            .iter_mut()
-                            .zip(slots.iter().rev())
-                            .for_each(|(d, s)| *d = *s);
-                    } else {
-                        inline.iter_mut().zip(slots).for_each(|(d, s)| *d = *s);
-                    }
-                    slots.len() as u32
-                }
+                Some(slots) => slots.len() as u32,
                 None => IN_ARENA,
             };
+            // CPython's `tupledealloc` (and `list_dealloc`) drop the
+            // members last first; `subtype_dealloc` clears a node's slots
+            // in order.
             Some(Frame {
                 object: r,
                 next_slot: 0,
                 inline_len,
-                inline,
+                inline: h.slots.inline_array(),
+                last_first: h.last_first(),
                 trashcan,
             })
         } else {
@@ -166,7 +161,14 @@ impl<P: RcPolicy> RcHeap<P> {
             let object = top.object;
             let i = top.next_slot;
             let next = if top.inline_len != IN_ARENA {
-                (i < top.inline_len).then(|| top.inline[i as usize])
+                (i < top.inline_len).then(|| {
+                    let k = if top.last_first {
+                        top.inline_len - 1 - i
+                    } else {
+                        i
+                    };
+                    top.inline[k as usize]
+                })
             } else {
                 let h = &mut self.objects[object.index()];
                 let reverse = h.last_first();

@@ -81,6 +81,14 @@ impl SlotRange {
         }
     }
 
+    /// The inline words as they are, copied whole: the slots when
+    /// [`SlotRange::inline_slots`] answers them (the first `len`), and
+    /// meaningless otherwise.
+    #[inline(always)]
+    pub(crate) fn inline_array(&self) -> [Slot; INLINE_MAX] {
+        self.inline
+    }
+
     #[inline]
     fn is_large(&self) -> bool {
         self.len as usize > SMALL_MAX
