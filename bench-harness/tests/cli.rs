@@ -534,6 +534,12 @@ fn sweep_finds_the_minimum_heap_and_writes_points_figures_and_report() {
             "1.5,3",
             "--config",
             "nursery=64KB",
+            // Keys the sweep sets itself: overridden at every point, and
+            // left out of the settings it records.
+            "--config",
+            "PYPY_GC_MAX=1GB",
+            "--config",
+            "threshold0=5",
             "--out",
             dir.to_str().unwrap(),
         ],
@@ -547,6 +553,26 @@ fn sweep_finds_the_minimum_heap_and_writes_points_figures_and_report() {
     );
     let json: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(dir.join("sweep.json")).unwrap()).unwrap();
+    let settings = |c: &str| -> Vec<String> {
+        let s = json["settings"].as_array().unwrap();
+        let s = s.iter().find(|s| s["collector"] == c).unwrap();
+        s["settings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|kv| kv[0].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let ms = settings("marksweep");
+    assert!(
+        ms.contains(&"nursery".to_owned()) && !ms.contains(&"max_heap".to_owned()),
+        "{ms:?}"
+    );
+    let g = settings("generational");
+    assert!(
+        g.contains(&"threshold1".to_owned()) && !g.contains(&"threshold0".to_owned()),
+        "{g:?}"
+    );
     let w = &json["workloads"][0];
     let m = &w["min_heaps"][0];
     let min = m["bytes"].as_u64().unwrap();

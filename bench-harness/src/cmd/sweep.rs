@@ -245,6 +245,17 @@ fn budgeted(c: CollectorName) -> bool {
     c == CollectorName::Marksweep
 }
 
+/// The key the sweep sets at each of `c`'s points, if any.
+fn swept_key(c: CollectorName) -> Option<&'static str> {
+    if budgeted(c) {
+        Some("max_heap")
+    } else if c == CollectorName::Generational {
+        Some("threshold0")
+    } else {
+        None
+    }
+}
+
 /// The points of workload `index`: the minimum heap of each budgeted
 /// collector first (found now, by bisection), then its heap factors; the
 /// other collectors' knobs.
@@ -319,9 +330,13 @@ pub fn main(args: Args) -> Result<i32, String> {
     let settings = collectors
         .iter()
         .map(|&c| {
+            let mut settings = effective_settings(c, &config_for(c, &args.config, &[]))?;
+            // The swept key is each point's own (a `--config` value for it,
+            // or for its alias `PYPY_GC_MAX`, is overridden at every point).
+            settings.retain(|(k, _)| Some(k.as_str()) != swept_key(c));
             Ok(CollectorSettings {
                 collector: c.name().to_owned(),
-                settings: effective_settings(c, &config_for(c, &args.config, &[]))?,
+                settings,
             })
         })
         .collect::<Result<Vec<_>, String>>()?;
