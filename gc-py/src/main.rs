@@ -70,11 +70,11 @@ fn main() -> ExitCode {
             }
         }
     }
-    let display = args.file.display().to_string();
+    let display = script_path(&args.file).display().to_string();
     let bytes = match std::fs::read(&args.file) {
         Ok(b) => b,
         Err(e) => {
-            eprintln!("gc-py: can't open file '{display}': {e}");
+            eprintln!("gc-py: can't open file '{display}': {}", os_error(&e));
             return ExitCode::from(2);
         }
     };
@@ -90,6 +90,33 @@ fn main() -> ExitCode {
     };
     let status = gc_py::run(collector, &pairs, &display, &source);
     ExitCode::from(status as u8)
+}
+
+/// The script's path as CPython (since 3.9) and PyPy name it in
+/// tracebacks and errors: a relative path joined to the current directory,
+/// as written (`./a.py` run in `/tmp` is `/tmp/./a.py`: CPython's
+/// `_Py_abspath` does not normalise it). Left as given if the current
+/// directory cannot be read.
+fn script_path(file: &std::path::Path) -> std::path::PathBuf {
+    if file.is_absolute() {
+        return file.to_owned();
+    }
+    std::env::current_dir().map_or_else(|_| file.to_owned(), |cwd| cwd.join(file))
+}
+
+/// An I/O error as CPython prints an `OSError`: `[Errno 2] No such file or
+/// directory`.
+fn os_error(e: &std::io::Error) -> String {
+    let text = e.to_string();
+    match e.raw_os_error() {
+        Some(code) => {
+            let msg = text
+                .strip_suffix(&format!(" (os error {code})"))
+                .unwrap_or(&text);
+            format!("[Errno {code}] {msg}")
+        }
+        None => text,
+    }
 }
 
 /// CPython's error for a source file that is not UTF-8 (and declares no

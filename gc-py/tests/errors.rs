@@ -222,6 +222,57 @@ fn resurrection_and_once_only_finalization() {
 }
 
 #[test]
+fn the_script_is_named_by_its_absolute_path_as_cpython_names_it() {
+    // CPython (3.9 on) and PyPy join a relative script path to the current
+    // directory as written, `./` included, in tracebacks, syntax errors
+    // and the can't-open message.
+    let dir = std::env::temp_dir().join(format!("gc-py-test-{}-abs", std::process::id()));
+    std::fs::create_dir_all(dir.join("sub")).expect("temp dir");
+    std::fs::write(dir.join("sub/rt.py"), "x = 1\nz\n").expect("write");
+    std::fs::write(dir.join("sub/syn.py"), "def f(:\n").expect("write");
+    let cwd = std::fs::canonicalize(&dir).expect("canonical");
+    let run = |file: &str| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_gc-py"))
+            .arg(file)
+            .current_dir(&dir)
+            .output()
+            .expect("run gc-py");
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (code, err) = run("./sub/rt.py");
+    assert_eq!(code, Some(1));
+    assert!(
+        err.contains(&format!(
+            "  File \"{}/./sub/rt.py\", line 2, in <module>\n",
+            cwd.display()
+        )),
+        "{err}"
+    );
+    let (code, err) = run("sub/syn.py");
+    assert_eq!(code, Some(1));
+    assert!(
+        err.starts_with(&format!(
+            "  File \"{}/sub/syn.py\", line 1\n",
+            cwd.display()
+        )),
+        "{err}"
+    );
+    let (code, err) = run("sub/none.py");
+    assert_eq!(code, Some(2));
+    assert_eq!(
+        err,
+        format!(
+            "gc-py: can't open file '{}/sub/none.py': [Errno 2] No such file or directory\n",
+            cwd.display()
+        )
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
 fn missing_file_and_bad_options_are_one_line_errors() {
     let r = run_in(
         &std::env::temp_dir(),

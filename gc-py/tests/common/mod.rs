@@ -38,9 +38,13 @@ pub fn run_in(dir: &Path, cmd: &[&str], program: &str) -> Run {
         .current_dir(dir)
         .output()
         .unwrap_or_else(|e| panic!("cannot run {}: {e}", cmd[0]));
+    // gc-py names the script by its absolute path, as CPython does; the
+    // expected outputs name it relative to `dir`.
+    let dir = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_owned());
+    let prefix = format!("{}/", dir.display());
     Run {
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).replace(&prefix, ""),
         code: out.status.code().unwrap_or(-1),
     }
 }
