@@ -1,4 +1,4 @@
-//! What the two fuzz targets check, as plain functions (the targets in
+//! What the three fuzz targets check, as plain functions (the targets in
 //! `fuzz_targets/` are one line each, and `examples/seed_corpus.rs` uses
 //! the encoder):
 //!
@@ -16,6 +16,11 @@
 //!   error, never a panic; a short trace that replays cleanly is checked
 //!   against the oracle too (it reaches what the generator never writes:
 //!   `gc debug saveall`, `gc garbage clear`, `expect`, large registers).
+//! - [`check_embed`] (target `embed`): arbitrary bytes as a sequence of
+//!   embedding-API operations (scopes, child scopes, locals, roots, weak
+//!   roots, finalizers, collections), run on every strategy by `gc-core`'s
+//!   model-based driver ([`gc_core::tooling::embed_model::run`]), which
+//!   checks every operation against its model.
 
 #![forbid(unsafe_code)]
 
@@ -24,7 +29,8 @@ use gc_core::tooling::replay::replay;
 use gc_core::tooling::testing::{Profile, RawOp, build_trace};
 use gc_core::tooling::trace::{Op, Trace, Value};
 use gc_core::{Collector, Control, Inspect, NullCollector};
-use gc_generational::Generational;
+use gc_core::tooling::embed_model;
+use gc_generational::{Generational, GenerationalConfig};
 use gc_marksweep::{IncMiniMark, MarkSweepConfig};
 use gc_refcount::RefCount;
 
@@ -173,6 +179,31 @@ pub fn check_ops(data: &[u8]) {
     }
 }
 
+/// Target `embed`: runs the embedding-API operations `data` encodes on
+/// every strategy (generational also with a collection every few
+/// allocations, marksweep in each of [`marksweep_configs`]); panics on the
+/// first disagreement with the model.
+pub fn check_embed(data: &[u8]) {
+    fn on<C: Collector + 'static>(name: &str, config: C::Config, data: &[u8]) {
+        if let Err(e) = embed_model::run(&mut new::<C>(config), data) {
+            panic!("{name}: {e}");
+        }
+    }
+    on::<NullCollector>("null", Default::default(), data);
+    on::<RefCount>("refcount", Default::default(), data);
+    on::<Generational>("generational", Default::default(), data);
+    let eager = GenerationalConfig {
+        threshold0: 3,
+        threshold1: 2,
+        threshold2: 2,
+        ..Default::default()
+    };
+    on::<Generational>("generational threshold 3", eager, data);
+    for (i, config) in marksweep_configs().into_iter().enumerate() {
+        on::<IncMiniMark>(&format!("marksweep config {i}"), config, data);
+    }
+}
+
 /// Bytes a trace asks for in all (headers, slots, payloads), counting
 /// every allocation: the `null` collector keeps them all.
 pub fn requested_bytes(trace: &Trace) -> u64 {
@@ -299,6 +330,18 @@ mod tests {
         assert!(!is_line_error("line 0: bad", 3));
         assert!(!is_line_error("bad", 3));
         assert!(!is_line_error("line 2:", 3));
+    }
+
+    #[test]
+    fn the_embed_corpus_passes() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/corpus/embed");
+        let mut seen = 0;
+        for entry in std::fs::read_dir(dir).unwrap() {
+            check_embed(&std::fs::read(entry.unwrap().path()).unwrap());
+            seen += 1;
+        }
+        assert!(seen >= 5, "{seen} inputs");
+        check_embed(&[]);
     }
 
     #[test]

@@ -15,10 +15,14 @@
 //! - [`conformance`]: one behaviour suite, instantiated per strategy by
 //!   [`conformance_suite!`](crate::conformance_suite);
 //! - `testing` (feature `testing`): random valid traces for proptest;
+//! - `embed_model` (feature `testing`): a model-based random test of the
+//!   embedding API (scopes, locals, roots, weak roots, finalizers);
 //! - [`layers`]: the import graph of a crate's files, for a test that
 //!   keeps its modules free of import cycles.
 
 pub mod conformance;
+#[cfg(feature = "testing")]
+pub mod embed_model;
 pub mod layers;
 pub mod line_error;
 pub mod mutator;
