@@ -1,21 +1,22 @@
 //! The embedding API against a model, on every strategy: seeded random
 //! sequences of scope operations (nested and child scopes, allocations,
-//! slot writes and reads, roots, weak roots, finalizers, collections),
-//! each checked by `gc_core::tooling::embed_model` (the driver the `embed`
-//! fuzz target runs too). Under Miri one short sequence per configuration
+//! slot writes and reads, roots, weak roots, finalizers, collections,
+//! heaps swapped under live scopes), each checked by
+//! `gc_core::tooling::embed_model` (the driver the `embed` fuzz target
+//! runs too). Under Miri one short sequence per configuration
 //! (`cargo +nightly miri test -p gc-any --test embed_model`: under two
 //! minutes after the build; not in CI's Miri step).
 
 use gc_any::{AnyCollector, Strategy};
 use gc_core::tooling::embed_model::{Summary, run};
 use gc_core::{Collector, NullCollector};
-use gc_generational::Generational;
-use gc_marksweep::IncMiniMark;
+use gc_generational::{Generational, GenerationalConfig};
+use gc_marksweep::{IncMiniMark, MarkSweepConfig};
 use gc_refcount::RefCount;
 
 /// Sequences per configuration, and bytes per sequence.
 const SEQUENCES: u64 = if cfg!(miri) { 1 } else { 300 };
-const BYTES: usize = if cfg!(miri) { 250 } else { 700 };
+const BYTES: usize = if cfg!(miri) { 250 } else { 900 };
 
 /// `len` bytes from `seed` (splitmix64).
 fn bytes(seed: u64, len: usize) -> Vec<u8> {
@@ -70,6 +71,12 @@ fn assert_reached(strategy: Strategy, s: &Summary) {
         "{strategy}: {s:?}"
     );
     assert!(s.max_depth >= 4, "{strategy}: {s:?}");
+    // Heaps swapped under live scopes: refused operations, locals left
+    // rooted, children answering locals that never resolve.
+    assert!(
+        s.swaps > 0 && s.refused_swapped > 0 && s.stuck > 0 && s.ghosts > 0 && s.slot_orders > 0,
+        "{strategy}: {s:?}"
+    );
     if strategy.traits().frees_objects {
         assert!(
             s.freed > 0 && s.finalized > 0 && s.resurrected > 0 && s.upgrades_dead > 0,
@@ -106,13 +113,35 @@ fn own_types_match_the_model() {
     assert_reached(Strategy::Null, &s);
     let s = run_concrete::<RefCount>(Default::default());
     assert_reached(Strategy::Refcount, &s);
-    assert!(cfg!(miri) || s.finalized_lent > 0 && s.nested > 0, "{s:?}");
+    assert!(
+        cfg!(miri) || s.finalized_lent > 0 && s.nested > 0 && s.hook_swaps > 0,
+        "{s:?}"
+    );
     let s = run_concrete::<Generational>(Default::default());
     assert_reached(Strategy::Generational, &s);
     assert!(cfg!(miri) || s.finalized_lent > 0, "{s:?}");
     let s = run_concrete::<IncMiniMark>(Default::default());
     assert_reached(Strategy::Marksweep, &s);
     assert!(cfg!(miri) || s.finalized_lent > 0, "{s:?}");
+}
+
+/// Own types that collect inside allocations (a generation 0 every few
+/// objects, a minor collection at each): the hook then runs in the middle
+/// of making a local, and may swap heaps there.
+#[test]
+fn own_types_collecting_in_allocations_match_the_model() {
+    let eager = GenerationalConfig {
+        threshold0: 3,
+        threshold1: 2,
+        threshold2: 2,
+        ..Default::default()
+    };
+    let s = run_concrete::<Generational>(eager);
+    assert_reached(Strategy::Generational, &s);
+    assert!(cfg!(miri) || s.hook_swaps > 0, "{s:?}");
+    let s = run_concrete::<IncMiniMark>(MarkSweepConfig::zeal(96));
+    assert_reached(Strategy::Marksweep, &s);
+    assert!(cfg!(miri) || s.hook_swaps > 0, "{s:?}");
 }
 
 #[test]
