@@ -495,9 +495,22 @@ impl Model<'_> {
                 // Kept if reachable, made by the hook now, or (after
                 // finalizers) reached from what they saw or cleared.
                 let keep = if uncertain {
-                    self.closure((0..self.objs.len()).filter(|&i| {
-                        reachable[i] || finalized_now.contains(&i) || cleared_targets.contains(&i)
-                    }))
+                    // What they held too, when counting freed them just
+                    // above: one whose finalizer waited behind the hook
+                    // held them through the collection.
+                    let held_by_finalized: Vec<usize> = finalized_now
+                        .iter()
+                        .flat_map(|&i| self.objs[i].slots.iter().flatten().copied())
+                        .collect();
+                    self.closure(
+                        (0..self.objs.len())
+                            .filter(|&i| {
+                                reachable[i]
+                                    || finalized_now.contains(&i)
+                                    || cleared_targets.contains(&i)
+                            })
+                            .chain(held_by_finalized),
+                    )
                 } else {
                     reachable
                 };
