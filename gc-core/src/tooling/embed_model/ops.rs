@@ -3,6 +3,38 @@
 
 use super::*;
 
+/// What an allocation answered: its local, or `None` when the hook
+/// swapped heaps during it (the run's heap is spent: a local it made is
+/// kept as a ghost, and the operation ends).
+fn answered<'s, C: Collector + 'static>(
+    m: &mut Model<'_>,
+    fired: bool,
+    made: Result<Local<'s>, GcError>,
+    what: &str,
+    ghosts: &mut Vec<Local<'s>>,
+) -> Result<Option<Local<'s>>, String> {
+    if m.hook_swapped::<C>(fired, made.as_ref().map(drop).map_err(Clone::clone))? {
+        ghosts.extend(made.ok());
+        return Ok(None);
+    }
+    made.map(Some).map_err(|e| format!("{what}: {e}"))
+}
+
+/// Records the object a new local `l` holds in the model: its model id.
+fn new_local<C: Collector>(
+    s: &Scope<'_, C>,
+    m: &mut Model<'_>,
+    l: Local<'_>,
+    kind: Kind,
+    slots: Vec<Option<usize>>,
+    payload: Vec<u8>,
+) -> Result<usize, String> {
+    let oid = s.id(l).map_err(|e| format!("id: {e}"))?;
+    // The allocation released the dropped roots first.
+    m.pending.clear();
+    m.born(oid, kind, slots, payload)
+}
+
 /// Why a scope's operations stopped early.
 pub(super) enum Stop {
     Failed(String),
@@ -159,23 +191,13 @@ pub(super) fn level<'s, C: Collector + 'static>(
                         m.note(format_args!("node({slots}, {payload:?}) -> local {n}"));
                         let armed = m.hook_swaps && !m.spent && arm::<C>(true);
                         let made = s.node(slots, len);
-                        if m.hook_swapped::<C>(
-                            armed,
-                            made.as_ref().map(drop).map_err(Clone::clone),
-                        )? {
-                            if let Ok(l) = made {
-                                ghosts.push(l);
-                            }
+                        let Some(l) = answered::<C>(m, armed, made, "node", &mut ghosts)? else {
                             break 'op;
-                        }
-                        let l = made.map_err(|e| format!("node: {e}"))?;
+                        };
                         s.payload_mut(l)
                             .map_err(|e| format!("payload_mut of a new node: {e}"))?
                             .copy_from_slice(&payload);
-                        let oid = s.id(l).map_err(|e| format!("id: {e}"))?;
-                        // It released the dropped roots first.
-                        m.pending.clear();
-                        let id = m.born(oid, Kind::Node, vec![None; slots], payload)?;
+                        let id = new_local(s, m, l, Kind::Node, vec![None; slots], payload)?;
                         mine.push(l);
                         m.locals.push(id);
                     }
@@ -185,20 +207,10 @@ pub(super) fn level<'s, C: Collector + 'static>(
                         m.note(format_args!("atom({payload:?}) -> local {n}"));
                         let armed = m.hook_swaps && !m.spent && arm::<C>(true);
                         let made = s.atom(&payload);
-                        if m.hook_swapped::<C>(
-                            armed,
-                            made.as_ref().map(drop).map_err(Clone::clone),
-                        )? {
-                            if let Ok(l) = made {
-                                ghosts.push(l);
-                            }
+                        let Some(l) = answered::<C>(m, armed, made, "atom", &mut ghosts)? else {
                             break 'op;
-                        }
-                        let l = made.map_err(|e| format!("atom: {e}"))?;
-                        let oid = s.id(l).map_err(|e| format!("id: {e}"))?;
-                        // It released the dropped roots first.
-                        m.pending.clear();
-                        let id = m.born(oid, Kind::Atom, Vec::new(), payload)?;
+                        };
+                        let id = new_local(s, m, l, Kind::Atom, Vec::new(), payload)?;
                         mine.push(l);
                         m.locals.push(id);
                     }
@@ -240,20 +252,10 @@ pub(super) fn level<'s, C: Collector + 'static>(
                             .collect();
                         m.note(format_args!("tuple(locals {members_model:?}) -> local {n}"));
                         let made = made.expect("built");
-                        if m.hook_swapped::<C>(
-                            fired,
-                            made.as_ref().map(drop).map_err(Clone::clone),
-                        )? {
-                            if let Ok(l) = made {
-                                ghosts.push(l);
-                            }
+                        let Some(l) = answered::<C>(m, fired, made, "tuple", &mut ghosts)? else {
                             break 'op;
-                        }
-                        let l = made.map_err(|e| format!("tuple: {e}"))?;
-                        let oid = s.id(l).map_err(|e| format!("id: {e}"))?;
-                        // It released the dropped roots first.
-                        m.pending.clear();
-                        let id = m.born(oid, Kind::Tuple, members, Vec::new())?;
+                        };
+                        let id = new_local(s, m, l, Kind::Tuple, members, Vec::new())?;
                         mine.push(l);
                         m.locals.push(id);
                     }
