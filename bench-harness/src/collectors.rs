@@ -59,6 +59,10 @@ impl Describe for GenerationalConfig {
             ("threshold2".into(), self.threshold2.to_string()),
             ("enabled".into(), self.enabled.to_string()),
             ("debug".into(), self.debug.to_string()),
+            (
+                "untrack_new_tuples".into(),
+                self.untrack_new_tuples.to_string(),
+            ),
             ("max_heap".into(), self.max_heap.to_string()),
         ]
     }

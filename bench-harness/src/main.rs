@@ -84,17 +84,8 @@ fn parse_cli() -> Result<Cli, ExitCode> {
             ExitCode::from(if e.use_stderr() { 2 } else { 0 })
         }
         _ => {
-            let text = e.render().to_string();
-            let line: Vec<&str> = text
-                .lines()
-                .map(str::trim)
-                .filter(|l| {
-                    !l.is_empty()
-                        && !l.starts_with("For more information")
-                        && !l.starts_with("Usage:")
-                })
-                .collect();
-            eprintln!("{}", line.join(" "));
+            let line = gc_core::tooling::usage::one_line(&e.render().to_string());
+            eprintln!("error: {line}");
             ExitCode::from(2)
         }
     })

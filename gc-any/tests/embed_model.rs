@@ -163,6 +163,12 @@ fn generational_matches_the_model() {
     // Automatic collections between the operations too.
     let s = run_all(Strategy::Generational, &[("threshold0", "5")]);
     assert_reached(Strategy::Generational, &s);
+    // CPython 3.14.1's tuple rule: tuples of untracked members untracked.
+    let s = run_all(
+        Strategy::Generational,
+        &[("threshold0", "5"), ("untrack_new_tuples", "true")],
+    );
+    assert_reached(Strategy::Generational, &s);
 }
 
 #[test]

@@ -18,6 +18,22 @@ fn is_container(heap: &Heap, r: ObjRef) -> bool {
     heap.objects[r.index()].is_gc_container()
 }
 
+/// Is a new object of this kind a container that is counted and tracked?
+/// Atoms never are. With `untrack_new_tuples`, neither is a
+/// [`AllocKind::PlainTuple`]: CPython 3.14.1 (gh-139951) makes a tuple
+/// of untracked members untracked, and generation 0 counts only what is
+/// tracked. Under 3.11's rule (the default) such a tuple is tracked and
+/// counted, and a collection that finds it untracks it
+/// (`untrack_tuples`).
+#[inline(always)]
+fn counted(heap: &Heap, what: AllocKind) -> bool {
+    match what {
+        AllocKind::Atom => false,
+        AllocKind::PlainTuple => !heap.policy.untrack_new_tuples,
+        AllocKind::Node | AllocKind::Tuple | AllocKind::Weakref => true,
+    }
+}
+
 /// Has the object table reached the indices that name the list heads
 /// (from `HEAD_BASE` up), with no free entry left? Then no object can be
 /// made.
@@ -80,6 +96,7 @@ impl RcPolicy for CycleGc {
             config.thresholds(),
             config.enabled,
             config.debug,
+            config.untrack_new_tuples,
         ))
     }
 
@@ -102,7 +119,7 @@ impl RcPolicy for CycleGc {
     /// `_PyObject_GC_Link` counts a container only once its memory is
     /// allocated: undo `before_alloc`'s count.
     fn alloc_refused(heap: &mut Heap, what: AllocKind) {
-        if what != AllocKind::Atom {
+        if counted(heap, what) {
             let c = &mut heap.policy.gens[0].count;
             *c = c.saturating_sub(1);
         }
@@ -110,8 +127,8 @@ impl RcPolicy for CycleGc {
 
     /// Counts the container when no collection starts in it.
     #[inline]
-    fn quiet_before_alloc(heap: &mut Heap) -> bool {
-        !table_full(heap) && generations::link_quietly(heap)
+    fn quiet_before_alloc(heap: &mut Heap, what: AllocKind) -> bool {
+        !table_full(heap) && (!counted(heap, what) || generations::link_quietly(heap))
     }
 
     /// `_PyObject_GC_Link`: count the container, and collect inside the
@@ -127,28 +144,43 @@ impl RcPolicy for CycleGc {
                 limit: u64::from(HEAD_BASE),
             });
         }
-        if what != AllocKind::Atom {
+        if counted(heap, what) {
             generations::link_container(heap)?;
         }
         Ok(())
     }
 
-    /// `_PyObject_GC_TRACK` of a new container.
+    /// `_PyObject_GC_TRACK` of a new container (unless it is left
+    /// untracked: see `counted`).
     #[inline(always)]
-    fn after_alloc(heap: &mut Heap, object: ObjRef) {
-        if is_container(heap, object) {
+    fn after_alloc(heap: &mut Heap, object: ObjRef, what: AllocKind) {
+        if counted(heap, what) {
             header::track(heap, object.index() as u32);
         }
     }
 
-    /// `PyObject_GC_Del`: untrack, and uncount.
+    #[inline(always)]
+    fn sorts_plain_tuples(heap: &Heap) -> bool {
+        heap.policy.untrack_new_tuples
+    }
+
+    #[inline(always)]
+    fn may_be_tracked(heap: &Heap, member: ObjRef) -> bool {
+        header::may_be_tracked(heap.objects[member.index()].flags)
+    }
+
+    /// `PyObject_GC_Del`: untrack, and uncount (with
+    /// `untrack_new_tuples`, not a tuple freed untracked: see `counted`).
     #[inline(always)]
     fn on_free(heap: &mut Heap, object: ObjRef) {
         let f = heap.objects[object.index()].flags;
         if f & TRACKED != 0 {
             header::untrack(heap, object.index() as u32);
         }
-        if f & flags::KIND_MASK != flags::ATOM {
+        let kind = f & flags::KIND_MASK;
+        if kind != flags::ATOM
+            && (f & TRACKED != 0 || kind != flags::TUPLE || !heap.policy.untrack_new_tuples)
+        {
             heap.policy.uncount(1);
         }
     }

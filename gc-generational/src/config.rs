@@ -22,6 +22,12 @@ pub struct GenerationalConfig {
     pub enabled: bool,
     /// `gc.set_debug` flags (default 0).
     pub debug: u32,
+    /// `untrack_new_tuples` (default false, CPython 3.11): make a new tuple
+    /// none of whose members may be tracked (nil, atoms, untracked tuples)
+    /// untracked, and leave it out of generation 0's count, as CPython
+    /// 3.14.1 does (gh-139951). 3.11 tracks and counts every tuple and
+    /// untracks such tuples only when a collection finds them.
+    pub untrack_new_tuples: bool,
     /// `max_heap`: the most bytes of objects (canonical layout; 0, the
     /// default: no limit). See [`gc_core::config`]. When an allocation
     /// would pass it, a full collection runs first (even under
@@ -37,6 +43,7 @@ impl Default for GenerationalConfig {
             threshold2: DEFAULT_THRESHOLDS[2],
             enabled: true,
             debug: 0,
+            untrack_new_tuples: false,
             max_heap: 0,
         }
     }
@@ -61,7 +68,7 @@ const fn threshold(name: &'static str, help: &'static str) -> Key {
     )
 }
 
-const KEYS: [Key; 6] = [
+const KEYS: [Key; 7] = [
     threshold(
         "threshold0",
         "generation-0 threshold (CPython default 700; 0 disables automatic collection)",
@@ -78,6 +85,11 @@ const KEYS: [Key; 6] = [
         Accepts::Described(debug::FLAGS_ACCEPTED),
         "gc.set_debug flags: a number, or names joined by `|`: stats, collectable, uncollectable, saveall, leak",
     ),
+    Key::new(
+        "untrack_new_tuples",
+        Accepts::Bool,
+        "a new tuple of untracked members is not tracked or counted, as in CPython 3.14.1: true or false (default false, 3.11)",
+    ),
     MAX_HEAP,
 ];
 
@@ -92,6 +104,7 @@ impl Config for GenerationalConfig {
             "threshold2" => self.threshold2 = key.whole(value)?,
             "enabled" => self.enabled = key.boolean(value)?,
             "debug" => self.debug = debug::parse_flags(value).map_err(|_| key.refuse(value))?,
+            "untrack_new_tuples" => self.untrack_new_tuples = key.boolean(value)?,
             _ => self.max_heap = key.size(value)?,
         }
         Ok(())

@@ -98,10 +98,12 @@ pub(crate) fn holds_nothing_trackable<P: RcPolicy>(h: &RcHeap<P>, x: u32) -> boo
         Some(inline) => inline,
         None => h.slot_arena.get(&slots),
     };
-    members
-        .iter()
-        .flatten()
-        .all(|m| !may_be_tracked(h.objects[m.index()].flags))
+    for m in members.iter().copied().flatten() {
+        if may_be_tracked(h.objects[m.index()].flags) {
+            return false;
+        }
+    }
+    true
 }
 
 /// The generation bits of `f`.

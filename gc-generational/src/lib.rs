@@ -76,6 +76,17 @@
 //!   of the old, `get_objects(1)` is empty, threshold 2 has no meaning;
 //!   dicts are no longer untracked lazily. (Later 3.14.x releases bring the
 //!   3.13 generational collector back.)
+//! - **3.14.1** (gh-139951, also in 3.15): a tuple whose members are all
+//!   untracked (nil, atoms, untracked tuples) is not tracked when it is
+//!   made, and generation 0 counts tracked objects instead of allocations,
+//!   so that short-lived small tuples neither cost the collections a look
+//!   nor trigger them. Here that is the option `untrack_new_tuples=true`
+//!   ([`GenerationalConfig::untrack_new_tuples`]; default false, 3.11's
+//!   rule): such a tuple is neither tracked nor counted, and is not
+//!   uncounted when it is freed untracked. Not carried over: 3.14's count
+//!   of every later track and untrack (a node tracked as a dict counts at
+//!   its allocation as in 3.11; a collection's untracking uncounts
+//!   nothing).
 //!
 //! ## What the model leaves out
 //!

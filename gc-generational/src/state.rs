@@ -21,7 +21,9 @@ pub struct GenState {
     /// negative threshold is always exceeded).
     pub threshold: i64,
     /// Generation 0: container allocations minus deallocations since its
-    /// last collection (never below 0). Generations 1 and 2: collections
+    /// last collection (never below 0; with `untrack_new_tuples`, a tuple
+    /// made untracked is not counted, and not uncounted when freed
+    /// untracked). Generations 1 and 2: collections
     /// of the next younger generation since their own last collection.
     pub count: u64,
 }
@@ -47,6 +49,9 @@ pub struct CycleGc {
     /// `collecting`).
     pub(crate) collecting: bool,
     pub(crate) debug: u32,
+    /// `untrack_new_tuples`: a new tuple none of whose members may be
+    /// tracked is neither tracked nor counted (CPython 3.14.1).
+    pub(crate) untrack_new_tuples: bool,
     /// Objects in generation 2 after its last collection (for the rule of
     /// `generations.rs`).
     pub(crate) long_lived_total: u64,
@@ -63,6 +68,7 @@ impl std::fmt::Debug for CycleGc {
             .field("enabled", &self.enabled)
             .field("collecting", &self.collecting)
             .field("debug", &self.debug)
+            .field("untrack_new_tuples", &self.untrack_new_tuples)
             .field("long_lived_total", &self.long_lived_total)
             .field("long_lived_pending", &self.long_lived_pending)
             .field("stats", &self.stats)
@@ -84,8 +90,13 @@ impl ListPolicy for CycleGc {
 }
 
 impl CycleGc {
-    /// A fresh state: empty lists, counts 0, these thresholds.
-    pub(crate) fn new(thresholds: [u64; 3], enabled: bool, debug: u32) -> CycleGc {
+    /// A fresh state: empty lists, counts 0, these thresholds and flags.
+    pub(crate) fn new(
+        thresholds: [u64; 3],
+        enabled: bool,
+        debug: u32,
+        untrack_new_tuples: bool,
+    ) -> CycleGc {
         CycleGc {
             lists: Lists::new(),
             gens: thresholds.map(|threshold| GenState {
@@ -95,6 +106,7 @@ impl CycleGc {
             enabled,
             collecting: false,
             debug,
+            untrack_new_tuples,
             long_lived_total: 0,
             long_lived_pending: 0,
             stats: [GenStats::default(); 3],

@@ -35,18 +35,7 @@ fn parse_args() -> Result<Args, ExitCode> {
             ExitCode::from(if e.use_stderr() { 2 } else { 0 })
         }
         _ => {
-            let text = e.render().to_string();
-            let parts: Vec<&str> = text
-                .lines()
-                .map(str::trim)
-                .filter(|l| {
-                    !l.is_empty()
-                        && !l.starts_with("For more information")
-                        && !l.starts_with("Usage:")
-                })
-                .collect();
-            let line = parts.join(" ");
-            let line = line.strip_prefix("error: ").unwrap_or(&line);
+            let line = gc_core::tooling::usage::one_line(&e.render().to_string());
             eprintln!("gc-py: {line}");
             ExitCode::from(2)
         }

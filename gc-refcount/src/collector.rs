@@ -2,7 +2,7 @@
 
 use std::time::Instant;
 
-use gc_core::rc::{RcHeap, RcPolicy};
+use gc_core::rc::{AllocKind, RcHeap, RcPolicy};
 
 use crate::config::RefCountConfig;
 use gc_core::{
@@ -40,7 +40,7 @@ impl RcPolicy for PureRc {
 
     /// Nothing runs before an allocation: no collection to make room.
     #[inline]
-    fn quiet_before_alloc(_heap: &mut RcHeap<Self>) -> bool {
+    fn quiet_before_alloc(_heap: &mut RcHeap<Self>, _what: AllocKind) -> bool {
         true
     }
 

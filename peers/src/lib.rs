@@ -7,8 +7,8 @@
 //! the ratio to `rc`, and each contender's per-object header in bytes.
 //! For `marksweep` it also shows the minor-pause p99 (nearest rank over a
 //! run's minor collections, the largest over the runs; its events are
-//! recorded for that, one per collection). `--format json` prints the same rows as a JSON list; `--quick` runs
-//! small sizes for CI. Every run computes a check value that must be the
+//! recorded for that, one per collection). `--format json` prints the same
+//! rows as a JSON list; `--quick` runs small sizes for CI. Every run computes a check value that must be the
 //! same for every contender (a mismatch is reported and the exit status is
 //! 1); a missing Python runtime is a row saying so, never a failure.
 //!
@@ -62,8 +62,11 @@
 //!   by `collect_debt` between mutations.
 //! - `refcount`, `generational`, `marksweep`: this workspace's strategies
 //!   through the embedding API (`gc_core::prelude`: scopes, `Scope::child`,
-//!   views for every walk and check), each made with `new_default()`.
-//!   `refcount` clears the rings' links by hand, as `rc` does. Their GC
+//!   views for every walk and check), each made with its library defaults
+//!   unless `--config STRATEGY:KEY=VALUE` sets a key (as `gc-bench
+//!   --config` takes it; the row's note then names it), e.g.
+//!   `--config generational:untrack_new_tuples=true` for CPython 3.14.1's
+//!   rule of never tracking a tuple of untracked members. `refcount` clears the rings' links by hand, as `rc` does. Their GC
 //!   time is the sum of their collections' pauses (`Stats::gc_time_ns`);
 //!   reference counting's freeing is inside the mutator's operations and
 //!   is not counted.

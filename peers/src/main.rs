@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use clap::{Parser, ValueEnum};
 
-use peers::contenders::{self, Contender, Runtime, find_runtime};
+use peers::contenders::{self, Contender, Runtime, Settings, find_runtime};
 use peers::report::{self, Cell};
 use peers::workload::{Sizes, Workload, graph_ops};
 
@@ -37,6 +37,22 @@ struct Args {
     /// Only these contenders (repeatable).
     #[arg(long = "contender", value_name = "NAME", value_parser = parse_contender)]
     contenders: Vec<Contender>,
+    /// A setting for one of our strategies over its library defaults, as
+    /// `gc-bench --config` takes it, e.g. `generational:untrack_new_tuples=true`
+    /// (repeatable; the table's note names what was set).
+    #[arg(long = "config", value_name = "STRATEGY:KEY=VALUE", value_parser = parse_setting)]
+    settings: Vec<(Contender, String, String)>,
+}
+
+fn parse_setting(s: &str) -> Result<(Contender, String, String), String> {
+    let (strategy, pair) = s
+        .split_once(':')
+        .ok_or("expected STRATEGY:KEY=VALUE, e.g. generational:untrack_new_tuples=true")?;
+    let c = parse_contender(strategy)?;
+    let (key, value) = pair
+        .split_once('=')
+        .ok_or("expected STRATEGY:KEY=VALUE, e.g. generational:untrack_new_tuples=true")?;
+    Ok((c, key.to_owned(), value.to_owned()))
 }
 
 fn parse_workload(s: &str) -> Result<Workload, String> {
@@ -59,8 +75,28 @@ fn parse_contender(s: &str) -> Result<Contender, String> {
         })
 }
 
+/// Parses the command line; a usage error is one line on standard error
+/// and exit status 2 (help and version print as usual).
+fn parse_args() -> Result<Args, ExitCode> {
+    use clap::error::ErrorKind;
+    Args::try_parse().map_err(|e| match e.kind() {
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
+            let _ = e.print();
+            ExitCode::SUCCESS
+        }
+        _ => {
+            let line = gc_core::tooling::usage::one_line(&e.render().to_string());
+            eprintln!("peers: {line}");
+            ExitCode::from(2)
+        }
+    })
+}
+
 fn main() -> ExitCode {
-    let args = Args::parse();
+    let args = match parse_args() {
+        Ok(args) => args,
+        Err(code) => return code,
+    };
     let sizes = if args.quick {
         Sizes::QUICK
     } else {
@@ -76,6 +112,21 @@ fn main() -> ExitCode {
     } else {
         args.contenders.clone()
     };
+
+    let mut settings: BTreeMap<Contender, Settings> = BTreeMap::new();
+    for (c, key, value) in &args.settings {
+        settings
+            .entry(*c)
+            .or_default()
+            .push((key.clone(), value.clone()));
+    }
+    for (c, s) in &settings {
+        if let Err(e) = contenders::check_settings(*c, s) {
+            eprintln!("peers: --config {c}: {e}");
+            return ExitCode::from(2);
+        }
+    }
+    let no_settings = Settings::new();
 
     // The Python runtimes, once: a missing one is said loudly, and skipped.
     let mut runtimes: BTreeMap<Contender, Result<String, String>> = BTreeMap::new();
@@ -114,7 +165,8 @@ fn main() -> ExitCode {
                     Some(Ok(p)) => Some(p.as_str()),
                     None => None,
                 };
-                match contenders::run_once(c, w, sizes, &ops, path) {
+                let set = settings.get(&c).unwrap_or(&no_settings);
+                match contenders::run_once(c, w, sizes, &ops, path, set) {
                     Ok(sample) => {
                         eprintln!(
                             "peers: round {round}/{}: {w} {c}: {:.1} ms",

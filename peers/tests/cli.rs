@@ -50,10 +50,55 @@ fn json_rows_have_the_issues_fields() {
 
 #[test]
 fn a_bad_flag_is_one_error_line_and_status_2() {
-    let out = peers(&["--workload", "nope"]);
-    assert_eq!(out.status.code(), Some(2));
-    let err = String::from_utf8_lossy(&out.stderr);
-    let first = err.lines().next().unwrap_or("");
-    assert!(first.starts_with("error: invalid value 'nope'"), "{err}");
-    assert!(first.contains("binary_trees"), "{first}");
+    for (args, says) in [
+        (&["--workload", "nope"][..], "invalid value 'nope'"),
+        (&["--bogus"][..], "unexpected argument '--bogus'"),
+        (&["--config", "generational"][..], "STRATEGY:KEY=VALUE"),
+        (
+            &["--config", "generational:untrack_new_tuples=maybe"][..],
+            "`untrack_new_tuples`: got `maybe`",
+        ),
+        (&["--config", "generational:nope=1"][..], "nope"),
+        (&["--config", "rc:x=1"][..], "rc takes no settings"),
+    ] {
+        let out = peers(args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(err.lines().count(), 1, "{args:?}: {err}");
+        assert!(err.starts_with("peers: "), "{err}");
+        assert!(err.contains(says), "{args:?}: {err}");
+        assert!(out.stdout.is_empty(), "{args:?}");
+    }
+}
+
+/// `--config` reaches the strategy, and the row's note says what was set.
+#[test]
+fn a_setting_reaches_the_strategy_and_is_noted() {
+    let out = peers(&[
+        "--quick",
+        "--runs",
+        "1",
+        "--format",
+        "json",
+        "--workload",
+        "binary_trees",
+        "--contender",
+        "generational",
+        "--config",
+        "generational:untrack_new_tuples=true",
+        "--config",
+        "generational:threshold0=100",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let rows: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let row = &rows.as_array().unwrap()[0];
+    assert_eq!(
+        row["note"], "config: untrack_new_tuples=true threshold0=100",
+        "{row}"
+    );
+    assert_eq!(row["status"], "ok");
 }

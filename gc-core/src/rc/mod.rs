@@ -40,6 +40,9 @@ pub enum AllocKind {
     Node,
     /// A tuple.
     Tuple,
+    /// A tuple none of whose members [may be tracked](RcPolicy::may_be_tracked)
+    /// (nil, atoms, untracked tuples): one CPython 3.14 makes untracked.
+    PlainTuple,
     /// An atom (never a GC container).
     Atom,
     /// A weak-reference object (a GC container in CPython).
@@ -88,7 +91,7 @@ pub trait RcPolicy: Sized + Debug + Send {
     /// answers `true`, one that collects on a count answers whether this
     /// allocation stays under it.
     #[inline]
-    fn quiet_before_alloc(_heap: &mut RcHeap<Self>) -> bool {
+    fn quiet_before_alloc(_heap: &mut RcHeap<Self>, _what: AllocKind) -> bool {
         false
     }
 
@@ -100,7 +103,24 @@ pub trait RcPolicy: Sized + Debug + Send {
 
     /// Runs once the object exists, with its count at 1 (CPython: track it).
     #[inline]
-    fn after_alloc(_heap: &mut RcHeap<Self>, _object: ObjRef) {}
+    fn after_alloc(_heap: &mut RcHeap<Self>, _object: ObjRef, _what: AllocKind) {}
+
+    /// Does the policy make a tuple none of whose members
+    /// [may be tracked](RcPolicy::may_be_tracked) apart, as an
+    /// [`AllocKind::PlainTuple`]? The default, `false`: every tuple is an
+    /// [`AllocKind::Tuple`], and its members are not asked.
+    #[inline]
+    fn sorts_plain_tuples(_heap: &RcHeap<Self>) -> bool {
+        false
+    }
+
+    /// Could `member`, held by a new tuple, keep that tuple tracked
+    /// (`_PyObject_GC_MAY_BE_TRACKED`)? Asked only when
+    /// [`RcPolicy::sorts_plain_tuples`].
+    #[inline]
+    fn may_be_tracked(_heap: &RcHeap<Self>, _member: ObjRef) -> bool {
+        true
+    }
 
     /// Runs after slot `index` of node `container` was made to refer to
     /// `value` (CPython's dict: `MAINTAIN_TRACKING`).
@@ -585,13 +605,19 @@ impl<P: RcPolicy> RcHeap<P> {
     /// ([`Self::reserve_entry`] made room for it and its root): its count
     /// of 1 is the caller's, to root it.
     #[inline(always)]
-    fn new_object(&mut self, kind_bits: u32, slots: SlotRange, payload: Box<[u8]>) -> ObjRef {
+    fn new_object(
+        &mut self,
+        what: AllocKind,
+        kind_bits: u32,
+        slots: SlotRange,
+        payload: Box<[u8]>,
+    ) -> ObjRef {
         let id = self.next_id;
         let bytes = payload.len() as u64;
         let r = self.allocate(kind_bits, id, slots, payload);
         self.next_id += 1;
         self.stats.on_alloc(bytes);
-        P::after_alloc(self, r);
+        P::after_alloc(self, r, what);
         r
     }
 
@@ -612,7 +638,7 @@ impl<P: RcPolicy> RcHeap<P> {
             .and_then(|()| Self::new_payload(shape.payload()))
             .and_then(|payload| Ok((self.slot_arena.alloc(shape.slots())?, payload)));
         match parts {
-            Ok((slots, payload)) => Ok(self.new_object(bits, slots, payload)),
+            Ok((slots, payload)) => Ok(self.new_object(what, bits, slots, payload)),
             Err(e) => {
                 P::alloc_refused(self, what);
                 Err(e)
@@ -640,12 +666,22 @@ impl<P: RcPolicy> RcHeap<P> {
             });
         }
         let mut resolved = [None; INLINE_MAX];
+        let sorts = P::sorts_plain_tuples(self);
+        let mut plain = sorts;
         for i in 0..len {
             let m = member(self, i)?;
+            if sorts {
+                plain &= m.is_none_or(|r| !P::may_be_tracked(self, r));
+            }
             if let Some(r) = resolved.get_mut(i) {
                 *r = m;
             }
         }
+        let what = if plain {
+            AllocKind::PlainTuple
+        } else {
+            AllocKind::Tuple
+        };
         let bytes = canonical_size(len, 0);
         // Quiet: the policy's hook runs no code, the limit is far and no
         // hook finalizer is due, so `room_for` and `finish` would do
@@ -655,15 +691,15 @@ impl<P: RcPolicy> RcHeap<P> {
         let quiet = len <= INLINE_MAX
             && !self.limit.would_exceed(bytes)
             && !self.embed.needs_finish()
-            && P::quiet_before_alloc(self);
+            && P::quiet_before_alloc(self, what);
         if !quiet {
             // Code may run from here on (the policy's hook, finalizers
             // due), and it may swap heaps through `Scope::heap`: a tuple
             // made as a local is then refused (see `push_local_on`).
             let stack = self.locals.stamp();
-            let collected = P::before_alloc(self, AllocKind::Tuple).and_then(|()| {
+            let collected = P::before_alloc(self, what).and_then(|()| {
                 self.room_for(bytes)
-                    .inspect_err(|_| P::alloc_refused(self, AllocKind::Tuple))
+                    .inspect_err(|_| P::alloc_refused(self, what))
             });
             self.finish();
             collected?;
@@ -677,7 +713,7 @@ impl<P: RcPolicy> RcHeap<P> {
         {
             Ok(slots) => slots,
             Err(e) => {
-                P::alloc_refused(self, AllocKind::Tuple);
+                P::alloc_refused(self, what);
                 return Err(e);
             }
         };
@@ -711,7 +747,12 @@ impl<P: RcPolicy> RcHeap<P> {
                 }
             }
         }
-        Ok(self.new_object(flags::TUPLE | flags::LAST_FIRST, slots, Box::default()))
+        Ok(self.new_object(
+            what,
+            flags::TUPLE | flags::LAST_FIRST,
+            slots,
+            Box::default(),
+        ))
     }
 
     /// What slot `index` of the object `object` roots holds.
@@ -1075,7 +1116,7 @@ impl<P: RcPolicy> Collector for RcHeap<P> {
         let id = self.next_weak_id;
         let w = self.allocate(bits, id, SlotRange::default(), Box::default());
         self.next_weak_id += 1;
-        P::after_alloc(self, w);
+        P::after_alloc(self, w, AllocKind::Weakref);
         self.weakrefs.add(target, w, callback);
         self.objects[target.index()].flags |= flags::HAS_WEAKREFS;
         Ok(self.weak_roots.insert(w))

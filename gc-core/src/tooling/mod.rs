@@ -18,7 +18,9 @@
 //! - `embed_model` (feature `testing`): a model-based random test of the
 //!   embedding API (scopes, locals, roots, weak roots, finalizers);
 //! - [`layers`]: the import graph of a crate's files, for a test that
-//!   keeps its modules free of import cycles.
+//!   keeps its modules free of import cycles;
+//! - [`usage`]: a command-line usage error in one line, for the
+//!   workspace's programs.
 
 pub mod conformance;
 #[cfg(feature = "testing")]
@@ -31,3 +33,4 @@ pub mod replay;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod trace;
+pub mod usage;

@@ -358,18 +358,20 @@ pub fn run_once(
     sizes: Sizes,
     ops: &Arc<Vec<Op>>,
     runtime_path: Option<&str>,
+    settings: &Settings,
 ) -> Result<Sample, String> {
     if let Some(rt) = c.runtime() {
         let path = runtime_path.ok_or_else(|| format!("{} not found", rt.command()))?;
         return python::run(path, w, &sizes, ops);
     }
     let ops = Arc::clone(ops);
+    let settings = settings.clone();
     let worker = std::thread::Builder::new()
         .name(format!("{c}-{w}"))
         .stack_size(STACK)
         .spawn(move || {
             let started = Instant::now();
-            let outcome = run_rust(c, w, &sizes, &ops);
+            let outcome = run_rust(c, w, &sizes, &ops, &settings);
             let ms = started.elapsed().as_secs_f64() * 1e3;
             outcome.map(|outcome| Sample { ms, outcome })
         })
@@ -383,7 +385,59 @@ pub fn run_once(
     })?
 }
 
-fn run_rust(c: Contender, w: Workload, s: &Sizes, ops: &[Op]) -> Result<Outcome, String> {
+/// `KEY=VALUE` settings for one of our strategies (`--config`), applied
+/// over its library defaults.
+pub type Settings = Vec<(String, String)>;
+
+/// Checks `settings` for our strategy `c` by making a heap with them: the
+/// error a run would meet, before any run. A contender that is not ours
+/// takes none.
+pub fn check_settings(c: Contender, settings: &Settings) -> Result<(), String> {
+    let made = match c {
+        Contender::Refcount => gc_refcount::RefCount::from_pairs(settings).map(drop),
+        Contender::Generational => gc_generational::Generational::from_pairs(settings).map(drop),
+        Contender::Marksweep => gc_marksweep::IncMiniMark::from_pairs(settings).map(drop),
+        _ if settings.is_empty() => Ok(()),
+        _ => {
+            return Err(format!(
+                "{c} takes no settings (only refcount, generational and marksweep do)"
+            ));
+        }
+    };
+    made.map_err(|e| e.to_string())
+}
+
+/// `outcome`, its note saying which `settings` were applied (if any).
+fn noting_settings(mut outcome: Outcome, settings: &Settings) -> Outcome {
+    if !settings.is_empty() {
+        let pairs: Vec<String> = settings.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        let said = format!("config: {}", pairs.join(" "));
+        outcome.note = Some(match outcome.note {
+            Some(note) => format!("{said}; {note}"),
+            None => said,
+        });
+    }
+    outcome
+}
+
+fn run_rust(
+    c: Contender,
+    w: Workload,
+    s: &Sizes,
+    ops: &[Op],
+    settings: &Settings,
+) -> Result<Outcome, String> {
+    let outcome = run_rust_configured(c, w, s, ops, settings)?;
+    Ok(noting_settings(outcome, settings))
+}
+
+fn run_rust_configured(
+    c: Contender,
+    w: Workload,
+    s: &Sizes,
+    ops: &[Op],
+    settings: &Settings,
+) -> Result<Outcome, String> {
     let gc_err = |e: gc_core::GcError| e.to_string();
     match c {
         Contender::Rc => rc::run(w, s, ops),
@@ -394,17 +448,17 @@ fn run_rust(c: Contender, w: Workload, s: &Sizes, ops: &[Op]) -> Result<Outcome,
         Contender::Gc => rustgc::run(w, s, ops),
         Contender::GcArena => arena::run(w, s, ops),
         Contender::Refcount => {
-            let mut heap = gc_refcount::RefCount::new_default().map_err(gc_err)?;
+            let mut heap = gc_refcount::RefCount::from_pairs(settings).map_err(gc_err)?;
             let outcome = ours::run(&mut heap, w, s, ops, true).map_err(gc_err)?;
             Ok(with_gc_time(&heap, outcome))
         }
         Contender::Generational => {
-            let mut heap = gc_generational::Generational::new_default().map_err(gc_err)?;
+            let mut heap = gc_generational::Generational::from_pairs(settings).map_err(gc_err)?;
             let outcome = ours::run(&mut heap, w, s, ops, false).map_err(gc_err)?;
             Ok(with_gc_time(&heap, outcome))
         }
         Contender::Marksweep => {
-            let mut heap = gc_marksweep::IncMiniMark::new_default().map_err(gc_err)?;
+            let mut heap = gc_marksweep::IncMiniMark::from_pairs(settings).map_err(gc_err)?;
             // Events on, for the minor pauses: one per collection.
             gc_core::Collector::record_events(&mut heap, true);
             let mut outcome = ours::run(&mut heap, w, s, ops, false).map_err(gc_err)?;

@@ -2,9 +2,9 @@
 //! through the embedding API only (`gc_core::prelude`): every workload runs
 //! in [`Embedding::scope`], trees are built with [`Scope::child`] (one
 //! local kept per call, the rest released), and every check walks views
-//! ([`ObjectView`]), which make no roots. Each heap is made with
-//! `new_default()` (marksweep: its library default configuration) and
-//! collects on its own; the traversal calls `collect(Generation::FULL)`.
+//! ([`ObjectView`]), which make no roots. Each heap is made with its
+//! library defaults, or the `--config` settings given for it, and collects
+//! on its own; the traversal calls `collect(Generation::FULL)`.
 //!
 //! `refcount` cannot collect cycles: list_churn clears every ring's `prev`
 //! links and its closing `next` link before dropping it (as `rc` breaks its
