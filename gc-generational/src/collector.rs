@@ -19,17 +19,17 @@ fn is_container(heap: &Heap, r: ObjRef) -> bool {
 }
 
 /// Is a new object of this kind a container that is counted and tracked?
-/// Atoms never are. With `untrack_new_tuples`, neither is a
-/// [`AllocKind::PlainTuple`]: CPython 3.14.1 (gh-139951) makes a tuple
-/// of untracked members untracked, and generation 0 counts only what is
-/// tracked. Under 3.11's rule (the default) such a tuple is tracked and
-/// counted, and a collection that finds it untracks it
-/// (`untrack_tuples`).
+/// Atoms never are, nor is an [`AllocKind::PlainTuple`]: gc-core makes
+/// one only when `sorts_plain_tuples` says so, that is with
+/// `untrack_new_tuples`, CPython 3.14.1's rule (gh-139951): a tuple of
+/// untracked members is made untracked, and generation 0 counts only
+/// what is tracked. Under 3.11's rule (the default) every tuple is an
+/// `AllocKind::Tuple`, tracked and counted, and a collection that finds
+/// one of untracked members untracks it (`untrack_tuples`).
 #[inline(always)]
-fn counted(heap: &Heap, what: AllocKind) -> bool {
+fn counted(what: AllocKind) -> bool {
     match what {
-        AllocKind::Atom => false,
-        AllocKind::PlainTuple => !heap.policy.untrack_new_tuples,
+        AllocKind::Atom | AllocKind::PlainTuple => false,
         AllocKind::Node | AllocKind::Tuple | AllocKind::Weakref => true,
     }
 }
@@ -119,7 +119,7 @@ impl RcPolicy for CycleGc {
     /// `_PyObject_GC_Link` counts a container only once its memory is
     /// allocated: undo `before_alloc`'s count.
     fn alloc_refused(heap: &mut Heap, what: AllocKind) {
-        if counted(heap, what) {
+        if counted(what) {
             let c = &mut heap.policy.gens[0].count;
             *c = c.saturating_sub(1);
         }
@@ -128,7 +128,7 @@ impl RcPolicy for CycleGc {
     /// Counts the container when no collection starts in it.
     #[inline]
     fn quiet_before_alloc(heap: &mut Heap, what: AllocKind) -> bool {
-        !table_full(heap) && (!counted(heap, what) || generations::link_quietly(heap))
+        !table_full(heap) && (!counted(what) || generations::link_quietly(heap))
     }
 
     /// `_PyObject_GC_Link`: count the container, and collect inside the
@@ -144,7 +144,7 @@ impl RcPolicy for CycleGc {
                 limit: u64::from(HEAD_BASE),
             });
         }
-        if counted(heap, what) {
+        if counted(what) {
             generations::link_container(heap)?;
         }
         Ok(())
@@ -154,7 +154,7 @@ impl RcPolicy for CycleGc {
     /// untracked: see `counted`).
     #[inline(always)]
     fn after_alloc(heap: &mut Heap, object: ObjRef, what: AllocKind) {
-        if counted(heap, what) {
+        if counted(what) {
             header::track(heap, object.index() as u32);
         }
     }
@@ -177,10 +177,13 @@ impl RcPolicy for CycleGc {
         if f & TRACKED != 0 {
             header::untrack(heap, object.index() as u32);
         }
-        let kind = f & flags::KIND_MASK;
-        if kind != flags::ATOM
-            && (f & TRACKED != 0 || kind != flags::TUPLE || !heap.policy.untrack_new_tuples)
-        {
+        let uncount = match f & flags::KIND_MASK {
+            _ if f & TRACKED != 0 => true,
+            flags::ATOM => false,
+            flags::TUPLE => !heap.policy.untrack_new_tuples,
+            _ => true,
+        };
+        if uncount {
             heap.policy.uncount(1);
         }
     }
