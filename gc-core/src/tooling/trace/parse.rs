@@ -614,6 +614,10 @@ mod tests {
     }
 
     #[test]
+    #[cfg_attr(
+        miri,
+        ignore = "reads 1 MiB lines: minutes under Miri for safe code; runs natively"
+    )]
     fn a_line_over_the_limit_is_an_error_not_an_allocation() {
         let long = format!(
             "gctrace 1\nnew r0 atom 1\n{}\n",
