@@ -201,14 +201,20 @@ impl RcPolicy for CycleGc {
     }
 
     /// `subtype_dealloc` re-tracks the object at the tail of generation 0
-    /// before its finalizer, and a resurrected object stays there.
+    /// before its finalizer, and a resurrected object stays there. With
+    /// `untrack_new_tuples` an untracked tuple stays untracked (its members
+    /// are all untracked, so it can be in no cycle): under that rule
+    /// generation 0 counts only what is tracked, and it was not counted.
     fn on_resurrect(heap: &mut Heap, object: ObjRef) {
         if !is_container(heap, object) {
             return;
         }
         let x = object.index() as u32;
-        if heap.objects[x as usize].flags & TRACKED != 0 {
+        let f = heap.objects[x as usize].flags;
+        if f & TRACKED != 0 {
             header::untrack(heap, x);
+        } else if heap.policy.untrack_new_tuples && f & flags::KIND_MASK == flags::TUPLE {
+            return;
         }
         header::track(heap, x);
     }

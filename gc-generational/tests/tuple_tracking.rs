@@ -67,6 +67,29 @@ fn with_untrack_new_tuples_only_a_tuple_that_may_hold_a_cycle_is_tracked() {
     assert_eq!(count0(&mut h), 2);
 }
 
+/// A resurrected untracked tuple stays untracked and uncounted: freeing it
+/// later leaves generation 0's count as it was (a review's finding: it was
+/// re-tracked uncounted, and its free took one off the count of others).
+#[test]
+fn with_untrack_new_tuples_a_resurrected_plain_tuple_stays_uncounted() {
+    use gc_core::Finalizer;
+    let mut h = heap(true);
+    let atom = h.alloc_atom(8).unwrap();
+    let t = h.alloc_tuple(&[Some(atom)]).unwrap();
+    let _node = h.alloc_node(1, 0).unwrap();
+    assert_eq!(count0(&mut h), 1);
+    h.set_finalizer(t, Finalizer::Resurrect).unwrap();
+    h.release(t).unwrap();
+    let saved = h.take_saved();
+    assert_eq!(saved.len(), 1, "resurrected");
+    assert!(!tracked(&mut h, saved[0]));
+    for r in saved {
+        h.release(r).unwrap();
+    }
+    assert_eq!(h.stats().live_objects, 2, "the atom and the node");
+    assert_eq!(count0(&mut h), 1, "the node is still counted");
+}
+
 /// A tuple that holds a node is tracked, so a cycle through it is found
 /// and freed.
 #[test]

@@ -45,14 +45,20 @@ struct Args {
 }
 
 fn parse_setting(s: &str) -> Result<(Contender, String, String), String> {
-    let (strategy, pair) = s
-        .split_once(':')
-        .ok_or("expected STRATEGY:KEY=VALUE, e.g. generational:untrack_new_tuples=true")?;
-    let c = parse_contender(strategy)?;
-    let (key, value) = pair
-        .split_once('=')
-        .ok_or("expected STRATEGY:KEY=VALUE, e.g. generational:untrack_new_tuples=true")?;
-    Ok((c, key.to_owned(), value.to_owned()))
+    const EXPECTED: &str = "expected STRATEGY:KEY=VALUE, e.g. generational:untrack_new_tuples=true";
+    let (strategy, pair) = s.split_once(':').ok_or(EXPECTED)?;
+    let c = [
+        Contender::Refcount,
+        Contender::Generational,
+        Contender::Marksweep,
+    ]
+    .into_iter()
+    .find(|c| c.name() == strategy)
+    .ok_or("unknown strategy (one of refcount, generational, marksweep: ours take settings)")?;
+    match pair.split_once('=') {
+        Some((key, value)) if !key.is_empty() => Ok((c, key.to_owned(), value.to_owned())),
+        _ => Err(EXPECTED.to_owned()),
+    }
 }
 
 fn parse_workload(s: &str) -> Result<Workload, String> {
@@ -123,6 +129,10 @@ fn main() -> ExitCode {
     for (c, s) in &settings {
         if let Err(e) = contenders::check_settings(*c, s) {
             eprintln!("peers: --config {c}: {e}");
+            return ExitCode::from(2);
+        }
+        if !contenders.contains(c) {
+            eprintln!("peers: --config {c}: {c} is not among the contenders run");
             return ExitCode::from(2);
         }
     }

@@ -59,7 +59,12 @@ fn a_bad_flag_is_one_error_line_and_status_2() {
             "`untrack_new_tuples`: got `maybe`",
         ),
         (&["--config", "generational:nope=1"][..], "nope"),
-        (&["--config", "rc:x=1"][..], "rc takes no settings"),
+        (&["--config", "rc:x=1"][..], "unknown strategy"),
+        (&["--config", "generational:=1"][..], "STRATEGY:KEY=VALUE"),
+        (
+            &["--contender", "rc", "--config", "generational:threshold0=5"][..],
+            "generational is not among the contenders run",
+        ),
     ] {
         let out = peers(args);
         assert_eq!(out.status.code(), Some(2), "{args:?}");

@@ -398,11 +398,7 @@ pub fn check_settings(c: Contender, settings: &Settings) -> Result<(), String> {
         Contender::Generational => gc_generational::Generational::from_pairs(settings).map(drop),
         Contender::Marksweep => gc_marksweep::IncMiniMark::from_pairs(settings).map(drop),
         _ if settings.is_empty() => Ok(()),
-        _ => {
-            return Err(format!(
-                "{c} takes no settings (only refcount, generational and marksweep do)"
-            ));
-        }
+        _ => return Err(format!("{c} takes no settings (only our strategies do)")),
     };
     made.map_err(|e| e.to_string())
 }
