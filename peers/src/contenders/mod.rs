@@ -371,7 +371,8 @@ pub fn run_once(
         .stack_size(STACK)
         .spawn(move || {
             let started = Instant::now();
-            let outcome = run_rust(c, w, &sizes, &ops, &settings);
+            let outcome =
+                run_rust(c, w, &sizes, &ops, &settings).map(|o| noting_settings(o, &settings));
             let ms = started.elapsed().as_secs_f64() * 1e3;
             outcome.map(|outcome| Sample { ms, outcome })
         })
@@ -417,17 +418,6 @@ fn noting_settings(mut outcome: Outcome, settings: &Settings) -> Outcome {
 }
 
 fn run_rust(
-    c: Contender,
-    w: Workload,
-    s: &Sizes,
-    ops: &[Op],
-    settings: &Settings,
-) -> Result<Outcome, String> {
-    let outcome = run_rust_configured(c, w, s, ops, settings)?;
-    Ok(noting_settings(outcome, settings))
-}
-
-fn run_rust_configured(
     c: Contender,
     w: Workload,
     s: &Sizes,
