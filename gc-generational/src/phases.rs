@@ -8,10 +8,11 @@
 //! entries, roots for the hook) was reserved when they were set, and
 //! under DEBUG_SAVEALL room in `gc.garbage` for every object is reserved
 //! before anything changes (refused, the collection is `OutOfMemory`
-//! and nothing ran). Passes that cannot change anything (weak references when no
-//! garbage has any, finalizers when none has one, the second reachability
-//! pass when no finalizer resurrected, tuple untracking when no tuple
-//! survived) are skipped; the result is the same as CPython's.
+//! and nothing ran). Passes that cannot change anything (weak references
+//! when no garbage has any, finalizers when none has one, the second
+//! reachability pass when no finalizer resurrected) are skipped, and tuple
+//! untracking is done by the scan as it goes; the result is the same as
+//! CPython's.
 
 use std::time::{Duration, Instant};
 
@@ -102,7 +103,7 @@ fn collect_main(heap: &mut Heap, generation: usize, trigger: Trigger) -> (u64, u
     let young = gather_generations(heap, generation);
     let old = List::generation((generation + 1).min(2));
     let unscanned = update_and_subtract_refs(heap, young, generation as u32);
-    let scan = move_unreachable(heap, young, List::Unreachable, old, unscanned);
+    let scan = move_unreachable::<true>(heap, young, List::Unreachable, old, unscanned);
     promote_survivors(heap, generation, young, old, &scan);
     if debug & DEBUG_COLLECTABLE != 0 {
         debug::log_collectables(heap, List::Unreachable);

@@ -5,7 +5,8 @@ use gc_core::rc::{ObjRef, Slot, flags};
 
 use super::refs::{subtract_refs, update_refs};
 use crate::header::{
-    COLLECTING, DICT_TRACKING, List, Placement, UNREACHABLE, Unscanned, first, move_to,
+    COLLECTING, DICT_TRACKING, List, Placement, UNREACHABLE, Unscanned, first,
+    holds_nothing_trackable, move_to, untrack,
 };
 use crate::state::Heap;
 
@@ -17,8 +18,9 @@ pub(super) struct Scan {
     pub(super) reachable: u64,
     /// Objects moved to the unreachable list.
     pub(super) unreachable: u64,
-    /// Reachable tuples (candidates for untracking).
-    pub(super) tuples: u64,
+    /// Reachable tuples the scan untracked (`untrack_tuples`; only the
+    /// first pass untracks).
+    pub(super) untracked_tuples: u64,
     /// Reachable nodes tracked as dicts (candidates for untracking in a
     /// full collection).
     pub(super) dicts: u64,
@@ -64,7 +66,7 @@ pub(super) fn deduce_unreachable(
 ) -> Scan {
     update_refs(heap, base);
     subtract_refs(heap, base);
-    move_unreachable(heap, base, unreachable, survivors_to, Unscanned::COLLECTING)
+    move_unreachable::<false>(heap, base, unreachable, survivors_to, Unscanned::COLLECTING)
 }
 
 /// `move_unreachable`: scans `young` from its head. An object with
@@ -86,7 +88,19 @@ pub(super) fn deduce_unreachable(
 /// order. A tree built bottom-up (children before their parent, as every
 /// recursive builder makes them) has almost every object found at 0 and
 /// rescued: this halves the list moves of such a collection.
-pub(super) fn move_unreachable(
+///
+/// With `UNTRACK_TUPLES` (the collection's first pass) it also does
+/// CPython's next step, `untrack_tuples`, as it goes: a reachable tuple
+/// none of whose members may be tracked stops being tracked
+/// (`_PyTuple_MaybeUntrack`), so that no second walk reads every survivor
+/// and its members again. The decisions are CPython's: `untrack_tuples`
+/// walks `young` in its final order, which is the order in which the scan
+/// finds objects reachable (a rescued object is scanned again at the
+/// tail). So when the scan meets a tuple, the objects before it in that
+/// order have had their decision, and those after it are still tracked,
+/// just as when CPython's walk meets it. (A test below runs both on random
+/// heaps.)
+pub(super) fn move_unreachable<const UNTRACK_TUPLES: bool>(
     heap: &mut Heap,
     young: List,
     unreachable: List,
@@ -134,10 +148,15 @@ pub(super) fn move_unreachable(
             h.flags = placed.apply(h.flags & !COLLECTING);
             h.extra.refs = 0;
             scan.reachable += 1;
-            scan.tuples += u64::from(kind == flags::TUPLE);
             scan.dicts += u64::from(h.flags & DICT_TRACKING != 0);
             // Read after the referents: a rescued one may follow `x` now.
-            x = h.extra.next;
+            let after = h.extra.next;
+            // The members were just visited: their headers are in cache.
+            if UNTRACK_TUPLES && kind == flags::TUPLE && holds_nothing_trackable(heap, x) {
+                untrack(heap, x);
+                scan.untracked_tuples += 1;
+            }
+            x = after;
         } else {
             let h = &mut heap.objects[x as usize];
             h.flags |= COLLECTING | UNREACHABLE;
@@ -189,13 +208,14 @@ fn visit_reachable(heap: &mut Heap, child: ObjRef, young: List, unscanned: Unsca
 mod tests {
     //! The scan against CPython's own procedure (the object moved to the
     //! unreachable list as soon as it is found at 0, and back when
-    //! rescued): on random heaps, both leave the same objects in the same
-    //! order in both lists, and report the same [`Scan`].
+    //! rescued, then `untrack_tuples` as a walk of its own): on random
+    //! heaps, both leave the same objects in the same order in both lists,
+    //! untrack the same tuples and report the same [`Scan`].
 
     use gc_core::{Collector, CollectorExt, Control, Handle};
 
     use super::*;
-    use crate::header::{append, next, unlink};
+    use crate::header::{append, may_be_tracked, next, unlink};
     use crate::phases::refs::update_and_subtract_refs;
 
     /// `move_unreachable` as `Modules/gcmodule.c` (3.11) writes it.
@@ -207,7 +227,7 @@ mod tests {
         while x != head {
             let h = &heap.objects[x as usize];
             if h.extra.refs > 0 || h.flags & flags::IMMORTAL != 0 {
-                let (slots, kind, reverse) = (h.slots, h.flags & flags::KIND_MASK, h.last_first());
+                let (slots, reverse) = (h.slots, h.last_first());
                 let n = slots.len();
                 for k in 0..n {
                     let i = if reverse { n - 1 - k } else { k };
@@ -235,7 +255,6 @@ mod tests {
                 h.flags = placed.apply(h.flags & !COLLECTING);
                 h.extra.refs = 0;
                 scan.reachable += 1;
-                scan.tuples += u64::from(kind == flags::TUPLE);
                 scan.dicts += u64::from(h.flags & DICT_TRACKING != 0);
                 x = h.extra.next;
             } else {
@@ -252,6 +271,30 @@ mod tests {
             }
         }
         scan
+    }
+
+    /// `untrack_tuples` and `_PyTuple_MaybeUntrack` as `Modules/gcmodule.c`
+    /// and `Objects/tupleobject.c` (3.11) write them: a walk of `young`
+    /// after the scan, untracking each tuple none of whose members may be
+    /// tracked. Returns how many.
+    fn cpython_untrack_tuples(heap: &mut Heap, young: List) -> u64 {
+        let head = young.head();
+        let mut untracked = 0;
+        let mut x = first(heap, young);
+        while x != head {
+            let after = next(heap, x);
+            let h = &heap.objects[x as usize];
+            if h.flags & flags::KIND_MASK == flags::TUPLE {
+                let slots = h.slots;
+                let mut members = (0..slots.len()).filter_map(|i| heap.slot_arena.slot(&slots, i));
+                if members.all(|m| !may_be_tracked(heap.objects[m.index()].flags)) {
+                    untrack(heap, x);
+                    untracked += 1;
+                }
+            }
+            x = after;
+        }
+        untracked
     }
 
     /// SplitMix64: a tiny deterministic generator.
@@ -276,9 +319,16 @@ mod tests {
                 (!made.is_empty() && next_random(rng) % 4 != 0)
                     .then(|| made[(next_random(rng) % made.len() as u64) as usize])
             };
-            let h = if next_random(&mut rng) % 3 == 0 {
-                let members = [pick(&mut rng, &made), pick(&mut rng, &made)];
+            let roll = next_random(&mut rng) % 6;
+            let h = if roll < 2 {
+                // Up to three members: two are held in the header, three
+                // in the slot arena.
+                let n = (next_random(&mut rng) % 4) as usize;
+                let members: Vec<_> = (0..n).map(|_| pick(&mut rng, &made)).collect();
                 heap.alloc_tuple(&members).unwrap()
+            } else if roll == 2 {
+                // Never tracked: a tuple of atoms and nil can be untracked.
+                heap.alloc_atom(0).unwrap()
             } else {
                 let slots = (next_random(&mut rng) % 4) as usize;
                 let n = heap.alloc_node(slots, 0).unwrap();
@@ -328,43 +378,55 @@ mod tests {
     #[test]
     fn the_scan_leaves_both_lists_as_cpython_does() {
         for seed in 0..500 {
-            let mut ours = random_heap(seed);
-            let mut theirs = random_heap(seed);
-            let young = List::Gen0;
-            assert_eq!(order(&ours, young), order(&theirs, young), "seed {seed}");
-            let u = update_and_subtract_refs(&mut ours, young, 0);
-            let a = move_unreachable(&mut ours, young, List::Unreachable, young, u);
-            update_and_subtract_refs(&mut theirs, young, 0);
-            let b = cpython_move_unreachable(&mut theirs, young, List::Unreachable);
-            for list in [young, List::Unreachable] {
+            for untracking in [false, true] {
+                let mut ours = random_heap(seed);
+                let mut theirs = random_heap(seed);
+                let young = List::Gen0;
+                assert_eq!(order(&ours, young), order(&theirs, young), "seed {seed}");
+                let u = update_and_subtract_refs(&mut ours, young, 0);
+                let a = if untracking {
+                    move_unreachable::<true>(&mut ours, young, List::Unreachable, young, u)
+                } else {
+                    move_unreachable::<false>(&mut ours, young, List::Unreachable, young, u)
+                };
+                update_and_subtract_refs(&mut theirs, young, 0);
+                let b = cpython_move_unreachable(&mut theirs, young, List::Unreachable);
+                let untracked = if untracking {
+                    cpython_untrack_tuples(&mut theirs, young)
+                } else {
+                    0
+                };
+                let case = format!("seed {seed}, untracking {untracking}");
+                // The lists hold tracked objects only: equal lists, equal
+                // tuples untracked.
+                for list in [young, List::Unreachable] {
+                    assert_eq!(order(&ours, list), order(&theirs, list), "{case} {list:?}");
+                }
+                let flags = |heap: &Heap| heap.objects.iter().map(|h| h.flags).collect::<Vec<_>>();
+                assert_eq!(flags(&ours), flags(&theirs), "{case}");
                 assert_eq!(
-                    order(&ours, list),
-                    order(&theirs, list),
-                    "seed {seed} {list:?}"
+                    (
+                        a.reachable,
+                        a.unreachable,
+                        a.untracked_tuples,
+                        a.dicts,
+                        a.garbage_flags
+                    ),
+                    (
+                        b.reachable,
+                        b.unreachable,
+                        untracked,
+                        b.dicts,
+                        b.garbage_flags
+                    ),
+                    "{case}"
+                );
+                assert_eq!(
+                    (a.garbage_counts, a.garbage_slots),
+                    (b.garbage_counts, b.garbage_slots),
+                    "{case}"
                 );
             }
-            assert_eq!(
-                (
-                    a.reachable,
-                    a.unreachable,
-                    a.tuples,
-                    a.dicts,
-                    a.garbage_flags
-                ),
-                (
-                    b.reachable,
-                    b.unreachable,
-                    b.tuples,
-                    b.dicts,
-                    b.garbage_flags
-                ),
-                "seed {seed}"
-            );
-            assert_eq!(
-                (a.garbage_counts, a.garbage_slots),
-                (b.garbage_counts, b.garbage_slots),
-                "seed {seed}"
-            );
         }
     }
 }

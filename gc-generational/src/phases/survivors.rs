@@ -1,16 +1,14 @@
-//! What the scan leaves reachable: tuples (and, in a full collection,
-//! dicts) that can never be part of a cycle are untracked, and the rest is
-//! promoted.
-
-use gc_core::rc::flags;
+//! What the scan leaves reachable: in a full collection, dicts that can
+//! never be part of a cycle are untracked (tuples were, by the scan), and
+//! the rest is promoted.
 
 use super::reachability::Scan;
 use crate::header::{DICT_TRACKING, List, first, holds_nothing_trackable, merge, untrack};
 use crate::state::Heap;
 
-/// What is left in `young` after the scan survives: tuples that can never
-/// be part of a cycle are untracked, and the rest moves to `old` (the next
-/// older generation, or stays in generation 2). The survivors feed
+/// What is left in `young` after the scan survives (the scan untracked
+/// the tuples that can never be part of a cycle): it moves to `old` (the
+/// next older generation, or stays in generation 2). The survivors feed
 /// `long_lived_pending` and `long_lived_total`, which decide when
 /// generation 2 is collected (`generations.rs`).
 pub(super) fn promote_survivors(
@@ -20,10 +18,7 @@ pub(super) fn promote_survivors(
     old: List,
     scan: &Scan,
 ) {
-    let mut survivors = scan.reachable;
-    if scan.tuples > 0 {
-        survivors -= untrack_tuples(heap, young);
-    }
+    let mut survivors = scan.reachable - scan.untracked_tuples;
     if young != old {
         if generation == 1 {
             heap.policy.long_lived_pending += survivors;
@@ -40,31 +35,18 @@ pub(super) fn promote_survivors(
     }
 }
 
-/// `untrack_tuples`: a surviving tuple whose members are all nil, atoms or
-/// untracked tuples will never be part of a cycle; stop tracking it
-/// (`_PyTuple_MaybeUntrack`). Returns how many were untracked.
-fn untrack_tuples(heap: &mut Heap, young: List) -> u64 {
-    untrack_where(heap, young, |f| f & flags::KIND_MASK == flags::TUPLE)
-}
-
 /// `untrack_dicts`: a surviving node tracked as a dict
 /// ([`DICT_TRACKING`]) none of whose slots refers to an object that may be
 /// tracked stops being tracked (`_PyDict_MaybeUntrack`); a later slot write
 /// that stores one tracks it again. Returns how many were untracked.
 fn untrack_dicts(heap: &mut Heap, young: List) -> u64 {
-    untrack_where(heap, young, |f| f & DICT_TRACKING != 0)
-}
-
-/// Walks `young` once, untracking each object whose flags pass `candidate`
-/// and that holds nothing that may be tracked; returns how many.
-fn untrack_where(heap: &mut Heap, young: List, candidate: impl Fn(u32) -> bool) -> u64 {
     let head = young.head();
     let mut untracked = 0;
     let mut x = first(heap, young);
     while x != head {
         let h = &heap.objects[x as usize];
         let after = h.extra.next;
-        if candidate(h.flags) && holds_nothing_trackable(heap, x) {
+        if h.flags & DICT_TRACKING != 0 && holds_nothing_trackable(heap, x) {
             untrack(heap, x);
             untracked += 1;
         }
