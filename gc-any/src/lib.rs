@@ -601,6 +601,14 @@ impl Collector for AnyCollector {
         each!(&mut self.inner, c => c.slot_local(object, index, key))
     }
     #[inline]
+    fn alloc_tuple_taking_locals(
+        &mut self,
+        n: usize,
+        key: LocalsKey,
+    ) -> Result<Option<usize>, GcError> {
+        each!(&mut self.inner, c => c.alloc_tuple_taking_locals(n, key))
+    }
+    #[inline]
     fn drop_counted_local(&mut self, index: u32, key: LocalsKey) {
         each!(&mut self.inner, c => c.drop_counted_local(index, key))
     }

@@ -385,6 +385,22 @@ pub trait Collector: Sized + Send {
         }
         self.alloc_tuple_local(&handles, key)
     }
+    /// A tuple of the `n` locals at the top of
+    /// [`Collector::local_stack`] (all the asking scope's), which takes
+    /// them over: they are popped, and the tuple, pushed in their place,
+    /// holds the references they held (a reference-counting heap moves
+    /// their counts into it). Its place; `Ok(None)` when the heap does not
+    /// offer it, nothing changed (the default: the embedding layer then
+    /// makes the tuple of their handles and releases them).
+    #[inline]
+    fn alloc_tuple_taking_locals(
+        &mut self,
+        n: usize,
+        key: LocalsKey,
+    ) -> Result<Option<usize>, GcError> {
+        let _ = (n, key);
+        Ok(None)
+    }
     /// Drops the count a popped local held ([`Held::Counted`](crate::embed::Held::Counted): only a
     /// reference-counting heap's stack holds one, and that heap overrides
     /// this), freeing the object when it was the last. By default nothing.

@@ -315,6 +315,14 @@ impl LocalStack {
         Ok(place)
     }
 
+    /// Pops the locals at `first` and above without releasing them: their
+    /// counts were taken over (a tuple made of them holds them now).
+    #[inline]
+    pub(crate) fn pop_taken(&mut self, first: usize) {
+        self.entries.truncate(first);
+        self.root_top = self.root_top.min(first);
+    }
+
     /// The handle naming the object local at `place` with `serial`.
     #[inline]
     fn local_handle(&self, place: usize, serial: u32) -> Result<Handle, GcError> {

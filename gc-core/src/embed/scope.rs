@@ -539,46 +539,13 @@ impl<'s, C: Collector> Scope<'s, C> {
         }
         inner.leave();
         std::mem::forget(inner);
-        let hooked = self.heap.has_finalize_hook();
         let stack = locals(self.heap);
-        let stamp = stack.stamp;
         let place = local.place() as usize;
-        let own = local.stamp() == stamp.get()
+        let own = local.stamp() == stack.stamp.get()
             && local.place() != NO_PLACE
             && (base..stack.len()).contains(&place);
         if own {
-            if hooked {
-                // A release may run the hook, which may panic: the kept
-                // local goes to `base` first, so that it stays a local of
-                // this scope whatever happens. (The others keep their
-                // order.)
-                stack.rotate_down(base, place);
-                release_above(self.heap, base + 1);
-                return Ok(Local::new(stamp, base));
-            }
-            // No embedder code runs. Only objects the heap roots itself,
-            // the kept one last made: it moves down, the rest is dropped.
-            if stack.escape_objects(base, place) {
-                return Ok(Local::new(stamp, base));
-            }
-            // Usually the kept local is the last one made: release the
-            // ones below it, last first, then move it down to `base`.
-            if place + 1 == stack.len() {
-                for i in (base..place).rev() {
-                    let entry = locals(self.heap).take_at(i);
-                    release_entry(self.heap, entry);
-                }
-                locals(self.heap).keep_top_at(base);
-                return Ok(Local::new(stamp, base));
-            }
-            // Otherwise take the kept local out, release the rest, put it
-            // back at `base`.
-            let kept = stack.entries.remove(place);
-            release_above(self.heap, base);
-            // The stack is lower than before by at least the kept local:
-            // it goes back without allocating.
-            let place = locals(self.heap).push_back(kept);
-            return Ok(Local::new(stamp, place));
+            return Ok(self.keep_one_above(base, place));
         }
         // Not one of the inner scope's own: a local of an enclosing scope,
         // passed through, lives as long as this scope and stays what it
@@ -588,6 +555,166 @@ impl<'s, C: Collector> Scope<'s, C> {
             return Ok(local.unresolvable());
         }
         Ok(local)
+    }
+
+    /// Runs `f` in a nested scope, as [`Scope::child`], and makes a tuple
+    /// of the locals it returns (`None` is nil), as a local of this scope;
+    /// every local `f` made is released. A builder of trees or lists
+    /// nests one call per node, as it would nest `Rc::new(Node(left,
+    /// right))`:
+    ///
+    /// ```
+    /// use gc_core::prelude::*;
+    ///
+    /// fn tree<'s, C: Collector>(s: &mut Scope<'s, C>, depth: u32) -> Result<Local<'s>, GcError> {
+    ///     if depth == 0 {
+    ///         return s.tuple(&[None, None]);
+    ///     }
+    ///     s.child_tuple(|s| Ok([Some(tree(s, depth - 1)?), Some(tree(s, depth - 1)?)]))
+    /// }
+    ///
+    /// let mut heap = gc_core::NullCollector::new_default().unwrap();
+    /// heap.scope(|s| -> Result<(), GcError> {
+    ///     let t = tree(s, 3)?;
+    ///     let left = s.view(t)?.slot(0)?.expect("a subtree");
+    ///     assert_eq!(left.slot_count(), 2);
+    ///     Ok(())
+    /// })
+    /// .unwrap();
+    /// ```
+    ///
+    /// When `f` returns the last locals it made, in the order it made
+    /// them (as above), the tuple takes them over where they are: a heap
+    /// that counts references moves their counts into the tuple instead of
+    /// adding one per member and dropping one per local. Otherwise the
+    /// tuple is made of the locals as [`Scope::tuple`] makes it, and they
+    /// are released after.
+    ///
+    /// Errors are the tuple's (as [`Scope::tuple`]), and `f`'s own: then
+    /// the locals `f` made are released and nothing is made. When code run
+    /// inside (a finalizer hook) swapped heaps under this scope, the
+    /// answer is [`GcError::ForeignHandle`] if that happened before the
+    /// tuple was made, and a local that never resolves (as
+    /// [`Scope::child`]'s) if after.
+    pub fn child_tuple<const N: usize, E: From<GcError>>(
+        &mut self,
+        f: impl for<'i> FnOnce(&mut Scope<'i, C>) -> Result<[Option<Local<'i>>; N], E>,
+    ) -> Result<Local<'s>, E> {
+        if !self.owns_top() {
+            return Err(GcError::ForeignHandle.into());
+        }
+        let mut inner = Scope::enter(&mut *self.heap);
+        let base = inner.base;
+        let members = f(&mut inner)?;
+        if !inner.owns_top() {
+            // As in `child`: the inner locals stay where they are, rooted
+            // until their stack's own scope ends.
+            std::mem::forget(inner);
+            return Err(GcError::ForeignHandle.into());
+        }
+        let stamp = inner.stamp;
+        // The last `N` locals, in order: the tuple takes them over, or is
+        // made of their places (no local to check again).
+        let mut on_top = locals(inner.heap).len() == base + N;
+        for (i, m) in members.iter().enumerate() {
+            on_top &= m.is_some_and(|m| m.stamp() == stamp.get() && m.place() as usize == base + i);
+        }
+        let made = if on_top {
+            inner.settle();
+            if let Some(place) = inner.heap.alloc_tuple_taking_locals(N, KEY)? {
+                let tuple = Local::<'s>::new(stamp, place);
+                if !inner.owns_top() {
+                    // Swapped after the tuple was made: a local of a
+                    // stack this scope no longer holds.
+                    std::mem::forget(inner);
+                    return Ok(tuple.unresolvable());
+                }
+                inner.leave();
+                std::mem::forget(inner);
+                return Ok(tuple);
+            }
+            inner.tuple_of_places(base, N)?
+        } else {
+            inner.tuple(&members)?.place() as usize
+        };
+        if !inner.owns_top() {
+            std::mem::forget(inner);
+            return Ok(Local::<'s>::new(stamp, made).unresolvable());
+        }
+        inner.leave();
+        std::mem::forget(inner);
+        Ok(self.keep_one_above(base, made))
+    }
+}
+
+impl<'s, C: Collector> Scope<'s, C> {
+    /// A tuple of the `n` locals at `first` and above (the top of the
+    /// stack, this scope's own), pushed as a local: its place.
+    #[inline]
+    fn tuple_of_places(&mut self, first: usize, n: usize) -> Result<usize, GcError> {
+        if n == 2 && self.heap.local_stack_ref(KEY).holds_objects() {
+            return self
+                .heap
+                .alloc_pair_local([Some(first), Some(first + 1)], KEY);
+        }
+        locals(self.heap).reserve_one()?;
+        let stack = self.heap.local_stack_ref(KEY);
+        let handle = |p: usize| stack.handle_at(p).unwrap_or(Err(GcError::StaleHandle));
+        const INLINE: usize = 8;
+        if n <= INLINE {
+            let mut buf = [None; INLINE];
+            for (b, p) in buf.iter_mut().zip(first..first + n) {
+                *b = Some(handle(p)?);
+            }
+            self.heap.alloc_tuple_local(&buf[..n], KEY)
+        } else {
+            let handles = (first..first + n)
+                .map(|p| handle(p).map(Some))
+                .collect::<Result<Vec<_>, _>>()?;
+            self.heap.alloc_tuple_local(&handles, KEY)
+        }
+    }
+
+    /// Keeps the local at `place` and releases every other local at or
+    /// above `base` (all this scope's, on the stack it owns): the kept one
+    /// moves down to `base`, keeping its root, and is returned.
+    #[inline(always)]
+    fn keep_one_above(&mut self, base: usize, place: usize) -> Local<'s> {
+        let hooked = self.heap.has_finalize_hook();
+        let stack = locals(self.heap);
+        let stamp = stack.stamp;
+        if hooked {
+            // A release may run the hook, which may panic: the kept
+            // local goes to `base` first, so that it stays a local of
+            // this scope whatever happens. (The others keep their
+            // order.)
+            stack.rotate_down(base, place);
+            release_above(self.heap, base + 1);
+            return Local::new(stamp, base);
+        }
+        // No embedder code runs. Only objects the heap roots itself,
+        // the kept one last made: it moves down, the rest is dropped.
+        if stack.escape_objects(base, place) {
+            return Local::new(stamp, base);
+        }
+        // Usually the kept local is the last one made: release the
+        // ones below it, last first, then move it down to `base`.
+        if place + 1 == stack.len() {
+            for i in (base..place).rev() {
+                let entry = locals(self.heap).take_at(i);
+                release_entry(self.heap, entry);
+            }
+            locals(self.heap).keep_top_at(base);
+            return Local::new(stamp, base);
+        }
+        // Otherwise take the kept local out, release the rest, put it
+        // back at `base`.
+        let kept = stack.entries.remove(place);
+        release_above(self.heap, base);
+        // The stack is lower than before by at least the kept local:
+        // it goes back without allocating.
+        let place = locals(self.heap).push_back(kept);
+        Local::new(stamp, place)
     }
 }
 

@@ -650,9 +650,11 @@ impl<P: RcPolicy> RcHeap<P> {
     /// resolving member `i`: the new tuple, whose count of 1 the caller
     /// roots (in the root table when `rooted`, else as a local). The
     /// members are resolved again after the policy's hook, which may run
-    /// embedder code, unless nothing can have run.
+    /// embedder code, unless nothing can have run. With `TAKE` the tuple
+    /// takes over a count each member's local holds (the caller pops the
+    /// locals without dropping them): none is raised.
     #[inline]
-    fn tuple_object(
+    fn tuple_object<const TAKE: bool>(
         &mut self,
         len: usize,
         member: impl Fn(&Self, usize) -> Result<Option<ObjRef>, GcError>,
@@ -731,14 +733,18 @@ impl<P: RcPolicy> RcHeap<P> {
             };
             match m {
                 Ok(Some(r)) => {
-                    self.inc(r);
+                    if !TAKE {
+                        self.inc(r);
+                    }
                     self.slot_arena.get_mut(&mut slots)[i] = Some(r);
                 }
                 Ok(None) => {}
                 Err(e) => {
                     for j in 0..i {
                         let taken = self.slot_arena.get_mut(&mut slots)[j].take();
-                        self.dec_slot(taken);
+                        if !TAKE {
+                            self.dec_slot(taken);
+                        }
                     }
                     // (The policy's count stays, as when this check came
                     // before the room was taken.)
@@ -926,7 +932,7 @@ impl<P: RcPolicy> Collector for RcHeap<P> {
 
     fn alloc_tuple(&mut self, members: &[Option<Handle>]) -> Result<Handle, GcError> {
         let member = |heap: &Self, i: usize| members[i].map(|h| heap.resolve(h)).transpose();
-        let r = self.tuple_object(members.len(), member, true)?;
+        let r = self.tuple_object::<false>(members.len(), member, true)?;
         Ok(self.roots.insert(r))
     }
 
@@ -1238,7 +1244,7 @@ impl<P: RcPolicy> Collector for RcHeap<P> {
         self.locals.room_for_object()?;
         // (`tuple_object` refuses a local made after a swap.)
         let member = |heap: &Self, i: usize| members[i].map(|h| heap.resolve(h)).transpose();
-        let r = self.tuple_object(members.len(), member, false)?;
+        let r = self.tuple_object::<false>(members.len(), member, false)?;
         self.push_local(r)
     }
 
@@ -1252,8 +1258,33 @@ impl<P: RcPolicy> Collector for RcHeap<P> {
         // (`tuple_object` refuses a local made after a swap, before it
         // takes the members again.)
         let member = |heap: &Self, i: usize| members[i].map(|p| heap.local_at(p)).transpose();
-        let r = self.tuple_object(2, member, false)?;
+        let r = self.tuple_object::<false>(2, member, false)?;
         self.push_local(r)
+    }
+
+    /// The locals' counts move into the tuple: none is raised or dropped.
+    /// Only counted locals (a root-table local, made by `Scope::adopt`,
+    /// holds its count in the table: then `None`).
+    #[inline]
+    fn alloc_tuple_taking_locals(
+        &mut self,
+        n: usize,
+        _: LocalsKey,
+    ) -> Result<Option<usize>, GcError> {
+        let len = self.locals.len();
+        let Some(first) = len.checked_sub(n) else {
+            return Ok(None);
+        };
+        if !(first..len).all(|p| matches!(self.locals.held(p), Ok(Held::Counted(_)))) {
+            return Ok(None);
+        }
+        self.locals.room_for_object()?;
+        // (`tuple_object` refuses a local made after a swap, before it
+        // takes the members, and runs no code once it has them.)
+        let member = |heap: &Self, i: usize| heap.local_at(first + i).map(Some);
+        let r = self.tuple_object::<true>(n, member, false)?;
+        self.locals.pop_taken(first);
+        self.push_local(r).map(Some)
     }
 
     #[inline]

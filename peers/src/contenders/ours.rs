@@ -1,7 +1,8 @@
 //! `refcount`, `generational`, `marksweep`: this workspace's strategies,
 //! through the embedding API only (`gc_core::prelude`): every workload runs
-//! in [`Embedding::scope`], trees are built with [`Scope::child`] (one
-//! local kept per call, the rest released), and every check walks views
+//! in [`Embedding::scope`], trees are built with [`Scope::child_tuple`]
+//! (a node's two subtrees made in a nested scope, taken over by the
+//! node), and every check walks views
 //! ([`ObjectView`]), which make no roots. Each heap is made with its
 //! library defaults, or the `--config` settings given for it, and collects
 //! on its own; the traversal calls `collect(Generation::FULL)`.
@@ -21,14 +22,10 @@ const PREV: usize = 0;
 const NEXT: usize = 1;
 
 fn tree<'s, C: Collector>(s: &mut Scope<'s, C>, depth: u32) -> Result<Local<'s>, GcError> {
-    s.child(|s| {
-        if depth == 0 {
-            return s.tuple(&[None, None]);
-        }
-        let left = tree(s, depth - 1)?;
-        let right = tree(s, depth - 1)?;
-        s.tuple(&[Some(left), Some(right)])
-    })
+    if depth == 0 {
+        return s.tuple(&[None, None]);
+    }
+    s.child_tuple(|s| Ok([Some(tree(s, depth - 1)?), Some(tree(s, depth - 1)?)]))
 }
 
 fn check<'a, V: ObjectView<'a>>(t: V) -> Result<u64, GcError> {
