@@ -1,6 +1,7 @@
 //! What embedding costs, on binary trees of depth 16 (131,071 tuples):
 //! building one and dropping it through the raw handle API and through
-//! scopes, and counting its nodes through views, on every strategy, beside
+//! scopes (a `Scope::child` per node, or a `Scope::child_tuple` per
+//! node), and counting its nodes through views, on every strategy, beside
 //! `std::rc::Rc<RefCell<_>>`; and the same through `AnyCollector`.
 //!
 //! `cargo run --release -p gc-any --example tree_costs` prints one table:
@@ -64,6 +65,19 @@ fn scope_tree<'s, C: Collector>(s: &mut Scope<'s, C>, depth: u32) -> Local<'s> {
     .unwrap()
 }
 
+fn taking_tree<'s, C: Collector>(s: &mut Scope<'s, C>, depth: u32) -> Local<'s> {
+    if depth == 0 {
+        return s.tuple(&[None, None]).unwrap();
+    }
+    s.child_tuple(|s| {
+        Ok::<_, GcError>([
+            Some(taking_tree(s, depth - 1)),
+            Some(taking_tree(s, depth - 1)),
+        ])
+    })
+    .unwrap()
+}
+
 fn view_count<'a, V: ObjectView<'a>>(v: V) -> u64 {
     match (v.slot(0).unwrap(), v.slot(1).unwrap()) {
         (Some(l), Some(r)) => 1 + view_count(l) + view_count(r),
@@ -77,8 +91,9 @@ fn time(f: impl FnOnce()) -> f64 {
     t.elapsed().as_secs_f64() * 1e3
 }
 
-/// One round of a strategy's three cells: handle build, scope build, walk.
-fn round<C: Collector>(h: &mut C) -> [f64; 3] {
+/// One round of a strategy's cells: handle build, scope builds (`child`,
+/// `child_tuple`), walk.
+fn round<C: Collector>(h: &mut C) -> [f64; 4] {
     let handles = time(|| {
         let t = handle_tree(h, DEPTH);
         h.release(t).unwrap();
@@ -90,12 +105,18 @@ fn round<C: Collector>(h: &mut C) -> [f64; 3] {
         });
         h.collect(Generation::FULL).unwrap();
     });
+    let taking = time(|| {
+        h.scope(|s| {
+            black_box(taking_tree(s, DEPTH));
+        });
+        h.collect(Generation::FULL).unwrap();
+    });
     let walk = h.scope(|s| {
         let t = scope_tree(s, DEPTH);
         let view = s.view(t).unwrap();
         time(|| assert_eq!(view_count(view), NODES))
     });
-    [handles, scope, walk]
+    [handles, scope, taking, walk]
 }
 
 fn median(mut v: Vec<f64>) -> f64 {
@@ -117,7 +138,7 @@ fn main() {
         .map(|n| AnyCollector::from_name(n, none).unwrap())
         .collect();
     let (mut rc_build, mut rc_walk) = (Vec::new(), Vec::new());
-    let mut cells: Vec<Vec<[f64; 3]>> = vec![Vec::new(); names.len() + any.len()];
+    let mut cells: Vec<Vec<[f64; 4]>> = vec![Vec::new(); names.len() + any.len()];
     for _ in 0..ROUNDS {
         rc_build.push(time(|| drop(black_box(rc_tree(DEPTH)))));
         // Each walk counts a tree made just before it, as in `round`.
@@ -136,12 +157,19 @@ fn main() {
         "binary tree of depth {DEPTH} ({NODES} tuples), median of {ROUNDS} interleaved rounds"
     );
     println!(
-        "{:<24} {:>10} {:>10} {:>8} {:>10} {:>8}",
-        "contender", "handles ms", "scopes ms", "÷handles", "walk ms", "÷Rc walk"
+        "{:<24} {:>10} {:>10} {:>8} {:>10} {:>8} {:>10} {:>8}",
+        "contender",
+        "handles ms",
+        "child ms",
+        "÷handles",
+        "taking ms",
+        "÷handles",
+        "walk ms",
+        "÷Rc walk"
     );
     println!(
-        "{:<24} {:>10.2} {:>10} {:>8} {:>10.3} {:>8.2}",
-        "Rc<RefCell<_>>", rb, "", "", rw, 1.0
+        "{:<24} {:>10.2} {:>10} {:>8} {:>10} {:>8} {:>10.3} {:>8.2}",
+        "Rc<RefCell<_>>", rb, "", "", "", "", rw, 1.0
     );
     let labels = names
         .iter()
@@ -149,10 +177,11 @@ fn main() {
         .chain(names[1..].iter().map(|n| format!("AnyCollector({n})")));
     for (label, runs) in labels.zip(cells) {
         let m = |k: usize| median(runs.iter().map(|r| r[k]).collect());
-        let (h, s, w) = (m(0), m(1), m(2));
+        let (h, s, t, w) = (m(0), m(1), m(2), m(3));
         println!(
-            "{label:<24} {h:>10.2} {s:>10.2} {:>8.2} {w:>10.3} {:>8.2}",
+            "{label:<24} {h:>10.2} {s:>10.2} {:>8.2} {t:>10.2} {:>8.2} {w:>10.3} {:>8.2}",
             s / h,
+            t / h,
             w / rw
         );
     }

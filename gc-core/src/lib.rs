@@ -51,21 +51,20 @@
 //!
 //! Loops and helpers that make temporaries use a nested scope
 //! ([`Scope::scope`]), or [`Scope::child`] to hand one result back to the
-//! enclosing scope and release the rest (V8's `EscapableHandleScope`):
+//! enclosing scope and release the rest (V8's `EscapableHandleScope`).
+//! A tuple of several results is [`Scope::child_tuple`]: the tuple takes
+//! them over where they are (on a reference counter, their counts move
+//! into it), as `Rc::new(Node(left, right))` moves its fields:
 //!
 //! ```
 //! # use gc_core::{Collector, CollectorExt, Embedding, GcError, Local, Scope};
 //! # use gc_refcount::RefCount;
 //! /// A complete binary tree of tuples; at most `depth` temporaries live.
 //! fn tree<'s, C: Collector>(s: &mut Scope<'s, C>, depth: u32) -> Result<Local<'s>, GcError> {
-//!     s.child(|s| {
-//!         if depth == 0 {
-//!             return s.tuple(&[None, None]);
-//!         }
-//!         let left = tree(s, depth - 1)?;
-//!         let right = tree(s, depth - 1)?;
-//!         s.tuple(&[Some(left), Some(right)])
-//!     })
+//!     if depth == 0 {
+//!         return s.tuple(&[None, None]);
+//!     }
+//!     s.child_tuple(|s| Ok([Some(tree(s, depth - 1)?), Some(tree(s, depth - 1)?)]))
 //! }
 //! let mut heap = RefCount::new_default()?;
 //! heap.scope(|s| {

@@ -384,3 +384,41 @@ fn pairs_born_old_or_young_keep_their_members() {
         assert_eq!(h.outstanding_roots(), 0);
     }
 }
+
+/// Trees built with `Scope::child_tuple`: each pair is made of the two
+/// locals its child scope returns, read from the stack at their places
+/// after any collection the allocation ran (zeal: minor collections that
+/// move them); the heap checks out and every node is where it should be.
+#[test]
+fn child_tuple_pairs_read_their_members_after_collecting() {
+    use gc_core::{Embedding, GcError, Local, ObjectView, Scope};
+    fn tree<'s>(s: &mut Scope<'s, IncMiniMark>, depth: u8) -> Result<Local<'s>, GcError> {
+        if depth == 0 {
+            return s.atom(&[depth]);
+        }
+        s.child_tuple(|s| Ok([Some(tree(s, depth - 1)?), Some(tree(s, depth - 1)?)]))
+    }
+    fn leaves<'a, V: ObjectView<'a>>(v: V) -> u64 {
+        match (v.slot(0).ok().flatten(), v.slot(1).ok().flatten()) {
+            (Some(l), Some(r)) => leaves(l) + leaves(r),
+            _ => {
+                assert_eq!(v.payload(), &[0]);
+                1
+            }
+        }
+    }
+    let depth: u8 = if cfg!(miri) { 3 } else { 8 };
+    for config in [MarkSweepConfig::zeal(256), MarkSweepConfig::default()] {
+        let mut h = IncMiniMark::with_config(config).unwrap();
+        h.scope(|s| {
+            let t = tree(s, depth).unwrap();
+            s.collect(Generation::YOUNGEST).unwrap();
+            s.heap_ref().check_heap().unwrap();
+            assert_eq!(leaves(s.view(t).unwrap()), 1 << depth);
+            assert_eq!(s.heap_ref().outstanding_roots(), 1);
+        });
+        h.collect(Generation::FULL).unwrap();
+        h.check_heap().unwrap();
+        assert_eq!(h.outstanding_roots(), 0);
+    }
+}

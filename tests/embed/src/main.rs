@@ -4,9 +4,10 @@
 //! three programs on the strategy named on its command line and checks
 //! their results, exiting 1 on a wrong one:
 //!
-//! - binary trees (the benchmarks game's, at a small depth): temporaries in
-//!   child scopes, a long-lived tree held by a [`Root`], checks through
-//!   views;
+//! - binary trees (the benchmarks game's, at a small depth): the stretch
+//!   tree's temporaries in child scopes, the others' nodes made by
+//!   [`Scope::child_tuple`], a long-lived tree held by a [`Root`], checks
+//!   through views;
 //! - an LRU cache whose keys are string atoms and whose entries are held by
 //!   roots in a Rust map, evicted by dropping them;
 //! - the seed's `Node('A')`/`Node('B')` cycle whose `__del__` reads
@@ -82,6 +83,20 @@ fn tree<'s, C: Collector>(s: &mut Scope<'s, C>, depth: u32) -> Result<Local<'s>,
     })
 }
 
+/// The same tree, each node taking over the two subtrees its child scope
+/// returns.
+fn tree_taking<'s, C: Collector>(s: &mut Scope<'s, C>, depth: u32) -> Result<Local<'s>, GcError> {
+    if depth == 0 {
+        return s.tuple(&[None, None]);
+    }
+    s.child_tuple(|s| {
+        Ok([
+            Some(tree_taking(s, depth - 1)?),
+            Some(tree_taking(s, depth - 1)?),
+        ])
+    })
+}
+
 /// Counts a tree's nodes through views: no roots.
 fn count<'a, V: ObjectView<'a>>(node: V) -> Result<u64, GcError> {
     let mut n = 0;
@@ -102,7 +117,7 @@ fn binary_trees<C: Collector>(heap: &mut C, max_depth: u32) -> Result<(), String
             let stretch = tree(s, max_depth + 1)?;
             let n = count(s.view(stretch)?)?;
             println!("stretch tree of depth {}\t check: {n}", max_depth + 1);
-            let t = tree(s, max_depth)?;
+            let t = tree_taking(s, max_depth)?;
             s.root(t)
         })
         .map_err(|e| e.to_string())?;
@@ -112,7 +127,7 @@ fn binary_trees<C: Collector>(heap: &mut C, max_depth: u32) -> Result<(), String
         for _ in 0..iterations {
             total += heap
                 .scope(|s| {
-                    let t = tree(s, depth)?;
+                    let t = tree_taking(s, depth)?;
                     count(s.view(t)?)
                 })
                 .map_err(|e| e.to_string())?;
