@@ -366,3 +366,49 @@ fn a_local_escaping_a_child_above_a_later_scope_never_names_a_later_local() {
         });
     }
 }
+
+/// `Scope::child_tuple` whose body drops the last root of an object with a
+/// finalizer: the release waits for the next operation, which is the tuple
+/// itself; the finalizer hook it runs swaps heaps. The tuple must then not
+/// take the other heap's top locals (`ya`, `yb`) for its members: it is
+/// refused, and both heaps' locals still name their own objects.
+#[test]
+fn a_child_tuple_whose_settling_swaps_heaps_takes_no_local_of_the_other_heap() {
+    use gc_core::embed::lend;
+    use gc_core::{CollectorExt, Finalizer, Scope};
+    use gc_refcount::RefCount;
+
+    let mut x = RefCount::new_default().unwrap();
+    let mut y = RefCount::new_default().unwrap();
+    x.on_finalize_with(|spare: &mut RefCount, s: &mut Scope<'_, RefCount>, _| {
+        std::mem::swap(s.heap(), spare);
+    })
+    .unwrap();
+    x.scope(|s| {
+        let keep = s.atom(&[3]).unwrap();
+        y.scope(|sy| {
+            let ya = sy.atom(&[10]).unwrap();
+            let yb = sy.atom(&[20]).unwrap();
+            let made = lend(sy.heap(), || {
+                s.child_tuple(|i| {
+                    // Only the root holds the finalizable node.
+                    let root = i.scope(|j| -> Result<_, GcError> {
+                        let f = j.node(0, 0)?;
+                        j.set_finalizer(f, Finalizer::Run)?;
+                        j.root(f)
+                    })?;
+                    let a = i.atom(&[1])?;
+                    let b = i.atom(&[2])?;
+                    drop(root);
+                    Ok::<_, GcError>([Some(a), Some(b)])
+                })
+            });
+            // The hook swapped: `s` holds y's heap now; swap back.
+            std::mem::swap(s.heap(), sy.heap());
+            assert_eq!(made.map(|_| ()), Err(GcError::ForeignHandle));
+            assert_eq!(sy.view(ya).unwrap().payload(), &[10]);
+            assert_eq!(sy.view(yb).unwrap().payload(), &[20]);
+        });
+        assert_eq!(s.view(keep).unwrap().payload(), &[3]);
+    });
+}

@@ -591,11 +591,14 @@ impl<'s, C: Collector> Scope<'s, C> {
     /// are released after.
     ///
     /// Errors are the tuple's (as [`Scope::tuple`]), and `f`'s own: then
-    /// the locals `f` made are released and nothing is made. When code run
-    /// inside (a finalizer hook) swapped heaps under this scope, the
+    /// the locals `f` made are released and nothing is made. A scope that
+    /// is not the innermost on its heap's stack (heaps were swapped under
+    /// it) is refused with [`GcError::ForeignHandle`] and `f` does not
+    /// run. When code run inside (a finalizer hook) swaps heaps, the
     /// answer is [`GcError::ForeignHandle`] if that happened before the
     /// tuple was made, and a local that never resolves (as
-    /// [`Scope::child`]'s) if after.
+    /// [`Scope::child`]'s) if after; either way the inner locals stay
+    /// rooted until their stack's own scope ends.
     pub fn child_tuple<const N: usize, E: From<GcError>>(
         &mut self,
         f: impl for<'i> FnOnce(&mut Scope<'i, C>) -> Result<[Option<Local<'i>>; N], E>,
@@ -621,6 +624,12 @@ impl<'s, C: Collector> Scope<'s, C> {
         }
         let made = if on_top {
             inner.settle();
+            // Releasing dropped roots may have run a finalizer hook, which
+            // may have swapped heaps: then the stack's top is another's.
+            if !inner.owns_top() {
+                std::mem::forget(inner);
+                return Err(GcError::ForeignHandle.into());
+            }
             if let Some(place) = inner.heap.alloc_tuple_taking_locals(N, KEY)? {
                 let tuple = Local::<'s>::new(stamp, place);
                 if !inner.owns_top() {
