@@ -1,5 +1,6 @@
 //! The embedding API against a model, on every strategy: seeded random
-//! sequences of scope operations (nested and child scopes, allocations,
+//! sequences of scope operations (nested and child scopes, child scopes
+//! making tuples, allocations,
 //! slot writes and reads, roots, weak roots, finalizers, collections,
 //! heaps swapped under live scopes), each checked by
 //! `gc_core::tooling::embed_model` (the driver the `embed` fuzz target
@@ -64,6 +65,9 @@ fn assert_reached(strategy: Strategy, s: &Summary) {
     assert!(
         s.escapes > 0
             && s.child_errors > 0
+            && s.child_tuples > 0
+            && s.child_tuples_taken > 0
+            && s.child_tuple_errors > 0
             && s.refused > 0
             && s.upgrades_live > 0
             && s.stale > 0
