@@ -198,7 +198,26 @@ fn marksweep_matches_the_model() {
 /// root, so what its object holds goes one full collection later.
 #[test]
 fn the_fuzzers_past_failures_pass() {
-    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/embed_regressions");
+    run_inputs(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/embed_regressions"
+    ));
+}
+
+/// Inputs on which the model finds a bug the library still has
+/// (`tests/embed_failing/`): ignored until it is fixed, then moved to
+/// `embed_regressions/`. `child_tuple_hook_swaps_in_settle.bin`: the
+/// strategy's own hook, run by the release of a root the body dropped,
+/// swaps heaps in child_tuple's settle on the path that takes the body's
+/// locals over; child_tuple answers `StaleHandle` on `generational`, not
+/// `ForeignHandle` (see gc-core/tests/child_tuple_swap.rs).
+#[test]
+#[ignore = "Scope::child_tuple checks no owns_top after settle on its taking path"]
+fn the_known_failures_pass() {
+    run_inputs(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/embed_failing"));
+}
+
+fn run_inputs(dir: &str) {
     let mut inputs: Vec<_> = std::fs::read_dir(dir)
         .expect("the regressions folder")
         .map(|e| e.expect("an entry").path())

@@ -9,7 +9,8 @@
 //! tuple of 0 to 3 of their locals ([`Scope::child_tuple`]: mostly every
 //! local the body made, in order, which the tuple takes over in place;
 //! otherwise any of its locals in any order, or nil; or the body fails, or
-//! swaps the heap and answers), nodes, atoms and
+//! swaps the heap and answers; it may drop a root last, released before
+//! the tuple is made), nodes, atoms and
 //! tuples, [`Scope::set`], [`Scope::get`] and [`Scope::resize`] (valid or
 //! not), [`Scope::set_slot_order`] (a node's accepted, any other object's
 //! [`GcError::Immutable`]; its effect on the order of frees and

@@ -806,7 +806,9 @@ enum Answer<'s> {
 /// byte says, the last `N` locals it made in order (made up to `N` with
 /// atoms when it made fewer: then they are all it made, and the tuple takes
 /// them over in place), or `N` picked in any order or nil (sometimes
-/// after swapping the heap with the spare), or fails.
+/// after swapping the heap with the spare), or fails; sometimes it drops
+/// a root last, which `child_tuple` releases before it makes the tuple
+/// (where the strategy's own hook may run, and swap heaps).
 fn child_tuple<'s, const N: usize, C: Collector + 'static>(
     s: &mut Scope<'s, C>,
     m: &mut Model<'_>,
@@ -858,6 +860,16 @@ fn child_tuple<'s, const N: usize, C: Collector + 'static>(
                 theirs.push(l);
                 m.locals.push(id);
             }
+        }
+        if pick & 0x40 != 0 && !m.roots.is_empty() {
+            // A root dropped last: child_tuple releases it (which may run
+            // the hook) before it makes the tuple.
+            let k = m.below(m.roots.len());
+            m.note(format_args!("drop(root {k})"));
+            let (root, id) = m.roots.remove(k);
+            m.retired(root.handle(), id, true);
+            drop(root);
+            m.pending.push(id);
         }
         let len = theirs.len();
         // Places among the body's locals.
