@@ -1,5 +1,6 @@
 //! The embedding API against a model, on every strategy: seeded random
-//! sequences of scope operations (nested and child scopes, allocations,
+//! sequences of scope operations (nested and child scopes, child scopes
+//! making tuples, allocations,
 //! slot writes and reads, roots, weak roots, finalizers, collections,
 //! heaps swapped under live scopes), each checked by
 //! `gc_core::tooling::embed_model` (the driver the `embed` fuzz target
@@ -64,6 +65,9 @@ fn assert_reached(strategy: Strategy, s: &Summary) {
     assert!(
         s.escapes > 0
             && s.child_errors > 0
+            && s.child_tuples > 0
+            && s.child_tuples_taken > 0
+            && s.child_tuple_errors > 0
             && s.refused > 0
             && s.upgrades_live > 0
             && s.stale > 0
@@ -194,7 +198,26 @@ fn marksweep_matches_the_model() {
 /// root, so what its object holds goes one full collection later.
 #[test]
 fn the_fuzzers_past_failures_pass() {
-    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/embed_regressions");
+    run_inputs(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/embed_regressions"
+    ));
+}
+
+/// Inputs on which the model finds a bug the library still has
+/// (`tests/embed_failing/`): ignored until it is fixed, then moved to
+/// `embed_regressions/`. `child_tuple_hook_swaps_in_settle.bin`: the
+/// strategy's own hook, run by the release of a root the body dropped,
+/// swaps heaps in child_tuple's settle on the path that takes the body's
+/// locals over; child_tuple answers `StaleHandle` on `generational`, not
+/// `ForeignHandle` (see gc-core/tests/child_tuple_swap.rs).
+#[test]
+#[ignore = "Scope::child_tuple checks no owns_top after settle on its taking path"]
+fn the_known_failures_pass() {
+    run_inputs(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/embed_failing"));
+}
+
+fn run_inputs(dir: &str) {
     let mut inputs: Vec<_> = std::fs::read_dir(dir)
         .expect("the regressions folder")
         .map(|e| e.expect("an entry").path())

@@ -5,7 +5,12 @@
 //! by the `embed` fuzz target.
 //!
 //! The operations: nested scopes ([`Scope::scope`]) and child scopes
-//! ([`Scope::child`], keeping one local or failing), nodes, atoms and
+//! ([`Scope::child`], keeping one local or failing), child scopes making a
+//! tuple of 0 to 3 of their locals ([`Scope::child_tuple`]: mostly every
+//! local the body made, in order, which the tuple takes over in place;
+//! otherwise any of its locals in any order, or nil; or the body fails, or
+//! swaps the heap and answers; it may drop a root last, released before
+//! the tuple is made), nodes, atoms and
 //! tuples, [`Scope::set`], [`Scope::get`] and [`Scope::resize`] (valid or
 //! not), [`Scope::set_slot_order`] (a node's accepted, any other object's
 //! [`GcError::Immutable`]; its effect on the order of frees and
@@ -72,7 +77,9 @@
 //!   scope is not the innermost when it ends, answers a local that never
 //!   resolves
 //!   ([`GcError::ForeignHandle`] or [`GcError::StaleHandle`], whichever
-//!   heap is held, in this scope and every one nested in it).
+//!   heap is held, in this scope and every one nested in it);
+//!   [`Scope::child_tuple`] answers [`GcError::ForeignHandle`] then (and
+//!   runs no body in the first case), and makes nothing.
 //!
 //! A scope entered on the spare makes no object there (the model keeps
 //! none of the spare's).
@@ -80,7 +87,9 @@
 //! The strategy's own hook may swap heaps too (the input's first byte
 //! says; another heap is lent to it around each outermost scope), when it
 //! runs during an allocation, a slot write, an unroot, a collection or a
-//! scope's end: the run's heap is then spent (see [`Scope::heap`]) and
+//! scope's end, or while [`Scope::child_tuple`] makes its tuple and
+//! releases the body's locals: the run's heap is then spent (see
+//! [`Scope::heap`]) and
 //! away until the outermost scope ends. The operation must answer a local
 //! that never resolves or [`GcError::ForeignHandle`] (any answer, for a
 //! write or a collection), every local of the run's heap is then
@@ -132,6 +141,14 @@ pub struct Summary {
     pub escapes: u64,
     /// Child scopes that failed (every local released).
     pub child_errors: u64,
+    /// Tuples made by [`Scope::child_tuple`].
+    pub child_tuples: u64,
+    /// Of those, of every local the body made, in order (a reference
+    /// counter's locals then move into the tuple).
+    pub child_tuples_taken: u64,
+    /// [`Scope::child_tuple`] bodies that failed (every local released,
+    /// nothing made).
+    pub child_tuple_errors: u64,
     /// Upgrades that answered the object.
     pub upgrades_live: u64,
     /// Upgrades that answered `None`.
@@ -191,6 +208,9 @@ impl Summary {
         self.objects += other.objects;
         self.escapes += other.escapes;
         self.child_errors += other.child_errors;
+        self.child_tuples += other.child_tuples;
+        self.child_tuples_taken += other.child_tuples_taken;
+        self.child_tuple_errors += other.child_tuple_errors;
         self.upgrades_live += other.upgrades_live;
         self.upgrades_dead += other.upgrades_dead;
         self.freed += other.freed;

@@ -40,11 +40,19 @@ pub(super) enum Stop {
     Failed(String),
     /// A child scope's body chose to fail.
     Abort,
+    /// The library's own answer ([`Scope::child_tuple`]'s).
+    Refused(GcError),
 }
 
 impl From<String> for Stop {
     fn from(e: String) -> Self {
         Stop::Failed(e)
+    }
+}
+
+impl From<GcError> for Stop {
+    fn from(e: GcError) -> Self {
+        Stop::Refused(e)
     }
 }
 
@@ -77,9 +85,10 @@ pub(super) enum Op {
     Swap,
     SlotOrder,
     Control,
+    ChildTuple,
 }
 
-pub(super) const OPS: [Op; 40] = [
+pub(super) const OPS: [Op; 42] = [
     Op::SlotOrder,
     Op::Control,
     Op::Swap,
@@ -120,6 +129,8 @@ pub(super) const OPS: [Op; 40] = [
     Op::Child,
     Op::Child,
     Op::Leave,
+    Op::ChildTuple,
+    Op::ChildTuple,
 ];
 
 /// Runs operations in scope `s` (at `depth`) until one leaves it or the
@@ -144,7 +155,8 @@ pub(super) fn level<'s, C: Collector + 'static>(
     }
     'ops: while !m.input.is_empty() {
         let mut op = OPS[m.byte() as usize % OPS.len()];
-        if m.swapped() && op as u8 % 2 == 0 && !matches!(op, Op::Scope | Op::Child) {
+        if m.swapped() && op as u8 % 2 == 0 && !matches!(op, Op::Scope | Op::Child | Op::ChildTuple)
+        {
             // Swapped back soon, mostly.
             op = Op::Swap;
         }
@@ -159,6 +171,7 @@ pub(super) fn level<'s, C: Collector + 'static>(
             Op::Swap
                 | Op::Scope
                 | Op::Child
+                | Op::ChildTuple
                 | Op::Leave
                 | Op::CollectFull
                 | Op::CollectYoung
@@ -487,22 +500,7 @@ pub(super) fn level<'s, C: Collector + 'static>(
                         s.collect(Generation::FULL)
                             .map_err(|e| format!("collect on the spare: {e}"))?;
                     }
-                    Op::Swap => {
-                        if spare.is_none() {
-                            *spare = Some(
-                                C::with_config(Default::default())
-                                    .map_err(|e| format!("the spare heap: {e}"))?,
-                            );
-                        }
-                        m.note(format_args!(
-                            "swap the heap with the spare (now {}), scope innermost: {}",
-                            if m.swapped() { "its own" } else { "the spare" },
-                            m.owns_top()
-                        ));
-                        std::mem::swap(s.heap(), spare.as_mut().expect("made"));
-                        std::mem::swap(&mut m.at, &mut m.spare_has);
-                        m.summary.swaps += 1;
-                    }
+                    Op::Swap => swap(s, m, spare)?,
                     Op::CollectFull | Op::CollectYoung => {
                         full = matches!(op, Op::CollectFull);
                         let generation = if full {
@@ -521,7 +519,9 @@ pub(super) fn level<'s, C: Collector + 'static>(
                         collected = Some(out.map_err(|e| format!("collect: {e}"))?);
                         m.pending.clear();
                     }
-                    Op::Scope | Op::Child if depth >= MAX_DEPTH => continue 'ops,
+                    Op::Scope | Op::Child | Op::ChildTuple if depth >= MAX_DEPTH => {
+                        continue 'ops;
+                    }
                     Op::Scope => {
                         m.note(format_args!("scope {{"));
                         let here = Level {
@@ -599,6 +599,29 @@ pub(super) fn level<'s, C: Collector + 'static>(
                             }
                             Err(Stop::Abort) => m.summary.child_errors += 1,
                             Err(Stop::Failed(e)) => return Err(e),
+                            Err(Stop::Refused(e)) => return Err(format!("child: {e}")),
+                        }
+                    }
+                    Op::ChildTuple => {
+                        let here = Level {
+                            locals: &mine,
+                            ghosts: &ghosts,
+                            base,
+                            parent: outer,
+                        };
+                        let answer = match m.byte() % 4 {
+                            0 => child_tuple::<0, C>(s, m, &here, depth, spare)?,
+                            1 => child_tuple::<1, C>(s, m, &here, depth, spare)?,
+                            2 => child_tuple::<2, C>(s, m, &here, depth, spare)?,
+                            _ => child_tuple::<3, C>(s, m, &here, depth, spare)?,
+                        };
+                        match answer {
+                            Answer::Made(l, id) => {
+                                mine.push(l);
+                                m.locals.push(id);
+                            }
+                            Answer::Ghost(l) => ghosts.push(l),
+                            Answer::Nothing => {}
                         }
                     }
                     Op::Leave => {
@@ -745,4 +768,193 @@ pub(super) fn level<'s, C: Collector + 'static>(
         check_ghosts(s, outer, &ghosts)?;
     }
     Ok(mine)
+}
+
+/// Swaps the scope's heap with the spare (made at the first swap).
+fn swap<C: Collector>(
+    s: &mut Scope<'_, C>,
+    m: &mut Model<'_>,
+    spare: &mut Option<C>,
+) -> Result<(), String> {
+    if spare.is_none() {
+        *spare =
+            Some(C::with_config(Default::default()).map_err(|e| format!("the spare heap: {e}"))?);
+    }
+    m.note(format_args!(
+        "swap the heap with the spare (now {}), scope innermost: {}",
+        if m.swapped() { "its own" } else { "the spare" },
+        m.owns_top()
+    ));
+    std::mem::swap(s.heap(), spare.as_mut().expect("made"));
+    std::mem::swap(&mut m.at, &mut m.spare_has);
+    m.summary.swaps += 1;
+    Ok(())
+}
+
+/// What [`child_tuple`] answered, for its scope's locals.
+enum Answer<'s> {
+    /// The tuple's local, and its model id.
+    Made(Local<'s>, usize),
+    /// A local that never resolves (the hook swapped heaps).
+    Ghost(Local<'s>),
+    /// No local: refused, or the body failed.
+    Nothing,
+}
+
+/// [`Scope::child_tuple`] of `N` members, in the scope whose locals
+/// `here` holds: the body runs a nested level, then returns, as its next
+/// byte says, the last `N` locals it made in order (made up to `N` with
+/// atoms when it made fewer: then they are all it made, and the tuple takes
+/// them over in place), or `N` picked in any order or nil (sometimes
+/// after swapping the heap with the spare), or fails; sometimes it drops
+/// a root last, which `child_tuple` releases before it makes the tuple
+/// (where the strategy's own hook may run, and swap heaps).
+fn child_tuple<'s, const N: usize, C: Collector + 'static>(
+    s: &mut Scope<'s, C>,
+    m: &mut Model<'_>,
+    here: &Level<'_, 's>,
+    depth: usize,
+    spare: &mut Option<C>,
+) -> Result<Answer<'s>, String> {
+    let inner_base = here.base + here.locals.len();
+    m.note(format_args!("child_tuple::<{N}> {{"));
+    // Run while this scope is not the innermost on the heap's stack
+    // (swapped, or a scope left above it), it refuses before the body.
+    let parent_owns = m.owns_top();
+    let mut ran = false;
+    let mut armed = false;
+    // The members' model ids, and whether they are every local the body
+    // made, in order.
+    let mut picked: Option<(Vec<Option<usize>>, bool)> = None;
+    let out = s.child_tuple::<N, Stop>(|inner| {
+        ran = true;
+        let mut theirs = level(inner, m, here, depth + 1, spare)?;
+        let pick = m.byte();
+        // A tuple made on the spare is not modelled (the model keeps none
+        // of the spare's objects).
+        let on_spare = m.frames.last().is_some_and(|f| f.heap != 0);
+        if pick % 8 == 0 || on_spare {
+            m.note(format_args!("}} (child_tuple's body fails)"));
+            retire(inner, m, &theirs, inner_base, None);
+            armed = m.hook_swaps && !m.spent && arm::<C>(true);
+            return Err(Stop::Abort);
+        }
+        let last = pick % 8 < 6;
+        if pick % 8 == 7 && pick & 0x80 != 0 {
+            // Swapped at the body's end, and not back: its scope is not
+            // the innermost on the stack its heap holds, and the answer
+            // is `ForeignHandle` (the parent swaps back later).
+            swap(inner, m, spare)?;
+        }
+        if last && m.owns_top() {
+            while theirs.len() < N {
+                let payload = [m.byte()];
+                m.note(format_args!(
+                    "atom({payload:?}) -> local {} (a member)",
+                    m.locals.len()
+                ));
+                let l = inner
+                    .atom(&payload)
+                    .map_err(|e| format!("atom (a member): {e}"))?;
+                let id = new_local(inner, m, l, Kind::Atom, Vec::new(), payload.to_vec())?;
+                theirs.push(l);
+                m.locals.push(id);
+            }
+        }
+        if pick & 0x40 != 0 && !m.roots.is_empty() {
+            // A root dropped last: child_tuple releases it (which may run
+            // the hook) before it makes the tuple.
+            let k = m.below(m.roots.len());
+            m.note(format_args!("drop(root {k})"));
+            let (root, id) = m.roots.remove(k);
+            m.retired(root.handle(), id, true);
+            drop(root);
+            m.pending.push(id);
+        }
+        let len = theirs.len();
+        // Places among the body's locals.
+        let places: [Option<usize>; N] = if last {
+            std::array::from_fn(|i| (len + i >= N).then(|| len + i - N))
+        } else {
+            std::array::from_fn(|_| {
+                let b = m.byte();
+                (len > 0 && b % 4 != 0).then(|| b as usize % len)
+            })
+        };
+        let taken = len == N && (0..N).all(|i| places[i] == Some(i));
+        let ids = places
+            .iter()
+            .map(|p| p.map(|k| m.locals[inner_base + k]))
+            .collect();
+        m.note(format_args!(
+            "}} (child_tuple of locals {:?}{}) -> local {inner_base}",
+            places.map(|p| p.map(|k| inner_base + k)),
+            if taken { ", all it made, in order" } else { "" }
+        ));
+        picked = Some((ids, taken));
+        retire(inner, m, &theirs, inner_base, None);
+        // The hook may swap while the tuple is made, or when the body's
+        // locals are released.
+        armed = m.hook_swaps && !m.spent && arm::<C>(true);
+        Ok(places.map(|p| p.map(|k| theirs[k])))
+    });
+    let made = match &out {
+        Err(Stop::Refused(e)) => Err(e.clone()),
+        _ => Ok(()),
+    };
+    // The hook swapped heaps: before the tuple was made, `ForeignHandle`;
+    // after, a local that never resolves.
+    let hook = m.hook_swapped::<C>(armed, made)?;
+    if !ran {
+        return match out {
+            Err(Stop::Refused(GcError::ForeignHandle)) if !parent_owns => {
+                m.note(format_args!("}} (refused: not the innermost scope)"));
+                m.summary.refused_swapped += 1;
+                Ok(Answer::Nothing)
+            }
+            Err(Stop::Refused(e)) => Err(format!(
+                "child_tuple (its scope innermost: {parent_owns}) answered {e} without running its body"
+            )),
+            _ => Err(format!(
+                "child_tuple (its scope innermost: {parent_owns}) answered without running its body"
+            )),
+        };
+    }
+    // Its scope is innermost at its end: it releases its locals (the
+    // members too: the tuple holds them); otherwise it leaves them
+    // rooted.
+    let inner_owns = m.owns_top();
+    let popped = m.end(inner_base);
+    match out {
+        Ok(l) if parent_owns && inner_owns => {
+            let (members, taken) = picked.expect("picked");
+            let id = new_local(s, m, l, Kind::Tuple, members, Vec::new())?;
+            m.summary.child_tuples += 1;
+            m.summary.child_tuples_taken += u64::from(taken);
+            Ok(Answer::Made(l, id))
+        }
+        Ok(l) if hook => {
+            m.note(format_args!(
+                "(the hook swapped heaps after the tuple was made: its local never resolves; the body's locals released: {popped})"
+            ));
+            m.summary.ghosts += 1;
+            Ok(Answer::Ghost(l))
+        }
+        Ok(_) => Err(format!(
+            "child_tuple answered a local, though its scope (innermost: {parent_owns}) or the body's (innermost at its end: {inner_owns}) was not the innermost"
+        )),
+        Err(Stop::Refused(GcError::ForeignHandle)) if hook || !inner_owns => {
+            m.note(format_args!(
+                "(refused: the body's scope was not the innermost at its end; its locals released: {popped})"
+            ));
+            m.summary.refused_swapped += 1;
+            Ok(Answer::Nothing)
+        }
+        Err(Stop::Refused(e)) => Err(format!("child_tuple: {e}")),
+        Err(Stop::Abort) => {
+            m.summary.child_tuple_errors += 1;
+            Ok(Answer::Nothing)
+        }
+        Err(Stop::Failed(e)) => Err(e),
+    }
 }
