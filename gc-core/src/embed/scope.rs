@@ -583,8 +583,9 @@ impl<'s, C: Collector> Scope<'s, C> {
     /// .unwrap();
     /// ```
     ///
-    /// When `f` returns the last locals it made, in the order it made
-    /// them (as above), the tuple takes them over where they are: a heap
+    /// When `f` returns every local it made (its scope holds no other),
+    /// in the order it made them (as above), the tuple takes them over
+    /// where they are: a heap
     /// that counts references moves their counts into the tuple instead of
     /// adding one per member and dropping one per local. Otherwise the
     /// tuple is made of the locals as [`Scope::tuple`] makes it, and they
