@@ -151,6 +151,20 @@ fn heaps_whose_finalizer_swaps_them()
     (x, y)
 }
 
+/// Two reference-counting heaps; the first's finalizer hook swaps the heap
+/// it runs on with the one lent to it.
+fn refcount_heaps_whose_finalizer_swaps_them() -> (gc_refcount::RefCount, gc_refcount::RefCount) {
+    use gc_core::{CollectorExt, Scope};
+    use gc_refcount::RefCount;
+    let mut x = RefCount::new_default().unwrap();
+    let y = RefCount::new_default().unwrap();
+    x.on_finalize_with(|spare: &mut RefCount, s: &mut Scope<'_, RefCount>, _| {
+        std::mem::swap(s.heap(), spare);
+    })
+    .unwrap();
+    (x, y)
+}
+
 /// A dropped self-cycle whose finalizer runs the hook.
 fn finalizable_garbage_cycle<C: Collector>(s: &mut gc_core::Scope<'_, C>) {
     s.scope(|i| -> Result<(), GcError> {
@@ -242,15 +256,9 @@ fn a_local_pushed_on_the_heap_a_finalizer_swapped_in_never_names_the_first_heaps
 #[test]
 fn a_pair_made_after_a_finalizer_swapped_heaps_takes_no_local_of_the_other_heap() {
     use gc_core::embed::lend;
-    use gc_core::{CollectorExt, Finalizer, Kind, Scope};
-    use gc_refcount::RefCount;
+    use gc_core::{Finalizer, Kind};
 
-    let mut x = RefCount::new_default().unwrap();
-    let mut y = RefCount::new_default().unwrap();
-    x.on_finalize_with(|spare: &mut RefCount, s: &mut Scope<'_, RefCount>, _| {
-        std::mem::swap(s.heap(), spare);
-    })
-    .unwrap();
+    let (mut x, mut y) = refcount_heaps_whose_finalizer_swaps_them();
     x.scope(|s| {
         let a = s.atom(&[1]).unwrap();
         let b = s.atom(&[2]).unwrap();
@@ -374,16 +382,10 @@ fn a_local_escaping_a_child_above_a_later_scope_never_names_a_later_local() {
 /// refused, and both heaps' locals still name their own objects.
 #[test]
 fn a_child_tuple_whose_settling_swaps_heaps_takes_no_local_of_the_other_heap() {
+    use gc_core::Finalizer;
     use gc_core::embed::lend;
-    use gc_core::{CollectorExt, Finalizer, Scope};
-    use gc_refcount::RefCount;
 
-    let mut x = RefCount::new_default().unwrap();
-    let mut y = RefCount::new_default().unwrap();
-    x.on_finalize_with(|spare: &mut RefCount, s: &mut Scope<'_, RefCount>, _| {
-        std::mem::swap(s.heap(), spare);
-    })
-    .unwrap();
+    let (mut x, mut y) = refcount_heaps_whose_finalizer_swaps_them();
     x.scope(|s| {
         let keep = s.atom(&[3]).unwrap();
         y.scope(|sy| {

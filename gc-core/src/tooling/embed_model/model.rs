@@ -238,6 +238,16 @@ impl Model<'_> {
         self.stale.push((handle, id, may_live));
     }
 
+    /// Drops root `k`: its handle is kept as stale, and the heap releases
+    /// it at its next operation (then its object may die).
+    pub(super) fn drop_root(&mut self, k: usize) {
+        self.note(format_args!("drop(root {k})"));
+        let (root, id) = self.roots.remove(k);
+        self.retired(root.handle(), id, true);
+        drop(root);
+        self.pending.push(id);
+    }
+
     /// Closure of `from` over the slots of objects not known dead.
     pub(super) fn closure(&self, from: impl IntoIterator<Item = usize>) -> Vec<bool> {
         let mut seen = vec![false; self.objs.len()];

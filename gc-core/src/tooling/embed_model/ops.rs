@@ -404,11 +404,7 @@ pub(super) fn level<'s, C: Collector + 'static>(
                     }
                     Op::DropRoot => {
                         let k = m.below(m.roots.len());
-                        m.note(format_args!("drop(root {k})"));
-                        let (root, id) = m.roots.remove(k);
-                        m.retired(root.handle(), id, true);
-                        drop(root);
-                        m.pending.push(id);
+                        m.drop_root(k);
                     }
                     Op::Weak if n == 0 => continue 'ops,
                     Op::Weak => {
@@ -865,11 +861,7 @@ fn child_tuple<'s, const N: usize, C: Collector + 'static>(
             // A root dropped last: child_tuple releases it (which may run
             // the hook) before it makes the tuple.
             let k = m.below(m.roots.len());
-            m.note(format_args!("drop(root {k})"));
-            let (root, id) = m.roots.remove(k);
-            m.retired(root.handle(), id, true);
-            drop(root);
-            m.pending.push(id);
+            m.drop_root(k);
         }
         let len = theirs.len();
         // Places among the body's locals.
