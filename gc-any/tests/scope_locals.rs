@@ -414,3 +414,37 @@ fn a_child_tuple_whose_settling_swaps_heaps_takes_no_local_of_the_other_heap() {
         assert_eq!(s.view(keep).unwrap().payload(), &[3]);
     });
 }
+
+/// `Scope::child_tuple` whose tuple allocation collects, and the finalizer
+/// hook run in that collection leaves a local of its own above the body's
+/// (a scope of the hook's ended while its heap was swapped out, then the
+/// heap came back): the members are no longer the stack's top, and the
+/// tuple must not take them over (popping the stack down to them would
+/// drop that local without its count). It is refused.
+#[test]
+fn a_child_tuple_whose_hook_leaves_a_local_above_its_members_takes_nothing() {
+    use gc_core::{Control, Finalize, Local, Scope};
+    use gc_generational::Generational;
+
+    struct LeaveALocal;
+    impl Finalize for LeaveALocal {
+        fn finalize<C: Collector>(&mut self, s: &mut Scope<'_, C>, _: Local<'_>) {
+            let mut other = C::with_config(Default::default()).unwrap();
+            s.scope(|t| {
+                t.atom(b"left").unwrap();
+                std::mem::swap(t.heap(), &mut other);
+            });
+            std::mem::swap(s.heap(), &mut other);
+        }
+    }
+    let mut x = Generational::new_default().unwrap();
+    x.on_finalize(LeaveALocal);
+    x.scope(|s| {
+        finalizable_garbage_cycle(s);
+        // The tuple is the next container: it collects generation 0,
+        // which finds the cycle and runs the hook.
+        s.control(Control::Threshold(1, None, None)).unwrap();
+        let made = s.child_tuple(|i| Ok::<_, GcError>([Some(i.atom(&[1])?), Some(i.atom(&[2])?)]));
+        assert_eq!(made.map(|_| ()), Err(GcError::ForeignHandle));
+    });
+}

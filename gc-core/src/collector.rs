@@ -390,8 +390,9 @@ pub trait Collector: Sized + Send {
     /// them over: they are popped, and the tuple, pushed in their place,
     /// holds the references they held (a reference-counting heap moves
     /// their counts into it). Its place; `Ok(None)` when the heap does not
-    /// offer it, nothing changed (the default: the embedding layer then
-    /// makes the tuple of their handles and releases them).
+    /// offer it, or not for these locals, nothing changed (the default:
+    /// the embedding layer then makes the tuple of their handles and
+    /// releases them).
     #[inline]
     fn alloc_tuple_taking_locals(
         &mut self,

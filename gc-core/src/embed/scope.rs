@@ -617,8 +617,9 @@ impl<'s, C: Collector> Scope<'s, C> {
             return Err(GcError::ForeignHandle.into());
         }
         let stamp = inner.stamp;
-        // The last `N` locals, in order: the tuple takes them over, or is
-        // made of their places (no local to check again).
+        // Every local the body made, in order: the tuple takes them over,
+        // or is made of their places (their handles, not the locals, are
+        // checked).
         let mut on_top = locals(inner.heap).len() == base + N;
         for (i, m) in members.iter().enumerate() {
             on_top &= m.is_some_and(|m| m.stamp() == stamp.get() && m.place() as usize == base + i);

@@ -1264,7 +1264,8 @@ impl<P: RcPolicy> Collector for RcHeap<P> {
 
     /// The locals' counts move into the tuple: none is raised or dropped.
     /// Only counted locals (a root-table local, made by `Scope::adopt`,
-    /// holds its count in the table: then `None`).
+    /// holds its count in the table, and one released by hand holds
+    /// none: then `None`).
     #[inline]
     fn alloc_tuple_taking_locals(
         &mut self,
@@ -1280,8 +1281,17 @@ impl<P: RcPolicy> Collector for RcHeap<P> {
         }
         self.locals.room_for_object()?;
         // (`tuple_object` refuses a local made after a swap, before it
-        // takes the members, and runs no code once it has them.)
-        let member = |heap: &Self, i: usize| heap.local_at(first + i).map(Some);
+        // takes the members, and runs no code once it has them.) A hook
+        // it runs may also leave locals on the stack above the members (a
+        // scope of its own that ended while its heap was swapped out):
+        // then the members are not the top, and popping the stack to them
+        // would drop those locals without their counts.
+        let member = |heap: &Self, i: usize| {
+            if heap.locals.len() != len {
+                return Err(GcError::ForeignHandle);
+            }
+            heap.local_at(first + i).map(Some)
+        };
         let r = self.tuple_object::<true>(n, member, false)?;
         self.locals.pop_taken(first);
         self.push_local(r).map(Some)

@@ -14,7 +14,8 @@ use crate::state::Heap;
 /// they would change nothing.
 #[derive(Clone, Copy, Debug, Default)]
 pub(super) struct Scan {
-    /// Objects left in the scanned list (reachable).
+    /// Objects found reachable (left in the scanned list, or untracked
+    /// there: see `untracked_tuples`).
     pub(super) reachable: u64,
     /// Objects moved to the unreachable list.
     pub(super) unreachable: u64,
