@@ -1,6 +1,6 @@
 //! Where our strategies' binary-trees time goes: the same program through
-//! the embedding API (`Scope::child` per node, as the peers bench and the
-//! gc-core guide write it) and through the raw handle API (`alloc_tuple`,
+//! the embedding API (`Scope::child_tuple` per node, as the peers bench
+//! and the gc-core guide write it) and through the raw handle API (`alloc_tuple`,
 //! `release`), views for the checks in both, medians of 5 interleaved runs.
 //!
 //! `cargo run --release -p peers --example api_cost [-- DEPTH]` (default 16).
@@ -12,13 +12,14 @@ use gc_core::{Handle, NullCollector};
 use peers::workload::tree_plan;
 
 fn tree_scoped<'s, C: Collector>(s: &mut Scope<'s, C>, depth: u32) -> Result<Local<'s>, GcError> {
-    s.child(|s| {
-        if depth == 0 {
-            return s.tuple(&[None, None]);
-        }
-        let left = tree_scoped(s, depth - 1)?;
-        let right = tree_scoped(s, depth - 1)?;
-        s.tuple(&[Some(left), Some(right)])
+    if depth == 0 {
+        return s.tuple(&[None, None]);
+    }
+    s.child_tuple(|s| {
+        Ok([
+            Some(tree_scoped(s, depth - 1)?),
+            Some(tree_scoped(s, depth - 1)?),
+        ])
     })
 }
 

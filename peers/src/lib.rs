@@ -61,8 +61,9 @@
 //! - `gc-arena`: `Arena` and `Gc<'gc, _>`, incremental mark-and-sweep paid
 //!   by `collect_debt` between mutations.
 //! - `refcount`, `generational`, `marksweep`: this workspace's strategies
-//!   through the embedding API (`gc_core::prelude`: scopes, `Scope::child`,
-//!   views for every walk and check), each made with its library defaults
+//!   through the embedding API (`gc_core::prelude`: scopes,
+//!   `Scope::child_tuple` per tree node, views for every walk and check),
+//!   each made with its library defaults
 //!   unless `--config STRATEGY:KEY=VALUE` sets a key (as `gc-bench
 //!   --config` takes it; the row's note then names it), e.g.
 //!   `--config generational:untrack_new_tuples=true` for CPython 3.14.1's
