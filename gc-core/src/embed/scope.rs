@@ -284,17 +284,30 @@ impl<'s, C: Collector> Scope<'s, C> {
 
     #[inline(never)]
     fn alloc_tuple_of(&mut self, members: &[Option<Local<'_>>]) -> Result<usize, GcError> {
+        self.alloc_tuple_from(members.len(), |s, i| {
+            members[i].map(|m| s.handle(m)).transpose()
+        })
+    }
+
+    /// A tuple of `n` members, `member(self, i)` giving member `i`'s
+    /// handle (all resolved before the allocation), pushed as a local: its
+    /// place.
+    #[inline]
+    fn alloc_tuple_from(
+        &mut self,
+        n: usize,
+        member: impl Fn(&Self, usize) -> Result<Option<Handle>, GcError>,
+    ) -> Result<usize, GcError> {
         const INLINE: usize = 8;
-        if members.len() <= INLINE {
+        if n <= INLINE {
             let mut buf = [None; INLINE];
-            for (b, m) in buf.iter_mut().zip(members) {
-                *b = m.map(|m| self.handle(m)).transpose()?;
+            for (i, b) in buf[..n].iter_mut().enumerate() {
+                *b = member(self, i)?;
             }
-            self.heap.alloc_tuple_local(&buf[..members.len()], KEY)
+            self.heap.alloc_tuple_local(&buf[..n], KEY)
         } else {
-            let handles = members
-                .iter()
-                .map(|m| m.map(|m| self.handle(m)).transpose())
+            let handles = (0..n)
+                .map(|i| member(self, i))
                 .collect::<Result<Vec<_>, _>>()?;
             self.heap.alloc_tuple_local(&handles, KEY)
         }
@@ -669,21 +682,13 @@ impl<'s, C: Collector> Scope<'s, C> {
                 .alloc_pair_local([Some(first), Some(first + 1)], KEY);
         }
         locals(self.heap).reserve_one()?;
-        let stack = self.heap.local_stack_ref(KEY);
-        let handle = |p: usize| stack.handle_at(p).unwrap_or(Err(GcError::StaleHandle));
-        const INLINE: usize = 8;
-        if n <= INLINE {
-            let mut buf = [None; INLINE];
-            for (b, p) in buf.iter_mut().zip(first..first + n) {
-                *b = Some(handle(p)?);
-            }
-            self.heap.alloc_tuple_local(&buf[..n], KEY)
-        } else {
-            let handles = (first..first + n)
-                .map(|p| handle(p).map(Some))
-                .collect::<Result<Vec<_>, _>>()?;
-            self.heap.alloc_tuple_local(&handles, KEY)
-        }
+        self.alloc_tuple_from(n, |s, i| {
+            let stack = s.heap.local_stack_ref(KEY);
+            stack
+                .handle_at(first + i)
+                .unwrap_or(Err(GcError::StaleHandle))
+                .map(Some)
+        })
     }
 
     /// Keeps the local at `place` and releases every other local at or
