@@ -197,6 +197,12 @@ impl Lists {
             scan_parity: 0,
         }
     }
+
+    /// The scan parity every tracked object carries between collections.
+    #[cfg(test)]
+    pub(crate) fn scan_parity(&self) -> u32 {
+        self.scan_parity
+    }
 }
 
 /// What this layer needs of the policy: its objects carry a [`GcHead`] and

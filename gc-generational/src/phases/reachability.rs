@@ -210,13 +210,17 @@ mod tests {
     //! The scan against CPython's own procedure (the object moved to the
     //! unreachable list as soon as it is found at 0, and back when
     //! rescued, then `untrack_tuples` as a walk of its own): on random
-    //! heaps, both leave the same objects in the same order in both lists,
-    //! untrack the same tuples and report the same [`Scan`].
+    //! heaps, some of whose objects are immortal, both leave the same
+    //! objects in the same order in both lists, untrack the same tuples and
+    //! report the same [`Scan`]; for a collection of generation 0 and for a
+    //! full collection (whose first pass counts outside references and
+    //! flips the scan parity instead of marking, against CPython's
+    //! `update_refs` and `subtract_refs`).
 
     use gc_core::{Collector, CollectorExt, Control, Handle};
 
     use super::*;
-    use crate::header::{append, may_be_tracked, next, unlink};
+    use crate::header::{ListPolicy, SCAN_PARITY, append, may_be_tracked, move_all, next, unlink};
     use crate::phases::refs::update_and_subtract_refs;
 
     /// `move_unreachable` as `Modules/gcmodule.c` (3.11) writes it.
@@ -349,6 +353,10 @@ mod tests {
                 }
                 n
             };
+            if next_random(&mut rng) % 12 == 0 {
+                // Kept by the scan whatever its `gc_refs`.
+                heap.make_immortal(h).unwrap();
+            }
             made.push(h);
         }
         // Later writes into earlier nodes: parents made before children.
@@ -379,55 +387,84 @@ mod tests {
     #[test]
     fn the_scan_leaves_both_lists_as_cpython_does() {
         for seed in 0..500 {
-            for untracking in [false, true] {
-                let mut ours = random_heap(seed);
-                let mut theirs = random_heap(seed);
-                let young = List::Gen0;
-                assert_eq!(order(&ours, young), order(&theirs, young), "seed {seed}");
-                let u = update_and_subtract_refs(&mut ours, young, 0);
-                let a = if untracking {
-                    move_unreachable::<true>(&mut ours, young, List::Unreachable, young, u)
-                } else {
-                    move_unreachable::<false>(&mut ours, young, List::Unreachable, young, u)
-                };
-                update_and_subtract_refs(&mut theirs, young, 0);
-                let b = cpython_move_unreachable(&mut theirs, young, List::Unreachable);
-                let untracked = if untracking {
-                    cpython_untrack_tuples(&mut theirs, young)
-                } else {
-                    0
-                };
-                let case = format!("seed {seed}, untracking {untracking}");
-                // The lists hold tracked objects only: equal lists, equal
-                // tuples untracked.
-                for list in [young, List::Unreachable] {
-                    assert_eq!(order(&ours, list), order(&theirs, list), "{case} {list:?}");
+            for full in [false, true] {
+                for untracking in [false, true] {
+                    compare(seed, full, untracking);
                 }
-                let flags = |heap: &Heap| heap.objects.iter().map(|h| h.flags).collect::<Vec<_>>();
-                assert_eq!(flags(&ours), flags(&theirs), "{case}");
-                assert_eq!(
-                    (
-                        a.reachable,
-                        a.unreachable,
-                        a.untracked_tuples,
-                        a.dicts,
-                        a.garbage_flags
-                    ),
-                    (
-                        b.reachable,
-                        b.unreachable,
-                        untracked,
-                        b.dicts,
-                        b.garbage_flags
-                    ),
-                    "{case}"
-                );
-                assert_eq!(
-                    (a.garbage_counts, a.garbage_slots),
-                    (b.garbage_counts, b.garbage_slots),
-                    "{case}"
-                );
             }
         }
+    }
+
+    /// One random heap, collected both ways: generation 0 alone, or (`full`)
+    /// everything, gathered into generation 2 as `gather_generations` does.
+    fn compare(seed: u64, full: bool, untracking: bool) {
+        let mut ours = random_heap(seed);
+        let mut theirs = random_heap(seed);
+        let (young, generation) = if full {
+            move_all(&mut ours, List::Gen0, List::Gen2);
+            move_all(&mut theirs, List::Gen0, List::Gen2);
+            (List::Gen2, 2)
+        } else {
+            (List::Gen0, 0)
+        };
+        let case = format!("seed {seed}, full {full}, untracking {untracking}");
+        assert_eq!(order(&ours, young), order(&theirs, young), "{case}");
+        let parity = ours.policy.lists().scan_parity();
+        let u = update_and_subtract_refs(&mut ours, young, generation);
+        // A full collection with nothing frozen takes the parity path.
+        assert_eq!(ours.policy.lists().scan_parity() != parity, full, "{case}");
+        let a = if untracking {
+            move_unreachable::<true>(&mut ours, young, List::Unreachable, young, u)
+        } else {
+            move_unreachable::<false>(&mut ours, young, List::Unreachable, young, u)
+        };
+        update_refs(&mut theirs, young);
+        subtract_refs(&mut theirs, young);
+        let b = cpython_move_unreachable(&mut theirs, young, List::Unreachable);
+        let untracked = if untracking {
+            cpython_untrack_tuples(&mut theirs, young)
+        } else {
+            0
+        };
+        // The lists hold tracked objects only: equal lists, equal tuples
+        // untracked.
+        for list in [young, List::Unreachable] {
+            assert_eq!(order(&ours, list), order(&theirs, list), "{case} {list:?}");
+        }
+        // Every flag but the scan parity, which only the parity path
+        // flips: there every scanned survivor has the new one.
+        let flags = |heap: &Heap| {
+            heap.objects
+                .iter()
+                .map(|h| h.flags & !SCAN_PARITY)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(flags(&ours), flags(&theirs), "{case}");
+        let now = ours.policy.lists().scan_parity();
+        for x in order(&ours, young) {
+            assert_eq!(ours.objects[x as usize].flags & SCAN_PARITY, now, "{case}");
+        }
+        assert_eq!(
+            (
+                a.reachable,
+                a.unreachable,
+                a.untracked_tuples,
+                a.dicts,
+                a.garbage_flags & !SCAN_PARITY
+            ),
+            (
+                b.reachable,
+                b.unreachable,
+                untracked,
+                b.dicts,
+                b.garbage_flags & !SCAN_PARITY
+            ),
+            "{case}"
+        );
+        assert_eq!(
+            (a.garbage_counts, a.garbage_slots),
+            (b.garbage_counts, b.garbage_slots),
+            "{case}"
+        );
     }
 }
