@@ -315,6 +315,33 @@ impl LocalStack {
         Ok(place)
     }
 
+    /// The two top entries when both are counted: the lower one's place
+    /// and their objects (the heap's names for them), lower first.
+    #[inline(always)]
+    pub(crate) fn top_counted_pair(&self) -> Option<(usize, [u32; 2])> {
+        match self.entries.as_slice() {
+            [.., Entry::Counted { key: a }, Entry::Counted { key: b }] => Some((
+                self.entries.len() - 2,
+                [Entry::index_of(*a), Entry::index_of(*b)],
+            )),
+            _ => None,
+        }
+    }
+
+    /// Replaces the two top entries (at `first`, see
+    /// [`LocalStack::top_counted_pair`]), whose counts were taken over, by
+    /// a counted entry for the object `index`, whose count the caller
+    /// raised for it: its place, `first`. Never allocates.
+    #[inline(always)]
+    pub(crate) fn replace_top_pair(&mut self, first: usize, index: u32) -> usize {
+        debug_assert!(self.counted && first + 2 == self.entries.len());
+        let serial = self.next_serial();
+        self.entries.truncate(first + 1);
+        self.entries[first] = Entry::counted(index, serial);
+        self.root_top = first + 1;
+        first
+    }
+
     /// Pops the locals at `first` and above without releasing them: their
     /// counts were taken over (a tuple made of them holds them now).
     #[inline]

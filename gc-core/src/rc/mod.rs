@@ -761,6 +761,68 @@ impl<P: RcPolicy> RcHeap<P> {
         ))
     }
 
+    /// [`Collector::alloc_tuple_taking_locals`] of a pair whose members
+    /// are the two counted locals on top, made by [`Self::quiet_pair`]:
+    /// their counts move into the pair, which takes the lower one's place
+    /// (two entries popped, one pushed: no room needed on the stack).
+    /// `None`: not that case, nothing changed (the general path runs).
+    #[inline(always)]
+    fn take_top_pair(&mut self) -> Result<Option<usize>, GcError> {
+        let Some((first, [a, b])) = self.locals.top_counted_pair() else {
+            return Ok(None);
+        };
+        let (Some(a), Some(b)) = (ObjRef::from_raw(a), ObjRef::from_raw(b)) else {
+            return Ok(None);
+        };
+        Ok(self
+            .quiet_pair([Some(a), Some(b)])?
+            .map(|r| self.locals.replace_top_pair(first, r.raw())))
+    }
+
+    /// The pair of `members` (resolved; their counts not raised for it)
+    /// when nothing can run during its allocation: no collection, no hook,
+    /// the heap limit far. What [`Self::tuple_object`] does then, without
+    /// resolving the members twice. `None`: not that case, nothing changed.
+    #[inline(always)]
+    fn quiet_pair(&mut self, members: [Slot; 2]) -> Result<Option<ObjRef>, GcError> {
+        let plain = P::sorts_plain_tuples(self)
+            && members
+                .iter()
+                .all(|m| m.is_none_or(|r| !P::may_be_tracked(self, r)));
+        let what = if plain {
+            AllocKind::PlainTuple
+        } else {
+            AllocKind::Tuple
+        };
+        // As in `tuple_object`: the policy's question last (answering
+        // `true`, it has counted the tuple).
+        if self.limit.would_exceed(canonical_size(2, 0))
+            || self.embed.needs_finish()
+            || !P::quiet_before_alloc(self, what)
+        {
+            return Ok(None);
+        }
+        let mut slots = match self
+            .reserve_entry(false)
+            .and_then(|()| self.slot_arena.alloc(2))
+        {
+            Ok(slots) => slots,
+            Err(e) => {
+                P::alloc_refused(self, what);
+                return Err(e);
+            }
+        };
+        self.slot_arena
+            .get_mut(&mut slots)
+            .copy_from_slice(&members);
+        Ok(Some(self.new_object(
+            what,
+            flags::TUPLE | flags::LAST_FIRST,
+            slots,
+            Box::default(),
+        )))
+    }
+
     /// What slot `index` of the object `object` roots holds.
     #[inline]
     fn slot_value(&self, object: Handle, index: usize) -> Result<Slot, GcError> {
@@ -1272,6 +1334,11 @@ impl<P: RcPolicy> Collector for RcHeap<P> {
         n: usize,
         _: LocalsKey,
     ) -> Result<Option<usize>, GcError> {
+        if n == 2 {
+            if let Some(place) = self.take_top_pair()? {
+                return Ok(Some(place));
+            }
+        }
         let len = self.locals.len();
         let Some(first) = len.checked_sub(n) else {
             return Ok(None);
