@@ -165,7 +165,15 @@ pub struct RcHeap<P: RcPolicy> {
     /// Ids and payloads (the cold tables), indexed as `objects`.
     ids: Vec<u64>,
     payloads: Vec<Box<[u8]>>,
-    free_list: Vec<u32>,
+    /// The free entries of `objects`, the last freed first, linked
+    /// through their count words: a free entry's `rc` is the next free
+    /// entry's [`ObjRef::raw`], 0 ending the list (as CPython's free
+    /// lists link freed objects through themselves). Freeing writes the
+    /// header it frees anyway, and taking an entry reads the header it is
+    /// about to write: no list of its own to grow or to touch.
+    free_head: u32,
+    /// How many entries are free.
+    free_count: usize,
     roots: RootTable<ObjRef>,
     /// The scopes' locals: table roots, or objects by index, each local
     /// holding one count (so that making and dropping a local touches no
@@ -219,7 +227,8 @@ impl<P: RcPolicy> RcHeap<P> {
             slot_arena: SlotArena::default(),
             ids: Vec::new(),
             payloads: Vec::new(),
-            free_list: Vec::new(),
+            free_head: 0,
+            free_count: 0,
             roots: RootTable::new(heap),
             locals: LocalStack::counted(heap)?,
             weak_roots: RootTable::new(heap),
@@ -462,7 +471,7 @@ impl<P: RcPolicy> RcHeap<P> {
     /// Number of live objects of every sort (weak references included),
     /// for capacity planning in strategies.
     pub fn table_len(&self) -> usize {
-        self.objects.len() - self.free_list.len()
+        self.objects.len() - self.free_count
     }
 
     /// Reports a weak callback of `weak` for the death of `target`.
@@ -526,7 +535,7 @@ impl<P: RcPolicy> RcHeap<P> {
         if rooted {
             self.reserve_root()?;
         }
-        if !self.free_list.is_empty() {
+        if self.free_head != 0 {
             return Ok(());
         }
         self.grow_entries()
@@ -546,7 +555,6 @@ impl<P: RcPolicy> RcHeap<P> {
         self.objects.try_reserve(1).map_err(refused)?;
         self.ids.try_reserve(1).map_err(refused)?;
         self.payloads.try_reserve(1).map_err(refused)?;
-        self.free_list.try_reserve(len + 1).map_err(refused)?;
         Ok(())
     }
 
@@ -571,17 +579,20 @@ impl<P: RcPolicy> RcHeap<P> {
             slots,
         };
         let payload_len = payload.len();
-        let index = match self.free_list.pop() {
-            Some(i) => {
-                self.objects[i as usize] = header;
+        let index = match ObjRef::from_raw(self.free_head) {
+            Some(free) => {
+                let i = free.index();
+                self.free_head = self.objects[i].rc;
+                self.free_count -= 1;
+                self.objects[i] = header;
                 // A free entry's payload is empty (`release_memory` takes
                 // it): written only when the new one is not, so that the
                 // old one (long out of cache) is not read to be dropped.
-                self.ids[i as usize] = id;
+                self.ids[i] = id;
                 if payload_len != 0 {
-                    self.payloads[i as usize] = payload;
+                    self.payloads[i] = payload;
                 }
-                i as usize
+                i
             }
             None => {
                 self.objects.push(header);

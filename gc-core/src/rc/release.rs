@@ -307,10 +307,14 @@ impl<P: RcPolicy> RcHeap<P> {
             0
         };
         self.slot_arena.free(h.slots);
+        // Linked into the free list through its count word.
         *h = super::Header {
+            rc: self.free_head,
             flags: flags::FREE,
             ..Default::default()
         };
+        self.free_head = r.raw();
+        self.free_count += 1;
         if was_weakref {
             if let Some(target) = self.weakrefs.forget(r) {
                 self.objects[target.index()].flags &= !flags::HAS_WEAKREFS;
@@ -318,7 +322,6 @@ impl<P: RcPolicy> RcHeap<P> {
         } else {
             self.stats.on_free(payload);
         }
-        self.free_list.push(r.index() as u32);
     }
 
     /// Drops the references held by the slots of `r` (CPython's `tp_clear`),
