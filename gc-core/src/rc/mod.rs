@@ -525,11 +525,12 @@ impl<P: RcPolicy> RcHeap<P> {
         Ok(())
     }
 
-    /// Makes room for one more entry in the object table (a freed entry
-    /// links into the free list through its own count word: no room for
-    /// that), and, when `rooted`, for a root to it (a local of the heap's own stack needs none), so that
-    /// [`Self::allocate`] and [`Self::new_object`] cannot fail and freeing
-    /// never allocates. Memory the system refuses is `OutOfMemory`.
+    /// Makes room for one more entry in the object table and, when
+    /// `rooted`, for a root to it (a local of the heap's own stack needs
+    /// none), so that [`Self::allocate`] and [`Self::new_object`] cannot
+    /// fail. Freeing never allocates: a freed entry joins the free list
+    /// through its own count word. Memory the system refuses is
+    /// `OutOfMemory`.
     #[inline]
     fn reserve_entry(&mut self, rooted: bool) -> Result<(), GcError> {
         if rooted {
