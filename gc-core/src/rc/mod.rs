@@ -439,7 +439,10 @@ impl<P: RcPolicy> RcHeap<P> {
     #[doc(hidden)]
     pub fn inc(&mut self, r: ObjRef) {
         let h = &mut self.objects[r.index()];
-        if h.flags & flags::IMMORTAL == 0 {
+        // A free entry's count word links the free list: never counted
+        // (the same one test as immortality).
+        debug_assert_eq!(h.flags & flags::FREE, 0, "a count raised on a free entry");
+        if h.flags & (flags::IMMORTAL | flags::FREE) == 0 {
             h.rc += 1;
         }
     }
@@ -450,7 +453,9 @@ impl<P: RcPolicy> RcHeap<P> {
     #[doc(hidden)]
     pub fn dec(&mut self, r: ObjRef) {
         let h = &mut self.objects[r.index()];
-        if h.flags & flags::IMMORTAL != 0 {
+        // As in `inc`: a free entry's count word is the free list's link.
+        debug_assert_eq!(h.flags & flags::FREE, 0, "a count dropped on a free entry");
+        if h.flags & (flags::IMMORTAL | flags::FREE) != 0 {
             return;
         }
         h.rc -= 1;
