@@ -171,6 +171,39 @@ pub fn child_tuple_takes_what_it_returns<C: Inspect>() {
     if traits::<C>().frees_objects {
         assert_eq!(live(&h), 0);
     }
+
+    // Against heap limits that a tree of 511 tuples passes (marksweep's
+    // limit is its old generation's, and the tree stays in the nursery):
+    // a refusal part-way is `OutOfMemory`, and what was made goes with
+    // the scope. On the reference counters, where nothing is freed before
+    // the refusal and a pair counts 32 bytes, no tuple is made past the
+    // limit: a shortcut that skipped the limit would make a pair there
+    // (four limits, so that one of them falls just before a pair).
+    for max in [4000u64, 4032, 4064, 4096] {
+        let mut small = C::from_pairs([("max_heap", max.to_string())]).unwrap();
+        let built =
+            small.scope(|s| child_tuple_tree(s, 8).map(|t| tuples_in(s.view(t).unwrap(), 8)));
+        match &built {
+            Ok(n) => assert_eq!(*n, 511),
+            Err(e) => assert!(
+                matches!(e, GcError::OutOfMemory { limit } if *limit == max),
+                "{e:?}"
+            ),
+        }
+        if traits::<C>().reference_counting {
+            assert!(built.is_err(), "511 counted tuples are over {max} bytes");
+            assert!(
+                small.stats().allocated <= max / 32,
+                "{max}: {:?}",
+                small.stats()
+            );
+        }
+        assert_eq!(small.outstanding_roots(), 0);
+        collect_until_settled(&mut small);
+        if traits::<C>().frees_objects {
+            assert_eq!(live(&small), 0, "the refused build's tuples freed");
+        }
+    }
 }
 
 /// Views read kinds, identities, slots and payloads and make no roots.
