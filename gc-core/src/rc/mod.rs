@@ -702,15 +702,7 @@ impl<P: RcPolicy> RcHeap<P> {
             AllocKind::Tuple
         };
         let bytes = canonical_size(len, 0);
-        // Quiet: the policy's hook runs no code, the limit is far and no
-        // hook finalizer is due, so `room_for` and `finish` would do
-        // nothing (they are skipped), and no member can be released before
-        // it is taken.
-        // (The policy's question last: answering `true`, it has counted.)
-        let quiet = len <= INLINE_MAX
-            && !self.limit.would_exceed(bytes)
-            && !self.embed.needs_finish()
-            && P::quiet_before_alloc(self, what);
+        let quiet = self.quiet_tuple(len, what);
         if !quiet {
             // Code may run from here on (the policy's hook, finalizers
             // due), and it may swap heaps through `Scope::heap`: a tuple
@@ -778,6 +770,19 @@ impl<P: RcPolicy> RcHeap<P> {
         ))
     }
 
+    /// Can a tuple of `len` slots be made without running any code: the
+    /// policy's hook runs none, the limit is far and no hook finalizer is
+    /// due, so `room_for` and `finish` would do nothing (they are
+    /// skipped), and no member can be released before it is taken. The
+    /// policy is asked last: answering `true`, it has counted the tuple.
+    #[inline(always)]
+    fn quiet_tuple(&mut self, len: usize, what: AllocKind) -> bool {
+        len <= INLINE_MAX
+            && !self.limit.would_exceed(canonical_size(len, 0))
+            && !self.embed.needs_finish()
+            && P::quiet_before_alloc(self, what)
+    }
+
     /// [`Collector::alloc_tuple_taking_locals`] of a pair whose members
     /// are the two counted locals on top, made by [`Self::quiet_pair`]:
     /// their counts move into the pair, which takes the lower one's place
@@ -811,12 +816,7 @@ impl<P: RcPolicy> RcHeap<P> {
         } else {
             AllocKind::Tuple
         };
-        // As in `tuple_object`: the policy's question last (answering
-        // `true`, it has counted the tuple).
-        if self.limit.would_exceed(canonical_size(2, 0))
-            || self.embed.needs_finish()
-            || !P::quiet_before_alloc(self, what)
-        {
+        if !self.quiet_tuple(2, what) {
             return Ok(None);
         }
         let mut slots = match self
