@@ -543,8 +543,14 @@ impl<'h> SharedRef<'h> {
     }
 
     /// Blackens the object as the sequential visit does (`VISITED` and
-    /// [`TRACK_YOUNG_PTRS`] set, [`MORE_PENDING`] cleared) in one atomic
-    /// read-modify-write; true for the one call that found it not black.
+    /// [`TRACK_YOUNG_PTRS`] set, [`MORE_PENDING`] cleared) with an atomic
+    /// load and an atomic store, no locked instruction; true when it found
+    /// the object not black. Two threads visiting the same object at once
+    /// may both find it so: both store the same word (only the marking
+    /// writes headers during a parallel step, and every marker writes the
+    /// same bits from the same word), and both push its children, which
+    /// changes nothing but the work. So the set of objects blackened is
+    /// exact; a count of the calls that answered true is an upper bound.
     ///
     /// # Safety
     ///
@@ -553,19 +559,17 @@ impl<'h> SharedRef<'h> {
     #[inline(always)]
     pub(crate) unsafe fn blacken(self) -> bool {
         let header = self.header();
-        let mut tid = header.load(Ordering::Relaxed);
-        loop {
-            if tid & VISITED != 0 {
-                return false;
-            }
-            // The layout bits are left as they are (only this module
-            // writes them, never during marking).
-            let black = (tid | VISITED | TRACK_YOUNG_PTRS) & !MORE_PENDING;
-            match header.compare_exchange_weak(tid, black, Ordering::Relaxed, Ordering::Relaxed) {
-                Ok(_) => return true,
-                Err(now) => tid = now,
-            }
+        let tid = header.load(Ordering::Relaxed);
+        if tid & VISITED != 0 {
+            return false;
         }
+        // The layout bits are left as they are (only this module writes
+        // them, never during marking).
+        header.store(
+            (tid | VISITED | TRACK_YOUNG_PTRS) & !MORE_PENDING,
+            Ordering::Relaxed,
+        );
+        true
     }
 
     /// Word 1: an old object is never forwarded, so it holds the lengths.

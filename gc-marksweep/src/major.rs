@@ -325,8 +325,8 @@ impl MajorCollector {
             // SAFETY: as below, and `old` bounds the bytes a step can
             // blacken: every old object's bytes are in `total_used` (page
             // blocks and large objects are allocated at their objects'
-            // size), and no object is blackened twice in one step (no
-            // minor collection runs in it to re-grey one).
+            // size), and the sequential marking blackens no object twice
+            // in one step (no minor collection runs in it to re-grey one).
             unsafe { self.grey.mark_parallel(access, budget, threads) }
         } else {
             // SAFETY: the scope is this heap's and its nursery is empty
@@ -372,9 +372,14 @@ impl MajorCollector {
         // refusal nothing changed and the next step ends the marking.
         scope.space.reserve_sweep()?;
         // And what the finalizer ordering needs: every old object that was
-        // not blackened this cycle is white.
-        let white = scope.old_objects.saturating_sub(self.grey.blackened());
-        scope.finalizers.reserve_ordering(white)?;
+        // not blackened this cycle is white (counted on the heap after a
+        // parallel step, and only when the ordering has work).
+        let blackened = self.grey.blackened();
+        let space = &*scope.space;
+        scope.finalizers.reserve_ordering(|| match blackened {
+            Some(black) => scope.old_objects.saturating_sub(black),
+            None => space.old().white_objects(space.access()),
+        })?;
         // SAFETY: the caller's guarantee (as for `GreyStacks::mark`).
         let ordered = unsafe { scope.finalizers.order(scope.space.access(), scope.weaks) };
         self.pacing.kept_alive_by_finalizer = ordered.kept_alive;

@@ -25,36 +25,45 @@
 //!
 //! **Why it marks exactly what the sequential marking marks.** Both
 //! blacken exactly the objects reachable from the step's greys through
-//! objects that were not black when the step started, each once: an
-//! object is blackened only when popped from a stack, and a popped object
-//! is either black already (skipped) or blackened by the one thread whose
-//! compare-and-swap on its header sets [`VISITED`] (the header's
-//! [`SharedRef::blacken`](crate::header::SharedRef::blacken)); that thread,
-//! and only it, then pushes the children that are not black on its own
-//! stack. So the step marks nothing the sequential one would not. It
-//! cannot miss an object either — the invariant: *every child of an
-//! object blackened in this step is black, or on some thread's stack or
-//! the shared stack, or about to be pushed by the thread that blackened
-//! its parent* (the pushes follow the compare-and-swap). A grey leaves a
-//! stack only by being popped and visited, or handed to the shared stack;
-//! a thread waits for work only with an empty stack and nothing in hand;
-//! and the marking ends only when every thread waits and the shared stack
-//! is empty (checked under its mutex, which every hand-over also takes,
-//! so no wake-up is lost). Then no grey is left anywhere, so every child
-//! of a black object is black: the black set contains everything
-//! reachable from the greys (each of which was on the shared stack at the
-//! start). The same set is blackened, with the same flags
-//! (`VISITED | TRACK_YOUNG_PTRS`, `MORE_PENDING` cleared), so the objects
-//! blackened, the bytes (what the step reports against its budget) and
-//! the roots' chase are the sequential step's, and the finalizer
-//! ordering, the sweep and every event that follows are unchanged. (The
-//! order objects are visited in is not, which nothing observes.)
+//! objects that were not black when the step started: an object is
+//! blackened only when popped from a stack, and a popped object is either
+//! black already (skipped) or blackened by the thread that finds it white
+//! and stores [`VISITED`] in its header (the header's
+//! [`SharedRef::blacken`](crate::header::SharedRef::blacken): an atomic
+//! load and an atomic store, no locked instruction); that thread then
+//! pushes the children that are not black on its own stack. Two threads
+//! that pop the same object at the same moment may both find it white:
+//! both store the same word (only markers write headers during the step,
+//! all the same bits) and both push its children, so the object is
+//! visited twice, which is work, not a different result. So the step
+//! marks nothing the sequential one would not. It cannot miss an object
+//! either — the invariant: *every child of an object blackened in this
+//! step is black, or on some thread's stack or the shared stack, or about
+//! to be pushed by a thread that blackened its parent* (the pushes follow
+//! the store). A grey leaves a stack only by being popped and visited, or
+//! handed to the shared stack; a thread waits for work only with an empty
+//! stack and nothing in hand; and the marking ends only when every thread
+//! waits and the shared stack is empty (checked under its mutex, which
+//! every hand-over also takes, so no wake-up is lost). Then no grey is
+//! left anywhere, so every child of a black object is black: the black
+//! set contains everything reachable from the greys (each of which was on
+//! the shared stack at the start). The same set is blackened, with the
+//! same flags (`VISITED | TRACK_YOUNG_PTRS`, `MORE_PENDING` cleared), so
+//! the roots' chase, the finalizer ordering, the sweep and every event
+//! that follows are the sequential step's. (The order objects are visited
+//! in is not, which nothing observes.) What the threads count is not
+//! exact — an object blackened twice is counted twice — so nothing
+//! depends on it: the bytes only add to the cycle's total, which decides
+//! nothing once marking is over, and the finalizer ordering, which needs
+//! the number of white objects, counts them on the heap after a parallel
+//! step (one read of every old header, and only when an old object has a
+//! finalizer).
 //!
 //! **Why there is no data race.** While the threads run, the mutator does
 //! not (a step is inside a collection) and the calling thread is one of
 //! the markers. The markers read objects only as
 //! [`SharedRef`](crate::header::SharedRef)s: header words only through an
-//! `AtomicU64` (load, compare-and-swap), never a plain access, and lengths
+//! `AtomicU64` (load, store), never a plain access, and lengths
 //! and slots only by plain reads of words nobody writes during the step.
 //! The grey stacks are each one thread's, except the shared one, under a
 //! mutex. Everything written before the step happens-before the threads
@@ -81,10 +90,14 @@
 //! on the 2-core machine (loaded), a tenth or less of marking
 //! `parallel_mark_min` bytes (4 MiB: about 1.4 ms sequentially).
 //!
-//! **Cost.** The compare-and-swap (a locked instruction on x86) costs
-//! about as much as the rest of an object's visit on a heap laid out in
-//! allocation order, so one marking thread is about 0.6× the sequential
-//! marking and two do not win on 2 cores (README, "Parallel marking").
+//! **Cost.** On a heap laid out in allocation order the sequential
+//! marking is bound by the work per object. A compare-and-swap per object
+//! (a locked instruction on x86), which an earlier version used so that
+//! exactly one thread would blacken and count each object, cost about as
+//! much again; the load and store cost nothing more than the sequential
+//! visit's. Two threads mark binary trees or wide nodes about 1.9–2.0×
+//! as fast as one on the 2-core machine; a single list gives one thread
+//! all the work, and costs it 0.8× (README, "Parallel marking").
 
 use gc_core::GcError;
 
@@ -125,8 +138,12 @@ pub(crate) struct GreyStacks {
     /// Objects blackened since the cycle started: at the end of marking
     /// every other old object is white (only a visit sets [`VISITED`], and
     /// the sweep clears it on every object), which bounds what the
-    /// finalizer ordering walks.
+    /// finalizer ordering walks. Not kept by a parallel step (see
+    /// `uncounted`).
     blackened: usize,
+    /// A parallel step ran in this cycle, so `blackened` is not the count
+    /// (its threads may blacken an object twice, so they do not count).
+    uncounted: bool,
     /// Grey stacks of a parallel step's threads that the system refused
     /// to grow ([`mark_parallel`](Self::mark_parallel)): greys like the
     /// others, visited once `objects` runs out. Always empty with
@@ -153,12 +170,14 @@ impl GreyStacks {
         self.parked.clear();
         self.objects.extend(roots);
         self.blackened = 0;
+        self.uncounted = false;
         Ok(())
     }
 
-    /// Objects blackened since the cycle started.
-    pub(crate) fn blackened(&self) -> usize {
-        self.blackened
+    /// Objects blackened since the cycle started, or `None` after a
+    /// parallel step (the black objects must then be counted on the heap).
+    pub(crate) fn blackened(&self) -> Option<usize> {
+        (!self.uncounted).then_some(self.blackened)
     }
 
     /// No grey object is left.
@@ -225,8 +244,11 @@ impl GreyStacks {
         // SAFETY: it goes on a grey stack right here; no longer black, so
         // no black object refers to a white one through it.
         unsafe { obj.set_tid((tid & !VISITED) | MORE_PENDING) };
-        // Blackened again when it is visited.
-        self.blackened -= 1;
+        // Blackened again when it is visited (not counted after a
+        // parallel step that stopped on a refusal).
+        if !self.uncounted {
+            self.blackened -= 1;
+        }
         debug_assert!(self.objects.len() < self.objects.capacity());
         self.objects.push(obj.ptr());
     }
@@ -371,9 +393,13 @@ impl GreyStacks {
         });
         let (stack, failed) = shared.finish();
         self.objects = stack;
+        // The bytes are an upper bound (an object blackened by two threads
+        // at once is in both counts): the caller only adds them to the
+        // cycle's total, which decides nothing once marking is over, as it
+        // is after this step.
+        self.uncounted = true;
         let mut marked = 0usize;
         for outcome in outcomes {
-            self.blackened += outcome.blackened;
             marked += outcome.bytes;
             if !outcome.left.0.is_empty() {
                 // Room reserved above: one per thread.
@@ -384,7 +410,6 @@ impl GreyStacks {
             return Err(e);
         }
         debug_assert!(self.is_empty(), "a parallel step marks everything");
-        debug_assert!(marked < budget, "the caller's bound");
         Ok((budget.saturating_sub(marked), chased))
     }
 

@@ -24,10 +24,11 @@ const SHARE_AT: usize = 32;
 /// The most greys a thread out of work takes from the shared stack.
 const CHUNK: usize = 256;
 
-/// What one thread did: objects and bytes it blackened, and the greys it
-/// still holds (none unless the step was refused memory).
+/// What one thread did: the bytes of the objects it blackened (an upper
+/// bound of its share: two threads may blacken one object at once, see
+/// `SharedRef::blacken`), and the greys it still holds (none unless the
+/// step was refused memory).
 pub(super) struct Outcome {
-    pub(super) blackened: usize,
     pub(super) bytes: usize,
     pub(super) left: Greys,
 }
@@ -185,7 +186,7 @@ impl Shared {
 /// that heap's objects other than through it (the `open_shared` contract).
 pub(super) unsafe fn work(shared: &Shared, access: &Access) -> Outcome {
     let mut local: Vec<ObjPtr> = Vec::new();
-    let (mut blackened, mut bytes) = (0, 0);
+    let mut bytes = 0;
     loop {
         if shared.stop.load(Ordering::Relaxed) {
             break;
@@ -219,7 +220,6 @@ pub(super) unsafe fn work(shared: &Shared, access: &Access) -> Outcome {
             // thread's to push.
             continue;
         }
-        blackened += 1;
         bytes += obj.size_bytes();
         for child in obj.children() {
             if !child.is_black() {
@@ -231,7 +231,6 @@ pub(super) unsafe fn work(shared: &Shared, access: &Access) -> Outcome {
         }
     }
     Outcome {
-        blackened,
         bytes,
         left: Greys(local),
     }
