@@ -334,7 +334,13 @@ impl MajorCollector {
             unsafe { self.grey.mark(access, budget) }
         };
         self.mark_time_ns += started.elapsed().as_nanos() as u64;
-        let (remaining, chased) = marked?;
+        let (mut remaining, chased) = marked?;
+        if parallel {
+            // Its threads' byte counts are an upper bound (an object two
+            // of them blackened at once is in both): capped at the old
+            // generation, which bounds what the sequential step marks.
+            remaining = remaining.max(budget - old);
+        }
         let p = &mut self.pacing;
         p.marked_in_cycle = p
             .marked_in_cycle

@@ -53,11 +53,15 @@
 //! that follows are the sequential step's. (The order objects are visited
 //! in is not, which nothing observes.) What the threads count is not
 //! exact — an object blackened twice is counted twice — so nothing
-//! depends on it: the bytes only add to the cycle's total, which decides
-//! nothing once marking is over, and the finalizer ordering, which needs
-//! the number of white objects, counts them on the heap after a parallel
-//! step (one read of every old header, and only when an old object has a
-//! finalizer).
+//! depends on it: the finalizer ordering, which needs the number of white
+//! objects, counts them on the heap after a parallel step (one read of
+//! every old header, and only when an old object has a finalizer), and
+//! the bytes, capped at the old generation, only add to the cycle's
+//! total, which decides nothing once marking is over. Marking is over
+//! after every parallel step but one the system refused memory: then
+//! (a refusal part-way, or at the end of marking) the steps that follow
+//! may differ from the sequential ones, since where the threads stopped
+//! and how many bytes they counted depend on their timing.
 //!
 //! **Why there is no data race.** While the threads run, the mutator does
 //! not (a step is inside a collection) and the calling thread is one of
@@ -94,10 +98,12 @@
 //! marking is bound by the work per object. A compare-and-swap per object
 //! (a locked instruction on x86), which an earlier version used so that
 //! exactly one thread would blacken and count each object, cost about as
-//! much again; the load and store cost nothing more than the sequential
-//! visit's. Two threads mark binary trees or wide nodes about 1.9–2.0×
-//! as fast as one on the 2-core machine; a single list gives one thread
-//! all the work, and costs it 0.8× (README, "Parallel marking").
+//! much again; with a load and a store, two threads mark binary trees
+//! about 1.9× and wide nodes about 2.05× as fast as the sequential
+//! marking on the 2-core machine. A single list gives one thread all the
+//! work, and that thread marks at about 0.63× the sequential speed: what
+//! is left of the per-object overhead is not the header write (README,
+//! "Parallel marking").
 
 use gc_core::GcError;
 
@@ -394,9 +400,8 @@ impl GreyStacks {
         let (stack, failed) = shared.finish();
         self.objects = stack;
         // The bytes are an upper bound (an object blackened by two threads
-        // at once is in both counts): the caller only adds them to the
-        // cycle's total, which decides nothing once marking is over, as it
-        // is after this step.
+        // at once is in both counts): the caller caps them at the old
+        // generation before it adds them to the cycle's total.
         self.uncounted = true;
         let mut marked = 0usize;
         for outcome in outcomes {
