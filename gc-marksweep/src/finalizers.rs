@@ -131,18 +131,18 @@ impl Finalizers {
         self.old.len()
     }
 
+    /// Some old object has a finalizer: the end of marking orders them.
+    pub(crate) fn has_old(&self) -> bool {
+        !self.old.is_empty()
+    }
+
     /// Before the end of marking: room for everything the ordering uses,
-    /// when `white()` objects at most are still white (unmarked; asked only
-    /// when some old object has a finalizer), or `OutOfMemory` (nothing
-    /// changed but capacities).
-    pub(crate) fn reserve_ordering(
-        &mut self,
-        white: impl FnOnce() -> usize,
-    ) -> Result<(), GcError> {
+    /// when `white` objects at most are still white (unmarked), or
+    /// `OutOfMemory` (nothing changed but capacities).
+    pub(crate) fn reserve_ordering(&mut self, white: usize) -> Result<(), GcError> {
         if self.old.is_empty() {
             return Ok(());
         }
-        let white = white();
         let n = self.old.len();
         system::reserve_deque(&mut self.still, n)?;
         system::reserve(&mut self.marked, n)?;

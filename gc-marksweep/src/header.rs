@@ -543,33 +543,43 @@ impl<'h> SharedRef<'h> {
     }
 
     /// Blackens the object as the sequential visit does (`VISITED` and
-    /// [`TRACK_YOUNG_PTRS`] set, [`MORE_PENDING`] cleared) with an atomic
-    /// load and an atomic store, no locked instruction; true when it found
-    /// the object not black. Two threads visiting the same object at once
-    /// may both find it so: both store the same word (only the marking
-    /// writes headers during a parallel step, and every marker writes the
-    /// same bits from the same word), and both push its children, which
-    /// changes nothing but the work. So the set of objects blackened is
-    /// exact; a count of the calls that answered true is an upper bound.
+    /// [`TRACK_YOUNG_PTRS`] set, [`MORE_PENDING`] cleared); true when it
+    /// found the object not black.
+    ///
+    /// With `EXACT`, in one compare-and-swap, so that exactly one call
+    /// answers true for an object. Without, with an atomic load and an
+    /// atomic store (no locked instruction, which costs about as much as
+    /// the rest of a visit): two threads visiting the same object at once
+    /// may both find it white, and both store the same word (only the
+    /// marking writes headers during a parallel step, and every marker
+    /// writes the same bits from the same word). The set of objects
+    /// blackened is the same either way; only a count of the calls that
+    /// answered true needs `EXACT`.
     ///
     /// # Safety
     ///
     /// As for [`Block::set_tid`]: only the marking blackens, a grey object
     /// (reachable, so live).
     #[inline(always)]
-    pub(crate) unsafe fn blacken(self) -> bool {
+    pub(crate) unsafe fn blacken<const EXACT: bool>(self) -> bool {
         let header = self.header();
-        let tid = header.load(Ordering::Relaxed);
-        if tid & VISITED != 0 {
-            return false;
+        let mut tid = header.load(Ordering::Relaxed);
+        loop {
+            if tid & VISITED != 0 {
+                return false;
+            }
+            // The layout bits are left as they are (only this module
+            // writes them, never during marking).
+            let black = (tid | VISITED | TRACK_YOUNG_PTRS) & !MORE_PENDING;
+            if !EXACT {
+                header.store(black, Ordering::Relaxed);
+                return true;
+            }
+            match header.compare_exchange_weak(tid, black, Ordering::Relaxed, Ordering::Relaxed) {
+                Ok(_) => return true,
+                Err(now) => tid = now,
+            }
         }
-        // The layout bits are left as they are (only this module writes
-        // them, never during marking).
-        header.store(
-            (tid | VISITED | TRACK_YOUNG_PTRS) & !MORE_PENDING,
-            Ordering::Relaxed,
-        );
-        true
     }
 
     /// Word 1: an old object is never forwarded, so it holds the lengths.

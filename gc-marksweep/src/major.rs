@@ -322,12 +322,15 @@ impl MajorCollector {
         let started = Instant::now();
         let marked = if parallel {
             self.parallel_steps += 1;
+            // Counted exactly (a compare-and-swap per object) only when
+            // the end of marking will need the white objects' number.
+            let count = scope.finalizers.has_old();
             // SAFETY: as below, and `old` bounds the bytes a step can
             // blacken: every old object's bytes are in `total_used` (page
             // blocks and large objects are allocated at their objects'
             // size), and the sequential marking blackens no object twice
             // in one step (no minor collection runs in it to re-grey one).
-            unsafe { self.grey.mark_parallel(access, budget, threads) }
+            unsafe { self.grey.mark_parallel(access, budget, threads, count) }
         } else {
             // SAFETY: the scope is this heap's and its nursery is empty
             // (the caller's guarantee).
@@ -378,14 +381,16 @@ impl MajorCollector {
         // refusal nothing changed and the next step ends the marking.
         scope.space.reserve_sweep()?;
         // And what the finalizer ordering needs: every old object that was
-        // not blackened this cycle is white (counted on the heap after a
-        // parallel step, and only when the ordering has work).
-        let blackened = self.grey.blackened();
-        let space = &*scope.space;
-        scope.finalizers.reserve_ordering(|| match blackened {
+        // not blackened this cycle is white. A parallel step counts what it
+        // blackens only when some old object has a finalizer; if one ran
+        // without and an old object got a finalizer before marking ended
+        // (possible only after the system refused memory), the count is
+        // lost and every old object is taken as white.
+        let white = match self.grey.blackened() {
             Some(black) => scope.old_objects.saturating_sub(black),
-            None => space.old().white_objects(space.access()),
-        })?;
+            None => scope.old_objects,
+        };
+        scope.finalizers.reserve_ordering(white)?;
         // SAFETY: the caller's guarantee (as for `GreyStacks::mark`).
         let ordered = unsafe { scope.finalizers.order(scope.space.access(), scope.weaks) };
         self.pacing.kept_alive_by_finalizer = ordered.kept_alive;

@@ -53,11 +53,13 @@
 //! that follows are the sequential step's. (The order objects are visited
 //! in is not, which nothing observes.) What the threads count is not
 //! exact — an object blackened twice is counted twice — so nothing
-//! depends on it: the finalizer ordering, which needs the number of white
-//! objects, counts them on the heap after a parallel step (one read of
-//! every old header, and only when an old object has a finalizer), and
-//! the bytes, capped at the old generation, only add to the cycle's
-//! total, which decides nothing once marking is over. Marking is over
+//! depends on it. The finalizer ordering needs the number of white
+//! objects: when some old object has a finalizer, the threads blacken
+//! with a compare-and-swap instead, so that exactly one thread counts each
+//! object (about as slow again per object, which the threads still
+//! repay on branching heaps). The bytes, capped at the old generation,
+//! only add to the cycle's total, which decides nothing once marking is
+//! over. Marking is over
 //! after every parallel step but one the system refused memory: then
 //! (a refusal part-way, or at the end of marking) the steps that follow
 //! may differ from the sequential ones, since where the threads stopped
@@ -181,7 +183,7 @@ impl GreyStacks {
     }
 
     /// Objects blackened since the cycle started, or `None` after a
-    /// parallel step (the black objects must then be counted on the heap).
+    /// parallel step that did not count them.
     pub(crate) fn blackened(&self) -> Option<usize> {
         (!self.uncounted).then_some(self.blackened)
     }
@@ -340,6 +342,12 @@ impl GreyStacks {
     /// the threads' stacks are kept as `parked`, and the next step
     /// resumes there).
     ///
+    /// `count`: the objects blackened must be counted (some old object
+    /// has a finalizer, so the end of marking needs the white ones): the
+    /// threads blacken with a compare-and-swap. Otherwise with a load and
+    /// a store, and the count is lost for this cycle
+    /// ([`blackened`](Self::blackened) answers `None`).
+    ///
     /// # Safety
     ///
     /// As for [`mark`](Self::mark), and `budget` is more than the bytes of
@@ -350,6 +358,7 @@ impl GreyStacks {
         access: &Access,
         budget: usize,
         threads: usize,
+        count: bool,
     ) -> Result<(usize, bool), GcError> {
         debug_assert!(threads > 1);
         // The sequential marking would visit the roots' greys once the
@@ -364,6 +373,11 @@ impl GreyStacks {
             self.objects.append(&mut list);
         }
         let shared = parallel::Shared::new(std::mem::take(&mut self.objects), threads);
+        let work = if count {
+            parallel::work::<true>
+        } else {
+            parallel::work::<false>
+        };
         let outcomes = std::thread::scope(|s| {
             let helpers: Vec<_> = (1..threads)
                 .filter_map(|i| {
@@ -374,7 +388,7 @@ impl GreyStacks {
                         // live old objects of this heap; while the threads
                         // run, this thread only runs `work` too and joins
                         // them before it touches an object again.
-                        .spawn_scoped(s, move || unsafe { parallel::work(shared, access) });
+                        .spawn_scoped(s, move || unsafe { work(shared, access) });
                     match started {
                         Ok(handle) => Some(handle),
                         Err(_) => {
@@ -386,7 +400,7 @@ impl GreyStacks {
                 })
                 .collect();
             // SAFETY: as above.
-            let mine = unsafe { parallel::work(&shared, access) };
+            let mine = unsafe { work(&shared, access) };
             let mut outcomes = Vec::with_capacity(threads);
             outcomes.push(mine);
             for handle in helpers {
@@ -399,12 +413,13 @@ impl GreyStacks {
         });
         let (stack, failed) = shared.finish();
         self.objects = stack;
-        // The bytes are an upper bound (an object blackened by two threads
-        // at once is in both counts): the caller caps them at the old
-        // generation before it adds them to the cycle's total.
-        self.uncounted = true;
+        // Without `count` the counts are upper bounds (an object blackened
+        // by two threads at once is in both): the caller caps the bytes at
+        // the old generation before it adds them to the cycle's total.
+        self.uncounted |= !count;
         let mut marked = 0usize;
         for outcome in outcomes {
+            self.blackened += outcome.blackened;
             marked += outcome.bytes;
             if !outcome.left.0.is_empty() {
                 // Room reserved above: one per thread.

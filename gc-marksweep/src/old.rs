@@ -323,15 +323,6 @@ impl OldGen {
         }
     }
 
-    /// How many old objects are white (not [`VISITED`]): one read of
-    /// every header. For the finalizer ordering after a parallel marking
-    /// step, which does not count what it blackens.
-    pub(crate) fn white_objects(&self, access: &Access) -> usize {
-        let mut white = 0;
-        self.for_each(access, |o, _| white += usize::from(!o.has(VISITED)));
-        white
-    }
-
     /// Frees every large object (the pages go with the page allocator).
     ///
     /// # Safety

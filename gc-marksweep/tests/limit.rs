@@ -308,9 +308,32 @@ fn refused_during_a_parallel_marking() {
     assert_eq!(h.stats().live_objects, width as u64 + 2, "nothing freed");
     h.check_heap().unwrap();
     check(&h);
+    // Meanwhile an object that refers to a chain gets a finalizer, and
+    // dies with it. The refused step had no finalizer to order, so it did
+    // not count what it blackened; the collection still finalizes the
+    // chain's head once and frees the chain (the ordering's room is
+    // asserted by debug builds).
+    let dying = h.alloc_node(1, 0).unwrap();
+    let mut last = dying;
+    for _ in 0..10 {
+        let next = h.alloc_node(1, 0).unwrap();
+        h.set_slot(last, 0, Some(next)).unwrap();
+        if last != dying {
+            h.release(last).unwrap();
+        }
+        last = next;
+    }
+    h.release(last).unwrap();
+    h.collect(Generation::YOUNGEST).unwrap();
+    assert_eq!(h.phase(), "marking", "still marking");
+    h.set_finalizer(dying, Finalizer::Notify).unwrap();
+    h.release(dying).unwrap();
     h.collect_full().unwrap();
     assert_eq!(h.phase(), "scanning");
     assert!(h.gc_stats().parallel_mark_steps >= 2);
+    assert_eq!(h.stats().finalized, 1, "the dying chain's head finalized");
+    // Kept for its finalizer until the next major collection.
+    h.collect_full().unwrap();
     h.check_heap().unwrap();
     check(&h);
     assert_eq!(

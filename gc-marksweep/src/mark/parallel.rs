@@ -24,11 +24,12 @@ const SHARE_AT: usize = 32;
 /// The most greys a thread out of work takes from the shared stack.
 const CHUNK: usize = 256;
 
-/// What one thread did: the bytes of the objects it blackened (an upper
-/// bound of its share: two threads may blacken one object at once, see
-/// `SharedRef::blacken`), and the greys it still holds (none unless the
-/// step was refused memory).
+/// What one thread did: the objects and bytes it blackened (exact only
+/// when it counted exactly; otherwise an upper bound of its share: two
+/// threads may blacken one object at once, see `SharedRef::blacken`), and
+/// the greys it still holds (none unless the step was refused memory).
 pub(super) struct Outcome {
+    pub(super) blackened: usize,
     pub(super) bytes: usize,
     pub(super) left: Greys,
 }
@@ -177,16 +178,17 @@ impl Shared {
 }
 
 /// One thread's marking: until no grey is left anywhere or the step is
-/// refused memory.
+/// refused memory. `EXACT`: blacken with a compare-and-swap, so that the
+/// threads' counts add up to the objects blackened.
 ///
 /// # Safety
 ///
 /// The greys on `shared`'s stack are live old objects of the heap
 /// `access` guards, and while any thread runs this, no thread accesses
 /// that heap's objects other than through it (the `open_shared` contract).
-pub(super) unsafe fn work(shared: &Shared, access: &Access) -> Outcome {
+pub(super) unsafe fn work<const EXACT: bool>(shared: &Shared, access: &Access) -> Outcome {
     let mut local: Vec<ObjPtr> = Vec::new();
-    let mut bytes = 0;
+    let (mut blackened, mut bytes) = (0, 0);
     loop {
         if shared.stop.load(Ordering::Relaxed) {
             break;
@@ -215,11 +217,12 @@ pub(super) unsafe fn work(shared: &Shared, access: &Access) -> Outcome {
             break;
         }
         // SAFETY: the marking blackens a grey object (live, above).
-        if !unsafe { obj.blacken() } {
+        if !unsafe { obj.blacken::<EXACT>() } {
             // Another thread blackened it since: its children are that
             // thread's to push.
             continue;
         }
+        blackened += 1;
         bytes += obj.size_bytes();
         for child in obj.children() {
             if !child.is_black() {
@@ -231,6 +234,7 @@ pub(super) unsafe fn work(shared: &Shared, access: &Access) -> Outcome {
         }
     }
     Outcome {
+        blackened,
         bytes,
         left: Greys(local),
     }
