@@ -15,9 +15,8 @@
 //! leaves). Each collection is timed on its own heap state (nothing dies
 //! between them, so every one marks the same objects); the median and the
 //! spread of `GC_PARMARK_RUNS` runs are printed. `GC_PARMARK_FINALIZER=1`
-//! gives the root a finalizer: the end of a parallel marking then counts
-//! the white objects by reading every old header (a sequential marking
-//! counts as it goes), which the full collection's time includes.
+//! gives the root a finalizer: a parallel step then blackens with a
+//! compare-and-swap, to count exactly what the finalizer ordering needs.
 
 use std::time::Instant;
 

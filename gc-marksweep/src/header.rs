@@ -548,8 +548,8 @@ impl<'h> SharedRef<'h> {
     ///
     /// With `EXACT`, in one compare-and-swap, so that exactly one call
     /// answers true for an object. Without, with an atomic load and an
-    /// atomic store (no locked instruction, which costs about as much as
-    /// the rest of a visit): two threads visiting the same object at once
+    /// atomic store (no locked instruction; one costs about as much as the
+    /// rest of a visit): two threads visiting the same object at once
     /// may both find it white, and both store the same word (only the
     /// marking writes headers during a parallel step, and every marker
     /// writes the same bits from the same word). The set of objects

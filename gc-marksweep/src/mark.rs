@@ -30,7 +30,8 @@
 //! black already (skipped) or blackened by the thread that finds it white
 //! and stores [`VISITED`] in its header (the header's
 //! [`SharedRef::blacken`](crate::header::SharedRef::blacken): an atomic
-//! load and an atomic store, no locked instruction); that thread then
+//! load and an atomic store, no locked instruction, or a compare-and-swap
+//! when the step counts); that thread then
 //! pushes the children that are not black on its own stack. Two threads
 //! that pop the same object at the same moment may both find it white:
 //! both store the same word (only markers write headers during the step,
@@ -51,15 +52,18 @@
 //! same flags (`VISITED | TRACK_YOUNG_PTRS`, `MORE_PENDING` cleared), so
 //! the roots' chase, the finalizer ordering, the sweep and every event
 //! that follows are the sequential step's. (The order objects are visited
-//! in is not, which nothing observes.) What the threads count is not
-//! exact — an object blackened twice is counted twice — so nothing
-//! depends on it. The finalizer ordering needs the number of white
-//! objects: when some old object has a finalizer, the threads blacken
-//! with a compare-and-swap instead, so that exactly one thread counts each
-//! object (about as slow again per object, which the threads still
-//! repay on branching heaps). The bytes, capped at the old generation,
-//! only add to the cycle's total, which decides nothing once marking is
-//! over. Marking is over
+//! in is not, which nothing observes.) Without a compare-and-swap the
+//! threads' counts are not exact (an object blackened twice is counted
+//! twice). Only the finalizer ordering needs the count (the number of
+//! white objects), so when some old object has a finalizer the threads
+//! blacken with a compare-and-swap and each object is counted once
+//! (about as slow again per object, which the threads still repay on
+//! branching heaps). Otherwise [`GreyStacks::blackened`] answers `None`
+//! and the end of marking takes every old object as white, which costs
+//! nothing while no old object has a finalizer (the ordering then
+//! reserves nothing). The bytes, capped at the old generation, only add
+//! to the cycle's total, which decides nothing once marking is over.
+//! Marking is over
 //! after every parallel step but one the system refused memory: then
 //! (a refusal part-way, or at the end of marking) the steps that follow
 //! may differ from the sequential ones, since where the threads stopped
@@ -69,7 +73,8 @@
 //! not (a step is inside a collection) and the calling thread is one of
 //! the markers. The markers read objects only as
 //! [`SharedRef`](crate::header::SharedRef)s: header words only through an
-//! `AtomicU64` (load, store), never a plain access, and lengths
+//! `AtomicU64` (load, store, or compare-and-swap when counting), never a
+//! plain access, and lengths
 //! and slots only by plain reads of words nobody writes during the step.
 //! The grey stacks are each one thread's, except the shared one, under a
 //! mutex. Everything written before the step happens-before the threads
@@ -98,8 +103,8 @@
 //!
 //! **Cost.** On a heap laid out in allocation order the sequential
 //! marking is bound by the work per object. A compare-and-swap per object
-//! (a locked instruction on x86), which an earlier version used so that
-//! exactly one thread would blacken and count each object, cost about as
+//! (a locked instruction on x86), still used when some old object has a
+//! finalizer so that exactly one thread counts each object, costs about as
 //! much again; with a load and a store, two threads mark binary trees
 //! about 1.9× and wide nodes about 2.05× as fast as the sequential
 //! marking on the 2-core machine. A single list gives one thread all the
@@ -146,11 +151,11 @@ pub(crate) struct GreyStacks {
     /// Objects blackened since the cycle started: at the end of marking
     /// every other old object is white (only a visit sets [`VISITED`], and
     /// the sweep clears it on every object), which bounds what the
-    /// finalizer ordering walks. Not kept by a parallel step (see
-    /// `uncounted`).
+    /// finalizer ordering walks. Not kept by a parallel step without
+    /// `count` (see `uncounted`).
     blackened: usize,
-    /// A parallel step ran in this cycle, so `blackened` is not the count
-    /// (its threads may blacken an object twice, so they do not count).
+    /// A parallel step without `count` ran in this cycle, so `blackened`
+    /// is not the count (its threads may blacken an object twice).
     uncounted: bool,
     /// Grey stacks of a parallel step's threads that the system refused
     /// to grow ([`mark_parallel`](Self::mark_parallel)): greys like the
@@ -337,7 +342,9 @@ impl GreyStacks {
     /// [`mark`](Self::mark) does with a budget it cannot run out of, with
     /// the same result (see the [module docs](self)). Returns what is left
     /// of `budget` and whether there were roots' greys to chase, as `mark`
-    /// would, or `OutOfMemory` when the system refuses room (nothing
+    /// would (without `count` the bytes are an upper bound, so less may be
+    /// left; the caller caps them), or `OutOfMemory` when the system
+    /// refuses room (nothing
     /// changed, or the marking stopped with every grey still on a stack:
     /// the threads' stacks are kept as `parked`, and the next step
     /// resumes there).
