@@ -23,64 +23,62 @@
 //! depends on the visiting order, and the mutator runs before the next
 //! step, so a different order could keep different floating garbage.
 //!
-//! **Why it marks exactly what the sequential marking marks.** Both
-//! blacken exactly the objects reachable from the step's greys through
-//! objects that were not black when the step started: an object is
-//! blackened only when popped from a stack, and a popped object is either
-//! black already (skipped) or blackened by the thread that finds it white
-//! and stores [`VISITED`] in its header (the header's
+//! **Why it marks exactly what the sequential marking marks.** Both blacken
+//! exactly the objects reachable from the step's greys through objects that
+//! were not black when the step started: an object is blackened only when
+//! popped from a stack, and a popped object is either black already
+//! (skipped) or blackened by the thread that finds it white and stores
+//! [`VISITED`] in its header (the header's
 //! [`SharedRef::blacken`](crate::header::SharedRef::blacken): an atomic
 //! load and an atomic store, no locked instruction, or a compare-and-swap
-//! when the step counts); that thread then
-//! pushes the children that are not black on its own stack. Two threads
-//! that pop the same object at the same moment may both find it white:
+//! when the step counts); that thread then pushes the children that are not
+//! black on its own stack. Without the compare-and-swap, two threads that
+//! both read an object's header before either writes it both find it white:
 //! both store the same word (only markers write headers during the step,
-//! all the same bits) and both push its children, so the object is
-//! visited twice, which is work, not a different result. So the step
-//! marks nothing the sequential one would not. It cannot miss an object
-//! either — the invariant: *every child of an object blackened in this
-//! step is black, or on some thread's stack or the shared stack, or about
-//! to be pushed by a thread that blackened its parent* (the pushes follow
-//! the store). A grey leaves a stack only by being popped and visited, or
-//! handed to the shared stack; a thread waits for work only with an empty
-//! stack and nothing in hand; and the marking ends only when every thread
-//! waits and the shared stack is empty (checked under its mutex, which
-//! every hand-over also takes, so no wake-up is lost). Then no grey is
-//! left anywhere, so every child of a black object is black: the black
-//! set contains everything reachable from the greys (each of which was on
-//! the shared stack at the start). The same set is blackened, with the
-//! same flags (`VISITED | TRACK_YOUNG_PTRS`, `MORE_PENDING` cleared), so
-//! the roots' chase, the finalizer ordering, the sweep and every event
-//! that follows are the sequential step's. (The order objects are visited
-//! in is not, which nothing observes.) Without a compare-and-swap the
-//! threads' counts are not exact (an object blackened twice is counted
-//! twice). Only the finalizer ordering needs the count (the number of
-//! white objects), so when some old object has a finalizer the threads
-//! blacken with a compare-and-swap and each object is counted once
-//! (about as slow again per object, which the threads still repay on
-//! branching heaps). Otherwise [`GreyStacks::blackened`] answers `None`
-//! and the end of marking takes every old object as white, which costs
-//! nothing while no old object has a finalizer (the ordering then
-//! reserves nothing). The bytes, capped at the old generation, only add
-//! to the cycle's total, which decides nothing once marking is over.
-//! Marking is over
-//! after every parallel step but one the system refused memory: then
-//! (a refusal part-way, or at the end of marking) the steps that follow
-//! may differ from the sequential ones, since where the threads stopped
-//! and how many bytes they counted depend on their timing.
+//! all the same bits) and both push its children, so the object is visited
+//! twice, which is work, not a different result. So the step marks nothing
+//! the sequential one would not. It cannot miss an object either — the
+//! invariant: *every child of an object blackened in this step is black, or
+//! on some thread's stack or the shared stack, or about to be pushed by a
+//! thread that blackened its parent* (the pushes follow the blackening). A
+//! grey leaves a stack only by being popped and visited, or handed to the
+//! shared stack; a thread waits for work only with an empty stack and
+//! nothing in hand; and the marking ends only when every thread waits and
+//! the shared stack is empty (checked under its mutex, which every
+//! hand-over also takes, so no wake-up is lost). Then no grey is left
+//! anywhere, so every child of a black object is black: the black set
+//! contains everything reachable from the greys (each of which was on the
+//! shared stack at the start). The same set is blackened, with the same
+//! flags (`VISITED | TRACK_YOUNG_PTRS`, `MORE_PENDING` cleared), so the
+//! roots' chase, the finalizer ordering, the sweep and every event that
+//! follows are the sequential step's. (The order objects are visited in is
+//! not, which nothing observes.) Without a compare-and-swap the threads'
+//! counts are not exact (an object blackened twice is counted twice). Only
+//! the finalizer ordering needs the count (the number of white objects), so
+//! when some old object has a finalizer the threads blacken with a
+//! compare-and-swap and each object is counted once (about as slow again
+//! per object, which the threads still repay on branching heaps). Otherwise
+//! [`GreyStacks::blackened`] answers `None` and the end of marking takes
+//! every old object as white, which costs nothing while no old object has a
+//! finalizer (the ordering then reserves nothing). The bytes, capped at the
+//! old generation, only add to the cycle's total, which decides nothing
+//! once marking is over. Marking is over after every parallel step but one
+//! the system refused memory: then (a refusal part-way, or at the end of
+//! marking) the steps that follow may differ from the sequential ones,
+//! since where the threads stopped and how many bytes they counted depend
+//! on their timing.
 //!
 //! **Why there is no data race.** While the threads run, the mutator does
-//! not (a step is inside a collection) and the calling thread is one of
-//! the markers. The markers read objects only as
+//! not (a step is inside a collection) and the calling thread is one of the
+//! markers. The markers read objects only as
 //! [`SharedRef`](crate::header::SharedRef)s: header words only through an
 //! `AtomicU64` (load, store, or compare-and-swap when counting), never a
-//! plain access, and lengths
-//! and slots only by plain reads of words nobody writes during the step.
-//! The grey stacks are each one thread's, except the shared one, under a
-//! mutex. Everything written before the step happens-before the threads
-//! start (spawn), and everything they write happens-before the caller
-//! reads it again (join): atomic and plain accesses to a header never
-//! overlap.
+//! plain access, and lengths and slots only by plain reads of words nobody
+//! writes during the step. The grey stacks are each one thread's, except
+//! the shared one, under a mutex. Everything written before the step
+//! happens-before the threads start (spawn), and everything they write
+//! happens-before the caller reads it again (join): atomic and plain
+//! accesses to a header never overlap.
 //!
 //! **Refused memory.** As in the sequential marking, a thread reserves
 //! room for an object's children on its stack before it blackens the
@@ -344,10 +342,9 @@ impl GreyStacks {
     /// of `budget` and whether there were roots' greys to chase, as `mark`
     /// would (without `count` the bytes are an upper bound, so less may be
     /// left; the caller caps them), or `OutOfMemory` when the system
-    /// refuses room (nothing
-    /// changed, or the marking stopped with every grey still on a stack:
-    /// the threads' stacks are kept as `parked`, and the next step
-    /// resumes there).
+    /// refuses room (nothing changed, or the marking stopped with every
+    /// grey still on a stack: the threads' stacks are kept as `parked`,
+    /// and the next step resumes there).
     ///
     /// `count`: the objects blackened must be counted (some old object
     /// has a finalizer, so the end of marking needs the white ones): the
