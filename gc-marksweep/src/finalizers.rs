@@ -131,11 +131,6 @@ impl Finalizers {
         self.old.len()
     }
 
-    /// Some old object has a finalizer: the end of marking orders them.
-    pub(crate) fn has_old(&self) -> bool {
-        !self.old.is_empty()
-    }
-
     /// Before the end of marking: room for everything the ordering uses,
     /// when `white` objects at most are still white (unmarked), or
     /// `OutOfMemory` (nothing changed but capacities).

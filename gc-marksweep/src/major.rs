@@ -324,7 +324,7 @@ impl MajorCollector {
             self.parallel_steps += 1;
             // Counted exactly (a compare-and-swap per object) only when
             // the end of marking will need the white objects' number.
-            let count = scope.finalizers.has_old();
+            let count = scope.finalizers.old_len() > 0;
             // SAFETY: as below, and `old` bounds the bytes a step can
             // blacken: every old object's bytes are in `total_used` (page
             // blocks and large objects are allocated at their objects'
