@@ -115,6 +115,20 @@ mod sealed {
             }
         }
 
+        /// The heap id and the key, as words (to store in atomics).
+        #[inline]
+        pub(crate) fn to_words(self) -> (u32, u64) {
+            (self.heap.0.get(), self.key)
+        }
+
+        /// A handle's words back ([`RawHandle::to_words`]); `None` for a
+        /// heap id of 0, which no heap has.
+        #[inline]
+        pub(crate) fn from_words(heap: u32, key: u64) -> Option<Self> {
+            let heap = super::HeapId(std::num::NonZeroU32::new(heap)?);
+            Some(RawHandle { key, heap })
+        }
+
         #[inline]
         pub(crate) fn index(self) -> u32 {
             self.key as u32
@@ -145,6 +159,17 @@ mod sealed {
 /// The handle types a [`RootTable`] hands out: [`Handle`] and
 /// [`WeakHandle`]. Sealed: no other crate can make one.
 pub trait HandleType: sealed::Sealed {}
+
+/// A handle as two words, and back: what the embedding layer's release
+/// queue stores in atomics (crate-internal).
+pub(crate) fn to_words<H: HandleType>(h: H) -> (u32, u64) {
+    h.raw().to_words()
+}
+
+/// The handle whose words are `(heap, key)` ([`to_words`]).
+pub(crate) fn from_words<H: HandleType>(heap: u32, key: u64) -> Option<H> {
+    RawHandle::from_words(heap, key).map(H::from_raw)
+}
 
 impl sealed::Sealed for Handle {
     fn from_raw(raw: RawHandle) -> Self {

@@ -343,9 +343,11 @@
 //!   by hand): a child scope per node 0.66–0.79× on refcount, 0.78–0.88×
 //!   on generational, 0.36–0.54× on marksweep, in time; a
 //!   `child_tuple` per node 0.47–0.60×, 0.65–0.74× and 0.32–0.47×.
-//! - A [`Root`]: a local's cost, plus a shared pointer, the room for its
-//!   handle in the heap's release queue, and one uncontended lock when made
-//!   and one when dropped (its drop allocates nothing).
+//! - A [`Root`]: a local's cost, plus a shared pointer and a node of the
+//!   heap's release queue (taken from the heap's free nodes when made);
+//!   its drop, on any thread, is one compare-and-swap and allocates
+//!   nothing, and the heap's next operation takes every dropped root
+//!   with one swap.
 //! - A view read: the strategy's own memory reads, nothing else. Counting
 //!   a tree's nodes through views costs less than the same walk over
 //!   `std::rc::Rc<RefCell<_>>` on marksweep (the view is the object's

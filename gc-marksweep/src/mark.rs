@@ -104,11 +104,11 @@
 //! (a locked instruction on x86), still used when some old object has a
 //! finalizer so that exactly one thread counts each object, costs about as
 //! much again; with a load and a store, two threads mark binary trees
-//! about 1.9× and wide nodes about 2.05× as fast as the sequential
-//! marking on the 2-core machine. A single list gives one thread all the
-//! work, and that thread marks at about 0.63× the sequential speed: what
-//! is left of the per-object overhead is not the header write (README,
-//! "Parallel marking").
+//! about 2× as fast as the sequential marking on the 2-core machine. A
+//! single list gives one thread all the work; it marks at the sequential
+//! speed or at half of it, depending on whether the hardware prefetcher
+//! hides the miss per node, which changed with where the compiler placed
+//! the loop (README, "Parallel marking").
 
 use gc_core::GcError;
 

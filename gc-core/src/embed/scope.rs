@@ -405,12 +405,15 @@ impl<'s, C: Collector> Scope<'s, C> {
     /// A root to `object` that outlives this scope (released when dropped).
     pub fn root(&mut self, object: Local<'_>) -> Result<Root, GcError> {
         let object = self.handle(object)?;
-        let queue = self.heap.embed_state().released.clone();
-        queue.reserve()?;
+        let node = self.heap.embed_state_ref().released.node_for_root()?;
         match self.heap.clone_handle(object) {
-            Ok(h) => Ok(Root::new(h, queue)),
+            Ok(h) => Ok(Root::new(
+                h,
+                self.heap.embed_state_ref().released.clone(),
+                node,
+            )),
             Err(e) => {
-                queue.unreserve();
+                self.heap.embed_state_ref().released.free(node);
                 Err(e)
             }
         }
@@ -420,7 +423,11 @@ impl<'s, C: Collector> Scope<'s, C> {
     /// reference counter then frees its object at once, running its
     /// finalizer before this returns).
     pub fn unroot(&mut self, root: Root) -> Result<(), GcError> {
-        self.heap.release(root.into_handle())
+        // Not this heap's (or released by hand): it stays queued on its
+        // own heap, which releases it at its next operation.
+        self.heap.release(root.handle())?;
+        root.into_handle();
+        Ok(())
     }
 
     /// A local to the object `root` holds.
@@ -433,12 +440,15 @@ impl<'s, C: Collector> Scope<'s, C> {
     pub fn weak(&mut self, object: Local<'_>, callback: bool) -> Result<WeakRoot, GcError> {
         self.settle();
         let object = self.handle(object)?;
-        let queue = self.heap.embed_state().released.clone();
-        queue.reserve()?;
+        let node = self.heap.embed_state_ref().released.node_for_root()?;
         match self.heap.weak(object, callback) {
-            Ok(w) => Ok(WeakRoot::new(w, queue)),
+            Ok(w) => Ok(WeakRoot::new(
+                w,
+                self.heap.embed_state_ref().released.clone(),
+                node,
+            )),
             Err(e) => {
-                queue.unreserve();
+                self.heap.embed_state_ref().released.free(node);
                 Err(e)
             }
         }

@@ -61,6 +61,11 @@ impl<T> Shared<T> {
         })
     }
 
+    /// Are both clones of one `Shared`?
+    pub(super) fn same(&self, other: &Self) -> bool {
+        self.ptr == other.ptr
+    }
+
     fn inner(&self) -> &Inner<T> {
         // SAFETY: this clone counts in `count`, so the allocation is live
         // and initialized until it is dropped; it is only ever reached by

@@ -343,27 +343,25 @@ pub fn release_dropped<C: Collector>(heap: &mut C) {
     release_queued(heap);
 }
 
-/// The handles queued when it starts, oldest first, a few at a time (the
-/// queue keeps its room; a release may run a hook that drops roots, which
-/// wait for the next call).
+/// Every root dropped when it starts, oldest first; allocates nothing. A
+/// release may run a hook that drops roots: they wait for the next call,
+/// unless the hook's own operations release them. One that swaps heaps
+/// (`Scope::heap`) leaves the rest for their own heap's next operation.
 #[inline(never)]
 fn release_queued<C: Collector>(heap: &mut C) {
-    let queue = heap.embed_state().released.clone();
-    let mut left = queue.len();
-    let mut batch = [None; 16];
-    while left > 0 {
-        let n = queue.pop_into(&mut batch[..left.min(16)]);
-        if n == 0 {
-            break;
+    let queue = heap.embed_state_ref().released.clone();
+    let mut next = queue.take_all();
+    while let Some((released, after)) = queue.take_next(next) {
+        if !heap.embed_state_ref().released.same(&queue) {
+            queue.put_back(next);
+            return;
         }
-        left -= n;
-        for released in batch[..n].iter_mut().filter_map(Option::take) {
-            // A handle is stale only if the embedder released it by hand
-            // too.
-            let _ = match released {
-                Released::Strong(h) => heap.release(h),
-                Released::Weak(w) => heap.release_weak(w),
-            };
-        }
+        queue.free(next);
+        next = after;
+        // A handle is stale only if the embedder released it by hand too.
+        let _ = match released {
+            Released::Strong(h) => heap.release(h),
+            Released::Weak(w) => heap.release_weak(w),
+        };
     }
 }

@@ -52,6 +52,43 @@ pub fn root_outlives_its_scope_and_releases_when_dropped<C: Inspect>() {
     assert_eq!(live(&h), if traits::<C>().frees_objects { 0 } else { 1 });
 }
 
+/// Roots dropped on other threads while the heap goes on making roots:
+/// each is released once, at the heap's next operations, and its object
+/// dies.
+pub fn roots_dropped_on_other_threads_are_released<C: Inspect>() {
+    let mut h = heap::<C>();
+    let n = if cfg!(miri) { 8 } else { 400 };
+    let mut roots: Vec<Root> = h.scope(|s| {
+        (0..n)
+            .map(|i| {
+                let a = s.node(0, 8).unwrap();
+                s.set_payload_as(a, i as u64).unwrap();
+                s.root(a).unwrap()
+            })
+            .collect()
+    });
+    assert_eq!(h.outstanding_roots(), n);
+    std::thread::scope(|t| {
+        for _ in 0..4 {
+            let batch = roots.split_off(roots.len() - n / 4);
+            t.spawn(move || drop(batch));
+        }
+        // Meanwhile the heap makes and drops roots of its own, releasing
+        // what the threads dropped so far.
+        for _ in 0..4 {
+            h.scope(|s| {
+                let a = s.node(0, 0).unwrap();
+                drop(s.root(a).unwrap());
+            });
+        }
+    });
+    assert_eq!(h.outstanding_roots(), 0);
+    h.flush();
+    collect_until_settled(&mut h);
+    let made = n as u64 + 4;
+    assert_eq!(live(&h), if traits::<C>().frees_objects { 0 } else { made });
+}
+
 /// A child scope hands one local to its parent and releases the rest.
 pub fn child_scope_keeps_only_what_it_returns<C: Inspect>() {
     let mut h = heap::<C>();

@@ -732,6 +732,7 @@ macro_rules! conformance_suite {
                 tuple_keeps_members_alive, handles_survive_collections,
                 scope_releases_its_locals,
                 root_outlives_its_scope_and_releases_when_dropped,
+                roots_dropped_on_other_threads_are_released,
                 child_scope_keeps_only_what_it_returns, child_tuple_takes_what_it_returns,
                 views_read_without_roots,
                 outstanding_roots_count_raw_handles, events_are_recorded_only_when_asked,
