@@ -82,7 +82,8 @@
 //! What must outlive every scope — a global, a cache entry, an interpreter
 //! frame's variables — is a [`Root`] (or a [`WeakRoot`]): an owned value
 //! you keep in your own structures. Dropping it releases it (at the heap's
-//! next operation; [`Scope::unroot`] releases at once).
+//! next operation; [`Scope::unroot`] releases at once). Clones share one
+//! root, as `Rc`'s do: the object lives until the last one goes.
 //!
 //! ```
 //! use gc_core::prelude::*; // the embedding API in one import
@@ -95,13 +96,16 @@
 //!     globals.push(s.root(config)?);
 //!     Ok::<_, GcError>(())
 //! })?;
+//! let cached = globals[0].clone();        // the same root, no heap call
 //! heap.collect_full()?;                   // moves and collects: still there
 //! heap.scope(|s| {
 //!     let config = s.local(&globals[0])?;
 //!     assert_eq!(s.view(config)?.payload(), b"verbose=1");
 //!     Ok::<_, GcError>(())
 //! })?;
-//! globals.clear();                        // released, no call needed
+//! globals.clear();                        // the clone still holds it
+//! assert_eq!(heap.outstanding_roots(), 1);
+//! drop(cached);                           // released, no call needed
 //! heap.flush();
 //! assert_eq!(heap.outstanding_roots(), 0);
 //! # Ok::<(), GcError>(())
@@ -302,7 +306,9 @@
 //! [`Sync`]: every operation that matters takes `&mut`, and the hook held
 //! in each heap is `FnMut`, so sharing `&heap` between threads would buy
 //! only concurrent reads. [`Root`] and [`WeakRoot`] are `Send + Sync` and
-//! may be dropped on any thread.
+//! may be dropped on any thread, without a lock: the drop puts the handle
+//! on the heap's release queue with one compare-and-swap, and the heap
+//! releases it at its next operation on its own thread.
 //!
 //! ## 8. Events
 //!

@@ -382,7 +382,7 @@ impl<'h, C: Strategy> Heap<'h, C> {
     /// Are roots waiting to be released, or finalizers to run?
     pub fn due(&self) -> bool {
         let s = self.c.embed_state_ref();
-        s.dropped_roots() > 0 || s.internal_roots() > 0
+        s.any_dropped_roots() || s.internal_roots() > 0
     }
 
     /// `scope.node(slots, payload)`.

@@ -10,12 +10,20 @@
 //! with one swap. Nodes live in segments that are never moved or freed
 //! while the queue lives (segment `k` holds `FIRST << k` nodes), so a node
 //! index names the same node for as long as any root or heap holds the
-//! queue. Released nodes go on the queue's free stack (lock-free too: its
-//! top carries a count of its changes, so a pop cannot be fooled by a node
-//! taken and put back meanwhile), for the next roots.
+//! queue. Clones of a root share its node and handle; the node counts
+//! them, and the last one dropped pushes it.
+//!
+//! The heap turns what it takes around (oldest first) and releases it one
+//! root at a time, each release (its hooks too) done before the next; a
+//! hook's own operations drain only what was dropped since, and a hook
+//! that panics or swaps the heap leaves the rest to the next drain, first
+//! ([`Chain`]). Released nodes go
+//! on the queue's free stack (lock-free too: its top carries a count of
+//! its changes, so a pop cannot be fooled by a node taken and put back
+//! meanwhile), for the next roots.
 
 use std::sync::OnceLock;
-use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering, fence};
 
 use super::shared::Shared;
 use crate::handle::{from_words, to_words};
@@ -39,13 +47,15 @@ const SEGMENTS: usize = 26;
 const CAPACITY: u64 = FIRST as u64 * ((1 << SEGMENTS) - 1);
 
 /// One root's place in the queue. Written by the thread that drops the
-/// root, before the push that publishes it; read by the heap after the
-/// swap that takes it.
+/// root's last clone, before the push that publishes it; read by the heap
+/// after the swap that takes it.
 #[derive(Debug, Default)]
 struct Node {
     /// The node below it on the dropped stack (then, once taken, the next
     /// one to release).
     next: AtomicU32,
+    /// Clones of the root alive (1 when it is made).
+    clones: AtomicU32,
     /// The handle's index and generation.
     key: AtomicU64,
     /// The handle's heap.
@@ -65,6 +75,11 @@ pub(super) struct ReleaseQueue {
     /// and in the high half a count of the pushes and pops, so that a pop
     /// fails if the stack changed since it read the top.
     free: AtomicU64,
+    /// Roots a drain took but did not release (its release's hook
+    /// panicked, or swapped the heap), oldest first ([`NIL`]: none), and
+    /// the last of them: the next drain releases them first.
+    pending: AtomicU32,
+    pending_last: AtomicU32,
     /// The first node never handed out.
     fresh: AtomicU64,
     segments: [OnceLock<Box<[Node]>>; SEGMENTS],
@@ -75,6 +90,8 @@ impl Default for ReleaseQueue {
         ReleaseQueue {
             dropped: AtomicU32::new(NIL),
             free: AtomicU64::new(NIL as u64),
+            pending: AtomicU32::new(NIL),
+            pending_last: AtomicU32::new(NIL),
             fresh: AtomicU64::new(0),
             segments: [const { OnceLock::new() }; SEGMENTS],
         }
@@ -105,10 +122,18 @@ impl ReleaseQueue {
         self.segments.get(k)?.get()?.get(at)
     }
 
-    /// A node for a root about to be made: a free one, or one never used.
-    /// `OutOfMemory` when the system refuses a new segment, `TooMany` past
-    /// 4 billion roots at once.
+    /// A node for a root about to be made (its one clone counted): a free
+    /// one, or one never used. `OutOfMemory` when the system refuses a new
+    /// segment, `TooMany` past 4 billion roots at once.
     pub(super) fn node_for_root(&self) -> Result<u32, GcError> {
+        let index = self.pop_node()?;
+        if let Some(node) = self.node(index) {
+            node.clones.store(1, Ordering::Relaxed);
+        }
+        Ok(index)
+    }
+
+    fn pop_node(&self) -> Result<u32, GcError> {
         let mut top = self.free.load(Ordering::Acquire);
         // Acquire (as the push's release): the node's `next` is the one
         // written before it was pushed.
@@ -169,10 +194,42 @@ impl ReleaseQueue {
         }
     }
 
+    /// One more clone of node `index`'s root.
+    fn add_clone(&self, index: u32) {
+        if let Some(node) = self.node(index) {
+            // As `Arc`: the clone is made from a live one, so the count
+            // cannot be 0, and it cannot wrap before memory runs out
+            // (every clone holds the queue too, whose own count aborts
+            // first).
+            node.clones.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    /// One clone of node `index`'s root is dropped: true when it was the
+    /// last. An unshared root (the usual case) costs one load: with the
+    /// count at 1 and this clone being dropped, no other clone exists to
+    /// change it.
+    #[inline]
+    fn drop_clone(&self, index: u32) -> bool {
+        let Some(node) = self.node(index) else {
+            return false;
+        };
+        // Acquire: what the other clones did before their drop is done
+        // before the root is queued.
+        if node.clones.load(Ordering::Acquire) == 1 {
+            return true;
+        }
+        if node.clones.fetch_sub(1, Ordering::Release) == 1 {
+            fence(Ordering::Acquire);
+            return true;
+        }
+        false
+    }
+
     /// A dropped root's handle, on its node: one compare-and-swap, no
     /// allocation, on any thread.
     fn push(&self, index: u32, released: Released) {
-        // Always there: the node was handed out for this root.
+        // Always there: this queue handed the node out for this root.
         let Some(node) = self.node(index) else {
             return;
         };
@@ -188,6 +245,7 @@ impl ReleaseQueue {
 
     /// Pushes `node` (node `index`, its handle written) on the dropped
     /// stack.
+    #[inline]
     fn push_dropped(&self, index: u32, node: &Node) {
         let mut top = self.dropped.load(Ordering::Relaxed);
         loop {
@@ -207,77 +265,128 @@ impl ReleaseQueue {
         }
     }
 
-    /// Is any dropped root waiting?
+    /// Is any dropped root waiting (on the stack, or left by a drain)?
     #[inline]
     pub(super) fn has_any(&self) -> bool {
-        self.dropped.load(Ordering::Relaxed) != NIL
+        self.dropped.load(Ordering::Relaxed) != NIL || self.pending.load(Ordering::Relaxed) != NIL
     }
 
-    /// Dropped strong roots not yet released: a walk down the stack (only
-    /// pushes change it meanwhile, on top of where the walk starts; a
-    /// take needs the heap, which the caller holds). Bounded by the nodes
-    /// ever handed out, whatever happens.
-    pub(super) fn len_strong(&self) -> usize {
+    /// The strong roots among those waiting, counting up to `limit`: a
+    /// walk of the stack and of what a drain left (only pushes change
+    /// them meanwhile, on top of where the walk starts: a take needs the
+    /// heap, which the caller holds). Bounded by the nodes ever handed
+    /// out, whatever happens.
+    pub(super) fn strong_waiting(&self, limit: usize) -> usize {
         let (mut strong, mut steps) = (0, self.fresh.load(Ordering::Relaxed));
         // Acquire: the nodes below the top were written before their push.
-        let mut at = self.dropped.load(Ordering::Acquire);
-        while let Some(node) = self.node(at) {
-            if steps == 0 {
-                break;
+        for start in [
+            self.dropped.load(Ordering::Acquire),
+            self.pending.load(Ordering::Relaxed),
+        ] {
+            let mut at = start;
+            while let Some(node) = self.node(at) {
+                if steps == 0 || strong == limit {
+                    return strong;
+                }
+                steps -= 1;
+                strong += usize::from(!node.weak.load(Ordering::Relaxed));
+                at = node.next.load(Ordering::Relaxed);
             }
-            steps -= 1;
-            strong += usize::from(!node.weak.load(Ordering::Relaxed));
-            at = node.next.load(Ordering::Relaxed);
         }
         strong
     }
 
-    /// Takes every dropped root's node: the first of a chain (through
-    /// [`ReleaseQueue::take_next`]) in the order they were dropped, or
-    /// [`NIL`]. The caller owns the chain: no other thread reads or writes
-    /// its nodes until they are handed out again.
-    pub(super) fn take_all(&self) -> u32 {
-        if !self.has_any() {
-            return NIL;
-        }
-        // Acquire: every node on the stack was written before its push.
-        let mut top = self.dropped.swap(NIL, Ordering::Acquire);
-        // Turned around, oldest first.
-        let mut first = NIL;
-        while let Some(node) = self.node(top) {
-            let below = node.next.load(Ordering::Relaxed);
-            node.next.store(first, Ordering::Relaxed);
-            first = top;
-            top = below;
-        }
-        first
-    }
-
-    /// Puts the rest of a taken chain, from node `index` on, back on the
-    /// dropped stack: the heap draining it was swapped for another (see
-    /// `state.rs`), and its own heap releases them at its next operation.
-    pub(super) fn put_back(&self, mut index: u32) {
-        while let Some(node) = self.node(index) {
-            let after = node.next.load(Ordering::Relaxed);
-            self.push_dropped(index, node);
-            index = after;
-        }
-    }
-
-    /// The handle left on node `index` of a taken chain, and the next
-    /// node of the chain ([`NIL`] after the last).
-    pub(super) fn take_next(&self, index: u32) -> Option<(Released, u32)> {
-        let node = self.node(index)?;
-        let (heap, key) = (
-            node.heap.load(Ordering::Relaxed),
-            node.key.load(Ordering::Relaxed),
+    /// Takes every waiting root, oldest first: the chain a drain left
+    /// (see [`Chain`]'s drop), then the stack, turned around. Only a heap,
+    /// holding `&mut` itself, takes, so the chain is one thread's.
+    pub(super) fn take(&self) -> Chain<'_> {
+        let (mut first, mut last) = (
+            self.pending.swap(NIL, Ordering::Relaxed),
+            self.pending_last.load(Ordering::Relaxed),
         );
-        let released = if node.weak.load(Ordering::Relaxed) {
-            Released::Weak(from_words(heap, key)?)
-        } else {
-            Released::Strong(from_words(heap, key)?)
+        if self.dropped.load(Ordering::Relaxed) != NIL {
+            // Acquire: every node on the stack was written before its push.
+            let mut top = self.dropped.swap(NIL, Ordering::Acquire);
+            // Turned around, oldest first. (Bounded by the nodes ever
+            // handed out: a node pushed twice, which only a bug could do,
+            // would make a loop.)
+            let (mut turned, newest, mut steps) = (NIL, top, self.fresh.load(Ordering::Relaxed));
+            while let Some(node) = self.node(top) {
+                if steps == 0 {
+                    debug_assert!(false, "a root's node was pushed twice");
+                    break;
+                }
+                steps -= 1;
+                let below = node.next.load(Ordering::Relaxed);
+                node.next.store(turned, Ordering::Relaxed);
+                turned = top;
+                top = below;
+            }
+            match self.node(last) {
+                Some(tail) if first != NIL => tail.next.store(turned, Ordering::Relaxed),
+                _ => first = turned,
+            }
+            last = newest;
+        }
+        Chain {
+            queue: self,
+            first,
+            last,
+        }
+    }
+}
+
+/// Roots a drain took, oldest first, to release one at a time: each
+/// release finishes (its hooks too) before the next, as CPython's
+/// decrements do, and a drain nested in a hook takes only what was
+/// dropped since. Dropped with roots left in it (a hook panicked, or
+/// swapped the heap), it leaves them to the queue's next drain, first.
+pub(super) struct Chain<'q> {
+    queue: &'q ReleaseQueue,
+    first: u32,
+    last: u32,
+}
+
+impl Chain<'_> {
+    /// The oldest root left, taken off the chain: its handle, for the
+    /// caller to release. Its node goes back to the free stack first.
+    pub(super) fn next_released(&mut self) -> Option<Released> {
+        loop {
+            let node = self.queue.node(self.first)?;
+            let (heap, key) = (
+                node.heap.load(Ordering::Relaxed),
+                node.key.load(Ordering::Relaxed),
+            );
+            let released = if node.weak.load(Ordering::Relaxed) {
+                from_words(heap, key).map(Released::Weak)
+            } else {
+                from_words(heap, key).map(Released::Strong)
+            };
+            let index = std::mem::replace(&mut self.first, node.next.load(Ordering::Relaxed));
+            self.queue.free(index);
+            // Every pushed node holds a handle (heap ids are not 0).
+            debug_assert!(released.is_some(), "a node without a handle");
+            if released.is_some() {
+                return released;
+            }
+        }
+    }
+}
+
+impl Drop for Chain<'_> {
+    fn drop(&mut self) {
+        let q = self.queue;
+        let Some(tail) = q.node(self.last).filter(|_| self.first != NIL) else {
+            return;
         };
-        Some((released, node.next.load(Ordering::Relaxed)))
+        // In front of what an earlier drain left (none, unless a drain
+        // nested in this one's release stopped early too).
+        let pending = q.pending.load(Ordering::Relaxed);
+        tail.next.store(pending, Ordering::Relaxed);
+        if pending == NIL {
+            q.pending_last.store(self.last, Ordering::Relaxed);
+        }
+        q.pending.store(self.first, Ordering::Relaxed);
     }
 }
 
@@ -293,12 +402,13 @@ pub(super) type SharedQueue = Shared<ReleaseQueue>;
 /// [`Scope::local`](super::Scope::local). It costs one shared pointer and
 /// a node of the heap's release queue (made with it, so that dropping it
 /// never allocates); dropping it, on any thread, is one compare-and-swap
-/// — keep the cheaper [`Local`](super::Local)s for the rest.
+/// — keep the cheaper [`Local`](super::Local)s for the rest. Clones share
+/// the root, as `Rc`'s do: the object lives until the last is dropped.
 #[derive(Debug)]
 pub struct Root {
     handle: Handle,
     node: u32,
-    /// `None` only once the handle was given back by [`Root::into_handle`].
+    /// `None` only once the handle was given back by [`Root::into_last`].
     queue: Option<SharedQueue>,
 }
 
@@ -323,21 +433,74 @@ impl Root {
         self.handle.heap()
     }
 
-    /// Gives the handle back without queueing it (the caller has released
-    /// it), and its node to the queue's free stack.
-    pub(super) fn into_handle(mut self) -> Handle {
-        if let Some(queue) = self.queue.take() {
-            queue.free(self.node);
+    /// Is it a root of the heap (or heaps) sharing `queue`?
+    pub(super) fn is_of(&self, queue: &SharedQueue) -> bool {
+        self.queue.as_ref().is_some_and(|q| q.same(queue))
+    }
+
+    /// The handle, if this is the root's last clone: then it is not
+    /// queued, and the caller releases it and tells the [`LastClone`]
+    /// how that went. Otherwise this clone is dropped, and the others keep
+    /// the root.
+    pub(super) fn into_last(mut self) -> Option<(Handle, LastClone)> {
+        let queue = self.queue.take()?;
+        if queue.drop_clone(self.node) {
+            return Some((
+                self.handle,
+                LastClone {
+                    queue,
+                    node: self.node,
+                },
+            ));
         }
-        self.handle
+        None
+    }
+}
+
+/// A clone shares the root (one handle, one node of the queue, no heap
+/// call): the object lives while any clone does, and the root is released
+/// once the last clone is dropped, as with `Rc`. Two atomic increments.
+impl Clone for Root {
+    fn clone(&self) -> Self {
+        if let Some(queue) = &self.queue {
+            queue.add_clone(self.node);
+        }
+        Root {
+            handle: self.handle,
+            node: self.node,
+            queue: self.queue.clone(),
+        }
     }
 }
 
 impl Drop for Root {
     fn drop(&mut self) {
         if let Some(queue) = &self.queue {
-            queue.push(self.node, Released::Strong(self.handle));
+            if queue.drop_clone(self.node) {
+                queue.push(self.node, Released::Strong(self.handle));
+            }
         }
+    }
+}
+
+/// A root's node after its last clone was taken apart
+/// ([`Root::into_last`]): [`LastClone::released`] frees the node once the
+/// handle is released, [`LastClone::queue`] queues the handle instead.
+pub(super) struct LastClone {
+    queue: SharedQueue,
+    node: u32,
+}
+
+impl LastClone {
+    /// The handle was released: the node is free.
+    pub(super) fn released(self) {
+        self.queue.free(self.node);
+    }
+
+    /// The handle could not be released here (another heap's): queued, as
+    /// a drop would have, for its own heap.
+    pub(super) fn queue(self, handle: Handle) {
+        self.queue.push(self.node, Released::Strong(handle));
     }
 }
 
@@ -367,9 +530,23 @@ impl WeakRoot {
     }
 }
 
+/// A clone shares the weak root, as [`Root`]'s clones do.
+impl Clone for WeakRoot {
+    fn clone(&self) -> Self {
+        self.queue.add_clone(self.node);
+        WeakRoot {
+            handle: self.handle,
+            node: self.node,
+            queue: self.queue.clone(),
+        }
+    }
+}
+
 impl Drop for WeakRoot {
     fn drop(&mut self) {
-        self.queue.push(self.node, Released::Weak(self.handle));
+        if self.queue.drop_clone(self.node) {
+            self.queue.push(self.node, Released::Weak(self.handle));
+        }
     }
 }
 
@@ -400,18 +577,15 @@ mod tests {
         to_words(table_handle).0
     }
 
-    /// Every taken chain, oldest first, until it is empty.
+    /// Every waiting root's handle index, oldest first.
     fn drain(q: &ReleaseQueue) -> Vec<u32> {
         let mut out = Vec::new();
-        let mut next = q.take_all();
-        while next != NIL {
-            let (released, after) = q.take_next(next).unwrap();
+        let mut chain = q.take();
+        while let Some(released) = chain.next_released() {
             let Released::Strong(h) = released else {
                 panic!("only strong roots here");
             };
             out.push(to_words(h).1 as u32);
-            q.free(next);
-            next = after;
         }
         out
     }
@@ -430,31 +604,60 @@ mod tests {
             .collect();
         assert_eq!(q.fresh.load(Ordering::Relaxed), 100);
         drop(roots);
-        assert_eq!(q.len_strong(), 100);
+        assert_eq!(q.strong_waiting(usize::MAX), 100);
         assert_eq!(drain(&q), (0..100).collect::<Vec<_>>());
-        assert_eq!(q.len_strong(), 0);
+        assert_eq!(q.strong_waiting(usize::MAX), 0);
         assert!(!q.has_any());
         let again = q.node_for_root().unwrap();
         assert!(again < 100);
         assert_eq!(q.fresh.load(Ordering::Relaxed), 100);
     }
 
-    /// A chain put back part-way (its heap was swapped) comes back, in
-    /// order, at the next drain.
+    /// A drain nested in a release takes only what was dropped since;
+    /// a chain dropped part-way (a hook panicked) is released first by the
+    /// next drain.
     #[test]
-    fn a_chain_put_back_comes_back_at_the_next_drain() {
+    fn a_nested_drain_takes_what_was_dropped_since_and_a_chain_left_goes_first() {
         let q = Shared::try_new(ReleaseQueue::default()).unwrap();
         let heap = fresh_heap();
-        let roots: Vec<Root> = (0..5)
-            .map(|i| Root::new(handle(heap, i), q.clone(), q.node_for_root().unwrap()))
-            .collect();
-        drop(roots);
-        let first = q.take_all();
-        let (_, second) = q.take_next(first).unwrap();
-        q.free(first);
-        q.put_back(second);
-        assert_eq!(q.len_strong(), 4);
-        assert_eq!(drain(&q), vec![1, 2, 3, 4]);
+        let root = |i| Root::new(handle(heap, i), q.clone(), q.node_for_root().unwrap());
+        drop((root(0), root(1), root(2)));
+        let mut outer = q.take();
+        assert!(matches!(outer.next_released(), Some(Released::Strong(_))));
+        // Root 0's release runs a hook, which drops two roots and drains.
+        drop((root(3), root(4)));
+        assert_eq!(q.strong_waiting(usize::MAX), 2);
+        assert_eq!(drain(&q), vec![3, 4]);
+        // Root 1's release runs a hook that panics, and drops a root first.
+        assert!(matches!(outer.next_released(), Some(Released::Strong(_))));
+        drop(root(5));
+        drop(outer);
+        assert_eq!(q.strong_waiting(usize::MAX), 2);
+        assert_eq!(q.strong_waiting(1), 1);
+        assert_eq!(drain(&q), vec![2, 5]);
+        assert!(!q.has_any());
+    }
+
+    /// Clones share one node: only the last one dropped queues the
+    /// handle, once, whichever thread drops it.
+    #[test]
+    fn the_last_clone_dropped_queues_the_root_once() {
+        let q = Shared::try_new(ReleaseQueue::default()).unwrap();
+        let heap = fresh_heap();
+        let root = Root::new(handle(heap, 7), q.clone(), q.node_for_root().unwrap());
+        let clones: Vec<Root> = (0..4).map(|_| root.clone()).collect();
+        drop(root);
+        assert!(!q.has_any());
+        std::thread::scope(|s| {
+            for c in clones {
+                s.spawn(move || drop(c));
+            }
+        });
+        assert_eq!(drain(&q), vec![7]);
+        // The node is reused with one clone counted again.
+        let again = Root::new(handle(heap, 8), q.clone(), q.node_for_root().unwrap());
+        drop(again);
+        assert_eq!(drain(&q), vec![8]);
     }
 
     /// Roots dropped on several threads at once: each handle comes back
@@ -487,6 +690,6 @@ mod tests {
         seen.extend(drain(&q));
         seen.sort_unstable();
         assert_eq!(seen, (0..4 * per_thread).collect::<Vec<_>>());
-        assert_eq!(q.len_strong(), 0);
+        assert_eq!(q.strong_waiting(usize::MAX), 0);
     }
 }

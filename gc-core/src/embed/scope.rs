@@ -405,15 +405,14 @@ impl<'s, C: Collector> Scope<'s, C> {
     /// A root to `object` that outlives this scope (released when dropped).
     pub fn root(&mut self, object: Local<'_>) -> Result<Root, GcError> {
         let object = self.handle(object)?;
-        let node = self.heap.embed_state_ref().released.node_for_root()?;
+        // The queue as it is now: the node belongs to it even if the
+        // heap is swapped under this call.
+        let queue = self.heap.embed_state_ref().released.clone();
+        let node = queue.node_for_root()?;
         match self.heap.clone_handle(object) {
-            Ok(h) => Ok(Root::new(
-                h,
-                self.heap.embed_state_ref().released.clone(),
-                node,
-            )),
+            Ok(h) => Ok(Root::new(h, queue, node)),
             Err(e) => {
-                self.heap.embed_state_ref().released.free(node);
+                queue.free(node);
                 Err(e)
             }
         }
@@ -422,12 +421,28 @@ impl<'s, C: Collector> Scope<'s, C> {
     /// Releases `root` now instead of at the heap's next operation (a
     /// reference counter then frees its object at once, running its
     /// finalizer before this returns).
+    ///
+    /// A root with other clones is only dropped: they keep it.
+    /// Another heap's root is [`GcError::ForeignHandle`] (and dropped: its
+    /// own heap releases it at its next operation).
     pub fn unroot(&mut self, root: Root) -> Result<(), GcError> {
-        // Not this heap's (or released by hand): it stays queued on its
-        // own heap, which releases it at its next operation.
-        self.heap.release(root.handle())?;
-        root.into_handle();
-        Ok(())
+        if !root.is_of(&self.heap.embed_state_ref().released) {
+            return Err(GcError::ForeignHandle);
+        }
+        let Some((handle, last)) = root.into_last() else {
+            return Ok(());
+        };
+        match self.heap.release(handle) {
+            Ok(()) => {
+                last.released();
+                Ok(())
+            }
+            Err(e) => {
+                // Released by hand already: queued, as a drop would.
+                last.queue(handle);
+                Err(e)
+            }
+        }
     }
 
     /// A local to the object `root` holds.
@@ -440,15 +455,13 @@ impl<'s, C: Collector> Scope<'s, C> {
     pub fn weak(&mut self, object: Local<'_>, callback: bool) -> Result<WeakRoot, GcError> {
         self.settle();
         let object = self.handle(object)?;
-        let node = self.heap.embed_state_ref().released.node_for_root()?;
+        // As in `root`: `weak` may run a hook, which may swap the heap.
+        let queue = self.heap.embed_state_ref().released.clone();
+        let node = queue.node_for_root()?;
         match self.heap.weak(object, callback) {
-            Ok(w) => Ok(WeakRoot::new(
-                w,
-                self.heap.embed_state_ref().released.clone(),
-                node,
-            )),
+            Ok(w) => Ok(WeakRoot::new(w, queue, node)),
             Err(e) => {
-                self.heap.embed_state_ref().released.free(node);
+                queue.free(node);
                 Err(e)
             }
         }

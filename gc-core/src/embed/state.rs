@@ -126,9 +126,16 @@ impl<C> EmbedState<C> {
         self.pending.len()
     }
 
-    /// Dropped [`Root`](super::Root)s not yet released.
+    /// Dropped [`Root`](super::Root)s not yet released (a walk of the
+    /// heap's release queue).
     pub fn dropped_roots(&self) -> usize {
-        self.released.len_strong()
+        self.released.strong_waiting(usize::MAX)
+    }
+
+    /// Is any dropped [`Root`](super::Root) not yet released? (Stops at
+    /// the first.)
+    pub fn any_dropped_roots(&self) -> bool {
+        self.released.strong_waiting(1) > 0
     }
 
     /// A state for a layer over the heap that owns `inner` (a collector
@@ -343,22 +350,21 @@ pub fn release_dropped<C: Collector>(heap: &mut C) {
     release_queued(heap);
 }
 
-/// Every root dropped when it starts, oldest first; allocates nothing. A
-/// release may run a hook that drops roots: they wait for the next call,
-/// unless the hook's own operations release them. One that swaps heaps
-/// (`Scope::heap`) leaves the rest for their own heap's next operation.
+/// Every root dropped by now, oldest first, one release (and its hooks)
+/// after the other; allocates nothing. A hook's own operations release
+/// only what was dropped since. A hook that panics, or swaps the heap
+/// (`Scope::heap`), leaves the rest to its heap's next drain.
 #[inline(never)]
 fn release_queued<C: Collector>(heap: &mut C) {
     let queue = heap.embed_state_ref().released.clone();
-    let mut next = queue.take_all();
-    while let Some((released, after)) = queue.take_next(next) {
-        if !heap.embed_state_ref().released.same(&queue) {
-            queue.put_back(next);
+    let mut chain = queue.take();
+    while heap.embed_state_ref().released.same(&queue) {
+        let Some(released) = chain.next_released() else {
             return;
-        }
-        queue.free(next);
-        next = after;
-        // A handle is stale only if the embedder released it by hand too.
+        };
+        // Refused only for a handle the embedder also released by hand
+        // (stale) or a heap layered over another's, swapped under it
+        // (foreign): nothing more to do either way.
         let _ = match released {
             Released::Strong(h) => heap.release(h),
             Released::Weak(w) => heap.release_weak(w),

@@ -89,6 +89,45 @@ pub fn roots_dropped_on_other_threads_are_released<C: Inspect>() {
     assert_eq!(live(&h), if traits::<C>().frees_objects { 0 } else { made });
 }
 
+/// Clones of a root share it: the object lives until the last clone is
+/// dropped or unrooted; unrooting one with clones left only drops it; a
+/// root of another heap is `ForeignHandle`.
+pub fn root_clones_share_one_root<C: Inspect>() {
+    let frees = traits::<C>().frees_objects;
+    let mut h = heap::<C>();
+    let root = h.scope(|s| {
+        let a = s.node(0, 0).unwrap();
+        s.root(a).unwrap()
+    });
+    let (a, b) = (root.clone(), root.clone());
+    drop(root);
+    h.scope(|s| s.unroot(a).unwrap());
+    assert_eq!(h.outstanding_roots(), 1, "one root for the three clones");
+    h.flush();
+    collect_until_settled(&mut h);
+    assert_eq!(live(&h), 1, "a clone keeps the object");
+    let c = b.clone();
+    drop(b);
+    h.scope(|s| s.unroot(c).unwrap());
+    assert_eq!(h.outstanding_roots(), 0);
+    collect_until_settled(&mut h);
+    assert_eq!(live(&h), if frees { 0 } else { 1 });
+    let mut other = heap::<C>();
+    let foreign = other.scope(|s| {
+        let x = s.node(0, 0).unwrap();
+        s.root(x).unwrap()
+    });
+    h.scope(|s| assert_eq!(s.unroot(foreign), Err(GcError::ForeignHandle)));
+    assert_eq!(
+        other.outstanding_roots(),
+        0,
+        "dropped, queued on its own heap"
+    );
+    other.flush();
+    collect_until_settled(&mut other);
+    assert_eq!(live(&other), if frees { 0 } else { 1 });
+}
+
 /// A child scope hands one local to its parent and releases the rest.
 pub fn child_scope_keeps_only_what_it_returns<C: Inspect>() {
     let mut h = heap::<C>();
@@ -446,6 +485,39 @@ pub fn finalizer_hook_panic_is_resumed_after_the_operation<C: Inspect>() {
     });
     h.collect(Generation::FULL).unwrap();
     assert_eq!(h.outstanding_roots(), 0);
+}
+
+/// A hook that panics while the heap releases dropped roots (a reference
+/// counter finalizes the first one's object there) loses none of the
+/// others: the panic is resumed, and the next operation releases them.
+pub fn finalizer_hook_panic_while_releasing_roots_loses_none<C: Inspect>() {
+    let mut h = heap::<C>();
+    h.on_finalize(FailOnce(false));
+    let roots: Vec<Root> = h.scope(|s| {
+        (0..3)
+            .map(|_| {
+                let a = s.node(0, 0).unwrap();
+                s.set_finalizer(a, Finalizer::Run).unwrap();
+                s.root(a).unwrap()
+            })
+            .collect()
+    });
+    drop(roots);
+    // A reference counter releases (and finalizes) at the next
+    // operation; the others in the collection.
+    let outcome = catch_unwind(AssertUnwindSafe(|| {
+        h.scope(|s| {
+            s.node(0, 0).unwrap();
+        });
+        collect_until_settled(&mut h);
+    }));
+    let message = outcome.expect_err("the panic is resumed");
+    assert_eq!(message.downcast_ref::<&str>(), Some(&"finalizer failed"));
+    h.flush();
+    assert_eq!(h.outstanding_roots(), 0);
+    collect_until_settled(&mut h);
+    assert_eq!(h.stats().finalized, 3);
+    assert_eq!(live(&h), 0);
 }
 
 /// A hook that panics only the first time it runs.

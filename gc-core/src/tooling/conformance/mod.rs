@@ -721,6 +721,7 @@ macro_rules! conformance_suite {
             tree_dropped, deep_chain, finalizer_runs_once, resurrection_keeps_referents,
             weak_reference_cleared, weak_callback, live_count_matches_live_set,
             finalizer_hook_can_resurrect, finalizer_hook_panic_is_resumed_after_the_operation,
+            finalizer_hook_panic_while_releasing_roots_loses_none,
             $($case),*);
     };
     (@common $collector:ty; $module:ident; $pairs:tt; $($case:ident),* $(,)?) => {
@@ -733,6 +734,7 @@ macro_rules! conformance_suite {
                 scope_releases_its_locals,
                 root_outlives_its_scope_and_releases_when_dropped,
                 roots_dropped_on_other_threads_are_released,
+                root_clones_share_one_root,
                 child_scope_keeps_only_what_it_returns, child_tuple_takes_what_it_returns,
                 views_read_without_roots,
                 outstanding_roots_count_raw_handles, events_are_recorded_only_when_asked,
