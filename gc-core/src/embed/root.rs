@@ -22,8 +22,8 @@
 //! its changes, so a pop cannot be fooled by a node taken and put back
 //! meanwhile), for the next roots.
 
-use std::sync::OnceLock;
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering, fence};
+use std::sync::{Mutex, MutexGuard, OnceLock, PoisonError};
 
 use super::shared::Shared;
 use crate::handle::{from_words, to_words};
@@ -76,10 +76,13 @@ pub(super) struct ReleaseQueue {
     /// fails if the stack changed since it read the top.
     free: AtomicU64,
     /// Roots a drain took but did not release (its release's hook
-    /// panicked, or swapped the heap), oldest first ([`NIL`]: none), and
-    /// the last of them: the next drain releases them first.
-    pending: AtomicU32,
-    pending_last: AtomicU32,
+    /// panicked, or swapped the heap), oldest first: the next drain
+    /// releases them first. Rare, so under a mutex: heaps that share a
+    /// queue (`EmbedState::layered_over`) may be taken apart and drain on
+    /// two threads.
+    pending: Mutex<Pending>,
+    /// `pending` holds some: read without the lock by every drain.
+    any_pending: AtomicBool,
     /// The first node never handed out.
     fresh: AtomicU64,
     segments: [OnceLock<Box<[Node]>>; SEGMENTS],
@@ -90,12 +93,22 @@ impl Default for ReleaseQueue {
         ReleaseQueue {
             dropped: AtomicU32::new(NIL),
             free: AtomicU64::new(NIL as u64),
-            pending: AtomicU32::new(NIL),
-            pending_last: AtomicU32::new(NIL),
+            pending: Mutex::new(Pending {
+                first: NIL,
+                last: NIL,
+            }),
+            any_pending: AtomicBool::new(false),
             fresh: AtomicU64::new(0),
             segments: [const { OnceLock::new() }; SEGMENTS],
         }
     }
+}
+
+/// A chain of nodes, first to last ([`NIL`]: empty).
+#[derive(Debug)]
+struct Pending {
+    first: u32,
+    last: u32,
 }
 
 /// The free stack's word after a push or pop that leaves `index` on top.
@@ -198,10 +211,11 @@ impl ReleaseQueue {
     fn add_clone(&self, index: u32) {
         if let Some(node) = self.node(index) {
             // As `Arc`: the clone is made from a live one, so the count
-            // cannot be 0, and it cannot wrap before memory runs out
-            // (every clone holds the queue too, whose own count aborts
-            // first).
-            node.clones.fetch_add(1, Ordering::Relaxed);
+            // is not 0; clones leaked (`mem::forget`) past `i32::MAX`
+            // abort rather than let it wrap to 1 (a node for two roots).
+            if node.clones.fetch_add(1, Ordering::Relaxed) > i32::MAX as u32 {
+                std::process::abort();
+            }
         }
     }
 
@@ -268,21 +282,25 @@ impl ReleaseQueue {
     /// Is any dropped root waiting (on the stack, or left by a drain)?
     #[inline]
     pub(super) fn has_any(&self) -> bool {
-        self.dropped.load(Ordering::Relaxed) != NIL || self.pending.load(Ordering::Relaxed) != NIL
+        self.dropped.load(Ordering::Relaxed) != NIL || self.any_pending.load(Ordering::Relaxed)
+    }
+
+    fn lock_pending(&self) -> MutexGuard<'_, Pending> {
+        // Nothing panics holding it.
+        self.pending.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// The strong roots among those waiting, counting up to `limit`: a
-    /// walk of the stack and of what a drain left (only pushes change
+    /// walk of the stack and of what a drain left. Only pushes change
     /// them meanwhile, on top of where the walk starts: a take needs the
-    /// heap, which the caller holds). Bounded by the nodes ever handed
-    /// out, whatever happens.
+    /// heap, which the caller holds (exact unless another heap sharing
+    /// the queue drains meanwhile). Bounded by the nodes ever handed out,
+    /// whatever happens.
     pub(super) fn strong_waiting(&self, limit: usize) -> usize {
         let (mut strong, mut steps) = (0, self.fresh.load(Ordering::Relaxed));
+        let pending = self.lock_pending();
         // Acquire: the nodes below the top were written before their push.
-        for start in [
-            self.dropped.load(Ordering::Acquire),
-            self.pending.load(Ordering::Relaxed),
-        ] {
+        for start in [self.dropped.load(Ordering::Acquire), pending.first] {
             let mut at = start;
             while let Some(node) = self.node(at) {
                 if steps == 0 || strong == limit {
@@ -297,13 +315,18 @@ impl ReleaseQueue {
     }
 
     /// Takes every waiting root, oldest first: the chain a drain left
-    /// (see [`Chain`]'s drop), then the stack, turned around. Only a heap,
-    /// holding `&mut` itself, takes, so the chain is one thread's.
+    /// (see [`Chain`]'s drop), then the stack, turned around. The chain is
+    /// the caller's: no other take can reach its nodes.
     pub(super) fn take(&self) -> Chain<'_> {
-        let (mut first, mut last) = (
-            self.pending.swap(NIL, Ordering::Relaxed),
-            self.pending_last.load(Ordering::Relaxed),
-        );
+        let (mut first, mut last) = (NIL, NIL);
+        if self.any_pending.load(Ordering::Relaxed) {
+            // The lock orders the nodes' links written before it was
+            // released.
+            let mut pending = self.lock_pending();
+            first = std::mem::replace(&mut pending.first, NIL);
+            last = std::mem::replace(&mut pending.last, NIL);
+            self.any_pending.store(false, Ordering::Relaxed);
+        }
         if self.dropped.load(Ordering::Relaxed) != NIL {
             // Acquire: every node on the stack was written before its push.
             let mut top = self.dropped.swap(NIL, Ordering::Acquire);
@@ -381,12 +404,13 @@ impl Drop for Chain<'_> {
         };
         // In front of what an earlier drain left (none, unless a drain
         // nested in this one's release stopped early too).
-        let pending = q.pending.load(Ordering::Relaxed);
-        tail.next.store(pending, Ordering::Relaxed);
-        if pending == NIL {
-            q.pending_last.store(self.last, Ordering::Relaxed);
+        let mut pending = q.lock_pending();
+        tail.next.store(pending.first, Ordering::Relaxed);
+        if pending.first == NIL {
+            pending.last = self.last;
         }
-        q.pending.store(self.first, Ordering::Relaxed);
+        pending.first = self.first;
+        q.any_pending.store(true, Ordering::Relaxed);
     }
 }
 
@@ -401,7 +425,8 @@ pub(super) type SharedQueue = Shared<ReleaseQueue>;
 /// Make one with [`Scope::root`](super::Scope::root); read through it with
 /// [`Scope::local`](super::Scope::local). It costs one shared pointer and
 /// a node of the heap's release queue (made with it, so that dropping it
-/// never allocates); dropping it, on any thread, is one compare-and-swap
+/// never allocates); dropping it, on any thread, is a load and one
+/// compare-and-swap (a clone with others left: one atomic decrement)
 /// — keep the cheaper [`Local`](super::Local)s for the rest. Clones share
 /// the root, as `Rc`'s do: the object lives until the last is dropped.
 #[derive(Debug)]

@@ -353,7 +353,8 @@ pub fn release_dropped<C: Collector>(heap: &mut C) {
 /// Every root dropped by now, oldest first, one release (and its hooks)
 /// after the other; allocates nothing. A hook's own operations release
 /// only what was dropped since. A hook that panics, or swaps the heap
-/// (`Scope::heap`), leaves the rest to its heap's next drain.
+/// (`Scope::heap`), leaves the rest to its heap's next drain (not a swap
+/// of the strategy inside a layered heap: see below).
 #[inline(never)]
 fn release_queued<C: Collector>(heap: &mut C) {
     let queue = heap.embed_state_ref().released.clone();
@@ -363,8 +364,10 @@ fn release_queued<C: Collector>(heap: &mut C) {
             return;
         };
         // Refused only for a handle the embedder also released by hand
-        // (stale) or a heap layered over another's, swapped under it
-        // (foreign): nothing more to do either way.
+        // (stale: nothing to do), or when a hook swapped the strategy
+        // inside a heap layered over it (gc-any's `AnyCollector`), which
+        // the check above cannot see (foreign: that root is never
+        // released, a leak the heap's end reports).
         let _ = match released {
             Released::Strong(h) => heap.release(h),
             Released::Weak(w) => heap.release_weak(w),
