@@ -166,7 +166,8 @@ pub(crate) fn to_words<H: HandleType>(h: H) -> (u32, u64) {
     h.raw().to_words()
 }
 
-/// The handle whose words are `(heap, key)` ([`to_words`]).
+/// The handle whose words are `(heap, key)` ([`to_words`]): only ever
+/// words `to_words` gave, so the handle is one a table made.
 pub(crate) fn from_words<H: HandleType>(heap: u32, key: u64) -> Option<H> {
     RawHandle::from_words(heap, key).map(H::from_raw)
 }

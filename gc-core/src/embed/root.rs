@@ -510,7 +510,7 @@ impl Drop for Root {
 
 /// A root's node after its last clone was taken apart
 /// ([`Root::into_last`]): [`LastClone::released`] frees the node once the
-/// handle is released, [`LastClone::queue`] queues the handle instead.
+/// handle is released, [`LastClone::requeue`] queues the handle instead.
 pub(super) struct LastClone {
     queue: SharedQueue,
     node: u32,
@@ -522,9 +522,9 @@ impl LastClone {
         self.queue.free(self.node);
     }
 
-    /// The handle could not be released here (another heap's): queued, as
-    /// a drop would have, for its own heap.
-    pub(super) fn queue(self, handle: Handle) {
+    /// The handle could not be released here: queued, as a drop would
+    /// have, for the next drain.
+    pub(super) fn requeue(self, handle: Handle) {
         self.queue.push(self.node, Released::Strong(handle));
     }
 }

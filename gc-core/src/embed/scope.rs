@@ -439,7 +439,7 @@ impl<'s, C: Collector> Scope<'s, C> {
             }
             Err(e) => {
                 // Released by hand already: queued, as a drop would.
-                last.queue(handle);
+                last.requeue(handle);
                 Err(e)
             }
         }
