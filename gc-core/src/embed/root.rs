@@ -254,13 +254,6 @@ impl ReleaseQueue {
         node.key.store(key, Ordering::Relaxed);
         node.heap.store(heap, Ordering::Relaxed);
         node.weak.store(weak, Ordering::Relaxed);
-        self.push_dropped(index, node);
-    }
-
-    /// Pushes `node` (node `index`, its handle written) on the dropped
-    /// stack.
-    #[inline]
-    fn push_dropped(&self, index: u32, node: &Node) {
         let mut top = self.dropped.load(Ordering::Relaxed);
         loop {
             node.next.store(top, Ordering::Relaxed);
@@ -298,9 +291,15 @@ impl ReleaseQueue {
     /// whatever happens.
     pub(super) fn strong_waiting(&self, limit: usize) -> usize {
         let (mut strong, mut steps) = (0, self.fresh.load(Ordering::Relaxed));
-        let pending = self.lock_pending();
+        // The lock only when a drain left some (rare): gc-py asks before
+        // every call.
+        let pending = self
+            .any_pending
+            .load(Ordering::Relaxed)
+            .then(|| self.lock_pending());
+        let left = pending.as_ref().map_or(NIL, |p| p.first);
         // Acquire: the nodes below the top were written before their push.
-        for start in [self.dropped.load(Ordering::Acquire), pending.first] {
+        for start in [self.dropped.load(Ordering::Acquire), left] {
             let mut at = start;
             while let Some(node) = self.node(at) {
                 if steps == 0 || strong == limit {
