@@ -374,9 +374,42 @@ impl AnyCollector {
     }
 
     /// The strategy held, for its own API (handles made through it are
-    /// this heap's handles).
-    pub fn inner_mut(&mut self) -> &mut Inner {
-        &mut self.inner
+    /// this heap's handles), or to replace it (`std::mem::replace(&mut
+    /// *heap.inner_mut(), other)`): when the guard is dropped, this layer
+    /// follows the strategy it then holds, so that roots made through it
+    /// go back to that strategy and the one taken out keeps releasing its
+    /// own. (A guard leaked with `mem::forget` leaves the layer on the old
+    /// strategy's queue: roots are then refused as foreign and leak, as the
+    /// heap's end reports; nothing unsafe follows.)
+    pub fn inner_mut(&mut self) -> InnerMut<'_> {
+        InnerMut { heap: self }
+    }
+}
+
+/// [`AnyCollector::inner_mut`]'s guard: the strategy held, mutably; on
+/// drop the layer follows whatever strategy is held then.
+#[derive(Debug)]
+pub struct InnerMut<'a> {
+    heap: &'a mut AnyCollector,
+}
+
+impl std::ops::Deref for InnerMut<'_> {
+    type Target = Inner;
+    fn deref(&self) -> &Inner {
+        &self.heap.inner
+    }
+}
+
+impl std::ops::DerefMut for InnerMut<'_> {
+    fn deref_mut(&mut self) -> &mut Inner {
+        &mut self.heap.inner
+    }
+}
+
+impl Drop for InnerMut<'_> {
+    fn drop(&mut self) {
+        let AnyCollector { inner, layer } = &mut *self.heap;
+        each!(&*inner, c => layer.follow_layer(c.embed_state_ref()));
     }
 }
 

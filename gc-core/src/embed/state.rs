@@ -140,10 +140,22 @@ impl<C> EmbedState<C> {
 
     /// A state for a layer over the heap that owns `inner` (a collector
     /// that holds another): roots dropped through either layer go to one
-    /// queue, and either releases them. Allocates nothing; fails only
+    /// queue, and either releases them (until the heap under the layer is
+    /// replaced: [`follow_layer`](Self::follow_layer)). Allocates nothing; fails only
     /// when local-stack stamps run out ([`GcError::TooMany`](crate::GcError::TooMany)).
     pub fn layered_over<D>(inner: &EmbedState<D>) -> Result<Self, crate::GcError> {
         Self::with_queue(inner.released.clone())
+    }
+
+    /// After the heap under this layer was replaced by another: the layer
+    /// takes the new heap's release queue, so that roots made through it
+    /// from now on go back to the heap they belong to, and its drains take
+    /// only that heap's roots (the heap taken out keeps its own queue and
+    /// its roots). Nothing when `inner` is the heap already under it.
+    pub fn follow_layer<D>(&mut self, inner: &EmbedState<D>) {
+        if !self.released.same(&inner.released) {
+            self.released = inner.released.clone();
+        }
     }
 
     /// The local stack kept here, for [`Collector::local_stack`]'s
@@ -353,8 +365,7 @@ pub fn release_dropped<C: Collector>(heap: &mut C) {
 /// Every root dropped by now, oldest first, one release (and its hooks)
 /// after the other; allocates nothing. A hook's own operations release
 /// only what was dropped since. A hook that panics, or swaps the heap
-/// (`Scope::heap`), leaves the rest to its heap's next drain (not a swap
-/// of the strategy inside a layered heap: see below).
+/// (`Scope::heap`), leaves the rest to its heap's next drain.
 #[inline(never)]
 fn release_queued<C: Collector>(heap: &mut C) {
     let queue = heap.embed_state_ref().released.clone();
@@ -364,10 +375,10 @@ fn release_queued<C: Collector>(heap: &mut C) {
             return;
         };
         // Refused only for a handle the embedder also released by hand
-        // (stale: nothing to do), or when a hook swapped the strategy
-        // inside a heap layered over it (gc-any's `AnyCollector`), which
-        // the check above cannot see (foreign: that root is never
-        // released, a leak the heap's end reports).
+        // (stale: nothing to do). A layered heap follows the heap under it
+        // when that is replaced (`EmbedState::follow_layer`), so the check
+        // above sees the replacement as a swap. (A hook cannot replace it:
+        // a layer's hook runs on the heap under it, which it cannot reach.)
         let _ = match released {
             Released::Strong(h) => heap.release(h),
             Released::Weak(w) => heap.release_weak(w),
