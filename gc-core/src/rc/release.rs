@@ -129,6 +129,13 @@ impl<P: RcPolicy> RcHeap<P> {
         let f = self.objects[r.index()].flags;
         if f & (flags::HAS_FINALIZER | flags::HAS_WEAKREFS) == 0 || self.begin_dealloc(r) {
             let h = &self.objects[r.index()];
+            // The members' headers are read when the frame reaches them:
+            // the first at once, the others after whatever the first kept
+            // alive is freed. Fetching them now hides the miss on each
+            // (a tree's nodes lie wherever the free list put them).
+            for member in h.slots.inline_array().into_iter().flatten() {
+                self.prefetch(member);
+            }
             let inline_len = match h.slots.inline_slots() {
                 Some(slots) => slots.len() as u32,
                 None => IN_ARENA,
@@ -148,6 +155,25 @@ impl<P: RcPolicy> RcHeap<P> {
             self.trash_nesting -= u32::from(trashcan);
             None
         }
+    }
+
+    /// Hints the cache to fetch `r`'s header; no effect on the program's
+    /// state, whatever `r` is (a no-op off x86-64 and under Miri).
+    #[inline(always)]
+    fn prefetch(&self, r: ObjRef) {
+        let header = self.objects.as_ptr().wrapping_add(r.index());
+        #[cfg(all(target_arch = "x86_64", not(miri)))]
+        #[allow(unsafe_code)]
+        // SAFETY: SSE is part of x86-64; a prefetch never faults, even on
+        // an address outside the table (a stale inline word), and reads
+        // nothing the program sees.
+        unsafe {
+            std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(
+                header.cast::<i8>(),
+            );
+        }
+        #[cfg(not(all(target_arch = "x86_64", not(miri))))]
+        let _ = header;
     }
 
     /// Deallocates `r` and, depth first, what only it kept alive, deposits
