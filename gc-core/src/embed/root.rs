@@ -77,9 +77,10 @@ pub(super) struct ReleaseQueue {
     free: AtomicU64,
     /// Roots a drain took but did not release (its release's hook
     /// panicked, or swapped the heap), oldest first: the next drain
-    /// releases them first. Rare, so under a mutex: heaps that share a
-    /// queue (`EmbedState::layered_over`) may be taken apart and drain on
-    /// two threads.
+    /// releases them first. Rare, so under a mutex: two states that share
+    /// a queue (`EmbedState::layered_over`) may drain it on two threads (a
+    /// layer that does not follow the heap under it when that is taken
+    /// out and replaced: `EmbedState::follow_layer`).
     pending: Mutex<Pending>,
     /// `pending` holds some: read without the lock by every drain.
     any_pending: AtomicBool,

@@ -151,7 +151,9 @@ impl<C> EmbedState<C> {
     /// takes the new heap's release queue, so that roots made through it
     /// from now on go back to the heap they belong to, and its drains take
     /// only that heap's roots (the heap taken out keeps its own queue and
-    /// its roots). Nothing when `inner` is the heap already under it.
+    /// its roots). Nothing when `inner` is the heap already under it. For a
+    /// layer's own state only: a heap that takes another's queue leaves
+    /// its own roots undrained (leaked, as its end reports).
     pub fn follow_layer<D>(&mut self, inner: &EmbedState<D>) {
         if !self.released.same(&inner.released) {
             self.released = inner.released.clone();
@@ -375,10 +377,12 @@ fn release_queued<C: Collector>(heap: &mut C) {
             return;
         };
         // Refused only for a handle the embedder also released by hand
-        // (stale: nothing to do). A layered heap follows the heap under it
-        // when that is replaced (`EmbedState::follow_layer`), so the check
-        // above sees the replacement as a swap. (A hook cannot replace it:
-        // a layer's hook runs on the heap under it, which it cannot reach.)
+        // (stale: nothing to do). (A layer whose heap underneath is
+        // replaced takes that heap's queue when it calls
+        // `EmbedState::follow_layer`, as gc-any's `AnyCollector` does once
+        // the replacement is over; no hook can replace it during a drain:
+        // a layer's hook runs on the heap under it, which cannot reach the
+        // layer.)
         let _ = match released {
             Released::Strong(h) => heap.release(h),
             Released::Weak(w) => heap.release_weak(w),

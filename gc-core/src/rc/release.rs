@@ -133,7 +133,7 @@ impl<P: RcPolicy> RcHeap<P> {
             // the first at once, the others after whatever the first kept
             // alive is freed. Fetching them now hides the miss on each
             // (a tree's nodes lie wherever the free list put them).
-            for member in h.slots.inline_array().into_iter().flatten() {
+            for &member in h.slots.inline_slots().unwrap_or_default().iter().flatten() {
                 self.prefetch(member);
             }
             let inline_len = match h.slots.inline_slots() {
@@ -165,8 +165,8 @@ impl<P: RcPolicy> RcHeap<P> {
         #[cfg(all(target_arch = "x86_64", not(miri)))]
         #[allow(unsafe_code)]
         // SAFETY: SSE is part of x86-64; a prefetch never faults, even on
-        // an address outside the table (a stale inline word), and reads
-        // nothing the program sees.
+        // an address outside the table, and reads nothing the program
+        // sees.
         unsafe {
             std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(
                 header.cast::<i8>(),
