@@ -41,24 +41,34 @@ fn outstanding(inner: &mut Inner) -> usize {
 fn roots_after_a_replacement_are_released_on_the_new_strategy() {
     for (first, second) in [("refcount", "marksweep"), ("generational", "refcount")] {
         let mut any = AnyCollector::from_name(first, &[] as &[(&str, &str)]).unwrap();
-        let old_root = any.scope(|s| {
+        let (old_root, old_weak, old_unrooted) = any.scope(|s| {
             let a = s.node(0, 0).unwrap();
-            s.root(a).unwrap()
+            (
+                s.root(a).unwrap(),
+                s.weak(a, false).unwrap(),
+                s.root(a).unwrap(),
+            )
         });
         let mut old = std::mem::replace(&mut *any.inner_mut(), inner(second));
-        let new_roots: Vec<Root> = any.scope(|s| {
-            (0..3)
+        let (new_roots, new_weak) = any.scope(|s| {
+            let roots: Vec<Root> = (0..3)
                 .map(|_| {
                     let a = s.node(0, 0).unwrap();
                     s.root(a).unwrap()
                 })
-                .collect()
+                .collect();
+            let first_local = s.local(&roots[0]).unwrap();
+            let weak = s.weak(first_local, false).unwrap();
+            // The old strategy's root is another heap's now: refused, and
+            // still queued on its own heap when dropped.
+            assert_eq!(s.unroot(old_unrooted), Err(GcError::ForeignHandle));
+            (roots, weak)
         });
         assert_eq!(any.outstanding_roots(), 3, "{first} then {second}");
-        // Both dropped before either heap drains: each drain must take
+        // All dropped before either heap drains: each drain must take
         // only its own heap's roots.
-        drop(old_root);
-        drop(new_roots);
+        drop((old_root, old_weak));
+        drop((new_roots, new_weak));
         any.flush();
         assert_eq!(
             any.outstanding_roots(),
