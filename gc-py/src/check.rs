@@ -160,7 +160,7 @@ impl Checker<'_> {
             | ast::Expr::List(ast::ExprList { elts, .. }) => {
                 elts.iter().try_for_each(|e| self.target(e))
             }
-            other => self.no(other, format!("assignment to a {}", expr_name(other))),
+            other => self.no(other, format!("assignment to {}", with_article(other))),
         }
     }
 
@@ -170,7 +170,7 @@ impl Checker<'_> {
             ast::Expr::Name(_) | ast::Expr::Attribute(_) | ast::Expr::Subscript(_) => {
                 self.target(t)
             }
-            other => self.no(other, format!("del of a {}", expr_name(other))),
+            other => self.no(other, format!("del of {}", with_article(other))),
         }
     }
 
@@ -299,4 +299,17 @@ impl Checker<'_> {
 /// The first construct of `program` outside the subset, if any.
 pub fn check(program: &[ast::Stmt], lines: &LineIndex) -> Result<(), Unsupported> {
     Checker { lines }.block(program)
+}
+
+/// [`expr_name`] as the object of a phrase: "this constant" as it is, "a
+/// call", "an f-string".
+fn with_article(e: &ast::Expr) -> String {
+    let name = expr_name(e);
+    if name.starts_with("this ") {
+        name.to_owned()
+    } else if name.starts_with(['a', 'e', 'i', 'o', 'u']) || name.starts_with("f-") {
+        format!("an {name}")
+    } else {
+        format!("a {name}")
+    }
 }
