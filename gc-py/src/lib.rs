@@ -164,7 +164,9 @@
 //!
 //! Anything else is `FILE:LINE: <construct> is not supported` (exit 2).
 //! A syntax error is printed as CPython prints it (exit 1; a bracket
-//! never closed, unmatched or mismatched gets its tokenizer's message), an uncaught
+//! never closed, unmatched or mismatched gets its tokenizer's message, and
+//! an assignment, augmented assignment, `del`, `for` or `with` target it
+//! refuses, such as `1 = x`, its compiler's message and carets), an uncaught
 //! exception as the innermost line of a traceback (exit 1), after which
 //! the exit's finalization runs as after a normal end (CPython: what the
 //! traceback's frames held, then the globals). Recursion is
@@ -179,6 +181,7 @@ pub mod heap;
 mod interp;
 mod objects;
 mod source;
+mod targets;
 mod value;
 mod verify;
 pub use verify::EndCheck;
@@ -438,13 +441,38 @@ fn syntax_error(file: &str, source: &str, e: &rustpython_parser::ParseError) -> 
             _ => {}
         }
     }
-    let line = lines.line(off);
-    let col = lines.column(off);
     if msg == "expected an indented block"
-        && let Some(opener) = block_opener(source, line)
+        && let Some(opener) = block_opener(source, lines.line(off))
     {
         msg.push_str(&opener);
     }
+    print_syntax_error(file, source, kind, &msg, off, 1)
+}
+
+/// A target CPython refuses at compile time (`targets`), printed as it
+/// prints it: its carets span the target (to the end of its first line).
+fn target_error(file: &str, source: &str, t: &targets::InvalidTarget) -> i32 {
+    let line_end = source[t.start..]
+        .find('\n')
+        .map_or(source.len(), |i| t.start + i);
+    let width = source[t.start..t.end.min(line_end)].chars().count().max(1);
+    print_syntax_error(file, source, "SyntaxError", &t.message, t.start, width)
+}
+
+/// `File "…", line N`, the line, `width` carets under byte `off` (none
+/// for an unexpected indent, after the line for an unindent that matches
+/// no level), then `KIND: MSG`, as CPython prints a syntax error.
+fn print_syntax_error(
+    file: &str,
+    source: &str,
+    kind: &str,
+    msg: &str,
+    off: usize,
+    width: usize,
+) -> i32 {
+    let lines = LineIndex::new(source);
+    let line = lines.line(off);
+    let col = lines.column(off);
     eprintln!("  File \"{file}\", line {line}");
     if let Some(text) = source.lines().nth(line - 1) {
         let trimmed = text.trim_start();
@@ -459,7 +487,7 @@ fn syntax_error(file: &str, source: &str, e: &rustpython_parser::ParseError) -> 
             } else {
                 col.saturating_sub(1 + skipped)
             };
-            eprintln!("    {}^", " ".repeat(pad));
+            eprintln!("    {}{}", " ".repeat(pad), "^".repeat(width));
         }
     }
     eprintln!("{kind}: {msg}");
@@ -533,6 +561,9 @@ fn run_program<C: Strategy>(
         Ok(p) => p,
         Err(e) => return syntax_error(file, source, &e),
     };
+    if let Err(t) = targets::check(&program, source) {
+        return target_error(file, source, &t);
+    }
     if let Err(u) = check::check(&program, &LineIndex::new(source)) {
         eprintln!("{file}:{}: {} is not supported", u.line, u.what);
         return EXIT_UNSUPPORTED;
