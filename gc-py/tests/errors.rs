@@ -69,18 +69,7 @@ fn a_bracket_error_is_reported_as_cpython_does() {
             "line 2\n    2)\n     ^\nSyntaxError: closing parenthesis ')' does not match opening parenthesis '[' on line 1\n",
         ),
     ];
-    for s in STRATEGIES {
-        for (source, expected) in cases {
-            let r = run_source("br.py", source, s);
-            assert_eq!(r.code, 1);
-            assert_eq!(r.stdout, "");
-            assert_eq!(
-                r.stderr,
-                format!("  File \"br.py\", {expected}"),
-                "{source:?} on {s}"
-            );
-        }
-    }
+    prints_as_cpython("br.py", &cases);
 }
 
 /// A target CPython refuses at compile time (a literal, a call, an
@@ -253,14 +242,21 @@ fn an_invalid_target_is_reported_as_cpython_does() {
             "line 1\n    x = (1,\n         ^\nSyntaxError: cannot assign to literal\n",
         ),
     ];
+    prints_as_cpython("tg.py", &cases);
+}
+
+/// Each source, saved as `name`, fails on every strategy with exit 1,
+/// nothing on stdout and on stderr `  File "NAME", ` then what CPython
+/// 3.11 printed after it.
+fn prints_as_cpython(name: &str, cases: &[(&str, &str)]) {
     for s in STRATEGIES {
         for (source, expected) in cases {
-            let r = run_source("tg.py", source, s);
+            let r = run_source(name, source, s);
             assert_eq!(r.code, 1, "{source:?} on {s}: {}", r.stderr);
             assert_eq!(r.stdout, "");
             assert_eq!(
                 r.stderr,
-                format!("  File \"tg.py\", {expected}"),
+                format!("  File \"{name}\", {expected}"),
                 "{source:?} on {s}"
             );
         }
