@@ -166,7 +166,8 @@
 //! A syntax error is printed as CPython prints it (exit 1; a bracket
 //! never closed, unmatched or mismatched gets its tokenizer's message, and
 //! an assignment, augmented assignment, `del`, `for` or `with` target it
-//! refuses, such as `1 = x`, its compiler's message and carets), an uncaught
+//! refuses, such as `1 = x`, its compiler's message and carets; its hints
+//! for `print "x"`, `if x = 1:` and `f(a b)` on one line too), an uncaught
 //! exception as the innermost line of a traceback (exit 1), after which
 //! the exit's finalization runs as after a normal end (CPython: what the
 //! traceback's frames held, then the globals). Recursion is
@@ -178,6 +179,7 @@
 mod builtins;
 mod check;
 pub mod heap;
+mod hints;
 mod interp;
 mod objects;
 mod source;
@@ -446,17 +448,30 @@ fn syntax_error(file: &str, source: &str, e: &rustpython_parser::ParseError) -> 
     {
         msg.push_str(&opener);
     }
+    if msg == "invalid syntax" {
+        if let Some(h) = hints::hint(source, off) {
+            return print_range_error(file, source, h.start, h.end, &h.message);
+        }
+        let width = hints::token_len(source, off);
+        return print_syntax_error(file, source, kind, &msg, off, width);
+    }
     print_syntax_error(file, source, kind, &msg, off, 1)
 }
 
 /// A target CPython refuses at compile time (`targets`), printed as it
 /// prints it: its carets span the target (to the end of its first line).
 fn target_error(file: &str, source: &str, t: &targets::InvalidTarget) -> i32 {
-    let line_end = source[t.start..]
+    print_range_error(file, source, t.start, t.end, &t.message)
+}
+
+/// A `SyntaxError` whose carets span bytes `start..end` (to the end of
+/// the first line).
+fn print_range_error(file: &str, source: &str, start: usize, end: usize, msg: &str) -> i32 {
+    let line_end = source[start..]
         .find('\n')
-        .map_or(source.len(), |i| t.start + i);
-    let width = source[t.start..t.end.min(line_end)].chars().count().max(1);
-    print_syntax_error(file, source, "SyntaxError", &t.message, t.start, width)
+        .map_or(source.len(), |i| start + i);
+    let width = source[start..end.min(line_end)].chars().count().max(1);
+    print_syntax_error(file, source, "SyntaxError", msg, start, width)
 }
 
 /// `File "…", line N`, the line, `width` carets under byte `off` (none

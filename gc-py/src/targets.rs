@@ -259,7 +259,7 @@ impl Finder<'_> {
 /// An expression that parses as CPython's `bitwise_or` on its own (an
 /// operand: no comparison, `not`, `and`/`or`, conditional, lambda,
 /// starred or yield at its top).
-fn operand_level(e: &Expr) -> bool {
+pub(crate) fn operand_level(e: &Expr) -> bool {
     !matches!(
         e,
         Expr::Compare(_)
@@ -294,7 +294,7 @@ fn invalid(t: &Expr, what: Use) -> Found {
 }
 
 /// `_PyPegen_get_expr_name`.
-fn name(e: &Expr) -> &'static str {
+pub(crate) fn name(e: &Expr) -> &'static str {
     match e {
         Expr::Attribute(_) => "attribute",
         Expr::Subscript(_) => "subscript",

@@ -245,6 +245,162 @@ fn an_invalid_target_is_reported_as_cpython_does() {
     prints_as_cpython("tg.py", &cases);
 }
 
+/// CPython's hints for three syntax errors (a Python 2 `print`, an `=`
+/// where an expression goes on, two expressions side by side in a
+/// bracket) and, for a plain "invalid syntax", carets that span the
+/// offending token, recorded from `python3` (see `gc-py/src/hints.rs`).
+/// CPython 3.11 counts any name that begins "match", "case" or "_" (`c`,
+/// `mat`) as a soft keyword there, and so gives no hint after one. Not
+/// covered: an error on a line that continues an earlier one, or in a
+/// bracket that does not close on its line, keeps the plain message.
+#[test]
+fn syntax_hints_are_cpythons() {
+    let cases = [
+        (
+            "if x = 1:\n    pass\n",
+            "line 1\n    if x = 1:\n       ^^^^^\nSyntaxError: invalid syntax. Maybe you meant '==' or ':=' instead of '='?\n",
+        ),
+        (
+            "while a = b + 1:\n    pass\n",
+            "line 1\n    while a = b + 1:\n          ^^^^^^^^^\nSyntaxError: invalid syntax. Maybe you meant '==' or ':=' instead of '='?\n",
+        ),
+        (
+            "print \"x\"\n",
+            "line 1\n    print \"x\"\n    ^^^^^^^^^\nSyntaxError: Missing parentheses in call to 'print'. Did you mean print(...)?\n",
+        ),
+        (
+            "print 1, 2\n",
+            "line 1\n    print 1, 2\n    ^^^^^^^^^^\nSyntaxError: Missing parentheses in call to 'print'. Did you mean print(...)?\n",
+        ),
+        (
+            "exec \"x\"\n",
+            "line 1\n    exec \"x\"\n    ^^^^^^^^\nSyntaxError: Missing parentheses in call to 'exec'. Did you mean exec(...)?\n",
+        ),
+        (
+            "x = (a = 1)\n",
+            "line 1\n    x = (a = 1)\n         ^^^^^\nSyntaxError: invalid syntax. Maybe you meant '==' or ':=' instead of '='?\n",
+        ),
+        (
+            "if x.y = 1:\n    pass\n",
+            "line 1\n    if x.y = 1:\n       ^^^\nSyntaxError: cannot assign to attribute here. Maybe you meant '==' instead of '='?\n",
+        ),
+        (
+            "if (1) = x:\n    pass\n",
+            "line 1\n    if (1) = x:\n        ^\nSyntaxError: cannot assign to literal here. Maybe you meant '==' instead of '='?\n",
+        ),
+        (
+            "if (a) = 1:\n    pass\n",
+            "line 1\n    if (a) = 1:\n        ^\nSyntaxError: cannot assign to name here. Maybe you meant '==' instead of '='?\n",
+        ),
+        (
+            "if [1] = x:\n    pass\n",
+            "line 1\n    if [1] = x:\n           ^\nSyntaxError: invalid syntax\n",
+        ),
+        (
+            "assert x = 1\n",
+            "line 1\n    assert x = 1\n             ^\nSyntaxError: invalid syntax\n",
+        ),
+        (
+            "x = {a: b = 1}\n",
+            "line 1\n    x = {a: b = 1}\n              ^\nSyntaxError: invalid syntax\n",
+        ),
+        (
+            "f(a = 1 2)\n",
+            "line 1\n    f(a = 1 2)\n          ^^^\nSyntaxError: invalid syntax. Perhaps you forgot a comma?\n",
+        ),
+        (
+            "print(1 2)\n",
+            "line 1\n    print(1 2)\n          ^^^\nSyntaxError: invalid syntax. Perhaps you forgot a comma?\n",
+        ),
+        (
+            "x = [a b]\n",
+            "line 1\n    x = [a b]\n         ^^^\nSyntaxError: invalid syntax. Perhaps you forgot a comma?\n",
+        ),
+        (
+            "print(a b c)\n",
+            "line 1\n    print(a b c)\n          ^^^\nSyntaxError: invalid syntax. Perhaps you forgot a comma?\n",
+        ),
+        (
+            "x = {1: 2 3}\n",
+            "line 1\n    x = {1: 2 3}\n            ^^^\nSyntaxError: invalid syntax. Perhaps you forgot a comma?\n",
+        ),
+        (
+            "print('a' 'b' c)\n",
+            "line 1\n    print('a' 'b' c)\n          ^^^^^^^^^\nSyntaxError: invalid syntax. Perhaps you forgot a comma?\n",
+        ),
+        (
+            "print(x 'y')\n",
+            "line 1\n    print(x 'y')\n            ^^^\nSyntaxError: invalid syntax\n",
+        ),
+        (
+            "def f(a b):\n    pass\n",
+            "line 1\n    def f(a b):\n            ^\nSyntaxError: invalid syntax\n",
+        ),
+        (
+            "f(*a b)\n",
+            "line 1\n    f(*a b)\n       ^^^\nSyntaxError: invalid syntax. Perhaps you forgot a comma?\n",
+        ),
+        (
+            "x = (yield 1 2)\n",
+            "line 1\n    x = (yield 1 2)\n               ^^^\nSyntaxError: invalid syntax. Perhaps you forgot a comma?\n",
+        ),
+        (
+            "print(a if b else c d)\n",
+            "line 1\n    print(a if b else c d)\n                        ^\nSyntaxError: invalid syntax\n",
+        ),
+        (
+            "print(a := 1 2)\n",
+            "line 1\n    print(a := 1 2)\n               ^^^\nSyntaxError: invalid syntax. Perhaps you forgot a comma?\n",
+        ),
+        (
+            "s = 'a(' \nprint(1 2)\n",
+            "line 2\n    print(1 2)\n          ^^^\nSyntaxError: invalid syntax. Perhaps you forgot a comma?\n",
+        ),
+        (
+            "x = '''(\n'''\nprint(1 2)\n",
+            "line 3\n    print(1 2)\n          ^^^\nSyntaxError: invalid syntax. Perhaps you forgot a comma?\n",
+        ),
+        (
+            "x = 1 abc\n",
+            "line 1\n    x = 1 abc\n          ^^^\nSyntaxError: invalid syntax\n",
+        ),
+        (
+            "x = 1 \"abc\"\n",
+            "line 1\n    x = 1 \"abc\"\n          ^^^^^\nSyntaxError: invalid syntax\n",
+        ),
+        (
+            "x = 1 2.5e3\n",
+            "line 1\n    x = 1 2.5e3\n          ^^^^^\nSyntaxError: invalid syntax\n",
+        ),
+        (
+            "x = 1 +* 2\n",
+            "line 1\n    x = 1 +* 2\n           ^\nSyntaxError: invalid syntax\n",
+        ),
+        (
+            "def f(a bcd):\n    pass\n",
+            "line 1\n    def f(a bcd):\n            ^^^\nSyntaxError: invalid syntax\n",
+        ),
+        (
+            "print(c 2)\n",
+            "line 1\n    print(c 2)\n            ^\nSyntaxError: invalid syntax\n",
+        ),
+        (
+            "print(mat x)\n",
+            "line 1\n    print(mat x)\n              ^\nSyntaxError: invalid syntax\n",
+        ),
+        (
+            "print(cx 2)\n",
+            "line 1\n    print(cx 2)\n          ^^^^\nSyntaxError: invalid syntax. Perhaps you forgot a comma?\n",
+        ),
+        (
+            "if x.y =1:==\n    pass\n",
+            "line 1\n    if x.y =1:==\n           ^\nSyntaxError: invalid syntax\n",
+        ),
+    ];
+
+    prints_as_cpython("hn.py", &cases);
+}
+
 /// Each source, saved as `name`, fails on every strategy with exit 1,
 /// nothing on stdout and on stderr `  File "NAME", ` then what CPython
 /// 3.11 printed after it.
