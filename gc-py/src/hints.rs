@@ -153,53 +153,43 @@ impl<'a> Line<'a> {
     /// line (when it does not, CPython's tokenizer may report it never
     /// closed, or the parser stop elsewhere: no hint then).
     fn bracket_closes(&self) -> bool {
-        let mut depth = 0i32;
-        let mut quote: Option<char> = None;
-        for c in self.source[self.off..self.end].chars() {
-            if let Some(q) = quote {
-                if c == q {
-                    quote = None;
-                }
-                continue;
-            }
-            match c {
-                '"' | '\'' => quote = Some(c),
-                '(' | '[' | '{' => depth += 1,
-                ')' | ']' | '}' if depth == 0 => return true,
-                ')' | ']' | '}' => depth -= 1,
-                _ => {}
-            }
-        }
-        false
+        stop_outside_brackets(&self.source[self.off..self.end], &[]).is_some()
     }
 
     /// Where the text after `from` that can be an expression ends: the
     /// next `,`, `:` or closing bracket outside brackets opened after
     /// `from`, or the line's end.
     fn element_end(&self, from: usize) -> usize {
-        let mut depth = 0i32;
-        let mut quote: Option<char> = None;
         let Some(text) = self.source.get(from..self.end) else {
             return from;
         };
-        for (i, c) in text.char_indices() {
-            if let Some(q) = quote {
-                if c == q {
-                    quote = None;
-                }
-                continue;
-            }
-            match c {
-                '"' | '\'' => quote = Some(c),
-                '(' | '[' | '{' => depth += 1,
-                ')' | ']' | '}' if depth == 0 => return from + i,
-                ')' | ']' | '}' => depth -= 1,
-                ',' | ':' if depth == 0 => return from + i,
-                _ => {}
-            }
-        }
-        self.end
+        stop_outside_brackets(text, &[',', ':']).map_or(self.end, |(i, _)| from + i)
     }
+}
+
+/// The first closing bracket in `text` that closes none opened in it, or
+/// the first of `stops` outside every bracket opened in it (strings
+/// skipped): its offset and itself.
+fn stop_outside_brackets(text: &str, stops: &[char]) -> Option<(usize, char)> {
+    let mut depth = 0i32;
+    let mut quote: Option<char> = None;
+    for (i, c) in text.char_indices() {
+        if let Some(q) = quote {
+            if c == q {
+                quote = None;
+            }
+            continue;
+        }
+        match c {
+            '"' | '\'' => quote = Some(c),
+            '(' | '[' | '{' => depth += 1,
+            ')' | ']' | '}' if depth == 0 => return Some((i, c)),
+            ')' | ']' | '}' => depth -= 1,
+            c if depth == 0 && stops.contains(&c) => return Some((i, c)),
+            _ => {}
+        }
+    }
+    None
 }
 
 /// `text` alone as an expression.
