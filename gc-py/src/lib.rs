@@ -458,19 +458,16 @@ fn syntax_error(file: &str, source: &str, e: &rustpython_parser::ParseError) -> 
     print_syntax_error(file, source, kind, &msg, off, 1)
 }
 
-/// A target CPython refuses at compile time (`targets`), printed as it
-/// prints it: its carets span the target (to the end of its first line).
-fn target_error(file: &str, source: &str, t: &targets::InvalidTarget) -> i32 {
-    print_range_error(file, source, t.start, t.end, &t.message)
-}
-
 /// A `SyntaxError` whose carets span bytes `start..end` (to the end of
 /// the first line).
 fn print_range_error(file: &str, source: &str, start: usize, end: usize, msg: &str) -> i32 {
     let line_end = source[start..]
         .find('\n')
         .map_or(source.len(), |i| start + i);
-    let width = source[start..end.min(line_end)].chars().count().max(1);
+    let width = source[start..end.clamp(start, line_end)]
+        .chars()
+        .count()
+        .max(1);
     print_syntax_error(file, source, "SyntaxError", msg, start, width)
 }
 
@@ -577,7 +574,7 @@ fn run_program<C: Strategy>(
         Err(e) => return syntax_error(file, source, &e),
     };
     if let Err(t) = targets::check(&program, source) {
-        return target_error(file, source, &t);
+        return print_range_error(file, source, t.start, t.end, &t.message);
     }
     if let Err(u) = check::check(&program, &LineIndex::new(source)) {
         eprintln!("{file}:{}: {} is not supported", u.line, u.what);

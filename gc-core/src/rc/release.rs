@@ -133,10 +133,11 @@ impl<P: RcPolicy> RcHeap<P> {
             // the first at once, the others after whatever the first kept
             // alive is freed. Fetching them now hides the miss on each
             // (a tree's nodes lie wherever the free list put them).
-            for &member in h.slots.inline_slots().unwrap_or_default().iter().flatten() {
+            let inline = h.slots.inline_slots();
+            for &member in inline.unwrap_or_default().iter().flatten() {
                 self.prefetch(member);
             }
-            let inline_len = match h.slots.inline_slots() {
+            let inline_len = match inline {
                 Some(slots) => slots.len() as u32,
                 None => IN_ARENA,
             };
