@@ -381,6 +381,35 @@ impl AnyCollector {
     /// own. (A guard leaked with `mem::forget` leaves the layer on the old
     /// strategy's queue: roots are then refused as foreign and leak, as the
     /// heap's end reports; nothing unsafe follows.)
+    ///
+    /// ```
+    /// use gc_any::{AnyCollector, Inner};
+    /// use gc_core::{CollectorExt, Embedding, Root};
+    /// use gc_refcount::RefCount;
+    ///
+    /// let none: &[(&str, &str)] = &[];
+    /// let mut heap = AnyCollector::from_name("marksweep", none)?;
+    /// let kept: Root = heap.scope(|s| {
+    ///     let a = s.node(0, 0)?;
+    ///     s.root(a)
+    /// })?;
+    /// // Swap in a reference counter; keep the marksweep heap aside.
+    /// let counter = Inner::Refcount(RefCount::new_default()?);
+    /// let mut old = std::mem::replace(&mut *heap.inner_mut(), counter);
+    /// assert_eq!(heap.strategy().name(), "refcount");
+    /// let fresh: Root = heap.scope(|s| {
+    ///     let b = s.node(0, 0)?;
+    ///     s.root(b)
+    /// })?;
+    /// drop((kept, fresh)); // each goes back to its own heap
+    /// heap.flush();
+    /// assert_eq!(heap.outstanding_roots(), 0);
+    /// if let Inner::Marksweep(old) = &mut old {
+    ///     old.flush();
+    ///     assert_eq!(old.outstanding_roots(), 0);
+    /// }
+    /// # Ok::<(), gc_core::GcError>(())
+    /// ```
     pub fn inner_mut(&mut self) -> InnerMut<'_> {
         InnerMut { heap: self }
     }
