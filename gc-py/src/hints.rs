@@ -15,18 +15,10 @@
 use rustpython_parser::Parse;
 use rustpython_parser::ast::{Expr, Ranged};
 
-use crate::targets::{name, operand_level};
-
-/// A hint: the message and the byte range its carets mark.
-#[derive(Debug, PartialEq, Eq)]
-pub struct Hint {
-    pub start: usize,
-    pub end: usize,
-    pub message: String,
-}
+use crate::targets::{SyntaxErrorAt, misused_equals, operand_level};
 
 /// The hint for a syntax error at byte `off` of `source`, if one applies.
-pub fn hint(source: &str, off: usize) -> Option<Hint> {
+pub fn hint(source: &str, off: usize) -> Option<SyntaxErrorAt> {
     let line = Line::at(source, off)?;
     legacy_call(&line)
         .or_else(|| equals_sign(&line))
@@ -222,7 +214,7 @@ fn longest_expression(source: &str, from: usize, to: usize) -> Option<usize> {
 
 /// `print "x"`, `exec code`: "Missing parentheses in call to 'print'.
 /// Did you mean print(...)?", from the name to the end of what follows.
-fn legacy_call(line: &Line<'_>) -> Option<Hint> {
+fn legacy_call(line: &Line<'_>) -> Option<SyntaxErrorAt> {
     let text = &line.source[line.start..line.off];
     let name = ["print", "exec"]
         .into_iter()
@@ -231,7 +223,7 @@ fn legacy_call(line: &Line<'_>) -> Option<Hint> {
     if rest.starts_with(['(', '=', '.', '[']) || expression(rest).is_none() {
         return None;
     }
-    Some(Hint {
+    Some(SyntaxErrorAt {
         start: line.start,
         end: line.end,
         message: format!("Missing parentheses in call to '{name}'. Did you mean {name}(...)?"),
@@ -240,7 +232,7 @@ fn legacy_call(line: &Line<'_>) -> Option<Hint> {
 
 /// An `=` where an expression goes on: after an `if`, `elif` or `while`,
 /// or inside a bracket that is not a call's.
-fn equals_sign(line: &Line<'_>) -> Option<Hint> {
+fn equals_sign(line: &Line<'_>) -> Option<SyntaxErrorAt> {
     let s = line.source;
     let off = line.off;
     if !s[off..].starts_with('=') || s[off..].starts_with("==") {
@@ -282,38 +274,13 @@ fn equals_sign(line: &Line<'_>) -> Option<Hint> {
     if after.starts_with(":=") || (after.starts_with('=') && !after.starts_with("==")) {
         return None;
     }
-    let text = &s[a_start..];
-    let grouped = text.starts_with('(') && a.start().to_usize() > 0;
-    if matches!(a, Expr::Name(_)) && !grouped {
-        return Some(Hint {
-            start: a_start,
-            end: b_end,
-            message: "invalid syntax. Maybe you meant '==' or ':=' instead of '='?".to_owned(),
-        });
-    }
-    // CPython's lookahead: not a list or tuple display, a generator
-    // expression, `True`, `None` or `False` (a group is fine).
-    let excluded = (text.starts_with('[') && matches!(a, Expr::List(_)))
-        || (text.starts_with('(') && matches!(a, Expr::Tuple(_) | Expr::GeneratorExp(_)))
-        || ["True", "None", "False"]
-            .iter()
-            .any(|k| text.starts_with(k));
-    if !(grouped || operand_level(&a)) || excluded {
-        return None;
-    }
-    Some(Hint {
-        start: a_start + a.start().to_usize(),
-        end: a_start + a.end().to_usize(),
-        message: format!(
-            "cannot assign to {} here. Maybe you meant '==' instead of '='?",
-            name(&a)
-        ),
-    })
+    let grouped = s[a_start..].starts_with('(') && a.start().to_usize() > 0;
+    misused_equals(s, &a, a_start, a_start, grouped, b_end)
 }
 
 /// Two expressions side by side inside a bracket (`print(1 2)`):
 /// "invalid syntax. Perhaps you forgot a comma?", over both.
-fn missing_comma(line: &Line<'_>) -> Option<Hint> {
+fn missing_comma(line: &Line<'_>) -> Option<SyntaxErrorAt> {
     let s = line.source;
     let &bracket = line.open.last()?;
     if !line.bracket_closes() {
@@ -355,7 +322,7 @@ fn missing_comma(line: &Line<'_>) -> Option<Hint> {
     if (matches!(a, Expr::Name(_)) && s[line.off..].starts_with(['"', '\''])) || soft {
         return None;
     }
-    Some(Hint {
+    Some(SyntaxErrorAt {
         start: a_start,
         end: b_end,
         message: "invalid syntax. Perhaps you forgot a comma?".to_owned(),

@@ -23,16 +23,16 @@
 
 use rustpython_parser::ast::{self, Constant, Expr, Ranged, Stmt};
 
-/// A target CPython refuses: its message and the byte range its caret
-/// marks.
+/// A syntax error CPython reports over a range (a target it refuses, or
+/// one of its hints): its message and the byte range its carets mark.
 #[derive(Debug, PartialEq, Eq)]
-pub struct InvalidTarget {
+pub struct SyntaxErrorAt {
     pub start: usize,
     pub end: usize,
     pub message: String,
 }
 
-type Found = Result<(), InvalidTarget>;
+type Found = Result<(), SyntaxErrorAt>;
 
 /// The first invalid target of `program` (searched statement by
 /// statement, into every block), or `Ok`.
@@ -52,7 +52,7 @@ enum Use {
 }
 
 fn refuse(node: &Expr, message: String) -> Found {
-    Err(InvalidTarget {
+    Err(SyntaxErrorAt {
         start: node.start().to_usize(),
         end: node.end().to_usize(),
         message,
@@ -124,22 +124,16 @@ impl Finder<'_> {
         let next_is_target = a.targets.len() > 1;
         if let Some(e) = self.named_candidate(first, next)
             && let Some(b_end) = self.operand_prefix_end(next, next_is_target)
-        {
-            if let Expr::Name(n) = e {
-                return Err(InvalidTarget {
-                    start: n.start().to_usize(),
-                    end: b_end,
-                    message: "invalid syntax. Maybe you meant '==' or ':=' instead of '='?"
-                        .to_owned(),
-                });
-            }
-            return refuse(
+            && let Some(error) = misused_equals(
+                self.source,
                 e,
-                format!(
-                    "cannot assign to {} here. Maybe you meant '==' instead of '='?",
-                    name(e)
-                ),
-            );
+                0,
+                self.skip_back_to_separator(e.start().to_usize()),
+                self.grouped(e),
+                b_end,
+            )
+        {
+            return Err(error);
         }
         for t in &a.targets {
             if matches!(t, Expr::Yield(_) | Expr::YieldFrom(_)) && !self.grouped(t) {
@@ -159,8 +153,7 @@ impl Finder<'_> {
     /// The element `invalid_named_expression` takes as its `a`: the first
     /// target itself, or its last element when it is a tuple without
     /// brackets; `None` when that element is not directly followed by the
-    /// `=` (a trailing comma), is not a whole operand-level expression,
-    /// or begins with what the rule's lookahead excludes.
+    /// `=` (a trailing comma).
     fn named_candidate<'e>(&self, first: &'e Expr, next: &Expr) -> Option<&'e Expr> {
         let e = match first {
             Expr::Tuple(t) if !self.bracketed(first) => t.elts.last()?,
@@ -174,18 +167,6 @@ impl Finder<'_> {
             .filter(|c| !c.is_whitespace() && *c != ')')
             .collect();
         if gap != "=" && !gap.starts_with("=(") {
-            return None;
-        }
-        let start = self.skip_back_to_separator(e.start().to_usize());
-        if !self.grouped(e) && !operand_level(e) {
-            return None;
-        }
-        let text = &self.source[start..];
-        let keyword = ["True", "None", "False"].iter().any(|k| {
-            text.starts_with(k)
-                && !text[k.len()..].starts_with(|c: char| c.is_alphanumeric() || c == '_')
-        });
-        if keyword || self.begins_with_display(e, start) {
             return None;
         }
         Some(e)
@@ -211,28 +192,6 @@ impl Finder<'_> {
         self.source[tuple.start().to_usize()..].starts_with('(')
     }
 
-    /// Whether the leftmost operand of `e`, when it starts at `start`, is
-    /// a list display, a tuple in brackets or a generator expression.
-    fn begins_with_display(&self, e: &Expr, start: usize) -> bool {
-        let mut node = e;
-        loop {
-            if node.start().to_usize() == start {
-                match node {
-                    Expr::List(_) | Expr::GeneratorExp(_) => return true,
-                    Expr::Tuple(_) if self.bracketed(node) => return true,
-                    _ => {}
-                }
-            }
-            node = match node {
-                Expr::BinOp(b) => &b.left,
-                Expr::Attribute(a) => &a.value,
-                Expr::Subscript(s) => &s.value,
-                Expr::Call(c) => &c.func,
-                _ => return false,
-            };
-        }
-    }
-
     /// The end of the operand-level expression at the start of `next`
     /// (the rule's `b`), when one starts there and is not followed by `=`
     /// (`next` a target followed by one, and a whole operand).
@@ -254,6 +213,70 @@ impl Finder<'_> {
         }
         self.operand_prefix_end(first, false)
     }
+}
+
+/// CPython's `invalid_named_expression` once it has found `a = b`: `a`,
+/// whose positions are offsets from `base` in `source`; `start`, where the
+/// text of `a` begins (before the brackets of a group); whether `a` is in
+/// brackets of its own; and where `b` ends. A bare name gives "invalid
+/// syntax. Maybe you meant '==' or ':=' instead of '='?" over `a = b`,
+/// any other operand "cannot assign to X here. Maybe you meant '=='
+/// instead of '='?" over `a`; `None` when `a` is no operand or begins
+/// with what the rule's lookahead excludes (a list or tuple display, a
+/// generator expression, `True`, `None`, `False`).
+pub(crate) fn misused_equals(
+    source: &str,
+    a: &Expr,
+    base: usize,
+    start: usize,
+    grouped: bool,
+    b_end: usize,
+) -> Option<SyntaxErrorAt> {
+    if matches!(a, Expr::Name(_)) && !grouped {
+        return Some(SyntaxErrorAt {
+            start: base + a.start().to_usize(),
+            end: b_end,
+            message: "invalid syntax. Maybe you meant '==' or ':=' instead of '='?".to_owned(),
+        });
+    }
+    if !grouped && !operand_level(a) {
+        return None;
+    }
+    let text = &source[start..];
+    let keyword = ["True", "None", "False"].iter().any(|k| {
+        text.starts_with(k)
+            && !text[k.len()..].starts_with(|c: char| c.is_alphanumeric() || c == '_')
+    });
+    // The leftmost operand, when it is where the text begins.
+    let mut node = a;
+    let display = loop {
+        if base + node.start().to_usize() == start {
+            let bracketed = source[start..].starts_with('(');
+            match node {
+                Expr::List(_) | Expr::GeneratorExp(_) => break true,
+                Expr::Tuple(_) if bracketed => break true,
+                _ => {}
+            }
+        }
+        node = match node {
+            Expr::BinOp(b) => &b.left,
+            Expr::Attribute(x) => &x.value,
+            Expr::Subscript(x) => &x.value,
+            Expr::Call(c) => &c.func,
+            _ => break false,
+        };
+    };
+    if keyword || display {
+        return None;
+    }
+    Some(SyntaxErrorAt {
+        start: base + a.start().to_usize(),
+        end: base + a.end().to_usize(),
+        message: format!(
+            "cannot assign to {} here. Maybe you meant '==' instead of '='?",
+            name(a)
+        ),
+    })
 }
 
 /// An expression that parses as CPython's `bitwise_or` on its own (an
