@@ -125,7 +125,6 @@ fn median(mut v: Vec<f64>) -> f64 {
 }
 
 fn main() {
-    let none: &[(&str, &str)] = &[];
     let names = ["null", "refcount", "generational", "marksweep"];
     let mut concrete: (NullCollector, gc_refcount::RefCount, _, _) = (
         NullCollector::new_default().unwrap(),
@@ -135,7 +134,7 @@ fn main() {
     );
     let mut any: Vec<AnyCollector> = names[1..]
         .iter()
-        .map(|n| AnyCollector::from_name(n, none).unwrap())
+        .map(|n| AnyCollector::from_name_default(n).unwrap())
         .collect();
     let (mut rc_build, mut rc_walk) = (Vec::new(), Vec::new());
     let mut cells: Vec<Vec<[f64; 4]>> = vec![Vec::new(); names.len() + any.len()];

@@ -34,10 +34,9 @@
 //! })?;
 //! assert_eq!(total, 81);
 //!
-//! // No settings: give the empty slice its type (a bare `&[]` does not
-//! // infer); pairs read from a command line pass as `&Vec<(String, String)>`.
-//! let none: &[(&str, &str)] = &[];
-//! assert_eq!(AnyCollector::from_name("refcount", none)?.strategy().name(), "refcount");
+//! // No settings: `from_name_default` (a bare `&[]` would need its type);
+//! // pairs read from a command line pass as `&Vec<(String, String)>`.
+//! assert_eq!(AnyCollector::from_name_default("refcount")?.strategy().name(), "refcount");
 //! let pairs = vec![("threshold0".to_string(), "100".to_string())];
 //! assert!(AnyCollector::from_name("generational", &pairs).is_ok());
 //! # Ok::<(), gc_core::GcError>(())
@@ -59,8 +58,8 @@
 //! predictable branch); views are an enum too, so a walk pays it per slot.
 //! `cargo run --release -p gc-any --example tree_costs` measures binary
 //! trees through `AnyCollector` beside the same generic code on the
-//! concrete type: about 1.2–1.5× on building, 3–7× on walks through views
-//! (one run; the README's performance section has the table). Code that
+//! concrete type: about 1.0–1.2× on building, 2–2.4× on walks through views
+//! (the README's performance section has the tables). Code that
 //! walks a lot should use [`dispatch`] and run monomorphised.
 
 #![forbid(unsafe_code)]
@@ -196,6 +195,60 @@ pub trait WithCollector {
 
 /// Runs `work` with the strategy `strategy`, configured from `pairs`,
 /// monomorphised for its type.
+///
+/// A runtime chosen by name whose finalizers run its own code, with its
+/// own state (what [`AnyCollector`] refuses): the work builds the heap,
+/// installs the hook with
+/// [`on_finalize_with`](gc_core::Embedding::on_finalize_with), and
+/// [lends](gc_core::embed::lend) the runtime around the operations that
+/// may finalize.
+///
+/// ```
+/// use gc_any::{Strategy, WithCollector, dispatch};
+/// use gc_core::prelude::*;
+/// use gc_core::{Inspect, embed::lend};
+///
+/// /// The embedder's runtime: what its finalizers write to.
+/// struct Runtime {
+///     log: Vec<String>,
+/// }
+///
+/// struct Program;
+///
+/// impl WithCollector for Program {
+///     type Output = Result<Vec<String>, GcError>;
+///
+///     fn run<C: Inspect>(self, config: C::Config) -> Self::Output {
+///         let mut heap = C::with_config(config)?;
+///         heap.on_finalize_with(|rt: &mut Runtime, s: &mut Scope<'_, C>, object| {
+///             let value = s.view(object).and_then(|v| v.payload_as::<u64>());
+///             rt.log.push(format!("finalized {}", value.unwrap_or(0)));
+///         })?;
+///         let mut rt = Runtime { log: Vec::new() };
+///         lend(&mut rt, || {
+///             heap.scope(|s| -> Result<(), GcError> {
+///                 // A cycle with a finalizer: only a cycle collector frees it.
+///                 let a = s.node(1, 8)?;
+///                 s.set_payload_as(a, 7u64)?;
+///                 s.set_finalizer(a, Finalizer::Run)?;
+///                 s.set(a, 0, Some(a))
+///             })?;
+///             heap.collect(Generation::FULL)?;
+///             heap.flush();
+///             Ok::<_, GcError>(())
+///         })?;
+///         Ok(rt.log)
+///     }
+/// }
+///
+/// // Chosen at run time: `--collector generational`, say.
+/// let log = dispatch(Strategy::Generational, &[("threshold0", "700")], Program)??;
+/// assert_eq!(log, ["finalized 7"]);
+/// // On reference counting the cycle stays: its finalizer never runs.
+/// let log = dispatch(Strategy::Refcount, &[] as &[(&str, &str)], Program)??;
+/// assert!(log.is_empty());
+/// # Ok::<(), GcError>(())
+/// ```
 pub fn dispatch<W: WithCollector>(
     strategy: Strategy,
     pairs: &[(impl AsRef<str>, impl AsRef<str>)],
@@ -271,17 +324,11 @@ impl Config for AnyConfig {
 #[derive(Debug)]
 pub struct AnyCollector {
     inner: Inner,
-    /// This layer's own scopes and dropped roots (finalizer hooks live in
-    /// the strategy held).
+    /// This layer's own scopes; its dropped roots go to the release queue
+    /// of the strategy held, which counts them when it is dropped (it
+    /// releases none then, so no finalizer hook runs: as a concrete heap
+    /// dropped). Finalizer hooks live in the strategy held.
     layer: EmbedState<AnyCollector>,
-}
-
-impl Drop for AnyCollector {
-    fn drop(&mut self) {
-        // Roots dropped through this layer go back to the strategy before
-        // it checks for leaks.
-        gc_core::embed::release_dropped(self);
-    }
 }
 
 /// The strategy an [`AnyCollector`] holds, for its own API (the `gc`
@@ -333,6 +380,12 @@ impl AnyCollector {
         pairs: &[(impl AsRef<str>, impl AsRef<str>)],
     ) -> Result<Self, GcError> {
         Self::new(name.parse()?, pairs)
+    }
+
+    /// The strategy named `name` with its library defaults:
+    /// `from_name(name, &[])` without a type for the empty list.
+    pub fn from_name_default(name: &str) -> Result<Self, GcError> {
+        Self::from_name(name, &[] as &[(&str, &str)])
     }
 
     /// The strategy `strategy`, configured from `KEY=VALUE` pairs.
@@ -387,8 +440,7 @@ impl AnyCollector {
     /// use gc_core::{CollectorExt, Embedding, Root};
     /// use gc_refcount::RefCount;
     ///
-    /// let none: &[(&str, &str)] = &[];
-    /// let mut heap = AnyCollector::from_name("marksweep", none)?;
+    /// let mut heap = AnyCollector::from_name_default("marksweep")?;
     /// let kept: Root = heap.scope(|s| {
     ///     let a = s.node(0, 0)?;
     ///     s.root(a)
@@ -698,8 +750,7 @@ mod tests {
     fn slot_order_is_for_nodes_on_every_strategy() {
         use gc_core::{CollectorExt, Kind, SlotOrder};
         for s in Strategy::ALL {
-            let none: &[(&str, &str)] = &[];
-            let mut heap = AnyCollector::from_name(s.name(), none).unwrap();
+            let mut heap = AnyCollector::from_name_default(s.name()).unwrap();
             let node = heap.alloc_node(2, 0).unwrap();
             let atom = heap.alloc_atom(4).unwrap();
             let tuple = heap.alloc_tuple(&[Some(node)]).unwrap();
@@ -740,13 +791,11 @@ mod tests {
     #[test]
     fn every_name_makes_its_strategy_and_bad_input_is_an_error() {
         for s in Strategy::ALL {
-            let none: &[(&str, &str)] = &[];
-            let heap = AnyCollector::from_name(s.name(), none).unwrap();
+            let heap = AnyCollector::from_name_default(s.name()).unwrap();
             assert_eq!(heap.strategy(), s);
             assert_eq!(heap.traits().name, s.name());
         }
-        let none: &[(&str, &str)] = &[];
-        let e = AnyCollector::from_name("copying", none).unwrap_err();
+        let e = AnyCollector::from_name_default("copying").unwrap_err();
         assert_eq!(
             e.to_string(),
             "bad configuration: unknown collector `copying`: expected one of null, refcount, generational, marksweep"

@@ -8,7 +8,7 @@ use gc_core::NullCollector;
 use gc_core::prelude::*;
 
 fn inner(strategy: &str) -> Inner {
-    let mut any = AnyCollector::from_name(strategy, &[] as &[(&str, &str)]).unwrap();
+    let mut any = AnyCollector::from_name_default(strategy).unwrap();
     std::mem::replace(
         &mut *any.inner_mut(),
         Inner::Null(NullCollector::new_default().unwrap()),
@@ -40,7 +40,7 @@ fn outstanding(inner: &mut Inner) -> usize {
 #[test]
 fn roots_after_a_replacement_are_released_on_the_new_strategy() {
     for (first, second) in [("refcount", "marksweep"), ("generational", "refcount")] {
-        let mut any = AnyCollector::from_name(first, &[] as &[(&str, &str)]).unwrap();
+        let mut any = AnyCollector::from_name_default(first).unwrap();
         let (old_root, old_weak, old_unrooted) = any.scope(|s| {
             let a = s.node(0, 0).unwrap();
             (

@@ -265,7 +265,16 @@ pub trait Collector: Sized + Send {
     fn take_saved(&mut self) -> Vec<Handle>;
     /// Collects `generation` (2: everything) and returns what the
     /// collection's [`CollectEvent`](crate::CollectEvent) reports as
-    /// `collected`.
+    /// `collected`, which each strategy counts as the runtime it models:
+    ///
+    /// | strategy | returns |
+    /// | --- | --- |
+    /// | `null`, `refcount` | 0: nothing is ever found (reference counting freed what it could already) |
+    /// | `generational` | CPython's `gc.collect()`: the unreachable containers found (atoms are untracked, so not counted), including those a finalizer resurrected or `gc.garbage` kept |
+    /// | `marksweep` | the objects the collection freed, atoms included; an object with a finalizer is freed (and counted) by a later full collection, after its finalizer ran |
+    ///
+    /// To compare strategies, read [`Stats`]'s `freed` and `live_objects`
+    /// instead.
     fn collect(&mut self, generation: Generation) -> Result<u64, GcError>;
     /// Applies a CPython-style control.
     fn control(&mut self, control: Control) -> Result<ControlOutcome, GcError>;

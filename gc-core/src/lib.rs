@@ -361,8 +361,8 @@
 //!   when the tree is in cache (a view is the heap and the object's
 //!   header; a step reads a slot from the header, then indexes the header
 //!   table).
-//! - `gc_any::AnyCollector`: one `match` per call (1.1–1.5× on building,
-//!   more on view walks); `gc_any::dispatch` costs nothing per call.
+//! - `gc_any::AnyCollector`: one `match` per call (1.0–1.2× on building,
+//!   2–2.4× on view walks); `gc_any::dispatch` costs nothing per call.
 //!
 //! ## The raw handle API
 //!

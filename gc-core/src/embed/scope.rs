@@ -961,7 +961,8 @@ pub trait Embedding: Collector {
     /// Roots the embedder holds: locals of live scopes, [`Root`]s not yet
     /// dropped, raw handles not yet released. A heap dropped with some
     /// says so (debug builds, a `tracing` warning on target
-    /// `gc_core::leaks`).
+    /// `gc_core::leaks`). Weak roots ([`WeakRoot`]s, weak handles) are not
+    /// counted: they keep no object alive.
     fn outstanding_roots(&self) -> usize {
         let state = self.embed_state_ref();
         self.root_count() - state.internal_roots() - state.dropped_roots()
