@@ -222,15 +222,17 @@ impl<C: Strategy> Interp<'_, C> {
                         }
                     }
                 }
-                let mut line = String::new();
+                // Written as they come, as CPython's `print` writes: what a
+                // `__str__` prints, or what was written before one fails,
+                // stays in order.
                 for (i, a) in args.iter().enumerate() {
                     if i > 0 {
-                        line.push_str(&sep);
+                        let _ = self.st.out.write_all(sep.as_bytes());
                     }
-                    line.push_str(&self.str_of(a)?);
+                    let text = self.str_of(a)?;
+                    let _ = self.st.out.write_all(text.as_bytes());
                 }
-                line.push_str(&end);
-                let _ = self.st.out.write_all(line.as_bytes());
+                let _ = self.st.out.write_all(end.as_bytes());
                 Ok(Value::None)
             }
             Len => {

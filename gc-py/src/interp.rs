@@ -9,11 +9,166 @@ use rustpython_parser::ast::{self, Ranged};
 use gc_core::{Local, Scope};
 
 use crate::heap::{Heap, Log, Root, Slot, Strategy, Weak};
-use crate::source::{LineIndex, Unsupported};
+use crate::source::Unsupported;
+use crate::traceback::{Source, Spot, Style, TbFrame};
 use crate::value::{Builtin, Class, Func, Module, Value, tag};
 
 /// CPython's default recursion limit.
 pub const DEFAULT_RECURSION_LIMIT: usize = 1000;
+
+/// The names in CPython 3.11's `builtins` (`dir(builtins)` without the
+/// underscored ones), sorted.
+const CPYTHON_BUILTINS: &[&str] = &[
+    "ArithmeticError",
+    "AssertionError",
+    "AttributeError",
+    "BaseException",
+    "BaseExceptionGroup",
+    "BlockingIOError",
+    "BrokenPipeError",
+    "BufferError",
+    "BytesWarning",
+    "ChildProcessError",
+    "ConnectionAbortedError",
+    "ConnectionError",
+    "ConnectionRefusedError",
+    "ConnectionResetError",
+    "DeprecationWarning",
+    "EOFError",
+    "Ellipsis",
+    "EncodingWarning",
+    "EnvironmentError",
+    "Exception",
+    "ExceptionGroup",
+    "False",
+    "FileExistsError",
+    "FileNotFoundError",
+    "FloatingPointError",
+    "FutureWarning",
+    "GeneratorExit",
+    "IOError",
+    "ImportError",
+    "ImportWarning",
+    "IndentationError",
+    "IndexError",
+    "InterruptedError",
+    "IsADirectoryError",
+    "KeyError",
+    "KeyboardInterrupt",
+    "LookupError",
+    "MemoryError",
+    "ModuleNotFoundError",
+    "NameError",
+    "None",
+    "NotADirectoryError",
+    "NotImplemented",
+    "NotImplementedError",
+    "OSError",
+    "OverflowError",
+    "PendingDeprecationWarning",
+    "PermissionError",
+    "ProcessLookupError",
+    "RecursionError",
+    "ReferenceError",
+    "ResourceWarning",
+    "RuntimeError",
+    "RuntimeWarning",
+    "StopAsyncIteration",
+    "StopIteration",
+    "SyntaxError",
+    "SyntaxWarning",
+    "SystemError",
+    "SystemExit",
+    "TabError",
+    "TimeoutError",
+    "True",
+    "TypeError",
+    "UnboundLocalError",
+    "UnicodeDecodeError",
+    "UnicodeEncodeError",
+    "UnicodeError",
+    "UnicodeTranslateError",
+    "UnicodeWarning",
+    "UserWarning",
+    "ValueError",
+    "Warning",
+    "ZeroDivisionError",
+    "abs",
+    "aiter",
+    "all",
+    "anext",
+    "any",
+    "ascii",
+    "bin",
+    "bool",
+    "breakpoint",
+    "bytearray",
+    "bytes",
+    "callable",
+    "chr",
+    "classmethod",
+    "compile",
+    "complex",
+    "copyright",
+    "credits",
+    "delattr",
+    "dict",
+    "dir",
+    "divmod",
+    "enumerate",
+    "eval",
+    "exec",
+    "exit",
+    "filter",
+    "float",
+    "format",
+    "frozenset",
+    "getattr",
+    "globals",
+    "hasattr",
+    "hash",
+    "help",
+    "hex",
+    "id",
+    "input",
+    "int",
+    "isinstance",
+    "issubclass",
+    "iter",
+    "len",
+    "license",
+    "list",
+    "locals",
+    "map",
+    "max",
+    "memoryview",
+    "min",
+    "next",
+    "object",
+    "oct",
+    "open",
+    "ord",
+    "pow",
+    "print",
+    "property",
+    "quit",
+    "range",
+    "repr",
+    "reversed",
+    "round",
+    "set",
+    "setattr",
+    "slice",
+    "sorted",
+    "staticmethod",
+    "str",
+    "sum",
+    "super",
+    "tuple",
+    "type",
+    "vars",
+    "zip",
+];
 
 /// A Python exception (no `try` in the subset: it ends the program, or is
 /// printed as "Exception ignored" when it leaves a `__del__`).
@@ -23,10 +178,48 @@ pub struct PyErr {
     pub kind: &'static str,
     /// The message.
     pub msg: String,
-    /// The line it was raised at (filled by the innermost statement).
-    pub line: Option<usize>,
-    /// The function it was raised in.
-    pub func: Option<Rc<str>>,
+    /// Where the frame it is in was: set by the innermost expression or
+    /// statement that sees it (see [`crate::traceback`]).
+    pub spot: Option<Spot>,
+    /// The frames it left, innermost first.
+    pub frames: Vec<TbFrame>,
+}
+
+impl PyErr {
+    fn new(kind: &'static str, msg: String) -> Self {
+        PyErr {
+            kind,
+            msg,
+            spot: None,
+            frames: Vec::new(),
+        }
+    }
+}
+
+/// `e` leaving the frame of `func`, which was at `e`'s spot (else at
+/// `fallback`): the frame joins its traceback, and the caller places it.
+fn left_frame(mut e: Exc, func: &Rc<str>, fallback: Option<Spot>) -> Exc {
+    if let Exc::Py(p) = &mut e
+        && let Some(spot) = p.spot.take().or(fallback)
+    {
+        p.frames.push(TbFrame {
+            func: func.clone(),
+            spot,
+        });
+    }
+    e
+}
+
+/// Gives `e` the spot `spot` unless a part of it already gave one.
+fn at<T>(r: R<T>, spot: Spot) -> R<T> {
+    r.map_err(|mut e| {
+        if let Exc::Py(p) = &mut e
+            && p.spot.is_none()
+        {
+            p.spot = Some(spot);
+        }
+        e
+    })
 }
 
 /// Why evaluation stopped.
@@ -42,12 +235,7 @@ pub type R<T> = Result<T, Exc>;
 
 /// A Python exception of `kind`.
 pub fn err<T>(kind: &'static str, msg: impl Into<String>) -> R<T> {
-    Err(Exc::Py(PyErr {
-        kind,
-        msg: msg.into(),
-        line: None,
-        func: None,
-    }))
+    Err(Exc::Py(PyErr::new(kind, msg.into())))
 }
 
 impl From<gc_core::GcError> for Exc {
@@ -57,12 +245,7 @@ impl From<gc_core::GcError> for Exc {
             gc_core::GcError::InvalidGeneration(_) => "ValueError",
             _ => "SystemError",
         };
-        Exc::Py(PyErr {
-            kind,
-            msg: e.to_string(),
-            line: None,
-            func: None,
-        })
+        Exc::Py(PyErr::new(kind, e.to_string()))
     }
 }
 
@@ -220,8 +403,8 @@ pub struct Interp<'h, C: Strategy> {
 /// output. Lent to the finalizer hook around the heap operations that may
 /// finalize ([`Interp::lend`]).
 pub struct State {
-    pub file: String,
-    pub lines: LineIndex,
+    /// The program's file name and text.
+    pub src: Source,
     pub globals: Vars,
     pub frames: Vec<Frame>,
     pub classes: Vec<Rc<Class>>,
@@ -240,6 +423,10 @@ pub struct State {
     pub recursion_limit: usize,
     pub gc_enabled: bool,
     pub line: usize,
+    /// Where the running frame is (its statement, or the target or call
+    /// being stored, deleted or made): the spot of an exception raised
+    /// outside any expression of it (a `__del__` that is not a function).
+    pub spot: Option<Spot>,
     pub out: Box<dyn Write>,
     /// `__del__` calls so far.
     pub del_runs: u64,
@@ -268,10 +455,9 @@ pub struct State {
 }
 
 impl State {
-    pub fn new(file: String, lines: LineIndex, out: Box<dyn Write>, lend_in_ops: bool) -> Self {
+    pub fn new(src: Source, out: Box<dyn Write>, lend_in_ops: bool) -> Self {
         State {
-            file,
-            lines,
+            src,
             globals: Vars::default(),
             frames: Vec::new(),
             classes: Vec::new(),
@@ -286,6 +472,7 @@ impl State {
             recursion_limit: DEFAULT_RECURSION_LIMIT,
             gc_enabled: true,
             line: 0,
+            spot: None,
             out,
             del_runs: 0,
             statements: 0,
@@ -583,7 +770,7 @@ impl<'h, C: Strategy> Interp<'h, C> {
     // ----- errors and lines ---------------------------------------------
 
     pub fn line_of(&self, node: &impl Ranged) -> usize {
-        self.st.lines.line(node.start().to_usize())
+        self.st.src.lines.line(node.start().to_usize())
     }
 
     pub fn unsupported<T>(&self, node: &impl Ranged, what: impl Into<String>) -> R<T> {
@@ -616,6 +803,14 @@ impl<'h, C: Strategy> Interp<'h, C> {
         }
         match Builtin::global(name) {
             Some(b) => Ok(Value::Builtin(b)),
+            // A builtin of CPython's that gc-py does not have: the program
+            // is outside the subset, not wrong.
+            None if CPYTHON_BUILTINS.binary_search(&name).is_ok() => {
+                Err(Exc::Unsupported(Unsupported {
+                    line: self.st.line,
+                    what: format!("the builtin {name}"),
+                }))
+            }
             None => err("NameError", format!("name '{name}' is not defined")),
         }
     }
@@ -664,15 +859,7 @@ impl<'h, C: Strategy> Interp<'h, C> {
             match self.exec_stmt(s) {
                 Ok(Flow::Normal) => {}
                 Ok(other) => return Ok(other),
-                Err(mut e) => {
-                    if let Exc::Py(p) = &mut e
-                        && p.line.is_none()
-                    {
-                        p.line = Some(self.line_of(s));
-                        p.func = Some(self.frame_name());
-                    }
-                    return Err(e);
-                }
+                Err(e) => return at(Err(e), Spot::Stmt(s)),
             }
             self.safe_point()?;
         }
@@ -681,6 +868,7 @@ impl<'h, C: Strategy> Interp<'h, C> {
 
     fn exec_stmt(&mut self, s: &'static ast::Stmt) -> R<Flow> {
         self.st.line = self.line_of(s);
+        self.st.spot = Some(Spot::Stmt(s));
         self.st.statements += 1;
         if self.st.statements % 1024 == 0
             && let Some(t) = &self.st.log.trace
@@ -726,7 +914,7 @@ impl<'h, C: Strategy> Interp<'h, C> {
                     drop(rhs);
                     cur
                 } else {
-                    self.binop(a.op, cur, rhs)?
+                    self.binop(a.op, cur, rhs, true)?
                 };
                 self.assign(&a.target, v)?;
                 Ok(Flow::Normal)
@@ -955,7 +1143,11 @@ impl<'h, C: Strategy> Interp<'h, C> {
                     let ast::Expr::Name(n) = &a.targets[0] else {
                         return self.unsupported(s, "this assignment in a class body");
                     };
-                    let v = self.eval(&a.value)?;
+                    // The class body is a frame of its own, named after
+                    // the class.
+                    let v = self
+                        .eval(&a.value)
+                        .map_err(|e| left_frame(e, &class.name, Some(Spot::Stmt(s))))?;
                     class.attrs.borrow_mut().insert(Rc::from(n.id.as_str()), v);
                 }
                 ast::Stmt::Pass(_) => {}
@@ -972,7 +1164,14 @@ impl<'h, C: Strategy> Interp<'h, C> {
 
     // ----- assignment and deletion -------------------------------------
 
+    /// Stores `v` at `target`; an exception is placed at the target (as
+    /// CPython's store and unpack instructions are).
     fn assign(&mut self, target: &'static ast::Expr, v: Value) -> R<()> {
+        self.st.spot = Some(Spot::Expr(target));
+        at(self.assign_here(target, v), Spot::Expr(target))
+    }
+
+    fn assign_here(&mut self, target: &'static ast::Expr, v: Value) -> R<()> {
         match target {
             ast::Expr::Name(n) => {
                 self.store(n.id.as_str(), v);
@@ -989,7 +1188,7 @@ impl<'h, C: Strategy> Interp<'h, C> {
             }
             ast::Expr::Tuple(ast::ExprTuple { elts, .. })
             | ast::Expr::List(ast::ExprList { elts, .. }) => {
-                let items = self.iter_values(&v)?;
+                let items = self.unpack_values(&v)?;
                 drop(v);
                 if items.len() != elts.len() {
                     return if items.len() > elts.len() {
@@ -1017,7 +1216,13 @@ impl<'h, C: Strategy> Interp<'h, C> {
         }
     }
 
+    /// Deletes `target`; an exception is placed at it.
     fn delete(&mut self, target: &'static ast::Expr) -> R<()> {
+        self.st.spot = Some(Spot::Expr(target));
+        at(self.delete_here(target), Spot::Expr(target))
+    }
+
+    fn delete_here(&mut self, target: &'static ast::Expr) -> R<()> {
         match target {
             ast::Expr::Name(n) => self.delete_name(n.id.as_str()),
             ast::Expr::Attribute(a) => {
@@ -1041,14 +1246,20 @@ impl<'h, C: Strategy> Interp<'h, C> {
 
     // ----- expressions --------------------------------------------------
 
+    /// Evaluates `e`; an exception none of its parts placed is placed at
+    /// it.
     pub fn eval(&mut self, e: &'static ast::Expr) -> R<Value> {
+        at(self.eval_here(e), Spot::Expr(e))
+    }
+
+    fn eval_here(&mut self, e: &'static ast::Expr) -> R<Value> {
         match e {
             ast::Expr::Constant(c) => self.constant(e, &c.value),
             ast::Expr::Name(n) => self.lookup(n.id.as_str()),
             ast::Expr::BinOp(b) => {
                 let l = self.eval(&b.left)?;
                 let r = self.eval(&b.right)?;
-                self.binop(b.op, l, r)
+                self.binop(b.op, l, r, false)
             }
             ast::Expr::UnaryOp(u) => {
                 let v = self.eval(&u.operand)?;
@@ -1114,7 +1325,7 @@ impl<'h, C: Strategy> Interp<'h, C> {
                     self.eval(&i.orelse)
                 }
             }
-            ast::Expr::Call(c) => self.eval_call(c),
+            ast::Expr::Call(c) => self.eval_call(e, c),
             ast::Expr::Attribute(a) => {
                 let obj = self.eval(&a.value)?;
                 self.get_attr(obj, a.attr.as_str())
@@ -1209,7 +1420,7 @@ impl<'h, C: Strategy> Interp<'h, C> {
         })
     }
 
-    fn eval_call(&mut self, c: &'static ast::ExprCall) -> R<Value> {
+    fn eval_call(&mut self, e: &'static ast::Expr, c: &'static ast::ExprCall) -> R<Value> {
         let f = self.eval(&c.func)?;
         let mut args = Vec::with_capacity(c.args.len());
         for a in &c.args {
@@ -1231,6 +1442,8 @@ impl<'h, C: Strategy> Interp<'h, C> {
                 "keyword arguments (except print's sep and end)",
             );
         }
+        // What the call drops when it returns is dropped here.
+        self.st.spot = Some(Spot::Expr(e));
         self.call(f, args, kwargs)
     }
 
@@ -1271,27 +1484,30 @@ impl<'h, C: Strategy> Interp<'h, C> {
         if args.len() != func.params.len() {
             return err("TypeError", arity_message(func, args.len()));
         }
-        if self.st.depth >= self.st.recursion_limit {
+        // The module's frame counts too, as in CPython.
+        if self.st.depth + 1 >= self.st.recursion_limit {
             return err("RecursionError", "maximum recursion depth exceeded");
         }
         let mut locals = Vars::default();
         for (p, a) in func.params.iter().zip(args) {
             locals.bind(p, a);
         }
-        let caller_line = self.st.line;
+        let (caller_line, caller_spot) = (self.st.line, self.st.spot);
         self.st.frames.push(Frame {
             locals,
             name: func.name.clone(),
         });
         self.st.depth += 1;
         let r = self.exec_block(func.body);
+        let callee_spot = self.st.spot;
         self.st.depth -= 1;
         let frame = self.st.frames.pop();
-        // The locals go in the caller's frame, at its line (CPython pops
+        // The locals go in the caller's frame, where it is (CPython pops
         // the frame first).
         self.st.line = caller_line;
+        self.st.spot = caller_spot;
         drop(frame);
-        let v = match r? {
+        let v = match r.map_err(|e| left_frame(e, &func.name, callee_spot))? {
             Flow::Return(v) => v,
             _ => Value::None,
         };
@@ -1514,18 +1730,39 @@ impl<'h, C: Strategy> Interp<'h, C> {
             if let Some(w) = what {
                 eprintln!("Exception ignored in: {w}");
             }
-            if !self.st.at_exit {
-                eprintln!("Traceback (most recent call last):");
-                eprintln!(
-                    "  File \"{}\", line {}, in {}",
-                    self.st.file,
-                    self.st.line,
-                    self.frame_name()
-                );
+            if !self.st.at_exit
+                && let Some(spot) = self.st.spot
+            {
+                let here = TbFrame {
+                    func: self.frame_name(),
+                    spot,
+                };
+                self.print_traceback(&[here]);
             }
         }
         eprintln!("{}: {}", p.kind, p.msg);
         Ok(())
+    }
+
+    /// How this runtime prints a traceback: PyPy's on `marksweep`.
+    pub fn traceback_style(&self) -> Style {
+        if self.heap.name() == "marksweep" {
+            Style::Pypy
+        } else {
+            Style::Cpython
+        }
+    }
+
+    /// `Traceback (most recent call last):` and `frames` (outermost
+    /// first), on stderr; nothing when there are none.
+    pub fn print_traceback(&self, frames: &[TbFrame]) {
+        if frames.is_empty() {
+            return;
+        }
+        eprint!(
+            "Traceback (most recent call last):\n{}",
+            crate::traceback::format(&self.st.src, self.traceback_style(), frames)
+        );
     }
 
     /// CPython's `PyErr_WriteUnraisable`: `Exception ignored in: {what}`
@@ -1536,13 +1773,8 @@ impl<'h, C: Strategy> Interp<'h, C> {
             Exc::Py(p) => {
                 let _ = self.st.out.flush();
                 eprintln!("Exception ignored in: {what}");
-                eprintln!("Traceback (most recent call last):");
-                eprintln!(
-                    "  File \"{}\", line {}, in {}",
-                    self.st.file,
-                    p.line.unwrap_or(self.st.line),
-                    p.func.as_deref().unwrap_or("<module>")
-                );
+                let frames: Vec<TbFrame> = p.frames.into_iter().rev().collect();
+                self.print_traceback(&frames);
                 eprintln!("{}: {}", p.kind, p.msg);
                 Ok(())
             }
@@ -1912,5 +2144,13 @@ pub fn expr_name(e: &ast::Expr) -> &'static str {
         ast::Expr::List(_) => "list display",
         ast::Expr::Tuple(_) => "tuple display",
         ast::Expr::Slice(_) => "slice",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn cpython_builtins_are_sorted_for_the_binary_search() {
+        assert!(super::CPYTHON_BUILTINS.is_sorted());
     }
 }

@@ -168,11 +168,15 @@
 //! an assignment, augmented assignment, `del`, `for` or `with` target it
 //! refuses, such as `1 = x`, its compiler's message and carets; its hints
 //! for `print "x"`, `if x = 1:` and `f(a b)` on one line too), an uncaught
-//! exception as the innermost line of a traceback (exit 1), after which
-//! the exit's finalization runs as after a normal end (CPython: what the
-//! traceback's frames held, then the globals). Recursion is
-//! limited to 1000 calls (`RecursionError`), and the evaluator runs on a
-//! thread with a large stack, so the process never overflows its stack.
+//! exception as the modelled runtime's traceback (exit 1: CPython 3.11's
+//! frames, source lines and carets; PyPy's, without carets, on
+//! `marksweep`), after which the exit's finalization runs as after a
+//! normal end (CPython: what the traceback's frames held, then the
+//! globals). A builtin of CPython's that gc-py does not have is not
+//! supported (not a `NameError`). Recursion is limited as in CPython
+//! (1000 frames, the module's included: `RecursionError`), and the
+//! evaluator runs on a thread with a large stack, so the process never
+//! overflows its stack.
 
 #![forbid(unsafe_code)]
 
@@ -184,6 +188,7 @@ mod interp;
 mod objects;
 mod source;
 mod targets;
+mod traceback;
 mod value;
 mod verify;
 pub use verify::EndCheck;
@@ -607,7 +612,12 @@ fn run_program<C: Strategy>(
     // PyPy runs finalizers between bytecodes, after the collection; CPython
     // at count zero and inside the collection.
     let lend_in_ops = C::COLLECT_RETURNS_COUNT;
-    let mut st = State::new(file.to_owned(), LineIndex::new(source), out, lend_in_ops);
+    let src = traceback::Source {
+        file: file.to_owned(),
+        text: source.to_owned(),
+        lines: LineIndex::new(source),
+    };
+    let mut st = State::new(src, out, lend_in_ops);
     let mut it = Interp {
         heap: Heap::new(&mut c),
         st: &mut st,
@@ -650,10 +660,10 @@ fn run_program<C: Strategy>(
     // An uncaught exception is printed first; then, as CPython's
     // `Py_FinalizeEx` after `PyErr_Print`, the exit's finalization runs
     // (what the traceback's frames held goes first, then the globals).
-    let mut status = report_end(it.st, file, r);
+    let mut status = report_end(&mut it, file, r);
     if status != EXIT_UNSUPPORTED {
         let end = it.shutdown();
-        let end_status = report_end(it.st, file, end);
+        let end_status = report_end(&mut it, file, end);
         if status == EXIT_OK {
             status = end_status;
         }
@@ -666,8 +676,8 @@ fn run_program<C: Strategy>(
 
 /// Prints how the program (or its exit) ended, if with an error: the
 /// exit status.
-fn report_end(st: &mut State, file: &str, r: Result<(), Exc>) -> i32 {
-    let _ = st.out.flush();
+fn report_end<C: Strategy>(it: &mut Interp<'_, C>, file: &str, r: Result<(), Exc>) -> i32 {
+    let _ = it.st.out.flush();
     match r {
         Ok(()) => EXIT_OK,
         Err(Exc::Unsupported(u)) => {
@@ -675,12 +685,16 @@ fn report_end(st: &mut State, file: &str, r: Result<(), Exc>) -> i32 {
             EXIT_UNSUPPORTED
         }
         Err(Exc::Py(p)) => {
-            eprintln!("Traceback (most recent call last):");
-            eprintln!(
-                "  File \"{file}\", line {}, in {}",
-                p.line.unwrap_or(st.line),
-                p.func.as_deref().unwrap_or("<module>")
-            );
+            // The module's frame, then the frames the exception left.
+            let module = p.spot.map(|spot| traceback::TbFrame {
+                func: std::rc::Rc::from("<module>"),
+                spot,
+            });
+            let frames: Vec<_> = module
+                .into_iter()
+                .chain(p.frames.into_iter().rev())
+                .collect();
+            it.print_traceback(&frames);
             eprintln!("{}: {}", p.kind, p.msg);
             EXIT_ERROR
         }

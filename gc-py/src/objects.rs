@@ -367,6 +367,23 @@ impl<C: Strategy> Interp<'_, C> {
         Ok(out)
     }
 
+    /// The items unpacking (`a, b = v`) sees: as [`Self::iter_values`],
+    /// with unpacking's own message for a value that is not iterable.
+    pub fn unpack_values(&mut self, v: &Value) -> R<Vec<Value>> {
+        let iterable = match v {
+            Value::Garbage | Value::View(..) | Value::Range(..) | Value::Str(_) => true,
+            Value::Obj(r) => matches!(self.tag_of(r)?, tag::LIST | b't' | tag::DICT),
+            _ => false,
+        };
+        if !iterable {
+            return err(
+                "TypeError",
+                format!("cannot unpack non-iterable {} object", self.type_name_of(v)),
+            );
+        }
+        self.iter_values(v)
+    }
+
     /// The items `for` and unpacking see.
     pub fn iter_values(&mut self, v: &Value) -> R<Vec<Value>> {
         match v {
@@ -606,10 +623,19 @@ impl<C: Strategy> Interp<'_, C> {
                 drop(old);
                 Ok(())
             }
-            other => err(
+            // CPython gives functions and modules new attributes; gc-py,
+            // whose functions and modules are atoms, cannot.
+            other @ (Value::Func(_) | Value::Module(_)) => err(
                 "AttributeError",
                 format!(
                     "'{}' object has no attribute '{name}' (and gc-py cannot add one)",
+                    self.type_name_of(other)
+                ),
+            ),
+            other => err(
+                "AttributeError",
+                format!(
+                    "'{}' object has no attribute '{name}'",
                     self.type_name_of(other)
                 ),
             ),
@@ -672,7 +698,9 @@ impl<C: Strategy> Interp<'_, C> {
         })
     }
 
-    pub fn binop(&mut self, op: ast::Operator, l: Value, r: Value) -> R<Value> {
+    /// `l op r`, or (`in_place`) the operation of `l op= r` (whose error
+    /// names `op=`).
+    pub fn binop(&mut self, op: ast::Operator, l: Value, r: Value, in_place: bool) -> R<Value> {
         use ast::Operator::*;
         let as_int = |v: &Value| match v {
             Value::Int(i) => Some(*i),
@@ -686,7 +714,14 @@ impl<C: Strategy> Interp<'_, C> {
                 Mult => a.checked_mul(b),
                 FloorDiv | Mod => {
                     if b == 0 {
-                        return err("ZeroDivisionError", "integer division or modulo by zero");
+                        return err(
+                            "ZeroDivisionError",
+                            if op == Mod {
+                                "integer modulo by zero"
+                            } else {
+                                "integer division or modulo by zero"
+                            },
+                        );
                     }
                     let (q, m) = (a.checked_div_euclid(b), a.checked_rem_euclid(b));
                     match (q, m) {
@@ -707,7 +742,7 @@ impl<C: Strategy> Interp<'_, C> {
                         "gc-py has no floats: use // for integer division",
                     );
                 }
-                _ => return self.op_unsupported(op, &l, &r),
+                _ => return self.op_unsupported(op, &l, &r, in_place),
             };
             return v.map(Value::Int).map_or_else(
                 || err("OverflowError", "integer overflow (gc-py ints are 64-bit)"),
@@ -726,12 +761,63 @@ impl<C: Strategy> Interp<'_, C> {
                 items.extend(self.iter_values(&r)?);
                 self.new_list(items)
             }
-            _ => self.op_unsupported(op, &l, &r),
+            _ => self.op_unsupported(op, &l, &r, in_place),
         }
     }
 
-    fn op_unsupported(&self, op: ast::Operator, l: &Value, r: &Value) -> R<Value> {
+    /// The `TypeError` of an operation the operands do not support.
+    fn op_unsupported(&self, op: ast::Operator, l: &Value, r: &Value, in_place: bool) -> R<Value> {
         use ast::Operator::*;
+        // `str + x`, `list + x`, `tuple + x`: the sequence's own concat
+        // refuses another type.
+        if op == Add {
+            let seq = match l {
+                Value::Str(_) => Some("str"),
+                Value::Obj(o) => match self.tag_of(o) {
+                    Ok(tag::LIST) => Some("list"),
+                    Ok(b't') => Some("tuple"),
+                    _ => None,
+                },
+                _ => None,
+            };
+            if let Some(seq) = seq
+                && self.type_name_of(r) != seq
+            {
+                return err(
+                    "TypeError",
+                    format!(
+                        "can only concatenate {seq} (not \"{}\") to {seq}",
+                        self.type_name_of(r)
+                    ),
+                );
+            }
+        }
+        // A sequence repeated by something else than an int
+        // (`sequence_repeat`: the sequence's `*` takes only an index).
+        if op == Mult {
+            let is_sequence = |v: &Value| match v {
+                Value::Str(_) => true,
+                Value::Obj(o) => matches!(self.tag_of(o), Ok(tag::LIST | b't')),
+                _ => false,
+            };
+            let is_int = |v: &Value| matches!(v, Value::Int(_) | Value::Bool(_));
+            let other = if is_sequence(l) && !is_int(r) {
+                Some(r)
+            } else if is_sequence(r) && !is_int(l) {
+                Some(l)
+            } else {
+                None
+            };
+            if let Some(other) = other {
+                return err(
+                    "TypeError",
+                    format!(
+                        "can't multiply sequence by non-int of type '{}'",
+                        self.type_name_of(other)
+                    ),
+                );
+            }
+        }
         let sym = match op {
             Add => "+",
             Sub => "-",
@@ -739,7 +825,8 @@ impl<C: Strategy> Interp<'_, C> {
             MatMult => "@",
             Div => "/",
             Mod => "%",
-            Pow => "** or pow()",
+            Pow if !in_place => "** or pow()",
+            Pow => "**",
             LShift => "<<",
             RShift => ">>",
             BitOr => "|",
@@ -747,10 +834,11 @@ impl<C: Strategy> Interp<'_, C> {
             BitAnd => "&",
             FloorDiv => "//",
         };
+        let eq = if in_place { "=" } else { "" };
         err(
             "TypeError",
             format!(
-                "unsupported operand type(s) for {sym}: '{}' and '{}'",
+                "unsupported operand type(s) for {sym}{eq}: '{}' and '{}'",
                 self.type_name_of(l),
                 self.type_name_of(r)
             ),

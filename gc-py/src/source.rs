@@ -24,6 +24,19 @@ impl LineIndex {
         }
     }
 
+    /// The byte offset where 1-based line `line` starts.
+    pub fn start(&self, line: usize) -> usize {
+        self.starts[line - 1]
+    }
+
+    /// The text of 1-based line `line` of `source`, without its line
+    /// break; `None` past the end.
+    pub fn text<'a>(&self, source: &'a str, line: usize) -> Option<&'a str> {
+        let start = *self.starts.get(line.checked_sub(1)?)?;
+        let end = self.starts.get(line).map_or(source.len(), |&e| e - 1);
+        source.get(start..end.max(start))
+    }
+
     /// The 1-based column of byte `offset`.
     pub fn column(&self, offset: usize) -> usize {
         let l = self.line(offset);

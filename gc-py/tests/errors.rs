@@ -429,9 +429,17 @@ fn a_runtime_error_names_its_line() {
         );
         assert_eq!(r.code, 1);
         assert_eq!(r.stdout, "1\n");
+        // CPython's carets; PyPy prints none.
+        let carets = if s == "marksweep" {
+            ""
+        } else {
+            "            ^\n"
+        };
         assert_eq!(
             r.stderr,
-            "Traceback (most recent call last):\n  File \"rt.py\", line 3, in <module>\nNameError: name 'z' is not defined\n"
+            format!(
+                "Traceback (most recent call last):\n  File \"rt.py\", line 3, in <module>\n    y = x + z\n{carets}NameError: name 'z' is not defined\n"
+            )
         );
     }
 }
@@ -507,7 +515,7 @@ fn an_exception_in_del_is_ignored_as_cpython_does() {
         assert_eq!(r.stdout, "in del\nafter\n");
         assert_eq!(
             mask(&r.stderr),
-            "Exception ignored in: <function A.__del__ at 0x…>\nTraceback (most recent call last):\n  File \"del.py\", line 4, in __del__\nZeroDivisionError: integer division or modulo by zero\n"
+            "Exception ignored in: <function A.__del__ at 0x…>\nTraceback (most recent call last):\n  File \"del.py\", line 4, in __del__\n    x = 1 // 0\n        ~~^^~~\nZeroDivisionError: integer division or modulo by zero\n"
         );
     }
 }
@@ -864,5 +872,25 @@ fn an_indentation_error_is_reported_as_cpython_does() {
                 "{source:?} on {s}"
             );
         }
+    }
+}
+
+#[test]
+fn a_cpython_builtin_gc_py_lacks_is_unsupported_not_a_name_error() {
+    for s in STRATEGIES {
+        let r = run_source("int.py", "x = 1\ny = int('5')\n", s);
+        assert_eq!(r.code, 2, "{}", r.stderr);
+        assert_eq!(r.stderr, "int.py:2: the builtin int is not supported\n");
+        // The program's own `int` is no builtin.
+        let r = run_source("own.py", "def int(x):\n    return x\nprint(int(5))\n", s);
+        assert_eq!((r.code, r.stdout.as_str()), (0, "5\n"), "{}", r.stderr);
+        // A name CPython does not have either is a NameError.
+        let r = run_source("nope.py", "y = zzz(5)\n", s);
+        assert_eq!(r.code, 1, "{}", r.stderr);
+        assert!(
+            r.stderr.ends_with("NameError: name 'zzz' is not defined\n"),
+            "{}",
+            r.stderr
+        );
     }
 }

@@ -6,37 +6,8 @@
 mod common;
 
 use std::io::Write;
-use std::process::Command;
 
 use common::*;
-
-fn version_of(exe: &str) -> Option<String> {
-    let out = Command::new(exe).arg("--version").output().ok()?;
-    if !out.status.success() {
-        return None;
-    }
-    let mut v = String::from_utf8_lossy(&out.stdout).into_owned();
-    v.push_str(&String::from_utf8_lossy(&out.stderr));
-    Some(v.trim().to_owned())
-}
-
-fn find_cpython_311() -> Result<String, String> {
-    for exe in ["python3.11", "python3"] {
-        if let Some(v) = version_of(exe) {
-            if v.starts_with("Python 3.11") {
-                return Ok(exe.to_owned());
-            }
-            eprintln!("vs_python: {exe} is {v}, not CPython 3.11");
-        }
-    }
-    Err("neither python3.11 nor a python3 that is 3.11 is installed".into())
-}
-
-/// Written straight to the process's stderr, past the test harness's
-/// capture, so a skip is seen.
-fn skip(test: &str, why: &str) {
-    let _ = writeln!(std::io::stderr(), "\n*** SKIPPED {test}: {why} ***\n");
-}
 
 /// Programs whose output on pypy3 is known to differ, and why. Each is
 /// still run, and the difference printed (loudly), but it does not fail.

@@ -2,6 +2,7 @@
 
 #![allow(dead_code)]
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -79,4 +80,32 @@ pub fn mask(s: &str) -> String {
         i += 1;
     }
     out
+}
+
+pub fn version_of(exe: &str) -> Option<String> {
+    let out = Command::new(exe).arg("--version").output().ok()?;
+    if !out.status.success() {
+        return None;
+    }
+    let mut v = String::from_utf8_lossy(&out.stdout).into_owned();
+    v.push_str(&String::from_utf8_lossy(&out.stderr));
+    Some(v.trim().to_owned())
+}
+
+pub fn find_cpython_311() -> Result<String, String> {
+    for exe in ["python3.11", "python3"] {
+        if let Some(v) = version_of(exe) {
+            if v.starts_with("Python 3.11") {
+                return Ok(exe.to_owned());
+            }
+            eprintln!("{exe} is {v}, not CPython 3.11");
+        }
+    }
+    Err("neither python3.11 nor a python3 that is 3.11 is installed".into())
+}
+
+/// Written straight to the process's stderr, past the test harness's
+/// capture, so a skip is seen.
+pub fn skip(test: &str, why: &str) {
+    let _ = writeln!(std::io::stderr(), "\n*** SKIPPED {test}: {why} ***\n");
 }
