@@ -92,10 +92,8 @@ impl<C: Strategy> Interp<'_, C> {
             (Module::Sys, "setrecursionlimit") => SysSetRecursionLimit,
             (Module::Sys, "getrecursionlimit") => SysGetRecursionLimit,
             _ => {
-                return err(
-                    "AttributeError",
-                    format!("module '{}' has no attribute '{name}'", m.name()),
-                );
+                let msg = format!("module '{}' has no attribute '{name}'", m.name());
+                return self.attr_error(&Value::Module(m), name, msg);
             }
         };
         Ok(Value::Builtin(b))
@@ -596,12 +594,21 @@ impl<C: Strategy> Interp<'_, C> {
                 let callback = if args.len() == 2 {
                     match args.pop().expect("two") {
                         Value::None => None,
-                        cb @ (Value::Func(_) | Value::Method(..) | Value::Builtin(_)) => Some(cb),
+                        // CPython takes any object, and fails only when it
+                        // calls it back (an ignored `TypeError`); gc-py keeps
+                        // a callback outside the heap, so it takes those that
+                        // hold no container.
+                        cb @ (Value::Func(_)
+                        | Value::Method(..)
+                        | Value::Builtin(_)
+                        | Value::Int(_)
+                        | Value::Bool(_)
+                        | Value::Str(_)) => Some(cb),
                         other => {
                             return err(
                                 "TypeError",
                                 format!(
-                                    "weakref callback must be callable, not {}",
+                                    "gc-py cannot keep a {} as a weakref callback",
                                     self.type_name_of(&other)
                                 ),
                             );

@@ -8,167 +8,15 @@ use rustpython_parser::ast::{self, Ranged};
 
 use gc_core::{Local, Scope};
 
+use crate::cpython_names::{BUILTINS, MODULE_GLOBALS};
 use crate::heap::{Heap, Log, Root, Slot, Strategy, Weak};
 use crate::source::Unsupported;
+use crate::suggest;
 use crate::traceback::{Source, Spot, Style, TbFrame};
 use crate::value::{Builtin, Class, Func, Module, Value, tag};
 
 /// CPython's default recursion limit.
 pub const DEFAULT_RECURSION_LIMIT: usize = 1000;
-
-/// The names in CPython 3.11's `builtins` (`dir(builtins)` without the
-/// underscored ones), sorted.
-const CPYTHON_BUILTINS: &[&str] = &[
-    "ArithmeticError",
-    "AssertionError",
-    "AttributeError",
-    "BaseException",
-    "BaseExceptionGroup",
-    "BlockingIOError",
-    "BrokenPipeError",
-    "BufferError",
-    "BytesWarning",
-    "ChildProcessError",
-    "ConnectionAbortedError",
-    "ConnectionError",
-    "ConnectionRefusedError",
-    "ConnectionResetError",
-    "DeprecationWarning",
-    "EOFError",
-    "Ellipsis",
-    "EncodingWarning",
-    "EnvironmentError",
-    "Exception",
-    "ExceptionGroup",
-    "False",
-    "FileExistsError",
-    "FileNotFoundError",
-    "FloatingPointError",
-    "FutureWarning",
-    "GeneratorExit",
-    "IOError",
-    "ImportError",
-    "ImportWarning",
-    "IndentationError",
-    "IndexError",
-    "InterruptedError",
-    "IsADirectoryError",
-    "KeyError",
-    "KeyboardInterrupt",
-    "LookupError",
-    "MemoryError",
-    "ModuleNotFoundError",
-    "NameError",
-    "None",
-    "NotADirectoryError",
-    "NotImplemented",
-    "NotImplementedError",
-    "OSError",
-    "OverflowError",
-    "PendingDeprecationWarning",
-    "PermissionError",
-    "ProcessLookupError",
-    "RecursionError",
-    "ReferenceError",
-    "ResourceWarning",
-    "RuntimeError",
-    "RuntimeWarning",
-    "StopAsyncIteration",
-    "StopIteration",
-    "SyntaxError",
-    "SyntaxWarning",
-    "SystemError",
-    "SystemExit",
-    "TabError",
-    "TimeoutError",
-    "True",
-    "TypeError",
-    "UnboundLocalError",
-    "UnicodeDecodeError",
-    "UnicodeEncodeError",
-    "UnicodeError",
-    "UnicodeTranslateError",
-    "UnicodeWarning",
-    "UserWarning",
-    "ValueError",
-    "Warning",
-    "ZeroDivisionError",
-    "abs",
-    "aiter",
-    "all",
-    "anext",
-    "any",
-    "ascii",
-    "bin",
-    "bool",
-    "breakpoint",
-    "bytearray",
-    "bytes",
-    "callable",
-    "chr",
-    "classmethod",
-    "compile",
-    "complex",
-    "copyright",
-    "credits",
-    "delattr",
-    "dict",
-    "dir",
-    "divmod",
-    "enumerate",
-    "eval",
-    "exec",
-    "exit",
-    "filter",
-    "float",
-    "format",
-    "frozenset",
-    "getattr",
-    "globals",
-    "hasattr",
-    "hash",
-    "help",
-    "hex",
-    "id",
-    "input",
-    "int",
-    "isinstance",
-    "issubclass",
-    "iter",
-    "len",
-    "license",
-    "list",
-    "locals",
-    "map",
-    "max",
-    "memoryview",
-    "min",
-    "next",
-    "object",
-    "oct",
-    "open",
-    "ord",
-    "pow",
-    "print",
-    "property",
-    "quit",
-    "range",
-    "repr",
-    "reversed",
-    "round",
-    "set",
-    "setattr",
-    "slice",
-    "sorted",
-    "staticmethod",
-    "str",
-    "sum",
-    "super",
-    "tuple",
-    "type",
-    "vars",
-    "zip",
-];
 
 /// A Python exception (no `try` in the subset: it ends the program, or is
 /// printed as "Exception ignored" when it leaves a `__del__`).
@@ -183,6 +31,9 @@ pub struct PyErr {
     pub spot: Option<Spot>,
     /// The frames it left, innermost first.
     pub frames: Vec<TbFrame>,
+    /// What CPython would add to its line when it ends the program: a
+    /// close name (`Did you mean: …?`).
+    pub suggestion: Option<String>,
 }
 
 impl PyErr {
@@ -192,8 +43,17 @@ impl PyErr {
             msg,
             spot: None,
             frames: Vec::new(),
+            suggestion: None,
         }
     }
+}
+
+/// A `NameError` or `AttributeError` for `name`, suggesting the closest of
+/// `candidates` (see [`crate::suggest`]).
+pub fn err_suggesting<T>(kind: &'static str, msg: String, name: &str, candidates: &[&str]) -> R<T> {
+    let mut e = PyErr::new(kind, msg);
+    e.suggestion = crate::suggest::closest(name, candidates).map(str::to_owned);
+    Err(Exc::Py(e))
 }
 
 /// `e` leaving the frame of `func`, which was at `e`'s spot (else at
@@ -293,6 +153,14 @@ pub struct Vars {
 }
 
 impl Vars {
+    /// The names bound, in the order they were first bound.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.slots
+            .iter()
+            .filter(|(_, v)| v.is_some())
+            .map(|(n, _)| &**n)
+    }
+
     /// The values bound.
     pub fn values(&self) -> impl Iterator<Item = &Value> {
         self.slots.iter().filter_map(|(_, v)| v.as_ref())
@@ -370,7 +238,8 @@ pub enum ExitGlobal {
 
 pub struct Frame {
     pub locals: Vars,
-    pub name: Rc<str>,
+    /// The function it runs.
+    pub func: Rc<Func>,
 }
 
 pub struct WeakEntry {
@@ -443,6 +312,9 @@ pub struct State {
     pub gc_callbacks: Option<Root>,
     /// The program has ended: what runs now runs in no frame of it.
     pub at_exit: bool,
+    /// The main module is being torn down (after the first collection at
+    /// exit): CPython's tracebacks print no source lines from here on.
+    pub teardown: bool,
     /// `gc.garbage` where the collector keeps none, once asked for.
     pub gc_garbage: Option<Root>,
     /// The globals during the last collection at exit, on `generational`.
@@ -482,6 +354,7 @@ impl State {
             gc_callbacks: None,
             gc_garbage: None,
             at_exit: false,
+            teardown: false,
             exit_globals: None,
             lend_in_ops,
         }
@@ -784,7 +657,7 @@ impl<'h, C: Strategy> Interp<'h, C> {
         self.st
             .frames
             .last()
-            .map(|f| f.name.clone())
+            .map(|f| f.func.name.clone())
             .unwrap_or_else(|| Rc::from("<module>"))
     }
 
@@ -805,13 +678,11 @@ impl<'h, C: Strategy> Interp<'h, C> {
             Some(b) => Ok(Value::Builtin(b)),
             // A builtin of CPython's that gc-py does not have: the program
             // is outside the subset, not wrong.
-            None if CPYTHON_BUILTINS.binary_search(&name).is_ok() => {
-                Err(Exc::Unsupported(Unsupported {
-                    line: self.st.line,
-                    what: format!("the builtin {name}"),
-                }))
-            }
-            None => err("NameError", format!("name '{name}' is not defined")),
+            None if BUILTINS.contains(&name) => Err(Exc::Unsupported(Unsupported {
+                line: self.st.line,
+                what: format!("the builtin {name}"),
+            })),
+            None => self.name_error(name),
         }
     }
 
@@ -833,6 +704,28 @@ impl<'h, C: Strategy> Interp<'h, C> {
         }
     }
 
+    /// `NameError` for `name`, with CPython's suggestion: the closest of
+    /// the frame's local names, else of its globals, else of the builtins.
+    fn name_error<T>(&self, name: &str) -> R<T> {
+        let msg = format!("name '{name}' is not defined");
+        let locals = match self.st.frames.last() {
+            Some(f) => suggest::local_names(&f.func.params, f.func.body),
+            None => Vec::new(),
+        };
+        let locals: Vec<&str> = locals.iter().map(String::as_str).collect();
+        let globals: Vec<&str> = MODULE_GLOBALS
+            .iter()
+            .copied()
+            .chain(self.st.globals.names())
+            .collect();
+        for candidates in [&locals[..], &globals, BUILTINS] {
+            if suggest::closest(name, candidates).is_some() {
+                return err_suggesting("NameError", msg, name, candidates);
+            }
+        }
+        err("NameError", msg)
+    }
+
     fn store(&mut self, name: &str, v: Value) {
         let old = match self.st.frames.last_mut() {
             Some(f) => f.locals.set(name, v),
@@ -848,7 +741,7 @@ impl<'h, C: Strategy> Interp<'h, C> {
         };
         match old {
             Some(_) => Ok(()),
-            None => err("NameError", format!("name '{name}' is not defined")),
+            None => self.name_error(name),
         }
     }
 
@@ -1495,7 +1388,7 @@ impl<'h, C: Strategy> Interp<'h, C> {
         let (caller_line, caller_spot) = (self.st.line, self.st.spot);
         self.st.frames.push(Frame {
             locals,
-            name: func.name.clone(),
+            func: func.clone(),
         });
         self.st.depth += 1;
         let r = self.exec_block(func.body);
@@ -1710,36 +1603,36 @@ impl<'h, C: Strategy> Interp<'h, C> {
         Ok(())
     }
 
-    /// An exception raised by calling a `__del__` that is not a function
-    /// (`__del__ = 5`), which no frame of the program saw: CPython's
-    /// `PyErr_WriteUnraisable` names the object (not `None`) and gives the
-    /// traceback the frame that was running, if any (none at exit); PyPy
-    /// prints the object and the exception alone.
+    /// CPython's `PyErr_WriteUnraisable`: `Exception ignored in: {what}`
+    /// (nothing for a `__del__` that is `None`), the traceback, and the
+    /// exception, on stderr. An exception that left no frame of the
+    /// program (a `__del__` or callback that is not a function,
+    /// `__del__ = 5`) gets the frame that is running, if any (none at
+    /// exit). PyPy prints the object and the frames the exception left.
     fn report_unraisable(&mut self, e: Exc, what: Option<&str>) -> R<()> {
         let p = match e {
             Exc::Unsupported(u) => return Err(Exc::Unsupported(u)),
             Exc::Py(p) => p,
         };
         let _ = self.st.out.flush();
-        if self.heap.name() == "marksweep" {
-            match what {
-                Some(w) => eprintln!("Exception ignored in: {w}"),
-                None => eprintln!("Exception ignored in:"),
-            }
-        } else {
-            if let Some(w) = what {
-                eprintln!("Exception ignored in: {w}");
-            }
-            if !self.st.at_exit
-                && let Some(spot) = self.st.spot
-            {
-                let here = TbFrame {
-                    func: self.frame_name(),
-                    spot,
-                };
-                self.print_traceback(&[here]);
-            }
+        let cpython = self.traceback_style() == Style::Cpython;
+        match what {
+            Some(w) => eprintln!("Exception ignored in: {w}"),
+            None if !cpython => eprintln!("Exception ignored in:"),
+            None => {}
         }
+        let mut frames: Vec<TbFrame> = p.frames.into_iter().rev().collect();
+        if frames.is_empty()
+            && cpython
+            && !self.st.at_exit
+            && let Some(spot) = self.st.spot
+        {
+            frames.push(TbFrame {
+                func: self.frame_name(),
+                spot,
+            });
+        }
+        self.print_traceback(&frames);
         eprintln!("{}: {}", p.kind, p.msg);
         Ok(())
     }
@@ -1754,31 +1647,27 @@ impl<'h, C: Strategy> Interp<'h, C> {
     }
 
     /// `Traceback (most recent call last):` and `frames` (outermost
-    /// first), on stderr; nothing when there are none.
+    /// first), on stderr; nothing when there are none. Once the main
+    /// module is torn down CPython prints no source lines (its `io` is
+    /// gone by then).
     pub fn print_traceback(&self, frames: &[TbFrame]) {
         if frames.is_empty() {
             return;
         }
+        let style = if self.st.teardown {
+            Style::Bare
+        } else {
+            self.traceback_style()
+        };
         eprint!(
             "Traceback (most recent call last):\n{}",
-            crate::traceback::format(&self.st.src, self.traceback_style(), frames)
+            crate::traceback::format(&self.st.src, style, frames)
         );
     }
 
-    /// CPython's `PyErr_WriteUnraisable`: `Exception ignored in: {what}`
-    /// and the traceback's last lines, on stderr.
+    /// [`Self::report_unraisable`] of an exception out of `what`.
     pub fn report_ignored(&mut self, e: Exc, what: &str) -> R<()> {
-        match e {
-            Exc::Unsupported(u) => Err(Exc::Unsupported(u)),
-            Exc::Py(p) => {
-                let _ = self.st.out.flush();
-                eprintln!("Exception ignored in: {what}");
-                let frames: Vec<TbFrame> = p.frames.into_iter().rev().collect();
-                self.print_traceback(&frames);
-                eprintln!("{}: {}", p.kind, p.msg);
-                Ok(())
-            }
-        }
+        self.report_unraisable(e, Some(what))
     }
 
     /// At exit: what CPython's finalization does with `__main__`'s
@@ -1861,6 +1750,7 @@ impl<'h, C: Strategy> Interp<'h, C> {
             if self.callbacks_hold_globals()? || self.garbage_holds_globals()? {
                 return Ok(());
             }
+            self.st.teardown = true;
             let vals = self.st.globals.drain_named();
             let mut boxed = Vec::with_capacity(vals.len());
             let mut names = HashMap::with_capacity(vals.len());
@@ -1905,6 +1795,7 @@ impl<'h, C: Strategy> Interp<'h, C> {
         } else {
             // One at a time, first bound first; a `__del__` this runs still
             // reads the globals not yet unbound.
+            self.st.teardown = true;
             for i in 0..self.st.globals.len() {
                 drop(self.st.globals.take_at(i));
                 self.safe_point()?;
@@ -2144,13 +2035,5 @@ pub fn expr_name(e: &ast::Expr) -> &'static str {
         ast::Expr::List(_) => "list display",
         ast::Expr::Tuple(_) => "tuple display",
         ast::Expr::Slice(_) => "slice",
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn cpython_builtins_are_sorted_for_the_binary_search() {
-        assert!(super::CPYTHON_BUILTINS.is_sorted());
     }
 }

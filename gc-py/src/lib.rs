@@ -172,8 +172,10 @@
 //! frames, source lines and carets; PyPy's, without carets, on
 //! `marksweep`), after which the exit's finalization runs as after a
 //! normal end (CPython: what the traceback's frames held, then the
-//! globals). A builtin of CPython's that gc-py does not have is not
-//! supported (not a `NameError`). Recursion is limited as in CPython
+//! globals), with CPython's `Did you mean: 'x'?` for a misspelt name or
+//! attribute. A builtin or a method of a builtin type that CPython has and
+//! gc-py does not is not supported (not a `NameError` or an
+//! `AttributeError`). Recursion is limited as in CPython
 //! (1000 frames, the module's included: `RecursionError`), and the
 //! evaluator runs on a thread with a large stack, so the process never
 //! overflows its stack.
@@ -182,11 +184,14 @@
 
 mod builtins;
 mod check;
+#[rustfmt::skip]
+mod cpython_names;
 pub mod heap;
 mod hints;
 mod interp;
 mod objects;
 mod source;
+mod suggest;
 mod targets;
 mod traceback;
 mod value;
@@ -695,7 +700,15 @@ fn report_end<C: Strategy>(it: &mut Interp<'_, C>, file: &str, r: Result<(), Exc
                 .chain(p.frames.into_iter().rev())
                 .collect();
             it.print_traceback(&frames);
-            eprintln!("{}: {}", p.kind, p.msg);
+            // CPython offers a close name when it prints the exception
+            // that ends the program (PyPy 3.9 does not).
+            let suggestion = match &p.suggestion {
+                Some(s) if it.traceback_style() == traceback::Style::Cpython => {
+                    format!(". Did you mean: '{s}'?")
+                }
+                _ => String::new(),
+            };
+            eprintln!("{}: {}{suggestion}", p.kind, p.msg);
             EXIT_ERROR
         }
     }

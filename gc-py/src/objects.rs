@@ -22,9 +22,11 @@ use std::rc::Rc;
 
 use rustpython_parser::ast;
 
+use crate::cpython_names as names;
 use crate::heap::{Root, Strategy};
-use crate::interp::{Interp, R, err, fake_addr};
-use crate::value::{Builtin, Class, DictIndex, Value, ViewKind, tag};
+use crate::interp::{Exc, Interp, R, err, err_suggesting, fake_addr};
+use crate::source::Unsupported;
+use crate::value::{Builtin, Class, DictIndex, Module, Value, ViewKind, tag};
 
 /// A dict with this many entries or more is searched through a hash index
 /// (fewer are compared key by key, as fast at that size).
@@ -557,10 +559,10 @@ impl<C: Strategy> Interp<'_, C> {
                             Some(v) => Ok(v),
                             None => err("SystemError", "class attribute vanished"),
                         },
-                        None => err(
-                            "AttributeError",
-                            format!("'{}' object has no attribute '{name}'", k.name),
-                        ),
+                        None => {
+                            let msg = format!("'{}' object has no attribute '{name}'", k.name);
+                            self.attr_error(&Value::Obj(r), name, msg)
+                        }
                     };
                 }
                 let b = match (t, name) {
@@ -574,11 +576,9 @@ impl<C: Strategy> Interp<'_, C> {
                     (tag::DICT, "pop") => Builtin::DictPop,
                     (tag::DICT, "clear") => Builtin::DictClear,
                     _ => {
-                        let tn = self.type_name_of(&Value::Obj(r));
-                        return err(
-                            "AttributeError",
-                            format!("'{tn}' object has no attribute '{name}'"),
-                        );
+                        let tn = self.type_name_of(&Value::Obj(r.clone()));
+                        let msg = format!("'{tn}' object has no attribute '{name}'");
+                        return self.attr_error(&Value::Obj(r), name, msg);
                     }
                 };
                 Ok(Value::BoundBuiltin(b, r))
@@ -589,24 +589,93 @@ impl<C: Strategy> Interp<'_, C> {
                 }
                 match self.class_attr(&k, name)? {
                     Some(v) => Ok(v),
-                    None => err(
-                        "AttributeError",
-                        format!("type object '{}' has no attribute '{name}'", k.name),
-                    ),
+                    None => {
+                        let msg = format!("type object '{}' has no attribute '{name}'", k.name);
+                        self.attr_error(&Value::Class(k), name, msg)
+                    }
                 }
             }
             Value::Module(m) => self.module_attr(m, name),
             Value::Garbage if name == "clear" => Ok(Value::Builtin(Builtin::GarbageClear)),
             Value::Garbage if name == "append" => Ok(Value::Builtin(Builtin::GarbageAppend)),
             Value::Func(f) if name == "__name__" => Ok(Value::Str(f.name.clone())),
-            other => err(
-                "AttributeError",
-                format!(
+            other => {
+                let msg = format!(
                     "'{}' object has no attribute '{name}'",
                     self.type_name_of(&other)
-                ),
-            ),
+                );
+                self.attr_error(&other, name, msg)
+            }
         }
+    }
+
+    /// `AttributeError` `msg` for `name` on `obj`, with CPython's
+    /// suggestion from `dir(obj)`; where CPython's object has the
+    /// attribute (a method of `list` gc-py lacks, say), the program is
+    /// outside the subset instead.
+    pub fn attr_error<T>(&mut self, obj: &Value, name: &str, msg: String) -> R<T> {
+        let builtin: Option<(&str, &[&str])> = match obj {
+            Value::Str(_) => Some(("str", names::STR)),
+            Value::Int(_) => Some(("int", names::INT)),
+            Value::Bool(_) => Some(("bool", names::BOOL)),
+            Value::None => Some(("NoneType", names::NONE)),
+            Value::Range(..) => Some(("range", names::RANGE)),
+            Value::Module(m) => Some((
+                m.name(),
+                match m {
+                    Module::Gc => names::GC_MODULE,
+                    Module::Sys => names::SYS_MODULE,
+                    Module::Weakref => names::WEAKREF_MODULE,
+                },
+            )),
+            Value::Obj(o) => match self.tag_of(o)? {
+                tag::LIST => Some(("list", names::LIST)),
+                tag::DICT => Some(("dict", names::DICT)),
+                b't' => Some(("tuple", names::TUPLE)),
+                _ => None,
+            },
+            _ => None,
+        };
+        if let Some((owner, dir)) = builtin {
+            if dir.contains(&name) {
+                return Err(Exc::Unsupported(Unsupported {
+                    line: self.st.line,
+                    what: format!("{owner}.{name}"),
+                }));
+            }
+            return err_suggesting("AttributeError", msg, name, dir);
+        }
+        // A class of the program, or one of its instances: what is set on
+        // the instance, the class's names along its bases, and `object`'s.
+        let (class, instance) = match obj {
+            Value::Class(k) => (k.clone(), None),
+            Value::Obj(o) if self.tag_of(o)? == tag::INSTANCE => {
+                (self.st.classes[self.extra(o)? as usize].clone(), Some(o))
+            }
+            _ => return err("AttributeError", msg),
+        };
+        let mut dir: Vec<String> = names::OBJECT
+            .iter()
+            .chain(names::CLASS_EXTRA)
+            .map(|n| n.to_string())
+            .collect();
+        let mut k = Some(class.clone());
+        while let Some(c) = k {
+            dir.extend(c.attrs.borrow().keys().map(|n| n.to_string()));
+            k = c.base.clone();
+        }
+        if let Some(o) = instance {
+            let layout = class.layout.borrow().clone();
+            for (i, n) in layout.iter().enumerate() {
+                if i < self.gs_cap(o)? && self.gs_has(o, i)? {
+                    dir.push(n.to_string());
+                }
+            }
+        }
+        dir.sort();
+        dir.dedup();
+        let dir: Vec<&str> = dir.iter().map(String::as_str).collect();
+        err_suggesting("AttributeError", msg, name, &dir)
     }
 
     pub fn set_attr(&mut self, obj: &Value, name: &str, v: Value) -> R<()> {

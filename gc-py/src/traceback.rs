@@ -24,12 +24,24 @@ pub enum Spot {
 }
 
 impl Spot {
-    fn range(self) -> (usize, usize) {
+    /// Its code position, byte offsets into the source. An attribute read
+    /// over several lines is at its name, on the last line (as CPython
+    /// 3.11's `update_start_location_to_match_attr` places it).
+    fn range(self, src: &Source) -> (usize, usize) {
         let r = match self {
             Spot::Expr(e) => e.range(),
             Spot::Stmt(s) => s.range(),
         };
-        (r.start().to_usize(), r.end().to_usize())
+        let (start, end) = (r.start().to_usize(), r.end().to_usize());
+        if let Spot::Expr(ast::Expr::Attribute(a)) = self
+            && src.lines.line(start) != src.lines.line(end)
+        {
+            let name_start = end.saturating_sub(a.attr.as_str().len());
+            if name_start >= src.lines.start(src.lines.line(end)) {
+                return (name_start, end);
+            }
+        }
+        (start, end)
     }
 }
 
@@ -55,6 +67,8 @@ pub enum Style {
     Cpython,
     /// PyPy: source lines only.
     Pypy,
+    /// No source lines (CPython at exit).
+    Bare,
 }
 
 /// CPython's `TB_RECURSIVE_CUTOFF`: a frame line repeated more often is
@@ -68,7 +82,7 @@ pub fn format(src: &Source, style: Style, frames: &[TbFrame]) -> String {
     let mut last: Option<(usize, &str)> = None;
     let mut count = 0;
     for f in frames {
-        let (start, _) = f.spot.range();
+        let (start, _) = f.spot.range(src);
         let line = src.lines.line(start);
         if last != Some((line, &*f.func)) {
             repeated(&mut out, count);
@@ -81,7 +95,9 @@ pub fn format(src: &Source, style: Style, frames: &[TbFrame]) -> String {
                 "  File \"{}\", line {line}, in {}\n",
                 src.file, f.func
             ));
-            source_line(&mut out, src, style, f.spot, line);
+            if style != Style::Bare {
+                source_line(&mut out, src, style, f.spot, line);
+            }
         }
     }
     repeated(&mut out, count);
@@ -133,7 +149,7 @@ fn column(src: &Source, line: usize, offset: usize) -> usize {
 /// under the value and `^` under the brackets. None when plain carets
 /// would underline the whole (stripped) line.
 fn carets(out: &mut String, src: &Source, spot: Spot, line: usize, chars: &[char], indent: usize) {
-    let (start_byte, end_byte) = spot.range();
+    let (start_byte, end_byte) = spot.range(src);
     let start = column(src, line, start_byte);
     let single_line = src.lines.line(end_byte) == line;
     let end = if single_line {

@@ -884,6 +884,10 @@ fn a_cpython_builtin_gc_py_lacks_is_unsupported_not_a_name_error() {
         // The program's own `int` is no builtin.
         let r = run_source("own.py", "def int(x):\n    return x\nprint(int(5))\n", s);
         assert_eq!((r.code, r.stdout.as_str()), (0, "5\n"), "{}", r.stderr);
+        // So is a method of a builtin type that gc-py lacks.
+        let r = run_source("insert.py", "l = []\nl.insert(0, 1)\n", s);
+        assert_eq!(r.code, 2, "{}", r.stderr);
+        assert_eq!(r.stderr, "insert.py:2: list.insert is not supported\n");
         // A name CPython does not have either is a NameError.
         let r = run_source("nope.py", "y = zzz(5)\n", s);
         assert_eq!(r.code, 1, "{}", r.stderr);
