@@ -70,6 +70,14 @@ fn left_frame(mut e: Exc, func: &Rc<str>, fallback: Option<Spot>) -> Exc {
     e
 }
 
+/// A local name read or deleted before it is bound.
+fn unbound<T>(name: &str) -> R<T> {
+    err(
+        "UnboundLocalError",
+        format!("cannot access local variable '{name}' where it is not associated with a value"),
+    )
+}
+
 /// Gives `e` the spot `spot` unless a part of it already gave one.
 fn at<T>(r: R<T>, spot: Spot) -> R<T> {
     r.map_err(|mut e| {
@@ -664,8 +672,13 @@ impl<'h, C: Strategy> Interp<'h, C> {
     // ----- variables ------------------------------------------------------
 
     fn lookup(&mut self, name: &str) -> R<Value> {
-        let v = match self.st.frames.last().and_then(|f| f.locals.get(name)) {
-            Some(v) => Some(v),
+        let v = match self.st.frames.last() {
+            Some(f) => match f.locals.get(name) {
+                Some(v) => Some(v),
+                // A local name of the function is never a global.
+                None if f.func.is_local(name) => return unbound(name),
+                None => self.st.globals.get(name),
+            },
             None => self.st.globals.get(name),
         };
         if let Some(v) = v {
@@ -708,11 +721,10 @@ impl<'h, C: Strategy> Interp<'h, C> {
     /// the frame's local names, else of its globals, else of the builtins.
     fn name_error<T>(&self, name: &str) -> R<T> {
         let msg = format!("name '{name}' is not defined");
-        let locals = match self.st.frames.last() {
-            Some(f) => suggest::local_names(&f.func.params, f.func.body),
+        let locals: Vec<&str> = match self.st.frames.last() {
+            Some(f) => f.func.varnames.iter().map(|n| &**n).collect(),
             None => Vec::new(),
         };
-        let locals: Vec<&str> = locals.iter().map(String::as_str).collect();
         let globals: Vec<&str> = MODULE_GLOBALS
             .iter()
             .copied()
@@ -736,7 +748,10 @@ impl<'h, C: Strategy> Interp<'h, C> {
 
     fn delete_name(&mut self, name: &str) -> R<()> {
         let old = match self.st.frames.last_mut() {
-            Some(f) => f.locals.remove(name),
+            Some(f) => match f.locals.remove(name) {
+                None if f.func.is_local(name) => return unbound(name),
+                old => old,
+            },
             None => self.st.globals.remove(name),
         };
         match old {
@@ -960,21 +975,37 @@ impl<'h, C: Strategy> Interp<'h, C> {
         self.exec_block(&f.orelse)
     }
 
+    /// The qualified name of `name` defined here: `f.<locals>.name` inside
+    /// function `f`.
+    fn qualify(&self, name: &str) -> Rc<str> {
+        match self.st.frames.last() {
+            Some(f) => Rc::from(format!("{}.<locals>.{name}", f.func.qualname)),
+            None => Rc::from(name),
+        }
+    }
+
+    /// A function of the program; `class`: the qualified name of the class
+    /// whose method it is.
     fn make_func(&mut self, f: &'static ast::StmtFunctionDef, class: Option<&str>) -> Rc<Func> {
-        let params = f
+        let params: Vec<Rc<str>> = f
             .args
             .args
             .iter()
             .map(|a| Rc::from(a.def.arg.as_str()))
             .collect();
+        let varnames = suggest::local_names(&params, &f.body)
+            .into_iter()
+            .map(Rc::from)
+            .collect();
         let name: Rc<str> = Rc::from(f.name.as_str());
         let func = Rc::new(Func {
             qualname: match class {
                 Some(c) => Rc::from(format!("{c}.{name}").as_str()),
-                None => name.clone(),
+                None => self.qualify(&name),
             },
             name,
             params,
+            varnames,
             body: &f.body,
             index: self.st.funcs.len() as u32,
         });
@@ -1016,6 +1047,7 @@ impl<'h, C: Strategy> Interp<'h, C> {
         }
         let class = Rc::new(Class {
             name: Rc::from(c.name.as_str()),
+            qualname: self.qualify(c.name.as_str()),
             base,
             attrs: Default::default(),
             layout: std::cell::RefCell::new(layout),
@@ -1026,7 +1058,7 @@ impl<'h, C: Strategy> Interp<'h, C> {
             self.st.line = self.line_of(s);
             match s {
                 ast::Stmt::FunctionDef(f) => {
-                    let func = self.make_func(f, Some(c.name.as_str()));
+                    let func = self.make_func(f, Some(&class.qualname));
                     class
                         .attrs
                         .borrow_mut()

@@ -206,10 +206,22 @@ pub struct Func {
     pub qualname: Rc<str>,
     /// Positional parameters.
     pub params: Vec<Rc<str>>,
+    /// Its local names as its code object lists them (`co_varnames`): the
+    /// parameters, then every other name it binds, in the order its code
+    /// first uses each. A read of one of them never falls back to the
+    /// globals (unbound, it is an `UnboundLocalError`).
+    pub varnames: Box<[Rc<str>]>,
     /// The body.
     pub body: &'static [ast::Stmt],
     /// Its index in the interpreter's function table (for atoms).
     pub index: u32,
+}
+
+impl Func {
+    /// Whether `name` is one of its local names.
+    pub fn is_local(&self, name: &str) -> bool {
+        self.varnames.iter().any(|v| **v == *name)
+    }
 }
 
 /// A class of the program.
@@ -217,6 +229,8 @@ pub struct Func {
 pub struct Class {
     /// Its name.
     pub name: Rc<str>,
+    /// `f.<locals>.K` for a class made in a function.
+    pub qualname: Rc<str>,
     /// Single inheritance.
     pub base: Option<Rc<Class>>,
     /// Methods and class attributes.
