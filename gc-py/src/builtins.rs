@@ -6,38 +6,87 @@ use std::rc::Rc;
 use gc_core::Control;
 
 use crate::heap::{Heap, Root, Strategy};
-use crate::interp::{Interp, R, State, WeakEntry, err};
+use crate::interp::{Exc, Interp, R, State, WeakEntry, err};
+use crate::source::Unsupported;
 use crate::value::{Builtin, Module, Value, ViewKind, tag};
 
 /// `gc.DEBUG_SAVEALL`.
 const DEBUG_SAVEALL: i64 = 32;
 
-fn arity(name: &str, args: &[Value], min: usize, max: usize) -> R<()> {
-    if args.len() < min || args.len() > max {
-        let expected = if min == max {
-            format!("exactly {min} argument{}", if min == 1 { "" } else { "s" })
-        } else if args.len() < min {
-            format!("at least {min} argument{}", if min == 1 { "" } else { "s" })
-        } else {
-            format!("at most {max} argument{}", if max == 1 { "" } else { "s" })
-        };
-        return err(
-            "TypeError",
-            format!("{name}() takes {expected} ({} given)", args.len()),
-        );
+/// Checks that `b` got between `min` and `max` arguments, refusing others
+/// with the message of the way CPython checks that builtin's count.
+fn arity(b: Builtin, args: &[Value], min: usize, max: usize) -> R<()> {
+    use Builtin::*;
+    let n = args.len();
+    if (min..=max).contains(&n) {
+        return Ok(());
     }
-    Ok(())
-}
-
-fn int_arg(it_name: &str, v: &Value) -> R<i64> {
-    match v {
-        Value::Int(i) => Ok(*i),
-        Value::Bool(b) => Ok(*b as i64),
-        _ => err("TypeError", format!("{it_name}(): an integer is required")),
-    }
+    let s = |k: usize| if k == 1 { "" } else { "s" };
+    // The qualified name of a `METH_O` or `METH_NOARGS` function.
+    let qualified = match b {
+        ListAppend | GarbageAppend | ListClear | GarbageClear => format!("list.{}", b.name()),
+        DictKeys | DictItems | DictValues | DictClear => format!("dict.{}", b.name()),
+        GcEnable | GcDisable | GcIsEnabled | GcGetCount | GcGetThreshold | GcIsTracked
+        | GcFreeze | GcUnfreeze | GcGetFreezeCount | GcSetDebug => format!("gc.{}", b.name()),
+        SysGetRefCount | SysSetRecursionLimit | SysGetRecursionLimit => {
+            format!("sys.{}", b.name())
+        }
+        _ => b.name().to_owned(),
+    };
+    let msg = match b {
+        // `METH_O`: one object.
+        Len | Repr | Id | Abs | ListAppend | GarbageAppend | GcIsTracked | GcSetDebug
+        | SysGetRefCount | SysSetRecursionLimit => {
+            format!("{qualified}() takes exactly one argument ({n} given)")
+        }
+        // `METH_NOARGS`.
+        ListClear | GarbageClear | DictKeys | DictItems | DictValues | DictClear | GcEnable
+        | GcDisable | GcIsEnabled | GcGetCount | GcGetThreshold | GcFreeze | GcUnfreeze
+        | GcGetFreezeCount | SysGetRecursionLimit => {
+            format!("{qualified}() takes no arguments ({n} given)")
+        }
+        // `_PyArg_CheckPositional`: the bare name, "expected".
+        Range | IsInstance | Min | Max | List | Dict | ListPop | DictGet | DictPop | WeakrefRef => {
+            let name = if b == WeakrefRef { "__new__" } else { b.name() };
+            if min == max {
+                format!("{name} expected {min} argument{}, got {n}", s(min))
+            } else if n < min {
+                format!("{name} expected at least {min} argument{}, got {n}", s(min))
+            } else {
+                format!("{name} expected at most {max} argument{}, got {n}", s(max))
+            }
+        }
+        // Argument Clinic's optional positional arguments.
+        _ => {
+            let expected = if min == max {
+                format!("exactly {min} argument{}", s(min))
+            } else if n < min {
+                format!("at least {min} argument{}", s(min))
+            } else {
+                format!("at most {max} argument{}", s(max))
+            };
+            format!("{}() takes {expected} ({n} given)", b.name())
+        }
+    };
+    err("TypeError", msg)
 }
 
 impl<C: Strategy> Interp<'_, C> {
+    /// An argument that must be an int (`_PyLong_AsInt`'s check).
+    fn int_arg(&self, v: &Value) -> R<i64> {
+        match v {
+            Value::Int(i) => Ok(*i),
+            Value::Bool(b) => Ok(*b as i64),
+            _ => err(
+                "TypeError",
+                format!(
+                    "'{}' object cannot be interpreted as an integer",
+                    self.type_name_of(v)
+                ),
+            ),
+        }
+    }
+
     pub fn module_attr(&mut self, m: Module, name: &str) -> R<Value> {
         use Builtin::*;
         // What the modelled runtime's modules lack: PyPy's `gc` has no
@@ -234,7 +283,7 @@ impl<C: Strategy> Interp<'_, C> {
                 Ok(Value::None)
             }
             Len => {
-                arity(name, &args, 1, 1)?;
+                arity(b, &args, 1, 1)?;
                 let n = match &args[0] {
                     Value::Str(s) => s.chars().count(),
                     Value::Garbage => self.heap.garbage_len()?,
@@ -263,18 +312,18 @@ impl<C: Strategy> Interp<'_, C> {
                 Ok(Value::Int(n as i64))
             }
             Str => {
-                arity(name, &args, 0, 1)?;
+                arity(b, &args, 0, 1)?;
                 match args.first() {
                     None => Ok(Value::Str(Rc::from(""))),
                     Some(v) => Ok(Value::Str(Rc::from(self.str_of(v)?))),
                 }
             }
             Repr => {
-                arity(name, &args, 1, 1)?;
+                arity(b, &args, 1, 1)?;
                 Ok(Value::Str(Rc::from(self.repr(&args[0])?)))
             }
             Range => {
-                arity(name, &args, 1, 3)?;
+                arity(b, &args, 1, 3)?;
                 let mut n = Vec::new();
                 for a in &args {
                     n.push(match a {
@@ -302,7 +351,7 @@ impl<C: Strategy> Interp<'_, C> {
                 Ok(Value::Range(a, b, c))
             }
             IsInstance => {
-                arity(name, &args, 2, 2)?;
+                arity(b, &args, 2, 2)?;
                 let Value::Class(k) = &args[1] else {
                     let ok = match (&args[0], &args[1]) {
                         (Value::Int(_), Value::Builtin(Builtin::Str)) => false,
@@ -314,10 +363,16 @@ impl<C: Strategy> Interp<'_, C> {
                             self.tag_of(r)? == tag::DICT
                         }
                         (_, Value::Builtin(Builtin::Str | Builtin::List | Builtin::Dict)) => false,
+                        (_, Value::Builtin(_)) => {
+                            return Err(Exc::Unsupported(Unsupported {
+                                line: self.st.line,
+                                what: "isinstance() of this builtin".into(),
+                            }));
+                        }
                         _ => {
                             return err(
                                 "TypeError",
-                                "isinstance() arg 2 must be a class of the program, str, list or dict",
+                                "isinstance() arg 2 must be a type, a tuple of types, or a union",
                             );
                         }
                     };
@@ -332,7 +387,7 @@ impl<C: Strategy> Interp<'_, C> {
                 }))
             }
             Id => {
-                arity(name, &args, 1, 1)?;
+                arity(b, &args, 1, 1)?;
                 match &args[0] {
                     Value::Obj(r) => Ok(Value::Int(
                         0x7f00_0000_0000 + self.heap.id(r)?.0 as i64 * 0x30,
@@ -347,13 +402,23 @@ impl<C: Strategy> Interp<'_, C> {
                 }
             }
             Abs => {
-                arity(name, &args, 1, 1)?;
-                let i = int_arg(name, &args[0])?;
+                arity(b, &args, 1, 1)?;
+                let i = match &args[0] {
+                    Value::Int(i) => *i,
+                    Value::Bool(b) => i64::from(*b),
+                    other => {
+                        return err(
+                            "TypeError",
+                            format!("bad operand type for abs(): '{}'", self.type_name_of(other)),
+                        );
+                    }
+                };
                 i.checked_abs()
                     .map(Value::Int)
                     .map_or_else(|| err("OverflowError", "integer overflow"), Ok)
             }
             Min | Max => {
+                arity(b, &args, 1, usize::MAX)?;
                 let items = if args.len() == 1 {
                     self.iter_values(&args[0])?
                 } else {
@@ -379,7 +444,7 @@ impl<C: Strategy> Interp<'_, C> {
                 Ok(best.expect("non-empty"))
             }
             List => {
-                arity(name, &args, 0, 1)?;
+                arity(b, &args, 0, 1)?;
                 let items = match args.first() {
                     Some(v) => self.iter_values(v)?,
                     None => Vec::new(),
@@ -387,25 +452,31 @@ impl<C: Strategy> Interp<'_, C> {
                 self.new_list(items)
             }
             Dict => {
-                arity(name, &args, 0, 0)?;
+                arity(b, &args, 0, 1)?;
+                if !args.is_empty() {
+                    return Err(Exc::Unsupported(Unsupported {
+                        line: self.st.line,
+                        what: "dict() of a mapping or an iterable".into(),
+                    }));
+                }
                 Ok(Value::Obj(self.new_dict(0)?))
             }
             ListAppend => {
-                arity(name, &args, 1, 1)?;
+                arity(b, &args, 1, 1)?;
                 self.list_append(me.as_ref().expect("bound"), &args[0])?;
                 Ok(Value::None)
             }
             ListPop => {
-                arity(name, &args, 0, 1)?;
+                arity(b, &args, 0, 1)?;
                 self.list_pop(me.as_ref().expect("bound"), args.first())
             }
             ListClear => {
-                arity(name, &args, 0, 0)?;
+                arity(b, &args, 0, 0)?;
                 self.list_clear(me.as_ref().expect("bound"))?;
                 Ok(Value::None)
             }
             DictGet => {
-                arity(name, &args, 1, 2)?;
+                arity(b, &args, 1, 2)?;
                 let d = me.expect("bound");
                 let mut args = args;
                 let default = if args.len() == 2 {
@@ -419,7 +490,7 @@ impl<C: Strategy> Interp<'_, C> {
                 }
             }
             DictKeys | DictItems | DictValues => {
-                arity(name, &args, 0, 0)?;
+                arity(b, &args, 0, 0)?;
                 let d = me.expect("bound");
                 let kind = match b {
                     DictKeys => ViewKind::Keys,
@@ -429,7 +500,7 @@ impl<C: Strategy> Interp<'_, C> {
                 Ok(Value::View(kind, d))
             }
             DictPop => {
-                arity(name, &args, 1, 2)?;
+                arity(b, &args, 1, 2)?;
                 let d = me.expect("bound");
                 let mut args = args;
                 let default = if args.len() == 2 { args.pop() } else { None };
@@ -442,7 +513,7 @@ impl<C: Strategy> Interp<'_, C> {
                 }
             }
             DictClear => {
-                arity(name, &args, 0, 0)?;
+                arity(b, &args, 0, 0)?;
                 let d = me.expect("bound");
                 let n = self.extra(&d)? as usize;
                 // CPython's `PyDict_Clear` empties the dict before it
@@ -466,20 +537,20 @@ impl<C: Strategy> Interp<'_, C> {
                 Ok(Value::None)
             }
             GarbageClear => {
-                arity(name, &args, 0, 0)?;
+                arity(b, &args, 0, 0)?;
                 self.heap.control(Control::GarbageClear)?;
                 Ok(Value::None)
             }
             GarbageAppend => {
-                arity(name, &args, 1, 1)?;
+                arity(b, &args, 1, 1)?;
                 let b = self.boxed(&args[0])?;
                 self.heap.garbage_append(&b)?;
                 Ok(Value::None)
             }
             GcCollect => {
-                arity(name, &args, 0, 1)?;
+                arity(b, &args, 0, 1)?;
                 let generation = match args.first() {
-                    Some(v) => int_arg(name, v)?,
+                    Some(v) => self.int_arg(v)?,
                     None => 2,
                 };
                 if !self.heap.collect_returns_count() {
@@ -492,7 +563,7 @@ impl<C: Strategy> Interp<'_, C> {
                 self.gc_collect(generation as u64)
             }
             GcEnable | GcDisable => {
-                arity(name, &args, 0, 0)?;
+                arity(b, &args, 0, 0)?;
                 self.st.gc_enabled = b == GcEnable;
                 self.heap.control(if self.st.gc_enabled {
                     Control::Enable
@@ -502,11 +573,11 @@ impl<C: Strategy> Interp<'_, C> {
                 Ok(Value::None)
             }
             GcIsEnabled => {
-                arity(name, &args, 0, 0)?;
+                arity(b, &args, 0, 0)?;
                 Ok(Value::Bool(self.st.gc_enabled))
             }
             GcGetCount | GcGetThreshold => {
-                arity(name, &args, 0, 0)?;
+                arity(b, &args, 0, 0)?;
                 let v = if b == GcGetCount {
                     self.heap
                         .get_count()?
@@ -528,12 +599,12 @@ impl<C: Strategy> Interp<'_, C> {
                 }
             }
             GcSetThreshold => {
-                arity(name, &args, 1, 3)?;
+                arity(b, &args, 1, 3)?;
                 // C `int`s, as CPython parses them: negative values are
                 // taken (a negative threshold is always passed).
                 let mut t = Vec::new();
                 for a in &args {
-                    let v = int_arg(name, a)?;
+                    let v = self.int_arg(a)?;
                     if v > i64::from(i32::MAX) {
                         return err("OverflowError", "signed integer is greater than maximum");
                     }
@@ -547,7 +618,7 @@ impl<C: Strategy> Interp<'_, C> {
                 Ok(Value::None)
             }
             GcIsTracked => {
-                arity(name, &args, 1, 1)?;
+                arity(b, &args, 1, 1)?;
                 Ok(Value::Bool(match &args[0] {
                     // CPython's empty tuple is a static singleton, never
                     // tracked; here each `()` is a container of its own.
@@ -562,7 +633,7 @@ impl<C: Strategy> Interp<'_, C> {
                 }))
             }
             GcFreeze | GcUnfreeze => {
-                arity(name, &args, 0, 0)?;
+                arity(b, &args, 0, 0)?;
                 self.heap.control(if b == GcFreeze {
                     Control::Freeze
                 } else {
@@ -571,12 +642,12 @@ impl<C: Strategy> Interp<'_, C> {
                 Ok(Value::None)
             }
             GcGetFreezeCount => {
-                arity(name, &args, 0, 0)?;
+                arity(b, &args, 0, 0)?;
                 Ok(Value::Int(self.heap.get_freeze_count() as i64))
             }
             GcSetDebug => {
-                arity(name, &args, 1, 1)?;
-                match int_arg(name, &args[0])? {
+                arity(b, &args, 1, 1)?;
+                match self.int_arg(&args[0])? {
                     0 => self.heap.control(Control::DebugOff)?,
                     DEBUG_SAVEALL => self.heap.control(Control::DebugSaveAll)?,
                     other => {
@@ -589,7 +660,7 @@ impl<C: Strategy> Interp<'_, C> {
                 Ok(Value::None)
             }
             WeakrefRef => {
-                arity("ref", &args, 1, 2)?;
+                arity(b, &args, 1, 2)?;
                 let mut args = args;
                 let callback = if args.len() == 2 {
                     match args.pop().expect("two") {
@@ -620,7 +691,7 @@ impl<C: Strategy> Interp<'_, C> {
                 self.new_weakref(&args[0], callback)
             }
             SysGetRefCount => {
-                arity(name, &args, 1, 1)?;
+                arity(b, &args, 1, 1)?;
                 if !self.heap.has_refcounts() {
                     return err(
                         "RuntimeError",
@@ -646,8 +717,8 @@ impl<C: Strategy> Interp<'_, C> {
                 }
             }
             SysSetRecursionLimit => {
-                arity(name, &args, 1, 1)?;
-                let n = int_arg(name, &args[0])?;
+                arity(b, &args, 1, 1)?;
+                let n = self.int_arg(&args[0])?;
                 if n < 1 {
                     return err(
                         "ValueError",
@@ -658,7 +729,7 @@ impl<C: Strategy> Interp<'_, C> {
                 Ok(Value::None)
             }
             SysGetRecursionLimit => {
-                arity(name, &args, 0, 0)?;
+                arity(b, &args, 0, 0)?;
                 Ok(Value::Int(self.st.recursion_limit as i64))
             }
         }

@@ -83,12 +83,15 @@ impl<C: Strategy> Interp<'_, C> {
 
     fn index(&self, i: &Value, len: usize, what: &str) -> R<usize> {
         let Value::Int(i) = i else {
+            // Each sequence words it its own way (`unicode_subscript`,
+            // `list_subscript`, `tuplesubscript`).
+            let t = self.type_name_of(i);
             return err(
                 "TypeError",
-                format!(
-                    "{what} indices must be integers, not {}",
-                    self.type_name_of(i)
-                ),
+                match what {
+                    "string" => format!("string indices must be integers, not '{t}'"),
+                    _ => format!("{what} indices must be integers or slices, not {t}"),
+                },
             );
         };
         let j = if *i < 0 { *i + len as i64 } else { *i };
@@ -372,18 +375,22 @@ impl<C: Strategy> Interp<'_, C> {
     /// The items unpacking (`a, b = v`) sees: as [`Self::iter_values`],
     /// with unpacking's own message for a value that is not iterable.
     pub fn unpack_values(&mut self, v: &Value) -> R<Vec<Value>> {
-        let iterable = match v {
-            Value::Garbage | Value::View(..) | Value::Range(..) | Value::Str(_) => true,
-            Value::Obj(r) => matches!(self.tag_of(r)?, tag::LIST | b't' | tag::DICT),
-            _ => false,
-        };
-        if !iterable {
+        if !self.is_iterable(v)? {
             return err(
                 "TypeError",
                 format!("cannot unpack non-iterable {} object", self.type_name_of(v)),
             );
         }
         self.iter_values(v)
+    }
+
+    /// Whether [`Self::iter_values`] takes `v`.
+    pub fn is_iterable(&self, v: &Value) -> R<bool> {
+        Ok(match v {
+            Value::Garbage | Value::View(..) | Value::Range(..) | Value::Str(_) => true,
+            Value::Obj(r) => matches!(self.tag_of(r)?, tag::LIST | b't' | tag::DICT),
+            _ => false,
+        })
     }
 
     /// The items `for` and unpacking see.
@@ -464,6 +471,10 @@ impl<C: Strategy> Interp<'_, C> {
                     format!("'{}' object is not subscriptable", self.type_name_of(obj)),
                 ),
             },
+            Value::Class(k) => err(
+                "TypeError",
+                format!("type '{}' is not subscriptable", k.name),
+            ),
             Value::Str(s) => {
                 let chars: Vec<char> = s.chars().collect();
                 let i = self.index(key, chars.len(), "string")?;
@@ -729,7 +740,7 @@ impl<C: Strategy> Interp<'_, C> {
         err(
             "AttributeError",
             format!(
-                "cannot delete attribute '{name}' of a {}",
+                "'{}' object has no attribute '{name}'",
                 self.type_name_of(obj)
             ),
         )
@@ -820,6 +831,10 @@ impl<C: Strategy> Interp<'_, C> {
         }
         match (op, &l, &r) {
             (Add, Value::Str(a), Value::Str(b)) => Ok(Value::Str(Rc::from(format!("{a}{b}")))),
+            (Mod, Value::Str(_), _) => Err(Exc::Unsupported(Unsupported {
+                line: self.st.line,
+                what: "printf-style string formatting (str % x)".into(),
+            })),
             (Mult, Value::Str(s), Value::Int(n)) | (Mult, Value::Int(n), Value::Str(s)) => {
                 Ok(Value::Str(Rc::from(s.repeat((*n).max(0) as usize))))
             }
@@ -995,11 +1010,24 @@ impl<C: Strategy> Interp<'_, C> {
                         _ => {
                             return err(
                                 "TypeError",
-                                "'in <string>' requires string as left operand",
+                                format!(
+                                    "'in <string>' requires string as left operand, not {}",
+                                    self.type_name_of(a)
+                                ),
                             );
                         }
                     },
                     _ => {
+                        // `PySequence_Contains`'s own message.
+                        if !self.is_iterable(b)? {
+                            return err(
+                                "TypeError",
+                                format!(
+                                    "argument of type '{}' is not iterable",
+                                    self.type_name_of(b)
+                                ),
+                            );
+                        }
                         let items = self.iter_values(b)?;
                         let mut f = false;
                         for x in &items {
@@ -1082,10 +1110,16 @@ impl<C: Strategy> Interp<'_, C> {
             Value::Str(s) => Ok(s.to_string()),
             Value::Obj(r) if self.tag_of(r)? == tag::INSTANCE => {
                 let k = self.class_of(r)?.expect("an instance");
-                if let Some(Some(f)) = k.lookup("__str__", |v| match v {
-                    Value::Func(f) => Some(f.clone()),
-                    _ => None,
-                }) {
+                // Without a `__str__`, `object.__str__` calls `__repr__`
+                // itself, and `str()` checks what it returned.
+                let method = |name: &str| {
+                    k.lookup(name, |v| match v {
+                        Value::Func(f) => Some(f.clone()),
+                        _ => None,
+                    })
+                    .flatten()
+                };
+                if let Some(f) = method("__str__").or_else(|| method("__repr__")) {
                     let me = self.heap.dup(r)?;
                     return match self.call_func(&f, vec![Value::Obj(me)])? {
                         Value::Str(s) => Ok(s.to_string()),
