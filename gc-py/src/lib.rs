@@ -196,6 +196,7 @@ mod targets;
 mod traceback;
 mod value;
 mod verify;
+mod warnings;
 pub use verify::EndCheck;
 
 use std::io::Write;
@@ -586,9 +587,18 @@ fn run_program<C: Strategy>(
     if let Err(t) = targets::check(&program, source) {
         return print_range_error(file, source, t.start, t.end, &t.message);
     }
-    if let Err(u) = check::check(&program, &LineIndex::new(source)) {
+    let lines = LineIndex::new(source);
+    if let Err(u) = check::check(&program, &lines) {
         eprintln!("{file}:{}: {} is not supported", u.line, u.what);
         return EXIT_UNSUPPORTED;
+    }
+    // The compiler's warnings, as `warnings.showwarning` prints them.
+    for w in warnings::check(&program, &lines, C::COLLECT_RETURNS_COUNT) {
+        let text = lines.text(source, w.line).unwrap_or_default().trim();
+        eprintln!("{file}:{}: SyntaxWarning: {}", w.line, w.message);
+        if !text.is_empty() {
+            eprintln!("  {text}");
+        }
     }
     // The program's functions refer to its statements for the whole run.
     let program: &'static [ast::Stmt] = Box::leak(program.into_boxed_slice());

@@ -898,3 +898,42 @@ fn a_cpython_builtin_gc_py_lacks_is_unsupported_not_a_name_error() {
         );
     }
 }
+
+/// The compiler's "perhaps you missed a comma?" warnings, before the
+/// program runs: CPython's three checks, and PyPy's (on `marksweep`),
+/// which leaves out a list or f-string indexed by a literal. Recorded from
+/// python3.11 and pypy3 7.3.11.
+#[test]
+fn literal_calls_and_subscripts_warn_as_the_compiler_does() {
+    let warning = |line: usize, msg: &str, text: &str| {
+        format!("w.py:{line}: SyntaxWarning: {msg}; perhaps you missed a comma?\n  {text}\n")
+    };
+    let calls = "print('a')\ny = 1\nx = [y](2)\n";
+    let cpython = warning(3, "'list' object is not callable", "x = [y](2)");
+    for s in STRATEGIES {
+        let r = run_source("w.py", calls, s);
+        assert!(r.stderr.starts_with(&cpython), "{s}: {}", r.stderr);
+    }
+    let index = "x = 1\ny = [x]['a']\n";
+    let cpython = warning(
+        2,
+        "list indices must be integers or slices, not str",
+        "y = [x]['a']",
+    );
+    for s in ["refcount", "generational"] {
+        let r = run_source("w.py", index, s);
+        assert!(r.stderr.starts_with(&cpython), "{s}: {}", r.stderr);
+    }
+    let r = run_source("w.py", index, "marksweep");
+    assert!(r.stderr.starts_with("Traceback"), "{}", r.stderr);
+    let constant = "x = 'abc'['x']\n";
+    let both = warning(
+        1,
+        "str indices must be integers or slices, not str",
+        "x = 'abc'['x']",
+    );
+    for s in STRATEGIES {
+        let r = run_source("w.py", constant, s);
+        assert!(r.stderr.starts_with(&both), "{s}: {}", r.stderr);
+    }
+}
