@@ -34,6 +34,14 @@ pub struct PyErr {
     /// What CPython would add to its line when it ends the program: a
     /// close name (`Did you mean: …?`).
     pub suggestion: Option<String>,
+    /// An `AttributeError`'s object (CPython's `AttributeError.obj`),
+    /// which it keeps alive as long as it lives.
+    pub obj: Option<Value>,
+    /// The local variables of the frames it left, innermost first: its
+    /// traceback keeps those frames alive, as in CPython, until it is
+    /// dropped (after it is printed; at exit for the one that ends the
+    /// program, which CPython keeps as `sys.last_traceback`).
+    pub held: Vec<Vars>,
 }
 
 impl PyErr {
@@ -44,6 +52,32 @@ impl PyErr {
             spot: None,
             frames: Vec::new(),
             suggestion: None,
+            obj: None,
+            held: Vec::new(),
+        }
+    }
+}
+
+/// Values evaluated for one operation (a display's items, a call's
+/// arguments): if the operation fails before it takes them, they are
+/// dropped last first, as CPython unwinds its value stack.
+pub struct Temps(pub Vec<Value>);
+
+impl Temps {
+    pub fn with_capacity(n: usize) -> Self {
+        Temps(Vec::with_capacity(n))
+    }
+
+    /// The values, for the operation to take.
+    pub fn take(mut self) -> Vec<Value> {
+        std::mem::take(&mut self.0)
+    }
+}
+
+impl Drop for Temps {
+    fn drop(&mut self) {
+        while let Some(v) = self.0.pop() {
+            drop(v);
         }
     }
 }
@@ -323,6 +357,10 @@ pub struct State {
     /// The main module is being torn down (after the first collection at
     /// exit): CPython's tracebacks print no source lines from here on.
     pub teardown: bool,
+    /// The exception that ended the program, with what it keeps alive
+    /// (CPython's `sys.last_value` and `sys.last_traceback`, cleared as
+    /// the modules are torn down).
+    pub last_exc: Option<PyErr>,
     /// `gc.garbage` where the collector keeps none, once asked for.
     pub gc_garbage: Option<Root>,
     /// The globals during the last collection at exit, on `generational`.
@@ -363,6 +401,7 @@ impl State {
             gc_garbage: None,
             at_exit: false,
             teardown: false,
+            last_exc: None,
             exit_globals: None,
             lend_in_ops,
         }
@@ -1177,6 +1216,15 @@ impl<'h, C: Strategy> Interp<'h, C> {
         at(self.eval_here(e), Spot::Expr(e))
     }
 
+    /// Each of `es`, in order (see [`Temps`] for a failure part way).
+    fn eval_all(&mut self, es: &'static [ast::Expr]) -> R<Vec<Value>> {
+        let mut vs = Temps::with_capacity(es.len());
+        for x in es {
+            vs.0.push(self.eval(x)?);
+        }
+        Ok(vs.take())
+    }
+
     fn eval_here(&mut self, e: &'static ast::Expr) -> R<Value> {
         match e {
             ast::Expr::Constant(c) => self.constant(e, &c.value),
@@ -1261,31 +1309,26 @@ impl<'h, C: Strategy> Interp<'h, C> {
                 self.get_item(&obj, &key)
             }
             ast::Expr::List(l) => {
-                let mut vs = Vec::with_capacity(l.elts.len());
-                for x in &l.elts {
-                    vs.push(self.eval(x)?);
-                }
+                let vs = self.eval_all(&l.elts)?;
                 self.new_list(vs)
             }
             ast::Expr::Tuple(t) => {
-                let mut vs = Vec::with_capacity(t.elts.len());
-                for x in &t.elts {
-                    vs.push(self.eval(x)?);
-                }
+                let vs = self.eval_all(&t.elts)?;
                 self.new_tuple(vs)
             }
             ast::Expr::Dict(d) => {
-                let mut kvs = Vec::with_capacity(d.keys.len());
+                let mut kvs = Temps::with_capacity(2 * d.keys.len());
                 for (k, v) in d.keys.iter().zip(&d.values) {
                     let Some(k) = k else {
                         return self.unsupported(e, "** in a dict literal");
                     };
-                    let k = self.eval(k)?;
-                    let v = self.eval(v)?;
-                    kvs.push((k, v));
+                    kvs.0.push(self.eval(k)?);
+                    kvs.0.push(self.eval(v)?);
                 }
-                let d = self.new_dict(kvs.len())?;
-                for (k, v) in kvs {
+                let kvs = kvs.take();
+                let d = self.new_dict(kvs.len() / 2)?;
+                let mut kvs = kvs.into_iter();
+                while let (Some(k), Some(v)) = (kvs.next(), kvs.next()) {
                     self.dict_set(&d, k, v)?;
                 }
                 Ok(Value::Obj(d))
@@ -1347,13 +1390,14 @@ impl<'h, C: Strategy> Interp<'h, C> {
 
     fn eval_call(&mut self, e: &'static ast::Expr, c: &'static ast::ExprCall) -> R<Value> {
         let f = self.eval(&c.func)?;
-        let mut args = Vec::with_capacity(c.args.len());
+        let mut args = Temps::with_capacity(c.args.len());
         for a in &c.args {
             if let ast::Expr::Starred(_) = a {
                 return self.unsupported(a, "*args in a call");
             }
-            args.push(self.eval(a)?);
+            args.0.push(self.eval(a)?);
         }
+        let args = args.take();
         let mut kwargs = Vec::new();
         for k in &c.keywords {
             let Some(name) = &k.arg else {
@@ -1428,11 +1472,25 @@ impl<'h, C: Strategy> Interp<'h, C> {
         self.st.depth -= 1;
         let frame = self.st.frames.pop();
         // The locals go in the caller's frame, where it is (CPython pops
-        // the frame first).
+        // the frame first); an exception leaving the frame keeps them.
         self.st.line = caller_line;
         self.st.spot = caller_spot;
-        drop(frame);
-        let v = match r.map_err(|e| left_frame(e, &func.name, callee_spot))? {
+        let r = match r {
+            Ok(flow) => {
+                drop(frame);
+                flow
+            }
+            Err(e) => {
+                let mut e = left_frame(e, &func.name, callee_spot);
+                if let Exc::Py(p) = &mut e
+                    && let Some(f) = frame
+                {
+                    p.held.push(f.locals);
+                }
+                return Err(e);
+            }
+        };
+        let v = match r {
             Flow::Return(v) => v,
             _ => Value::None,
         };
@@ -1758,6 +1816,17 @@ impl<'h, C: Strategy> Interp<'h, C> {
         Ok(false)
     }
 
+    /// `sys.last_value` and `sys.last_traceback` cleared: what the
+    /// exception that ended the program kept alive goes, its object
+    /// first, then its frames, innermost first.
+    fn release_last_traceback(&mut self) -> R<()> {
+        if let Some(mut e) = self.st.last_exc.take() {
+            drop(e.obj.take());
+            drop(e);
+        }
+        self.safe_point()
+    }
+
     pub fn shutdown(&mut self) -> R<()> {
         self.safe_point()?;
         self.st.at_exit = true;
@@ -1779,6 +1848,7 @@ impl<'h, C: Strategy> Interp<'h, C> {
             if self.st.gc_enabled {
                 self.gc_collect(2)?;
             }
+            self.release_last_traceback()?;
             if self.callbacks_hold_globals()? || self.garbage_holds_globals()? {
                 return Ok(());
             }
@@ -1827,6 +1897,7 @@ impl<'h, C: Strategy> Interp<'h, C> {
         } else {
             // One at a time, first bound first; a `__del__` this runs still
             // reads the globals not yet unbound.
+            self.release_last_traceback()?;
             self.st.teardown = true;
             for i in 0..self.st.globals.len() {
                 drop(self.st.globals.take_at(i));

@@ -699,7 +699,16 @@ fn report_end<C: Strategy>(it: &mut Interp<'_, C>, file: &str, r: Result<(), Exc
             eprintln!("{file}:{}: {} is not supported", u.line, u.what);
             EXIT_UNSUPPORTED
         }
-        Err(Exc::Py(p)) => {
+        Err(Exc::Py(mut p)) => {
+            // CPython frees the failed operation's temporaries as it
+            // unwinds, before it prints (their finalizers run first); the
+            // frames stay with the exception. PyPy frees nothing at once.
+            let flushed = if it.st.lend_in_ops {
+                it.safe_point()
+            } else {
+                Ok(())
+            };
+            let _ = it.st.out.flush();
             // The module's frame, then the frames the exception left.
             let module = p.spot.map(|spot| traceback::TbFrame {
                 func: std::rc::Rc::from("<module>"),
@@ -707,7 +716,7 @@ fn report_end<C: Strategy>(it: &mut Interp<'_, C>, file: &str, r: Result<(), Exc
             });
             let frames: Vec<_> = module
                 .into_iter()
-                .chain(p.frames.into_iter().rev())
+                .chain(std::mem::take(&mut p.frames).into_iter().rev())
                 .collect();
             it.print_traceback(&frames);
             // CPython offers a close name when it prints the exception
@@ -719,7 +728,15 @@ fn report_end<C: Strategy>(it: &mut Interp<'_, C>, file: &str, r: Result<(), Exc
                 _ => String::new(),
             };
             eprintln!("{}: {}{suggestion}", p.kind, p.msg);
-            EXIT_ERROR
+            // Kept as `sys.last_value` until the modules are torn down.
+            it.st.last_exc = Some(p);
+            match flushed {
+                Err(Exc::Unsupported(u)) => {
+                    eprintln!("{file}:{}: {} is not supported", u.line, u.what);
+                    EXIT_UNSUPPORTED
+                }
+                _ => EXIT_ERROR,
+            }
         }
     }
 }

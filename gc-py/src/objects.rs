@@ -686,7 +686,12 @@ impl<C: Strategy> Interp<'_, C> {
         dir.sort();
         dir.dedup();
         let dir: Vec<&str> = dir.iter().map(String::as_str).collect();
-        err_suggesting("AttributeError", msg, name, &dir)
+        let mut e = err_suggesting("AttributeError", msg, name, &dir);
+        // The exception keeps its object alive (`AttributeError.obj`).
+        if let Err(Exc::Py(p)) = &mut e {
+            p.obj = Some(self.dup(obj)?);
+        }
+        e
     }
 
     pub fn set_attr(&mut self, obj: &Value, name: &str, v: Value) -> R<()> {
