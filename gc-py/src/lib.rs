@@ -721,7 +721,7 @@ fn report_end<C: Strategy>(it: &mut Interp<'_, C>, file: &str, r: Result<(), Exc
             it.print_traceback(&frames);
             // CPython offers a close name when it prints the exception
             // that ends the program (PyPy 3.9 does not).
-            let suggestion = match &p.suggestion {
+            let suggestion = match p.more.as_ref().and_then(|m| m.suggestion.as_ref()) {
                 Some(s) if it.traceback_style() == traceback::Style::Cpython => {
                     format!(". Did you mean: '{s}'?")
                 }

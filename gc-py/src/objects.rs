@@ -689,7 +689,7 @@ impl<C: Strategy> Interp<'_, C> {
         let mut e = err_suggesting("AttributeError", msg, name, &dir);
         // The exception keeps its object alive (`AttributeError.obj`).
         if let Err(Exc::Py(p)) = &mut e {
-            p.obj = Some(self.dup(obj)?);
+            p.more().obj = Some(self.dup(obj)?);
         }
         e
     }
