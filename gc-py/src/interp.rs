@@ -784,12 +784,14 @@ impl<'h, C: Strategy> Interp<'h, C> {
             .copied()
             .chain(self.st.globals.names())
             .collect();
-        for candidates in [&locals[..], &globals, BUILTINS] {
-            if suggest::closest(name, candidates).is_some() {
-                return err_suggesting("NameError", msg, name, candidates);
-            }
+        let found = [&locals[..], &globals, BUILTINS]
+            .into_iter()
+            .find_map(|candidates| suggest::closest(name, candidates));
+        let mut e = PyErr::new("NameError", msg);
+        if let Some(s) = found {
+            e.more().suggestion = Some(s.to_owned());
         }
-        err("NameError", msg)
+        Err(Exc::Py(e))
     }
 
     fn store(&mut self, name: &str, v: Value) {

@@ -665,6 +665,19 @@ impl<C: Strategy> Interp<'_, C> {
             }
             _ => return err("AttributeError", msg),
         };
+        // What every class and instance has in CPython (`__doc__`,
+        // `object.__init__`, …) and gc-py does not.
+        if names::OBJECT.contains(&name) || names::CLASS_EXTRA.contains(&name) {
+            let owner = if instance.is_some() {
+                "an instance"
+            } else {
+                "a class"
+            };
+            return Err(Exc::Unsupported(Unsupported {
+                line: self.st.line,
+                what: format!("{name} of {owner}"),
+            }));
+        }
         let mut dir: Vec<String> = names::OBJECT
             .iter()
             .chain(names::CLASS_EXTRA)
@@ -850,7 +863,13 @@ impl<C: Strategy> Interp<'_, C> {
                 items.extend(self.iter_values(&r)?);
                 self.new_list(items)
             }
-            _ => self.op_unsupported(op, &l, &r, in_place),
+            _ => {
+                // CPython frees the left operand first.
+                let e = self.op_unsupported(op, &l, &r, in_place);
+                drop(l);
+                drop(r);
+                e
+            }
         }
     }
 

@@ -33,12 +33,23 @@ impl Spot {
             Spot::Stmt(s) => s.range(),
         };
         let (start, end) = (r.start().to_usize(), r.end().to_usize());
-        if let Spot::Expr(ast::Expr::Attribute(a)) = self
-            && src.lines.line(start) != src.lines.line(end)
-        {
-            let name_start = end.saturating_sub(a.attr.as_str().len());
-            if name_start >= src.lines.start(src.lines.line(end)) {
-                return (name_start, end);
+        // A method call whose attribute spans lines starts at the method's
+        // name too.
+        let attribute = match self {
+            Spot::Expr(ast::Expr::Attribute(a)) => Some(a),
+            Spot::Expr(ast::Expr::Call(c)) => match &*c.func {
+                ast::Expr::Attribute(a) => Some(a),
+                _ => None,
+            },
+            _ => None,
+        };
+        if let Some(a) = attribute {
+            let attr_end = a.range.end().to_usize();
+            if src.lines.line(a.range.start().to_usize()) != src.lines.line(attr_end) {
+                let name_start = attr_end.saturating_sub(a.attr.as_str().len());
+                if name_start >= src.lines.start(src.lines.line(attr_end)) {
+                    return (name_start, end);
+                }
             }
         }
         (start, end)
@@ -71,6 +82,9 @@ pub enum Style {
     Bare,
 }
 
+/// CPython's `PyTraceBack_LIMIT`: at most this many frames are printed.
+const TRACEBACK_LIMIT: usize = 1000;
+
 /// CPython's `TB_RECURSIVE_CUTOFF`: a frame line repeated more often is
 /// shown this many times, then counted.
 const RECURSIVE_CUTOFF: usize = 3;
@@ -78,6 +92,8 @@ const RECURSIVE_CUTOFF: usize = 3;
 /// The lines of a traceback of `frames` (outermost first), without the
 /// `Traceback (most recent call last):` header and the exception's line.
 pub fn format(src: &Source, style: Style, frames: &[TbFrame]) -> String {
+    // `sys.tracebacklimit`'s default: the innermost frames only.
+    let frames = &frames[frames.len().saturating_sub(TRACEBACK_LIMIT)..];
     let mut out = String::new();
     let mut last: Option<(usize, &str)> = None;
     let mut count = 0;
