@@ -196,6 +196,7 @@ mod targets;
 mod traceback;
 mod value;
 mod verify;
+mod walk;
 mod warnings;
 pub use verify::EndCheck;
 

@@ -7,7 +7,11 @@
 //! builtins, each list on its own; an `AttributeError` in `dir()` of the
 //! object.
 
+use std::collections::HashSet;
+
 use rustpython_parser::ast;
+
+use crate::walk::{Visit, walk};
 
 /// `MOVE_COST`: inserting, deleting or replacing a character.
 const MOVE: usize = 2;
@@ -104,173 +108,76 @@ pub fn closest<'a>(name: &str, candidates: &[&'a str]) -> Option<&'a str> {
 /// (`co_varnames`): the parameters, then every other name it binds, in the
 /// order its code first loads or stores each.
 pub fn local_names(params: &[std::rc::Rc<str>], body: &[ast::Stmt]) -> Vec<String> {
-    let mut bound = std::collections::HashSet::new();
-    for s in body {
-        bindings(s, &mut bound);
-    }
-    let mut names: Vec<String> = params.iter().map(|p| p.to_string()).collect();
-    let mut add = |n: &str| {
-        if bound.contains(n) && !names.iter().any(|m| m == n) {
-            names.push(n.to_owned());
+    /// The names a function binds (the targets of its assignments, loops
+    /// and `del`s, the functions and classes it defines, what it imports).
+    #[derive(Default)]
+    struct Bound(HashSet<String>);
+    impl Visit for Bound {
+        fn stmt(&mut self, s: &ast::Stmt) {
+            let mut bind = |n: &str| {
+                self.0.insert(n.to_owned());
+            };
+            let mut targets = |ts: &[ast::Expr]| ts.iter().for_each(|t| target_names(t, &mut bind));
+            match s {
+                ast::Stmt::Assign(a) => targets(&a.targets),
+                ast::Stmt::AugAssign(a) => targets(std::slice::from_ref(&*a.target)),
+                ast::Stmt::For(f) => targets(std::slice::from_ref(&*f.target)),
+                ast::Stmt::Delete(d) => targets(&d.targets),
+                ast::Stmt::FunctionDef(f) => bind(f.name.as_str()),
+                ast::Stmt::ClassDef(c) => bind(c.name.as_str()),
+                ast::Stmt::Import(i) => i.names.iter().for_each(|a| bind(imported(a))),
+                _ => {}
+            }
         }
-    };
-    for s in body {
-        stmt_names(s, &mut add);
+    }
+    /// Every name used, in code order.
+    #[derive(Default)]
+    struct Used(Vec<String>);
+    impl Visit for Used {
+        fn stmt(&mut self, s: &ast::Stmt) {
+            match s {
+                ast::Stmt::FunctionDef(f) => self.0.push(f.name.to_string()),
+                ast::Stmt::ClassDef(c) => self.0.push(c.name.to_string()),
+                ast::Stmt::Import(i) => self
+                    .0
+                    .extend(i.names.iter().map(|a| imported(a).to_owned())),
+                _ => {}
+            }
+        }
+        fn expr(&mut self, e: &ast::Expr) {
+            if let ast::Expr::Name(n) = e {
+                self.0.push(n.id.to_string());
+            }
+        }
+    }
+    let mut bound = Bound::default();
+    walk(body, false, &mut bound);
+    let mut used = Used::default();
+    walk(body, false, &mut used);
+    let mut names: Vec<String> = params.iter().map(|p| p.to_string()).collect();
+    for n in used.0 {
+        if bound.0.contains(&n) && !names.contains(&n) {
+            names.push(n);
+        }
     }
     names
 }
 
-/// The names statement `s` binds in its function (not inside nested
-/// functions and classes, which are scopes of their own).
-fn bindings<'a>(s: &'a ast::Stmt, out: &mut std::collections::HashSet<&'a str>) {
-    let target = |t: &'a ast::Expr, out: &mut std::collections::HashSet<&'a str>| {
-        targets(t, &mut |n| {
-            out.insert(n);
-        })
-    };
-    match s {
-        ast::Stmt::Assign(a) => a.targets.iter().for_each(|t| target(t, out)),
-        ast::Stmt::AugAssign(a) => target(&a.target, out),
-        ast::Stmt::For(f) => {
-            target(&f.target, out);
-            f.body
-                .iter()
-                .chain(&f.orelse)
-                .for_each(|s| bindings(s, out));
-        }
-        ast::Stmt::Delete(d) => d.targets.iter().for_each(|t| target(t, out)),
-        ast::Stmt::FunctionDef(f) => {
-            out.insert(f.name.as_str());
-        }
-        ast::Stmt::ClassDef(c) => {
-            out.insert(c.name.as_str());
-        }
-        ast::Stmt::Import(i) => {
-            for a in &i.names {
-                let bound = a.asname.as_ref().unwrap_or(&a.name);
-                out.insert(bound.as_str().split('.').next().unwrap_or_default());
-            }
-        }
-        ast::Stmt::If(i) => i
-            .body
-            .iter()
-            .chain(&i.orelse)
-            .for_each(|s| bindings(s, out)),
-        ast::Stmt::While(w) => w
-            .body
-            .iter()
-            .chain(&w.orelse)
-            .for_each(|s| bindings(s, out)),
-        _ => {}
-    }
+/// The name `import a.b as c` binds.
+fn imported(a: &ast::Alias) -> &str {
+    let bound = a.asname.as_ref().unwrap_or(&a.name);
+    bound.as_str().split('.').next().unwrap_or_default()
 }
 
 /// The names an assignment target binds.
-fn targets<'a>(t: &'a ast::Expr, f: &mut impl FnMut(&'a str)) {
+fn target_names(t: &ast::Expr, f: &mut impl FnMut(&str)) {
     match t {
         ast::Expr::Name(n) => f(n.id.as_str()),
         ast::Expr::Tuple(ast::ExprTuple { elts, .. })
-        | ast::Expr::List(ast::ExprList { elts, .. }) => elts.iter().for_each(|e| targets(e, f)),
-        ast::Expr::Starred(s) => targets(&s.value, f),
-        _ => {}
-    }
-}
-
-/// Every name statement `s` loads or stores, in the order its code does.
-fn stmt_names(s: &ast::Stmt, f: &mut dyn FnMut(&str)) {
-    let block = |b: &[ast::Stmt], f: &mut dyn FnMut(&str)| {
-        for s in b {
-            stmt_names(s, f);
+        | ast::Expr::List(ast::ExprList { elts, .. }) => {
+            elts.iter().for_each(|e| target_names(e, f))
         }
-    };
-    match s {
-        ast::Stmt::Expr(e) => expr_names(&e.value, f),
-        ast::Stmt::Return(r) => r.value.iter().for_each(|v| expr_names(v, f)),
-        ast::Stmt::Assign(a) => {
-            expr_names(&a.value, f);
-            a.targets.iter().for_each(|t| expr_names(t, f));
-        }
-        ast::Stmt::AugAssign(a) => {
-            expr_names(&a.target, f);
-            expr_names(&a.value, f);
-        }
-        ast::Stmt::Delete(d) => d.targets.iter().for_each(|t| expr_names(t, f)),
-        ast::Stmt::For(x) => {
-            expr_names(&x.iter, f);
-            expr_names(&x.target, f);
-            block(&x.body, f);
-            block(&x.orelse, f);
-        }
-        ast::Stmt::While(w) => {
-            expr_names(&w.test, f);
-            block(&w.body, f);
-            block(&w.orelse, f);
-        }
-        ast::Stmt::If(i) => {
-            expr_names(&i.test, f);
-            block(&i.body, f);
-            block(&i.orelse, f);
-        }
-        ast::Stmt::FunctionDef(d) => f(d.name.as_str()),
-        ast::Stmt::ClassDef(c) => {
-            c.bases.iter().for_each(|b| expr_names(b, f));
-            f(c.name.as_str());
-        }
-        ast::Stmt::Import(i) => {
-            for a in &i.names {
-                let bound = a.asname.as_ref().unwrap_or(&a.name);
-                f(bound.as_str().split('.').next().unwrap_or_default());
-            }
-        }
-        _ => {}
-    }
-}
-
-/// Every name expression `e` loads or stores, in evaluation order.
-fn expr_names(e: &ast::Expr, f: &mut dyn FnMut(&str)) {
-    let each = |es: &[ast::Expr], f: &mut dyn FnMut(&str)| {
-        for e in es {
-            expr_names(e, f);
-        }
-    };
-    match e {
-        ast::Expr::Name(n) => f(n.id.as_str()),
-        ast::Expr::BinOp(b) => {
-            expr_names(&b.left, f);
-            expr_names(&b.right, f);
-        }
-        ast::Expr::UnaryOp(u) => expr_names(&u.operand, f),
-        ast::Expr::BoolOp(b) => each(&b.values, f),
-        ast::Expr::Compare(c) => {
-            expr_names(&c.left, f);
-            each(&c.comparators, f);
-        }
-        ast::Expr::Call(c) => {
-            expr_names(&c.func, f);
-            each(&c.args, f);
-            c.keywords.iter().for_each(|k| expr_names(&k.value, f));
-        }
-        ast::Expr::Attribute(a) => expr_names(&a.value, f),
-        ast::Expr::Subscript(s) => {
-            expr_names(&s.value, f);
-            expr_names(&s.slice, f);
-        }
-        ast::Expr::IfExp(i) => {
-            expr_names(&i.test, f);
-            expr_names(&i.body, f);
-            expr_names(&i.orelse, f);
-        }
-        ast::Expr::Tuple(t) => each(&t.elts, f),
-        ast::Expr::List(l) => each(&l.elts, f),
-        ast::Expr::Dict(d) => {
-            for (k, v) in d.keys.iter().zip(&d.values) {
-                k.iter().for_each(|k| expr_names(k, f));
-                expr_names(v, f);
-            }
-        }
-        ast::Expr::JoinedStr(j) => each(&j.values, f),
-        ast::Expr::FormattedValue(v) => expr_names(&v.value, f),
-        ast::Expr::Starred(s) => expr_names(&s.value, f),
+        ast::Expr::Starred(s) => target_names(&s.value, f),
         _ => {}
     }
 }

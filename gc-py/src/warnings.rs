@@ -9,6 +9,7 @@
 use rustpython_parser::ast::{self, Constant, Ranged};
 
 use crate::source::LineIndex;
+use crate::walk::{Visit, walk};
 
 /// One warning: its line and message.
 pub struct Warning {
@@ -24,7 +25,7 @@ pub fn check(program: &[ast::Stmt], lines: &LineIndex, cpython: bool) -> Vec<War
         cpython,
         found: Vec::new(),
     };
-    program.iter().for_each(|s| w.stmt(s));
+    walk(program, true, &mut w);
     w.found
 }
 
@@ -82,103 +83,6 @@ impl Walk<'_> {
         });
     }
 
-    fn block(&mut self, b: &[ast::Stmt]) {
-        b.iter().for_each(|s| self.stmt(s));
-    }
-
-    fn stmt(&mut self, s: &ast::Stmt) {
-        match s {
-            ast::Stmt::Expr(e) => self.expr(&e.value),
-            ast::Stmt::Return(r) => r.value.iter().for_each(|v| self.expr(v)),
-            ast::Stmt::Assign(a) => {
-                self.expr(&a.value);
-                a.targets.iter().for_each(|t| self.expr(t));
-            }
-            ast::Stmt::AugAssign(a) => {
-                self.expr(&a.target);
-                self.expr(&a.value);
-            }
-            ast::Stmt::Delete(d) => d.targets.iter().for_each(|t| self.expr(t)),
-            ast::Stmt::For(f) => {
-                self.expr(&f.iter);
-                self.expr(&f.target);
-                self.block(&f.body);
-                self.block(&f.orelse);
-            }
-            ast::Stmt::While(w) => {
-                self.expr(&w.test);
-                self.block(&w.body);
-                self.block(&w.orelse);
-            }
-            ast::Stmt::If(i) => {
-                self.expr(&i.test);
-                self.block(&i.body);
-                self.block(&i.orelse);
-            }
-            ast::Stmt::FunctionDef(f) => self.block(&f.body),
-            ast::Stmt::ClassDef(c) => {
-                c.bases.iter().for_each(|b| self.expr(b));
-                self.block(&c.body);
-            }
-            _ => {}
-        }
-    }
-
-    fn exprs(&mut self, es: &[ast::Expr]) {
-        es.iter().for_each(|e| self.expr(e));
-    }
-
-    fn expr(&mut self, e: &ast::Expr) {
-        match e {
-            ast::Expr::Call(c) => {
-                // `check_caller` (a lambda can be called).
-                if let Some(t) = literal_type(&c.func)
-                    && !matches!(&*c.func, ast::Expr::Lambda(_))
-                {
-                    self.warn(e, format!("'{t}' object is not callable"));
-                }
-                self.expr(&c.func);
-                self.exprs(&c.args);
-                c.keywords.iter().for_each(|k| self.expr(&k.value));
-            }
-            ast::Expr::Subscript(s) => {
-                if s.ctx == ast::ExprContext::Load {
-                    self.subscript(e, s);
-                }
-                self.expr(&s.value);
-                self.expr(&s.slice);
-            }
-            ast::Expr::BinOp(b) => {
-                self.expr(&b.left);
-                self.expr(&b.right);
-            }
-            ast::Expr::UnaryOp(u) => self.expr(&u.operand),
-            ast::Expr::BoolOp(b) => self.exprs(&b.values),
-            ast::Expr::Compare(c) => {
-                self.expr(&c.left);
-                self.exprs(&c.comparators);
-            }
-            ast::Expr::Attribute(a) => self.expr(&a.value),
-            ast::Expr::IfExp(i) => {
-                self.expr(&i.test);
-                self.expr(&i.body);
-                self.expr(&i.orelse);
-            }
-            ast::Expr::Tuple(t) => self.exprs(&t.elts),
-            ast::Expr::List(l) => self.exprs(&l.elts),
-            ast::Expr::Dict(d) => {
-                for (k, v) in d.keys.iter().zip(&d.values) {
-                    k.iter().for_each(|k| self.expr(k));
-                    self.expr(v);
-                }
-            }
-            ast::Expr::JoinedStr(j) => self.exprs(&j.values),
-            ast::Expr::FormattedValue(v) => self.expr(&v.value),
-            ast::Expr::Starred(s) => self.expr(&s.value),
-            _ => {}
-        }
-    }
-
     /// `check_subscripter` and `check_index` of a subscript read.
     fn subscript(&mut self, e: &ast::Expr, s: &ast::ExprSubscript) {
         let value = literal_type(&s.value);
@@ -222,6 +126,23 @@ impl Walk<'_> {
                 e,
                 format!("{t} indices must be integers or slices, not {index}"),
             );
+        }
+    }
+}
+
+impl Visit for Walk<'_> {
+    fn expr(&mut self, e: &ast::Expr) {
+        match e {
+            // `check_caller` (a lambda can be called).
+            ast::Expr::Call(c) => {
+                if let Some(t) = literal_type(&c.func)
+                    && !matches!(&*c.func, ast::Expr::Lambda(_))
+                {
+                    self.warn(e, format!("'{t}' object is not callable"));
+                }
+            }
+            ast::Expr::Subscript(s) if s.ctx == ast::ExprContext::Load => self.subscript(e, s),
+            _ => {}
         }
     }
 }

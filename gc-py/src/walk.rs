@@ -1,0 +1,104 @@
+//! The program's statements and expressions in the order CPython's
+//! compiler emits their code: the order in which a function's code first
+//! uses each of its local names (`co_varnames`), and in which the
+//! compiler meets the literals it warns about.
+
+use rustpython_parser::ast;
+
+/// What a walk visits, each before its parts.
+pub trait Visit {
+    fn stmt(&mut self, _: &ast::Stmt) {}
+    fn expr(&mut self, _: &ast::Expr) {}
+}
+
+/// Walks `body`; `nested`: into the bodies of the functions and classes
+/// it defines too (scopes of their own, which the compiler compiles where
+/// they are defined, a class's body before its bases).
+pub fn walk(body: &[ast::Stmt], nested: bool, v: &mut impl Visit) {
+    body.iter().for_each(|s| stmt(s, nested, v));
+}
+
+fn stmt(s: &ast::Stmt, nested: bool, v: &mut impl Visit) {
+    v.stmt(s);
+    match s {
+        ast::Stmt::Expr(e) => expr(&e.value, v),
+        ast::Stmt::Return(r) => r.value.iter().for_each(|e| expr(e, v)),
+        ast::Stmt::Assign(a) => {
+            expr(&a.value, v);
+            a.targets.iter().for_each(|t| expr(t, v));
+        }
+        ast::Stmt::AugAssign(a) => {
+            expr(&a.target, v);
+            expr(&a.value, v);
+        }
+        ast::Stmt::Delete(d) => d.targets.iter().for_each(|t| expr(t, v)),
+        ast::Stmt::For(f) => {
+            expr(&f.iter, v);
+            expr(&f.target, v);
+            walk(&f.body, nested, v);
+            walk(&f.orelse, nested, v);
+        }
+        ast::Stmt::While(w) => {
+            expr(&w.test, v);
+            walk(&w.body, nested, v);
+            walk(&w.orelse, nested, v);
+        }
+        ast::Stmt::If(i) => {
+            expr(&i.test, v);
+            walk(&i.body, nested, v);
+            walk(&i.orelse, nested, v);
+        }
+        ast::Stmt::FunctionDef(f) if nested => walk(&f.body, nested, v),
+        ast::Stmt::ClassDef(c) => {
+            if nested {
+                walk(&c.body, nested, v);
+            }
+            c.bases.iter().for_each(|b| expr(b, v));
+        }
+        _ => {}
+    }
+}
+
+fn expr(e: &ast::Expr, v: &mut impl Visit) {
+    v.expr(e);
+    let each = |es: &[ast::Expr], v: &mut _| es.iter().for_each(|e| expr(e, v));
+    match e {
+        ast::Expr::BinOp(b) => {
+            expr(&b.left, v);
+            expr(&b.right, v);
+        }
+        ast::Expr::UnaryOp(u) => expr(&u.operand, v),
+        ast::Expr::BoolOp(b) => each(&b.values, v),
+        ast::Expr::Compare(c) => {
+            expr(&c.left, v);
+            each(&c.comparators, v);
+        }
+        ast::Expr::Call(c) => {
+            expr(&c.func, v);
+            each(&c.args, v);
+            c.keywords.iter().for_each(|k| expr(&k.value, v));
+        }
+        ast::Expr::Attribute(a) => expr(&a.value, v),
+        ast::Expr::Subscript(s) => {
+            expr(&s.value, v);
+            expr(&s.slice, v);
+        }
+        ast::Expr::IfExp(i) => {
+            expr(&i.test, v);
+            expr(&i.body, v);
+            expr(&i.orelse, v);
+        }
+        ast::Expr::Tuple(t) => each(&t.elts, v),
+        ast::Expr::List(l) => each(&l.elts, v),
+        ast::Expr::Dict(d) => {
+            for (k, val) in d.keys.iter().zip(&d.values) {
+                k.iter().for_each(|k| expr(k, v));
+                expr(val, v);
+            }
+        }
+        ast::Expr::JoinedStr(j) => each(&j.values, v),
+        ast::Expr::FormattedValue(f) => expr(&f.value, v),
+        ast::Expr::Starred(s) => expr(&s.value, v),
+        _ => {}
+    }
+}
