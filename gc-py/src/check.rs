@@ -298,7 +298,80 @@ impl Checker<'_> {
 
 /// The first construct of `program` outside the subset, if any.
 pub fn check(program: &[ast::Stmt], lines: &LineIndex) -> Result<(), Unsupported> {
-    Checker { lines }.block(program)
+    let checker = Checker { lines };
+    checker.block(program)?;
+    checker.closures(program, &mut Vec::new())
+}
+
+/// The functions `body` defines, in its blocks and its classes' bodies
+/// too (not inside other functions).
+fn defs<'a>(body: &'a [ast::Stmt], out: &mut Vec<&'a ast::StmtFunctionDef>) {
+    for s in body {
+        match s {
+            ast::Stmt::FunctionDef(f) => out.push(f),
+            ast::Stmt::ClassDef(c) => defs(&c.body, out),
+            ast::Stmt::If(i) => {
+                defs(&i.body, out);
+                defs(&i.orelse, out);
+            }
+            ast::Stmt::While(w) => {
+                defs(&w.body, out);
+                defs(&w.orelse, out);
+            }
+            ast::Stmt::For(f) => {
+                defs(&f.body, out);
+                defs(&f.orelse, out);
+            }
+            _ => {}
+        }
+    }
+}
+
+impl Checker<'_> {
+    /// A function in a function that reads one of the enclosing
+    /// function's local names: a closure, which gc-py does not have (the
+    /// read would find a global of that name, or none). `enclosing`: the
+    /// local names of the functions around `body`.
+    fn closures(&self, body: &[ast::Stmt], enclosing: &mut Vec<Vec<String>>) -> Res {
+        let mut fs = Vec::new();
+        defs(body, &mut fs);
+        for f in fs {
+            let params: Vec<std::rc::Rc<str>> = f
+                .args
+                .args
+                .iter()
+                .map(|a| a.def.arg.as_str().into())
+                .collect();
+            let own = crate::suggest::local_names(&params, &f.body);
+            if !enclosing.is_empty() {
+                // The names its own code reads (not its nested functions').
+                let mut closed = None;
+                crate::walk::each_expr(&f.body, &mut |e| {
+                    if let ast::Expr::Name(n) = e
+                        && n.ctx == ast::ExprContext::Load
+                        && closed.is_none()
+                        && !own.iter().any(|o| o == n.id.as_str())
+                        && enclosing
+                            .iter()
+                            .any(|e| e.iter().any(|o| o == n.id.as_str()))
+                    {
+                        closed = Some((n.id.to_string(), n.range()));
+                    }
+                });
+                if let Some((name, at)) = closed {
+                    return Err(Unsupported {
+                        line: self.lines.line(at.start().to_usize()),
+                        what: format!("reading `{name}` of the enclosing function (a closure)"),
+                    });
+                }
+            }
+            enclosing.push(own);
+            let r = self.closures(&f.body, enclosing);
+            enclosing.pop();
+            r?;
+        }
+        Ok(())
+    }
 }
 
 /// [`expr_name`] as the object of a phrase: "this constant" as it is, "a

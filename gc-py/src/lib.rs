@@ -111,7 +111,8 @@
 //! dict keys, str; a dict that changes size while iterated is a
 //! `RuntimeError`, as in CPython); `break`, `continue`, `pass`; `def` with positional
 //! parameters and `return` (a nested `def` sees its own variables and the
-//! globals: no closures); `class` with methods and class attributes,
+//! globals: no closures, so one that reads a local name of the function
+//! around it is refused); `class` with methods and class attributes,
 //! single inheritance, and of the special methods `__init__`, `__del__`,
 //! `__repr__` and `__str__` (a class that defines another, such as
 //! `__eq__` or `__len__`, is refused rather than have it ignored);

@@ -18,6 +18,18 @@ pub fn walk(body: &[ast::Stmt], nested: bool, v: &mut impl Visit) {
     body.iter().for_each(|s| stmt(s, nested, v));
 }
 
+/// Calls `f` on every expression of `body` (not of the functions and
+/// classes it defines), in code order.
+pub fn each_expr(body: &[ast::Stmt], f: &mut impl FnMut(&ast::Expr)) {
+    struct Each<'f, F>(&'f mut F);
+    impl<F: FnMut(&ast::Expr)> Visit for Each<'_, F> {
+        fn expr(&mut self, e: &ast::Expr) {
+            (self.0)(e)
+        }
+    }
+    walk(body, false, &mut Each(f));
+}
+
 fn stmt(s: &ast::Stmt, nested: bool, v: &mut impl Visit) {
     v.stmt(s);
     match s {

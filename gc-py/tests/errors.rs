@@ -937,3 +937,24 @@ fn literal_calls_and_subscripts_warn_as_the_compiler_does() {
         assert!(r.stderr.starts_with(&both), "{s}: {}", r.stderr);
     }
 }
+
+/// A nested function that reads a local name of the function around it
+/// is a closure, which gc-py does not have: refused before anything runs
+/// (it would read a global of that name, a wrong result, or fail).
+#[test]
+fn a_closure_is_not_supported() {
+    let src =
+        "x = 5\ndef f():\n    x = 1\n    def g():\n        return x\n    return g()\nprint(f())\n";
+    for s in STRATEGIES {
+        let r = run_source("closure.py", src, s);
+        assert_eq!((r.code, r.stdout.as_str()), (2, ""), "{}", r.stderr);
+        assert_eq!(
+            r.stderr,
+            "closure.py:5: reading `x` of the enclosing function (a closure) is not supported\n"
+        );
+        // Its own names, and the globals, it reads as before.
+        let own = "x = 5\ndef f():\n    def g():\n        y = 2\n        return x + y\n    return g()\nprint(f())\n";
+        let r = run_source("own_names.py", own, s);
+        assert_eq!((r.code, r.stdout.as_str()), (0, "7\n"), "{}", r.stderr);
+    }
+}
