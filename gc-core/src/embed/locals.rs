@@ -13,7 +13,11 @@
 //! [`LocalsMut`], which changes the stack only through this layer's
 //! operations. No safe code can swap a scanned stack with another heap's
 //! (its objects would then be rooted by the wrong heap), take it, or write
-//! an address into it.
+//! an address into it. A `Collector` of the embedder's decides which
+//! stack it lends, and may lend another one from call to call: so this
+//! layer moves an entry only within the stack it read it from, and puts
+//! back one it took off only on a stack with the same stamp
+//! (`LocalStack::push_back`).
 
 #![allow(unsafe_code)]
 
@@ -240,17 +244,26 @@ impl LocalStack {
         Ok(place)
     }
 
-    /// Puts back a local taken off the stack (a child scope's escaped
-    /// local) at the top: its place. There is room: the stack is lower
-    /// than when the local was taken.
+    /// Puts back a local taken off the stack whose stamp is `from` (a
+    /// child scope's escaped local) at the top: its place. There is room:
+    /// the stack is lower than when the local was taken.
+    ///
+    /// `Err(entry)`, nothing changed, when this is another stack: between
+    /// the taking and the putting back the strategy's `release` ran, and a
+    /// `Collector` of the embedder's may lend another heap's stack after
+    /// it. An object's address never moves to a stack its heap does not
+    /// scan.
     #[inline]
-    pub(super) fn push_back(&mut self, entry: Entry) -> usize {
+    pub(super) fn push_back(&mut self, entry: Entry, from: NonZeroU32) -> Result<usize, Entry> {
+        if self.stamp != from {
+            return Err(entry);
+        }
         let place = self.entries.len();
         self.entries.push(entry);
         if entry.needs_release() {
             self.root_top = place + 1;
         }
-        place
+        Ok(place)
     }
 
     /// Moves the local at `place` down to `base`, the ones between up by

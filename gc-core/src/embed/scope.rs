@@ -751,9 +751,17 @@ impl<'s, C: Collector> Scope<'s, C> {
         let kept = stack.entries.remove(place);
         release_above(self.heap, base);
         // The stack is lower than before by at least the kept local:
-        // it goes back without allocating.
-        let place = locals(self.heap).push_back(kept);
-        Local::new(stamp, place)
+        // it goes back without allocating, onto the stack it came from.
+        // (A strategy's `release` is its own code: one of the embedder's
+        // may lend another stack now. The kept local is then let go, and
+        // never resolves.)
+        match locals(self.heap).push_back(kept, stamp) {
+            Ok(place) => Local::new(stamp, place),
+            Err(kept) => {
+                release_entry(self.heap, kept);
+                Local::new(stamp, place).unresolvable()
+            }
+        }
     }
 }
 
