@@ -216,7 +216,7 @@ fn is_sweep_file(file: &Path) -> bool {
     struct Tool {
         tool: String,
     }
-    std::fs::read_to_string(file)
+    crate::results::read_text(file)
         .ok()
         .and_then(|text| serde_json::from_str::<Tool>(&text).ok())
         .is_some_and(|t| t.tool == crate::sweep::TOOL)

@@ -62,6 +62,40 @@ pub fn cell_key(workload: &str, collector: &str, parameter: &str, seed: u64, sca
     format!("{workload}/{collector}/{parameter} seed={seed} scale={scale}")
 }
 
+/// The most bytes a results file (`results.json`, `sweep.json`) is read
+/// to: gc-bench writes a few MiB at most, and an input that never ends
+/// (`/dev/zero`) is refused here rather than read until memory runs out.
+pub const MAX_RESULTS_BYTES: usize = 1 << 28;
+
+/// Reads a results file as text, in chunks, up to [`MAX_RESULTS_BYTES`]:
+/// a longer input, memory the system refuses, or a file that is not
+/// UTF-8 is a one-line error.
+pub fn read_text(path: &std::path::Path) -> Result<String, String> {
+    use std::io::Read;
+    let fail = |what: String| format!("cannot read {}: {what}", path.display());
+    let mut file = std::fs::File::open(path).map_err(|e| fail(e.to_string()))?;
+    let mut bytes = Vec::new();
+    let mut chunk = vec![0; 1 << 16];
+    loop {
+        let n = match file.read(&mut chunk) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(fail(e.to_string())),
+        };
+        if bytes.len() + n > MAX_RESULTS_BYTES {
+            return Err(fail(format!(
+                "longer than {MAX_RESULTS_BYTES} bytes: not gc-bench results"
+            )));
+        }
+        bytes
+            .try_reserve(n)
+            .map_err(|_| fail("out of memory".into()))?;
+        bytes.extend_from_slice(&chunk[..n]);
+    }
+    String::from_utf8(bytes).map_err(|_| fail("not UTF-8".into()))
+}
+
 /// Reads a `results.json` (or the one in folder `path`), checking it is
 /// gc-bench's, in this format.
 pub fn load(path: &std::path::Path) -> Result<Results, String> {
@@ -70,8 +104,7 @@ pub fn load(path: &std::path::Path) -> Result<Results, String> {
     } else {
         path.join("results.json")
     };
-    let text = std::fs::read_to_string(&path)
-        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let text = read_text(&path)?;
     let r: Results = serde_json::from_str(&text)
         .map_err(|e| format!("{} is not gc-bench results: {e}", path.display()))?;
     if r.tool != "gc-bench" || r.format != FORMAT {

@@ -1241,6 +1241,80 @@ fn replay_of_dev_zero_stops_at_the_line_limit() {
     );
 }
 
+/// The other commands that read a trace or a results file stop as soon
+/// on an input that never ends (they read the whole input, as `replay`
+/// does not): one line, exit 2. Under a 2 GB address-space cap, so that
+/// reading on would end in the allocator's abort, not in a machine out of
+/// memory.
+#[cfg(unix)]
+#[test]
+fn every_reader_of_a_trace_or_results_stops_on_dev_zero() {
+    let cases: [(&[&str], &str); 4] = [
+        (
+            &["run", "--trace", "/dev/zero", "--collector", "null"],
+            "/dev/zero: line 1: line longer than 1048576 bytes",
+        ),
+        (
+            &["export", "--python", "/dev/zero"],
+            "line 1: line longer than 1048576 bytes",
+        ),
+        (
+            &["export", "--python", "-"],
+            "line 1: line longer than 1048576 bytes",
+        ),
+        (
+            &["diff", "/dev/zero", "/dev/zero"],
+            "/dev/zero/results.json",
+        ),
+    ];
+    for (args, said) in cases {
+        let out = std::process::Command::new("sh")
+            .arg("-c")
+            .arg("ulimit -v 2000000 && exec \"$0\" \"$@\" < /dev/zero")
+            .arg(env!("CARGO_BIN_EXE_gc-bench"))
+            .args(args)
+            .output()
+            .expect("sh runs");
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert_eq!(stderr.lines().count(), 1, "{args:?}: {stderr}");
+        assert!(stderr.contains(said), "{args:?}: {stderr}");
+    }
+    // A results file that never ends is refused at its size limit.
+    let dir = scratch("endless-results");
+    std::fs::create_dir_all(&dir).unwrap();
+    let fifo = dir.join("results.json");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+    if made.is_ok_and(|s| s.success()) {
+        let writer = std::thread::spawn({
+            let fifo = fifo.clone();
+            move || {
+                use std::io::Write;
+                let mut f = std::fs::OpenOptions::new().write(true).open(fifo).unwrap();
+                let chunk = vec![b' '; 1 << 20];
+                while f.write_all(&chunk).is_ok() {}
+            }
+        });
+        let out = std::process::Command::new("sh")
+            .arg("-c")
+            .arg("ulimit -v 2000000 && exec \"$0\" \"$@\"")
+            .arg(env!("CARGO_BIN_EXE_gc-bench"))
+            .args(["merge", "--out"])
+            .arg(dir.join("merged"))
+            .arg(&fifo)
+            .output()
+            .expect("sh runs");
+        let stderr = text(&out.stderr);
+        // The reader is gone: the writer's next write fails and it ends.
+        writer.join().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{stderr}");
+        assert!(stderr.contains("longer than 268435456 bytes"), "{stderr}");
+    } else {
+        panic!("mkfifo is needed for this test and did not run");
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
 /// Encoding problems are named with their line; a UTF-8 byte-order mark
 /// before the header is accepted.
 #[test]

@@ -7,10 +7,9 @@
 use std::io::Write;
 use std::path::PathBuf;
 
-use gc_core::tooling::trace::Trace;
 use py_interop::export::{ExportError, Options, write_python_program};
 
-use crate::cmd::replay::read_source;
+use crate::cmd::replay::read_trace;
 use bench_harness::atomic;
 
 /// Arguments of `export`.
@@ -35,9 +34,7 @@ pub struct Args {
 
 /// Runs the subcommand; `Err` is a one-line message for exit status 2.
 pub fn main(args: Args) -> Result<i32, String> {
-    let text = read_source(&args.file)?;
-    let trace = Trace::parse(&text).map_err(|e| e.to_string())?;
-    drop(text);
+    let trace = read_trace(&args.file, None)?.map_err(|e| e.to_string())?;
     let options = Options {
         source: if args.file.as_os_str() == "-" {
             "standard input".to_owned()

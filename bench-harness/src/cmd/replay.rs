@@ -10,12 +10,13 @@
 //! counters are unchanged too.
 
 use std::fs::File;
-use std::io::{self, BufRead, BufReader, Read};
+use std::io::{self, BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 
 use gc_core::Inspect;
+use gc_core::tooling::line_error::LineError;
 use gc_core::tooling::replay::{Record, Replayer, replay_lines};
-use gc_core::tooling::trace::Lines;
+use gc_core::tooling::trace::{Lines, Trace};
 
 use bench_harness::collectors::{CollectorName, WithCollector, dispatch, parse_pair};
 use bench_harness::output::Out;
@@ -58,18 +59,51 @@ pub fn open_source(file: &Path) -> Result<Box<dyn BufRead>, String> {
     Ok(Box::new(BufReader::new(f)))
 }
 
-/// Reads FILE or standard input.
-pub fn read_source(file: &Path) -> Result<String, String> {
-    let mut text = String::new();
-    if file.as_os_str() == "-" {
-        io::stdin()
-            .read_to_string(&mut text)
-            .map_err(|e| format!("cannot read standard input: {e}"))?;
-    } else {
-        text = std::fs::read_to_string(file)
-            .map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+/// Reads the trace in FILE, or standard input for `-`, into memory as a
+/// stream: the reader's limits (a line's length, UTF-8) hold as it goes,
+/// so an input that never ends (`/dev/zero`) is an error at its first
+/// long line, and memory the system refuses is an error, not an abort.
+/// Every byte read is also written to `copy`, when given. `Err`: the file
+/// could not be opened or copied (a whole message); `Ok(Err)`: what is
+/// wrong with the trace, for the caller to place.
+pub fn read_trace(
+    file: &Path,
+    copy: Option<&mut dyn Write>,
+) -> Result<Result<Trace, LineError>, String> {
+    let input = open_source(file)?;
+    let Some(copy) = copy else {
+        return Ok(Trace::read(input));
+    };
+    let mut tee = Tee {
+        input,
+        copy,
+        failed: None,
+    };
+    let read = Trace::read(BufReader::new(&mut tee));
+    match tee.failed {
+        Some(e) => Err(format!("cannot copy the trace {}: {e}", file.display())),
+        None => Ok(read),
     }
-    Ok(text)
+}
+
+/// A reader that writes what it reads to `copy`; a failed write ends the
+/// reading (the error is kept in `failed`).
+struct Tee<'a, R> {
+    input: R,
+    copy: &'a mut dyn Write,
+    failed: Option<io::Error>,
+}
+
+impl<R: Read> Read for Tee<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.input.read(buf)?;
+        if let Err(e) = self.copy.write_all(&buf[..n]) {
+            let kind = e.kind();
+            self.failed = Some(e);
+            return Err(io::Error::new(kind, "the copy failed"));
+        }
+        Ok(n)
+    }
 }
 
 struct Replay {

@@ -520,10 +520,10 @@ pub fn cell(args: CellArgs) -> Result<i32, String> {
         return Ok(0);
     }
     let trace = match (&args.trace, &args.scenario) {
-        (Some(path), _) => {
-            let text = crate::cmd::replay::read_source(path)?;
-            Some(Trace::parse(&text).map_err(|e| format!("{}: {e}", path.display()))?)
-        }
+        (Some(path), _) => Some(
+            crate::cmd::replay::read_trace(path, None)?
+                .map_err(|e| format!("{}: {e}", path.display()))?,
+        ),
         (None, Some(name)) => {
             let (_, text) = bundled::TRACES
                 .iter()
@@ -591,21 +591,32 @@ fn config_for(collector: CollectorName, pairs: &[(String, String)]) -> Vec<(Stri
 struct TraceCopy(interrupt_cleanup::TempFile);
 
 impl TraceCopy {
-    fn write(path: &std::path::Path, text: &str) -> Result<TraceCopy, String> {
+    /// An empty copy of the trace at `path`, for the reader to fill.
+    fn create(path: &std::path::Path) -> Result<TraceCopy, String> {
         let prefix = if path.as_os_str() == "-" {
             "gc-bench-stdin-"
         } else {
             "gc-bench-trace-"
         };
-        let fail = |e: std::io::Error| format!("cannot copy the trace {}: {e}", path.display());
-        let mut file = interrupt_cleanup::file_in(
+        let file = interrupt_cleanup::file_in(
             tempfile::Builder::new().prefix(prefix).suffix(".gctrace"),
             &std::env::temp_dir(),
         )
-        .map_err(fail)?;
-        std::io::Write::write_all(&mut file, text.as_bytes()).map_err(fail)?;
-        file.as_file().sync_all().map_err(fail)?;
+        .map_err(|e| Self::failed(path, e))?;
         Ok(TraceCopy(file))
+    }
+
+    /// Makes sure the copy is on disk before any run reads it.
+    fn finish(&mut self, path: &std::path::Path) -> Result<(), String> {
+        std::io::Write::flush(&mut self.0).map_err(|e| Self::failed(path, e))?;
+        self.0
+            .as_file()
+            .sync_all()
+            .map_err(|e| Self::failed(path, e))
+    }
+
+    fn failed(path: &std::path::Path, e: std::io::Error) -> String {
+        format!("cannot copy the trace {}: {e}", path.display())
     }
 }
 
@@ -695,17 +706,19 @@ fn add_traces(
     copies: &mut Vec<TraceCopy>,
 ) -> Result<(), String> {
     for path in &args.traces {
-        let rereadable = rereadable(path);
-        let text = crate::cmd::replay::read_source(path)?;
-        let t = Trace::parse(&text).map_err(|e| format!("{}: {e}", path.display()))?;
-        if !rereadable {
+        let parsed = |read: Result<Trace, _>| read.map_err(|e| format!("{}: {e}", path.display()));
+        if !rereadable(path) {
             // The runs are child processes: each would find the pipe
-            // drained; they read a copy, removed when `run` ends.
-            let copy = TraceCopy::write(path, &text)?;
+            // drained; they read a copy, written as the trace is read and
+            // removed when `run` ends.
+            let mut copy = TraceCopy::create(path)?;
+            let t = parsed(crate::cmd::replay::read_trace(path, Some(&mut copy.0))?)?;
+            copy.finish(path)?;
             let name = path.display().to_string();
             inputs.push(Input::Trace(name, copy.0.path().to_path_buf(), t));
             copies.push(copy);
         } else {
+            let t = parsed(crate::cmd::replay::read_trace(path, None)?)?;
             inputs.push(Input::Trace(path.display().to_string(), path.clone(), t));
         }
     }

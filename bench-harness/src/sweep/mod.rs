@@ -192,8 +192,7 @@ impl SweepResults {
         } else {
             path.to_owned()
         };
-        let text = std::fs::read_to_string(&path)
-            .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        let text = crate::results::read_text(&path)?;
         let s: SweepResults = serde_json::from_str(&text)
             .map_err(|e| format!("{} is not a gc-bench sweep: {e}", path.display()))?;
         if s.tool != TOOL {

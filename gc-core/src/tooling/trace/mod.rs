@@ -11,7 +11,7 @@ use std::io::BufRead;
 
 pub use parse::{Lines, MAX_LINE_BYTES, MAX_SHOWN_CHARS, shown};
 
-use crate::tooling::line_error::LineError;
+use crate::tooling::line_error::{LineError, LineErrorKind};
 
 use crate::Control;
 
@@ -198,8 +198,17 @@ impl Trace {
     }
 
     /// Reads a whole gctrace into memory ([`Lines`] streams one instead).
+    /// Memory the system refuses for it is `line N: out of memory`, for
+    /// the line that did not fit, not an abort.
     pub fn read(input: impl BufRead) -> Result<Trace, LineError> {
-        let lines = Lines::new(input).collect::<Result<_, _>>()?;
+        let mut lines = Vec::new();
+        for line in Lines::new(input) {
+            let line = line?;
+            if lines.try_reserve(1).is_err() {
+                return Err(LineErrorKind::Refused(crate::config::refused()).at(line.number));
+            }
+            lines.push(line);
+        }
         Ok(Trace { lines })
     }
 
