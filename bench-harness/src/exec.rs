@@ -33,6 +33,7 @@ use crate::sink::Sink;
 use crate::workloads::Workload;
 use gc_core::tooling::line_error::LineErrorKind;
 use gc_core::tooling::mutator::Mutator;
+use gc_core::tooling::reserve;
 
 /// Operations generated, then executed, at a time.
 pub const CHUNK: usize = 16 * 1024;
@@ -206,6 +207,12 @@ impl<C: Inspect> Exec<C> {
             if !self.m.events.is_empty() {
                 let now = base + start.elapsed().as_nanos() as u64;
                 self.events(Some(now));
+            }
+            if reserve::given_back() {
+                // The allocator's reserve served a request the system
+                // refused: stop before the next one aborts.
+                let refused = gc_core::config::refused();
+                return Err(format!("line {}: {refused}", line.number));
             }
             self.ops += 1;
             if self.ops == self.sampler.next {

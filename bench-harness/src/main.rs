@@ -7,6 +7,15 @@ mod cmd;
 
 use std::process::ExitCode;
 
+use gc_core::tooling::reserve::Reserve;
+
+/// The system's allocator with memory put aside: a small allocation the
+/// system refuses (a token, a message) is served from it instead of
+/// aborting, and the commands stop at their next safe point
+/// ([`Reserve::spent`]) with an out-of-memory error.
+#[global_allocator]
+static ALLOC: Reserve = Reserve::system();
+
 use clap::{Parser, Subcommand};
 
 /// The GC workbench's command line.
@@ -92,6 +101,7 @@ fn parse_cli() -> Result<Cli, ExitCode> {
 }
 
 fn main() -> ExitCode {
+    ALLOC.fill();
     let cli = match parse_cli() {
         Ok(cli) => cli,
         Err(code) => return code,

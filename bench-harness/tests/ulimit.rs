@@ -97,3 +97,50 @@ fn the_heap_limit_names_its_bytes() {
         );
     }
 }
+
+/// Small objects up to the cap: the last allocations the system refuses
+/// may be anyone's (a node, the parser's token vector, a message), and
+/// none may abort. The allocator's reserve serves a small one the system
+/// refuses and the replay stops at that line. Before it, most of these
+/// caps ended in "memory allocation of N bytes failed" (exit 134).
+#[test]
+fn refused_small_allocations_anywhere_are_a_clean_error() {
+    let mut f = tempfile::Builder::new()
+        .suffix(".gctrace")
+        .tempfile()
+        .unwrap();
+    let mut text_of_trace = String::from("gctrace 1\n");
+    for _ in 0..300_000 {
+        text_of_trace.push_str("new r1 node 1 64\nset r1.0 r0\nmov r0 r1\n");
+    }
+    f.write_all(text_of_trace.as_bytes()).unwrap();
+    f.flush().unwrap();
+    for collector in ["null", "refcount", "generational", "marksweep"] {
+        let mut stopped = 0;
+        for cap in (25_000..=80_000).step_by(5_000) {
+            let out = Command::new("sh")
+                .arg("-c")
+                .arg(format!("ulimit -v {cap} && exec \"$0\" \"$@\""))
+                .arg(env!("CARGO_BIN_EXE_gc-bench"))
+                .arg("replay")
+                .arg(f.path())
+                .args(["--collector", collector])
+                .output()
+                .expect("sh runs");
+            let stderr = text(&out.stderr);
+            match out.status.code() {
+                Some(0) => assert!(stderr.is_empty(), "{collector} at {cap}: {stderr}"),
+                Some(2) => {
+                    stopped += 1;
+                    assert_eq!(stderr.lines().count(), 1, "{collector} at {cap}: {stderr}");
+                    assert!(
+                        stderr.ends_with(": out of memory: the system refused the allocation\n"),
+                        "{collector} at {cap}: {stderr}"
+                    );
+                }
+                _ => panic!("{collector} at {cap}: {:?}\n{stderr}", out.status),
+            }
+        }
+        assert!(stopped > 0, "{collector}: no cap refused memory");
+    }
+}

@@ -14,9 +14,10 @@ use std::io::{self, BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 
 use gc_core::Inspect;
-use gc_core::tooling::line_error::LineError;
+use gc_core::tooling::line_error::{LineError, LineErrorKind};
 use gc_core::tooling::replay::{Record, Replayer, replay_lines};
-use gc_core::tooling::trace::{Lines, Trace};
+use gc_core::tooling::reserve;
+use gc_core::tooling::trace::{Line, Lines, Trace};
 
 use bench_harness::collectors::{CollectorName, WithCollector, dispatch, parse_pair};
 use bench_harness::output::Out;
@@ -106,8 +107,50 @@ impl<R: Read> Read for Tee<'_, R> {
     }
 }
 
+/// The trace's lines, ended by an out-of-memory error for the line being
+/// run or read when the system refused memory (the allocator's reserve
+/// served that request: nothing more is asked of the system).
+struct UntilRefused<I> {
+    lines: I,
+    last: u32,
+    done: bool,
+}
+
+impl<I: Iterator<Item = Result<Line, LineError>>> Iterator for UntilRefused<I> {
+    type Item = Result<Line, LineError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.done {
+            return None;
+        }
+        let refused = |line: u32| {
+            Some(Err(
+                LineErrorKind::Refused(gc_core::config::refused()).at(line.max(1))
+            ))
+        };
+        if reserve::given_back() {
+            // While the last line ran.
+            self.done = true;
+            return refused(self.last);
+        }
+        let item = self.lines.next();
+        if reserve::given_back() {
+            // While this one was read.
+            self.done = true;
+            return refused(match &item {
+                Some(Ok(line)) => line.number,
+                _ => self.last.saturating_add(1),
+            });
+        }
+        if let Some(Ok(line)) = &item {
+            self.last = line.number;
+        }
+        item
+    }
+}
+
 struct Replay {
-    trace: Lines<Box<dyn BufRead>>,
+    trace: UntilRefused<Lines<Box<dyn BufRead>>>,
     events: bool,
     detail: bool,
 }
@@ -170,7 +213,11 @@ impl WithCollector for Replay {
 
 /// Runs the subcommand; `Err` is a one-line message for exit status 2.
 pub fn main(args: Args) -> Result<i32, String> {
-    let trace = Lines::new(open_source(&args.file)?);
+    let trace = UntilRefused {
+        lines: Lines::new(open_source(&args.file)?),
+        last: 0,
+        done: false,
+    };
     dispatch(
         args.collector,
         &args.config,

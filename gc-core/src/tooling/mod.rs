@@ -20,7 +20,9 @@
 //! - [`layers`]: the import graph of a crate's files, for a test that
 //!   keeps its modules free of import cycles;
 //! - [`usage`]: a command-line usage error in one line, for the
-//!   workspace's programs.
+//!   workspace's programs;
+//! - [`reserve`]: a global allocator with memory put aside, so that a
+//!   program the system refuses memory exits with an error, not an abort.
 
 pub mod conformance;
 #[cfg(feature = "testing")]
@@ -30,6 +32,7 @@ pub mod line_error;
 pub mod mutator;
 pub mod oracle;
 pub mod replay;
+pub mod reserve;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod trace;
