@@ -1556,6 +1556,12 @@ impl<'h, C: Strategy> Interp<'h, C> {
     /// between bytecodes), weak-reference callbacks; releases the weak
     /// references of dead weakref objects. Called between statements.
     pub fn safe_point(&mut self) -> R<()> {
+        if gc_core::tooling::reserve::take_given_back() {
+            // The system refused a small allocation that the allocator's
+            // reserve then served (a string, a frame's vector): a
+            // `MemoryError` here, before the next one aborts.
+            return Err(gc_core::config::refused().into());
+        }
         loop {
             let r = self.lend_always(|h| h.flush());
             if let Some(e) = self.st.del_error.take() {

@@ -5,7 +5,14 @@
 use std::process::ExitCode;
 
 use clap::Parser;
+use gc_core::tooling::reserve::Reserve;
 use gc_py::CollectorName;
+
+/// The system's allocator with memory put aside: a small allocation the
+/// system refuses is served from it, and the program gets a `MemoryError`
+/// at its next statement instead of the process aborting.
+#[global_allocator]
+static ALLOC: Reserve = Reserve::system();
 
 /// Runs a Python program (a subset of Python 3) with every object in one
 /// of the workbench's collectors.
@@ -43,6 +50,7 @@ fn parse_args() -> Result<Args, ExitCode> {
 }
 
 fn main() -> ExitCode {
+    ALLOC.fill();
     let args = match parse_args() {
         Ok(a) => a,
         Err(code) => return code,

@@ -45,6 +45,12 @@ pub fn given_back() -> bool {
     GIVEN_BACK.load(Ordering::Relaxed)
 }
 
+/// [`given_back`], answered once: `true` for the first caller after a
+/// refusal (a program that raises an error for it, once).
+pub fn take_given_back() -> bool {
+    given_back() && GIVEN_BACK.swap(false, Ordering::Relaxed)
+}
+
 /// The memory put aside, in bytes.
 pub const RESERVE_BYTES: usize = 8 << 20;
 
