@@ -111,10 +111,10 @@ pub fn main(args: Args) -> Result<i32, String> {
             return Err("soak --child takes exactly one --collector".into());
         };
         let run = dispatch(collector, &args.config, Soak(options(&args)))??;
-        println!(
-            "{}",
-            serde_json::to_string(&run).map_err(|e| e.to_string())?
-        );
+        let line = serde_json::to_string(&run).map_err(|e| e.to_string())?;
+        let mut out = Out::stdout();
+        out.line(&line);
+        out.flush();
         return Ok(0);
     }
     let mut out = Out::stdout();

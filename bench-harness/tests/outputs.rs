@@ -1,0 +1,136 @@
+//! Where `gc-bench` writes, bad cases (found by bad-input trials): a
+//! standard output that refuses writes, `--out` naming something other
+//! than a regular file, an output folder that cannot be written whole.
+//! Each is one line on standard error and exit 2, and never a replaced
+//! device, FIFO or link, nor a half-written output.
+#![cfg(target_os = "linux")]
+
+#[path = "support/gc_bench.rs"]
+mod support;
+
+use std::path::PathBuf;
+use std::process::{Command, Output, Stdio};
+
+use support::{gc_bench, text};
+
+const TRACE: &str = "traces/seed_cycle.gctrace";
+
+/// A fresh scratch directory for one test.
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("gc-bench-outputs-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Runs `gc-bench ARGS` from the repository root with standard output
+/// on `/dev/full` (every write fails with ENOSPC).
+fn to_dev_full(args: &[&str]) -> Output {
+    let full = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .expect("/dev/full opens for writing");
+    Command::new(env!("CARGO_BIN_EXE_gc-bench"))
+        .args(args)
+        .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
+        .stdin(Stdio::null())
+        .stdout(full)
+        .stderr(Stdio::piped())
+        .output()
+        .expect("gc-bench runs")
+}
+
+/// Exit 2 and one line on standard error that says so.
+fn assert_one_line_exit_2(out: &Output, what: &str, says: &str) {
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{what}: {stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{what}: {stderr}");
+    assert!(stderr.contains(says), "{what}: {stderr}");
+}
+
+#[test]
+fn a_standard_output_that_refuses_writes_is_an_error_for_every_command() {
+    let dir = scratch("dev-full");
+    let results = dir.join("results");
+    let made = gc_bench(
+        &[
+            "run",
+            "--workload",
+            "gc_collect",
+            "--collector",
+            "null",
+            "--scale",
+            "0.05",
+            "--out",
+            results.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert_eq!(made.status.code(), Some(0), "{}", text(&made.stderr));
+    let r = results.to_str().unwrap();
+    let commands: Vec<Vec<&str>> = vec![
+        vec!["export", "--python", TRACE],
+        vec!["replay", TRACE, "--collector", "refcount"],
+        vec![
+            "replay",
+            TRACE,
+            "--collector",
+            "refcount",
+            "--events",
+            "jsonl",
+        ],
+        vec![
+            "run",
+            "--workload",
+            "gc_collect",
+            "--collector",
+            "null",
+            "--scale",
+            "0.05",
+        ],
+        vec!["list"],
+        vec!["diff", r, r],
+        vec!["--help"],
+        vec!["replay", "--help"],
+        vec!["record", "gc_collect", "--scale", "0.1"],
+    ];
+    for args in commands {
+        let out = to_dev_full(&args);
+        assert_one_line_exit_2(&out, &args.join(" "), "No space left on device");
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn a_closed_pipe_is_still_not_an_error() {
+    // `gc-bench … | head -1`: the reader has what it wanted.
+    for args in [
+        &["export", "--python", TRACE][..],
+        &["list"][..],
+        &[
+            "replay",
+            TRACE,
+            "--collector",
+            "refcount",
+            "--events",
+            "jsonl",
+        ][..],
+    ] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_gc-bench"))
+            .args(args)
+            .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        drop(child.stdout.take());
+        let out = child.wait_with_output().unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{args:?}: {}",
+            text(&out.stderr)
+        );
+        assert_eq!(text(&out.stderr), "", "{args:?}");
+    }
+}
