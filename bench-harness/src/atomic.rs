@@ -4,7 +4,7 @@
 //! SIGINT, SIGTERM or SIGHUP (see `interrupt_cleanup`).
 
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use interrupt_cleanup::TempFile;
 
@@ -15,20 +15,55 @@ pub fn write(path: &Path, bytes: &[u8]) -> Result<(), String> {
 
 /// Streams into `path` atomically: `fill` writes through a buffered
 /// writer; on any error the temporary file is removed.
+///
+/// A symbolic link is followed: the file written (temporary file and
+/// rename) is the link's final target, in the target's folder. A path
+/// that exists and is neither a regular file nor a folder (a character
+/// device, a FIFO, a socket) is written through directly, as standard
+/// output would be, never replaced.
 pub fn write_with(
     path: &Path,
     fill: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
 ) -> Result<(), String> {
     let result = (|| {
-        let mut w = std::io::BufWriter::new(temp_file(path)?);
+        let target = final_target(path)?;
+        if let Ok(m) = std::fs::metadata(&target)
+            && !m.is_file()
+            && !m.is_dir()
+        {
+            let mut w =
+                std::io::BufWriter::new(std::fs::OpenOptions::new().write(true).open(&target)?);
+            fill(&mut w)?;
+            return w.flush();
+        }
+        let mut w = std::io::BufWriter::new(temp_file(&target)?);
         fill(&mut w)?;
         let f = w.into_inner().map_err(|e| e.into_error())?;
         f.as_file().sync_all()?;
-        f.persist(path)
+        f.persist(&target).map(drop)
     })();
-    result
-        .map(drop)
-        .map_err(|e| format!("cannot write {}: {e}", path.display()))
+    result.map_err(|e| format!("cannot write {}: {e}", path.display()))
+}
+
+/// `path` with its symbolic links followed, as far as they lead (the last
+/// one may name a file that does not exist yet). A relative link is
+/// relative to the folder of the link.
+fn final_target(path: &Path) -> std::io::Result<PathBuf> {
+    let mut p = path.to_path_buf();
+    // As the kernel's limit (ELOOP after 40 links).
+    for _ in 0..40 {
+        match std::fs::symlink_metadata(&p) {
+            Ok(m) if m.file_type().is_symlink() => {
+                let link = std::fs::read_link(&p)?;
+                p = match p.parent() {
+                    Some(dir) => dir.join(link),
+                    None => link,
+                };
+            }
+            _ => return Ok(p),
+        }
+    }
+    Err(std::io::Error::other("too many levels of symbolic links"))
 }
 
 /// Writes a set of files into `dir` as one: every file goes to a temporary

@@ -8,7 +8,7 @@
 #[path = "support/gc_bench.rs"]
 mod support;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
 use support::{gc_bench, text};
@@ -133,4 +133,81 @@ fn a_closed_pipe_is_still_not_an_error() {
         );
         assert_eq!(text(&out.stderr), "", "{args:?}");
     }
+}
+
+/// The names in `dir`, sorted.
+fn names(dir: &Path) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn out_writes_through_a_fifo_instead_of_replacing_it() {
+    use std::os::unix::fs::FileTypeExt;
+    let dir = scratch("fifo");
+    let fifo = dir.join("f");
+    let made = Command::new("mkfifo").arg(&fifo).status().unwrap();
+    assert!(made.success());
+    let expected = gc_bench(&["export", "--python", TRACE], None);
+    assert_eq!(expected.status.code(), Some(0));
+    // Blocks until gc-bench opens the FIFO to write; if it never does (it
+    // replaced the FIFO), the test fails below and this thread is left.
+    let reader = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || std::fs::read(fifo).unwrap())
+    };
+    let out = gc_bench(
+        &["export", "--python", TRACE, "--out", fifo.to_str().unwrap()],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let kind = std::fs::symlink_metadata(&fifo).unwrap().file_type();
+    assert!(kind.is_fifo(), "the FIFO was replaced: {kind:?}");
+    assert_eq!(reader.join().unwrap(), expected.stdout);
+    assert_eq!(names(&dir), ["f"], "no temporary file left");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn out_follows_a_symlink_and_writes_its_target() {
+    let dir = scratch("symlink");
+    std::fs::create_dir_all(dir.join("a")).unwrap();
+    std::fs::create_dir_all(dir.join("b")).unwrap();
+    let link = dir.join("a").join("link.gc");
+    // Relative to the link's folder; the target does not exist yet.
+    std::os::unix::fs::symlink("../b/target.gc", &link).unwrap();
+    let expected = gc_bench(&["record", "gc_collect", "--scale", "0.1"], None);
+    assert_eq!(expected.status.code(), Some(0));
+    for round in 0..2 {
+        // First written through a dangling link, then over the target.
+        let out = gc_bench(
+            &[
+                "record",
+                "gc_collect",
+                "--scale",
+                "0.1",
+                "--out",
+                link.to_str().unwrap(),
+            ],
+            None,
+        );
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        let meta = std::fs::symlink_metadata(&link).unwrap();
+        assert!(
+            meta.file_type().is_symlink(),
+            "round {round}: link replaced"
+        );
+        assert_eq!(
+            std::fs::read(dir.join("b").join("target.gc")).unwrap(),
+            expected.stdout,
+            "round {round}"
+        );
+        assert_eq!(names(&dir.join("a")), ["link.gc"], "round {round}");
+        assert_eq!(names(&dir.join("b")), ["target.gc"], "round {round}");
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
 }
