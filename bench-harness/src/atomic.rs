@@ -66,6 +66,38 @@ fn final_target(path: &Path) -> std::io::Result<PathBuf> {
     Err(std::io::Error::other("too many levels of symbolic links"))
 }
 
+/// Whether `output` names the same existing regular file as `input`
+/// (the same device and inode, through any links): writing it would
+/// replace the input.
+pub fn same_file(input: &Path, output: &Path) -> bool {
+    same_entry(input, output, std::fs::Metadata::is_file)
+}
+
+/// Whether the folders `a` and `b` are one (the same device and inode,
+/// through any links).
+pub fn same_dir(a: &Path, b: &Path) -> bool {
+    same_entry(a, b, std::fs::Metadata::is_dir)
+}
+
+/// Whether `a` and `b` both exist, are of `kind`, and are one.
+fn same_entry(a: &Path, b: &Path, kind: fn(&std::fs::Metadata) -> bool) -> bool {
+    let (Ok(ma), Ok(mb)) = (std::fs::metadata(a), std::fs::metadata(b)) else {
+        return false;
+    };
+    if !kind(&ma) || !kind(&mb) {
+        return false;
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        ma.dev() == mb.dev() && ma.ino() == mb.ino()
+    }
+    #[cfg(not(unix))]
+    {
+        std::fs::canonicalize(a).ok() == std::fs::canonicalize(b).ok()
+    }
+}
+
 /// Writes a set of files into `dir` as one: every file goes to a temporary
 /// name first, and only when all are written are they renamed into place;
 /// on any error the temporary files are removed and no destination file

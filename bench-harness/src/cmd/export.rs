@@ -35,6 +35,16 @@ pub struct Args {
 
 /// Runs the subcommand; `Err` is a one-line message for exit status 2.
 pub fn main(args: Args) -> Result<i32, String> {
+    if let Some(out) = &args.out
+        && args.file.as_os_str() != "-"
+        && atomic::same_file(&args.file, out)
+    {
+        return Err(format!(
+            "--out {} is the trace {} itself: it would be overwritten",
+            out.display(),
+            args.file.display()
+        ));
+    }
     let text = read_source(&args.file)?;
     let trace = Trace::parse(&text).map_err(|e| e.to_string())?;
     drop(text);
