@@ -143,18 +143,40 @@ fn temp_file(path: &Path) -> std::io::Result<TempFile> {
     interrupt_cleanup::file_in(&builder, dir)
 }
 
+/// An output folder, from [`prepare_dir`]. A folder the command made is
+/// removed if it is interrupted (SIGINT, SIGTERM, SIGHUP) while this lives,
+/// and when this is dropped if it is still empty: a command that fails
+/// before its files are written leaves no folder of its own behind.
+#[derive(Debug)]
+pub struct OutDir {
+    made: Option<PathBuf>,
+    _new: interrupt_cleanup::NewDir,
+}
+
+impl Drop for OutDir {
+    fn drop(&mut self) {
+        if let Some(dir) = &self.made {
+            // Only an empty folder goes: the outputs, once written, stay.
+            let _ = std::fs::remove_dir(dir);
+        }
+    }
+}
+
 /// Creates `dir` (and its parents) and checks it can be written, before a
-/// long run rather than after it. A folder made here is removed if the
-/// command is interrupted (SIGINT, SIGTERM, SIGHUP) while the answer
-/// lives: keep it until the outputs are written.
-pub fn prepare_dir(dir: &Path) -> Result<interrupt_cleanup::NewDir, String> {
-    let made = interrupt_cleanup::new_dir(dir)
+/// long run rather than after it. Keep the answer until the outputs are
+/// written (see [`OutDir`]).
+pub fn prepare_dir(dir: &Path) -> Result<OutDir, String> {
+    let new = interrupt_cleanup::new_dir(dir)
         .map_err(|e| format!("cannot create output folder {}: {e}", dir.display()))?;
+    let out = OutDir {
+        made: new.made().then(|| dir.to_path_buf()),
+        _new: new,
+    };
     let probe = dir.join(format!(".gc-bench-probe{}", std::process::id()));
     std::fs::write(&probe, b"")
         .map_err(|e| format!("cannot write to output folder {}: {e}", dir.display()))?;
     let _ = std::fs::remove_file(probe);
-    Ok(made)
+    Ok(out)
 }
 
 #[cfg(test)]

@@ -947,8 +947,11 @@ fn run_matrix(
         .num_threads(jobs)
         .build()
         .map_err(|e| format!("cannot start {jobs} worker threads: {e}"))?;
-    Ok(std::thread::scope(|scope| {
-        scope.spawn(|| show_bar_after_a_second(&bar, &done));
+    std::thread::scope(|scope| {
+        std::thread::Builder::new()
+            .name("progress".into())
+            .spawn_scoped(scope, || show_bar_after_a_second(&bar, &done))
+            .map_err(|e| format!("cannot start the progress bar's thread: {e}"))?;
         let outcomes: Vec<(usize, usize, Result<Metrics, String>)> = pool.install(|| {
             jobs_order
                 .par_iter()
@@ -958,8 +961,8 @@ fn run_matrix(
         let runs = run_results(cells, outcomes, args);
         done.store(true, Ordering::Relaxed);
         bar.finish_and_clear();
-        runs
-    }))
+        Ok(runs)
+    })
 }
 
 /// A hidden progress bar over `len` runs.
