@@ -101,9 +101,18 @@ fn same_entry(a: &Path, b: &Path, kind: fn(&std::fs::Metadata) -> bool) -> bool 
 /// Writes a set of files into `dir` as one: every file goes to a temporary
 /// name first, and only when all are written are they renamed into place;
 /// on any error the temporary files are removed and no destination file
-/// has changed.
+/// has changed. A destination that is a folder is refused before anything
+/// is written; a rename that still fails (a race, permissions) takes back
+/// the files this call had created (those it replaced stay replaced).
 pub fn write_all(dir: &Path, files: &[(&str, &[u8])]) -> Result<(), String> {
-    let mut written: Vec<(TempFile, std::path::PathBuf)> = Vec::new();
+    let fail = |path: &Path, e: std::io::Error| format!("cannot write {}: {e}", path.display());
+    for (name, _) in files {
+        let path = dir.join(name);
+        if std::fs::symlink_metadata(&path).is_ok_and(|m| m.is_dir()) {
+            return Err(fail(&path, std::io::ErrorKind::IsADirectory.into()));
+        }
+    }
+    let mut written: Vec<(TempFile, PathBuf)> = Vec::new();
     for (name, bytes) in files {
         let path = dir.join(name);
         let result = (|| {
@@ -114,12 +123,21 @@ pub fn write_all(dir: &Path, files: &[(&str, &[u8])]) -> Result<(), String> {
         })();
         match result {
             Ok(f) => written.push((f, path)),
-            Err(e) => return Err(format!("cannot write {}: {e}", path.display())),
+            Err(e) => return Err(fail(&path, e)),
         }
     }
+    let mut created: Vec<PathBuf> = Vec::new();
     for (f, path) in written {
-        f.persist(&path)
-            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        let new = std::fs::symlink_metadata(&path).is_err();
+        if let Err(e) = f.persist(&path) {
+            for p in &created {
+                let _ = std::fs::remove_file(p);
+            }
+            return Err(fail(&path, e));
+        }
+        if new {
+            created.push(path);
+        }
     }
     Ok(())
 }
@@ -201,6 +219,14 @@ mod tests {
         let e = write_all(&dir, &[("a.txt", b"new"), ("no/such/b.txt", b"new")]).unwrap_err();
         assert!(e.contains("no/such/b.txt"), "{e}");
         assert!(!dir.join("a.txt").exists());
+        // A destination that is a folder: refused before any file is
+        // renamed (found by a bad-input trial: the files before it in the
+        // list were already in place).
+        std::fs::create_dir(dir.join("sub")).unwrap();
+        let e = write_all(&dir, &[("a.txt", b"new"), ("sub", b"new")]).unwrap_err();
+        assert!(e.contains("sub"), "{e}");
+        assert!(!dir.join("a.txt").exists());
+        std::fs::remove_dir(dir.join("sub")).unwrap();
         write_all(&dir, &[("a.txt", b"a"), ("out.txt", b"b")]).unwrap();
         assert_eq!(std::fs::read(dir.join("out.txt")).unwrap(), b"b");
         let names: Vec<_> = std::fs::read_dir(&dir)

@@ -211,3 +211,28 @@ fn out_follows_a_symlink_and_writes_its_target() {
     }
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn an_out_folder_is_written_whole_or_not_at_all() {
+    // heap.svg is a folder: run cannot write it, and writes nothing else.
+    let dir = scratch("half");
+    let half = dir.join("half");
+    std::fs::create_dir_all(half.join("heap.svg")).unwrap();
+    let out = gc_bench(
+        &[
+            "run",
+            "--workload",
+            "gc_collect",
+            "--collector",
+            "null",
+            "--scale",
+            "0.05",
+            "--out",
+            half.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert_one_line_exit_2(&out, "run --out half", "heap.svg");
+    assert_eq!(names(&half), ["heap.svg"], "half-written");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
