@@ -1108,6 +1108,55 @@ fn bad_arguments_exit_2_with_one_line() {
     }
 }
 
+/// Found by a bad-input trial: sweep ran (exit 0) with a `--config` key
+/// that no swept collector takes, where run refuses it. Now refused before
+/// any work, as run does: nothing on standard output, no folder.
+#[test]
+fn sweep_refuses_a_setting_no_swept_collector_takes() {
+    let dir = scratch("sweep-config");
+    for extra in [
+        &["--config", "foo=1"][..],
+        &["--collector", "generational", "--config", "nursery=4MB"],
+        &["--collector", "generational", "--config", "threshold0=x"],
+    ] {
+        let mut args = vec![
+            "sweep",
+            "--workload",
+            "gc_collect",
+            "--scale",
+            "0.05",
+            "--out",
+            dir.to_str().unwrap(),
+        ];
+        args.extend(extra);
+        let out = gc_bench(&args, None);
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{extra:?}: {err}");
+        assert_eq!(err.lines().count(), 1, "{extra:?}: {err}");
+        assert!(out.stdout.is_empty(), "{extra:?}");
+        assert!(!dir.exists(), "{extra:?}");
+    }
+    let out = gc_bench(
+        &[
+            "sweep",
+            "--workload",
+            "gc_collect",
+            "--scale",
+            "0.05",
+            "--collector",
+            "generational",
+            "--config",
+            "nursery=4MB",
+        ],
+        None,
+    );
+    assert!(
+        text(&out.stderr).contains("no collector in this run takes the setting `nursery`"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
 #[test]
 fn no_subcommand_prints_usage_and_exits_2() {
     let out = gc_bench(&[], None);

@@ -22,7 +22,7 @@ use rayon::prelude::*;
 use bench_harness::bundled;
 use bench_harness::child;
 use bench_harness::collectors::{
-    CollectorName, WithCollector, dispatch, effective_settings, parse_pair,
+    CollectorName, WithCollector, check_keys, dispatch, effective_settings, parse_pair,
 };
 use bench_harness::estimate::{Estimate, interleaved_order, median_ci};
 use bench_harness::exec::{self, Options, Source};
@@ -729,14 +729,7 @@ fn chosen_collectors(args: &Args) -> Result<Vec<CollectorName>, String> {
         v.sort_by_key(|c| CollectorName::ALL.iter().position(|x| x == c));
         v
     };
-    for (key, _) in &args.config {
-        let taken = collectors.iter().any(|c| c.takes(key));
-        if !taken {
-            return Err(format!(
-                "no collector in this run takes the setting `{key}` (gc-bench list shows each collector's keys)"
-            ));
-        }
-    }
+    check_keys(&collectors, &args.config)?;
     for &c in &collectors {
         struct Check;
         impl WithCollector for Check {
