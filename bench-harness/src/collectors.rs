@@ -91,6 +91,17 @@ pub fn effective_settings(
     })
 }
 
+/// Checks `--config` for collector `name`, given every pair (a key it
+/// does not take is an error), before anything runs.
+pub fn check_config(name: CollectorName, pairs: &[(String, String)]) -> Result<(), String> {
+    struct Check;
+    impl WithCollector for Check {
+        type Output = ();
+        fn run<C: Collector>(self, _config: C::Config) {}
+    }
+    dispatch(name, pairs, Check)
+}
+
 /// Checks that every key of `pairs` is taken by one of `collectors` (a
 /// command that gives each collector only the keys it takes).
 pub fn check_keys(collectors: &[CollectorName], pairs: &[(String, String)]) -> Result<(), String> {

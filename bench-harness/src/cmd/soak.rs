@@ -7,7 +7,7 @@
 //! exit status is 1; the others (`null` never frees, `refcount` leaks
 //! cycles) are reported, not judged.
 
-use bench_harness::collectors::{CollectorName, WithCollector, dispatch, parse_pair};
+use bench_harness::collectors::{CollectorName, WithCollector, check_config, dispatch, parse_pair};
 use bench_harness::output::Out;
 use bench_harness::soak::{self, Options, SoakRun};
 
@@ -116,6 +116,11 @@ pub fn main(args: Args) -> Result<i32, String> {
         out.line(&line);
         out.flush();
         return Ok(0);
+    }
+    // Every collector's settings before any output or run: each gets
+    // every pair, so a key one does not take is an error for it.
+    for &c in &collectors {
+        check_config(c, &args.config)?;
     }
     let mut out = Out::stdout();
     let warmup_ops = (args.ops as f64 * args.warmup) as u64;
