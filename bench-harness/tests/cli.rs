@@ -1157,6 +1157,24 @@ fn sweep_refuses_a_setting_no_swept_collector_takes() {
     );
 }
 
+/// Found by a bad-input trial: `--trace - --trace -` read standard input
+/// once and then complained of the second, empty, trace.
+#[test]
+fn standard_input_given_twice_is_named() {
+    let trace = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../traces/seed_cycle.gctrace"
+    ))
+    .unwrap();
+    let out = gc_bench(&["run", "--trace", "-", "--trace", "-"], Some(&trace));
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        text(&out.stderr),
+        "--trace -: standard input was given twice (it can be read once)\n"
+    );
+    assert!(out.stdout.is_empty());
+}
+
 #[test]
 fn no_subcommand_prints_usage_and_exits_2() {
     let out = gc_bench(&[], None);

@@ -694,6 +694,9 @@ fn add_traces(
     inputs: &mut Vec<Input>,
     copies: &mut Vec<TraceCopy>,
 ) -> Result<(), String> {
+    if args.traces.iter().filter(|p| p.as_os_str() == "-").count() > 1 {
+        return Err("--trace -: standard input was given twice (it can be read once)".into());
+    }
     for path in &args.traces {
         let rereadable = rereadable(path);
         let text = crate::cmd::replay::read_source(path)?;
