@@ -1175,6 +1175,48 @@ fn standard_input_given_twice_is_named() {
     assert!(out.stdout.is_empty());
 }
 
+/// Found by a bad-input trial: the help says a boolean setting is "true or
+/// false", but 1, yes and on were taken too. Now only what the help says.
+#[test]
+fn boolean_settings_are_true_or_false() {
+    let trace = "traces/seed_cycle.gctrace";
+    for value in ["true", "false"] {
+        let setting = format!("enabled={value}");
+        let out = gc_bench(
+            &[
+                "replay",
+                trace,
+                "--collector",
+                "generational",
+                "--config",
+                &setting,
+            ],
+            None,
+        );
+        assert_eq!(out.status.code(), Some(0), "{value}: {}", text(&out.stderr));
+    }
+    for (collector, key) in [("generational", "enabled"), ("marksweep", "zeal")] {
+        for value in ["1", "0", "yes", "no", "on", "off", "TRUE"] {
+            let setting = format!("{key}={value}");
+            let out = gc_bench(
+                &[
+                    "replay",
+                    trace,
+                    "--collector",
+                    collector,
+                    "--config",
+                    &setting,
+                ],
+                None,
+            );
+            let err = text(&out.stderr);
+            assert_eq!(out.status.code(), Some(2), "{setting}: {err}");
+            assert_eq!(err.lines().count(), 1, "{setting}: {err}");
+            assert!(err.contains("expected true or false"), "{setting}: {err}");
+        }
+    }
+}
+
 #[test]
 fn no_subcommand_prints_usage_and_exits_2() {
     let out = gc_bench(&[], None);
