@@ -91,6 +91,31 @@ pub fn effective_settings(
     })
 }
 
+/// Checks `--config` for collector `name`, given every pair (a key it
+/// does not take is an error), before anything runs.
+pub fn check_config(name: CollectorName, pairs: &[(String, String)]) -> Result<(), String> {
+    struct Check;
+    impl WithCollector for Check {
+        type Output = ();
+        fn run<C: Collector>(self, _config: C::Config) {}
+    }
+    dispatch(name, pairs, Check)
+}
+
+/// Checks that every key of `pairs` is taken by one of `collectors` (a
+/// command that gives each collector only the keys it takes).
+pub fn check_keys(collectors: &[CollectorName], pairs: &[(String, String)]) -> Result<(), String> {
+    match pairs
+        .iter()
+        .find(|(key, _)| !collectors.iter().any(|c| c.takes(key)))
+    {
+        Some((key, _)) => Err(format!(
+            "no collector in this run takes the setting `{key}` (gc-bench list shows each collector's keys)"
+        )),
+        None => Ok(()),
+    }
+}
+
 /// Parses `KEY=VALUE`.
 pub fn parse_pair(s: &str) -> Result<(String, String), String> {
     match s.split_once('=') {

@@ -89,7 +89,12 @@ fn parse_cli() -> Result<Cli, ExitCode> {
         ErrorKind::DisplayHelp
         | ErrorKind::DisplayVersion
         | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
-            let _ = e.print();
+            if let Err(err) = e.print()
+                && err.kind() != std::io::ErrorKind::BrokenPipe
+            {
+                eprintln!("cannot write to standard output: {err}");
+                return ExitCode::from(2);
+            }
             ExitCode::from(if e.use_stderr() { 2 } else { 0 })
         }
         _ => {
@@ -121,6 +126,9 @@ fn main() -> ExitCode {
         Command::Sweep(args) => cmd::sweep::main(args),
         Command::Soak(args) => cmd::soak::main(args),
     };
+    // A write to standard output that failed (other than to a closed
+    // pipe) fails the command, whatever it printed.
+    let result = result.and_then(|code| bench_harness::output::finish().map(|()| code));
     match result {
         Ok(code) => ExitCode::from(code as u8),
         Err(message) => {

@@ -1108,6 +1108,115 @@ fn bad_arguments_exit_2_with_one_line() {
     }
 }
 
+/// Found by a bad-input trial: sweep ran (exit 0) with a `--config` key
+/// that no swept collector takes, where run refuses it. Now refused before
+/// any work, as run does: nothing on standard output, no folder.
+#[test]
+fn sweep_refuses_a_setting_no_swept_collector_takes() {
+    let dir = scratch("sweep-config");
+    for extra in [
+        &["--config", "foo=1"][..],
+        &["--collector", "generational", "--config", "nursery=4MB"],
+        &["--collector", "generational", "--config", "threshold0=x"],
+    ] {
+        let mut args = vec![
+            "sweep",
+            "--workload",
+            "gc_collect",
+            "--scale",
+            "0.05",
+            "--out",
+            dir.to_str().unwrap(),
+        ];
+        args.extend(extra);
+        let out = gc_bench(&args, None);
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{extra:?}: {err}");
+        assert_eq!(err.lines().count(), 1, "{extra:?}: {err}");
+        assert!(out.stdout.is_empty(), "{extra:?}");
+        assert!(!dir.exists(), "{extra:?}");
+    }
+    let out = gc_bench(
+        &[
+            "sweep",
+            "--workload",
+            "gc_collect",
+            "--scale",
+            "0.05",
+            "--collector",
+            "generational",
+            "--config",
+            "nursery=4MB",
+        ],
+        None,
+    );
+    assert!(
+        text(&out.stderr).contains("no collector in this run takes the setting `nursery`"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+/// Found by a bad-input trial: `--trace - --trace -` read standard input
+/// once and then complained of the second, empty, trace.
+#[test]
+fn standard_input_given_twice_is_named() {
+    let trace = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../traces/seed_cycle.gctrace"
+    ))
+    .unwrap();
+    let out = gc_bench(&["run", "--trace", "-", "--trace", "-"], Some(&trace));
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        text(&out.stderr),
+        "--trace -: standard input was given twice (it can be read once)\n"
+    );
+    assert!(out.stdout.is_empty());
+}
+
+/// Found by a bad-input trial: the help says a boolean setting is "true or
+/// false", but 1, yes and on were taken too. Now only what the help says.
+#[test]
+fn boolean_settings_are_true_or_false() {
+    let trace = "traces/seed_cycle.gctrace";
+    for value in ["true", "false"] {
+        let setting = format!("enabled={value}");
+        let out = gc_bench(
+            &[
+                "replay",
+                trace,
+                "--collector",
+                "generational",
+                "--config",
+                &setting,
+            ],
+            None,
+        );
+        assert_eq!(out.status.code(), Some(0), "{value}: {}", text(&out.stderr));
+    }
+    for (collector, key) in [("generational", "enabled"), ("marksweep", "zeal")] {
+        for value in ["1", "0", "yes", "no", "on", "off", "TRUE"] {
+            let setting = format!("{key}={value}");
+            let out = gc_bench(
+                &[
+                    "replay",
+                    trace,
+                    "--collector",
+                    collector,
+                    "--config",
+                    &setting,
+                ],
+                None,
+            );
+            let err = text(&out.stderr);
+            assert_eq!(out.status.code(), Some(2), "{setting}: {err}");
+            assert_eq!(err.lines().count(), 1, "{setting}: {err}");
+            assert!(err.contains("expected true or false"), "{setting}: {err}");
+        }
+    }
+}
+
 #[test]
 fn no_subcommand_prints_usage_and_exits_2() {
     let out = gc_bench(&[], None);

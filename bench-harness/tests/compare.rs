@@ -116,6 +116,24 @@ fn bad_arguments_and_missing_runtimes_exit_2_with_one_line() {
     assert!(text(&out.stderr).contains("`nope3` not found on PATH"));
 }
 
+/// Found by a bad-input trial: a runtime path that exists but is not a
+/// program said "not found: no such file".
+#[cfg(unix)]
+#[test]
+fn a_runtime_that_is_not_a_program_says_so() {
+    for path in ["/dev/null", "/"] {
+        let out = gc_bench(
+            &["compare", "--workload", "gc_collect", "--runtime", path],
+            None,
+        );
+        assert_eq!(out.status.code(), Some(2), "{path}");
+        assert_eq!(
+            text(&out.stderr),
+            format!("runtime {path} is not an executable program\n")
+        );
+    }
+}
+
 #[test]
 fn a_runtime_that_fails_is_one_line_and_leaves_only_whole_files() {
     let Some(python) = require(

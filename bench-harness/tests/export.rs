@@ -95,3 +95,38 @@ fn out_writes_the_same_program_as_standard_output() {
     assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 1);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Found by a bad-input trial: `--out` naming the trace itself (or a link
+/// to it) replaced the trace with the program.
+#[test]
+fn out_naming_the_trace_itself_is_refused() {
+    let dir = scratch("same");
+    let trace = dir.join("ok.gctrace");
+    let original = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../traces/seed_cycle.gctrace"
+    ))
+    .unwrap();
+    std::fs::write(&trace, &original).unwrap();
+    let link = dir.join("link.gctrace");
+    #[cfg(unix)]
+    std::os::unix::fs::symlink("ok.gctrace", &link).unwrap();
+    #[cfg(not(unix))]
+    std::fs::copy(&trace, &link).unwrap();
+    let t = trace.to_str().unwrap();
+    let other = format!("{}/./ok.gctrace", dir.display());
+    for out_path in [t, other.as_str(), link.to_str().unwrap()] {
+        let out = gc_bench(&["export", "--python", t, "--out", out_path], None);
+        assert_eq!(out.status.code(), Some(2), "{out_path}");
+        let err = text(&out.stderr);
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(err.contains("would be overwritten"), "{err}");
+        assert_eq!(std::fs::read(&trace).unwrap(), original, "{out_path}");
+    }
+    assert_eq!(
+        std::fs::read_dir(&dir).unwrap().count(),
+        2,
+        "nothing written"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -199,3 +199,31 @@ fn failed_runs_merge_with_exit_1_and_bad_inputs_create_nothing() {
     );
     std::fs::remove_dir_all(&base).unwrap();
 }
+
+/// Found by a bad-input trial: `--out` naming one of the inputs
+/// overwrote its results.json.
+#[test]
+fn out_naming_an_input_is_refused_and_writes_nothing() {
+    let base = scratch("input-as-out");
+    let (one, two) = (base.join("1"), base.join("2"));
+    shard(&one, 1, &[]);
+    shard(&two, 2, &[]);
+    let before = std::fs::read(one.join("results.json")).unwrap();
+    let names = |d: &Path| std::fs::read_dir(d).unwrap().count();
+    let files = names(&one);
+    let dotted = one.join(".");
+    let json = two.join("results.json");
+    for (inputs, out) in [
+        (vec![&one, &two], &one),
+        (vec![&one, &two], &dotted),
+        (vec![&one, &json], &two),
+    ] {
+        let (code, stderr) = merge(&inputs.iter().map(|p| p.as_path()).collect::<Vec<_>>(), out);
+        assert_eq!(code, Some(2), "{stderr}");
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+        assert!(stderr.contains("would be overwritten"), "{stderr}");
+    }
+    assert_eq!(std::fs::read(one.join("results.json")).unwrap(), before);
+    assert_eq!(names(&one), files);
+    std::fs::remove_dir_all(&base).unwrap();
+}

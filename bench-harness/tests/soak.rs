@@ -65,3 +65,30 @@ fn bad_soak_arguments_are_one_line_and_exit_2() {
     assert_eq!(out.status.code(), Some(0));
     assert!(text(&out.stdout).contains("Usage: gc-bench soak"));
 }
+
+/// Found by a bad-input trial: a setting one collector does not take was
+/// found only when its turn came (after marksweep's whole soak), and a
+/// bad key printed the header first. Every collector's settings are
+/// checked before any output or run.
+#[test]
+fn every_collectors_settings_are_checked_before_anything_runs() {
+    for args in [
+        &[
+            "soak",
+            "--collector",
+            "marksweep",
+            "--collector",
+            "generational",
+            "--config",
+            "nursery=4MB",
+        ][..],
+        &["soak", "--config", "foo=1"],
+        &["soak", "--collector", "marksweep", "--config", "zeal=maybe"],
+    ] {
+        let out = gc_bench(args, None);
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert_eq!(err.lines().count(), 1, "{args:?}: {err}");
+        assert_eq!(text(&out.stdout), "", "{args:?}: output before the error");
+    }
+}

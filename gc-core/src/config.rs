@@ -178,11 +178,12 @@ impl Key {
             .ok_or_else(|| self.refuse(value))
     }
 
-    /// Reads a boolean.
+    /// Reads a boolean: `true` or `false`, as [`expected`](Key::expected)
+    /// says (and nothing else, so the help and the parser agree).
     pub fn boolean(&self, value: &str) -> Result<bool, GcError> {
         match value.trim() {
-            "1" | "true" | "yes" | "on" => Ok(true),
-            "0" | "false" | "no" | "off" => Ok(false),
+            "true" => Ok(true),
+            "false" => Ok(false),
             _ => Err(self.refuse(value)),
         }
     }

@@ -167,6 +167,13 @@ fn every_value_is_checked_with_its_range() {
     c.set("threshold0", "18446744073709551615").unwrap();
     assert_eq!((c.debug, c.max_heap, c.threshold0), (33, 1 << 20, u64::MAX));
     for (key, _) in GenerationalConfig::KEYS {
-        assert!(c.set(key, "1").is_ok(), "{key}");
+        // A boolean is `true` or `false`, as its help says; the rest take 1.
+        let value = if ["enabled", "untrack_new_tuples"].contains(key) {
+            "true"
+        } else {
+            "1"
+        };
+        assert!(c.set(key, value).is_ok(), "{key}");
     }
+    assert!(refuse(&mut c, "enabled", "1").contains("true or false"));
 }

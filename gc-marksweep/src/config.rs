@@ -786,7 +786,8 @@ mod tests {
             let value = match key.accepts {
                 Accepts::Bytes { min, .. } => min.max(16).to_string(),
                 Accepts::Factor { .. } => "1.5".to_owned(),
-                Accepts::Bool | Accepts::Whole { .. } => "1".to_owned(),
+                Accepts::Bool => "true".to_owned(),
+                Accepts::Whole { .. } => "1".to_owned(),
                 Accepts::Described(_) if key.name == "preset" => "portable".to_owned(),
                 Accepts::Described(_) => "1".to_owned(),
             };

@@ -263,6 +263,14 @@ pub struct NewDir {
     _guard: Option<Guard>,
 }
 
+impl NewDir {
+    /// Whether this call made the folder (see [`new_dir`]): only then is
+    /// it the caller's to remove.
+    pub fn made(&self) -> bool {
+        self._guard.is_some()
+    }
+}
+
 /// Creates the folder `path` (and its parents) if it is not there, and
 /// records it when it was made here (see [`NewDir`]).
 ///
@@ -337,12 +345,14 @@ mod tests {
         let out = parent.path().join("out");
         let guard = new_dir(&out).unwrap();
         assert!(out.is_dir());
+        assert!(guard.made());
         assert!(recorded_paths().contains(&out));
         drop(guard);
         assert!(out.is_dir(), "kept when dropped");
         assert!(!recorded_paths().contains(&out));
         // There already: not recorded.
         let again = new_dir(&out).unwrap();
+        assert!(!again.made());
         assert!(!recorded_paths().contains(&out));
         drop(again);
     }

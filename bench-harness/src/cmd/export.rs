@@ -34,6 +34,16 @@ pub struct Args {
 
 /// Runs the subcommand; `Err` is a one-line message for exit status 2.
 pub fn main(args: Args) -> Result<i32, String> {
+    if let Some(out) = &args.out
+        && args.file.as_os_str() != "-"
+        && atomic::same_file(&args.file, out)
+    {
+        return Err(format!(
+            "--out {} is the trace {} itself: it would be overwritten",
+            out.display(),
+            args.file.display()
+        ));
+    }
     let trace = read_trace(&args.file, None)?.map_err(|e| e.to_string())?;
     let options = Options {
         source: if args.file.as_os_str() == "-" {
@@ -43,21 +53,36 @@ pub fn main(args: Args) -> Result<i32, String> {
         },
         expect_as: (!args.expect_as.is_empty()).then_some(args.expect_as),
     };
+    // A trace error met while writing is the trace's, not the output's.
+    let mut trace_error = None;
     let export = |out: &mut dyn Write| match write_python_program(&trace, &options, out) {
         Ok(()) => Ok(()),
         Err(ExportError::Write(e)) => Err(e),
-        Err(ExportError::Trace(e)) => Err(std::io::Error::other(e)),
+        Err(ExportError::Trace(e)) => {
+            let io = std::io::Error::other(e.clone());
+            trace_error = Some(e);
+            Err(io)
+        }
     };
-    match &args.out {
-        Some(path) => atomic::write_with(path, export)?,
+    let written = match &args.out {
+        Some(path) => atomic::write_with(path, export),
         None => {
-            // A closed pipe (`| head`) ends the output quietly.
+            // A closed pipe (`| head`) ends the output quietly; any other
+            // failed write is an error.
             let stdout = std::io::stdout();
             let mut out = std::io::BufWriter::new(stdout.lock());
-            if export(&mut out).and_then(|()| out.flush()).is_err() {
-                return Ok(0);
+            let mut export = export;
+            match export(&mut out).and_then(|()| out.flush()) {
+                Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+                    Err(format!("cannot write the program: {e}"))
+                }
+                _ => Ok(()),
             }
         }
+    };
+    if let Some(e) = trace_error {
+        return Err(e);
     }
+    written?;
     Ok(0)
 }

@@ -231,9 +231,35 @@ pub fn missing_shards(shards: &[String]) -> Vec<String> {
         .collect()
 }
 
+/// An `--out` folder that holds one of the inputs (a shard's folder, or
+/// the folder of a results.json given) would be overwritten: refused.
+fn refuse_an_input_as_out(inputs: &[PathBuf], out: &Path) -> Result<(), String> {
+    for input in inputs {
+        let folder = if input.is_dir() {
+            input.as_path()
+        } else {
+            match input.parent() {
+                Some(p) if !p.as_os_str().is_empty() => p,
+                _ => Path::new("."),
+            }
+        };
+        if bench_harness::atomic::same_dir(folder, out) {
+            return Err(format!(
+                "--out {} holds the input {}: it would be overwritten",
+                out.display(),
+                input.display()
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// Runs the subcommand: every input is read and checked before `--out`
 /// is created; exit 1 (after writing) when a merged run failed.
 pub fn main(args: Args) -> Result<i32, String> {
+    if let Some(out) = &args.out {
+        refuse_an_input_as_out(&args.dirs, out)?;
+    }
     let mut parts = Vec::new();
     for d in &args.dirs {
         parts.push((d.display().to_string(), load(d)?));

@@ -22,7 +22,7 @@ use rayon::prelude::*;
 use bench_harness::bundled;
 use bench_harness::child;
 use bench_harness::collectors::{
-    CollectorName, WithCollector, dispatch, effective_settings, parse_pair,
+    CollectorName, WithCollector, check_keys, dispatch, effective_settings, parse_pair,
 };
 use bench_harness::estimate::{Estimate, interleaved_order, median_ci};
 use bench_harness::exec::{self, Options, Source};
@@ -705,6 +705,9 @@ fn add_traces(
     inputs: &mut Vec<Input>,
     copies: &mut Vec<TraceCopy>,
 ) -> Result<(), String> {
+    if args.traces.iter().filter(|p| p.as_os_str() == "-").count() > 1 {
+        return Err("--trace -: standard input was given twice (it can be read once)".into());
+    }
     for path in &args.traces {
         let parsed = |read: Result<Trace, _>| read.map_err(|e| format!("{}: {e}", path.display()));
         if !rereadable(path) {
@@ -742,14 +745,7 @@ fn chosen_collectors(args: &Args) -> Result<Vec<CollectorName>, String> {
         v.sort_by_key(|c| CollectorName::ALL.iter().position(|x| x == c));
         v
     };
-    for (key, _) in &args.config {
-        let taken = collectors.iter().any(|c| c.takes(key));
-        if !taken {
-            return Err(format!(
-                "no collector in this run takes the setting `{key}` (gc-bench list shows each collector's keys)"
-            ));
-        }
-    }
+    check_keys(&collectors, &args.config)?;
     for &c in &collectors {
         struct Check;
         impl WithCollector for Check {
@@ -960,8 +956,11 @@ fn run_matrix(
         .num_threads(jobs)
         .build()
         .map_err(|e| format!("cannot start {jobs} worker threads: {e}"))?;
-    Ok(std::thread::scope(|scope| {
-        scope.spawn(|| show_bar_after_a_second(&bar, &done));
+    std::thread::scope(|scope| {
+        std::thread::Builder::new()
+            .name("progress".into())
+            .spawn_scoped(scope, || show_bar_after_a_second(&bar, &done))
+            .map_err(|e| format!("cannot start the progress bar's thread: {e}"))?;
         let outcomes: Vec<(usize, usize, Result<Metrics, String>)> = pool.install(|| {
             jobs_order
                 .par_iter()
@@ -971,8 +970,8 @@ fn run_matrix(
         let runs = run_results(cells, outcomes, args);
         done.store(true, Ordering::Relaxed);
         bar.finish_and_clear();
-        runs
-    }))
+        Ok(runs)
+    })
 }
 
 /// A hidden progress bar over `len` runs.

@@ -7,7 +7,7 @@
 //! exit status is 1; the others (`null` never frees, `refcount` leaks
 //! cycles) are reported, not judged.
 
-use bench_harness::collectors::{CollectorName, WithCollector, dispatch, parse_pair};
+use bench_harness::collectors::{CollectorName, WithCollector, check_config, dispatch, parse_pair};
 use bench_harness::output::Out;
 use bench_harness::soak::{self, Options, SoakRun};
 
@@ -111,11 +111,16 @@ pub fn main(args: Args) -> Result<i32, String> {
             return Err("soak --child takes exactly one --collector".into());
         };
         let run = dispatch(collector, &args.config, Soak(options(&args)))??;
-        println!(
-            "{}",
-            serde_json::to_string(&run).map_err(|e| e.to_string())?
-        );
+        let line = serde_json::to_string(&run).map_err(|e| e.to_string())?;
+        let mut out = Out::stdout();
+        out.line(&line);
+        out.flush();
         return Ok(0);
+    }
+    // Every collector's settings before any output or run: each gets
+    // every pair, so a key one does not take is an error for it.
+    for &c in &collectors {
+        check_config(c, &args.config)?;
     }
     let mut out = Out::stdout();
     let warmup_ops = (args.ops as f64 * args.warmup) as u64;

@@ -6,7 +6,7 @@
 
 use std::path::PathBuf;
 
-use bench_harness::collectors::{CollectorName, effective_settings, parse_pair};
+use bench_harness::collectors::{CollectorName, check_keys, effective_settings, parse_pair};
 use bench_harness::estimate::{interleaved_order, median_ci};
 use bench_harness::machine::Machine;
 use bench_harness::output::Out;
@@ -327,6 +327,9 @@ pub fn main(args: Args) -> Result<i32, String> {
         w.check(args.scale)?;
     }
     let collectors = chosen_collectors(&args.collectors);
+    // As run: every key taken by a collector swept (each gets only its
+    // own), every value valid; before any work.
+    check_keys(&collectors, &args.config)?;
     let settings = collectors
         .iter()
         .map(|&c| {

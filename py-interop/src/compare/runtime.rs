@@ -239,8 +239,10 @@ fn locate(name: &str, path_var: Option<OsString>) -> Result<PathBuf, String> {
     }
     if name.contains('/') {
         let p = PathBuf::from(name);
-        return if p.is_file() {
+        return if is_executable(&p) {
             Ok(p)
+        } else if p.exists() {
+            Err(format!("runtime {name} is not an executable program"))
         } else {
             Err(format!("runtime {name} not found: no such file"))
         };
@@ -289,6 +291,12 @@ mod tests {
         );
         let e = locate("/no/such/python3", None).unwrap_err();
         assert!(e.contains("no such file"), "{e}");
+        // There, but not a program (found by a bad-input trial: it said
+        // "no such file").
+        let e = locate("/dev/null", None).unwrap_err();
+        assert_eq!(e, "runtime /dev/null is not an executable program");
+        let e = locate("/", None).unwrap_err();
+        assert!(e.contains("not an executable program"), "{e}");
         assert!(locate("", None).is_err());
     }
 
