@@ -670,6 +670,14 @@ fn sweep_finds_the_minimum_heap_and_writes_points_figures_and_report() {
 
     for bad in [
         &["sweep", "--workload", "lru_cache", "--heap-factors", "0.5"][..],
+        // Found by a bad-input trial: accepted, labelled with 300 digits.
+        &[
+            "sweep",
+            "--workload",
+            "lru_cache",
+            "--heap-factors",
+            "1e300",
+        ],
         &["sweep", "--collector", "marksweep"],
         &["sweep", "--workload", "nope"],
     ] {
