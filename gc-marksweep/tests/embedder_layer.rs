@@ -154,6 +154,37 @@ fn escape_across_a_switch(heap: &mut TwoHeaps) {
     .unwrap();
 }
 
+/// The same with the kept local on top (the escape that releases the
+/// others below it and moves it down): after the switch, nothing is taken
+/// off or moved on `b`'s stack (it panicked on `b`'s empty stack).
+fn escape_from_the_top_across_a_switch(heap: &mut TwoHeaps) {
+    heap.scope(|s| -> Result<(), GcError> {
+        let kept = s.child(|c| -> Result<Local<'_>, GcError> {
+            let h = c.heap().a.alloc(Shape::Node {
+                slots: 0,
+                payload: 8,
+            })?;
+            c.adopt(h)?;
+            let x = c.node(1, 64)?;
+            c.heap().switch_on_release = true;
+            Ok(x)
+        })?;
+        assert!(s.view(kept).is_err());
+        Ok(())
+    })
+    .unwrap();
+}
+
+#[test]
+fn a_top_local_kept_across_a_switch_touches_no_other_stack() {
+    let mut heap = TwoHeaps::with_config(NoConfig).unwrap();
+    escape_from_the_top_across_a_switch(&mut heap);
+    assert_eq!(heap.b.root_count(), 0);
+    let TwoHeaps { a, mut b, .. } = heap;
+    drop(a);
+    b.collect(Generation::FULL).unwrap();
+}
+
 #[test]
 fn an_escaped_local_never_lands_on_another_heaps_stack() {
     let mut heap = TwoHeaps::with_config(NoConfig).unwrap();

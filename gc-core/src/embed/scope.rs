@@ -737,11 +737,17 @@ impl<'s, C: Collector> Scope<'s, C> {
             return Local::new(stamp, base);
         }
         // Usually the kept local is the last one made: release the
-        // ones below it, last first, then move it down to `base`.
+        // ones below it, last first, then move it down to `base`. (A
+        // release is the strategy's code: a `Collector` of the embedder's
+        // may lend another stack after it, and the rest is then left as
+        // it is, the kept local unresolvable.)
         if place + 1 == stack.len() {
             for i in (base..place).rev() {
                 let entry = locals(self.heap).take_at(i);
                 release_entry(self.heap, entry);
+                if locals(self.heap).stamp != stamp {
+                    return Local::new(stamp, place).unresolvable();
+                }
             }
             locals(self.heap).keep_top_at(base);
             return Local::new(stamp, base);
@@ -817,11 +823,17 @@ fn release_above<C: Collector>(heap: &mut C, base: usize) {
     if heap.has_finalize_hook() {
         return release_above_hooked(heap, base);
     }
+    let stamp = locals(heap).stamp;
     while let Some(entry) = pop_above(heap, base) {
-        // No embedder code can run, so a release cannot panic, nor install
-        // a hook. (Stale only if the embedder released the raw handle by
-        // hand.)
+        // No hook can run, so a release cannot panic, nor install a hook.
+        // (Stale only if the embedder released the raw handle by hand.)
         release_entry(heap, entry);
+        // The strategy's `release` is its own code: one of the
+        // embedder's may lend another stack after it. Popping stops
+        // there.
+        if locals(heap).stamp != stamp {
+            return;
+        }
     }
     locals(heap).popped();
 }
