@@ -26,7 +26,14 @@ pub fn write_with(
     fill: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
 ) -> Result<(), String> {
     let result = (|| {
-        let target = final_target(path)?;
+        let Some(target) = final_target(path)? else {
+            // An open file of this process (`/dev/stdout`, `/dev/fd/N`):
+            // written where it stands, appended as the shell's `>>` would.
+            let mut w =
+                std::io::BufWriter::new(std::fs::OpenOptions::new().append(true).open(path)?);
+            fill(&mut w)?;
+            return w.flush();
+        };
         if let Ok(m) = std::fs::metadata(&target)
             && !m.is_file()
             && !m.is_dir()
@@ -47,11 +54,17 @@ pub fn write_with(
 
 /// `path` with its symbolic links followed, as far as they lead (the last
 /// one may name a file that does not exist yet). A relative link is
-/// relative to the folder of the link.
-fn final_target(path: &Path) -> std::io::Result<PathBuf> {
+/// relative to the folder of the link. `None` for a link into `/proc`
+/// (`/dev/stdout` is `/proc/self/fd/1`): an open file of a process, whose
+/// link text (`pipe:[…]`, or the path of a file opened with `>>`) is no
+/// place to put a new file.
+fn final_target(path: &Path) -> std::io::Result<Option<PathBuf>> {
     let mut p = path.to_path_buf();
     // As the kernel's limit (ELOOP after 40 links).
     for _ in 0..40 {
+        if p.starts_with("/proc") {
+            return Ok(None);
+        }
         match std::fs::symlink_metadata(&p) {
             Ok(m) if m.file_type().is_symlink() => {
                 let link = std::fs::read_link(&p)?;
@@ -60,7 +73,7 @@ fn final_target(path: &Path) -> std::io::Result<PathBuf> {
                     None => link,
                 };
             }
-            _ => return Ok(p),
+            _ => return Ok(Some(p)),
         }
     }
     Err(std::io::Error::other("too many levels of symbolic links"))

@@ -225,5 +225,14 @@ fn out_naming_an_input_is_refused_and_writes_nothing() {
     }
     assert_eq!(std::fs::read(one.join("results.json")).unwrap(), before);
     assert_eq!(names(&one), files);
+    // A results file beside `--out`'s own is not overwritten: accepted
+    // (found by a review: refused for sharing `--out`'s folder).
+    let copy = base.join("two.json");
+    std::fs::copy(&json, &copy).unwrap();
+    let copied = std::fs::read(&copy).unwrap();
+    let (code, stderr) = merge(&[&one.join("results.json"), &copy], &base);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert_eq!(std::fs::read(&copy).unwrap(), copied);
+    assert!(base.join("results.json").exists());
     std::fs::remove_dir_all(&base).unwrap();
 }

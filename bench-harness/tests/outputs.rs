@@ -236,3 +236,39 @@ fn an_out_folder_is_written_whole_or_not_at_all() {
     assert_eq!(names(&half), ["heap.svg"], "half-written");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// `--out /dev/stdout` writes to standard output, whatever it is: a pipe
+/// (its link text, `pipe:[…]`, was taken for a file to create in
+/// `/proc/self/fd`, and refused), or a file opened with `>>`, which is
+/// appended to (its path was taken as the target and the file replaced).
+/// Found by a review.
+#[test]
+fn out_dev_stdout_writes_to_standard_output() {
+    let out = gc_bench(
+        &[
+            "record",
+            "gc_collect",
+            "--scale",
+            "0.01",
+            "--out",
+            "/dev/stdout",
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).starts_with("gctrace 1\n"));
+    let dir = scratch("dev-stdout");
+    let log = dir.join("log");
+    std::fs::write(&log, "before\n").unwrap();
+    let status = Command::new("sh")
+        .arg("-c")
+        .arg("exec \"$0\" record gc_collect --scale 0.01 --out /dev/stdout >> \"$1\"")
+        .arg(env!("CARGO_BIN_EXE_gc-bench"))
+        .arg(&log)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let written = std::fs::read_to_string(&log).unwrap();
+    assert!(written.starts_with("before\ngctrace 1\n"), "{written}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -231,19 +231,20 @@ pub fn missing_shards(shards: &[String]) -> Vec<String> {
         .collect()
 }
 
-/// An `--out` folder that holds one of the inputs (a shard's folder, or
-/// the folder of a results.json given) would be overwritten: refused.
+/// An `--out` folder whose writing would overwrite an input (a shard's
+/// folder, or a results file given that is `--out`'s results.json):
+/// refused.
 fn refuse_an_input_as_out(inputs: &[PathBuf], out: &Path) -> Result<(), String> {
     for input in inputs {
-        let folder = if input.is_dir() {
-            input.as_path()
+        // A folder's results.json, or a results file that is the one
+        // `--out` gets (any other file there is left alone: `merge
+        // a.json b.json --out .` writes nothing over its inputs).
+        let overwritten = if input.is_dir() {
+            bench_harness::atomic::same_dir(input, out)
         } else {
-            match input.parent() {
-                Some(p) if !p.as_os_str().is_empty() => p,
-                _ => Path::new("."),
-            }
+            bench_harness::atomic::same_file(input, &out.join("results.json"))
         };
-        if bench_harness::atomic::same_dir(folder, out) {
+        if overwritten {
             return Err(format!(
                 "--out {} holds the input {}: it would be overwritten",
                 out.display(),
