@@ -243,6 +243,26 @@ mod tests {
     }
 
     #[test]
+    fn a_refused_growth_is_retried_and_keeps_the_contents() {
+        let a = stingy();
+        assert!(a.fill());
+        let layout = Layout::from_size_align(64, 8).unwrap();
+        // SAFETY: a non-zero size; every pointer below is freed once,
+        // with the layout it has then.
+        unsafe {
+            let p = a.alloc(layout);
+            assert!(!p.is_null());
+            p.write_bytes(7, 64);
+            a.inner.refuse.store(1, Ordering::Relaxed);
+            let q = a.realloc(p, layout, 128);
+            assert!(!q.is_null(), "served after the reserve went back");
+            assert!(a.spent());
+            assert!((0..64).all(|i| *q.add(i) == 7), "the contents moved");
+            a.dealloc(q, Layout::from_size_align(128, 8).unwrap());
+        }
+    }
+
+    #[test]
     fn a_refused_large_request_is_passed_on_and_keeps_the_reserve() {
         let a = stingy();
         assert!(a.fill());
