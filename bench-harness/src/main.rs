@@ -106,7 +106,11 @@ fn parse_cli() -> Result<Cli, ExitCode> {
 }
 
 fn main() -> ExitCode {
-    ALLOC.fill();
+    if !ALLOC.fill() {
+        // Without the reserve the next refusal would abort: stop first.
+        eprintln!("gc-bench: out of memory: the system refused the 8 MiB put aside for errors");
+        return ExitCode::from(2);
+    }
     let cli = match parse_cli() {
         Ok(cli) => cli,
         Err(code) => return code,

@@ -111,12 +111,16 @@
 //! the loop (README, "Parallel marking").
 
 use gc_core::GcError;
+use gc_core::tooling::threads;
 
 use crate::header::{
     Access, Block, FINALIZATION_ORDERING, MORE_PENDING, ObjPtr, ObjRef, Slot, TRACK_YOUNG_PTRS,
     VISITED,
 };
 use crate::system;
+
+/// The stack of each marking thread (the standard library's default).
+const MARK_STACK: usize = 2 << 20;
 
 mod parallel;
 
@@ -386,13 +390,14 @@ impl GreyStacks {
             let helpers: Vec<_> = (1..threads)
                 .filter_map(|i| {
                     let shared = &shared;
-                    let started = std::thread::Builder::new()
-                        .name(format!("gc-mark-{i}"))
-                        // SAFETY: the caller's guarantee: the greys are
-                        // live old objects of this heap; while the threads
-                        // run, this thread only runs `work` too and joins
-                        // them before it touches an object again.
-                        .spawn_scoped(s, move || unsafe { work(shared, access) });
+                    let name = format!("gc-mark-{i}");
+                    // SAFETY: the caller's guarantee: the greys are live
+                    // old objects of this heap; while the threads run,
+                    // this thread only runs `work` too and joins them
+                    // before it touches an object again.
+                    let started = threads::spawn_scoped(s, &name, MARK_STACK, move || unsafe {
+                        work(shared, access)
+                    });
                     match started {
                         Ok(handle) => Some(handle),
                         Err(_) => {

@@ -361,26 +361,23 @@ fn run_inner(
         let pairs = pairs.to_vec();
         let file = file.to_owned();
         let source = source.to_owned();
-        let t = std::thread::Builder::new()
-            .name("gc-py".into())
-            .stack_size(stack)
-            .spawn(move || {
-                STACK.with(|s| s.set(stack));
-                match collector {
-                    CollectorName::Null => {
-                        run_on::<gc_core::NullCollector>(&pairs, &file, &source, output, traced)
-                    }
-                    CollectorName::Refcount => {
-                        run_on::<gc_refcount::RefCount>(&pairs, &file, &source, output, traced)
-                    }
-                    CollectorName::Generational => run_on::<gc_generational::Generational>(
-                        &pairs, &file, &source, output, traced,
-                    ),
-                    CollectorName::Marksweep => {
-                        run_on::<gc_marksweep::IncMiniMark>(&pairs, &file, &source, output, traced)
-                    }
+        let t = gc_core::tooling::threads::spawn("gc-py", stack, move || {
+            STACK.with(|s| s.set(stack));
+            match collector {
+                CollectorName::Null => {
+                    run_on::<gc_core::NullCollector>(&pairs, &file, &source, output, traced)
                 }
-            });
+                CollectorName::Refcount => {
+                    run_on::<gc_refcount::RefCount>(&pairs, &file, &source, output, traced)
+                }
+                CollectorName::Generational => {
+                    run_on::<gc_generational::Generational>(&pairs, &file, &source, output, traced)
+                }
+                CollectorName::Marksweep => {
+                    run_on::<gc_marksweep::IncMiniMark>(&pairs, &file, &source, output, traced)
+                }
+            }
+        });
         match t {
             Ok(t) => {
                 return t.join().unwrap_or_else(|_| {

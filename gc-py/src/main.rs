@@ -50,7 +50,11 @@ fn parse_args() -> Result<Args, ExitCode> {
 }
 
 fn main() -> ExitCode {
-    ALLOC.fill();
+    if !ALLOC.fill() {
+        // Without the reserve the next refusal would abort: stop first.
+        eprintln!("gc-py: out of memory: the system refused the 8 MiB put aside for errors");
+        return ExitCode::from(1);
+    }
     let args = match parse_args() {
         Ok(a) => a,
         Err(code) => return code,

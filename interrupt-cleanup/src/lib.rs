@@ -84,13 +84,11 @@ fn install_handler(registry: &mut Registry) -> io::Result<()> {
         return Ok(());
     }
     let mut signals = signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP])?;
-    std::thread::Builder::new()
-        .name("interrupt-cleanup".into())
-        .spawn(move || {
-            if let Some(signal) = signals.forever().next() {
-                clean_up_and_exit(signal);
-            }
-        })?;
+    gc_core::tooling::threads::spawn("interrupt-cleanup", 256 << 10, move || {
+        if let Some(signal) = signals.forever().next() {
+            clean_up_and_exit(signal);
+        }
+    })?;
     registry.handler_installed = true;
     Ok(())
 }

@@ -15,6 +15,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use gc_core::Inspect;
+use gc_core::tooling::threads;
 use gc_core::tooling::trace::Trace;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
@@ -954,13 +955,17 @@ fn run_matrix(
     let done = AtomicBool::new(false);
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(jobs)
+        .spawn_handler(|worker| {
+            let name = format!("run-{}", worker.index());
+            threads::spawn(&name, WORKER_STACK, || worker.run()).map(drop)
+        })
         .build()
         .map_err(|e| format!("cannot start {jobs} worker threads: {e}"))?;
     std::thread::scope(|scope| {
-        std::thread::Builder::new()
-            .name("progress".into())
-            .spawn_scoped(scope, || show_bar_after_a_second(&bar, &done))
-            .map_err(|e| format!("cannot start the progress bar's thread: {e}"))?;
+        threads::spawn_scoped(scope, "progress", PROGRESS_STACK, || {
+            show_bar_after_a_second(&bar, &done)
+        })
+        .map_err(|e| format!("cannot start the progress bar's thread: {e}"))?;
         let outcomes: Vec<(usize, usize, Result<Metrics, String>)> = pool.install(|| {
             jobs_order
                 .par_iter()
@@ -985,19 +990,29 @@ fn progress_bar(len: usize) -> ProgressBar {
     bar
 }
 
+/// The stack of each `--jobs` thread: it starts a child and waits.
+const WORKER_STACK: usize = 2 << 20;
+/// The stack of the progress bar's thread.
+const PROGRESS_STACK: usize = 256 << 10;
+
 /// The bar appears only once the matrix has taken a second, and only on a
-/// terminal.
+/// terminal; this thread ticks it (indicatif's own ticker would be one
+/// more thread started without asking for its room).
 fn show_bar_after_a_second(bar: &ProgressBar, done: &AtomicBool) {
-    let until = Instant::now() + Duration::from_secs(1);
-    while Instant::now() < until {
-        if done.load(Ordering::Relaxed) {
-            return;
+    let shown_at = Instant::now() + Duration::from_secs(1);
+    let mut shown = false;
+    while !done.load(Ordering::Relaxed) {
+        if !shown && Instant::now() >= shown_at {
+            if !std::io::stderr().is_terminal() {
+                return;
+            }
+            bar.set_draw_target(ProgressDrawTarget::stderr());
+            shown = true;
         }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    if std::io::stderr().is_terminal() && !done.load(Ordering::Relaxed) {
-        bar.set_draw_target(ProgressDrawTarget::stderr());
-        bar.enable_steady_tick(Duration::from_millis(200));
+        if shown {
+            bar.tick();
+        }
+        std::thread::sleep(Duration::from_millis(if shown { 200 } else { 50 }));
     }
 }
 

@@ -22,7 +22,9 @@
 //! - [`usage`]: a command-line usage error in one line, for the
 //!   workspace's programs;
 //! - [`reserve`]: a global allocator with memory put aside, so that a
-//!   program the system refuses memory exits with an error, not an abort.
+//!   program the system refuses memory exits with an error, not an abort;
+//! - [`threads`]: starting a thread the system may refuse, with an error,
+//!   not an abort.
 
 pub mod conformance;
 #[cfg(feature = "testing")]
@@ -35,5 +37,6 @@ pub mod replay;
 pub mod reserve;
 #[cfg(feature = "testing")]
 pub mod testing;
+pub mod threads;
 pub mod trace;
 pub mod usage;

@@ -6,6 +6,12 @@
 //! failed"). The program then asks [`Reserve::spent`] at its safe points
 //! and stops with an out-of-memory error.
 //!
+//! Below the reserve, a last resort: [`LAST_RESORT_BYTES`] in the
+//! program's own image, never freed, for small requests refused when the
+//! reserve is gone or was never had (a request before `main`, a second
+//! refusal on the way out). [`Reserve::fill`] answers `false` when the
+//! system refused the reserve; a program then stops at once.
+//!
 //! A program's large allocations that may fail (the collectors' heaps, a
 //! trace's line table) ask with `try_reserve` and report the refusal
 //! themselves; the reserve is for the small ones nothing can check: a
@@ -19,7 +25,10 @@
 //! static ALLOC: Reserve = Reserve::system();
 //!
 //! fn main() {
-//!     ALLOC.fill();
+//!     if !ALLOC.fill() {
+//!         eprintln!("out of memory: no room for the reserve");
+//!         std::process::exit(2);
+//!     }
 //!     // … at each safe point:
 //!     if ALLOC.spent() {
 //!         eprintln!("out of memory: the system refused the allocation");
@@ -31,8 +40,10 @@
 #![allow(unsafe_code)]
 
 use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::UnsafeCell;
+use std::mem::MaybeUninit;
 use std::ptr;
-use std::sync::atomic::{AtomicBool, AtomicPtr, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicUsize, Ordering};
 
 /// Whether a reserve of this process gave its memory back (any instance:
 /// the installed allocator is the one that matters).
@@ -59,6 +70,58 @@ pub const RESERVE_BYTES: usize = 8 << 20;
 /// handle (it asked with `try_reserve`), or an abort the reserve would
 /// not have prevented.
 pub const SMALL_BYTES: usize = 2 << 20;
+
+/// The last resort's size, in bytes.
+pub const LAST_RESORT_BYTES: usize = 64 << 10;
+
+/// The last resort: bytes of the program's image handed out from the
+/// front, never taken back.
+#[repr(C, align(4096))]
+struct LastResort {
+    bytes: UnsafeCell<[MaybeUninit<u8>; LAST_RESORT_BYTES]>,
+    used: AtomicUsize,
+}
+
+// SAFETY: `used` hands each byte out once (a compare-exchange), so no two
+// threads are ever given the same bytes.
+unsafe impl Sync for LastResort {}
+
+static LAST_RESORT: LastResort = LastResort {
+    bytes: UnsafeCell::new([MaybeUninit::uninit(); LAST_RESORT_BYTES]),
+    used: AtomicUsize::new(0),
+};
+
+impl LastResort {
+    /// Bytes for `layout` never handed out before (zeroed: the image's
+    /// zeroed bytes, never written before), or null when too few are left.
+    fn alloc(&self, layout: Layout) -> *mut u8 {
+        let base = self.bytes.get().cast::<u8>();
+        let mut used = self.used.load(Ordering::Relaxed);
+        loop {
+            let start = (base.addr() + used).next_multiple_of(layout.align()) - base.addr();
+            let Some(end) = start
+                .checked_add(layout.size())
+                .filter(|&end| end <= LAST_RESORT_BYTES)
+            else {
+                return ptr::null_mut();
+            };
+            match self
+                .used
+                .compare_exchange_weak(used, end, Ordering::Relaxed, Ordering::Relaxed)
+            {
+                // SAFETY: `start..end` lies within `bytes`.
+                Ok(_) => return unsafe { base.add(start) },
+                Err(now) => used = now,
+            }
+        }
+    }
+
+    /// Whether `p` was handed out by the last resort.
+    fn holds(&self, p: *mut u8) -> bool {
+        let base = self.bytes.get().cast::<u8>().addr();
+        (base..base + LAST_RESORT_BYTES).contains(&p.addr())
+    }
+}
 
 const RESERVE_LAYOUT: Layout = match Layout::from_size_align(RESERVE_BYTES, 4096) {
     Ok(layout) => layout,
@@ -122,6 +185,26 @@ impl<A: GlobalAlloc> Reserve<A> {
         self.spent.load(Ordering::Relaxed)
     }
 
+    /// What is left for a small request `inner` refused: the reserve
+    /// given back and `retry` again, or else the last resort. Null for a
+    /// large one.
+    fn refused(&self, layout: Layout, retry: impl FnOnce() -> *mut u8) -> *mut u8 {
+        if layout.size() > SMALL_BYTES {
+            return ptr::null_mut();
+        }
+        let p = if self.give_back() {
+            retry()
+        } else {
+            ptr::null_mut()
+        };
+        if !p.is_null() {
+            return p;
+        }
+        self.spent.store(true, Ordering::Relaxed);
+        GIVEN_BACK.store(true, Ordering::Relaxed);
+        LAST_RESORT.alloc(layout)
+    }
+
     /// Gives the reserve back to `inner` (once): whether there was one.
     fn give_back(&self) -> bool {
         let p = self.spare.swap(ptr::null_mut(), Ordering::AcqRel);
@@ -155,9 +238,9 @@ unsafe impl<A: GlobalAlloc> GlobalAlloc for Reserve<A> {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         // SAFETY: the caller's contract for `alloc`.
         let p = unsafe { self.inner.alloc(layout) };
-        if p.is_null() && layout.size() <= SMALL_BYTES && self.give_back() {
+        if p.is_null() {
             // SAFETY: as above.
-            return unsafe { self.inner.alloc(layout) };
+            return self.refused(layout, || unsafe { self.inner.alloc(layout) });
         }
         p
     }
@@ -165,26 +248,54 @@ unsafe impl<A: GlobalAlloc> GlobalAlloc for Reserve<A> {
     unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
         // SAFETY: the caller's contract for `alloc_zeroed`.
         let p = unsafe { self.inner.alloc_zeroed(layout) };
-        if p.is_null() && layout.size() <= SMALL_BYTES && self.give_back() {
+        if p.is_null() {
             // SAFETY: as above.
-            return unsafe { self.inner.alloc_zeroed(layout) };
+            return self.refused(layout, || unsafe { self.inner.alloc_zeroed(layout) });
         }
         p
     }
 
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        if LAST_RESORT.holds(ptr) {
+            return;
+        }
         // SAFETY: the caller's contract for `dealloc`: `ptr` came from
-        // this allocator, that is from `inner`, with `layout`.
+        // this allocator and not from the last resort, so from `inner`,
+        // with `layout`.
         unsafe { self.inner.dealloc(ptr, layout) }
     }
 
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        // SAFETY: the caller's contract for `realloc`: `new_size`, rounded
+        // up to `layout.align()`, does not overflow.
+        let new_layout = unsafe { Layout::from_size_align_unchecked(new_size, layout.align()) };
+        if LAST_RESORT.holds(ptr) {
+            // SAFETY: as above, for `alloc`.
+            let p = unsafe { self.alloc(new_layout) };
+            if !p.is_null() {
+                // SAFETY: `ptr` has `layout.size()` bytes, `p` has
+                // `new_size`, and they are distinct allocations.
+                unsafe { ptr::copy_nonoverlapping(ptr, p, layout.size().min(new_size)) };
+            }
+            return p;
+        }
         // SAFETY: the caller's contract for `realloc`; on failure `ptr`
         // is left as it was, so it may be passed again.
         let p = unsafe { self.inner.realloc(ptr, layout, new_size) };
-        if p.is_null() && new_size <= SMALL_BYTES && self.give_back() {
-            // SAFETY: as above.
-            return unsafe { self.inner.realloc(ptr, layout, new_size) };
+        if !p.is_null() {
+            return p;
+        }
+        // SAFETY: as above.
+        let p = self.refused(new_layout, || unsafe {
+            self.inner.realloc(ptr, layout, new_size)
+        });
+        if !p.is_null() && LAST_RESORT.holds(p) {
+            // SAFETY: `ptr` is still `inner`'s with `layout` (both tries
+            // failed); the last resort's `p` has `new_size` bytes.
+            unsafe {
+                ptr::copy_nonoverlapping(ptr, p, layout.size().min(new_size));
+                self.inner.dealloc(ptr, layout);
+            }
         }
         p
     }
@@ -236,10 +347,14 @@ mod tests {
         assert!(a.spent());
         // SAFETY: allocated above with `layout`.
         unsafe { a.dealloc(p, layout) };
-        // Spent: a second refusal is passed on.
+        // Spent: a second refusal is served by the last resort, and
+        // freeing it does nothing.
         a.inner.refuse.store(1, Ordering::Relaxed);
         // SAFETY: as above.
-        assert!(unsafe { a.alloc(layout) }.is_null());
+        let q = unsafe { a.alloc(layout) };
+        assert!(LAST_RESORT.holds(q));
+        // SAFETY: allocated above with `layout`.
+        unsafe { a.dealloc(q, layout) };
     }
 
     #[test]
@@ -275,12 +390,32 @@ mod tests {
     }
 
     #[test]
-    fn without_a_reserve_a_refusal_is_passed_on() {
+    fn without_a_reserve_the_last_resort_serves_and_grows() {
         let a = stingy();
         a.inner.refuse.store(1, Ordering::Relaxed);
         let layout = Layout::from_size_align(16, 8).unwrap();
-        // SAFETY: a non-zero size.
-        assert!(unsafe { a.alloc(layout) }.is_null());
-        assert!(!a.spent());
+        // SAFETY: a non-zero size; every pointer below is freed once, with
+        // the layout it has then.
+        unsafe {
+            let p = a.alloc(layout);
+            assert!(LAST_RESORT.holds(p) && p.addr() % 8 == 0);
+            assert!(a.spent());
+            p.write_bytes(9, 16);
+            // Grown out of the last resort (the system serves again).
+            let q = a.realloc(p, layout, 4096);
+            assert!(!q.is_null() && !LAST_RESORT.holds(q));
+            assert!((0..16).all(|i| *q.add(i) == 9), "the contents moved");
+            // Grown into it (refused).
+            a.inner.refuse.store(2, Ordering::Relaxed);
+            let big = Layout::from_size_align(4096, 8).unwrap();
+            let r = a.realloc(q, big, 8192);
+            assert!(LAST_RESORT.holds(r));
+            assert!((0..16).all(|i| *r.add(i) == 9), "the contents moved");
+            a.dealloc(r, Layout::from_size_align(8192, 8).unwrap());
+            // More than is left: passed on.
+            a.inner.refuse.store(1, Ordering::Relaxed);
+            let most = Layout::from_size_align(LAST_RESORT_BYTES, 8).unwrap();
+            assert!(a.alloc(most).is_null());
+        }
     }
 }

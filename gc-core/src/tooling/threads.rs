@@ -1,0 +1,144 @@
+//! Starting a thread the system may refuse: an error, never an abort.
+//!
+//! `std::thread::Builder::spawn` maps the new thread's stack and reports a
+//! refusal as an error. But the standard library also gives each new
+//! thread a signal stack (for its stack-overflow message), and it maps that
+//! one *inside* the new thread, before the thread's closure runs; a refusal
+//! there is a panic no one can catch, and the process aborts. Under an
+//! address-space cap (`ulimit -v`) a start lands there whenever the room
+//! left is between one stack and one stack plus a signal stack.
+//!
+//! So [`spawn`] and [`spawn_scoped`] first ask the system for the room of
+//! both, plus a margin, and give it back at once; then they start the
+//! thread and wait until its closure runs, so that nothing this thread
+//! does can take that room in between. A refusal is then the `Err` of the
+//! ask, or of the stack's own mapping.
+//!
+//! What the room is not kept from: other threads already running, which
+//! may allocate between the ask and the start. A thread started here has
+//! made its first allocation (and so has its malloc arena) before its
+//! starter goes on, and the margin covers small allocations after that.
+//!
+//! ```
+//! let handle = gc_core::tooling::threads::spawn("worker", 256 << 10, || 6 * 7)?;
+//! assert_eq!(handle.join().unwrap(), 42);
+//! # Ok::<(), std::io::Error>(())
+//! ```
+
+use std::io;
+use std::sync::mpsc;
+use std::thread::{Builder, JoinHandle, Scope, ScopedJoinHandle};
+
+/// Room asked for beyond the stack: the signal stack (one `SIGSTKSZ` or
+/// the kernel's `AT_MINSIGSTKSZ`, a few KiB, and a guard page), the
+/// thread's own records, and the allocations of threads already running.
+const MARGIN: usize = 1 << 20;
+
+/// Starts `f` on a new thread named `name` with a stack of `stack` bytes,
+/// once the system has shown room for it; returns when `f` has begun.
+pub fn spawn<F, T>(name: &str, stack: usize, f: F) -> io::Result<JoinHandle<T>>
+where
+    F: FnOnce() -> T + Send + 'static,
+    T: Send + 'static,
+{
+    room_for(stack)?;
+    let (started, wait) = mpsc::sync_channel(1);
+    let handle = Builder::new()
+        .name(name.to_owned())
+        .stack_size(stack)
+        .spawn(move || {
+            settle();
+            let _ = started.send(());
+            f()
+        })?;
+    let _ = wait.recv();
+    Ok(handle)
+}
+
+/// [`spawn`] within `scope`.
+pub fn spawn_scoped<'scope, F, T>(
+    scope: &'scope Scope<'scope, '_>,
+    name: &str,
+    stack: usize,
+    f: F,
+) -> io::Result<ScopedJoinHandle<'scope, T>>
+where
+    F: FnOnce() -> T + Send + 'scope,
+    T: Send + 'scope,
+{
+    room_for(stack)?;
+    let (started, wait) = mpsc::sync_channel(1);
+    let handle = Builder::new()
+        .name(name.to_owned())
+        .stack_size(stack)
+        .spawn_scoped(scope, move || {
+            settle();
+            let _ = started.send(());
+            f()
+        })?;
+    let _ = wait.recv();
+    Ok(handle)
+}
+
+/// What a new thread takes from the system at its first allocation, taken
+/// before its starter goes on: glibc's malloc gives each thread an arena
+/// of its own then (64 MiB of address space on 64-bit systems).
+fn settle() {
+    drop(std::hint::black_box(Box::new(0_u8)));
+}
+
+/// Asks the system for `stack` + [`MARGIN`] bytes of address space, and
+/// gives them back.
+#[cfg(all(unix, not(miri)))]
+#[allow(unsafe_code)]
+fn room_for(stack: usize) -> io::Result<()> {
+    use nix::sys::mman::{MapFlags, ProtFlags, mmap_anonymous, munmap};
+    use std::num::NonZeroUsize;
+    let bytes = stack
+        .checked_add(MARGIN)
+        .and_then(NonZeroUsize::new)
+        .ok_or_else(|| io::Error::from(io::ErrorKind::OutOfMemory))?;
+    // SAFETY: a new private mapping, at an address the system picks and
+    // with no access: it cannot overlap or change any memory in use.
+    let mapped = unsafe {
+        mmap_anonymous(
+            None,
+            bytes,
+            ProtFlags::PROT_NONE,
+            MapFlags::MAP_PRIVATE | MapFlags::MAP_NORESERVE,
+        )
+    }
+    .map_err(io::Error::from)?;
+    // SAFETY: `mapped` is the mapping of `bytes` made above, which nothing
+    // else knows of.
+    unsafe { munmap(mapped, bytes.get()) }.map_err(io::Error::from)
+}
+
+/// Elsewhere (and under Miri, which caps nothing) only the stack's own
+/// mapping can refuse.
+#[cfg(any(not(unix), miri))]
+fn room_for(_stack: usize) -> io::Result<()> {
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_scoped_thread_runs_and_borrows() {
+        let mut seen = 0;
+        std::thread::scope(|s| {
+            let h = spawn_scoped(s, "t", 128 << 10, || seen += 1).unwrap();
+            h.join().unwrap();
+        });
+        assert_eq!(seen, 1);
+    }
+
+    #[test]
+    #[cfg_attr(miri, ignore = "Miri caps no address space")]
+    fn a_stack_no_system_has_is_an_error() {
+        assert!(spawn("t", usize::MAX, || ()).is_err());
+        assert!(spawn("t", usize::MAX - MARGIN / 2, || ()).is_err());
+    }
+}
