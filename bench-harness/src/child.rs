@@ -37,3 +37,22 @@ pub fn die_with_parent(parent: u32) -> Result<(), String> {
     let _ = parent;
     Ok(())
 }
+
+/// Runs `cmd` to its end, as [`std::process::Command::output`]. A child
+/// that an interrupt ended (SIGINT, SIGTERM, SIGHUP) was most likely sent
+/// it with this process, as one process group (Ctrl-C): this process's
+/// own handler is then about to exit with `128 + signal`, and a second is
+/// left for it before the child's end is reported as a failed run (a
+/// WARN line about a "crash" that was the user's interrupt).
+pub fn output(cmd: &mut std::process::Command) -> std::io::Result<std::process::Output> {
+    let out = cmd.output()?;
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::unix::process::ExitStatusExt;
+        const INTERRUPTS: [i32; 3] = [nix::libc::SIGINT, nix::libc::SIGTERM, nix::libc::SIGHUP];
+        if out.status.signal().is_some_and(|s| INTERRUPTS.contains(&s)) {
+            std::thread::sleep(std::time::Duration::from_secs(1));
+        }
+    }
+    Ok(out)
+}

@@ -372,3 +372,49 @@ fn an_interrupted_run_leaves_a_folder_it_did_not_make() {
     );
     std::fs::remove_dir_all(&tmp).unwrap();
 }
+
+/// Ctrl-C reaches `run --out` and its child together (one process
+/// group): the interrupt ends `run` with 130, and its log says nothing of a crashed
+/// run (it said "the run crashed (signal: 2)" when the child's end was
+/// seen before `run`'s own handler).
+#[test]
+fn an_interrupt_of_the_group_is_not_logged_as_a_crash() {
+    use std::os::unix::process::CommandExt;
+    let tmp = scratch("group");
+    for _ in 0..3 {
+        let mut run = Command::new(env!("CARGO_BIN_EXE_gc-bench"))
+            .args([
+                "run",
+                "--workload",
+                "cycle_churn",
+                "--collector",
+                "refcount",
+                "--repeat",
+                "100",
+                "--out",
+            ])
+            .arg(tmp.join("o"))
+            .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
+            .env("TMPDIR", &tmp)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .process_group(0)
+            .spawn()
+            .expect("gc-bench runs");
+        let pid = run.id();
+        assert!(
+            while_running(&mut run, || cell_of(pid).is_some()),
+            "no cell appeared"
+        );
+        nix::sys::signal::killpg(Pid::from_raw(pid as i32), Signal::SIGINT).unwrap();
+        let out = run.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(130), "{stderr}");
+        assert!(
+            !stderr.contains("crashed") && !stderr.contains("FAILED"),
+            "{stderr}"
+        );
+    }
+    std::fs::remove_dir_all(&tmp).unwrap();
+}

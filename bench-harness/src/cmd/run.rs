@@ -364,9 +364,7 @@ fn run_in_child(cell: &Cell<'_>, args: &Args, bar: &ProgressBar) -> Result<Metri
     for _ in 0..crate::cmd::VERBOSE.load(Ordering::Relaxed) {
         cmd.arg("-v");
     }
-    let out = cmd
-        .stdin(std::process::Stdio::null())
-        .output()
+    let out = child::output(cmd.stdin(std::process::Stdio::null()))
         .map_err(|e| format!("cannot start a run: {e}"))?;
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);

@@ -76,9 +76,7 @@ fn run_child(collector: CollectorName, args: &Args) -> Result<SoakRun, String> {
     for (k, v) in &args.config {
         cmd.args(["--config", &format!("{k}={v}")]);
     }
-    let out = cmd
-        .stdin(std::process::Stdio::null())
-        .output()
+    let out = bench_harness::child::output(cmd.stdin(std::process::Stdio::null()))
         .map_err(|e| format!("cannot start a soak run: {e}"))?;
     let stdout = String::from_utf8_lossy(&out.stdout);
     match stdout.lines().last().map(serde_json::from_str::<SoakRun>) {

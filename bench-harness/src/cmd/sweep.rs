@@ -115,9 +115,7 @@ fn run_child(
     if harness {
         cmd.arg("--harness");
     }
-    let out = cmd
-        .stdin(std::process::Stdio::null())
-        .output()
+    let out = bench_harness::child::output(cmd.stdin(std::process::Stdio::null()))
         .map_err(|e| format!("cannot start a run: {e}"))?;
     let stdout = String::from_utf8_lossy(&out.stdout);
     match stdout
