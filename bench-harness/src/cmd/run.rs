@@ -11,7 +11,8 @@
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::Ordering;
+use std::sync::mpsc::{self, RecvTimeoutError};
 use std::time::{Duration, Instant};
 
 use gc_core::Inspect;
@@ -950,7 +951,6 @@ fn run_matrix(
 ) -> Result<Vec<RunResult>, String> {
     let jobs = usize::from(args.jobs);
     let bar = progress_bar(jobs_order.len());
-    let done = AtomicBool::new(false);
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(jobs)
         .spawn_handler(|worker| {
@@ -960,8 +960,11 @@ fn run_matrix(
         .build()
         .map_err(|e| format!("cannot start {jobs} worker threads: {e}"))?;
     std::thread::scope(|scope| {
+        // Dropped when the matrix ends, or unwinds: the bar's thread
+        // then ends at once.
+        let (_running, stopped) = mpsc::channel::<()>();
         threads::spawn_scoped(scope, "progress", PROGRESS_STACK, || {
-            show_bar_after_a_second(&bar, &done)
+            show_bar_after_a_second(&bar, stopped)
         })
         .map_err(|e| format!("cannot start the progress bar's thread: {e}"))?;
         let outcomes: Vec<(usize, usize, Result<Metrics, String>)> = pool.install(|| {
@@ -971,7 +974,6 @@ fn run_matrix(
                 .collect()
         });
         let runs = run_results(cells, outcomes, args);
-        done.store(true, Ordering::Relaxed);
         bar.finish_and_clear();
         Ok(runs)
     })
@@ -995,22 +997,16 @@ const PROGRESS_STACK: usize = 256 << 10;
 
 /// The bar appears only once the matrix has taken a second, and only on a
 /// terminal; this thread ticks it (indicatif's own ticker would be one
-/// more thread started without asking for its room).
-fn show_bar_after_a_second(bar: &ProgressBar, done: &AtomicBool) {
-    let shown_at = Instant::now() + Duration::from_secs(1);
-    let mut shown = false;
-    while !done.load(Ordering::Relaxed) {
-        if !shown && Instant::now() >= shown_at {
-            if !std::io::stderr().is_terminal() {
-                return;
-            }
-            bar.set_draw_target(ProgressDrawTarget::stderr());
-            shown = true;
-        }
-        if shown {
-            bar.tick();
-        }
-        std::thread::sleep(Duration::from_millis(if shown { 200 } else { 50 }));
+/// more thread started without asking for its room) until `stopped`'s
+/// sender is dropped.
+fn show_bar_after_a_second(bar: &ProgressBar, stopped: mpsc::Receiver<()>) {
+    let stopping = |wait| stopped.recv_timeout(wait) != Err(RecvTimeoutError::Timeout);
+    if stopping(Duration::from_secs(1)) || !std::io::stderr().is_terminal() {
+        return;
+    }
+    bar.set_draw_target(ProgressDrawTarget::stderr());
+    while !stopping(Duration::from_millis(200)) {
+        bar.tick();
     }
 }
 

@@ -41,7 +41,6 @@
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::UnsafeCell;
-use std::mem::MaybeUninit;
 use std::ptr;
 use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicUsize, Ordering};
 
@@ -74,11 +73,12 @@ pub const SMALL_BYTES: usize = 2 << 20;
 /// The last resort's size, in bytes.
 pub const LAST_RESORT_BYTES: usize = 64 << 10;
 
-/// The last resort: bytes of the program's image handed out from the
-/// front, never taken back.
+/// The last resort: zeroed bytes of the program's image handed out from
+/// the front, never taken back (so never written before they are handed
+/// out: still zero, as `alloc_zeroed` needs).
 #[repr(C, align(4096))]
 struct LastResort {
-    bytes: UnsafeCell<[MaybeUninit<u8>; LAST_RESORT_BYTES]>,
+    bytes: UnsafeCell<[u8; LAST_RESORT_BYTES]>,
     used: AtomicUsize,
 }
 
@@ -87,13 +87,13 @@ struct LastResort {
 unsafe impl Sync for LastResort {}
 
 static LAST_RESORT: LastResort = LastResort {
-    bytes: UnsafeCell::new([MaybeUninit::uninit(); LAST_RESORT_BYTES]),
+    bytes: UnsafeCell::new([0; LAST_RESORT_BYTES]),
     used: AtomicUsize::new(0),
 };
 
 impl LastResort {
-    /// Bytes for `layout` never handed out before (zeroed: the image's
-    /// zeroed bytes, never written before), or null when too few are left.
+    /// Bytes for `layout` never handed out before (so still zero), or
+    /// null when too few are left.
     fn alloc(&self, layout: Layout) -> *mut u8 {
         let base = self.bytes.get().cast::<u8>();
         let mut used = self.used.load(Ordering::Relaxed);
@@ -231,9 +231,16 @@ impl<A: GlobalAlloc> Drop for Reserve<A> {
     }
 }
 
-// SAFETY: every method forwards to `inner` with the caller's arguments,
-// whose contract is the same; a retry after `give_back` is another call
-// of the same method with the same arguments.
+// SAFETY: a request `inner` serves is forwarded with the caller's
+// arguments, whose contract is the same, and a retry after `give_back` is
+// another such call. A request `inner` refused may be served by the last
+// resort instead: bytes of a static that no one else is given (see
+// `LastResort::alloc`), aligned to `layout`, zero until handed out. A
+// pointer is told apart by its address (`LastResort::holds`): the last
+// resort's are never passed to `inner`, and freeing one does nothing
+// (its bytes are never handed out again); a `realloc` into or out of it
+// copies the old size or the new, whichever is less, and frees `inner`'s
+// old block only after that copy.
 unsafe impl<A: GlobalAlloc> GlobalAlloc for Reserve<A> {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         // SAFETY: the caller's contract for `alloc`.
@@ -412,6 +419,12 @@ mod tests {
             assert!(LAST_RESORT.holds(r));
             assert!((0..16).all(|i| *r.add(i) == 9), "the contents moved");
             a.dealloc(r, Layout::from_size_align(8192, 8).unwrap());
+            // Zeroed, as asked.
+            a.inner.refuse.store(1, Ordering::Relaxed);
+            let z = a.alloc_zeroed(layout);
+            assert!(LAST_RESORT.holds(z));
+            assert!((0..16).all(|i| *z.add(i) == 0));
+            a.dealloc(z, layout);
             // More than is left: passed on.
             a.inner.refuse.store(1, Ordering::Relaxed);
             let most = Layout::from_size_align(LAST_RESORT_BYTES, 8).unwrap();

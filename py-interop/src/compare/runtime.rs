@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, ExitStatus, Stdio};
 use std::time::Duration;
 
+use gc_core::tooling::threads;
 use serde::Serialize;
 use wait_timeout::ChildExt;
 
@@ -134,6 +135,9 @@ enum Report {
 /// Standard error kept: its last this many bytes.
 const STDERR_TAIL: usize = 64 * 1024;
 
+/// The stack of each thread that watches a child.
+const WATCHER_STACK: usize = 256 << 10;
+
 /// Runs `cmd` (standard input empty) and passes each line of its standard
 /// output to `on_line`; kills it after `timeout`. `name` names it in the
 /// messages. Memory: a line of output at a time, and the last
@@ -159,7 +163,9 @@ fn run_child(
     };
     let (tx, rx) = std::sync::mpsc::sync_channel::<Report>(1024);
     let lines = tx.clone();
-    std::thread::spawn(move || {
+    // Every watcher started before the child is handed over: a thread the
+    // system refuses leaves the child here, to be killed.
+    let readers = threads::spawn("compare-stdout", WATCHER_STACK, move || {
         for line in BufReader::new(stdout).lines() {
             let failed = line.is_err();
             if lines.send(Report::Line(line)).is_err() || failed {
@@ -167,36 +173,58 @@ fn run_child(
             }
         }
         let _ = lines.send(Report::StdoutClosed);
+    })
+    .and_then(|_| {
+        threads::spawn("compare-stderr", WATCHER_STACK, move || {
+            let mut tail: Vec<u8> = Vec::new();
+            let mut buf = [0u8; 8192];
+            while let Ok(n) = stderr.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                tail.extend_from_slice(&buf[..n]);
+                if tail.len() > 2 * STDERR_TAIL {
+                    tail.drain(..tail.len() - STDERR_TAIL);
+                }
+            }
+            String::from_utf8_lossy(&tail).into_owned()
+        })
     });
-    let stderr_thread = std::thread::spawn(move || {
-        let mut tail: Vec<u8> = Vec::new();
-        let mut buf = [0u8; 8192];
-        while let Ok(n) = stderr.read(&mut buf) {
-            if n == 0 {
-                break;
-            }
-            tail.extend_from_slice(&buf[..n]);
-            if tail.len() > 2 * STDERR_TAIL {
-                tail.drain(..tail.len() - STDERR_TAIL);
-            }
+    let (hand_over, handed) =
+        std::sync::mpsc::sync_channel::<(std::process::Child, interrupt_cleanup::ChildGuard)>(1);
+    let waiter = readers.and_then(|stderr_thread| {
+        threads::spawn("compare-wait", WATCHER_STACK, move || {
+            let Ok((mut child, guard)) = handed.recv() else {
+                return;
+            };
+            let exited = match child.wait_timeout(timeout) {
+                Ok(None) => {
+                    // Its whole process group, before the wait.
+                    guard.kill();
+                    let _ = child.kill();
+                    let _ = child.wait();
+                    Ok(None)
+                }
+                other => other,
+            };
+            // Waited for: its id is no longer its own.
+            drop(guard);
+            let _ = tx.send(Report::Exited(exited));
+        })
+        .map(|_| stderr_thread)
+    });
+    let stderr_thread = match waiter {
+        Ok(stderr_thread) => {
+            let _ = hand_over.send((child, guard));
+            stderr_thread
         }
-        String::from_utf8_lossy(&tail).into_owned()
-    });
-    std::thread::spawn(move || {
-        let exited = match child.wait_timeout(timeout) {
-            Ok(None) => {
-                // Its whole process group, before the wait.
-                guard.kill();
-                let _ = child.kill();
-                let _ = child.wait();
-                Ok(None)
-            }
-            other => other,
-        };
-        // Waited for: its id is no longer its own.
-        drop(guard);
-        let _ = tx.send(Report::Exited(exited));
-    });
+        Err(e) => {
+            guard.kill();
+            let _ = child.kill();
+            let _ = child.wait();
+            return Err(format!("cannot start a thread to watch {name}: {e}"));
+        }
+    };
     let mut status = None;
     let mut stdout_open = true;
     let mut not_utf8 = false;
