@@ -276,8 +276,9 @@ fn run_reports_the_harness_cost_per_operation_beside_null() {
         assert!((ns - wall as f64 / ops as f64).abs() < 1e-6 * ns, "{m}");
         if r["collector"] == "null" {
             let harness = m["harness_ns_per_op"].as_f64().unwrap();
+            // Measured in runs of its own: on a loaded machine it may
+            // come out above null's, so only its presence is checked.
             assert!(harness > 0.0, "{m}");
-            assert!(harness <= ns, "harness {harness} ns/op above null's {ns}");
         } else {
             assert!(m.get("harness_ns_per_op").is_none(), "{m}");
         }
