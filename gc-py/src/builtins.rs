@@ -288,7 +288,7 @@ impl<C: Strategy> Interp<'_, C> {
                     Value::Str(s) => s.chars().count(),
                     Value::Garbage => self.heap.garbage_len()?,
                     Value::View(_, d) => self.extra(d)? as usize,
-                    Value::Range(..) => self.iter_values(&args[0])?.len(),
+                    Value::Range(a, b, c) => crate::objects::range_len(*a, *b, *c)?,
                     Value::Obj(r) => match self.tag_of(r)? {
                         tag::LIST | tag::DICT => self.extra(r)? as usize,
                         b't' => self.heap.slot_count(r)?,

@@ -1004,7 +1004,12 @@ impl<'h, C: Strategy> Interp<'h, C> {
                         break;
                     }
                     let v = Value::Int(cur);
-                    cur += *c;
+                    match cur.checked_add(*c) {
+                        Some(next) => cur = next,
+                        // Past `i64` is past the end: this value is the
+                        // last.
+                        None => *b = cur,
+                    }
                     v
                 }
                 Src::List(r) => {

@@ -410,12 +410,14 @@ impl<C: Strategy> Interp<'_, C> {
                 Ok(out)
             }
             Value::Range(a, b, c) => {
+                let len = range_len(*a, *b, *c)?;
                 let mut out = Vec::new();
-                let mut i = *a;
-                while (*c > 0 && i < *b) || (*c < 0 && i > *b) {
-                    out.push(Value::Int(i));
-                    i += *c;
-                }
+                out.try_reserve_exact(len)
+                    .map_err(|_| Exc::from(gc_core::config::refused()))?;
+                out.extend(
+                    (0..len)
+                        .map(|k| Value::Int((i128::from(*a) + k as i128 * i128::from(*c)) as i64)),
+                );
                 Ok(out)
             }
             Value::Str(s) => Ok(s
@@ -848,13 +850,23 @@ impl<C: Strategy> Interp<'_, C> {
             );
         }
         match (op, &l, &r) {
-            (Add, Value::Str(a), Value::Str(b)) => Ok(Value::Str(Rc::from(format!("{a}{b}")))),
+            (Add, Value::Str(a), Value::Str(b)) => {
+                let bytes = a.len().checked_add(b.len());
+                room_for_str(bytes)?;
+                Ok(Value::Str(Rc::from(format!("{a}{b}"))))
+            }
             (Mod, Value::Str(_), _) => Err(Exc::Unsupported(Unsupported {
                 line: self.st.line,
                 what: "printf-style string formatting (str % x)".into(),
             })),
             (Mult, Value::Str(s), Value::Int(n)) | (Mult, Value::Int(n), Value::Str(s)) => {
-                Ok(Value::Str(Rc::from(s.repeat((*n).max(0) as usize))))
+                let n = (*n).max(0) as u64;
+                let chars = s.chars().count() as u64;
+                if chars.checked_mul(n).is_none_or(|c| c > i64::MAX as u64) {
+                    return err("OverflowError", "repeated string is too long");
+                }
+                room_for_str(usize::try_from(n).ok().and_then(|n| s.len().checked_mul(n)))?;
+                Ok(Value::Str(Rc::from(s.repeat(n as usize))))
             }
             (Add, Value::Obj(a), Value::Obj(b))
                 if self.tag_of(a)? == tag::LIST && self.tag_of(b)? == tag::LIST =>
@@ -1028,6 +1040,23 @@ impl<C: Strategy> Interp<'_, C> {
                 let found = match b {
                     Value::Obj(r) if self.tag_of(r)? == tag::DICT => {
                         self.dict_find(r, a)?.is_some()
+                    }
+                    // An int in a range, by arithmetic (CPython's
+                    // `range_contains_long`).
+                    Value::Range(lo, hi, step) if matches!(a, Value::Int(_)) => {
+                        let Value::Int(x) = a else { unreachable!() };
+                        let (x, lo, hi, step) = (
+                            i128::from(*x),
+                            i128::from(*lo),
+                            i128::from(*hi),
+                            i128::from(*step),
+                        );
+                        let inside = if step > 0 {
+                            lo <= x && x < hi
+                        } else {
+                            hi < x && x <= lo
+                        };
+                        inside && (x - lo) % step == 0
                     }
                     Value::Str(s) => match a {
                         Value::Str(x) => s.contains(&**x),
@@ -1337,4 +1366,40 @@ pub fn repr_str(s: &str) -> String {
     }
     out.push(quote);
     out
+}
+
+/// The number of values of `range(a, b, c)` (`c` is not 0), or
+/// CPython's `OverflowError` when it is more than a Python `int` of 64 bits
+/// holds.
+pub fn range_len(a: i64, b: i64, c: i64) -> R<usize> {
+    let (a, b, c) = (i128::from(a), i128::from(b), i128::from(c));
+    let len = if (c > 0 && a < b) || (c < 0 && a > b) {
+        (b - a - c.signum()) / c + 1
+    } else {
+        0
+    };
+    match i64::try_from(len) {
+        Ok(len) => usize::try_from(len).map_err(|_| Exc::from(gc_core::config::refused())),
+        Err(_) => err(
+            "OverflowError",
+            "Python int too large to convert to C ssize_t",
+        ),
+    }
+}
+
+/// Whether the system has room for a new string of `bytes` (`None`: more
+/// than the address space), twice over: it is built, then copied into
+/// its shared allocation, and neither allocation can fail softly. A
+/// `MemoryError` otherwise, as CPython's. Below 1 MiB the allocator's
+/// reserve answers a refusal (`gc_core::tooling::reserve`).
+fn room_for_str(bytes: Option<usize>) -> R<()> {
+    let refused = || Exc::from(gc_core::config::refused());
+    let bytes = bytes.ok_or_else(refused)?;
+    if bytes >= 1 << 20 {
+        let mut probe: Vec<u8> = Vec::new();
+        probe
+            .try_reserve_exact(bytes.checked_mul(2).ok_or_else(refused)?)
+            .map_err(|_| refused())?;
+    }
+    Ok(())
 }

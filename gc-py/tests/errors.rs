@@ -958,3 +958,83 @@ fn a_closure_is_not_supported() {
         assert_eq!((r.code, r.stdout.as_str()), (0, "7\n"), "{}", r.stderr);
     }
 }
+
+/// Ranges at the edges of 64 bits, and ranges too long to list: found by a
+/// bad-input trial (a panic on the overflow of the last step; `len` and
+/// `in` listed the range, and a trillion values aborted the process).
+/// CPython 3.11 printed the same.
+#[test]
+fn ranges_at_the_edges_are_cpythons() {
+    let source = "\
+for i in range(9223372036854775800, 9223372036854775807, 3): print(i)
+print(list(range(-9223372036854775807, -9223372036854775807 - 1, -1)))
+print(len(range(1000000000000)), len(range(10, 0)), len(range(0, 10, 3)), len(range(10, 0, -3)))
+print(5 in range(1000000000000), 7 in range(0, 100, 3), 9 in range(0, 100, 3))
+print(-3 in range(0, -10, -3), 0 in range(0, -10, -3), -10 in range(0, -10, -3), True in range(3))
+print(len(range(-9223372036854775807 - 1, 9223372036854775807)))
+";
+    for s in STRATEGIES {
+        let r = run_source("ranges.py", source, s);
+        assert_eq!(
+            r.stdout,
+            "9223372036854775800\n9223372036854775803\n9223372036854775806\n\
+             [-9223372036854775807]\n1000000000000 0 4 4\nTrue False True\n\
+             True True False True\n",
+            "{s}: {}",
+            r.stderr
+        );
+        assert_eq!(r.code, 1, "{s}");
+        assert!(
+            r.stderr
+                .ends_with("OverflowError: Python int too large to convert to C ssize_t\n"),
+            "{s}: {}",
+            r.stderr
+        );
+    }
+}
+
+/// Strings and lists larger than the system gives: `MemoryError`, or
+/// CPython's `OverflowError` past what a size holds; never an abort (a
+/// bad-input trial found exit 134 for each).
+#[test]
+#[cfg(unix)]
+fn a_string_or_range_too_large_is_a_memory_error() {
+    let cases = [
+        ("x = list(range(1000000000000))\n", "MemoryError"),
+        ("x = 'a' * 4611686018427387904\n", "MemoryError"),
+        (
+            "x = 'ab' * 4611686018427387904\n",
+            "OverflowError: repeated string is too long",
+        ),
+        ("s = 'a'\nwhile True:\n    s = s + s\n", "MemoryError"),
+    ];
+    let dir = std::env::temp_dir().join(format!("gc-py-test-{}-big", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    for s in STRATEGIES {
+        for (source, expected) in cases {
+            std::fs::write(dir.join("big.py"), source).expect("write program");
+            // Under a cap of 2 GB, so that the doubling meets its refusal
+            // soon on any machine.
+            let r = run_in(
+                &dir,
+                &[
+                    "sh",
+                    "-c",
+                    "ulimit -v 2000000 && exec \"$0\" \"$@\"",
+                    env!("CARGO_BIN_EXE_gc-py"),
+                    "--collector",
+                    s,
+                ],
+                "big.py",
+            );
+            assert_eq!(r.code, 1, "{source:?} on {s}: {}", r.stderr);
+            let last = r.stderr.lines().last().unwrap_or("");
+            assert!(
+                last.starts_with(expected),
+                "{source:?} on {s}: {}",
+                r.stderr
+            );
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
