@@ -190,6 +190,7 @@ mod cpython_names;
 pub mod heap;
 mod hints;
 mod interp;
+mod jumps;
 mod objects;
 mod source;
 mod suggest;
@@ -503,7 +504,7 @@ fn print_syntax_error(
         eprintln!("    {shown}");
         // CPython's tokenizer shows no caret for an unexpected indent, and
         // puts it after the line for an unindent that matches no level.
-        if msg != "unexpected indent" {
+        if msg != "unexpected indent" && msg != "too many levels of indentation" {
             let pad = if msg.starts_with("unindent does not match") {
                 shown.len()
             } else {
@@ -579,12 +580,47 @@ fn run_program<C: Strategy>(
     traced: bool,
     outcome: &mut Outcome,
 ) -> i32 {
+    if let Some(nul) = source.find('\0') {
+        // CPython's tokenizer: the line up to the NUL, and no caret.
+        let lines = LineIndex::new(source);
+        let start = source[..nul].rfind('\n').map_or(0, |i| i + 1);
+        eprintln!("  File \"{file}\", line {}", lines.line(nul));
+        eprintln!("    {}", source[start..nul].trim_start());
+        eprintln!("SyntaxError: source code cannot contain null bytes");
+        return EXIT_ERROR;
+    }
+    match source::too_deep(source) {
+        Some(source::TooDeep::Brackets { offset }) => {
+            return print_syntax_error(
+                file,
+                source,
+                "SyntaxError",
+                "too many nested parentheses",
+                offset,
+                1,
+            );
+        }
+        Some(source::TooDeep::Blocks { offset }) => {
+            return print_syntax_error(
+                file,
+                source,
+                "IndentationError",
+                "too many levels of indentation",
+                offset,
+                1,
+            );
+        }
+        None => {}
+    }
     let program = match ast::Suite::parse(source, file) {
         Ok(p) => p,
         Err(e) => return syntax_error(file, source, &e),
     };
     if let Err(t) = targets::check(&program, source) {
         return print_range_error(file, source, t.start, t.end, &t.message);
+    }
+    if let Err(j) = jumps::check(&program) {
+        return print_range_error(file, source, j.start, j.end, &j.message);
     }
     let lines = LineIndex::new(source);
     if let Err(u) = check::check(&program, &lines) {

@@ -144,6 +144,50 @@ pub fn bracket_error(source: &str) -> Option<BracketError> {
     })
 }
 
+/// A limit of CPython's tokenizer that `source` breaks, which
+/// `rustpython-parser` lacks (its parser recurses once per level: a
+/// million nested brackets overflow the stack).
+#[derive(Debug, PartialEq, Eq)]
+pub enum TooDeep {
+    /// A bracket opened inside 200 others (`MAXLEVEL`), at `offset`.
+    Brackets { offset: usize },
+    /// A block indented inside 99 others (`MAXINDENT`), on the line at
+    /// `offset`.
+    Blocks { offset: usize },
+}
+
+/// The first of CPython's nesting limits that `source` breaks, as its
+/// tokenizer meets them; `None` too when the source does not lex (the
+/// parser then says why).
+pub fn too_deep(source: &str) -> Option<TooDeep> {
+    use rustpython_parser::{Mode, Tok, lexer};
+    const MAX_LEVEL: usize = 200;
+    const MAX_INDENT: usize = 100;
+    let (mut brackets, mut blocks) = (0_usize, 0_usize);
+    for token in lexer::lex(source, Mode::Module) {
+        let (tok, range) = token.ok()?;
+        let offset = range.start().to_usize();
+        match tok {
+            Tok::Lpar | Tok::Lsqb | Tok::Lbrace => {
+                if brackets >= MAX_LEVEL {
+                    return Some(TooDeep::Brackets { offset });
+                }
+                brackets += 1;
+            }
+            Tok::Rpar | Tok::Rsqb | Tok::Rbrace => brackets = brackets.saturating_sub(1),
+            Tok::Indent => {
+                if blocks + 1 >= MAX_INDENT {
+                    return Some(TooDeep::Blocks { offset });
+                }
+                blocks += 1;
+            }
+            Tok::Dedent => blocks = blocks.saturating_sub(1),
+            _ => {}
+        }
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1038,3 +1038,78 @@ fn a_string_or_range_too_large_is_a_memory_error() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// CPython's tokenizer limits: 200 nested brackets, 99 nested blocks.
+/// Past them `rustpython-parser` recursed until the stack overflowed (a
+/// bad-input trial: a million nested brackets aborted the process). What
+/// CPython 3.11 prints.
+#[test]
+fn nesting_past_cpythons_limits_is_its_syntax_error() {
+    let line = format!("x = {}{}", "[".repeat(201), "]".repeat(201));
+    let blocks: String = (0..101)
+        .map(|i| format!("{}if 1:\n", " ".repeat(i)))
+        .collect();
+    let cases = [
+        (
+            format!("{line}\n"),
+            format!(
+                "line 1\n    {line}\n    {}^\nSyntaxError: too many nested parentheses\n",
+                " ".repeat(204)
+            ),
+        ),
+        (
+            format!("{blocks}{}pass\n", " ".repeat(101)),
+            "line 101\n    if 1:\nIndentationError: too many levels of indentation\n".to_owned(),
+        ),
+    ];
+    let cases: Vec<(&str, &str)> = cases
+        .iter()
+        .map(|(s, e)| (s.as_str(), e.as_str()))
+        .collect();
+    prints_as_cpython("deep.py", &cases);
+    // Deeper still: the same error, found before the parser recurses.
+    let million = format!("x = {}{}\n", "(".repeat(1_000_000), ")".repeat(1_000_000));
+    for s in STRATEGIES {
+        let r = run_source("million.py", &million, s);
+        assert_eq!(r.code, 1, "{s}: {}", r.stderr);
+        assert!(
+            r.stderr
+                .ends_with("SyntaxError: too many nested parentheses\n"),
+            "{s}: {}",
+            r.stderr
+        );
+    }
+}
+
+/// Jumps with nowhere to go, and NUL bytes in the source: CPython's
+/// compiler and tokenizer refuse them before anything runs; gc-py ran
+/// them (`print(1)` then `break` printed 1 and exited 0: a bad-input
+/// trial). What CPython 3.11 prints.
+#[test]
+fn a_jump_with_nowhere_to_go_or_a_nul_is_cpythons_syntax_error() {
+    prints_as_cpython(
+        "jump.py",
+        &[
+            (
+                "print(1)\nbreak\n",
+                "line 2\n    break\n    ^^^^^\nSyntaxError: 'break' outside loop\n",
+            ),
+            (
+                "print(1)\nreturn 5\n",
+                "line 2\n    return 5\n    ^^^^^^^^\nSyntaxError: 'return' outside function\n",
+            ),
+            (
+                "def f():\n    continue\n",
+                "line 2\n    continue\n    ^^^^^^^^\nSyntaxError: 'continue' not properly in loop\n",
+            ),
+            (
+                "while 1:\n    def g():\n        break\n",
+                "line 3\n    break\n    ^^^^^\nSyntaxError: 'break' outside loop\n",
+            ),
+            (
+                "x = \"\0\"\nprint(len(x))\n",
+                "line 1\n    x = \"\nSyntaxError: source code cannot contain null bytes\n",
+            ),
+        ],
+    );
+}
