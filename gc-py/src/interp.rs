@@ -385,7 +385,18 @@ pub struct State {
     /// points and `gc.collect()` (PyPy runs finalizers after the
     /// collection, between bytecodes).
     pub lend_in_ops: bool,
+    /// Finalizer hooks running, one inside another.
+    pub finalizing: usize,
+    /// Objects whose `__del__` would have run deeper than
+    /// [`TRASHCAN_DEPTH`]: run, last first, when the outermost hook ends.
+    pub deferred_dels: Vec<Root>,
 }
+
+/// How deep finalizer hooks nest before the next is deferred: CPython's
+/// trashcan (`PyTrash_UNWIND_LEVEL`), which lets a chain of objects whose
+/// `__del__` drops the next run a million long without a million nested
+/// calls.
+const TRASHCAN_DEPTH: usize = 50;
 
 impl State {
     pub fn new(src: Source, out: Box<dyn Write>, lend_in_ops: bool) -> Self {
@@ -419,6 +430,8 @@ impl State {
             last_exc: None,
             exit_globals: None,
             lend_in_ops,
+            finalizing: 0,
+            deferred_dels: Vec::new(),
         }
     }
 }
@@ -427,19 +440,23 @@ impl State {
 /// clean-up) with the interpreter's state, on the heap that finalizes it.
 pub fn run_finalizer<C: Strategy>(st: &mut State, s: &mut Scope<'_, C>, obj: Local<'_>) {
     let Ok(root) = s.root(obj) else { return };
+    if st.finalizing >= TRASHCAN_DEPTH {
+        // Kept (rooted) until its turn; dropped after, it goes then.
+        st.deferred_dels.push(root);
+        return;
+    }
+    st.finalizing += 1;
     let mut it = Interp {
         heap: Heap::new(s.heap()),
         st,
     };
-    // A collection clears weak references (their callbacks run) before
-    // it finalizes, as CPython's `handle_weakrefs` does.
-    let r = it.weak_callbacks().and_then(|_| it.run_del(root));
-    if let Err(e) = r {
-        it.st.del_error.get_or_insert(e);
+    it.finalize(root);
+    if it.st.finalizing == 1 {
+        while let Some(root) = it.st.deferred_dels.pop() {
+            it.finalize(root);
+        }
     }
-    // What `__del__` dropped goes now: inside the collection that runs it,
-    // whose next step asks what the finalizers resurrected.
-    let _ = it.heap.flush();
+    it.st.finalizing -= 1;
 }
 
 /// Atoms kept for the whole run: None, True, False and the small ints.
@@ -1646,6 +1663,19 @@ impl<'h, C: Strategy> Interp<'h, C> {
                 e.cleared = true;
             }
         }
+    }
+
+    /// The finalizer hook's work for `root`.
+    fn finalize(&mut self, root: Root) {
+        // A collection clears weak references (their callbacks run)
+        // before it finalizes, as CPython's `handle_weakrefs` does.
+        let r = self.weak_callbacks().and_then(|_| self.run_del(root));
+        if let Err(e) = r {
+            self.st.del_error.get_or_insert(e);
+        }
+        // What `__del__` dropped goes now: inside the collection that
+        // runs it, whose next step asks what the finalizers resurrected.
+        let _ = self.heap.flush();
     }
 
     fn run_del(&mut self, obj: Root) -> R<()> {

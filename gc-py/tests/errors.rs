@@ -1113,3 +1113,47 @@ fn a_jump_with_nowhere_to_go_or_a_nul_is_cpythons_syntax_error() {
         ],
     );
 }
+
+/// A chain of 50,000 objects whose `__del__` drops the next: CPython's
+/// trashcan runs it without nesting 50,000 calls, and so does gc-py now;
+/// before, it overflowed the evaluator's stack (a bad-input trial: an
+/// abort, under a cap of 250 MB where the stack is 64 MiB).
+#[test]
+#[cfg(unix)]
+fn a_long_chain_of_finalizers_does_not_nest() {
+    let source = "\
+count = [0]
+class A:
+    def __del__(self):
+        count[0] += 1
+        if count[0] < 50000:
+            a2 = A()
+a = A()
+a = None
+print('end', count[0])
+";
+    let dir = std::env::temp_dir().join(format!("gc-py-test-{}-chain", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    std::fs::write(dir.join("chain.py"), source).expect("write program");
+    for s in ["refcount", "generational"] {
+        let r = run_in(
+            &dir,
+            &[
+                "sh",
+                "-c",
+                "ulimit -v 250000 && exec \"$0\" \"$@\"",
+                env!("CARGO_BIN_EXE_gc-py"),
+                "--collector",
+                s,
+            ],
+            "chain.py",
+        );
+        assert_eq!(
+            (r.code, r.stdout.as_str()),
+            (0, "end 50000\n"),
+            "{s}: {}",
+            r.stderr
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
