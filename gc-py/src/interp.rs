@@ -1470,8 +1470,13 @@ impl<'h, C: Strategy> Interp<'h, C> {
                 self.call_func(&func, args)
             }
             Value::Class(k) => self.instantiate(&k, args),
-            Value::Builtin(b) => self.call_builtin(b, None, args, kwargs),
-            Value::BoundBuiltin(b, me) => self.call_builtin(b, Some(me), args, kwargs),
+            // A level of recursion, as CPython's C functions count one.
+            Value::Builtin(b) => self.recursing(" while calling a Python object", |it| {
+                it.call_builtin(b, None, args, kwargs)
+            }),
+            Value::BoundBuiltin(b, me) => self.recursing(" while calling a Python object", |it| {
+                it.call_builtin(b, Some(me), args, kwargs)
+            }),
             Value::Obj(r) if self.tag_of(&r)? == tag::WEAK => {
                 if !args.is_empty() {
                     return err(

@@ -982,6 +982,13 @@ impl<C: Strategy> Interp<'_, C> {
     }
 
     pub fn eq(&mut self, a: &Value, b: &Value) -> R<bool> {
+        if matches!((a, b), (Value::Obj(_), Value::Obj(_))) {
+            return self.recursing(" in comparison", |it| it.eq_here(a, b));
+        }
+        self.eq_here(a, b)
+    }
+
+    fn eq_here(&mut self, a: &Value, b: &Value) -> R<bool> {
         match (a, b) {
             (Value::Int(x), Value::Bool(y)) | (Value::Bool(y), Value::Int(x)) => {
                 Ok(*x == *y as i64)
@@ -1196,7 +1203,33 @@ impl<C: Strategy> Interp<'_, C> {
         self.repr_in(v, &mut seen)
     }
 
+    /// `repr` of `v` inside a container's: a level of recursion, as
+    /// CPython's `PyObject_Repr` counts one.
     fn repr_in(&mut self, v: &Value, seen: &mut HashSet<gc_core::ObjectId>) -> R<String> {
+        if !matches!(v, Value::Obj(_) | Value::View(..) | Value::Garbage) {
+            return self.repr_leaf(v, seen);
+        }
+        self.recursing(" while getting the repr of an object", |it| {
+            it.repr_leaf(v, seen)
+        })
+    }
+
+    /// `f` one level of recursion deeper, or CPython's `RecursionError`
+    /// (the message ending with `what`) where the limit is reached.
+    pub fn recursing<T>(&mut self, what: &str, f: impl FnOnce(&mut Self) -> R<T>) -> R<T> {
+        if self.st.depth + 1 >= self.st.recursion_limit {
+            return err(
+                "RecursionError",
+                format!("maximum recursion depth exceeded{what}"),
+            );
+        }
+        self.st.depth += 1;
+        let r = f(self);
+        self.st.depth -= 1;
+        r
+    }
+
+    fn repr_leaf(&mut self, v: &Value, seen: &mut HashSet<gc_core::ObjectId>) -> R<String> {
         Ok(match v {
             Value::None => "None".into(),
             Value::Bool(true) => "True".into(),

@@ -1157,3 +1157,52 @@ print('end', count[0])
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `repr` and `==` of nested lists count a level of recursion per list,
+/// and a builtin's call one more, as CPython's `PyObject_Repr`,
+/// `PyObject_RichCompare` and C functions do: its `RecursionError` at its
+/// depth (CPython 3.11 fails at 998 and 999 here, and not at 997 and 998).
+/// Before, gc-py recursed without counting, and a list 200,000 deep
+/// overflowed the stack (a bad-input trial).
+#[test]
+fn repr_and_comparison_of_deep_lists_count_their_recursion() {
+    let nested = |n: usize| format!("l = []\nfor i in range({n}):\n    l = [l]\n");
+    let cases = [
+        (
+            format!("{}print(len(repr(l)))\n", nested(997)),
+            Ok("1996\n"),
+        ),
+        (
+            format!("{}print(len(repr(l)))\n", nested(998)),
+            Err(
+                "RecursionError: maximum recursion depth exceeded while getting the repr of an object",
+            ),
+        ),
+        (
+            format!("{}m = l\n{}print(l == m)\n", nested(998), nested(998)),
+            Ok("True\n"),
+        ),
+        (
+            format!("{}m = l\n{}print(l == m)\n", nested(999), nested(999)),
+            Err("RecursionError: maximum recursion depth exceeded in comparison"),
+        ),
+        (
+            format!("{}print(len(repr(l)))\n", nested(200_000)),
+            Err(
+                "RecursionError: maximum recursion depth exceeded while getting the repr of an object",
+            ),
+        ),
+    ];
+    for s in STRATEGIES {
+        for (source, expected) in &cases {
+            let r = run_source("deep_list.py", source, s);
+            match expected {
+                Ok(out) => assert_eq!((r.code, r.stdout.as_str()), (0, *out), "{s}: {}", r.stderr),
+                Err(last) => {
+                    assert_eq!(r.code, 1, "{s}: {}", r.stderr);
+                    assert_eq!(r.stderr.lines().last(), Some(*last), "{s}: {}", r.stderr);
+                }
+            }
+        }
+    }
+}
