@@ -6,7 +6,7 @@ use std::rc::Rc;
 use gc_core::Control;
 
 use crate::heap::{Heap, Root, Strategy};
-use crate::interp::{Exc, Interp, R, State, WeakEntry, err};
+use crate::interp::{Exc, Interp, R, State, WeakEntry, err, os_error};
 use crate::source::Unsupported;
 use crate::value::{Builtin, Module, Value, ViewKind, tag};
 
@@ -272,14 +272,16 @@ impl<C: Strategy> Interp<'_, C> {
                 // Written as they come, as CPython's `print` writes: what a
                 // `__str__` prints, or what was written before one fails,
                 // stays in order.
+                // A failed write (the buffer's, when it fills) is
+                // CPython's `OSError` at this `print`.
                 for (i, a) in args.iter().enumerate() {
                     if i > 0 {
-                        let _ = self.st.out.write_all(sep.as_bytes());
+                        self.write_out(sep.as_bytes())?;
                     }
                     let text = self.str_of(a)?;
-                    let _ = self.st.out.write_all(text.as_bytes());
+                    self.write_out(text.as_bytes())?;
                 }
-                let _ = self.st.out.write_all(end.as_bytes());
+                self.write_out(end.as_bytes())?;
                 Ok(Value::None)
             }
             Len => {
@@ -832,4 +834,16 @@ fn gc_callback<C: Strategy>(c: &mut C, phase: &'static str, info: [u64; 3]) {
         }
         let _ = it.heap.flush();
     });
+}
+
+impl<C: Strategy> Interp<'_, C> {
+    /// Writes to the program's standard output; a failure is CPython's
+    /// `OSError`, and what was not written is dropped (not tried again at
+    /// exit).
+    fn write_out(&mut self, bytes: &[u8]) -> R<()> {
+        self.st.out.write_all(bytes).map_err(|e| {
+            self.st.out = Box::new(std::io::sink());
+            os_error(e)
+        })
+    }
 }

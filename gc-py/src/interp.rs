@@ -55,7 +55,7 @@ pub struct More {
 }
 
 impl PyErr {
-    fn new(kind: &'static str, msg: String) -> Self {
+    pub fn new(kind: &'static str, msg: String) -> Self {
         PyErr {
             kind,
             msg,
@@ -153,6 +153,30 @@ pub type R<T> = Result<T, Exc>;
 /// A Python exception of `kind`.
 pub fn err<T>(kind: &'static str, msg: impl Into<String>) -> R<T> {
     Err(Exc::Py(PyErr::new(kind, msg.into())))
+}
+
+/// An I/O error as CPython raises it: `OSError: [Errno 28] No space left
+/// on device`, `BrokenPipeError: [Errno 32] Broken pipe`.
+pub fn os_error(e: std::io::Error) -> Exc {
+    let (kind, msg) = os_error_text(&e);
+    Exc::Py(PyErr::new(kind, msg))
+}
+
+/// [`os_error`]'s exception type and message.
+pub fn os_error_text(e: &std::io::Error) -> (&'static str, String) {
+    let kind = match e.kind() {
+        std::io::ErrorKind::BrokenPipe => "BrokenPipeError",
+        _ => "OSError",
+    };
+    let text = e.to_string();
+    let msg = match e.raw_os_error() {
+        Some(n) => format!(
+            "[Errno {n}] {}",
+            text.trim_end_matches(&format!(" (os error {n})"))
+        ),
+        None => text,
+    };
+    (kind, msg)
 }
 
 impl From<gc_core::GcError> for Exc {

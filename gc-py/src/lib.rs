@@ -285,6 +285,9 @@ pub const EXIT_OK: i32 = 0;
 pub const EXIT_ERROR: i32 = 1;
 /// Exit status: a construct outside the subset, or bad usage.
 pub const EXIT_UNSUPPORTED: i32 = 2;
+/// The exit status when standard output cannot be flushed at exit
+/// (CPython's `Py_FinalizeEx` returns it).
+pub const EXIT_FLUSH_FAILED: i32 = 120;
 
 /// Where the program's `print` goes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -727,9 +730,22 @@ fn run_program<C: Strategy>(
 /// Prints how the program (or its exit) ended, if with an error: the
 /// exit status.
 fn report_end<C: Strategy>(it: &mut Interp<'_, C>, file: &str, r: Result<(), Exc>) -> i32 {
-    let _ = it.st.out.flush();
+    let flushed = it.st.out.flush();
     match r {
-        Ok(()) => EXIT_OK,
+        Ok(()) => match flushed {
+            Ok(()) => EXIT_OK,
+            Err(e) => {
+                // What CPython's `Py_FinalizeEx` says when standard
+                // output cannot be flushed, and its status.
+                it.st.out = Box::new(std::io::sink());
+                let (kind, msg) = interp::os_error_text(&e);
+                eprintln!(
+                    "Exception ignored in: <_io.TextIOWrapper name='<stdout>' mode='w' encoding='utf-8'>"
+                );
+                eprintln!("{kind}: {msg}");
+                EXIT_FLUSH_FAILED
+            }
+        },
         Err(Exc::Unsupported(u)) => {
             eprintln!("{file}:{}: {} is not supported", u.line, u.what);
             EXIT_UNSUPPORTED

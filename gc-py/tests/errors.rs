@@ -1206,3 +1206,45 @@ fn repr_and_comparison_of_deep_lists_count_their_recursion() {
         }
     }
 }
+
+/// A failed write to standard output is CPython's `OSError`: raised by
+/// the `print` whose write failed, or, for what only the exit's flush
+/// writes, "Exception ignored" and status 120 (`Py_FinalizeEx`'s). gc-py
+/// ignored write errors and exited 0 (a bad-input trial).
+#[test]
+#[cfg(target_os = "linux")]
+fn a_failed_write_to_standard_output_is_an_os_error() {
+    let dir = std::env::temp_dir().join(format!("gc-py-test-{}-full", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let cases = [
+        (
+            "for i in range(100000):\n    print('hi')\n",
+            1,
+            "OSError: [Errno 28] No space left on device",
+        ),
+        (
+            "print('hi')\n",
+            120,
+            "OSError: [Errno 28] No space left on device",
+        ),
+    ];
+    for s in STRATEGIES {
+        for (source, code, last) in cases {
+            std::fs::write(dir.join("full.py"), source).expect("write program");
+            let full = std::fs::OpenOptions::new()
+                .write(true)
+                .open("/dev/full")
+                .expect("/dev/full");
+            let out = std::process::Command::new(env!("CARGO_BIN_EXE_gc-py"))
+                .args(["--collector", s, "full.py"])
+                .current_dir(&dir)
+                .stdout(full)
+                .output()
+                .expect("gc-py runs");
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            assert_eq!(out.status.code(), Some(code), "{s}: {stderr}");
+            assert_eq!(stderr.lines().last(), Some(last), "{s}: {stderr}");
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
