@@ -715,7 +715,11 @@ fn run_program<C: Strategy>(
     // (what the traceback's frames held goes first, then the globals).
     let mut status = report_end(&mut it, file, r);
     if status != EXIT_UNSUPPORTED {
-        let end = it.shutdown();
+        let mut end = it.shutdown();
+        // Memory the program ran out of is still short at exit: said once.
+        if status != EXIT_OK && matches!(&end, Err(Exc::Py(p)) if p.kind == "MemoryError") {
+            end = Ok(());
+        }
         let end_status = report_end(&mut it, file, end);
         if status == EXIT_OK {
             status = end_status;

@@ -256,7 +256,13 @@ impl<C: Strategy> Interp<'_, C> {
     }
 
     fn build_dict_index(&mut self, d: &Root, n: usize) -> R<DictIndex> {
-        let mut by_hash: HashMap<u64, Vec<u32>> = HashMap::with_capacity(n);
+        // Without room for it, a `MemoryError`, as CPython's dict gives
+        // when its table cannot grow (a search key by key instead would
+        // take the rest of the run).
+        let mut by_hash: HashMap<u64, Vec<u32>> = HashMap::new();
+        by_hash
+            .try_reserve(n)
+            .map_err(|_| Exc::from(gc_core::config::refused()))?;
         for k in 0..n {
             if !self.gs_has(d, 2 * k)? {
                 continue;
@@ -294,7 +300,12 @@ impl<C: Strategy> Interp<'_, C> {
         let ix = self.st.dict_index.get_mut(&id).expect("looked up above");
         ix.entries = n + 1;
         match (h, ix.by_hash.as_mut()) {
-            (Some(h), Some(m)) => m.entry(h).or_default().push(n as u32),
+            (Some(h), Some(m)) => {
+                // As above: the table's growth may be refused.
+                m.try_reserve(1)
+                    .map_err(|_| Exc::from(gc_core::config::refused()))?;
+                m.entry(h).or_default().push(n as u32);
+            }
             _ => ix.by_hash = None,
         }
         Ok(())

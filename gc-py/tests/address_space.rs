@@ -67,13 +67,18 @@ fn a_capped_address_space_runs_on_a_smaller_stack_with_a_lower_limit() {
 fn refused_memory_anywhere_is_a_memory_error() {
     let dir = std::env::temp_dir().join(format!("gc-py-refused-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
-    let file = dir.join("grow.py");
-    std::fs::write(
-        &file,
+    // A list of lists and strings; a dict (whose hash index grows too:
+    // it aborted at 200,000 and 600,000 KiB, found by a bad-input trial).
+    let programs = [
         "l = []\ni = 0\nwhile True:\n    l.append([i, \"x\" * (i % 3000)])\n    i += 1\n",
-    )
-    .unwrap();
-    for collector in ["refcount", "generational", "marksweep"] {
+        "d = {}\ni = 0\nwhile True:\n    d[i] = str(i)\n    i += 1\n",
+    ];
+    let file = dir.join("grow.py");
+    for (program, collector) in programs
+        .iter()
+        .flat_map(|p| ["refcount", "generational", "marksweep"].map(|c| (p, c)))
+    {
+        std::fs::write(&file, program).unwrap();
         for cap in (100_000..=200_000).step_by(20_000) {
             let out = Command::new("sh")
                 .arg("-c")
@@ -89,6 +94,11 @@ fn refused_memory_anywhere_is_a_memory_error() {
             assert!(
                 stderr.ends_with("MemoryError: out of memory: the system refused the allocation\n")
                     || stderr.starts_with("cannot start the evaluator thread"),
+                "{collector} at {cap}: {stderr}"
+            );
+            assert_eq!(
+                stderr.matches("MemoryError").count(),
+                1,
                 "{collector} at {cap}: {stderr}"
             );
         }
