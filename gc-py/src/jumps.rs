@@ -8,7 +8,7 @@
 //! is inside a function and outside every loop; a class body is outside
 //! both.
 
-use rustpython_parser::ast::{Ranged, Stmt};
+use rustpython_parser::ast::{ExceptHandler, Ranged, Stmt};
 
 use crate::targets::SyntaxErrorAt;
 
@@ -75,27 +75,27 @@ fn stmt(s: &Stmt, at: Within) -> Result<(), SyntaxErrorAt> {
         Stmt::If(i) => block(&i.body, at).and_then(|()| block(&i.orelse, at)),
         Stmt::With(w) => block(&w.body, at),
         Stmt::AsyncWith(w) => block(&w.body, at),
-        Stmt::Try(t) => {
-            block(&t.body, at)?;
-            for h in &t.handlers {
-                let rustpython_parser::ast::ExceptHandler::ExceptHandler(h) = h;
-                block(&h.body, at)?;
-            }
-            block(&t.orelse, at)?;
-            block(&t.finalbody, at)
-        }
-        Stmt::TryStar(t) => {
-            block(&t.body, at)?;
-            for h in &t.handlers {
-                let rustpython_parser::ast::ExceptHandler::ExceptHandler(h) = h;
-                block(&h.body, at)?;
-            }
-            block(&t.orelse, at)?;
-            block(&t.finalbody, at)
-        }
+        Stmt::Try(t) => try_blocks(&t.body, &t.handlers, &t.orelse, &t.finalbody, at),
+        Stmt::TryStar(t) => try_blocks(&t.body, &t.handlers, &t.orelse, &t.finalbody, at),
         Stmt::Match(m) => m.cases.iter().try_for_each(|c| block(&c.body, at)),
         _ => Ok(()),
     }
+}
+
+/// A `try` statement's blocks, handlers included.
+fn try_blocks(
+    body: &[Stmt],
+    handlers: &[ExceptHandler],
+    orelse: &[Stmt],
+    finalbody: &[Stmt],
+    at: Within,
+) -> Result<(), SyntaxErrorAt> {
+    block(body, at)?;
+    for ExceptHandler::ExceptHandler(h) in handlers {
+        block(&h.body, at)?;
+    }
+    block(orelse, at)?;
+    block(finalbody, at)
 }
 
 #[cfg(test)]

@@ -592,28 +592,16 @@ fn run_program<C: Strategy>(
         eprintln!("SyntaxError: source code cannot contain null bytes");
         return EXIT_ERROR;
     }
-    match source::too_deep(source) {
-        Some(source::TooDeep::Brackets { offset }) => {
-            return print_syntax_error(
-                file,
-                source,
-                "SyntaxError",
-                "too many nested parentheses",
-                offset,
-                1,
-            );
-        }
-        Some(source::TooDeep::Blocks { offset }) => {
-            return print_syntax_error(
-                file,
-                source,
-                "IndentationError",
-                "too many levels of indentation",
-                offset,
-                1,
-            );
-        }
-        None => {}
+    if let Some(deep) = source::too_deep(source) {
+        let (kind, msg, offset) = match deep {
+            source::TooDeep::Brackets { offset } => {
+                ("SyntaxError", "too many nested parentheses", offset)
+            }
+            source::TooDeep::Blocks { offset } => {
+                ("IndentationError", "too many levels of indentation", offset)
+            }
+        };
+        return print_syntax_error(file, source, kind, msg, offset, 1);
     }
     let program = match ast::Suite::parse(source, file) {
         Ok(p) => p,

@@ -42,16 +42,9 @@ where
     T: Send + 'static,
 {
     room_for(stack)?;
-    let (started, wait) = mpsc::sync_channel(1);
-    let handle = Builder::new()
-        .name(name.to_owned())
-        .stack_size(stack)
-        .spawn(move || {
-            settle();
-            let _ = started.send(());
-            f()
-        })?;
-    let _ = wait.recv();
+    let (body, started) = announcing(f);
+    let handle = builder(name, stack).spawn(body)?;
+    let _ = started.recv();
     Ok(handle)
 }
 
@@ -67,17 +60,26 @@ where
     T: Send + 'scope,
 {
     room_for(stack)?;
-    let (started, wait) = mpsc::sync_channel(1);
-    let handle = Builder::new()
-        .name(name.to_owned())
-        .stack_size(stack)
-        .spawn_scoped(scope, move || {
-            settle();
-            let _ = started.send(());
-            f()
-        })?;
-    let _ = wait.recv();
+    let (body, started) = announcing(f);
+    let handle = builder(name, stack).spawn_scoped(scope, body)?;
+    let _ = started.recv();
     Ok(handle)
+}
+
+fn builder(name: &str, stack: usize) -> Builder {
+    Builder::new().name(name.to_owned()).stack_size(stack)
+}
+
+/// `f`, preceded by [`settle`] and a word to the receiver returned (which
+/// also wakes if the thread ends before it: the sender is dropped).
+fn announcing<F: FnOnce() -> T, T>(f: F) -> (impl FnOnce() -> T, mpsc::Receiver<()>) {
+    let (started, wait) = mpsc::sync_channel(1);
+    let body = move || {
+        settle();
+        let _ = started.send(());
+        f()
+    };
+    (body, wait)
 }
 
 /// What a new thread takes from the system at its first allocation, taken
