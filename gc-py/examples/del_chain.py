@@ -1,23 +1,22 @@
-# A chain of objects whose __del__ makes the next one: each dies when the
-# __del__ before it returns, inside it. CPython's trashcan lets such
+# A chain of 120 objects, each holding the next: each __del__ drops its
+# link, so the next one dies inside it. CPython's trashcan lets such
 # deallocations nest 50 deep and defers the rest until the outermost one
-# ends, so a chain a million long needs no million nested calls; the
-# order of the lines below is that deferral's.
-count = [0]
-
-
+# ends (then each deferred one nests 49 deep in turn), so a chain a million
+# long needs no million nested calls; the order of the lines below is that
+# deferral's.
 class Link:
-    def __init__(self, n):
+    def __init__(self, n, following):
         self.n = n
+        self.following = following
 
     def __del__(self):
-        count[0] += 1
         print("in", self.n)
-        if count[0] < 120:
-            after = Link(self.n + 1)
+        self.following = None
         print("out", self.n)
 
 
-first = Link(0)
-first = None
-print("chain of", count[0])
+chain = None
+for i in range(120):
+    chain = Link(119 - i, chain)
+chain = None
+print("end")

@@ -476,9 +476,13 @@ pub fn run_finalizer<C: Strategy>(st: &mut State, s: &mut Scope<'_, C>, obj: Loc
     };
     it.finalize(root);
     if it.st.finalizing == 1 {
+        // Each one a level in, as `_PyTrash_thread_destroy_chain` runs
+        // them: what it drops nests 49 deep before it waits in turn.
+        it.st.finalizing += 1;
         while let Some(root) = it.st.deferred_dels.pop() {
             it.finalize(root);
         }
+        it.st.finalizing -= 1;
     }
     it.st.finalizing -= 1;
 }
@@ -1494,13 +1498,16 @@ impl<'h, C: Strategy> Interp<'h, C> {
                 self.call_func(&func, args)
             }
             Value::Class(k) => self.instantiate(&k, args),
-            // A level of recursion, as CPython's C functions count one.
-            Value::Builtin(b) => self.recursing(" while calling a Python object", |it| {
-                it.call_builtin(b, None, args, kwargs)
-            }),
-            Value::BoundBuiltin(b, me) => self.recursing(" while calling a Python object", |it| {
-                it.call_builtin(b, Some(me), args, kwargs)
-            }),
+            // `repr` is a level of recursion, as CPython 3.11's call of a
+            // one-argument C function (`CALL_NO_KW_BUILTIN_O`) counts one;
+            // the builtins it specializes (`len`, `isinstance`, types)
+            // and the others gc-py has are left uncounted.
+            Value::Builtin(b @ Builtin::Repr) => self
+                .recursing(" while calling a Python object", |it| {
+                    it.call_builtin(b, None, args, kwargs)
+                }),
+            Value::Builtin(b) => self.call_builtin(b, None, args, kwargs),
+            Value::BoundBuiltin(b, me) => self.call_builtin(b, Some(me), args, kwargs),
             Value::Obj(r) if self.tag_of(&r)? == tag::WEAK => {
                 if !args.is_empty() {
                     return err(

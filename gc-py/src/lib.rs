@@ -600,6 +600,17 @@ fn run_program<C: Strategy>(
             source::TooDeep::Blocks { offset } => {
                 ("IndentationError", "too many levels of indentation", offset)
             }
+            source::TooDeep::FString {
+                offset,
+                scanner: true,
+            } => (
+                "SyntaxError",
+                "f-string: too many nested parenthesis",
+                offset,
+            ),
+            source::TooDeep::FString { offset, .. } => {
+                ("SyntaxError", "too many nested parentheses", offset)
+            }
         };
         return print_syntax_error(file, source, kind, msg, offset, 1);
     }
@@ -709,7 +720,8 @@ fn run_program<C: Strategy>(
             end = Ok(());
         }
         let end_status = report_end(&mut it, file, end);
-        if status == EXIT_OK {
+        // A failed flush at exit decides the status, as `Py_RunMain`'s.
+        if status == EXIT_OK || end_status == EXIT_FLUSH_FAILED {
             status = end_status;
         }
     }

@@ -298,16 +298,19 @@ impl<C: Strategy> Interp<'_, C> {
             None => None,
         };
         let ix = self.st.dict_index.get_mut(&id).expect("looked up above");
-        ix.entries = n + 1;
         match (h, ix.by_hash.as_mut()) {
             (Some(h), Some(m)) => {
-                // As above: the table's growth may be refused.
-                m.try_reserve(1)
-                    .map_err(|_| Exc::from(gc_core::config::refused()))?;
+                // As above: the table's growth may be refused (and the
+                // index, not up to date then, is dropped).
+                if m.try_reserve(1).is_err() {
+                    self.st.dict_index.remove(&id);
+                    return Err(gc_core::config::refused().into());
+                }
                 m.entry(h).or_default().push(n as u32);
             }
             _ => ix.by_hash = None,
         }
+        ix.entries = n + 1;
         Ok(())
     }
 
@@ -438,7 +441,13 @@ impl<C: Strategy> Interp<'_, C> {
             Value::Obj(r) => match self.tag_of(r)? {
                 tag::LIST => {
                     let n = self.extra(r)? as usize;
-                    (0..n).map(|i| self.list_item(r, i)).collect()
+                    let mut out = Vec::new();
+                    out.try_reserve_exact(n)
+                        .map_err(|_| Exc::from(gc_core::config::refused()))?;
+                    for i in 0..n {
+                        out.push(self.list_item(r, i)?);
+                    }
+                    Ok(out)
                 }
                 b't' => self.tuple_items(r),
                 tag::DICT => Ok(self.dict_entries(r)?.into_iter().map(|(k, _)| k).collect()),
@@ -883,7 +892,11 @@ impl<C: Strategy> Interp<'_, C> {
                 if self.tag_of(a)? == tag::LIST && self.tag_of(b)? == tag::LIST =>
             {
                 let mut items = self.iter_values(&l)?;
-                items.extend(self.iter_values(&r)?);
+                let more = self.iter_values(&r)?;
+                items
+                    .try_reserve_exact(more.len())
+                    .map_err(|_| Exc::from(gc_core::config::refused()))?;
+                items.extend(more);
                 self.new_list(items)
             }
             _ => {
@@ -1061,14 +1074,13 @@ impl<C: Strategy> Interp<'_, C> {
                     }
                     // An int in a range, by arithmetic (CPython's
                     // `range_contains_long`).
-                    Value::Range(lo, hi, step) if matches!(a, Value::Int(_)) => {
-                        let Value::Int(x) = a else { unreachable!() };
-                        let (x, lo, hi, step) = (
-                            i128::from(*x),
-                            i128::from(*lo),
-                            i128::from(*hi),
-                            i128::from(*step),
-                        );
+                    Value::Range(lo, hi, step) if matches!(a, Value::Int(_) | Value::Bool(_)) => {
+                        let x = match a {
+                            Value::Bool(b) => i128::from(*b),
+                            Value::Int(x) => i128::from(*x),
+                            _ => 0,
+                        };
+                        let (lo, hi, step) = (i128::from(*lo), i128::from(*hi), i128::from(*step));
                         let inside = if step > 0 {
                             lo <= x && x < hi
                         } else {

@@ -154,27 +154,51 @@ pub enum TooDeep {
     /// A block indented inside 99 others (`MAXINDENT`), on the line at
     /// `offset`.
     Blocks { offset: usize },
+    /// Brackets nested past 200 in an expression of the f-string at
+    /// `offset` (its own scanner's limit), or at 200 (the tokenizer's,
+    /// which reads the expression inside one more parenthesis).
+    FString { offset: usize, scanner: bool },
 }
 
 /// The first of CPython's nesting limits that `source` breaks, as its
 /// tokenizer meets them; `None` too when the source does not lex (the
 /// parser then says why).
 pub fn too_deep(source: &str) -> Option<TooDeep> {
-    use rustpython_parser::{Mode, Tok, lexer};
+    use rustpython_parser::{Mode, StringKind, Tok, lexer};
     const MAX_LEVEL: usize = 200;
     const MAX_INDENT: usize = 100;
-    let (mut brackets, mut blocks) = (0_usize, 0_usize);
+    let (mut open, mut blocks) = (Vec::new(), 0_usize);
     for token in lexer::lex(source, Mode::Module) {
         let (tok, range) = token.ok()?;
         let offset = range.start().to_usize();
         match tok {
+            Tok::String {
+                kind: StringKind::FString | StringKind::RawFString,
+                ..
+            } => {
+                let text = source.get(offset..range.end().to_usize())?;
+                if let Some(scanner) = fstring_too_deep(text, MAX_LEVEL) {
+                    return Some(TooDeep::FString { offset, scanner });
+                }
+            }
             Tok::Lpar | Tok::Lsqb | Tok::Lbrace => {
-                if brackets >= MAX_LEVEL {
+                if open.len() >= MAX_LEVEL {
                     return Some(TooDeep::Brackets { offset });
                 }
-                brackets += 1;
+                open.push(tok);
             }
-            Tok::Rpar | Tok::Rsqb | Tok::Rbrace => brackets = brackets.saturating_sub(1),
+            Tok::Rpar | Tok::Rsqb | Tok::Rbrace => {
+                let opener = match tok {
+                    Tok::Rpar => Tok::Lpar,
+                    Tok::Rsqb => Tok::Lsqb,
+                    _ => Tok::Lbrace,
+                };
+                // A bracket that closes another kind is the tokenizer's
+                // error before any later nesting (`bracket_error` says it).
+                if open.pop() != Some(opener) {
+                    return None;
+                }
+            }
             Tok::Indent => {
                 if blocks + 1 >= MAX_INDENT {
                     return Some(TooDeep::Blocks { offset });
@@ -186,6 +210,33 @@ pub fn too_deep(source: &str) -> Option<TooDeep> {
         }
     }
     None
+}
+
+/// Whether an expression of the f-string `text` nests its brackets past
+/// `max` (`Some(true)`: CPython's f-string scanner refuses it) or to `max`
+/// (`Some(false)`: its tokenizer does). Strings inside the expressions
+/// are not told apart: an approximation, as nesting that deep is.
+fn fstring_too_deep(text: &str, max: usize) -> Option<bool> {
+    let b = text.as_bytes();
+    let (mut i, mut nested, mut in_expr, mut deepest) = (0, 0_usize, false, 0_usize);
+    while i < b.len() {
+        match (in_expr, b[i]) {
+            (false, b'{' | b'}') if b.get(i + 1) == Some(&b[i]) => i += 1,
+            (false, b'{') => (in_expr, nested) = (true, 0),
+            (true, b'(' | b'[' | b'{') => {
+                nested += 1;
+                if nested > max {
+                    return Some(true);
+                }
+                deepest = deepest.max(nested);
+            }
+            (true, b'}') if nested == 0 => in_expr = false,
+            (true, b')' | b']' | b'}') => nested = nested.saturating_sub(1),
+            _ => {}
+        }
+        i += 1;
+    }
+    (deepest >= max).then_some(false)
 }
 
 #[cfg(test)]

@@ -1007,6 +1007,7 @@ fn a_string_or_range_too_large_is_a_memory_error() {
             "OverflowError: repeated string is too long",
         ),
         ("s = 'a'\nwhile True:\n    s = s + s\n", "MemoryError"),
+        ("x = [0]\nwhile True:\n    x = x + x\n", "MemoryError"),
     ];
     let dir = std::env::temp_dir().join(format!("gc-py-test-{}-big", std::process::id()));
     std::fs::create_dir_all(&dir).expect("temp dir");
@@ -1067,6 +1068,46 @@ fn nesting_past_cpythons_limits_is_its_syntax_error() {
         .map(|(s, e)| (s.as_str(), e.as_str()))
         .collect();
     prints_as_cpython("deep.py", &cases);
+    // In an f-string's expression: past 200 its scanner's error, at 200
+    // the tokenizer's (it reads the expression inside one more
+    // parenthesis), below that none; a bracket that closes another kind,
+    // earlier, is still the first error.
+    let fstring = |n: usize| {
+        format!(
+            "x = 1\ns = f'{{{}{}}}'\nprint(len(s))\n",
+            "[".repeat(n),
+            "]".repeat(n)
+        )
+    };
+    let last_lines = [
+        (
+            fstring(1_000_000),
+            "SyntaxError: f-string: too many nested parenthesis",
+        ),
+        (
+            fstring(201),
+            "SyntaxError: f-string: too many nested parenthesis",
+        ),
+        (fstring(200), "SyntaxError: too many nested parentheses"),
+        (
+            format!("x = (1]\ny = {}{}\n", "(".repeat(201), ")".repeat(201)),
+            "SyntaxError: closing parenthesis ']' does not match opening parenthesis '('",
+        ),
+    ];
+    for s in STRATEGIES {
+        for (source, last) in &last_lines {
+            let r = run_source("fdeep.py", source, s);
+            assert_eq!(r.code, 1, "{s}: {}", r.stderr);
+            assert_eq!(r.stderr.lines().last(), Some(*last), "{s}: {}", r.stderr);
+        }
+        let r = run_source("fdeep.py", &fstring(199), s);
+        assert_eq!(
+            (r.code, r.stdout.as_str()),
+            (0, "398\n"),
+            "{s}: {}",
+            r.stderr
+        );
+    }
     // Deeper still: the same error, found before the parser recurses.
     let million = format!("x = {}{}\n", "(".repeat(1_000_000), ")".repeat(1_000_000));
     for s in STRATEGIES {
@@ -1168,6 +1209,11 @@ print('end', count[0])
 fn repr_and_comparison_of_deep_lists_count_their_recursion() {
     let nested = |n: usize| format!("l = []\nfor i in range({n}):\n    l = [l]\n");
     let cases = [
+        // `len` costs no level (CPython specializes its call).
+        (
+            "def depth(n):\n    if n == 0:\n        return len([])\n    return depth(n - 1)\nprint(depth(998))\nprint(True in range(1000000000000))\n".to_owned(),
+            Ok("0\nTrue\n"),
+        ),
         (
             format!("{}print(len(repr(l)))\n", nested(997)),
             Ok("1996\n"),
