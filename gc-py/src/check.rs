@@ -130,6 +130,20 @@ impl Checker<'_> {
                         ast::Stmt::FunctionDef(f) => self.function(f)?,
                         ast::Stmt::Assign(a)
                             if a.targets.len() == 1
+                                && matches!(&a.targets[0], ast::Expr::Name(n)
+                                    if is_special(n.id.as_str())
+                                        && !SPECIAL_METHODS.contains(&n.id.as_str())) =>
+                        {
+                            // `__eq__ = f`, `__slots__ = ()`: what CPython
+                            // makes of them, gc-py would ignore.
+                            let name = match &a.targets[0] {
+                                ast::Expr::Name(n) => n.id.as_str(),
+                                _ => "",
+                            };
+                            return self.no(a, format!("the special name {name} in a class body"));
+                        }
+                        ast::Stmt::Assign(a)
+                            if a.targets.len() == 1
                                 && matches!(a.targets[0], ast::Expr::Name(_)) =>
                         {
                             self.expr(&a.value)?

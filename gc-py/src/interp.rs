@@ -357,6 +357,10 @@ pub struct State {
     pub src: Source,
     pub globals: Vars,
     pub frames: Vec<Frame>,
+    /// The classes whose bodies are running, innermost last, each with
+    /// the depth of `frames` its body runs at: a name the body reads is
+    /// looked up in what the body has bound so far first.
+    pub class_bodies: Vec<(Rc<Class>, usize)>,
     pub classes: Vec<Rc<Class>>,
     pub funcs: Vec<Rc<Func>>,
     pub weaks: Vec<Option<WeakEntry>>,
@@ -432,6 +436,7 @@ impl State {
             funcs: Vec::new(),
             weaks: Vec::new(),
             weak_free: Vec::new(),
+            class_bodies: Vec::new(),
             weak_by_id: HashMap::new(),
             weaks_by_target: HashMap::new(),
             dict_index: HashMap::new(),
@@ -771,6 +776,14 @@ impl<'h, C: Strategy> Interp<'h, C> {
     // ----- variables ------------------------------------------------------
 
     fn lookup(&mut self, name: &str) -> R<Value> {
+        // In a class body: the names it has bound (not its bases'), then
+        // as outside it (CPython's `LOAD_NAME` in the class namespace).
+        if let Some((k, depth)) = self.st.class_bodies.last()
+            && *depth == self.st.frames.len()
+            && let Some(v) = k.attrs.borrow().get(name)
+        {
+            return dup_value(&mut self.heap, v);
+        }
         let v = match self.st.frames.last() {
             Some(f) => match f.locals.get(name) {
                 Some(v) => Some(v),
@@ -907,20 +920,41 @@ impl<'h, C: Strategy> Interp<'h, C> {
             ast::Stmt::AugAssign(a) => {
                 let cur = self.eval(&a.target)?;
                 let rhs = self.eval(&a.value)?;
-                let in_place = match &cur {
-                    Value::Obj(l) if a.op == ast::Operator::Add => self.tag_of(l)? == tag::LIST,
-                    _ => false,
+                let list = match &cur {
+                    Value::Obj(l) if self.tag_of(l)? == tag::LIST => Some(l),
+                    _ => None,
                 };
-                let v = if in_place {
+                let times = match (a.op, &rhs) {
+                    (ast::Operator::Mult, Value::Int(n)) => Some(*n),
+                    (ast::Operator::Mult, Value::Bool(b)) => Some(i64::from(*b)),
+                    _ => None,
+                };
+                let v = if let (Some(l), ast::Operator::Add) = (list, a.op) {
                     // `list += iterable` extends the list itself (CPython's
                     // `list.__iadd__`), then stores it back.
-                    let Value::Obj(l) = &cur else {
-                        unreachable!("checked above")
-                    };
                     for item in self.iter_values(&rhs)? {
                         self.list_append(l, &item)?;
                     }
                     drop(rhs);
+                    cur
+                } else if let (Some(l), Some(n)) = (list, times) {
+                    // `list *= n` repeats the list in place
+                    // (`list_inplace_repeat`): cleared for `n <= 0`.
+                    if n <= 0 {
+                        self.list_clear(l)?;
+                    } else if n > 1 && self.truthy(&cur)? {
+                        let items = self.iter_values(&cur)?;
+                        let max = isize::MAX as usize / std::mem::size_of::<usize>();
+                        if items.len().checked_mul(n as usize).is_none_or(|t| t > max) {
+                            // `list_inplace_repeat`'s size check: no message.
+                            return err("MemoryError", "");
+                        }
+                        for _ in 1..n {
+                            for item in &items {
+                                self.list_append(l, item)?;
+                            }
+                        }
+                    }
                     cur
                 } else {
                     self.binop(a.op, cur, rhs, true)?
@@ -1160,6 +1194,18 @@ impl<'h, C: Strategy> Interp<'h, C> {
             index: self.st.classes.len() as u32,
         });
         self.st.classes.push(class.clone());
+        self.st
+            .class_bodies
+            .push((class.clone(), self.st.frames.len()));
+        let ran = self.exec_class_body(c, &class);
+        self.st.class_bodies.pop();
+        ran?;
+        self.store(c.name.as_str(), Value::Class(class));
+        Ok(Flow::Normal)
+    }
+
+    /// The statements of a class body, each binding a class attribute.
+    fn exec_class_body(&mut self, c: &'static ast::StmtClassDef, class: &Rc<Class>) -> R<()> {
         for s in &c.body {
             self.st.line = self.line_of(s);
             match s {
@@ -1189,8 +1235,7 @@ impl<'h, C: Strategy> Interp<'h, C> {
                 }
             }
         }
-        self.store(c.name.as_str(), Value::Class(class));
-        Ok(Flow::Normal)
+        Ok(())
     }
 
     // ----- assignment and deletion -------------------------------------
@@ -1817,7 +1862,8 @@ impl<'h, C: Strategy> Interp<'h, C> {
             });
         }
         self.print_traceback(&frames);
-        eprintln!("{}: {}", p.kind, p.msg);
+        let sep = if p.msg.is_empty() { "" } else { ": " };
+        eprintln!("{}{sep}{}", p.kind, p.msg);
         Ok(())
     }
 

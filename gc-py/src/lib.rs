@@ -112,16 +112,20 @@
 //! `RuntimeError`, as in CPython); `break`, `continue`, `pass`; `def` with positional
 //! parameters and `return` (a nested `def` sees its own variables and the
 //! globals: no closures, so one that reads a local name of the function
-//! around it is refused); `class` with methods and class attributes,
-//! single inheritance, and of the special methods `__init__`, `__del__`,
-//! `__repr__` and `__str__` (a class that defines another, such as
-//! `__eq__` or `__len__`, is refused rather than have it ignored);
+//! around it is refused); `class` with methods and class attributes (the
+//! body reads the names it bound before the globals, as CPython's class
+//! namespace), single inheritance, and of the special methods `__init__`,
+//! `__del__`, `__repr__` and `__str__` (a class that defines another, such
+//! as `__eq__` or `__len__`, or binds one by assignment, `__eq__ = eq`, is
+//! refused rather than have it ignored);
 //! `import gc`, `import weakref`, `import sys`.
 //!
 //! Expressions: int, str, f-strings (`{x}`, `{x!r}`, `{x!s}`), `None`,
-//! `True`, `False`; `+ - * // %` on ints, `+` on strs and lists, `*` of a
-//! str by an int; comparisons, `is`, `in`, `not`, `and`, `or`, `x if c
-//! else y`; calls, attributes, subscripts; list, tuple and dict displays.
+//! `True`, `False` (ints, as in CPython: `True + 1`, `l[True]`); `+ - *
+//! // %` on ints, `+` on strs and lists, `*` of a str, list or tuple by
+//! an int (`l *= n` in place); comparisons (lists and tuples ordered item
+//! by item), `is`, `in`, `not`, `and`, `or`, `x if c else y`; calls,
+//! attributes, subscripts; list, tuple and dict displays.
 //! Builtins: `print` (`sep`, `end`), `len`, `str`, `repr`, `range`,
 //! `isinstance`, `id`, `abs`, `min`, `max`, `list`, `dict`; list `append`,
 //! `pop`, `clear`; dict `get`, `keys`, `items`, `values` (as lists),
@@ -782,7 +786,9 @@ fn report_end<C: Strategy>(it: &mut Interp<'_, C>, file: &str, r: Result<(), Exc
                 }
                 _ => String::new(),
             };
-            eprintln!("{}: {}{suggestion}", p.kind, p.msg);
+            // An exception without a message is its name alone.
+            let sep = if p.msg.is_empty() { "" } else { ": " };
+            eprintln!("{}{sep}{}{suggestion}", p.kind, p.msg);
             // Kept as `sys.last_value` until the modules are torn down.
             it.st.last_exc = Some(p);
             match flushed {

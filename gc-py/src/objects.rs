@@ -82,19 +82,24 @@ impl<C: Strategy> Interp<'_, C> {
     }
 
     fn index(&self, i: &Value, len: usize, what: &str) -> R<usize> {
-        let Value::Int(i) = i else {
-            // Each sequence words it its own way (`unicode_subscript`,
-            // `list_subscript`, `tuplesubscript`).
-            let t = self.type_name_of(i);
-            return err(
-                "TypeError",
-                match what {
-                    "string" => format!("string indices must be integers, not '{t}'"),
-                    _ => format!("{what} indices must be integers or slices, not {t}"),
-                },
-            );
+        let i = match i {
+            Value::Int(i) => *i,
+            // A bool is an int (`[a, b][True]` is `b`).
+            Value::Bool(b) => i64::from(*b),
+            _ => {
+                // Each sequence words it its own way (`unicode_subscript`,
+                // `list_subscript`, `tuplesubscript`).
+                let t = self.type_name_of(i);
+                return err(
+                    "TypeError",
+                    match what {
+                        "string" => format!("string indices must be integers, not '{t}'"),
+                        _ => format!("{what} indices must be integers or slices, not {t}"),
+                    },
+                );
+            }
         };
-        let j = if *i < 0 { *i + len as i64 } else { *i };
+        let j = if i < 0 { i + len as i64 } else { i };
         if j < 0 || j >= len as i64 {
             return err("IndexError", format!("{what} index out of range"));
         }
@@ -632,6 +637,11 @@ impl<C: Strategy> Interp<'_, C> {
             Value::Garbage if name == "clear" => Ok(Value::Builtin(Builtin::GarbageClear)),
             Value::Garbage if name == "append" => Ok(Value::Builtin(Builtin::GarbageAppend)),
             Value::Func(f) if name == "__name__" => Ok(Value::Str(f.name.clone())),
+            Value::Builtin(b) if b.type_name().is_some() => {
+                let t = b.type_name().unwrap_or_default();
+                let msg = format!("type object '{t}' has no attribute '{name}'");
+                self.attr_error(&Value::Builtin(b), name, msg)
+            }
             other => {
                 let msg = format!(
                     "'{}' object has no attribute '{name}'",
@@ -652,7 +662,11 @@ impl<C: Strategy> Interp<'_, C> {
             Value::Int(_) => Some(("int", names::INT)),
             Value::Bool(_) => Some(("bool", names::BOOL)),
             Value::None => Some(("NoneType", names::NONE)),
-            Value::Range(..) => Some(("range", names::RANGE)),
+            Value::Range(..) | Value::Builtin(Builtin::Range) => Some(("range", names::RANGE)),
+            // A built-in type has its instances' methods.
+            Value::Builtin(Builtin::Str) => Some(("str", names::STR)),
+            Value::Builtin(Builtin::List) => Some(("list", names::LIST)),
+            Value::Builtin(Builtin::Dict) => Some(("dict", names::DICT)),
             Value::Module(m) => Some((
                 m.name(),
                 match m {
@@ -888,6 +902,18 @@ impl<C: Strategy> Interp<'_, C> {
                 room_for_str(usize::try_from(n).ok().and_then(|n| s.len().checked_mul(n)))?;
                 Ok(Value::Str(Rc::from(s.repeat(n as usize))))
             }
+            (Mult, Value::Obj(s), n) | (Mult, n, Value::Obj(s))
+                if matches!(n, Value::Int(_) | Value::Bool(_))
+                    && matches!(self.tag_of(s)?, tag::LIST | b't') =>
+            {
+                let n = match n {
+                    Value::Int(n) => *n,
+                    Value::Bool(b) => i64::from(*b),
+                    _ => 0,
+                };
+                // CPython frees the operands after the result is made.
+                self.repeat(s, n)
+            }
             (Add, Value::Obj(a), Value::Obj(b))
                 if self.tag_of(a)? == tag::LIST && self.tag_of(b)? == tag::LIST =>
             {
@@ -906,6 +932,46 @@ impl<C: Strategy> Interp<'_, C> {
                 drop(r);
                 e
             }
+        }
+    }
+
+    /// `seq * n` for a list or a tuple (`list_repeat`, `tuplerepeat`): a
+    /// new sequence holding the items `n` times over (none for `n <= 0`);
+    /// a tuple times 1 is the tuple itself. More items than CPython's
+    /// `PY_SSIZE_T_MAX / sizeof(PyObject *)`, or than the system gives, is
+    /// a `MemoryError`.
+    pub fn repeat(&mut self, s: &Root, n: i64) -> R<Value> {
+        let seq = Value::Obj(self.heap.dup(s)?);
+        let is_list = self.tag_of(s)? == tag::LIST;
+        if !is_list && n == 1 {
+            return Ok(seq);
+        }
+        let items = self.iter_values(&seq)?;
+        drop(seq);
+        let n = usize::try_from(n.max(0)).unwrap_or(usize::MAX);
+        let total = items
+            .len()
+            .checked_mul(n)
+            .filter(|&t| t <= isize::MAX as usize / std::mem::size_of::<usize>());
+        let Some(total) = total else {
+            // The size check of `list_repeat` and `tuplerepeat`: no message.
+            return err("MemoryError", "");
+        };
+        let mut out = Vec::new();
+        out.try_reserve_exact(total)
+            .map_err(|_| Exc::from(gc_core::config::refused()))?;
+        // (An empty sequence repeated a huge number of times takes no
+        // steps.)
+        for _ in 0..if items.is_empty() { 0 } else { n } {
+            for v in &items {
+                out.push(self.dup(v)?);
+            }
+        }
+        drop(items);
+        if is_list {
+            self.new_list(out)
+        } else {
+            self.new_tuple(out)
         }
     }
 
@@ -1125,6 +1191,12 @@ impl<C: Strategy> Interp<'_, C> {
                 Ok(if op == In { found } else { !found })
             }
             Lt | LtE | Gt | GtE => {
+                if let (Value::Obj(x), Value::Obj(y)) = (a, b) {
+                    let (tx, ty) = (self.tag_of(x)?, self.tag_of(y)?);
+                    if tx == ty && matches!(tx, tag::LIST | b't') {
+                        return self.recursing(" in comparison", |it| it.order_sequences(op, a, b));
+                    }
+                }
                 let ord = match (a, b) {
                     (Value::Int(x), Value::Int(y)) => x.cmp(y),
                     (Value::Str(x), Value::Str(y)) => x.cmp(y),
@@ -1158,6 +1230,26 @@ impl<C: Strategy> Interp<'_, C> {
         }
     }
 
+    /// `<`, `<=`, `>`, `>=` of two lists or two tuples (`list_richcompare`,
+    /// `tuplerichcompare`): the first items that differ (by `==`) decide,
+    /// compared with `op`; without one, the lengths.
+    fn order_sequences(&mut self, op: ast::CmpOp, a: &Value, b: &Value) -> R<bool> {
+        let ia = self.iter_values(a)?;
+        let ib = self.iter_values(b)?;
+        for (p, q) in ia.iter().zip(&ib) {
+            if !self.eq(p, q)? {
+                return self.compare(op, p, q);
+            }
+        }
+        let (m, n) = (ia.len(), ib.len());
+        Ok(match op {
+            ast::CmpOp::Lt => m < n,
+            ast::CmpOp::LtE => m <= n,
+            ast::CmpOp::Gt => m > n,
+            _ => m >= n,
+        })
+    }
+
     // ----- names, repr, str -------------------------------------------------
 
     pub fn type_name_of(&self, v: &Value) -> String {
@@ -1169,6 +1261,7 @@ impl<C: Strategy> Interp<'_, C> {
             Value::Class(_) => "type".into(),
             Value::Func(_) => "function".into(),
             Value::Method(..) => "method".into(),
+            Value::Builtin(b) if b.type_name().is_some() => "type".into(),
             Value::Builtin(_) | Value::BoundBuiltin(..) => "builtin_function_or_method".into(),
             Value::Module(_) => "module".into(),
             Value::Range(..) => "range".into(),
@@ -1273,7 +1366,10 @@ impl<C: Strategy> Interp<'_, C> {
                     self.repr_in(&Value::Obj(me), seen)?
                 )
             }
-            Value::Builtin(b) => format!("<built-in function {}>", b.name()),
+            Value::Builtin(b) => match b.type_name() {
+                Some(t) => format!("<class '{t}'>"),
+                None => format!("<built-in function {}>", b.name()),
+            },
             Value::BoundBuiltin(b, r) => {
                 let me = Value::Obj(self.heap.dup(r)?);
                 let tn = self.type_name_of(&me);

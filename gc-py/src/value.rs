@@ -176,6 +176,21 @@ impl Builtin {
         }
     }
 
+    /// The type's name, for a builtin that is a type in CPython (`str`,
+    /// `list`, …, `weakref.ref`): its repr is `<class 'NAME'>`, its type
+    /// `type`.
+    pub fn type_name(self) -> Option<&'static str> {
+        use Builtin::*;
+        Some(match self {
+            Str => "str",
+            Range => "range",
+            List => "list",
+            Dict => "dict",
+            WeakrefRef => "weakref.ReferenceType",
+            _ => return None,
+        })
+    }
+
     /// The builtin a global name refers to.
     pub fn global(name: &str) -> Option<Builtin> {
         use Builtin::*;

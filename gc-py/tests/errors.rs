@@ -477,6 +477,57 @@ fn an_unsupported_construct_exits_2_with_its_line() {
             r.stderr,
             "uns5.py:4: the special method __eq__ is not supported\n"
         );
+        // Nor bound by assignment, now that a class body reads its own
+        // names (`__eq__ = eq` would find `eq`, and never be called).
+        let r = run_source(
+            "uns6.py",
+            "class K:\n    def eq(self, other):\n        return True\n    __eq__ = eq\nprint(K() == K())\n",
+            s,
+        );
+        assert_eq!((r.code, r.stdout.as_str()), (2, ""));
+        assert_eq!(
+            r.stderr,
+            "uns6.py:4: the special name __eq__ in a class body is not supported\n"
+        );
+        // A method of a built-in type read from the type: outside the
+        // subset, not an `AttributeError`.
+        let r = run_source("uns7.py", "f = list.append\n", s);
+        assert_eq!(
+            (r.code, r.stderr.as_str()),
+            (2, "uns7.py:1: list.append is not supported\n")
+        );
+    }
+}
+
+#[test]
+fn a_repetition_too_long_for_the_address_space_is_a_bare_memory_error() {
+    // `list_repeat`'s and `list_inplace_repeat`'s size checks: CPython
+    // 3.11 prints `MemoryError` with no message (PyPy the same, without
+    // carets).
+    for s in STRATEGIES {
+        for (source, line, carets) in [
+            (
+                "x = [1] * 4611686018427387904\n",
+                "line 1, in <module>\n    x = [1] * 4611686018427387904\n",
+                "        ~~~~^~~~~~~~~~~~~~~~~~~~~\n",
+            ),
+            (
+                "x = [1]\nx *= 4611686018427387904\n",
+                "line 2, in <module>\n    x *= 4611686018427387904\n",
+                "",
+            ),
+        ] {
+            let r = run_source("rep.py", source, s);
+            let carets = if s == "marksweep" { "" } else { carets };
+            assert_eq!(r.code, 1, "{source:?} on {s}");
+            assert_eq!(
+                r.stderr,
+                format!(
+                    "Traceback (most recent call last):\n  File \"rep.py\", {line}{carets}MemoryError\n"
+                ),
+                "{source:?} on {s}"
+            );
+        }
     }
 }
 
