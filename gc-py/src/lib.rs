@@ -215,6 +215,29 @@ pub use heap::{Heap, Strategy};
 use interp::{Exc, Interp, State};
 pub use source::{LineIndex, Unsupported};
 
+/// The parser's peak address space per token of source, with a margin:
+/// its allocations cannot fail softly (a refused one aborts the process),
+/// so the room is asked for first. Measured as the smallest `ulimit -v`
+/// that parses, less an empty program's: 80–84 bytes a token for 6 MB of
+/// short assignments or of lists of one-digit ints, 145 for 4 MB of a
+/// name on every line, and 208 for 1.2 MB of that, whose 600,000
+/// statements sit in a vector grown to 1,048,576 (one just past a power
+/// of two would take 2 × the room it fills, and 3 × while it moves). So
+/// a few megabytes of source may be refused under a cap that would have
+/// held them; CPython's own parser needs more still (python3 gives up with
+/// `MemoryError` on a 6.5 MB program under a 250 MB cap).
+pub const PARSE_BYTES_PER_TOKEN: usize = 320;
+
+/// Whether the address space has room for the parser's `tokens` tokens
+/// ([`PARSE_BYTES_PER_TOKEN`] each): asked for and given back at once,
+/// committing no memory. Refused, the program is a `MemoryError` before
+/// the parser starts.
+fn room_to_parse(tokens: usize) -> bool {
+    tokens
+        .checked_mul(PARSE_BYTES_PER_TOKEN)
+        .is_some_and(|bytes| gc_core::tooling::threads::address_space(bytes).is_ok())
+}
+
 /// The highest `sys.setrecursionlimit` accepts on a [`STACK_BYTES`] stack
 /// (what it holds with a wide margin); a smaller stack scales it down
 /// ([`max_recursion_limit`]).
@@ -596,7 +619,8 @@ fn run_program<C: Strategy>(
         eprintln!("SyntaxError: source code cannot contain null bytes");
         return EXIT_ERROR;
     }
-    if let Some(deep) = source::too_deep(source) {
+    let mut tokens = 0;
+    if let Some(deep) = source::too_deep(source, &mut tokens) {
         let (kind, msg, offset) = match deep {
             source::TooDeep::Brackets { offset } => {
                 ("SyntaxError", "too many nested parentheses", offset)
@@ -617,6 +641,11 @@ fn run_program<C: Strategy>(
             }
         };
         return print_syntax_error(file, source, kind, msg, offset, 1);
+    }
+    if !room_to_parse(tokens) {
+        // What CPython prints when its parser runs out of memory.
+        eprintln!("MemoryError");
+        return EXIT_ERROR;
     }
     let program = match ast::Suite::parse(source, file) {
         Ok(p) => p,
@@ -678,8 +707,14 @@ fn run_program<C: Strategy>(
         heap: Heap::new(&mut c),
         st: &mut st,
     };
-    if it.init().is_err() {
-        eprintln!("gc-py: cannot set up the heap");
+    if let Err(e) = it.init() {
+        // The heap's own words (a `max_heap` too small for the constants,
+        // memory the system refuses).
+        let why = match e {
+            Exc::Py(p) => p.msg,
+            _ => "the interpreter's constants could not be made".into(),
+        };
+        eprintln!("gc-py: cannot set up the heap: {why}");
         return EXIT_ERROR;
     }
     let started = std::time::Instant::now();

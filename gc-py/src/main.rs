@@ -50,6 +50,8 @@ fn parse_args() -> Result<Args, ExitCode> {
 }
 
 fn main() -> ExitCode {
+    // The evaluator's thread does all the work: one arena for it and main.
+    gc_core::tooling::threads::share_main_arena();
     if !ALLOC.fill() {
         // Without the reserve the next refusal would abort: stop first.
         eprintln!("gc-py: out of memory: the system refused the 8 MiB put aside for errors");

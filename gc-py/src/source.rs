@@ -162,8 +162,10 @@ pub enum TooDeep {
 
 /// The first of CPython's nesting limits that `source` breaks, as its
 /// tokenizer meets them; `None` too when the source does not lex (the
-/// parser then says why).
-pub fn too_deep(source: &str) -> Option<TooDeep> {
+/// parser then says why). Adds to `tokens` the tokens it read, an f-string
+/// counted as its length (the parser parses its expressions again): the
+/// parser, which reads tokens as it goes, gets no further than this pass.
+pub fn too_deep(source: &str, tokens: &mut usize) -> Option<TooDeep> {
     use rustpython_parser::{Mode, StringKind, Tok, lexer};
     const MAX_LEVEL: usize = 200;
     const MAX_INDENT: usize = 100;
@@ -171,6 +173,13 @@ pub fn too_deep(source: &str) -> Option<TooDeep> {
     for token in lexer::lex(source, Mode::Module) {
         let (tok, range) = token.ok()?;
         let offset = range.start().to_usize();
+        *tokens += match tok {
+            Tok::String {
+                kind: StringKind::FString | StringKind::RawFString,
+                ..
+            } => range.len().to_usize(),
+            _ => 1,
+        };
         match tok {
             Tok::String {
                 kind: StringKind::FString | StringKind::RawFString,

@@ -105,3 +105,47 @@ fn refused_memory_anywhere_is_a_memory_error() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A large program under a cap: the parser's allocations cannot fail
+/// softly, so gc-py asks for the parser's room first (320 bytes a
+/// token). Each run either parses (and stops at the unsupported last
+/// line: exit 2) or is CPython's bare `MemoryError` (exit 1), never the
+/// allocator's abort (exit 134), which caps from 200,000 to 500,000 KiB
+/// ended in before. (Each run takes a fraction of a second: before glibc
+/// was told to keep one arena, a run under a cap took seconds.)
+#[test]
+fn a_program_too_large_to_parse_under_a_cap_is_a_memory_error() {
+    let dir = std::env::temp_dir().join(format!("gc-py-parse-cap-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    // 1.2 MB: a name on every line (the most parser memory per byte),
+    // then a construct gc-py refuses once parsed.
+    let mut program = "a\n".repeat(600_000);
+    program.push_str("y = [i for i in range(3)]\n");
+    let file = dir.join("large.py");
+    std::fs::write(&file, program).unwrap();
+    let (mut parsed, mut refused) = (0, 0);
+    for cap in (100_000..=900_000).step_by(100_000) {
+        let out = Command::new("sh")
+            .arg("-c")
+            .arg(format!("ulimit -v {cap} && exec \"$0\" \"$1\""))
+            .arg(env!("CARGO_BIN_EXE_gc-py"))
+            .arg(&file)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        match out.status.code() {
+            Some(2) if stderr.ends_with(":600001: list comprehension is not supported\n") => {
+                parsed += 1
+            }
+            Some(1) if stderr == "MemoryError\n" => refused += 1,
+            Some(1) if stderr.starts_with("gc-py: cannot start the evaluator thread") => {}
+            _ => panic!("at {cap} KiB: {:?}: {stderr}", out.status),
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    // Both outcomes occur in the range (each cap's is printed on failure).
+    assert!(
+        parsed > 0 && refused > 0,
+        "parsed {parsed}, refused {refused}"
+    );
+}

@@ -1345,3 +1345,21 @@ fn a_failed_write_to_standard_output_is_an_os_error() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn a_heap_limit_too_small_for_the_constants_says_why() {
+    let dir = std::env::temp_dir().join(format!("gc-py-test-{}-limit", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    std::fs::write(dir.join("limit.py"), "print(1)\n").expect("write program");
+    let run = run_in(
+        &dir,
+        &[env!("CARGO_BIN_EXE_gc-py"), "--config", "max_heap=4096"],
+        "limit.py",
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!((run.code, run.stdout.as_str()), (1, ""));
+    assert_eq!(
+        run.stderr,
+        "gc-py: cannot set up the heap: out of memory: the heap limit of 4096 bytes would be exceeded\n"
+    );
+}
