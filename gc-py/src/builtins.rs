@@ -727,6 +727,18 @@ impl<C: Strategy> Interp<'_, C> {
                         "recursion limit must be greater or equal than 1",
                     );
                 }
+                // `sys_setrecursionlimit_impl`: not at or below the depth
+                // of this call (the module's frame, each Python frame
+                // below, and the call itself).
+                let depth = self.st.depth + 2;
+                if n <= depth as i64 {
+                    return err(
+                        "RecursionError",
+                        format!(
+                            "cannot set the recursion limit to {n} at the recursion depth {depth}: the limit is too low"
+                        ),
+                    );
+                }
                 self.st.recursion_limit = (n as usize).min(crate::max_recursion_limit());
                 Ok(Value::None)
             }

@@ -1363,3 +1363,25 @@ fn a_heap_limit_too_small_for_the_constants_says_why() {
         "gc-py: cannot set up the heap: out of memory: the heap limit of 4096 bytes would be exceeded\n"
     );
 }
+
+#[test]
+fn a_recursion_limit_at_or_below_the_depth_is_refused_as_cpython_refuses_it() {
+    // `sys_setrecursionlimit_impl`: the depth counts the module's frame,
+    // each Python frame and the call itself (python3: depth 2 at module
+    // level, 3 in a function).
+    for s in STRATEGIES {
+        let r = run_source(
+            "limit.py",
+            "import sys\ndef f():\n    sys.setrecursionlimit(3)\nsys.setrecursionlimit(3)\nprint(sys.getrecursionlimit())\nf()\n",
+            s,
+        );
+        assert_eq!((r.code, r.stdout.as_str()), (1, "3\n"), "{s}: {}", r.stderr);
+        assert!(
+            r.stderr.ends_with(
+                "RecursionError: cannot set the recursion limit to 3 at the recursion depth 3: the limit is too low\n"
+            ),
+            "{s}: {}",
+            r.stderr
+        );
+    }
+}
