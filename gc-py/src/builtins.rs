@@ -189,6 +189,24 @@ impl<C: Strategy> Interp<'_, C> {
                 ),
             );
         }
+        // Without a callback, the referent's basic weakref is returned
+        // again while it exists (CPython's `get_basic_refs`, PyPy's cached
+        // weakref): `weakref.ref(a) is weakref.ref(a)`.
+        if callback.is_none() {
+            let target_id = self.heap.id(r)?;
+            let listed = self.st.weaks_by_target.get(&target_id).cloned();
+            for i in listed.unwrap_or_default() {
+                let Some(Some(e)) = self.st.weaks.get(i) else {
+                    continue;
+                };
+                if e.callback.is_some() || e.cleared {
+                    continue;
+                }
+                if let Some(basic) = self.heap.upgrade(&e.myself)? {
+                    return Ok(Value::Obj(basic));
+                }
+            }
+        }
         // A slot of a dead weakref object is reused.
         let index = self.st.weak_free.pop().unwrap_or(self.st.weaks.len());
         let mut p = [0u8; 5];

@@ -138,7 +138,8 @@
 //! | 0)`, `callbacks` — a list whose functions are called with `"start"` /
 //! `"stop"` and `{"generation", "collected", "uncollectable"}` around every
 //! collection, automatic ones included, on `generational`),
-//! `weakref.ref(obj[, callback])`,
+//! `weakref.ref(obj[, callback])` (without a callback, the referent's
+//! basic weak reference while it lives, as in CPython and PyPy),
 //! `sys.getrefcount`, `sys.setrecursionlimit`, `sys.getrecursionlimit`.
 //!
 //! On `marksweep`, as in PyPy's interpreter, the weak references to the
