@@ -346,18 +346,7 @@ impl<C: Strategy> Interp<'_, C> {
                 arity(b, &args, 1, 3)?;
                 let mut n = Vec::new();
                 for a in &args {
-                    n.push(match a {
-                        Value::Int(i) => *i,
-                        other => {
-                            return err(
-                                "TypeError",
-                                format!(
-                                    "'{}' object cannot be interpreted as an integer",
-                                    self.type_name_of(other)
-                                ),
-                            );
-                        }
-                    });
+                    n.push(self.int_arg(a)?);
                 }
                 let (a, b, c) = match n.as_slice() {
                     [b] => (0, *b, 1),

@@ -135,7 +135,9 @@ impl Checker<'_> {
                                         && !SPECIAL_METHODS.contains(&n.id.as_str())) =>
                         {
                             // `__eq__ = f`, `__slots__ = ()`: what CPython
-                            // makes of them, gc-py would ignore.
+                            // makes of them, gc-py would ignore. (The four
+                            // it calls may be bound to any value: a
+                            // `__del__ = 5` is CPython's ignored error.)
                             let name = match &a.targets[0] {
                                 ast::Expr::Name(n) => n.id.as_str(),
                                 _ => "",

@@ -190,6 +190,14 @@ impl From<gc_core::GcError> for Exc {
     }
 }
 
+/// Where an augmented assignment reads and stores: a name, an attribute
+/// of an object, or an item of one (object and key evaluated once).
+enum Place {
+    Name,
+    Attr(Value, &'static str),
+    Item(Value, Value),
+}
+
 /// Control flow out of a statement.
 pub enum Flow {
     Normal,
@@ -918,7 +926,26 @@ impl<'h, C: Strategy> Interp<'h, C> {
                 Ok(Flow::Normal)
             }
             ast::Stmt::AugAssign(a) => {
-                let cur = self.eval(&a.target)?;
+                // The target's object and key are evaluated once, read
+                // from and stored to (CPython's COPY before BINARY_SUBSCR
+                // or LOAD_ATTR): `d[f()] += 1` calls `f` once.
+                let place = match &*a.target {
+                    ast::Expr::Attribute(t) => Place::Attr(self.eval(&t.value)?, t.attr.as_str()),
+                    ast::Expr::Subscript(t) => {
+                        let obj = self.eval(&t.value)?;
+                        Place::Item(obj, self.eval(&t.slice)?)
+                    }
+                    _ => Place::Name,
+                };
+                let target = Spot::Expr(&a.target);
+                let cur = match &place {
+                    Place::Name => self.eval(&a.target)?,
+                    Place::Attr(obj, name) => {
+                        let obj = self.dup(obj)?;
+                        at(self.get_attr(obj, name), target)?
+                    }
+                    Place::Item(obj, key) => at(self.get_item(obj, key), target)?,
+                };
                 let rhs = self.eval(&a.value)?;
                 let list = match &cur {
                     Value::Obj(l) if self.tag_of(l)? == tag::LIST => Some(l),
@@ -945,10 +972,13 @@ impl<'h, C: Strategy> Interp<'h, C> {
                     } else if n > 1 && self.truthy(&cur)? {
                         let items = self.iter_values(&cur)?;
                         let max = isize::MAX as usize / std::mem::size_of::<usize>();
-                        if items.len().checked_mul(n as usize).is_none_or(|t| t > max) {
+                        let Some(total) = items.len().checked_mul(n as usize).filter(|&t| t <= max)
+                        else {
                             // `list_inplace_repeat`'s size check: no message.
                             return err("MemoryError", "");
-                        }
+                        };
+                        // The list stays as it was when it cannot hold them.
+                        too_many_slots(total)?;
                         for _ in 1..n {
                             for item in &items {
                                 self.list_append(l, item)?;
@@ -959,7 +989,12 @@ impl<'h, C: Strategy> Interp<'h, C> {
                 } else {
                     self.binop(a.op, cur, rhs, true)?
                 };
-                self.assign(&a.target, v)?;
+                self.st.spot = Some(target);
+                match place {
+                    Place::Name => self.assign(&a.target, v)?,
+                    Place::Attr(obj, name) => at(self.set_attr(&obj, name, v), target)?,
+                    Place::Item(obj, key) => at(self.set_item(&obj, key, v), target)?,
+                }
                 Ok(Flow::Normal)
             }
             ast::Stmt::Delete(d) => {
@@ -2281,4 +2316,19 @@ pub fn expr_name(e: &ast::Expr) -> &'static str {
         ast::Expr::Tuple(_) => "tuple display",
         ast::Expr::Slice(_) => "slice",
     }
+}
+
+/// A list or tuple of `n` items is past the object model's limit
+/// ([`gc_core::MAX_SLOTS`]): the heap's own error, before anything is
+/// built for it.
+pub fn too_many_slots(n: usize) -> R<()> {
+    if n > gc_core::MAX_SLOTS {
+        return Err(gc_core::GcError::TooLarge {
+            what: "slots",
+            requested: n,
+            limit: gc_core::MAX_SLOTS,
+        }
+        .into());
+    }
+    Ok(())
 }

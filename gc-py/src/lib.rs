@@ -106,7 +106,8 @@
 //!
 //! Statements: expressions; assignment to names, attributes, subscripts
 //! and tuples of them (`a, b = x, y`, `a = b = x`); augmented assignment
-//! (`+=`, `-=`, `*=`, `//=`, `%=`); `del` of names, attributes,
+//! (`+=`, `-=`, `*=`, `//=`, `%=`; a target's object and key evaluated
+//! once); `del` of names, attributes,
 //! subscripts; `if`/`elif`/`else`; `while`; `for … in` (range, list, tuple,
 //! dict keys, str; a dict that changes size while iterated is a
 //! `RuntimeError`, as in CPython); `break`, `continue`, `pass`; `def` with positional
@@ -229,13 +230,30 @@ pub use source::{LineIndex, Unsupported};
 /// `MemoryError` on a 6.5 MB program under a 250 MB cap).
 pub const PARSE_BYTES_PER_TOKEN: usize = 320;
 
+/// What the parse needs per byte of source besides its tokens: the
+/// program's text kept for tracebacks, its line index (a word per line:
+/// up to 4 bytes a byte), and a string literal's value, built by the lexer
+/// in a buffer that doubles (up to 2 bytes a byte while it moves). A long
+/// string or comment is one token but all of this.
+pub const PARSE_BYTES_PER_SOURCE_BYTE: usize = 8;
+
+/// A copy of `text`, or `None` when the system refuses the room for it.
+fn copy_text(text: &str) -> Option<String> {
+    let mut copy = String::new();
+    copy.try_reserve_exact(text.len()).ok()?;
+    copy.push_str(text);
+    Some(copy)
+}
+
 /// Whether the address space has room for the parser's `tokens` tokens
 /// ([`PARSE_BYTES_PER_TOKEN`] each): asked for and given back at once,
 /// committing no memory. Refused, the program is a `MemoryError` before
 /// the parser starts.
-fn room_to_parse(tokens: usize) -> bool {
+fn room_to_parse(tokens: usize, len: usize) -> bool {
     tokens
         .checked_mul(PARSE_BYTES_PER_TOKEN)
+        .zip(len.checked_mul(PARSE_BYTES_PER_SOURCE_BYTE))
+        .and_then(|(a, b)| a.checked_add(b))
         .is_some_and(|bytes| gc_core::tooling::threads::address_space(bytes).is_ok())
 }
 
@@ -387,12 +405,17 @@ fn run_inner(
     output: Output,
     traced: bool,
 ) -> Outcome {
-    // Each attempt moves its own copies into the thread.
+    // One copy of the source, asked for fallibly, shared by the attempts.
+    let Some(source) = copy_text(source) else {
+        eprintln!("MemoryError");
+        return Outcome::failed(EXIT_ERROR);
+    };
+    let source = std::sync::Arc::new(source);
     let mut refused = None;
     for stack in STACKS {
         let pairs = pairs.to_vec();
         let file = file.to_owned();
-        let source = source.to_owned();
+        let source = source.clone();
         let t = gc_core::tooling::threads::spawn("gc-py", stack, move || {
             STACK.with(|s| s.set(stack));
             match collector {
@@ -620,6 +643,11 @@ fn run_program<C: Strategy>(
         eprintln!("SyntaxError: source code cannot contain null bytes");
         return EXIT_ERROR;
     }
+    // The lexer pass builds string literals too: room for them first.
+    if !room_to_parse(0, source.len()) {
+        eprintln!("MemoryError");
+        return EXIT_ERROR;
+    }
     let mut tokens = 0;
     if let Some(deep) = source::too_deep(source, &mut tokens) {
         let (kind, msg, offset) = match deep {
@@ -643,7 +671,7 @@ fn run_program<C: Strategy>(
         };
         return print_syntax_error(file, source, kind, msg, offset, 1);
     }
-    if !room_to_parse(tokens) {
+    if !room_to_parse(tokens, source.len()) {
         // What CPython prints when its parser runs out of memory.
         eprintln!("MemoryError");
         return EXIT_ERROR;
@@ -654,6 +682,14 @@ fn run_program<C: Strategy>(
     };
     if let Err(t) = targets::check(&program, source) {
         return print_range_error(file, source, t.start, t.end, &t.message);
+    }
+    // CPython's symbol table stops at 3,000 levels; gc-py's evaluator
+    // recurses per level too. (On every strategy: PyPy takes deeper.)
+    if walk::too_deep_to_compile(&program) {
+        // Dropping a tree that deep would recurse as deep: it is left.
+        std::mem::forget(program);
+        eprintln!("RecursionError: maximum recursion depth exceeded during compilation");
+        return EXIT_ERROR;
     }
     if let Err(j) = jumps::check(&program) {
         return print_range_error(file, source, j.start, j.end, &j.message);

@@ -74,8 +74,13 @@ fn main() -> ExitCode {
         }
     }
     let display = script_path(&args.file).display().to_string();
-    let bytes = match std::fs::read(&args.file) {
-        Ok(b) => b,
+    let bytes = match read_source(&args.file) {
+        Ok(Some(b)) => b,
+        Ok(None) => {
+            // No room for the file's text: what CPython prints.
+            eprintln!("MemoryError");
+            return ExitCode::from(1);
+        }
         Err(e) => {
             eprintln!("gc-py: can't open file '{display}': {}", os_error(&e));
             return ExitCode::from(2);
@@ -93,6 +98,30 @@ fn main() -> ExitCode {
     };
     let status = gc_py::run(collector, &pairs, &display, &source);
     ExitCode::from(status as u8)
+}
+
+/// The file's bytes, read into a buffer asked for fallibly (`None`: the
+/// system refused it; `std::fs::read` would abort).
+fn read_source(path: &std::path::Path) -> std::io::Result<Option<Vec<u8>>> {
+    use std::io::Read;
+    let mut file = std::fs::File::open(path)?;
+    let len = file.metadata()?.len();
+    let mut bytes = Vec::new();
+    let room = usize::try_from(len)
+        .ok()
+        .and_then(|n| n.checked_add(1))
+        .is_some_and(|n| bytes.try_reserve_exact(n).is_ok());
+    if !room {
+        return Ok(None);
+    }
+    // A file that grew since its length was read may still need more.
+    if file
+        .read_to_end(&mut bytes)
+        .is_err_and(|e| e.kind() == std::io::ErrorKind::OutOfMemory)
+    {
+        return Ok(None);
+    }
+    Ok(Some(bytes))
 }
 
 /// The script's path as CPython (since 3.9) and PyPy name it in

@@ -893,8 +893,14 @@ impl<C: Strategy> Interp<'_, C> {
                 line: self.st.line,
                 what: "printf-style string formatting (str % x)".into(),
             })),
-            (Mult, Value::Str(s), Value::Int(n)) | (Mult, Value::Int(n), Value::Str(s)) => {
-                let n = (*n).max(0) as u64;
+            (Mult, Value::Str(s), n @ (Value::Int(_) | Value::Bool(_)))
+            | (Mult, n @ (Value::Int(_) | Value::Bool(_)), Value::Str(s)) => {
+                let n = match n {
+                    Value::Int(n) => *n,
+                    Value::Bool(b) => i64::from(*b),
+                    _ => 0,
+                }
+                .max(0) as u64;
                 let chars = s.chars().count() as u64;
                 if chars.checked_mul(n).is_none_or(|c| c > i64::MAX as u64) {
                     return err("OverflowError", "repeated string is too long");
@@ -943,7 +949,8 @@ impl<C: Strategy> Interp<'_, C> {
     pub fn repeat(&mut self, s: &Root, n: i64) -> R<Value> {
         let seq = Value::Obj(self.heap.dup(s)?);
         let is_list = self.tag_of(s)? == tag::LIST;
-        if !is_list && n == 1 {
+        // A tuple once, or an empty one any number of times, is itself.
+        if !is_list && (n == 1 || self.heap.slot_count(s)? == 0) {
             return Ok(seq);
         }
         let items = self.iter_values(&seq)?;
@@ -957,6 +964,8 @@ impl<C: Strategy> Interp<'_, C> {
             // The size check of `list_repeat` and `tuplerepeat`: no message.
             return err("MemoryError", "");
         };
+        // The object model's limit, before the items are gathered.
+        crate::interp::too_many_slots(total)?;
         let mut out = Vec::new();
         out.try_reserve_exact(total)
             .map_err(|_| Exc::from(gc_core::config::refused()))?;

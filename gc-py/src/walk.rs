@@ -9,6 +9,49 @@ use rustpython_parser::ast;
 pub trait Visit {
     fn stmt(&mut self, _: &ast::Stmt) {}
     fn expr(&mut self, _: &ast::Expr) {}
+    /// Whether to walk the parts of the node just visited.
+    fn descend(&mut self) -> bool {
+        true
+    }
+    /// The node visited last (with its parts, if walked) is done.
+    fn ascend(&mut self) {}
+}
+
+/// The deepest nesting of statements and expressions CPython's compiler
+/// takes (its symbol table's limit: 1,000 frames times
+/// `COMPILER_STACK_FRAME_SCALE`, 3).
+pub const COMPILE_DEPTH_LIMIT: usize = 3000;
+
+/// Whether `body` nests statements and expressions past
+/// [`COMPILE_DEPTH_LIMIT`], counting each statement and expression on the
+/// way down as CPython's symbol table does (a module-level `x = 1+1+…`
+/// of 2,999 terms is 3,000 deep and compiles; of 3,000 it is `RecursionError:
+/// maximum recursion depth exceeded during compilation`). The walk stops
+/// one level past the limit, so it never recurses deeper itself.
+pub fn too_deep_to_compile(body: &[ast::Stmt]) -> bool {
+    #[derive(Default)]
+    struct Depth {
+        now: usize,
+        exceeded: bool,
+    }
+    impl Visit for Depth {
+        fn stmt(&mut self, _: &ast::Stmt) {
+            self.now += 1;
+        }
+        fn expr(&mut self, _: &ast::Expr) {
+            self.now += 1;
+        }
+        fn descend(&mut self) -> bool {
+            self.exceeded |= self.now > COMPILE_DEPTH_LIMIT;
+            !self.exceeded
+        }
+        fn ascend(&mut self) {
+            self.now -= 1;
+        }
+    }
+    let mut d = Depth::default();
+    walk(body, true, &mut d);
+    d.exceeded
 }
 
 /// Walks `body`; `nested`: into the bodies of the functions and classes
@@ -32,6 +75,13 @@ pub fn each_expr(body: &[ast::Stmt], f: &mut impl FnMut(&ast::Expr)) {
 
 fn stmt(s: &ast::Stmt, nested: bool, v: &mut impl Visit) {
     v.stmt(s);
+    if v.descend() {
+        stmt_parts(s, nested, v);
+    }
+    v.ascend();
+}
+
+fn stmt_parts(s: &ast::Stmt, nested: bool, v: &mut impl Visit) {
     match s {
         ast::Stmt::Expr(e) => expr(&e.value, v),
         ast::Stmt::Return(r) => r.value.iter().for_each(|e| expr(e, v)),
@@ -73,6 +123,13 @@ fn stmt(s: &ast::Stmt, nested: bool, v: &mut impl Visit) {
 
 fn expr(e: &ast::Expr, v: &mut impl Visit) {
     v.expr(e);
+    if v.descend() {
+        expr_parts(e, v);
+    }
+    v.ascend();
+}
+
+fn expr_parts(e: &ast::Expr, v: &mut impl Visit) {
     let each = |es: &[ast::Expr], v: &mut _| es.iter().for_each(|e| expr(e, v));
     match e {
         ast::Expr::BinOp(b) => {

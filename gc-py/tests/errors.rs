@@ -1385,3 +1385,45 @@ fn a_recursion_limit_at_or_below_the_depth_is_refused_as_cpython_refuses_it() {
         );
     }
 }
+
+#[test]
+fn nesting_past_the_compilers_limit_is_cpythons_recursion_error() {
+    // A module-level `x = 1+1+…`: 2,999 terms are 3,000 levels with the
+    // assignment, as CPython's symbol table counts them, and run; 3,000
+    // terms (or a million and a half, which overflowed the evaluator's
+    // stack) are refused before anything runs.
+    let chain = |n: usize| format!("print(1)\nx = {}\nprint(x)\n", vec!["1"; n].join("+"));
+    for s in STRATEGIES {
+        let r = run_source("chain.py", &chain(2_999), s);
+        assert_eq!(
+            (r.code, r.stdout.as_str()),
+            (0, "1\n2999\n"),
+            "{s}: {}",
+            r.stderr
+        );
+        for n in [3_000, 1_500_000] {
+            let r = run_source("chain.py", &chain(n), s);
+            assert_eq!((r.code, r.stdout.as_str()), (1, ""), "{n} on {s}");
+            assert_eq!(
+                r.stderr,
+                "RecursionError: maximum recursion depth exceeded during compilation\n"
+            );
+        }
+    }
+}
+
+#[test]
+fn an_augmented_assignment_evaluates_its_target_once() {
+    // CPython reads and stores through one evaluation of the object and
+    // the key (`d[f()] += 1` calls `f` once; it was called twice).
+    let source = "d = {'a': 1}\ndef f():\n    print('f')\n    return 'a'\nd[f()] += 1\nclass C:\n    pass\nc = C()\nc.x = [1]\ndef g():\n    print('g')\n    return c\ng().x *= 2\nprint(d, c.x)\n";
+    for s in STRATEGIES {
+        let r = run_source("aug.py", source, s);
+        assert_eq!(
+            (r.code, r.stdout.as_str()),
+            (0, "f\ng\n{'a': 2} [1, 1]\n"),
+            "{s}: {}",
+            r.stderr
+        );
+    }
+}
