@@ -48,4 +48,4 @@ class Node:
 
 
 print(Node.label, Node().describe())
-print(str, list, dict, range)
+print(str, list, dict, range, list.__name__)

@@ -639,6 +639,11 @@ impl<C: Strategy> Interp<'_, C> {
             Value::Func(f) if name == "__name__" => Ok(Value::Str(f.name.clone())),
             Value::Builtin(b) if b.type_name().is_some() => {
                 let t = b.type_name().unwrap_or_default();
+                if matches!(name, "__name__" | "__qualname__") {
+                    // `weakref.ReferenceType`'s name is the last part.
+                    let short = t.rsplit('.').next().unwrap_or(t);
+                    return Ok(Value::Str(Rc::from(short)));
+                }
                 let msg = format!("type object '{t}' has no attribute '{name}'");
                 self.attr_error(&Value::Builtin(b), name, msg)
             }
