@@ -401,6 +401,20 @@ fn syntax_hints_are_cpythons() {
     prints_as_cpython("hn.py", &cases);
 }
 
+/// `source`, saved as `name`, runs on every strategy with exit 0 and
+/// prints `expected`.
+fn runs_and_prints(name: &str, source: &str, expected: &str) {
+    for s in STRATEGIES {
+        let r = run_source(name, source, s);
+        assert_eq!(
+            (r.code, r.stdout.as_str()),
+            (0, expected),
+            "{s}: {}",
+            r.stderr
+        );
+    }
+}
+
 /// Each source, saved as `name`, fails on every strategy with exit 1,
 /// nothing on stdout and on stderr `  File "NAME", ` then what CPython
 /// 3.11 printed after it.
@@ -465,30 +479,28 @@ fn an_unsupported_construct_exits_2_with_its_line() {
         );
         let r = run_source("uns4.py", "x = [1, 2]\ny = x[0:1]\nz = 1.5\n", s);
         assert_eq!(r.stderr, "uns4.py:2: slicing is not supported\n");
-        // A special method the evaluator would never call: refused, not
-        // ignored (`K(1) == K(1)` would print False).
-        let r = run_source(
-            "uns5.py",
-            "class K:\n    def __init__(self):\n        pass\n    def __eq__(self, other):\n        return True\nprint(K() == K())\n",
-            s,
-        );
-        assert_eq!((r.code, r.stdout.as_str()), (2, ""));
-        assert_eq!(
-            r.stderr,
-            "uns5.py:4: the special method __eq__ is not supported\n"
-        );
-        // Nor bound by assignment, now that a class body reads its own
-        // names (`__eq__ = eq` would find `eq`, and never be called).
-        let r = run_source(
-            "uns6.py",
-            "class K:\n    def eq(self, other):\n        return True\n    __eq__ = eq\nprint(K() == K())\n",
-            s,
-        );
-        assert_eq!((r.code, r.stdout.as_str()), (2, ""));
-        assert_eq!(
-            r.stderr,
-            "uns6.py:4: the special name __eq__ in a class body is not supported\n"
-        );
+        for (name, source, stderr) in [
+            // A special method the evaluator would never call: refused,
+            // not ignored (`K(1) == K(1)` would print False).
+            (
+                "uns5.py",
+                "class K:\n    def __init__(self):\n        pass\n    def __eq__(self, other):\n        return True\nprint(K() == K())\n",
+                "uns5.py:4: the special method __eq__ is not supported\n",
+            ),
+            // Nor bound by assignment, now that a class body reads its own
+            // names (`__eq__ = eq` would find `eq`, and never be called).
+            (
+                "uns6.py",
+                "class K:\n    def eq(self, other):\n        return True\n    __eq__ = eq\nprint(K() == K())\n",
+                "uns6.py:4: the special name __eq__ in a class body is not supported\n",
+            ),
+        ] {
+            let r = run_source(name, source, s);
+            assert_eq!(
+                (r.code, r.stdout.as_str(), r.stderr.as_str()),
+                (2, "", stderr)
+            );
+        }
         // A method of a built-in type read from the type: outside the
         // subset, not an `AttributeError`.
         let r = run_source("uns7.py", "f = list.append\n", s);
@@ -759,15 +771,7 @@ fn weak_references_stay_right_when_their_entries_are_reused() {
     // Weakref objects die and new ones take their entries; each must
     // still answer for its own referent.
     let src = "import gc\nimport weakref\nclass A:\n    def __init__(self, n):\n        self.n = n\nkeep = []\nrefs = []\nfor i in range(200):\n    a = A(i)\n    r = weakref.ref(a)\n    if i % 3 == 0:\n        keep.append(a)\n        refs.append(r)\n    del a, r\ngc.collect()\nok = 0\nfor i in range(len(refs)):\n    if refs[i]() is keep[i]:\n        ok += 1\nprint(ok, len(refs))\n";
-    for s in STRATEGIES {
-        let r = run_source("weakreuse.py", src, s);
-        assert_eq!(
-            (r.code, r.stdout.as_str()),
-            (0, "67 67\n"),
-            "{s}: {}",
-            r.stderr
-        );
-    }
+    runs_and_prints("weakreuse.py", src, "67 67\n");
 }
 
 #[test]
@@ -1417,13 +1421,5 @@ fn an_augmented_assignment_evaluates_its_target_once() {
     // CPython reads and stores through one evaluation of the object and
     // the key (`d[f()] += 1` calls `f` once; it was called twice).
     let source = "d = {'a': 1}\ndef f():\n    print('f')\n    return 'a'\nd[f()] += 1\nclass C:\n    pass\nc = C()\nc.x = [1]\ndef g():\n    print('g')\n    return c\ng().x *= 2\nprint(d, c.x)\n";
-    for s in STRATEGIES {
-        let r = run_source("aug.py", source, s);
-        assert_eq!(
-            (r.code, r.stdout.as_str()),
-            (0, "f\ng\n{'a': 2} [1, 1]\n"),
-            "{s}: {}",
-            r.stderr
-        );
-    }
+    runs_and_prints("aug.py", source, "f\ng\n{'a': 2} [1, 1]\n");
 }
