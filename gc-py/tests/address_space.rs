@@ -28,6 +28,20 @@ def g(n):
 g(0)
 ";
 
+/// gc-py on `collector` runs `file` under a cap of `cap_kib` KiB on its
+/// address space.
+fn capped(cap_kib: u32, collector: &str, file: &std::path::Path) -> std::process::Output {
+    Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "ulimit -v {cap_kib} && exec \"$0\" --collector {collector} \"$1\""
+        ))
+        .arg(env!("CARGO_BIN_EXE_gc-py"))
+        .arg(file)
+        .output()
+        .unwrap()
+}
+
 #[test]
 fn a_capped_address_space_runs_on_a_smaller_stack_with_a_lower_limit() {
     let dir = std::env::temp_dir().join(format!("gc-py-address-space-{}", std::process::id()));
@@ -35,15 +49,7 @@ fn a_capped_address_space_runs_on_a_smaller_stack_with_a_lower_limit() {
     let file = dir.join("deep.py");
     std::fs::write(&file, PROGRAM).unwrap();
     for collector in ["refcount", "generational", "marksweep"] {
-        let out = Command::new("sh")
-            .arg("-c")
-            .arg(format!(
-                "ulimit -v {CAP_KIB} && exec \"$0\" --collector {collector} \"$1\""
-            ))
-            .arg(env!("CARGO_BIN_EXE_gc-py"))
-            .arg(&file)
-            .output()
-            .unwrap();
+        let out = capped(CAP_KIB, collector, &file);
         let stdout = String::from_utf8_lossy(&out.stdout);
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert_eq!(stdout, "1000\n1250\n1245\n", "{collector}: {stderr}");
@@ -80,15 +86,7 @@ fn refused_memory_anywhere_is_a_memory_error() {
     {
         std::fs::write(&file, program).unwrap();
         for cap in (100_000..=200_000).step_by(20_000) {
-            let out = Command::new("sh")
-                .arg("-c")
-                .arg(format!(
-                    "ulimit -v {cap} && exec \"$0\" --collector {collector} \"$1\""
-                ))
-                .arg(env!("CARGO_BIN_EXE_gc-py"))
-                .arg(&file)
-                .output()
-                .unwrap();
+            let out = capped(cap, collector, &file);
             let stderr = String::from_utf8_lossy(&out.stderr);
             assert_eq!(out.status.code(), Some(1), "{collector} at {cap}: {stderr}");
             assert!(
@@ -107,12 +105,13 @@ fn refused_memory_anywhere_is_a_memory_error() {
 }
 
 /// A large program under a cap: the parser's allocations cannot fail
-/// softly, so gc-py asks for the parser's room first (320 bytes a
-/// token). Each run either parses (and stops at the unsupported last
-/// line: exit 2) or is CPython's bare `MemoryError` (exit 1), never the
-/// allocator's abort (exit 134), which caps from 200,000 to 500,000 KiB
-/// ended in before. (Each run takes a fraction of a second: before glibc
-/// was told to keep one arena, a run under a cap took seconds.)
+/// softly, so gc-py asks for the parser's room first (320 bytes a token,
+/// 8 a byte of source). Each run either parses (and stops at the
+/// unsupported last line: exit 2) or is CPython's bare `MemoryError` (exit
+/// 1), never the allocator's abort (exit 134), which the runs at 100,000
+/// and 500,000 KiB ended in before. (Each run takes a fraction of a
+/// second: before glibc was told to keep one arena, a run under a cap took
+/// seconds.)
 #[test]
 fn a_program_too_large_to_parse_under_a_cap_is_a_memory_error() {
     let dir = std::env::temp_dir().join(format!("gc-py-parse-cap-{}", std::process::id()));
@@ -125,13 +124,7 @@ fn a_program_too_large_to_parse_under_a_cap_is_a_memory_error() {
     std::fs::write(&file, program).unwrap();
     let (mut parsed, mut refused) = (0, 0);
     for cap in (100_000..=900_000).step_by(100_000) {
-        let out = Command::new("sh")
-            .arg("-c")
-            .arg(format!("ulimit -v {cap} && exec \"$0\" \"$1\""))
-            .arg(env!("CARGO_BIN_EXE_gc-py"))
-            .arg(&file)
-            .output()
-            .unwrap();
+        let out = capped(cap, "generational", &file);
         let stderr = String::from_utf8_lossy(&out.stderr);
         match out.status.code() {
             Some(2) if stderr.ends_with(":600001: list comprehension is not supported\n") => {
