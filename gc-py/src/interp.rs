@@ -1659,16 +1659,10 @@ impl<'h, C: Strategy> Interp<'h, C> {
         if k.lookup("__del__", |_| ()).is_some() {
             self.heap.set_finalizer(&obj, true)?;
         }
-        let init = k.lookup("__init__", |v| match v {
-            Value::Func(f) => Some(f.clone()),
-            _ => None,
-        });
-        match init.flatten() {
-            Some(f) => {
-                let mut a = Vec::with_capacity(args.len() + 1);
-                a.push(Value::Obj(self.heap.dup(&obj)?));
-                a.extend(args);
-                let r = self.call_func(&f, a)?;
+        match self.special_method(k, "__init__")? {
+            Some(init) => {
+                let me = self.heap.dup(&obj)?;
+                let r = self.call_special(init, me, args)?;
                 if !matches!(r, Value::None) {
                     return err(
                         "TypeError",
@@ -1685,6 +1679,36 @@ impl<'h, C: Strategy> Interp<'h, C> {
             None => {}
         }
         Ok(Value::Obj(obj))
+    }
+
+    /// The value class `k` or a base holds as special method `name`.
+    pub(crate) fn special_method(&mut self, k: &Rc<Class>, name: &str) -> R<Option<Value>> {
+        let mut owner = Some(k.clone());
+        while let Some(c) = owner {
+            if let Some(v) = c.attrs.borrow().get(name) {
+                return Ok(Some(dup_value(&mut self.heap, v)?));
+            }
+            owner = c.base.clone();
+        }
+        Ok(None)
+    }
+
+    /// Calls special method `m` of instance `me` as CPython's slots do
+    /// (`lookup_maybe_method`): a function of the program is bound to the
+    /// instance; any other value (a built-in, a bound method, a class:
+    /// none is a descriptor here) is called with `args` alone, so
+    /// `__init__ = print` prints an empty line.
+    pub(crate) fn call_special(&mut self, m: Value, me: Root, mut args: Vec<Value>) -> R<Value> {
+        match m {
+            Value::Func(f) => {
+                args.insert(0, Value::Obj(me));
+                self.call_func(&f, args)
+            }
+            other => {
+                drop(me);
+                self.call(other, args, Vec::new())
+            }
+        }
     }
 
     // ----- finalizers, weak callbacks ---------------------------------------
@@ -1819,16 +1843,9 @@ impl<'h, C: Strategy> Interp<'h, C> {
         let k = self.st.classes[self.extra(&obj)? as usize].clone();
         // Whatever the class holds as `__del__` is called (CPython's
         // `slot_tp_finalize`), a value that is not a function too.
-        let mut owner = Some(k);
-        let mut del = None;
-        while let Some(c) = owner {
-            if let Some(v) = c.attrs.borrow().get("__del__") {
-                del = Some(dup_value(&mut self.heap, v)?);
-                break;
-            }
-            owner = c.base.clone();
-        }
-        let Some(del) = del else { return Ok(()) };
+        let Some(del) = self.special_method(&k, "__del__")? else {
+            return Ok(());
+        };
         if self.heap.name() == "marksweep" {
             // PyPy clears the object's weak references just before its
             // `__del__` (`UserDelAction._call_finalizer`): they read `None`
@@ -1846,7 +1863,7 @@ impl<'h, C: Strategy> Interp<'h, C> {
                     Value::None => None,
                     _ => Some(self.repr(&other)?),
                 };
-                let r = self.call(other, vec![Value::Obj(obj)], Vec::new());
+                let r = self.call_special(other, obj, Vec::new());
                 self.st.line = line;
                 return match r {
                     Ok(_) => Ok(()),

@@ -1302,16 +1302,13 @@ impl<C: Strategy> Interp<'_, C> {
                 let k = self.class_of(r)?.expect("an instance");
                 // Without a `__str__`, `object.__str__` calls `__repr__`
                 // itself, and `str()` checks what it returned.
-                let method = |name: &str| {
-                    k.lookup(name, |v| match v {
-                        Value::Func(f) => Some(f.clone()),
-                        _ => None,
-                    })
-                    .flatten()
+                let method = match self.special_method(&k, "__str__")? {
+                    Some(m) => Some(m),
+                    None => self.special_method(&k, "__repr__")?,
                 };
-                if let Some(f) = method("__str__").or_else(|| method("__repr__")) {
+                if let Some(m) = method {
                     let me = self.heap.dup(r)?;
-                    return match self.call_func(&f, vec![Value::Obj(me)])? {
+                    return match self.call_special(m, me, Vec::new())? {
                         Value::Str(s) => Ok(s.to_string()),
                         other => err(
                             "TypeError",
@@ -1459,12 +1456,9 @@ impl<C: Strategy> Interp<'_, C> {
                     }
                     tag::INSTANCE => {
                         let k = self.class_of(r)?.expect("an instance");
-                        if let Some(Some(f)) = k.lookup("__repr__", |v| match v {
-                            Value::Func(f) => Some(f.clone()),
-                            _ => None,
-                        }) {
+                        if let Some(m) = self.special_method(&k, "__repr__")? {
                             let me = self.heap.dup(r)?;
-                            match self.call_func(&f, vec![Value::Obj(me)])? {
+                            match self.call_special(m, me, Vec::new())? {
                                 Value::Str(s) => s.to_string(),
                                 other => {
                                     return err(

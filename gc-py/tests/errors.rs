@@ -401,6 +401,37 @@ fn syntax_hints_are_cpythons() {
     prints_as_cpython("hn.py", &cases);
 }
 
+/// A special method bound to a value that is not a function of the
+/// program is called as CPython's slots call it (`lookup_maybe_method`):
+/// without the instance, since a built-in, a bound method or a class is no
+/// descriptor. (Outputs from python3 and pypy3.)
+#[test]
+fn a_special_method_that_is_not_a_function_gets_no_instance() {
+    runs_and_prints(
+        "special.py",
+        "import gc\nclass A:\n    def m(self):\n        print('m')\na = A()\n\
+         class B:\n    __init__ = a.m\nclass G:\n    __repr__ = str\n\
+         class K:\n    __del__ = print\nB()\nprint(repr(G()) == '', str(G()) == '')\n\
+         k = K()\ndel k\ngc.collect()\nprint('x')\n",
+        "m\nTrue True\n\nx\n",
+    );
+    // `__init__ = A` makes an `A`, which `__init__` must not return.
+    for s in STRATEGIES {
+        let r = run_source(
+            "init_class.py",
+            "class A:\n    pass\nclass D:\n    __init__ = A\nD()\n",
+            s,
+        );
+        assert_eq!(r.code, 1, "{s}");
+        assert!(
+            r.stderr
+                .ends_with("    D()\nTypeError: __init__() should return None, not 'A'\n"),
+            "{s}: {}",
+            r.stderr
+        );
+    }
+}
+
 /// `source`, saved as `name`, runs on every strategy with exit 0 and
 /// prints `expected`.
 fn runs_and_prints(name: &str, source: &str, expected: &str) {
