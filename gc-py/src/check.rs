@@ -14,7 +14,7 @@ use crate::source::{LineIndex, Unsupported};
 pub const SPECIAL_METHODS: [&str; 4] = ["__init__", "__del__", "__repr__", "__str__"];
 
 /// `__name__`: a special method's name.
-fn is_special(name: &str) -> bool {
+pub fn is_special(name: &str) -> bool {
     name.len() > 4 && name.starts_with("__") && name.ends_with("__")
 }
 

@@ -1659,7 +1659,7 @@ impl<'h, C: Strategy> Interp<'h, C> {
         if k.lookup("__del__", |_| ()).is_some() {
             self.heap.set_finalizer(&obj, true)?;
         }
-        match self.special_method(k, "__init__")? {
+        match self.class_attr(k, "__init__")? {
             Some(init) => {
                 let me = self.heap.dup(&obj)?;
                 let r = self.call_special(init, me, args)?;
@@ -1679,18 +1679,6 @@ impl<'h, C: Strategy> Interp<'h, C> {
             None => {}
         }
         Ok(Value::Obj(obj))
-    }
-
-    /// The value class `k` or a base holds as special method `name`.
-    pub(crate) fn special_method(&mut self, k: &Rc<Class>, name: &str) -> R<Option<Value>> {
-        let mut owner = Some(k.clone());
-        while let Some(c) = owner {
-            if let Some(v) = c.attrs.borrow().get(name) {
-                return Ok(Some(dup_value(&mut self.heap, v)?));
-            }
-            owner = c.base.clone();
-        }
-        Ok(None)
     }
 
     /// Calls special method `m` of instance `me` as CPython's slots do
@@ -1843,7 +1831,7 @@ impl<'h, C: Strategy> Interp<'h, C> {
         let k = self.st.classes[self.extra(&obj)? as usize].clone();
         // Whatever the class holds as `__del__` is called (CPython's
         // `slot_tp_finalize`), a value that is not a function too.
-        let Some(del) = self.special_method(&k, "__del__")? else {
+        let Some(del) = self.class_attr(&k, "__del__")? else {
             return Ok(());
         };
         if self.heap.name() == "marksweep" {

@@ -22,6 +22,7 @@ use std::rc::Rc;
 
 use rustpython_parser::ast;
 
+use crate::check::{SPECIAL_METHODS, is_special};
 use crate::cpython_names as names;
 use crate::heap::{Root, Strategy};
 use crate::interp::{Exc, Interp, R, err, err_suggesting, fake_addr};
@@ -502,6 +503,20 @@ impl<C: Strategy> Interp<'_, C> {
                 "TypeError",
                 format!("type '{}' is not subscriptable", k.name),
             ),
+            // `list[int]`: a generic alias, which gc-py does not have.
+            Value::Builtin(b @ (Builtin::List | Builtin::Dict | Builtin::WeakrefRef)) => {
+                Err(Exc::Unsupported(Unsupported {
+                    line: self.st.line,
+                    what: format!("subscripting the type {}", b.type_name().unwrap_or("")),
+                }))
+            }
+            Value::Builtin(b) if b.type_name().is_some() => err(
+                "TypeError",
+                format!(
+                    "type '{}' is not subscriptable",
+                    b.type_name().unwrap_or("")
+                ),
+            ),
             Value::Str(s) => {
                 let chars: Vec<char> = s.chars().collect();
                 let i = self.index(key, chars.len(), "string")?;
@@ -757,6 +772,14 @@ impl<C: Strategy> Interp<'_, C> {
                 let b = self.boxed(&v)?;
                 self.gs_set(r, i, Some(&b))
             }
+            // `A.__eq__ = f` after the class is made: refused as it is in
+            // the class body, rather than ignored.
+            Value::Class(_) if is_special(name) && !SPECIAL_METHODS.contains(&name) => {
+                Err(Exc::Unsupported(Unsupported {
+                    line: self.st.line,
+                    what: format!("setting the special name {name} of a class"),
+                }))
+            }
             Value::Class(k) => {
                 let old = k.attrs.borrow_mut().insert(Rc::from(name), v);
                 drop(old);
@@ -764,11 +787,15 @@ impl<C: Strategy> Interp<'_, C> {
             }
             // CPython gives functions and modules new attributes; gc-py,
             // whose functions and modules are atoms, cannot.
-            other @ (Value::Func(_) | Value::Module(_)) => err(
-                "AttributeError",
+            other @ (Value::Func(_) | Value::Module(_)) => Err(Exc::Unsupported(Unsupported {
+                line: self.st.line,
+                what: format!("setting an attribute of a {}", self.type_name_of(other)),
+            })),
+            Value::Builtin(b) if b.type_name().is_some() => err(
+                "TypeError",
                 format!(
-                    "'{}' object has no attribute '{name}' (and gc-py cannot add one)",
-                    self.type_name_of(other)
+                    "cannot set '{name}' attribute of immutable type '{}'",
+                    b.type_name().unwrap_or("")
                 ),
             ),
             other => err(
@@ -795,6 +822,28 @@ impl<C: Strategy> Interp<'_, C> {
                 "AttributeError",
                 format!("'{}' object has no attribute '{name}'", k.name),
             );
+        }
+        match obj {
+            Value::Class(k) => {
+                let old = k.attrs.borrow_mut().remove(name);
+                return match old {
+                    Some(_) => Ok(()),
+                    None => err(
+                        "AttributeError",
+                        format!("type object '{}' has no attribute '{name}'", k.name),
+                    ),
+                };
+            }
+            Value::Builtin(b) if b.type_name().is_some() => {
+                return err(
+                    "TypeError",
+                    format!(
+                        "cannot set '{name}' attribute of immutable type '{}'",
+                        b.type_name().unwrap_or("")
+                    ),
+                );
+            }
+            _ => {}
         }
         err(
             "AttributeError",
@@ -1302,9 +1351,9 @@ impl<C: Strategy> Interp<'_, C> {
                 let k = self.class_of(r)?.expect("an instance");
                 // Without a `__str__`, `object.__str__` calls `__repr__`
                 // itself, and `str()` checks what it returned.
-                let method = match self.special_method(&k, "__str__")? {
+                let method = match self.class_attr(&k, "__str__")? {
                     Some(m) => Some(m),
-                    None => self.special_method(&k, "__repr__")?,
+                    None => self.class_attr(&k, "__repr__")?,
                 };
                 if let Some(m) = method {
                     let me = self.heap.dup(r)?;
@@ -1456,7 +1505,7 @@ impl<C: Strategy> Interp<'_, C> {
                     }
                     tag::INSTANCE => {
                         let k = self.class_of(r)?.expect("an instance");
-                        if let Some(m) = self.special_method(&k, "__repr__")? {
+                        if let Some(m) = self.class_attr(&k, "__repr__")? {
                             let me = self.heap.dup(r)?;
                             match self.call_special(m, me, Vec::new())? {
                                 Value::Str(s) => s.to_string(),

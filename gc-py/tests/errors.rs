@@ -525,6 +525,24 @@ fn an_unsupported_construct_exits_2_with_its_line() {
                 "class K:\n    def eq(self, other):\n        return True\n    __eq__ = eq\nprint(K() == K())\n",
                 "uns6.py:4: the special name __eq__ in a class body is not supported\n",
             ),
+            // Nor set on the class afterwards.
+            (
+                "uns8.py",
+                "def eq(a, b):\n    return True\nclass K:\n    pass\nK.__eq__ = eq\nprint(K() == K())\n",
+                "uns8.py:5: setting the special name __eq__ of a class is not supported\n",
+            ),
+            // A generic alias; an attribute of a function (CPython has
+            // both).
+            (
+                "uns9.py",
+                "x = list[str]\n",
+                "uns9.py:1: subscripting the type list is not supported\n",
+            ),
+            (
+                "uns10.py",
+                "def f():\n    pass\nf.calls = 0\n",
+                "uns10.py:3: setting an attribute of a function is not supported\n",
+            ),
         ] {
             let r = run_source(name, source, s);
             assert_eq!(
