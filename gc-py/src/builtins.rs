@@ -72,6 +72,44 @@ fn arity(b: Builtin, args: &[Value], min: usize, max: usize) -> R<()> {
 }
 
 impl<C: Strategy> Interp<'_, C> {
+    /// `isinstance(v, t)`: `t` a class of the program, `str`, `list` or
+    /// `dict`, or a tuple of any of these (nested tuples too, as CPython
+    /// reads them).
+    fn is_instance(&mut self, v: &Value, t: &Value) -> R<bool> {
+        Ok(match (v, t) {
+            (Value::Obj(r), Value::Class(k)) => match self.class_of(r)? {
+                Some(c) => c.is_subclass(k),
+                None => false,
+            },
+            (_, Value::Class(_)) => false,
+            (_, Value::Obj(t)) if self.tag_of(t)? == b't' => {
+                for i in 0..self.heap.slot_count(t)? {
+                    let member = self.slot_value(t, i)?;
+                    if self.is_instance(v, &member)? {
+                        return Ok(true);
+                    }
+                }
+                false
+            }
+            (Value::Str(_), Value::Builtin(Builtin::Str)) => true,
+            (Value::Obj(r), Value::Builtin(Builtin::List)) => self.tag_of(r)? == tag::LIST,
+            (Value::Obj(r), Value::Builtin(Builtin::Dict)) => self.tag_of(r)? == tag::DICT,
+            (_, Value::Builtin(Builtin::Str | Builtin::List | Builtin::Dict)) => false,
+            (_, Value::Builtin(_)) => {
+                return Err(Exc::Unsupported(Unsupported {
+                    line: self.st.line,
+                    what: "isinstance() of this builtin".into(),
+                }));
+            }
+            _ => {
+                return err(
+                    "TypeError",
+                    "isinstance() arg 2 must be a type, a tuple of types, or a union",
+                );
+            }
+        })
+    }
+
     /// An argument that must be an int (`_PyLong_AsInt`'s check).
     fn int_arg(&self, v: &Value) -> R<i64> {
         match v {
@@ -361,39 +399,7 @@ impl<C: Strategy> Interp<'_, C> {
             }
             IsInstance => {
                 arity(b, &args, 2, 2)?;
-                let Value::Class(k) = &args[1] else {
-                    let ok = match (&args[0], &args[1]) {
-                        (Value::Int(_), Value::Builtin(Builtin::Str)) => false,
-                        (Value::Str(_), Value::Builtin(Builtin::Str)) => true,
-                        (Value::Obj(r), Value::Builtin(Builtin::List)) => {
-                            self.tag_of(r)? == tag::LIST
-                        }
-                        (Value::Obj(r), Value::Builtin(Builtin::Dict)) => {
-                            self.tag_of(r)? == tag::DICT
-                        }
-                        (_, Value::Builtin(Builtin::Str | Builtin::List | Builtin::Dict)) => false,
-                        (_, Value::Builtin(_)) => {
-                            return Err(Exc::Unsupported(Unsupported {
-                                line: self.st.line,
-                                what: "isinstance() of this builtin".into(),
-                            }));
-                        }
-                        _ => {
-                            return err(
-                                "TypeError",
-                                "isinstance() arg 2 must be a type, a tuple of types, or a union",
-                            );
-                        }
-                    };
-                    return Ok(Value::Bool(ok));
-                };
-                Ok(Value::Bool(match &args[0] {
-                    Value::Obj(r) => match self.class_of(r)? {
-                        Some(c) => c.is_subclass(k),
-                        None => false,
-                    },
-                    _ => false,
-                }))
+                Ok(Value::Bool(self.is_instance(&args[0], &args[1])?))
             }
             Id => {
                 arity(b, &args, 1, 1)?;

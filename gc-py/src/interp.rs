@@ -607,13 +607,10 @@ impl<'h, C: Strategy> Interp<'h, C> {
             }
             Value::Func(f) => self.lend(|hp| hp.atom(&idx_payload(tag::FUNC, f.index))),
             Value::Class(c) => self.lend(|hp| hp.atom(&idx_payload(tag::CLASS, c.index))),
-            other => err(
-                "TypeError",
-                format!(
-                    "gc-py cannot store a {} in a container",
-                    self.type_name_of(other)
-                ),
-            ),
+            other => Err(Exc::Unsupported(Unsupported {
+                line: self.st.line,
+                what: format!("storing a {} in a container", self.type_name_of(other)),
+            })),
         }
     }
 

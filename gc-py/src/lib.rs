@@ -166,8 +166,9 @@
 //! Values that are not heap objects here — bound methods, built-in
 //! functions, modules, `range` objects and dict views — live in
 //! variables only: storing one in a list, dict, tuple or attribute
-//! (`self.cb = self.method`) is a `TypeError` ("gc-py cannot store a
-//! method in a container"); store the function or the object instead.
+//! (`self.cb = self.method`) is not supported ("storing a method in a
+//! container is not supported", exit 2); store the function or the
+//! object instead.
 //!
 //! Anything else is `FILE:LINE: <construct> is not supported` (exit 2).
 //! A syntax error is printed as CPython prints it (exit 1; a bracket

@@ -338,7 +338,7 @@ impl<C: Strategy> Interp<'_, C> {
             Value::Bool(b) => (1u8, i64::from(*b)).hash(&mut s),
             Value::Int(i) => (1u8, *i).hash(&mut s),
             Value::Str(x) => (2u8, &**x).hash(&mut s),
-            Value::Range(a, b, c) => (3u8, a, b, c).hash(&mut s),
+            Value::Range(a, b, c) => (3u8, range_key(*a, *b, *c)?).hash(&mut s),
             Value::Class(c) => (4u8, Rc::as_ptr(c) as usize).hash(&mut s),
             Value::Func(f) => (5u8, Rc::as_ptr(f) as usize).hash(&mut s),
             Value::Obj(r) => match self.tag_of(r)? {
@@ -517,6 +517,23 @@ impl<C: Strategy> Interp<'_, C> {
                     b.type_name().unwrap_or("")
                 ),
             ),
+            Value::Range(a, b, c) => {
+                let len = range_len(*a, *b, *c)?;
+                let i = match key {
+                    Value::Int(i) => *i,
+                    Value::Bool(b) => i64::from(*b),
+                    _ => return self.index(key, len, "range").map(|_| Value::None),
+                };
+                let j = if i < 0 {
+                    i128::from(i) + len as i128
+                } else {
+                    i128::from(i)
+                };
+                if j < 0 || j >= len as i128 {
+                    return err("IndexError", "range object index out of range");
+                }
+                Ok(Value::Int((i128::from(*a) + j * i128::from(*c)) as i64))
+            }
             Value::Str(s) => {
                 let chars: Vec<char> = s.chars().collect();
                 let i = self.index(key, chars.len(), "string")?;
@@ -913,6 +930,8 @@ impl<C: Strategy> Interp<'_, C> {
                     }
                     let (q, m) = (a.checked_div_euclid(b), a.checked_rem_euclid(b));
                     match (q, m) {
+                        // `i64::MIN % -1` is 0: only its quotient overflows.
+                        _ if op == Mod && b == -1 => Some(0),
                         (Some(mut q), Some(mut m)) => {
                             // Python floors; Euclid keeps m >= 0.
                             if b < 0 && m != 0 {
@@ -973,6 +992,29 @@ impl<C: Strategy> Interp<'_, C> {
                 };
                 // CPython frees the operands after the result is made.
                 self.repeat(s, n)
+            }
+            (Add, Value::Obj(a), Value::Obj(b))
+                if self.tag_of(a)? == b't' && self.tag_of(b)? == b't' =>
+            {
+                let (na, nb) = (self.heap.slot_count(a)?, self.heap.slot_count(b)?);
+                // `tupleconcat`: with one operand empty, the other is the
+                // result (PyPy makes a new tuple).
+                if self.heap.name() != "marksweep" {
+                    if na == 0 {
+                        return Ok(r);
+                    }
+                    if nb == 0 {
+                        return Ok(l);
+                    }
+                }
+                crate::interp::too_many_slots(na.saturating_add(nb))?;
+                let mut items = self.iter_values(&l)?;
+                let more = self.iter_values(&r)?;
+                items
+                    .try_reserve_exact(more.len())
+                    .map_err(|_| Exc::from(gc_core::config::refused()))?;
+                items.extend(more);
+                self.new_tuple(items)
             }
             (Add, Value::Obj(a), Value::Obj(b))
                 if self.tag_of(a)? == tag::LIST && self.tag_of(b)? == tag::LIST =>
@@ -1183,7 +1225,7 @@ impl<C: Strategy> Interp<'_, C> {
                 Ok(true)
             }
             (Value::Range(a1, b1, c1), Value::Range(a2, b2, c2)) => {
-                Ok((a1, b1, c1) == (a2, b2, c2))
+                Ok(range_key(*a1, *b1, *c1)? == range_key(*a2, *b2, *c2)?)
             }
             _ => self.is(a, b),
         }
@@ -1580,6 +1622,18 @@ pub fn repr_str(s: &str) -> String {
 /// The number of values of `range(a, b, c)` (`c` is not 0), or
 /// CPython's `OverflowError` when it is more than a Python `int` of 64 bits
 /// holds.
+/// What makes two ranges equal (`range_equals`, `range_hash`): the
+/// numbers they hold, so their length, and their first number and step
+/// only where they matter (`range(0) == range(2, 2)`).
+fn range_key(a: i64, b: i64, c: i64) -> R<(usize, i64, i64)> {
+    let len = range_len(a, b, c)?;
+    Ok((
+        len,
+        if len > 0 { a } else { 0 },
+        if len > 1 { c } else { 0 },
+    ))
+}
+
 pub fn range_len(a: i64, b: i64, c: i64) -> R<usize> {
     let (a, b, c) = (i128::from(a), i128::from(b), i128::from(c));
     let len = if (c > 0 && a < b) || (c < 0 && a > b) {
