@@ -233,6 +233,16 @@ impl Machine {
     }
 }
 
+/// The command line that is running, for the record in a report: its
+/// arguments joined by spaces, each read lossily (a path that is not
+/// UTF-8 is still a path clap accepted; `std::env::args` would panic).
+pub fn command_line() -> String {
+    let args: Vec<String> = std::env::args_os()
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
+    args.join(" ")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

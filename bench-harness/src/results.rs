@@ -96,6 +96,10 @@ pub fn read_text(path: &std::path::Path) -> Result<String, String> {
     String::from_utf8(bytes).map_err(|_| fail("not UTF-8".into()))
 }
 
+/// The most repetitions of a cell `--repeat` takes, and a results file
+/// may hold.
+pub const MAX_REPEAT: u16 = 100;
+
 /// Reads a `results.json` (or the one in folder `path`), checking it is
 /// gc-bench's, in this format.
 pub fn load(path: &std::path::Path) -> Result<Results, String> {
@@ -114,6 +118,33 @@ pub fn load(path: &std::path::Path) -> Result<Results, String> {
             r.format,
             r.tool,
             FORMAT
+        ));
+    }
+    // At most `--repeat`'s cap of repetitions (`diff` bootstraps over
+    // them), and metrics only for a run that succeeded.
+    if let Some(run) = r
+        .runs
+        .iter()
+        .find(|run| run.repetitions.len() > usize::from(MAX_REPEAT))
+    {
+        return Err(format!(
+            "{}: run {} (#{}) has {} repetitions, more than gc-bench's {MAX_REPEAT}",
+            path.display(),
+            run.id(),
+            run.index,
+            run.repetitions.len()
+        ));
+    }
+    if let Some(run) = r
+        .runs
+        .iter()
+        .find(|run| run.status != Status::Ok && run.metrics.is_some())
+    {
+        return Err(format!(
+            "{}: run {} (#{}) failed but has metrics",
+            path.display(),
+            run.id(),
+            run.index
         ));
     }
     // gc-bench writes the metrics of every run that succeeded.

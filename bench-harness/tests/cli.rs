@@ -1580,6 +1580,7 @@ fn diff_refuses_an_ok_run_without_metrics() {
     let path = dir.join("results.json");
     let mut json: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let original_metrics = json["runs"][0]["metrics"].clone();
     json["runs"][0]["metrics"] = serde_json::Value::Null;
     std::fs::write(&path, serde_json::to_string(&json).unwrap()).unwrap();
     let out = gc_bench(
@@ -1590,5 +1591,66 @@ fn diff_refuses_an_ok_run_without_metrics() {
     let stderr = text(&out.stderr);
     assert!(stderr.contains("is ok but has no metrics"), "{stderr}");
     assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+    // Nor a failed run with metrics, nor more repetitions than `--repeat`
+    // takes (a bad-input trial's million made `diff` bootstrap for hours).
+    let fresh = json.clone();
+    for (change, message) in [
+        (
+            (|j: &mut serde_json::Value| j["runs"][0]["status"] = "failed".into())
+                as fn(&mut serde_json::Value),
+            "failed but has metrics",
+        ),
+        (
+            |j: &mut serde_json::Value| {
+                let one = serde_json::json!({"wall_ns": 1, "gc_ns": 0, "peak_footprint_bytes": 1});
+                j["runs"][0]["repetitions"] = serde_json::Value::Array(vec![one; 101]);
+            },
+            "has 101 repetitions, more than gc-bench's 100",
+        ),
+    ] {
+        let mut json = fresh.clone();
+        json["runs"][0]["metrics"] = original_metrics.clone();
+        change(&mut json);
+        std::fs::write(&path, serde_json::to_string(&json).unwrap()).unwrap();
+        let out = gc_bench(
+            &["diff", dir.to_str().unwrap(), dir.to_str().unwrap()],
+            None,
+        );
+        assert_eq!(out.status.code(), Some(2), "{}", text(&out.stdout));
+        let stderr = text(&out.stderr);
+        assert!(stderr.contains(message), "{stderr}");
+        assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+    }
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A path that is not UTF-8 is a path: `run --out` writes there and
+/// records the command line lossily (reading it with `std::env::args`
+/// panicked; found by a bad-input trial).
+#[cfg(unix)]
+#[test]
+fn an_output_path_that_is_not_utf8_is_written() {
+    use std::os::unix::ffi::OsStrExt;
+    let base = scratch("not-utf8");
+    std::fs::create_dir_all(&base).unwrap();
+    let dir = base.join(std::ffi::OsStr::from_bytes(b"out\xff"));
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_gc-bench"))
+        .args([
+            "run",
+            "--workload",
+            "binary_trees",
+            "--collector",
+            "refcount",
+        ])
+        .args(["--scale", "0.01", "--out"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let results = std::fs::read_to_string(dir.join("results.json")).unwrap();
+    assert!(
+        results.contains("out\u{fffd}"),
+        "the command line is recorded"
+    );
+    let _ = std::fs::remove_dir_all(&base);
 }

@@ -114,14 +114,13 @@ fn read_source(path: &std::path::Path) -> std::io::Result<Option<Vec<u8>>> {
     if !room {
         return Ok(None);
     }
-    // A file that grew since its length was read may still need more.
-    if file
-        .read_to_end(&mut bytes)
-        .is_err_and(|e| e.kind() == std::io::ErrorKind::OutOfMemory)
-    {
-        return Ok(None);
+    // A file that grew since its length was read may still need more. A
+    // directory opens, and fails here (EISDIR).
+    match file.read_to_end(&mut bytes) {
+        Err(e) if e.kind() == std::io::ErrorKind::OutOfMemory => Ok(None),
+        Err(e) => Err(e),
+        Ok(_) => Ok(Some(bytes)),
     }
-    Ok(Some(bytes))
 }
 
 /// The script's path as CPython (since 3.9) and PyPy name it in

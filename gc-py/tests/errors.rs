@@ -743,6 +743,17 @@ fn the_script_is_named_by_its_absolute_path_as_cpython_names_it() {
             cwd.display()
         )
     );
+    // A directory opens, and then cannot be read (it ran as an empty
+    // program, exit 0, until a bad-input trial).
+    let (code, err) = run("sub");
+    assert_eq!(code, Some(2));
+    assert_eq!(
+        err,
+        format!(
+            "gc-py: can't open file '{}/sub': [Errno 21] Is a directory\n",
+            cwd.display()
+        )
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
 

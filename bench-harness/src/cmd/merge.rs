@@ -297,8 +297,8 @@ fn write(args: &Args, merged: &Results) -> Result<(), String> {
     }
     out.flush();
     if let Some(dir) = &args.out {
-        let command: Vec<String> = std::env::args().collect();
-        report::write_outputs(dir, merged, &command.join(" "))?;
+        let command = bench_harness::machine::command_line();
+        report::write_outputs(dir, merged, &command)?;
         out.line(&format!(
             "wrote the merged results and report in {}",
             dir.display()

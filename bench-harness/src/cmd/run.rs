@@ -83,7 +83,7 @@ pub struct Args {
     /// Run every cell N times (each in its own process, in rounds of the
     /// whole matrix in a shuffled order) and report the median with its
     /// 95% confidence interval.
-    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=100))]
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=i64::from(bench_harness::results::MAX_REPEAT)))]
     pub repeat: u16,
     /// Run K rounds of the matrix first and discard them (warm-up).
     #[arg(long, value_name = "K", default_value_t = 0, value_parser = clap::value_parser!(u16).range(0..=100))]
@@ -794,8 +794,7 @@ pub fn main(mut args: Args) -> Result<i32, String> {
         Some(dir) => Some(bench_harness::atomic::prepare_dir(dir)?),
         None => None,
     };
-    let command: Vec<String> = std::env::args().collect();
-    let command = command.join(" ");
+    let command = bench_harness::machine::command_line();
     let machine = Machine::detect(&command);
     let settings = collector_settings(&collectors, &args)?;
     let mut cells = matrix(&inputs, &collectors, &seeds)?;

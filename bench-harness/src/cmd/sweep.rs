@@ -32,7 +32,7 @@ pub struct Args {
     pub heap_factors: Vec<f64>,
     /// Repetitions per point (the median is reported, with its 95% CI
     /// from 3 on).
-    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=100))]
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=i64::from(bench_harness::results::MAX_REPEAT)))]
     pub repeat: u16,
     /// The seed of the random order of the points' repetitions
     /// (default: from the clock; recorded either way).
@@ -357,8 +357,7 @@ pub fn main(args: Args) -> Result<i32, String> {
     } else {
         args.heap_factors.clone()
     };
-    let command: Vec<String> = std::env::args().collect();
-    let machine = Machine::detect(&command.join(" "));
+    let machine = Machine::detect(&bench_harness::machine::command_line());
     let started = std::time::Instant::now();
     let mut done: Vec<WorkloadSweep> = Vec::new();
     let mut specs = Vec::new();

@@ -202,6 +202,22 @@ impl SweepResults {
                 s.tool
             ));
         }
+        let max = usize::from(crate::results::MAX_REPEAT);
+        if let Some((w, p)) = s
+            .workloads
+            .iter()
+            .flat_map(|w| w.points.iter().map(move |p| (w, p)))
+            .find(|(_, p)| p.repetitions.len() > max)
+        {
+            return Err(format!(
+                "{}: point {}/{} {} has {} repetitions, more than gc-bench's {max}",
+                path.display(),
+                w.workload,
+                p.collector,
+                p.setting,
+                p.repetitions.len()
+            ));
+        }
         Ok(s)
     }
 }

@@ -557,6 +557,20 @@ pub fn write_python_program(
     Ok(())
 }
 
+/// `text` (a path, as given) for one line of the program's docstring: a
+/// backslash doubled (`\x` would be an escape), `"` as `'` (no `"""` can
+/// end it early), a control character as U+FFFD (no line break).
+fn docstring_text(text: &str) -> String {
+    text.chars()
+        .map(|c| match c {
+            '\\' => "\\\\".to_owned(),
+            '"' => "'".to_owned(),
+            c if c.is_control() => '\u{fffd}'.to_string(),
+            c => c.to_string(),
+        })
+        .collect()
+}
+
 /// The program's docstring and tables, up to the operations.
 fn write_header(
     tables: &Tables,
@@ -593,7 +607,7 @@ expect@NAME lines apply for "cpython" and "generational" on CPython and
 "pypy" on PyPy; `--expect-as=NAME,NAME` replaces that list.
 """
 "#,
-        source = options.source.replace('"', "'"),
+        source = docstring_text(&options.source),
         ops = e.lines,
     );
     p.push('\n');
@@ -674,6 +688,19 @@ mod tests {
             String::from_utf8(b.finish().unwrap()).unwrap(),
             base64_lines(&bytes)
         );
+    }
+
+    /// A path with a backslash, quotes or a line break stays one line of
+    /// text in the docstring (a bad-input trial's `a\x.gt` made a program
+    /// CPython could not compile).
+    #[test]
+    fn the_source_path_cannot_break_the_docstring() {
+        let options = Options {
+            source: "a\\x\"\"\"b\nc.gctrace".into(),
+            expect_as: None,
+        };
+        let p = python_program(&Trace::parse("gctrace 1\n").unwrap(), &options).unwrap();
+        assert!(p.contains("\nSource: a\\\\x'''b\u{fffd}c.gctrace\n"), "{p}");
     }
 
     #[test]
