@@ -312,6 +312,10 @@ impl Vars {
 pub struct ExitGlobals {
     /// Each name, with its value or its slot in the container.
     pub names: HashMap<Rc<str>, ExitGlobal>,
+    /// The heap objects the classes held as attributes, moved into the
+    /// container (CPython's classes are garbage with the module): by
+    /// class index, each name's slot.
+    pub class_attrs: HashMap<u32, HashMap<Rc<str>, usize>>,
     /// The container.
     pub dict: crate::heap::RerootKey,
 }
@@ -823,15 +827,49 @@ impl<'h, C: Strategy> Interp<'h, C> {
         let Some(g) = &self.st.exit_globals else {
             return Ok(None);
         };
-        let (slot, dict) = match g.names.get(name) {
-            None => return Ok(None),
-            Some(ExitGlobal::Value(v)) => return Ok(Some(dup_value(&mut self.heap, v)?)),
-            Some(ExitGlobal::Slot(i)) => (*i, g.dict),
-        };
-        match self.heap.reroot(dict)? {
-            Some(d) => Ok(Some(self.slot_value(&d, slot)?)),
+        match g.names.get(name) {
+            None => Ok(None),
+            Some(ExitGlobal::Value(v)) => Ok(Some(dup_value(&mut self.heap, v)?)),
+            Some(ExitGlobal::Slot(i)) => self.exit_slot(*i),
+        }
+    }
+
+    /// Class `class`'s attribute `name` while the last collection at exit
+    /// runs, if it was a heap object moved into the globals' container
+    /// ([`ExitGlobals::class_attrs`]).
+    pub(crate) fn exit_class_attr(&mut self, class: u32, name: &str) -> R<Option<Value>> {
+        let slot = self
+            .st
+            .exit_globals
+            .as_ref()
+            .and_then(|g| g.class_attrs.get(&class))
+            .and_then(|attrs| attrs.get(name).copied());
+        match slot {
+            Some(i) => self.exit_slot(i),
             None => Ok(None),
         }
+    }
+
+    /// What slot `i` of the globals' container at exit holds, while the
+    /// container is still allocated.
+    fn exit_slot(&mut self, i: usize) -> R<Option<Value>> {
+        let Some(dict) = self.st.exit_globals.as_ref().map(|g| g.dict) else {
+            return Ok(None);
+        };
+        match self.heap.reroot(dict)? {
+            Some(d) => Ok(Some(self.slot_value(&d, i)?)),
+            None => Ok(None),
+        }
+    }
+
+    /// Forgets class `class`'s attribute `name` in the container at exit
+    /// (set or deleted by a finalizer); whether it was there.
+    pub(crate) fn forget_exit_class_attr(&mut self, class: u32, name: &str) -> bool {
+        self.st
+            .exit_globals
+            .as_mut()
+            .and_then(|g| g.class_attrs.get_mut(&class))
+            .is_some_and(|attrs| attrs.remove(name).is_some())
     }
 
     /// `NameError` for `name`, with CPython's suggestion: the closest of
@@ -2050,6 +2088,35 @@ impl<'h, C: Strategy> Interp<'h, C> {
                     boxed.push(b);
                 }
             }
+            // The heap objects the classes hold go into the container
+            // too: in CPython a class is garbage with the module (it
+            // refers to itself through its MRO), and so is what its dict
+            // holds (`Pool.items = [R()]`), finalized in the same
+            // collection. Reads go through the container meanwhile.
+            let mut class_attrs: HashMap<u32, HashMap<Rc<str>, usize>> = HashMap::new();
+            let mut moved = Vec::new();
+            for k in self.st.classes.clone() {
+                let mut attrs = k.attrs.borrow_mut();
+                let heap: Vec<Rc<str>> = attrs
+                    .iter()
+                    .filter(|(_, v)| matches!(v, Value::Obj(_)))
+                    .map(|(n, _)| n.clone())
+                    .collect();
+                for name in heap {
+                    if let Some(v) = attrs.remove(&name) {
+                        moved.push((k.index, name, v));
+                    }
+                }
+            }
+            for (class, name, v) in &moved {
+                if let Ok(b) = self.boxed(v) {
+                    class_attrs
+                        .entry(*class)
+                        .or_default()
+                        .insert(name.clone(), boxed.len());
+                    boxed.push(b);
+                }
+            }
             let dict = self.lend(|hp| hp.node(boxed.len() + 1, &[tag::STORAGE]))?;
             for (i, b) in boxed.iter().enumerate() {
                 self.lend(|hp| hp.set(&dict, i, Some(b)))?;
@@ -2061,8 +2128,13 @@ impl<'h, C: Strategy> Interp<'h, C> {
             let exit_globals = self
                 .heap
                 .reroot_key(&dict)
-                .map(|dict| ExitGlobals { names, dict });
+                .map(|dict| ExitGlobals {
+                    names,
+                    class_attrs,
+                    dict,
+                });
             drop(boxed);
+            drop(moved);
             drop(vals);
             drop(dict);
             // The last collection calls no `gc.callbacks` (CPython's

@@ -48,9 +48,16 @@
 //! function in `gc.callbacks` or an instance in `gc.garbage` keeps them
 //! alive through the globals its functions hold; that one's `__del__`
 //! still reads every global (the module's dict is garbage but intact
-//! there, as in CPython). `refcount` drops the globals one at a time in
-//! order (a `__del__` reads those not yet dropped); `marksweep`, as PyPy,
-//! runs no finalizer.
+//! there, as in CPython). The heap objects the classes hold as
+//! attributes (`Registry.open = [Resource()]`) are garbage in that
+//! collection too, as a class is in CPython, and read through it
+//! meanwhile. Their finalizers may run in another order than CPython's:
+//! gc-py's classes live outside the heap, so what they hold keeps its
+//! place in the collector's lists, where CPython's full collections move
+//! it behind the objects that refer to it. `refcount` drops the globals
+//! one at a time in order (a `__del__` reads those not yet dropped) and,
+//! as CPython without its cycle collector, never frees a class or what
+//! it holds; `marksweep`, as PyPy, runs no finalizer.
 //!
 //! A weak reference object that dies in the collection that finds its
 //! referent dead calls nothing back (CPython skips the weakrefs in the

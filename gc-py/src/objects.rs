@@ -619,16 +619,9 @@ impl<C: Strategy> Interp<'_, C> {
                     if name == "__class__" {
                         return Ok(Value::Class(k));
                     }
-                    let found = k.lookup(name, |v| match v {
-                        Value::Func(f) => Ok(f.clone()),
-                        _ => Err(()),
-                    });
-                    return match found {
-                        Some(Ok(f)) => Ok(Value::Method(f, r)),
-                        Some(Err(())) => match self.class_attr(&k, name)? {
-                            Some(v) => Ok(v),
-                            None => err("SystemError", "class attribute vanished"),
-                        },
+                    return match self.class_attr(&k, name)? {
+                        Some(Value::Func(f)) => Ok(Value::Method(f, r)),
+                        Some(v) => Ok(v),
                         None => {
                             let msg = format!("'{}' object has no attribute '{name}'", k.name);
                             self.attr_error(&Value::Obj(r), name, msg)
@@ -798,6 +791,7 @@ impl<C: Strategy> Interp<'_, C> {
                 }))
             }
             Value::Class(k) => {
+                self.forget_exit_class_attr(k.index, name);
                 let old = k.attrs.borrow_mut().insert(Rc::from(name), v);
                 drop(old);
                 Ok(())
@@ -843,8 +837,10 @@ impl<C: Strategy> Interp<'_, C> {
         match obj {
             Value::Class(k) => {
                 let old = k.attrs.borrow_mut().remove(name);
+                let moved = self.forget_exit_class_attr(k.index, name);
                 return match old {
                     Some(_) => Ok(()),
+                    None if moved => Ok(()),
                     None => err(
                         "AttributeError",
                         format!("type object '{}' has no attribute '{name}'", k.name),
@@ -877,6 +873,9 @@ impl<C: Strategy> Interp<'_, C> {
         while let Some(cls) = c {
             if let Some(v) = cls.attrs.borrow().get(name) {
                 return Ok(Some(crate::interp::dup_value(&mut self.heap, v)?));
+            }
+            if let Some(v) = self.exit_class_attr(cls.index, name)? {
+                return Ok(Some(v));
             }
             c = cls.base.as_deref();
         }
