@@ -207,6 +207,17 @@ impl<C: Strategy> Interp<'_, C> {
     }
 
     fn new_weakref(&mut self, target: &Value, callback: Option<Value>) -> R<Value> {
+        // CPython's functions, classes, methods and modules take weak
+        // references; gc-py's are not heap objects.
+        if matches!(
+            target,
+            Value::Func(_) | Value::Class(_) | Value::Method(..) | Value::Module(_)
+        ) {
+            return Err(Exc::Unsupported(Unsupported {
+                line: self.st.line,
+                what: format!("a weak reference to a {} object", self.type_name_of(target)),
+            }));
+        }
         let Value::Obj(r) = target else {
             return err(
                 "TypeError",
@@ -407,13 +418,11 @@ impl<C: Strategy> Interp<'_, C> {
                     Value::Obj(r) => Ok(Value::Int(
                         0x7f00_0000_0000 + self.heap.id(r)?.0 as i64 * 0x30,
                     )),
-                    other => err(
-                        "TypeError",
-                        format!(
-                            "gc-py gives ids only to heap objects, not to a {}",
-                            self.type_name_of(other)
-                        ),
-                    ),
+                    // Every object has an id in CPython.
+                    other => Err(Exc::Unsupported(Unsupported {
+                        line: self.st.line,
+                        what: format!("id() of {} values", self.type_name_of(other)),
+                    })),
                 }
             }
             Abs => {
@@ -722,13 +731,12 @@ impl<C: Strategy> Interp<'_, C> {
                         Some(n) => Ok(Value::Int(n as i64)),
                         None => err("SystemError", "no reference count"),
                     },
-                    other => err(
-                        "TypeError",
-                        format!(
-                            "sys.getrefcount(): gc-py keeps a {} outside the heap until it is stored in a container; pass a list, dict, tuple or instance",
-                            self.type_name_of(other)
-                        ),
-                    ),
+                    // gc-py keeps it outside the heap until it is stored in
+                    // a container: no count to give.
+                    other => Err(Exc::Unsupported(Unsupported {
+                        line: self.st.line,
+                        what: format!("sys.getrefcount() of {} values", self.type_name_of(other)),
+                    })),
                 }
             }
             SysSetRecursionLimit => {

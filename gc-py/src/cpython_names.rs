@@ -190,3 +190,30 @@ pub const WEAKREF_MODULE: &[&str] = &[
     "__package__", "__spec__", "_collections_abc", "_remove_dead_weakref", "finalize",
     "getweakrefcount", "getweakrefs", "itertools", "proxy", "ref", "sys",
 ];
+
+/// `dir(f)` of a function of the program.
+pub const FUNCTION: &[&str] = &[
+    "__annotations__", "__builtins__", "__call__", "__class__", "__closure__", "__code__",
+    "__defaults__", "__delattr__", "__dict__", "__dir__", "__doc__", "__eq__", "__format__",
+    "__ge__", "__get__", "__getattribute__", "__getstate__", "__globals__", "__gt__", "__hash__",
+    "__init__", "__init_subclass__", "__kwdefaults__", "__le__", "__lt__", "__module__", "__name__",
+    "__ne__", "__new__", "__qualname__", "__reduce__", "__reduce_ex__", "__repr__", "__setattr__",
+    "__sizeof__", "__str__", "__subclasshook__"
+];
+
+/// `dir(o.m)` of a bound method.
+pub const METHOD: &[&str] = &[
+    "__call__", "__class__", "__delattr__", "__dir__", "__doc__", "__eq__", "__format__",
+    "__func__", "__ge__", "__getattribute__", "__getstate__", "__gt__", "__hash__", "__init__",
+    "__init_subclass__", "__le__", "__lt__", "__ne__", "__new__", "__reduce__", "__reduce_ex__",
+    "__repr__", "__self__", "__setattr__", "__sizeof__", "__str__", "__subclasshook__"
+];
+
+/// `dir(len)`: a built-in function, or a method bound to its object.
+pub const BUILTIN_FUNCTION: &[&str] = &[
+    "__call__", "__class__", "__delattr__", "__dir__", "__doc__", "__eq__", "__format__", "__ge__",
+    "__getattribute__", "__getstate__", "__gt__", "__hash__", "__init__", "__init_subclass__",
+    "__le__", "__lt__", "__module__", "__name__", "__ne__", "__new__", "__qualname__", "__reduce__",
+    "__reduce_ex__", "__repr__", "__self__", "__setattr__", "__sizeof__", "__str__",
+    "__subclasshook__", "__text_signature__"
+];

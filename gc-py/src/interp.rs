@@ -1087,13 +1087,9 @@ impl<'h, C: Strategy> Interp<'h, C> {
                         "gc" => Module::Gc,
                         "weakref" => Module::Weakref,
                         "sys" => Module::Sys,
+                        // gc-py has gc, weakref and sys.
                         other => {
-                            return err(
-                                "ModuleNotFoundError",
-                                format!(
-                                    "No module named '{other}' (gc-py has gc, weakref and sys)"
-                                ),
-                            );
+                            return self.unsupported(a, format!("the module {other}"));
                         }
                     };
                     let name: Rc<str> = Rc::from(a.asname.as_ref().unwrap_or(&a.name).as_str());
@@ -2125,14 +2121,11 @@ impl<'h, C: Strategy> Interp<'h, C> {
             // The globals stay readable through the container (garbage
             // from here on, as CPython's module dict) while the last
             // collection runs their finalizers.
-            let exit_globals = self
-                .heap
-                .reroot_key(&dict)
-                .map(|dict| ExitGlobals {
-                    names,
-                    class_attrs,
-                    dict,
-                });
+            let exit_globals = self.heap.reroot_key(&dict).map(|dict| ExitGlobals {
+                names,
+                class_attrs,
+                dict,
+            });
             drop(boxed);
             drop(moved);
             drop(vals);

@@ -705,6 +705,12 @@ impl<C: Strategy> Interp<'_, C> {
                     Module::Weakref => names::WEAKREF_MODULE,
                 },
             )),
+            Value::Func(_) => Some(("function", names::FUNCTION)),
+            Value::Method(..) => Some(("method", names::METHOD)),
+            Value::Builtin(b) if b.type_name().is_some() => None,
+            Value::Builtin(_) | Value::BoundBuiltin(..) => {
+                Some(("builtin_function_or_method", names::BUILTIN_FUNCTION))
+            }
             Value::Obj(o) => match self.tag_of(o)? {
                 tag::LIST => Some(("list", names::LIST)),
                 tag::DICT => Some(("dict", names::DICT)),

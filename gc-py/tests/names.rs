@@ -22,6 +22,11 @@ lists["CLASS_EXTRA"] = [n for n in dir(C) if n not in dir(object())]
 for name, v in [("LIST", []), ("DICT", {}), ("STR", ""), ("INT", 0), ("BOOL", True),
                 ("TUPLE", ()), ("NONE", None), ("RANGE", range(1))]:
     lists[name] = dir(v)
+def f(): pass
+class A:
+    def m(self): pass
+for name, v in [("FUNCTION", f), ("METHOD", A().m), ("BUILTIN_FUNCTION", len)]:
+    lists[name] = dir(v)
 for name, m in [("GC", gc), ("SYS", sys), ("WEAKREF", weakref)]:
     lists[name + "_MODULE"] = dir(m)
 for name, names in lists.items():
@@ -74,5 +79,5 @@ fn the_names_are_cpythons() {
         assert_eq!(rust_list(&source, name), theirs, "{name}");
         checked += 1;
     }
-    assert_eq!(checked, 15);
+    assert_eq!(checked, 18);
 }
