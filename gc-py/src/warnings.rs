@@ -4,7 +4,9 @@
 //! be called, a subscript of one that cannot be subscripted, a literal
 //! sequence indexed by a literal that is not an integer — "perhaps you
 //! missed a comma?". PyPy 3.9 has the first two, and the third for a
-//! constant only (a string, or a tuple of constants).
+//! constant only (a string, or a tuple of constants). And
+//! `check_compare`'s: `is` or `is not` with a literal ("Did you mean
+//! \"==\"?"), once per comparison chain (PyPy: once per operator).
 
 use rustpython_parser::ast::{self, Constant, Ranged};
 
@@ -69,6 +71,23 @@ fn literal_type(e: &ast::Expr) -> Option<&'static str> {
     })
 }
 
+/// Whether `e` is a constant after CPython's folding, other than the
+/// singletons `None`, `True`, `False` and `...` (`check_is_arg` false):
+/// `1`, `-1`, `1 + 1`, `"a"`, `()`, `(1, (2, 3))`.
+fn is_literal(e: &ast::Expr) -> bool {
+    let folds = |e: &ast::Expr| matches!(e, ast::Expr::Constant(_)) || is_literal(e);
+    match e {
+        ast::Expr::Constant(c) => !matches!(
+            c.value,
+            Constant::None | Constant::Bool(_) | Constant::Ellipsis
+        ),
+        ast::Expr::UnaryOp(u) => folds(&u.operand),
+        ast::Expr::BinOp(b) => folds(&b.left) && folds(&b.right),
+        ast::Expr::Tuple(t) => t.elts.iter().all(folds),
+        _ => false,
+    }
+}
+
 struct Walk<'a> {
     lines: &'a LineIndex,
     cpython: bool,
@@ -77,10 +96,35 @@ struct Walk<'a> {
 
 impl Walk<'_> {
     fn warn(&mut self, at: &impl Ranged, message: String) {
+        self.push(at, format!("{message}; perhaps you missed a comma?"));
+    }
+
+    fn push(&mut self, at: &impl Ranged, message: String) {
         self.found.push(Warning {
             line: self.lines.line(at.start().to_usize()),
-            message: format!("{message}; perhaps you missed a comma?"),
+            message,
         });
+    }
+
+    /// `check_compare`: `is` or `is not` with a literal on either side.
+    /// CPython warns once per comparison chain, PyPy once per operator.
+    fn compare(&mut self, e: &ast::Expr, c: &ast::ExprCompare) {
+        let mut left = is_literal(&c.left);
+        for (op, next) in c.ops.iter().zip(&c.comparators) {
+            let right = is_literal(next);
+            let message = match op {
+                ast::CmpOp::Is => "\"is\" with a literal. Did you mean \"==\"?",
+                ast::CmpOp::IsNot => "\"is not\" with a literal. Did you mean \"!=\"?",
+                _ => "",
+            };
+            if !message.is_empty() && (left || right) {
+                self.push(e, message.to_owned());
+                if self.cpython {
+                    return;
+                }
+            }
+            left = right;
+        }
     }
 
     /// `check_subscripter` and `check_index` of a subscript read.
@@ -142,6 +186,7 @@ impl Visit for Walk<'_> {
                 }
             }
             ast::Expr::Subscript(s) if s.ctx == ast::ExprContext::Load => self.subscript(e, s),
+            ast::Expr::Compare(c) => self.compare(e, c),
             _ => {}
         }
     }

@@ -1105,6 +1105,30 @@ fn literal_calls_and_subscripts_warn_as_the_compiler_does() {
     }
 }
 
+/// `is` with a literal warns before the program runs ("Did you mean
+/// \"==\"?"): once per comparison chain on CPython, once per operator on
+/// PyPy (a helper's differential trial; recorded from python3.11 and pypy3
+/// 7.3.11).
+#[test]
+fn is_with_a_literal_warns_as_the_compiler_does() {
+    let source = "x = 1\ny = (x is None, x is (), x is [], x is not -1, 1 is x is 2)\nprint(y)\n";
+    let is = "w.py:2: SyntaxWarning: \"is\" with a literal. Did you mean \"==\"?\n  y = (x is None, x is (), x is [], x is not -1, 1 is x is 2)\n";
+    let is_not = "w.py:2: SyntaxWarning: \"is not\" with a literal. Did you mean \"!=\"?\n  y = (x is None, x is (), x is [], x is not -1, 1 is x is 2)\n";
+    for s in STRATEGIES {
+        let r = run_source("w.py", source, s);
+        let pypy_extra = if s == "marksweep" { is } else { "" };
+        assert_eq!(
+            (r.code, r.stdout.as_str(), r.stderr),
+            (
+                0,
+                "(False, False, False, True, False)\n",
+                format!("{is}{is_not}{is}{pypy_extra}")
+            ),
+            "{s}"
+        );
+    }
+}
+
 /// A nested function that reads a local name of the function around it
 /// is a closure, which gc-py does not have: refused before anything runs
 /// (it would read a global of that name, a wrong result, or fail).
