@@ -586,10 +586,16 @@ impl<C: Strategy> Interp<'_, C> {
                 _ => {}
             }
         }
+        // CPython 3.11's words (`PyObject_DelItem`), and PyPy's.
+        let does_not = if self.heap.name() == "marksweep" {
+            "does not"
+        } else {
+            "doesn't"
+        };
         err(
             "TypeError",
             format!(
-                "'{}' object does not support item deletion",
+                "'{}' object {does_not} support item deletion",
                 self.type_name_of(obj)
             ),
         )
@@ -1579,12 +1585,24 @@ impl<C: Strategy> Interp<'_, C> {
                                     Value::Obj(t) => self.heap.id(t)?.0,
                                     _ => 0,
                                 };
-                                format!(
-                                    "<weakref at {}; to '__main__.{}' at {}>",
-                                    fake_addr(id.0),
-                                    self.type_name_of(&target),
-                                    fake_addr(tid)
-                                )
+                                // CPython 3.11 names the type by its
+                                // `tp_name` (no module for a class of the
+                                // program); PyPy gives no address, and the
+                                // referent's `__name__` if it has one.
+                                let t = self.type_name_of(&target);
+                                if self.heap.name() != "marksweep" {
+                                    format!(
+                                        "<weakref at {}; to '{t}' at {}>",
+                                        fake_addr(id.0),
+                                        fake_addr(tid)
+                                    )
+                                } else {
+                                    let name = match self.get_attr(target, "__name__") {
+                                        Ok(Value::Str(n)) => format!(" ({n})"),
+                                        _ => String::new(),
+                                    };
+                                    format!("<weakref at {}; to '{t}'{name}>", fake_addr(id.0))
+                                }
                             }
                         }
                     }

@@ -450,6 +450,30 @@ fn tuples_of_classes_tuple_sums_ranges_and_the_smallest_int() {
     );
 }
 
+/// `repr` of a weak reference names the referent's type as CPython 3.11
+/// does (`'A'`, not `'__main__.A'`); PyPy's gives no address, and the
+/// referent's `__name__` when it has one.
+#[test]
+fn a_weak_reference_prints_its_referents_type() {
+    let source = "import weakref\nclass A:\n    pass\na = A()\nr = weakref.ref(a)\nprint(r)\na.__name__ = 'nm'\nprint(r)\n";
+    for s in STRATEGIES {
+        let r = run_source("wr.py", source, s);
+        let lines: Vec<&str> = r.stdout.lines().collect();
+        assert_eq!((r.code, lines.len()), (0, 2), "{s}: {}", r.stderr);
+        let (first, second) = if s == "marksweep" {
+            ("; to 'A'>", "; to 'A' (nm)>")
+        } else {
+            ("; to 'A' at 0x", "; to 'A' at 0x")
+        };
+        assert!(
+            lines[0].starts_with("<weakref at 0x") && lines[0].contains(first),
+            "{s}: {}",
+            r.stdout
+        );
+        assert!(lines[1].contains(second), "{s}: {}", r.stdout);
+    }
+}
+
 /// `source`, saved as `name`, runs on every strategy with exit 0 and
 /// prints `expected`.
 fn runs_and_prints(name: &str, source: &str, expected: &str) {

@@ -75,10 +75,15 @@ fn plain_without_warnings(c: &Case) -> bool {
     plain(c) && !c.stderr.contains("SyntaxWarning")
 }
 
-/// What PyPy prints where CPython printed `stderr`: no caret lines, and
-/// no `Did you mean` (PyPy 3.9 offers none).
+/// What PyPy prints where CPython printed `stderr`: no caret lines, no
+/// `Did you mean` (PyPy 3.9 offers none), and "does not" where CPython
+/// 3.11 says "doesn't".
 fn as_pypy(stderr: &str) -> String {
     stderr
+        .replace(
+            "doesn't support item deletion",
+            "does not support item deletion",
+        )
         .split_inclusive('\n')
         .filter(|l| {
             let t = l.trim();
