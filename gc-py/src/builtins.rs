@@ -437,9 +437,10 @@ impl<C: Strategy> Interp<'_, C> {
                         );
                     }
                 };
-                i.checked_abs()
-                    .map(Value::Int)
-                    .map_or_else(|| err("OverflowError", "integer overflow"), Ok)
+                i.checked_abs().map(Value::Int).map_or_else(
+                    || err("OverflowError", "integer overflow (gc-py ints are 64-bit)"),
+                    Ok,
+                )
             }
             Min | Max => {
                 arity(b, &args, 1, usize::MAX)?;

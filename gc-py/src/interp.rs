@@ -1413,6 +1413,15 @@ impl<'h, C: Strategy> Interp<'h, C> {
                 self.binop(b.op, l, r, false)
             }
             ast::Expr::UnaryOp(u) => {
+                // `-9223372036854775808`: CPython folds the sign into the
+                // literal, where it fits.
+                if u.op == ast::UnaryOp::USub
+                    && let ast::Expr::Constant(c) = &*u.operand
+                    && let ast::Constant::Int(i) = &c.value
+                    && let Ok(n) = i64::try_from(&-i)
+                {
+                    return Ok(Value::Int(n));
+                }
                 let v = self.eval(&u.operand)?;
                 match u.op {
                     ast::UnaryOp::Not => Ok(Value::Bool(!self.truthy(&v)?)),
