@@ -1923,8 +1923,13 @@ impl<'h, C: Strategy> Interp<'h, C> {
             Exc::Unsupported(u) => return Err(Exc::Unsupported(u)),
             Exc::Py(p) => p,
         };
-        let _ = self.st.out.flush();
         let cpython = self.traceback_style() == Style::Cpython;
+        // CPython writes to stderr with its stdout's buffer left as it
+        // is (block-buffered into a pipe or file: what was printed before
+        // comes out after); PyPy flushes it first.
+        if !cpython {
+            let _ = self.st.out.flush();
+        }
         match what {
             Some(w) => eprintln!("Exception ignored in: {w}"),
             None if !cpython => eprintln!("Exception ignored in:"),

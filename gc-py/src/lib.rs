@@ -216,7 +216,7 @@ mod walk;
 mod warnings;
 pub use verify::EndCheck;
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 
 use rustpython_parser::{Parse, ParseErrorType, ast};
 
@@ -736,6 +736,9 @@ fn run_program<C: Strategy>(
         return EXIT_UNSUPPORTED;
     }
     let out: Box<dyn Write> = match output {
+        // As CPython's: line-buffered to a terminal, else in blocks of
+        // 8 KiB (`io.DEFAULT_BUFFER_SIZE`, `BufWriter`'s too).
+        Output::Stdout if std::io::stdout().is_terminal() => Box::new(std::io::stdout()),
         Output::Stdout => Box::new(std::io::BufWriter::new(std::io::stdout())),
         Output::Discard => Box::new(std::io::sink()),
     };
