@@ -51,6 +51,9 @@ fn bad_soak_arguments_are_one_line_and_exit_2() {
         &["soak", "--tolerance", "x"],
         &["soak", "--collector", "nope"],
         &["soak", "--collector", "null", "--config", "nursery=1MB"],
+        // The least `--ops` makes one round: nothing to judge (it exited 1
+        // with the reason on stdout only, found by a bad-input trial).
+        &["soak", "--collector", "generational", "--ops", "1000"],
     ] {
         let out = gc_bench(bad, None);
         assert_eq!(out.status.code(), Some(2), "{bad:?}");

@@ -131,6 +131,7 @@ pub fn main(args: Args) -> Result<i32, String> {
         args.tolerance * 100.0
     ));
     let mut failed = false;
+    let mut too_few = None;
     for collector in collectors {
         let run = run_child(collector, &args)?;
         let judged = collector.traits().collects_cycles;
@@ -144,7 +145,15 @@ pub fn main(args: Args) -> Result<i32, String> {
                 format!("stopped after {} operations: {why}", run.ops)
             }
             (None, None) => {
-                failed |= judged;
+                // The arguments' fault, not the collector's: said on
+                // stderr once the table is out.
+                let rounds = run.samples.len().saturating_sub(1).max(1);
+                too_few = Some(format!(
+                    "too few samples after the warm-up to judge: {} operations made {rounds} round{} of about {} operations; raise --ops or lower --warmup",
+                    run.ops,
+                    if rounds == 1 { "" } else { "s" },
+                    run.ops / rounds as u64
+                ));
                 "too few samples after the warm-up to judge".into()
             }
             (None, Some(b)) => {
@@ -176,6 +185,9 @@ pub fn main(args: Args) -> Result<i32, String> {
             mib(last),
         ));
         out.flush();
+    }
+    if let Some(why) = too_few {
+        return Err(why);
     }
     Ok(i32::from(failed))
 }
