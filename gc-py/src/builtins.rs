@@ -761,7 +761,10 @@ impl<C: Strategy> Interp<'_, C> {
                         ),
                     );
                 }
-                self.st.recursion_limit = (n as usize).min(crate::max_recursion_limit());
+                // Taken as asked, as in CPython; a recursion deeper than
+                // the evaluator's stack holds is refused when it happens.
+                self.st.recursion_limit = usize::try_from(n).unwrap_or(usize::MAX);
+                self.st.depth_cap = crate::max_recursion_limit();
                 Ok(Value::None)
             }
             SysGetRecursionLimit => {

@@ -387,6 +387,10 @@ pub struct State {
     pub consts: Option<Consts>,
     pub depth: usize,
     pub recursion_limit: usize,
+    /// The deepest the evaluator's stack holds, once
+    /// `sys.setrecursionlimit` has asked for more
+    /// ([`crate::max_recursion_limit`]): deeper is not supported.
+    pub depth_cap: usize,
     pub gc_enabled: bool,
     pub line: usize,
     /// Where the running frame is (its statement, or the target or call
@@ -455,6 +459,7 @@ impl State {
             consts: None,
             depth: 0,
             recursion_limit: DEFAULT_RECURSION_LIMIT,
+            depth_cap: usize::MAX,
             gc_enabled: true,
             line: 0,
             spot: None,
@@ -1649,8 +1654,8 @@ impl<'h, C: Strategy> Interp<'h, C> {
             return err("TypeError", arity_message(func, args.len()));
         }
         // The module's frame counts too, as in CPython.
-        if self.st.depth + 1 >= self.st.recursion_limit {
-            return err("RecursionError", "maximum recursion depth exceeded");
+        if self.st.depth + 1 >= self.st.recursion_limit.min(self.st.depth_cap) {
+            return self.too_deep("");
         }
         let mut locals = Vars::default();
         for (p, a) in func.params.iter().zip(args) {
@@ -1737,6 +1742,25 @@ impl<'h, C: Strategy> Interp<'h, C> {
                 self.call(other, args, Vec::new())
             }
         }
+    }
+
+    /// One level deeper than the limit allows: CPython's `RecursionError`
+    /// (the message ending with `what`), or, past a limit above what the
+    /// evaluator's stack holds, not supported.
+    pub(crate) fn too_deep<T>(&self, what: &str) -> R<T> {
+        if self.st.depth + 1 >= self.st.recursion_limit {
+            return err(
+                "RecursionError",
+                format!("maximum recursion depth exceeded{what}"),
+            );
+        }
+        Err(Exc::Unsupported(Unsupported {
+            line: self.st.line,
+            what: format!(
+                "recursion deeper than {} levels (what the evaluator's stack holds)",
+                self.st.depth_cap
+            ),
+        }))
     }
 
     // ----- finalizers, weak callbacks ---------------------------------------

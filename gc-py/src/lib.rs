@@ -265,7 +265,7 @@ fn room_to_parse(tokens: usize, len: usize) -> bool {
         .is_some_and(|bytes| gc_core::tooling::threads::address_space(bytes).is_ok())
 }
 
-/// The highest `sys.setrecursionlimit` accepts on a [`STACK_BYTES`] stack
+/// The deepest recursion the evaluator runs on a [`STACK_BYTES`] stack
 /// (what it holds with a wide margin); a smaller stack scales it down
 /// ([`max_recursion_limit`]).
 pub const MAX_RECURSION_LIMIT: usize = 20_000;
@@ -285,7 +285,8 @@ thread_local! {
     static STACK: std::cell::Cell<usize> = const { std::cell::Cell::new(STACK_BYTES) };
 }
 
-/// The highest recursion limit `sys.setrecursionlimit` accepts on this
+/// The deepest recursion the evaluator runs (deeper is not supported,
+/// whatever `sys.setrecursionlimit` says) on this
 /// thread's evaluator stack: [`MAX_RECURSION_LIMIT`] in proportion to it.
 pub fn max_recursion_limit() -> usize {
     let stack = STACK.with(std::cell::Cell::get);

@@ -1446,11 +1446,8 @@ impl<C: Strategy> Interp<'_, C> {
     /// `f` one level of recursion deeper, or CPython's `RecursionError`
     /// (the message ending with `what`) where the limit is reached.
     pub fn recursing<T>(&mut self, what: &str, f: impl FnOnce(&mut Self) -> R<T>) -> R<T> {
-        if self.st.depth + 1 >= self.st.recursion_limit {
-            return err(
-                "RecursionError",
-                format!("maximum recursion depth exceeded{what}"),
-            );
+        if self.st.depth + 1 >= self.st.recursion_limit.min(self.st.depth_cap) {
+            return self.too_deep(what);
         }
         self.st.depth += 1;
         let r = f(self);

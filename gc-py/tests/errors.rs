@@ -729,6 +729,20 @@ fn ten_thousand_deep_recursion_runs_with_a_raised_limit() {
     let r = run_source("deep2.py", src, "generational");
     assert_eq!(r.code, 1);
     assert!(r.stderr.contains("RecursionError"), "{}", r.stderr);
+    // A limit above what the evaluator's stack holds is taken as asked
+    // (it was lowered to 20,000 without a word); a recursion that goes
+    // past what the stack holds is refused, not a `RecursionError`
+    // CPython would not raise.
+    let src = "import sys\nsys.setrecursionlimit(1000000)\nprint(sys.getrecursionlimit())\ndef f(n):\n    if n == 0:\n        return 0\n    return f(n - 1) + 1\nprint(f(5000))\nprint(f(30000))\n";
+    let r = run_source("deeper.py", src, "generational");
+    assert_eq!(
+        (r.code, r.stdout.as_str(), r.stderr.as_str()),
+        (
+            2,
+            "1000000\n5000\n",
+            "deeper.py:7: recursion deeper than 20000 levels (what the evaluator's stack holds) is not supported\n"
+        )
+    );
 }
 
 #[test]
