@@ -13,13 +13,27 @@
 //! then, between two caps that end differently, at every 4 KiB: none may
 //! panic or abort, every exit 2 is one line that leaves no folder, and at
 //! least one cap must meet a refused thread. Below about 14,000 KiB the
-//! program never reaches `main`: the loader refuses it (exit 127) or the
-//! standard library's start does (an abort for the main thread's signal
-//! stack); those caps are not the program's to answer.
+//! program never reaches `main`: the loader refuses it (exit 127) or
+//! crashes mapping it (a segmentation fault, where `--help` fails as
+//! well), or the standard library's start does (an abort for the main
+//! thread's signal stack); those caps are not the program's to answer.
 #![cfg(target_os = "linux")]
 
 use std::path::Path;
 use std::process::Command;
+
+/// Whether the program starts at all under a cap of `cap` KiB: `--help`
+/// runs.
+fn starts(cap: u64) -> bool {
+    Command::new("sh")
+        .arg("-c")
+        .arg(format!("ulimit -v {cap} && exec \"$0\" --help"))
+        .arg(env!("CARGO_BIN_EXE_gc-bench"))
+        .output()
+        .expect("sh runs")
+        .status
+        .success()
+}
 
 /// How a run under a cap ended: its exit code and its message's first
 /// words.
@@ -42,6 +56,12 @@ fn run_under(cap: u64, out_dir: &Path) -> (Option<i32>, String) {
         .output()
         .expect("sh runs");
     let stderr = String::from_utf8_lossy(&out.stderr);
+    if matches!(out.status.code(), None | Some(127)) && !starts(cap) {
+        // The loader could not map the program under this cap (a
+        // segmentation fault in the loader, or its own refusal): `--help`
+        // fails the same way, nothing of the program has run.
+        return (None, "before main".into());
+    }
     if stderr.contains("thread 'main'") && stderr.contains("alternative stack") {
         // The standard library's start, before `main`, refused its own
         // signal stack: like the loader's refusal, nothing of the program
