@@ -44,6 +44,18 @@ pub enum Value {
     View(ViewKind, Root),
 }
 
+impl Value {
+    /// The heap object the value holds, if any.
+    pub fn root(&self) -> Option<&Root> {
+        match self {
+            Value::Obj(r) | Value::Method(_, r) | Value::BoundBuiltin(_, r) | Value::View(_, r) => {
+                Some(r)
+            }
+            _ => None,
+        }
+    }
+}
+
 /// Which view of a dict.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ViewKind {

@@ -88,9 +88,14 @@ fn reachable<C: Strategy>(it: &mut Interp<'_, C>) -> Result<HashSet<ObjectId>, g
                 .flatten()
                 .filter_map(|e| e.callback.as_ref()),
         );
-    roots.extend(values.filter_map(value_root));
+    roots.extend(values.filter_map(Value::root));
     let attrs: Vec<_> = st.classes.iter().map(|k| k.attrs.borrow()).collect();
-    roots.extend(attrs.iter().flat_map(|a| a.values()).filter_map(value_root));
+    roots.extend(
+        attrs
+            .iter()
+            .flat_map(|a| a.values())
+            .filter_map(Value::root),
+    );
     if let Some(c) = &st.consts {
         roots.extend([&c.none, &c.t, &c.f].into_iter().chain(&c.ints));
     }
@@ -113,14 +118,4 @@ fn reachable<C: Strategy>(it: &mut Interp<'_, C>) -> Result<HashSet<ObjectId>, g
         }
     }
     Ok(seen)
-}
-
-/// The heap object a value holds, if any.
-fn value_root(v: &Value) -> Option<&Root> {
-    match v {
-        Value::Obj(r) | Value::Method(_, r) | Value::BoundBuiltin(_, r) | Value::View(_, r) => {
-            Some(r)
-        }
-        _ => None,
-    }
 }
