@@ -1019,23 +1019,13 @@ impl<C: Strategy> Interp<'_, C> {
                     }
                 }
                 crate::interp::too_many_slots(na.saturating_add(nb))?;
-                let mut items = self.iter_values(&l)?;
-                let more = self.iter_values(&r)?;
-                items
-                    .try_reserve_exact(more.len())
-                    .map_err(|_| Exc::from(gc_core::config::refused()))?;
-                items.extend(more);
+                let items = self.concatenated(&l, &r)?;
                 self.new_tuple(items)
             }
             (Add, Value::Obj(a), Value::Obj(b))
                 if self.tag_of(a)? == tag::LIST && self.tag_of(b)? == tag::LIST =>
             {
-                let mut items = self.iter_values(&l)?;
-                let more = self.iter_values(&r)?;
-                items
-                    .try_reserve_exact(more.len())
-                    .map_err(|_| Exc::from(gc_core::config::refused()))?;
-                items.extend(more);
+                let items = self.concatenated(&l, &r)?;
                 self.new_list(items)
             }
             _ => {
@@ -1046,6 +1036,18 @@ impl<C: Strategy> Interp<'_, C> {
                 e
             }
         }
+    }
+
+    /// The items of `a` then those of `b` (the room for them asked for
+    /// fallibly).
+    fn concatenated(&mut self, a: &Value, b: &Value) -> R<Vec<Value>> {
+        let mut items = self.iter_values(a)?;
+        let more = self.iter_values(b)?;
+        items
+            .try_reserve_exact(more.len())
+            .map_err(|_| Exc::from(gc_core::config::refused()))?;
+        items.extend(more);
+        Ok(items)
     }
 
     /// `seq * n` for a list or a tuple (`list_repeat`, `tuplerepeat`): a
