@@ -1113,7 +1113,15 @@ impl<'h, C: Strategy> Interp<'h, C> {
         enum Src {
             Range(i64, i64, i64),
             List(Root),
-            Items(Vec<Value>),
+            /// The items not yet visited, last first, and what they were
+            /// taken from: kept to the loop's end, as CPython's iterator
+            /// keeps a tuple or dict (the items go first when both are
+            /// dropped, so that the container frees what it holds in its
+            /// own order).
+            Items {
+                rest: Vec<Value>,
+                _from: Value,
+            },
         }
         // A dict (or a view of one) must keep its size while iterated
         // (CPython's dict iterator checks it at every step).
@@ -1133,7 +1141,10 @@ impl<'h, C: Strategy> Interp<'h, C> {
                 // Taken from the back: reversed.
                 let mut v = self.iter_values(&other)?;
                 v.reverse();
-                Src::Items(v)
+                Src::Items {
+                    rest: v,
+                    _from: other,
+                }
             }
         };
         let mut k: usize = 0;
@@ -1171,7 +1182,7 @@ impl<'h, C: Strategy> Interp<'h, C> {
                     k += 1;
                     v
                 }
-                Src::Items(v) => match v.pop() {
+                Src::Items { rest, .. } => match rest.pop() {
                     Some(x) => x,
                     None => break,
                 },
@@ -1183,6 +1194,9 @@ impl<'h, C: Strategy> Interp<'h, C> {
                 _ => {}
             }
         }
+        // The iterator goes when the loop ends, before `else:`.
+        drop(src);
+        drop(dict);
         self.exec_block(&f.orelse)
     }
 

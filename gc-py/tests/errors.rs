@@ -511,6 +511,29 @@ fn an_ignored_exception_passes_the_buffered_stdout() {
     }
 }
 
+/// A `for` loop keeps what it iterates to its end, as CPython's iterator
+/// keeps a tuple: the items a dropped tuple held are freed after the
+/// loop, last first (`tupledealloc`), not one by one as the loop moves
+/// on. (A differential trial; CPython 3.11's output.)
+#[test]
+fn a_for_loop_keeps_its_tuple_to_the_end() {
+    let source = "class A:\n    def __init__(self, n):\n        self.n = n\n    def __del__(self):\n        print('del', self.n)\n\
+                  def make():\n    return (A('a'), A('b'))\nfor y in make():\n    print('visit', y.n)\nprint('after loop')\n\
+                  y = None\nt = (A('c'), A('d'), A('e'))\nfor y in t:\n    t = None\n    y = None\nprint('end')\n";
+    for s in ["generational", "refcount"] {
+        let r = run_source("for_tuple.py", source, s);
+        assert_eq!(
+            (r.code, r.stdout.as_str()),
+            (
+                0,
+                "visit a\nvisit b\ndel a\nafter loop\ndel b\ndel e\ndel d\ndel c\nend\n"
+            ),
+            "{s}: {}",
+            r.stderr
+        );
+    }
+}
+
 /// `source`, saved as `name`, runs on every strategy with exit 0 and
 /// prints `expected`.
 fn runs_and_prints(name: &str, source: &str, expected: &str) {
