@@ -311,7 +311,33 @@ impl<C: Strategy> Interp<'_, C> {
             Print => {
                 let mut sep = " ".to_string();
                 let mut end = "\n".to_string();
+                let mut flush = false;
+                // Argument Clinic's check of the names comes first.
+                if let Some((k, _)) = kwargs
+                    .iter()
+                    .find(|(k, _)| !matches!(*k, "sep" | "end" | "file" | "flush"))
+                {
+                    return err(
+                        "TypeError",
+                        format!("'{k}' is an invalid keyword argument for print()"),
+                    );
+                }
                 for (k, v) in &kwargs {
+                    match (*k, v) {
+                        ("flush", v) => {
+                            flush = self.truthy(v)?;
+                            continue;
+                        }
+                        ("file", Value::None) => continue,
+                        // gc-py has no file objects (`sys.stdout` included).
+                        ("file", _) => {
+                            return Err(Exc::Unsupported(Unsupported {
+                                line: self.st.line,
+                                what: "print(file=…)".into(),
+                            }));
+                        }
+                        _ => {}
+                    }
                     let s = match v {
                         Value::Str(s) => s.to_string(),
                         Value::None => continue,
@@ -349,6 +375,12 @@ impl<C: Strategy> Interp<'_, C> {
                     self.write_out(text.as_bytes())?;
                 }
                 self.write_out(end.as_bytes())?;
+                if flush {
+                    self.st.out.flush().map_err(|e| {
+                        self.st.out = Box::new(std::io::sink());
+                        os_error(e)
+                    })?;
+                }
                 Ok(Value::None)
             }
             Len => {
@@ -675,11 +707,15 @@ impl<C: Strategy> Interp<'_, C> {
                 match self.int_arg(&args[0])? {
                     0 => self.heap.control(Control::DebugOff)?,
                     DEBUG_SAVEALL => self.heap.control(Control::DebugSaveAll)?,
+                    // `DEBUG_STATS`, `DEBUG_COLLECTABLE` … print what
+                    // CPython's collector saw, which gc-py does not.
                     other => {
-                        return err(
-                            "ValueError",
-                            format!("gc.set_debug({other}): gc-py supports DEBUG_SAVEALL and 0"),
-                        );
+                        return Err(Exc::Unsupported(Unsupported {
+                            line: self.st.line,
+                            what: format!(
+                                "gc.set_debug({other}): a flag other than gc.DEBUG_SAVEALL"
+                            ),
+                        }));
                     }
                 };
                 Ok(Value::None)

@@ -511,6 +511,37 @@ fn an_ignored_exception_passes_the_buffered_stdout() {
     }
 }
 
+/// `print`'s `flush` and `file=None` (they were errors); `gc.set_debug`
+/// with a flag gc-py cannot honour is not supported rather than a
+/// `ValueError` of gc-py's own (PyPy's gc module has no `set_debug`).
+#[test]
+fn print_flushes_and_set_debug_refuses_what_it_cannot_do() {
+    runs_and_prints(
+        "flush.py",
+        "print(2, flush=True)\nprint(3, file=None, flush=0)\n",
+        "2\n3\n",
+    );
+    for s in STRATEGIES {
+        let r = run_source("file.py", "print(1)\nprint(2, file=[])\n", s);
+        assert_eq!(
+            (r.code, r.stdout.as_str(), r.stderr.as_str()),
+            (2, "1\n", "file.py:2: print(file=…) is not supported\n"),
+            "{s}"
+        );
+    }
+    for s in ["generational", "refcount"] {
+        let r = run_source("debug.py", "import gc\ngc.set_debug(1)\n", s);
+        assert_eq!(
+            (r.code, r.stderr.as_str()),
+            (
+                2,
+                "debug.py:2: gc.set_debug(1): a flag other than gc.DEBUG_SAVEALL is not supported\n"
+            ),
+            "{s}"
+        );
+    }
+}
+
 /// A `for` loop keeps what it iterates to its end, as CPython's iterator
 /// keeps a tuple: the items a dropped tuple held are freed after the
 /// loop, last first (`tupledealloc`), not one by one as the loop moves
