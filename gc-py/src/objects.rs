@@ -351,7 +351,9 @@ impl<C: Strategy> Interp<'_, C> {
                         h.hash(&mut s);
                     }
                 }
-                tag::LIST | tag::DICT => return Ok(None),
+                // (A weak reference equals another to the same referent:
+                // searched key by key.)
+                tag::LIST | tag::DICT | tag::WEAK => return Ok(None),
                 // Equal only to itself.
                 _ => (7u8, self.heap.id(r)?).hash(&mut s),
             },
@@ -1206,6 +1208,15 @@ impl<C: Strategy> Interp<'_, C> {
                     return Ok(true);
                 }
                 let (tx, ty) = (self.tag_of(x)?, self.tag_of(y)?);
+                if (tx, ty) == (tag::WEAK, tag::WEAK) {
+                    // `weakref_richcompare`: two live references compare
+                    // their referents; a dead one is equal only to itself.
+                    let (rx, ry) = (self.weak_target(x)?, self.weak_target(y)?);
+                    if matches!(rx, Value::None) || matches!(ry, Value::None) {
+                        return Ok(false);
+                    }
+                    return self.eq(&rx, &ry);
+                }
                 if tx != ty || !matches!(tx, tag::LIST | b't' | tag::DICT) {
                     return Ok(false);
                 }

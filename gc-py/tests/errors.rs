@@ -511,6 +511,19 @@ fn an_ignored_exception_passes_the_buffered_stdout() {
     }
 }
 
+/// Two live weak references are equal when their referents are
+/// (`weakref_richcompare`); they were equal only to themselves.
+#[test]
+fn weak_references_to_one_object_are_equal() {
+    runs_and_prints(
+        "weq.py",
+        "import weakref\nclass A:\n    pass\ndef cb(w):\n    pass\na = A()\n\
+         w1 = weakref.ref(a, cb)\nw2 = weakref.ref(a)\nprint(w1 == w2, w1 != w2, w1 in [w2])\n\
+         b = A()\nprint(w1 == weakref.ref(b))\n",
+        "True False True\nFalse\n",
+    );
+}
+
 /// `print`'s `flush` and `file=None` (they were errors); `gc.set_debug`
 /// with a flag gc-py cannot honour is not supported rather than a
 /// `ValueError` of gc-py's own (PyPy's gc module has no `set_debug`).
