@@ -1850,7 +1850,11 @@ impl<'h, C: Strategy> Interp<'h, C> {
                     None => None,
                 };
                 if let Some(w) = me {
-                    let what = self.repr(&cb)?;
+                    let mut what = self.repr(&cb)?;
+                    if self.heap.name() == "marksweep" {
+                        // PyPy's words (two spaces, as it prints them).
+                        what = format!("weakref callback  {what}");
+                    }
                     let r = self.call(cb, vec![Value::Obj(w)], Vec::new());
                     if let Err(e) = r {
                         self.report_ignored(e, &what)?;

@@ -524,6 +524,24 @@ fn weak_references_to_one_object_are_equal() {
     );
 }
 
+/// An exception out of a weak reference's callback is reported as the
+/// runtime reports it: PyPy names it a weakref callback.
+#[test]
+fn a_failing_weakref_callback_is_reported_as_the_runtime_does() {
+    let source = "import gc, weakref\nclass A:\n    pass\ndef cb(wr):\n    print(1 // 0)\n\
+                  a = A()\nw = weakref.ref(a, cb)\na = None\ngc.collect()\nprint('end')\n";
+    for s in STRATEGIES {
+        let r = run_source("cb.py", source, s);
+        let header = if s == "marksweep" {
+            "Exception ignored in: weakref callback  <function cb at 0x"
+        } else {
+            "Exception ignored in: <function cb at 0x"
+        };
+        assert_eq!((r.code, r.stdout.as_str()), (0, "end\n"), "{s}");
+        assert!(r.stderr.starts_with(header), "{s}: {}", r.stderr);
+    }
+}
+
 /// `print`'s `flush` and `file=None` (they were errors); `gc.set_debug`
 /// with a flag gc-py cannot honour is not supported rather than a
 /// `ValueError` of gc-py's own (PyPy's gc module has no `set_debug`).
