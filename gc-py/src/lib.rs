@@ -116,7 +116,8 @@
 //! (`+=`, `-=`, `*=`, `//=`, `%=`; a target's object and key evaluated
 //! once); `del` of names, attributes,
 //! subscripts; `if`/`elif`/`else`; `while`; `for … in` (range, list, tuple,
-//! dict keys, str; a dict that changes size while iterated is a
+//! dict keys, str, kept alive to the loop's end as CPython's iterator
+//! keeps it; a dict that changes size while iterated is a
 //! `RuntimeError`, as in CPython); `break`, `continue`, `pass`; `def` with positional
 //! parameters and `return` (a nested `def` sees its own variables and the
 //! globals: no closures, so one that reads a local name of the function
@@ -124,18 +125,22 @@
 //! body reads the names it bound before the globals, as CPython's class
 //! namespace), single inheritance, and of the special methods `__init__`,
 //! `__del__`, `__repr__` and `__str__` (a class that defines another, such
-//! as `__eq__` or `__len__`, or binds one by assignment, `__eq__ = eq`, is
-//! refused rather than have it ignored);
+//! as `__eq__` or `__len__`, or binds one by assignment, `__eq__ = eq`,
+//! in its body or later, is refused rather than have it ignored; one of
+//! the four bound to a value that is not a function, `__init__ = print`,
+//! is called without the instance, as CPython calls it);
 //! `import gc`, `import weakref`, `import sys`.
 //!
 //! Expressions: int, str, f-strings (`{x}`, `{x!r}`, `{x!s}`), `None`,
 //! `True`, `False` (ints, as in CPython: `True + 1`, `l[True]`); `+ - *
-//! // %` on ints, `+` on strs and lists, `*` of a str, list or tuple by
+//! // %` on ints, `+` on strs, lists and tuples, `*` of a str, list or tuple by
 //! an int (`l *= n` in place); comparisons (lists and tuples ordered item
 //! by item), `is`, `in`, `not`, `and`, `or`, `x if c else y`; calls,
 //! attributes, subscripts; list, tuple and dict displays.
-//! Builtins: `print` (`sep`, `end`), `len`, `str`, `repr`, `range`,
-//! `isinstance`, `id`, `abs`, `min`, `max`, `list`, `dict`; list `append`,
+//! Builtins: `print` (`sep`, `end`, `flush`, `file=None`), `len`, `str`,
+//! `repr`, `range` (indexed, and equal by the numbers it holds),
+//! `isinstance` (a class, `str`, `list`, `dict`, or a tuple of them), `id`
+//! (of heap objects), `abs`, `min`, `max`, `list`, `dict`; list `append`,
 //! `pop`, `clear`; dict `get`, `keys`, `items`, `values` (as lists),
 //! `pop`, `clear`.
 //!
