@@ -26,6 +26,7 @@
 //! ```
 
 use std::io;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::thread::{Builder, JoinHandle, Scope, ScopedJoinHandle};
 
@@ -33,6 +34,12 @@ use std::thread::{Builder, JoinHandle, Scope, ScopedJoinHandle};
 /// the kernel's `AT_MINSIGSTKSZ`, a few KiB, and a guard page), the
 /// thread's own records, and the allocations of threads already running.
 const MARGIN: usize = 1 << 20;
+
+/// Threads started here that are still running: a new one starts only
+/// where each of them keeps its [`MARGIN`] too. (A worker's first log line
+/// asks glibc for a thread-local destructor's record, whose refusal is an
+/// abort; a second thread started into the last megabyte left it none.)
+static RUNNING: AtomicUsize = AtomicUsize::new(0);
 
 /// Starts `f` on a new thread named `name` with a stack of `stack` bytes,
 /// once the system has shown room for it; returns when `f` has begun.
@@ -73,8 +80,18 @@ fn builder(name: &str, stack: usize) -> Builder {
 /// `f`, preceded by [`settle`] and a word to the receiver returned (which
 /// also wakes if the thread ends before it: the sender is dropped).
 fn announcing<F: FnOnce() -> T, T>(f: F) -> (impl FnOnce() -> T, mpsc::Receiver<()>) {
+    /// Counts the thread in [`RUNNING`] while it runs.
+    struct Running;
+    impl Drop for Running {
+        fn drop(&mut self) {
+            RUNNING.fetch_sub(1, Ordering::Relaxed);
+        }
+    }
     let (started, wait) = mpsc::sync_channel(1);
+    RUNNING.fetch_add(1, Ordering::Relaxed);
+    let running = Running;
     let body = move || {
+        let _running = running;
         settle();
         let _ = started.send(());
         f()
@@ -109,10 +126,14 @@ pub fn share_main_arena() {
 }
 
 /// Asks the system for `stack` + [`MARGIN`] bytes of address space, and
+/// a [`MARGIN`] more for each thread started here and still running, and
 /// gives them back.
 fn room_for(stack: usize) -> io::Result<()> {
-    let bytes = stack
-        .checked_add(MARGIN)
+    let running = RUNNING.load(Ordering::Relaxed);
+    let bytes = running
+        .checked_add(1)
+        .and_then(|n| n.checked_mul(MARGIN))
+        .and_then(|margins| margins.checked_add(stack))
         .ok_or_else(|| io::Error::from(io::ErrorKind::OutOfMemory))?;
     address_space(bytes)
 }
