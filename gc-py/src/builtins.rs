@@ -351,15 +351,11 @@ impl<C: Strategy> Interp<'_, C> {
                             );
                         }
                     };
-                    match *k {
-                        "sep" => sep = s,
-                        "end" => end = s,
-                        other => {
-                            return err(
-                                "TypeError",
-                                format!("'{other}' is an invalid keyword argument for print()"),
-                            );
-                        }
+                    // Only `sep` and `end` are left: the names were checked above.
+                    if *k == "sep" {
+                        sep = s;
+                    } else {
+                        end = s;
                     }
                 }
                 // Written as they come, as CPython's `print` writes: what a

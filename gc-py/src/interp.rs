@@ -8,6 +8,7 @@ use rustpython_parser::ast::{self, Ranged};
 
 use gc_core::{Local, Scope};
 
+use crate::consts::{self, Key};
 use crate::cpython_names::{BUILTINS, MODULE_GLOBALS};
 use crate::heap::{Heap, Log, Root, Slot, Strategy, Weak};
 use crate::source::Unsupported;
@@ -385,6 +386,9 @@ pub struct State {
     /// Hash indexes of the larger dicts, by dict (see `objects::DictIndex`).
     pub dict_index: HashMap<gc_core::ObjectId, crate::value::DictIndex>,
     pub consts: Option<Consts>,
+    /// The constant tuple displays, by node ([`consts::address`]), each
+    /// holding its object (made before the program runs).
+    pub const_tuples: HashMap<usize, Root>,
     pub depth: usize,
     pub recursion_limit: usize,
     /// The deepest the evaluator's stack holds, once
@@ -457,6 +461,7 @@ impl State {
             weaks_by_target: HashMap::new(),
             dict_index: HashMap::new(),
             consts: None,
+            const_tuples: HashMap::new(),
             depth: 0,
             recursion_limit: DEFAULT_RECURSION_LIMIT,
             depth_cap: usize::MAX,
@@ -532,6 +537,49 @@ impl<'h, C: Strategy> Interp<'h, C> {
         }
         self.st.consts = Some(Consts { none, t, f, ints });
         Ok(())
+    }
+
+    /// Makes the constant tuples of `program`, as the compiler does before
+    /// it runs: one object for equal ones (in the whole module on CPython's
+    /// strategies, in one code object on PyPy's), each display's kept in
+    /// [`State::const_tuples`].
+    pub fn make_const_tuples(&mut self, program: &[ast::Stmt]) -> R<()> {
+        let mut made: HashMap<(usize, Key), Root> = HashMap::new();
+        for d in consts::displays(program, !C::COLLECT_RETURNS_COUNT) {
+            let r = self.const_tuple(&mut made, d.scope, &d.key)?;
+            self.st.const_tuples.insert(d.node, r);
+        }
+        Ok(())
+    }
+
+    /// The object of constant `key` in code object `scope`, made once.
+    fn const_tuple(
+        &mut self,
+        made: &mut HashMap<(usize, Key), Root>,
+        scope: usize,
+        key: &Key,
+    ) -> R<Root> {
+        if let Some(r) = made.get(&(scope, key.clone())) {
+            return Ok(self.heap.dup(r)?);
+        }
+        let Key::Tuple(items) = key else {
+            unreachable!("only tuples are made");
+        };
+        let mut members = Temps::with_capacity(items.len());
+        for k in items {
+            members.0.push(match k {
+                Key::None => Value::None,
+                Key::Bool(b) => Value::Bool(*b),
+                Key::Int(i) => Value::Int(*i),
+                Key::Str(s) => Value::Str(s.clone()),
+                Key::Tuple(_) => Value::Obj(self.const_tuple(made, scope, k)?),
+            });
+        }
+        let Value::Obj(r) = self.new_tuple(members.take())? else {
+            unreachable!("a tuple is a heap object");
+        };
+        made.insert((scope, key.clone()), self.heap.dup(&r)?);
+        Ok(r)
     }
 
     /// Runs the heap operation `f` with the state lent to the finalizer
@@ -1519,6 +1567,9 @@ impl<'h, C: Strategy> Interp<'h, C> {
                 self.new_list(vs)
             }
             ast::Expr::Tuple(t) => {
+                if let Some(r) = self.st.const_tuples.get(&consts::address(t)) {
+                    return Ok(Value::Obj(self.heap.dup(r)?));
+                }
                 let vs = self.eval_all(&t.elts)?;
                 self.new_tuple(vs)
             }

@@ -87,6 +87,14 @@
 //! here, so a dict that holds only those is untracked where CPython
 //! tracks it.
 //!
+//! A tuple display of constants (`(0, 0)`, `((1, "a"), -1, None)`) is
+//! one object made before the program runs, as the compiler makes it
+//! (`src/consts.rs`): equal ones are one object across the module on
+//! the CPython strategies and within one function or class body on
+//! `marksweep` (PyPy's), so `(0, 0) is (0, 0)` holds and a constant tuple
+//! is never garbage. CPython also folds arithmetic on constants
+//! (`(1 + 1,)`); gc-py makes that tuple afresh each time.
+//!
 //! `gc.get_count()` counts what `gc-generational` counts: every container
 //! allocated, less every one freed, since the last collection (its trace
 //! model has no free lists, on purpose: its docs say why). CPython's
@@ -204,6 +212,7 @@
 
 mod builtins;
 mod check;
+mod consts;
 #[rustfmt::skip]
 mod cpython_names;
 pub mod heap;
@@ -761,7 +770,7 @@ fn run_program<C: Strategy>(
         heap: Heap::new(&mut c),
         st: &mut st,
     };
-    if let Err(e) = it.init() {
+    if let Err(e) = it.init().and_then(|()| it.make_const_tuples(program)) {
         // The heap's own words (a `max_heap` too small for the constants,
         // memory the system refuses).
         let why = match e {
@@ -901,6 +910,7 @@ fn report_leaks<C: Strategy>(it: &mut Interp<'_, C>) {
     it.st.frames.clear();
     drop(it.st.globals.drain());
     it.st.consts = None;
+    it.st.const_tuples.clear();
     it.st.weaks.clear();
     // What the classes hold stays: CPython's classes are never freed
     // without a cycle collector, nor what they hold (a finalizer there

@@ -99,6 +99,7 @@ fn reachable<C: Strategy>(it: &mut Interp<'_, C>) -> Result<HashSet<ObjectId>, g
     if let Some(c) = &st.consts {
         roots.extend([&c.none, &c.t, &c.f].into_iter().chain(&c.ints));
     }
+    roots.extend(st.const_tuples.values());
     roots.extend([&st.gc_callbacks, &st.gc_garbage].into_iter().flatten());
     let mut stack: Vec<Root> = Vec::with_capacity(roots.len());
     for r in roots {
