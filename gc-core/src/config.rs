@@ -225,14 +225,22 @@ pub const fn pairs<const N: usize>(keys: &[Key; N]) -> [(&'static str, &'static 
 }
 
 /// Parses a byte size the way PyPy's `env.py` does: an optional trailing
-/// `b`/`B`, then an optional `k`/`m`/`g` (any case, binary multiples),
-/// after a number that may have a fraction. `None` when it does not parse
-/// or is over `u64::MAX` bytes; whole numbers are exact, fractions are
-/// truncated to a byte.
+/// `b`/`B`, then an optional `k`/`m`/`g` (any case, binary multiples;
+/// `KiB`, `MiB` and `GiB` are read as the same), after a number that may
+/// have a fraction. `None` when it does not parse, is over `u64::MAX`
+/// bytes, or is a positive size under one byte (PyPy truncates that to 0,
+/// which `max_heap` and others read as "none": `max_heap=0.4` would be no
+/// limit at all); whole numbers are exact, other fractions are truncated
+/// to a byte.
 pub fn parse_bytes(value: &str) -> Option<u64> {
     let mut v = value.trim();
     if v.len() > 1 && v.ends_with(['b', 'B']) {
         v = &v[..v.len() - 1];
+        if let Some(unit) = v.strip_suffix(['i', 'I'])
+            && unit.ends_with(['k', 'K', 'm', 'M', 'g', 'G'])
+        {
+            v = unit;
+        }
     }
     let (number, factor): (&str, u64) = match v.chars().last()? {
         'k' | 'K' => (&v[..v.len() - 1], 1 << 10),
@@ -247,9 +255,7 @@ pub fn parse_bytes(value: &str) -> Option<u64> {
     let n: f64 = number.parse().ok()?;
     let bytes = n * factor as f64;
     // 2^64 is the first value out of range (u64::MAX rounds up to it).
-    (0.0..18_446_744_073_709_551_616.0)
-        .contains(&bytes)
-        .then_some(bytes as u64)
+    ((bytes == 0.0 || bytes >= 1.0) && bytes < 18_446_744_073_709_551_616.0).then_some(bytes as u64)
 }
 
 /// The error for an allocation the system refused: `OutOfMemory` with a
@@ -365,6 +371,14 @@ mod tests {
         assert_eq!(parse_bytes("18446744073709551616"), None);
         assert_eq!(parse_bytes("99999999999999999999"), None);
         assert_eq!(parse_bytes("1e30"), None);
+        assert_eq!(parse_bytes("1GiB"), Some(1 << 30));
+        assert_eq!(parse_bytes("512kib"), Some(524_288));
+        assert_eq!(parse_bytes("0.5MiB"), Some(524_288));
+        assert_eq!(parse_bytes("1iB"), None);
+        assert_eq!(parse_bytes("0.4"), None, "under a byte: not 0 (no limit)");
+        assert_eq!(parse_bytes("1e-9"), None);
+        assert_eq!(parse_bytes("0.0"), Some(0));
+        assert_eq!(parse_bytes("1.9"), Some(1));
         assert_eq!(parse_bytes("-1"), None);
         assert_eq!(parse_bytes("inf"), None);
         assert_eq!(parse_bytes("garbage"), None);

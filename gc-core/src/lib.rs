@@ -369,7 +369,10 @@
 //! Underneath, the mutator holds [`Handle`]s — generation-checked indices
 //! into a root table the heap owns, never addresses — and every call checks
 //! them: a stale or foreign handle is an error value ([`GcError`]), never
-//! undefined behaviour. The harness drives strategies this way, and so may
+//! undefined behaviour. (One exception, never undefined behaviour either:
+//! the raw handle of a scope's local, [`Scope::handle`], kept past its
+//! scope, is checked by a 32-bit push serial, so it would read the local
+//! pushed at the same place exactly 2^32 pushes later.) The harness drives strategies this way, and so may
 //! code that wants to manage each root itself:
 //!
 //! ```

@@ -136,6 +136,71 @@ fn generational_without_a_loan_keeps_the_objects_for_later() {
     assert_eq!(heap.stats().live_objects, 0);
 }
 
+/// A hook removed while objects wait for it stays removed: they are
+/// released as `Notify` finalizers' objects, and the next collection frees
+/// them (it once left the hook marked running, so they waited forever).
+fn removing_the_hook_releases_what_waits<C: Collector>(mut heap: C) {
+    install(&mut heap);
+    // Dropped while nothing is lent: freed by count (refcount) or found by
+    // the collection, they wait for a loan.
+    heap.scope(|s| {
+        named(s, b'a')?;
+        named(s, b'b')?;
+        Ok::<_, GcError>(())
+    })
+    .unwrap();
+    heap.flush();
+    heap.collect_full().unwrap();
+    assert!(heap.waiting_finalizers() > 0, "nothing lent: they wait");
+    heap.clear_on_finalize();
+    heap.flush();
+    assert!(!heap.has_finalize_hook());
+    assert_eq!(heap.waiting_finalizers(), 0);
+    for _ in 0..4 {
+        heap.collect_full().unwrap();
+        heap.flush();
+    }
+    assert_eq!(heap.stats().live_objects, 0);
+    // A later `Run` object with no hook is freed as a `Notify` one is.
+    heap.scope(|s| named(s, b'c').map(drop)).unwrap();
+    for _ in 0..4 {
+        heap.flush();
+        heap.collect_full().unwrap();
+    }
+    assert_eq!(heap.waiting_finalizers(), 0);
+    assert_eq!(heap.stats().live_objects, 0, "{}", C::TRAITS.name);
+}
+
+#[test]
+fn removing_the_hook_releases_what_waits_on_every_strategy() {
+    removing_the_hook_releases_what_waits(RefCount::new_default().unwrap());
+    removing_the_hook_releases_what_waits(Generational::new_default().unwrap());
+    removing_the_hook_releases_what_waits(IncMiniMark::new_default().unwrap());
+}
+
+/// A hook that removes itself while it runs is not reinstalled: what
+/// becomes due after it is released without it.
+#[test]
+fn a_hook_that_removes_itself_stays_removed() {
+    let mut heap = RefCount::new_default().unwrap();
+    heap.on_finalize_with(|rt: &mut Runtime, s: &mut Scope<'_, RefCount>, _| {
+        rt.log.push("del".into());
+        s.heap().clear_on_finalize();
+    })
+    .unwrap();
+    let mut rt = Runtime::default();
+    let (a, b) = heap
+        .scope(|s| Ok::<_, GcError>((named(s, b'a')?, named(s, b'b')?)))
+        .unwrap();
+    lend(&mut rt, || heap.scope(|s| s.unroot(a))).unwrap();
+    assert!(!heap.has_finalize_hook());
+    lend(&mut rt, || heap.scope(|s| s.unroot(b))).unwrap();
+    heap.flush();
+    assert_eq!(rt.log, ["del"]);
+    assert_eq!(heap.waiting_finalizers(), 0);
+    assert_eq!(heap.stats().live_objects, 0);
+}
+
 #[test]
 fn marksweep_runs_them_after_the_major_collection() {
     let mut heap = IncMiniMark::new_default().unwrap();

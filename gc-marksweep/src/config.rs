@@ -94,7 +94,10 @@ pub struct MarkSweepConfig {
     pub min_heap: usize,
     /// Refuse allocation with `OutOfMemory` beyond this many bytes of old
     /// generation (`max_heap`, `PYPY_GC_MAX`; 0 = unlimited): the heap
-    /// limit every collector takes, see [`gc_core::config`].
+    /// limit every collector takes, see [`gc_core::config`]. The nursery
+    /// comes on top, and the limit is checked where PyPy checks it: after
+    /// each minor collection and before each large allocation. So a heap
+    /// whose limit is under its nursery still fills the nursery first.
     pub max_heap: usize,
     /// The threshold is at most this much above what is in use
     /// (`max_delta`, `PYPY_GC_MAX_DELTA`; 0 = RAM / 8). Default: 1 GiB

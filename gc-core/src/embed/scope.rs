@@ -544,6 +544,12 @@ impl<'s, C: Collector> Scope<'s, C> {
     /// The local that escapes keeps its root: it takes the place on the
     /// local stack where the nested scope began, so escaping costs no
     /// release and no new root.
+    ///
+    /// `f` must return a local it made itself: one of this (outer) scope
+    /// does not compile, and the compiler words it as a lifetime that
+    /// "may not live long enough" and "must outlive 'static". Return
+    /// `s.local(&root)` or a fresh local instead, or keep the outer one
+    /// where it is and use [`Scope::scope`].
     pub fn child<E>(
         &mut self,
         f: impl for<'i> FnOnce(&mut Scope<'i, C>) -> Result<Local<'i>, E>,

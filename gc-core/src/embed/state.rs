@@ -211,8 +211,14 @@ pub fn run_hook_now<C: Collector>(heap: &mut C, root: Handle) -> bool {
         let hook = hook.clone();
         return run_nested(heap, root, &*hook);
     }
-    let Hook::Idle(mut hook) = std::mem::replace(&mut state.hook, Hook::Running) else {
-        return false;
+    // Busy or absent: left as it is (a removed hook must stay removed, or
+    // every later `Run` object would wait for a hook that never comes).
+    let mut hook = match std::mem::replace(&mut state.hook, Hook::Running) {
+        Hook::Idle(hook) => hook,
+        other => {
+            state.hook = other;
+            return false;
+        }
     };
     // The operations the hook makes, and the release of its root below,
     // end inside this call, which may be inside a collection: their own
