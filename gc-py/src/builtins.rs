@@ -75,7 +75,7 @@ impl<C: Strategy> Interp<'_, C> {
     /// `isinstance(v, t)`: `t` a class of the program, `str`, `list` or
     /// `dict`, or a tuple of any of these (nested tuples too, as CPython
     /// reads them).
-    fn is_instance(&mut self, v: &Value, t: &Value) -> R<bool> {
+    pub fn is_instance(&mut self, v: &Value, t: &Value) -> R<bool> {
         Ok(match (v, t) {
             (Value::Obj(r), Value::Class(k)) => match self.class_of(r)? {
                 Some(c) => c.is_subclass(k),
@@ -94,6 +94,7 @@ impl<C: Strategy> Interp<'_, C> {
             (Value::Str(_), Value::Builtin(Builtin::Str)) => true,
             (Value::Obj(r), Value::Builtin(Builtin::List)) => self.tag_of(r)? == tag::LIST,
             (Value::Obj(r), Value::Builtin(Builtin::Dict)) => self.tag_of(r)? == tag::DICT,
+            (Value::Garbage, Value::Builtin(Builtin::List)) => true,
             (_, Value::Builtin(Builtin::Str | Builtin::List | Builtin::Dict)) => false,
             (_, Value::Builtin(_)) => {
                 return Err(Exc::Unsupported(Unsupported {
@@ -557,7 +558,14 @@ impl<C: Strategy> Interp<'_, C> {
                 let d = me.expect("bound");
                 let mut args = args;
                 let default = if args.len() == 2 { args.pop() } else { None };
-                match self.dict_remove(&d, &args[0])? {
+                // `_PyDict_Pop`: an empty dict hashes nothing (an
+                // unhashable key is its default, or a `KeyError`).
+                let found = if self.extra(&d)? == 0 {
+                    None
+                } else {
+                    self.dict_remove(&d, &args[0])?
+                };
+                match found {
                     Some(v) => Ok(v),
                     None => match default {
                         Some(v) => Ok(v),
@@ -848,24 +856,29 @@ impl<C: Strategy> Interp<'_, C> {
 
     /// Calls every function of `gc.callbacks` with `phase` and the info
     /// dict, walking the list by index while it may change (CPython's
-    /// `invoke_gc_callback`).
+    /// `invoke_gc_callback`: one dict, made when the list is not empty,
+    /// for every callback of the phase, which sees what those before it
+    /// stored there).
     fn run_gc_callbacks(&mut self, phase: &str, info: [u64; 3]) -> R<()> {
         let l = match &self.st.gc_callbacks {
             Some(l) => self.heap.dup(l)?,
             None => return Ok(()),
         };
+        if self.extra(&l)? == 0 {
+            return Ok(());
+        }
+        let d = self.new_dict(3)?;
+        for (k, v) in ["generation", "collected", "uncollectable"]
+            .into_iter()
+            .zip(info)
+        {
+            self.dict_set(&d, Value::Str(Rc::from(k)), Value::Int(v as i64))?;
+        }
         let mut i = 0;
         while i < self.extra(&l)? as usize {
             let cb = self.list_item(&l, i)?;
-            let d = self.new_dict(3)?;
-            for (k, v) in ["generation", "collected", "uncollectable"]
-                .into_iter()
-                .zip(info)
-            {
-                self.dict_set(&d, Value::Str(Rc::from(k)), Value::Int(v as i64))?;
-            }
             let what = self.repr(&cb)?;
-            let args = vec![Value::Str(Rc::from(phase)), Value::Obj(d)];
+            let args = vec![Value::Str(Rc::from(phase)), Value::Obj(self.heap.dup(&d)?)];
             if let Err(e) = self.call(cb, args, Vec::new()) {
                 self.report_ignored(e, &what)?;
             }

@@ -782,9 +782,15 @@ impl<'h, C: Strategy> Interp<'h, C> {
         if n <= cap {
             return Ok(());
         }
-        let new_cap = n.max(cap + cap / 2 + 4);
+        // Not past the object model's limit, unless `n` itself is (then
+        // the storage node below is refused).
+        let new_cap = n.max((cap + cap / 2 + 4).min(gc_core::MAX_SLOTS));
         let old = self.storage(obj)?;
-        if old.is_none() && self.lend(|hp| hp.resize(obj, new_cap + 1))? {
+        // In place while the storage link's slot still fits.
+        if old.is_none()
+            && new_cap < gc_core::MAX_SLOTS
+            && self.lend(|hp| hp.resize(obj, new_cap + 1))?
+        {
             return Ok(());
         }
         let st = self.lend(|hp| hp.node(new_cap, &[tag::STORAGE]))?;
@@ -1647,6 +1653,24 @@ impl<'h, C: Strategy> Interp<'h, C> {
 
     fn eval_call(&mut self, e: &'static ast::Expr, c: &'static ast::ExprCall) -> R<Value> {
         let f = self.eval(&c.func)?;
+        // `isinstance(x, (str, list))`: the tuple of types is only read,
+        // so its items are checked without making it (a builtin cannot be
+        // stored in a container here).
+        if matches!(f, Value::Builtin(Builtin::IsInstance))
+            && let [x, ast::Expr::Tuple(t)] = &c.args[..]
+            && c.keywords.is_empty()
+            && !t.elts.iter().any(|e| matches!(e, ast::Expr::Starred(_)))
+        {
+            let x = self.eval(x)?;
+            let types = self.eval_all(&t.elts)?;
+            self.st.spot = Some(Spot::Expr(e));
+            for ty in &types {
+                if self.is_instance(&x, ty)? {
+                    return Ok(Value::Bool(true));
+                }
+            }
+            return Ok(Value::Bool(false));
+        }
         let mut args = Temps::with_capacity(c.args.len());
         for a in &c.args {
             if let ast::Expr::Starred(_) = a {

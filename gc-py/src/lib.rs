@@ -110,9 +110,10 @@
 //! higher. This is documented, not modelled: automatic collections follow
 //! gc-py's count, so they may come earlier or later than CPython's.
 //!
-//! `gc.garbage` is a list the program may `append` to, index, iterate
-//! and `clear()`; on `generational` it is the collector's own list, which
-//! DEBUG_SAVEALL fills, elsewhere (PyPy's, a refcount-only runtime's) a
+//! `gc.garbage` is a list the program may `append` to, index, iterate,
+//! compare and `clear()`; on `generational` it is the collector's own list, which
+//! DEBUG_SAVEALL fills (its other list methods, operators and item
+//! assignment are not supported there), elsewhere (PyPy's, a refcount-only runtime's) a
 //! plain list nothing fills. At exit, the last collection calls no
 //! `gc.callbacks`, and a program function in `gc.callbacks` keeps the
 //! globals alive (its `__globals__`), as in CPython.

@@ -41,6 +41,19 @@ impl<C: Strategy> Interp<'_, C> {
     // ----- construction --------------------------------------------------
 
     pub fn new_list(&mut self, items: Vec<Value>) -> R<Value> {
+        if items.len() >= gc_core::MAX_SLOTS {
+            // Too many to hold inline beside the storage link: in a
+            // storage node of their own.
+            crate::interp::too_many_slots(items.len())?;
+            let l = self.new_container(tag::LIST, items.len() as u32, 4)?;
+            self.heap.last_first(&l)?;
+            self.gs_reserve(&l, items.len())?;
+            for (i, v) in items.iter().enumerate() {
+                let b = self.boxed(v)?;
+                self.gs_set(&l, i, Some(&b))?;
+            }
+            return Ok(Value::Obj(l));
+        }
         // CPython's first allocation for a growing list holds 4 items.
         let l = self.new_container(tag::LIST, items.len() as u32, items.len().max(4))?;
         // `list_dealloc`, `_list_clear` and `list_traverse` go last first.
@@ -549,6 +562,9 @@ impl<C: Strategy> Interp<'_, C> {
     }
 
     pub fn set_item(&mut self, obj: &Value, key: Value, v: Value) -> R<()> {
+        if matches!(obj, Value::Garbage) {
+            return self.on_garbage("item assignment");
+        }
         if let Value::Obj(r) = obj {
             match self.tag_of(r)? {
                 tag::LIST => {
@@ -571,6 +587,9 @@ impl<C: Strategy> Interp<'_, C> {
     }
 
     pub fn del_item(&mut self, obj: &Value, key: Value) -> R<()> {
+        if matches!(obj, Value::Garbage) {
+            return self.on_garbage("item deletion");
+        }
         if let Value::Obj(r) = obj {
             match self.tag_of(r)? {
                 tag::LIST => {
@@ -669,6 +688,7 @@ impl<C: Strategy> Interp<'_, C> {
             Value::Module(m) => self.module_attr(m, name),
             Value::Garbage if name == "clear" => Ok(Value::Builtin(Builtin::GarbageClear)),
             Value::Garbage if name == "append" => Ok(Value::Builtin(Builtin::GarbageAppend)),
+            Value::Garbage if names::LIST.contains(&name) => self.on_garbage(&format!("`.{name}`")),
             Value::Func(f) if name == "__name__" => Ok(Value::Str(f.name.clone())),
             Value::Builtin(b) if b.type_name().is_some() => {
                 let t = b.type_name().unwrap_or_default();
@@ -920,6 +940,9 @@ impl<C: Strategy> Interp<'_, C> {
     /// names `op=`).
     pub fn binop(&mut self, op: ast::Operator, l: Value, r: Value, in_place: bool) -> R<Value> {
         use ast::Operator::*;
+        if matches!(l, Value::Garbage) || matches!(r, Value::Garbage) {
+            return self.on_garbage("an operator");
+        }
         let as_int = |v: &Value| match v {
             Value::Int(i) => Some(*i),
             Value::Bool(b) => Some(*b as i64),
@@ -1236,23 +1259,80 @@ impl<C: Strategy> Interp<'_, C> {
                     }
                     return Ok(true);
                 }
-                let ia = self.iter_values(a)?;
-                let ib = self.iter_values(b)?;
-                if ia.len() != ib.len() {
-                    return Ok(false);
-                }
-                for (p, q) in ia.iter().zip(&ib) {
-                    if !self.eq(p, q)? {
-                        return Ok(false);
-                    }
-                }
-                Ok(true)
+                self.items_eq(a, b)
             }
             (Value::Range(a1, b1, c1), Value::Range(a2, b2, c2)) => {
                 Ok(range_key(*a1, *b1, *c1)? == range_key(*a2, *b2, *c2)?)
             }
+            (Value::View(ka, x), Value::View(kb, y)) if *ka != ViewKind::Values => {
+                self.view_relation(*ka, x, *kb, y, |a, b| a == b)
+            }
+            // `gc.garbage` is a list: equal to a list of equal items.
+            (Value::Garbage, Value::Obj(l)) | (Value::Obj(l), Value::Garbage)
+                if self.tag_of(l)? == tag::LIST =>
+            {
+                self.items_eq(a, b)
+            }
             _ => self.is(a, b),
         }
+    }
+
+    /// What `gc.garbage` does not do here (it is a list in CPython and
+    /// PyPy, which do all of it): not supported.
+    fn on_garbage<T>(&self, what: &str) -> R<T> {
+        Err(Exc::Unsupported(Unsupported {
+            line: self.st.line,
+            what: format!("{what} on gc.garbage"),
+        }))
+    }
+
+    /// For two keys or items views of `x` and `y` (set-like, as
+    /// `dictview_richcompare`): whether their sizes pass `sizes` and every
+    /// element of `x`'s view is in `y`'s (a key, or a key with an equal
+    /// value). Views of different kinds share no element: only empty ones
+    /// relate.
+    fn view_relation(
+        &mut self,
+        kx: ViewKind,
+        x: &Root,
+        ky: ViewKind,
+        y: &Root,
+        sizes: fn(usize, usize) -> bool,
+    ) -> R<bool> {
+        let (nx, ny) = (self.extra(x)? as usize, self.extra(y)? as usize);
+        if !sizes(nx, ny) {
+            return Ok(false);
+        }
+        if kx != ky {
+            return Ok(nx == 0);
+        }
+        for (k, v) in self.dict_entries(x)? {
+            let Some(j) = self.dict_find(y, &k)? else {
+                return Ok(false);
+            };
+            if kx == ViewKind::Items {
+                let w = self.gs_value(y, 2 * j + 1)?;
+                if !self.eq(&v, &w)? {
+                    return Ok(false);
+                }
+            }
+        }
+        Ok(true)
+    }
+
+    /// Two sequences hold equal items, in order.
+    fn items_eq(&mut self, a: &Value, b: &Value) -> R<bool> {
+        let ia = self.iter_values(a)?;
+        let ib = self.iter_values(b)?;
+        if ia.len() != ib.len() {
+            return Ok(false);
+        }
+        for (p, q) in ia.iter().zip(&ib) {
+            if !self.eq(p, q)? {
+                return Ok(false);
+            }
+        }
+        Ok(true)
     }
 
     pub fn compare(&mut self, op: ast::CmpOp, a: &Value, b: &Value) -> R<bool> {
@@ -1320,6 +1400,18 @@ impl<C: Strategy> Interp<'_, C> {
                 Ok(if op == In { found } else { !found })
             }
             Lt | LtE | Gt | GtE => {
+                // Keys and items views compare as sets: by inclusion.
+                if let (Value::View(ka, x), Value::View(kb, y)) = (a, b)
+                    && *ka != ViewKind::Values
+                    && *kb != ViewKind::Values
+                {
+                    return match op {
+                        Lt => self.view_relation(*ka, x, *kb, y, |a, b| a < b),
+                        LtE => self.view_relation(*ka, x, *kb, y, |a, b| a <= b),
+                        Gt => self.view_relation(*kb, y, *ka, x, |a, b| a < b),
+                        _ => self.view_relation(*kb, y, *ka, x, |a, b| a <= b),
+                    };
+                }
                 if let (Value::Obj(x), Value::Obj(y)) = (a, b) {
                     let (tx, ty) = (self.tag_of(x)?, self.tag_of(y)?);
                     if tx == ty && matches!(tx, tag::LIST | b't') {
