@@ -1697,14 +1697,21 @@ impl<'h, C: Strategy> Interp<'h, C> {
         self.call(f, args, kwargs)
     }
 
+    /// On the CPython strategies, releases what was dropped since the
+    /// last heap operation now (finalizing what that frees), and runs the
+    /// callbacks of the weak references it cleared.
+    pub fn release_temporaries(&mut self) -> R<()> {
+        if self.st.lend_in_ops && self.heap.due() {
+            self.lend(|h| h.flush())?;
+            self.weak_callbacks()?;
+        }
+        Ok(())
+    }
+
     pub fn call(&mut self, f: Value, mut args: Vec<Value>, kwargs: Vec<(&str, Value)>) -> R<Value> {
         // The temporaries the arguments' evaluation dropped go before the
         // call runs (CPython releases each as soon as it is used).
-        if self.st.lend_in_ops && self.heap.due() {
-            self.lend(|h| h.flush())?;
-            // And the callbacks of the weak references they cleared.
-            self.weak_callbacks()?;
-        }
+        self.release_temporaries()?;
         match f {
             Value::Func(func) => self.call_func(&func, args),
             Value::Method(func, me) => {
@@ -1901,6 +1908,11 @@ impl<'h, C: Strategy> Interp<'h, C> {
         if d.weak_callbacks.is_empty() {
             return Ok(false);
         }
+        // Every weakref object to call back is held until all the
+        // callbacks have run, so that one a callback drops is called back
+        // all the same (CPython's `PyObject_ClearWeakRefs` holds them in a
+        // tuple, `handle_weakrefs` in its list).
+        let mut calls = Vec::with_capacity(d.weak_callbacks.len());
         {
             for id in d.weak_callbacks {
                 let Some(&i) = self.st.weak_by_id.get(&id) else {
@@ -1916,6 +1928,7 @@ impl<'h, C: Strategy> Interp<'h, C> {
                 if d.died_in_collection.binary_search(&entry.atom).is_ok() {
                     continue;
                 }
+                let (target, weak_id) = (entry.target_id, entry.id);
                 let cb = match &entry.callback {
                     Some(v) => dup_value(&mut self.heap, v)?,
                     None => continue,
@@ -1925,16 +1938,30 @@ impl<'h, C: Strategy> Interp<'h, C> {
                     None => None,
                 };
                 if let Some(w) = me {
-                    let mut what = self.repr(&cb)?;
-                    if self.heap.name() == "marksweep" {
-                        // PyPy's words (two spaces, as it prints them).
-                        what = format!("weakref callback  {what}");
-                    }
-                    let r = self.call(cb, vec![Value::Obj(w)], Vec::new());
-                    if let Err(e) = r {
-                        self.report_ignored(e, &what)?;
-                    }
+                    calls.push((target, weak_id, cb, w));
                 }
+            }
+        }
+        if self.heap.name() == "marksweep" {
+            // PyPy calls one referent's callbacks newest first
+            // (`WeakrefLifeline.clear_all_weakrefs` walks its list from
+            // the end); the referents keep their order.
+            let mut first_seen = HashMap::new();
+            for (i, c) in calls.iter().enumerate() {
+                first_seen.entry(c.0).or_insert(i);
+            }
+            calls.sort_by_key(|c| (first_seen[&c.0], std::cmp::Reverse(c.1.0)));
+        }
+        for (_, _, cb, w) in &calls {
+            let mut what = self.repr(cb)?;
+            if self.heap.name() == "marksweep" {
+                // PyPy's words (two spaces, as it prints them).
+                what = format!("weakref callback  {what}");
+            }
+            let (cb, w) = (dup_value(&mut self.heap, cb)?, self.heap.dup(w)?);
+            let r = self.call(cb, vec![Value::Obj(w)], Vec::new());
+            if let Err(e) = r {
+                self.report_ignored(e, &what)?;
             }
         }
         Ok(true)
@@ -2194,6 +2221,14 @@ impl<'h, C: Strategy> Interp<'h, C> {
             }
             self.release_last_traceback()?;
             if self.callbacks_hold_globals()? || self.garbage_holds_globals()? {
+                if !self.st.gc_enabled {
+                    // The last collection runs all the same, enabled or
+                    // not, and calls no callbacks (`_PyGC_CollectNoFail`):
+                    // the garbage the globals do not hold is finalized.
+                    self.st.gc_callbacks = None;
+                    self.safe_point()?;
+                    self.gc_collect(2)?;
+                }
                 return Ok(());
             }
             self.st.teardown = true;

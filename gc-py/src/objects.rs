@@ -1630,26 +1630,41 @@ impl<C: Strategy> Interp<'_, C> {
                                 _ => "(...)".into(),
                             });
                         }
+                        // A list or dict is read as it is at each step (an
+                        // item's `__repr__` may change it), as
+                        // `list_repr` and `dict_repr` read theirs; each
+                        // item is held only while its repr is made.
                         let s = if t == tag::DICT {
-                            let entries = self.dict_entries(r)?;
                             let mut parts = Vec::new();
-                            for (k, v) in &entries {
-                                parts.push(format!(
-                                    "{}: {}",
-                                    self.repr_in(k, seen)?,
-                                    self.repr_in(v, seen)?
-                                ));
+                            let mut i = 0;
+                            while i < self.extra(r)? as usize {
+                                let k = self.gs_value(r, 2 * i)?;
+                                let v = self.gs_value(r, 2 * i + 1)?;
+                                let k = self.repr_in(&k, seen)?;
+                                parts.push(format!("{k}: {}", self.repr_in(&v, seen)?));
+                                i += 1;
                             }
                             format!("{{{}}}", parts.join(", "))
+                        } else if t == tag::LIST {
+                            let mut parts = Vec::new();
+                            let mut i = 0;
+                            while i < self.extra(r)? as usize {
+                                let x = self.list_item(r, i)?;
+                                parts.push(self.repr_in(&x, seen)?);
+                                // An item the list dropped meanwhile goes
+                                // now (`list_repr` borrows it).
+                                drop(x);
+                                self.release_temporaries()?;
+                                i += 1;
+                            }
+                            format!("[{}]", parts.join(", "))
                         } else {
                             let items = self.iter_values(v)?;
                             let mut parts = Vec::new();
                             for x in &items {
                                 parts.push(self.repr_in(x, seen)?);
                             }
-                            if t == tag::LIST {
-                                format!("[{}]", parts.join(", "))
-                            } else if parts.len() == 1 {
+                            if parts.len() == 1 {
                                 format!("({},)", parts[0])
                             } else {
                                 format!("({})", parts.join(", "))
