@@ -41,8 +41,9 @@ pub struct Machine {
     pub os: String,
     /// `rustc --version` of the compiler that built `gc-bench`.
     pub rustc: String,
-    /// `git rev-parse HEAD` of the source tree `gc-bench` was built from,
-    /// with `-dirty` when it had uncommitted changes at run time.
+    /// `git rev-parse HEAD` of the sources `gc-bench` was built from, with
+    /// `-dirty` when they had uncommitted changes then (recorded by the
+    /// build: running `gc-bench` reads no repository).
     pub git_commit: String,
     /// `gc-bench`'s command line.
     pub command: String,
@@ -134,28 +135,6 @@ fn os() -> String {
     }
 }
 
-fn git_commit() -> String {
-    let dir = env!("CARGO_MANIFEST_DIR");
-    let git = |args: &[&str]| {
-        std::process::Command::new("git")
-            .args(["-C", dir])
-            .args(args)
-            .stderr(std::process::Stdio::null())
-            .output()
-            .ok()
-            .filter(|o| o.status.success())
-            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
-    };
-    match git(&["rev-parse", "HEAD"]) {
-        Some(head) if !head.is_empty() => {
-            let dirty = git(&["status", "--porcelain", "--untracked-files=no"])
-                .is_some_and(|s| !s.is_empty());
-            if dirty { format!("{head}-dirty") } else { head }
-        }
-        _ => "unknown".into(),
-    }
-}
-
 impl Machine {
     /// This machine, now, for a run started with `command`.
     pub fn detect(command: &str) -> Machine {
@@ -175,7 +154,7 @@ impl Machine {
             memory_bytes,
             os: os(),
             rustc: env!("GC_BENCH_RUSTC_VERSION").to_owned(),
-            git_commit: git_commit(),
+            git_commit: env!("GC_BENCH_GIT_COMMIT").to_owned(),
             command: command.to_owned(),
         }
     }
