@@ -454,20 +454,54 @@ pub fn csv(results: &Results) -> String {
     out
 }
 
+/// Shards `K/N` missing from a set that holds some of N (`shards` as
+/// `run --shard` records them).
+pub fn missing_shards(shards: &[String]) -> Vec<String> {
+    let parsed: Vec<(usize, usize)> = shards
+        .iter()
+        .filter_map(|s| {
+            let (k, n) = s.split_once('/')?;
+            Some((k.trim().parse().ok()?, n.trim().parse().ok()?))
+        })
+        .collect();
+    let Some(&(_, n)) = parsed.first() else {
+        return Vec::new();
+    };
+    (1..=n)
+        .filter(|k| !parsed.contains(&(*k, n)))
+        .map(|k| format!("{k}/{n}"))
+        .collect()
+}
+
 /// `report.md`: the table, the figures, the notes and how to read them.
 pub fn markdown(results: &Results, command: &str) -> String {
     let mut s = String::new();
     let _ = writeln!(s, "# gc-bench report\n");
     let _ = writeln!(
         s,
-        "Produced by `{command}` (gc-bench {}), {} runs on a machine with {} CPUs, {} at a time.\n",
+        "Produced by `{command}` (gc-bench {}), {} cells{} on a machine with {} CPUs, {} at a time.\n",
         results.version,
         results.runs.len(),
+        if results.repeat > 1 {
+            format!(", each run {} times (rows: the median)", results.repeat)
+        } else {
+            String::new()
+        },
         results.cpus,
         results.jobs
     );
     if !results.shards.is_empty() {
-        let _ = writeln!(s, "Merged from shards {}.\n", results.shards.join(", "));
+        let missing = missing_shards(&results.shards);
+        if missing.is_empty() {
+            let _ = writeln!(s, "Merged from shards {}.\n", results.shards.join(", "));
+        } else {
+            let _ = writeln!(
+                s,
+                "Merged from shards {}: **incomplete**, shards {} are missing, so the tables cover part of the matrix only.\n",
+                results.shards.join(", "),
+                missing.join(", ")
+            );
+        }
     }
     if results.suite.as_deref() == Some("research") {
         let _ = writeln!(

@@ -754,10 +754,21 @@ fn shards_cover_the_matrix_and_merge_combines_them() {
     );
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("is in both"));
-    // A partial merge says what is missing.
-    let out = gc_bench(&["merge", dirs[0].to_str().unwrap()], None);
+    // A partial merge says what is missing, and so does its report.
+    let partial = scratch("partial");
+    let out = gc_bench(
+        &[
+            "merge",
+            dirs[0].to_str().unwrap(),
+            "--out",
+            partial.to_str().unwrap(),
+        ],
+        None,
+    );
     assert!(text(&out.stdout).contains("shards missing: 2/3, 3/3"));
-    for d in dirs.iter().chain([&merged]) {
+    let report = std::fs::read_to_string(partial.join("report.md")).unwrap();
+    assert!(report.contains("**incomplete**, shards 2/3, 3/3 are missing"));
+    for d in dirs.iter().chain([&merged, &partial]) {
         std::fs::remove_dir_all(d).unwrap();
     }
 }
@@ -1647,4 +1658,22 @@ fn an_output_path_that_is_not_utf8_is_written() {
         "the command line is recorded"
     );
     let _ = std::fs::remove_dir_all(&base);
+}
+
+#[test]
+fn the_research_suite_refuses_a_scale_it_would_ignore() {
+    let out = gc_bench(
+        &[
+            "run",
+            "--suite",
+            "research",
+            "--scale",
+            "0.1",
+            "--collector",
+            "null",
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("cannot be used with"));
 }

@@ -517,7 +517,7 @@ const KEY_TABLE: [Key; 13] = [
             min: 0,
             max: usize::MAX as u64,
         },
-        "OutOfMemory beyond this many bytes of old generation (0 = none; the nursery comes on top); PYPY_GC_MAX",
+        "OutOfMemory beyond this many bytes of old generation after a collection (0 = none; the nursery comes on top); PYPY_GC_MAX",
     )
     .alias(MAX_HEAP.aliases),
     size(

@@ -216,21 +216,6 @@ pub fn combine(parts: Vec<(String, Results)>) -> Result<Results, String> {
     Ok(all)
 }
 
-/// Shards `K/N` missing from a set that holds some of N.
-pub fn missing_shards(shards: &[String]) -> Vec<String> {
-    let parsed: Vec<(usize, usize)> = shards
-        .iter()
-        .filter_map(|s| crate::cmd::run::parse_shard(s).ok())
-        .collect();
-    let Some(&(_, n)) = parsed.first() else {
-        return Vec::new();
-    };
-    (1..=n)
-        .filter(|k| !parsed.contains(&(*k, n)))
-        .map(|k| format!("{k}/{n}"))
-        .collect()
-}
-
 /// An `--out` folder whose writing would overwrite an input (a shard's
 /// folder, or a results file given that is `--out`'s results.json):
 /// refused.
@@ -291,7 +276,7 @@ fn write(args: &Args, merged: &Results) -> Result<(), String> {
     for n in report::notes(merged) {
         out.line(&n);
     }
-    let missing = missing_shards(&merged.shards);
+    let missing = report::missing_shards(&merged.shards);
     if !missing.is_empty() {
         out.line(&format!("note: shards missing: {}", missing.join(", ")));
     }

@@ -56,12 +56,14 @@ pub struct Args {
     #[arg(long = "seed", value_name = "N")]
     pub seeds: Vec<u64>,
     /// The size of every workload: 1 is the default, 2 about twice the
-    /// work (`gc-bench list` shows what each workload does with it).
+    /// work (`gc-bench list` shows what each workload does with it). Not
+    /// with `--suite research`, which calibrates the scales itself.
     #[arg(
         long,
         value_name = "X",
         default_value_t = 1.0,
-        allow_negative_numbers = true
+        allow_negative_numbers = true,
+        conflicts_with = "suite"
     )]
     pub scale: f64,
     /// A collector setting, KEY=VALUE (repeatable; applies to the
@@ -82,10 +84,11 @@ pub struct Args {
     pub out: Option<PathBuf>,
     /// Run every cell N times (each in its own process, in rounds of the
     /// whole matrix in a shuffled order) and report the median with its
-    /// 95% confidence interval.
+    /// 95% confidence interval. At least 5 with `--suite research`.
     #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=i64::from(bench_harness::results::MAX_REPEAT)))]
     pub repeat: u16,
-    /// Run K rounds of the matrix first and discard them (warm-up).
+    /// Run K rounds of the matrix first and discard them (warm-up). At
+    /// least 1 with `--suite research`.
     #[arg(long, value_name = "K", default_value_t = 0, value_parser = clap::value_parser!(u16).range(0..=100))]
     pub warmup: u16,
     /// The seed of the randomised interleaved order of repetitions

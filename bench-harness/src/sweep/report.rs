@@ -154,7 +154,7 @@ pub fn markdown(s: &SweepResults) -> String {
         "collector",
         "minimum heap MiB",
         "unbounded peak old MiB",
-        "probes",
+        "probes KiB",
     ]);
     for w in &s.workloads {
         for m in &w.min_heaps {
@@ -165,13 +165,32 @@ pub fn markdown(s: &SweepResults) -> String {
                 mib(m.unbounded_peak_old_bytes as f64),
                 m.probes
                     .iter()
-                    .map(|(b, ok)| format!("{}{}", mib(*b as f64), if *ok { "✓" } else { "✗" }))
+                    .map(|(b, ok)| {
+                        format!("{:.1}{}", *b as f64 / 1024.0, if *ok { "✓" } else { "✗" })
+                    })
                     .collect::<Vec<_>>()
                     .join(" "),
             ]);
         }
     }
     out.push_str(&t.markdown());
+    let _ = writeln!(
+        out,
+        "\nThe bisection stops when the bracket is narrower than {:.0} % of its upper end or {} KiB, whichever is larger.",
+        super::BISECTION_TOLERANCE * 100.0,
+        super::BISECTION_GRANULE / 1024
+    );
+    for w in &s.workloads {
+        for m in &w.min_heaps {
+            if m.unbounded_peak_old_bytes <= m.bytes {
+                let _ = writeln!(
+                    out,
+                    "- {} on {}: the old generation never outgrew the minimum heap ({} bytes at most, unbounded), so no budget bound it: every heap factor ran the same collections.",
+                    m.collector, w.workload, m.unbounded_peak_old_bytes
+                );
+            }
+        }
+    }
     let _ = writeln!(out, "\n## Points\n");
     out.push_str(&table(s).markdown());
     for w in &s.workloads {
