@@ -111,7 +111,17 @@ impl<C: Strategy> Interp<'_, C> {
         })
     }
 
-    /// An argument that must be an int (`_PyLong_AsInt`'s check).
+    /// An argument Argument Clinic converts to a C `int`
+    /// (`_PyLong_AsInt`): an int that fits 32 bits.
+    fn c_int_arg(&self, v: &Value) -> R<i64> {
+        let n = self.int_arg(v)?;
+        if i32::try_from(n).is_err() {
+            return err("OverflowError", "Python int too large to convert to C int");
+        }
+        Ok(n)
+    }
+
+    /// An argument that must be an int (`PyNumber_Index`'s check).
     fn int_arg(&self, v: &Value) -> R<i64> {
         match v {
             Value::Int(i) => Ok(*i),
@@ -611,7 +621,7 @@ impl<C: Strategy> Interp<'_, C> {
             GcCollect => {
                 arity(b, &args, 0, 1)?;
                 let generation = match args.first() {
-                    Some(v) => self.int_arg(v)?,
+                    Some(v) => self.c_int_arg(v)?,
                     None => 2,
                 };
                 if !self.heap.collect_returns_count() {
@@ -708,7 +718,7 @@ impl<C: Strategy> Interp<'_, C> {
             }
             GcSetDebug => {
                 arity(b, &args, 1, 1)?;
-                match self.int_arg(&args[0])? {
+                match self.c_int_arg(&args[0])? {
                     0 => self.heap.control(Control::DebugOff)?,
                     DEBUG_SAVEALL => self.heap.control(Control::DebugSaveAll)?,
                     // `DEBUG_STATS`, `DEBUG_COLLECTABLE` … print what
@@ -782,7 +792,7 @@ impl<C: Strategy> Interp<'_, C> {
             }
             SysSetRecursionLimit => {
                 arity(b, &args, 1, 1)?;
-                let n = self.int_arg(&args[0])?;
+                let n = self.c_int_arg(&args[0])?;
                 if n < 1 {
                     return err(
                         "ValueError",

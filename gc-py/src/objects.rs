@@ -126,7 +126,17 @@ impl<C: Strategy> Interp<'_, C> {
             return err("IndexError", "pop from empty list");
         }
         let i = match at {
-            Some(v) => self.index(v, n, "pop")?,
+            // Argument Clinic's `Py_ssize_t` (`_PyNumber_Index`).
+            Some(v @ (Value::Int(_) | Value::Bool(_))) => self.index(v, n, "pop")?,
+            Some(v) => {
+                return err(
+                    "TypeError",
+                    format!(
+                        "'{}' object cannot be interpreted as an integer",
+                        self.type_name_of(v)
+                    ),
+                );
+            }
             None => n - 1,
         };
         let v = self.list_item(l, i)?;
@@ -533,18 +543,19 @@ impl<C: Strategy> Interp<'_, C> {
                 ),
             ),
             Value::Range(a, b, c) => {
-                let len = range_len(*a, *b, *c)?;
+                let len = range_count(*a, *b, *c);
                 let i = match key {
                     Value::Int(i) => *i,
                     Value::Bool(b) => i64::from(*b),
-                    _ => return self.index(key, len, "range").map(|_| Value::None),
+                    // (The type's error, whatever the length.)
+                    _ => return self.index(key, 0, "range").map(|_| Value::None),
                 };
                 let j = if i < 0 {
-                    i128::from(i) + len as i128
+                    i128::from(i) + len
                 } else {
                     i128::from(i)
                 };
-                if j < 0 || j >= len as i128 {
+                if j < 0 || j >= len {
                     return err("IndexError", "range object index out of range");
                 }
                 Ok(Value::Int((i128::from(*a) + j * i128::from(*c)) as i64))
@@ -1775,18 +1786,23 @@ fn range_key(a: i64, b: i64, c: i64) -> R<(usize, i64, i64)> {
 }
 
 pub fn range_len(a: i64, b: i64, c: i64) -> R<usize> {
-    let (a, b, c) = (i128::from(a), i128::from(b), i128::from(c));
-    let len = if (c > 0 && a < b) || (c < 0 && a > b) {
-        (b - a - c.signum()) / c + 1
-    } else {
-        0
-    };
-    match i64::try_from(len) {
+    match i64::try_from(range_count(a, b, c)) {
         Ok(len) => usize::try_from(len).map_err(|_| Exc::from(gc_core::config::refused())),
         Err(_) => err(
             "OverflowError",
             "Python int too large to convert to C ssize_t",
         ),
+    }
+}
+
+/// How many items `range(a, b, c)` has (up to 2^64, past `len`'s limit:
+/// indexing such a range works, as CPython's `compute_range_item`).
+fn range_count(a: i64, b: i64, c: i64) -> i128 {
+    let (a, b, c) = (i128::from(a), i128::from(b), i128::from(c));
+    if (c > 0 && a < b) || (c < 0 && a > b) {
+        (b - a - c.signum()) / c + 1
+    } else {
+        0
     }
 }
 
@@ -1796,7 +1812,8 @@ pub fn range_len(a: i64, b: i64, c: i64) -> R<usize> {
 /// `MemoryError` otherwise, as CPython's. Below 1 MiB the allocator's
 /// reserve answers a refusal (`gc_core::tooling::reserve`).
 fn room_for_str(bytes: Option<usize>) -> R<()> {
-    let refused = || Exc::from(gc_core::config::refused());
+    // `PyErr_NoMemory`: no message.
+    let refused = || Exc::Py(crate::interp::PyErr::new("MemoryError", String::new()));
     let bytes = bytes.ok_or_else(refused)?;
     if bytes >= 1 << 20 {
         let mut probe: Vec<u8> = Vec::new();
