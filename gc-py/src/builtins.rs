@@ -579,7 +579,7 @@ impl<C: Strategy> Interp<'_, C> {
                     Some(v) => Ok(v),
                     None => match default {
                         Some(v) => Ok(v),
-                        None => err("KeyError", self.repr(&args[0])?),
+                        None => self.key_error(&args[0]),
                     },
                 }
             }

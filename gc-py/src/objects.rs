@@ -517,7 +517,7 @@ impl<C: Strategy> Interp<'_, C> {
                 }
                 tag::DICT => match self.dict_find(r, key)? {
                     Some(k) => self.gs_value(r, 2 * k + 1),
-                    None => err("KeyError", self.repr(key)?),
+                    None => self.key_error(key),
                 },
                 _ => err(
                     "TypeError",
@@ -612,7 +612,7 @@ impl<C: Strategy> Interp<'_, C> {
                 tag::DICT => {
                     return match self.dict_remove(r, &key)? {
                         Some(_) => Ok(()),
-                        None => err("KeyError", self.repr(&key)?),
+                        None => self.key_error(&key),
                     };
                 }
                 _ => {}
@@ -1329,6 +1329,17 @@ impl<C: Strategy> Interp<'_, C> {
             }
         }
         Ok(true)
+    }
+
+    /// `KeyError(key)`: its message is the key's repr, or, when that
+    /// fails, what CPython prints for an exception whose `str()` fails.
+    pub fn key_error<T>(&mut self, key: &Value) -> R<T> {
+        let msg = match self.repr(key) {
+            Ok(s) => s,
+            Err(Exc::Py(_)) => "<exception str() failed>".into(),
+            Err(e) => return Err(e),
+        };
+        err("KeyError", msg)
     }
 
     /// Two sequences hold equal items, in order.

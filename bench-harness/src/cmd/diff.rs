@@ -57,6 +57,19 @@ pub fn main(args: Args) -> Result<i32, String> {
         args.b.display(),
         args.a.display()
     ));
+    let fewest = [&a, &b]
+        .iter()
+        .map(|i| match i {
+            Input::Runs(r) => r.repeat,
+            Input::Sweep(s) => s.repeat,
+        })
+        .min()
+        .unwrap_or(0);
+    if (3..5).contains(&fewest) {
+        out.line(&format!(
+            "caution: {fewest} repetitions a side: a median's 95% interval is then close to the range of the repetitions, and over many rows some are marked * by chance; repeat 10 times or more before reading a mark as a difference"
+        ));
+    }
     if !min_heaps.is_empty() {
         out.line("minimum heap, A → B:");
         for line in &min_heaps {

@@ -357,6 +357,13 @@ pub fn main(args: Args) -> Result<i32, String> {
     } else {
         args.heap_factors.clone()
     };
+    if let Some(f) = factors
+        .iter()
+        .enumerate()
+        .find_map(|(i, f)| factors[..i].contains(f).then_some(f))
+    {
+        return Err(format!("--heap-factors: {f} is given twice"));
+    }
     let machine = Machine::detect(&bench_harness::machine::command_line());
     let started = std::time::Instant::now();
     let mut done: Vec<WorkloadSweep> = Vec::new();
