@@ -164,7 +164,7 @@ fn run_takes_a_trace_on_standard_input() {
     let s = text(&out.stdout);
     assert!(
         s.lines()
-            .any(|l| l.split_whitespace().take(3).eq(["-", "refcount", "ok"])),
+            .any(|l| l.split_whitespace().take(3).eq(["stdin", "refcount", "ok"])),
         "{s}"
     );
 }

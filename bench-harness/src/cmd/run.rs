@@ -720,7 +720,12 @@ fn add_traces(
             let mut copy = TraceCopy::create(path)?;
             let t = parsed(crate::cmd::replay::read_trace(path, Some(&mut copy.0))?)?;
             copy.finish(path)?;
-            let name = path.display().to_string();
+            // Standard input reads as `stdin` in the tables and reports.
+            let name = if path.as_os_str() == "-" {
+                "stdin".to_owned()
+            } else {
+                path.display().to_string()
+            };
             inputs.push(Input::Trace(name, copy.0.path().to_path_buf(), t));
             copies.push(copy);
         } else {
