@@ -11,7 +11,7 @@ d = {"a": 1, "b": 2}
 e = {"b": 2, "a": 1}
 print(d.keys() == e.keys(), d.items() == e.items(), d.items() == {"a": 1, "b": 3}.items())
 print({"a": 0}.keys() < d.keys(), d.keys() < d.keys(), d.keys() >= {"b": 5}.keys())
-print(d.values() == d.values(), d.keys() == ["a", "b"])
+print(d.values() == d.values(), d.keys() == ["a", "b"], {}.keys() == {}.values())
 print({}.pop([1], "default"))
 
 

@@ -1275,7 +1275,9 @@ impl<C: Strategy> Interp<'_, C> {
             (Value::Range(a1, b1, c1), Value::Range(a2, b2, c2)) => {
                 Ok(range_key(*a1, *b1, *c1)? == range_key(*a2, *b2, *c2)?)
             }
-            (Value::View(ka, x), Value::View(kb, y)) if *ka != ViewKind::Values => {
+            (Value::View(ka, x), Value::View(kb, y))
+                if *ka != ViewKind::Values && *kb != ViewKind::Values =>
+            {
                 self.view_relation(*ka, x, *kb, y, |a, b| a == b)
             }
             // `gc.garbage` is a list: equal to a list of equal items.
