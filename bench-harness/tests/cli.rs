@@ -1500,6 +1500,7 @@ fn a_repeated_seed_runs_once() {
         .map(|r| r["seed"].as_u64().unwrap())
         .collect();
     assert_eq!(seeds, [2, 1]);
+    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 /// `gc-bench list` names marksweep's `PYPY_GC_*` aliases, and `replay`
